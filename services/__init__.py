@@ -1,0 +1,1 @@
+"""The Grassroots services; each imports only itself and ``shared``."""

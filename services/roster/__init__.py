@@ -1,0 +1,1 @@
+"""Roster: towns, villages, units, people, trainees, placements, accounts and tokens."""

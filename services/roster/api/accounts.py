@@ -1,0 +1,110 @@
+"""Accounts: logins for people and client credentials for towns' and units' own systems.
+The city manages every account; a town or unit may create client credentials for its own
+scope (its IT team integrating with the API)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from services.roster import domain
+from services.roster.models import Account
+from services.roster.schemas import (
+    PHONE,
+    AccountCreatedOut,
+    AccountIn,
+    AccountListArgs,
+    AccountOut,
+    AccountPage,
+)
+from shared.auth import check_scope, current_principal, protect, require
+from shared.db import session
+from shared.http import StrictSchema, paginate, problem
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1/roster/accounts",
+                description="Accounts and client credentials")
+protect(blp)
+
+
+class AccountPatch(StrictSchema):
+    display_name = fields.String(validate=validate.Length(max=100))
+    email = fields.Email(allow_none=True)
+    phone = fields.String(allow_none=True, validate=PHONE)
+    active = fields.Boolean()
+    password = fields.String(validate=validate.Length(min=4, max=128), load_only=True)
+
+
+def _scope_clause(principal):
+    if principal.is_city:
+        return sa.true()
+    return sa.and_(Account.role == principal.role, Account.scope_id == principal.scope_id)
+
+
+@blp.route("")
+class Accounts(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(AccountListArgs, location="query")
+    @blp.response(200, AccountPage)
+    def get(self, args):
+        """Accounts the caller manages (a town or unit: its own)."""
+        query = sa.select(Account).where(_scope_clause(current_principal()))
+        if args.get("role"):
+            query = query.where(Account.role == args["role"])
+        return paginate(session(), query, args, {"id": Account.id, "username": Account.username})
+
+    @require("city", "town", "unit")
+    @blp.arguments(AccountIn)
+    @blp.response(201, AccountCreatedOut)
+    def post(self, data):
+        """Create a login, or a client credential (``kind=client``) whose
+        ``client_secret`` is in this response only. Announced as ``account.created``."""
+        principal = current_principal()
+        if not principal.is_city and (
+            data["kind"] != "client" or data["role"] != principal.role
+            or data.get("scope_id") != principal.scope_id
+        ):
+            raise problem(403, "Forbidden",
+                          "a town or unit creates only client credentials for itself")
+        account, secret = domain.create_account(session(), data)
+        session().commit()
+        out = AccountCreatedOut().dump(account)
+        if secret:
+            out["client_secret"] = secret
+        return out
+
+
+@blp.route("/<int:id>")
+class AccountItem(MethodView):
+    @require("city", "town", "unit")
+    @blp.response(200, AccountOut)
+    def get(self, id):
+        """One account the caller manages."""
+        return _load(id)
+
+    @require("city", "town", "unit")
+    @blp.arguments(AccountPatch)
+    @blp.response(200, AccountOut)
+    def patch(self, data, id):
+        """Change contact details, deactivate, or set a new password."""
+        account = _load(id)
+        if "password" in data:
+            account.secret_hash = domain.hash_secret(data.pop("password"))
+        for key, value in data.items():
+            setattr(account, key, value)
+        session().flush()
+        domain.emit(session(), "account.updated", domain.account_payload(account))
+        session().commit()
+        return account
+
+
+def _load(id_: int) -> Account:
+    account = session().get(Account, id_)
+    principal = current_principal()
+    allowed = account is not None and (
+        principal.is_city
+        or (account.role == principal.role and account.scope_id == principal.scope_id)
+    )
+    check_scope(account if allowed else None)
+    return account

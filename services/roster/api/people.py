@@ -1,0 +1,98 @@
+"""People (cadres) and their positions. The city registers them; towns and units see the
+people who hold positions in their places; a mentor sees their own record."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.roster import domain
+from services.roster.models import Person, Position, Village
+from services.roster.schemas import PersonIn, PersonListArgs, PersonOut, PersonPage, PersonPatch
+from shared.auth import check_scope, current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint("people", __name__, url_prefix="/api/v1/roster/people",
+                description="Cadres and their positions")
+protect(blp)
+
+
+def _positions_in_scope(principal) -> sa.Select | None:
+    """Person ids the caller may see, as a subquery (None: everyone)."""
+    if principal.role == "city":
+        return None
+    if principal.role == "unit":
+        return sa.select(Position.person_id).where(Position.unit_id == principal.scope_id)
+    if principal.role == "town":
+        villages = sa.select(Village.id).where(Village.town_id == principal.scope_id)
+        return sa.select(Position.person_id).where(
+            sa.or_(Position.town_id == principal.scope_id, Position.village_id.in_(villages))
+        )
+    if principal.role == "mentor":
+        return sa.select(sa.literal(principal.scope_id))
+    raise problem(403, "Forbidden", "trainees do not list cadres")
+
+
+def _visible(person: Person | None) -> bool:
+    principal = current_principal()
+    subquery = _positions_in_scope(principal)
+    if person is None or subquery is None:
+        return person is not None
+    return person.id in set(session().scalars(subquery))
+
+
+@blp.route("")
+class People(MethodView):
+    @blp.arguments(PersonListArgs, location="query")
+    @blp.response(200, PersonPage)
+    def get(self, args):
+        """List people in the caller's scope; filter by name (``q``), position ``kind``,
+        ``unit_id``, ``town_id``, ``village_id``; sort by ``name`` or ``id``."""
+        query = sa.select(Person)
+        scope = _positions_in_scope(current_principal())
+        if scope is not None:
+            query = query.where(Person.id.in_(scope))
+        if args.get("q"):
+            query = query.where(Person.name.contains(args["q"]))
+        position_filter = [
+            getattr(Position, key) == args[key]
+            for key in ("kind", "unit_id", "town_id", "village_id")
+            if args.get(key) is not None
+        ]
+        if position_filter:
+            query = query.where(Person.id.in_(sa.select(Position.person_id).where(
+                *position_filter, Position.end_date.is_(None))))
+        return paginate(session(), query, args, {"id": Person.id, "name": Person.name})
+
+    @require("city")
+    @blp.arguments(PersonIn)
+    @blp.response(201, PersonOut)
+    def post(self, data):
+        """Register a cadre with positions (city only); announced as ``person.created``."""
+        person = domain.create_person(session(), data)
+        session().commit()
+        return person
+
+
+@blp.route("/<int:id>")
+class PersonItem(MethodView):
+    @blp.response(200, PersonOut)
+    def get(self, id):
+        """One person, if in the caller's scope."""
+        person = session().get(Person, id)
+        check_scope(person if _visible(person) else None)
+        return person
+
+    @require("city")
+    @blp.arguments(PersonPatch)
+    @blp.response(200, PersonOut)
+    def patch(self, data, id):
+        """Change a person; ``positions`` replaces the list. Announced as
+        ``person.updated`` (a position ended here vacates mentor seats downstream)."""
+        person = session().get(Person, id)
+        check_scope(person)
+        domain.update_person(session(), person, data)
+        session().commit()
+        return person

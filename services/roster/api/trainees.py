@@ -1,0 +1,157 @@
+"""Trainees, their placements and status. A town sees the trainees placed in it, a unit
+its own, a trainee itself; the city sees and changes everything."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.roster import domain
+from services.roster.models import Placement, StatusChange, Trainee
+from services.roster.schemas import (
+    PlacementIn,
+    PlacementOut,
+    StatusChangeIn,
+    StatusChangeOut,
+    TraineeDetailOut,
+    TraineeIn,
+    TraineeListArgs,
+    TraineePage,
+    TraineePatch,
+)
+from shared.auth import Principal, check_scope, current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint("trainees", __name__, url_prefix="/api/v1/roster/trainees",
+                description="Trainees (选调生), placements and status")
+protect(blp)
+
+
+def scope_filter(principal: Principal):
+    """The WHERE clause that limits trainees to the caller's scope."""
+    if principal.role == "city":
+        return sa.true()
+    if principal.role == "unit":
+        return Trainee.unit_id == principal.scope_id
+    if principal.role == "town":
+        return Trainee.town_id == principal.scope_id
+    if principal.role == "trainee":
+        return Trainee.id == principal.scope_id
+    # Mentors find their mentees in the mentorship service; roster knows no assignments.
+    return sa.false()
+
+
+def load_trainee(id_: int) -> Trainee:
+    """The trainee with this id, if the caller's scope covers it (else 404)."""
+    trainee = session().get(Trainee, id_)
+    check_scope(trainee, unit_id=trainee and trainee.unit_id,
+                town_ids=[trainee and trainee.town_id], trainee_id=trainee and trainee.id)
+    return trainee
+
+
+def _unit_keeps_to_itself(data: dict) -> None:
+    principal = current_principal()
+    if principal.role == "unit" and data.get("unit_id", principal.scope_id) != principal.scope_id:
+        raise problem(403, "Forbidden", "a unit registers only its own trainees",
+                      {"unit_id": ["not your unit"]})
+
+
+@blp.route("")
+class Trainees(MethodView):
+    @blp.arguments(TraineeListArgs, location="query")
+    @blp.response(200, TraineePage)
+    def get(self, args):
+        """Trainees in the caller's scope; filter by name (``q``), ``status``, ``unit_id``,
+        ``town_id``, ``village_id``, ``cohort``; sort by ``name``, ``cohort``, ``id``.
+        Identity and phone numbers are masked."""
+        query = sa.select(Trainee).where(scope_filter(current_principal()))
+        if args.get("q"):
+            query = query.where(Trainee.name.contains(args["q"]))
+        for key in ("status", "unit_id", "town_id", "village_id", "cohort"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Trainee, key) == args[key])
+        return paginate(session(), query, args,
+                        {"id": Trainee.id, "name": Trainee.name, "cohort": Trainee.cohort})
+
+    @require("city", "unit")
+    @blp.arguments(TraineeIn)
+    @blp.response(201, TraineeDetailOut)
+    def post(self, data):
+        """Register a trainee, optionally with a first ``placement``. Announced as
+        ``trainee.registered`` (and ``trainee.placed``)."""
+        _unit_keeps_to_itself(data)
+        if data.get("placement") and not current_principal().is_city:
+            raise problem(403, "Forbidden", "placements are made by the city",
+                          {"placement": ["city only"]})
+        trainee = domain.register_trainee(session(), data)
+        session().commit()
+        return trainee
+
+
+@blp.route("/<int:id>")
+class TraineeItem(MethodView):
+    @blp.response(200, TraineeDetailOut)
+    def get(self, id):
+        """One trainee with their placements."""
+        return load_trainee(id)
+
+    @require("city", "unit")
+    @blp.arguments(TraineePatch)
+    @blp.response(200, TraineeDetailOut)
+    def patch(self, data, id):
+        """Change a trainee's profile; announced as ``trainee.updated``."""
+        trainee = load_trainee(id)
+        _unit_keeps_to_itself(data)
+        domain.update_trainee(session(), trainee, data)
+        session().commit()
+        return trainee
+
+
+@blp.route("/<int:id>/placements")
+class TraineePlacements(MethodView):
+    @blp.response(200, PlacementOut(many=True))
+    def get(self, id):
+        """The placement history, oldest first."""
+        load_trainee(id)
+        return session().scalars(
+            sa.select(Placement).where(Placement.trainee_id == id).order_by(Placement.start_date)
+        ).all()
+
+    @require("city")
+    @blp.arguments(PlacementIn)
+    @blp.response(201, PlacementOut)
+    def post(self, data, id):
+        """Station the trainee in a village from ``start_date`` (city only); the current
+        placement ends the day before. Announced as ``trainee.placed``."""
+        trainee = load_trainee(id)
+        placement = domain.place_trainee(session(), trainee, data["village_id"],
+                                         data["start_date"], data["note"])
+        session().commit()
+        return placement
+
+
+@blp.route("/<int:id>/status")
+class TraineeStatus(MethodView):
+    @blp.response(200, StatusChangeOut(many=True))
+    def get(self, id):
+        """The history of status changes."""
+        load_trainee(id)
+        return session().scalars(
+            sa.select(StatusChange).where(StatusChange.trainee_id == id)
+            .order_by(StatusChange.id)
+        ).all()
+
+    @require("city")
+    @blp.arguments(StatusChangeIn)
+    @blp.response(201, StatusChangeOut)
+    def post(self, data, id):
+        """Complete or withdraw the trainee (city only); the current placement ends that
+        day. Announced as ``trainee.status_changed``."""
+        trainee = load_trainee(id)
+        change = domain.change_status(session(), trainee, data["status"],
+                                      data["effective_date"], data["reason"],
+                                      current_principal().subject)
+        session().commit()
+        return change

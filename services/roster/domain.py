@@ -1,0 +1,445 @@
+"""Roster's rules: registering, placing and changing trainees, people and their positions,
+accounts and logins. Every change that others must learn about records its event in the
+outbox in the same transaction. No Flask here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from services.roster.models import (
+    Account,
+    Outbox,
+    Person,
+    Placement,
+    Position,
+    StatusChange,
+    Town,
+    Trainee,
+    Unit,
+    Village,
+)
+from shared.db import utcnow
+from shared.errors import Conflict, DomainError, NotFound, TooManyAttempts
+from shared.outbox import record_event
+
+PRODUCER = "roster"
+STATUS_TRANSITIONS = {
+    "active": {"completed", "withdrawn"},
+    "completed": set(),
+    "withdrawn": set(),
+}
+# Which place a position of each kind must name.
+POSITION_PLACE = {
+    "unit_leadership": "unit_id",
+    "unit_middle_cadre": "unit_id",
+    "unit_staff": "unit_id",
+    "town_party_deputy": "town_id",
+    "town_staff": "town_id",
+    "village_party_secretary": "village_id",
+}
+PASSWORD_METHOD = {"value": "scrypt"}
+
+
+def emit(session: Session, type_: str, payload: dict) -> None:
+    """Record a roster event in the outbox of this transaction."""
+    record_event(session, Outbox, type_, payload, producer=PRODUCER)
+
+
+def _get(session: Session, model, id_: int | None, field: str):
+    obj = session.get(model, id_) if id_ is not None else None
+    if obj is None:
+        raise DomainError(f"no {model.__tablename__} with id {id_}", {field: ["not found"]})
+    return obj
+
+
+# -- places ---------------------------------------------------------------------------
+
+
+def place_payload(obj) -> dict:
+    data = {"id": obj.id, "code": obj.code, "name": obj.name}
+    if isinstance(obj, Village):
+        data["town_id"] = obj.town_id
+    return data
+
+
+def _unique_code(session: Session, model, code: str, exclude_id: int | None = None) -> None:
+    query = sa.select(model.id).where(model.code == code)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if session.scalar(query) is not None:
+        raise Conflict(f"code {code} is taken", {"code": ["already used"]})
+
+
+def create_place(session: Session, model, data: dict):
+    """Create a town, village or unit and announce it."""
+    _unique_code(session, model, data["code"])
+    if model is Village:
+        _get(session, Town, data["town_id"], "town_id")
+    obj = model(**data)
+    session.add(obj)
+    session.flush()
+    emit(session, f"{model.__tablename__}.created", place_payload(obj))
+    return obj
+
+
+def update_place(session: Session, obj, data: dict):
+    """Rename or recode a town, village or unit and announce it."""
+    if "code" in data:
+        _unique_code(session, type(obj), data["code"], obj.id)
+    if "town_id" in data:
+        _get(session, Town, data["town_id"], "town_id")
+    for key, value in data.items():
+        setattr(obj, key, value)
+    session.flush()
+    emit(session, f"{obj.__tablename__}.updated", place_payload(obj))
+    return obj
+
+
+# -- people ---------------------------------------------------------------------------
+
+
+def person_payload(person: Person) -> dict:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "gender": person.gender,
+        "phone": person.phone,
+        "email": person.email,
+        "version": person.version,
+        "positions": [
+            {
+                "kind": p.kind,
+                "title": p.title,
+                "unit_id": p.unit_id,
+                "town_id": p.town_id,
+                "village_id": p.village_id,
+                "start_date": p.start_date,
+                "end_date": p.end_date,
+            }
+            for p in person.positions
+        ],
+    }
+
+
+def _build_positions(session: Session, items: list[dict]) -> list[Position]:
+    positions = []
+    for index, item in enumerate(items):
+        place_field = POSITION_PLACE[item["kind"]]
+        if not item.get(place_field):
+            raise DomainError(
+                f"a {item['kind']} position names its {place_field[:-3]}",
+                {"positions": {index: {place_field: ["required for this kind"]}}},
+            )
+        for other in ("unit_id", "town_id", "village_id"):
+            if other != place_field and item.get(other):
+                raise DomainError(
+                    f"a {item['kind']} position names only its {place_field[:-3]}",
+                    {"positions": {index: {other: ["not for this kind"]}}},
+                )
+        model = {"unit_id": Unit, "town_id": Town, "village_id": Village}[place_field]
+        if session.get(model, item[place_field]) is None:
+            raise DomainError(
+                f"no {model.__tablename__} with id {item[place_field]}",
+                {"positions": {index: {place_field: ["not found"]}}},
+            )
+        if item.get("end_date") and item.get("start_date") and item["end_date"] < item[
+            "start_date"
+        ]:
+            raise DomainError("a position cannot end before it starts",
+                              {"positions": {index: {"end_date": ["before start_date"]}}})
+        positions.append(Position(**item))
+    return positions
+
+
+def _unique_id_number(session: Session, model, value: str | None, exclude: int | None = None):
+    if not value:
+        return
+    query = sa.select(model.id).where(model.id_number == value)
+    if exclude is not None:
+        query = query.where(model.id != exclude)
+    if session.scalar(query) is not None:
+        raise Conflict("this identity number is already registered",
+                       {"id_number": ["already registered"]})
+
+
+def create_person(session: Session, data: dict) -> Person:
+    """Register a cadre with their positions and announce them."""
+    data = dict(data)
+    _unique_id_number(session, Person, data.get("id_number"))
+    positions = _build_positions(session, data.pop("positions", []))
+    person = Person(**data, positions=positions)
+    session.add(person)
+    session.flush()
+    emit(session, "person.created", person_payload(person))
+    return person
+
+
+def update_person(session: Session, person: Person, data: dict) -> Person:
+    """Change a cadre's details; ``positions``, if given, replaces the list (a position
+    left is kept with its ``end_date`` by sending it with one)."""
+    data = dict(data)
+    if "id_number" in data:
+        _unique_id_number(session, Person, data["id_number"], person.id)
+    if "positions" in data:
+        person.positions = _build_positions(session, data.pop("positions"))
+    for key, value in data.items():
+        setattr(person, key, value)
+    person.version += 1
+    session.flush()
+    emit(session, "person.updated", person_payload(person))
+    return person
+
+
+# -- trainees -------------------------------------------------------------------------
+
+
+def trainee_payload(trainee: Trainee) -> dict:
+    current = current_placement(trainee)
+    return {
+        "id": trainee.id,
+        "name": trainee.name,
+        "gender": trainee.gender,
+        "cohort": trainee.cohort,
+        "unit_id": trainee.unit_id,
+        "status": trainee.status,
+        "phone": trainee.phone,
+        "email": trainee.email,
+        "town_id": trainee.town_id,
+        "village_id": trainee.village_id,
+        "placement_start": current.start_date if current else None,
+        "version": trainee.version,
+    }
+
+
+def current_placement(trainee: Trainee) -> Placement | None:
+    return next((p for p in trainee.placements if p.is_current), None)
+
+
+def register_trainee(session: Session, data: dict) -> Trainee:
+    """Register a trainee (and, if ``placement`` is given, place them) and announce it."""
+    data = dict(data)
+    placement = data.pop("placement", None)
+    _get(session, Unit, data["unit_id"], "unit_id")
+    _unique_id_number(session, Trainee, data.get("id_number"))
+    trainee = Trainee(**data, status="active")
+    session.add(trainee)
+    session.flush()
+    emit(session, "trainee.registered", trainee_payload(trainee))
+    if placement:
+        place_trainee(session, trainee, placement["village_id"], placement["start_date"],
+                      placement.get("note", ""))
+    return trainee
+
+
+def update_trainee(session: Session, trainee: Trainee, data: dict) -> Trainee:
+    """Change a trainee's profile and announce it."""
+    if "unit_id" in data:
+        _get(session, Unit, data["unit_id"], "unit_id")
+    if "id_number" in data:
+        _unique_id_number(session, Trainee, data["id_number"], trainee.id)
+    for key, value in data.items():
+        setattr(trainee, key, value)
+    trainee.updated_at = utcnow()
+    session.flush()
+    emit(session, "trainee.updated", trainee_payload(trainee))
+    return trainee
+
+
+def place_trainee(
+    session: Session, trainee: Trainee, village_id: int, start_date: dt.date, note: str = ""
+) -> Placement:
+    """Station a trainee in a village from ``start_date``; the current placement, if any,
+    ends the day before. Announces ``trainee.placed``."""
+    if trainee.status != "active":
+        raise DomainError(f"a {trainee.status} trainee cannot be placed",
+                          {"trainee": ["not active"]})
+    village = _get(session, Village, village_id, "village_id")
+    current = current_placement(trainee)
+    first = not trainee.placements
+    if current is not None:
+        if current.village_id == village_id:
+            raise Conflict("the trainee is already placed in this village",
+                           {"village_id": ["same as the current placement"]})
+        if start_date <= current.start_date:
+            raise DomainError(
+                "a new placement must start after the current one started "
+                f"({current.start_date.isoformat()})",
+                {"start_date": ["not after the current placement's start"]},
+            )
+        current.end_date = start_date - dt.timedelta(days=1)
+        current.is_current = False
+    placement = Placement(
+        trainee=trainee, village_id=village.id, town_id=village.town_id,
+        start_date=start_date, note=note, is_current=True,
+    )
+    session.add(placement)
+    previous_town, previous_village = trainee.town_id, trainee.village_id
+    trainee.town_id, trainee.village_id = village.town_id, village.id
+    trainee.updated_at = utcnow()
+    session.flush()
+    emit(
+        session,
+        "trainee.placed",
+        {
+            "trainee_id": trainee.id,
+            "placement_id": placement.id,
+            "unit_id": trainee.unit_id,
+            "town_id": village.town_id,
+            "village_id": village.id,
+            "start_date": start_date,
+            "end_date": None,
+            "previous_town_id": previous_town,
+            "previous_village_id": previous_village,
+            "first_in_village": first,
+            "version": trainee.version,
+        },
+    )
+    return placement
+
+
+def change_status(
+    session: Session,
+    trainee: Trainee,
+    to_status: str,
+    effective_date: dt.date,
+    reason: str,
+    changed_by: str,
+) -> StatusChange:
+    """Complete or withdraw a trainee; the current placement ends that day."""
+    if to_status not in STATUS_TRANSITIONS[trainee.status]:
+        raise DomainError(f"a {trainee.status} trainee cannot become {to_status}",
+                          {"status": [f"not allowed from {trainee.status}"]})
+    current = current_placement(trainee)
+    if current is not None:
+        if effective_date < current.start_date:
+            raise DomainError("the change cannot precede the current placement's start",
+                              {"effective_date": ["before the placement started"]})
+        current.end_date = effective_date
+        current.is_current = False
+    change = StatusChange(
+        trainee_id=trainee.id, from_status=trainee.status, to_status=to_status,
+        effective_date=effective_date, reason=reason, changed_by=changed_by,
+    )
+    session.add(change)
+    town_id, village_id = trainee.town_id, trainee.village_id
+    trainee.status = to_status
+    trainee.updated_at = utcnow()
+    session.flush()
+    emit(
+        session,
+        "trainee.status_changed",
+        {
+            "trainee_id": trainee.id,
+            "from_status": change.from_status,
+            "to_status": to_status,
+            "effective_date": effective_date,
+            "reason": reason,
+            "unit_id": trainee.unit_id,
+            "town_id": town_id,
+            "village_id": village_id,
+            "version": trainee.version,
+        },
+    )
+    return change
+
+
+# -- accounts and logins --------------------------------------------------------------
+
+_SCOPE_MODELS = {"unit": Unit, "town": Town, "mentor": Person, "trainee": Trainee}
+
+
+def account_payload(account: Account) -> dict:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "role": account.role,
+        "scope_id": account.scope_id,
+        "display_name": account.display_name,
+        "email": account.email,
+        "phone": account.phone,
+        "active": account.active,
+    }
+
+
+def hash_secret(secret: str) -> str:
+    return generate_password_hash(secret, method=PASSWORD_METHOD["value"])
+
+
+def create_account(session: Session, data: dict) -> tuple[Account, str | None]:
+    """Create a login (``kind=user`` with a password) or a client credential
+    (``kind=client``; its secret is generated and returned once)."""
+    data = dict(data)
+    role, scope_id = data["role"], data.get("scope_id")
+    if role == "city":
+        if scope_id is not None:
+            raise DomainError("a city account has no scope", {"scope_id": ["must be empty"]})
+    else:
+        model = _SCOPE_MODELS[role]
+        if scope_id is None or session.get(model, scope_id) is None:
+            raise DomainError(f"a {role} account needs the id of an existing {model.__tablename__}",
+                              {"scope_id": ["not found"]})
+    if session.scalar(sa.select(Account.id).where(Account.username == data["username"])):
+        raise Conflict("this username is taken", {"username": ["already used"]})
+    secret = None
+    if data.get("kind", "user") == "client":
+        secret = secrets.token_urlsafe(32)
+        data.pop("password", None)
+        data["secret_hash"] = hash_secret(secret)
+    else:
+        password = data.pop("password", None)
+        if not password:
+            raise DomainError("a user account needs a password", {"password": ["required"]})
+        data["secret_hash"] = hash_secret(password)
+    account = Account(**data)
+    session.add(account)
+    session.flush()
+    emit(session, "account.created", account_payload(account))
+    return account, secret
+
+
+def authenticate(session: Session, username: str, secret: str, kind: str,
+                 max_failures: int, lock_seconds: int) -> Account:
+    """Check a username and password (or client id and secret). Repeated failures lock the
+    account for ``lock_seconds``; every failure gives the same message."""
+    account = session.scalar(
+        sa.select(Account).where(Account.username == username, Account.kind == kind)
+    )
+    now = utcnow()
+    if account is not None and account.locked_until and account.locked_until > now:
+        wait = int((account.locked_until - now).total_seconds()) + 1
+        raise TooManyAttempts("too many failed attempts; try again later", wait)
+    if account is None or not account.active or not check_password_hash(
+        account.secret_hash, secret
+    ):
+        if account is not None:
+            account.failed_logins += 1
+            if account.failed_logins >= max_failures:
+                account.locked_until = now + dt.timedelta(seconds=lock_seconds)
+                account.failed_logins = 0
+        raise _BadCredentials()
+    account.failed_logins = 0
+    account.locked_until = None
+    return account
+
+
+class _BadCredentials(DomainError):
+    status = 401
+    title = "Invalid credentials"
+
+    def __init__(self) -> None:
+        super().__init__("wrong username or password")
+
+
+BadCredentials = _BadCredentials
+
+
+def require(session: Session, model, id_: int):
+    obj = session.get(model, id_)
+    if obj is None:
+        raise NotFound(f"no {model.__tablename__} {id_}")
+    return obj

@@ -1,0 +1,247 @@
+"""Bulk import of trainees and people from XLSX or CSV, with a per-row error report.
+
+A file with any error imports nothing: the clerk gets every row's errors at once, fixes
+the sheet and uploads it again, and never has to work out which half went in. Headers may
+be Chinese (as the Department's sheets have them) or the English field names. CSV may be
+UTF-8 (with or without BOM) or GB18030, which Excel writes on Chinese Windows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from services.roster import domain
+from services.roster.models import Town, Unit, Village
+from services.roster.schemas import PersonIn, TraineeIn
+from shared.errors import DomainError
+
+TRAINEE_HEADERS = {
+    "姓名": "name", "性别": "gender", "出生日期": "birth_date", "身份证号": "id_number",
+    "身份证号码": "id_number", "手机": "phone", "手机号": "phone", "电话": "phone",
+    "邮箱": "email", "学历": "education", "毕业院校": "school", "专业": "major",
+    "届别": "cohort", "年度": "cohort", "单位编码": "unit_code", "村编码": "village_code",
+    "村（社区）编码": "village_code", "派驻日期": "placement_start", "到村日期": "placement_start",
+}
+PERSON_HEADERS = {
+    "姓名": "name", "性别": "gender", "身份证号": "id_number", "身份证号码": "id_number",
+    "手机": "phone", "手机号": "phone", "电话": "phone", "邮箱": "email",
+    "职务类别": "position_kind", "职务": "title", "单位编码": "unit_code",
+    "镇编码": "town_code", "镇（街）编码": "town_code", "村编码": "village_code",
+    "村（社区）编码": "village_code",
+}
+POSITION_LABELS = {
+    "领导班子成员": "unit_leadership",
+    "中层干部": "unit_middle_cadre",
+    "中层以上干部": "unit_middle_cadre",
+    "党建副书记": "town_party_deputy",
+    "镇党委副书记": "town_party_deputy",
+    "村党组织书记": "village_party_secretary",
+    "村书记": "village_party_secretary",
+    "镇干部": "town_staff",
+    "单位干部": "unit_staff",
+}
+
+
+class UnreadableFile(DomainError):
+    status = 400
+    title = "Unreadable file"
+
+
+def read_rows(data: bytes, filename: str, max_rows: int) -> list[tuple[int, dict]]:
+    """The rows of an XLSX or CSV file as (row number in the file, {header: value})."""
+    name = (filename or "").lower()
+    looks_zip = data[:4] == b"PK\x03\x04"
+    if name.endswith((".xlsx", ".xlsm")) or (looks_zip and not name.endswith(".csv")):
+        return _read_xlsx(data, max_rows)
+    if name.endswith(".csv") or not name:
+        return _read_csv(data, max_rows)
+    raise UnreadableFile("upload an .xlsx or .csv file", {"file": ["unsupported type"]})
+
+
+def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, dict]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise UnreadableFile("this is not a readable XLSX file",
+                             {"file": [exc.__class__.__name__]}) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            raise UnreadableFile("the sheet is empty", {"file": ["no header row"]})
+        keys = [str(h).strip() if h is not None else "" for h in header]
+        out = []
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v in (None, "") for v in values):
+                continue
+            if len(out) >= max_rows:
+                raise UnreadableFile(f"more than {max_rows} rows", {"file": ["too many rows"]})
+            out.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
+        return out
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes, max_rows: int) -> list[tuple[int, dict]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnreadableFile("the CSV is neither UTF-8 nor GB18030", {"file": ["encoding"]})
+    if "\x00" in text:
+        raise UnreadableFile("this is not a text CSV file", {"file": ["binary content"]})
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise UnreadableFile("the file is empty", {"file": ["no header row"]})
+    out = []
+    for number, row in enumerate(reader, start=2):
+        if all(not (v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        if len(out) >= max_rows:
+            raise UnreadableFile(f"more than {max_rows} rows", {"file": ["too many rows"]})
+        out.append((number, {(k or "").strip(): v for k, v in row.items() if k}))
+    return out
+
+
+def _canonical(raw: dict, aliases: dict) -> dict:
+    out = {}
+    for key, value in raw.items():
+        field = aliases.get(key, key)
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                value = None
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[field] = value
+    return out
+
+
+def _codes(session: Session, model) -> dict[str, int]:
+    return dict(session.execute(sa.select(model.code, model.id)).all())
+
+
+def import_trainees(session: Session, rows: list[tuple[int, dict]], dry_run: bool) -> dict:
+    """Validate every row, then (unless a dry run or any row failed) register them all."""
+    units, villages = _codes(session, Unit), _codes(session, Village)
+    schema = TraineeIn()
+    valid, errors, seen = [], [], {}
+    for number, raw in rows:
+        row = _canonical(raw, TRAINEE_HEADERS)
+        row_errors: dict = {}
+        unit_code = row.pop("unit_code", None)
+        village_code = row.pop("village_code", None)
+        start = row.pop("placement_start", None)
+        row = {k: v for k, v in row.items() if k in schema.fields}
+        for key in ("phone", "id_number", "cohort"):
+            if isinstance(row.get(key), int) and key != "cohort":
+                row[key] = str(row[key])
+        if isinstance(row.get("cohort"), str) and row["cohort"].isdigit():
+            row["cohort"] = int(row["cohort"])
+        if unit_code is None:
+            row_errors["unit_code"] = ["required"]
+        elif str(unit_code) not in units:
+            row_errors["unit_code"] = [f"no unit with code {unit_code}"]
+        else:
+            row["unit_id"] = units[str(unit_code)]
+        if village_code is not None:
+            if str(village_code) not in villages:
+                row_errors["village_code"] = [f"no village with code {village_code}"]
+            elif start is None:
+                row_errors["placement_start"] = ["required with a village"]
+            else:
+                row["placement"] = {"village_id": villages[str(village_code)],
+                                    "start_date": start}
+        try:
+            loaded = schema.load(row)
+        except ValidationError as exc:
+            messages = dict(exc.messages)
+            if "unit_code" in row_errors:
+                messages.pop("unit_id", None)  # already reported by its code
+            row_errors.update(messages)
+            loaded = None
+        id_number = row.get("id_number")
+        if id_number:
+            if id_number in seen:
+                row_errors.setdefault("id_number", []).append(
+                    f"same as row {seen[id_number]}")
+            seen.setdefault(id_number, number)
+        if row_errors:
+            errors.append({"row": number, "errors": row_errors})
+        else:
+            valid.append((number, loaded))
+    return _commit(session, "trainees", rows, valid, errors, dry_run, domain.register_trainee)
+
+
+def import_people(session: Session, rows: list[tuple[int, dict]], dry_run: bool) -> dict:
+    """Validate every row (one person and at most one position each), then register them."""
+    units, towns, villages = _codes(session, Unit), _codes(session, Town), _codes(session, Village)
+    schema = PersonIn()
+    valid, errors = [], []
+    for number, raw in rows:
+        row = _canonical(raw, PERSON_HEADERS)
+        row_errors: dict = {}
+        kind = row.pop("position_kind", None)
+        title = row.pop("title", None) or ""
+        places = {"unit_id": (row.pop("unit_code", None), units),
+                  "town_id": (row.pop("town_code", None), towns),
+                  "village_id": (row.pop("village_code", None), villages)}
+        row = {k: (str(v) if isinstance(v, int) else v) for k, v in row.items()
+               if k in schema.fields}
+        if kind is not None:
+            kind = POSITION_LABELS.get(str(kind), str(kind))
+            if kind not in domain.POSITION_PLACE:
+                row_errors["position_kind"] = [f"unknown kind {kind}"]
+            else:
+                field = domain.POSITION_PLACE[kind]
+                code, table = places[field]
+                if code is None:
+                    row_errors[field.replace("_id", "_code")] = ["required for this kind"]
+                elif str(code) not in table:
+                    row_errors[field.replace("_id", "_code")] = [f"no such code {code}"]
+                else:
+                    row["positions"] = [{"kind": kind, "title": title, field: table[str(code)]}]
+        try:
+            loaded = schema.load(row)
+        except ValidationError as exc:
+            row_errors.update(exc.messages)
+            loaded = None
+        if row_errors:
+            errors.append({"row": number, "errors": row_errors})
+        else:
+            valid.append((number, loaded))
+    return _commit(session, "people", rows, valid, errors, dry_run, domain.create_person)
+
+
+def _commit(session, kind, rows, valid, errors, dry_run, create) -> dict:
+    ids = []
+    if not errors:
+        for number, data in valid:
+            try:
+                with session.begin_nested():
+                    ids.append(create(session, data).id)
+            except DomainError as exc:
+                errors.append({"row": number, "errors": exc.errors or {"row": [exc.detail]}})
+    report = {"kind": kind, "rows": len(rows), "imported": 0, "dry_run": dry_run,
+              "errors": errors, "ids": []}
+    if errors or dry_run:
+        session.rollback()
+        return report
+    report.update(imported=len(ids), ids=ids)
+    return report

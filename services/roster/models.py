@@ -1,0 +1,179 @@
+"""Roster's tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.consumer import InboxMixin
+from shared.db import ModelBase, utcnow
+from shared.outbox import OutboxMixin
+
+TRAINEE_STATUSES = ("active", "completed", "withdrawn")
+ROLES = ("city", "unit", "town", "mentor", "trainee")
+
+
+class Base(ModelBase):
+    __abstract__ = True
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(InboxMixin, Base):
+    pass
+
+
+class Town(Base):
+    __tablename__ = "town"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Village(Base):
+    __tablename__ = "village"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("town.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    town: Mapped[Town] = relationship()
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Person(Base):
+    """A cadre; their positions decide which mentor roles they may hold."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    gender: Mapped[str | None] = mapped_column(sa.String(8))
+    id_number: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    positions: Mapped[list[Position]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="Position.id"
+    )
+
+
+class Position(Base):
+    """A post a person holds (or held, when ``end_date`` is set)."""
+
+    __tablename__ = "position"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    title: Mapped[str] = mapped_column(sa.String(100), default="")
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    town_id: Mapped[int | None] = mapped_column(sa.ForeignKey("town.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("village.id"), index=True)
+    start_date: Mapped[dt.date | None]
+    end_date: Mapped[dt.date | None]
+
+    person: Mapped[Person] = relationship(back_populates="positions")
+
+
+class Trainee(Base):
+    """A selected graduate. ``town_id``/``village_id`` mirror the current placement so that
+    scope filters are one indexed column."""
+
+    __tablename__ = "trainee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    gender: Mapped[str | None] = mapped_column(sa.String(8))
+    birth_date: Mapped[dt.date | None]
+    id_number: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    education: Mapped[str | None] = mapped_column(sa.String(32))
+    school: Mapped[str | None] = mapped_column(sa.String(100))
+    major: Mapped[str | None] = mapped_column(sa.String(100))
+    cohort: Mapped[int]
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)
+    town_id: Mapped[int | None] = mapped_column(sa.ForeignKey("town.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("village.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    placements: Mapped[list[Placement]] = relationship(
+        back_populates="trainee", order_by="Placement.start_date"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Placement(Base):
+    """A stay at a village; at most one per trainee has no ``end_date`` and is current."""
+
+    __tablename__ = "placement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("trainee.id"), index=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("village.id"))
+    town_id: Mapped[int] = mapped_column(sa.ForeignKey("town.id"))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date | None]
+    is_current: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    trainee: Mapped[Trainee] = relationship(back_populates="placements")
+
+
+class StatusChange(Base):
+    """The history of a trainee's status."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(sa.ForeignKey("trainee.id"), index=True)
+    from_status: Mapped[str] = mapped_column(sa.String(16))
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    effective_date: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    changed_by: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Account(Base):
+    """A login (a person's password) or a client credential (a town's own system)."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(8), default="user")  # user | client
+    secret_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    scope_id: Mapped[int | None]
+    display_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

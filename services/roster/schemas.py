@@ -1,0 +1,335 @@
+"""Roster's request and response bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from services.roster.models import ROLES, TRAINEE_STATUSES
+from shared.events.catalogue import POSITION_KINDS
+from shared.http import ListArgs, StrictSchema, page_schema
+from shared.observability import mask_id_number, mask_phone
+
+ID_NUMBER = validate.Regexp(r"^\d{17}[\dX]$", error="an 18-character identity number")
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 -]{4,19}$", error="digits, spaces and dashes")
+CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$", error="letters, digits, _ . -")
+
+
+def Name(**kw):  # noqa: N802 - a field factory reads like a field class
+    return fields.String(validate=validate.Length(min=1, max=100), **kw)
+
+
+class IdArg(Schema):
+    id = fields.Integer()
+
+
+# -- places ---------------------------------------------------------------------------
+
+
+class PlaceIn(StrictSchema):
+    code = fields.String(required=True, validate=CODE)
+    name = Name(required=True)
+
+
+class PlacePatch(PlaceIn):
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class VillagePatch(PlaceIn):
+    town_id = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class VillageIn(PlaceIn):
+    town_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class PlaceOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class VillageOut(PlaceOut):
+    town_id = fields.Integer()
+
+
+class PlaceListArgs(ListArgs):
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "name contains"})
+
+
+class VillageListArgs(PlaceListArgs):
+    town_id = fields.Integer()
+
+
+PlacePage = page_schema(PlaceOut, "PlacePage")
+VillagePage = page_schema(VillageOut, "VillagePage")
+
+
+# -- people ---------------------------------------------------------------------------
+
+
+class PositionIn(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(POSITION_KINDS))
+    title = fields.String(load_default="", validate=validate.Length(max=100))
+    unit_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    town_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    village_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    start_date = fields.Date(load_default=None, allow_none=True)
+    end_date = fields.Date(load_default=None, allow_none=True)
+
+
+class PositionOut(Schema):
+    kind = fields.String()
+    title = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    town_id = fields.Integer(allow_none=True)
+    village_id = fields.Integer(allow_none=True)
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+    active = fields.Method("_active")
+
+    def _active(self, obj) -> bool:
+        return obj.end_date is None or obj.end_date >= dt.date.today()
+
+
+class PersonIn(StrictSchema):
+    name = Name(required=True)
+    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"]))
+    id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    email = fields.Email(load_default=None, allow_none=True)
+    positions = fields.List(fields.Nested(PositionIn), load_default=list,
+                            validate=validate.Length(max=20))
+
+
+class PersonPatch(PersonIn):
+    """Any subset of the fields; absent ones stay as they are."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class PersonOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    gender = fields.String(allow_none=True)
+    id_number = fields.Function(lambda p: mask_id_number(p.id_number))
+    phone = fields.Function(lambda p: mask_phone(p.phone))
+    email = fields.String(allow_none=True)
+    positions = fields.List(fields.Nested(PositionOut))
+
+
+class PersonListArgs(ListArgs):
+    q = fields.String(validate=validate.Length(max=100))
+    kind = fields.String(validate=validate.OneOf(POSITION_KINDS))
+    unit_id = fields.Integer()
+    town_id = fields.Integer()
+    village_id = fields.Integer()
+
+
+PersonPage = page_schema(PersonOut, "PersonPage")
+
+
+# -- trainees -------------------------------------------------------------------------
+
+
+class PlacementIn(StrictSchema):
+    village_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    start_date = fields.Date(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @validates("start_date")
+    def _not_far_future(self, value: dt.date, **_kw) -> None:
+        if value > dt.date.today() + dt.timedelta(days=366):
+            raise ValidationError("more than a year ahead")
+        if value < dt.date(2000, 1, 1):
+            raise ValidationError("before 2000")
+
+
+class TraineeIn(StrictSchema):
+    name = Name(required=True)
+    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"]))
+    birth_date = fields.Date(load_default=None, allow_none=True)
+    id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    email = fields.Email(load_default=None, allow_none=True)
+    education = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=32))
+    school = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    major = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    cohort = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    unit_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    placement = fields.Nested(PlacementIn, load_default=None, allow_none=True)
+
+    @validates("birth_date")
+    def _plausible_birth(self, value: dt.date | None, **_kw) -> None:
+        if value is not None and not (dt.date(1950, 1, 1) <= value <= dt.date.today()):
+            raise ValidationError("not a plausible birth date")
+
+
+class TraineePatch(TraineeIn):
+    """Any subset of the profile; placements change through their own endpoint."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, exclude=("placement",), **kwargs)
+
+
+class PlacementOut(Schema):
+    id = fields.Integer()
+    village_id = fields.Integer()
+    town_id = fields.Integer()
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    is_current = fields.Boolean()
+    note = fields.String()
+
+
+class TraineeOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    gender = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    id_number = fields.Function(lambda t: mask_id_number(t.id_number))
+    phone = fields.Function(lambda t: mask_phone(t.phone))
+    email = fields.String(allow_none=True)
+    education = fields.String(allow_none=True)
+    school = fields.String(allow_none=True)
+    major = fields.String(allow_none=True)
+    cohort = fields.Integer()
+    unit_id = fields.Integer()
+    status = fields.String()
+    town_id = fields.Integer(allow_none=True)
+    village_id = fields.Integer(allow_none=True)
+    version = fields.Integer()
+
+
+class TraineeDetailOut(TraineeOut):
+    placements = fields.List(fields.Nested(PlacementOut))
+
+
+class TraineeListArgs(ListArgs):
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "name contains"})
+    status = fields.String(validate=validate.OneOf(TRAINEE_STATUSES))
+    unit_id = fields.Integer()
+    town_id = fields.Integer()
+    village_id = fields.Integer()
+    cohort = fields.Integer()
+
+
+TraineePage = page_schema(TraineeOut, "TraineePage")
+
+
+class StatusChangeIn(StrictSchema):
+    status = fields.String(required=True, validate=validate.OneOf(["completed", "withdrawn"]))
+    effective_date = fields.Date(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class StatusChangeOut(Schema):
+    id = fields.Integer()
+    trainee_id = fields.Integer()
+    from_status = fields.String()
+    to_status = fields.String()
+    effective_date = fields.Date()
+    reason = fields.String()
+    changed_by = fields.String()
+
+
+# -- accounts and tokens --------------------------------------------------------------
+
+
+class AccountIn(StrictSchema):
+    username = fields.String(required=True, validate=[
+        validate.Length(min=2, max=64),
+        validate.Regexp(r"^[\w.@-]+$", error="letters, digits, _ . @ -"),
+    ])
+    kind = fields.String(load_default="user", validate=validate.OneOf(["user", "client"]))
+    password = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=4, max=128), load_only=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    scope_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    display_name = fields.String(load_default="", validate=validate.Length(max=100))
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+
+
+class AccountOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    kind = fields.String()
+    role = fields.String()
+    scope_id = fields.Integer(allow_none=True)
+    display_name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.Function(lambda a: mask_phone(a.phone))
+    active = fields.Boolean()
+
+
+class AccountCreatedOut(AccountOut):
+    client_secret = fields.String(metadata={"description": "shown once, for kind=client"})
+
+
+class AccountListArgs(ListArgs):
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+
+AccountPage = page_schema(AccountOut, "AccountPage")
+
+
+class TokenIn(StrictSchema):
+    grant_type = fields.String(required=True,
+                               validate=validate.OneOf(["password", "client_credentials"]))
+    username = fields.String(validate=validate.Length(min=1, max=64))
+    password = fields.String(validate=validate.Length(min=1, max=128), load_only=True)
+    client_id = fields.String(validate=validate.Length(min=1, max=64))
+    client_secret = fields.String(validate=validate.Length(min=1, max=128), load_only=True)
+
+    @validates_schema
+    def _credentials(self, data, **_kw):
+        if data["grant_type"] == "password":
+            missing = [f for f in ("username", "password") if not data.get(f)]
+        else:
+            missing = [f for f in ("client_id", "client_secret") if not data.get(f)]
+        if missing:
+            raise ValidationError({f: ["required for this grant_type"] for f in missing})
+
+
+class TokenOut(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    role = fields.String()
+    scope_id = fields.Integer(allow_none=True)
+
+
+class MeOut(Schema):
+    subject = fields.String()
+    role = fields.String()
+    scope_id = fields.Integer(allow_none=True)
+    name = fields.String()
+
+
+# -- import ---------------------------------------------------------------------------
+
+
+class ImportArgs(Schema):
+    dry_run = fields.Boolean(load_default=False)
+
+
+class RowError(Schema):
+    row = fields.Integer()
+    errors = fields.Dict()
+
+
+class ImportReportOut(Schema):
+    kind = fields.String()
+    rows = fields.Integer()
+    imported = fields.Integer()
+    dry_run = fields.Boolean()
+    errors = fields.List(fields.Nested(RowError))
+    ids = fields.List(fields.Integer())

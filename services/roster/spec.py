@@ -1,0 +1,17 @@
+"""Roster's pieces for the shared entry points (relay, manage)."""
+
+from pathlib import Path
+
+from services.roster.config import Config
+from services.roster.handlers import HANDLERS
+from services.roster.models import Inbox, Outbox
+from shared.runtime import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="roster",
+    config_class=Config,
+    outbox_model=Outbox,
+    inbox_model=Inbox,
+    handlers=HANDLERS,
+    migrations_dir=Path(__file__).parent / "migrations",
+)

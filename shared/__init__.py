@@ -1,0 +1,4 @@
+"""Code every Grassroots service shares: configuration, database, events, auth, HTTP.
+
+Mechanisms only; business rules live in the services.
+"""

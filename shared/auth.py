@@ -1,0 +1,179 @@
+"""Tokens and scopes.
+
+Roster issues RS256 JWTs; every service verifies them with roster's public key. A token
+carries a role and a scope id:
+
+==========  =====================================================
+role        scope id
+==========  =====================================================
+city        none: the whole city
+unit        the unit's id
+town        the town's id
+mentor      the person's id
+trainee     the trainee's id
+==========  =====================================================
+
+Every object endpoint calls :func:`check_scope` with what the object belongs to; a miss is a
+404, so that guessing ids reveals nothing. Lists filter by :meth:`Principal` fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import wraps
+
+import jwt
+from flask import current_app, g, request
+
+from shared.auth_keys import generate_keypair
+from shared.http import problem
+
+__all__ = ["Principal", "check_scope", "current_principal", "generate_keypair", "in_scope",
+           "issue_token", "protect", "require", "verify_token"]
+
+ROLES = ("city", "unit", "town", "mentor", "trainee")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: account, role and scope."""
+
+    subject: str
+    role: str
+    scope_id: int | None
+    name: str = ""
+
+    @property
+    def is_city(self) -> bool:
+        return self.role == "city"
+
+
+def issue_token(
+    private_key: str,
+    *,
+    subject: str,
+    role: str,
+    scope_id: int | None,
+    name: str = "",
+    issuer: str,
+    audience: str,
+    ttl_seconds: int,
+) -> str:
+    """Sign a token (roster only)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role}")
+    now = dt.datetime.now(dt.UTC)
+    claims = {
+        "sub": subject,
+        "role": role,
+        "scope": scope_id,
+        "name": name,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + dt.timedelta(seconds=ttl_seconds),
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(claims, private_key, algorithm="RS256")
+
+
+def verify_token(token: str, public_key: str, *, issuer: str, audience: str) -> Principal:
+    """Check signature (RS256 only), expiry, issuer and audience; raise ``jwt.PyJWTError``."""
+    claims = jwt.decode(
+        token,
+        public_key,
+        algorithms=["RS256"],
+        issuer=issuer,
+        audience=audience,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        leeway=0,
+    )
+    role = claims.get("role")
+    scope = claims.get("scope")
+    if role not in ROLES:
+        raise jwt.InvalidTokenError("unknown role")
+    if role == "city":
+        scope = None
+    elif not isinstance(scope, int) or isinstance(scope, bool) or scope < 1:
+        raise jwt.InvalidTokenError("role needs a scope")
+    return Principal(subject=str(claims["sub"]), role=role, scope_id=scope,
+                     name=str(claims.get("name") or ""))
+
+
+def current_principal() -> Principal:
+    """The verified caller of this request (401 if none)."""
+    principal = g.get("principal")
+    if principal is None:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise problem(401, "Authentication required", "send Authorization: Bearer <token>")
+        config = current_app.config
+        try:
+            principal = verify_token(
+                header[7:].strip(),
+                config["JWT_PUBLIC_KEY"],
+                issuer=config["JWT_ISSUER"],
+                audience=config["JWT_AUDIENCE"],
+            )
+        except jwt.PyJWTError as exc:
+            raise problem(401, "Invalid token", str(exc)) from None
+        g.principal = principal
+    return principal
+
+
+def require(*roles: str):
+    """Decorator: the caller must hold one of ``roles`` (403 otherwise)."""
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if roles and principal.role not in roles:
+                raise problem(403, "Forbidden", f"role {principal.role} may not do this")
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def in_scope(
+    principal: Principal,
+    *,
+    unit_id: int | None = None,
+    town_ids: Iterable[int | None] = (),
+    trainee_id: int | None = None,
+    mentor_ids: Iterable[int] = (),
+) -> bool:
+    """Whether an object belonging to these parties is within the caller's scope."""
+    role, scope = principal.role, principal.scope_id
+    if role == "city":
+        return True
+    if role == "unit":
+        return unit_id is not None and unit_id == scope
+    if role == "town":
+        return scope in {t for t in town_ids if t is not None}
+    if role == "trainee":
+        return trainee_id is not None and trainee_id == scope
+    if role == "mentor":
+        return scope in set(mentor_ids)
+    return False
+
+
+def check_scope(obj, **parties) -> None:
+    """The one check every object endpoint makes: 404 unless ``obj`` exists and the
+    caller's scope covers it (the same answer for both, so ids cannot be probed)."""
+    if obj is None or not in_scope(current_principal(), **parties):
+        raise problem(404, "Not found", "no such record in your scope")
+
+
+def protect(blueprint) -> None:
+    """Require a valid token for every route of ``blueprint``."""
+
+    @blueprint.before_request
+    def _authenticate():
+        current_principal()

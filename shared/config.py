@@ -1,0 +1,104 @@
+"""Settings from environment variables, with the defaults of the embedded system.
+
+Every setting is documented in the README (Configuration). A service subclasses
+:class:`BaseConfig` and names its prefix; its database URL is read from
+``<PREFIX>_DATABASE_URL`` so that one machine can run every service's processes
+side by side with one environment (the local equivalent of docker-compose).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("GRASSROOTS_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read one environment variable; empty counts as unset."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    value = env(name)
+    return int(value) if value is not None else default
+
+
+def _read_key(name: str) -> str | None:
+    """A PEM key given inline (``NAME``) or as a file path (``NAME_FILE``)."""
+    inline = env(name)
+    if inline:
+        return inline.replace("\\n", "\n")
+    path = env(f"{name}_FILE")
+    if path:
+        return Path(path).read_text()
+    return None
+
+
+def dev_keys() -> tuple[str, str]:
+    """A key pair kept in ``var/jwt/keypair.pem`` for the embedded default and development,
+    made on first use. Production passes ``JWT_PRIVATE_KEY_FILE``/``JWT_PUBLIC_KEY_FILE``."""
+    from shared.auth_keys import generate_keypair
+
+    folder = VAR_DIR / "jwt"
+    path = folder / "keypair.pem"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        private, public = generate_keypair()
+        tmp = folder / f"keypair.{os.getpid()}.tmp"
+        tmp.write_text(private + public)
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: of racing processes, the first pair wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    text = path.read_text()
+    cut = text.index("-----BEGIN PUBLIC KEY-----")
+    return text[:cut], text[cut:]
+
+
+class BaseConfig:
+    """Settings common to every service. Subclasses set SERVICE."""
+
+    SERVICE = "base"
+
+    def __init__(self, **overrides: object) -> None:
+        prefix = self.SERVICE.upper()
+        self.DATABASE_URL = env(
+            f"{prefix}_DATABASE_URL", f"sqlite:///{VAR_DIR / (self.SERVICE + '.db')}"
+        )
+        self.BROKER_URL = env("BROKER_URL", "memory://")
+        self.EVENTS_EXCHANGE = env("EVENTS_EXCHANGE", "grassroots.events")
+        self.QUEUE_PREFIX = env("QUEUE_PREFIX", "grassroots")
+        self.JWT_PUBLIC_KEY = _read_key("JWT_PUBLIC_KEY")
+        self.JWT_PRIVATE_KEY = _read_key("JWT_PRIVATE_KEY")
+        if self.JWT_PUBLIC_KEY is None:
+            self.JWT_PRIVATE_KEY, self.JWT_PUBLIC_KEY = dev_keys()
+        self.JWT_ISSUER = env("JWT_ISSUER", "grassroots-roster")
+        self.JWT_AUDIENCE = env("JWT_AUDIENCE", "grassroots")
+        self.JWT_TTL_SECONDS = env_int("JWT_TTL_SECONDS", 8 * 3600)
+        self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
+        self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)
+        self.MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 200)
+        self.RETRY_DELAYS_MS = [
+            int(x) for x in (env("RETRY_DELAYS_MS", "1000,5000,30000") or "").split(",") if x
+        ]
+        self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    @property
+    def max_attempts(self) -> int:
+        """Deliveries of one event before it is parked: the first plus one per retry delay."""
+        return len(self.RETRY_DELAYS_MS) + 1
+
+    def flask_settings(self) -> dict:
+        """The upper-case attributes, as Flask's ``app.config`` takes them."""
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}

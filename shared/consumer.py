@@ -1,0 +1,282 @@
+"""Idempotent consumers: inbox, retries with delay, parking.
+
+A handler is a plain function ``handler(session, envelope)``; a service lists them in one
+table ``{event type: handler}``. For each message:
+
+1. it must be JSON and validate against the catalogue, else it is parked at once (poison);
+2. the event id goes into the service's ``inbox`` table in the same transaction as the
+   handler's writes; an id already there means a redelivery, which changes nothing;
+3. the message is acked only after that commit;
+4. a handler error sends the message to the retry queue with the next delay, and after
+   the last attempt to the parking queue;
+5. a database that is down is waited for, with the message unacked, and does not count as
+   an attempt: nothing is parked merely because the database was away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from kombu import Consumer
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.bus import Bus, BusError
+from shared.db import Database, UTCDateTime, utcnow
+from shared.events import EventInvalid, validate_event
+from shared.observability import EVENTS_CONSUMED, request_context
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, dict], None]
+
+
+class InboxMixin:
+    """Columns of a service's ``inbox`` table: the ids of events already applied."""
+
+    __tablename__ = "inbox"
+
+    event_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(64))
+    processed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+_DB_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
+class EventConsumer:
+    """Applies one service's events from its queue."""
+
+    def __init__(
+        self,
+        service: str,
+        db: Database,
+        bus: Bus,
+        inbox_model: type,
+        handlers: dict[str, Handler],
+        *,
+        retry_delays_ms: list[int] | None = None,
+        prefetch: int = 50,
+    ) -> None:
+        self.service = service
+        self.db = db
+        self.bus = bus
+        self.inbox_model = inbox_model
+        self.handlers = handlers
+        self.retry_delays_ms = retry_delays_ms if retry_delays_ms is not None else [1000]
+        self.prefetch = prefetch
+        self.queue = bus.service_queue(service, handlers)
+
+    @property
+    def max_attempts(self) -> int:
+        """Deliveries before parking: the first one plus one per retry delay."""
+        return len(self.retry_delays_ms) + 1
+
+    # -- one event ------------------------------------------------------------------
+
+    def apply(self, envelope: dict) -> bool:
+        """Apply a validated event exactly once; False if it had been applied already."""
+        handler = self.handlers.get(envelope["type"])
+        session = self.db.sessionmaker()
+        try:
+            with session.begin():
+                session.add(
+                    self.inbox_model(
+                        event_id=str(envelope["id"]),
+                        type=envelope["type"],
+                        processed_at=utcnow(),
+                    )
+                )
+                try:
+                    session.flush()
+                except sa.exc.IntegrityError:
+                    raise _Duplicate() from None
+                if handler is not None:
+                    handler(session, envelope)
+            return True
+        except _Duplicate:
+            return False
+        finally:
+            session.close()
+
+    def handle_message(self, body: bytes | str, headers: dict | None) -> str:
+        """Decide one delivery's fate: ``applied``, ``duplicate``, ``retried`` or
+        ``parked``. Raises for a database outage (the caller must not ack)."""
+        headers = dict(headers or {})
+        attempts = int(headers.get("x-attempts", 0)) + 1
+        raw = body if isinstance(body, bytes) else body.encode("utf-8")
+        try:
+            envelope = validate_event(json.loads(raw))
+        except (ValueError, EventInvalid) as exc:
+            self._park(raw, headers, attempts, f"invalid: {exc}")
+            return "parked"
+        token = request_context.set(
+            {"correlation_id": envelope.get("correlation_id"), "event_id": str(envelope["id"])}
+        )
+        try:
+            applied = self.apply(envelope)
+            return "applied" if applied else "duplicate"
+        except _DB_DOWN:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any handler failure goes to retry
+            log.warning("handler for %s failed (attempt %d): %s", envelope["type"], attempts,
+                        exc, exc_info=True)
+            if attempts >= self.max_attempts:
+                self._park(raw, headers, attempts, f"failed: {exc!r}")
+                return "parked"
+            headers["x-attempts"] = attempts
+            delay = self.retry_delays_ms[attempts - 1]
+            if self.bus.is_amqp:
+                self.bus.send_to_queue(self.bus.queue_name(self.service, "retry"), raw,
+                                       headers, str(envelope["id"]), expiration_ms=delay)
+            else:
+                # The in-process broker has no TTL: go straight back to the queue.
+                self.bus.send_to_queue(self.bus.queue_name(self.service), raw, headers,
+                                       str(envelope["id"]))
+            return "retried"
+        finally:
+            request_context.reset(token)
+
+    def _park(self, raw: bytes, headers: dict, attempts: int, reason: str) -> None:
+        headers = {**headers, "x-attempts": attempts, "x-parked-reason": reason[:1000],
+                   "x-parked-at": utcnow().isoformat()}
+        message_id = headers.get("message_id") or ""
+        log.error("parking a message after %d attempt(s): %s", attempts, reason[:300])
+        self.bus.send_to_queue(self.bus.queue_name(self.service, "parked"), raw, headers,
+                               message_id)
+
+    # -- the loop -------------------------------------------------------------------
+
+    def _on_message(self, message) -> None:
+        outcome = "error"
+        event_type = "?"
+        try:
+            event_type = (message.delivery_info or {}).get("routing_key", "?")
+            while True:
+                try:
+                    outcome = self.handle_message(message.body, message.headers)
+                    break
+                except _DB_DOWN as exc:
+                    log.warning("database unavailable, holding the message: %s",
+                                exc.__class__.__name__)
+                    self._wait_for_database()
+            message.ack()
+        finally:
+            EVENTS_CONSUMED.labels(self.service, event_type, outcome).inc()
+
+    def _wait_for_database(self) -> None:
+        delay = 0.2
+        while True:
+            time.sleep(delay)
+            try:
+                self.db.ping()
+                return
+            except _DB_DOWN:
+                delay = min(delay * 2, 5.0)
+
+    def run(self, stop: threading.Event | None = None, ready: threading.Event | None = None):
+        """Consume until ``stop`` is set, reconnecting to the broker as needed."""
+        stop = stop or threading.Event()
+        backoff = 0.5
+        while not stop.is_set():
+            conn = self.bus.connect()
+            try:
+                conn.ensure_connection(max_retries=1)
+                self.bus.declare(conn, self.service, self.handlers)
+                channel = conn.channel()
+                channel.basic_qos(0, self.prefetch, False)
+                with Consumer(channel, queues=[self.queue], on_message=self._on_message,
+                              accept=None):
+                    if ready is not None:
+                        ready.set()
+                    backoff = 0.5
+                    while not stop.is_set():
+                        try:
+                            conn.drain_events(timeout=0.5)
+                        except TimeoutError:
+                            continue
+            except (BusError, OSError, ConnectionError) as exc:
+                log.warning("consumer: broker unavailable (%s); retrying", exc)
+            except Exception as exc:  # kombu surfaces broker loss in several types
+                if stop.is_set():
+                    break
+                log.warning("consumer: %r; reconnecting", exc)
+            finally:
+                try:
+                    conn.release()
+                except Exception:  # noqa: BLE001
+                    log.debug("closing consumer connection failed", exc_info=True)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:
+    """The parked messages of a service, left in place, oldest first."""
+    conn = bus.connect()
+    out = []
+    try:
+        channel = conn.channel()
+        queue = bus.parked_queue(service)(channel)
+        queue.declare()
+        for _ in range(limit):
+            message = queue.get(no_ack=False)
+            if message is None:
+                break
+            headers = dict(message.headers or {})
+            body = message.body
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            out.append({
+                "message_id": message.properties.get("message_id") or (
+                    data.get("id") if isinstance(data, dict) else None),
+                "type": data.get("type") if isinstance(data, dict) else None,
+                "attempts": headers.get("x-attempts"),
+                "reason": headers.get("x-parked-reason"),
+                "parked_at": headers.get("x-parked-at"),
+                "body": body if isinstance(body, str) else body.decode("utf-8", "replace"),
+            })
+        # Closing without acks puts every message back where it was.
+    finally:
+        conn.release()
+    return out
+
+
+def replay_parked(bus: Bus, service: str, message_id: str | None = None,
+                  limit: int = 1000) -> int:
+    """Send parked messages (all, or the one with ``message_id``) back to the service's
+    queue with a fresh attempt count. Returns how many were replayed."""
+    conn = bus.connect()
+    replayed = 0
+    try:
+        channel = conn.channel()
+        queue = bus.parked_queue(service)(channel)
+        queue.declare()
+        kept = []
+        for _ in range(limit):
+            message = queue.get(no_ack=False)
+            if message is None:
+                break
+            mid = message.properties.get("message_id")
+            if message_id and mid != message_id:
+                kept.append(message)
+                continue
+            raw = message.body if isinstance(message.body, bytes) else message.body.encode()
+            bus.send_to_queue(bus.queue_name(service), raw, {"x-replayed": 1}, mid or "")
+            message.ack()
+            replayed += 1
+        for message in kept:
+            message.requeue()
+    finally:
+        conn.release()
+    return replayed

@@ -1,0 +1,158 @@
+"""The catalogue: one versioned marshmallow schema per event type.
+
+Producers validate before writing to the outbox; consumers validate before applying and
+park what does not validate. A new field or meaning is a new version, listed here beside
+the old one until every consumer reads the new one.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+TRAINEE_STATUSES = ("active", "completed", "withdrawn")
+ROLES = ("city", "unit", "town", "mentor", "trainee")
+POSITION_KINDS = (
+    "unit_leadership",  # member of a unit's leadership team (integrity mentor)
+    "unit_middle_cadre",  # middle-level or higher cadre of a unit (business mentor)
+    "town_party_deputy",  # town deputy party secretary for party building (responsible)
+    "village_party_secretary",  # village party organization secretary (practical)
+    "town_staff",  # other town cadre
+    "unit_staff",  # other unit cadre
+)
+
+
+class PayloadSchema(Schema):
+    """Base of every payload: unknown fields are errors."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def _id(**kw) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1), **kw)
+
+
+def _text(max_len: int = 200, **kw) -> fields.String:
+    return fields.String(validate=validate.Length(max=max_len), **kw)
+
+
+class PlaceRef(PayloadSchema):
+    """A town, village or unit."""
+
+    id = _id(required=True)
+    code = _text(32, required=True)
+    name = _text(100, required=True)
+
+
+class VillagePayload(PlaceRef):
+    town_id = _id(required=True)
+
+
+class PositionPayload(PayloadSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(POSITION_KINDS))
+    title = _text(100, load_default="", dump_default="")
+    unit_id = _id(allow_none=True, load_default=None)
+    town_id = _id(allow_none=True, load_default=None)
+    village_id = _id(allow_none=True, load_default=None)
+    start_date = fields.Date(allow_none=True, load_default=None)
+    end_date = fields.Date(allow_none=True, load_default=None)
+
+
+class PersonPayload(PayloadSchema):
+    """A cadre and the positions that make them eligible as a mentor."""
+
+    id = _id(required=True)
+    name = _text(100, required=True)
+    gender = _text(8, allow_none=True, load_default=None)
+    phone = _text(32, allow_none=True, load_default=None)
+    email = _text(254, allow_none=True, load_default=None)
+    positions = fields.List(fields.Nested(PositionPayload), required=True)
+    version = fields.Integer(strict=True, required=True)
+
+
+class TraineePayload(PayloadSchema):
+    """A trainee as projections keep it. Identity numbers never travel in events."""
+
+    id = _id(required=True)
+    name = _text(100, required=True)
+    gender = _text(8, allow_none=True, load_default=None)
+    cohort = fields.Integer(strict=True, required=True)
+    unit_id = _id(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(TRAINEE_STATUSES))
+    phone = _text(32, allow_none=True, load_default=None)
+    email = _text(254, allow_none=True, load_default=None)
+    town_id = _id(allow_none=True, load_default=None)
+    village_id = _id(allow_none=True, load_default=None)
+    placement_start = fields.Date(allow_none=True, load_default=None)
+    version = fields.Integer(strict=True, required=True)
+
+
+class TraineePlacedPayload(PayloadSchema):
+    """A new current placement; ``first_in_village`` is true only for the trainee's first
+    placement in any village (the placement fee's trigger)."""
+
+    trainee_id = _id(required=True)
+    placement_id = _id(required=True)
+    unit_id = _id(required=True)
+    town_id = _id(required=True)
+    village_id = _id(required=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(allow_none=True, load_default=None)
+    previous_town_id = _id(allow_none=True, load_default=None)
+    previous_village_id = _id(allow_none=True, load_default=None)
+    first_in_village = fields.Boolean(required=True)
+    version = fields.Integer(strict=True, required=True)
+
+
+class TraineeStatusChangedPayload(PayloadSchema):
+    trainee_id = _id(required=True)
+    from_status = fields.String(required=True, validate=validate.OneOf(TRAINEE_STATUSES))
+    to_status = fields.String(required=True, validate=validate.OneOf(TRAINEE_STATUSES))
+    effective_date = fields.Date(required=True)
+    reason = _text(500, load_default="", dump_default="")
+    unit_id = _id(required=True)
+    town_id = _id(allow_none=True, load_default=None)
+    village_id = _id(allow_none=True, load_default=None)
+    version = fields.Integer(strict=True, required=True)
+
+
+class AccountPayload(PayloadSchema):
+    """An account (never its secret) so that the notifier can reach its holder."""
+
+    id = _id(required=True)
+    username = _text(64, required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    scope_id = _id(allow_none=True, load_default=None)
+    display_name = _text(100, load_default="", dump_default="")
+    email = _text(254, allow_none=True, load_default=None)
+    phone = _text(32, allow_none=True, load_default=None)
+    active = fields.Boolean(required=True)
+
+
+#: (type, version) -> payload schema instance.
+CATALOGUE: dict[tuple[str, int], Schema] = {
+    ("town.created", 1): PlaceRef(),
+    ("town.updated", 1): PlaceRef(),
+    ("village.created", 1): VillagePayload(),
+    ("village.updated", 1): VillagePayload(),
+    ("unit.created", 1): PlaceRef(),
+    ("unit.updated", 1): PlaceRef(),
+    ("person.created", 1): PersonPayload(),
+    ("person.updated", 1): PersonPayload(),
+    ("trainee.registered", 1): TraineePayload(),
+    ("trainee.updated", 1): TraineePayload(),
+    ("trainee.placed", 1): TraineePlacedPayload(),
+    ("trainee.status_changed", 1): TraineeStatusChangedPayload(),
+    ("account.created", 1): AccountPayload(),
+    ("account.updated", 1): AccountPayload(),
+}
+
+
+def payload_schema(type_: str, version: int) -> Schema | None:
+    """The payload schema of one event type and version, or None if unknown."""
+    return CATALOGUE.get((type_, version))
+
+
+def event_types() -> list[str]:
+    """Every known event type (any version), sorted."""
+    return sorted({t for t, _ in CATALOGUE})

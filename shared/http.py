@@ -1,0 +1,304 @@
+"""The HTTP conventions every service follows, in one place.
+
+``build_app`` gives a service a Flask app with: flask-smorest's OpenAPI 3 document and a
+docs page whose assets are served locally; errors as ``application/problem+json`` carrying
+marshmallow's field errors; request ids; masked JSON access logs; ``/healthz``,
+``/readyz`` and ``/metrics``; a body size limit. Lists use :class:`ListArgs` and
+:func:`paginate`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+import swagger_ui_bundle
+from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask_smorest import Api
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.exceptions import HTTPException
+
+from shared.errors import DomainError, TooManyAttempts
+from shared.observability import (
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    configure_logging,
+    request_context,
+)
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("grassroots.access")
+
+PROBLEM_JSON = "application/problem+json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class ProblemError(HTTPException):
+    """An HTTP error with a problem+json body (raise it from anywhere)."""
+
+    def __init__(self, status: int, title: str, detail: str = "", errors=None) -> None:
+        super().__init__(description=detail)
+        self.code = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+
+
+def problem(status: int, title: str, detail: str = "", errors=None) -> ProblemError:
+    """Build a :class:`ProblemError` to raise."""
+    return ProblemError(status, title, detail, errors)
+
+
+def problem_response(status: int, title: str, detail: str = "", errors=None) -> Response:
+    """A problem+json response."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    rid = g.get("request_id")
+    if rid:
+        body["request_id"] = rid
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+def _flatten_webargs(messages: dict) -> dict:
+    """webargs nests field errors under the location ({"json": {...}}); callers want the
+    fields, and the location only when it is not the body."""
+    if set(messages) <= {"json"}:
+        fields_ = messages.get("json", {})
+        return fields_ if isinstance(fields_, dict) else {"body": fields_}
+    return messages
+
+
+def _handle_http_exception(exc: HTTPException) -> Response:
+    if isinstance(exc, ProblemError):
+        return problem_response(exc.code, exc.title, exc.detail, exc.errors)
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("messages")
+    if isinstance(errors, dict):
+        errors = _flatten_webargs(errors)
+    title = exc.name
+    detail = exc.description or ""
+    if status == 422:
+        detail = "the request did not validate; see errors"
+    elif status == 400 and errors:
+        detail = "malformed request; see errors"
+    elif status == 413:
+        detail = f"the body is larger than {request.max_content_length} bytes"
+    elif status == 415:
+        detail = "send JSON with Content-Type: application/json"
+    return problem_response(status, title, detail, errors)
+
+
+def _handle_integrity(exc: sa.exc.IntegrityError) -> Response:
+    log.info("integrity error mapped to 409: %s", exc.orig.__class__.__name__)
+    return problem_response(409, "Conflict", "this conflicts with an existing record")
+
+
+def _handle_domain(exc: DomainError) -> Response:
+    response = problem_response(exc.status, exc.title, exc.detail, exc.errors)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _handle_unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return problem_response(500, "Internal Server Error", "an unexpected error; it is logged")
+
+
+def build_app(
+    service: str,
+    config,
+    *,
+    title: str,
+    description: str,
+    ready_checks: list[Callable[[], None]] | None = None,
+) -> tuple[Flask, Api]:
+    """A Flask app and its smorest ``Api`` with every shared convention installed."""
+    configure_logging(service, config.LOG_LEVEL)
+    app = Flask(f"services.{service}")
+    app.config.from_mapping(config.flask_settings())
+    prefix = f"/api/v1/{service}"
+    app.config.update(
+        SERVICE=service,
+        API_TITLE=title,
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=prefix,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=f"{prefix}/docs-assets/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+            "security": [{"bearer": []}],
+        },
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    api = Api(app)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(sa.exc.IntegrityError, _handle_integrity)
+    app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(Exception, _handle_unexpected)
+    assets = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @app.get(f"{prefix}/docs-assets/<path:filename>")
+    def docs_assets(filename):
+        """The Swagger UI files, shipped in a package: the docs work offline."""
+        return send_from_directory(assets, filename, max_age=3600)
+
+    @app.before_request
+    def _start():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        g.context_token = request_context.set({"request_id": g.request_id})
+        # Uploads may be larger than ordinary JSON bodies.
+        view = app.view_functions.get(request.endpoint)
+        limit = getattr(view, "_max_body", None) or getattr(
+            getattr(view, "view_class", None), "_max_body", None
+        )
+        if limit:
+            request.max_content_length = limit
+
+    @app.after_request
+    def _finish(response: Response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.endpoint or "unmatched"
+        HTTP_REQUESTS.labels(service, request.method, endpoint, response.status_code).inc()
+        HTTP_LATENCY.labels(service, endpoint).observe(elapsed)
+        principal = g.get("principal")
+        access_log.info(
+            "%s %s %s %.1fms%s",
+            request.method,
+            request.path,
+            response.status_code,
+            elapsed * 1000,
+            f" by {principal.role}:{principal.subject}" if principal else "",
+        )
+        return response
+
+    @app.teardown_request
+    def _clear(_exc):
+        token = g.pop("context_token", None)
+        if token is not None:
+            request_context.reset(token)
+
+    @app.get("/healthz")
+    def healthz():
+        """Alive: the process answers."""
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz")
+    def readyz():
+        """Ready: the database and the broker answer."""
+        checks = {}
+        ok = True
+        for check in ready_checks or []:
+            name = getattr(check, "__name__", "check")
+            try:
+                check()
+                checks[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - report any failure as not ready
+                checks[name] = f"error: {exc.__class__.__name__}"
+                ok = False
+        return jsonify({"status": "ok" if ok else "unavailable", "checks": checks}), (
+            200 if ok else 503
+        )
+
+    @app.get("/metrics")
+    def metrics():
+        """Prometheus text format."""
+        for hook in app.extensions.get("metrics_hooks", []):
+            hook()
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    return app, api
+
+
+def max_body(limit_bytes: int):
+    """Mark a view (function or MethodView) as accepting bodies up to ``limit_bytes``."""
+
+    def decorator(view):
+        view._max_body = limit_bytes
+        return view
+
+    return decorator
+
+
+class StrictSchema(Schema):
+    """Request bodies: unknown fields are refused, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ListArgs(Schema):
+    """Query arguments every list takes: ``page``, ``per_page`` (capped), ``sort``.
+
+    Unknown query arguments are ignored, as browsers and proxies add their own.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    sort = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """The response schema of a paginated list of ``item_schema``."""
+    return type(
+        name,
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+    )
+
+
+def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object]) -> dict:
+    """Run ``query`` for one page. ``sort`` is a comma list of names from ``sortable``,
+    each optionally prefixed with ``-`` for descending; anything else is a 400."""
+    order = []
+    for part in (args.get("sort") or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        desc = part.startswith("-")
+        key = part.lstrip("-+")
+        column = sortable.get(key)
+        if column is None:
+            raise problem(
+                400, "Bad sort", f"sort by one of: {', '.join(sorted(sortable))}",
+                {"sort": [f"unknown field {key}"]},
+            )
+        order.append(column.desc() if desc else column.asc())
+    default = next(iter(sortable.values()))
+    order.append(default)
+    page, per_page = args["page"], args["per_page"]
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
+    return {"items": list(rows), "page": page, "per_page": per_page, "total": total or 0}

@@ -1,0 +1,158 @@
+"""Transactional outbox: an event is written in the same transaction as the change it
+reports, and a relay process publishes it afterwards.
+
+Several relays may run at once: each claims a batch with ``FOR UPDATE SKIP LOCKED``, so a
+row is published by one relay in normal operation. A relay killed after publishing and
+before marking the row sent publishes it again later; consumers' inboxes make that
+harmless. Rows are picked by "not yet sent", never by a high-water mark, so a row whose
+transaction committed late (with a lower id) is not skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import threading
+import time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.bus import Bus, BusError
+from shared.db import Database, UTCDateTime, utcnow
+from shared.events import build_event
+from shared.observability import OUTBOX_PUBLISHED, current_context
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMixin:
+    """Columns of a service's ``outbox`` table (declare ``class Outbox(OutboxMixin, Base)``)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(64))
+    envelope: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+
+
+def record_event(
+    session: Session,
+    outbox_model: type,
+    type_: str,
+    payload: dict,
+    *,
+    producer: str,
+    version: int = 1,
+) -> dict:
+    """Validate an event and add it to the session's outbox; it commits with the change.
+
+    The correlation id is the current request's id, so that one clerk's action can be
+    followed through every service's logs.
+    """
+    envelope = build_event(
+        type_,
+        payload,
+        producer=producer,
+        version=version,
+        correlation_id=current_context().get("request_id"),
+    )
+    session.add(
+        outbox_model(
+            event_id=envelope["id"],
+            type=type_,
+            envelope=envelope,
+            created_at=utcnow(),
+        )
+    )
+    return envelope
+
+
+def _fault(point: str) -> None:
+    """Die here if the fault-injection tests asked for it (never set in production)."""
+    if os.environ.get("GRASSROOTS_FAULT") == point:
+        log.warning("fault injection: SIGKILL at %s", point)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def relay_once(db: Database, outbox_model: type, bus: Bus, batch_size: int = 500) -> int:
+    """Publish one batch of unsent rows and mark the confirmed ones sent.
+
+    Returns the number of rows marked sent. Raises :class:`BusError` if the broker is
+    down (nothing is marked).
+    """
+    with db.transaction() as session:
+        query = (
+            sa.select(outbox_model)
+            .where(outbox_model.sent_at.is_(None))
+            .order_by(outbox_model.id)
+            .limit(batch_size)
+        )
+        if db.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = session.scalars(query).all()
+        if not rows:
+            return 0
+        confirmed = bus.publish([row.envelope for row in rows])
+        _fault("relay.after_publish")
+        now = utcnow()
+        sent = 0
+        for row in rows:
+            if row.event_id in confirmed:
+                row.sent_at = now
+                sent += 1
+        if sent < len(rows):
+            log.error("outbox: %d of %d events not confirmed; retrying", len(rows) - sent,
+                      len(rows))
+    OUTBOX_PUBLISHED.inc(sent)
+    return sent
+
+
+def run_relay(
+    db: Database,
+    outbox_model: type,
+    bus: Bus,
+    *,
+    stop: threading.Event | None = None,
+    idle_sleep: float = 0.05,
+    batch_size: int = 500,
+) -> None:
+    """Relay until ``stop`` is set: publish while rows wait, poll when idle, back off when
+    the broker or the database is away."""
+    stop = stop or threading.Event()
+    backoff = 0.5
+    while not stop.is_set():
+        try:
+            if relay_once(db, outbox_model, bus, batch_size) == 0:
+                stop.wait(idle_sleep)
+            backoff = 0.5
+        except (BusError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            log.warning("relay: %s; retrying in %.1fs", exc.__class__.__name__, backoff)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+
+def backlog(db: Database, outbox_model: type) -> int:
+    """Rows not yet published."""
+    with db.transaction() as session:
+        return session.scalar(
+            sa.select(sa.func.count()).select_from(outbox_model).where(
+                outbox_model.sent_at.is_(None)
+            )
+        ) or 0
+
+
+def wait_until_sent(db: Database, outbox_model: type, timeout: float = 10.0) -> None:
+    """Block until the outbox is empty (tests and the demo loader use it)."""
+    deadline = time.monotonic() + timeout
+    while backlog(db, outbox_model):
+        if time.monotonic() > deadline:
+            raise TimeoutError("outbox not drained")
+        time.sleep(0.02)

@@ -1,0 +1,122 @@
+"""What the shared process entry points need to know about a service, and those entry
+points: the relay, the consumer and the management commands.
+
+Each service declares one :class:`ServiceSpec` in its ``spec.py``; its ``relay.py``,
+``consumer.py`` and ``manage.py`` are one line each, calling the functions here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared import migrate
+from shared.bus import Bus
+from shared.consumer import EventConsumer, parked_messages, replay_parked
+from shared.db import Database
+from shared.observability import configure_logging
+from shared.outbox import run_relay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    """One service's pieces, for the shared entry points."""
+
+    name: str
+    config_class: type
+    outbox_model: type
+    inbox_model: type
+    handlers: dict
+    migrations_dir: Path
+    extra_commands: dict[str, Callable[[argparse.Namespace, object], int]] = field(
+        default_factory=dict
+    )
+
+    def config(self, **overrides):
+        return self.config_class(**overrides)
+
+    def bus(self, config) -> Bus:
+        return Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
+
+    def consumer(self, config, db: Database, bus: Bus) -> EventConsumer:
+        return EventConsumer(self.name, db, bus, self.inbox_model, self.handlers,
+                             retry_delays_ms=config.RETRY_DELAYS_MS)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(_signum, _frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def relay_main(spec: ServiceSpec) -> None:
+    """``python -m services.<name>.relay``: publish the service's outbox until stopped."""
+    config = spec.config()
+    configure_logging(f"{spec.name}-relay", config.LOG_LEVEL)
+    db = Database(config.DATABASE_URL)
+    stop = _stop_on_signals()
+    log.info("relay started")
+    run_relay(db, spec.outbox_model, spec.bus(config), stop=stop)
+    log.info("relay stopped")
+
+
+def consumer_main(spec: ServiceSpec) -> None:
+    """``python -m services.<name>.consumer``: apply the service's events until stopped."""
+    config = spec.config()
+    configure_logging(f"{spec.name}-consumer", config.LOG_LEVEL)
+    db = Database(config.DATABASE_URL)
+    stop = _stop_on_signals()
+    log.info("consumer started for %d event types", len(spec.handlers))
+    spec.consumer(config, db, spec.bus(config)).run(stop)
+    log.info("consumer stopped")
+
+
+def manage_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
+    """``python -m services.<name>.manage``: migrate, parked list/replay, and the service's
+    own commands."""
+    parser = argparse.ArgumentParser(prog=f"python -m services.{spec.name}.manage")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade the database to the newest schema")
+    parked = sub.add_parser("parked", help="list or replay parked messages")
+    parked.add_argument("action", choices=["list", "replay"])
+    parked.add_argument("--id", help="replay only the message with this id")
+    for name, command in spec.extra_commands.items():
+        p = sub.add_parser(name, help=(command.__doc__ or "").strip().splitlines()[0])
+        for arg in getattr(command, "arguments", []):
+            p.add_argument(*arg[0], **arg[1])
+    args = parser.parse_args(argv)
+    config = spec.config()
+    configure_logging(f"{spec.name}-manage", config.LOG_LEVEL)
+    if args.command == "migrate":
+        migrate.upgrade(spec.migrations_dir, config.DATABASE_URL)
+        print(f"{spec.name}: database at the newest schema")
+        return 0
+    if args.command == "parked":
+        bus = spec.bus(config)
+        if args.action == "list":
+            for item in parked_messages(bus, spec.name):
+                print(json.dumps(item, ensure_ascii=False))
+            return 0
+        count = replay_parked(bus, spec.name, args.id)
+        print(f"{spec.name}: replayed {count} parked message(s)")
+        return 0
+    return spec.extra_commands[args.command](args, config)
+
+
+def run(fn, spec: ServiceSpec) -> None:
+    """Entry point helper for ``if __name__ == "__main__"``."""
+    sys.exit(fn(spec) or 0)
