@@ -15,8 +15,7 @@ from shared.observability import configure_logging
 
 def main() -> int:
     configure_logging("embedded", os.environ.get("LOG_LEVEL", "INFO"))
-    logging.getLogger("grassroots.access").setLevel(os.environ.get("ACCESS_LOG_LEVEL",
-                                                                   "WARNING"))
+    logging.getLogger("grassroots.access").setLevel(os.environ.get("ACCESS_LOG_LEVEL", "WARNING"))
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     system = EmbeddedSystem(VAR_DIR)
@@ -27,15 +26,15 @@ def main() -> int:
         f"Grassroots is running at {base}/",
         f"  services: {', '.join(system.services)}",
         f"  data: {VAR_DIR} (SQLite), broker: in-process",
-        "  demo loaded now: " + (", ".join(f"{k} {v}" for k, v in loaded.items()) or
-                                 "no (already there)"),
+        "  demo loaded now: "
+        + (", ".join(f"{k} {v}" for k, v in loaded.items()) or "no (already there)"),
         "  accounts (password 'demo'): city, town1..town6, unit1..unit8, mentor1..mentor76,"
         " trainee1..trainee40",
         "  try:",
         f"    TOKEN=$(curl -s {base}/api/v1/roster/auth/token -H 'Content-Type: application/json'"
-        " -d '{\"grant_type\":\"password\",\"username\":\"city\",\"password\":\"demo\"}'"
+        ' -d \'{"grant_type":"password","username":"city","password":"demo"}\''
         " | python3 -c 'import sys,json;print(json.load(sys.stdin)[\"access_token\"])')",
-        f"    curl -s {base}/api/v1/roster/trainees -H \"Authorization: Bearer $TOKEN\"",
+        f'    curl -s {base}/api/v1/roster/trainees -H "Authorization: Bearer $TOKEN"',
         f"  API docs: {base}/api/v1/roster/docs",
         "",
     ]

@@ -34,9 +34,14 @@ class EmbeddedSystem:
     """The whole system in this process; ``wsgi`` routes ``/api/v1/<service>/`` to each
     service's app."""
 
-    def __init__(self, var_dir: Path, broker_url: str = "memory://",
-                 exchange: str = "grassroots.events", queue_prefix: str = "grassroots",
-                 demo: bool = True) -> None:
+    def __init__(
+        self,
+        var_dir: Path,
+        broker_url: str = "memory://",
+        exchange: str = "grassroots.events",
+        queue_prefix: str = "grassroots",
+        demo: bool = True,
+    ) -> None:
         self.var_dir = Path(var_dir)
         self.broker_url = broker_url
         self.exchange = exchange
@@ -80,8 +85,12 @@ class EmbeddedSystem:
             if spec.handlers:
                 consumer = spec.consumer(config, db, bus)
                 ready = threading.Event()
-                t = threading.Thread(target=consumer.run, args=(self.stop_event, ready),
-                                     name=f"{name}-consumer", daemon=True)
+                t = threading.Thread(
+                    target=consumer.run,
+                    args=(self.stop_event, ready),
+                    name=f"{name}-consumer",
+                    daemon=True,
+                )
                 t.start()
                 ready.wait(10)
                 running.threads.append(t)
@@ -92,7 +101,8 @@ class EmbeddedSystem:
                 target=run_relay,
                 args=(running.db, running.spec.outbox_model, running.spec.bus(running.config)),
                 kwargs={"stop": self.stop_event},
-                name=f"{running.name}-relay", daemon=True,
+                name=f"{running.name}-relay",
+                daemon=True,
             )
             t.start()
             running.threads.append(t)
@@ -136,8 +146,7 @@ class EmbeddedSystem:
         the whole process; ``/`` to a short index."""
         path = environ.get("PATH_INFO", "")
         parts = path.split("/")
-        if len(parts) > 3 and parts[1] == "api" and parts[2] == "v1" and parts[3] in \
-                self.services:
+        if len(parts) > 3 and parts[1] == "api" and parts[2] == "v1" and parts[3] in self.services:
             return self.services[parts[3]].app.wsgi_app(environ, start_response)
         if path in ("/healthz", "/readyz", "/metrics") and self.services:
             if path == "/readyz":
@@ -146,10 +155,18 @@ class EmbeddedSystem:
             return first.app.wsgi_app(environ, start_response)
         if path in ("", "/"):
             return self._index(start_response)
-        body = json.dumps({"type": "about:blank", "title": "Not Found", "status": 404,
-                           "detail": f"no service serves {path}"}).encode()
-        start_response("404 NOT FOUND", [("Content-Type", "application/problem+json"),
-                                         ("Content-Length", str(len(body)))])
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Not Found",
+                "status": 404,
+                "detail": f"no service serves {path}",
+            }
+        ).encode()
+        start_response(
+            "404 NOT FOUND",
+            [("Content-Type", "application/problem+json"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     def _readyz(self, environ, start_response):
@@ -159,10 +176,13 @@ class EmbeddedSystem:
                 response = client.get("/readyz")
                 checks[name] = response.get_json()
                 ok = ok and response.status_code == 200
-        body = json.dumps({"status": "ok" if ok else "unavailable", "services": checks},
-                          ensure_ascii=False).encode()
-        start_response("200 OK" if ok else "503 SERVICE UNAVAILABLE",
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        body = json.dumps(
+            {"status": "ok" if ok else "unavailable", "services": checks}, ensure_ascii=False
+        ).encode()
+        start_response(
+            "200 OK" if ok else "503 SERVICE UNAVAILABLE",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     def _index(self, start_response):
@@ -178,6 +198,8 @@ class EmbeddedSystem:
             "<p>Demo accounts use the password <code>demo</code>: city, town1..town6, "
             "unit1..unit8, mentor1.., trainee1..trainee40.</p></html>"
         ).encode("utf-8")
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                  ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
         return [body]

@@ -31,8 +31,17 @@ from flask import current_app, g, request
 from shared.auth_keys import generate_keypair
 from shared.http import problem
 
-__all__ = ["Principal", "check_scope", "current_principal", "generate_keypair", "in_scope",
-           "issue_token", "protect", "require", "verify_token"]
+__all__ = [
+    "Principal",
+    "check_scope",
+    "current_principal",
+    "generate_keypair",
+    "in_scope",
+    "issue_token",
+    "protect",
+    "require",
+    "verify_token",
+]
 
 ROLES = ("city", "unit", "town", "mentor", "trainee")
 
@@ -100,8 +109,9 @@ def verify_token(token: str, public_key: str, *, issuer: str, audience: str) -> 
         scope = None
     elif not isinstance(scope, int) or isinstance(scope, bool) or scope < 1:
         raise jwt.InvalidTokenError("role needs a scope")
-    return Principal(subject=str(claims["sub"]), role=role, scope_id=scope,
-                     name=str(claims.get("name") or ""))
+    return Principal(
+        subject=str(claims["sub"]), role=role, scope_id=scope, name=str(claims.get("name") or "")
+    )
 
 
 def current_principal() -> Principal:

@@ -143,16 +143,24 @@ class Bus:
                 self.exchange.name,
                 env["type"],
                 dumps(env),
-                {"message_id": env["id"],
-                 "headers": {"correlation_id": env.get("correlation_id") or ""}},
+                {
+                    "message_id": env["id"],
+                    "headers": {"correlation_id": env.get("correlation_id") or ""},
+                },
             )
             for env in envelopes
         ]
         ok = self._send(items, timeout)
         return {envelopes[i]["id"] for i in ok}
 
-    def send_to_queue(self, queue_name: str, body: bytes, headers: dict, message_id: str,
-                      expiration_ms: int | None = None) -> None:
+    def send_to_queue(
+        self,
+        queue_name: str,
+        body: bytes,
+        headers: dict,
+        message_id: str,
+        expiration_ms: int | None = None,
+    ) -> None:
         """Put one message straight on a named queue (retry, parking, replay), confirmed."""
         props = {"message_id": message_id, "headers": headers}
         if expiration_ms is not None:
@@ -169,9 +177,13 @@ class Bus:
                 producer = Producer(conn.default_channel)
                 for exchange, routing_key, body, props in items:
                     producer.publish(
-                        body, exchange=exchange, routing_key=routing_key,
-                        content_type="application/json", content_encoding="utf-8",
-                        message_id=props["message_id"], headers=props["headers"],
+                        body,
+                        exchange=exchange,
+                        routing_key=routing_key,
+                        content_type="application/json",
+                        content_encoding="utf-8",
+                        message_id=props["message_id"],
+                        headers=props["headers"],
                     )
                 return set(range(len(items)))
             except BusError:
@@ -244,9 +256,7 @@ class Bus:
         if returned:
             log.error("the broker returned %d unroutable messages", len(returned))
         return {
-            tag - first
-            for tag in confirmed
-            if items[tag - first][3]["message_id"] not in returned
+            tag - first for tag in confirmed if items[tag - first][3]["message_id"] not in returned
         }
 
     def ping(self) -> None:
@@ -256,4 +266,3 @@ class Bus:
             conn.ensure_connection(max_retries=1)
         finally:
             conn.release()
-

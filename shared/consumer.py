@@ -124,31 +124,47 @@ class EventConsumer:
         except _DB_DOWN:
             raise
         except Exception as exc:  # noqa: BLE001 - any handler failure goes to retry
-            log.warning("handler for %s failed (attempt %d): %s", envelope["type"], attempts,
-                        exc, exc_info=True)
+            log.warning(
+                "handler for %s failed (attempt %d): %s",
+                envelope["type"],
+                attempts,
+                exc,
+                exc_info=True,
+            )
             if attempts >= self.max_attempts:
                 self._park(raw, headers, attempts, f"failed: {exc!r}")
                 return "parked"
             headers["x-attempts"] = attempts
             delay = self.retry_delays_ms[attempts - 1]
             if self.bus.is_amqp:
-                self.bus.send_to_queue(self.bus.queue_name(self.service, "retry"), raw,
-                                       headers, str(envelope["id"]), expiration_ms=delay)
+                self.bus.send_to_queue(
+                    self.bus.queue_name(self.service, "retry"),
+                    raw,
+                    headers,
+                    str(envelope["id"]),
+                    expiration_ms=delay,
+                )
             else:
                 # The in-process broker has no TTL: go straight back to the queue.
-                self.bus.send_to_queue(self.bus.queue_name(self.service), raw, headers,
-                                       str(envelope["id"]))
+                self.bus.send_to_queue(
+                    self.bus.queue_name(self.service), raw, headers, str(envelope["id"])
+                )
             return "retried"
         finally:
             request_context.reset(token)
 
     def _park(self, raw: bytes, headers: dict, attempts: int, reason: str) -> None:
-        headers = {**headers, "x-attempts": attempts, "x-parked-reason": reason[:1000],
-                   "x-parked-at": utcnow().isoformat()}
+        headers = {
+            **headers,
+            "x-attempts": attempts,
+            "x-parked-reason": reason[:1000],
+            "x-parked-at": utcnow().isoformat(),
+        }
         message_id = headers.get("message_id") or ""
         log.error("parking a message after %d attempt(s): %s", attempts, reason[:300])
-        self.bus.send_to_queue(self.bus.queue_name(self.service, "parked"), raw, headers,
-                               message_id)
+        self.bus.send_to_queue(
+            self.bus.queue_name(self.service, "parked"), raw, headers, message_id
+        )
 
     # -- the loop -------------------------------------------------------------------
 
@@ -162,8 +178,9 @@ class EventConsumer:
                     outcome = self.handle_message(message.body, message.headers)
                     break
                 except _DB_DOWN as exc:
-                    log.warning("database unavailable, holding the message: %s",
-                                exc.__class__.__name__)
+                    log.warning(
+                        "database unavailable, holding the message: %s", exc.__class__.__name__
+                    )
                     self._wait_for_database()
             message.ack()
         finally:
@@ -190,8 +207,9 @@ class EventConsumer:
                 self.bus.declare(conn, self.service, self.handlers)
                 channel = conn.channel()
                 channel.basic_qos(0, self.prefetch, False)
-                with Consumer(channel, queues=[self.queue], on_message=self._on_message,
-                              accept=None):
+                with Consumer(
+                    channel, queues=[self.queue], on_message=self._on_message, accept=None
+                ):
                     if ready is not None:
                         ready.set()
                     backoff = 0.5
@@ -222,7 +240,7 @@ class _Duplicate(Exception):
 def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:
     """The parked messages of a service, left in place, oldest first."""
     conn = bus.connect()
-    out = []
+    out, taken = [], []
     try:
         channel = conn.channel()
         queue = bus.parked_queue(service)(channel)
@@ -231,29 +249,33 @@ def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:
             message = queue.get(no_ack=False)
             if message is None:
                 break
+            taken.append(message)
             headers = dict(message.headers or {})
             body = message.body
             try:
                 data = json.loads(body)
             except ValueError:
                 data = None
-            out.append({
-                "message_id": message.properties.get("message_id") or (
-                    data.get("id") if isinstance(data, dict) else None),
-                "type": data.get("type") if isinstance(data, dict) else None,
-                "attempts": headers.get("x-attempts"),
-                "reason": headers.get("x-parked-reason"),
-                "parked_at": headers.get("x-parked-at"),
-                "body": body if isinstance(body, str) else body.decode("utf-8", "replace"),
-            })
-        # Closing without acks puts every message back where it was.
+            out.append(
+                {
+                    "message_id": message.properties.get("message_id")
+                    or (data.get("id") if isinstance(data, dict) else None),
+                    "type": data.get("type") if isinstance(data, dict) else None,
+                    "attempts": headers.get("x-attempts"),
+                    "reason": headers.get("x-parked-reason"),
+                    "parked_at": headers.get("x-parked-at"),
+                    "body": body if isinstance(body, str) else body.decode("utf-8", "replace"),
+                }
+            )
+        # Give every message back (the in-process broker does not on close).
+        for message in taken:
+            message.requeue()
     finally:
         conn.release()
     return out
 
 
-def replay_parked(bus: Bus, service: str, message_id: str | None = None,
-                  limit: int = 1000) -> int:
+def replay_parked(bus: Bus, service: str, message_id: str | None = None, limit: int = 1000) -> int:
     """Send parked messages (all, or the one with ``message_id``) back to the service's
     queue with a fresh attempt count. Returns how many were replayed."""
     conn = bus.connect()

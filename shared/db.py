@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import Flask, g
 from sqlalchemy import event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def utcnow() -> dt.datetime:
@@ -40,12 +40,10 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(dt.UTC)
 
 
-class ModelBase(DeclarativeBase):
-    """Abstract root; each service declares its own ``Base(ModelBase)`` with its own
-    metadata, since each service has its own database."""
-
-    __abstract__ = True
-    type_annotation_map = {dt.datetime: UTCDateTime()}
+#: Each service declares ``class Base(DeclarativeBase)`` (its own metadata: its own
+#: database) with ``type_annotation_map = TYPE_ANNOTATION_MAP``, so that every
+#: ``Mapped[datetime]`` column is stored in UTC.
+TYPE_ANNOTATION_MAP = {dt.datetime: UTCDateTime()}
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:

@@ -292,7 +292,9 @@ def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object])
         column = sortable.get(key)
         if column is None:
             raise problem(
-                400, "Bad sort", f"sort by one of: {', '.join(sorted(sortable))}",
+                400,
+                "Bad sort",
+                f"sort by one of: {', '.join(sorted(sortable))}",
                 {"sort": [f"unknown field {key}"]},
             )
         order.append(column.desc() if desc else column.asc())

@@ -34,16 +34,21 @@ def run_env(target_metadata: MetaData) -> None:
     cfg = context.config
     url = cfg.attributes.get("database_url") or cfg.get_main_option("sqlalchemy.url")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                          render_as_batch=True)
+        context.configure(
+            url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=True, compare_type=True)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=True,
+                compare_type=True,
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

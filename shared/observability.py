@@ -26,6 +26,7 @@ def current_context() -> dict:
     """The request or message context of this thread (empty outside one)."""
     return request_context.get() or {}
 
+
 # 18-digit resident identity numbers (last may be X) and 15-digit old ones.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8,11}([0-9Xx]{1})(?![0-9A-Za-z])")
 # Mainland mobile numbers, with or without +86.

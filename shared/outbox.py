@@ -109,8 +109,9 @@ def relay_once(db: Database, outbox_model: type, bus: Bus, batch_size: int = 500
                 row.sent_at = now
                 sent += 1
         if sent < len(rows):
-            log.error("outbox: %d of %d events not confirmed; retrying", len(rows) - sent,
-                      len(rows))
+            log.error(
+                "outbox: %d of %d events not confirmed; retrying", len(rows) - sent, len(rows)
+            )
     OUTBOX_PUBLISHED.inc(sent)
     return sent
 
@@ -142,11 +143,14 @@ def run_relay(
 def backlog(db: Database, outbox_model: type) -> int:
     """Rows not yet published."""
     with db.transaction() as session:
-        return session.scalar(
-            sa.select(sa.func.count()).select_from(outbox_model).where(
-                outbox_model.sent_at.is_(None)
+        return (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(outbox_model)
+                .where(outbox_model.sent_at.is_(None))
             )
-        ) or 0
+            or 0
+        )
 
 
 def wait_until_sent(db: Database, outbox_model: type, timeout: float = 10.0) -> None:

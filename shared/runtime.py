@@ -48,8 +48,14 @@ class ServiceSpec:
         return Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
 
     def consumer(self, config, db: Database, bus: Bus) -> EventConsumer:
-        return EventConsumer(self.name, db, bus, self.inbox_model, self.handlers,
-                             retry_delays_ms=config.RETRY_DELAYS_MS)
+        return EventConsumer(
+            self.name,
+            db,
+            bus,
+            self.inbox_model,
+            self.handlers,
+            retry_delays_ms=config.RETRY_DELAYS_MS,
+        )
 
 
 def _stop_on_signals() -> threading.Event:

@@ -19,19 +19,74 @@ from services.roster.models import Account, Town, Unit, Village
 
 PASSWORD = "demo"
 TOWNS = ["石龙镇", "新塘镇", "东城街道", "南岗镇", "白云镇", "溪头镇"]
-VILLAGE_NAMES = ["上坑村", "下围村", "龙田村", "禾𬌗村", "新屋村", "塘尾村", "岭背村",
-                 "石桥社区", "东岸村", "西湖村"]
-UNITS = ["区委办公室", "区发展和改革局", "区财政局", "区农业农村局", "区教育局",
-         "区卫生健康局", "区住房和城乡建设局", "区市场监督管理局"]
+VILLAGE_NAMES = [
+    "上坑村",
+    "下围村",
+    "龙田村",
+    "禾𬌗村",
+    "新屋村",
+    "塘尾村",
+    "岭背村",
+    "石桥社区",
+    "东岸村",
+    "西湖村",
+]
+UNITS = [
+    "区委办公室",
+    "区发展和改革局",
+    "区财政局",
+    "区农业农村局",
+    "区教育局",
+    "区卫生健康局",
+    "区住房和城乡建设局",
+    "区市场监督管理局",
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许邓冯韩曹曾彭萧蔡潘"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟",
-         "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "𠀾", "龘", "喆", "昊天", "梓涵",
-         "思远", "嘉怡", "子轩", "晓燕", "雨桐", "一诺", "浩然", "欣妍", "宇航", "佳琪"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "𠀾",
+    "龘",
+    "喆",
+    "昊天",
+    "梓涵",
+    "思远",
+    "嘉怡",
+    "子轩",
+    "晓燕",
+    "雨桐",
+    "一诺",
+    "浩然",
+    "欣妍",
+    "宇航",
+    "佳琪",
+]
 
 
 def _name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < .3
-                                                        else "")
+    return (
+        rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.3 else "")
+    )
 
 
 def is_loaded(session: Session) -> bool:
@@ -47,8 +102,15 @@ def load(session: Session, today: dt.date | None = None) -> dict:
     accounts: list[dict] = []
 
     def account(username, role, scope_id, display_name, phone=None):
-        accounts.append({"username": username, "role": role, "scope_id": scope_id,
-                         "display_name": display_name, "phone": phone})
+        accounts.append(
+            {
+                "username": username,
+                "role": role,
+                "scope_id": scope_id,
+                "display_name": display_name,
+                "phone": phone,
+            }
+        )
 
     account("city", "city", None, "市委组织部")
     towns, villages, units = [], [], []
@@ -58,9 +120,13 @@ def load(session: Session, today: dt.date | None = None) -> dict:
         account(f"town{t}", "town", town.id, f"{town_name}党委")
         for v in range(5):
             name = VILLAGE_NAMES[(t * 3 + v) % len(VILLAGE_NAMES)]
-            villages.append(domain.create_place(
-                session, Village, {"code": f"T{t:02d}V{v + 1:02d}", "name": name,
-                                   "town_id": town.id}))
+            villages.append(
+                domain.create_place(
+                    session,
+                    Village,
+                    {"code": f"T{t:02d}V{v + 1:02d}", "name": name, "town_id": town.id},
+                )
+            )
     for u, unit_name in enumerate(UNITS, start=1):
         unit = domain.create_place(session, Unit, {"code": f"U{u:02d}", "name": unit_name})
         units.append(unit)
@@ -69,12 +135,17 @@ def load(session: Session, today: dt.date | None = None) -> dict:
     mentors, people = [], []
 
     def cadre(kind, title, **place):
-        person = domain.create_person(session, {
-            "name": _name(rng), "gender": rng.choice(["男", "女"]),
-            "phone": f"139{rng.randrange(10**8):08d}",
-            "positions": [{"kind": kind, "title": title, **place,
-                           "start_date": dt.date(2023, 1, 1)}],
-        })
+        person = domain.create_person(
+            session,
+            {
+                "name": _name(rng),
+                "gender": rng.choice(["男", "女"]),
+                "phone": f"139{rng.randrange(10**8):08d}",
+                "positions": [
+                    {"kind": kind, "title": title, **place, "start_date": dt.date(2023, 1, 1)}
+                ],
+            },
+        )
         people.append(person)
         if kind not in ("town_staff", "unit_staff"):
             mentors.append(person)
@@ -96,9 +167,11 @@ def load(session: Session, today: dt.date | None = None) -> dict:
     for n in range(1, 41):
         unit = units[(n - 1) % len(units)]
         data = {
-            "name": _name(rng), "gender": rng.choice(["男", "女"]),
-            "birth_date": dt.date(1998 + rng.randrange(4), rng.randrange(1, 13),
-                                  rng.randrange(1, 28)),
+            "name": _name(rng),
+            "gender": rng.choice(["男", "女"]),
+            "birth_date": dt.date(
+                1998 + rng.randrange(4), rng.randrange(1, 13), rng.randrange(1, 28)
+            ),
             "phone": f"138{rng.randrange(10**8):08d}",
             "email": f"trainee{n}@example.org",
             "education": rng.choice(["本科", "硕士研究生", "博士研究生"]),
@@ -109,8 +182,10 @@ def load(session: Session, today: dt.date | None = None) -> dict:
         }
         if n <= 38:  # two trainees are not yet placed in a village
             start = today.replace(day=1) - dt.timedelta(days=30 * rng.randrange(6, 16))
-            data["placement"] = {"village_id": villages[(n - 1) % len(villages)].id,
-                                 "start_date": start.replace(day=rng.choice([1, 1, 8, 15]))}
+            data["placement"] = {
+                "village_id": villages[(n - 1) % len(villages)].id,
+                "start_date": start.replace(day=rng.choice([1, 1, 8, 15])),
+            }
         trainee = domain.register_trainee(session, data)
         account(f"trainee{n}", "trainee", trainee.id, trainee.name, trainee.phone)
 
@@ -119,5 +194,11 @@ def load(session: Session, today: dt.date | None = None) -> dict:
         session.add(acct)
         session.flush()
         domain.emit(session, "account.created", domain.account_payload(acct))
-    return {"towns": len(towns), "villages": len(villages), "units": len(units),
-            "people": len(people), "trainees": 40, "accounts": len(accounts)}
+    return {
+        "towns": len(towns),
+        "villages": len(villages),
+        "units": len(units),
+        "people": len(people),
+        "trainees": 40,
+        "accounts": len(accounts),
+    }

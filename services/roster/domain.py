@@ -147,11 +147,15 @@ def _build_positions(session: Session, items: list[dict]) -> list[Position]:
                 f"no {model.__tablename__} with id {item[place_field]}",
                 {"positions": {index: {place_field: ["not found"]}}},
             )
-        if item.get("end_date") and item.get("start_date") and item["end_date"] < item[
-            "start_date"
-        ]:
-            raise DomainError("a position cannot end before it starts",
-                              {"positions": {index: {"end_date": ["before start_date"]}}})
+        if (
+            item.get("end_date")
+            and item.get("start_date")
+            and item["end_date"] < item["start_date"]
+        ):
+            raise DomainError(
+                "a position cannot end before it starts",
+                {"positions": {index: {"end_date": ["before start_date"]}}},
+            )
         positions.append(Position(**item))
     return positions
 
@@ -163,8 +167,9 @@ def _unique_id_number(session: Session, model, value: str | None, exclude: int |
     if exclude is not None:
         query = query.where(model.id != exclude)
     if session.scalar(query) is not None:
-        raise Conflict("this identity number is already registered",
-                       {"id_number": ["already registered"]})
+        raise Conflict(
+            "this identity number is already registered", {"id_number": ["already registered"]}
+        )
 
 
 def create_person(session: Session, data: dict) -> Person:
@@ -231,8 +236,13 @@ def register_trainee(session: Session, data: dict) -> Trainee:
     session.flush()
     emit(session, "trainee.registered", trainee_payload(trainee))
     if placement:
-        place_trainee(session, trainee, placement["village_id"], placement["start_date"],
-                      placement.get("note", ""))
+        place_trainee(
+            session,
+            trainee,
+            placement["village_id"],
+            placement["start_date"],
+            placement.get("note", ""),
+        )
     return trainee
 
 
@@ -256,15 +266,18 @@ def place_trainee(
     """Station a trainee in a village from ``start_date``; the current placement, if any,
     ends the day before. Announces ``trainee.placed``."""
     if trainee.status != "active":
-        raise DomainError(f"a {trainee.status} trainee cannot be placed",
-                          {"trainee": ["not active"]})
+        raise DomainError(
+            f"a {trainee.status} trainee cannot be placed", {"trainee": ["not active"]}
+        )
     village = _get(session, Village, village_id, "village_id")
     current = current_placement(trainee)
     first = not trainee.placements
     if current is not None:
         if current.village_id == village_id:
-            raise Conflict("the trainee is already placed in this village",
-                           {"village_id": ["same as the current placement"]})
+            raise Conflict(
+                "the trainee is already placed in this village",
+                {"village_id": ["same as the current placement"]},
+            )
         if start_date <= current.start_date:
             raise DomainError(
                 "a new placement must start after the current one started "
@@ -274,8 +287,12 @@ def place_trainee(
         current.end_date = start_date - dt.timedelta(days=1)
         current.is_current = False
     placement = Placement(
-        trainee=trainee, village_id=village.id, town_id=village.town_id,
-        start_date=start_date, note=note, is_current=True,
+        trainee=trainee,
+        village_id=village.id,
+        town_id=village.town_id,
+        start_date=start_date,
+        note=note,
+        is_current=True,
     )
     session.add(placement)
     previous_town, previous_village = trainee.town_id, trainee.village_id
@@ -312,18 +329,26 @@ def change_status(
 ) -> StatusChange:
     """Complete or withdraw a trainee; the current placement ends that day."""
     if to_status not in STATUS_TRANSITIONS[trainee.status]:
-        raise DomainError(f"a {trainee.status} trainee cannot become {to_status}",
-                          {"status": [f"not allowed from {trainee.status}"]})
+        raise DomainError(
+            f"a {trainee.status} trainee cannot become {to_status}",
+            {"status": [f"not allowed from {trainee.status}"]},
+        )
     current = current_placement(trainee)
     if current is not None:
         if effective_date < current.start_date:
-            raise DomainError("the change cannot precede the current placement's start",
-                              {"effective_date": ["before the placement started"]})
+            raise DomainError(
+                "the change cannot precede the current placement's start",
+                {"effective_date": ["before the placement started"]},
+            )
         current.end_date = effective_date
         current.is_current = False
     change = StatusChange(
-        trainee_id=trainee.id, from_status=trainee.status, to_status=to_status,
-        effective_date=effective_date, reason=reason, changed_by=changed_by,
+        trainee_id=trainee.id,
+        from_status=trainee.status,
+        to_status=to_status,
+        effective_date=effective_date,
+        reason=reason,
+        changed_by=changed_by,
     )
     session.add(change)
     town_id, village_id = trainee.town_id, trainee.village_id
@@ -381,8 +406,10 @@ def create_account(session: Session, data: dict) -> tuple[Account, str | None]:
     else:
         model = _SCOPE_MODELS[role]
         if scope_id is None or session.get(model, scope_id) is None:
-            raise DomainError(f"a {role} account needs the id of an existing {model.__tablename__}",
-                              {"scope_id": ["not found"]})
+            raise DomainError(
+                f"a {role} account needs the id of an existing {model.__tablename__}",
+                {"scope_id": ["not found"]},
+            )
     if session.scalar(sa.select(Account.id).where(Account.username == data["username"])):
         raise Conflict("this username is taken", {"username": ["already used"]})
     secret = None
@@ -402,8 +429,9 @@ def create_account(session: Session, data: dict) -> tuple[Account, str | None]:
     return account, secret
 
 
-def authenticate(session: Session, username: str, secret: str, kind: str,
-                 max_failures: int, lock_seconds: int) -> Account:
+def authenticate(
+    session: Session, username: str, secret: str, kind: str, max_failures: int, lock_seconds: int
+) -> Account:
     """Check a username and password (or client id and secret). Repeated failures lock the
     account for ``lock_seconds``; every failure gives the same message."""
     account = session.scalar(
@@ -413,8 +441,10 @@ def authenticate(session: Session, username: str, secret: str, kind: str,
     if account is not None and account.locked_until and account.locked_until > now:
         wait = int((account.locked_until - now).total_seconds()) + 1
         raise TooManyAttempts("too many failed attempts; try again later", wait)
-    if account is None or not account.active or not check_password_hash(
-        account.secret_hash, secret
+    if (
+        account is None
+        or not account.active
+        or not check_password_hash(account.secret_hash, secret)
     ):
         if account is not None:
             account.failed_logins += 1

@@ -24,17 +24,41 @@ from services.roster.schemas import PersonIn, TraineeIn
 from shared.errors import DomainError
 
 TRAINEE_HEADERS = {
-    "姓名": "name", "性别": "gender", "出生日期": "birth_date", "身份证号": "id_number",
-    "身份证号码": "id_number", "手机": "phone", "手机号": "phone", "电话": "phone",
-    "邮箱": "email", "学历": "education", "毕业院校": "school", "专业": "major",
-    "届别": "cohort", "年度": "cohort", "单位编码": "unit_code", "村编码": "village_code",
-    "村（社区）编码": "village_code", "派驻日期": "placement_start", "到村日期": "placement_start",
+    "姓名": "name",
+    "性别": "gender",
+    "出生日期": "birth_date",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "手机": "phone",
+    "手机号": "phone",
+    "电话": "phone",
+    "邮箱": "email",
+    "学历": "education",
+    "毕业院校": "school",
+    "专业": "major",
+    "届别": "cohort",
+    "年度": "cohort",
+    "单位编码": "unit_code",
+    "村编码": "village_code",
+    "村（社区）编码": "village_code",
+    "派驻日期": "placement_start",
+    "到村日期": "placement_start",
 }
 PERSON_HEADERS = {
-    "姓名": "name", "性别": "gender", "身份证号": "id_number", "身份证号码": "id_number",
-    "手机": "phone", "手机号": "phone", "电话": "phone", "邮箱": "email",
-    "职务类别": "position_kind", "职务": "title", "单位编码": "unit_code",
-    "镇编码": "town_code", "镇（街）编码": "town_code", "村编码": "village_code",
+    "姓名": "name",
+    "性别": "gender",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "手机": "phone",
+    "手机号": "phone",
+    "电话": "phone",
+    "邮箱": "email",
+    "职务类别": "position_kind",
+    "职务": "title",
+    "单位编码": "unit_code",
+    "镇编码": "town_code",
+    "镇（街）编码": "town_code",
+    "村编码": "village_code",
     "村（社区）编码": "village_code",
 }
 POSITION_LABELS = {
@@ -70,8 +94,9 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, dict]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise UnreadableFile("this is not a readable XLSX file",
-                             {"file": [exc.__class__.__name__]}) from None
+        raise UnreadableFile(
+            "this is not a readable XLSX file", {"file": [exc.__class__.__name__]}
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -166,8 +191,7 @@ def import_trainees(session: Session, rows: list[tuple[int, dict]], dry_run: boo
             elif start is None:
                 row_errors["placement_start"] = ["required with a village"]
             else:
-                row["placement"] = {"village_id": villages[str(village_code)],
-                                    "start_date": start}
+                row["placement"] = {"village_id": villages[str(village_code)], "start_date": start}
         try:
             loaded = schema.load(row)
         except ValidationError as exc:
@@ -179,8 +203,7 @@ def import_trainees(session: Session, rows: list[tuple[int, dict]], dry_run: boo
         id_number = row.get("id_number")
         if id_number:
             if id_number in seen:
-                row_errors.setdefault("id_number", []).append(
-                    f"same as row {seen[id_number]}")
+                row_errors.setdefault("id_number", []).append(f"same as row {seen[id_number]}")
             seen.setdefault(id_number, number)
         if row_errors:
             errors.append({"row": number, "errors": row_errors})
@@ -199,11 +222,14 @@ def import_people(session: Session, rows: list[tuple[int, dict]], dry_run: bool)
         row_errors: dict = {}
         kind = row.pop("position_kind", None)
         title = row.pop("title", None) or ""
-        places = {"unit_id": (row.pop("unit_code", None), units),
-                  "town_id": (row.pop("town_code", None), towns),
-                  "village_id": (row.pop("village_code", None), villages)}
-        row = {k: (str(v) if isinstance(v, int) else v) for k, v in row.items()
-               if k in schema.fields}
+        places = {
+            "unit_id": (row.pop("unit_code", None), units),
+            "town_id": (row.pop("town_code", None), towns),
+            "village_id": (row.pop("village_code", None), villages),
+        }
+        row = {
+            k: (str(v) if isinstance(v, int) else v) for k, v in row.items() if k in schema.fields
+        }
         if kind is not None:
             kind = POSITION_LABELS.get(str(kind), str(kind))
             if kind not in domain.POSITION_PLACE:
@@ -238,8 +264,14 @@ def _commit(session, kind, rows, valid, errors, dry_run, create) -> dict:
                     ids.append(create(session, data).id)
             except DomainError as exc:
                 errors.append({"row": number, "errors": exc.errors or {"row": [exc.detail]}})
-    report = {"kind": kind, "rows": len(rows), "imported": 0, "dry_run": dry_run,
-              "errors": errors, "ids": []}
+    report = {
+        "kind": kind,
+        "rows": len(rows),
+        "imported": 0,
+        "dry_run": dry_run,
+        "errors": errors,
+        "ids": [],
+    }
     if errors or dry_run:
         session.rollback()
         return report

@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.consumer import InboxMixin
-from shared.db import ModelBase, utcnow
+from shared.db import TYPE_ANNOTATION_MAP, utcnow
 from shared.outbox import OutboxMixin
 
 TRAINEE_STATUSES = ("active", "completed", "withdrawn")
 ROLES = ("city", "unit", "town", "mentor", "trainee")
 
 
-class Base(ModelBase):
-    __abstract__ = True
+class Base(DeclarativeBase):
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 class Outbox(OutboxMixin, Base):

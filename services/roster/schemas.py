@@ -99,12 +99,15 @@ class PositionOut(Schema):
 
 class PersonIn(StrictSchema):
     name = Name(required=True)
-    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"]))
+    gender = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"])
+    )
     id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     email = fields.Email(load_default=None, allow_none=True)
-    positions = fields.List(fields.Nested(PositionIn), load_default=list,
-                            validate=validate.Length(max=20))
+    positions = fields.List(
+        fields.Nested(PositionIn), load_default=list, validate=validate.Length(max=20)
+    )
 
 
 class PersonPatch(PersonIn):
@@ -153,13 +156,14 @@ class PlacementIn(StrictSchema):
 
 class TraineeIn(StrictSchema):
     name = Name(required=True)
-    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"]))
+    gender = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"])
+    )
     birth_date = fields.Date(load_default=None, allow_none=True)
     id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     email = fields.Email(load_default=None, allow_none=True)
-    education = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(max=32))
+    education = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     school = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     major = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     cohort = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
@@ -244,13 +248,17 @@ class StatusChangeOut(Schema):
 
 
 class AccountIn(StrictSchema):
-    username = fields.String(required=True, validate=[
-        validate.Length(min=2, max=64),
-        validate.Regexp(r"^[\w.@-]+$", error="letters, digits, _ . @ -"),
-    ])
+    username = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=2, max=64),
+            validate.Regexp(r"^[\w.@-]+$", error="letters, digits, _ . @ -"),
+        ],
+    )
     kind = fields.String(load_default="user", validate=validate.OneOf(["user", "client"]))
-    password = fields.String(load_default=None, allow_none=True,
-                             validate=validate.Length(min=4, max=128), load_only=True)
+    password = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=4, max=128), load_only=True
+    )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     scope_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     display_name = fields.String(load_default="", validate=validate.Length(max=100))
@@ -282,8 +290,9 @@ AccountPage = page_schema(AccountOut, "AccountPage")
 
 
 class TokenIn(StrictSchema):
-    grant_type = fields.String(required=True,
-                               validate=validate.OneOf(["password", "client_credentials"]))
+    grant_type = fields.String(
+        required=True, validate=validate.OneOf(["password", "client_credentials"])
+    )
     username = fields.String(validate=validate.Length(min=1, max=64))
     password = fields.String(validate=validate.Length(min=1, max=128), load_only=True)
     client_id = fields.String(validate=validate.Length(min=1, max=64))

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from services.roster.commands import COMMANDS
 from services.roster.config import Config
 from services.roster.handlers import HANDLERS
 from services.roster.models import Inbox, Outbox
@@ -14,4 +15,5 @@ SPEC = ServiceSpec(
     inbox_model=Inbox,
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",
+    extra_commands=COMMANDS,
 )

@@ -70,7 +70,11 @@ def build_event(
     schema = payload_schema(type_, version)
     if schema is None:
         raise EventInvalid(f"unknown event type {type_} v{version}")
+    unknown = set(payload) - set(schema.fields)
+    if unknown:
+        raise EventInvalid({"payload": {k: ["Unknown field."] for k in sorted(unknown)}})
     try:
+        # dump turns dates into ISO strings; load then checks what a consumer will check.
         data = schema.dump(schema.load(schema.dump(payload)))
     except ValidationError as exc:
         raise EventInvalid({"payload": exc.messages}) from exc

@@ -2,5 +2,13 @@
 
 from services.roster.api import accounts, auth, imports, people, places, trainees
 
-BLUEPRINTS = [auth.blp, places.towns, places.villages, places.units, people.blp,
-              trainees.blp, accounts.blp, imports.blp]
+BLUEPRINTS = [
+    auth.blp,
+    places.towns,
+    places.villages,
+    places.units,
+    people.blp,
+    trainees.blp,
+    accounts.blp,
+    imports.blp,
+]

@@ -23,8 +23,12 @@ from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
 from shared.http import StrictSchema, paginate, problem
 
-blp = Blueprint("accounts", __name__, url_prefix="/api/v1/roster/accounts",
-                description="Accounts and client credentials")
+blp = Blueprint(
+    "accounts",
+    __name__,
+    url_prefix="/api/v1/roster/accounts",
+    description="Accounts and client credentials",
+)
 protect(blp)
 
 
@@ -62,11 +66,13 @@ class Accounts(MethodView):
         ``client_secret`` is in this response only. Announced as ``account.created``."""
         principal = current_principal()
         if not principal.is_city and (
-            data["kind"] != "client" or data["role"] != principal.role
+            data["kind"] != "client"
+            or data["role"] != principal.role
             or data.get("scope_id") != principal.scope_id
         ):
-            raise problem(403, "Forbidden",
-                          "a town or unit creates only client credentials for itself")
+            raise problem(
+                403, "Forbidden", "a town or unit creates only client credentials for itself"
+            )
         account, secret = domain.create_account(session(), data)
         session().commit()
         out = AccountCreatedOut().dump(account)

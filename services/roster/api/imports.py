@@ -13,19 +13,27 @@ from shared.auth import protect, require
 from shared.db import session
 from shared.http import max_body, problem
 
-blp = Blueprint("imports", __name__, url_prefix="/api/v1/roster/imports",
-                description="Bulk import of trainees and people (XLSX or CSV)")
+blp = Blueprint(
+    "imports",
+    __name__,
+    url_prefix="/api/v1/roster/imports",
+    description="Bulk import of trainees and people (XLSX or CSV)",
+)
 protect(blp)
 
 _FILE_BODY = {
     "content": {
         "multipart/form-data": {
-            "schema": {"type": "object", "properties": {
-                "file": {"type": "string", "format": "binary"}}, "required": ["file"]}
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
         },
         "text/csv": {"schema": {"type": "string", "format": "binary"}},
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-            "schema": {"type": "string", "format": "binary"}},
+            "schema": {"type": "string", "format": "binary"}
+        },
     }
 }
 
@@ -34,8 +42,9 @@ def _upload() -> tuple[bytes, str]:
     if request.files:
         upload = request.files.get("file")
         if upload is None:
-            raise problem(400, "Bad Request", "send the file in the form field 'file'",
-                          {"file": ["missing"]})
+            raise problem(
+                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
+            )
         return upload.read(), upload.filename or ""
     data = request.get_data(cache=False)
     if not data:
@@ -49,14 +58,17 @@ def _run(kind: str, args: dict):
     data, filename = _upload()
     rows = importer.read_rows(data, filename, current_app.config["IMPORT_MAX_ROWS"])
     if not rows:
-        raise problem(422, "Empty file", "the file has a header but no rows",
-                      {"file": ["no rows"]})
+        raise problem(422, "Empty file", "the file has a header but no rows", {"file": ["no rows"]})
     run = importer.import_trainees if kind == "trainees" else importer.import_people
     report = run(session(), rows, args["dry_run"])
     if report["errors"]:
         body = ImportReportOut().dump(report)
-        body.update(type="about:blank", title="Rows in error", status=422,
-                    detail=f"{len(report['errors'])} row(s) in error; nothing was imported")
+        body.update(
+            type="about:blank",
+            title="Rows in error",
+            status=422,
+            detail=f"{len(report['errors'])} row(s) in error; nothing was imported",
+        )
         response = jsonify(body)
         response.status_code = 422
         response.mimetype = "application/problem+json"

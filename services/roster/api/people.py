@@ -14,8 +14,9 @@ from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
 from shared.http import paginate, problem
 
-blp = Blueprint("people", __name__, url_prefix="/api/v1/roster/people",
-                description="Cadres and their positions")
+blp = Blueprint(
+    "people", __name__, url_prefix="/api/v1/roster/people", description="Cadres and their positions"
+)
 protect(blp)
 
 
@@ -62,8 +63,13 @@ class People(MethodView):
             if args.get(key) is not None
         ]
         if position_filter:
-            query = query.where(Person.id.in_(sa.select(Position.person_id).where(
-                *position_filter, Position.end_date.is_(None))))
+            query = query.where(
+                Person.id.in_(
+                    sa.select(Position.person_id).where(
+                        *position_filter, Position.end_date.is_(None)
+                    )
+                )
+            )
         return paginate(session(), query, args, {"id": Person.id, "name": Person.name})
 
     @require("city")

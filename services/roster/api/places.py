@@ -28,8 +28,9 @@ PREFIX = "/api/v1/roster"
 
 
 def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, path, description):
-    blp = Blueprint(path, __name__ + "." + path, url_prefix=f"{PREFIX}/{path}",
-                    description=description)
+    blp = Blueprint(
+        path, __name__ + "." + path, url_prefix=f"{PREFIX}/{path}", description=description
+    )
     protect(blp)
 
     class Collection(MethodView):
@@ -43,8 +44,9 @@ def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, 
                 query = query.where(model.name.contains(args["q"]))
             if model is Village and args.get("town_id"):
                 query = query.where(Village.town_id == args["town_id"])
-            return paginate(session(), query, args,
-                            {"id": model.id, "code": model.code, "name": model.name})
+            return paginate(
+                session(), query, args, {"id": model.id, "code": model.code, "name": model.name}
+            )
 
         @require("city")
         @blp.arguments(in_schema)
@@ -79,8 +81,26 @@ def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, 
     return blp
 
 
-towns = _make(Town, PlaceIn, PlacePatch, PlaceOut, PlacePage, PlaceListArgs, "towns", "Towns (镇/街)")
-villages = _make(Village, VillageIn, VillagePatch, VillageOut, VillagePage, VillageListArgs, "villages",
-                 "Villages (村/社区)")
-units = _make(Unit, PlaceIn, PlacePatch, PlaceOut, PlacePage, PlaceListArgs, "units",
-              "Employing units (用人单位)")
+towns = _make(
+    Town, PlaceIn, PlacePatch, PlaceOut, PlacePage, PlaceListArgs, "towns", "Towns (镇/街)"
+)
+villages = _make(
+    Village,
+    VillageIn,
+    VillagePatch,
+    VillageOut,
+    VillagePage,
+    VillageListArgs,
+    "villages",
+    "Villages (村/社区)",
+)
+units = _make(
+    Unit,
+    PlaceIn,
+    PlacePatch,
+    PlaceOut,
+    PlacePage,
+    PlaceListArgs,
+    "units",
+    "Employing units (用人单位)",
+)

@@ -24,8 +24,12 @@ from shared.auth import Principal, check_scope, current_principal, protect, requ
 from shared.db import session
 from shared.http import paginate, problem
 
-blp = Blueprint("trainees", __name__, url_prefix="/api/v1/roster/trainees",
-                description="Trainees (选调生), placements and status")
+blp = Blueprint(
+    "trainees",
+    __name__,
+    url_prefix="/api/v1/roster/trainees",
+    description="Trainees (选调生), placements and status",
+)
 protect(blp)
 
 
@@ -46,16 +50,24 @@ def scope_filter(principal: Principal):
 def load_trainee(id_: int) -> Trainee:
     """The trainee with this id, if the caller's scope covers it (else 404)."""
     trainee = session().get(Trainee, id_)
-    check_scope(trainee, unit_id=trainee and trainee.unit_id,
-                town_ids=[trainee and trainee.town_id], trainee_id=trainee and trainee.id)
+    check_scope(
+        trainee,
+        unit_id=trainee and trainee.unit_id,
+        town_ids=[trainee and trainee.town_id],
+        trainee_id=trainee and trainee.id,
+    )
     return trainee
 
 
 def _unit_keeps_to_itself(data: dict) -> None:
     principal = current_principal()
     if principal.role == "unit" and data.get("unit_id", principal.scope_id) != principal.scope_id:
-        raise problem(403, "Forbidden", "a unit registers only its own trainees",
-                      {"unit_id": ["not your unit"]})
+        raise problem(
+            403,
+            "Forbidden",
+            "a unit registers only its own trainees",
+            {"unit_id": ["not your unit"]},
+        )
 
 
 @blp.route("")
@@ -72,8 +84,12 @@ class Trainees(MethodView):
         for key in ("status", "unit_id", "town_id", "village_id", "cohort"):
             if args.get(key) is not None:
                 query = query.where(getattr(Trainee, key) == args[key])
-        return paginate(session(), query, args,
-                        {"id": Trainee.id, "name": Trainee.name, "cohort": Trainee.cohort})
+        return paginate(
+            session(),
+            query,
+            args,
+            {"id": Trainee.id, "name": Trainee.name, "cohort": Trainee.cohort},
+        )
 
     @require("city", "unit")
     @blp.arguments(TraineeIn)
@@ -83,8 +99,9 @@ class Trainees(MethodView):
         ``trainee.registered`` (and ``trainee.placed``)."""
         _unit_keeps_to_itself(data)
         if data.get("placement") and not current_principal().is_city:
-            raise problem(403, "Forbidden", "placements are made by the city",
-                          {"placement": ["city only"]})
+            raise problem(
+                403, "Forbidden", "placements are made by the city", {"placement": ["city only"]}
+            )
         trainee = domain.register_trainee(session(), data)
         session().commit()
         return trainee
@@ -115,9 +132,15 @@ class TraineePlacements(MethodView):
     def get(self, id):
         """The placement history, oldest first."""
         load_trainee(id)
-        return session().scalars(
-            sa.select(Placement).where(Placement.trainee_id == id).order_by(Placement.start_date)
-        ).all()
+        return (
+            session()
+            .scalars(
+                sa.select(Placement)
+                .where(Placement.trainee_id == id)
+                .order_by(Placement.start_date)
+            )
+            .all()
+        )
 
     @require("city")
     @blp.arguments(PlacementIn)
@@ -126,8 +149,9 @@ class TraineePlacements(MethodView):
         """Station the trainee in a village from ``start_date`` (city only); the current
         placement ends the day before. Announced as ``trainee.placed``."""
         trainee = load_trainee(id)
-        placement = domain.place_trainee(session(), trainee, data["village_id"],
-                                         data["start_date"], data["note"])
+        placement = domain.place_trainee(
+            session(), trainee, data["village_id"], data["start_date"], data["note"]
+        )
         session().commit()
         return placement
 
@@ -138,10 +162,15 @@ class TraineeStatus(MethodView):
     def get(self, id):
         """The history of status changes."""
         load_trainee(id)
-        return session().scalars(
-            sa.select(StatusChange).where(StatusChange.trainee_id == id)
-            .order_by(StatusChange.id)
-        ).all()
+        return (
+            session()
+            .scalars(
+                sa.select(StatusChange)
+                .where(StatusChange.trainee_id == id)
+                .order_by(StatusChange.id)
+            )
+            .all()
+        )
 
     @require("city")
     @blp.arguments(StatusChangeIn)
@@ -150,8 +179,13 @@ class TraineeStatus(MethodView):
         """Complete or withdraw the trainee (city only); the current placement ends that
         day. Announced as ``trainee.status_changed``."""
         trainee = load_trainee(id)
-        change = domain.change_status(session(), trainee, data["status"],
-                                      data["effective_date"], data["reason"],
-                                      current_principal().subject)
+        change = domain.change_status(
+            session(),
+            trainee,
+            data["status"],
+            data["effective_date"],
+            data["reason"],
+            current_principal().subject,
+        )
         session().commit()
         return change

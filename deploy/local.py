@@ -1,0 +1,146 @@
+"""Run the processes of ``docker-compose.yml`` on this machine, without Docker.
+
+    python -m deploy.local migrate     create each service's database if missing, migrate it
+    python -m deploy.local up          migrate, then run the Procfile under honcho
+    python -m deploy.local processes   print the Procfile's processes
+
+The compose file stays the source of truth: the one-shot ``*-migrate`` services' commands are
+read from it, and the Procfile repeats its long-running commands verbatim (the tests in
+``tests/deploy`` keep the two in step). ``deploy/local.env`` replaces the compose
+environment: the local PostgreSQL and RabbitMQ instead of the containers, and development
+JWT keys instead of the compose secrets. Everything runs from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+from honcho.environ import parse as parse_env
+from honcho.environ import parse_procfile
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+PROCFILE = ROOT / "Procfile"
+LOCAL_ENV = ROOT / "deploy" / "local.env"
+MIGRATE_SUFFIX = "-migrate"
+
+
+def compose_services(path: Path | str = COMPOSE_FILE) -> dict[str, dict]:
+    """The ``services`` mapping of a compose file (anchors and merge keys resolved)."""
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)["services"]
+
+
+def procfile_processes(path: Path | str = PROCFILE) -> dict[str, str]:
+    """``{name: command}`` of a Procfile, parsed as honcho parses it."""
+    return dict(parse_procfile(Path(path).read_text(encoding="utf-8")).processes)
+
+
+def local_env(path: Path | str = LOCAL_ENV) -> dict[str, str]:
+    """The variables of an env file, parsed as honcho parses it."""
+    return parse_env(Path(path).read_text(encoding="utf-8"))
+
+
+def process_env(env_file: Path | str = LOCAL_ENV) -> dict[str, str]:
+    """The environment of a local process: ours, with the env file applied over it (as honcho
+    does), and this interpreter's ``bin`` directory first on PATH so that ``python`` and
+    ``gunicorn`` in the commands are the project's, venv activated or not."""
+    env = dict(os.environ)
+    env.update(local_env(env_file))
+    bin_dir = str(Path(sys.executable).parent)  # not resolved: the venv's bin, not the base's
+    env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
+    return env
+
+
+def migrate_services(services: dict[str, dict]) -> dict[str, str]:
+    """``{service: command}`` of the one-shot ``<service>-migrate`` compose services."""
+    return {
+        name[: -len(MIGRATE_SUFFIX)]: spec["command"]
+        for name, spec in services.items()
+        if name.endswith(MIGRATE_SUFFIX)
+    }
+
+
+def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database of ``url`` if missing; True if it was created."""
+    target = sa.engine.make_url(url)
+    if not target.drivername.startswith("postgresql"):
+        return False
+    engine = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            ).scalar()
+            if exists:
+                return False
+            quoted = engine.dialect.identifier_preparer.quote(target.database)
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        engine.dispose()
+
+
+def migrate(compose_file: Path | str = COMPOSE_FILE, env_file: Path | str = LOCAL_ENV) -> None:
+    """Create each service's database if missing and run its ``*-migrate`` command."""
+    env = process_env(env_file)
+    for service, command in migrate_services(compose_services(compose_file)).items():
+        key = f"{service.upper()}_DATABASE_URL"
+        url = env.get(key)
+        if not url:
+            raise SystemExit(f"deploy.local: {key} is not set in {env_file}")
+        if ensure_database(url):
+            print(f"deploy.local: created database {sa.engine.make_url(url).database}")
+        print(f"deploy.local: {service}-migrate: {command}", flush=True)
+        result = subprocess.run(shlex.split(command), cwd=ROOT, env=env, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"deploy.local: {service}-migrate failed ({result.returncode})")
+
+
+def up(procfile: Path | str = PROCFILE, env_file: Path | str = LOCAL_ENV) -> None:
+    """Migrate, then replace this process with honcho running the Procfile (so a signal to
+    this process id reaches honcho, which stops every child)."""
+    migrate(env_file=env_file)
+    env = process_env(env_file)
+    os.chdir(ROOT)
+    argv = [
+        sys.executable,
+        "-m",
+        "honcho",
+        "start",
+        "-f",
+        os.path.relpath(procfile, ROOT),
+        "-e",
+        os.path.relpath(env_file, ROOT),
+    ]
+    print(f"deploy.local: {shlex.join(['honcho', *argv[3:]])}", flush=True)
+    os.execve(sys.executable, argv, env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.local",
+        description="Run the processes of docker-compose.yml on this machine, without Docker.",
+    )
+    parser.add_argument("command", choices=["up", "migrate", "processes"])
+    args = parser.parse_args(argv)
+    if args.command == "processes":
+        for name, command in procfile_processes().items():
+            print(f"{name}: {command}")
+    elif args.command == "migrate":
+        migrate()
+    else:
+        up()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

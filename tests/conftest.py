@@ -1,0 +1,194 @@
+"""Fixtures: a fresh database per test (SQLite, or a new PostgreSQL database on the local
+server), unique RabbitMQ names per test, tokens of each role, and waiting helpers.
+
+PostgreSQL and RabbitMQ are the local ones (127.0.0.1), or testcontainers where Docker
+runs. Under ``CI=true`` a missing service fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shared import migrate
+from shared.auth import issue_token
+from shared.config import dev_keys
+from shared.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get(
+    "TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+_containers: list = []
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _require(service: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    message = f"{service} is not reachable at {host}:{port}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: a missing service is a failure)")
+    pytest.skip(message)
+
+
+def _docker_available() -> bool:
+    return Path("/var/run/docker.sock").exists()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """A URL with the right to create databases."""
+    if (
+        not _reachable("127.0.0.1", 5432)
+        and _docker_available()
+        and "TEST_PG_URL" not in os.environ
+    ):
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer("postgres:15", driver="psycopg")
+        container.start()
+        _containers.append(container)
+        return container.get_connection_url()
+    _require("PostgreSQL", "127.0.0.1", 5432)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The RabbitMQ to test against."""
+    if (
+        not _reachable("127.0.0.1", 5672)
+        and _docker_available()
+        and "TEST_AMQP_URL" not in os.environ
+    ):
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        container = RabbitMqContainer("rabbitmq:3.10")
+        container.start()
+        _containers.append(container)
+        params = container.get_connection_params()
+        return f"amqp://guest:guest@{params.host}:{params.port}//"
+    _require("RabbitMQ", "127.0.0.1", 5672)
+    return AMQP_URL
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for container in _containers:
+        container.stop()
+
+
+@pytest.fixture
+def pg_url(pg_admin_url):
+    """A new, empty PostgreSQL database for this test, dropped afterwards."""
+    name = f"gr_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def names():
+    """Exchange and queue prefix unique to this test."""
+    tag = uuid.uuid4().hex[:10]
+    return {"EVENTS_EXCHANGE": f"test.{tag}.events", "QUEUE_PREFIX": f"test.{tag}"}
+
+
+@pytest.fixture
+def rabbit_cleanup(amqp_url, names):
+    """Deletes every queue and exchange of this test's names afterwards."""
+    yield
+    from kombu import Connection
+
+    with Connection(amqp_url) as conn:
+        channel = conn.channel()
+        for queue in _queues_with_prefix(names["QUEUE_PREFIX"]):
+            try:
+                channel.queue_delete(queue)
+            except Exception:  # noqa: BLE001 - already gone
+                channel = conn.channel()
+        try:
+            channel.exchange_delete(names["EVENTS_EXCHANGE"])
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _queues_with_prefix(prefix: str) -> list[str]:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["rabbitmqctl", "list_queues", "name", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line.strip() for line in out.splitlines() if line.strip().startswith(prefix)]
+
+
+KEYS = dev_keys()
+
+
+def make_token(role: str, scope_id: int | None = None, subject: str = "1", **overrides) -> str:
+    """A token as roster would issue it (tests sign with the development key)."""
+    return issue_token(
+        KEYS[0],
+        subject=subject,
+        role=role,
+        scope_id=scope_id,
+        name=overrides.get("name", ""),
+        issuer=overrides.get("issuer", "grassroots-roster"),
+        audience=overrides.get("audience", "grassroots"),
+        ttl_seconds=overrides.get("ttl_seconds", 600),
+    )
+
+
+def auth(role: str, scope_id: int | None = None) -> dict:
+    """Authorization header for a role and scope."""
+    return {"Authorization": f"Bearer {make_token(role, scope_id)}"}
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: str = ""):
+    """Poll until ``predicate()`` is truthy (returns its value) or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(message or f"condition not met in {timeout}s")
+        time.sleep(interval)
+
+
+def migrated(spec, url: str) -> Database:
+    """Upgrade ``url`` to ``spec``'s schema and open it."""
+    migrate.upgrade(spec.migrations_dir, url)
+    return Database(url)

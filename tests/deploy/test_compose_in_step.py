@@ -1,0 +1,124 @@
+"""docker-compose.yml, the Procfile and deploy.local stay in step (no Docker needed).
+
+The Procfile is how the compose file's processes run on a machine without Docker, so it
+must hold exactly the compose file's long-running app processes, with identical commands.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from deploy.local import COMPOSE_FILE, PROCFILE, ROOT, compose_services, procfile_processes
+
+INFRASTRUCTURE = {"rabbitmq"}
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, dict]:
+    return compose_services(COMPOSE_FILE)
+
+
+@pytest.fixture(scope="module")
+def procfile() -> dict[str, str]:
+    return procfile_processes(PROCFILE)
+
+
+def _is_infrastructure(name: str) -> bool:
+    return name in INFRASTRUCTURE or name.endswith("-db")
+
+
+def _long_running_app(services: dict[str, dict]) -> dict[str, dict]:
+    return {
+        name: spec
+        for name, spec in services.items()
+        if not _is_infrastructure(name) and not name.endswith("-migrate")
+    }
+
+
+def _service_names(services: dict[str, dict], suffix: str) -> set[str]:
+    return {name[: -len(suffix)] for name in services if name.endswith(suffix)}
+
+
+def test_every_long_running_compose_process_is_in_the_procfile(services, procfile):
+    for name, spec in _long_running_app(services).items():
+        assert name in procfile, f"{name} is in docker-compose.yml but not in the Procfile"
+        assert procfile[name] == spec["command"], f"{name}: commands differ"
+
+
+def test_every_procfile_process_is_in_compose(services, procfile):
+    long_running = _long_running_app(services)
+    for name, command in procfile.items():
+        assert name in long_running, f"{name} is in the Procfile but not a compose app process"
+        assert long_running[name]["command"] == command, f"{name}: commands differ"
+
+
+def test_commands_are_single_strings_that_split_cleanly(procfile):
+    # compose splits a string command like a shell would; honcho runs it through a shell.
+    for name, command in procfile.items():
+        assert isinstance(command, str)
+        assert shlex.split(command), name
+
+
+def test_there_are_app_services(services):
+    assert _service_names(services, "-web"), "no *-web service in docker-compose.yml"
+
+
+def test_every_service_with_a_web_has_a_one_shot_migration(services):
+    for service in _service_names(services, "-web"):
+        migrate = services.get(f"{service}-migrate")
+        assert migrate is not None, f"{service}-web has no {service}-migrate"
+        assert str(migrate.get("restart", "no")) == "no", f"{service}-migrate must not restart"
+        assert f"services.{service}.manage migrate" in migrate["command"]
+        depends = migrate.get("depends_on", {})
+        assert depends.get(f"{service}-db", {}).get("condition") == "service_healthy"
+
+
+def test_app_processes_wait_for_their_migration(services):
+    for name, spec in _long_running_app(services).items():
+        service = name.rsplit("-", 1)[0]
+        depends = spec.get("depends_on", {})
+        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+        condition = depends.get(f"{service}-migrate", {}).get("condition")
+        assert condition == "service_completed_successfully", name
+        assert depends.get("rabbitmq", {}).get("condition") == "service_healthy", name
+
+
+def test_every_web_has_a_healthcheck_on_healthz(services):
+    for service in _service_names(services, "-web"):
+        check = services[f"{service}-web"].get("healthcheck")
+        assert check, f"{service}-web has no healthcheck"
+        assert "/healthz" in " ".join(check["test"])
+
+
+def test_infrastructure_has_healthchecks(services):
+    for name, spec in services.items():
+        if _is_infrastructure(name):
+            assert spec.get("healthcheck"), f"{name} has no healthcheck"
+
+
+def test_no_container_name_anywhere(services):
+    # reporting is scaled with --scale, which fixed container names forbid
+    for name, spec in services.items():
+        assert "container_name" not in spec, name
+    keys = re.findall(r"^\s*container_name\s*:", COMPOSE_FILE.read_text(encoding="utf-8"), re.M)
+    assert not keys, "container_name in docker-compose.yml"
+
+
+def test_deploy_local_prints_the_procfile_processes(procfile):
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.local", "processes"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    assert "roster-web: " + procfile["roster-web"] in lines
+    assert "roster-relay: python -m services.roster.relay" in lines
+    assert not any(line.startswith("roster-migrate") for line in lines)
