@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -122,36 +123,51 @@ class EventConsumer:
             applied = self.apply(envelope)
             return "applied" if applied else "duplicate"
         except _DB_DOWN:
-            raise
+            # An outage holds the message; an error the database raises while up (a bad
+            # query, a lock timeout) is the handler's failure like any other.
+            if not self._database_up():
+                raise
+            return self._retry_or_park(raw, headers, attempts, envelope, sys.exc_info()[1])
         except Exception as exc:  # noqa: BLE001 - any handler failure goes to retry
-            log.warning(
-                "handler for %s failed (attempt %d): %s",
-                envelope["type"],
-                attempts,
-                exc,
-                exc_info=True,
-            )
-            if attempts >= self.max_attempts:
-                self._park(raw, headers, attempts, f"failed: {exc!r}")
-                return "parked"
-            headers["x-attempts"] = attempts
-            delay = self.retry_delays_ms[attempts - 1]
-            if self.bus.is_amqp:
-                self.bus.send_to_queue(
-                    self.bus.queue_name(self.service, "retry"),
-                    raw,
-                    headers,
-                    str(envelope["id"]),
-                    expiration_ms=delay,
-                )
-            else:
-                # The in-process broker has no TTL: go straight back to the queue.
-                self.bus.send_to_queue(
-                    self.bus.queue_name(self.service), raw, headers, str(envelope["id"])
-                )
-            return "retried"
+            return self._retry_or_park(raw, headers, attempts, envelope, exc)
         finally:
             request_context.reset(token)
+
+    def _database_up(self) -> bool:
+        try:
+            self.db.ping()
+            return True
+        except _DB_DOWN:
+            return False
+
+    def _retry_or_park(self, raw, headers, attempts, envelope, exc) -> str:
+        """Send a failed delivery to the retry queue, or park it after the last attempt."""
+        log.warning(
+            "handler for %s failed (attempt %d): %s",
+            envelope["type"],
+            attempts,
+            exc,
+            exc_info=True,
+        )
+        if attempts >= self.max_attempts:
+            self._park(raw, headers, attempts, f"failed: {exc!r}")
+            return "parked"
+        headers["x-attempts"] = attempts
+        delay = self.retry_delays_ms[attempts - 1]
+        if self.bus.is_amqp:
+            self.bus.send_to_queue(
+                self.bus.queue_name(self.service, "retry"),
+                raw,
+                headers,
+                str(envelope["id"]),
+                expiration_ms=delay,
+            )
+        else:
+            # The in-process broker has no TTL: go straight back to the queue.
+            self.bus.send_to_queue(
+                self.bus.queue_name(self.service), raw, headers, str(envelope["id"])
+            )
+        return "retried"
 
     def _park(self, raw: bytes, headers: dict, attempts: int, reason: str) -> None:
         headers = {
