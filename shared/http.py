@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import swagger_ui_bundle
 from flask import Flask, Response, g, jsonify, request, send_from_directory
 from flask_smorest import Api
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
@@ -106,6 +106,24 @@ def _handle_integrity(exc: sa.exc.IntegrityError) -> Response:
     return problem_response(409, "Conflict", "this conflicts with an existing record")
 
 
+def _handle_data_error(exc: Exception) -> Response:
+    # A value the database cannot hold (a number out of range, a text too long or with a
+    # NUL character) came from the request: the client's error, not the server's.
+    log.info("data error mapped to 422: %s", exc.__class__.__name__)
+    return problem_response(
+        422, "Unprocessable Entity", "a value is out of range, too long or holds a NUL character"
+    )
+
+
+def _handle_recursion(exc: RecursionError) -> Response:
+    # Hostile nesting ([[[[...) exhausts the JSON decoder's recursion limit.
+    if request.content_length:
+        return problem_response(
+            400, "Bad Request", "the body is nested too deeply", {"body": ["nested too deeply"]}
+        )
+    return _handle_unexpected(exc)
+
+
 def _handle_domain(exc: DomainError) -> Response:
     response = problem_response(exc.status, exc.title, exc.detail, exc.errors)
     if isinstance(exc, TooManyAttempts):
@@ -155,6 +173,9 @@ def build_app(
     api = Api(app)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(sa.exc.IntegrityError, _handle_integrity)
+    app.register_error_handler(sa.exc.DataError, _handle_data_error)
+    app.register_error_handler(OverflowError, _handle_data_error)
+    app.register_error_handler(RecursionError, _handle_recursion)
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(Exception, _handle_unexpected)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
@@ -176,7 +197,7 @@ def build_app(
             getattr(view, "view_class", None), "_max_body", None
         )
         if limit:
-            request.max_content_length = limit
+            request.max_content_length = app.config[limit] if isinstance(limit, str) else limit
 
     @app.after_request
     def _finish(response: Response):
@@ -234,21 +255,43 @@ def build_app(
     return app, api
 
 
-def max_body(limit_bytes: int):
-    """Mark a view (function or MethodView) as accepting bodies up to ``limit_bytes``."""
+def max_body(limit: int | str):
+    """Mark a view (function or MethodView) as accepting bodies up to ``limit`` bytes, or
+    up to the value of the config setting named ``limit``."""
 
     def decorator(view):
-        view._max_body = limit_bytes
+        view._max_body = limit
         return view
 
     return decorator
 
 
 class StrictSchema(Schema):
-    """Request bodies: unknown fields are refused, not silently dropped."""
+    """Request bodies: unknown fields are refused, not silently dropped, and text with NUL
+    characters is refused (PostgreSQL cannot store it; SQLite would, so refuse it
+    everywhere alike)."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _no_nul(self, data, **_kwargs):
+        bad = [key for key, value in _strings(data) if "\x00" in value]
+        if bad:
+            raise ValidationError({key: ["contains a NUL character"] for key in bad})
+        return data
+
+
+def _strings(data, prefix=""):
+    """(field path, text) of every string in a JSON value."""
+    if isinstance(data, str):
+        yield prefix or "_schema", data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, f"{prefix}.{index}" if prefix else str(index))
 
 
 class ListArgs(Schema):

@@ -136,7 +136,7 @@ def _build_positions(session: Session, items: list[dict]) -> list[Position]:
                 {"positions": {index: {place_field: ["required for this kind"]}}},
             )
         for other in ("unit_id", "town_id", "village_id"):
-            if other != place_field and item.get(other):
+            if other != place_field and item.get(other) is not None:
                 raise DomainError(
                     f"a {item['kind']} position names only its {place_field[:-3]}",
                     {"positions": {index: {other: ["not for this kind"]}}},

@@ -90,10 +90,14 @@ def read_rows(data: bytes, filename: str, max_rows: int) -> list[tuple[int, dict
     raise UnreadableFile("upload an .xlsx or .csv file", {"file": ["unsupported type"]})
 
 
+# What a file that only looks like a workbook raises (SyntaxError: the XML parsers' errors).
+_NOT_XLSX = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError)
+
+
 def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, dict]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except _NOT_XLSX as exc:
         raise UnreadableFile(
             "this is not a readable XLSX file", {"file": [exc.__class__.__name__]}
         ) from None
@@ -112,6 +116,10 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, dict]]:
                 raise UnreadableFile(f"more than {max_rows} rows", {"file": ["too many rows"]})
             out.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
         return out
+    except _NOT_XLSX as exc:  # read-only mode parses a sheet only as it is read
+        raise UnreadableFile(
+            "this is not a readable XLSX file", {"file": [exc.__class__.__name__]}
+        ) from None
     finally:
         workbook.close()
 

@@ -14,6 +14,7 @@ from shared.observability import mask_id_number, mask_phone
 ID_NUMBER = validate.Regexp(r"^\d{17}[\dX]$", error="an 18-character identity number")
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 -]{4,19}$", error="digits, spaces and dashes")
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$", error="letters, digits, _ . -")
+EMAIL_LENGTH = validate.Length(max=254)  # the column's and the events' limit
 
 
 def Name(**kw):  # noqa: N802 - a field factory reads like a field class
@@ -104,7 +105,7 @@ class PersonIn(StrictSchema):
     )
     id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    email = fields.Email(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH)
     positions = fields.List(
         fields.Nested(PositionIn), load_default=list, validate=validate.Length(max=20)
     )
@@ -162,7 +163,7 @@ class TraineeIn(StrictSchema):
     birth_date = fields.Date(load_default=None, allow_none=True)
     id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    email = fields.Email(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH)
     education = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     school = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     major = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
@@ -262,7 +263,7 @@ class AccountIn(StrictSchema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     scope_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     display_name = fields.String(load_default="", validate=validate.Length(max=100))
-    email = fields.Email(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
 
 

@@ -129,6 +129,79 @@ class AccountPayload(PayloadSchema):
     active = fields.Boolean(required=True)
 
 
+MENTOR_ROLES = ("integrity", "business", "responsible", "practical")
+ASPECTS = ("political", "practice", "conduct", "care")
+TALK_MODES = ("in_person", "phone", "video")
+RELEASE_REASONS = (
+    "manual",  # a clerk ended it
+    "replaced",  # another mentor took the seat
+    "trainee_moved",  # the trainee was placed in another village or town
+    "trainee_left",  # the trainee completed or withdrew
+    "mentor_left_position",  # the cadre no longer holds the position: the seat is vacated
+)
+TRAINING_KINDS = ("training", "study_session", "discussion", "heart_to_heart")
+
+
+class _Where(PayloadSchema):
+    """Where the trainee belongs, so that consumers can route and scope without a lookup."""
+
+    unit_id = _id(required=True)
+    town_id = _id(allow_none=True, load_default=None)
+    village_id = _id(allow_none=True, load_default=None)
+
+
+class MentorAssignedPayload(_Where):
+    assignment_id = _id(required=True)
+    trainee_id = _id(required=True)
+    mentor_id = _id(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(MENTOR_ROLES))
+    start_date = fields.Date(required=True)
+    assigned_by = _text(64, load_default="", dump_default="")
+
+
+class MentorReleasedPayload(_Where):
+    assignment_id = _id(required=True)
+    trainee_id = _id(required=True)
+    mentor_id = _id(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(MENTOR_ROLES))
+    end_date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(RELEASE_REASONS))
+    vacated = fields.Boolean(required=True)
+
+
+class TalkRecordedPayload(_Where):
+    talk_id = _id(required=True)
+    trainee_id = _id(required=True)
+    mentor_id = _id(required=True)
+    mentor_role = fields.String(required=True, validate=validate.OneOf(MENTOR_ROLES))
+    talk_date = fields.Date(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(TALK_MODES))
+    aspects = fields.List(
+        fields.String(validate=validate.OneOf(ASPECTS)),
+        required=True,
+        validate=validate.Length(min=1, max=4),
+    )
+    summary = _text(4000, load_default="", dump_default="")
+
+
+class TrainingAttendedPayload(PayloadSchema):
+    event_id = _id(required=True)
+    trainee_id = _id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(TRAINING_KINDS))
+    title = _text(200, required=True)
+    date = fields.Date(required=True)
+    hours = fields.Decimal(required=True, as_string=True, places=1)
+
+
+class ProjectJoinedPayload(PayloadSchema):
+    participation_id = _id(required=True)
+    project_id = _id(required=True)
+    project_name = _text(200, required=True)
+    trainee_id = _id(required=True)
+    role = _text(100, load_default="", dump_default="")
+    start_date = fields.Date(allow_none=True, load_default=None)
+
+
 #: (type, version) -> payload schema instance.
 CATALOGUE: dict[tuple[str, int], Schema] = {
     ("town.created", 1): PlaceRef(),
@@ -145,6 +218,11 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
     ("trainee.status_changed", 1): TraineeStatusChangedPayload(),
     ("account.created", 1): AccountPayload(),
     ("account.updated", 1): AccountPayload(),
+    ("mentor.assigned", 1): MentorAssignedPayload(),
+    ("mentor.released", 1): MentorReleasedPayload(),
+    ("talk.recorded", 1): TalkRecordedPayload(),
+    ("training.attended", 1): TrainingAttendedPayload(),
+    ("project.joined", 1): ProjectJoinedPayload(),
 }
 
 

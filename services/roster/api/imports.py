@@ -79,7 +79,7 @@ def _run(kind: str, args: dict):
 
 
 @blp.route("/trainees")
-@max_body(10 * 1024 * 1024)
+@max_body("MAX_UPLOAD_LENGTH")
 class ImportTrainees(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")
@@ -95,7 +95,7 @@ class ImportTrainees(MethodView):
 
 
 @blp.route("/people")
-@max_body(10 * 1024 * 1024)
+@max_body("MAX_UPLOAD_LENGTH")
 class ImportPeople(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")

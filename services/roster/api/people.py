@@ -56,7 +56,7 @@ class People(MethodView):
         if scope is not None:
             query = query.where(Person.id.in_(scope))
         if args.get("q"):
-            query = query.where(Person.name.contains(args["q"]))
+            query = query.where(Person.name.contains(args["q"], autoescape=True))
         position_filter = [
             getattr(Position, key) == args[key]
             for key in ("kind", "unit_id", "town_id", "village_id")
@@ -88,7 +88,8 @@ class PersonItem(MethodView):
     def get(self, id):
         """One person, if in the caller's scope."""
         person = session().get(Person, id)
-        check_scope(person if _visible(person) else None)
+        if not _visible(person):
+            check_scope(None)  # the same 404 as every object endpoint's miss
         return person
 
     @require("city")

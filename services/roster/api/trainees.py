@@ -80,7 +80,7 @@ class Trainees(MethodView):
         Identity and phone numbers are masked."""
         query = sa.select(Trainee).where(scope_filter(current_principal()))
         if args.get("q"):
-            query = query.where(Trainee.name.contains(args["q"]))
+            query = query.where(Trainee.name.contains(args["q"], autoescape=True))
         for key in ("status", "unit_id", "town_id", "village_id", "cohort"):
             if args.get(key) is not None:
                 query = query.where(getattr(Trainee, key) == args[key])

@@ -1,0 +1,202 @@
+"""Local copies of roster's towns, villages, units, people (with positions) and trainees,
+which every consuming service keeps for authorization and for its read models.
+
+Declare the tables with the mixins (``class Trainee(TraineeProjection, Base)``) and take
+the handlers from :func:`roster_handlers`. Each row keeps the ``version`` of the state it
+holds; an event carrying an older version than the row changes nothing, so that
+redeliveries and events overtaking each other never take a projection back in time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+
+def _big():
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class PlaceProjection:
+    """A town, village or unit."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(_big())
+
+
+class VillageProjection(PlaceProjection):
+    town_id: Mapped[int] = mapped_column(index=True)
+
+
+class PersonProjection:
+    """A cadre; positions are in their own table."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    gender: Mapped[str | None] = mapped_column(sa.String(8))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    version: Mapped[int] = mapped_column(_big())
+
+
+class PositionProjection:
+    """One position of a person, replaced whole with each person event."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    title: Mapped[str] = mapped_column(sa.String(100), default="")
+    unit_id: Mapped[int | None] = mapped_column(index=True)
+    town_id: Mapped[int | None] = mapped_column(index=True)
+    village_id: Mapped[int | None] = mapped_column(index=True)
+    start_date: Mapped[dt.date | None]
+    end_date: Mapped[dt.date | None]
+
+
+class TraineeProjection:
+    """A trainee with their unit, current town and village, and status."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    gender: Mapped[str | None] = mapped_column(sa.String(8))
+    cohort: Mapped[int]
+    unit_id: Mapped[int] = mapped_column(index=True)
+    town_id: Mapped[int | None] = mapped_column(index=True)
+    village_id: Mapped[int | None] = mapped_column(index=True)
+    placement_start: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    version: Mapped[int] = mapped_column(_big())
+
+
+def _time_version(envelope: dict) -> int:
+    """Places carry no version: their events order by time (microseconds)."""
+    occurred = envelope["occurred_at"]
+    return int(occurred.timestamp() * 1_000_000)
+
+
+def upsert_versioned(session: Session, model, key: int, version: int, values: dict) -> bool:
+    """Insert the row, or update it if ``version`` is newer; True if anything changed."""
+    row = session.get(model, key, with_for_update=True)
+    if row is None:
+        session.add(model(id=key, version=version, **values))
+        session.flush()
+        return True
+    if row.version >= version:
+        return False
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.version = version
+    return True
+
+
+class NotYetKnown(Exception):
+    """An event about a record whose creation has not arrived yet; raising it sends the
+    event to the retry queue, by when the creation will have been applied."""
+
+
+def _known(session: Session, model, key: int):
+    row = session.get(model, key, with_for_update=True)
+    if row is None:
+        raise NotYetKnown(f"{model.__tablename__} {key} is not known yet")
+    return row
+
+
+TRAINEE_FIELDS = (
+    "name",
+    "gender",
+    "cohort",
+    "unit_id",
+    "town_id",
+    "village_id",
+    "placement_start",
+    "status",
+    "phone",
+    "email",
+)
+
+
+def roster_handlers(
+    *, town, village, unit, person, position, trainee
+) -> dict[str, Callable[[Session, dict], bool]]:
+    """Handlers that keep the projections; each returns True when it changed the row
+    (a service wrapping one reacts only to a change, never to a stale event)."""
+
+    def place(model, fields):
+        def handler(session: Session, envelope: dict) -> bool:
+            payload = envelope["payload"]
+            return upsert_versioned(
+                session,
+                model,
+                payload["id"],
+                _time_version(envelope),
+                {f: payload[f] for f in fields},
+            )
+
+        return handler
+
+    def on_person(session: Session, envelope: dict) -> bool:
+        payload = envelope["payload"]
+        changed = upsert_versioned(
+            session,
+            person,
+            payload["id"],
+            payload["version"],
+            {f: payload[f] for f in ("name", "gender", "phone", "email")},
+        )
+        if changed:
+            session.execute(sa.delete(position).where(position.person_id == payload["id"]))
+            for item in payload["positions"]:
+                session.add(position(person_id=payload["id"], **item))
+        return changed
+
+    def on_trainee(session: Session, envelope: dict) -> bool:
+        payload = envelope["payload"]
+        return upsert_versioned(
+            session,
+            trainee,
+            payload["id"],
+            payload["version"],
+            {f: payload[f] for f in TRAINEE_FIELDS},
+        )
+
+    def on_placed(session: Session, envelope: dict) -> bool:
+        payload = envelope["payload"]
+        row = _known(session, trainee, payload["trainee_id"])
+        if row.version >= payload["version"]:
+            return False
+        row.town_id, row.village_id = payload["town_id"], payload["village_id"]
+        row.placement_start = payload["start_date"]
+        row.version = payload["version"]
+        return True
+
+    def on_status(session: Session, envelope: dict) -> bool:
+        payload = envelope["payload"]
+        row = _known(session, trainee, payload["trainee_id"])
+        if row.version >= payload["version"]:
+            return False
+        row.status = payload["to_status"]
+        row.version = payload["version"]
+        return True
+
+    place_fields = ("code", "name")
+    return {
+        "town.created": place(town, place_fields),
+        "town.updated": place(town, place_fields),
+        "village.created": place(village, (*place_fields, "town_id")),
+        "village.updated": place(village, (*place_fields, "town_id")),
+        "unit.created": place(unit, place_fields),
+        "unit.updated": place(unit, place_fields),
+        "person.created": on_person,
+        "person.updated": on_person,
+        "trainee.registered": on_trainee,
+        "trainee.updated": on_trainee,
+        "trainee.placed": on_placed,
+        "trainee.status_changed": on_status,
+    }
