@@ -7,6 +7,7 @@ import importlib
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +110,8 @@ class EmbeddedSystem:
         return self._load_demo() if self.demo else {}
 
     def _load_demo(self) -> dict:
+        """Each service's demo, in order; a service whose demo builds on another's waits
+        until that one's events have reached its projections (``demo.ready``)."""
         loaded = {}
         for name, running in self.services.items():
             try:
@@ -118,13 +121,24 @@ class EmbeddedSystem:
             with running.db.transaction() as session:
                 if demo.is_loaded(session):
                     continue
+            ready = getattr(demo, "ready", None)
+            if ready is not None:
+                deadline = time.monotonic() + 120
+                while not self._check(running, ready):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{name}: the events its demo needs never came")
+                    time.sleep(0.1)
+            with running.db.transaction() as session:
                 loaded[name] = demo.load(session)
         return loaded
 
+    @staticmethod
+    def _check(running: Running, predicate) -> bool:
+        with running.db.transaction() as session:
+            return predicate(session)
+
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every outbox is published (consumers may still be applying)."""
-        import time
-
         deadline = time.monotonic() + timeout
         while any(backlog(r.db, r.spec.outbox_model) for r in self.services.values()):
             if time.monotonic() > deadline:

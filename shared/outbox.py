@@ -135,7 +135,7 @@ def run_relay(
                 stop.wait(idle_sleep)
             backoff = 0.5
         except (BusError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            log.warning("relay: %s; retrying in %.1fs", exc.__class__.__name__, backoff)
+            log.warning("relay: %s; retrying in %.1fs", str(exc).splitlines()[0][:200], backoff)
             stop.wait(backoff)
             backoff = min(backoff * 2, 10.0)
 

@@ -1,0 +1,1 @@
+"""Mentorship: four mentors for every trainee, one talk a month, training and key projects."""

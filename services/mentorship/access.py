@@ -1,0 +1,61 @@
+"""Who may see which trainee here: the city all; a unit its own; a town those placed in
+it; a mentor their active mentees; a trainee itself. Every endpoint goes through
+:func:`trainee_scope` (lists) or :func:`load_trainee` (one trainee)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from services.mentorship.models import Assignment, Trainee
+from shared.auth import Principal, check_scope, current_principal
+from shared.db import session
+
+
+def mentee_ids(mentor_id: int) -> sa.Select:
+    """Ids of the trainees a person actively mentors."""
+    return sa.select(Assignment.trainee_id).where(
+        Assignment.mentor_id == mentor_id, Assignment.active.is_(True)
+    )
+
+
+def trainee_scope(principal: Principal, column=Trainee.id):
+    """A WHERE clause limiting trainee ids in ``column`` to the caller's scope."""
+    role, scope = principal.role, principal.scope_id
+    if role == "city":
+        return sa.true()
+    if role == "trainee":
+        return column == scope
+    if role == "mentor":
+        return column.in_(mentee_ids(scope))
+    if role == "unit":
+        return column.in_(sa.select(Trainee.id).where(Trainee.unit_id == scope))
+    if role == "town":
+        return column.in_(sa.select(Trainee.id).where(Trainee.town_id == scope))
+    return sa.false()
+
+
+def active_mentor_ids(trainee_id: int) -> list[int]:
+    """The people actively mentoring a trainee."""
+    return list(
+        session().scalars(
+            sa.select(Assignment.mentor_id).where(
+                Assignment.trainee_id == trainee_id, Assignment.active.is_(True)
+            )
+        )
+    )
+
+
+def load_trainee(trainee_id: int) -> Trainee:
+    """The trainee, if the caller's scope covers it (else 404)."""
+    trainee = session().get(Trainee, trainee_id)
+    principal = current_principal()
+    check_scope(
+        trainee,
+        unit_id=trainee and trainee.unit_id,
+        town_ids=[trainee and trainee.town_id],
+        trainee_id=trainee and trainee.id,
+        mentor_ids=active_mentor_ids(trainee_id)
+        if trainee is not None and principal.role == "mentor"
+        else (),
+    )
+    return trainee

@@ -1,0 +1,21 @@
+"""Mentorship's blueprints, one per resource."""
+
+from services.mentorship.api import (
+    assignments,
+    compliance,
+    coverage,
+    projects,
+    showcases,
+    talks,
+    training,
+)
+
+BLUEPRINTS = [
+    assignments.blp,
+    coverage.blp,
+    talks.blp,
+    compliance.blp,
+    training.blp,
+    projects.blp,
+    showcases.blp,
+]

@@ -1,0 +1,254 @@
+"""Mentorship API: mentor assignments, a trainee's mentors and suggestions, gap filling.
+
+Reading follows the trainee's scope (a mentor also sees their own assignments); changes
+are made by the city, by a town for the trainees placed in it and by a unit for its own
+trainees. Every change is announced (``mentor.assigned`` / ``mentor.released``) and audited.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.mentorship import access
+from services.mentorship.domain import assignments as domain
+from services.mentorship.domain.common import city_today
+from services.mentorship.models import Assignment, Audit, Trainee
+from services.mentorship.schemas_assignments import (
+    AssignmentEndIn,
+    AssignmentIn,
+    AssignmentListArgs,
+    AssignmentOut,
+    AssignmentPage,
+    AuditOut,
+    GapFillIn,
+    GapFillOut,
+    SuggestionsOut,
+    TraineeMentorsOut,
+)
+from shared.auth import Principal, check_scope, current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "assignments",
+    __name__,
+    url_prefix="/api/v1/mentorship",
+    description="Mentor assignments (导师), suggestions and gap filling",
+)
+protect(blp)
+
+WRITERS = ("city", "town", "unit")
+
+
+def _today():
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def _capacity() -> dict[str, int]:
+    return current_app.config["MENTOR_CAPACITY"]
+
+
+def _visible(principal: Principal):
+    """Assignments the caller may read: those of trainees in scope, and for a mentor
+    also their own (ended ones included)."""
+    clause = access.trainee_scope(principal, Assignment.trainee_id)
+    if principal.role == "mentor":
+        clause = sa.or_(clause, Assignment.mentor_id == principal.scope_id)
+    return clause
+
+
+def load_assignment(id_: int) -> Assignment:
+    """The assignment, if the caller's scope covers its trainee (else 404)."""
+    assignment = session().get(Assignment, id_)
+    trainee = session().get(Trainee, assignment.trainee_id) if assignment else None
+    mentors: list[int] = []
+    if trainee is not None and current_principal().role == "mentor":
+        mentors = [*access.active_mentor_ids(trainee.id), assignment.mentor_id]
+    check_scope(
+        trainee and assignment,
+        unit_id=trainee and trainee.unit_id,
+        town_ids=[trainee and trainee.town_id],
+        trainee_id=trainee and trainee.id,
+        mentor_ids=mentors,
+    )
+    return assignment
+
+
+@blp.route("/assignments")
+class Assignments(MethodView):
+    @blp.arguments(AssignmentListArgs, location="query")
+    @blp.response(200, AssignmentPage)
+    def get(self, args):
+        """Assignments in the caller's scope; filter by ``trainee_id``, ``mentor_id``,
+        ``role``, ``active``, ``vacated``, and the trainee's ``town_id`` or ``unit_id``; sort
+        by ``id``, ``start_date``, ``end_date``, ``role``, ``trainee_id``, ``mentor_id``."""
+        query = sa.select(Assignment).where(_visible(current_principal()))
+        for key in ("trainee_id", "mentor_id", "role", "active", "vacated"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Assignment, key) == args[key])
+        for key in ("town_id", "unit_id"):
+            if args.get(key) is not None:
+                query = query.where(
+                    Assignment.trainee_id.in_(
+                        sa.select(Trainee.id).where(getattr(Trainee, key) == args[key])
+                    )
+                )
+        page = paginate(
+            session(),
+            query,
+            args,
+            {
+                "id": Assignment.id,
+                "start_date": Assignment.start_date,
+                "end_date": Assignment.end_date,
+                "role": Assignment.role,
+                "trainee_id": Assignment.trainee_id,
+                "mentor_id": Assignment.mentor_id,
+            },
+        )
+        page["items"] = domain.describe(session(), page["items"])
+        return page
+
+    @require(*WRITERS)
+    @blp.arguments(AssignmentIn)
+    @blp.response(201, AssignmentOut)
+    def post(self, data):
+        """Make a person the trainee's mentor in a role, from ``start_date`` (default:
+        today in the city). 422 names the eligibility rule that failed, or says the mentor
+        is at capacity; 409 if the seat is taken, unless ``replace`` is true, which ends
+        the current holder's assignment. Announced as ``mentor.assigned`` (after
+        ``mentor.released`` when replacing)."""
+        access.load_trainee(data["trainee_id"])
+        today = _today()
+        assignment = domain.assign(
+            session(),
+            data["trainee_id"],
+            data["mentor_id"],
+            data["role"],
+            start_date=data["start_date"] or today,
+            replace=data["replace"],
+            actor=current_principal().subject,
+            capacity=_capacity(),
+            today=today,
+        )
+        session().commit()
+        return domain.describe(session(), [assignment])[0]
+
+
+@blp.route("/assignments/<int:id>")
+class AssignmentItem(MethodView):
+    @blp.response(200, AssignmentOut)
+    def get(self, id):
+        """One assignment."""
+        return domain.describe(session(), [load_assignment(id)])[0]
+
+
+@blp.route("/assignments/<int:id>/end")
+class AssignmentEnd(MethodView):
+    @require(*WRITERS)
+    @blp.arguments(AssignmentEndIn)
+    @blp.response(200, AssignmentOut)
+    def post(self, data, id):
+        """End an assignment on ``end_date`` (default: today; neither before it began nor
+        in the future); ``reason`` is kept in the audit trail. Announced as
+        ``mentor.released`` with reason ``manual``."""
+        assignment = load_assignment(id)
+        today = _today()
+        domain.end_assignment(
+            session(),
+            assignment,
+            end_date=data["end_date"] or today,
+            actor=current_principal().subject,
+            today=today,
+            note=data["reason"],
+        )
+        session().commit()
+        return domain.describe(session(), [assignment])[0]
+
+
+@blp.route("/assignments/<int:id>/audit")
+class AssignmentAudit(MethodView):
+    @require(*WRITERS)
+    @blp.response(200, AuditOut(many=True))
+    def get(self, id):
+        """The audit trail of an assignment: who changed it, when, before and after."""
+        load_assignment(id)
+        return (
+            session()
+            .scalars(
+                sa.select(Audit)
+                .where(Audit.entity == "assignment", Audit.entity_id == id)
+                .order_by(Audit.id)
+            )
+            .all()
+        )
+
+
+@blp.route("/trainees/<int:id>/mentors")
+class TraineeMentors(MethodView):
+    @blp.response(200, TraineeMentorsOut)
+    def get(self, id):
+        """The trainee's active mentors with their names, and the required roles still
+        missing."""
+        return domain.mentors_of(session(), access.load_trainee(id))
+
+
+@blp.route("/trainees/<int:id>/suggestions")
+class TraineeSuggestions(MethodView):
+    @require(*WRITERS)
+    @blp.response(200, SuggestionsOut)
+    def get(self, id):
+        """Per role, the people eligible today with their current load and capacity; those
+        at capacity are listed apart (``at_capacity``), the current holder not at all."""
+        trainee = access.load_trainee(id)
+        return domain.suggestions(session(), trainee, _capacity(), _today())
+
+
+@blp.route("/gaps/fill")
+class GapFill(MethodView):
+    @require(*WRITERS)
+    @blp.arguments(GapFillIn)
+    @blp.response(200, GapFillOut)
+    def post(self, data):
+        """Fill every empty required seat of the active trainees of a town (``town_id``) or
+        unit (``unit_id``) where exactly one eligible person has spare capacity; answer
+        the assignments made and the gaps left with the reason. A town or unit fills its
+        own (the id may be left out); the city names one."""
+        principal = current_principal()
+        town_id, unit_id = data["town_id"], data["unit_id"]
+        if principal.role == "town":
+            if town_id not in (None, principal.scope_id):
+                raise problem(
+                    403, "Forbidden", "a town fills its own gaps", {"town_id": ["not yours"]}
+                )
+            town_id = principal.scope_id
+        elif principal.role == "unit":
+            if unit_id not in (None, principal.scope_id):
+                raise problem(
+                    403, "Forbidden", "a unit fills its own gaps", {"unit_id": ["not yours"]}
+                )
+            unit_id = principal.scope_id
+        elif town_id is None and unit_id is None:
+            raise problem(
+                422,
+                "Unprocessable Entity",
+                "name the town_id or the unit_id whose gaps to fill",
+                {"town_id": ["town_id or unit_id is required"]},
+            )
+        conditions = [sa.true()]
+        if town_id is not None:
+            conditions.append(Trainee.town_id == town_id)
+        if unit_id is not None:
+            conditions.append(Trainee.unit_id == unit_id)
+        result = domain.fill_gaps(
+            session(),
+            sa.and_(*conditions),
+            capacity=_capacity(),
+            today=_today(),
+            actor=principal.subject,
+        )
+        session().commit()
+        return result

@@ -1,0 +1,284 @@
+"""One talk a month (一月一谈): for a month and for the whole city, a town or a unit, each
+active trainee's talks, compliance overall and per mentor role, those without a talk, and
+the rate; as JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, current_app, jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from openpyxl import Workbook
+
+from services.mentorship.config import ROLES
+from services.mentorship.domain import talks as domain
+from services.mentorship.domain.common import city_today
+from services.mentorship.schemas_talks import ComplianceArgs, ComplianceOut
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import problem
+
+blp = Blueprint(
+    "compliance",
+    __name__,
+    url_prefix="/api/v1/mentorship/compliance",
+    description="One talk a month (一月一谈): compliance by month for the city, a town or a unit",
+)
+protect(blp)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+LABELS = {
+    "zh": {
+        "columns": [
+            "学员编号",
+            "姓名",
+            "用人单位",
+            "镇（街）",
+            "村（社区）",
+            "本月谈话次数",
+            "一月一谈是否达标",
+        ],
+        "roles": {
+            "integrity": "廉政导师",
+            "business": "业务导师",
+            "responsible": "责任导师",
+            "practical": "实践导师",
+        },
+        "cadence": {"monthly": "每月", "quarterly": "每季度"},
+        "yes": "是",
+        "no": "否",
+        "n/a": "不适用",
+        "detail_sheet": "一月一谈",
+        "summary_sheet": "汇总",
+        "summary": ["月份", "范围", "应谈人数", "已谈人数", "未谈人数", "达标率"],
+        "role_summary": ["导师类别", "频次", "应谈人数", "已谈人数", "达标率"],
+        "city": "全市",
+    },
+    "en": {
+        "columns": [
+            "Trainee id",
+            "Name",
+            "Unit",
+            "Town",
+            "Village",
+            "Talks this month",
+            "One talk a month met",
+        ],
+        "roles": {
+            "integrity": "Integrity mentor",
+            "business": "Business mentor",
+            "responsible": "Responsible mentor",
+            "practical": "Practical mentor",
+        },
+        "cadence": {"monthly": "monthly", "quarterly": "quarterly"},
+        "yes": "yes",
+        "no": "no",
+        "n/a": "n/a",
+        "detail_sheet": "One talk a month",
+        "summary_sheet": "Summary",
+        "summary": ["Month", "Scope", "Trainees", "With a talk", "Without a talk", "Rate"],
+        "role_summary": ["Mentor role", "Cadence", "Due", "Met", "Rate"],
+        "city": "whole city",
+    },
+}
+
+
+def _yes_no(value: bool | None, labels: dict) -> str:
+    if value is None:
+        return labels["n/a"]
+    return labels["yes"] if value else labels["no"]
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.1f}%"
+
+
+def detail_table(report: domain.ComplianceReport, lang: str = "zh") -> tuple[list, list]:
+    """Headers and rows of the per-trainee table (the same in CSV and XLSX)."""
+    labels = LABELS[lang]
+    headers = labels["columns"] + [
+        f"{labels['roles'][role]}（{labels['cadence'][report.cadence[role]]}）"
+        if lang == "zh"
+        else f"{labels['roles'][role]} ({labels['cadence'][report.cadence[role]]})"
+        for role in ROLES
+    ]
+    rows = [
+        [
+            row.trainee_id,
+            row.name,
+            row.unit_name or "",
+            row.town_name or "",
+            row.village_name or "",
+            row.talks,
+            _yes_no(row.compliant, labels),
+            *(_yes_no(row.roles[role], labels) for role in ROLES),
+        ]
+        for row in report.trainees
+    ]
+    return headers, rows
+
+
+def _scope_label(report: domain.ComplianceReport, labels: dict) -> str:
+    if report.town_id is None and report.unit_id is None:
+        return labels["city"]
+    names = []
+    if report.town_id is not None:
+        names.append(
+            next((r.town_name for r in report.trainees if r.town_name), f"town {report.town_id}")
+        )
+    if report.unit_id is not None:
+        names.append(
+            next((r.unit_name for r in report.trainees if r.unit_name), f"unit {report.unit_id}")
+        )
+    return " / ".join(names)
+
+
+def export_csv(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
+    """The per-trainee table as UTF-8 CSV with a byte-order mark (so Excel reads the
+    Chinese headers correctly)."""
+    headers, rows = detail_table(report, lang)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
+    """A workbook: the per-trainee table, and a summary sheet (totals and per role)."""
+    labels = LABELS[lang]
+    headers, rows = detail_table(report, lang)
+    # Write-only mode streams rows instead of building every cell object in memory.
+    book = Workbook(write_only=True)
+    detail = book.create_sheet(labels["detail_sheet"])
+    detail.append(headers)
+    for row in rows:
+        detail.append(row)
+    summary = book.create_sheet(labels["summary_sheet"])
+    summary.append(labels["summary"])
+    summary.append(
+        [
+            f"{report.month.year:04d}-{report.month.month:02d}",
+            _scope_label(report, labels),
+            report.total,
+            report.compliant,
+            report.total - report.compliant,
+            _percent(report.rate),
+        ]
+    )
+    summary.append([])
+    summary.append(labels["role_summary"])
+    for role, figures in report.roles.items():
+        summary.append(
+            [
+                labels["roles"][role],
+                labels["cadence"][figures["cadence"]],
+                figures["due"],
+                figures["met"],
+                _percent(figures["rate"]),
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _row_json(row: domain.ComplianceRow) -> dict:
+    return {
+        "trainee_id": row.trainee_id,
+        "name": row.name,
+        "unit_id": row.unit_id,
+        "unit_name": row.unit_name,
+        "town_id": row.town_id,
+        "town_name": row.town_name,
+        "village_id": row.village_id,
+        "village_name": row.village_name,
+        "talks": row.talks,
+        "compliant": row.compliant,
+        "roles": row.roles,
+    }
+
+
+def compliance_json(report: domain.ComplianceReport) -> dict:
+    """The report as :class:`ComplianceOut` describes it, built directly: a city-wide
+    month has tens of thousands of rows, which marshmallow would take several times as
+    long to dump (a test keeps the two identical)."""
+    rows = [_row_json(row) for row in report.trainees]
+    return {
+        "month": f"{report.month.year:04d}-{report.month.month:02d}",
+        "town_id": report.town_id,
+        "unit_id": report.unit_id,
+        "total": report.total,
+        "compliant": report.compliant,
+        "rate": report.rate,
+        "roles": report.roles,
+        "without_talk": [row for row in rows if not row["compliant"]],
+        "trainees": rows,
+    }
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@blp.route("")
+class Compliance(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(ComplianceArgs, location="query")
+    @blp.response(200, ComplianceOut)
+    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @blp.alt_response(200, content_type=XLSX, description="with ?format=xlsx")
+    def get(self, args):
+        """One talk a month for ``month`` (YYYY-MM, default this month in the city's time
+        zone): the city for any town (``town_id``) or unit (``unit_id``) or the whole city;
+        a town or unit for itself only (another's id is a 403). ``format=csv|xlsx``
+        downloads the table with Chinese headers (``lang=en`` for English).
+
+        Counted: trainees active now (unless their mentoring began after the month), and
+        those since completed or withdrawn who held a mentor assignment during the month;
+        a town or unit holds its current trainees. Compliant: at least one talk in the
+        month. Per role (null when not required: a trainee not stationed in a village
+        needs only ``integrity`` and ``business``): a ``monthly`` role needs a talk from
+        its mentor in the month, a ``quarterly`` one in the calendar quarter up to the
+        month's end (``TALK_CADENCE``)."""
+        principal = current_principal()
+        town_id, unit_id = args.get("town_id"), args.get("unit_id")
+        for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
+            if principal.role == role and value not in (None, principal.scope_id):
+                raise problem(
+                    403,
+                    "Forbidden",
+                    f"a {role} sees only its own trainees",
+                    {key: [f"not your {role}"]},
+                )
+        if principal.role == "town":
+            town_id = principal.scope_id
+        elif principal.role == "unit":
+            unit_id = principal.scope_id
+        this_month = city_today(current_app.config["TIME_ZONE"]).replace(day=1)
+        month = args.get("month") or this_month
+        if month > this_month:
+            raise problem(
+                422,
+                "Unprocessable Entity",
+                "that month has not begun",
+                {"month": ["in the future"]},
+            )
+        report = domain.monthly_compliance(
+            session(),
+            month,
+            current_app.config["TALK_CADENCE"],
+            town_id=town_id,
+            unit_id=unit_id,
+        )
+        stem = f"compliance-{month.year:04d}-{month.month:02d}"
+        if args["format"] == "csv":
+            return _download(export_csv(report, args["lang"]), "text/csv", f"{stem}.csv")
+        if args["format"] == "xlsx":
+            return _download(export_xlsx(report, args["lang"]), XLSX, f"{stem}.xlsx")
+        return jsonify(compliance_json(report))

@@ -1,0 +1,145 @@
+"""Talks (谈心谈话): a mentor records a talk with an active mentee; the trainee acknowledges
+it with a reflection; the follow-ups agreed are marked done. Only the mentor can record a
+talk in their own name: the mentor is the caller, never a field of the body."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+
+from services.mentorship.access import active_mentor_ids, trainee_scope
+from services.mentorship.domain import talks as domain
+from services.mentorship.domain.common import city_today, month_bounds
+from services.mentorship.models import Talk, Trainee
+from services.mentorship.schemas_talks import (
+    AcknowledgeIn,
+    FollowUpOut,
+    TalkIn,
+    TalkListArgs,
+    TalkOut,
+    TalkPage,
+)
+from shared.auth import Principal, check_scope, current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "talks",
+    __name__,
+    url_prefix="/api/v1/mentorship/talks",
+    description="Talks (谈心谈话) between mentors and their mentees, acknowledgements and "
+    "follow-ups",
+)
+protect(blp)
+
+
+def talk_visibility(principal: Principal):
+    """The talks a caller may read: those of trainees in their scope, and for a mentor
+    also the talks they recorded themselves (even after the assignment ended)."""
+    clause = trainee_scope(principal, Talk.trainee_id)
+    if principal.role == "mentor":
+        clause = sa.or_(clause, Talk.mentor_id == principal.scope_id)
+    return clause
+
+
+def load_talk(talk_id: int) -> Talk:
+    """The talk, if the caller may read it (else 404, the same as for a missing one)."""
+    talk = session().get(Talk, talk_id)
+    trainee = session().get(Trainee, talk.trainee_id) if talk is not None else None
+    principal = current_principal()
+    mentors = []
+    if talk is not None and principal.role == "mentor":
+        mentors = [talk.mentor_id, *active_mentor_ids(talk.trainee_id)]
+    check_scope(
+        talk,
+        unit_id=trainee and trainee.unit_id,
+        town_ids=[trainee and trainee.town_id],
+        trainee_id=talk and talk.trainee_id,
+        mentor_ids=mentors,
+    )
+    return talk
+
+
+@blp.route("")
+class Talks(MethodView):
+    @blp.arguments(TalkListArgs, location="query")
+    @blp.response(200, TalkPage)
+    def get(self, args):
+        """Talks in the caller's scope, newest first; filter by ``trainee_id``,
+        ``mentor_id``, ``month`` (YYYY-MM) and ``role``; sort by ``talk_date``, ``id``."""
+        query = (
+            sa.select(Talk)
+            .where(talk_visibility(current_principal()))
+            .options(selectinload(Talk.follow_ups))
+        )
+        for key in ("trainee_id", "mentor_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Talk, key) == args[key])
+        if args.get("role"):
+            query = query.where(Talk.mentor_role == args["role"])
+        if args.get("month"):
+            first, last = month_bounds(args["month"].year, args["month"].month)
+            query = query.where(Talk.talk_date.between(first, last))
+        args["sort"] = args.get("sort") or "-talk_date,-id"
+        return paginate(session(), query, args, {"talk_date": Talk.talk_date, "id": Talk.id})
+
+    @require("mentor")
+    @blp.arguments(TalkIn)
+    @blp.response(201, TalkOut)
+    def post(self, data):
+        """Record a talk with one of your active mentees (mentors only). ``talk_date`` is
+        the day in the city's time zone, not in the future and not before your
+        assignment began; the role is that of your assignment (give ``role`` only if you
+        hold several with this trainee). Announced as ``talk.recorded``."""
+        principal = current_principal()
+        talk = domain.record_talk(
+            session(),
+            principal.scope_id,
+            data,
+            today=city_today(current_app.config["TIME_ZONE"]),
+            recorded_by=principal.subject,
+        )
+        session().commit()
+        return talk
+
+
+@blp.route("/<int:id>")
+class TalkItem(MethodView):
+    @blp.response(200, TalkOut)
+    def get(self, id):
+        """One talk with its follow-ups."""
+        return load_talk(id)
+
+
+@blp.route("/<int:id>/acknowledge")
+class TalkAcknowledgement(MethodView):
+    @require("trainee")
+    @blp.arguments(AcknowledgeIn)
+    @blp.response(200, TalkOut)
+    def post(self, data, id):
+        """The trainee acknowledges a talk with them, once, optionally adding a
+        ``reflection`` (a second acknowledgement is a 409)."""
+        talk = load_talk(id)
+        domain.acknowledge_talk(session(), talk, data["reflection"])
+        session().commit()
+        return talk
+
+
+@blp.route("/<int:id>/follow-ups/<int:follow_up_id>/done")
+class FollowUpDone(MethodView):
+    @require("mentor", "trainee")
+    @blp.response(200, FollowUpOut)
+    def post(self, id, follow_up_id):
+        """Mark a follow-up action done: by the mentor who recorded the talk or by the
+        trainee (once; a second time is a 409)."""
+        talk = load_talk(id)
+        principal = current_principal()
+        own = talk.mentor_id if principal.role == "mentor" else talk.trainee_id
+        if principal.scope_id != own:
+            raise problem(403, "Forbidden", "only the mentor who recorded the talk or the trainee")
+        follow_up = domain.mark_follow_up_done(session(), talk, follow_up_id, principal.subject)
+        session().commit()
+        return follow_up

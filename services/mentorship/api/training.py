@@ -1,0 +1,215 @@
+"""Training and study (培训学习): events (training, study session, discussion and exchange,
+heart-to-heart talk) with date, hours and organiser; invitations by town, unit, cohort or
+trainee; attendance; and each trainee's training hours per year.
+
+The city organises for anyone, a town or unit for its own trainees. An event is visible to
+the callers with an invited trainee in their scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.mentorship.access import load_trainee, trainee_scope
+from services.mentorship.domain import training as domain
+from services.mentorship.domain.common import city_today
+from services.mentorship.models import Attendance, Trainee, TrainingEvent
+from services.mentorship.schemas_training import (
+    AttendanceIn,
+    AttendanceResultOut,
+    TrainingEventDetailOut,
+    TrainingEventIn,
+    TrainingEventListArgs,
+    TrainingEventOut,
+    TrainingEventPage,
+    TrainingHoursArgs,
+    TrainingHoursOut,
+)
+from shared.auth import Principal, current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "training",
+    __name__,
+    url_prefix="/api/v1/mentorship",
+    description="Training and study events, invitations, attendance and training hours",
+)
+protect(blp)
+
+
+def event_visibility(principal: Principal):
+    """Events with at least one invited trainee in the caller's scope."""
+    if principal.is_city:
+        return sa.true()
+    return sa.exists().where(
+        Attendance.event_id == TrainingEvent.id,
+        trainee_scope(principal, Attendance.trainee_id),
+    )
+
+
+def load_event(event_id: int) -> TrainingEvent:
+    """The event, if the caller may see it (else 404)."""
+    principal = current_principal()
+    event = session().scalar(
+        sa.select(TrainingEvent).where(TrainingEvent.id == event_id, event_visibility(principal))
+    )
+    if event is None:
+        raise problem(404, "Not found", "no such record in your scope")
+    return event
+
+
+def _with_counts(events: list[TrainingEvent], principal: Principal) -> list[dict]:
+    """Events with the number invited and attended among the caller's trainees."""
+    counts = {}
+    if events:
+        rows = session().execute(
+            sa.select(
+                Attendance.event_id,
+                sa.func.count(),
+                sa.func.sum(sa.case((Attendance.attended.is_(True), 1), else_=0)),
+            )
+            .where(
+                Attendance.event_id.in_([e.id for e in events]),
+                trainee_scope(principal, Attendance.trainee_id),
+            )
+            .group_by(Attendance.event_id)
+        )
+        counts = {event_id: (invited, int(attended or 0)) for event_id, invited, attended in rows}
+    return [
+        {
+            **{c.key: getattr(e, c.key) for c in TrainingEvent.__table__.columns},
+            "invited": counts.get(e.id, (0, 0))[0],
+            "attended": counts.get(e.id, (0, 0))[1],
+        }
+        for e in events
+    ]
+
+
+def _keep_to_own_places(invite: dict, principal: Principal) -> None:
+    """A town invites by its own town only, a unit by its own unit only."""
+    for role, key in (("town", "town_ids"), ("unit", "unit_ids")):
+        others = set(invite.get(key) or ()) - {principal.scope_id}
+        if principal.role == role and others:
+            raise problem(
+                403,
+                "Forbidden",
+                f"a {role} invites only its own trainees",
+                {"invite": {key: [f"not your {role}: {sorted(others)}"]}},
+            )
+
+
+@blp.route("/training-events")
+class TrainingEvents(MethodView):
+    @blp.arguments(TrainingEventListArgs, location="query")
+    @blp.response(200, TrainingEventPage)
+    def get(self, args):
+        """Events with an invited trainee in the caller's scope, newest first; filter by
+        ``kind``, ``year``, ``trainee_id``; sort by ``date``, ``id``."""
+        principal = current_principal()
+        query = sa.select(TrainingEvent).where(event_visibility(principal))
+        if args.get("kind"):
+            query = query.where(TrainingEvent.kind == args["kind"])
+        if args.get("year"):
+            year = args["year"]
+            query = query.where(
+                TrainingEvent.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+            )
+        if args.get("trainee_id"):
+            query = query.where(
+                sa.exists().where(
+                    Attendance.event_id == TrainingEvent.id,
+                    Attendance.trainee_id == args["trainee_id"],
+                    # Only a trainee of the caller's own may be asked about.
+                    trainee_scope(principal, Attendance.trainee_id),
+                )
+            )
+        args["sort"] = args.get("sort") or "-date,-id"
+        page = paginate(
+            session(), query, args, {"date": TrainingEvent.date, "id": TrainingEvent.id}
+        )
+        page["items"] = _with_counts(page["items"], principal)
+        return page
+
+    @require("city", "town", "unit")
+    @blp.arguments(TrainingEventIn)
+    @blp.response(201, TrainingEventOut)
+    def post(self, data):
+        """Create an event and invite the active trainees matching any of
+        ``invite.town_ids``, ``unit_ids``, ``cohorts``, ``trainee_ids`` within the
+        caller's scope (a town or unit invites only its own trainees). Each invitee gets
+        an attendance row, not yet attended."""
+        principal = current_principal()
+        _keep_to_own_places(data["invite"], principal)
+        event = domain.create_event(
+            session(),
+            data,
+            within=trainee_scope(principal, Trainee.id),
+            created_by=principal.subject,
+        )
+        session().commit()
+        return _with_counts([event], principal)[0]
+
+
+@blp.route("/training-events/<int:id>")
+class TrainingEventItem(MethodView):
+    @blp.response(200, TrainingEventDetailOut)
+    def get(self, id):
+        """One event with the attendance of the invited trainees in the caller's scope."""
+        principal = current_principal()
+        event = load_event(id)
+        detail = _with_counts([event], principal)[0]
+        rows = session().execute(
+            sa.select(Attendance, Trainee.name)
+            .join(Trainee, Trainee.id == Attendance.trainee_id, isouter=True)
+            .where(Attendance.event_id == id, trainee_scope(principal, Attendance.trainee_id))
+            .order_by(Attendance.trainee_id)
+        )
+        detail["attendance"] = [
+            {
+                "trainee_id": attendance.trainee_id,
+                "name": name or "",
+                "attended": attendance.attended,
+                "recorded_at": attendance.recorded_at,
+            }
+            for attendance, name in rows
+        ]
+        return detail
+
+
+@blp.route("/training-events/<int:id>/attendance")
+class TrainingAttendance(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(AttendanceIn)
+    @blp.response(200, AttendanceResultOut)
+    def post(self, data, id):
+        """Mark invited trainees (in the caller's scope) as attended. Each newly marked
+        trainee is announced once as ``training.attended``; marking again changes
+        nothing and announces nothing."""
+        principal = current_principal()
+        event = load_event(id)
+        marked, already = domain.mark_attendance(
+            session(),
+            event,
+            data["trainee_ids"],
+            within=trainee_scope(principal, Attendance.trainee_id),
+        )
+        session().commit()
+        return {"event_id": event.id, "marked": marked, "already": already}
+
+
+@blp.route("/trainees/<int:id>/training-hours")
+class TrainingHours(MethodView):
+    @blp.arguments(TrainingHoursArgs, location="query")
+    @blp.response(200, TrainingHoursOut)
+    def get(self, args, id):
+        """A trainee's training hours in a calendar ``year`` (default: this year in the
+        city): the hours of the events they attended."""
+        load_trainee(id)
+        year = args.get("year") or city_today(current_app.config["TIME_ZONE"]).year
+        hours, events = domain.training_hours(session(), id, year)
+        return {"trainee_id": id, "year": year, "hours": hours, "events": events}

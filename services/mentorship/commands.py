@@ -1,0 +1,3 @@
+"""Mentorship's own management commands."""
+
+COMMANDS: dict = {}

@@ -1,0 +1,60 @@
+"""What the mentorship rules share: the outbox, the audit trail, the city's calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from services.mentorship.models import Audit, Outbox
+from shared.outbox import record_event
+
+PRODUCER = "mentorship"
+
+
+def emit(session: Session, type_: str, payload: dict) -> None:
+    """Record a mentorship event in this transaction's outbox."""
+    record_event(session, Outbox, type_, payload, producer=PRODUCER)
+
+
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    before: dict | None,
+    after: dict | None,
+) -> None:
+    """Keep who changed what, with the state before and after, in this transaction."""
+    session.add(
+        Audit(
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+        )
+    )
+
+
+def _jsonable(data: dict | None) -> dict | None:
+    if data is None:
+        return None
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v) for k, v in data.items()
+    }
+
+
+def city_today(time_zone: str) -> dt.date:
+    """Today's date in the city (not the server's UTC date)."""
+    return dt.datetime.now(ZoneInfo(time_zone)).date()
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a calendar month."""
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)

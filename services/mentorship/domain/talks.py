@@ -1,0 +1,371 @@
+"""Talks (谈心谈话), their follow-ups, and one talk a month (一月一谈). No Flask here.
+
+A mentor records a talk only with a trainee they actively mentor, in the role of that
+assignment; the talk keeps where the trainee belonged (unit, town, village) when it was
+recorded and is announced as ``talk.recorded``.
+
+``talk_date`` is a calendar date in the city's time zone, never a UTC date: a talk held at
+23:30 on the last evening of a month belongs to that month, and one held at 00:30 on the
+first morning of the next (16:30 UTC the day before, in Asia/Shanghai) belongs to the next.
+Compliance therefore compares plain dates and needs no time-zone arithmetic in SQL.
+
+Who counts in a month's compliance (the projection keeps no status history, so the rule
+reads it from status and mentor assignments):
+
+- a trainee whose status is ``active`` now counts, unless all their mentor assignments
+  began after the month (they had not started then); one with no assignment at all counts,
+  since they need mentors now;
+- a trainee who has since completed or withdrawn counts for the months in which they held
+  a mentor assignment (their assignments end on the day they leave).
+
+A town's or unit's report holds the trainees currently placed in that town or employed by
+that unit. The roles a trainee needs talks from follow the coverage rule: all four when
+stationed in a village, ``integrity`` and ``business`` otherwise. A ``monthly`` role is met
+by a talk from that role's mentor in the month, a ``quarterly`` one by such a talk in the
+calendar quarter up to the month's last day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from services.mentorship.config import ROLES
+from services.mentorship.domain.common import emit, month_bounds
+from services.mentorship.models import (
+    Assignment,
+    FollowUp,
+    Talk,
+    Town,
+    Trainee,
+    Unit,
+    Village,
+)
+from shared.db import utcnow
+from shared.errors import Conflict, DomainError, NotFound
+
+#: How late a talk may still be recorded: long enough for a forgotten entry, short enough
+#: that last year's compliance cannot be rewritten.
+LATE_RECORDING = dt.timedelta(days=366)
+#: The roles a trainee not stationed in a village needs (the unit's two mentors).
+UNSTATIONED_ROLES = ("integrity", "business")
+
+
+# -- talks ---------------------------------------------------------------------------------
+
+
+def record_talk(
+    session: Session, mentor_id: int, data: dict, *, today: dt.date, recorded_by: str
+) -> Talk:
+    """Record a talk by ``mentor_id`` with one of their active mentees and announce it.
+
+    ``today`` is the city's date. A trainee the mentor does not actively mentor (or that
+    does not exist) is a :class:`NotFound`, the same answer for both.
+    """
+    talk_date = data["talk_date"]
+    # Checks of the date alone come first: they reveal nothing about the trainee.
+    if talk_date > today:
+        raise DomainError(
+            "a talk cannot be dated in the future",
+            {"talk_date": [f"after today ({today.isoformat()}) in the city's time zone"]},
+        )
+    if talk_date < today - LATE_RECORDING:
+        raise DomainError(
+            "a talk held more than a year ago can no longer be recorded",
+            {"talk_date": ["more than a year ago"]},
+        )
+    trainee = session.get(Trainee, data["trainee_id"])
+    seats = []
+    if trainee is not None:
+        seats = session.scalars(
+            sa.select(Assignment)
+            .where(
+                Assignment.mentor_id == mentor_id,
+                Assignment.trainee_id == trainee.id,
+                Assignment.active.is_(True),
+            )
+            .order_by(Assignment.role)
+        ).all()
+    if not seats:
+        raise NotFound(
+            "no such mentee of yours", {"trainee_id": ["not one of your active mentees"]}
+        )
+    seat = _seat_for(seats, data.get("role"))
+    if talk_date < seat.start_date:
+        raise DomainError(
+            "the talk is dated before you became this trainee's mentor",
+            {"talk_date": [f"before your assignment began ({seat.start_date.isoformat()})"]},
+        )
+    talk = Talk(
+        trainee_id=trainee.id,
+        mentor_id=mentor_id,
+        mentor_role=seat.role,
+        talk_date=talk_date,
+        mode=data["mode"],
+        aspects=list(data["aspects"]),
+        summary=data["summary"],
+        guidance=data.get("guidance", ""),
+        unit_id=trainee.unit_id,
+        town_id=trainee.town_id,
+        village_id=trainee.village_id,
+        recorded_by=recorded_by,
+        follow_ups=[
+            FollowUp(action=item["action"], due_date=item["due_date"])
+            for item in data.get("follow_ups", [])
+        ],
+    )
+    session.add(talk)
+    session.flush()
+    emit(
+        session,
+        "talk.recorded",
+        {
+            "talk_id": talk.id,
+            "trainee_id": talk.trainee_id,
+            "mentor_id": talk.mentor_id,
+            "mentor_role": talk.mentor_role,
+            "talk_date": talk.talk_date,
+            "mode": talk.mode,
+            "aspects": talk.aspects,
+            "summary": talk.summary,
+            "unit_id": talk.unit_id,
+            "town_id": talk.town_id,
+            "village_id": talk.village_id,
+        },
+    )
+    return talk
+
+
+def _seat_for(seats: list[Assignment], role: str | None) -> Assignment:
+    """The assignment the talk is recorded under: the only one, or the one named."""
+    roles = [seat.role for seat in seats]
+    if role is not None:
+        for seat in seats:
+            if seat.role == role:
+                return seat
+        raise DomainError(
+            f"you do not mentor this trainee as {role}",
+            {"role": [f"you are this trainee's {' and '.join(roles)} mentor"]},
+        )
+    if len(seats) > 1:
+        raise DomainError(
+            "you mentor this trainee in several roles: say which one this talk was in",
+            {"role": [f"required: one of {', '.join(roles)}"]},
+        )
+    return seats[0]
+
+
+def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:
+    """The trainee acknowledges a talk, once, optionally with a reflection."""
+    # The row lock makes two simultaneous acknowledgements one success and one conflict.
+    session.refresh(talk, with_for_update=True)
+    if talk.acknowledged_at is not None:
+        raise Conflict(
+            "this talk has already been acknowledged", {"talk": ["already acknowledged"]}
+        )
+    talk.acknowledged_at = utcnow()
+    talk.reflection = reflection
+    session.flush()
+    return talk
+
+
+def mark_follow_up_done(session: Session, talk: Talk, follow_up_id: int, by: str) -> FollowUp:
+    """Mark one follow-up action of a talk done (once)."""
+    follow_up = session.get(FollowUp, follow_up_id, with_for_update=True)
+    if follow_up is None or follow_up.talk_id != talk.id:
+        raise NotFound("no such follow-up of this talk")
+    if follow_up.done_at is not None:
+        raise Conflict("this follow-up is already done", {"follow_up": ["already done"]})
+    follow_up.done_at = utcnow()
+    follow_up.done_by = by
+    session.flush()
+    return follow_up
+
+
+# -- one talk a month ----------------------------------------------------------------------
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    """The first day of the calendar quarter holding ``day``."""
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def required_roles(village_id: int | None) -> tuple[str, ...]:
+    """The mentor roles a trainee needs: all four in a village, else the unit's two."""
+    return ROLES if village_id is not None else UNSTATIONED_ROLES
+
+
+@dataclass(slots=True)
+class ComplianceRow:
+    """One trainee's month: talks, compliance, and per role met / not met / not required."""
+
+    trainee_id: int
+    name: str
+    unit_id: int
+    unit_name: str | None
+    town_id: int | None
+    town_name: str | None
+    village_id: int | None
+    village_name: str | None
+    talks: int
+    roles: dict[str, bool | None]
+
+    @property
+    def compliant(self) -> bool:
+        """One talk a month: at least one talk, from any of the trainee's mentors."""
+        return self.talks > 0
+
+
+@dataclass
+class ComplianceReport:
+    """A month's compliance for the city, a town or a unit."""
+
+    month: dt.date
+    town_id: int | None
+    unit_id: int | None
+    cadence: dict[str, str]
+    trainees: list[ComplianceRow] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Trainees counted in the month."""
+        return len(self.trainees)
+
+    @property
+    def compliant(self) -> int:
+        """Trainees with at least one talk in the month."""
+        return sum(1 for row in self.trainees if row.compliant)
+
+    @property
+    def rate(self) -> float | None:
+        """Share of compliant trainees (None when nobody counts)."""
+        return round(self.compliant / self.total, 4) if self.trainees else None
+
+    @property
+    def without_talk(self) -> list[ComplianceRow]:
+        """The trainees with no talk in the month."""
+        return [row for row in self.trainees if not row.compliant]
+
+    @property
+    def roles(self) -> dict[str, dict]:
+        """Per role: its cadence, how many trainees need its talk, how many had it."""
+        summary = {}
+        for role in ROLES:
+            values = [row.roles[role] for row in self.trainees if row.roles[role] is not None]
+            met = sum(values)
+            summary[role] = {
+                "cadence": self.cadence[role],
+                "due": len(values),
+                "met": met,
+                "rate": round(met / len(values), 4) if values else None,
+            }
+        return summary
+
+
+def monthly_compliance(
+    session: Session,
+    month: dt.date,
+    cadence: dict[str, str],
+    *,
+    town_id: int | None = None,
+    unit_id: int | None = None,
+) -> ComplianceReport:
+    """One talk a month for ``month`` (any day of it), city-wide or for a town or unit.
+
+    One statement: the talks of the period grouped per trainee (GROUP BY in the database,
+    never a query per trainee), joined to the trainees who count.
+    """
+    first, last = month_bounds(month.year, month.month)
+    starts = {role: first if cadence[role] == "monthly" else quarter_start(first) for role in ROLES}
+    where = []
+    if town_id is not None:
+        where.append(Trainee.town_id == town_id)
+    if unit_id is not None:
+        where.append(Trainee.unit_id == unit_id)
+
+    talk_filter = [Talk.talk_date >= min(starts.values()), Talk.talk_date <= last]
+    if where:
+        # A town or unit report aggregates only its own trainees' talks.
+        talk_filter.append(Talk.trainee_id.in_(sa.select(Trainee.id).where(*where)))
+    talks = (
+        sa.select(
+            Talk.trainee_id.label("trainee_id"),
+            sa.func.sum(sa.case((Talk.talk_date >= first, 1), else_=0)).label("talks"),
+            *(
+                sa.func.max(
+                    sa.case(
+                        (sa.and_(Talk.mentor_role == role, Talk.talk_date >= starts[role]), 1),
+                        else_=0,
+                    )
+                ).label(role)
+                for role in ROLES
+            ),
+        )
+        .where(*talk_filter)
+        .group_by(Talk.trainee_id)
+        .subquery("talks")
+    )
+    # Who counts (see the module's docstring), written so that the database looks for the
+    # exceptions instead of grouping every assignment: the trainees whose every seat began
+    # after the month (one hashed NOT IN), and, only for those no longer active, whether
+    # they held a seat during it.
+    later = aliased(Assignment)
+    not_yet_begun = sa.select(Assignment.trainee_id).where(
+        Assignment.start_date > last,
+        ~sa.exists().where(later.trainee_id == Assignment.trainee_id, later.start_date <= last),
+    )
+    held_in_month = sa.exists().where(
+        Assignment.trainee_id == Trainee.id,
+        Assignment.start_date <= last,
+        sa.or_(Assignment.end_date.is_(None), Assignment.end_date >= first),
+    )
+    counted = sa.or_(
+        sa.and_(Trainee.status == "active", Trainee.id.not_in(not_yet_begun)),
+        sa.and_(Trainee.status != "active", held_in_month),
+    )
+    query = (
+        sa.select(
+            Trainee.id,
+            Trainee.name,
+            Trainee.unit_id,
+            Unit.name,
+            Trainee.town_id,
+            Town.name,
+            Trainee.village_id,
+            Village.name,
+            talks.c.talks,
+            *(talks.c[role] for role in ROLES),
+        )
+        .select_from(Trainee)
+        .outerjoin(talks, talks.c.trainee_id == Trainee.id)
+        .outerjoin(Unit, Unit.id == Trainee.unit_id)
+        .outerjoin(Town, Town.id == Trainee.town_id)
+        .outerjoin(Village, Village.id == Trainee.village_id)
+        .where(counted, *where)
+        .order_by(Trainee.id)
+    )
+    report = ComplianceReport(month=first, town_id=town_id, unit_id=unit_id, cadence=cadence)
+    # Core rows (not the ORM's), fetched at once: this loop runs once per trainee.
+    for row in session.connection().execute(query).all():
+        needed = required_roles(row[6])
+        report.trainees.append(
+            ComplianceRow(
+                trainee_id=row[0],
+                name=row[1],
+                unit_id=row[2],
+                unit_name=row[3],
+                town_id=row[4],
+                town_name=row[5],
+                village_id=row[6],
+                village_name=row[7],
+                talks=row[8] or 0,
+                roles={
+                    role: (met == 1) if role in needed else None
+                    for role, met in zip(ROLES, row[9:], strict=True)
+                },
+            )
+        )
+    return report

@@ -1,0 +1,55 @@
+"""Mentorship's event handlers: roster's events keep the projections, and the changes
+that matter to mentors keep the assignments true (a move, a departure, a lost position)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.mentorship.domain import assignments
+from services.mentorship.models import Person, Position, Town, Trainee, Unit, Village
+from shared.projections import roster_handlers
+
+_projections = roster_handlers(
+    town=Town, village=Village, unit=Unit, person=Person, position=Position, trainee=Trainee
+)
+
+
+def on_trainee_updated(session: Session, envelope: dict) -> None:
+    """A trainee's profile changed; a new employing unit ends the unit's mentors."""
+    before = session.get(Trainee, envelope["payload"]["id"])
+    old_unit = before.unit_id if before is not None else None
+    if _projections["trainee.updated"](session, envelope) and old_unit is not None:
+        trainee = session.get(Trainee, envelope["payload"]["id"])
+        if trainee.unit_id != old_unit:
+            assignments.on_unit_changed(session, trainee, envelope)
+
+
+def on_trainee_placed(session: Session, envelope: dict) -> None:
+    """A new placement: the town's and village's mentors follow the trainee."""
+    if _projections["trainee.placed"](session, envelope):
+        trainee = session.get(Trainee, envelope["payload"]["trainee_id"])
+        assignments.on_trainee_moved(session, trainee, envelope)
+
+
+def on_trainee_status_changed(session: Session, envelope: dict) -> None:
+    """A trainee completed or withdrew: every assignment ends."""
+    if _projections["trainee.status_changed"](session, envelope):
+        trainee = session.get(Trainee, envelope["payload"]["trainee_id"])
+        if trainee.status != "active":
+            assignments.on_trainee_left(session, trainee, envelope)
+
+
+def on_person_changed(session: Session, envelope: dict) -> None:
+    """A cadre's positions changed: seats they no longer qualify for are vacated."""
+    if _projections[envelope["type"]](session, envelope):
+        assignments.on_positions_changed(session, envelope["payload"]["id"], envelope)
+
+
+HANDLERS = {
+    **_projections,
+    "trainee.updated": on_trainee_updated,
+    "trainee.placed": on_trainee_placed,
+    "trainee.status_changed": on_trainee_status_changed,
+    "person.created": on_person_changed,
+    "person.updated": on_person_changed,
+}

@@ -1,0 +1,211 @@
+"""Request and response bodies of talks (谈心谈话) and one-talk-a-month compliance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from services.mentorship.config import ROLES
+from shared.events.catalogue import ASPECTS, TALK_MODES
+from shared.http import ListArgs, StrictSchema, page_schema
+
+TEXT_MAX = 4000
+FOLLOW_UPS_MAX = 20
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class Month(fields.Field):
+    """A calendar month written ``YYYY-MM``, loaded as the date of its first day."""
+
+    default_error_messages = {"invalid": "a month as YYYY-MM"}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
+        match = _MONTH.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise self.make_error("invalid")
+        year = int(match.group(1))
+        if year < 2000:
+            raise ValidationError("before 2000")
+        return dt.date(year, int(match.group(2)), 1)
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return None if value is None else f"{value.year:04d}-{value.month:02d}"
+
+
+def Text(**kw):  # noqa: N802 - a field factory reads like a field class
+    """Free text of a talk, up to 4,000 characters."""
+    return fields.String(validate=validate.Length(max=TEXT_MAX), **kw)
+
+
+# -- talks ------------------------------------------------------------------------------
+
+
+class FollowUpIn(StrictSchema):
+    action = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    due_date = fields.Date(required=True)
+
+    @validates("action")
+    def _not_blank(self, value: str, **_kw) -> None:
+        if not value.strip():
+            raise ValidationError("say what is to be done")
+
+
+class TalkIn(StrictSchema):
+    trainee_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    talk_date = fields.Date(
+        required=True,
+        metadata={"description": "the day of the talk in the city's time zone (not ahead)"},
+    )
+    mode = fields.String(required=True, validate=validate.OneOf(TALK_MODES))
+    aspects = fields.List(
+        fields.String(validate=validate.OneOf(ASPECTS)),
+        required=True,
+        validate=validate.Length(min=1, max=len(ASPECTS)),
+        metadata={"description": "one or more of the four aspects (四个方面), each once"},
+    )
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    guidance = Text(load_default="")
+    follow_ups = fields.List(
+        fields.Nested(FollowUpIn),
+        load_default=list,
+        validate=validate.Length(max=FOLLOW_UPS_MAX),
+    )
+    role = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(ROLES),
+        metadata={
+            "description": "the mentor's role in this talk; needed only when the "
+            "mentor holds several roles with the trainee"
+        },
+    )
+
+    @validates("aspects")
+    def _each_aspect_once(self, value: list[str], **_kw) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("each aspect at most once")
+
+    @validates("summary")
+    def _summary_not_blank(self, value: str, **_kw) -> None:
+        if not value.strip():
+            raise ValidationError("summarise the talk")
+
+    @validates_schema
+    def _follow_ups_after_the_talk(self, data: dict, **_kw) -> None:
+        talk_date = data.get("talk_date")
+        if talk_date is None:
+            return
+        errors = {
+            index: {"due_date": ["not before the talk"]}
+            for index, item in enumerate(data.get("follow_ups") or [])
+            if item["due_date"] < talk_date
+        }
+        if errors:
+            raise ValidationError({"follow_ups": errors})
+
+
+class AcknowledgeIn(StrictSchema):
+    reflection = Text(load_default="")
+
+
+class FollowUpOut(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    due_date = fields.Date()
+    done_at = fields.DateTime(allow_none=True)
+
+
+class TalkOut(Schema):
+    id = fields.Integer()
+    trainee_id = fields.Integer()
+    mentor_id = fields.Integer()
+    mentor_role = fields.String()
+    talk_date = fields.Date()
+    mode = fields.String()
+    aspects = fields.List(fields.String())
+    summary = fields.String()
+    guidance = fields.String()
+    unit_id = fields.Integer()
+    town_id = fields.Integer(allow_none=True)
+    village_id = fields.Integer(allow_none=True)
+    acknowledged_at = fields.DateTime(allow_none=True)
+    reflection = fields.String()
+    follow_ups = fields.List(fields.Nested(FollowUpOut))
+    created_at = fields.DateTime()
+
+
+class TalkListArgs(ListArgs):
+    trainee_id = fields.Integer(validate=validate.Range(min=1))
+    mentor_id = fields.Integer(validate=validate.Range(min=1))
+    month = Month(metadata={"description": "YYYY-MM, in the city's calendar"})
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+
+TalkPage = page_schema(TalkOut, "TalkPage")
+
+
+# -- compliance --------------------------------------------------------------------------
+
+
+class ComplianceArgs(Schema):
+    """Query of the compliance report; unknown arguments are ignored as in lists."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    month = Month(metadata={"description": "YYYY-MM; default: this month in the city"})
+    town_id = fields.Integer(validate=validate.Range(min=1))
+    unit_id = fields.Integer(validate=validate.Range(min=1))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+    lang = fields.String(
+        load_default="zh",
+        validate=validate.OneOf(["zh", "en"]),
+        metadata={"description": "language of the CSV/XLSX headers"},
+    )
+
+
+class RoleSummaryOut(Schema):
+    cadence = fields.String(metadata={"description": "monthly or quarterly"})
+    due = fields.Integer(metadata={"description": "trainees who need a talk from this role"})
+    met = fields.Integer()
+    rate = fields.Float(allow_none=True)
+
+
+class ComplianceTraineeOut(Schema):
+    trainee_id = fields.Integer()
+    name = fields.String()
+    unit_id = fields.Integer()
+    unit_name = fields.String(allow_none=True)
+    town_id = fields.Integer(allow_none=True)
+    town_name = fields.String(allow_none=True)
+    village_id = fields.Integer(allow_none=True)
+    village_name = fields.String(allow_none=True)
+    talks = fields.Integer(metadata={"description": "talks in the month"})
+    compliant = fields.Boolean(metadata={"description": "at least one talk in the month"})
+    roles = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(allow_none=True),
+        metadata={"description": "per role: met, not met, or null when not required"},
+    )
+
+
+class ComplianceOut(Schema):
+    month = Month()
+    town_id = fields.Integer(allow_none=True)
+    unit_id = fields.Integer(allow_none=True)
+    total = fields.Integer(metadata={"description": "trainees active during the month"})
+    compliant = fields.Integer()
+    rate = fields.Float(allow_none=True, metadata={"description": "compliant / total"})
+    roles = fields.Dict(keys=fields.String(), values=fields.Nested(RoleSummaryOut))
+    without_talk = fields.List(fields.Nested(ComplianceTraineeOut))
+    trainees = fields.List(fields.Nested(ComplianceTraineeOut))

@@ -1,0 +1,229 @@
+"""Request and response bodies of training and study events, key projects and showcases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from shared.events.catalogue import TRAINING_KINDS
+from shared.http import ListArgs, StrictSchema, page_schema
+
+ID = validate.Range(min=1, max=2_147_483_647)
+TEXT_MAX = 4000
+STORY_MAX = 10000
+SHOWCASE_STATUSES = ("nominated", "published", "declined")
+
+
+def Id(**kw):  # noqa: N802 - a field factory reads like a field class
+    """A database id in a body: an integer (not a string), positive, within INTEGER."""
+    return fields.Integer(strict=True, validate=ID, **kw)
+
+
+def Ids(max_len: int, **kw):  # noqa: N802
+    """A bounded list of ids."""
+    return fields.List(Id(), validate=validate.Length(max=max_len), **kw)
+
+
+def _plausible(value: dt.date) -> None:
+    if not dt.date(2000, 1, 1) <= value <= dt.date.today() + dt.timedelta(days=366):
+        raise ValidationError("not between 2000 and a year ahead")
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+def Title(**kw):  # noqa: N802
+    """A title or name: 1 to 200 characters, not only spaces."""
+    return fields.String(validate=[validate.Length(min=1, max=200), _not_blank], **kw)
+
+
+# -- training and study ------------------------------------------------------------------
+
+
+class InviteIn(StrictSchema):
+    """Whom to invite: active trainees matching any of these, within the caller's scope."""
+
+    town_ids = Ids(200, load_default=list)
+    unit_ids = Ids(500, load_default=list)
+    cohorts = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+    trainee_ids = Ids(5000, load_default=list)
+
+    @validates_schema
+    def _someone(self, data: dict, **_kw) -> None:
+        if not any(data.get(key) for key in ("town_ids", "unit_ids", "cohorts", "trainee_ids")):
+            raise ValidationError("name towns, units, cohorts or trainees to invite")
+
+
+class TrainingEventIn(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(TRAINING_KINDS))
+    title = Title(required=True)
+    date = fields.Date(required=True, validate=_plausible)
+    hours = fields.Decimal(
+        required=True,
+        as_string=True,
+        validate=validate.Range(min=0, max=24, min_inclusive=False),
+        metadata={"description": 'more than 0, at most 24, one decimal place (e.g. "2.5")'},
+    )
+    organiser = fields.String(load_default="", validate=validate.Length(max=100))
+    description = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
+    invite = fields.Nested(InviteIn, required=True)
+
+    @validates("hours")
+    def _one_decimal_place(self, value: Decimal, **_kw) -> None:
+        if value != value.quantize(Decimal("0.1")):
+            raise ValidationError("at most one decimal place")
+
+
+class TrainingEventOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    date = fields.Date()
+    hours = fields.Decimal(as_string=True)
+    organiser = fields.String()
+    description = fields.String()
+    invited = fields.Integer(metadata={"description": "invited trainees in your scope"})
+    attended = fields.Integer(metadata={"description": "of whom attended"})
+    created_at = fields.DateTime()
+
+
+class AttendanceOut(Schema):
+    trainee_id = fields.Integer()
+    name = fields.String()
+    attended = fields.Boolean()
+    recorded_at = fields.DateTime(allow_none=True)
+
+
+class TrainingEventDetailOut(TrainingEventOut):
+    attendance = fields.List(fields.Nested(AttendanceOut))
+
+
+class TrainingEventListArgs(ListArgs):
+    kind = fields.String(validate=validate.OneOf(TRAINING_KINDS))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    trainee_id = fields.Integer(validate=ID)
+
+
+TrainingEventPage = page_schema(TrainingEventOut, "TrainingEventPage")
+
+
+class AttendanceIn(StrictSchema):
+    trainee_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=5000))
+    attended = fields.Boolean(
+        required=True,
+        validate=validate.Equal(True, error="only attendance can be recorded"),
+        metadata={"description": "true: attendance, once announced, is not withdrawn"},
+    )
+
+
+class AttendanceResultOut(Schema):
+    event_id = fields.Integer()
+    marked = fields.List(fields.Integer(), metadata={"description": "newly marked attended"})
+    already = fields.List(fields.Integer(), metadata={"description": "marked before"})
+
+
+class TrainingHoursArgs(Schema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+class TrainingHoursOut(Schema):
+    trainee_id = fields.Integer()
+    year = fields.Integer()
+    hours = fields.Decimal(as_string=True)
+    events = fields.Integer(metadata={"description": "events attended"})
+
+
+# -- key projects --------------------------------------------------------------------------
+
+
+class ProjectIn(StrictSchema):
+    name = Title(required=True)
+    category = fields.String(load_default="", validate=validate.Length(max=50))
+    description = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
+
+
+class ProjectOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    category = fields.String()
+    description = fields.String()
+    active = fields.Boolean()
+
+
+class ProjectListArgs(ListArgs):
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "name contains"})
+    category = fields.String(validate=validate.Length(max=50))
+
+
+ProjectPage = page_schema(ProjectOut, "ProjectPage")
+
+
+class ParticipationIn(StrictSchema):
+    trainee_id = Id(required=True)
+    role = fields.String(load_default="", validate=validate.Length(max=100))
+    results = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
+    start_date = fields.Date(load_default=None, allow_none=True, validate=_plausible)
+
+
+class ParticipationPatch(StrictSchema):
+    """Any of these; absent ones stay as they are."""
+
+    role = fields.String(validate=validate.Length(max=100))
+    results = fields.String(validate=validate.Length(max=TEXT_MAX))
+    start_date = fields.Date(allow_none=True, validate=_plausible)
+    end_date = fields.Date(allow_none=True, validate=_plausible)
+
+
+class ParticipationOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    project_name = fields.String()
+    trainee_id = fields.Integer()
+    role = fields.String()
+    results = fields.String()
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+
+
+ParticipationPage = page_schema(ParticipationOut, "ParticipationPage")
+
+
+# -- showcases -----------------------------------------------------------------------------
+
+
+class ShowcaseIn(StrictSchema):
+    trainee_id = Id(required=True)
+    participation_id = Id(load_default=None, allow_none=True)
+    title = Title(required=True)
+    story = fields.String(
+        required=True, validate=[validate.Length(min=1, max=STORY_MAX), _not_blank]
+    )
+
+
+class ShowcaseOut(Schema):
+    id = fields.Integer()
+    trainee_id = fields.Integer()
+    participation_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    story = fields.String()
+    nominator_role = fields.String()
+    nominator_scope = fields.Integer(allow_none=True)
+    status = fields.String()
+    published_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ShowcaseListArgs(ListArgs):
+    status = fields.String(validate=validate.OneOf(SHOWCASE_STATUSES))
+    trainee_id = fields.Integer(validate=ID)
+
+
+ShowcasePage = page_schema(ShowcaseOut, "ShowcasePage")

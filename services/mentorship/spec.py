@@ -1,0 +1,19 @@
+"""Mentorship's pieces for the shared entry points (relay, consumer, manage)."""
+
+from pathlib import Path
+
+from services.mentorship.commands import COMMANDS
+from services.mentorship.config import Config
+from services.mentorship.handlers import HANDLERS
+from services.mentorship.models import Inbox, Outbox
+from shared.runtime import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="mentorship",
+    config_class=Config,
+    outbox_model=Outbox,
+    inbox_model=Inbox,
+    handlers=HANDLERS,
+    migrations_dir=Path(__file__).parent / "migrations",
+    extra_commands=COMMANDS,
+)

@@ -1,0 +1,95 @@
+"""Two clerks at once, on PostgreSQL: a mentor's capacity and the one-mentor-per-role rule
+hold when two requests arrive at the same moment (row locks, not luck)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from services.mentorship.models import Assignment
+from tests.mentorship.conftest import build_world
+from tests.mentorship.test_assignments import API, CITY, rows
+
+ROUNDS = 5
+
+
+@pytest.fixture
+def tight_world(pg_url):
+    """The seeded world on PostgreSQL where a business mentor takes a single trainee."""
+    world = build_world(
+        pg_url,
+        MENTOR_CAPACITY={"integrity": 10, "business": 1, "responsible": 60, "practical": 5},
+    )
+    yield world
+    world.db.dispose()
+
+
+def at_once(world, bodies: list[dict]) -> list[int]:
+    """POST each body to /assignments from its own thread and test client, released
+    together by a barrier; the status codes, sorted."""
+    barrier = threading.Barrier(len(bodies))
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def post(body):
+        client = world.app.test_client()
+        try:
+            barrier.wait(timeout=10)
+            response = client.post(f"{API}/assignments", json=body, headers=CITY)
+            statuses.append(response.status_code)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    return sorted(statuses)
+
+
+def end_all(world) -> None:
+    """End every active assignment between rounds (straight in the database)."""
+    with world.db.transaction() as session:
+        session.execute(sa.update(Assignment).values(active=False, end_reason="manual"))
+
+
+def test_two_clerks_cannot_take_a_mentor_past_capacity(tight_world):
+    for _ in range(ROUNDS):
+        statuses = at_once(
+            tight_world,
+            [
+                {"trainee_id": 1, "mentor_id": 102, "role": "business"},
+                {"trainee_id": 3, "mentor_id": 102, "role": "business"},
+            ],
+        )
+        assert statuses == [201, 422]
+        active = rows(
+            tight_world, Assignment, Assignment.mentor_id == 102, Assignment.active.is_(True)
+        )
+        assert len(active) == 1
+        end_all(tight_world)
+
+
+def test_two_clerks_cannot_fill_one_seat_twice(tight_world):
+    for _ in range(ROUNDS):
+        statuses = at_once(
+            tight_world,
+            [
+                {"trainee_id": 1, "mentor_id": 102, "role": "business"},
+                {"trainee_id": 1, "mentor_id": 103, "role": "business"},
+            ],
+        )
+        assert statuses == [201, 409]
+        active = rows(
+            tight_world,
+            Assignment,
+            Assignment.trainee_id == 1,
+            Assignment.role == "business",
+            Assignment.active.is_(True),
+        )
+        assert len(active) == 1
+        end_all(tight_world)
