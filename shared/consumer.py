@@ -318,3 +318,27 @@ def replay_parked(bus: Bus, service: str, message_id: str | None = None, limit: 
     finally:
         conn.release()
     return replayed
+
+
+def compose_handlers(base: dict[str, Handler], *reactions: dict[str, Handler]) -> dict:
+    """One handler table from the projection handlers (``base``) and the reactions of a
+    service's areas: for each event type the projection runs first, and the reactions run
+    only if it changed something (a stale or repeated event changes nothing). A type with
+    no projection handler runs its reactions in order."""
+    table: dict[str, Handler] = {}
+    for type_ in set(base).union(*reactions):
+        first = base.get(type_)
+        then = [r[type_] for r in reactions if type_ in r]
+        if not then:
+            table[type_] = first
+            continue
+
+        def handler(session, envelope, _first=first, _then=then):
+            if _first is not None and _first(session, envelope) is False:
+                return False
+            for react in _then:
+                react(session, envelope)
+            return True
+
+        table[type_] = handler
+    return table

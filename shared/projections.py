@@ -200,3 +200,76 @@ def roster_handlers(
         "trainee.placed": on_placed,
         "trainee.status_changed": on_status,
     }
+
+
+class AssignmentProjection:
+    """A mentor assignment as the mentorship service announced it (for the mentor role's
+    scope: a mentor sees their active mentees)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    trainee_id: Mapped[int] = mapped_column(index=True)
+    mentor_id: Mapped[int] = mapped_column(index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bool]]:
+    """Handlers keeping an assignment projection. A release that overtakes its assignment
+    leaves the row inactive: once released, an assignment never becomes active again."""
+
+    def on_assigned(session: Session, envelope: dict) -> bool:
+        payload = envelope["payload"]
+        if session.get(assignment, payload["assignment_id"], with_for_update=True) is not None:
+            return False
+        session.add(
+            assignment(
+                id=payload["assignment_id"],
+                trainee_id=payload["trainee_id"],
+                mentor_id=payload["mentor_id"],
+                role=payload["role"],
+                active=True,
+            )
+        )
+        return True
+
+    def on_released(session: Session, envelope: dict) -> bool:
+        payload = envelope["payload"]
+        row = session.get(assignment, payload["assignment_id"], with_for_update=True)
+        if row is None:
+            session.add(
+                assignment(
+                    id=payload["assignment_id"],
+                    trainee_id=payload["trainee_id"],
+                    mentor_id=payload["mentor_id"],
+                    role=payload["role"],
+                    active=False,
+                )
+            )
+            return True
+        changed = row.active
+        row.active = False
+        return changed
+
+    return {"mentor.assigned": on_assigned, "mentor.released": on_released}
+
+
+def trainee_scope(principal, column, *, trainee, assignment):
+    """A WHERE clause limiting the trainee ids in ``column`` to the caller's scope, over a
+    service's own projections: the city all; a unit its employees; a town those placed in
+    it; a mentor their active mentees; a trainee itself."""
+    role, scope = principal.role, principal.scope_id
+    if role == "city":
+        return sa.true()
+    if role == "trainee":
+        return column == scope
+    if role == "mentor":
+        return column.in_(
+            sa.select(assignment.trainee_id).where(
+                assignment.mentor_id == scope, assignment.active.is_(True)
+            )
+        )
+    if role == "unit":
+        return column.in_(sa.select(trainee.id).where(trainee.unit_id == scope))
+    if role == "town":
+        return column.in_(sa.select(trainee.id).where(trainee.town_id == scope))
+    return sa.false()

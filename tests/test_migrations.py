@@ -15,7 +15,10 @@ SERVICES = EmbeddedSystem(ROOT / "var").available()
 
 def _diff(spec, url):
     db = migrated(spec, url)
-    models = importlib.import_module(f"services.{spec.name}.models")
+    try:  # a service whose tables span several modules lists them in all_models
+        models = importlib.import_module(f"services.{spec.name}.all_models")
+    except ModuleNotFoundError:
+        models = importlib.import_module(f"services.{spec.name}.models")
     try:
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": False})

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from services.mentorship.models import Assignment, Trainee
 from shared.auth import Principal, check_scope, current_principal
 from shared.db import session
+from shared.projections import trainee_scope as shared_trainee_scope
 
 
 def mentee_ids(mentor_id: int) -> sa.Select:
@@ -20,18 +21,7 @@ def mentee_ids(mentor_id: int) -> sa.Select:
 
 def trainee_scope(principal: Principal, column=Trainee.id):
     """A WHERE clause limiting trainee ids in ``column`` to the caller's scope."""
-    role, scope = principal.role, principal.scope_id
-    if role == "city":
-        return sa.true()
-    if role == "trainee":
-        return column == scope
-    if role == "mentor":
-        return column.in_(mentee_ids(scope))
-    if role == "unit":
-        return column.in_(sa.select(Trainee.id).where(Trainee.unit_id == scope))
-    if role == "town":
-        return column.in_(sa.select(Trainee.id).where(Trainee.town_id == scope))
-    return sa.false()
+    return shared_trainee_scope(principal, column, trainee=Trainee, assignment=Assignment)
 
 
 def active_mentor_ids(trainee_id: int) -> list[int]:

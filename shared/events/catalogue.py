@@ -202,6 +202,135 @@ class ProjectJoinedPayload(PayloadSchema):
     start_date = fields.Date(allow_none=True, load_default=None)
 
 
+REPORT_KINDS = ("effectiveness", "mentoring", "quarterly")
+PERIOD_KINDS = ("month", "quarter")
+NEED_CATEGORIES = ("work", "life", "housing", "health", "thoughts", "other")
+HANDLER_ROLES = ("city", "unit", "town", "village")
+PERIOD_CODE = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", error="YYYY-MM or YYYY-Qn")
+
+
+class PeriodOpenedPayload(PayloadSchema):
+    """A month or quarter is open for reporting; its deadlines in the city's calendar."""
+
+    period_id = _id(required=True)
+    code = fields.String(required=True, validate=PERIOD_CODE)
+    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    deadline = fields.Date(required=True)
+
+
+class _ReportRef(_Where):
+    report_id = _id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REPORT_KINDS))
+    trainee_id = _id(required=True)
+    period = fields.String(required=True, validate=PERIOD_CODE)
+
+
+class ReportSubmittedPayload(_ReportRef):
+    submitted_at = fields.AwareDateTime(required=True)
+    late = fields.Boolean(required=True)
+    resubmission = fields.Boolean(load_default=False, dump_default=False)
+
+
+class ReportReturnedPayload(_ReportRef):
+    reason = _text(1000, required=True)
+    step = _text(16, required=True)
+    returned_by = _text(64, load_default="", dump_default="")
+
+
+class ReportApprovedPayload(_ReportRef):
+    step = _text(16, required=True)
+    final = fields.Boolean(required=True)
+    approved_by = _text(64, load_default="", dump_default="")
+
+
+class ReportDuePayload(_Where):
+    """``report.due_soon`` and ``report.overdue``: one per trainee, period and kind."""
+
+    trainee_id = _id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REPORT_KINDS))
+    period = fields.String(required=True, validate=PERIOD_CODE)
+    deadline = fields.Date(required=True)
+
+
+class RankingEntry(PayloadSchema):
+    party_id = _id(required=True)
+    score = fields.Decimal(required=True, as_string=True, places=2)
+    rank = fields.Integer(strict=True, required=True)
+
+
+class AssessmentPublishedPayload(PayloadSchema):
+    assessment_id = _id(required=True)
+    period = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{4}(-Q[1-4])?$", error="YYYY or YYYY-Qn")
+    )
+    party = fields.String(required=True, validate=validate.OneOf(["town", "unit"]))
+    ranking = fields.List(fields.Nested(RankingEntry), required=True)
+
+
+class SubsidyPaidPayload(_Where):
+    subsidy_id = _id(required=True)
+    trainee_id = _id(required=True)
+    month = fields.String(required=True, validate=PERIOD_CODE)
+    amount_fen = fields.Integer(strict=True, required=True)
+    payment_ref = _text(64, required=True)
+    paid_on = fields.Date(required=True)
+
+
+class PlacementFeePaidPayload(_Where):
+    entitlement_id = _id(required=True)
+    trainee_id = _id(required=True)
+    amount_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    payment_ref = _text(64, required=True)
+    paid_on = fields.Date(required=True)
+    due_on = fields.Date(required=True)
+
+
+class HousingAllocatedPayload(_Where):
+    allocation_id = _id(required=True)
+    trainee_id = _id(required=True)
+    housing_id = _id(required=True)
+    start_date = fields.Date(required=True)
+
+
+class HousingReleasedPayload(_Where):
+    allocation_id = _id(required=True)
+    trainee_id = _id(required=True)
+    housing_id = _id(required=True)
+    end_date = fields.Date(required=True)
+    reason = _text(200, load_default="", dump_default="")
+
+
+class VisitRecordedPayload(_Where):
+    visit_id = _id(required=True)
+    campaign_id = _id(allow_none=True, load_default=None)
+    trainee_id = _id(required=True)
+    visit_date = fields.Date(required=True)
+    visitor = _text(100, required=True)
+
+
+class NeedRaisedPayload(_Where):
+    """A need; a confidential one names no category or text, only that it exists."""
+
+    need_id = _id(required=True)
+    trainee_id = _id(required=True)
+    category = fields.String(allow_none=True, validate=validate.OneOf(NEED_CATEGORIES))
+    confidential = fields.Boolean(required=True)
+    handler_role = fields.String(required=True, validate=validate.OneOf(HANDLER_ROLES))
+    handler_scope_id = _id(allow_none=True, load_default=None)
+    handler_person_id = _id(allow_none=True, load_default=None)
+    due_on = fields.Date(required=True)
+
+
+class NeedResolvedPayload(_Where):
+    need_id = _id(required=True)
+    trainee_id = _id(required=True)
+    confidential = fields.Boolean(required=True)
+    resolved_on = fields.Date(required=True)
+    on_time = fields.Boolean(required=True)
+
+
 #: (type, version) -> payload schema instance.
 CATALOGUE: dict[tuple[str, int], Schema] = {
     ("town.created", 1): PlaceRef(),
@@ -223,6 +352,20 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
     ("talk.recorded", 1): TalkRecordedPayload(),
     ("training.attended", 1): TrainingAttendedPayload(),
     ("project.joined", 1): ProjectJoinedPayload(),
+    ("period.opened", 1): PeriodOpenedPayload(),
+    ("report.submitted", 1): ReportSubmittedPayload(),
+    ("report.returned", 1): ReportReturnedPayload(),
+    ("report.approved", 1): ReportApprovedPayload(),
+    ("report.due_soon", 1): ReportDuePayload(),
+    ("report.overdue", 1): ReportDuePayload(),
+    ("assessment.published", 1): AssessmentPublishedPayload(),
+    ("subsidy.paid", 1): SubsidyPaidPayload(),
+    ("placement_fee.paid", 1): PlacementFeePaidPayload(),
+    ("housing.allocated", 1): HousingAllocatedPayload(),
+    ("housing.released", 1): HousingReleasedPayload(),
+    ("visit.recorded", 1): VisitRecordedPayload(),
+    ("need.raised", 1): NeedRaisedPayload(),
+    ("need.resolved", 1): NeedResolvedPayload(),
 }
 
 

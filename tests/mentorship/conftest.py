@@ -1,172 +1,19 @@
-"""Mentorship fixtures: the app on a fresh database, fed with roster's events through the
-real handlers and inbox (the way the consumer applies them), and a small seeded world.
-
-World (ids as roster would give them):
-- towns 1 (A) and 2 (B); villages 11, 12 in town 1 and 21 in town 2; units 1 (X), 2 (Y);
-- people: 101 unit X leadership; 102, 103 unit X middle cadres; 104 town A party deputy;
-  105 village 11 secretary; 106 village 12 secretary; 107 town B party deputy;
-  108 village 21 secretary; 109 unit Y leadership; 110 unit Y middle cadre;
-  111 town A staff (eligible for nothing);
-- trainees: 1 (unit X, village 11, town A), 2 (unit Y, village 21, town B),
-  3 (unit X, not placed).
-"""
-
-from __future__ import annotations
-
-import datetime as dt
-from dataclasses import dataclass, field
+"""Mentorship fixtures: the generic world of ``tests/worlds.py`` on mentorship's app."""
 
 import pytest
 
-from services.mentorship.app import create_app
-from services.mentorship.config import Config
-from services.mentorship.spec import SPEC
-from shared.bus import Bus
-from shared.db import Database
-from shared.events import build_event, validate_event
-from tests.conftest import migrated
-
-POSITIONS = {
-    101: ("unit_leadership", {"unit_id": 1}),
-    102: ("unit_middle_cadre", {"unit_id": 1}),
-    103: ("unit_middle_cadre", {"unit_id": 1}),
-    104: ("town_party_deputy", {"town_id": 1}),
-    105: ("village_party_secretary", {"village_id": 11}),
-    106: ("village_party_secretary", {"village_id": 12}),
-    107: ("town_party_deputy", {"town_id": 2}),
-    108: ("village_party_secretary", {"village_id": 21}),
-    109: ("unit_leadership", {"unit_id": 2}),
-    110: ("unit_middle_cadre", {"unit_id": 2}),
-    111: ("town_staff", {"town_id": 1}),
-}
-TRAINEES = {1: (1, 1, 11), 2: (2, 2, 21), 3: (1, None, None)}  # id: (unit, town, village)
-
-
-@dataclass
-class World:
-    """The app, its database and a way to feed it roster events."""
-
-    app: object
-    db: Database
-    config: Config
-    versions: dict = field(default_factory=dict)
-
-    @property
-    def client(self):
-        return self.app.test_client()
-
-    def feed(self, type_: str, payload: dict) -> dict:
-        """Apply one event as the consumer would (validated, through the inbox)."""
-        envelope = validate_event(build_event(type_, payload, producer="roster"))
-        consumer = SPEC.consumer(self.config, self.db, Bus("memory://", "x", "x"))
-        consumer.apply(envelope)
-        return envelope
-
-    def next_version(self, key) -> int:
-        self.versions[key] = self.versions.get(key, 0) + 1
-        return self.versions[key]
-
-    def person(self, person_id: int, kind: str, place: dict, end_date=None, name=None):
-        self.feed(
-            "person.updated" if ("p", person_id) in self.versions else "person.created",
-            {
-                "id": person_id,
-                "name": name or f"干部{person_id}",
-                "version": self.next_version(("p", person_id)),
-                "positions": [
-                    {"kind": kind, **place, "start_date": "2024-01-01", "end_date": end_date}
-                ],
-            },
-        )
-
-    def trainee(self, trainee_id: int, unit_id: int, name: str | None = None):
-        self.feed(
-            "trainee.registered",
-            {
-                "id": trainee_id,
-                "name": name or f"学员{trainee_id}",
-                "cohort": 2025,
-                "unit_id": unit_id,
-                "status": "active",
-                "version": self.next_version(("t", trainee_id)),
-            },
-        )
-
-    def place(
-        self,
-        trainee_id: int,
-        unit_id: int,
-        town_id: int,
-        village_id: int,
-        start: dt.date = dt.date(2026, 1, 1),
-        previous=(None, None),
-    ):
-        self.feed(
-            "trainee.placed",
-            {
-                "trainee_id": trainee_id,
-                "placement_id": 1000 + self.next_version("pl"),
-                "unit_id": unit_id,
-                "town_id": town_id,
-                "village_id": village_id,
-                "start_date": start,
-                "previous_town_id": previous[0],
-                "previous_village_id": previous[1],
-                "first_in_village": previous[0] is None,
-                "version": self.next_version(("t", trainee_id)),
-            },
-        )
-
-    def status(self, trainee_id: int, to_status: str, unit_id: int, date: dt.date):
-        self.feed(
-            "trainee.status_changed",
-            {
-                "trainee_id": trainee_id,
-                "from_status": "active",
-                "to_status": to_status,
-                "effective_date": date,
-                "unit_id": unit_id,
-                "version": self.next_version(("t", trainee_id)),
-            },
-        )
-
-
-def build_world(url: str, **config) -> World:
-    db = migrated(SPEC, url)
-    cfg = Config(DATABASE_URL=url, BROKER_URL="memory://", **config)
-    world = World(create_app(cfg, db), db, cfg)
-    for town_id, name in ((1, "石龙镇"), (2, "新塘镇")):
-        world.feed("town.created", {"id": town_id, "code": f"T{town_id}", "name": name})
-    for village_id, town_id in ((11, 1), (12, 1), (21, 2)):
-        world.feed(
-            "village.created",
-            {
-                "id": village_id,
-                "code": f"V{village_id}",
-                "name": f"村{village_id}",
-                "town_id": town_id,
-            },
-        )
-    for unit_id, name in ((1, "区财政局"), (2, "区教育局")):
-        world.feed("unit.created", {"id": unit_id, "code": f"U{unit_id}", "name": name})
-    for person_id, (kind, place) in POSITIONS.items():
-        world.person(person_id, kind, place)
-    for trainee_id, (unit_id, town_id, village_id) in TRAINEES.items():
-        world.trainee(trainee_id, unit_id)
-        if village_id:
-            world.place(trainee_id, unit_id, town_id, village_id)
-    return world
+from tests.worlds import POSITIONS, TRAINEES, World, build_world  # noqa: F401 - re-exported
 
 
 @pytest.fixture
 def world(sqlite_url):
-    world = build_world(sqlite_url)
+    world = build_world("mentorship", sqlite_url)
     yield world
     world.db.dispose()
 
 
 @pytest.fixture
 def world_pg(pg_url):
-    world = build_world(pg_url)
+    world = build_world("mentorship", pg_url)
     yield world
     world.db.dispose()

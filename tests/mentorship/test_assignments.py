@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from services.mentorship.models import Assignment, Audit, Outbox
 from tests.conftest import auth
-from tests.mentorship.conftest import build_world
+from tests.worlds import build_world
 
 API = "/api/v1/mentorship"
 PROBLEM_JSON = "application/problem+json"
@@ -172,6 +172,7 @@ def test_replace_ends_the_old_mentor_and_announces_released_then_assigned(world)
 def small_world(sqlite_url):
     """The seeded world where a business mentor takes one trainee and a practical two."""
     world = build_world(
+        "mentorship",
         sqlite_url,
         MENTOR_CAPACITY={"integrity": 10, "business": 1, "responsible": 60, "practical": 2},
     )

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.mentorship.models import Assignment
-from tests.mentorship.conftest import build_world
 from tests.mentorship.test_assignments import API, CITY, rows
+from tests.worlds import build_world
 
 ROUNDS = 5
 
@@ -19,6 +19,7 @@ ROUNDS = 5
 def tight_world(pg_url):
     """The seeded world on PostgreSQL where a business mentor takes a single trainee."""
     world = build_world(
+        "mentorship",
         pg_url,
         MENTOR_CAPACITY={"integrity": 10, "business": 1, "responsible": 60, "practical": 5},
     )

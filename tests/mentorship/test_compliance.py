@@ -158,7 +158,7 @@ def test_integrity_talks_are_quarterly_so_one_in_the_first_month_covers_the_quar
 
 
 def test_the_cadence_is_configurable_per_role(sqlite_url):
-    from tests.mentorship.conftest import build_world
+    from tests.worlds import build_world
 
     cadence = {
         "integrity": "monthly",
@@ -166,7 +166,7 @@ def test_the_cadence_is_configurable_per_role(sqlite_url):
         "responsible": "monthly",
         "practical": "monthly",
     }
-    world = build_world(sqlite_url, TALK_CADENCE=cadence)
+    world = build_world("mentorship", sqlite_url, TALK_CADENCE=cadence)
     try:
         seat_everyone(world)
         first = quarter_start(TODAY - dt.timedelta(days=200))

@@ -1,0 +1,3 @@
+"""Notifier API: notifications."""
+
+BLUEPRINTS: list = []

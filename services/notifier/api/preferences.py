@@ -1,0 +1,3 @@
+"""Notifier API: preferences."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Notifier API: subscriptions."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Notifier's own management commands (``python -m services.notifier.manage <command>``)."""
+
+COMMANDS: dict = {}

@@ -1,0 +1,1 @@
+"""Notifier's rules. No Flask here."""

@@ -1,0 +1,19 @@
+"""Notifier's pieces for the shared entry points (relay, consumer, manage)."""
+
+from pathlib import Path
+
+from services.notifier.commands import COMMANDS
+from services.notifier.config import Config
+from services.notifier.handlers import HANDLERS
+from services.notifier.models import Inbox, Outbox
+from shared.runtime import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="notifier",
+    config_class=Config,
+    outbox_model=Outbox,
+    inbox_model=Inbox,
+    handlers=HANDLERS,
+    migrations_dir=Path(__file__).parent / "migrations",
+    extra_commands=COMMANDS,
+)

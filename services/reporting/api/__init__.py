@@ -1,0 +1,12 @@
+"""Reporting's blueprints: each module exports ``BLUEPRINTS``."""
+
+from services.reporting.api import assessment, dashboard, duties, periods, reports, supervision
+
+BLUEPRINTS = [
+    *periods.BLUEPRINTS,
+    *reports.BLUEPRINTS,
+    *duties.BLUEPRINTS,
+    *supervision.BLUEPRINTS,
+    *dashboard.BLUEPRINTS,
+    *assessment.BLUEPRINTS,
+]

@@ -1,0 +1,3 @@
+"""Reporting API: assessment."""
+
+BLUEPRINTS: list = []

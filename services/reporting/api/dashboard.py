@@ -1,0 +1,3 @@
+"""Reporting API: dashboard."""
+
+BLUEPRINTS: list = []

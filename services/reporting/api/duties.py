@@ -1,0 +1,3 @@
+"""Reporting API: duties."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Reporting API: periods."""
+
+BLUEPRINTS: list = []

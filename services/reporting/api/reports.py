@@ -1,0 +1,3 @@
+"""Reporting API: reports."""
+
+BLUEPRINTS: list = []

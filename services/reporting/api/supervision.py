@@ -1,0 +1,3 @@
+"""Reporting API: supervision."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,14 @@
+"""Reporting's settings (see the README's Configuration table)."""
+
+from shared.config import BaseConfig
+
+
+class Config(BaseConfig):
+    """Reporting settings from the environment."""
+
+    SERVICE = "reporting"
+
+    def __init__(self, **overrides: object) -> None:
+        super().__init__(**overrides)
+        for key, value in overrides.items():
+            setattr(self, key, value)

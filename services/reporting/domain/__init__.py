@@ -1,0 +1,1 @@
+"""Reporting's rules. No Flask here."""

@@ -1,0 +1,27 @@
+"""Reporting's event handlers: roster's and mentorship's events keep the projections;
+mentorship's and welfare's events feed the dashboards and the mentoring form."""
+
+from __future__ import annotations
+
+from services.reporting.domain import oversight, reports
+from services.reporting.models import (
+    MentorAssignment,
+    Person,
+    Position,
+    Town,
+    Trainee,
+    Unit,
+    Village,
+)
+from shared.consumer import compose_handlers
+from shared.projections import mentorship_handlers, roster_handlers
+
+_projections = roster_handlers(
+    town=Town, village=Village, unit=Unit, person=Person, position=Position, trainee=Trainee
+)
+
+HANDLERS = compose_handlers(
+    {**_projections, **mentorship_handlers(assignment=MentorAssignment)},
+    reports.EVENT_HANDLERS,
+    oversight.EVENT_HANDLERS,
+)

@@ -1,0 +1,4 @@
+from services.reporting.all_models import Base
+from shared.migrate import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,5 @@
+"""Reporting's own tables: reports."""
+
+from __future__ import annotations
+
+from services.reporting.models import Base  # noqa: F401 - tables below subclass it

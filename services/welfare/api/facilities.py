@@ -1,0 +1,3 @@
+"""Welfare API: facilities."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Welfare API: fees."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Welfare API: housing."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Welfare API: ledger."""
+
+BLUEPRINTS: list = []

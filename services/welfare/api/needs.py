@@ -1,0 +1,3 @@
+"""Welfare API: needs."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Welfare API: policy."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,3 @@
+"""Welfare API: subsidies."""
+
+BLUEPRINTS: list = []

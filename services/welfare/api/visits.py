@@ -1,0 +1,3 @@
+"""Welfare API: visits."""
+
+BLUEPRINTS: list = []

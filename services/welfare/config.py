@@ -1,0 +1,14 @@
+"""Welfare's settings (see the README's Configuration table)."""
+
+from shared.config import BaseConfig
+
+
+class Config(BaseConfig):
+    """Welfare settings from the environment."""
+
+    SERVICE = "welfare"
+
+    def __init__(self, **overrides: object) -> None:
+        super().__init__(**overrides)
+        for key, value in overrides.items():
+            setattr(self, key, value)

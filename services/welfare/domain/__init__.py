@@ -1,0 +1,1 @@
+"""Welfare's rules. No Flask here."""
