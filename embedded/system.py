@@ -98,6 +98,13 @@ class EmbeddedSystem:
         # Relays start after every consumer has declared its queue, so nothing published
         # at start-up is routed nowhere.
         for running in self.services.values():
+            for loop_name, loop in running.spec.background.items():
+                t = threading.Thread(
+                    target=loop, args=(running.config, running.db, self.stop_event),
+                    name=f"{running.name}-{loop_name}", daemon=True,
+                )
+                t.start()
+                running.threads.append(t)
             t = threading.Thread(
                 target=run_relay,
                 args=(running.db, running.spec.outbox_model, running.spec.bus(running.config)),

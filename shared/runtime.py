@@ -40,6 +40,12 @@ class ServiceSpec:
     extra_commands: dict[str, Callable[[argparse.Namespace, object], int]] = field(
         default_factory=dict
     )
+    #: Long-running loops besides web, relay and consumer (a scheduler, a delivery worker),
+    #: as ``fn(config, db, stop)``: production runs each as its own process; the embedded
+    #: default runs them as threads.
+    background: dict[str, Callable[[object, Database, threading.Event], None]] = field(
+        default_factory=dict
+    )
 
     def config(self, **overrides):
         return self.config_class(**overrides)

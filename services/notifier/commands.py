@@ -1,3 +1,21 @@
 """Notifier's own management commands (``python -m services.notifier.manage <command>``)."""
 
-COMMANDS: dict = {}
+from __future__ import annotations
+
+from services.notifier.domain import delivery
+from shared.db import Database
+
+
+def digest(args, config) -> int:
+    """Build today's digests now (overdue notices per town and unit, and the people who
+    chose a daily digest), whatever the hour."""
+    db = Database(config.DATABASE_URL)
+    try:
+        built = delivery.build_digests(db, config)
+    finally:
+        db.dispose()
+    print(f"notifier: built {built} digest(s)")
+    return 0
+
+
+COMMANDS: dict = {"digest": digest}

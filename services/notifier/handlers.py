@@ -1,5 +1,7 @@
-"""Notifier's event handlers: every event: roster's and mentorship's keep the projections that
-resolve recipients; each event's rule turns it into notifications."""
+"""Notifier's event handlers: every event. Roster's and mentorship's keep the projections
+that resolve recipients (people, trainees, accounts, mentor assignments); then each event's
+rule (``services.notifier.rules.RULES``) turns it into notification rows, and it is queued
+for the webhooks that asked for it."""
 
 from __future__ import annotations
 
@@ -21,5 +23,11 @@ _projections = roster_handlers(
 )
 
 HANDLERS = compose_handlers(
-    {**_projections, **mentorship_handlers(assignment=MentorAssignment)}, notify.EVENT_HANDLERS
+    {
+        **_projections,
+        **mentorship_handlers(assignment=MentorAssignment),
+        "account.created": notify.on_account,
+        "account.updated": notify.on_account,
+    },
+    notify.EVENT_HANDLERS,
 )

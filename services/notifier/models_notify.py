@@ -1,5 +1,176 @@
-"""Notifier's own tables: notify."""
+"""Notifier's own tables: accounts (how a person is reached), preferences, notifications
+(one row per event, recipient and channel: the in-app inbox and the e-mail/SMS queue),
+digest items, webhook subscriptions, webhook deliveries and their attempt log.
+
+A *recipient* is a key naming an inbox: ``trainee:<trainee id>``, ``mentor:<person id>``,
+``town:<town id>``, ``unit:<unit id>`` or ``city`` -- the role and scope of the tokens that
+read it (see :func:`services.notifier.domain.recipients.recipient_of`).
+"""
 
 from __future__ import annotations
 
-from services.notifier.models import Base  # noqa: F401 - tables below subclass it
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.notifier.models import Base
+
+
+def _big():
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class Account(Base):
+    """An account of roster (never its secret): whom a role and scope reach."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    scope_id: Mapped[int | None]
+    display_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(_big())
+
+    __table_args__ = (sa.Index("ix_account_role_scope", "role", "scope_id"),)
+
+
+class Preference(Base):
+    """One recipient's choices: channels beyond the inbox, SMS quiet hours, daily digest,
+    language."""
+
+    __tablename__ = "preference"
+
+    recipient: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    channels: Mapped[list] = mapped_column(sa.JSON)
+    quiet_start: Mapped[str | None] = mapped_column(sa.String(5))
+    quiet_end: Mapped[str | None] = mapped_column(sa.String(5))
+    digest: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
+    updated_at: Mapped[dt.datetime]
+
+
+class Notification(Base):
+    """One message to one recipient by one channel. Inbox rows are delivered when written;
+    e-mail and SMS rows wait for the worker (``pending`` -> ``sent``, or ``parked`` after
+    the last attempt)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(sa.String(36))
+    event_type: Mapped[str] = mapped_column(sa.String(64))
+    #: The fact behind the event (e.g. ``report.overdue:1:monthly:2026-01``): the same fact
+    #: announced again under a new event id notifies no one twice.
+    fact_key: Mapped[str] = mapped_column(sa.String(120))
+    recipient: Mapped[str] = mapped_column(sa.String(40))
+    channel: Mapped[str] = mapped_column(sa.String(8))
+    address: Mapped[str | None] = mapped_column(sa.String(1000))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(8))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    read_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "recipient", "channel", name="uq_notification_event"),
+        sa.UniqueConstraint("fact_key", "recipient", "channel", name="uq_notification_fact"),
+        sa.Index("ix_notification_inbox", "recipient", "channel", "read_at"),
+        sa.Index("ix_notification_due", "channel", "status", "next_attempt_at"),
+    )
+
+
+class DigestItem(Base):
+    """A line waiting for a recipient's daily digest (overdue notices for towns and units,
+    and everything but the inbox for people who chose a digest)."""
+
+    __tablename__ = "digest_item"
+
+    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(sa.String(40), index=True)
+    event_id: Mapped[str] = mapped_column(sa.String(36))
+    event_type: Mapped[str] = mapped_column(sa.String(64))
+    fact_key: Mapped[str] = mapped_column(sa.String(120))
+    line: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[dt.datetime]
+    digest_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "recipient", name="uq_digest_item_event"),
+        sa.UniqueConstraint("fact_key", "recipient", name="uq_digest_item_fact"),
+    )
+
+
+class Subscription(Base):
+    """A town's or unit's own system listening for events of its scope."""
+
+    __tablename__ = "subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_role: Mapped[str] = mapped_column(sa.String(8))
+    owner_id: Mapped[int]
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    #: Kept to sign each delivery (shown to the subscriber once, at creation).
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    event_types: Mapped[list] = mapped_column(sa.JSON)
+    description: Mapped[str] = mapped_column(sa.String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    disabled_at: Mapped[dt.datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+
+    __table_args__ = (sa.Index("ix_subscription_owner", "owner_role", "owner_id"),)
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription; its raw body is what is signed and sent."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    subscription_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subscription.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str] = mapped_column(sa.String(36))
+    event_type: Mapped[str] = mapped_column(sa.String(64))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(8))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        sa.UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery_event"),
+        sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """The delivery log: every try of a webhook delivery, with its answer."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int]
+    attempted_at: Mapped[dt.datetime]
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    duration_ms: Mapped[int]

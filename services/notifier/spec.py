@@ -6,6 +6,7 @@ from services.notifier.commands import COMMANDS
 from services.notifier.config import Config
 from services.notifier.handlers import HANDLERS
 from services.notifier.models import Inbox, Outbox
+from services.notifier.worker import run_worker
 from shared.runtime import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -16,4 +17,5 @@ SPEC = ServiceSpec(
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",
     extra_commands=COMMANDS,
+    background={"worker": lambda config, db, stop: run_worker(db, config, stop)},
 )

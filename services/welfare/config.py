@@ -1,6 +1,6 @@
 """Welfare's settings (see the README's Configuration table)."""
 
-from shared.config import BaseConfig
+from shared.config import BaseConfig, env_int
 
 
 class Config(BaseConfig):
@@ -10,5 +10,10 @@ class Config(BaseConfig):
 
     def __init__(self, **overrides: object) -> None:
         super().__init__(**overrides)
+        # Days a placement fee may stay unpaid after the placement start before it is
+        # overdue, for policies that do not say otherwise.
+        self.PLACEMENT_FEE_DUE_DAYS = env_int("PLACEMENT_FEE_DUE_DAYS", 30)
+        # Days a need may stay unresolved before it is overdue.
+        self.NEED_DUE_DAYS = env_int("NEED_DUE_DAYS", 15)
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -1,3 +1,181 @@
-"""Notifier API: subscriptions."""
+"""Webhook subscriptions of a town's or unit's own system: each town or unit manages only
+its own (the city reads and re-enables any). A subscription receives only the events of
+its owner's scope, signed with its secret, which is shown once, at creation."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.notifier.domain import webhooks
+from services.notifier.models_notify import DeliveryAttempt, Subscription, WebhookDelivery
+from services.notifier.schemas import (
+    AttemptPage,
+    DeliveryListArgs,
+    DeliveryPage,
+    SubscriptionCreated,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPage,
+)
+from shared.auth import current_principal, protect, require
+from shared.db import session, utcnow
+from shared.http import ListArgs, paginate, problem
+
+blp = Blueprint(
+    "subscriptions",
+    __name__,
+    url_prefix="/api/v1/notifier/subscriptions",
+    description="Webhooks for towns' and units' own systems: subscriptions, deliveries, "
+    "the delivery log, re-enabling",
+)
+protect(blp)
+
+
+def _visible():
+    principal = current_principal()
+    if principal.role == "city":
+        return sa.true()
+    if principal.role in ("town", "unit"):
+        return sa.and_(
+            Subscription.owner_role == principal.role,
+            Subscription.owner_id == principal.scope_id,
+        )
+    return sa.false()
+
+
+def load_subscription(subscription_id: int) -> Subscription:
+    """The subscription, if the caller owns it (or is the city); else 404."""
+    row = (
+        session()
+        .scalars(sa.select(Subscription).where(Subscription.id == subscription_id, _visible()))
+        .first()
+    )
+    if row is None:
+        # The query already keeps to the caller's own; a miss is the same 404 either way.
+        raise problem(404, "Not found", "no such record in your scope")
+    return row
+
+
+@blp.route("")
+class Subscriptions(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, SubscriptionPage)
+    def get(self, args):
+        """My town's or unit's subscriptions (the city sees all); sort by ``id``."""
+        query = sa.select(Subscription).where(_visible())
+        return paginate(session(), query, args, {"id": Subscription.id})
+
+    @require("town", "unit")
+    @blp.arguments(SubscriptionIn)
+    @blp.response(201, SubscriptionCreated)
+    def post(self, data):
+        """Subscribe my town's or unit's system: an http(s) ``url`` (not the notifier
+        itself, not a private or link-local address), the ``event_types`` wanted. The
+        answer carries the signing ``secret``, this once."""
+        config = current_app.config
+        webhooks.check_event_types(data["event_types"])
+        webhooks.check_url(
+            data["url"],
+            allow_private=config["NOTIFIER_ALLOW_PRIVATE_WEBHOOKS"],
+            self_hosts={
+                h.strip().lower() for h in config["NOTIFIER_SELF_HOSTS"].split(",") if h.strip()
+            },
+            own_host=request.host,
+        )
+        principal = current_principal()
+        row = Subscription(
+            owner_role=principal.role,
+            owner_id=principal.scope_id,
+            url=data["url"],
+            secret=webhooks.new_secret(),
+            event_types=sorted(set(data["event_types"])),
+            description=data["description"],
+            active=True,
+            consecutive_failures=0,
+            created_at=utcnow(),
+            created_by=principal.subject,
+        )
+        session().add(row)
+        session().commit()
+        return row
+
+
+@blp.route("/<int:id>")
+class SubscriptionItem(MethodView):
+    @blp.response(200, SubscriptionOut)
+    def get(self, id):
+        """One subscription (never its secret)."""
+        return load_subscription(id)
+
+    @require("town", "unit")
+    @blp.response(204)
+    def delete(self, id):
+        """Unsubscribe; the deliveries and their log go with it."""
+        row = load_subscription(id)
+        session().execute(
+            sa.delete(DeliveryAttempt).where(
+                DeliveryAttempt.delivery_id.in_(
+                    sa.select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == id)
+                )
+            )
+        )
+        session().execute(sa.delete(WebhookDelivery).where(WebhookDelivery.subscription_id == id))
+        session().delete(row)
+        session().commit()
+
+
+@blp.route("/<int:id>/enable")
+class Enable(MethodView):
+    @blp.response(200, SubscriptionOut)
+    def post(self, id):
+        """Re-enable a subscription disabled after repeated failures: its waiting
+        deliveries go out again, and its parked ones are given a fresh start."""
+        row = load_subscription(id)
+        now = utcnow()
+        row.active, row.consecutive_failures = True, 0
+        row.disabled_at = row.disabled_reason = None
+        session().execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id == id, WebhookDelivery.status != "sent")
+            .values(status="pending", attempts=0, next_attempt_at=now)
+        )
+        session().commit()
+        return row
+
+
+@blp.route("/<int:id>/deliveries")
+class Deliveries(MethodView):
+    @blp.arguments(DeliveryListArgs, location="query")
+    @blp.response(200, DeliveryPage)
+    def get(self, args, id):
+        """The subscription's deliveries, newest first; filter by ``status``."""
+        load_subscription(id)
+        query = sa.select(WebhookDelivery).where(WebhookDelivery.subscription_id == id)
+        if args.get("status"):
+            query = query.where(WebhookDelivery.status == args["status"])
+        args["sort"] = args.get("sort") or "-id"
+        return paginate(session(), query, args, {"id": WebhookDelivery.id})
+
+
+@blp.route("/<int:id>/attempts")
+class Attempts(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, AttemptPage)
+    def get(self, args, id):
+        """The delivery log: every attempt, with the receiver's status code or the error
+        and the time it took, newest first."""
+        load_subscription(id)
+        query = (
+            sa.select(DeliveryAttempt)
+            .join(WebhookDelivery, WebhookDelivery.id == DeliveryAttempt.delivery_id)
+            .where(WebhookDelivery.subscription_id == id)
+        )
+        args["sort"] = args.get("sort") or "-id"
+        return paginate(session(), query, args, {"id": DeliveryAttempt.id})
+
+
+BLUEPRINTS = [blp]

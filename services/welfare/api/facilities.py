@@ -1,3 +1,100 @@
-"""Welfare API: facilities."""
+"""The five small facilities (五小) of each town: a town keeps its own up to date; the city
+sees every town and the city-wide completion; a trainee reads its own town's."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.welfare.domain import facilities as domain
+from services.welfare.domain.common import city_today
+from services.welfare.models import Town, Trainee
+from services.welfare.models_care import FACILITY_KINDS
+from services.welfare.schemas_care import (
+    FacilitiesOverviewOut,
+    FacilityIn,
+    FacilityListArgs,
+    FacilityOut,
+    TownFacilitiesOut,
+)
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import problem
+
+blp = Blueprint(
+    "facilities",
+    __name__,
+    url_prefix="/api/v1/welfare/facilities",
+    description="The five small facilities (五小): canteen, bathhouse, toilet, library and "
+    "recreation room of each town",
+)
+protect(blp)
+
+
+def visible_towns() -> list[int]:
+    """The towns whose facilities the caller reads: the city all, a town its own, a
+    trainee the town it is placed in."""
+    principal = current_principal()
+    if principal.is_city:
+        return list(session().scalars(sa.select(Town.id)))
+    if principal.role == "town":
+        return [principal.scope_id]
+    trainee = session().get(Trainee, principal.scope_id)
+    return [trainee.town_id] if trainee is not None and trainee.town_id else []
+
+
+@blp.route("")
+class Facilities(MethodView):
+    @require("city", "town", "trainee")
+    @blp.arguments(FacilityListArgs, location="query")
+    @blp.response(200, TownFacilitiesOut(many=True))
+    def get(self, args):
+        """The five facilities of each town you see (filter by ``town_id``), with how
+        many are ready and the rate (ready out of five)."""
+        towns = visible_towns()
+        if args.get("town_id") is not None:
+            towns = [t for t in towns if t == args["town_id"]]
+        return domain.town_states(session(), towns)
+
+
+@blp.route("/overview")
+class FacilitiesOverview(MethodView):
+    @require("city")
+    @blp.response(200, FacilitiesOverviewOut)
+    def get(self):
+        """The city-wide completion: each town's ready facilities and rate, the towns with
+        all five ready, the overall rate, and the towns ready per kind (city only)."""
+        return domain.overview(session())
+
+
+@blp.route("/<int:town_id>/<string:kind>")
+class FacilityItem(MethodView):
+    @require("city", "town")
+    @blp.arguments(FacilityIn)
+    @blp.response(200, FacilityOut)
+    def put(self, data, town_id, kind):
+        """Record one facility's state: ``none`` (no dates), ``in_progress``
+        (``started_on``), ``ready`` (``completed_on``, not before ``started_on``); dates
+        not in the future. A town records its own; the city any."""
+        principal = current_principal()
+        if session().get(Town, town_id) is None or not (
+            principal.is_city or principal.scope_id == town_id
+        ):
+            raise problem(404, "Not found", "no such town in your scope")
+        if kind not in FACILITY_KINDS:
+            raise problem(404, "Not found", f"a facility is one of: {', '.join(FACILITY_KINDS)}")
+        row = domain.set_state(
+            session(),
+            town_id,
+            kind,
+            data,
+            today=city_today(current_app.config["TIME_ZONE"]),
+            by=principal.subject,
+        )
+        session().commit()
+        return row
+
+
+BLUEPRINTS = [blp]

@@ -1,3 +1,118 @@
-"""Welfare API: fees."""
+"""Welfare API: the one-time placement fee (一次性安置费).
 
-BLUEPRINTS: list = []
+An entitlement is created when roster announces a trainee's first village placement (once
+per trainee, ever); the city pays it with a reference and the payment date
+(``placement_fee.paid``); one not paid by its due date is overdue (the city's calendar).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.welfare.api.ledger import load_in_scope, money_scope
+from services.welfare.domain import money as domain
+from services.welfare.domain.common import city_today
+from services.welfare.models_money import PlacementFee
+from services.welfare.schemas_money import FeeListArgs, FeeOut, FeePage, FeePayIn
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import paginate
+
+blp = Blueprint(
+    "fees",
+    __name__,
+    url_prefix="/api/v1/welfare",
+    description="Placement fees: entitlements, payment (city), overdue list",
+)
+protect(blp)
+
+
+def _today() -> dt.date:
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def _out(fee: PlacementFee, today: dt.date) -> dict:
+    data = {name: getattr(fee, name) for name in FeeOut().fields if name != "overdue"}
+    data["overdue"] = fee.status == "due" and fee.due_on < today
+    return data
+
+
+def _page(query, args) -> dict:
+    today = _today()
+    page = paginate(
+        session(),
+        query,
+        args,
+        {
+            "id": PlacementFee.id,
+            "due_on": PlacementFee.due_on,
+            "trainee_id": PlacementFee.trainee_id,
+            "placement_start": PlacementFee.placement_start,
+        },
+    )
+    page["items"] = [_out(fee, today) for fee in page["items"]]
+    return page
+
+
+def _listed(args):
+    query = sa.select(PlacementFee).where(money_scope(current_principal(), PlacementFee))
+    for key in ("status", "town_id", "trainee_id"):
+        if args.get(key) is not None:
+            query = query.where(getattr(PlacementFee, key) == args[key])
+    return query
+
+
+@blp.route("/placement-fees")
+class Fees(MethodView):
+    @blp.arguments(FeeListArgs, location="query")
+    @blp.response(200, FeePage)
+    def get(self, args):
+        """Placement-fee entitlements in the caller's scope; filter by ``status``,
+        ``town_id``, ``trainee_id``; sort by ``id``, ``due_on``, ``trainee_id``,
+        ``placement_start``."""
+        return _page(_listed(args), args)
+
+
+@blp.route("/placement-fees/overdue")
+class Overdue(MethodView):
+    @blp.arguments(FeeListArgs, location="query")
+    @blp.response(200, FeePage)
+    def get(self, args):
+        """Entitlements still unpaid after their due date (today in the city's time
+        zone), in the caller's scope."""
+        query = _listed(args).where(PlacementFee.status == "due", PlacementFee.due_on < _today())
+        return _page(query, args)
+
+
+@blp.route("/placement-fees/<int:id>")
+class FeeItem(MethodView):
+    @blp.response(200, FeeOut)
+    def get(self, id):
+        """One placement-fee entitlement."""
+        return _out(load_in_scope(PlacementFee, id), _today())
+
+
+@blp.route("/placement-fees/<int:id>/pay")
+class FeePay(MethodView):
+    @require("city")
+    @blp.arguments(FeePayIn)
+    @blp.response(200, FeeOut)
+    def post(self, data, id):
+        """The city pays the fee (amount from the policy in force on the placement start)
+        with a reference and the payment date (not in the future, not before the
+        placement): a ledger entry and ``placement_fee.paid``. 409 if already paid."""
+        fee = load_in_scope(PlacementFee, id, lock=True)
+        today = _today()
+        domain.pay_fee(
+            session(), fee, data["payment_ref"], data["paid_on"], current_principal().subject, today
+        )
+        session().commit()
+        return _out(fee, today)
+
+
+BLUEPRINTS = [blp]

@@ -1,3 +1,345 @@
-"""Welfare API: housing."""
+"""Turnover housing (周转房): a town keeps its housing units and gives beds to the trainees
+placed in it; the city sees and manages all. Trainees, units and mentors read the
+allocations of the trainees in their scope. Idle-house conversion projects per town."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.welfare.access import trainee_scope
+from services.welfare.domain import housing as domain
+from services.welfare.domain.common import city_today
+from services.welfare.models import Town
+from services.welfare.models_care import Housing, HousingAllocation, HousingConversion
+from services.welfare.schemas_care import (
+    AllocateIn,
+    AllocationListArgs,
+    AllocationOut,
+    AllocationPage,
+    ConversionIn,
+    ConversionListArgs,
+    ConversionOut,
+    ConversionPage,
+    ConversionPatch,
+    HousingIn,
+    HousingListArgs,
+    HousingOut,
+    HousingPage,
+    HousingPatch,
+    ReleaseIn,
+)
+from shared.auth import Principal, current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "housing",
+    __name__,
+    url_prefix="/api/v1/welfare/housing",
+    description="Turnover housing (周转房) of each town and its beds",
+)
+allocations_blp = Blueprint(
+    "allocations",
+    __name__,
+    url_prefix="/api/v1/welfare/allocations",
+    description="Beds of turnover housing given to trainees, and their release",
+)
+conversions_blp = Blueprint(
+    "conversions",
+    __name__,
+    url_prefix="/api/v1/welfare/conversions",
+    description="Projects converting idle houses into turnover housing (闲置房改造)",
+)
+for _blp in (blp, allocations_blp, conversions_blp):
+    protect(_blp)
+
+NOT_FOUND = ("Not found", "no such record in your scope")
+
+
+def _today():
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def town_clause(principal: Principal, column):
+    """The city all towns; a town its own."""
+    return sa.true() if principal.is_city else column == principal.scope_id
+
+
+def target_town(principal: Principal, town_id: int | None) -> int:
+    """The town a city or town caller writes for: a town always its own (naming another
+    is a 404, as for any object outside scope); the city names a known town."""
+    if principal.role == "town":
+        if town_id not in (None, principal.scope_id):
+            raise problem(404, *NOT_FOUND)
+        return principal.scope_id
+    if town_id is None:
+        raise problem(422, "Unprocessable Entity", "which town?", {"town_id": ["required"]})
+    if session().get(Town, town_id) is None:
+        raise problem(422, "Unprocessable Entity", "unknown town", {"town_id": ["unknown town"]})
+    return town_id
+
+
+def load_housing(housing_id: int) -> Housing:
+    """A housing unit of the caller's town (city: any), else 404."""
+    principal = current_principal()
+    housing = session().get(Housing, housing_id)
+    if housing is None or not (principal.is_city or housing.town_id == principal.scope_id):
+        raise problem(404, *NOT_FOUND)
+    return housing
+
+
+def with_occupancy(rows: list[Housing]) -> list[Housing]:
+    """Set ``occupied`` and ``vacancies`` on each housing for the response."""
+    counts = domain.occupied(session(), [h.id for h in rows])
+    for h in rows:
+        h.occupied = counts.get(h.id, 0)
+        h.vacancies = h.beds - h.occupied
+    return rows
+
+
+@blp.route("")
+class HousingList(MethodView):
+    @require("city", "town")
+    @blp.arguments(HousingListArgs, location="query")
+    @blp.response(200, HousingPage)
+    def get(self, args):
+        """Housing units of your town (the city: all, or ``town_id``) with beds in use and
+        vacancies; ``vacant=true`` lists only those with a vacant bed; sort by ``id``,
+        ``town_id``, ``beds``."""
+        principal = current_principal()
+        query = sa.select(Housing).where(town_clause(principal, Housing.town_id))
+        if args.get("town_id") is not None:
+            query = query.where(Housing.town_id == args["town_id"])
+        if args.get("vacant") is not None:
+            in_use = (
+                sa.select(sa.func.count())
+                .where(
+                    HousingAllocation.housing_id == Housing.id,
+                    HousingAllocation.active.is_(True),
+                )
+                .scalar_subquery()
+            )
+            query = query.where(
+                (in_use < Housing.beds) if args["vacant"] else (in_use >= Housing.beds)
+            )
+        page = paginate(
+            session(),
+            query,
+            args,
+            {"id": Housing.id, "town_id": Housing.town_id, "beds": Housing.beds},
+        )
+        with_occupancy(page["items"])
+        return page
+
+    @require("city", "town")
+    @blp.arguments(HousingIn)
+    @blp.response(201, HousingOut)
+    def post(self, data):
+        """Add a housing unit (beds at least 1; source ``new_build`` or
+        ``converted_idle_house``). A town adds to its own town; the city names ``town_id``."""
+        town_id = target_town(current_principal(), data.pop("town_id", None))
+        housing = domain.create_housing(session(), town_id, data)
+        session().commit()
+        return with_occupancy([housing])[0]
+
+
+@blp.route("/<int:id>")
+class HousingItem(MethodView):
+    @require("city", "town")
+    @blp.response(200, HousingOut)
+    def get(self, id):
+        """One housing unit with beds in use and vacancies."""
+        return with_occupancy([load_housing(id)])[0]
+
+    @require("city", "town")
+    @blp.arguments(HousingPatch)
+    @blp.response(200, HousingOut)
+    def patch(self, data, id):
+        """Change a housing unit; beds never drop below the beds in use (422)."""
+        load_housing(id)
+        housing = domain.update_housing(session(), id, data)
+        session().commit()
+        return with_occupancy([housing])[0]
+
+    @require("city", "town")
+    @blp.response(204)
+    def delete(self, id):
+        """Remove a housing unit that never had an allocation (else 409: kept for the
+        record)."""
+        load_housing(id)
+        domain.delete_housing(session(), id)
+        session().commit()
+
+
+@blp.route("/<int:id>/allocations")
+class HousingAllocations(MethodView):
+    @require("city", "town")
+    @blp.arguments(AllocateIn)
+    @blp.response(201, AllocationOut)
+    def post(self, data, id):
+        """Give a bed to an active trainee placed in this housing's town. A trainee holds
+        one bed at a time (409); a full housing refuses (409). Announced as
+        ``housing.allocated``."""
+        load_housing(id)
+        allocation = domain.allocate(
+            session(),
+            id,
+            data["trainee_id"],
+            data["start_date"],
+            today=_today(),
+            by=current_principal().subject,
+        )
+        session().commit()
+        return allocation
+
+
+def allocation_visibility(principal: Principal):
+    """Allocations of the trainees in scope; a town also those in its own housing (a
+    trainee who moved away still holds a bed there until the town releases it)."""
+    clause = trainee_scope(principal, HousingAllocation.trainee_id)
+    if principal.role == "town":
+        clause = sa.or_(
+            clause,
+            HousingAllocation.housing_id.in_(
+                sa.select(Housing.id).where(Housing.town_id == principal.scope_id)
+            ),
+        )
+    return clause
+
+
+@allocations_blp.route("")
+class Allocations(MethodView):
+    @allocations_blp.arguments(AllocationListArgs, location="query")
+    @allocations_blp.response(200, AllocationPage)
+    def get(self, args):
+        """Allocations in your scope (a trainee: its own); filter by ``trainee_id``,
+        ``housing_id``, ``active``; ``flagged=true`` lists the active ones flagged for
+        release (the trainee moved town, completed or withdrew). Sort by ``id``,
+        ``start_date``."""
+        query = sa.select(HousingAllocation).where(allocation_visibility(current_principal()))
+        for key in ("trainee_id", "housing_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(HousingAllocation, key) == args[key])
+        if args.get("active") is not None:
+            query = query.where(HousingAllocation.active.is_(args["active"]))
+        if args.get("flagged") is not None:
+            query = query.where(HousingAllocation.flagged_for_release.is_(args["flagged"]))
+            if args["flagged"]:
+                query = query.where(HousingAllocation.active.is_(True))
+        return paginate(
+            session(),
+            query,
+            args,
+            {"id": HousingAllocation.id, "start_date": HousingAllocation.start_date},
+        )
+
+
+def load_allocation(allocation_id: int) -> HousingAllocation:
+    """An allocation the caller may read, else 404."""
+    allocation = session().scalar(
+        sa.select(HousingAllocation).where(
+            HousingAllocation.id == allocation_id,
+            allocation_visibility(current_principal()),
+        )
+    )
+    if allocation is None:
+        raise problem(404, *NOT_FOUND)
+    return allocation
+
+
+@allocations_blp.route("/<int:id>")
+class AllocationItem(MethodView):
+    @allocations_blp.response(200, AllocationOut)
+    def get(self, id):
+        """One allocation in your scope."""
+        return load_allocation(id)
+
+
+@allocations_blp.route("/<int:id>/release")
+class AllocationRelease(MethodView):
+    @require("city", "town")
+    @allocations_blp.arguments(ReleaseIn)
+    @allocations_blp.response(200, AllocationOut)
+    def post(self, data, id):
+        """Release a bed from ``end_date`` (not before the start, not in the future) with
+        a reason; only the town owning the housing, or the city. Announced as
+        ``housing.released``."""
+        allocation = load_allocation(id)
+        load_housing(allocation.housing_id)
+        allocation = domain.release(
+            session(),
+            id,
+            data["end_date"],
+            data["reason"],
+            today=_today(),
+            by=current_principal().subject,
+        )
+        session().commit()
+        return allocation
+
+
+def load_conversion(conversion_id: int) -> HousingConversion:
+    """A conversion project of the caller's town (city: any), else 404."""
+    principal = current_principal()
+    conversion = session().get(HousingConversion, conversion_id)
+    if conversion is None or not (principal.is_city or conversion.town_id == principal.scope_id):
+        raise problem(404, *NOT_FOUND)
+    return conversion
+
+
+@conversions_blp.route("")
+class Conversions(MethodView):
+    @require("city", "town")
+    @conversions_blp.arguments(ConversionListArgs, location="query")
+    @conversions_blp.response(200, ConversionPage)
+    def get(self, args):
+        """Idle-house conversion projects of your town (the city: all); filter by
+        ``town_id`` and ``status``; sort by ``id``, ``town_id``."""
+        principal = current_principal()
+        query = sa.select(HousingConversion).where(
+            town_clause(principal, HousingConversion.town_id)
+        )
+        for key in ("town_id", "status"):
+            if args.get(key) is not None:
+                query = query.where(getattr(HousingConversion, key) == args[key])
+        return paginate(
+            session(),
+            query,
+            args,
+            {"id": HousingConversion.id, "town_id": HousingConversion.town_id},
+        )
+
+    @require("city", "town")
+    @conversions_blp.arguments(ConversionIn)
+    @conversions_blp.response(201, ConversionOut)
+    def post(self, data):
+        """Add a conversion project (``planned``, ``in_progress`` with ``started_on``,
+        or ``done`` with ``completed_on`` and the ``beds_gained``)."""
+        town_id = target_town(current_principal(), data.pop("town_id", None))
+        conversion = domain.save_conversion(session(), None, town_id, data)
+        session().commit()
+        return conversion
+
+
+@conversions_blp.route("/<int:id>")
+class ConversionItem(MethodView):
+    @require("city", "town")
+    @conversions_blp.response(200, ConversionOut)
+    def get(self, id):
+        """One conversion project."""
+        return load_conversion(id)
+
+    @require("city", "town")
+    @conversions_blp.arguments(ConversionPatch)
+    @conversions_blp.response(200, ConversionOut)
+    def patch(self, data, id):
+        """Change a conversion project (its status and dates stay consistent)."""
+        conversion = domain.save_conversion(session(), load_conversion(id), 0, data)
+        session().commit()
+        return conversion
+
+
+BLUEPRINTS = [blp, allocations_blp, conversions_blp]

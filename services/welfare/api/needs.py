@@ -1,3 +1,292 @@
-"""Welfare API: needs."""
+"""The needs register (思想动态与实际需求). A trainee raises its own needs; a mentor raises one
+for an active mentee, a unit, town or the city for a trainee in scope. The handler (a
+unit, town, village — answered by its town's account — or the city, optionally a named
+person) starts and resolves it; the trainee confirms (closed) or reopens it.
 
-BLUEPRINTS: list = []
+Confidential needs are seen ONLY by the city, the handler and the trainee concerned: no
+one else finds them in lists or by id (404), not even the mentor who raised one."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.welfare.access import load_trainee, trainee_scope
+from services.welfare.domain import needs as domain
+from services.welfare.domain.common import city_today
+from services.welfare.models import Village
+from services.welfare.models_care import Need
+from services.welfare.schemas_care import (
+    HandlerIn,
+    NeedIn,
+    NeedListArgs,
+    NeedOut,
+    NeedPage,
+    ReopenIn,
+    ResolveIn,
+)
+from shared.auth import Principal, current_principal, protect, require
+from shared.db import session
+from shared.http import ListArgs, paginate, problem
+
+blp = Blueprint(
+    "needs",
+    __name__,
+    url_prefix="/api/v1/welfare/needs",
+    description="The needs register (思想动态与实际需求): concerns and practical problems of "
+    "trainees, their handlers, time limits and resolution",
+)
+protect(blp)
+
+OPEN = ("open", "in_progress")
+
+
+def _today():
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def _due_days() -> int:
+    return int(current_app.config.get("NEED_DUE_DAYS", domain.DEFAULT_DUE_DAYS))
+
+
+def handled_by(principal: Principal):
+    """A WHERE clause: the needs the caller handles (by role and scope, a village's by its
+    town's account, or as the named person)."""
+    role, scope = principal.role, principal.scope_id
+    if role == "city":
+        return sa.true()
+    if role == "unit":
+        return sa.and_(Need.handler_role == "unit", Need.handler_scope_id == scope)
+    if role == "town":
+        return sa.or_(
+            sa.and_(Need.handler_role == "town", Need.handler_scope_id == scope),
+            sa.and_(
+                Need.handler_role == "village",
+                Need.handler_scope_id.in_(sa.select(Village.id).where(Village.town_id == scope)),
+            ),
+        )
+    if role == "mentor":
+        return Need.handler_person_id == scope
+    return sa.false()
+
+
+def need_visibility(principal: Principal):
+    """The needs a caller may read: those it handles; the trainee its own; the others in
+    its trainee scope only when not confidential."""
+    own = Need.trainee_id == principal.scope_id if principal.role == "trainee" else sa.false()
+    return sa.or_(
+        handled_by(principal),
+        own,
+        sa.and_(Need.confidential.is_(False), trainee_scope(principal, Need.trainee_id)),
+    )
+
+
+def load_need(need_id: int) -> Need:
+    """The need, if the caller may read it (else 404, as for a missing one)."""
+    need = session().scalar(
+        sa.select(Need).where(Need.id == need_id, need_visibility(current_principal()))
+    )
+    if need is None:
+        raise problem(404, "Not found", "no such record in your scope")
+    return need
+
+
+def load_handled(need_id: int) -> Need:
+    """A need the caller handles (the city handles any); a reader who is not the handler
+    gets 403, others 404."""
+    need = load_need(need_id)
+    principal = current_principal()
+    handles = session().scalar(
+        sa.select(sa.func.count()).where(Need.id == need.id, handled_by(principal))
+    )
+    if not handles:
+        raise problem(403, "Forbidden", "only the handler or the city acts on this need")
+    return need
+
+
+def load_own(need_id: int) -> Need:
+    """A need concerning the calling trainee."""
+    need = load_need(need_id)
+    if need.trainee_id != current_principal().scope_id:
+        raise problem(403, "Forbidden", "only the trainee concerned")
+    return need
+
+
+def mark_overdue(page: dict, today) -> dict:
+    for need in page["items"]:
+        need.overdue = need.status in OPEN and need.due_on < today
+    return page
+
+
+def one(need: Need) -> Need:
+    need.overdue = need.status in OPEN and need.due_on < _today()
+    return need
+
+
+SORTABLE = {
+    "id": Need.id,
+    "due_on": Need.due_on,
+    "raised_on": Need.raised_on,
+    "status": Need.status,
+}
+
+
+@blp.route("")
+class Needs(MethodView):
+    @blp.arguments(NeedListArgs, location="query")
+    @blp.response(200, NeedPage)
+    def get(self, args):
+        """Needs you may read (confidential ones only if you are the city, the handler or
+        the trainee concerned); filter by ``trainee_id``, ``status``, ``category``,
+        ``confidential``, ``handler_role``; sort by ``id``, ``due_on``, ``raised_on``,
+        ``status``."""
+        query = sa.select(Need).where(need_visibility(current_principal()))
+        for key in ("trainee_id", "status", "category", "handler_role"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Need, key) == args[key])
+        if args.get("confidential") is not None:
+            query = query.where(Need.confidential.is_(args["confidential"]))
+        args["sort"] = args.get("sort") or "-id"
+        return mark_overdue(paginate(session(), query, args, SORTABLE), _today())
+
+    @blp.arguments(NeedIn)
+    @blp.response(201, NeedOut)
+    def post(self, data):
+        """Raise a need: a trainee for itself (``trainee_id`` may be left out); a mentor
+        for an active mentee; a unit, town or the city for a trainee in scope. The handler
+        defaults to the trainee's town (its unit if not placed); the time limit is
+        NEED_DUE_DAYS days (default 15). Announced as ``need.raised`` (a confidential
+        need's event names no category)."""
+        principal = current_principal()
+        trainee_id = data.pop("trainee_id", None)
+        if principal.role == "trainee":
+            if trainee_id not in (None, principal.scope_id):
+                raise problem(404, "Not found", "no such record in your scope")
+            trainee_id = principal.scope_id
+        elif trainee_id is None:
+            raise problem(
+                422, "Unprocessable Entity", "which trainee?", {"trainee_id": ["required"]}
+            )
+        trainee = load_trainee(trainee_id)
+        need = domain.raise_need(
+            session(),
+            trainee,
+            data,
+            by_role=principal.role,
+            by=principal.subject,
+            today=_today(),
+            due_days=_due_days(),
+        )
+        session().commit()
+        return one(need)
+
+
+@blp.route("/overdue")
+class OverdueNeeds(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, NeedPage)
+    def get(self, args):
+        """Open or in-progress needs past their time limit, that you may read, the most
+        overdue first."""
+        today = _today()
+        query = sa.select(Need).where(
+            need_visibility(current_principal()), Need.status.in_(OPEN), Need.due_on < today
+        )
+        args["sort"] = args.get("sort") or "due_on"
+        return mark_overdue(paginate(session(), query, args, SORTABLE), today)
+
+
+@blp.route("/<int:id>")
+class NeedItem(MethodView):
+    @blp.response(200, NeedOut)
+    def get(self, id):
+        """One need with its history."""
+        return one(load_need(id))
+
+
+@blp.route("/<int:id>/assign")
+class NeedAssign(MethodView):
+    @require("city", "unit", "town", "mentor")
+    @blp.arguments(HandlerIn)
+    @blp.response(200, NeedOut)
+    def post(self, data, id):
+        """Hand the need to another handler (the city, or the current handler passing it
+        on); not once closed (409)."""
+        need = load_handled(id)
+        principal = current_principal()
+        domain.assign(session(), need, data, by_role=principal.role, by=principal.subject)
+        session().commit()
+        return one(need)
+
+
+@blp.route("/<int:id>/start")
+class NeedStart(MethodView):
+    @require("city", "unit", "town", "mentor")
+    @blp.response(200, NeedOut)
+    def post(self, id):
+        """The handler starts on an open need (else 409)."""
+        need = load_handled(id)
+        principal = current_principal()
+        domain.start(session(), need, by_role=principal.role, by=principal.subject)
+        session().commit()
+        return one(need)
+
+
+@blp.route("/<int:id>/resolve")
+class NeedResolve(MethodView):
+    @require("city", "unit", "town", "mentor")
+    @blp.arguments(ResolveIn)
+    @blp.response(200, NeedOut)
+    def post(self, data, id):
+        """The handler reports the need resolved, saying how (from open or in progress,
+        else 409). Announced as ``need.resolved`` with whether it was on time."""
+        need = load_handled(id)
+        principal = current_principal()
+        domain.resolve(
+            session(),
+            need,
+            data["resolution"],
+            today=_today(),
+            by_role=principal.role,
+            by=principal.subject,
+        )
+        session().commit()
+        return one(need)
+
+
+@blp.route("/<int:id>/confirm")
+class NeedConfirm(MethodView):
+    @require("trainee")
+    @blp.response(200, NeedOut)
+    def post(self, id):
+        """The trainee confirms the resolution: closed (only when resolved, else 409)."""
+        need = load_own(id)
+        domain.confirm(session(), need, today=_today(), by=current_principal().subject)
+        session().commit()
+        return one(need)
+
+
+@blp.route("/<int:id>/reopen")
+class NeedReopen(MethodView):
+    @require("trainee")
+    @blp.arguments(ReopenIn)
+    @blp.response(200, NeedOut)
+    def post(self, data, id):
+        """The trainee is not satisfied: the resolved need is open again with the
+        ``reason`` and a fresh time limit (only when resolved, else 409)."""
+        need = load_own(id)
+        domain.reopen(
+            session(),
+            need,
+            data["reason"],
+            today=_today(),
+            by=current_principal().subject,
+            due_days=_due_days(),
+        )
+        session().commit()
+        return one(need)
+
+
+BLUEPRINTS = [blp]

@@ -1,3 +1,60 @@
-"""Welfare API: policy."""
+"""Welfare API: the subsidy policy (到村补贴与一次性安置费标准), with effective dates.
 
-BLUEPRINTS: list = []
+Everyone may read the policies; only the city adds one. A policy is never edited: a change
+is a new policy from a later month, and months already generated keep their amounts.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.welfare.domain import money as domain
+from services.welfare.models_money import SubsidyPolicy
+from services.welfare.schemas_money import PolicyIn, PolicyOut, PolicyPage
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import ListArgs, paginate
+
+blp = Blueprint(
+    "policy",
+    __name__,
+    url_prefix="/api/v1/welfare",
+    description="Subsidy policy: monthly subsidy and placement fee amounts by date",
+)
+protect(blp)
+
+
+@blp.route("/policies")
+class Policies(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, PolicyPage)
+    def get(self, args):
+        """Every policy; sort by ``effective_from`` (default) or ``id``."""
+        return paginate(
+            session(),
+            sa.select(SubsidyPolicy),
+            args,
+            {"effective_from": SubsidyPolicy.effective_from, "id": SubsidyPolicy.id},
+        )
+
+    @require("city")
+    @blp.arguments(PolicyIn)
+    @blp.response(201, PolicyOut)
+    def post(self, data):
+        """Add a policy from the first day of a month (city only): the monthly subsidy and
+        the placement fee in integer fen, the fee's payment limit in days (default
+        ``PLACEMENT_FEE_DUE_DAYS``). 409 if a policy with that date exists."""
+        policy = domain.create_policy(
+            session(),
+            data,
+            current_principal().subject,
+            current_app.config["PLACEMENT_FEE_DUE_DAYS"],
+        )
+        session().commit()
+        return policy
+
+
+BLUEPRINTS = [blp]

@@ -1,3 +1,193 @@
-"""Welfare API: subsidies."""
+"""Welfare API: monthly subsidies (到村补贴).
 
-BLUEPRINTS: list = []
+The city generates a month (idempotent), the town approves its trainees' subsidies, the
+city marks them paid with a payment reference (a ledger entry and ``subsidy.paid``) and
+corrects any with a reversing entry, never an edit. Amounts come from the policy only.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.welfare.api.ledger import load_in_scope, money_scope
+from services.welfare.domain import money as domain
+from services.welfare.domain.common import city_today
+from services.welfare.models import Town
+from services.welfare.models_money import Subsidy
+from services.welfare.schemas_money import (
+    ApproveMonthIn,
+    BatchOut,
+    GenerateIn,
+    GenerateOut,
+    PayIn,
+    PayMonthIn,
+    ReverseIn,
+    SubsidyListArgs,
+    SubsidyOut,
+    SubsidyPage,
+)
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "subsidies",
+    __name__,
+    url_prefix="/api/v1/welfare",
+    description="Monthly subsidies: generate, approve (town), pay and reverse (city)",
+)
+protect(blp)
+
+
+def _today():
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def describe(rows: list[Subsidy]) -> list[dict]:
+    """Subsidies as the API shows them, with whether each has been reversed."""
+    ids = [row.id for row in rows]
+    reversed_ids = set(
+        session().scalars(sa.select(Subsidy.reverses_id).where(Subsidy.reverses_id.in_(ids)))
+    )
+    names = [name for name in SubsidyOut().fields if name != "reversed"]
+    return [
+        {**{name: getattr(row, name) for name in names}, "reversed": row.id in reversed_ids}
+        for row in rows
+    ]
+
+
+@blp.route("/subsidies/generate")
+class Generate(MethodView):
+    @require("city")
+    @blp.arguments(GenerateIn)
+    @blp.response(200, GenerateOut)
+    def post(self, data):
+        """Generate a month's subsidies (city only) for every trainee stationed during it,
+        pro-rata by days stationed, rounded half up to the fen, with the policy in force on
+        the month's first day. Generating a month again creates nothing new. 422 for a
+        month not over yet or without a policy."""
+        result = domain.generate(session(), data["month"], current_principal().subject, _today())
+        session().commit()
+        return result
+
+
+@blp.route("/subsidies/approve-month")
+class ApproveMonth(MethodView):
+    @require("town")
+    @blp.arguments(ApproveMonthIn)
+    @blp.response(200, BatchOut)
+    def post(self, data):
+        """The town approves all its generated subsidies of a month at once (reversed
+        ones excepted); a second call approves nothing more."""
+        town_id = current_principal().scope_id
+        result = domain.approve_month(
+            session(), data["month"], town_id, current_principal().subject
+        )
+        session().commit()
+        return result
+
+
+@blp.route("/subsidies/pay-month")
+class PayMonth(MethodView):
+    @require("city")
+    @blp.arguments(PayMonthIn)
+    @blp.response(200, BatchOut)
+    def post(self, data):
+        """The city pays all of a town's approved subsidies of a month under one payment
+        reference: a ledger entry and a ``subsidy.paid`` each. 404 for an unknown town."""
+        if session().get(Town, data["town_id"]) is None:
+            raise problem(404, "Not found", "no such town")
+        result = domain.pay_month(
+            session(),
+            data["month"],
+            data["town_id"],
+            data["payment_ref"],
+            current_principal().subject,
+            _today(),
+        )
+        session().commit()
+        return result
+
+
+@blp.route("/subsidies")
+class Subsidies(MethodView):
+    @blp.arguments(SubsidyListArgs, location="query")
+    @blp.response(200, SubsidyPage)
+    def get(self, args):
+        """Subsidies (and reversals) in the caller's scope; filter by ``month``,
+        ``status``, ``town_id``, ``trainee_id``; sort by ``id``, ``month``, ``trainee_id``,
+        ``amount_fen``."""
+        query = sa.select(Subsidy).where(money_scope(current_principal(), Subsidy))
+        for key in ("month", "status", "town_id", "trainee_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Subsidy, key) == args[key])
+        page = paginate(
+            session(),
+            query,
+            args,
+            {
+                "id": Subsidy.id,
+                "month": Subsidy.month,
+                "trainee_id": Subsidy.trainee_id,
+                "amount_fen": Subsidy.amount_fen,
+            },
+        )
+        page["items"] = describe(page["items"])
+        return page
+
+
+@blp.route("/subsidies/<int:id>")
+class SubsidyItem(MethodView):
+    @blp.response(200, SubsidyOut)
+    def get(self, id):
+        """One subsidy."""
+        return describe([load_in_scope(Subsidy, id)])[0]
+
+
+@blp.route("/subsidies/<int:id>/approve")
+class Approve(MethodView):
+    @require("town")
+    @blp.response(200, SubsidyOut)
+    def post(self, id):
+        """The town approves a generated subsidy of its own. 409 unless generated."""
+        subsidy = load_in_scope(Subsidy, id, lock=True)
+        domain.approve(session(), subsidy, current_principal().subject)
+        session().commit()
+        return describe([subsidy])[0]
+
+
+@blp.route("/subsidies/<int:id>/pay")
+class Pay(MethodView):
+    @require("city")
+    @blp.arguments(PayIn)
+    @blp.response(200, SubsidyOut)
+    def post(self, data, id):
+        """The city marks an approved subsidy paid with the payment reference: a ledger
+        entry and ``subsidy.paid``. 409 unless approved (a subsidy is paid once)."""
+        subsidy = load_in_scope(Subsidy, id, lock=True)
+        domain.pay(session(), subsidy, data["payment_ref"], current_principal().subject, _today())
+        session().commit()
+        return describe([subsidy])[0]
+
+
+@blp.route("/subsidies/<int:id>/reverse")
+class Reverse(MethodView):
+    @require("city")
+    @blp.arguments(ReverseIn)
+    @blp.response(201, SubsidyOut)
+    def post(self, data, id):
+        """Correct a subsidy (city only) with a new reversing row of the negated amount:
+        a paid one is taken back with a negative ledger entry, an unpaid one is voided.
+        Returns the reversal; 409 if already reversed or if it is itself a reversal."""
+        subsidy = load_in_scope(Subsidy, id, lock=True)
+        reversal = domain.reverse(
+            session(), subsidy, data["reason"], current_principal().subject, _today()
+        )
+        session().commit()
+        return describe([reversal])[0]
+
+
+BLUEPRINTS = [blp]

@@ -1,7 +1,655 @@
-"""Welfare's rules: money. No Flask here."""
+"""Welfare's rules: money (subsidy policy, monthly subsidies, placement fees, the ledger,
+town budgets). No Flask here.
+
+Amounts are integers in fen, always taken from the policy, never from the caller.
+
+Pro-rata rounding: a month's subsidy is ``monthly_amount * days_stationed / days_in_month``
+rounded half up to the fen (``(2*a*d + m) // (2*m)``, exact integer arithmetic, no floats):
+with 100,000 fen a month, 15 of 31 days is 48,387.1 → 48,387 fen, 1 of 30 days is
+3,333.3 → 3,333 fen, and 1 of 8 days of 1,000 fen is 125 fen. A trainee is stationed from
+their first arrival in a village (the placement-fee entitlement's start, or the current
+placement's start) to the day before they completed or withdrew; moving between villages
+does not interrupt it. The month's subsidy goes to the town the trainee is placed in when
+it is generated.
+"""
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.welfare.domain.common import emit
+from services.welfare.models import Trainee
+from services.welfare.models_money import (
+    Departure,
+    LedgerEntry,
+    MoneyAudit,
+    PlacementFee,
+    Subsidy,
+    SubsidyPolicy,
+    TownBudget,
+)
+from shared.errors import Conflict, DomainError
+
+#: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
+DEFAULT_FEE_DUE_DAYS = 30
+SYSTEM = "system"
+
+
+# -- audit -------------------------------------------------------------------------------
+
+
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    before: dict | None,
+    after: dict | None,
+) -> None:
+    """Keep who changed money, when, before and after, in this transaction."""
+    session.add(
+        MoneyAudit(
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+        )
+    )
+
+
+def _jsonable(data: dict | None) -> dict | None:
+    if data is None:
+        return None
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v) for k, v in data.items()
+    }
+
+
+def _state(row, *names: str) -> dict:
+    return {name: getattr(row, name) for name in names}
+
+
+SUBSIDY_STATE = ("status", "amount_fen", "approved_by", "paid_by", "paid_on", "payment_ref")
+FEE_STATE = ("status", "amount_fen", "due_on", "paid_on", "payment_ref", "paid_by")
+
+
+# -- policy ------------------------------------------------------------------------------
+
+
+def policy_in_force(session: Session, on: dt.date) -> SubsidyPolicy | None:
+    """The policy in force on a date: the latest one effective on or before it."""
+    return session.scalars(
+        sa.select(SubsidyPolicy)
+        .where(SubsidyPolicy.effective_from <= on)
+        .order_by(SubsidyPolicy.effective_from.desc())
+        .limit(1)
+    ).first()
+
+
+def create_policy(session: Session, data: dict, actor: str, default_due_days: int):
+    """A new policy from ``effective_from`` (the first day of a month). Months already
+    generated keep their amounts: generated rows are never recomputed. 409 if a policy
+    with that date exists."""
+    exists = session.scalar(
+        sa.select(SubsidyPolicy.id).where(SubsidyPolicy.effective_from == data["effective_from"])
+    )
+    if exists:
+        raise Conflict(
+            "a policy with this effective date exists; add one with a later date",
+            {"effective_from": ["already taken"]},
+        )
+    due_days = data.get("fee_due_days")
+    policy = SubsidyPolicy(
+        effective_from=data["effective_from"],
+        monthly_amount_fen=data["monthly_amount_fen"],
+        placement_fee_fen=data["placement_fee_fen"],
+        fee_due_days=due_days if due_days is not None else default_due_days,
+        note=data.get("note") or "",
+        created_by=actor,
+    )
+    session.add(policy)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "create",
+        "policy",
+        policy.id,
+        None,
+        _state(policy, "effective_from", "monthly_amount_fen", "placement_fee_fen", "fee_due_days"),
+    )
+    return policy
+
+
+# -- monthly subsidies -------------------------------------------------------------------
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """First and last day of ``YYYY-MM``."""
+    year, number = int(month[:4]), int(month[5:7])
+    days = calendar.monthrange(year, number)[1]
+    return dt.date(year, number, 1), dt.date(year, number, days)
+
+
+def prorate(monthly_fen: int, days: int, days_in_month: int) -> int:
+    """``monthly_fen * days / days_in_month`` rounded half up to the fen, exactly."""
+    return (2 * monthly_fen * days + days_in_month) // (2 * days_in_month)
+
+
+def stationed_rows(session: Session, month: str) -> list[dict]:
+    """Each trainee stationed during the month, with days stationed (see the module)."""
+    first, last = month_bounds(month)
+    arrival = sa.select(PlacementFee.trainee_id, PlacementFee.placement_start).subquery("arrival")
+    query = (
+        sa.select(
+            Trainee.id,
+            Trainee.unit_id,
+            Trainee.town_id,
+            Trainee.village_id,
+            Trainee.placement_start,
+            Trainee.status,
+            arrival.c.placement_start,
+            Departure.left_on,
+        )
+        .outerjoin(arrival, arrival.c.trainee_id == Trainee.id)
+        .outerjoin(Departure, Departure.trainee_id == Trainee.id)
+        .where(
+            Trainee.village_id.is_not(None),
+            Trainee.town_id.is_not(None),
+            Trainee.placement_start.is_not(None),
+            Trainee.placement_start <= last,
+        )
+    )
+    rows = []
+    for tid, unit_id, town_id, village_id, start, status, arrived, left_on in session.execute(
+        query
+    ):
+        since = min(start, arrived) if arrived else start
+        if status != "active":
+            if left_on is None:
+                continue  # left on a date we were not told: nothing to pay
+            until = min(last, left_on - dt.timedelta(days=1))
+        else:
+            until = last
+        days = (until - max(since, first)).days + 1
+        if days <= 0:
+            continue
+        rows.append(
+            {
+                "trainee_id": tid,
+                "unit_id": unit_id,
+                "town_id": town_id,
+                "village_id": village_id,
+                "days_stationed": days,
+            }
+        )
+    return rows
+
+
+def _insert(session: Session, model):
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
+def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
+    """Create the subsidies of a month that is over for every trainee stationed during
+    it, with the policy in force on the month's first day. Idempotent: a trainee's month
+    that exists is left as it is (the unique index decides, so concurrent runs are safe
+    too). The run is audited as one entry (the month, rows created, total, policy)."""
+    first, last = month_bounds(month)
+    if last >= today:
+        # Days stationed are known only once the month is over.
+        raise DomainError("the month is not over yet", {"month": ["not over yet"]})
+    policy = policy_in_force(session, first)
+    if policy is None:
+        raise DomainError(
+            "no subsidy policy is in force for this month", {"month": ["no policy in force"]}
+        )
+    days_in_month = last.day
+    values = [
+        {
+            **row,
+            "month": month,
+            "days_in_month": days_in_month,
+            "amount_fen": prorate(policy.monthly_amount_fen, row["days_stationed"], days_in_month),
+            "policy_id": policy.id,
+            "status": "generated",
+            "reason": "",
+            "created_by": actor,
+            "created_at": dt.datetime.now(dt.UTC),
+        }
+        for row in stationed_rows(session, month)
+    ]
+    amounts = _insert_subsidies(session, values) if values else []
+    created, total = len(amounts), sum(amounts)
+    after = {"month": month, "created": created, "total_fen": total, "policy_id": policy.id}
+    if created:
+        audit(session, actor, "generate", "subsidy_month", int(month.replace("-", "")), None, after)
+    return {**after, "stationed": len(values)}
+
+
+#: PostgreSQL: the month in one statement, each column sent as one array (``unnest``);
+#: far faster than a multi-row VALUES for tens of thousands of rows.
+_UNNEST_INSERT = sa.text(
+    """
+    INSERT INTO subsidy (trainee_id, unit_id, town_id, village_id, days_stationed, amount_fen,
+                         month, days_in_month, policy_id, status, reason, created_by, created_at)
+    SELECT t.*, :month, :days_in_month, :policy_id, 'generated', '', :created_by, :created_at
+    FROM unnest(CAST(:trainee_id AS integer[]), CAST(:unit_id AS integer[]),
+                CAST(:town_id AS integer[]), CAST(:village_id AS integer[]),
+                CAST(:days_stationed AS integer[]), CAST(:amount_fen AS bigint[])) AS t
+    ON CONFLICT (trainee_id, month) WHERE reverses_id IS NULL DO NOTHING
+    RETURNING amount_fen
+    """
+)
+_ARRAYS = ("trainee_id", "unit_id", "town_id", "village_id", "days_stationed", "amount_fen")
+
+
+def _insert_subsidies(session: Session, values: list[dict]) -> list[int]:
+    """Insert the computed rows, skipping (trainee, month) pairs that exist; the amounts
+    of the rows inserted."""
+    if session.get_bind().dialect.name == "postgresql":
+        first = values[0]
+        params = {name: [row[name] for row in values] for name in _ARRAYS}
+        params.update(
+            {name: first[name] for name in ("month", "days_in_month", "policy_id", "created_by")},
+            created_at=first["created_at"],
+        )
+        return list(session.scalars(_UNNEST_INSERT, params))
+    statement = (
+        _insert(session, Subsidy)
+        .on_conflict_do_nothing(
+            index_elements=["trainee_id", "month"],
+            index_where=Subsidy.reverses_id.is_(None),
+        )
+        .returning(Subsidy.amount_fen)
+    )
+    return list(session.scalars(statement, values))
+
+
+def is_reversed(session: Session, subsidy: Subsidy) -> bool:
+    """Whether a reversal of this subsidy exists."""
+    return (
+        session.scalar(sa.select(Subsidy.id).where(Subsidy.reverses_id == subsidy.id)) is not None
+    )
+
+
+def _original(session: Session, subsidy: Subsidy, doing: str) -> None:
+    if subsidy.reverses_id is not None:
+        raise Conflict(f"a reversal cannot be {doing}")
+    if is_reversed(session, subsidy):
+        raise Conflict(f"a reversed subsidy cannot be {doing}")
+
+
+def approve(session: Session, subsidy: Subsidy, actor: str) -> Subsidy:
+    """The town approves a generated subsidy."""
+    _original(session, subsidy, "approved")
+    if subsidy.status != "generated":
+        raise Conflict(f"the subsidy is {subsidy.status}, not generated")
+    before = _state(subsidy, *SUBSIDY_STATE)
+    subsidy.status = "approved"
+    subsidy.approved_by = actor
+    subsidy.approved_at = dt.datetime.now(dt.UTC)
+    audit(session, actor, "approve", "subsidy", subsidy.id, before, _state(subsidy, *SUBSIDY_STATE))
+    return subsidy
+
+
+def _book(session: Session, **values) -> LedgerEntry:
+    entry = LedgerEntry(**values)
+    session.add(entry)
+    session.flush()
+    audit(
+        session,
+        values["actor"],
+        "book",
+        "ledger_entry",
+        entry.id,
+        None,
+        _state(entry, "trainee_id", "town_id", "kind", "amount_fen", "source_id", "reference"),
+    )
+    return entry
+
+
+def pay(
+    session: Session, subsidy: Subsidy, payment_ref: str, actor: str, today: dt.date
+) -> Subsidy:
+    """The city marks an approved subsidy paid: a ledger entry and ``subsidy.paid``."""
+    _original(session, subsidy, "paid")
+    if subsidy.status != "approved":
+        raise Conflict(f"the subsidy is {subsidy.status}; only an approved one is paid")
+    before = _state(subsidy, *SUBSIDY_STATE)
+    subsidy.status = "paid"
+    subsidy.paid_by = actor
+    subsidy.paid_at = dt.datetime.now(dt.UTC)
+    subsidy.paid_on = today
+    subsidy.payment_ref = payment_ref
+    audit(session, actor, "pay", "subsidy", subsidy.id, before, _state(subsidy, *SUBSIDY_STATE))
+    _book(
+        session,
+        trainee_id=subsidy.trainee_id,
+        town_id=subsidy.town_id,
+        kind="subsidy",
+        amount_fen=subsidy.amount_fen,
+        source_type="subsidy",
+        source_id=subsidy.id,
+        reference=payment_ref,
+        reason=f"{subsidy.month} 到村补贴",
+        booked_on=today,
+        actor=actor,
+    )
+    emit(
+        session,
+        "subsidy.paid",
+        {
+            "subsidy_id": subsidy.id,
+            "trainee_id": subsidy.trainee_id,
+            "month": subsidy.month,
+            "amount_fen": subsidy.amount_fen,
+            "payment_ref": payment_ref,
+            "paid_on": today,
+            "unit_id": subsidy.unit_id,
+            "town_id": subsidy.town_id,
+            "village_id": subsidy.village_id,
+        },
+    )
+    return subsidy
+
+
+def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: dt.date):
+    """Correct a subsidy with a new reversing row of the negated amount (never an edit).
+    A paid one is taken back with a negative ledger entry; an unpaid one is voided (it can
+    no longer be approved or paid). A subsidy is reversed at most once."""
+    _original(session, subsidy, "reversed")
+    paid = subsidy.status == "paid"
+    reversal = Subsidy(
+        trainee_id=subsidy.trainee_id,
+        month=subsidy.month,
+        unit_id=subsidy.unit_id,
+        town_id=subsidy.town_id,
+        village_id=subsidy.village_id,
+        days_stationed=-subsidy.days_stationed,
+        days_in_month=subsidy.days_in_month,
+        amount_fen=-subsidy.amount_fen,
+        policy_id=subsidy.policy_id,
+        status="paid" if paid else "void",
+        reverses_id=subsidy.id,
+        reason=reason,
+        paid_by=actor if paid else None,
+        paid_at=dt.datetime.now(dt.UTC) if paid else None,
+        paid_on=today if paid else None,
+        payment_ref=subsidy.payment_ref,
+        created_by=actor,
+    )
+    session.add(reversal)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "reverse",
+        "subsidy",
+        subsidy.id,
+        _state(subsidy, *SUBSIDY_STATE),
+        {"reversal_id": reversal.id, "amount_fen": reversal.amount_fen, "reason": reason},
+    )
+    if paid:
+        _book(
+            session,
+            trainee_id=subsidy.trainee_id,
+            town_id=subsidy.town_id,
+            kind="subsidy_reversal",
+            amount_fen=-subsidy.amount_fen,
+            source_type="subsidy",
+            source_id=reversal.id,
+            reference=subsidy.payment_ref or "",
+            reason=reason,
+            booked_on=today,
+            actor=actor,
+        )
+    return reversal
+
+
+def _batch(session: Session, month: str, town_id: int, status: str) -> list[Subsidy]:
+    """A town's month of unreversed originals in one state, locked."""
+    reversed_ids = sa.select(Subsidy.reverses_id).where(Subsidy.reverses_id.is_not(None))
+    return list(
+        session.scalars(
+            sa.select(Subsidy)
+            .where(
+                Subsidy.month == month,
+                Subsidy.town_id == town_id,
+                Subsidy.status == status,
+                Subsidy.reverses_id.is_(None),
+                Subsidy.id.not_in(reversed_ids),
+            )
+            .order_by(Subsidy.id)
+            .with_for_update()
+        )
+    )
+
+
+def approve_month(session: Session, month: str, town_id: int, actor: str) -> dict:
+    """The town approves all its generated subsidies of a month (each one audited)."""
+    rows = _batch(session, month, town_id, "generated")
+    for subsidy in rows:
+        approve(session, subsidy, actor)
+    return {
+        "month": month,
+        "town_id": town_id,
+        "count": len(rows),
+        "total_fen": sum(r.amount_fen for r in rows),
+    }
+
+
+def pay_month(
+    session: Session, month: str, town_id: int, payment_ref: str, actor: str, today: dt.date
+) -> dict:
+    """The city pays all of a town's approved subsidies of a month under one payment
+    reference (each one a ledger entry and a ``subsidy.paid``)."""
+    rows = _batch(session, month, town_id, "approved")
+    for subsidy in rows:
+        pay(session, subsidy, payment_ref, actor, today)
+    return {
+        "month": month,
+        "town_id": town_id,
+        "count": len(rows),
+        "total_fen": sum(r.amount_fen for r in rows),
+    }
+
+
+# -- placement fees ----------------------------------------------------------------------
+
+
+def on_placed(session: Session, envelope: dict) -> None:
+    """``trainee.placed`` on a first village placement: the placement-fee entitlement.
+    Once per trainee ever: the unique trainee_id decides (a redelivery, a replay with a new
+    id or a second village inserts nothing), not the event's flag alone."""
+    payload = envelope["payload"]
+    if not payload.get("first_in_village"):
+        return
+    start = payload["start_date"]
+    policy = policy_in_force(session, start)
+    due_days = policy.fee_due_days if policy else DEFAULT_FEE_DUE_DAYS
+    statement = (
+        _insert(session, PlacementFee)
+        .values(
+            trainee_id=payload["trainee_id"],
+            unit_id=payload["unit_id"],
+            town_id=payload["town_id"],
+            village_id=payload["village_id"],
+            placement_start=start,
+            amount_fen=policy.placement_fee_fen if policy else None,
+            policy_id=policy.id if policy else None,
+            due_on=start + dt.timedelta(days=due_days),
+            status="due",
+            source_event_id=str(envelope["id"]),
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["trainee_id"])
+        .returning(PlacementFee.id)
+    )
+    fee_id = session.scalar(statement)
+    if fee_id is not None:
+        fee = session.get(PlacementFee, fee_id)
+        audit(
+            session,
+            f"{SYSTEM}:trainee.placed",
+            "entitle",
+            "placement_fee",
+            fee_id,
+            None,
+            _state(fee, "trainee_id", *FEE_STATE),
+        )
+
+
+def on_status_changed(session: Session, envelope: dict) -> None:
+    """Remember when a trainee stopped being stationed (subsidies end the day before)."""
+    payload = envelope["payload"]
+    row = session.get(Departure, payload["trainee_id"])
+    if payload["to_status"] == "active":
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(Departure(trainee_id=payload["trainee_id"], left_on=payload["effective_date"]))
+    else:
+        row.left_on = payload["effective_date"]
+
+
+def pay_fee(
+    session: Session,
+    fee: PlacementFee,
+    payment_ref: str,
+    paid_on: dt.date,
+    actor: str,
+    today: dt.date,
+) -> PlacementFee:
+    """The city pays a placement fee: the amount of the policy in force on the placement
+    start, a ledger entry and ``placement_fee.paid``."""
+    if fee.status == "paid":
+        raise Conflict("the placement fee is already paid")
+    if paid_on > today:
+        raise DomainError("the payment date is in the future", {"paid_on": ["in the future"]})
+    if paid_on < fee.placement_start:
+        raise DomainError(
+            "the payment date is before the placement began", {"paid_on": ["too early"]}
+        )
+    before = _state(fee, *FEE_STATE)
+    if fee.amount_fen is None:
+        policy = policy_in_force(session, fee.placement_start)
+        if policy is None:
+            raise DomainError("no policy is in force on the placement start date")
+        fee.amount_fen, fee.policy_id = policy.placement_fee_fen, policy.id
+    fee.status = "paid"
+    fee.paid_on = paid_on
+    fee.payment_ref = payment_ref
+    fee.paid_by = actor
+    fee.paid_at = dt.datetime.now(dt.UTC)
+    audit(session, actor, "pay", "placement_fee", fee.id, before, _state(fee, *FEE_STATE))
+    _book(
+        session,
+        trainee_id=fee.trainee_id,
+        town_id=fee.town_id,
+        kind="placement_fee",
+        amount_fen=fee.amount_fen,
+        source_type="placement_fee",
+        source_id=fee.id,
+        reference=payment_ref,
+        reason="一次性安置费",
+        booked_on=paid_on,
+        actor=actor,
+    )
+    emit(
+        session,
+        "placement_fee.paid",
+        {
+            "entitlement_id": fee.id,
+            "trainee_id": fee.trainee_id,
+            "amount_fen": fee.amount_fen,
+            "payment_ref": payment_ref,
+            "paid_on": paid_on,
+            "due_on": fee.due_on,
+            "unit_id": fee.unit_id,
+            "town_id": fee.town_id,
+            "village_id": fee.village_id,
+        },
+    )
+    return fee
+
+
+# -- budgets and balances ----------------------------------------------------------------
+
+
+def set_budget(session: Session, town_id: int, year: int, amount_fen: int, actor: str):
+    """The city sets a town's budget for a year (audited, before and after)."""
+    row = session.scalars(
+        sa.select(TownBudget)
+        .where(TownBudget.town_id == town_id, TownBudget.year == year)
+        .with_for_update()
+    ).first()
+    before = _state(row, "amount_fen") if row else None
+    if row is None:
+        row = TownBudget(town_id=town_id, year=year, amount_fen=amount_fen, updated_by=actor)
+        session.add(row)
+    else:
+        row.amount_fen, row.updated_by = amount_fen, actor
+        row.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    audit(session, actor, "budget", "town_budget", row.id, before, {"amount_fen": amount_fen})
+    return row
+
+
+def fund_use(session: Session, year: int, town_ids) -> list[dict]:
+    """Per town: the year's budget, what the ledger booked in the year, what remains."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    budgets = dict(
+        session.execute(
+            sa.select(TownBudget.town_id, TownBudget.amount_fen).where(TownBudget.year == year)
+        ).all()
+    )
+    used = dict(
+        session.execute(
+            sa.select(LedgerEntry.town_id, sa.func.sum(LedgerEntry.amount_fen))
+            .where(LedgerEntry.booked_on.between(first, last))
+            .group_by(LedgerEntry.town_id)
+        ).all()
+    )
+    out = []
+    for town_id in town_ids:
+        budget = budgets.get(town_id)
+        spent = int(used.get(town_id) or 0)
+        out.append(
+            {
+                "town_id": town_id,
+                "year": year,
+                "budget_fen": budget,
+                "used_fen": spent,
+                "remaining_fen": None if budget is None else budget - spent,
+            }
+        )
+    return out
+
+
+def balance(session: Session, *where) -> int:
+    """The sum of the ledger entries matching ``where``."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0)).where(*where)
+        )
+        or 0
+    )
+
+
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
-EVENT_HANDLERS: dict = {}
+EVENT_HANDLERS: dict = {
+    "trainee.placed": on_placed,
+    "trainee.status_changed": on_status_changed,
+}

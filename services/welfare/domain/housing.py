@@ -1,0 +1,252 @@
+"""Turnover housing (周转房): a town's housing units, the beds given to trainees, and
+idle-house conversion projects. Occupancy never exceeds beds: an allocation locks its
+housing row before counting the active allocations, so that two clerks at once cannot
+fill one bed twice; a trainee holds at most one active bed (a unique column)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.welfare.domain.common import emit
+from services.welfare.models import Trainee
+from services.welfare.models_care import Housing, HousingAllocation, HousingConversion
+from shared.db import utcnow
+from shared.errors import Conflict, DomainError, NotFound
+
+#: How far ahead an allocation may start (a bed is promised, not imagined).
+MAX_DAYS_AHEAD = 30
+
+
+def where(trainee: Trainee) -> dict:
+    """The routing fields every trainee event carries."""
+    return {
+        "unit_id": trainee.unit_id,
+        "town_id": trainee.town_id,
+        "village_id": trainee.village_id,
+    }
+
+
+def occupied(session: Session, housing_ids: list[int]) -> dict[int, int]:
+    """Active allocations per housing id."""
+    if not housing_ids:
+        return {}
+    rows = session.execute(
+        sa.select(HousingAllocation.housing_id, sa.func.count())
+        .where(HousingAllocation.housing_id.in_(housing_ids), HousingAllocation.active.is_(True))
+        .group_by(HousingAllocation.housing_id)
+    )
+    return dict(rows.all())
+
+
+def create_housing(session: Session, town_id: int, data: dict) -> Housing:
+    """A new housing unit of ``town_id``."""
+    housing = Housing(town_id=town_id, **data)
+    session.add(housing)
+    session.flush()
+    return housing
+
+
+def update_housing(session: Session, housing_id: int, data: dict) -> Housing:
+    """Change a housing unit; its beds never drop below the beds in use."""
+    housing = session.get(Housing, housing_id, with_for_update=True)
+    if housing is None:
+        raise NotFound("no such housing")
+    beds = data.get("beds", housing.beds)
+    in_use = occupied(session, [housing.id]).get(housing.id, 0)
+    if beds < in_use:
+        raise DomainError(
+            f"{in_use} beds are in use; release allocations before reducing beds to {beds}",
+            {"beds": [f"at least {in_use} (beds in use)"]},
+        )
+    for key, value in data.items():
+        setattr(housing, key, value)
+    session.flush()
+    return housing
+
+
+def delete_housing(session: Session, housing_id: int) -> None:
+    """Remove a housing unit that never housed anyone (history is kept otherwise)."""
+    housing = session.get(Housing, housing_id, with_for_update=True)
+    if housing is None:
+        raise NotFound("no such housing")
+    used = session.scalar(
+        sa.select(sa.func.count()).where(HousingAllocation.housing_id == housing_id)
+    )
+    if used:
+        raise Conflict("this housing has allocations; it is kept for the record")
+    session.delete(housing)
+    session.flush()
+
+
+def allocate(
+    session: Session,
+    housing_id: int,
+    trainee_id: int,
+    start_date: dt.date,
+    *,
+    today: dt.date,
+    by: str,
+) -> HousingAllocation:
+    """Give a bed of ``housing_id`` to an active trainee placed in the housing's town.
+    Announced as ``housing.allocated``."""
+    # The lock serialises allocations of one housing: the count below then sees every
+    # allocation committed before ours.
+    housing = session.get(Housing, housing_id, with_for_update=True)
+    if housing is None:
+        raise NotFound("no such housing")
+    trainee = session.get(Trainee, trainee_id)
+    if trainee is None:
+        raise DomainError("no such trainee", {"trainee_id": ["unknown trainee"]})
+    if trainee.status != "active":
+        raise DomainError(
+            "only an active trainee gets a bed", {"trainee_id": ["the trainee is not active"]}
+        )
+    if trainee.town_id != housing.town_id:
+        raise DomainError(
+            "the housing is not in the trainee's current town",
+            {"trainee_id": ["not placed in this housing's town"]},
+        )
+    if start_date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise DomainError(
+            "the start date is too far ahead",
+            {"start_date": [f"at most {MAX_DAYS_AHEAD} days ahead"]},
+        )
+    held = session.scalar(
+        sa.select(HousingAllocation.id).where(
+            HousingAllocation.trainee_id == trainee_id, HousingAllocation.active.is_(True)
+        )
+    )
+    if held is not None:
+        raise Conflict(f"the trainee already holds a bed (allocation {held}); release it first")
+    in_use = occupied(session, [housing.id]).get(housing.id, 0)
+    if in_use >= housing.beds:
+        raise Conflict(f"no vacant bed: {in_use} of {housing.beds} in use")
+    allocation = HousingAllocation(
+        housing_id=housing.id,
+        trainee_id=trainee_id,
+        active_trainee_id=trainee_id,
+        active=True,
+        start_date=start_date,
+        allocated_by=by,
+    )
+    session.add(allocation)
+    session.flush()
+    emit(
+        session,
+        "housing.allocated",
+        {
+            "allocation_id": allocation.id,
+            "trainee_id": trainee_id,
+            "housing_id": housing.id,
+            "start_date": start_date,
+            **where(trainee),
+        },
+    )
+    return allocation
+
+
+def release(
+    session: Session,
+    allocation_id: int,
+    end_date: dt.date,
+    reason: str,
+    *,
+    today: dt.date,
+    by: str,
+) -> HousingAllocation:
+    """Free the bed of an active allocation from ``end_date`` (not before its start, not
+    in the future). Announced as ``housing.released``."""
+    allocation = session.get(HousingAllocation, allocation_id, with_for_update=True)
+    if allocation is None:
+        raise NotFound("no such allocation")
+    if not allocation.active:
+        raise Conflict("this allocation is already released")
+    if end_date < allocation.start_date:
+        raise DomainError(
+            "the end date is before the allocation's start",
+            {"end_date": [f"on or after {allocation.start_date.isoformat()}"]},
+        )
+    if end_date > today:
+        raise DomainError("the end date is in the future", {"end_date": ["not after today"]})
+    allocation.active = False
+    allocation.active_trainee_id = None
+    allocation.end_date = end_date
+    allocation.release_reason = reason
+    allocation.released_by = by
+    session.flush()
+    trainee = session.get(Trainee, allocation.trainee_id)
+    emit(
+        session,
+        "housing.released",
+        {
+            "allocation_id": allocation.id,
+            "trainee_id": allocation.trainee_id,
+            "housing_id": allocation.housing_id,
+            "end_date": end_date,
+            "reason": reason[:200],
+            **where(trainee),
+        },
+    )
+    return allocation
+
+
+def flag_for_release(session: Session, trainee_id: int, reason: str) -> bool:
+    """Mark the trainee's active allocation for a clerk to release (never release it
+    here: the town decides the end date). True if an allocation was newly flagged; a
+    repeated fact changes nothing."""
+    allocation = session.scalar(
+        sa.select(HousingAllocation)
+        .where(HousingAllocation.trainee_id == trainee_id, HousingAllocation.active.is_(True))
+        .with_for_update()
+    )
+    if allocation is None or allocation.flagged_for_release:
+        return False
+    allocation.flagged_for_release = True
+    allocation.flag_reason = reason
+    allocation.flagged_at = utcnow()
+    return True
+
+
+def check_conversion_dates(data: dict) -> None:
+    """A conversion's dates follow its status: started when in progress or done, completed
+    only when done, never completed before started."""
+    status = data["status"]
+    errors: dict[str, list[str]] = {}
+    if status in ("in_progress", "done") and data.get("started_on") is None:
+        errors["started_on"] = ["required once the work has started"]
+    if status == "done" and data.get("completed_on") is None:
+        errors["completed_on"] = ["required when done"]
+    if status != "done" and data.get("completed_on") is not None:
+        errors["completed_on"] = ["only when done"]
+    if status != "done" and data.get("beds_gained"):
+        errors["beds_gained"] = ["beds are gained only when done"]
+    started, completed = data.get("started_on"), data.get("completed_on")
+    if started and completed and completed < started:
+        errors["completed_on"] = ["not before started_on"]
+    if errors:
+        raise DomainError("the dates do not fit the status", errors)
+
+
+def save_conversion(
+    session: Session, conversion: HousingConversion | None, town_id: int, data: dict
+) -> HousingConversion:
+    """Create or change an idle-house conversion project."""
+    merged = {}
+    if conversion is not None:
+        merged = {
+            k: getattr(conversion, k)
+            for k in ("status", "started_on", "completed_on", "beds_gained")
+        }
+    merged.update(data)
+    check_conversion_dates(merged)
+    if conversion is None:
+        conversion = HousingConversion(town_id=town_id, **data)
+        session.add(conversion)
+    else:
+        for key, value in data.items():
+            setattr(conversion, key, value)
+    session.flush()
+    return conversion

@@ -1,0 +1,129 @@
+"""Care visits (走访慰问): campaigns over a date range (e.g. 2026年春节走访慰问), visits to
+trainees within them, and coverage: the active trainees visited out of those in scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.welfare.domain import needs
+from services.welfare.domain.common import emit
+from services.welfare.domain.housing import where
+from services.welfare.models import Trainee
+from services.welfare.models_care import Campaign, Visit
+from shared.errors import DomainError
+
+
+def create_campaign(session: Session, data: dict, *, by: str) -> Campaign:
+    """A new campaign; it ends on or after it starts."""
+    if data["ends_on"] < data["starts_on"]:
+        raise DomainError(
+            "the campaign ends before it starts", {"ends_on": ["not before starts_on"]}
+        )
+    campaign = Campaign(created_by=by, **data)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def record_visit(
+    session: Session,
+    campaign: Campaign,
+    trainee: Trainee,
+    data: dict,
+    *,
+    today: dt.date,
+    by_role: str,
+    by: str,
+    due_days: int = needs.DEFAULT_DUE_DAYS,
+) -> Visit:
+    """Record a visit to an active trainee on a day within the campaign (not in the
+    future). A ``need`` in the body is registered on the trainee's behalf and linked.
+    Announced as ``visit.recorded``."""
+    visit_date = data["visit_date"]
+    if not campaign.starts_on <= visit_date <= campaign.ends_on:
+        raise DomainError(
+            "the visit is outside the campaign's dates",
+            {
+                "visit_date": [
+                    f"between {campaign.starts_on.isoformat()} and {campaign.ends_on.isoformat()}"
+                ]
+            },
+        )
+    if visit_date > today:
+        raise DomainError("the visit date is in the future", {"visit_date": ["not after today"]})
+    if trainee.status != "active":
+        raise DomainError("only active trainees are visited", {"trainee_id": ["not active"]})
+    need = None
+    if data.get("need"):
+        need = needs.raise_need(
+            session, trainee, data["need"], by_role=by_role, by=by, today=today, due_days=due_days
+        )
+    visit = Visit(
+        campaign_id=campaign.id,
+        trainee_id=trainee.id,
+        visitor=data["visitor"],
+        visit_date=visit_date,
+        notes=data.get("notes", ""),
+        gifts=data.get("gifts", ""),
+        needs_raised=data.get("needs_raised", ""),
+        need_id=need.id if need else None,
+        recorded_by=by,
+    )
+    session.add(visit)
+    session.flush()
+    emit(
+        session,
+        "visit.recorded",
+        {
+            "visit_id": visit.id,
+            "campaign_id": campaign.id,
+            "trainee_id": trainee.id,
+            "visit_date": visit_date,
+            "visitor": visit.visitor,
+            **where(trainee),
+        },
+    )
+    return visit
+
+
+def active_in_scope(scope_clause) -> sa.Select:
+    """The ids of active trainees within ``scope_clause``."""
+    return sa.select(Trainee.id).where(Trainee.status == "active", scope_clause)
+
+
+def visited_ids(campaign_id: int) -> sa.Select:
+    """The trainee ids visited in a campaign."""
+    return sa.select(Visit.trainee_id).where(Visit.campaign_id == campaign_id)
+
+
+def coverage(session: Session, campaign: Campaign, scope_clause) -> dict:
+    """Active trainees in scope, how many were visited in the campaign, and the rate."""
+    active = active_in_scope(scope_clause).subquery()
+    total = session.scalar(sa.select(sa.func.count()).select_from(active)) or 0
+    visited = (
+        session.scalar(
+            sa.select(sa.func.count(sa.distinct(Visit.trainee_id))).where(
+                Visit.campaign_id == campaign.id, Visit.trainee_id.in_(sa.select(active.c.id))
+            )
+        )
+        or 0
+    )
+    return {
+        "campaign_id": campaign.id,
+        "active": total,
+        "visited": visited,
+        "not_visited": total - visited,
+        "rate": round(visited / total, 4) if total else 0.0,
+    }
+
+
+def not_visited(campaign: Campaign, scope_clause) -> sa.Select:
+    """The active trainees in scope not yet visited in the campaign."""
+    return sa.select(Trainee).where(
+        Trainee.status == "active",
+        scope_clause,
+        Trainee.id.not_in(visited_ids(campaign.id)),
+    )
