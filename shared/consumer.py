@@ -320,11 +320,15 @@ def replay_parked(bus: Bus, service: str, message_id: str | None = None, limit: 
     return replayed
 
 
-def compose_handlers(base: dict[str, Handler], *reactions: dict[str, Handler]) -> dict:
+def compose_handlers(
+    base: dict[str, Handler], *reactions: dict[str, Handler], always: tuple[str, ...] = ()
+) -> dict:
     """One handler table from the projection handlers (``base``) and the reactions of a
     service's areas: for each event type the projection runs first, and the reactions run
     only if it changed something (a stale or repeated event changes nothing). A type with
-    no projection handler runs its reactions in order."""
+    no projection handler runs its reactions in order. Types in ``always`` run their
+    reactions even when the projection changed nothing: for reactions that record every
+    fact themselves (idempotently), such as a release that overtook its assignment."""
     table: dict[str, Handler] = {}
     for type_ in set(base).union(*reactions):
         first = base.get(type_)
@@ -333,8 +337,8 @@ def compose_handlers(base: dict[str, Handler], *reactions: dict[str, Handler]) -
             table[type_] = first
             continue
 
-        def handler(session, envelope, _first=first, _then=then):
-            if _first is not None and _first(session, envelope) is False:
+        def handler(session, envelope, _first=first, _then=then, _always=type_ in always):
+            if _first is not None and _first(session, envelope) is False and not _always:
                 return False
             for react in _then:
                 react(session, envelope)

@@ -273,3 +273,26 @@ def trainee_scope(principal, column, *, trainee, assignment):
     if role == "town":
         return column.in_(sa.select(trainee.id).where(trainee.town_id == scope))
     return sa.false()
+
+
+def load_trainee_in_scope(session: Session, trainee_id: int, *, trainee, assignment):
+    """The trainee with this id if the caller's scope covers it, else a 404 (the same
+    answer for a missing trainee, so ids cannot be probed)."""
+    from shared.auth import check_scope, current_principal
+
+    row = session.get(trainee, trainee_id)
+    mentors = ()
+    if row is not None and current_principal().role == "mentor":
+        mentors = session.scalars(
+            sa.select(assignment.mentor_id).where(
+                assignment.trainee_id == trainee_id, assignment.active.is_(True)
+            )
+        ).all()
+    check_scope(
+        row,
+        unit_id=row and row.unit_id,
+        town_ids=[row and row.town_id],
+        trainee_id=row and row.id,
+        mentor_ids=mentors,
+    )
+    return row

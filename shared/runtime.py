@@ -132,3 +132,41 @@ def manage_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
 def run(fn, spec: ServiceSpec) -> None:
     """Entry point helper for ``if __name__ == "__main__"``."""
     sys.exit(fn(spec) or 0)
+
+
+def service_app(
+    name: str,
+    config,
+    db: Database | None,
+    *,
+    title: str,
+    description: str,
+    blueprints: list,
+    outbox_model: type,
+):
+    """A service's Flask app on the shared conventions: its database, its blueprints,
+    readiness of the database and the broker, and the outbox backlog in ``/metrics``."""
+    from shared.db import init_app_db
+    from shared.http import build_app
+    from shared.observability import OUTBOX_BACKLOG
+    from shared.outbox import backlog
+
+    db = db or Database(config.DATABASE_URL)
+    bus = Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
+
+    def database():
+        db.ping()
+
+    def broker():
+        bus.ping()
+
+    app, api = build_app(
+        name, config, title=title, description=description, ready_checks=[database, broker]
+    )
+    init_app_db(app, db)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.extensions.setdefault("metrics_hooks", []).append(
+        lambda: OUTBOX_BACKLOG.labels(name).set(backlog(db, outbox_model))
+    )
+    return app

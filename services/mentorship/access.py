@@ -7,8 +7,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from services.mentorship.models import Assignment, Trainee
-from shared.auth import Principal, check_scope, current_principal
+from shared.auth import Principal
 from shared.db import session
+from shared.projections import load_trainee_in_scope
 from shared.projections import trainee_scope as shared_trainee_scope
 
 
@@ -37,15 +38,4 @@ def active_mentor_ids(trainee_id: int) -> list[int]:
 
 def load_trainee(trainee_id: int) -> Trainee:
     """The trainee, if the caller's scope covers it (else 404)."""
-    trainee = session().get(Trainee, trainee_id)
-    principal = current_principal()
-    check_scope(
-        trainee,
-        unit_id=trainee and trainee.unit_id,
-        town_ids=[trainee and trainee.town_id],
-        trainee_id=trainee and trainee.id,
-        mentor_ids=active_mentor_ids(trainee_id)
-        if trainee is not None and principal.role == "mentor"
-        else (),
-    )
-    return trainee
+    return load_trainee_in_scope(session(), trainee_id, trainee=Trainee, assignment=Assignment)

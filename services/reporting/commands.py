@@ -1,3 +1,39 @@
 """Reporting's own management commands (``python -m services.reporting.manage <command>``)."""
 
-COMMANDS: dict = {}
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+
+from shared.db import Database
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a date as YYYY-MM-DD") from None
+
+
+def tick(args: argparse.Namespace, config) -> int:
+    """Run the tick once: open this month and quarter, add obligations, send the due-soon
+    and overdue notices (each exactly once, safe beside other ticks)."""
+    from services.reporting.domain.common import city_today
+    from services.reporting.domain.periods import tick as run_tick
+
+    db = Database(config.DATABASE_URL)
+    try:
+        today = args.today or city_today(config.TIME_ZONE)
+        done = run_tick(db.sessionmaker, config, today)
+    finally:
+        db.dispose()
+    print(json.dumps({"today": today.isoformat(), **done}, ensure_ascii=False))
+    return 0
+
+
+tick.arguments = [
+    (("--today",), {"type": _date, "default": None, "help": "the city's date (default: now)"})
+]
+
+COMMANDS: dict = {"tick": tick}

@@ -1,6 +1,19 @@
 """Reporting's settings (see the README's Configuration table)."""
 
-from shared.config import BaseConfig
+from shared.config import BaseConfig, env, env_int
+
+REVIEW_STEPS = ("town", "unit")
+
+
+def _chain(text: str) -> tuple[str, ...]:
+    steps = tuple(part.strip() for part in text.split(",") if part.strip())
+    if (
+        not steps
+        or any(step not in REVIEW_STEPS for step in steps)
+        or len(set(steps)) != len(steps)
+    ):
+        raise ValueError(f"REPORT_REVIEW_CHAIN: {text!r} is not a list of town, unit")
+    return steps
 
 
 class Config(BaseConfig):
@@ -10,5 +23,15 @@ class Config(BaseConfig):
 
     def __init__(self, **overrides: object) -> None:
         super().__init__(**overrides)
+        # Reports (periods, deadlines, review): the day of the next month by which the two
+        # monthly forms are due, and of the month after a quarter for the quarterly report.
+        self.REPORT_MONTHLY_DEADLINE_DAY = env_int("REPORT_MONTHLY_DEADLINE_DAY", 5)
+        self.REPORT_QUARTERLY_DEADLINE_DAY = env_int("REPORT_QUARTERLY_DEADLINE_DAY", 10)
+        # Who signs a report off, in order; "town" is skipped for a trainee not stationed.
+        self.REPORT_REVIEW_CHAIN = _chain(env("REPORT_REVIEW_CHAIN", "town,unit"))
+        # How often the scheduler process runs the tick.
+        self.TICK_INTERVAL_SECONDS = env_int("TICK_INTERVAL_SECONDS", 60)
+        # Largest duty-list file (rows).
+        self.DUTY_IMPORT_MAX_ROWS = env_int("DUTY_IMPORT_MAX_ROWS", 5000)
         for key, value in overrides.items():
             setattr(self, key, value)

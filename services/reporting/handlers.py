@@ -24,4 +24,7 @@ HANDLERS = compose_handlers(
     {**_projections, **mentorship_handlers(assignment=MentorAssignment)},
     reports.EVENT_HANDLERS,
     oversight.EVENT_HANDLERS,
+    # The dashboard records each seat's dates itself, also when a release overtook its
+    # assignment (the projection then has nothing new to say about the assignment).
+    always=("mentor.assigned", "mentor.released"),
 )

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from services.reporting import scheduler
 from services.reporting.commands import COMMANDS
 from services.reporting.config import Config
 from services.reporting.handlers import HANDLERS
@@ -16,4 +17,5 @@ SPEC = ServiceSpec(
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",
     extra_commands=COMMANDS,
+    background={"scheduler": scheduler.run},
 )

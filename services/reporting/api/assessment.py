@@ -1,3 +1,175 @@
-"""Reporting API: assessment."""
+"""Assessment (组织工作考核): the city sets the indicators' weights, computes the scores of
+every town or unit for a quarter or a year, reads the ranking with an explanation of each
+score, and publishes it (``assessment.published``). A town or unit reads published
+assessments of its kind, with its own score only."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.reporting.api.duties import download
+from services.reporting.domain import assessment as domain
+from services.reporting.domain import exports
+from services.reporting.models_oversight import Assessment
+from services.reporting.schemas_oversight import (
+    AssessmentGetArgs,
+    AssessmentIn,
+    AssessmentListArgs,
+    AssessmentOut,
+    AssessmentPage,
+    WeightsIn,
+    WeightsOut,
+)
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "assessment",
+    __name__,
+    url_prefix="/api/v1/reporting/assessments",
+    description="Assessment (组织工作考核) of towns and units: weights, scores, ranking",
+)
+protect(blp)
+
+
+def visible():
+    """Assessments a caller may read: the city all; a town or unit the published ones of
+    its kind."""
+    principal = current_principal()
+    if principal.role == "city":
+        return sa.true()
+    return sa.and_(Assessment.status == "published", Assessment.party_kind == principal.role)
+
+
+def load(assessment_id: int) -> Assessment:
+    """The assessment if visible (else 404)."""
+    item = session().scalar(sa.select(Assessment).where(Assessment.id == assessment_id, visible()))
+    if item is None:
+        raise problem(404, "Not found", "no such record in your scope")
+    return item
+
+
+def out(item: Assessment) -> dict:
+    """The assessment with its scores (a town or unit: its own score only) and each
+    indicator's name."""
+    principal = current_principal()
+    scores = [
+        s for s in item.scores if principal.role == "city" or s.party_id == principal.scope_id
+    ]
+    return {
+        "id": item.id,
+        "period": item.period,
+        "party_kind": item.party_kind,
+        "status": item.status,
+        "weights": item.weights,
+        "computed_at": item.computed_at,
+        "published_at": item.published_at,
+        "scores": [
+            {
+                "party_id": s.party_id,
+                "party_name": s.party_name,
+                "score": s.score,
+                "rank": s.rank,
+                "indicators": [
+                    {**row, "name": domain.NAMES["zh"][row["indicator"]]} for row in s.indicators
+                ],
+            }
+            for s in scores
+        ],
+    }
+
+
+@blp.route("/weights")
+class Weights(MethodView):
+    @require("city")
+    @blp.response(200, WeightsOut)
+    def get(self):
+        """The indicators' weights (points out of 100)."""
+        return {"weights": domain.weights(session())}
+
+    @require("city")
+    @blp.arguments(WeightsIn)
+    @blp.response(200, WeightsOut)
+    def put(self, data):
+        """Set every indicator's weight: each 0-100, together exactly 100. Indicators:
+        report_timeliness, talk_compliance, mentor_coverage, rectification,
+        visit_coverage, needs_on_time, duty_completion."""
+        new = domain.set_weights(session(), data["weights"], current_principal().subject)
+        session().commit()
+        return {"weights": new}
+
+
+@blp.route("")
+class Assessments(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(AssessmentListArgs, location="query")
+    @blp.response(200, AssessmentPage)
+    def get(self, args):
+        """Assessments (the city all; a town or unit the published ones of its kind);
+        filter by ``period`` and ``party_kind``."""
+        query = sa.select(Assessment).where(visible())
+        for key in ("period", "party_kind"):
+            if args.get(key):
+                query = query.where(getattr(Assessment, key) == args[key])
+        args["sort"] = args.get("sort") or "-period"
+        return paginate(session(), query, args, {"period": Assessment.period, "id": Assessment.id})
+
+    @require("city")
+    @blp.arguments(AssessmentIn)
+    @blp.response(201, AssessmentOut)
+    def post(self, data):
+        """Compute (or recompute, while a draft) the assessment of every town or every
+        unit for ``period`` (YYYY or YYYY-Qn) with the current weights. A published one is
+        a 409."""
+        item = domain.compute(
+            session(), data["period"], data["party_kind"], current_principal().subject
+        )
+        session().commit()
+        return out(item)
+
+
+@blp.route("/<int:id>")
+class AssessmentView(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(AssessmentGetArgs, location="query")
+    @blp.response(200, AssessmentOut)
+    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    def get(self, args, id):
+        """One assessment: the ranking and each score's explanation (per indicator: the
+        numerator and denominator, the share, the weight, the points and the points
+        lost). ``format=xlsx`` gives a ranking sheet and an explanation sheet; ``csv``
+        the ranking."""
+        item = load(id)
+        data = out(item)
+        if args["format"] != "json":
+            scores = [
+                s for s in item.scores if s.party_id in {r["party_id"] for r in data["scores"]}
+            ]
+            sheets = exports.assessment_tables(item, scores, args["lang"])
+            body = (
+                exports.csv_bytes(sheets[0][1], sheets[0][2])
+                if args["format"] == "csv"
+                else exports.xlsx_bytes(sheets)
+            )
+            return download(body, args["format"], f"assessment-{item.period}-{item.party_kind}")
+        return data
+
+
+@blp.route("/<int:id>/publish")
+class Publish(MethodView):
+    @require("city")
+    @blp.response(200, AssessmentOut)
+    def post(self, id):
+        """Publish a draft (final; announced as ``assessment.published``). Publishing
+        twice is a 409."""
+        item = load(id)
+        domain.publish(session(), item, current_principal().subject)
+        session().commit()
+        return out(item)
+
+
+BLUEPRINTS = [blp]

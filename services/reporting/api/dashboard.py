@@ -1,3 +1,160 @@
-"""Reporting API: dashboard."""
+"""Dashboards (工作看板): a month's reports, talks, mentor coverage and care for the whole
+city, a town or a unit, from this service's own read models; who is missing what, with
+drill-down to the trainee. JSON, or CSV/XLSX with ``format``."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.reporting.access import load_trainee
+from services.reporting.api.duties import download
+from services.reporting.domain import dashboard as domain
+from services.reporting.domain import exports
+from services.reporting.domain.common import city_today
+from services.reporting.schemas_oversight import (
+    DashboardArgs,
+    DashboardOut,
+    MissingArgs,
+    MissingPage,
+    TraineeMonthOut,
+)
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import problem
+
+blp = Blueprint(
+    "dashboard",
+    __name__,
+    url_prefix="/api/v1/reporting/dashboard",
+    description="Dashboards (工作看板) per month for the city, a town or a unit",
+)
+protect(blp)
+
+
+def scoped(args: dict) -> tuple:
+    """(month, town_id, unit_id) the caller may see: the city any; a town or unit only
+    itself (another's id is a 403). The month defaults to this one and may not be later."""
+    principal = current_principal()
+    town_id, unit_id = args.get("town_id"), args.get("unit_id")
+    for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
+        if principal.role == role and value not in (None, principal.scope_id):
+            raise problem(
+                403,
+                "Forbidden",
+                f"a {role} sees only its own dashboard",
+                {key: [f"not your {role}"]},
+            )
+    if principal.role == "town":
+        town_id = principal.scope_id
+    elif principal.role == "unit":
+        unit_id = principal.scope_id
+    this_month = city_today(current_app.config["TIME_ZONE"]).replace(day=1)
+    month = args.get("month") or this_month
+    if month > this_month:
+        raise problem(
+            422, "Unprocessable Entity", "that month has not begun", {"month": ["in the future"]}
+        )
+    return month, town_id, unit_id
+
+
+@blp.route("")
+class Dashboard(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(DashboardArgs, location="query")
+    @blp.response(200, DashboardOut)
+    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    def get(self, args):
+        """A month's dashboard (``month`` YYYY-MM, default this month in the city's time
+        zone) for the city, a town (``town_id``) or a unit (``unit_id``); a town or unit
+        sees only its own. Forms per kind (owed, on time, late, returned, missing,
+        approved) and trainees (owing, on time, late, returned, missing); talks (trainees
+        with at least one talk in the month); mentor coverage (every required seat held
+        on the month's last day); care (visits, placement fees paid and on time, needs
+        resolved and on time). Rates are exact decimals as text."""
+        month, town_id, unit_id = scoped(args)
+        data = domain.dashboard(session(), month, town_id=town_id, unit_id=unit_id).as_dict()
+        if args["format"] != "json":
+            headers, rows = exports.dashboard_table(data, args["lang"])
+            sheet = "工作看板" if args["lang"] == "zh" else "Dashboard"
+            body = (
+                exports.csv_bytes(headers, rows)
+                if args["format"] == "csv"
+                else exports.xlsx_bytes([(sheet, headers, rows)])
+            )
+            return download(body, args["format"], f"dashboard-{data['month']}")
+        return jsonify(data)
+
+
+@blp.route("/missing")
+class Missing(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(MissingArgs, location="query")
+    @blp.response(200, MissingPage)
+    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    def get(self, args):
+        """Who is missing what in a month: each form of the month (and of the quarter it
+        ends) not submitted (``missing``) or sent back (``returned``), with the trainee
+        and where they are; ``state`` keeps one of the two. Sort by ``trainee_id``,
+        ``kind``. ``format=csv|xlsx`` downloads the whole list."""
+        month, town_id, unit_id = scoped(args)
+        states = (args["state"],) if args.get("state") else ("missing", "returned")
+        query = domain.missing_query(month, town_id=town_id, unit_id=unit_id, states=states)
+        columns = query.selected_columns
+        if args["format"] != "json":
+            rows = session().execute(query.order_by(columns.trainee_id, columns.kind)).all()
+            headers, table = exports.missing_table(rows, args["lang"])
+            sheet = "未报送名单" if args["lang"] == "zh" else "Missing"
+            body = (
+                exports.csv_bytes(headers, table)
+                if args["format"] == "csv"
+                else exports.xlsx_bytes([(sheet, headers, table)])
+            )
+            return download(body, args["format"], f"missing-{domain.month_code(month)}")
+        order = []
+        for part in (args.get("sort") or "trainee_id,kind").split(","):
+            key = part.strip().lstrip("-")
+            if key not in ("trainee_id", "kind", "period"):
+                raise problem(
+                    400,
+                    "Bad sort",
+                    "sort by one of: kind, period, trainee_id",
+                    {"sort": [f"unknown field {key}"]},
+                )
+            column = columns[key]
+            order.append(column.desc() if part.strip().startswith("-") else column.asc())
+        total = session().scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        page, per_page = args["page"], args["per_page"]
+        rows = (
+            session()
+            .execute(
+                query.order_by(*order, columns.kind).limit(per_page).offset((page - 1) * per_page)
+            )
+            .all()
+        )
+        return {
+            "items": [row._asdict() for row in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total or 0,
+        }
+
+
+@blp.route("/trainees/<int:trainee_id>")
+class TraineeMonth(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(DashboardArgs, location="query")
+    @blp.response(200, TraineeMonthOut)
+    def get(self, args, trainee_id):
+        """The drill-down: one trainee's month — each form's state, talks, mentor seats
+        held on the month's last day and those missing, visits, fees and needs."""
+        month, _town, _unit = scoped({"month": args.get("month")})
+        trainee = load_trainee(trainee_id)
+        return domain.trainee_month(session(), trainee, month)
+
+
+BLUEPRINTS = [blp]

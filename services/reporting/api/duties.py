@@ -1,3 +1,234 @@
-"""Reporting API: duties."""
+"""The duty list (责任清单): the city loads each year's items for units, towns, village
+committees and trainees (one by one or from an XLSX/CSV sheet); each party reports
+progress with evidence; completion rates per party. Lists download as CSV or XLSX."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+
+from services.reporting.domain import duties as domain
+from services.reporting.domain import exports
+from services.reporting.domain.common import city_today
+from services.reporting.models_oversight import DutyItem
+from services.reporting.schemas_oversight import (
+    CompletionArgs,
+    CompletionOut,
+    DutyItemIn,
+    DutyItemOut,
+    DutyItemPage,
+    DutyItemRow,
+    DutyListArgs,
+    DutyProgressIn,
+    DutyProgressOut,
+    ImportArgs,
+    ImportReportOut,
+)
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import max_body, paginate, problem
+
+blp = Blueprint(
+    "duties",
+    __name__,
+    url_prefix="/api/v1/reporting/duty-items",
+    description="The duty list (责任清单): items per year and party, progress, completion",
+)
+protect(blp)
+
+PARTIES = ("city", "town", "unit", "trainee")
+_FILE_BODY = {
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        "text/csv": {"schema": {"type": "string", "format": "binary"}},
+        exports.XLSX: {"schema": {"type": "string", "format": "binary"}},
+    }
+}
+
+
+def download(body: bytes, fmt: str, stem: str) -> Response:
+    """A CSV or XLSX attachment."""
+    mimetype = "text/csv" if fmt == "csv" else exports.XLSX
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
+
+
+def load_item(item_id: int) -> DutyItem:
+    """The item, if the caller's scope covers it (else 404)."""
+    item = session().get(DutyItem, item_id)
+    if item is None or not domain.in_scope(current_principal(), item):
+        raise problem(404, "Not found", "no such record in your scope")
+    return item
+
+
+@blp.route("")
+class DutyItems(MethodView):
+    @require(*PARTIES)
+    @blp.arguments(DutyListArgs, location="query")
+    @blp.response(200, DutyItemPage)
+    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    def get(self, args):
+        """Duty items in the caller's scope (the city all; a town its own, its villages'
+        and its trainees'; a unit its own and its trainees'; a trainee its own). Filter
+        by ``year``, ``party_kind``, ``party_id``, ``completed``; sort by ``due_date``,
+        ``id``, ``percent``. ``format=csv|xlsx`` downloads every matching item (Chinese
+        headers; ``lang=en`` for English)."""
+        query = sa.select(DutyItem).where(domain.scope_clause(current_principal()))
+        for key in ("year", "party_kind", "party_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(DutyItem, key) == args[key])
+        if args.get("completed") is not None:
+            done = DutyItem.completed_on.is_not(None)
+            query = query.where(done if args["completed"] else ~done)
+        if args["format"] != "json":
+            items = session().scalars(query.order_by(DutyItem.due_date, DutyItem.id)).all()
+            headers, rows = exports.duty_items_table(
+                items, domain.party_names(session()), args["lang"]
+            )
+            sheet = "责任清单" if args["lang"] == "zh" else "Duty list"
+            body = (
+                exports.csv_bytes(headers, rows)
+                if args["format"] == "csv"
+                else exports.xlsx_bytes([(sheet, headers, rows)])
+            )
+            return download(body, args["format"], "duty-items")
+        query = query.options(selectinload(DutyItem.progress))
+        sortable = {"due_date": DutyItem.due_date, "id": DutyItem.id, "percent": DutyItem.percent}
+        return paginate(session(), query, args, sortable)
+
+    @require("city")
+    @blp.arguments(DutyItemIn)
+    @blp.response(201, DutyItemOut)
+    def post(self, data):
+        """Add an item for a unit, town, village committee or trainee (the city only)."""
+        item = domain.create_item(session(), data, current_principal().subject)
+        session().commit()
+        return item
+
+
+@blp.route("/<int:id>")
+class DutyItemView(MethodView):
+    @require(*PARTIES)
+    @blp.response(200, DutyItemOut)
+    def get(self, id):
+        """One item with its progress updates."""
+        return load_item(id)
+
+
+@blp.route("/<int:id>/progress")
+class DutyProgressView(MethodView):
+    @require(*PARTIES)
+    @blp.arguments(DutyProgressIn)
+    @blp.response(201, DutyProgressOut)
+    def post(self, data, id):
+        """Report progress on an item in your scope: ``percent`` reached (not below the
+        last; 100 completes it) and the ``evidence``. A completed item is a 409."""
+        item = load_item(id)
+        entry = domain.report_progress(
+            session(),
+            item,
+            data["percent"],
+            data["evidence"],
+            today=city_today(current_app.config["TIME_ZONE"]),
+            by=current_principal().subject,
+        )
+        session().commit()
+        return entry
+
+
+@blp.route("/completion")
+class Completion(MethodView):
+    @require(*PARTIES)
+    @blp.arguments(CompletionArgs, location="query")
+    @blp.response(200, CompletionOut(many=True))
+    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    def get(self, args):
+        """Completion per party for a ``year`` over the items in the caller's scope:
+        items, completed, completed on time, average progress and the rate (completed /
+        items)."""
+        rows = domain.completion(
+            session(), args["year"], current_principal(), args.get("party_kind")
+        )
+        if args["format"] != "json":
+            headers, table = exports.completion_table(rows, args["lang"])
+            sheet = "完成情况" if args["lang"] == "zh" else "Completion"
+            body = (
+                exports.csv_bytes(headers, table)
+                if args["format"] == "csv"
+                else exports.xlsx_bytes([(sheet, headers, table)])
+            )
+            return download(body, args["format"], f"duty-completion-{args['year']}")
+        return rows
+
+
+def _upload() -> tuple[bytes, str]:
+    if request.files:
+        upload = request.files.get("file")
+        if upload is None:
+            raise problem(
+                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
+            )
+        return upload.read(), upload.filename or ""
+    data = request.get_data(cache=False)
+    if not data:
+        raise problem(400, "Bad Request", "the upload is empty", {"file": ["empty"]})
+    mimetype = request.mimetype or ""
+    name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
+    return data, name
+
+
+@blp.route("/import")
+@max_body("MAX_UPLOAD_LENGTH")
+class DutyImport(MethodView):
+    @require("city")
+    @blp.arguments(ImportArgs, location="query")
+    @blp.doc(requestBody=_FILE_BODY)
+    @blp.response(200, ImportReportOut)
+    @blp.alt_response(422, schema=ImportReportOut, description="rows in error; nothing imported")
+    def post(self, args):
+        """Load a duty list from XLSX or CSV (the city only). Columns (Chinese or English):
+        年度 year, 责任主体类型 party_kind (单位, 镇（街）, 村（社区）, 选调生), 责任主体编码
+        party_code (the unit's, town's or village's code; a trainee's id), 责任事项 title,
+        具体内容 description, 完成时限 due_date. A file with any row in error imports
+        nothing and answers 422 with every row's errors; ``dry_run=true`` only checks."""
+        data, filename = _upload()
+        rows = domain.read_rows(
+            data, filename, current_app.config.get("DUTY_IMPORT_MAX_ROWS", 5000)
+        )
+        if not rows:
+            raise problem(
+                422, "Empty file", "the file has a header but no rows", {"file": ["no rows"]}
+            )
+        report = domain.import_items(
+            session(), rows, DutyItemRow(), current_principal().subject, args["dry_run"]
+        )
+        if report["errors"]:
+            body = ImportReportOut().dump(report)
+            body.update(
+                type="about:blank",
+                title="Rows in error",
+                status=422,
+                detail=f"{len(report['errors'])} row(s) in error; nothing was imported",
+            )
+            response = jsonify(body)
+            response.status_code = 422
+            response.mimetype = "application/problem+json"
+            return response
+        if not args["dry_run"]:
+            session().commit()
+        return ImportReportOut().dump(report)
+
+
+BLUEPRINTS = [blp]

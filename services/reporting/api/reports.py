@@ -1,3 +1,377 @@
-"""Reporting API: reports."""
+"""Reports: the trainee's forms (drafts, submission), their review along the sign-off
+chain, the review queue, the audit trail, and the obligations (who owes what). Every list
+and object goes through the caller's scope: a report outside it is a 404."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from services.reporting.access import trainee_scope
+from services.reporting.domain import reports as domain
+from services.reporting.domain.common import city_today
+from services.reporting.models import MentorAssignment, Trainee
+from services.reporting.models_reports import Obligation, Period, Report, ReportAudit
+from services.reporting.schemas_reports import (
+    ApproveIn,
+    AuditOut,
+    ObligationListArgs,
+    ObligationPage,
+    ReportIn,
+    ReportListArgs,
+    ReportOut,
+    ReportPage,
+    ReportUpdateIn,
+    ReturnIn,
+    SubmitIn,
+    load_content,
+)
+from shared.auth import check_scope, current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1/reporting/reports",
+    description="The effectiveness form, the mentoring form and the quarterly report: "
+    "drafts, submission and review",
+)
+protect(blp)
+queue = Blueprint(
+    "review_queue",
+    __name__,
+    url_prefix="/api/v1/reporting/review-queue",
+    description="Reports awaiting the caller's step of the sign-off chain",
+)
+protect(queue)
+obligations = Blueprint(
+    "obligations",
+    __name__,
+    url_prefix="/api/v1/reporting/obligations",
+    description="Who owes what: each trainee's reports per period, written or not",
+)
+protect(obligations)
+
+SORTABLE = {
+    "id": Report.id,
+    "submitted_at": Report.submitted_at,
+    "updated_at": Report.updated_at,
+    "trainee_id": Report.trainee_id,
+}
+
+
+def load_report(report_id: int) -> tuple[Report, Trainee]:
+    """The report and its trainee, if the caller's scope covers them (else 404)."""
+    report = session().get(Report, report_id)
+    trainee = session().get(Trainee, report.trainee_id) if report is not None else None
+    mentors = ()
+    if trainee is not None and current_principal().role == "mentor":
+        mentors = _mentor_ids(trainee.id)
+    check_scope(
+        trainee,
+        unit_id=trainee and trainee.unit_id,
+        town_ids=[trainee and trainee.town_id],
+        trainee_id=trainee and trainee.id,
+        mentor_ids=mentors,
+    )
+    return report, trainee
+
+
+def _mentor_ids(trainee_id: int) -> list[int]:
+    return list(
+        session().scalars(
+            sa.select(MentorAssignment.mentor_id).where(
+                MentorAssignment.trainee_id == trainee_id, MentorAssignment.active.is_(True)
+            )
+        )
+    )
+
+
+def _version(data: dict) -> int | None:
+    """The version the caller read: the body's ``version`` or the If-Match header."""
+    if data.get("version") is not None:
+        return data["version"]
+    header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/")
+    header = header.strip('"')
+    if not header:
+        return None
+    if not header.isdigit():
+        raise problem(400, "Bad If-Match", "send the report's version", {"If-Match": ["digits"]})
+    return int(header)
+
+
+def _own(trainee: Trainee) -> None:
+    principal = current_principal()
+    if principal.role != "trainee" or principal.scope_id != trainee.id:
+        raise problem(403, "Forbidden", "only the trainee edits and submits its own forms")
+
+
+def _filtered(query: sa.Select, args: dict) -> sa.Select:
+    if args.get("period"):
+        query = query.where(Period.code == args["period"])
+    for key in ("kind", "status", "step", "trainee_id", "late"):
+        if args.get(key) is not None:
+            query = query.where(getattr(Report, key) == args[key])
+    if args.get("town_id") is not None:
+        query = query.where(Trainee.town_id == args["town_id"])
+    if args.get("unit_id") is not None:
+        query = query.where(Trainee.unit_id == args["unit_id"])
+    return query
+
+
+def _base_query() -> sa.Select:
+    return (
+        sa.select(Report)
+        .join(Period, Period.id == Report.period_id)
+        .join(Trainee, Trainee.id == Report.trainee_id)
+        .where(trainee_scope(current_principal(), Report.trainee_id))
+    )
+
+
+@blp.route("")
+class Reports(MethodView):
+    @blp.arguments(ReportListArgs, location="query")
+    @blp.response(200, ReportPage)
+    def get(self, args):
+        """Reports in the caller's scope; filter by ``period``, ``kind``, ``status``,
+        ``step``, ``trainee_id``, ``town_id``, ``unit_id``, ``late``; sort by ``id``,
+        ``submitted_at``, ``updated_at``, ``trainee_id``."""
+        args["sort"] = args.get("sort") or "-id"
+        return paginate(session(), _filtered(_base_query(), args), args, SORTABLE)
+
+    @require("trainee")
+    @blp.arguments(ReportIn)
+    @blp.response(201, ReportOut)
+    def post(self, data):
+        """Start one of your forms (trainees): ``period``, ``kind`` and ``content``; with
+        ``submit: true`` it is submitted at once. A form you do not owe is a 422, one
+        already started a 409. The mentoring form's talks are filled in for you."""
+        principal = current_principal()
+        trainee = session().get(Trainee, principal.scope_id)
+        if trainee is None:
+            raise problem(404, "Not found", "you are not known here yet")
+        report = domain.create_report(
+            session(),
+            trainee,
+            data["period"],
+            data["kind"],
+            data["content"],
+            actor=principal.subject,
+            config=current_app.config,
+            submit=data["submit"],
+        )
+        session().commit()
+        return report
+
+
+@blp.route("/<int:id>")
+class ReportItem(MethodView):
+    @blp.response(200, ReportOut)
+    def get(self, id):
+        """One report."""
+        return load_report(id)[0]
+
+    @blp.arguments(ReportUpdateIn)
+    @blp.response(200, ReportOut)
+    def patch(self, data, id):
+        """Change your draft or returned form (the trainee itself): the ``content`` fields
+        given replace the old ones. Send the ``version`` read (or If-Match): a stale one
+        is a 409."""
+        report, trainee = load_report(id)
+        _own(trainee)
+        try:
+            content = load_content(report.kind, data["content"])
+        except ValidationError as exc:
+            raise problem(
+                422, "Unprocessable Entity", "the form did not validate", exc.messages
+            ) from None
+        domain.update_report(session(), report, content, version=_version(data))
+        session().commit()
+        return report
+
+
+@blp.route("/<int:id>/submit")
+class ReportSubmit(MethodView):
+    @blp.arguments(SubmitIn)
+    @blp.response(200, ReportOut)
+    def post(self, data, id):
+        """Submit (or resubmit after a return) your form; after the deadline it is
+        accepted and marked late. Announced as ``report.submitted``."""
+        report, trainee = load_report(id)
+        _own(trainee)
+        principal = current_principal()
+        domain.submit_report(
+            session(),
+            report,
+            trainee,
+            actor=principal.subject,
+            role=principal.role,
+            config=current_app.config,
+            version=_version(data),
+        )
+        session().commit()
+        return report
+
+
+@blp.route("/<int:id>/return")
+class ReportReturn(MethodView):
+    @require("town", "unit", "city")
+    @blp.arguments(ReturnIn)
+    @blp.response(200, ReportOut)
+    def post(self, data, id):
+        """Return a submitted report to the trainee with a ``reason`` (the reviewer of the
+        current step, or the city). Announced as ``report.returned``; audited."""
+        report, trainee = load_report(id)
+        principal = current_principal()
+        domain.return_report(
+            session(),
+            report,
+            trainee,
+            data["reason"],
+            actor=principal.subject,
+            role=principal.role,
+            scope_id=principal.scope_id,
+            version=_version(data),
+        )
+        session().commit()
+        return report
+
+
+@blp.route("/<int:id>/approve")
+class ReportApprove(MethodView):
+    @require("town", "unit", "city")
+    @blp.arguments(ApproveIn)
+    @blp.response(200, ReportOut)
+    def post(self, data, id):
+        """Sign the report off at your step (town, then unit; the city at any step, for
+        good). Announced as ``report.approved`` (``final`` on the last step); audited."""
+        report, trainee = load_report(id)
+        principal = current_principal()
+        domain.approve_report(
+            session(),
+            report,
+            trainee,
+            actor=principal.subject,
+            role=principal.role,
+            scope_id=principal.scope_id,
+            version=_version(data),
+        )
+        session().commit()
+        return report
+
+
+@blp.route("/<int:id>/audit")
+class ReportAuditTrail(MethodView):
+    @blp.response(200, AuditOut(many=True))
+    def get(self, id):
+        """Every decision on the report (submit, return, approve), oldest first."""
+        load_report(id)
+        return (
+            session()
+            .scalars(
+                sa.select(ReportAudit)
+                .where(ReportAudit.entity == "report", ReportAudit.entity_id == id)
+                .order_by(ReportAudit.id)
+            )
+            .all()
+        )
+
+
+@queue.route("")
+class ReviewQueue(MethodView):
+    @require("town", "unit", "city")
+    @queue.arguments(ReportListArgs, location="query")
+    @queue.response(200, ReportPage)
+    def get(self, args):
+        """Reports awaiting the caller's step, oldest submission first: a town's or a
+        unit's own trainees at its step; for the city every report awaiting review (filter
+        by ``step``)."""
+        principal = current_principal()
+        query = _filtered(_base_query(), args).where(Report.status == "submitted")
+        if principal.role != "city":
+            query = query.where(Report.step == principal.role)
+        args["sort"] = args.get("sort") or "submitted_at"
+        return paginate(session(), query, args, SORTABLE)
+
+
+@obligations.route("")
+class Obligations(MethodView):
+    @obligations.arguments(ObligationListArgs, location="query")
+    @obligations.response(200, ObligationPage)
+    def get(self, args):
+        """Who owes what in the caller's scope (for a trainee: "my reports"): each owed
+        form with its deadline and its report's status (``owed`` when not started);
+        ``outstanding=true`` keeps those not yet submitted."""
+        today = city_today(current_app.config["TIME_ZONE"])
+        query = (
+            sa.select(Obligation, Period, Report)
+            .join(Period, Period.id == Obligation.period_id)
+            .outerjoin(Report, Report.obligation_id == Obligation.id)
+            .where(trainee_scope(current_principal(), Obligation.trainee_id))
+        )
+        if args.get("period"):
+            query = query.where(Period.code == args["period"])
+        if args.get("kind"):
+            query = query.where(Obligation.kind == args["kind"])
+        if args.get("trainee_id") is not None:
+            query = query.where(Obligation.trainee_id == args["trainee_id"])
+        if args.get("outstanding") is not None:
+            submitted = Report.first_submitted_at.is_not(None)
+            query = query.where(
+                sa.or_(Report.id.is_(None), Report.first_submitted_at.is_(None))
+                if args["outstanding"]
+                else submitted
+            )
+        args["sort"] = args.get("sort") or "-deadline,kind"
+        order = _order(args.get("sort"))
+        page, per_page = args["page"], args["per_page"]
+        total = session().scalar(
+            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        )
+        rows = session().execute(
+            query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        )
+        items = [_obligation(o, p, r, today) for o, p, r in rows]
+        return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
+
+
+_OBLIGATION_SORT = {"deadline": Period.deadline, "kind": Obligation.kind, "id": Obligation.id}
+
+
+def _order(sort: str) -> list:
+    order = []
+    for part in sort.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        column = _OBLIGATION_SORT.get(part.lstrip("-+"))
+        if column is None:
+            raise problem(
+                400, "Bad sort", "sort by deadline, kind, id", {"sort": [f"unknown field {part}"]}
+            )
+        order.append(column.desc() if part.startswith("-") else column.asc())
+    return [*order, Obligation.id]
+
+
+def _obligation(o: Obligation, p: Period, r: Report | None, today: dt.date) -> dict:
+    submitted = r is not None and r.first_submitted_at is not None
+    return {
+        "id": o.id,
+        "trainee_id": o.trainee_id,
+        "period": p.code,
+        "kind": o.kind,
+        "deadline": p.deadline,
+        "report_id": r.id if r else None,
+        "status": r.status if r else "owed",
+        "late": r.late if submitted else None,
+        "overdue": not submitted and today > p.deadline,
+    }
+
+
+BLUEPRINTS = [blp, queue, obligations]

@@ -1,3 +1,238 @@
-"""Reporting API: supervision."""
+"""Supervision (督导调研): the Department's research and inspection visits to towns and
+units; each finding a rectification item (整改事项) with an owner and a time limit, closed
+with evidence; open and overdue items per town and unit."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+
+from services.reporting.api.duties import download
+from services.reporting.domain import exports
+from services.reporting.domain import supervision as domain
+from services.reporting.domain.common import city_today
+from services.reporting.models_oversight import Rectification, SupervisionVisit
+from services.reporting.schemas_oversight import (
+    CloseIn,
+    FindingIn,
+    OwnerFiguresOut,
+    RectificationListArgs,
+    RectificationOut,
+    RectificationPage,
+    VisitIn,
+    VisitListArgs,
+    VisitOut,
+    VisitPage,
+)
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "supervision",
+    __name__,
+    url_prefix="/api/v1/reporting/supervision-visits",
+    description="Supervision visits (督导调研) to towns and units and their findings",
+)
+protect(blp)
+rect_blp = Blueprint(
+    "rectifications",
+    __name__,
+    url_prefix="/api/v1/reporting/rectifications",
+    description="Rectification items (整改事项): owners, time limits, closing with evidence",
+)
+protect(rect_blp)
+
+
+def today():
+    """The city's date."""
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def _not_found():
+    return problem(404, "Not found", "no such record in your scope")
+
+
+def _with_state(item: Rectification) -> Rectification:
+    item.state = domain.state(item, today())
+    return item
+
+
+def _visit_out(visit: SupervisionVisit) -> SupervisionVisit:
+    for item in visit.rectifications:
+        _with_state(item)
+    return visit
+
+
+def load_visit(visit_id: int) -> SupervisionVisit:
+    """The visit, if the caller may read it (else 404)."""
+    visit = session().scalar(
+        sa.select(SupervisionVisit).where(
+            SupervisionVisit.id == visit_id, domain.visit_scope(current_principal())
+        )
+    )
+    if visit is None:
+        raise _not_found()
+    return visit
+
+
+def load_rectification(item_id: int) -> Rectification:
+    """The item, if the caller's scope owns it (else 404)."""
+    item = session().scalar(
+        sa.select(Rectification).where(
+            Rectification.id == item_id, domain.rectification_scope(current_principal())
+        )
+    )
+    if item is None:
+        raise _not_found()
+    return item
+
+
+@blp.route("")
+class Visits(MethodView):
+    @require("city", "town", "unit")
+    @blp.arguments(VisitListArgs, location="query")
+    @blp.response(200, VisitPage)
+    def get(self, args):
+        """Visits, newest first: the city all; a town or unit those to it or with an item
+        it owns. Filter by ``party_kind`` and ``party_id``."""
+        query = (
+            sa.select(SupervisionVisit)
+            .where(domain.visit_scope(current_principal()))
+            .options(selectinload(SupervisionVisit.rectifications))
+        )
+        for key in ("party_kind", "party_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(SupervisionVisit, key) == args[key])
+        args["sort"] = args.get("sort") or "-visit_date,-id"
+        page = paginate(
+            session(),
+            query,
+            args,
+            {"visit_date": SupervisionVisit.visit_date, "id": SupervisionVisit.id},
+        )
+        page["items"] = [_visit_out(visit) for visit in page["items"]]
+        return page
+
+    @require("city")
+    @blp.arguments(VisitIn)
+    @blp.response(201, VisitOut)
+    def post(self, data):
+        """Record a visit (the city only): ``kind`` research or inspection, the day (not
+        in the future), the town or unit visited, ``team`` (who went), ``checked`` (what
+        was checked), ``summary``, and ``findings`` — each becomes a rectification item
+        owned by the party visited unless ``owner_kind``/``owner_id`` say otherwise, with
+        its time limit ``due_date`` (not before the visit)."""
+        visit = domain.record_visit(session(), data, today=today(), by=current_principal().subject)
+        session().commit()
+        return _visit_out(visit)
+
+
+@blp.route("/<int:id>")
+class Visit(MethodView):
+    @require("city", "town", "unit")
+    @blp.response(200, VisitOut)
+    def get(self, id):
+        """One visit with its rectification items and their state today."""
+        return _visit_out(load_visit(id))
+
+
+@blp.route("/<int:id>/rectifications")
+class VisitFindings(MethodView):
+    @require("city")
+    @blp.arguments(FindingIn)
+    @blp.response(201, RectificationOut)
+    def post(self, data, id):
+        """Add a finding to a visit as a rectification item (the city only)."""
+        visit = load_visit(id)
+        item = domain.add_rectification(session(), visit, data)
+        session().commit()
+        return _with_state(item)
+
+
+@rect_blp.route("")
+class Rectifications(MethodView):
+    @require("city", "town", "unit")
+    @rect_blp.arguments(RectificationListArgs, location="query")
+    @rect_blp.response(200, RectificationPage)
+    @rect_blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @rect_blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    def get(self, args):
+        """Rectification items: the city all, a town or unit its own. Filter by
+        ``owner_kind``, ``owner_id`` and ``state`` today (``open``: not closed and not
+        past its time limit; ``overdue``: not closed and past it; ``closed``). Sort by
+        ``due_date``, ``id``. ``format=csv|xlsx`` downloads them."""
+        on = today()
+        query = (
+            sa.select(Rectification)
+            .where(domain.rectification_scope(current_principal()))
+            .options(selectinload(Rectification.visit))
+        )
+        for key in ("owner_kind", "owner_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Rectification, key) == args[key])
+        closed = Rectification.closed_on.is_not(None)
+        if args.get("state") == "closed":
+            query = query.where(closed)
+        elif args.get("state") == "open":
+            query = query.where(~closed, Rectification.due_date >= on)
+        elif args.get("state") == "overdue":
+            query = query.where(~closed, Rectification.due_date < on)
+        if args["format"] != "json":
+            items = session().scalars(query.order_by(Rectification.due_date, Rectification.id))
+            headers, rows = exports.rectifications_table(items, on, domain.state, args["lang"])
+            sheet = "整改事项" if args["lang"] == "zh" else "Rectifications"
+            body = (
+                exports.csv_bytes(headers, rows)
+                if args["format"] == "csv"
+                else exports.xlsx_bytes([(sheet, headers, rows)])
+            )
+            return download(body, args["format"], "rectifications")
+        page = paginate(
+            session(), query, args, {"due_date": Rectification.due_date, "id": Rectification.id}
+        )
+        page["items"] = [_with_state(item) for item in page["items"]]
+        return page
+
+
+@rect_blp.route("/figures")
+class RectificationFigures(MethodView):
+    @require("city", "town", "unit")
+    @rect_blp.response(200, OwnerFiguresOut(many=True))
+    def get(self):
+        """Per town and unit, as of today: items, open (not closed, overdue included),
+        overdue, closed, closed on time. A town or unit gets its own line."""
+        principal = current_principal()
+        if principal.role == "city":
+            return domain.figures(session(), today())
+        return domain.figures(session(), today(), principal.role, principal.scope_id)
+
+
+@rect_blp.route("/<int:id>/close")
+class CloseRectification(MethodView):
+    @require("city", "town", "unit")
+    @rect_blp.arguments(CloseIn)
+    @rect_blp.response(200, RectificationOut)
+    def post(self, data, id):
+        """Close an item with its ``evidence`` (its owner or the city; once — a second
+        close is a 409). ``closed_on`` defaults to today and may not be in the future."""
+        item = load_rectification(id)
+        on = data.get("closed_on") or today()
+        if on > today():
+            raise problem(
+                422,
+                "Unprocessable Entity",
+                "a closing day in the future",
+                {"closed_on": ["in the future"]},
+            )
+        domain.close_rectification(
+            session(), item, data["evidence"], closed_on=on, by=current_principal().subject
+        )
+        session().commit()
+        return _with_state(item)
+
+
+BLUEPRINTS = [blp, rect_blp]

@@ -1,7 +1,220 @@
-"""Reporting's rules: oversight. No Flask here."""
+"""The dashboard's read models, fed by other services' events. No Flask here.
+
+Each reaction records the event's *fact* under the producer's own id (talk, visit, fee
+entitlement, need, assignment) and, only when the fact is new, bumps the counters of the
+trainee's month in ``oversight_month``. So:
+
+- a redelivered envelope is dropped by the inbox before it gets here;
+- the same fact in a second envelope (a replay with a new id) finds its fact row and
+  changes nothing;
+- facts arrive in any order: every counter depends on one fact alone (a need counts when
+  it is resolved, whether or not its ``need.raised`` came first), so the counters always
+  equal a recount of the facts.
+
+Months are the city's calendar months of the fact's own date (``talk_date``,
+``visit_date``, ``paid_on``, ``resolved_on``), which the producers give in the city's
+time zone. A month row's place (unit, town) is the one the latest applied event gave.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.reporting.models_oversight import (
+    AssignmentSpan,
+    FeeFact,
+    NeedFact,
+    OversightMonth,
+    TalkFact,
+    VisitFact,
+)
+
+#: Each mentor role as one bit (see ``AssignmentSpan.role_bit``).
+ROLE_BITS = {"integrity": 1, "business": 2, "responsible": 4, "practical": 8}
+COUNTERS = ("talks", "visits", "fees_paid", "fees_on_time", "needs_resolved", "needs_on_time")
+
+
+def month_of(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def bump(session: Session, trainee_id: int, day: dt.date, payload: dict, **increments) -> None:
+    """Add ``increments`` to the trainee's month row, creating it if needed, in one atomic
+    statement (two consumers bumping the same row never lose an update)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    values = {name: increments.get(name, 0) for name in COUNTERS}
+    statement = insert(OversightMonth).values(
+        trainee_id=trainee_id,
+        month=month_of(day),
+        unit_id=payload["unit_id"],
+        town_id=payload.get("town_id"),
+        **values,
+    )
+    table = OversightMonth.__table__.c
+    statement = statement.on_conflict_do_update(
+        index_elements=["trainee_id", "month"],
+        set_={
+            "unit_id": statement.excluded.unit_id,
+            "town_id": statement.excluded.town_id,
+            **{name: table[name] + value for name, value in increments.items()},
+        },
+    )
+    session.execute(statement)
+
+
+def _new_fact(session: Session, model, key: int, **values) -> bool:
+    """Insert the fact unless it is known; True when it was new."""
+    if session.get(model, key, with_for_update=True) is not None:
+        return False
+    session.add(model(**{model.__mapper__.primary_key[0].key: key}, **values))
+    session.flush()
+    return True
+
+
+def on_talk_recorded(session: Session, envelope: dict) -> None:
+    """A talk: one more talk in the trainee's month."""
+    payload = envelope["payload"]
+    if _new_fact(
+        session,
+        TalkFact,
+        payload["talk_id"],
+        trainee_id=payload["trainee_id"],
+        talk_date=payload["talk_date"],
+    ):
+        bump(session, payload["trainee_id"], payload["talk_date"], payload, talks=1)
+
+
+def on_visit_recorded(session: Session, envelope: dict) -> None:
+    """A care visit: one more visit in the trainee's month."""
+    payload = envelope["payload"]
+    if _new_fact(
+        session,
+        VisitFact,
+        payload["visit_id"],
+        trainee_id=payload["trainee_id"],
+        visit_date=payload["visit_date"],
+    ):
+        bump(session, payload["trainee_id"], payload["visit_date"], payload, visits=1)
+
+
+def on_fee_paid(session: Session, envelope: dict) -> None:
+    """A placement fee paid: counted in the month paid; on time when paid by its due day."""
+    payload = envelope["payload"]
+    if _new_fact(
+        session,
+        FeeFact,
+        payload["entitlement_id"],
+        trainee_id=payload["trainee_id"],
+        paid_on=payload["paid_on"],
+        due_on=payload["due_on"],
+    ):
+        on_time = int(payload["paid_on"] <= payload["due_on"])
+        bump(
+            session,
+            payload["trainee_id"],
+            payload["paid_on"],
+            payload,
+            fees_paid=1,
+            fees_on_time=on_time,
+        )
+
+
+def on_need_raised(session: Session, envelope: dict) -> None:
+    """A need raised: remembered with its due day (the resolution may have come first)."""
+    payload = envelope["payload"]
+    row = session.get(NeedFact, payload["need_id"], with_for_update=True)
+    if row is None:
+        session.add(
+            NeedFact(
+                need_id=payload["need_id"],
+                trainee_id=payload["trainee_id"],
+                unit_id=payload["unit_id"],
+                town_id=payload.get("town_id"),
+                due_on=payload["due_on"],
+            )
+        )
+        session.flush()
+    elif row.due_on is None:
+        row.due_on = payload["due_on"]
+
+
+def on_need_resolved(session: Session, envelope: dict) -> None:
+    """A need resolved: counted once, in the month resolved, on time as welfare judged it."""
+    payload = envelope["payload"]
+    row = session.get(NeedFact, payload["need_id"], with_for_update=True)
+    if row is None:
+        row = NeedFact(
+            need_id=payload["need_id"],
+            trainee_id=payload["trainee_id"],
+            unit_id=payload["unit_id"],
+            town_id=payload.get("town_id"),
+        )
+        session.add(row)
+    elif row.resolved_on is not None:
+        return
+    row.resolved_on = payload["resolved_on"]
+    row.on_time = payload["on_time"]
+    session.flush()
+    bump(
+        session,
+        payload["trainee_id"],
+        payload["resolved_on"],
+        payload,
+        needs_resolved=1,
+        needs_on_time=int(payload["on_time"]),
+    )
+
+
+def on_mentor_assigned(session: Session, envelope: dict) -> None:
+    """An assignment's start (for coverage in past months)."""
+    payload = envelope["payload"]
+    row = session.get(AssignmentSpan, payload["assignment_id"], with_for_update=True)
+    if row is None:
+        session.add(
+            AssignmentSpan(
+                assignment_id=payload["assignment_id"],
+                trainee_id=payload["trainee_id"],
+                role=payload["role"],
+                role_bit=ROLE_BITS[payload["role"]],
+                start_date=payload["start_date"],
+            )
+        )
+        session.flush()
+    elif row.start_date is None:
+        row.start_date = payload["start_date"]
+
+
+def on_mentor_released(session: Session, envelope: dict) -> None:
+    """An assignment's end; a release that overtook its assignment keeps no start."""
+    payload = envelope["payload"]
+    row = session.get(AssignmentSpan, payload["assignment_id"], with_for_update=True)
+    if row is None:
+        session.add(
+            AssignmentSpan(
+                assignment_id=payload["assignment_id"],
+                trainee_id=payload["trainee_id"],
+                role=payload["role"],
+                role_bit=ROLE_BITS[payload["role"]],
+                end_date=payload["end_date"],
+            )
+        )
+        session.flush()
+    else:
+        row.end_date = payload["end_date"]
+
+
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
-EVENT_HANDLERS: dict = {}
+EVENT_HANDLERS: dict = {
+    "talk.recorded": on_talk_recorded,
+    "visit.recorded": on_visit_recorded,
+    "placement_fee.paid": on_fee_paid,
+    "need.raised": on_need_raised,
+    "need.resolved": on_need_resolved,
+    "mentor.assigned": on_mentor_assigned,
+    "mentor.released": on_mentor_released,
+}

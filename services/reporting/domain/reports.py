@@ -1,7 +1,519 @@
-"""Reporting's rules: reports. No Flask here."""
+"""The forms and their review. No Flask here.
+
+The forms
+    ``effectiveness`` (基层锻炼工作成效表) and ``mentoring`` (导师制落实情况表) for each month,
+    ``quarterly`` (一季一报) for each quarter. A trainee writes only its own forms, and only
+    those it owes (an obligation, see ``domain.periods``). The mentoring form's ``talks``
+    are not typed by the trainee: they are the talks mentorship announced
+    (``talk.recorded``) for that trainee in that month, filled in when the draft is saved
+    and again when it is submitted; the trainee adds its own ``account``.
+
+States
+    ``draft`` → ``submitted`` → (``approved`` at the last step) or ``returned`` (with a
+    reason) → edited → ``submitted`` again. Only ``draft`` and ``returned`` reports can be
+    edited or submitted; a second submit is a 409. A submission after the deadline (the
+    city's date of the submission is later than the period's deadline) is accepted and
+    marked ``late``; the mark belongs to the first submission and is kept on resubmission
+    (a return is the reviewer's doing, not the trainee's).
+
+The review chain (``REPORT_REVIEW_CHAIN``, default ``town,unit``)
+    Fixed at each submission from the trainee's current placement: the ``town`` step is
+    kept only for a trainee stationed in a village (else it goes straight to the unit);
+    an empty chain leaves the report to the city. A town or unit acts only on the reports
+    of its own trainees (others are 404) and only at its own step (else 409). The city
+    may return or approve at any step, and its approval is final. Every submit, return
+    and approval is written to the audit trail in the same transaction as the change and
+    its event (``report.submitted``, ``report.returned``, ``report.approved`` with
+    ``final`` on the last step).
+
+Versions
+    Every change raises ``version``; a caller who sends a version that is not the current
+    one gets a 409 and changes nothing (two reviewers, or a trainee in two tabs, cannot
+    overwrite each other).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.reporting.domain import periods as period_rules
+from services.reporting.domain.common import emit
+from services.reporting.models import Trainee
+from services.reporting.models_reports import (
+    KINDS_BY_PERIOD,
+    Obligation,
+    Period,
+    Report,
+    ReportAudit,
+    ReportTalk,
+)
+from shared.config import env
+from shared.db import utcnow
+from shared.errors import Conflict, DomainError, NotFound
+
+#: What a form must hold before it can be submitted.
+REQUIRED_ON_SUBMIT = {
+    "effectiveness": ("work_done", "days_in_village"),
+    "mentoring": ("account",),
+    "quarterly": ("summary",),
+}
+#: The city's time zone for the consumer's reactions (the web and the tick pass theirs).
+_TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+
+
+def city_date(moment: dt.datetime, time_zone: str) -> dt.date:
+    """The city's calendar date of a UTC moment."""
+    return moment.astimezone(ZoneInfo(time_zone)).date()
+
+
+# -- the mentoring form's talks --------------------------------------------------------------
+
+
+def talks_of(session: Session, trainee_id: int, period: Period) -> list[dict]:
+    """The talks recorded with the trainee during the period, oldest first."""
+    rows = session.scalars(
+        sa.select(ReportTalk)
+        .where(
+            ReportTalk.trainee_id == trainee_id,
+            ReportTalk.talk_date.between(period.starts_on, period.ends_on),
+        )
+        .order_by(ReportTalk.talk_date, ReportTalk.talk_id)
+    )
+    return [
+        {
+            "talk_id": t.talk_id,
+            "talk_date": t.talk_date.isoformat(),
+            "mentor_id": t.mentor_id,
+            "mentor_role": t.mentor_role,
+            "mode": t.mode,
+            "aspects": list(t.aspects),
+            "summary": t.summary,
+        }
+        for t in rows
+    ]
+
+
+# -- drafts ----------------------------------------------------------------------------------
+
+
+def _check_content(kind: str, period: Period, content: dict) -> None:
+    days = content.get("days_in_village")
+    if kind == "effectiveness" and days is not None:
+        length = (period.ends_on - period.starts_on).days + 1
+        if days > length:
+            raise DomainError(
+                "more days in the village than the month has",
+                {"content": {"days_in_village": [f"at most {length} in {period.code}"]}},
+            )
+
+
+def create_report(
+    session: Session,
+    trainee: Trainee,
+    period_code: str,
+    kind: str,
+    content: dict,
+    *,
+    actor: str,
+    config,
+    submit: bool = False,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Save the trainee's draft of a form it owes (optionally submitting it at once: the
+    month-end path, one request per form). A second draft of the same form is a 409."""
+    # One query for the period and the obligation (the month-end path counts queries).
+    row = session.execute(
+        sa.select(Period, Obligation.id)
+        .outerjoin(
+            Obligation,
+            sa.and_(
+                Obligation.period_id == Period.id,
+                Obligation.trainee_id == trainee.id,
+                Obligation.kind == kind,
+            ),
+        )
+        .where(Period.code == period_code)
+    ).one_or_none()
+    if row is None:
+        raise Conflict("this period is not open for reporting", {"period": ["not open"]})
+    period, obligation_id = row
+    if kind not in KINDS_BY_PERIOD[period.kind]:
+        raise DomainError(
+            f"a {period.kind} owes {', '.join(KINDS_BY_PERIOD[period.kind])}",
+            {"kind": [f"not a {period.kind}'s report"]},
+        )
+    if obligation_id is None:
+        raise DomainError("you owe no such report for this period", {"period": ["no report owed"]})
+    _check_content(kind, period, content)
+    if kind == "mentoring":
+        content = {**content, "talks": talks_of(session, trainee.id, period)}
+    now = now or utcnow()
+    report = Report(
+        obligation_id=obligation_id,
+        trainee_id=trainee.id,
+        period_id=period.id,
+        period=period,
+        kind=kind,
+        status="draft",
+        content=content,
+        created_at=now,
+        updated_at=now,
+        chain="",
+        late=False,
+        submissions=0,
+        returned_reason="",
+    )
+    if submit:
+        # The month-end path: the report is inserted already submitted (one INSERT).
+        _check_submittable(report)
+        _mark_submitted(session, report, trainee, config, now)
+    session.add(report)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict(
+            "this form is already started: edit it instead", {"kind": ["already exists"]}
+        ) from None
+    if submit:
+        _announce_submission(session, report, trainee, None, actor=actor, role="trainee")
+    return report
+
+
+def _editable(report: Report, version: int | None) -> None:
+    if version is not None and version != report.version:
+        raise Conflict(
+            "the report changed since you read it: reload it",
+            {"version": [f"current version is {report.version}"]},
+        )
+
+
+def update_report(
+    session: Session, report: Report, content: dict, *, version: int | None
+) -> Report:
+    """Change a draft or returned report's fields (the given ones only)."""
+    _editable(report, version)
+    if report.status not in ("draft", "returned"):
+        raise Conflict(f"a {report.status} report cannot be edited", {"status": [report.status]})
+    _check_content(report.kind, report.period, content)
+    merged = {**report.content, **content}
+    if report.kind == "mentoring":
+        merged["talks"] = talks_of(session, report.trainee_id, report.period)
+    report.content = merged
+    report.updated_at = utcnow()
+    _flush(session)
+    return report
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            "the report was changed by someone else at the same time: reload it",
+            {"version": ["stale"]},
+        ) from None
+
+
+def _state(report: Report) -> dict:
+    return {
+        "status": report.status,
+        "step": report.step,
+        "version": report.version,
+        "late": report.late,
+        "returned_reason": report.returned_reason,
+    }
+
+
+def _event(report: Report, trainee: Trainee) -> dict:
+    return {
+        "report_id": report.id,
+        "kind": report.kind,
+        "trainee_id": report.trainee_id,
+        "period": report.period.code,
+        "unit_id": trainee.unit_id,
+        "town_id": trainee.town_id,
+        "village_id": trainee.village_id,
+    }
+
+
+# -- submit, return, approve ----------------------------------------------------------------
+
+
+def review_chain(trainee: Trainee, config) -> list[str]:
+    """The steps a submission of this trainee goes through (see the module docstring)."""
+    chain = period_rules.setting(config, "REPORT_REVIEW_CHAIN")
+    if isinstance(chain, str):
+        chain = [s.strip() for s in chain.split(",") if s.strip()]
+    steps = [s for s in chain if s != "town" or trainee.village_id is not None]
+    return steps or ["city"]
+
+
+def submit_report(
+    session: Session,
+    report: Report,
+    trainee: Trainee,
+    *,
+    actor: str,
+    role: str,
+    config,
+    version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Submit (or resubmit) a draft or returned report; late ones are marked, not refused."""
+    _editable(report, version)
+    _check_submittable(report)
+    before = _state(report) if report.submissions else None
+    _mark_submitted(session, report, trainee, config, now or utcnow())
+    _flush(session)
+    _announce_submission(session, report, trainee, before, actor=actor, role=role)
+    return report
+
+
+def _check_submittable(report: Report) -> None:
+    if report.status not in ("draft", "returned"):
+        raise Conflict(f"this report is already {report.status}", {"status": [report.status]})
+    missing = [
+        name
+        for name in REQUIRED_ON_SUBMIT[report.kind]
+        if report.content.get(name) in (None, "", [])
+    ]
+    if missing:
+        raise DomainError(
+            "fill in the form before submitting it",
+            {"content": {name: ["required to submit"] for name in missing}},
+        )
+
+
+def _mark_submitted(
+    session: Session, report: Report, trainee: Trainee, config, now: dt.datetime
+) -> None:
+    """The submission's state: the chain fixed now, late judged on the first submission."""
+    if report.kind == "mentoring":
+        report.content = {
+            **report.content,
+            "talks": talks_of(session, report.trainee_id, report.period),
+        }
+    chain = review_chain(trainee, config)
+    if not report.submissions:
+        report.first_submitted_at = now
+        report.late = city_date(now, period_rules.setting(config, "TIME_ZONE")) > (
+            report.period.deadline
+        )
+    report.status = "submitted"
+    report.chain = ",".join(chain)
+    report.step = chain[0]
+    report.submitted_at = now
+    report.updated_at = now
+    report.submissions = (report.submissions or 0) + 1
+
+
+def _announce_submission(
+    session: Session, report: Report, trainee: Trainee, before, *, actor: str, role: str
+) -> None:
+    """Audit and announce a submission (after the report has its id)."""
+    resubmission = report.submissions > 1
+    session.add(
+        ReportAudit(
+            actor=actor,
+            role=role,
+            action="resubmit" if resubmission else "submit",
+            entity="report",
+            entity_id=report.id,
+            before=before,
+            after=_state(report),
+        )
+    )
+    emit(
+        session,
+        "report.submitted",
+        {
+            **_event(report, trainee),
+            "submitted_at": report.submitted_at,
+            "late": report.late,
+            "resubmission": resubmission,
+        },
+    )
+
+
+def _may_act(report: Report, trainee: Trainee, role: str, scope_id: int | None) -> str:
+    """The step the caller acts at, or an error: the city at any step; a town or unit at
+    its own step, for its own trainees."""
+    if report.status != "submitted":
+        raise Conflict(
+            f"only a submitted report can be reviewed; this one is {report.status}",
+            {"status": [report.status]},
+        )
+    if role == "city":
+        return "city"
+    own = {"town": trainee.town_id, "unit": trainee.unit_id}.get(role)
+    if own is None or own != scope_id:
+        raise NotFound("no such report in your scope")
+    if report.step != role:
+        raise Conflict(
+            f"this report awaits the {report.step}'s review, not yours",
+            {"step": [report.step]},
+        )
+    return role
+
+
+def return_report(
+    session: Session,
+    report: Report,
+    trainee: Trainee,
+    reason: str,
+    *,
+    actor: str,
+    role: str,
+    scope_id: int | None,
+    version: int | None = None,
+) -> Report:
+    """Send a submitted report back to the trainee with a reason."""
+    _editable(report, version)
+    step = _may_act(report, trainee, role, scope_id)
+    before = _state(report)
+    report.status = "returned"
+    report.step = None
+    report.returned_reason = reason
+    report.updated_at = utcnow()
+    _flush(session)
+    session.add(
+        ReportAudit(
+            actor=actor,
+            role=role,
+            action="return",
+            entity="report",
+            entity_id=report.id,
+            before=before,
+            after=_state(report),
+        )
+    )
+    emit(
+        session,
+        "report.returned",
+        {**_event(report, trainee), "reason": reason, "step": step, "returned_by": actor},
+    )
+    return report
+
+
+def approve_report(
+    session: Session,
+    report: Report,
+    trainee: Trainee,
+    *,
+    actor: str,
+    role: str,
+    scope_id: int | None,
+    version: int | None = None,
+) -> Report:
+    """Sign a submitted report off at the caller's step; the last step (or the city)
+    approves it for good."""
+    _editable(report, version)
+    step = _may_act(report, trainee, role, scope_id)
+    before = _state(report)
+    chain = report.chain.split(",") if report.chain else ["city"]
+    position = chain.index(report.step) if report.step in chain else len(chain) - 1
+    final = step == "city" or position == len(chain) - 1
+    now = utcnow()
+    if final:
+        report.status = "approved"
+        report.step = None
+        report.approved_at = now
+    else:
+        report.step = chain[position + 1]
+    report.updated_at = now
+    _flush(session)
+    session.add(
+        ReportAudit(
+            actor=actor,
+            role=role,
+            action="approve",
+            entity="report",
+            entity_id=report.id,
+            before=before,
+            after=_state(report),
+        )
+    )
+    emit(
+        session,
+        "report.approved",
+        {**_event(report, trainee), "step": step, "final": final, "approved_by": actor},
+    )
+    return report
+
+
+# -- reactions to consumed events ------------------------------------------------------------
+
+
+def _on_talk(session: Session, envelope: dict) -> None:
+    """Keep the talk for the mentoring form; the same talk twice is kept once."""
+    p = envelope["payload"]
+    insert = period_rules._insert(session)
+    session.execute(
+        insert(ReportTalk)
+        .values(
+            talk_id=p["talk_id"],
+            trainee_id=p["trainee_id"],
+            mentor_id=p["mentor_id"],
+            mentor_role=p["mentor_role"],
+            talk_date=p["talk_date"],
+            mode=p["mode"],
+            aspects=list(p["aspects"]),
+            summary=p.get("summary", ""),
+        )
+        .on_conflict_do_nothing(index_elements=["talk_id"])
+    )
+
+
+def _today(envelope: dict) -> dt.date:
+    return city_date(utcnow(), _TIME_ZONE)
+
+
+def _on_registered(session: Session, envelope: dict) -> None:
+    p = envelope["payload"]
+    arrived = city_date(envelope["occurred_at"], _TIME_ZONE)
+    starts = [d for d in (arrived, p.get("placement_start")) if d is not None]
+    leaving = p["status"] != "active"
+    period_rules.note_tenure(
+        session,
+        p["id"],
+        active_from=min(starts),
+        returned=not leaving,
+        left_on=arrived if leaving and _left_unknown(session, p["id"]) else None,
+    )
+    period_rules.refresh_trainee(session, p["id"], _today(envelope))
+
+
+def _left_unknown(session: Session, trainee_id: int) -> bool:
+    tenure = session.get(period_rules.TraineeTenure, trainee_id)
+    return tenure is None or tenure.left_on is None
+
+
+def _on_placed(session: Session, envelope: dict) -> None:
+    p = envelope["payload"]
+    period_rules.note_tenure(session, p["trainee_id"], active_from=p["start_date"])
+    period_rules.refresh_trainee(session, p["trainee_id"], _today(envelope))
+
+
+def _on_status(session: Session, envelope: dict) -> None:
+    p = envelope["payload"]
+    if p["to_status"] == "active":
+        period_rules.note_tenure(session, p["trainee_id"], returned=True)
+    else:
+        period_rules.note_tenure(session, p["trainee_id"], left_on=p["effective_date"])
+    period_rules.refresh_trainee(session, p["trainee_id"], _today(envelope))
+
+
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
-EVENT_HANDLERS: dict = {}
+EVENT_HANDLERS: dict = {
+    "talk.recorded": _on_talk,
+    "trainee.registered": _on_registered,
+    "trainee.updated": _on_registered,
+    "trainee.placed": _on_placed,
+    "trainee.status_changed": _on_status,
+}

@@ -1,0 +1,44 @@
+"""The reporting part of the demo city: six months of periods with on-time, late,
+returned and missing reports (``demo_reports``), and supervision visits with open,
+overdue and closed rectification items plus this year's duty list (``demo_oversight``).
+Runs once roster's and mentorship's demo events have reached the projections."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.reporting import demo_oversight, demo_reports
+from services.reporting.config import Config
+from services.reporting.domain.common import city_today
+from services.reporting.models import MentorAssignment, Trainee
+from services.reporting.models_reports import Period, ReportTalk
+
+
+def is_loaded(session: Session) -> bool:
+    """True once periods exist (the demo, real data, or the scheduler's first tick)."""
+    periods = session.scalar(sa.select(sa.func.count()).select_from(Period))
+    return periods > 2 or demo_oversight.is_loaded(session)
+
+
+def _count(session: Session, query) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(query)) or 0
+
+
+def ready(session: Session) -> bool:
+    """Roster's trainees and mentorship's assignments and talks have arrived."""
+    placed = _count(session, sa.select(Trainee.id).where(Trainee.village_id.isnot(None)).subquery())
+    seats = _count(session, MentorAssignment)
+    talks = _count(session, ReportTalk)
+    return placed >= 38 and seats >= 100 and talks >= 100
+
+
+def load(session: Session, today: dt.date | None = None) -> dict:
+    """Both parts, in one transaction (the caller commits)."""
+    today = today or city_today(Config().TIME_ZONE)
+    return {
+        "reports": demo_reports.load(session, today),
+        "oversight": demo_oversight.load(session, today),
+    }

@@ -1,0 +1,467 @@
+"""Dashboards (工作看板): one month for the whole city, a town or a unit, from this service's
+own tables only (never another service at request time). No Flask here.
+
+What a month shows, and the rules:
+
+- **Reports**: the obligations of the month's period (the effectiveness and mentoring
+  forms) and, when the month ends a quarter, of the quarter (the quarterly report). Each
+  form is exactly one of ``on_time`` (submitted or approved, not late), ``late``
+  (submitted or approved after the deadline), ``returned`` (sent back, awaiting
+  resubmission) or ``missing`` (no form, or a draft not submitted). Per trainee:
+  ``owing`` (owes at least one form), ``on_time`` (every form on time), ``late``,
+  ``returned``, ``missing`` (at least one form so). ``approved`` counts forms approved.
+- **Who counts** (the month's trainees): those owing a form of the month's period; if that
+  period has not been opened, the trainees active now.
+- **Talks** (一月一谈): of the month's trainees, those with at least one talk in the month.
+- **Mentor coverage**: of the month's trainees, those whose mentor seats held on the month's
+  last day (an assignment started by then and not ended before it) cover every required
+  role: all four when stationed in a village, ``integrity`` and ``business`` otherwise.
+- **Care**: visits in the month and trainees visited; placement fees paid in the month and
+  those paid by their due day; needs resolved in the month and those resolved on time.
+- A town or a unit holds the trainees currently placed in it or employed by it (the
+  projection's place), as mentorship's compliance does.
+
+Speed: every figure is one aggregate statement over indexed per-month rows (obligations
+and reports of one period, ``oversight_month`` rows of one month, assignment spans), so a
+city month of 20,000 trainees takes a handful of index range scans (see
+``bench/reporting_dashboard.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.reporting.models import Town, Trainee, Unit, Village
+from services.reporting.models_oversight import AssignmentSpan, OversightMonth
+from services.reporting.models_reports import Obligation, Period, Report
+
+REPORT_KINDS = ("effectiveness", "mentoring", "quarterly")
+STATES = ("on_time", "late", "returned", "missing")
+ALL_ROLES = ("integrity", "business", "responsible", "practical")
+UNSTATIONED_ROLES = ("integrity", "business")
+
+
+def month_code(month: dt.date) -> str:
+    """``YYYY-MM``."""
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def month_end(month: dt.date) -> dt.date:
+    """The last day of ``month``'s month."""
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def period_codes(month: dt.date) -> list[str]:
+    """The periods whose reports a month's dashboard shows: the month, and the quarter
+    when the month ends one."""
+    codes = [month_code(month)]
+    if month.month % 3 == 0:
+        codes.append(f"{month.year:04d}-Q{month.month // 3}")
+    return codes
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """``part / whole`` to four places (None when ``whole`` is 0)."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def form_state():
+    """The SQL expression of a form's state (see the module's docstring)."""
+    return sa.case(
+        (sa.or_(Report.id.is_(None), Report.status == "draft"), "missing"),
+        (Report.status == "returned", "returned"),
+        (Report.late.is_(True), "late"),
+        else_="on_time",
+    )
+
+
+def report_of(obligation, period_ids) -> sa.ColumnElement:
+    """The join condition of an obligation's form. The form's own ``period_id`` (always its
+    obligation's) lets the database read only the period's forms by index instead of
+    hashing every form of every period."""
+    return sa.and_(Report.obligation_id == obligation.id, Report.period_id.in_(period_ids))
+
+
+def _scope(column, town_id: int | None, unit_id: int | None) -> list:
+    """WHERE clauses keeping trainee ids in ``column`` to the town's or unit's trainees."""
+    where = []
+    if town_id is not None:
+        where.append(column.in_(sa.select(Trainee.id).where(Trainee.town_id == town_id)))
+    if unit_id is not None:
+        where.append(column.in_(sa.select(Trainee.id).where(Trainee.unit_id == unit_id)))
+    return where
+
+
+#: The seats a trainee needs, as ``AssignmentSpan.role_bit`` masks: all four roles when
+#: stationed in a village (1 | 2 | 4 | 8), the unit's two otherwise (1 | 2).
+STATIONED_MASK, UNSTATIONED_MASK = 15, 3
+
+
+def roles_held(conn):
+    """The OR of the role bits of a trainee's grouped spans (PostgreSQL's ``bit_or``;
+    SQLite has none, and there the sum of the distinct bits is the same number)."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.bit_or(AssignmentSpan.role_bit)
+    return sa.func.sum(sa.distinct(AssignmentSpan.role_bit))
+
+
+def covered_where(bits, village_id) -> sa.ColumnElement:
+    """A trainee's held seats (``bits``) cover every role they need."""
+    return sa.or_(
+        sa.and_(village_id.is_not(None), bits == STATIONED_MASK),
+        sa.and_(village_id.is_(None), bits.op("&")(UNSTATIONED_MASK) == UNSTATIONED_MASK),
+    )
+
+
+@dataclass
+class Dashboard:
+    """One month's figures for the city, a town or a unit."""
+
+    month: dt.date
+    town_id: int | None
+    unit_id: int | None
+    periods: list[dict] = field(default_factory=list)
+    forms: dict[str, dict[str, int]] = field(default_factory=dict)
+    trainees: dict[str, int] = field(default_factory=dict)
+    talks: dict = field(default_factory=dict)
+    coverage: dict = field(default_factory=dict)
+    care: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready (rates as strings, exact)."""
+
+        def text(value):
+            return None if value is None else str(value)
+
+        return {
+            "month": month_code(self.month),
+            "town_id": self.town_id,
+            "unit_id": self.unit_id,
+            "periods": self.periods,
+            "forms": self.forms,
+            "trainees": self.trainees,
+            "talks": {**self.talks, "rate": text(self.talks["rate"])},
+            "coverage": {**self.coverage, "rate": text(self.coverage["rate"])},
+            "care": {
+                **self.care,
+                "fees_on_time_rate": text(self.care["fees_on_time_rate"]),
+                "needs_on_time_rate": text(self.care["needs_on_time_rate"]),
+            },
+        }
+
+
+def _forms(conn, period_ids: list[int], town_id, unit_id) -> tuple[dict, dict]:
+    """Forms per kind and state, and trainees per state.
+
+    A form is one obligation (trainee, period, kind) and its report. Everything is read
+    from the two covering indexes (index-only scans) and the tables are joined only where
+    a form is missing (an anti-join): forms per kind are one GROUP BY over the
+    obligations and one over the reports (a missing form is an owed one not handed in);
+    trainees are distinct counts of small sets (returned, late, missing)."""
+    owed = {
+        kind: number
+        for kind, number in conn.execute(
+            sa.select(Obligation.kind, sa.func.count())
+            .where(
+                Obligation.period_id.in_(period_ids),
+                *_scope(Obligation.trainee_id, town_id, unit_id),
+            )
+            .group_by(Obligation.kind)
+        )
+    }
+    forms = {
+        kind: {"owed": owed[kind], **dict.fromkeys(STATES, 0), "approved": 0}
+        for kind in REPORT_KINDS
+        if owed.get(kind)
+    }
+    handed = conn.execute(
+        sa.select(Report.kind, Report.status, Report.late, sa.func.count())
+        .where(
+            Report.period_id.in_(period_ids),
+            Report.status != "draft",
+            *_scope(Report.trainee_id, town_id, unit_id),
+        )
+        .group_by(Report.kind, Report.status, Report.late)
+    ).all()
+    for kind, status, late, number in handed:
+        if kind not in forms:
+            continue
+        if status == "returned":
+            forms[kind]["returned"] += number
+        else:
+            forms[kind]["late" if late else "on_time"] += number
+            if status == "approved":
+                forms[kind]["approved"] += number
+    for counts in forms.values():
+        counts["missing"] = counts["owed"] - counts["on_time"] - counts["late"] - counts["returned"]
+
+    # Both covering indexes run (period, trainee, kind): the anti-join merges them in
+    # order, with no sort and no hash of the whole month.
+    missing = (
+        sa.select(Obligation.trainee_id)
+        .where(
+            Obligation.period_id.in_(period_ids),
+            *_scope(Obligation.trainee_id, town_id, unit_id),
+            ~sa.exists().where(
+                Report.period_id == Obligation.period_id,
+                Report.trainee_id == Obligation.trainee_id,
+                Report.kind == Obligation.kind,
+                Report.status != "draft",
+            ),
+        )
+        .cte("missing")
+    )
+    handed_in = [Report.period_id.in_(period_ids), *_scope(Report.trainee_id, town_id, unit_id)]
+    returned = sa.select(Report.trainee_id).where(*handed_in, Report.status == "returned")
+    late = sa.select(Report.trainee_id).where(
+        *handed_in, Report.status.in_(("submitted", "approved")), Report.late.is_(True)
+    )
+
+    def distinct(query) -> sa.ScalarSelect:
+        # GROUP BY hashes; COUNT(DISTINCT) would sort.
+        inner = query.group_by(query.selected_columns[0]).subquery()
+        return sa.select(sa.func.count()).select_from(inner).scalar_subquery()
+
+    not_on_time = sa.union(sa.select(missing.c.trainee_id), returned, late).subquery()
+    # A month alone: every trainee owing anything owes exactly one effectiveness form and
+    # one mentoring form, so the count of either is the count of trainees (no hashing).
+    month_only = set(owed) <= {"effectiveness", "mentoring"} and (
+        owed.get("effectiveness") == owed.get("mentoring")
+    )
+    owing_count = distinct(
+        sa.select(Obligation.trainee_id).where(
+            Obligation.period_id.in_(period_ids),
+            *_scope(Obligation.trainee_id, town_id, unit_id),
+        )
+    )
+    if month_only:
+        owing_count = sa.literal(owed.get("effectiveness", 0))
+    row = conn.execute(
+        sa.select(
+            owing_count,
+            distinct(sa.select(missing.c.trainee_id)),
+            distinct(returned),
+            distinct(late),
+            sa.select(sa.func.count()).select_from(not_on_time).scalar_subquery(),
+        )
+    ).one()
+    owing, missing_, returned_, late_, behind = (int(value or 0) for value in row)
+    trainees = {
+        "owing": owing,
+        "on_time": owing - behind,
+        "late": late_,
+        "returned": returned_,
+        "missing": missing_,
+    }
+    return forms, trainees
+
+
+def dashboard(
+    session: Session,
+    month: dt.date,
+    *,
+    town_id: int | None = None,
+    unit_id: int | None = None,
+) -> Dashboard:
+    """The month's dashboard (``month``: any day of it)."""
+    month = month.replace(day=1)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # The city's month groups tens of thousands of rows: hash them in memory.
+        conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+    board = Dashboard(month=month, town_id=town_id, unit_id=unit_id)
+    periods = conn.execute(
+        sa.select(Period.id, Period.code, Period.kind, Period.deadline)
+        .where(Period.code.in_(period_codes(month)))
+        .order_by(Period.code)
+    ).all()
+    board.periods = [
+        {"code": code, "kind": kind, "deadline": deadline.isoformat()}
+        for _id, code, kind, deadline in periods
+    ]
+    period_ids = [row[0] for row in periods]
+    month_period = next((row[0] for row in periods if row[2] == "month"), None)
+
+    if period_ids:
+        board.forms, board.trainees = _forms(conn, period_ids, town_id, unit_id)
+    else:
+        board.forms, board.trainees = {}, dict.fromkeys(("owing", *STATES), 0)
+
+    # The month's trainees (see "Who counts").
+    if month_period is not None:
+        population = sa.select(Obligation.trainee_id).where(
+            Obligation.period_id == month_period, Obligation.kind == "effectiveness"
+        )
+        population = population.where(*_scope(Obligation.trainee_id, town_id, unit_id))
+    else:
+        population = sa.select(Trainee.id).where(
+            Trainee.status == "active", *_scope(Trainee.id, town_id, unit_id)
+        )
+    counted = conn.execute(sa.select(sa.func.count()).select_from(population.subquery())).scalar()
+
+    with_talk = conn.execute(
+        sa.select(sa.func.count()).where(
+            OversightMonth.month == month,
+            OversightMonth.talks > 0,
+            OversightMonth.trainee_id.in_(population),
+        )
+    ).scalar()
+    board.talks = {"trainees": counted, "with_talk": with_talk, "rate": rate(with_talk, counted)}
+
+    last = month_end(month)
+    held = (
+        sa.select(AssignmentSpan.trainee_id.label("trainee_id"), roles_held(conn).label("bits"))
+        .where(
+            AssignmentSpan.trainee_id.in_(population),
+            sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= last),
+            sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= last),
+        )
+        .group_by(AssignmentSpan.trainee_id)
+        .subquery()
+    )
+    covered = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(held)
+        .join(Trainee, Trainee.id == held.c.trainee_id)
+        .where(covered_where(held.c.bits, Trainee.village_id))
+    ).scalar()
+    board.coverage = {"trainees": counted, "covered": covered, "rate": rate(covered, counted)}
+
+    care = conn.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(OversightMonth.visits), 0),
+            sa.func.count(sa.case((OversightMonth.visits > 0, 1))),
+            sa.func.coalesce(sa.func.sum(OversightMonth.fees_paid), 0),
+            sa.func.coalesce(sa.func.sum(OversightMonth.fees_on_time), 0),
+            sa.func.coalesce(sa.func.sum(OversightMonth.needs_resolved), 0),
+            sa.func.coalesce(sa.func.sum(OversightMonth.needs_on_time), 0),
+        ).where(OversightMonth.month == month, *_scope(OversightMonth.trainee_id, town_id, unit_id))
+    ).one()
+    visits, visited, fees, fees_on_time, needs, needs_on_time = (int(v) for v in care)
+    board.care = {
+        "visits": visits,
+        "trainees_visited": visited,
+        "fees_paid": fees,
+        "fees_on_time": fees_on_time,
+        "fees_on_time_rate": rate(fees_on_time, fees),
+        "needs_resolved": needs,
+        "needs_on_time": needs_on_time,
+        "needs_on_time_rate": rate(needs_on_time, needs),
+    }
+    return board
+
+
+# -- who is missing what -------------------------------------------------------------------
+
+
+def missing_query(month: dt.date, *, town_id=None, unit_id=None, states=("missing", "returned")):
+    """The forms of the month's periods in ``states``, one row per form, with the trainee
+    and where they are (a query to paginate or export)."""
+    state = form_state()
+    period_ids = sa.select(Period.id).where(Period.code.in_(period_codes(month.replace(day=1))))
+    return (
+        sa.select(
+            Obligation.trainee_id,
+            Trainee.name.label("trainee_name"),
+            Trainee.unit_id,
+            Unit.name.label("unit_name"),
+            Trainee.town_id,
+            Town.name.label("town_name"),
+            Trainee.village_id,
+            Village.name.label("village_name"),
+            Obligation.kind,
+            Period.code.label("period"),
+            Period.deadline,
+            state.label("state"),
+            Report.id.label("report_id"),
+            Report.returned_reason,
+        )
+        .select_from(Obligation)
+        .join(Period, Period.id == Obligation.period_id)
+        .join(Trainee, Trainee.id == Obligation.trainee_id)
+        .outerjoin(Report, report_of(Obligation, period_ids))
+        .outerjoin(Unit, Unit.id == Trainee.unit_id)
+        .outerjoin(Town, Town.id == Trainee.town_id)
+        .outerjoin(Village, Village.id == Trainee.village_id)
+        .where(
+            Period.code.in_(period_codes(month.replace(day=1))),
+            state.in_(states),
+            *([Trainee.town_id == town_id] if town_id is not None else []),
+            *([Trainee.unit_id == unit_id] if unit_id is not None else []),
+        )
+    )
+
+
+def trainee_month(session: Session, trainee: Trainee, month: dt.date) -> dict:
+    """One trainee's month (the drill-down): each form's state, talks, mentor seats held on
+    the month's last day, visits, fees and needs."""
+    month = month.replace(day=1)
+    state = form_state()
+    forms = [
+        {
+            "kind": kind,
+            "period": code,
+            "deadline": deadline.isoformat(),
+            "state": form_state_,
+            "status": status,
+            "report_id": report_id,
+            "returned_reason": reason or "",
+        }
+        for kind, code, deadline, form_state_, status, report_id, reason in session.execute(
+            sa.select(
+                Obligation.kind,
+                Period.code,
+                Period.deadline,
+                state,
+                Report.status,
+                Report.id,
+                Report.returned_reason,
+            )
+            .select_from(Obligation)
+            .join(Period, Period.id == Obligation.period_id)
+            .outerjoin(Report, Report.obligation_id == Obligation.id)
+            .where(
+                Obligation.trainee_id == trainee.id,
+                Period.code.in_(period_codes(month)),
+            )
+            .order_by(Period.code, Obligation.kind)
+        ).all()
+    ]
+    row = session.get(OversightMonth, (trainee.id, month))
+    last = month_end(month)
+    roles = sorted(
+        set(
+            session.scalars(
+                sa.select(AssignmentSpan.role).where(
+                    AssignmentSpan.trainee_id == trainee.id,
+                    sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= last),
+                    sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= last),
+                )
+            )
+        )
+    )
+    needed = ALL_ROLES if trainee.village_id is not None else UNSTATIONED_ROLES
+    counters = {
+        name: getattr(row, name, 0) if row is not None else 0
+        for name in ("talks", "visits", "fees_paid", "fees_on_time", "needs_resolved")
+    }
+    return {
+        "trainee_id": trainee.id,
+        "name": trainee.name,
+        "unit_id": trainee.unit_id,
+        "town_id": trainee.town_id,
+        "village_id": trainee.village_id,
+        "month": month_code(month),
+        "forms": forms,
+        "mentor_roles": roles,
+        "missing_roles": [role for role in needed if role not in roles],
+        **counters,
+    }

@@ -1,0 +1,414 @@
+"""The duty list (责任清单): each year's responsibilities of units, towns, village committees
+and trainees, their progress with evidence, and completion rates. No Flask here.
+
+Rules:
+
+- An item belongs to one party: a unit, a town, a village committee or a trainee. Its
+  scope follows the party: a village's item is its town's; a trainee's item is its unit's
+  and (when placed) its town's. The city creates and imports items; whoever's scope covers
+  an item reads it and reports its progress (a town for itself, its villages and the
+  trainees placed in it; a unit for itself and its trainees; a trainee for itself).
+- Progress only moves forward: each update gives the percent reached (0-100, not below
+  the last) and the evidence (text, required). Reaching 100 completes the item on that
+  day; a completed item takes no more updates. Completed on time: on or before its due
+  date.
+- Completion rate of a party: completed items / items (None when it has none).
+- A list loaded from XLSX/CSV imports whole or not at all: every row is checked first and
+  any row in error makes the import answer every row's errors and store nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from services.reporting.models import Town, Trainee, Unit, Village
+from services.reporting.models_oversight import PARTY_KINDS, DutyItem, DutyProgress
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.errors import Conflict, DomainError, NotFound
+
+PARTY_LABELS = {
+    "单位": "unit",
+    "用人单位": "unit",
+    "镇": "town",
+    "镇（街）": "town",
+    "镇街": "town",
+    "村": "village",
+    "村（社区）": "village",
+    "村委会": "village",
+    "选调生": "trainee",
+    "学员": "trainee",
+}
+HEADERS = {
+    "年度": "year",
+    "责任主体类型": "party_kind",
+    "主体类型": "party_kind",
+    "责任主体编码": "party_code",
+    "主体编码": "party_code",
+    "选调生编号": "party_code",
+    "事项": "title",
+    "责任事项": "title",
+    "具体内容": "description",
+    "内容": "description",
+    "完成时限": "due_date",
+    "截止日期": "due_date",
+}
+
+
+class UnreadableFile(DomainError):
+    status = 400
+    title = "Unreadable file"
+
+
+# -- parties and scope ---------------------------------------------------------------------
+
+
+def party_places(session: Session, kind: str, party_id: int) -> tuple[int | None, int | None]:
+    """(town_id, unit_id) of the scope a party's items fall in; NotFound if unknown."""
+    if kind == "unit":
+        if session.get(Unit, party_id) is None:
+            raise NotFound("no such unit", {"party_id": ["unknown unit"]})
+        return None, party_id
+    if kind == "town":
+        if session.get(Town, party_id) is None:
+            raise NotFound("no such town", {"party_id": ["unknown town"]})
+        return party_id, None
+    if kind == "village":
+        village = session.get(Village, party_id)
+        if village is None:
+            raise NotFound("no such village", {"party_id": ["unknown village"]})
+        return village.town_id, None
+    trainee = session.get(Trainee, party_id)
+    if trainee is None:
+        raise NotFound("no such trainee", {"party_id": ["unknown trainee"]})
+    return trainee.town_id, trainee.unit_id
+
+
+def scope_clause(principal: Principal):
+    """The duty items a caller may read and update."""
+    role, scope = principal.role, principal.scope_id
+    if role == "city":
+        return sa.true()
+    if role == "town":
+        return DutyItem.town_id == scope
+    if role == "unit":
+        return DutyItem.unit_id == scope
+    if role == "trainee":
+        return sa.and_(DutyItem.party_kind == "trainee", DutyItem.party_id == scope)
+    return sa.false()
+
+
+def in_scope(principal: Principal, item: DutyItem) -> bool:
+    """Whether the caller's scope covers ``item``."""
+    role, scope = principal.role, principal.scope_id
+    if role == "city":
+        return True
+    if role == "town":
+        return item.town_id == scope
+    if role == "unit":
+        return item.unit_id == scope
+    if role == "trainee":
+        return item.party_kind == "trainee" and item.party_id == scope
+    return False
+
+
+# -- items and progress --------------------------------------------------------------------
+
+
+def create_item(session: Session, data: dict, by: str) -> DutyItem:
+    """Add one item for a known party (a second item with the same title for the same party
+    and year is a Conflict)."""
+    town_id, unit_id = party_places(session, data["party_kind"], data["party_id"])
+    if data["due_date"].year < data["year"]:
+        raise DomainError(
+            "the due date is before the item's year", {"due_date": ["before the year"]}
+        )
+    exists = session.scalar(
+        sa.select(DutyItem.id).where(
+            DutyItem.year == data["year"],
+            DutyItem.party_kind == data["party_kind"],
+            DutyItem.party_id == data["party_id"],
+            DutyItem.title == data["title"],
+        )
+    )
+    if exists is not None:
+        raise Conflict(
+            "this party already has an item with this title this year",
+            {"title": [f"same as item {exists}"]},
+        )
+    item = DutyItem(
+        year=data["year"],
+        party_kind=data["party_kind"],
+        party_id=data["party_id"],
+        town_id=town_id,
+        unit_id=unit_id,
+        title=data["title"],
+        description=data.get("description", ""),
+        due_date=data["due_date"],
+        created_by=by,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def report_progress(
+    session: Session, item: DutyItem, percent: int, evidence: str, *, today: dt.date, by: str
+) -> DutyProgress:
+    """Record progress on ``item`` (forward only; 100 completes it today)."""
+    # The row lock orders two simultaneous updates of one item.
+    session.refresh(item, with_for_update=True)
+    if item.completed_on is not None:
+        raise Conflict("this item is already completed", {"percent": ["already completed"]})
+    if percent < item.percent:
+        raise DomainError(
+            "progress only moves forward",
+            {"percent": [f"below the last reported {item.percent}%"]},
+        )
+    if not evidence.strip():
+        raise DomainError("give the evidence of the progress", {"evidence": ["required"]})
+    entry = DutyProgress(item=item, percent=percent, evidence=evidence, reported_on=today, by=by)
+    session.add(entry)
+    item.percent = percent
+    item.updated_at = utcnow()
+    if percent == 100:
+        item.completed_on = today
+    session.flush()
+    return entry
+
+
+@dataclass(slots=True)
+class Completion:
+    """One party's completion of its items in a year."""
+
+    party_kind: str
+    party_id: int
+    party_name: str
+    items: int
+    completed: int
+    completed_on_time: int
+    average_percent: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Completed items / items, to four places (None with no items)."""
+        if not self.items:
+            return None
+        return (Decimal(self.completed) / self.items).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def completion(
+    session: Session, year: int, principal: Principal, party_kind: str | None = None
+) -> list[Completion]:
+    """Completion per party for ``year`` over the items the caller may see."""
+    today_done = sa.case((DutyItem.completed_on.is_not(None), 1), else_=0)
+    on_time = sa.case((DutyItem.completed_on <= DutyItem.due_date, 1), else_=0)
+    query = (
+        sa.select(
+            DutyItem.party_kind,
+            DutyItem.party_id,
+            sa.func.count(),
+            sa.func.sum(today_done),
+            sa.func.sum(on_time),
+            sa.func.avg(DutyItem.percent),
+        )
+        .where(DutyItem.year == year, scope_clause(principal))
+        .group_by(DutyItem.party_kind, DutyItem.party_id)
+        .order_by(DutyItem.party_kind, DutyItem.party_id)
+    )
+    if party_kind:
+        query = query.where(DutyItem.party_kind == party_kind)
+    names = party_names(session)
+    return [
+        Completion(
+            party_kind=kind,
+            party_id=party_id,
+            party_name=names.get((kind, party_id), ""),
+            items=items,
+            completed=int(done or 0),
+            completed_on_time=int(timely or 0),
+            average_percent=Decimal(str(avg or 0)).quantize(Decimal("0.1"), ROUND_HALF_UP),
+        )
+        for kind, party_id, items, done, timely, avg in session.execute(query).all()
+    ]
+
+
+def party_names(session: Session) -> dict[tuple[str, int], str]:
+    """(kind, id) -> name of every known party."""
+    names: dict[tuple[str, int], str] = {}
+    for kind, model in (("unit", Unit), ("town", Town), ("village", Village), ("trainee", Trainee)):
+        for party_id, name in session.execute(sa.select(model.id, model.name)).all():
+            names[(kind, party_id)] = name
+    return names
+
+
+# -- import --------------------------------------------------------------------------------
+
+
+def read_rows(data: bytes, filename: str, max_rows: int) -> list[tuple[int, dict]]:
+    """The rows of an XLSX or CSV file as (row number in the file, {header: value})."""
+    name = (filename or "").lower()
+    looks_zip = data[:4] == b"PK\x03\x04"
+    if name.endswith((".xlsx", ".xlsm")) or (looks_zip and not name.endswith(".csv")):
+        return _read_xlsx(data, max_rows)
+    if name.endswith(".csv") or not name:
+        return _read_csv(data, max_rows)
+    raise UnreadableFile("upload an .xlsx or .csv file", {"file": ["unsupported type"]})
+
+
+# What a file that only looks like a workbook raises (SyntaxError: the XML parsers' errors).
+_NOT_XLSX = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError)
+
+
+def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, dict]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except _NOT_XLSX as exc:
+        raise UnreadableFile(
+            "this is not a readable XLSX file", {"file": [exc.__class__.__name__]}
+        ) from None
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            raise UnreadableFile("the sheet is empty", {"file": ["no header row"]})
+        keys = [str(h).strip() if h is not None else "" for h in header]
+        out = []
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v in (None, "") for v in values):
+                continue
+            if len(out) >= max_rows:
+                raise UnreadableFile(f"more than {max_rows} rows", {"file": ["too many rows"]})
+            out.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
+        return out
+    except _NOT_XLSX as exc:  # read-only mode parses a sheet only as it is read
+        raise UnreadableFile(
+            "this is not a readable XLSX file", {"file": [exc.__class__.__name__]}
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes, max_rows: int) -> list[tuple[int, dict]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnreadableFile("the CSV is neither UTF-8 nor GB18030", {"file": ["encoding"]})
+    if "\x00" in text:
+        raise UnreadableFile("this is not a text CSV file", {"file": ["binary content"]})
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise UnreadableFile("the file is empty", {"file": ["no header row"]})
+    out = []
+    for number, row in enumerate(reader, start=2):
+        if all(not (v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        if len(out) >= max_rows:
+            raise UnreadableFile(f"more than {max_rows} rows", {"file": ["too many rows"]})
+        out.append((number, {(k or "").strip(): v for k, v in row.items() if k}))
+    return out
+
+
+def _canonical(raw: dict) -> dict:
+    out = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[HEADERS.get(key, key)] = value
+    return out
+
+
+def _party_ids(session: Session) -> dict[str, dict[str, int]]:
+    """Per party kind: code (or, for trainees, the id as text) -> id."""
+    table = {
+        kind: {code: id_ for code, id_ in session.execute(sa.select(model.code, model.id)).all()}
+        for kind, model in (("unit", Unit), ("town", Town), ("village", Village))
+    }
+    table["trainee"] = {str(i): i for i in session.scalars(sa.select(Trainee.id))}
+    return table
+
+
+def import_items(
+    session: Session, rows: list[tuple[int, dict]], schema, by: str, dry_run: bool
+) -> dict:
+    """Check every row, then (unless a dry run or any row failed) add every item.
+
+    Columns: 年度 year, 责任主体类型 party_kind (单位, 镇（街）, 村（社区）, 选调生 or the
+    English kinds), 责任主体编码 party_code (the unit's, town's or village's code; a
+    trainee's id), 责任事项 title, 具体内容 description, 完成时限 due_date."""
+    parties = _party_ids(session)
+    valid, errors, seen = [], [], {}
+    for number, raw in rows:
+        row = _canonical(raw)
+        row_errors: dict = {}
+        kind = row.pop("party_kind", None)
+        code = row.pop("party_code", None)
+        kind = PARTY_LABELS.get(str(kind), str(kind)) if kind is not None else None
+        if kind is None:
+            row_errors["party_kind"] = ["required"]
+        elif kind not in PARTY_KINDS:
+            row_errors["party_kind"] = [f"unknown kind {kind}"]
+        elif code is None:
+            row_errors["party_code"] = ["required"]
+        elif str(code) not in parties[kind]:
+            row_errors["party_code"] = [f"no {kind} with code {code}"]
+        else:
+            row["party_kind"] = kind
+            row["party_id"] = parties[kind][str(code)]
+        if isinstance(row.get("year"), str) and row["year"].isdigit():
+            row["year"] = int(row["year"])
+        row = {k: v for k, v in row.items() if k in schema.fields}
+        if row.get("description") is None:
+            row.pop("description", None)
+        loaded = None
+        try:
+            loaded = schema.load(row)
+        except ValidationError as exc:
+            messages = dict(exc.messages)
+            if "party_kind" in row_errors or "party_code" in row_errors:
+                messages.pop("party_kind", None)
+                messages.pop("party_id", None)
+            row_errors.update(messages)
+        if loaded is not None:
+            key = (loaded["year"], loaded["party_kind"], loaded["party_id"], loaded["title"])
+            if key in seen:
+                row_errors.setdefault("title", []).append(f"same item as row {seen[key]}")
+            seen.setdefault(key, number)
+        if row_errors:
+            errors.append({"row": number, "errors": row_errors})
+        else:
+            valid.append((number, loaded))
+    ids = []
+    if not errors:
+        for number, data in valid:
+            try:
+                with session.begin_nested():
+                    ids.append(create_item(session, data, by).id)
+            except DomainError as exc:
+                errors.append({"row": number, "errors": exc.errors or {"row": [exc.detail]}})
+    report = {"rows": len(rows), "imported": 0, "dry_run": dry_run, "errors": errors, "ids": []}
+    if errors or dry_run:
+        session.rollback()
+        return report
+    report.update(imported=len(ids), ids=ids)
+    return report

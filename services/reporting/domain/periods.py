@@ -1,0 +1,464 @@
+"""Periods, deadlines, who owes what, and the tick. No Flask here.
+
+Periods
+    A month (code ``YYYY-MM``) or a quarter (``YYYY-Qn``), from its first to its last day
+    in the city's calendar (``TIME_ZONE``, Asia/Shanghai by default). Its *policy
+    deadline* is day ``REPORT_MONTHLY_DEADLINE_DAY`` (5) of the next month for a month (the
+    effectiveness and mentoring forms) and day ``REPORT_QUARTERLY_DEADLINE_DAY`` (10) of the
+    month after a quarter for a quarter (the quarterly report): December's forms are due on
+    5 January of the next year, Q4's report on 10 January. A deadline falling on one of the
+    city's holidays moves to the next day that is not a holiday. The city may extend a
+    period's deadline (with a reason, audited); the extension replaces the policy deadline.
+
+Who owes what (the mid-month rule)
+    A trainee's training runs from ``active_from`` (the earlier of the first placement's
+    start and the day roster's registration reached us) up to ``left_on`` (the effective
+    date of completing or withdrawing: the first day no longer in training). A trainee owes
+    a period's reports when they arrived *before the period's last day* and were still in
+    training *on its first day or later*: ``active_from < ends_on`` and
+    ``left_on is None or left_on > starts_on``. So a trainee placed on 10 March owes
+    March's two forms and Q1's report; one placed on 31 March owes neither (their first
+    forms are April's); one leaving on 10 March (last day 9 March) still owes March's forms
+    and Q1's report; one leaving on 1 April owes nothing for April.
+
+    Obligations are created when a period opens (for every trainee then known), and for a
+    trainee who becomes known or eligible later, when their events arrive and at every
+    tick — but only for periods whose deadline has not passed, so a back-dated registration
+    does not make a trainee owe last year's forms. A trainee who leaves before a period
+    began loses its obligations that have no report yet.
+
+The tick (``tick(session_factory, config, today)``)
+    1. opens the current month and quarter if they are not open, publishing
+       ``period.opened`` once (the period's unique code decides which of several ticks
+       running at once inserts it);
+    2. adds the obligations of trainees who became eligible since;
+    3. publishes ``report.due_soon`` from two days before a deadline up to the deadline,
+       and ``report.overdue`` from the day after it, for every obligation not yet
+       submitted: exactly once per obligation and kind, because each event is written in
+       the same transaction as a row of ``report_notice`` whose key (obligation, kind) is
+       unique, inserted with "on conflict do nothing". A notice missed while no tick ran
+       is sent late, for periods whose deadline is at most ``NOTICE_LOOKBACK_DAYS`` ago.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.reporting.domain.common import emit
+from services.reporting.models import Trainee
+from services.reporting.models_reports import (
+    KINDS_BY_PERIOD,
+    Holiday,
+    Obligation,
+    Period,
+    Report,
+    ReportAudit,
+    ReportNotice,
+    TraineeTenure,
+)
+from shared.errors import DomainError, NotFound
+
+#: ``report.due_soon`` goes out this many days before the deadline.
+DUE_SOON_DAYS = 2
+#: Notices are still sent for periods whose deadline passed at most this long ago.
+NOTICE_LOOKBACK_DAYS = 62
+_CODE = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
+
+
+# -- calendar arithmetic ------------------------------------------------------------------
+
+
+def parse_code(code: str) -> tuple[str, dt.date, dt.date]:
+    """``(kind, starts_on, ends_on)`` of a period code (``2026-03`` or ``2026-Q1``)."""
+    match = _CODE.match(code or "")
+    if match is None or int(match.group(1)) < 2000:
+        raise DomainError("not a period", {"code": ["YYYY-MM or YYYY-Qn, from 2000"]})
+    year = int(match.group(1))
+    if match.group(2):
+        month = int(match.group(2))
+        return "month", dt.date(year, month, 1), _month_end(year, month)
+    quarter = int(match.group(3))
+    first_month = 3 * quarter - 2
+    return "quarter", dt.date(year, first_month, 1), _month_end(year, first_month + 2)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def month_code(day: dt.date) -> str:
+    """The code of the month holding ``day``."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def quarter_code(day: dt.date) -> str:
+    """The code of the quarter holding ``day``."""
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def setting(config, name: str):
+    """A setting from a :class:`Config` or from Flask's ``app.config``."""
+    return config[name] if isinstance(config, Mapping) else getattr(config, name)
+
+
+def policy_deadline(kind: str, ends_on: dt.date, config) -> dt.date:
+    """The policy's deadline: the given day of the month after the period ends (clamped
+    to that month's length)."""
+    day = setting(
+        config,
+        "REPORT_MONTHLY_DEADLINE_DAY" if kind == "month" else "REPORT_QUARTERLY_DEADLINE_DAY",
+    )
+    after = ends_on + dt.timedelta(days=1)
+    return after.replace(day=min(max(day, 1), _month_end(after.year, after.month).day))
+
+
+def next_working_day(session: Session, day: dt.date) -> dt.date:
+    """``day``, or the first day after it that is not one of the city's holidays."""
+    holidays = set(
+        session.scalars(
+            sa.select(Holiday.day).where(Holiday.day.between(day, day + dt.timedelta(days=60)))
+        )
+    )
+    while day in holidays:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def due_soon_on(deadline: dt.date) -> dt.date:
+    """The first day on which ``report.due_soon`` goes out (two days before)."""
+    return deadline - dt.timedelta(days=DUE_SOON_DAYS)
+
+
+def overdue_on(deadline: dt.date) -> dt.date:
+    """The day on which a report not submitted becomes overdue (the day after)."""
+    return deadline + dt.timedelta(days=1)
+
+
+# -- portable "insert, or nothing if it is there" --------------------------------------------
+
+
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+# -- periods --------------------------------------------------------------------------------
+
+
+def open_period(
+    session: Session, code: str, config, *, today: dt.date, by: str = "tick"
+) -> tuple[Period, bool]:
+    """Open a period (idempotent): ``(period, True)`` if this call opened it, in which case
+    ``period.opened`` is recorded and its obligations created in this transaction."""
+    kind, starts_on, ends_on = parse_code(code)
+    if starts_on > today:
+        raise DomainError("a period cannot open before it begins", {"code": ["in the future"]})
+    base = policy_deadline(kind, ends_on, config)
+    deadline = next_working_day(session, base)
+    inserted = session.execute(
+        _insert(session)(Period)
+        .values(
+            code=code,
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            policy_deadline=base,
+            deadline=deadline,
+            extension_reason="",
+            opened_by=by,
+            opened_at=sa.func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["code"])
+        .returning(Period.id)
+    ).scalar_one_or_none()
+    period = session.scalars(sa.select(Period).where(Period.code == code)).one()
+    if inserted is None:
+        return period, False
+    emit(
+        session,
+        "period.opened",
+        {
+            "period_id": period.id,
+            "code": period.code,
+            "kind": period.kind,
+            "starts_on": period.starts_on,
+            "ends_on": period.ends_on,
+            "deadline": period.deadline,
+        },
+    )
+    add_obligations(session, period)
+    return period, True
+
+
+def get_period(session: Session, code: str) -> Period:
+    """The period with this code, or :class:`NotFound`."""
+    period = session.scalars(sa.select(Period).where(Period.code == code)).one_or_none()
+    if period is None:
+        raise NotFound("no such period is open", {"period": [f"{code} is not open"]})
+    return period
+
+
+def extend_deadline(
+    session: Session,
+    period: Period,
+    deadline: dt.date,
+    reason: str,
+    *,
+    actor: str,
+    role: str,
+) -> Period:
+    """Set the period's deadline to ``deadline`` (the city's extension), audited. The new
+    deadline must fall after the period's end; a holiday is the city's own choice here."""
+    if deadline <= period.ends_on:
+        raise DomainError(
+            "a deadline must fall after the period ends",
+            {"deadline": [f"after {period.ends_on.isoformat()}"]},
+        )
+    before = _period_state(period)
+    period.extended_to = deadline
+    period.deadline = deadline
+    period.extension_reason = reason
+    session.add(
+        ReportAudit(
+            actor=actor,
+            role=role,
+            action="extend",
+            entity="period",
+            entity_id=period.id,
+            before=before,
+            after=_period_state(period),
+        )
+    )
+    session.flush()
+    return period
+
+
+def _period_state(period: Period) -> dict:
+    return {
+        "deadline": period.deadline.isoformat(),
+        "extended_to": period.extended_to and period.extended_to.isoformat(),
+        "extension_reason": period.extension_reason,
+    }
+
+
+def set_holiday(
+    session: Session, day: dt.date, name: str, *, today: dt.date, actor: str, role: str
+) -> Holiday:
+    """Add (or rename) a holiday and move the deadlines it affects."""
+    holiday = session.get(Holiday, day)
+    if holiday is None:
+        holiday = Holiday(day=day, name=name)
+        session.add(holiday)
+    else:
+        holiday.name = name
+    session.flush()
+    _recompute_deadlines(session, today, actor=actor, role=role)
+    return holiday
+
+
+def remove_holiday(session: Session, day: dt.date, *, today: dt.date, actor: str, role: str):
+    """Remove a holiday (404 if there is none) and move the deadlines back."""
+    holiday = session.get(Holiday, day)
+    if holiday is None:
+        raise NotFound("no such holiday")
+    session.delete(holiday)
+    session.flush()
+    _recompute_deadlines(session, today, actor=actor, role=role)
+
+
+def _recompute_deadlines(session: Session, today: dt.date, *, actor: str, role: str) -> None:
+    """Deadlines not yet passed and not extended follow the holiday table."""
+    periods = session.scalars(
+        sa.select(Period).where(Period.extended_to.is_(None), Period.policy_deadline >= today)
+    ).all()
+    for period in periods:
+        deadline = next_working_day(session, period.policy_deadline)
+        if deadline != period.deadline:
+            before = _period_state(period)
+            period.deadline = deadline
+            session.add(
+                ReportAudit(
+                    actor=actor,
+                    role=role,
+                    action="holiday",
+                    entity="period",
+                    entity_id=period.id,
+                    before=before,
+                    after=_period_state(period),
+                )
+            )
+    session.flush()
+
+
+# -- who owes what ------------------------------------------------------------------------------
+
+
+def eligible(period: Period):
+    """A WHERE clause over :class:`TraineeTenure` for the trainees owing ``period``."""
+    return sa.and_(
+        TraineeTenure.active_from.is_not(None),
+        TraineeTenure.active_from < period.ends_on,
+        sa.or_(TraineeTenure.left_on.is_(None), TraineeTenure.left_on > period.starts_on),
+    )
+
+
+def add_obligations(session: Session, period: Period, trainee_id: int | None = None) -> None:
+    """Create the missing obligations of ``period`` (of every eligible trainee, or of one)."""
+    for kind in KINDS_BY_PERIOD[period.kind]:
+        select = sa.select(
+            TraineeTenure.trainee_id,
+            sa.literal(period.id),
+            sa.literal(kind),
+            sa.func.now(),
+        ).where(eligible(period))
+        if trainee_id is not None:
+            select = select.where(TraineeTenure.trainee_id == trainee_id)
+        session.execute(
+            _insert(session)(Obligation)
+            .from_select(["trainee_id", "period_id", "kind", "created_at"], select)
+            .on_conflict_do_nothing(index_elements=["trainee_id", "period_id", "kind"])
+        )
+
+
+def drop_obligations_after_leaving(session: Session, trainee_id: int, left_on: dt.date) -> None:
+    """A trainee who left before a period began owes nothing for it (unless they already
+    wrote the report)."""
+    periods = sa.select(Period.id).where(Period.starts_on >= left_on)
+    written = sa.select(Report.obligation_id)
+    session.execute(
+        sa.delete(Obligation).where(
+            Obligation.trainee_id == trainee_id,
+            Obligation.period_id.in_(periods),
+            Obligation.id.not_in(written),
+        )
+    )
+
+
+def refresh_trainee(session: Session, trainee_id: int, today: dt.date) -> None:
+    """After a trainee's events: the obligations of periods still before their deadline."""
+    tenure = session.get(TraineeTenure, trainee_id)
+    if tenure is None:
+        return
+    if tenure.left_on is not None:
+        drop_obligations_after_leaving(session, trainee_id, tenure.left_on)
+    for period in session.scalars(sa.select(Period).where(Period.deadline >= today)):
+        add_obligations(session, period, trainee_id)
+
+
+def note_tenure(
+    session: Session,
+    trainee_id: int,
+    *,
+    active_from: dt.date | None = None,
+    left_on: dt.date | None = None,
+    returned: bool = False,
+) -> TraineeTenure:
+    """Fold one fact into a trainee's tenure: the earliest start wins; leaving sets
+    ``left_on``; returning to active clears it."""
+    tenure = session.get(TraineeTenure, trainee_id, with_for_update=True)
+    if tenure is None:
+        tenure = TraineeTenure(trainee_id=trainee_id)
+        session.add(tenure)
+    if active_from is not None and (tenure.active_from is None or active_from < tenure.active_from):
+        tenure.active_from = active_from
+    if left_on is not None:
+        tenure.left_on = left_on
+    if returned:
+        tenure.left_on = None
+    session.flush()
+    return tenure
+
+
+# -- the tick --------------------------------------------------------------------------------
+
+
+def tick(sessions: Callable[[], Session], config, today: dt.date) -> dict:
+    """Run the scheduled work for the city's ``today`` (see the module's docstring); safe
+    to run in several processes at once and to repeat. Each step is its own transaction.
+    Returns counts of what this call did."""
+    done = {"opened": [], "due_soon": 0, "overdue": 0}
+    for code in (month_code(today), quarter_code(today)):
+        with _transaction(sessions) as session:
+            period, opened = open_period(session, code, config, today=today)
+            if opened:
+                done["opened"].append(code)
+    with _transaction(sessions) as session:
+        for period in session.scalars(sa.select(Period).where(Period.deadline >= today)):
+            add_obligations(session, period)
+    with _transaction(sessions) as session:
+        lookback = today - dt.timedelta(days=NOTICE_LOOKBACK_DAYS)
+        periods = session.scalars(
+            sa.select(Period).where(Period.deadline >= lookback).order_by(Period.id)
+        ).all()
+    for period in periods:
+        if due_soon_on(period.deadline) <= today <= period.deadline:
+            with _transaction(sessions) as session:
+                done["due_soon"] += send_notices(session, period, "due_soon")
+        if today >= overdue_on(period.deadline):
+            with _transaction(sessions) as session:
+                done["overdue"] += send_notices(session, period, "overdue")
+    return done
+
+
+class _transaction:
+    def __init__(self, sessions: Callable[[], Session]) -> None:
+        self.session = sessions()
+
+    def __enter__(self) -> Session:
+        self.session.begin()
+        return self.session
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+
+def send_notices(session: Session, period: Period, notice: str) -> int:
+    """Record one notice per obligation of ``period`` not yet submitted and not yet
+    noticed, and its event, in this transaction. Returns how many."""
+    submitted = sa.select(Report.obligation_id).where(Report.first_submitted_at.is_not(None))
+    pending = sa.select(Obligation.id, sa.literal(notice), sa.func.now()).where(
+        Obligation.period_id == period.id, Obligation.id.not_in(submitted)
+    )
+    inserted = session.execute(
+        _insert(session)(ReportNotice)
+        .from_select(["obligation_id", "kind", "sent_at"], pending)
+        .on_conflict_do_nothing(index_elements=["obligation_id", "kind"])
+        .returning(ReportNotice.obligation_id)
+    ).scalars()
+    ids = list(inserted)
+    if not ids:
+        return 0
+    rows = session.execute(
+        sa.select(Obligation.trainee_id, Obligation.kind, Trainee)
+        .join(Trainee, Trainee.id == Obligation.trainee_id, isouter=True)
+        .where(Obligation.id.in_(ids))
+    ).all()
+    for trainee_id, kind, trainee in rows:
+        if trainee is None:
+            continue
+        emit(
+            session,
+            f"report.{notice}",
+            {
+                "trainee_id": trainee_id,
+                "kind": kind,
+                "period": period.code,
+                "deadline": period.deadline,
+                "unit_id": trainee.unit_id,
+                "town_id": trainee.town_id,
+                "village_id": trainee.village_id,
+            },
+        )
+    return len(rows)
