@@ -100,8 +100,10 @@ class EmbeddedSystem:
         for running in self.services.values():
             for loop_name, loop in running.spec.background.items():
                 t = threading.Thread(
-                    target=loop, args=(running.config, running.db, self.stop_event),
-                    name=f"{running.name}-{loop_name}", daemon=True,
+                    target=loop,
+                    args=(running.config, running.db, self.stop_event),
+                    name=f"{running.name}-{loop_name}",
+                    daemon=True,
                 )
                 t.start()
                 running.threads.append(t)
