@@ -211,6 +211,8 @@ class ReportListArgs(ListArgs):
     town_id = fields.Integer(validate=validate.Range(min=1))
     unit_id = fields.Integer(validate=validate.Range(min=1))
     late = fields.Boolean()
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
 
 
 ReportPage = page_schema(ReportOut, "ReportPage")

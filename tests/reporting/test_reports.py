@@ -5,9 +5,12 @@ input is a 4xx that stores nothing."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from services.reporting.domain import periods
 from services.reporting.domain.common import city_today
@@ -316,3 +319,22 @@ def test_a_talk_recorded_after_the_draft_appears_on_submission_once(world):
     )
     assert response.status_code == 200
     assert [t["talk_id"] for t in response.get_json()["content"]["talks"]] == [601]
+
+
+def test_the_report_list_exports_as_xlsx_and_csv_with_chinese_headers_in_scope(world):
+    open_period(world, CURRENT)
+    submitted(world, trainee_id=1)
+    submitted(world, trainee_id=2)
+    response = world.client.get(f"{API}/reports?format=xlsx", headers=auth("town", 1))
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("编号", "学员编号", "姓名")
+    # Town 1 sees only its own trainee's report.
+    assert [row[1] for row in rows[1:]] == [1]
+    assert rows[1][6] == "基层锻炼工作成效表"
+    response = world.client.get(f"{API}/reports?format=csv&lang=en", headers=CITY)
+    table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert table[0][:3] == ["id", "trainee id", "name"]
+    assert sorted(int(row[1]) for row in table[1:]) == [1, 2]

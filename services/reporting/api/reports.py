@@ -13,9 +13,11 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from services.reporting.access import trainee_scope
+from services.reporting.api.duties import download
+from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
 from services.reporting.domain.common import city_today
-from services.reporting.models import MentorAssignment, Trainee
+from services.reporting.models import MentorAssignment, Town, Trainee, Unit
 from services.reporting.models_reports import Obligation, Period, Report, ReportAudit
 from services.reporting.schemas_reports import (
     ApproveIn,
@@ -138,12 +140,37 @@ def _base_query() -> sa.Select:
 class Reports(MethodView):
     @blp.arguments(ReportListArgs, location="query")
     @blp.response(200, ReportPage)
+    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
+    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
     def get(self, args):
         """Reports in the caller's scope; filter by ``period``, ``kind``, ``status``,
         ``step``, ``trainee_id``, ``town_id``, ``unit_id``, ``late``; sort by ``id``,
-        ``submitted_at``, ``updated_at``, ``trainee_id``."""
+        ``submitted_at``, ``updated_at``, ``trainee_id``. ``format=csv|xlsx`` downloads
+        the whole filtered list (Chinese headers; ``lang=en`` for English)."""
         args["sort"] = args.get("sort") or "-id"
-        return paginate(session(), _filtered(_base_query(), args), args, SORTABLE)
+        query = _filtered(_base_query(), args)
+        if args["format"] != "json":
+            rows = (
+                session()
+                .execute(
+                    query.with_only_columns(Report, Trainee.name, Unit.name, Town.name)
+                    .outerjoin(Unit, Unit.id == Trainee.unit_id)
+                    .outerjoin(Town, Town.id == Trainee.town_id)
+                    .order_by(Report.id)
+                )
+                .all()
+            )
+            headers, table = exports.reports_table(
+                rows, current_app.config["TIME_ZONE"], args["lang"]
+            )
+            sheet = "报表清单" if args["lang"] == "zh" else "Reports"
+            body = (
+                exports.csv_bytes(headers, table)
+                if args["format"] == "csv"
+                else exports.xlsx_bytes([(sheet, headers, table)])
+            )
+            return download(body, args["format"], f"reports-{args.get('period') or 'all'}")
+        return paginate(session(), query, args, SORTABLE)
 
     @require("trainee")
     @blp.arguments(ReportIn)

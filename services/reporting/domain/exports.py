@@ -419,3 +419,75 @@ def assessment_tables(assessment, scores, lang: str = "zh") -> list[tuple[str, l
         ],
     )
     return [ranking, explanation]
+
+
+REPORT_STATUS = {
+    "zh": {"draft": "草稿", "submitted": "待审核", "returned": "已退回", "approved": "已通过"},
+    "en": {
+        "draft": "draft",
+        "submitted": "awaiting review",
+        "returned": "returned",
+        "approved": "approved",
+    },
+}
+STEP = {
+    "zh": {"town": "镇（街）审核", "unit": "单位审核", "city": "组织部审核", None: ""},
+    "en": {"town": "town review", "unit": "unit review", "city": "city review", None: ""},
+}
+REPORT_HEADERS = {
+    "zh": [
+        "编号",
+        "学员编号",
+        "姓名",
+        "单位",
+        "镇（街）",
+        "期间",
+        "表格",
+        "状态",
+        "审核环节",
+        "是否逾期",
+        "提交时间",
+        "退回原因",
+    ],
+    "en": [
+        "id",
+        "trainee id",
+        "name",
+        "unit",
+        "town",
+        "period",
+        "form",
+        "status",
+        "step",
+        "late",
+        "submitted at",
+        "returned reason",
+    ],
+}
+
+
+def reports_table(rows, time_zone: str, lang: str = "zh") -> tuple[list, list]:
+    """A report list: rows of (report, trainee name, unit name, town name); times in the
+    city's time zone."""
+    from zoneinfo import ZoneInfo
+
+    words, zone = WORDS[lang], ZoneInfo(time_zone)
+    return REPORT_HEADERS[lang], [
+        [
+            report.id,
+            report.trainee_id,
+            name,
+            unit or "",
+            town or "",
+            report.period.code,
+            words["kind"][report.kind],
+            REPORT_STATUS[lang].get(report.status, report.status),
+            STEP[lang].get(report.step, report.step or ""),
+            words["yes"] if report.late else words["no"],
+            report.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            if report.submitted_at
+            else "",
+            report.returned_reason or "",
+        ]
+        for report, name, unit, town in rows
+    ]
