@@ -30,6 +30,7 @@ from services.reporting.schemas_oversight import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import max_body, paginate, problem
+from shared.tabular import read_rows
 
 blp = Blueprint(
     "duties",
@@ -204,9 +205,7 @@ class DutyImport(MethodView):
         具体内容 description, 完成时限 due_date. A file with any row in error imports
         nothing and answers 422 with every row's errors; ``dry_run=true`` only checks."""
         data, filename = _upload()
-        rows = domain.read_rows(
-            data, filename, current_app.config.get("DUTY_IMPORT_MAX_ROWS", 5000)
-        )
+        rows = read_rows(data, filename, current_app.config.get("DUTY_IMPORT_MAX_ROWS", 5000))
         if not rows:
             raise problem(
                 422, "Empty file", "the file has a header but no rows", {"file": ["no rows"]}

@@ -12,6 +12,7 @@ from services.roster.schemas import ImportArgs, ImportReportOut
 from shared.auth import protect, require
 from shared.db import session
 from shared.http import max_body, problem
+from shared.tabular import read_rows
 
 blp = Blueprint(
     "imports",
@@ -56,7 +57,7 @@ def _upload() -> tuple[bytes, str]:
 
 def _run(kind: str, args: dict):
     data, filename = _upload()
-    rows = importer.read_rows(data, filename, current_app.config["IMPORT_MAX_ROWS"])
+    rows = read_rows(data, filename, current_app.config["IMPORT_MAX_ROWS"])
     if not rows:
         raise problem(422, "Empty file", "the file has a header but no rows", {"file": ["no rows"]})
     run = importer.import_trainees if kind == "trainees" else importer.import_people
