@@ -187,3 +187,19 @@ def protect(blueprint) -> None:
     @blueprint.before_request
     def _authenticate():
         current_principal()
+
+
+def own_slice(town_id: int | None, unit_id: int | None, what: str) -> tuple:
+    """(town_id, unit_id) a figure may be computed for: the city any; a town or a unit
+    only itself (naming another is a 403; naming none means itself)."""
+    principal = current_principal()
+    for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
+        if principal.role == role and value not in (None, principal.scope_id):
+            raise problem(
+                403, "Forbidden", f"a {role} sees only its own {what}", {key: [f"not your {role}"]}
+            )
+    if principal.role == "town":
+        town_id = principal.scope_id
+    elif principal.role == "unit":
+        unit_id = principal.scope_id
+    return town_id, unit_id

@@ -347,3 +347,19 @@ def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object])
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
     return {"items": list(rows), "page": page, "per_page": per_page, "total": total or 0}
+
+
+def rows_in_error(report: dict) -> Response:
+    """The answer to an import with rows in error: 422 problem+json carrying the whole
+    per-row report (``errors``: ``[{"row": n, "errors": {...}}]``); nothing was stored."""
+    body = {
+        **report,
+        "type": "about:blank",
+        "title": "Rows in error",
+        "status": 422,
+        "detail": f"{len(report['errors'])} row(s) in error; nothing was imported",
+    }
+    response = jsonify(body)
+    response.status_code = 422
+    response.mimetype = PROBLEM_JSON
+    return response

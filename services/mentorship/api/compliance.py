@@ -16,7 +16,7 @@ from services.mentorship.config import ROLES
 from services.mentorship.domain import talks as domain
 from services.mentorship.domain.common import city_today
 from services.mentorship.schemas_talks import ComplianceArgs, ComplianceOut
-from shared.auth import current_principal, protect, require
+from shared.auth import own_slice, protect, require
 from shared.db import session
 from shared.http import problem
 
@@ -246,20 +246,7 @@ class Compliance(MethodView):
         needs only ``integrity`` and ``business``): a ``monthly`` role needs a talk from
         its mentor in the month, a ``quarterly`` one in the calendar quarter up to the
         month's end (``TALK_CADENCE``)."""
-        principal = current_principal()
-        town_id, unit_id = args.get("town_id"), args.get("unit_id")
-        for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
-            if principal.role == role and value not in (None, principal.scope_id):
-                raise problem(
-                    403,
-                    "Forbidden",
-                    f"a {role} sees only its own trainees",
-                    {key: [f"not your {role}"]},
-                )
-        if principal.role == "town":
-            town_id = principal.scope_id
-        elif principal.role == "unit":
-            unit_id = principal.scope_id
+        town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "trainees")
         this_month = city_today(current_app.config["TIME_ZONE"]).replace(day=1)
         month = args.get("month") or this_month
         if month > this_month:

@@ -21,7 +21,7 @@ from services.reporting.schemas_oversight import (
     MissingPage,
     TraineeMonthOut,
 )
-from shared.auth import current_principal, protect, require
+from shared.auth import own_slice, protect, require
 from shared.db import session
 from shared.http import problem
 
@@ -37,20 +37,7 @@ protect(blp)
 def scoped(args: dict) -> tuple:
     """(month, town_id, unit_id) the caller may see: the city any; a town or unit only
     itself (another's id is a 403). The month defaults to this one and may not be later."""
-    principal = current_principal()
-    town_id, unit_id = args.get("town_id"), args.get("unit_id")
-    for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
-        if principal.role == role and value not in (None, principal.scope_id):
-            raise problem(
-                403,
-                "Forbidden",
-                f"a {role} sees only its own dashboard",
-                {key: [f"not your {role}"]},
-            )
-    if principal.role == "town":
-        town_id = principal.scope_id
-    elif principal.role == "unit":
-        unit_id = principal.scope_id
+    town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "dashboard")
     this_month = city_today(current_app.config["TIME_ZONE"]).replace(day=1)
     month = args.get("month") or this_month
     if month > this_month:

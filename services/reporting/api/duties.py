@@ -5,7 +5,7 @@ progress with evidence; completion rates per party. Lists download as CSV or XLS
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
@@ -29,7 +29,7 @@ from services.reporting.schemas_oversight import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import max_body, paginate, problem
+from shared.http import max_body, paginate, problem, rows_in_error
 from shared.tabular import read_rows
 
 blp = Blueprint(
@@ -214,17 +214,7 @@ class DutyImport(MethodView):
             session(), rows, DutyItemRow(), current_principal().subject, args["dry_run"]
         )
         if report["errors"]:
-            body = ImportReportOut().dump(report)
-            body.update(
-                type="about:blank",
-                title="Rows in error",
-                status=422,
-                detail=f"{len(report['errors'])} row(s) in error; nothing was imported",
-            )
-            response = jsonify(body)
-            response.status_code = 422
-            response.mimetype = "application/problem+json"
-            return response
+            return rows_in_error(ImportReportOut().dump(report))
         if not args["dry_run"]:
             session().commit()
         return ImportReportOut().dump(report)

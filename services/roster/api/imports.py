@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,7 +11,7 @@ from services.roster import importer
 from services.roster.schemas import ImportArgs, ImportReportOut
 from shared.auth import protect, require
 from shared.db import session
-from shared.http import max_body, problem
+from shared.http import max_body, problem, rows_in_error
 from shared.tabular import read_rows
 
 blp = Blueprint(
@@ -63,17 +63,7 @@ def _run(kind: str, args: dict):
     run = importer.import_trainees if kind == "trainees" else importer.import_people
     report = run(session(), rows, args["dry_run"])
     if report["errors"]:
-        body = ImportReportOut().dump(report)
-        body.update(
-            type="about:blank",
-            title="Rows in error",
-            status=422,
-            detail=f"{len(report['errors'])} row(s) in error; nothing was imported",
-        )
-        response = jsonify(body)
-        response.status_code = 422
-        response.mimetype = "application/problem+json"
-        return response
+        return rows_in_error(ImportReportOut().dump(report))
     if not args["dry_run"]:
         session().commit()
     return ImportReportOut().dump(report)
