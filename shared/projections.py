@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -296,3 +297,56 @@ def load_trainee_in_scope(session: Session, trainee_id: int, *, trainee, assignm
         mentor_ids=mentors,
     )
     return row
+
+
+@dataclass(frozen=True)
+class Projections:
+    """A service's projection tables (declared by :func:`declare_projections`)."""
+
+    town: type
+    village: type
+    unit: type
+    person: type
+    position: type
+    trainee: type
+    assignment: type | None
+
+    def handlers(self) -> dict[str, Callable[[Session, dict], bool]]:
+        """The handlers that keep these tables (roster's events, and mentorship's
+        assignments if the service projects them)."""
+        table = roster_handlers(
+            town=self.town,
+            village=self.village,
+            unit=self.unit,
+            person=self.person,
+            position=self.position,
+            trainee=self.trainee,
+        )
+        if self.assignment is not None:
+            table.update(mentorship_handlers(assignment=self.assignment))
+        return table
+
+
+def declare_projections(base, *, assignments: bool = True) -> Projections:
+    """Declare the projection tables on a service's ``Base``: ``town``, ``village``,
+    ``unit``, ``person``, ``position``, ``trainee`` and (unless the service owns the
+    assignments itself) ``mentor_assignment``."""
+
+    def table(name: str, mixin: type, tablename: str) -> type:
+        return type(
+            name,
+            (mixin, base),
+            {"__tablename__": tablename, "__module__": base.__module__, "__doc__": mixin.__doc__},
+        )
+
+    return Projections(
+        town=table("Town", PlaceProjection, "town"),
+        village=table("Village", VillageProjection, "village"),
+        unit=table("Unit", PlaceProjection, "unit"),
+        person=table("Person", PersonProjection, "person"),
+        position=table("Position", PositionProjection, "position"),
+        trainee=table("Trainee", TraineeProjection, "trainee"),
+        assignment=table("MentorAssignment", AssignmentProjection, "mentor_assignment")
+        if assignments
+        else None,
+    )

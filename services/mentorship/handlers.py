@@ -6,12 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.mentorship.domain import assignments
-from services.mentorship.models import Person, Position, Town, Trainee, Unit, Village
-from shared.projections import roster_handlers
+from services.mentorship.models import PROJECTIONS, Trainee
 
-_projections = roster_handlers(
-    town=Town, village=Village, unit=Unit, person=Person, position=Position, trainee=Trainee
-)
+_projections = PROJECTIONS.handlers()
 
 
 def on_trainee_updated(session: Session, envelope: dict) -> None:

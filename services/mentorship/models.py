@@ -11,13 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, utcnow
 from shared.outbox import OutboxMixin
-from shared.projections import (
-    PersonProjection,
-    PlaceProjection,
-    PositionProjection,
-    TraineeProjection,
-    VillageProjection,
-)
+from shared.projections import declare_projections
 
 
 class Base(DeclarativeBase):
@@ -35,28 +29,9 @@ class Inbox(InboxMixin, Base):
 # -- projections of roster ---------------------------------------------------------
 
 
-class Town(PlaceProjection, Base):
-    __tablename__ = "town"
-
-
-class Village(VillageProjection, Base):
-    __tablename__ = "village"
-
-
-class Unit(PlaceProjection, Base):
-    __tablename__ = "unit"
-
-
-class Person(PersonProjection, Base):
-    __tablename__ = "person"
-
-
-class Position(PositionProjection, Base):
-    __tablename__ = "position"
-
-
-class Trainee(TraineeProjection, Base):
-    __tablename__ = "trainee"
+PROJECTIONS = declare_projections(Base, assignments=False)
+Town, Village, Unit = PROJECTIONS.town, PROJECTIONS.village, PROJECTIONS.unit
+Person, Position, Trainee = PROJECTIONS.person, PROJECTIONS.position, PROJECTIONS.trainee
 
 
 # -- assignments ---------------------------------------------------------------------

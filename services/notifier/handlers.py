@@ -6,26 +6,12 @@ for the webhooks that asked for it."""
 from __future__ import annotations
 
 from services.notifier.domain import notify
-from services.notifier.models import (
-    MentorAssignment,
-    Person,
-    Position,
-    Town,
-    Trainee,
-    Unit,
-    Village,
-)
+from services.notifier.models import PROJECTIONS
 from shared.consumer import compose_handlers
-from shared.projections import mentorship_handlers, roster_handlers
-
-_projections = roster_handlers(
-    town=Town, village=Village, unit=Unit, person=Person, position=Position, trainee=Trainee
-)
 
 HANDLERS = compose_handlers(
     {
-        **_projections,
-        **mentorship_handlers(assignment=MentorAssignment),
+        **PROJECTIONS.handlers(),
         "account.created": notify.on_account,
         "account.updated": notify.on_account,
     },

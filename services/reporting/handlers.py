@@ -4,24 +4,11 @@ mentorship's and welfare's events feed the dashboards and the mentoring form."""
 from __future__ import annotations
 
 from services.reporting.domain import oversight, reports
-from services.reporting.models import (
-    MentorAssignment,
-    Person,
-    Position,
-    Town,
-    Trainee,
-    Unit,
-    Village,
-)
+from services.reporting.models import PROJECTIONS
 from shared.consumer import compose_handlers
-from shared.projections import mentorship_handlers, roster_handlers
-
-_projections = roster_handlers(
-    town=Town, village=Village, unit=Unit, person=Person, position=Position, trainee=Trainee
-)
 
 HANDLERS = compose_handlers(
-    {**_projections, **mentorship_handlers(assignment=MentorAssignment)},
+    PROJECTIONS.handlers(),
     reports.EVENT_HANDLERS,
     oversight.EVENT_HANDLERS,
     # The dashboard records each seat's dates itself, also when a release overtook its

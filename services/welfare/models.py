@@ -8,14 +8,7 @@ from sqlalchemy.orm import DeclarativeBase
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP
 from shared.outbox import OutboxMixin
-from shared.projections import (
-    AssignmentProjection,
-    PersonProjection,
-    PlaceProjection,
-    PositionProjection,
-    TraineeProjection,
-    VillageProjection,
-)
+from shared.projections import declare_projections
 
 
 class Base(DeclarativeBase):
@@ -30,29 +23,7 @@ class Inbox(InboxMixin, Base):
     pass
 
 
-class Town(PlaceProjection, Base):
-    __tablename__ = "town"
-
-
-class Village(VillageProjection, Base):
-    __tablename__ = "village"
-
-
-class Unit(PlaceProjection, Base):
-    __tablename__ = "unit"
-
-
-class Person(PersonProjection, Base):
-    __tablename__ = "person"
-
-
-class Position(PositionProjection, Base):
-    __tablename__ = "position"
-
-
-class Trainee(TraineeProjection, Base):
-    __tablename__ = "trainee"
-
-
-class MentorAssignment(AssignmentProjection, Base):
-    __tablename__ = "mentor_assignment"
+PROJECTIONS = declare_projections(Base)
+Town, Village, Unit = PROJECTIONS.town, PROJECTIONS.village, PROJECTIONS.unit
+Person, Position, Trainee = PROJECTIONS.person, PROJECTIONS.position, PROJECTIONS.trainee
+MentorAssignment = PROJECTIONS.assignment
