@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test lint fmt openapi migrate prod-local clean help
+.PHONY: run test lint fmt openapi migrate prod-local journey clean help
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -13,6 +13,7 @@ help:
 	@echo "make prod-local  the production processes of docker-compose.yml on this machine"
 	@echo "make migrate SERVICE=roster   upgrade one service's database"
 	@echo "make openapi     rewrite each service's committed openapi.json"
+	@echo "make journey     a month in a city, end to end, against the embedded default (report)"
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ migrate: $(STAMP)
 
 prod-local: $(STAMP)
 	$(BIN)/python -m deploy.local up
+
+journey: $(STAMP)
+	$(BIN)/python -m journey --embedded
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
