@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared.audit import AuditMixin
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, utcnow
 from shared.outbox import OutboxMixin
@@ -69,19 +70,10 @@ class Assignment(Base):
     )
 
 
-class Audit(Base):
+class Audit(AuditMixin, Base):
     """Who changed what, when, with the state before and after (assignments)."""
 
     __tablename__ = "audit"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(sa.String(64))
-    action: Mapped[str] = mapped_column(sa.String(32))
-    entity: Mapped[str] = mapped_column(sa.String(32))
-    entity_id: Mapped[int]
-    before: Mapped[dict | None] = mapped_column(sa.JSON)
-    after: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 # -- talks -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.welfare.models import Base
+from shared.audit import AuditMixin
 from shared.db import utcnow
 
 __all__ = [
@@ -160,16 +161,7 @@ class Departure(Base):
     left_on: Mapped[dt.date]
 
 
-class MoneyAudit(Base):
+class MoneyAudit(AuditMixin, Base):
     """Who changed money, when, with the state before and after."""
 
     __tablename__ = "money_audit"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(sa.String(64))
-    action: Mapped[str] = mapped_column(sa.String(32))
-    entity: Mapped[str] = mapped_column(sa.String(32))
-    entity_id: Mapped[int]
-    before: Mapped[dict | None] = mapped_column(sa.JSON)
-    after: Mapped[dict | None] = mapped_column(sa.JSON)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from services.mentorship.models import Audit, Outbox
+from shared.audit import record_audit
 from shared.outbox import record_event
 
 PRODUCER = "mentorship"
@@ -28,24 +29,7 @@ def audit(
     after: dict | None,
 ) -> None:
     """Keep who changed what, with the state before and after, in this transaction."""
-    session.add(
-        Audit(
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=_jsonable(before),
-            after=_jsonable(after),
-        )
-    )
-
-
-def _jsonable(data: dict | None) -> dict | None:
-    if data is None:
-        return None
-    return {
-        k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v) for k, v in data.items()
-    }
+    record_audit(session, Audit, actor, action, entity, entity_id, before, after)
 
 
 def city_today(time_zone: str) -> dt.date:

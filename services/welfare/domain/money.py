@@ -33,6 +33,7 @@ from services.welfare.models_money import (
     SubsidyPolicy,
     TownBudget,
 )
+from shared.audit import record_audit
 from shared.errors import Conflict, DomainError
 
 #: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
@@ -53,24 +54,7 @@ def audit(
     after: dict | None,
 ) -> None:
     """Keep who changed money, when, before and after, in this transaction."""
-    session.add(
-        MoneyAudit(
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=_jsonable(before),
-            after=_jsonable(after),
-        )
-    )
-
-
-def _jsonable(data: dict | None) -> dict | None:
-    if data is None:
-        return None
-    return {
-        k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v) for k, v in data.items()
-    }
+    record_audit(session, MoneyAudit, actor, action, entity, entity_id, before, after)
 
 
 def _state(row, *names: str) -> dict:
