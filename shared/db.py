@@ -12,10 +12,7 @@ from flask import Flask, g
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-
-def utcnow() -> dt.datetime:
-    """Now, aware, in UTC: the only clock the services store."""
-    return dt.datetime.now(dt.UTC)
+from shared.clock import utcnow  # noqa: F401 - re-exported: models default to it
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -32,5 +32,8 @@ class Config(BaseConfig):
         self.NOTIFIER_SELF_HOSTS = env("NOTIFIER_SELF_HOSTS", "localhost,notifier")
         self.NOTIFIER_DIGEST_HOUR = env_int("NOTIFIER_DIGEST_HOUR", 18)
         self.NOTIFIER_POLL_SECONDS = float(env("NOTIFIER_POLL_SECONDS", "1") or 1)
+        self.NOTIFIER_DIGEST_INTERVAL_SECONDS = float(
+            env("NOTIFIER_DIGEST_INTERVAL_SECONDS", "30") or 30
+        )
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -56,7 +56,7 @@ def digest_loop(db: Database, config, stop: threading.Event) -> None:
                 delivery.build_digests(db, config, now)
         except Exception:  # noqa: BLE001
             log.exception("digest pass failed")
-        stop.wait(max(config.NOTIFIER_POLL_SECONDS, 1.0) * 30)
+        stop.wait(config.NOTIFIER_DIGEST_INTERVAL_SECONDS)
 
 
 def run_worker(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from services.mentorship.models import Audit, Outbox
 from shared.audit import record_audit
+from shared.clock import city_today  # noqa: F401 - the services' one calendar
 from shared.outbox import record_event
 
 PRODUCER = "mentorship"
@@ -31,10 +31,6 @@ def audit(
     """Keep who changed what, with the state before and after, in this transaction."""
     record_audit(session, Audit, actor, action, entity, entity_id, before, after)
 
-
-def city_today(time_zone: str) -> dt.date:
-    """Today's date in the city (not the server's UTC date)."""
-    return dt.datetime.now(ZoneInfo(time_zone)).date()
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:

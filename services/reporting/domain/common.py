@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from sqlalchemy.orm import Session
 
 from services.reporting.models import Outbox
+from shared.clock import city_today  # noqa: F401 - the services' one calendar
 from shared.outbox import record_event
 
 PRODUCER = "reporting"
@@ -17,7 +15,3 @@ def emit(session: Session, type_: str, payload: dict) -> None:
     """Record a reporting event in this transaction's outbox."""
     record_event(session, Outbox, type_, payload, producer=PRODUCER)
 
-
-def city_today(time_zone: str) -> dt.date:
-    """Today's date in the city (not the server's UTC date)."""
-    return dt.datetime.now(ZoneInfo(time_zone)).date()

@@ -62,6 +62,7 @@ from services.reporting.models_reports import (
     ReportNotice,
     TraineeTenure,
 )
+from shared.db import UTCDateTime, utcnow
 from shared.errors import DomainError, NotFound
 
 #: ``report.due_soon`` goes out this many days before the deadline.
@@ -172,7 +173,7 @@ def open_period(
             deadline=deadline,
             extension_reason="",
             opened_by=by,
-            opened_at=sa.func.now(),
+            opened_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["code"])
         .returning(Period.id)
@@ -315,7 +316,7 @@ def add_obligations(session: Session, period: Period, trainee_id: int | None = N
             TraineeTenure.trainee_id,
             sa.literal(period.id),
             sa.literal(kind),
-            sa.func.now(),
+            sa.literal(utcnow(), UTCDateTime()),
         ).where(eligible(period))
         if trainee_id is not None:
             select = select.where(TraineeTenure.trainee_id == trainee_id)
@@ -428,7 +429,8 @@ def send_notices(session: Session, period: Period, notice: str) -> int:
     """Record one notice per obligation of ``period`` not yet submitted and not yet
     noticed, and its event, in this transaction. Returns how many."""
     submitted = sa.select(Report.obligation_id).where(Report.first_submitted_at.is_not(None))
-    pending = sa.select(Obligation.id, sa.literal(notice), sa.func.now()).where(
+    now = sa.literal(utcnow(), UTCDateTime())
+    pending = sa.select(Obligation.id, sa.literal(notice), now).where(
         Obligation.period_id == period.id, Obligation.id.not_in(submitted)
     )
     inserted = session.execute(

@@ -1,0 +1,75 @@
+"""The one clock of every service: now in UTC, and today's date in the city.
+
+Every timestamp a service stores and every date its rules depend on (deadlines, overdue
+notices, digests, quiet hours) comes from here, never from ``datetime.now`` directly, so
+that a whole system can be moved forward in time as one: when ``GRASSROOTS_CLOCK_FILE``
+names a file, the number of seconds it holds is added to the real clock, re-read whenever
+the file changes. The journey uses it to let a deadline pass in the middle of a run
+(``set_offset``); production never sets the variable, and then the clock is the real one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+CLOCK_FILE_ENV = "GRASSROOTS_CLOCK_FILE"
+_ZERO = dt.timedelta(0)
+_lock = threading.Lock()
+_cached: tuple[str, tuple[int, int], dt.timedelta] | None = None  # (path, stamp, offset)
+
+
+def offset() -> dt.timedelta:
+    """How far this system's clock is ahead of the real one (zero unless travelled)."""
+    global _cached
+    path = os.environ.get(CLOCK_FILE_ENV)
+    if not path:
+        return _ZERO
+    try:
+        stat = os.stat(path)
+        stamp = (stat.st_ino, stat.st_mtime_ns)  # a new file (os.replace) is a new inode
+    except FileNotFoundError:
+        return _ZERO
+    cached = _cached
+    if cached is not None and cached[0] == path and cached[1] == stamp:
+        return cached[2]
+    try:
+        seconds = float(Path(path).read_text(encoding="utf-8").strip() or 0)
+    except (OSError, ValueError):
+        return cached[2] if cached is not None and cached[0] == path else _ZERO
+    value = dt.timedelta(seconds=seconds)
+    with _lock:
+        _cached = (path, stamp, value)
+    return value
+
+
+def utcnow() -> dt.datetime:
+    """Now, aware, in UTC: the only clock the services store."""
+    return dt.datetime.now(dt.UTC) + offset()
+
+
+def city_today(time_zone: str) -> dt.date:
+    """Today's date in the city (not the server's UTC date)."""
+    return utcnow().astimezone(ZoneInfo(time_zone)).date()
+
+
+def set_offset(path: str | os.PathLike, seconds: float) -> None:
+    """Move the clock of every process reading ``path`` to real time + ``seconds``
+    (written atomically, so a reader never sees half a number)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".clock-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"{seconds:.3f}\n")
+    os.replace(tmp, target)
+
+
+def travel_to(path: str | os.PathLike, moment: dt.datetime) -> dt.timedelta:
+    """Set the clock of ``path`` so that it reads ``moment`` now; the offset written."""
+    delta = moment - dt.datetime.now(dt.UTC)
+    set_offset(path, delta.total_seconds())
+    return delta
