@@ -75,8 +75,8 @@ def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, 
             session().commit()
             return obj
 
-    blp.add_url_rule("", view_func=Collection.as_view(f"{path}_collection"))
-    blp.add_url_rule("/<int:id>", view_func=Item.as_view(f"{path}_item"))
+    blp.add_url_rule("", f"{path}_collection", Collection)
+    blp.add_url_rule("/<int:id>", f"{path}_item", Item)
     return blp
 
 
