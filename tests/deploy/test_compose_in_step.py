@@ -122,3 +122,21 @@ def test_deploy_local_prints_the_procfile_processes(procfile):
     assert "roster-web: " + procfile["roster-web"] in lines
     assert "roster-relay: python -m services.roster.relay" in lines
     assert not any(line.startswith("roster-migrate") for line in lines)
+
+
+def test_every_app_process_gets_its_own_services_database(services):
+    """Each process of ``<service>-…`` is given ``<SERVICE>_DATABASE_URL`` on its own
+    ``<service>-db`` (a process without it would fall back to a local SQLite file)."""
+    wrong = {}
+    for name, spec in _long_running_app(services).items():
+        service = name.split("-", 1)[0]
+        url = (spec.get("environment") or {}).get(f"{service.upper()}_DATABASE_URL", "")
+        if f"@{service}-db:5432/grassroots_{service}" not in url:
+            wrong[name] = spec.get("environment")
+    for name, spec in services.items():
+        if name.endswith("-migrate"):
+            service = name[: -len("-migrate")]
+            url = (spec.get("environment") or {}).get(f"{service.upper()}_DATABASE_URL", "")
+            if f"@{service}-db:5432/" not in url:
+                wrong[name] = spec.get("environment")
+    assert not wrong, wrong
