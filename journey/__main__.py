@@ -1,6 +1,10 @@
-"""``python -m journey --embedded``: start the embedded default, walk through the month,
-print the report (each step, its result, its seconds). ``--url`` runs it against a system
-already running (all services under one base URL). Exit status 0 when every step passed."""
+"""``python -m journey --embedded | --production | --url URL``: walk through a month in a
+city and print the report (each step, its result, its seconds). ``--embedded`` starts the
+embedded default, ``--production`` every production process on this machine (new
+PostgreSQL databases, RabbitMQ names; see ``deploy.stack``), ``--both`` one after the
+other; ``--url`` walks against a system already running (every service under one base
+URL; without a movable clock and receivers, the deadline and delivery checks are skipped).
+Exit status 0 when every step passed."""
 
 from __future__ import annotations
 
@@ -15,31 +19,42 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m journey", description=__doc__)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--embedded", action="store_true", help="start the embedded default")
+    mode.add_argument("--production", action="store_true", help="start the production processes")
+    mode.add_argument("--both", action="store_true", help="production, then embedded")
     mode.add_argument("--url", help="base URL of a running system (every service under it)")
     parser.add_argument("--city-user", default="city")
     parser.add_argument("--city-password", default="demo")
     args = parser.parse_args(argv)
 
-    def walk(base: str) -> Journey:
-        journey = Journey({s: base for s in SERVICES}, city_username=args.city_user,
-                          city_password=args.city_password)  # fmt: skip
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    if args.url:
+        started = time.perf_counter()
+        journey = Journey({s: args.url for s in SERVICES}, city_username=args.city_user,
+                          city_password=args.city_password, log=say)  # fmt: skip
         journey.execute()
-        return journey
+        print(report(journey.results))
+        print(f"total: {time.perf_counter() - started:.1f}s")
+        return 0 if journey.ok else 1
 
-    started = time.perf_counter()
-    if args.embedded:
-        from journey.embedded import embedded
+    from journey.runner import run
 
-        print("starting the embedded default …", flush=True)
-        with embedded() as base:
-            ready = time.perf_counter() - started
-            print(f"embedded default ready at {base} in {ready:.1f}s", flush=True)
-            journey = walk(base)
-    else:
-        journey = walk(args.url)
-    print(report(journey.results))
-    print(f"total with start-up: {time.perf_counter() - started:.1f}s")
-    return 0 if journey.ok else 1
+    modes = ["production", "embedded"] if args.both else (
+        ["embedded"] if args.embedded else ["production"])  # fmt: skip
+    outcomes = []
+    for name in modes:
+        say(f"== {name}: starting the system …")
+        outcome = run(name, log=say)
+        outcomes.append(outcome)
+        say(report(outcome.journey.results).rsplit("\n", 1)[-1])
+    say("")
+    for o in outcomes:
+        walked = sum(r.seconds for r in o.journey.results)
+        state = "PASSED" if o.journey.ok else "FAILED"
+        say(f"{o.mode:<10} {state}: start-up {o.startup:.1f}s, journey {walked:.1f}s, "
+            f"in all {o.total:.1f}s")  # fmt: skip
+    return 0 if all(o.journey.ok for o in outcomes) else 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,15 +13,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from deploy.stack import free_port
 from journey.http import request
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
@@ -40,13 +34,19 @@ def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90
 
 
 @contextlib.contextmanager
-def embedded(var_dir: Path | None = None) -> Iterator[str]:
-    """The base URL of a freshly started embedded default (demo city loaded)."""
+def embedded(var_dir: Path | None = None, env: dict | None = None) -> Iterator[str]:
+    """The base URL of a freshly started embedded default (demo city loaded); ``env`` is
+    added to its environment."""
     with contextlib.ExitStack() as stack:
         if var_dir is None:
             var_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="journey-")))
         port = free_port()
-        env = {**os.environ, "GRASSROOTS_VAR_DIR": str(var_dir / "var"), "PORT": str(port)}
+        env = {
+            **os.environ,
+            **(env or {}),
+            "GRASSROOTS_VAR_DIR": str(var_dir / "var"),
+            "PORT": str(port),
+        }
         for key in ("ROSTER_DATABASE_URL", "MENTORSHIP_DATABASE_URL", "REPORTING_DATABASE_URL",
                     "WELFARE_DATABASE_URL", "NOTIFIER_DATABASE_URL", "BROKER_URL",
                     "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY", "HOST"):  # fmt: skip

@@ -28,8 +28,10 @@ def request(
     raw: bytes | None = None,
     content_type: str | None = None,
     expect: tuple[int, ...] | None = (200, 201),
+    raw_body: bool = False,
 ):
-    """(status, parsed JSON); raises :class:`HttpError` when the status is not expected."""
+    """(status, parsed JSON, or the bytes with ``raw_body``); raises :class:`HttpError`
+    when the status is not expected."""
     data = raw
     if body is not None:
         data = json.dumps(body, ensure_ascii=False).encode()
@@ -45,6 +47,8 @@ def request(
             status, payload = response.status, response.read()
     except urllib.error.HTTPError as exc:
         status, payload = exc.code, exc.read()
+    if raw_body and (expect is None or status in expect):
+        return status, payload
     try:
         parsed = json.loads(payload or b"null")
     except ValueError:

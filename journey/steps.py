@@ -2,10 +2,21 @@
 
 ``Journey(base_urls)`` takes the base URL of each service (``{"roster": "http://…", …}``;
 in the embedded default they are all the same) and walks through the month step by step.
-It creates its own cohort (cadres and trainees with codes unique to the run) in existing
-towns, villages and units (roster has no HTTP endpoint to create those), and asserts only
-on its own records: per-trainee reads, and the town dashboard's change from a snapshot
-taken before the journey began.
+It builds its own corner of the city first (two towns, three villages, a unit, their
+cadres and a cohort of trainees, all with codes unique to the run), so it runs the same on
+an empty production system and on the embedded default's demo city, and it asserts only
+on its own records: per-trainee reads, its towns' dashboards, its own addresses.
+
+Two things come from outside HTTP, as they do in life:
+
+- time: with ``clock_file`` (the file named by ``GRASSROOTS_CLOCK_FILE`` in every process
+  of the system, see ``shared.clock``) the journey lets the month's deadline pass, so that
+  the scheduler's tick marks the missing forms overdue and the notifier builds the day's
+  digests; without it that step is skipped (and so are its consequences);
+- the outside world: with ``receivers`` (``journey.receivers``: an SMTP server, an SMS
+  gateway stand-in and the town's webhook receiver, which the notifier was configured to
+  use) the journey counts every e-mail, text and webhook delivery against what the rules
+  say its steps should have caused: exactly those, no more.
 """
 
 from __future__ import annotations
@@ -16,8 +27,11 @@ import random
 import time
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from journey.http import HttpError, poll, request
@@ -26,6 +40,20 @@ SERVICES = ("roster", "mentorship", "reporting", "welfare", "notifier")
 ROLES = ("integrity", "business", "responsible", "practical")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PASSWORD = "journey-Passw0rd!"
+CITY_TZ = ZoneInfo("Asia/Shanghai")
+MAIL_DOMAIN = "journey.example"
+#: What the town's own system subscribes to (its webhook).
+HOOK_EVENTS = [
+    "trainee.placed",
+    "mentor.released",
+    "report.returned",
+    "report.overdue",
+    "need.raised",
+    "need.resolved",
+    "placement_fee.paid",
+]
+# Each trainee of the cohort has a part to play.
+RETURNED, NEED, MOVER, SILENT, LATE = "t0", "t1", "t2", "t3", "t4"
 
 
 @dataclass
@@ -42,14 +70,27 @@ class Cohort:
 
     people: dict[str, int] = field(default_factory=dict)  # our key -> person id
     trainees: dict[str, int] = field(default_factory=dict)  # our key -> trainee id
-    home: dict[int, int] = field(default_factory=dict)  # trainee id -> village id at start
+    contact: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (email, phone)
     tokens: dict[str, str] = field(default_factory=dict)  # account key -> token
     reports: dict[tuple[int, str], dict] = field(default_factory=dict)
     talked: set[int] = field(default_factory=set)
-    returned: int | None = None
     fees: dict[int, int] = field(default_factory=dict)  # trainee id -> fee id
-    need: int | None = None
-    mover: int | None = None
+    allocations: dict[int, int] = field(default_factory=dict)  # trainee id -> allocation id
+    visited: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Expected:
+    """What the journey's steps should have caused the notifier to deliver, by the rules
+    (services/notifier/rules.py), counted per address (or inbox) and event type."""
+
+    inbox: dict[int, Counter] = field(default_factory=dict)  # trainee id -> event types
+    mail: dict[str, Counter] = field(default_factory=dict)  # e-mail -> event types
+    sms: dict[str, Counter] = field(default_factory=dict)  # phone -> event types
+    hooks: Counter = field(default_factory=Counter)  # the town's webhook: event types
+
+    def add(self, book: dict, key, event_type: str, n: int = 1) -> None:
+        book.setdefault(key, Counter())[event_type] += n
 
 
 def id_number(rng: random.Random, birth: dt.date) -> str:
@@ -73,6 +114,14 @@ def xlsx(headers: list[str], rows: list[list]) -> bytes:
     return out.getvalue()
 
 
+def read_xlsx(data: bytes) -> dict[str, list[list]]:
+    """Every sheet of a workbook as rows of values (the header row first)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book}
+
+
 class Journey:
     def __init__(
         self,
@@ -80,26 +129,28 @@ class Journey:
         *,
         city_username: str = "city",
         city_password: str = "demo",
-        home_town_code: str = "T06",
-        other_town_code: str = "T05",
-        unit_code: str = "U08",
-        trainees: int = 4,
-        timeout: float = 30.0,
-        today: dt.date | None = None,
+        clock_file: Path | None = None,
+        receivers=None,
+        timeout: float = 60.0,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.urls = {s: f"{base_urls[s].rstrip('/')}/api/v1/{s}" for s in SERVICES}
+        self.bases = sorted({base_urls[s].rstrip("/") for s in SERVICES})
         self.city_login = (city_username, city_password)
-        self.codes = (home_town_code, other_town_code, unit_code)
-        self.size = trainees
+        self.clock_file = clock_file
+        self.receivers = receivers
         self.timeout = timeout
-        self.today = today or dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        self.today = dt.datetime.now(CITY_TZ).date()
         self.month = f"{self.today:%Y-%m}"
+        self.quarter = f"{self.today.year}-Q{(self.today.month - 1) // 3 + 1}"
         self.run = uuid.uuid4().hex[:6]
         self.rng = random.Random(self.run)
         self.log = log or (lambda _line: None)
         self.results: list[StepResult] = []
         self.c = Cohort()
+        self.expect = Expected()
+        self.travelled = False
+        self.names: dict[str, str] = {}  # trainee key -> name
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -109,17 +160,23 @@ class Journey:
     def get(self, service: str, path: str, token: str):
         return self.call(service, "GET", path, token=token)
 
+    def download(self, service: str, path: str, token: str) -> bytes:
+        return request("GET", f"{self.urls[service]}{path}", token=token, raw_body=True)[1]
+
     def login(self, username: str, password: str) -> str:
         body = {"grant_type": "password", "username": username, "password": password}
         return self.call("roster", "POST", "/auth/token", body)["access_token"]
 
-    def account(self, role: str, scope_id: int | None, key: str) -> str:
-        """An account of ``role`` for ``scope_id``, made by the city; its token."""
+    def account(self, role: str, scope_id: int | None, key: str, contact: str | None = None):
+        """An account of ``role`` for ``scope_id`` with the e-mail and phone of ``contact``
+        (our key of a person, trainee or office), made by the city; its token."""
         if key not in self.c.tokens:
             username = f"j{self.run}-{key}"
             body = {"username": username, "role": role, "password": PASSWORD}
             if scope_id is not None:
                 body["scope_id"] = scope_id
+            if contact is not None:
+                body["email"], body["phone"] = self.c.contact[contact]
             self.call("roster", "POST", "/accounts", body, self.city)
             self.c.tokens[key] = self.login(username, PASSWORD)
         return self.c.tokens[key]
@@ -131,26 +188,49 @@ class Journey:
         sep = "&" if "?" in path else "?"
         return self.get(service, f"{path}{sep}per_page=200", token)["items"]
 
+    def contact(self, key: str) -> tuple[str, str]:
+        """A run-unique e-mail address and mobile number for our key."""
+        if key not in self.c.contact:
+            phone = f"13{self.rng.randrange(10**8, 10**9)}"
+            self.c.contact[key] = (f"{key}.{self.run}@{MAIL_DOMAIN}", phone)
+        return self.c.contact[key]
+
+    def tid(self, key: str) -> int:
+        return self.c.trainees[key]
+
+    def key_of(self, tid: int) -> str:
+        return next(k for k, v in self.c.trainees.items() if v == tid)
+
     # -- running -------------------------------------------------------------------------
 
     def steps(self) -> list[tuple[str, Callable[[], str]]]:
         return [
-            ("city signs in, finds the town, villages and unit", self.step_setup),
+            ("city sets up two towns, three villages, a unit; the town subscribes a webhook",
+             self.step_setup),
             ("import cadres (XLSX)", self.step_import_people),
             ("import trainees placed in villages (XLSX)", self.step_import_trainees),
-            ("fill mentor gaps for the town and unit", self.step_fill_gaps),
+            ("fill mentor gaps for the town and unit in one action", self.step_fill_gaps),
             ("assign remaining gaps by hand; coverage complete", self.step_assign_by_hand),
             ("mentors record talks (one trainee has none)", self.step_talks),
             ("the month is open; trainees owe their forms", self.step_open_month),
-            ("trainees submit forms (mentoring pre-filled)", self.step_submit),
+            ("trainees submit forms (mentoring pre-filled); one does not", self.step_submit),
             ("town returns one with a reason; trainee resubmits", self.step_return),
-            ("town and unit approve every form", self.step_approve),
+            ("town and unit approve every submitted form", self.step_approve),
             ("placement fees created and paid", self.step_fees),
+            ("the town houses two trainees", self.step_housing),
+            ("a Spring Festival campaign records visits", self.step_campaign),
             ("a housing need: raised, assigned, resolved, confirmed", self.step_need),
-            ("a trainee moves town: mentors change, no second fee", self.step_move),
+            ("a trainee moves town: mentors change, housing flagged, no second fee",
+             self.step_move),
+            ("the deadline passes: the tick marks the missing forms overdue, digests go out",
+             self.step_overdue),
             ("town dashboard shows exactly the journey's counts", self.step_dashboard),
-            ("trainee inbox holds the expected notifications", self.step_inbox),
-        ]
+            ("the quarter's assessment ranks the towns with explanations", self.step_assessment),
+            ("exports open as XLSX with the expected rows", self.step_exports),
+            ("every trainee's inbox holds exactly the expected notifications", self.step_inbox),
+            ("SMTP, SMS and the town's webhook got exactly the expected messages",
+             self.step_deliveries),
+        ]  # fmt: skip
 
     def execute(self, stop_on_failure: bool = True) -> list[StepResult]:
         for name, step in self.steps():
@@ -173,110 +253,149 @@ class Journey:
     def ok(self) -> bool:
         return len(self.results) == len(self.steps()) and all(r.ok for r in self.results)
 
-    # -- the steps -----------------------------------------------------------------------
+    # -- setting up ----------------------------------------------------------------------
 
     def step_setup(self) -> str:
         self.city = self.login(*self.city_login)
-        home, other, unit = self.codes
-        towns = {t["code"]: t for t in self.items("roster", "/towns", self.city)}
-        units = {u["code"]: u for u in self.items("roster", "/units", self.city)}
-        self.town, self.other_town, self.unit = towns[home], towns[other], units[unit]
-        self.villages = self.items("roster", f"/villages?town_id={self.town['id']}", self.city)
-        self.other_villages = self.items(
-            "roster", f"/villages?town_id={self.other_town['id']}", self.city
+        code = f"J{self.run.upper()}"
+
+        def make(kind: str, body: dict) -> dict:
+            return self.call("roster", "POST", f"/{kind}", body, self.city)
+
+        # names with characters outside the BMP's common set, as real place names have
+        self.town = make("towns", {"code": f"{code}A", "name": f"石𬌗镇{self.run[:3]}"})
+        self.other_town = make("towns", {"code": f"{code}B", "name": f"龘岭镇{self.run[:3]}"})
+        self.villages = [
+            make(
+                "villages", {"code": f"{code}A{i}", "name": f"𠀾{i}村", "town_id": self.town["id"]}
+            )
+            for i in (1, 2)
+        ]
+        self.other_village = make(
+            "villages", {"code": f"{code}B1", "name": "上𬌗村", "town_id": self.other_town["id"]}
         )
-        assert len(self.villages) >= 2 and self.other_villages, "villages missing"
-        assert {v["town_id"] for v in self.villages} == {self.town["id"]}, "town filter ignored"
+        self.unit = make("units", {"code": f"{code}U", "name": f"区委办{self.run[:3]}"})
+        # money needs a policy in force: a new installation has none yet, the demo has one
+        first = self.today.replace(day=1)
+        policies = self.items("welfare", "/policies", self.city)
+        if not any(p["effective_from"] <= first.isoformat() for p in policies):
+            self.call(
+                "welfare", "POST", "/policies",
+                {"effective_from": first.isoformat(), "monthly_amount_fen": 200000,
+                 "placement_fee_fen": 300000, "note": "旅程：市级标准"},
+                self.city,
+            )  # fmt: skip
+        # the town's secretary and the unit's clerk sign in with accounts of their own
+        self.contact("town")
+        self.contact("unit")
+        self.account("town", self.town["id"], "town", contact="town")
+        self.account("unit", self.unit["id"], "unit", contact="unit")
+        # the town's own system: a client credential, and its webhook subscription
+        client = self.call(
+            "roster", "POST", "/accounts",
+            {"username": f"j{self.run}-townit", "role": "town", "scope_id": self.town["id"],
+             "kind": "client"},
+            self.city,
+        )  # fmt: skip
+        machine = self.call(
+            "roster", "POST", "/auth/token",
+            {"grant_type": "client_credentials", "client_id": client["username"],
+             "client_secret": client["client_secret"]},
+        )["access_token"]  # fmt: skip
+        self.subscription = None
+        if self.receivers is not None:
+            subscription = self.call(
+                "notifier", "POST", "/subscriptions",
+                {"url": self.receivers.webhook_url, "event_types": HOOK_EVENTS,
+                 "description": "镇信息系统"},
+                machine,
+            )  # fmt: skip
+            self.receivers.secret = subscription["secret"]
+            self.subscription = subscription["id"]
         self.settle()
         self.baseline = self.dashboard()
         return (
-            f"town {self.town['name']} ({home}), unit {self.unit['name']} ({unit}), run {self.run}"
+            f"towns {self.town['name']} and {self.other_town['name']}, unit "
+            f"{self.unit['name']}, run {self.run}"
+            + (f"; webhook subscription {self.subscription}" if self.subscription else "")
         )
 
     def _person_row(self, key: str, kind: str, title: str, unit="", town="", village=""):
         birth = dt.date(1975 + self.rng.randrange(15), 1 + self.rng.randrange(12), 10)
+        email, phone = self.contact(key)
         name = f"旅程{self.run[:3]}{key}"
-        phone = f"139{self.rng.randrange(10**7, 10**8)}"
-        return [name, "男", id_number(self.rng, birth), phone, kind, title, unit, town, village]
+        return [name, "男", id_number(self.rng, birth), phone, email, kind, title, unit, town,
+                village]  # fmt: skip
 
     def step_import_people(self) -> str:
-        unit = self.unit["code"]
-        # Only unit cadres: the town's deputy secretary and each village's secretary are the
-        # demo's, the only eligible persons, so gap filling takes those seats in one action;
-        # the unit's leadership and middle cadres are several, so those seats are by hand.
+        unit, town, other = self.unit["code"], self.town["code"], self.other_town["code"]
+        (a1, a2), b1 = (v["code"] for v in self.villages), self.other_village["code"]
+        # One deputy secretary per town and one secretary per village: the only eligible
+        # persons, so gap filling takes those seats in one action. The unit has two leaders
+        # and two middle cadres: several eligible, so the unit's seats are assigned by hand.
         rows = [
-            ("leader", "领导班子成员", "副局长", unit, "", ""),
+            ("deputyA", "镇党委副书记", "党委副书记", "", town, ""),
+            ("deputyB", "镇党委副书记", "党委副书记", "", other, ""),
+            ("secA1", "村党组织书记", "村党支部书记", "", town, a1),
+            ("secA2", "村党组织书记", "村党支部书记", "", town, a2),
+            ("secB1", "村党组织书记", "村党支部书记", "", other, b1),
+            ("leader0", "领导班子成员", "副主任", unit, "", ""),
+            ("leader1", "领导班子成员", "副主任", unit, "", ""),
             ("cadre0", "中层干部", "科长", unit, "", ""),
             ("cadre1", "中层干部", "副科长", unit, "", ""),
         ]
-        headers = [
-            "姓名",
-            "性别",
-            "身份证号",
-            "手机号",
-            "职务类别",
-            "职务",
-            "单位编码",
-            "镇编码",
-            "村编码",
-        ]
+        headers = ["姓名", "性别", "身份证号", "手机号", "邮箱", "职务类别", "职务", "单位编码",
+                   "镇编码", "村编码"]  # fmt: skip
         sheet = xlsx(headers, [self._person_row(k, *rest) for k, *rest in rows])
         body = self.call(
             "roster", "POST", "/imports/people", token=self.city, raw=sheet, content_type=XLSX
         )
         assert body["imported"] == len(rows) and not body["errors"], body
         self.c.people = dict(zip([r[0] for r in rows], body["ids"], strict=True))
-        return f"{body['imported']} cadres imported, ids {body['ids']}"
+        return f"{body['imported']} cadres imported"
 
     def step_import_trainees(self) -> str:
-        start = self.today.replace(day=1) + dt.timedelta(days=1)
-        headers = [
-            "姓名",
-            "性别",
-            "出生日期",
-            "身份证号",
-            "手机号",
-            "学历",
-            "届别",
-            "单位编码",
-            "村编码",
-            "派驻日期",
-        ]
+        start = min(self.today, self.today.replace(day=2))
+        headers = ["姓名", "性别", "出生日期", "身份证号", "手机号", "邮箱", "学历", "届别",
+                   "单位编码", "村编码", "派驻日期"]  # fmt: skip
         rows, keys = [], []
-        for i in range(self.size):
+        # t0 t2 t4 in the first village, t1 t3 in the second
+        for i in range(5):
+            key = f"t{i}"
             birth = dt.date(1999, 1 + i, 1 + i)
+            email, phone = self.contact(key)
             village = self.villages[i % 2]
-            keys.append((f"t{i}", village["id"]))
-            rows.append(
-                [
-                    f"学员{self.run[:3]}{i}",
-                    "女" if i % 2 else "男",
-                    birth.isoformat(),
-                    id_number(self.rng, birth),
-                    f"137{self.rng.randrange(10**7, 10**8)}",
-                    "硕士研究生",
-                    self.today.year,
-                    self.unit["code"],
-                    village["code"],
-                    start.isoformat(),
-                ]
-            )
+            keys.append(key)
+            self.names[key] = f"学员{self.run[:3]}{i}𠀾"
+            rows.append([self.names[key], "女" if i % 2 else "男", birth.isoformat(),
+                         id_number(self.rng, birth), phone, email, "硕士研究生", self.today.year,
+                         self.unit["code"], village["code"], start.isoformat()])  # fmt: skip
         sheet = xlsx(headers, rows)
         body = self.call(
             "roster", "POST", "/imports/trainees", token=self.city, raw=sheet, content_type=XLSX
         )
-        assert body["imported"] == self.size and not body["errors"], body
-        for (key, village), tid in zip(keys, body["ids"], strict=True):
-            self.c.trainees[key] = tid
-            self.c.home[tid] = village
+        assert body["imported"] == len(rows) and not body["errors"], body
+        self.c.trainees = dict(zip(keys, body["ids"], strict=True))
         mine = self.items("roster", f"/trainees?town_id={self.town['id']}", self.city)
         placed = {t["id"] for t in mine} & set(body["ids"])
         assert placed == set(body["ids"]), f"placed in town: {placed}"
-        return f"{self.size} trainees imported and placed, ids {body['ids']}"
+        self.expect.hooks["trainee.placed"] += len(rows)
+        return f"{len(rows)} trainees imported and placed, ids {body['ids']}"
+
+    # -- mentors -------------------------------------------------------------------------
 
     def mentors(self, tid: int) -> dict[str, dict]:
         seats = self.get("mentorship", f"/trainees/{tid}/mentors", self.city)["mentors"]
         return {m["role"]: m for m in seats if m["active"]}
+
+    def assigned(self, tid: int, person_id: int) -> None:
+        """Expect the notices of one mentor assignment: the mentor and the trainee, each
+        in the inbox and by e-mail."""
+        person = next(k for k, v in self.c.people.items() if v == person_id)
+        key = self.key_of(tid)
+        self.expect.add(self.expect.inbox, tid, "mentor.assigned")
+        self.expect.add(self.expect.mail, self.c.contact[key][0], "mentor.assigned")
+        self.expect.add(self.expect.mail, self.c.contact[person][0], "mentor.assigned")
 
     def step_fill_gaps(self) -> str:
         ids = list(self.c.trainees.values())
@@ -284,29 +403,24 @@ class Journey:
         self.wait(
             "mentorship to know the new trainees",
             lambda: all(
-                request(
-                    "GET",
-                    f"{self.urls['mentorship']}/trainees/{t}/mentors",
-                    token=self.city,
-                    expect=None,
-                )[0]
-                == 200
+                request("GET", f"{self.urls['mentorship']}/trainees/{t}/mentors",
+                        token=self.city, expect=None)[0] == 200
                 for t in ids
             ),
-        )
+        )  # fmt: skip
         body = self.call(
-            "mentorship",
-            "POST",
-            "/gaps/fill",
-            {"town_id": self.town["id"], "unit_id": self.unit["id"]},
-            self.city,
-        )
-        self.fill_answer = body
+            "mentorship", "POST", "/gaps/fill",
+            {"town_id": self.town["id"], "unit_id": self.unit["id"]}, self.city,
+        )  # fmt: skip
         filled = [f for f in body["filled"] if f["trainee_id"] in ids]
-        held = sum(len(self.mentors(t)) for t in ids)
-        assert held == len(filled), f"filled {len(filled)}, held {held}: {body}"
-        self.filled_by_gap_fill = held
-        return f"{held} of {4 * len(ids)} seats filled in one action"
+        held = {t: self.mentors(t) for t in ids}
+        assert sum(map(len, held.values())) == len(filled), f"filled {len(filled)}: {body}"
+        for tid, seats in held.items():
+            assert set(seats) == {"responsible", "practical"}, f"trainee {tid}: {sorted(seats)}"
+            for seat in seats.values():
+                self.assigned(tid, seat["mentor_id"])
+        self.filled_by_gap_fill = len(filled)
+        return f"{len(filled)} of {4 * len(ids)} seats filled in one action"
 
     def assign_missing(self, tid: int, ours: dict[str, list[str]], n: int = 0) -> int:
         """Assign each empty seat by hand: our own cadres for the unit's seats, else the
@@ -325,42 +439,38 @@ class Journey:
                 spare = [c for c in entry["candidates"] if not c["at_capacity"]]
                 assert spare, f"no candidate for trainee {tid}'s {role} seat: {entry}"
                 mentor = spare[0]["person_id"]
-            body = {
-                "trainee_id": tid,
-                "mentor_id": mentor,
-                "role": role,
-                "start_date": self.today.isoformat(),
-            }
+            body = {"trainee_id": tid, "mentor_id": mentor, "role": role,
+                    "start_date": self.today.isoformat()}  # fmt: skip
             self.call("mentorship", "POST", "/assignments", body, self.city)
+            self.assigned(tid, mentor)
             count += 1
         return count
 
     def step_assign_by_hand(self) -> str:
-        ours = {"integrity": ["leader"], "business": ["cadre0", "cadre1"]}
-        by_hand = 0
-        for n, tid in enumerate(self.c.trainees.values()):
-            by_hand += self.assign_missing(tid, ours, n)
+        ours = {"integrity": ["leader0", "leader1"], "business": ["cadre0", "cadre1"]}
+        by_hand = sum(
+            self.assign_missing(tid, ours, n) for n, tid in enumerate(self.c.trainees.values())
+        )
         self.assigned_by_hand = by_hand
         for tid in self.c.trainees.values():
             held = self.mentors(tid)
             assert set(held) == set(ROLES), f"trainee {tid} seats {sorted(held)}"
         coverage = self.get(
-            "mentorship",
-            f"/coverage?town_id={self.town['id']}&unit_id={self.unit['id']}",
+            "mentorship", f"/coverage?town_id={self.town['id']}&unit_id={self.unit['id']}",
             self.city,
-        )
+        )  # fmt: skip
         self.coverage = coverage
         return f"{by_hand} seats by hand; all {len(self.c.trainees)} trainees have 4 mentors"
 
     def mentor_token(self, person_id: int) -> str:
-        return self.account("mentor", person_id, f"m{person_id}")
+        key = next(k for k, v in self.c.people.items() if v == person_id)
+        return self.account("mentor", person_id, f"m{key}", contact=key)
 
     def step_talks(self) -> str:
-        ids = list(self.c.trainees.values())
-        silent = ids[-1]
-        for tid in ids[:-1]:
+        for key, tid in self.c.trainees.items():
+            if key == SILENT:
+                continue
             seat = self.mentors(tid)["practical"]
-            token = self.mentor_token(seat["mentor_id"])
             body = {
                 "trainee_id": tid,
                 "role": "practical",
@@ -369,13 +479,16 @@ class Journey:
                 "aspects": ["political", "practice"],
                 "summary": "谈心谈话：本月驻村工作情况与下月计划。",
             }
-            self.call("mentorship", "POST", "/talks", body, token)
+            self.call("mentorship", "POST", "/talks", body, self.mentor_token(seat["mentor_id"]))
             self.c.talked.add(tid)
-        self.silent = silent
+            self.expect.add(self.expect.inbox, tid, "talk.recorded")  # inbox only
+        ids = set(self.c.trainees.values())
         talks = self.items("mentorship", "/talks", self.city)
         recorded = {t["trainee_id"] for t in talks if t["trainee_id"] in ids}
         assert recorded == self.c.talked, f"talks for {recorded}, expected {self.c.talked}"
-        return f"{len(self.c.talked)} talks; trainee {silent} has none"
+        return f"{len(self.c.talked)} talks; trainee {self.tid(SILENT)} has none"
+
+    # -- reports -------------------------------------------------------------------------
 
     def drill(self, tid: int, token: str | None = None) -> dict:
         return self.get(
@@ -383,14 +496,11 @@ class Journey:
         )
 
     def step_open_month(self) -> str:
-        status, body = request(
-            "POST",
-            f"{self.urls['reporting']}/periods",
-            {"code": self.month},
-            self.city,
+        status, _ = request(
+            "POST", f"{self.urls['reporting']}/periods", {"code": self.month}, self.city,
             expect=(200, 201, 409),
-        )
-        period = self.get("reporting", f"/periods/{self.month}", self.city)
+        )  # fmt: skip
+        self.period = self.get("reporting", f"/periods/{self.month}", self.city)
         for tid in self.c.trainees.values():
             self.wait(
                 f"trainee {tid}'s obligations for {self.month}",
@@ -398,14 +508,17 @@ class Journey:
                     {f["kind"] for f in self.drill(tid)["forms"]} >= {"effectiveness", "mentoring"}
                 ),
             )
-        how = "opened now" if status in (200, 201) else "already open (tick)"
-        return f"{self.month} {how}, deadline {period['deadline']}"
+        how = "opened now" if status in (200, 201) else "already open (the tick)"
+        return f"{self.month} {how}, deadline {self.period['deadline']}"
 
     def trainee_token(self, tid: int) -> str:
-        return self.account("trainee", tid, f"t{tid}")
+        key = self.key_of(tid)
+        return self.account("trainee", tid, key, contact=key)
 
     def step_submit(self) -> str:
-        for tid in self.c.trainees.values():
+        for key, tid in self.c.trainees.items():
+            if key == LATE:
+                continue
             token = self.trainee_token(tid)
             if tid in self.c.talked:
                 self.wait(
@@ -421,23 +534,32 @@ class Journey:
                 "next_month_plan": "继续驻村",
             }
             for kind, content in (("effectiveness", eff), ("mentoring", {"account": "本月收获"})):
-                body = {"period": self.month, "kind": kind, "content": content, "submit": True}
-                report = self.call("reporting", "POST", "/reports", body, token)
-                assert report["status"] == "submitted", report
+                # a draft first, saved, then submitted: as a trainee fills it in over days
+                body = {"period": self.month, "kind": kind, "content": content}
+                draft = self.call("reporting", "POST", "/reports", body, token)
+                assert draft["status"] == "draft", draft
+                report = self.call(
+                    "reporting", "POST", f"/reports/{draft['id']}/submit",
+                    {"version": draft["version"]}, token,
+                )  # fmt: skip
+                assert report["status"] == "submitted" and not report["late"], report
                 self.c.reports[(tid, kind)] = report
             talks = self.c.reports[(tid, "mentoring")]["content"].get("talks", [])
             expected = 1 if tid in self.c.talked else 0
             assert len(talks) == expected, f"trainee {tid} mentoring form talks {talks}"
-        return f"{len(self.c.reports)} forms submitted; mentoring forms carry their talks"
+        return (
+            f"{len(self.c.reports)} forms submitted (mentoring forms carry their talks); "
+            f"trainee {self.tid(LATE)} submits nothing"
+        )
 
     def town_token(self) -> str:
-        return self.account("town", self.town["id"], "town")
+        return self.c.tokens["town"]
 
     def unit_token(self) -> str:
-        return self.account("unit", self.unit["id"], "unit")
+        return self.c.tokens["unit"]
 
     def step_return(self) -> str:
-        tid = next(iter(self.c.trainees.values()))
+        tid = self.tid(RETURNED)
         report = self.c.reports[(tid, "effectiveness")]
         reason = "驻村天数与考勤不符，请核对后重新提交。"
         body = {"reason": reason, "version": report["version"]}
@@ -448,22 +570,19 @@ class Journey:
         token = self.trainee_token(tid)
         content = {**report["content"], "days_in_village": 18}
         edited = self.call(
-            "reporting",
-            "PATCH",
-            f"/reports/{report['id']}",
-            {"content": content, "version": returned["version"]},
-            token,
-        )
+            "reporting", "PATCH", f"/reports/{report['id']}",
+            {"content": content, "version": returned["version"]}, token,
+        )  # fmt: skip
         again = self.call(
-            "reporting",
-            "POST",
-            f"/reports/{report['id']}/submit",
-            {"version": edited["version"]},
-            token,
-        )
+            "reporting", "POST", f"/reports/{report['id']}/submit",
+            {"version": edited["version"]}, token,
+        )  # fmt: skip
         assert again["status"] == "submitted", again
         self.c.reports[(tid, "effectiveness")] = again
-        self.c.returned = tid
+        self.expect.add(self.expect.inbox, tid, "report.returned")
+        self.expect.add(self.expect.mail, self.c.contact[RETURNED][0], "report.returned")
+        self.expect.add(self.expect.sms, self.c.contact[RETURNED][1], "report.returned")
+        self.expect.hooks["report.returned"] += 1
         return f"report {report['id']} of trainee {tid} returned and resubmitted"
 
     def step_approve(self) -> str:
@@ -472,18 +591,17 @@ class Journey:
             current = self.get("reporting", f"/reports/{report['id']}", town)
             for token in (town, unit):
                 current = self.call(
-                    "reporting",
-                    "POST",
-                    f"/reports/{report['id']}/approve",
-                    {"version": current["version"]},
-                    token,
-                )
+                    "reporting", "POST", f"/reports/{report['id']}/approve",
+                    {"version": current["version"]}, token,
+                )  # fmt: skip
             assert current["status"] == "approved", current
             self.c.reports[key] = current
         return f"{len(self.c.reports)} forms approved by town then unit"
 
+    # -- welfare -------------------------------------------------------------------------
+
     def step_fees(self) -> str:
-        for tid in self.c.trainees.values():
+        for key, tid in self.c.trainees.items():
             fees = self.wait(
                 f"placement fee of trainee {tid}",
                 lambda tid=tid: self.items(
@@ -491,88 +609,125 @@ class Journey:
                 ),
             )
             assert len(fees) == 1, fees
-            fee = fees[0]
             paid = self.call(
-                "welfare",
-                "POST",
-                f"/placement-fees/{fee['id']}/pay",
+                "welfare", "POST", f"/placement-fees/{fees[0]['id']}/pay",
                 {"paid_on": self.today.isoformat(), "payment_ref": f"J{self.run}-{tid}"},
                 self.city,
-            )
+            )  # fmt: skip
             self.c.fees[tid] = paid["id"]
             self.fee_amount = paid["amount_fen"]
+            email, phone = self.c.contact[key]
+            self.expect.add(self.expect.inbox, tid, "placement_fee.paid")
+            self.expect.add(self.expect.mail, email, "placement_fee.paid")
+            self.expect.add(self.expect.sms, phone, "placement_fee.paid")
+            self.expect.hooks["placement_fee.paid"] += 1
         return f"{len(self.c.fees)} placement fees paid ({self.fee_amount} fen each)"
 
+    def step_housing(self) -> str:
+        town = self.town_token()
+        housing = self.call(
+            "welfare", "POST", "/housing",
+            {"address": f"{self.town['name']}政府大院3号楼", "beds": 4, "rooms": 2,
+             "source": "converted_idle_house"},
+            town,
+        )  # fmt: skip
+        for key in (RETURNED, MOVER):
+            tid = self.tid(key)
+            allocation = self.call(
+                "welfare", "POST", f"/housing/{housing['id']}/allocations",
+                {"trainee_id": tid, "start_date": self.today.isoformat()}, town,
+            )  # fmt: skip
+            self.c.allocations[tid] = allocation["id"]
+        now = self.get("welfare", f"/housing/{housing['id']}", town)
+        assert now["occupied"] == 2 and now["vacancies"] == 2, now
+        self.housing = housing["id"]
+        return f"housing {housing['id']}: 2 of 4 beds in use"
+
+    def step_campaign(self) -> str:
+        first = self.today.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        campaign = self.call(
+            "welfare", "POST", "/campaigns",
+            {"name": f"春节走访慰问{self.run}", "starts_on": first.isoformat(),
+             "ends_on": last.isoformat(), "organisers": "市委组织部、各镇（街）"},
+            self.city,
+        )  # fmt: skip
+        town = self.town_token()
+        for key in (RETURNED, NEED, SILENT):
+            tid = self.tid(key)
+            self.call(
+                "welfare", "POST", f"/campaigns/{campaign['id']}/visits",
+                {"trainee_id": tid, "visit_date": self.today.isoformat(),
+                 "visitor": "镇党委书记", "gifts": "慰问金、春联", "notes": "生活安排妥当"},
+                town,
+            )  # fmt: skip
+            self.c.visited.add(tid)
+        coverage = self.get("welfare", f"/campaigns/{campaign['id']}/coverage", town)
+        path = f"/campaigns/{campaign['id']}/not-visited"
+        missed = {t["id"] for t in self.items("welfare", path, town)}
+        ours = set(self.c.trainees.values())
+        assert missed & ours == {self.tid(MOVER), self.tid(LATE)}, missed
+        self.campaign = campaign["id"]
+        assert coverage["visited"] == 3 and coverage["not_visited"] == 2, coverage
+        return (
+            f"campaign {campaign['id']}: {coverage['visited']} of {coverage['active']} "
+            f"trainees of the town visited; not visited: {sorted(missed & ours)}"
+        )
+
     def step_need(self) -> str:
-        tid = list(self.c.trainees.values())[1]
+        tid = self.tid(NEED)
         token = self.trainee_token(tid)
         need = self.call(
-            "welfare",
-            "POST",
-            "/needs",
-            {
-                "category": "housing",
-                "title": "周转房漏水",
-                "description": "宿舍屋顶漏水，需要维修。",
-            },
+            "welfare", "POST", "/needs",
+            {"category": "housing", "title": "周转房漏水",
+             "description": "宿舍屋顶漏水，需要维修。", "handler_role": "village",
+             "handler_scope_id": self.villages[1]["id"]},
             token,
-        )
-        self.c.need = need["id"]
+        )  # fmt: skip
+        # raised to the village: its party secretary and the town hear of it
+        self.expect.add(self.expect.mail, self.c.contact["secA2"][0], "need.raised")
+        self.expect.add(self.expect.mail, self.c.contact["town"][0], "need.raised")
+        self.expect.hooks["need.raised"] += 1
         self.call(
-            "welfare",
-            "POST",
-            f"/needs/{need['id']}/assign",
-            {"handler_role": "town", "handler_scope_id": self.town["id"]},
-            self.city,
-        )
-        town = self.town_token()
+            "welfare", "POST", f"/needs/{need['id']}/assign",
+            {"handler_role": "town", "handler_scope_id": self.town["id"]}, self.city,
+        )  # fmt: skip
         resolved = self.call(
-            "welfare",
-            "POST",
-            f"/needs/{need['id']}/resolve",
-            {"resolution": "已安排维修屋顶。"},
-            town,
-        )
+            "welfare", "POST", f"/needs/{need['id']}/resolve",
+            {"resolution": "已安排维修屋顶。"}, self.town_token(),
+        )  # fmt: skip
         assert resolved["status"] == "resolved", resolved
         confirmed = self.call("welfare", "POST", f"/needs/{need['id']}/confirm", None, token)
-        self.need_trainee = tid
-        assert (confirmed["handler_role"], confirmed["handler_scope_id"]) == (
-            "town",
-            self.town["id"],
-        ), confirmed
         actions = [(h["action"], h["by_role"]) for h in confirmed["history"]]
         assert actions == [
-            ("raised", "trainee"),
-            ("assigned", "city"),
-            ("resolved", "town"),
+            ("raised", "trainee"), ("assigned", "city"), ("resolved", "town"),
             ("confirmed", "trainee"),
-        ], actions
+        ], actions  # fmt: skip
         assert confirmed["status"] == "closed", confirmed
+        self.expect.add(self.expect.inbox, tid, "need.resolved")
+        self.expect.add(self.expect.mail, self.c.contact[NEED][0], "need.resolved")
+        self.expect.hooks["need.resolved"] += 1
         return f"need {need['id']}: {' -> '.join(a for a, _ in actions)} ({confirmed['status']})"
 
     def step_move(self) -> str:
-        tid = list(self.c.trainees.values())[2]
+        tid = self.tid(MOVER)
         before = self.mentors(tid)
-        village = self.other_villages[0]
         self.call(
-            "roster",
-            "POST",
-            f"/trainees/{tid}/placements",
-            {"village_id": village["id"], "start_date": self.today.isoformat()},
+            "roster", "POST", f"/trainees/{tid}/placements",
+            {"village_id": self.other_village["id"], "start_date": self.today.isoformat()},
             self.city,
-        )
-        self.c.mover = tid
+        )  # fmt: skip
+        # town A's system hears of the trainee leaving; the town's two seats are vacated
+        self.expect.hooks["trainee.placed"] += 1
 
-        def moved():
+        def released():
             seats = self.mentors(tid)
-            gone = [
-                r
+            return all(
+                r not in seats or seats[r]["mentor_id"] != before[r]["mentor_id"]
                 for r in ("responsible", "practical")
-                if r not in seats or seats[r]["mentor_id"] != before[r]["mentor_id"]
-            ]
-            return seats if len(gone) == 2 else None
+            )
 
-        self.wait(f"trainee {tid}'s town mentors to be released", moved)
+        self.wait(f"trainee {tid}'s town mentors to be released", released)
         fill = self.call(
             "mentorship", "POST", "/gaps/fill", {"town_id": self.other_town["id"]}, self.city
         )
@@ -582,10 +737,21 @@ class Journey:
         assert set(after) == set(ROLES), after
         for role in ("integrity", "business"):
             assert after[role]["mentor_id"] == before[role]["mentor_id"], role
-        for role in ("responsible", "practical"):
-            assert after[role]["mentor_id"] != before[role]["mentor_id"], role
-        # welfare has no read of its trainee projection; the drill-down of reporting (fed by
-        # the same roster event) tells that the move has been announced and applied
+        assert after["responsible"]["mentor_id"] == self.c.people["deputyB"], after
+        assert after["practical"]["mentor_id"] == self.c.people["secB1"], after
+        for role in ("responsible", "practical"):  # two new assignments, however made
+            self.assigned(tid, after[role]["mentor_id"])
+        # the bed in town A is flagged for the town to release
+        flagged = self.wait(
+            f"trainee {tid}'s housing allocation to be flagged",
+            lambda: self.items("welfare", f"/allocations?trainee_id={tid}&flagged=true",
+                               self.town_token()),
+        )  # fmt: skip
+        assert [a["id"] for a in flagged] == [self.c.allocations[tid]], flagged
+        stays = self.tid(RETURNED)
+        assert not self.items(
+            "welfare", f"/allocations?trainee_id={stays}&flagged=true", self.town_token()
+        ), "a trainee who stayed is flagged"
         self.wait(
             f"reporting to see trainee {tid} in {self.other_town['name']}",
             lambda: self.drill(tid)["town_id"] == self.other_town["id"],
@@ -593,30 +759,83 @@ class Journey:
         fees = self.items("welfare", f"/placement-fees?trainee_id={tid}", self.city)
         assert len(fees) == 1, f"placement fees after the move: {fees}"
         return (
-            f"trainee {tid} moved to {village['name']}; responsible and practical seats "
-            f"re-filled ({2 - len(by_fill) - by_hand} by mentorship on the move, "
-            f"{len(by_fill)} by gap fill, {by_hand} by hand); "
+            f"trainee {tid} moved to {self.other_village['name']}; responsible and practical "
+            f"seats re-filled ({2 - len(by_fill) - by_hand} by mentorship on the move, "
+            f"{len(by_fill)} by gap fill, {by_hand} by hand); bed flagged; "
             f"still one fee"
         )
 
+    # -- time passes ---------------------------------------------------------------------
+
+    def step_overdue(self) -> str:
+        if self.clock_file is None:
+            return "skipped: no clock to move (run with --embedded or --production)"
+        from shared.clock import travel_to
+
+        deadline = dt.date.fromisoformat(self.period["deadline"])
+        overdue_day = deadline + dt.timedelta(days=1)
+        late = self.tid(LATE)
+        # 10:00 in the city on the day after the deadline: the scheduler's next tick
+        # opens the next month and sends the notices of the forms still missing
+        travel_to(self.clock_file, dt.datetime.combine(overdue_day, dt.time(10), CITY_TZ))
+        self.travelled = True
+        token = self.trainee_token(late)
+
+        def overdue_notes():
+            notes = self.items("notifier", "/notifications?event_type=report.overdue", token)
+            return notes if len(notes) >= 2 else None
+
+        notes = self.wait(f"trainee {late}'s overdue notices", overdue_notes)
+        assert len(notes) == 2, notes
+        # the digest items of both notices are written with them; at 19:00 the worker
+        # builds the day's digest for the town and the unit
+        travel_to(self.clock_file, dt.datetime.combine(overdue_day, dt.time(19), CITY_TZ))
+        digests = {}
+        for office in ("town", "unit"):
+            digests[office] = self.wait(
+                f"the {office}'s digest",
+                lambda office=office: self.items(
+                    "notifier", "/notifications?event_type=digest", self.c.tokens[office]
+                ),
+            )
+            assert len(digests[office]) == 1, digests[office]
+            body = digests[office][0]["body"]
+            assert body.count(self.names[LATE]) == 2, f"the {office}'s digest: {body}"
+        email, phone = self.c.contact[LATE]
+        self.expect.add(self.expect.inbox, late, "report.overdue", 2)
+        self.expect.add(self.expect.mail, email, "report.overdue", 2)
+        self.expect.add(self.expect.sms, phone, "report.overdue", 2)
+        self.expect.hooks["report.overdue"] += 2
+        for office in ("town", "unit"):
+            self.expect.add(self.expect.mail, self.c.contact[office][0], "digest")
+        # the tick opened the next month too: every active trainee is told
+        for key, tid in self.c.trainees.items():
+            self.expect.add(self.expect.inbox, tid, "period.opened")
+            self.expect.add(self.expect.mail, self.c.contact[key][0], "period.opened")
+        return (
+            f"clock moved to {overdue_day} 10:00 then 19:00; trainee {late}: 2 overdue "
+            f"notices; one digest each for the town and the unit"
+        )
+
+    # -- figures -------------------------------------------------------------------------
+
     def settle(self) -> None:
         """Wait until the events already in flight (the demo city's, in the embedded default)
-        have been applied, so the dashboard snapshot the journey compares against is final:
-        every outbox backlog is 0 and the consumed-events counters stop moving for three
-        reads in a row (``/metrics``). Skipped where the base URL serves no such metrics."""
-        base = self.urls["roster"].rsplit("/api/v1/", 1)[0]
+        have been applied: every outbox backlog is 0 and the consumed-events counters stop
+        moving for three reads in a row (``/metrics`` of every base URL)."""
         readings: list[float] = []
 
         def quiet():
-            status, text = request("GET", f"{base}/metrics", expect=None)
-            if status != 200 or not isinstance(text, str):
-                return True
             backlog = consumed = 0.0
-            for line in text.splitlines():
-                if line.startswith("grassroots_outbox_backlog"):
-                    backlog += float(line.rsplit(" ", 1)[1])
-                elif line.startswith("grassroots_events_consumed_total"):
-                    consumed += float(line.rsplit(" ", 1)[1])
+            for base in self.bases:
+                status, text = request("GET", f"{base}/metrics", expect=None)
+                if status != 200 or not isinstance(text, str):
+                    continue
+                for line in text.splitlines():
+                    if line.startswith("grassroots_outbox_backlog"):
+                        backlog += float(line.rsplit(" ", 1)[1])
+                    elif line.startswith("grassroots_events_consumed_total"):
+                        consumed += float(line.rsplit(" ", 1)[1])
             readings.append(-1.0 if backlog else consumed)
             last = readings[-3:]
             return len(last) == 3 and last[0] >= 0 and len(set(last)) == 1
@@ -629,33 +848,33 @@ class Journey:
         )
 
     def expected_change(self) -> dict:
-        """What the journey added to its town's dashboard: every trainee still there owes
-        two forms, approved on time (the returned one too, once resubmitted), has four
-        mentors, a paid placement fee; all but the silent one had a talk; one need was
-        resolved. The trainee who moved counts for the other town."""
-        stay = [t for t in self.c.trainees.values() if t != self.c.mover]
+        """What the journey added to its town's dashboard for the month: every trainee still
+        there owes two forms, approved on time (the returned one too, once resubmitted),
+        but for the one who submitted nothing; each has four mentors and a paid fee; all
+        but the silent one had a talk; three were visited; one need was resolved. The
+        trainee who moved counts for the other town."""
+        stay = [t for k, t in self.c.trainees.items() if k != MOVER]
         n, talked = len(stay), len([t for t in stay if t in self.c.talked])
-        form = {"owed": n, "approved": n, "on_time": n, "late": 0, "missing": 0, "returned": 0}
+        form = {"owed": n, "approved": n - 1, "on_time": n - 1, "late": 0, "missing": 1,
+                "returned": 0}  # fmt: skip
         return {
-            "trainees": {"owing": n, "on_time": n, "late": 0, "missing": 0, "returned": 0},
+            "trainees": {"owing": n, "on_time": n - 1, "late": 0, "missing": 1, "returned": 0},
             "forms": {"effectiveness": form, "mentoring": form},
             "coverage": {"trainees": n, "covered": n},
             "talks": {"trainees": n, "with_talk": talked},
-            "care": {
-                "fees_paid": n,
-                "fees_on_time": n,
-                "needs_resolved": 1,
-                "needs_on_time": 1,
-                "visits": 0,
-            },
-        }
+            "care": {"fees_paid": n, "fees_on_time": n, "needs_resolved": 1, "needs_on_time": 1,
+                     "visits": len(self.c.visited), "trainees_visited": len(self.c.visited)},
+        }  # fmt: skip
 
     def step_dashboard(self) -> str:
         expected = self.expected_change()
 
         def delta(now: dict, before: dict, shape: dict) -> dict:
+            # a new town's dashboard has no form kinds yet: what is absent counts as 0
             return {
-                k: delta(now[k], before[k], v) if isinstance(v, dict) else now[k] - before[k]
+                k: delta(now.get(k, {}), before.get(k, {}), v)
+                if isinstance(v, dict)
+                else now.get(k, 0) - before.get(k, 0)
                 for k, v in shape.items()
             }
 
@@ -669,65 +888,166 @@ class Journey:
             self.wait("the town dashboard to show the journey's counts", caught_up)
         except AssertionError:
             raise AssertionError(f"dashboard change {self.last_change} != {expected}") from None
-        mover = self.drill(self.c.mover)
+        mover = self.drill(self.tid(MOVER))
         assert mover["town_id"] == self.other_town["id"], mover
-        silent = self.drill(self.silent)
+        silent = self.drill(self.tid(SILENT))
         assert silent["talks"] == 0 and not silent["missing_roles"], silent
         n = expected["trainees"]["owing"]
         return (
-            f"+{n} trainees, +{2 * n} approved forms, +{expected['talks']['with_talk']} with a talk"
+            f"+{n} trainees owing, +{2 * (n - 1)} approved forms, 1 trainee missing both, "
+            f"+{expected['talks']['with_talk']} with a talk, +{len(self.c.visited)} visits"
         )
 
-    def expected_inbox(self) -> dict[int, dict[str, int]]:
-        """Each of our trainees' in-app notifications by event type, as the rules say:
-        one per mentor assigned (the mover: two more), one per talk, the returned form, the
-        placement fee paid, the need resolved. Registered after the month opened, they get
-        no ``period.opened``."""
-        expected = {}
-        for tid in self.c.trainees.values():
-            inbox = {
-                "mentor.assigned": 4 + (2 if tid == self.c.mover else 0),
-                "placement_fee.paid": 1,
-            }
-            if tid in self.c.talked:
-                inbox["talk.recorded"] = 1
-            if tid == self.c.returned:
-                inbox["report.returned"] = 1
-            if tid == self.need_trainee:
-                inbox["need.resolved"] = 1
-            expected[tid] = inbox
-        return expected
+    def step_assessment(self) -> str:
+        assessment = self.call(
+            "reporting", "POST", "/assessments", {"party_kind": "town", "period": self.quarter},
+            self.city,
+        )  # fmt: skip
+        scores = {s["party_id"]: s for s in assessment["scores"]}
+        ours = [scores[t["id"]] for t in (self.town, self.other_town)]
+        by_score = sorted(assessment["scores"], key=lambda s: -Decimal(s["score"]))
+        ranks = [s["rank"] for s in by_score]
+        assert ranks == sorted(ranks), "ranks do not follow the scores"
+        for score in ours:
+            assert score["indicators"], score
+            for indicator in score["indicators"]:
+                assert indicator["name"] and indicator["weight"] is not None, indicator
+        a, b = ours
+        # town A has a trainee who submitted nothing; town B's only trainee did everything
+        timeliness = next(i for i in a["indicators"] if i["indicator"] == "report_timeliness")
+        assert timeliness["numerator"] < timeliness["denominator"], timeliness
+        self.assessment = assessment["id"]
+        return (
+            f"{self.quarter}: {len(scores)} towns ranked; {a['party_name']} #{a['rank']} "
+            f"({a['score']}), {b['party_name']} #{b['rank']} ({b['score']}); "
+            f"{len(a['indicators'])} indicators explained each"
+        )
+
+    def step_exports(self) -> str:
+        town = self.town["id"]
+        query = f"format=xlsx&period={self.month}&town_id={town}"
+        reports = read_xlsx(self.download("reporting", f"/reports?{query}", self.city))
+        (rows,) = reports.values()
+        assert rows[0][:2] == ["编号", "学员编号"], rows[0]
+        stay_ids = {t for k, t in self.c.trainees.items() if k not in (MOVER, LATE)}
+        got = Counter(row[1] for row in rows[1:])
+        assert got == Counter({t: 2 for t in stay_ids}), f"report export rows {got}"
+        assert {row[7] for row in rows[1:]} == {"已通过"}, [row[7] for row in rows[1:]]
+        missing = read_xlsx(self.download(
+            "reporting", f"/dashboard/missing?format=xlsx&month={self.month}&town_id={town}",
+            self.city))  # fmt: skip
+        (mrows,) = missing.values()
+        late_rows = [r for r in mrows[1:] if r[0] == self.tid(LATE) and r[6] == self.month]
+        assert len(late_rows) == 2, mrows
+        assert not [r for r in mrows[1:] if r[6] == self.month and r[0] != self.tid(LATE)], mrows
+        ranking = read_xlsx(self.download(
+            "reporting", f"/assessments/{self.assessment}?format=xlsx", self.city))  # fmt: skip
+        first = next(iter(ranking.values()))
+        names = {row[2] for row in first[1:]}
+        assert {self.town["name"], self.other_town["name"]} <= names, names
+        return (
+            f"reports: {len(rows) - 1} rows; missing: {len(late_rows)} rows for {self.month}; "
+            f"assessment: {len(ranking)} sheets, {len(first) - 1} towns"
+        )
+
+    # -- what was delivered --------------------------------------------------------------
 
     def step_inbox(self) -> str:
-        expected = self.expected_inbox()
-        seen: dict[int, dict[str, int]] = {}
+        expected = self.expect.inbox
+        seen: dict[int, Counter] = {}
 
-        def counts(tid: int) -> dict[str, int]:
-            got: dict[str, int] = {}
-            for note in self.items("notifier", "/notifications", self.trainee_token(tid)):
-                got[note["event_type"]] = got.get(note["event_type"], 0) + 1
-            seen[tid] = got
-            return got
+        def counts(tid: int) -> Counter:
+            notes = self.items("notifier", "/notifications", self.trainee_token(tid))
+            seen[tid] = Counter(note["event_type"] for note in notes)
+            return seen[tid]
 
         for tid, inbox in expected.items():
             try:
-                self.wait(
-                    f"trainee {tid}'s inbox",
-                    lambda tid=tid, inbox=inbox: all(
-                        counts(tid).get(kind, 0) >= n for kind, n in inbox.items()
-                    ),
-                )
+                self.wait(f"trainee {tid}'s inbox",
+                          lambda tid=tid, inbox=inbox: counts(tid) >= inbox)  # fmt: skip
             except AssertionError:
                 raise AssertionError(f"trainee {tid}'s inbox {seen.get(tid)} != {inbox}") from None
-            assert seen[tid] == inbox, f"trainee {tid}'s inbox {seen[tid]} != {inbox}"
+            assert seen[tid] == inbox, f"trainee {tid}'s inbox {dict(seen[tid])} != {dict(inbox)}"
         notes = self.items(
-            "notifier",
-            "/notifications?event_type=report.returned",
-            self.trainee_token(self.c.returned),
-        )
+            "notifier", "/notifications?event_type=report.returned",
+            self.trainee_token(self.tid(RETURNED)),
+        )  # fmt: skip
         assert "驻村天数与考勤不符" in notes[0]["body"], notes[0]
         total = sum(sum(inbox.values()) for inbox in expected.values())
         return f"{total} notifications in {len(expected)} inboxes, exactly as the rules say"
+
+    def step_deliveries(self) -> str:
+        if self.receivers is None:
+            return "skipped: no SMTP, SMS or webhook receivers were attached"
+        r = self.receivers
+        ours_mail = {email for email, _ in self.c.contact.values()}
+        ours_phone = {phone for _, phone in self.c.contact.values()}
+
+        def mail_now() -> dict[str, Counter]:
+            got: dict[str, Counter] = {}
+            for mail in list(r.mails):
+                for to in mail.to:
+                    if to in ours_mail:
+                        got.setdefault(to, Counter())[mail.event_type] += 1
+            return got
+
+        sms_types: dict[str, str] = {}
+
+        def sms_now() -> dict[str, Counter]:
+            got: dict[str, Counter] = {}
+            for text in list(r.texts):
+                for to in text.to:
+                    if to in ours_phone:
+                        got.setdefault(to, Counter())[self.sms_type(text, sms_types)] += 1
+            return got
+
+        def hooks_now() -> Counter:
+            return Counter(h.event_type for h in list(r.hooks))
+
+        def arrived():
+            return (
+                all(mail_now().get(a, Counter()) >= c for a, c in self.expect.mail.items())
+                and all(sms_now().get(p, Counter()) >= c for p, c in self.expect.sms.items())
+                and hooks_now() >= self.expect.hooks
+            )
+
+        try:
+            self.wait("every expected e-mail, text and webhook delivery", arrived)
+        except AssertionError:
+            pass  # the exact comparison below says what is missing
+        time.sleep(1.0)  # anything extra in flight shows up here, to be counted as extra
+        mails, texts, hooks = mail_now(), sms_now(), hooks_now()
+        problems = []
+        for name, got, want in (("e-mail", mails, self.expect.mail),
+                                ("SMS", texts, self.expect.sms)):  # fmt: skip
+            for address in sorted(set(got) | set(want)):
+                if got.get(address, Counter()) != want.get(address, Counter()):
+                    problems.append(f"{name} {address}: got {dict(got.get(address, {}))}, "
+                                    f"expected {dict(want.get(address, {}))}")  # fmt: skip
+        if hooks != self.expect.hooks:
+            problems.append(f"webhook: got {dict(hooks)}, expected {dict(self.expect.hooks)}")
+        unsigned = [h for h in r.hooks if not h.signed]
+        if unsigned:
+            problems.append(f"{len(unsigned)} webhook deliveries with a bad signature")
+        if r.sms_refused:
+            problems.append(f"{r.sms_refused} SMS calls without the gateway token")
+        assert not problems, "\n".join(problems)
+        return (
+            f"{sum(sum(c.values()) for c in mails.values())} e-mails to {len(mails)} addresses, "
+            f"{sum(sum(c.values()) for c in texts.values())} texts to {len(texts)} phones, "
+            f"{sum(hooks.values())} signed webhook deliveries: exactly as expected"
+        )
+
+    def sms_type(self, text, cache: dict[str, str]) -> str:
+        """The event type of a text, from the notifier's delivery log (the city's view),
+        by the reference (the delivery's id) the gateway was given."""
+        if text.reference not in cache:
+            for tid in self.c.trainees.values():
+                for row in self.items(
+                    "notifier", f"/deliveries?channel=sms&recipient=trainee:{tid}", self.city
+                ):
+                    cache[str(row["id"])] = row["event_type"]
+        return cache.get(text.reference, "unknown")
 
 
 def format_line(result: StepResult) -> str:

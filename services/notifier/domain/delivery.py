@@ -74,6 +74,7 @@ def send_email(config, row: Notification) -> None:
     message["To"] = row.address
     message["Message-ID"] = make_msgid(domain="grassroots")
     message["X-Grassroots-Event"] = row.event_id
+    message["X-Grassroots-Event-Type"] = row.event_type  # for the recipient's mail filters
     message.set_content(row.body, charset="utf-8")
     try:
         with smtplib.SMTP(
