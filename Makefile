@@ -13,7 +13,7 @@ help:
 	@echo "make prod-local  the production processes of docker-compose.yml on this machine"
 	@echo "make migrate SERVICE=roster   upgrade one service's database"
 	@echo "make openapi     rewrite each service's committed openapi.json"
-	@echo "make journey     a month in a city, end to end, against the embedded default (report)"
+	@echo "make journey     a month in a city, end to end: production processes, then embedded"
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ prod-local: $(STAMP)
 	$(BIN)/python -m deploy.local up
 
 journey: $(STAMP)
-	$(BIN)/python -m journey --embedded
+	$(BIN)/python -m journey --both
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

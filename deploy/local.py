@@ -2,6 +2,7 @@
 
     python -m deploy.local migrate     create each service's database if missing, migrate it
     python -m deploy.local up          migrate, then run the Procfile under honcho
+    python -m deploy.local up --scale reporting-consumer=2   … with two reporting consumers
     python -m deploy.local processes   print the Procfile's processes
 
 The compose file stays the source of truth: the one-shot ``*-migrate`` services' commands are
@@ -105,9 +106,32 @@ def migrate(compose_file: Path | str = COMPOSE_FILE, env_file: Path | str = LOCA
             raise SystemExit(f"deploy.local: {service}-migrate failed ({result.returncode})")
 
 
-def up(procfile: Path | str = PROCFILE, env_file: Path | str = LOCAL_ENV) -> None:
+def concurrency(scale: list[str], processes: dict[str, str]) -> str:
+    """honcho's ``-c`` value for ``--scale name=N`` options (the month end's
+    ``reporting-consumer=2``). A web process binds a fixed port, so it is scaled with
+    ``WEB_WORKERS`` instead, and asking to scale one is an error."""
+    pairs = []
+    for item in scale:
+        name, _, count = item.partition("=")
+        if name not in processes:
+            raise SystemExit(f"deploy.local: no process {name!r} in the Procfile")
+        if not count.isdigit() or int(count) < 1:
+            raise SystemExit(f"deploy.local: --scale {item}: give NAME=N with N >= 1")
+        if name.endswith("-web"):
+            raise SystemExit(
+                f"deploy.local: {name} binds one port; give it more workers instead "
+                f"(WEB_WORKERS=8 in deploy/local.env or the environment)"
+            )
+        pairs.append(f"{name}={int(count)}")
+    return ",".join(pairs)
+
+
+def up(
+    procfile: Path | str = PROCFILE, env_file: Path | str = LOCAL_ENV, scale: list[str] = ()
+) -> None:
     """Migrate, then replace this process with honcho running the Procfile (so a signal to
     this process id reaches honcho, which stops every child)."""
+    extra = concurrency(list(scale), procfile_processes(procfile))
     migrate(env_file=env_file)
     env = process_env(env_file)
     os.chdir(ROOT)
@@ -121,6 +145,8 @@ def up(procfile: Path | str = PROCFILE, env_file: Path | str = LOCAL_ENV) -> Non
         "-e",
         os.path.relpath(env_file, ROOT),
     ]
+    if extra:
+        argv += ["-c", extra]
     print(f"deploy.local: {shlex.join(['honcho', *argv[3:]])}", flush=True)
     os.execve(sys.executable, argv, env)
 
@@ -131,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         description="Run the processes of docker-compose.yml on this machine, without Docker.",
     )
     parser.add_argument("command", choices=["up", "migrate", "processes"])
+    parser.add_argument(
+        "--scale", action="append", default=[], metavar="NAME=N",
+        help="run N copies of a relay, consumer, scheduler or worker (up only)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.command == "processes":
         for name, command in procfile_processes().items():
@@ -138,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "migrate":
         migrate()
     else:
-        up()
+        up(scale=args.scale)
     return 0
 
 

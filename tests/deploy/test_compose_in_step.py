@@ -140,3 +140,14 @@ def test_every_app_process_gets_its_own_services_database(services):
             if f"@{service}-db:5432/" not in url:
                 wrong[name] = spec.get("environment")
     assert not wrong, wrong
+
+
+def test_month_end_scaling_of_the_local_processes_is_checked(procfile):
+    from deploy.local import concurrency
+
+    assert concurrency(["reporting-consumer=2", "reporting-relay=3"], procfile) == (
+        "reporting-consumer=2,reporting-relay=3"
+    )
+    for bad in (["reporting-web=2"], ["nope=2"], ["reporting-consumer=0"], ["reporting-consumer"]):
+        with pytest.raises(SystemExit):
+            concurrency(bad, procfile)
