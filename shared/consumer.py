@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from shared.bus import Bus, BusError
 from shared.db import Database, UTCDateTime, utcnow
 from shared.events import EventInvalid, validate_event
+from shared.faults import fault
 from shared.observability import EVENTS_CONSUMED, request_context
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class EventConsumer:
                     raise _Duplicate() from None
                 if handler is not None:
                     handler(session, envelope)
+                fault("consumer.before_commit")
             return True
         except _Duplicate:
             return False
@@ -198,6 +200,7 @@ class EventConsumer:
                         "database unavailable, holding the message: %s", exc.__class__.__name__
                     )
                     self._wait_for_database()
+            fault("consumer.after_commit")
             message.ack()
         finally:
             EVENTS_CONSUMED.labels(self.service, event_type, outcome).inc()

@@ -22,6 +22,7 @@ from flask import Flask, Response, g, jsonify, request, send_from_directory
 from flask_smorest import Api
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import DomainError, TooManyAttempts
@@ -106,6 +107,15 @@ def _handle_integrity(exc: sa.exc.IntegrityError) -> Response:
     return problem_response(409, "Conflict", "this conflicts with an existing record")
 
 
+def _handle_stale(exc: Exception) -> Response:
+    # A row's version moved under a change (another request changed it at the same time):
+    # the caller should read it again and retry, as with an edit's If-Match.
+    log.info("stale row mapped to 409: %s", exc)
+    return problem_response(
+        409, "Conflict", "the record was changed at the same moment; read it again and retry"
+    )
+
+
 def _handle_data_error(exc: Exception) -> Response:
     # A value the database cannot hold (a number out of range, a text too long or with a
     # NUL character) came from the request: the client's error, not the server's.
@@ -173,6 +183,7 @@ def build_app(
     api = Api(app)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(sa.exc.IntegrityError, _handle_integrity)
+    app.register_error_handler(StaleDataError, _handle_stale)
     app.register_error_handler(sa.exc.DataError, _handle_data_error)
     app.register_error_handler(OverflowError, _handle_data_error)
     app.register_error_handler(RecursionError, _handle_recursion)

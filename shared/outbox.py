@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import signal
 import threading
 import time
 
@@ -23,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from shared.bus import Bus, BusError
 from shared.db import Database, UTCDateTime, utcnow
 from shared.events import build_event
+from shared.faults import fault
 from shared.observability import OUTBOX_PUBLISHED, current_context
 
 log = logging.getLogger(__name__)
@@ -75,13 +74,6 @@ def record_event(
     return envelope
 
 
-def _fault(point: str) -> None:
-    """Die here if the fault-injection tests asked for it (never set in production)."""
-    if os.environ.get("GRASSROOTS_FAULT") == point:
-        log.warning("fault injection: SIGKILL at %s", point)
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 def relay_once(db: Database, outbox_model: type, bus: Bus, batch_size: int = 500) -> int:
     """Publish one batch of unsent rows and mark the confirmed ones sent.
 
@@ -101,7 +93,7 @@ def relay_once(db: Database, outbox_model: type, bus: Bus, batch_size: int = 500
         if not rows:
             return 0
         confirmed = bus.publish([row.envelope for row in rows])
-        _fault("relay.after_publish")
+        fault("relay.after_publish")
         now = utcnow()
         sent = 0
         for row in rows:

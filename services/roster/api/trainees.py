@@ -47,9 +47,11 @@ def scope_filter(principal: Principal):
     return sa.false()
 
 
-def load_trainee(id_: int) -> Trainee:
-    """The trainee with this id, if the caller's scope covers it (else 404)."""
-    trainee = session().get(Trainee, id_)
+def load_trainee(id_: int, *, for_update: bool = False) -> Trainee:
+    """The trainee with this id, if the caller's scope covers it (else 404). A change
+    locks the row first, so that two clerks changing one trainee at once are served one
+    after the other instead of the second failing on the row's version."""
+    trainee = session().get(Trainee, id_, with_for_update=for_update)
     check_scope(
         trainee,
         unit_id=trainee and trainee.unit_id,
@@ -119,7 +121,7 @@ class TraineeItem(MethodView):
     @blp.response(200, TraineeDetailOut)
     def patch(self, data, id):
         """Change a trainee's profile; announced as ``trainee.updated``."""
-        trainee = load_trainee(id)
+        trainee = load_trainee(id, for_update=True)
         _unit_keeps_to_itself(data)
         domain.update_trainee(session(), trainee, data)
         session().commit()
@@ -148,7 +150,7 @@ class TraineePlacements(MethodView):
     def post(self, data, id):
         """Station the trainee in a village from ``start_date`` (city only); the current
         placement ends the day before. Announced as ``trainee.placed``."""
-        trainee = load_trainee(id)
+        trainee = load_trainee(id, for_update=True)
         placement = domain.place_trainee(
             session(), trainee, data["village_id"], data["start_date"], data["note"]
         )
@@ -178,7 +180,7 @@ class TraineeStatus(MethodView):
     def post(self, data, id):
         """Complete or withdraw the trainee (city only); the current placement ends that
         day. Announced as ``trainee.status_changed``."""
-        trainee = load_trainee(id)
+        trainee = load_trainee(id, for_update=True)
         change = domain.change_status(
             session(),
             trainee,
