@@ -146,7 +146,14 @@ def new():
         else:
             flash(_("已提交。") if body["submit"] else _("已保存草稿。"), "ok")
             return redirect(url_for("reports.show", id=report["id"]))
-    report = {"period": period, "kind": kind, "content": content, "status": "new"}
+    report = {"period": period, "kind": kind, "content": dict(content), "status": "new"}
+    if kind == "mentoring" and len(period) == 7:
+        # what the service will carry into the form: the month's talks, shown before saving
+        try:
+            talks = api().get("mentorship", "/talks", month=period, per_page=50)["items"]
+        except ApiError:
+            talks = []
+        report["content"]["talks"] = talks
     return render_template(
         "report.html",
         r=report,
