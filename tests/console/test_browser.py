@@ -420,6 +420,64 @@ def test_import_shows_the_per_row_report(console, tmp_path):
     c.shot("import-errors-desktop", full=True)
 
 
+# -- assessment and mentors ------------------------------------------------------------------
+
+
+def test_the_city_computes_the_ranking_and_a_bar_opens_its_explanation(console):
+    c = console("city")
+    c.go("/dashboard/")
+    with c.page.expect_navigation():
+        c.page.click("button:has-text('计算镇街考核')")
+    assert "已计算考核结果" in c.text()
+    c.page.wait_for_function(
+        "window.echarts && echarts.getInstanceByDom(document.getElementById('chart-ranking'))"
+    )
+    bar = c.page.evaluate(
+        """() => {
+          const el = document.getElementById('chart-ranking');
+          const chart = echarts.getInstanceByDom(el);
+          const first = chart.getOption().series[0].data[0];
+          const [x, y] = chart.convertToPixel({seriesIndex: 0}, [first.value / 2, 0]);
+          const box = el.getBoundingClientRect();
+          return {x: box.left + x, y: box.top + y, url: first.url};
+        }"""
+    )
+    with c.page.expect_navigation():
+        c.page.mouse.click(bar["x"], bar["y"])
+    assert c.page.url.endswith(bar["url"])
+    assert "报表按时报送率" in c.text()  # each indicator explained
+    with c.page.expect_navigation():
+        c.page.click("button:has-text('发布')")
+    assert "已发布" in c.text()
+    c.shot("assessment-desktop")
+
+
+def test_mentor_gaps_are_filled_and_assigned_by_hand(console, api):
+    c = console("city")
+    c.go("/mentors/")
+    with c.page.expect_navigation():  # neither a town nor a unit: the API says what it needs
+        c.page.click("button:has-text('自动补齐导师')")
+    assert "town_id or unit_id is required" in c.page.inner_text(".flashes")
+    gaps = [t for t in api.get("/mentorship/coverage")["trainees"] if t["missing"]]
+    assert gaps, "the demo city has gaps"
+    c.page.select_option("#fill-town", str(gaps[0]["town_id"]))
+    with c.page.expect_navigation():
+        c.page.click("button:has-text('自动补齐导师')")
+    assert "仍有" in c.text()  # how many were filled and how many are left
+    gaps = [t for t in api.get("/mentorship/coverage")["trainees"] if t["missing"]]
+    assert gaps, "the demo city has gaps left for hand assignment"
+    trainee = gaps[0]
+    c.go(f"/mentors/assign/{trainee['trainee_id']}")
+    role = next(
+        r for r in trainee["missing"] if c.page.locator(f"#m-{r}").count()
+    )  # a missing seat with eligible people
+    with c.page.expect_navigation():
+        c.page.click(f"#role-{role} >> xpath=.. >> button[type=submit]")
+    assert "已配备导师" in c.text()
+    after = api.get(f"/mentorship/trainees/{trainee['trainee_id']}/mentors")
+    assert role not in after["missing"]
+
+
 # -- welfare and the inbox ------------------------------------------------------------------------
 
 

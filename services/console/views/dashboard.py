@@ -165,8 +165,15 @@ def index():
         charts=json.dumps(charts, ensure_ascii=False).replace("</", "<\\/"),
         assessment=assessment,
         months=months,
-        period=f"{today().year}",
+        period=_last_quarter(),
     )
+
+
+def _last_quarter() -> str:
+    """The quarter before this one (``2026-Q3`` in November 2026): the one to assess."""
+    now = today()
+    quarter = (now.month - 1) // 3
+    return f"{now.year - 1}-Q4" if quarter == 0 else f"{now.year}-Q{quarter}"
 
 
 def _yuan(fen) -> str:
