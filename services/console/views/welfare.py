@@ -149,7 +149,7 @@ def fee_pay():
 
 
 @bp.get("/housing")
-@roles(*STAFF)
+@roles("city", "town")
 def housing():
     p = places()
     table = Table(
@@ -193,7 +193,7 @@ def housing():
 
 
 @bp.get("/facilities")
-@roles(*STAFF)
+@roles("city", "town")
 def facilities():
     body = api().get("welfare", "/facilities")
     towns = body if isinstance(body, list) else body.get("towns", body.get("items", []))
