@@ -465,5 +465,12 @@ EN: dict[str, str] = {
     "驻村天数": "Days in the village",
     "（只带一个角色时可不选）": "(may be left empty if you hold one role)",
     "（非必需）": "(not required)",
+    "走访已记录。": "Visit recorded.",
+    "记录走访": "Record a visit",
+    "慰问品": "Gifts",
+    "保存": "Save",
+    "分配床位": "Give a bed",
+    "已分配床位。": "Bed given.",
+    "房源": "Housing",
     "表单已过期，请刷新页面后重试。": "The form has expired: reload the page and try again.",
 }

@@ -489,8 +489,24 @@ def test_money_needs_and_the_inbox_act_through_the_api(console, api):
     with city.page.expect_navigation():
         city.page.click("#pay-fee button[type=submit]")
     assert "已发放" in city.text() and "ZF-CONSOLE-1" in city.text()
-    # the town handles a need of its own trainees to the end
+    # the city records a care visit to a trainee not visited yet
+    campaign = api.items("/welfare/campaigns")[0]
+    missed = api.items(f"/welfare/campaigns/{campaign['id']}/not-visited")
+    city.go(f"/welfare/campaigns/{campaign['id']}")
+    city.page.select_option("#v-trainee", str(missed[0]["id"]))
+    city.page.fill("#v-visitor", "市委组织部 测试")
+    with city.page.expect_navigation():
+        city.page.click("#h-visit >> xpath=.. >> button[type=submit]")
+    assert "走访已记录" in city.text()
+    assert len(api.items(f"/welfare/campaigns/{campaign['id']}/not-visited")) == len(missed) - 1
+    # the town gives a free bed, if it has one, to a trainee without one
     town = console("town1")
+    town.go("/welfare/housing")
+    if town.page.locator("#a-trainee").count():
+        with town.page.expect_navigation():
+            town.page.click("#h-allocate >> xpath=.. >> button[type=submit]")
+        assert "已分配床位" in town.text()
+    # the town handles a need of its own trainees to the end
     town_id = next(t["id"] for t in api.items("/roster/towns") if t["name"] == "石龙镇")
     open_needs = [
         n for n in api.items("/welfare/needs?status=open", "town1")

@@ -167,7 +167,8 @@ def housing():
         ],
     )
     vacant = 0
-    for h in api().items("welfare", "/housing", town_id=int_arg("town_id")):
+    homes = api().items("welfare", "/housing", town_id=int_arg("town_id"))
+    for h in homes:
         vacant += h["vacancies"]
         table.add(
             [
@@ -187,8 +188,32 @@ def housing():
             [_name(a["trainee_id"]), a.get("address"), a.get("flag_reason"), a["start_date"]],
             url_for("trainees.show", id=a["trainee_id"]),
         )
+    free = [h for h in homes if h["vacancies"] > 0]
+    housed = {a["trainee_id"] for a in api().items("welfare", "/allocations", active="true")}
+    candidates = []
+    if role() == "town" and free:
+        candidates = [
+            t for t in api().items("roster", "/trainees", status="active")
+            if t["id"] not in housed and t.get("village_id")
+        ]  # fmt: skip
     return page(
-        "list.html", [table, flagged], heading=_("周转房与空余床位（共 {n} 张空床）", n=vacant)
+        "housing.html",
+        [table, flagged],
+        heading=_("周转房与空余床位（共 {n} 张空床）", n=vacant),
+        free=free,
+        candidates=candidates,
+        day=today().isoformat(),
+    )
+
+
+@bp.post("/housing/allocate")
+@roles("town")
+def allocate():
+    body = {"trainee_id": form_int("trainee_id"), "start_date": request.form.get("start_date")}
+    return act(
+        lambda: api().post("welfare", f"/housing/{form_int('housing_id')}/allocations", body),
+        _("已分配床位。"),
+        url_for("welfare.housing"),
     )
 
 
@@ -248,7 +273,29 @@ def campaign(id: int):
             [_name(v["trainee_id"]), v["visit_date"], v["visitor"], v.get("notes") or ""],
             url_for("trainees.show", id=v["trainee_id"]),
         )
-    return page("campaign.html", [missed, visits], c=c, coverage=coverage)
+    choices = [
+        (row[0], link.rsplit("/", 1)[1])
+        for row, link in zip(missed.rows, missed.links, strict=True)
+    ]
+    day = min(today().isoformat(), c["ends_on"])
+    return page("campaign.html", [missed, visits], c=c, coverage=coverage, choices=choices, day=day)
+
+
+@bp.post("/campaigns/<int:id>/visits")
+@roles(*STAFF)
+def visit(id: int):
+    body = {
+        "trainee_id": form_int("trainee_id"),
+        "visit_date": request.form.get("visit_date", ""),
+        "visitor": request.form.get("visitor", "").strip(),
+        "notes": request.form.get("notes", "").strip(),
+        "gifts": request.form.get("gifts", "").strip(),
+    }
+    return act(
+        lambda: api().post("welfare", f"/campaigns/{id}/visits", body),
+        _("走访已记录。"),
+        url_for("welfare.campaign", id=id),
+    )
 
 
 @bp.get("/needs")
