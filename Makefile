@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test lint fmt openapi migrate prod-local journey clean help
+.PHONY: run test lint fmt openapi migrate prod-local journey clean help chromium
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -28,7 +28,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: $(STAMP) lint
+# The console's browser tests drive Debian's chromium (Playwright's own browser download is
+# never used), with a Chinese system font for legible screenshots; install what is missing
+# (as root, or with sudo where there is one).
+chromium:
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
+
+test: $(STAMP) lint chromium
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 openapi: $(STAMP)

@@ -50,6 +50,7 @@ class EmbeddedSystem:
         self.demo = demo
         self.stop_event = threading.Event()
         self.services: dict[str, Running] = {}
+        self.console = None  # the web console's app, mounted at ``/``
 
     def available(self) -> list[str]:
         """The services whose code is present."""
@@ -95,6 +96,7 @@ class EmbeddedSystem:
                 t.start()
                 ready.wait(10)
                 running.threads.append(t)
+        self.console = self._console()
         # Relays start after every consumer has declared its queue, so nothing published
         # at start-up is routed nowhere.
         for running in self.services.values():
@@ -117,6 +119,16 @@ class EmbeddedSystem:
             t.start()
             running.threads.append(t)
         return self._load_demo() if self.demo else {}
+
+    def _console(self):
+        """The web console, calling the services over HTTP on the host the browser used
+        (this very process), unless ``CONSOLE_API_URL`` says otherwise."""
+        try:
+            from services.console.app import create_app
+            from services.console.config import Config
+        except ModuleNotFoundError:
+            return None
+        return create_app(Config(var_dir=self.var_dir))
 
     def _load_demo(self) -> dict:
         """Each service's demo, in order; a service whose demo builds on another's waits
@@ -166,7 +178,8 @@ class EmbeddedSystem:
 
     def wsgi(self, environ, start_response):
         """Route by path: ``/api/v1/<service>/`` to that service; health and metrics for
-        the whole process; ``/`` to a short index."""
+        the whole process; everything else to the web console (its pages and ``/static/``),
+        or a short index when the console is absent."""
         path = environ.get("PATH_INFO", "")
         parts = path.split("/")
         if len(parts) > 3 and parts[1] == "api" and parts[2] == "v1" and parts[3] in self.services:
@@ -176,6 +189,8 @@ class EmbeddedSystem:
                 return self._readyz(environ, start_response)
             first = next(iter(self.services.values()))
             return first.app.wsgi_app(environ, start_response)
+        if self.console is not None:
+            return self.console.wsgi_app(environ, start_response)
         if path in ("", "/"):
             return self._index(start_response)
         body = json.dumps(

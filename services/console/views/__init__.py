@@ -1,0 +1,25 @@
+"""The console's pages, one blueprint per area."""
+
+from services.console.views import (
+    auth,
+    dashboard,
+    home,
+    imports,
+    mentors,
+    notifications,
+    reports,
+    trainees,
+    welfare,
+)
+
+BLUEPRINTS = [
+    auth.bp,
+    home.bp,
+    dashboard.bp,
+    trainees.bp,
+    mentors.bp,
+    reports.bp,
+    welfare.bp,
+    notifications.bp,
+    imports.bp,
+]

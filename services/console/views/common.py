@@ -1,0 +1,232 @@
+"""What every page uses: the API client, the signed-in person, names of places, tables that
+export to XLSX, and the handling of an API refusal on a form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file
+
+from services.console.client import Api, ApiError
+from services.console.i18n import gettext as _
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def api() -> Api:
+    return g.api
+
+
+def user() -> dict:
+    return g.user
+
+
+def role() -> str:
+    return g.user["role"]
+
+
+def scope_id():
+    return g.user.get("scope_id")
+
+
+def roles(*allowed: str):
+    """Only these roles open the page (another gets a 403 page, as the API would)."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            if g.user is None or g.user["role"] not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def today() -> dt.date:
+    zone = ZoneInfo(current_app.extensions["console"].TIME_ZONE)
+    return dt.datetime.now(zone).date()
+
+
+def this_month() -> str:
+    return f"{today():%Y-%m}"
+
+
+def months_back(n: int, last: str | None = None) -> list[str]:
+    """``n`` months ending with ``last`` (default this month), oldest first."""
+    year, month = map(int, (last or this_month()).split("-"))
+    out = []
+    for _i in range(n):
+        out.append(f"{year:04d}-{month:02d}")
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return out[::-1]
+
+
+def valid_month(value: str | None) -> str:
+    try:
+        dt.date.fromisoformat(f"{value}-01")
+        return value  # type: ignore[return-value]
+    except (TypeError, ValueError):
+        return this_month()
+
+
+class Places:
+    """Names of towns, villages and units in the caller's scope (what roster lets them
+    list), read once per request."""
+
+    def __init__(self, client: Api) -> None:
+        self.client = client
+        self._cache: dict[str, dict[int, dict]] = {}
+
+    def _all(self, kind: str) -> dict[int, dict]:
+        if kind not in self._cache:
+            try:
+                rows = self.client.items("roster", f"/{kind}")
+            except ApiError:
+                rows = []  # a role that may not list them sees ids
+            self._cache[kind] = {r["id"]: r for r in rows}
+        return self._cache[kind]
+
+    def towns(self) -> list[dict]:
+        return sorted(self._all("towns").values(), key=lambda r: r.get("code") or "")
+
+    def units(self) -> list[dict]:
+        return sorted(self._all("units").values(), key=lambda r: r.get("code") or "")
+
+    def villages(self) -> list[dict]:
+        return sorted(self._all("villages").values(), key=lambda r: r.get("code") or "")
+
+    def name(self, kind: str, id_) -> str:
+        if id_ in (None, ""):
+            return "—"
+        row = self._all(kind).get(int(id_))
+        return row["name"] if row else f"#{id_}"
+
+
+def places() -> Places:
+    if "places" not in g:
+        g.places = Places(api())
+    return g.places
+
+
+@dataclass
+class Table:
+    """A table of a page: its column headers and rows of plain values, so that the same
+    table renders as HTML and exports as XLSX (``?export=<name>``)."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    links: list[str | None] = field(default_factory=list)  # per row: where its first cell goes
+
+    def add(self, values: list, link: str | None = None) -> None:
+        self.rows.append(values)
+        self.links.append(link)
+
+
+def xlsx_response(table: Table):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = (table.title or table.name)[:31]
+    sheet.append(table.columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append(["" if v is None else v for v in row])
+    for column in sheet.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(60, max(8, width * 2))
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(
+        out, mimetype=XLSX, as_attachment=True, download_name=f"{table.name}-{today()}.xlsx"
+    )
+
+
+def page(template: str, tables: list[Table] | None = None, **context):
+    """Render ``template``, or the table named by ``?export=`` as an XLSX file."""
+    tables = tables or []
+    wanted = request.args.get("export")
+    if wanted:
+        for table in tables:
+            if table.name == wanted:
+                return xlsx_response(table)
+        abort(404)
+    return render_template(template, tables={t.name: t for t in tables}, **context)
+
+
+def back(default: str):
+    """Redirect to the page the form was on (same origin only), else ``default``."""
+    target = request.form.get("next") or request.referrer or default
+    parts = urlsplit(target)
+    if parts.netloc and parts.netloc != request.host:
+        target = default
+    return redirect(target)
+
+
+def act(call, success: str, default: str):
+    """Run an API change for a form; on success flash ``success``, on a 4xx flash the
+    problem's messages (a 404 still renders the 404 page); either way go back."""
+    try:
+        call()
+    except ApiError as exc:
+        if exc.status in (401, 404) or exc.status >= 500:
+            raise
+        for line in exc.messages():
+            flash(line, "error")
+        return back(default)
+    flash(success, "ok")
+    return back(default)
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def form_int(name: str) -> int | None:
+    value = request.form.get(name, "").strip()
+    return int(value) if value.lstrip("-").isdigit() else None
+
+
+def checked(name: str) -> bool:
+    return request.form.get(name) in ("1", "on", "true", "yes")
+
+
+def require_found(value):
+    if value is None:
+        abort(404)
+    return value
+
+
+__all__ = ["_"]
+
+
+def yuan_of(fen) -> str:
+    from services.console.app import yuan
+
+    return yuan(fen)
+
+
+def trainee_names() -> dict[int, str]:
+    """Names of the trainees the caller may list in roster (none for a mentor or trainee)."""
+    if "trainee_names" not in g:
+        try:
+            rows = api().items("roster", "/trainees", limit=5000)
+        except ApiError:
+            rows = []
+        g.trainee_names = {t["id"]: t["name"] for t in rows}
+    return g.trainee_names

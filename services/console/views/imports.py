@@ -1,0 +1,57 @@
+"""Import: upload the XLSX (or CSV) of trainees or cadres and see the per-row report."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from services.console.client import ApiError
+from services.console.i18n import gettext as _
+from services.console.views.common import api, checked, roles
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+
+KINDS = ("trainees", "people")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles("city", "unit")
+def index():
+    result = error = None
+    rows: list[dict] = []
+    kind = request.form.get("kind", "trainees")
+    dry_run = checked("dry_run")
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if kind not in KINDS:
+            kind = "trainees"
+        if upload is None or not upload.filename:
+            error, status = [_("请选择要上传的文件。")], 422
+        else:
+            data = upload.read()
+            try:
+                result = api().call(
+                    "POST",
+                    "roster",
+                    f"/imports/{kind}",
+                    params={"dry_run": "true" if dry_run else None},
+                    files={
+                        "file": (
+                            upload.filename,
+                            data,
+                            upload.mimetype or "application/octet-stream",
+                        )
+                    },
+                )
+            except ApiError as exc:
+                if exc.status in (401, 404) or exc.status >= 500:
+                    raise
+                error, rows, status = exc.messages(), exc.row_errors(), exc.status
+    return render_template(
+        "import.html",
+        result=result,
+        error=error,
+        rows=rows,
+        kind=kind,
+        dry_run=dry_run,
+    ), status

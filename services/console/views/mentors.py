@@ -1,0 +1,289 @@
+"""Mentors: coverage and gaps, assigning, one talk a month, and talks (record on a phone,
+acknowledge as the trainee)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from services.console.client import ApiError
+from services.console.i18n import gettext as _
+from services.console.i18n import label
+from services.console.views.common import (
+    Table,
+    act,
+    api,
+    form_int,
+    int_arg,
+    page,
+    places,
+    role,
+    roles,
+    scope_id,
+    this_month,
+    today,
+    valid_month,
+)
+
+bp = Blueprint("mentors", __name__)
+
+ROLES = ("integrity", "business", "responsible", "practical")
+ASPECTS = ("political", "practice", "conduct", "care")
+MODES = ("in_person", "phone", "video")
+
+
+def _own() -> dict:
+    """The town or unit filter a town or unit user works within (the API scopes anyway)."""
+    if role() in ("town", "unit"):
+        return {f"{role()}_id": scope_id()}
+    return {"town_id": int_arg("town_id"), "unit_id": int_arg("unit_id")}
+
+
+@bp.get("/mentors/")
+@roles("city", "town", "unit", "mentor")
+def index():
+    if role() == "mentor":
+        return redirect(url_for("mentors.talks"))
+    own = _own()
+    coverage = api().get("mentorship", "/coverage", **own)
+    gaps = Table(
+        "gaps", _("导师缺位"), [_("学员"), _("缺少的导师"), _("镇（街道）"), _("村"), _("派出单位")]
+    )
+    for t in coverage["trainees"]:
+        if t["missing"]:
+            gaps.add(
+                [
+                    t["name"],
+                    "、".join(label("mentor_role", r) for r in t["missing"]),
+                    t.get("town_name"),
+                    t.get("village_name"),
+                    t.get("unit_name"),
+                ],
+                url_for("mentors.assign", trainee_id=t["trainee_id"]),
+            )
+    by_town = Table(
+        "by_town", _("按镇街的配备情况"), [_("镇（街道）"), _("学员"), _("配齐"), _("配备率")]
+    )
+    for r in coverage.get("by_town", []):
+        by_town.add(
+            [r["name"], r["trainees"], r["complete"], f"{r['rate'] * 100:.1f}%"],
+            url_for("mentors.index", town_id=r["id"]),
+        )
+    by_unit = Table(
+        "by_unit", _("按单位的配备情况"), [_("派出单位"), _("学员"), _("配齐"), _("配备率")]
+    )
+    for r in coverage.get("by_unit", []):
+        by_unit.add(
+            [r["name"], r["trainees"], r["complete"], f"{r['rate'] * 100:.1f}%"],
+            url_for("mentors.index", unit_id=r["id"]),
+        )
+    return page(
+        "mentors.html",
+        [gaps, by_town, by_unit],
+        counts=coverage["counts"],
+        towns=places().towns() if role() == "city" else [],
+        units=places().units() if role() == "city" else [],
+        own=own,
+    )
+
+
+@bp.post("/mentors/gaps/fill")
+@roles("city", "town", "unit")
+def fill():
+    body = {k: v for k, v in _own_form().items() if v is not None}
+    result = {}
+
+    def call():
+        result.update(api().post("mentorship", "/gaps/fill", body))
+
+    response = act(call, _("已自动补齐唯一可配的导师。"), url_for("mentors.index"))
+    if result:
+        flash(
+            _(
+                "补齐 {filled} 个，仍有 {gaps} 个需人工配备。",
+                filled=len(result["filled"]),
+                gaps=len(result["gaps"]),
+            ),
+            "ok",
+        )
+    return response
+
+
+def _own_form() -> dict:
+    if role() in ("town", "unit"):
+        return {f"{role()}_id": scope_id()}
+    return {"town_id": form_int("town_id"), "unit_id": form_int("unit_id")}
+
+
+@bp.route("/mentors/assign/<int:trainee_id>", methods=["GET", "POST"])
+@roles("city", "town", "unit")
+def assign(trainee_id: int):
+    if request.method == "POST":
+        body = {
+            "trainee_id": trainee_id,
+            "mentor_id": form_int("mentor_id"),
+            "role": request.form.get("role"),
+            "start_date": request.form.get("start_date") or None,
+        }
+        if request.form.get("replace"):
+            body["replace"] = True
+        body = {k: v for k, v in body.items() if v is not None}
+        return act(
+            lambda: api().post("mentorship", "/assignments", body),
+            _("已配备导师。"),
+            url_for("mentors.assign", trainee_id=trainee_id),
+        )
+    suggestions = api().get("mentorship", f"/trainees/{trainee_id}/suggestions")
+    return render_template("assign.html", s=suggestions, today=today().isoformat())
+
+
+@bp.get("/mentors/compliance")
+@roles("city", "town", "unit")
+def compliance():
+    month = valid_month(request.args.get("month"))
+    body = api().get("mentorship", "/compliance", month=month, **_own())
+    table = Table(
+        "compliance",
+        _("{month} 谈心谈话情况", month=month),
+        [
+            _("学员"),
+            _("谈话次数"),
+            _("达标"),
+            _("镇（街道）"),
+            _("村"),
+            _("派出单位"),
+            *[label("mentor_role", r) for r in ROLES],
+        ],
+    )
+    rows = sorted(body["trainees"], key=lambda t: (t["compliant"], t["trainee_id"]))
+    for t in rows:
+        table.add(
+            [
+                t["name"],
+                t["talks"],
+                _("是") if t["compliant"] else _("否"),
+                t.get("town_name"),
+                t.get("village_name"),
+                t.get("unit_name"),
+                *[{True: "✓", False: "✗"}.get(t["roles"].get(r), "—") for r in ROLES],
+            ],
+            url_for("trainees.show", id=t["trainee_id"]),
+        )
+    return page("list.html", [table], heading=table.title)
+
+
+@bp.get("/talks/")
+@roles("city", "town", "unit", "mentor", "trainee")
+def talks():
+    params = {"month": request.args.get("month") or None, "per_page": 100}
+    if role() == "mentor":
+        params["mentor_id"] = scope_id()
+    table = Table(
+        "talks",
+        _("谈心谈话"),
+        [_("日期"), _("学员"), _("导师角色"), _("方式"), _("内容"), _("确认")],
+    )
+    names = {}
+    if role() == "mentor":
+        names = {
+            a["trainee_id"]: a["trainee_name"]
+            for a in api().items("mentorship", "/assignments", mentor_id=scope_id())
+        }
+    for t in api().get("mentorship", "/talks", **params)["items"]:
+        table.add(
+            [
+                t["talk_date"],
+                names.get(t["trainee_id"], f"#{t['trainee_id']}"),
+                label("mentor_role", t["mentor_role"]),
+                label("mode", t["mode"]),
+                t["summary"],
+                _("已确认") if t.get("acknowledged_at") else _("未确认"),
+            ],
+            url_for("mentors.talk", id=t["id"]),
+        )
+    return page("talks.html", [table])
+
+
+@bp.route("/talks/new", methods=["GET", "POST"])
+@roles("mentor")
+def talk_new():
+    mine = api().items("mentorship", "/assignments", mentor_id=scope_id(), active="true")
+    mentees: dict[int, dict] = {}
+    for a in mine:
+        mentees.setdefault(a["trainee_id"], {"name": a["trainee_name"], "roles": []})
+        mentees[a["trainee_id"]]["roles"].append(a["role"])
+    values = {
+        "trainee_id": request.values.get("trainee_id", ""),
+        "role": request.values.get("role", ""),
+        "mode": request.form.get("mode", "in_person"),
+        "talk_date": request.form.get("talk_date", today().isoformat()),
+        "aspects": request.form.getlist("aspects"),
+        "summary": request.form.get("summary", ""),
+        "guidance": request.form.get("guidance", ""),
+        "follow_up": request.form.get("follow_up", ""),
+        "follow_up_due": request.form.get("follow_up_due", ""),
+    }
+    errors: list[str] = []
+    if request.method == "POST":
+        body = {
+            "trainee_id": form_int("trainee_id"),
+            "mode": values["mode"],
+            "talk_date": values["talk_date"],
+            "aspects": values["aspects"],
+            "summary": values["summary"].strip(),
+        }
+        if values["role"]:
+            body["role"] = values["role"]
+        if values["guidance"].strip():
+            body["guidance"] = values["guidance"].strip()
+        if values["follow_up"].strip():
+            body["follow_ups"] = [
+                {"action": values["follow_up"].strip(), "due_date": values["follow_up_due"]}
+            ]
+        try:
+            talk = api().post("mentorship", "/talks", body)
+        except ApiError as exc:
+            if exc.status in (401, 404) or exc.status >= 500:
+                raise
+            errors = exc.messages()
+        else:
+            flash(_("谈话已记录。"), "ok")
+            return redirect(url_for("mentors.talk", id=talk["id"]))
+    return render_template(
+        "talk_new.html",
+        mentees=mentees,
+        v=values,
+        errors=errors,
+        roles=ROLES,
+        aspects=ASPECTS,
+        modes=MODES,
+    ), (422 if errors else 200)
+
+
+@bp.get("/talks/<int:id>")
+def talk(id: int):
+    t = api().get("mentorship", f"/talks/{id}")
+    return render_template("talk.html", t=t)
+
+
+@bp.post("/talks/<int:id>/acknowledge")
+@roles("trainee")
+def acknowledge(id: int):
+    body = {"reflection": request.form.get("reflection", "").strip()}
+    return act(
+        lambda: api().post("mentorship", f"/talks/{id}/acknowledge", body),
+        _("已确认。"),
+        url_for("mentors.talk", id=id),
+    )
+
+
+@bp.post("/talks/<int:id>/follow-ups/<int:fid>/done")
+@roles("mentor", "trainee")
+def follow_up_done(id: int, fid: int):
+    return act(
+        lambda: api().post("mentorship", f"/talks/{id}/follow-ups/{fid}/done"),
+        _("已完成。"),
+        url_for("mentors.talk", id=id),
+    )
+
+
+__all__ = ["bp", "this_month"]

@@ -1,0 +1,375 @@
+"""Welfare: subsidies to approve and pay, placement fees, housing and vacancies, the five
+small facilities, visit campaigns and the needs register."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from services.console.client import ApiError
+from services.console.i18n import gettext as _
+from services.console.i18n import label
+from services.console.views.common import (
+    Table,
+    act,
+    api,
+    checked,
+    form_int,
+    int_arg,
+    months_back,
+    page,
+    places,
+    role,
+    roles,
+    today,
+    trainee_names,
+    valid_month,
+    yuan_of,
+)
+
+bp = Blueprint("welfare", __name__, url_prefix="/welfare")
+
+STAFF = ("city", "town", "unit")
+CATEGORIES = ("work", "life", "housing", "health", "thoughts", "other")
+FACILITIES = ("canteen", "bathhouse", "toilet", "library", "recreation_room")
+
+
+def _name(tid) -> str:
+    return trainee_names().get(tid, f"#{tid}")
+
+
+@bp.get("/")
+def index():
+    if role() == "trainee":
+        return redirect(url_for("welfare.needs"))
+    return render_template("welfare.html")
+
+
+@bp.get("/subsidies")
+@roles(*STAFF)
+def subsidies():
+    month = valid_month(request.args.get("month") or months_back(2)[0])
+    params = {"month": month, "town_id": int_arg("town_id"), "status": request.args.get("status")}
+    p = places()
+    table = Table(
+        "subsidies",
+        _("{month} 到村补贴", month=month),
+        [_("学员"), _("镇（街道）"), _("驻村天数"), _("金额（元）"), _("状态"), _("支付凭证")],
+    )
+    total = 0
+    for s in api().items("welfare", "/subsidies", **params):
+        total += s["amount_fen"]
+        table.add(
+            [
+                _name(s["trainee_id"]),
+                p.name("towns", s["town_id"]),
+                f"{s['days_stationed']}/{s['days_in_month']}",
+                yuan_of(s["amount_fen"]),
+                label("subsidy_status", s["status"]),
+                s.get("payment_ref") or "",
+            ],
+            url_for("trainees.show", id=s["trainee_id"]),
+        )
+    return page("subsidies.html", [table], month=month, total=total, params=params, towns=p.towns())
+
+
+@bp.post("/subsidies/<action>")
+@roles("city", "town")
+def subsidies_action(action: str):
+    month = request.form.get("month", "")
+    if action == "generate" and role() == "city":
+        body, done = {"month": month}, _("已生成补贴。")
+    elif action == "approve-month" and role() == "town":
+        body, done = {"month": month}, _("已审核本月补贴。")
+    elif action == "pay-month" and role() == "city":
+        body = {
+            "month": month,
+            "town_id": form_int("town_id"),
+            "payment_ref": request.form.get("payment_ref", "").strip(),
+        }
+        done = _("已发放。")
+    else:
+        return redirect(url_for("welfare.subsidies", month=month))
+    return act(
+        lambda: api().post("welfare", f"/subsidies/{action}", body),
+        done,
+        url_for("welfare.subsidies", month=month),
+    )
+
+
+@bp.get("/fees")
+@roles(*STAFF)
+def fees():
+    p = places()
+    params = {"status": request.args.get("status"), "town_id": int_arg("town_id")}
+    table = Table(
+        "fees",
+        _("一次性安置费"),
+        [
+            _("学员"),
+            _("镇（街道）"),
+            _("派驻日期"),
+            _("应发日期"),
+            _("金额（元）"),
+            _("状态"),
+            _("支付凭证"),
+        ],
+    )
+    rows = api().items("welfare", "/placement-fees", **params)
+    for f in rows:
+        state = "overdue" if f.get("overdue") and f["status"] != "paid" else f["status"]
+        table.add(
+            [
+                _name(f["trainee_id"]),
+                p.name("towns", f["town_id"]),
+                f["placement_start"],
+                f["due_on"],
+                yuan_of(f.get("amount_fen")),
+                label("fee_status", state),
+                f.get("payment_ref") or "",
+            ],
+            url_for("trainees.show", id=f["trainee_id"]),
+        )
+    unpaid = [f for f in rows if f["status"] != "paid"]
+    return page("fees.html", [table], unpaid=unpaid, name=_name, today=today().isoformat())
+
+
+@bp.post("/fees/pay")
+@roles("city")
+def fee_pay():
+    id = form_int("fee_id")
+    body = {
+        "paid_on": request.form.get("paid_on", ""),
+        "payment_ref": request.form.get("payment_ref", "").strip(),
+    }
+    return act(
+        lambda: api().post("welfare", f"/placement-fees/{id}/pay", body),
+        _("已发放。"),
+        url_for("welfare.fees"),
+    )
+
+
+@bp.get("/housing")
+@roles("city", "town")
+def housing():
+    p = places()
+    table = Table(
+        "housing",
+        _("周转房"),
+        [
+            _("地址"),
+            _("镇（街道）"),
+            _("房间"),
+            _("床位"),
+            _("在住"),
+            _("空余床位"),
+            _("来源"),
+            _("状况"),
+        ],
+    )
+    vacant = 0
+    homes = api().items("welfare", "/housing", town_id=int_arg("town_id"))
+    for h in homes:
+        vacant += h["vacancies"]
+        table.add(
+            [
+                h["address"],
+                p.name("towns", h["town_id"]),
+                h["rooms"],
+                h["beds"],
+                h["occupied"],
+                h["vacancies"],
+                _("新建") if h["source"] == "new_build" else _("闲置房改造"),
+                h.get("condition") or "",
+            ]
+        )
+    flagged = Table("flagged", _("待腾退的床位"), [_("学员"), _("地址"), _("原因"), _("开始")])
+    for a in api().items("welfare", "/allocations", flagged="true", active="true"):
+        flagged.add(
+            [_name(a["trainee_id"]), a.get("address"), a.get("flag_reason"), a["start_date"]],
+            url_for("trainees.show", id=a["trainee_id"]),
+        )
+    free = [h for h in homes if h["vacancies"] > 0]
+    housed = {a["trainee_id"] for a in api().items("welfare", "/allocations", active="true")}
+    candidates = []
+    if role() == "town" and free:
+        candidates = [
+            t for t in api().items("roster", "/trainees", status="active")
+            if t["id"] not in housed and t.get("village_id")
+        ]  # fmt: skip
+    return page(
+        "housing.html",
+        [table, flagged],
+        heading=_("周转房与空余床位（共 {n} 张空床）", n=vacant),
+        free=free,
+        candidates=candidates,
+        day=today().isoformat(),
+    )
+
+
+@bp.post("/housing/allocate")
+@roles("town")
+def allocate():
+    body = {"trainee_id": form_int("trainee_id"), "start_date": request.form.get("start_date")}
+    return act(
+        lambda: api().post("welfare", f"/housing/{form_int('housing_id')}/allocations", body),
+        _("已分配床位。"),
+        url_for("welfare.housing"),
+    )
+
+
+@bp.get("/facilities")
+@roles("city", "town")
+def facilities():
+    body = api().get("welfare", "/facilities")
+    towns = body if isinstance(body, list) else body.get("towns", body.get("items", []))
+    p = places()
+    table = Table(
+        "facilities",
+        _("“五小”设施"),
+        [_("镇（街道）"), *[label("facility", k) for k in FACILITIES]],
+    )
+    for t in towns:
+        state = {f["kind"]: f for f in t.get("facilities", [])}
+        table.add(
+            [
+                t.get("town_name") or p.name("towns", t.get("town_id")),
+                *[
+                    label("facility_state", state.get(k, {}).get("state", "none"))
+                    for k in FACILITIES
+                ],
+            ]
+        )
+    return page("list.html", [table], heading=_("“五小”设施建设"))
+
+
+@bp.get("/campaigns")
+@roles(*STAFF)
+def campaigns():
+    table = Table("campaigns", _("走访慰问活动"), [_("名称"), _("开始"), _("结束"), _("组织者")])
+    for c in api().items("welfare", "/campaigns"):
+        table.add(
+            [c["name"], c["starts_on"], c["ends_on"], c["organisers"]],
+            url_for("welfare.campaign", id=c["id"]),
+        )
+    return page("list.html", [table], heading=_("走访慰问"))
+
+
+@bp.get("/campaigns/<int:id>")
+@roles(*STAFF)
+def campaign(id: int):
+    c = api().get("welfare", f"/campaigns/{id}")
+    coverage = api().get("welfare", f"/campaigns/{id}/coverage")
+    missed = Table("not_visited", _("尚未走访的学员"), [_("学员"), _("镇（街道）")])
+    p = places()
+    for t in api().items("welfare", f"/campaigns/{id}/not-visited"):
+        tid = t.get("trainee_id", t.get("id"))
+        missed.add(
+            [t.get("name") or _name(tid), p.name("towns", t.get("town_id"))],
+            url_for("trainees.show", id=tid),
+        )
+    visits = Table("visits", _("走访记录"), [_("学员"), _("日期"), _("走访人"), _("情况")])
+    for v in api().items("welfare", f"/campaigns/{id}/visits"):
+        visits.add(
+            [_name(v["trainee_id"]), v["visit_date"], v["visitor"], v.get("notes") or ""],
+            url_for("trainees.show", id=v["trainee_id"]),
+        )
+    choices = [
+        (row[0], link.rsplit("/", 1)[1])
+        for row, link in zip(missed.rows, missed.links, strict=True)
+    ]
+    day = min(today().isoformat(), c["ends_on"])
+    return page("campaign.html", [missed, visits], c=c, coverage=coverage, choices=choices, day=day)
+
+
+@bp.post("/campaigns/<int:id>/visits")
+@roles(*STAFF)
+def visit(id: int):
+    body = {
+        "trainee_id": form_int("trainee_id"),
+        "visit_date": request.form.get("visit_date", ""),
+        "visitor": request.form.get("visitor", "").strip(),
+        "notes": request.form.get("notes", "").strip(),
+        "gifts": request.form.get("gifts", "").strip(),
+    }
+    return act(
+        lambda: api().post("welfare", f"/campaigns/{id}/visits", body),
+        _("走访已记录。"),
+        url_for("welfare.campaign", id=id),
+    )
+
+
+@bp.get("/needs")
+def needs():
+    params = {"status": request.args.get("status"), "category": request.args.get("category")}
+    table = Table(
+        "needs",
+        _("思想动态与实际需求"),
+        [_("标题"), _("学员"), _("类别"), _("状态"), _("提出日期"), _("时限"), _("超时")],
+    )
+    for n in api().items("welfare", "/needs", **params):
+        table.add(
+            [
+                n["title"],
+                _name(n["trainee_id"]) if role() != "trainee" else "—",
+                label("need_category", n.get("category")),
+                label("need_status", n["status"]),
+                n["raised_on"],
+                n["due_on"],
+                _("是") if n.get("overdue") else _("否"),
+            ],
+            url_for("welfare.need", id=n["id"]),
+        )
+    return page("needs.html", [table], params=params, categories=CATEGORIES)
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@roles("trainee", "city", "town", "unit")
+def need_new():
+    values = {
+        k: request.form.get(k, "") for k in ("category", "title", "description", "trainee_id")
+    }
+    errors: list[str] = []
+    if request.method == "POST":
+        body = {
+            "category": values["category"],
+            "title": values["title"].strip(),
+            "description": values["description"].strip(),
+            "confidential": checked("confidential"),
+        }
+        if role() != "trainee":
+            body["trainee_id"] = form_int("trainee_id")
+        try:
+            need = api().post("welfare", "/needs", body)
+        except ApiError as exc:
+            if exc.status in (401, 404) or exc.status >= 500:
+                raise
+            errors = exc.messages()
+        else:
+            flash(_("已提交需求。"), "ok")
+            return redirect(url_for("welfare.need", id=need["id"]))
+    return render_template("need_new.html", v=values, errors=errors, categories=CATEGORIES), (
+        422 if errors else 200
+    )
+
+
+@bp.get("/needs/<int:id>")
+def need(id: int):
+    n = api().get("welfare", f"/needs/{id}")
+    return render_template("need.html", n=n, trainee=_name(n["trainee_id"]))
+
+
+@bp.post("/needs/<int:id>/<action>")
+def need_action(id: int, action: str):
+    bodies = {
+        "start": None,
+        "resolve": {"resolution": request.form.get("resolution", "").strip()},
+        "confirm": None,
+        "reopen": {"reason": request.form.get("reason", "").strip()},
+    }
+    if action not in bodies:
+        return redirect(url_for("welfare.need", id=id))
+    return act(
+        lambda: api().post("welfare", f"/needs/{id}/{action}", bodies[action]),
+        _("已更新。"),
+        url_for("welfare.need", id=id),
+    )

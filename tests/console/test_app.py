@@ -1,0 +1,192 @@
+"""The console's own logic through Flask's test client: CSRF, sign-in redirects, error
+pages, the security headers, the messages; and, against the embedded default, an API
+refusal shown on the page and another's object answered with the 404 page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from services.console import messages
+from services.console.app import create_app, yuan
+from services.console.config import SERVICES, Config
+
+CONSOLE = Path(__file__).resolve().parents[2] / "services" / "console"
+
+
+def make_app(base: str = "http://127.0.0.1:9"):
+    """A console whose APIs are at ``base`` (port 9, discard: nothing answers)."""
+    app = create_app(Config(SECRET_KEY="test", API_URLS={s: base for s in SERVICES}))
+    app.testing = True
+    return app
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, username: str) -> None:
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": "demo"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+# -- without the services ------------------------------------------------------------------
+
+
+def test_a_post_without_the_csrf_token_is_refused():
+    client = make_app().test_client()
+    client.get("/login")
+    response = client.post("/login", data={"username": "city", "password": "demo"})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+    response = client.post("/login", data={"csrf_token": "forged", "username": "city"})
+    assert response.status_code == 400
+
+
+def test_signed_out_pages_redirect_to_sign_in_with_the_way_back():
+    client = make_app().test_client()
+    response = client.get("/trainees/5?x=1")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert "trainees/5" in response.headers["Location"]
+    assert client.get("/").status_code == 302
+    assert client.get("/login").status_code == 200
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax():
+    client = make_app().test_client()
+    response = client.get("/login")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_security_headers_allow_only_this_origin():
+    client = make_app().test_client()
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_an_unknown_page_is_an_html_404_and_health_answers():
+    client = make_app().test_client()
+    assert client.get("/no/such/page").status_code in (302, 404)
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    echarts = client.get("/static/vendor/echarts/echarts.common.min.js")
+    assert echarts.status_code == 200 and b"echarts" in echarts.data[:2000]
+    echarts.close()
+
+
+def test_services_that_do_not_answer_give_a_502_page_not_a_500():
+    client = make_app().test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "username": "a", "password": "b"})
+    assert response.status_code == 502
+    assert "服务暂时不可用" in response.get_data(as_text=True)
+
+
+def test_every_text_of_the_pages_has_its_english():
+    texts = set()
+    for path in [
+        *CONSOLE.glob("templates/*.html"),
+        *CONSOLE.glob("views/*.py"),
+        CONSOLE / "app.py",
+    ]:
+        source = path.read_text(encoding="utf-8")
+        texts |= set(re.findall(r'_\(\s*"([^"]+)"', source))
+        texts |= set(re.findall(r"_\(\s*'([^']+)'", source))
+    texts |= set(
+        re.findall(r'\("\w+", "([^"]+)", "\w+"\)', (CONSOLE / "views/reports.py").read_text())
+    )
+    chinese = {t for t in texts if re.search(r"[\u4e00-\u9fff]", t)}
+    assert len(chinese) > 250
+    missing = sorted(chinese - set(messages.EN))
+    assert missing == [], missing
+    for kind, codes in messages.CODES.items():
+        for code, names in codes.items():
+            assert len(names) == 2 and all(names), (kind, code)
+
+
+def test_money_is_shown_from_integer_fen():
+    assert yuan(54839) == "548.39"
+    assert yuan(-5) == "-0.05"
+    assert yuan(17400000) == "174,000.00"
+    assert yuan(None) == "—"
+
+
+# -- against the embedded default ---------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_an_api_refusal_is_shown_on_the_page_and_the_input_kept(base, api):
+    client = make_app(base).test_client()
+    mentor = api.username(
+        "mentor", api.items("/mentorship/assignments?active=true")[0]["mentor_id"]
+    )
+    sign_in(client, mentor)
+    page = client.get("/talks/new").get_data(as_text=True)
+    trainee = re.search(r'<option value="(\d+)"', page.split('id="f-trainee"')[1]).group(1)
+    response = client.post(
+        "/talks/new",
+        data={
+            "csrf_token": csrf_of(page), "trainee_id": trainee, "mode": "phone",
+            "talk_date": "2026-01-01", "summary": "没有勾选方面 𬌗",
+        },
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "aspects" in html
+    assert "没有勾选方面 𬌗" in html
+
+
+@pytest.mark.e2e
+def test_another_towns_trainee_is_the_404_page(base, api):
+    towns = {t["name"]: t["id"] for t in api.items("/roster/towns")}
+    theirs = api.items(f"/roster/trainees?town_id={towns['新塘镇']}")[0]
+    client = make_app(base).test_client()
+    sign_in(client, "town1")
+    response = client.get(f"/trainees/{theirs['id']}")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "找不到该页面或对象" in html and theirs["name"] not in html
+    assert client.get("/talks/999999").status_code == 404
+
+
+@pytest.mark.e2e
+def test_sign_in_never_redirects_to_another_site(base):
+    client = make_app(base).test_client()
+    for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)"):
+        token = csrf_of(client.get("/login").get_data(as_text=True))
+        response = client.post(
+            "/login?next=" + target,
+            data={"csrf_token": token, "username": "city", "password": "demo"},
+        )
+        assert response.headers["Location"] == "/", target
+
+
+@pytest.mark.e2e
+def test_the_embedded_default_keeps_its_apis_health_and_docs_beside_the_console(base):
+    import urllib.request
+
+    def get(path: str) -> tuple[int, str, str]:
+        with urllib.request.urlopen(base + path, timeout=20) as r:
+            return (
+                r.status,
+                r.headers.get("Content-Type", ""),
+                r.read(3000).decode("utf-8", "replace"),
+            )
+
+    assert get("/healthz")[0] == 200
+    assert get("/readyz")[0] == 200
+    assert "grassroots" in get("/metrics")[2].lower() or get("/metrics")[0] == 200
+    status, kind, body = get("/api/v1/roster/openapi.json")
+    assert status == 200 and "json" in kind
+    assert get("/api/v1/welfare/docs")[0] == 200
+    status, kind, body = get("/login")
+    assert status == 200 and "text/html" in kind and "选调生导师制管理系统" in body
+    assert get("/static/console.css")[0] == 200
