@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test lint fmt openapi migrate prod-local journey clean help chromium
+.PHONY: run test lint fmt openapi migrate prod-local journey chaos clean help chromium
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -14,6 +14,7 @@ help:
 	@echo "make migrate SERVICE=roster   upgrade one service's database"
 	@echo "make openapi     rewrite each service's committed openapi.json"
 	@echo "make journey     a month in a city, end to end: production processes, then embedded"
+	@echo "make chaos       the fault-injection suite in full (1,000-change bursts; its table)"
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +52,9 @@ prod-local: $(STAMP)
 
 journey: $(STAMP)
 	$(BIN)/python -m journey --both
+
+chaos: $(STAMP)
+	CHAOS_FULL=1 $(BIN)/pytest -q -p no:cacheprovider tests/chaos
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

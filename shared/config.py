@@ -72,7 +72,8 @@ class BaseConfig:
         self.DATABASE_URL = env(
             f"{prefix}_DATABASE_URL", f"sqlite:///{VAR_DIR / (self.SERVICE + '.db')}"
         )
-        self.BROKER_URL = env("BROKER_URL", "memory://")
+        # each service may log in to RabbitMQ as its own user (deploy/broker.py)
+        self.BROKER_URL = env(f"{prefix}_BROKER_URL") or env("BROKER_URL", "memory://")
         self.EVENTS_EXCHANGE = env("EVENTS_EXCHANGE", "grassroots.events")
         self.QUEUE_PREFIX = env("QUEUE_PREFIX", "grassroots")
         self.JWT_PUBLIC_KEY = _read_key("JWT_PUBLIC_KEY")

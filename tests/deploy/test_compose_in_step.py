@@ -162,3 +162,24 @@ def test_month_end_scaling_of_the_local_processes_is_checked(procfile):
     for bad in (["reporting-web=2"], ["nope=2"], ["reporting-consumer=0"], ["reporting-consumer"]):
         with pytest.raises(SystemExit):
             concurrency(bad, procfile)
+
+
+def test_every_app_process_logs_in_to_rabbitmq_as_its_own_service(services):
+    """Issue 9, point 16: no process shares a broker login; each is the user
+    deploy/broker.py allows only its own events and queues."""
+    wrong = {}
+    for name, spec in services.items():
+        if _is_infrastructure(name):
+            continue
+        service = name.split("-", 1)[0]
+        environment = spec.get("environment") or {}
+        if service in STATELESS:
+            if any("BROKER_URL" in key for key in environment):
+                wrong[name] = environment
+            continue
+        url = environment.get(f"{service.upper()}_BROKER_URL", "")
+        if "BROKER_URL" in environment or not url.startswith(f"amqp://grassroots-{service}:"):
+            wrong[name] = {k: v for k, v in environment.items() if "BROKER" in k}
+    assert not wrong, wrong
+    rabbit = services["rabbitmq"]["volumes"]
+    assert any(v.endswith(":/etc/rabbitmq/definitions.json:ro") for v in rabbit), rabbit
