@@ -84,7 +84,7 @@ def _time_version(envelope: dict) -> int:
 
 def upsert_versioned(session: Session, model, key: int, version: int, values: dict) -> bool:
     """Insert the row, or update it if ``version`` is newer; True if anything changed."""
-    row = session.get(model, key, with_for_update=True)
+    row = session.get(model, key, with_for_update=True, populate_existing=True)
     if row is None:
         session.add(model(id=key, version=version, **values))
         session.flush()
@@ -103,7 +103,7 @@ class NotYetKnown(Exception):
 
 
 def _known(session: Session, model, key: int):
-    row = session.get(model, key, with_for_update=True)
+    row = session.get(model, key, with_for_update=True, populate_existing=True)
     if row is None:
         raise NotYetKnown(f"{model.__tablename__} {key} is not known yet")
     return row
@@ -220,7 +220,12 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
 
     def on_assigned(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
-        if session.get(assignment, payload["assignment_id"], with_for_update=True) is not None:
+        if (
+            session.get(
+                assignment, payload["assignment_id"], with_for_update=True, populate_existing=True
+            )
+            is not None
+        ):
             return False
         session.add(
             assignment(
@@ -235,7 +240,9 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
 
     def on_released(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
-        row = session.get(assignment, payload["assignment_id"], with_for_update=True)
+        row = session.get(
+            assignment, payload["assignment_id"], with_for_update=True, populate_existing=True
+        )
         if row is None:
             session.add(
                 assignment(

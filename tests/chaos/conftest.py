@@ -27,6 +27,14 @@ def chaos(pg_admin_url, amqp_url, tmp_path_factory):
         system.close()
 
 
+@pytest.fixture(autouse=True)
+def healed(request):
+    """After each scenario, pass or fail, the system is whole again for the next."""
+    yield
+    if "chaos" in request.fixturenames:
+        request.getfixturevalue("chaos").heal()
+
+
 COLUMNS = ("scenario", "requests", "events", "lost", "duplicated", "unexpected", "5xx", "notes")
 
 

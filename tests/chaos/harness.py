@@ -192,6 +192,20 @@ class Chaos:
         finally:
             self._supervise.set()
 
+    def heal(self) -> None:
+        """Undo every fault a scenario left behind, even one that failed half-way: the
+        broker reachable, no copies, every process without fault or rerouted setting."""
+        self.broker_proxy.restore()
+        for name in list(self.stack.group.procs):
+            if "#" in name:
+                self.remove_copy(name)
+        for name, env in list(self.extra_env.items()):
+            if env and name in self.stack.group.procs:
+                self.restart(name)
+        for name in self.stack.names:
+            if name not in self.stack.group.procs:
+                self._start(name)
+
     def processes(self, kind: str) -> list[str]:
         """Every running process name ending in ``-<kind>`` (copies included)."""
         return [n for n in self.stack.group.procs if n.split("#")[0].endswith(f"-{kind}")]

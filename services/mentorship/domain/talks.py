@@ -174,7 +174,7 @@ def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:
 
 def mark_follow_up_done(session: Session, talk: Talk, follow_up_id: int, by: str) -> FollowUp:
     """Mark one follow-up action of a talk done (once)."""
-    follow_up = session.get(FollowUp, follow_up_id, with_for_update=True)
+    follow_up = session.get(FollowUp, follow_up_id, with_for_update=True, populate_existing=True)
     if follow_up is None or follow_up.talk_id != talk.id:
         raise NotFound("no such follow-up of this talk")
     if follow_up.done_at is not None:

@@ -196,7 +196,9 @@ def deliver_webhook(db: Database, config, now: dt.datetime | None = None) -> boo
         )
         if delivery is None:
             return False
-        subscription = session.get(Subscription, delivery.subscription_id, with_for_update=True)
+        subscription = session.get(
+            Subscription, delivery.subscription_id, with_for_update=True, populate_existing=True
+        )
         body = delivery.body.encode("utf-8")
         started = time.perf_counter()
         status_code, error = None, None

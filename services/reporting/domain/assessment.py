@@ -160,7 +160,7 @@ def set_weights(session: Session, new: dict[str, Decimal], by: str) -> dict[str,
             "the weights must add up to 100", {"weights": [f"they add up to {total}"]}
         )
     for name in INDICATORS:
-        row = session.get(AssessmentWeight, name, with_for_update=True)
+        row = session.get(AssessmentWeight, name, with_for_update=True, populate_existing=True)
         if row is None:
             session.add(AssessmentWeight(indicator=name, weight=new[name], updated_by=by))
         else:

@@ -68,7 +68,7 @@ def bump(session: Session, trainee_id: int, day: dt.date, payload: dict, **incre
 
 def _new_fact(session: Session, model, key: int, **values) -> bool:
     """Insert the fact unless it is known; True when it was new."""
-    if session.get(model, key, with_for_update=True) is not None:
+    if session.get(model, key, with_for_update=True, populate_existing=True) is not None:
         return False
     session.add(model(**{model.__mapper__.primary_key[0].key: key}, **values))
     session.flush()
@@ -126,7 +126,7 @@ def on_fee_paid(session: Session, envelope: dict) -> None:
 def on_need_raised(session: Session, envelope: dict) -> None:
     """A need raised: remembered with its due day (the resolution may have come first)."""
     payload = envelope["payload"]
-    row = session.get(NeedFact, payload["need_id"], with_for_update=True)
+    row = session.get(NeedFact, payload["need_id"], with_for_update=True, populate_existing=True)
     if row is None:
         session.add(
             NeedFact(
@@ -145,7 +145,7 @@ def on_need_raised(session: Session, envelope: dict) -> None:
 def on_need_resolved(session: Session, envelope: dict) -> None:
     """A need resolved: counted once, in the month resolved, on time as welfare judged it."""
     payload = envelope["payload"]
-    row = session.get(NeedFact, payload["need_id"], with_for_update=True)
+    row = session.get(NeedFact, payload["need_id"], with_for_update=True, populate_existing=True)
     if row is None:
         row = NeedFact(
             need_id=payload["need_id"],
@@ -172,7 +172,9 @@ def on_need_resolved(session: Session, envelope: dict) -> None:
 def on_mentor_assigned(session: Session, envelope: dict) -> None:
     """An assignment's start (for coverage in past months)."""
     payload = envelope["payload"]
-    row = session.get(AssignmentSpan, payload["assignment_id"], with_for_update=True)
+    row = session.get(
+        AssignmentSpan, payload["assignment_id"], with_for_update=True, populate_existing=True
+    )
     if row is None:
         session.add(
             AssignmentSpan(
@@ -191,7 +193,9 @@ def on_mentor_assigned(session: Session, envelope: dict) -> None:
 def on_mentor_released(session: Session, envelope: dict) -> None:
     """An assignment's end; a release that overtook its assignment keeps no start."""
     payload = envelope["payload"]
-    row = session.get(AssignmentSpan, payload["assignment_id"], with_for_update=True)
+    row = session.get(
+        AssignmentSpan, payload["assignment_id"], with_for_update=True, populate_existing=True
+    )
     if row is None:
         session.add(
             AssignmentSpan(

@@ -362,7 +362,7 @@ def note_tenure(
 ) -> TraineeTenure:
     """Fold one fact into a trainee's tenure: the earliest start wins; leaving sets
     ``left_on``; returning to active clears it."""
-    tenure = session.get(TraineeTenure, trainee_id, with_for_update=True)
+    tenure = session.get(TraineeTenure, trainee_id, with_for_update=True, populate_existing=True)
     if tenure is None:
         tenure = TraineeTenure(trainee_id=trainee_id)
         session.add(tenure)

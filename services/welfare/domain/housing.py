@@ -51,7 +51,7 @@ def create_housing(session: Session, town_id: int, data: dict) -> Housing:
 
 def update_housing(session: Session, housing_id: int, data: dict) -> Housing:
     """Change a housing unit; its beds never drop below the beds in use."""
-    housing = session.get(Housing, housing_id, with_for_update=True)
+    housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
     if housing is None:
         raise NotFound("no such housing")
     beds = data.get("beds", housing.beds)
@@ -69,7 +69,7 @@ def update_housing(session: Session, housing_id: int, data: dict) -> Housing:
 
 def delete_housing(session: Session, housing_id: int) -> None:
     """Remove a housing unit that never housed anyone (history is kept otherwise)."""
-    housing = session.get(Housing, housing_id, with_for_update=True)
+    housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
     if housing is None:
         raise NotFound("no such housing")
     used = session.scalar(
@@ -94,7 +94,7 @@ def allocate(
     Announced as ``housing.allocated``."""
     # The lock serialises allocations of one housing: the count below then sees every
     # allocation committed before ours.
-    housing = session.get(Housing, housing_id, with_for_update=True)
+    housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
     if housing is None:
         raise NotFound("no such housing")
     trainee = session.get(Trainee, trainee_id)
@@ -159,7 +159,9 @@ def release(
 ) -> HousingAllocation:
     """Free the bed of an active allocation from ``end_date`` (not before its start, not
     in the future). Announced as ``housing.released``."""
-    allocation = session.get(HousingAllocation, allocation_id, with_for_update=True)
+    allocation = session.get(
+        HousingAllocation, allocation_id, with_for_update=True, populate_existing=True
+    )
     if allocation is None:
         raise NotFound("no such allocation")
     if not allocation.active:
