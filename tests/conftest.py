@@ -167,7 +167,8 @@ def make_token(role: str, scope_id: int | None = None, subject: str = "1", **ove
         name=overrides.get("name", ""),
         issuer=overrides.get("issuer", "grassroots-roster"),
         audience=overrides.get("audience", "grassroots"),
-        ttl_seconds=overrides.get("ttl_seconds", 600),
+        # long enough for a whole run: module-level tokens are made at collection time
+        ttl_seconds=overrides.get("ttl_seconds", 24 * 3600),
     )
 
 

@@ -81,8 +81,9 @@ class Chaos:
             workdir,
             env={
                 "BROKER_URL": proxied,
-                "RETRY_DELAYS_MS": "500,2000,5000",
                 "TICK_INTERVAL_SECONDS": "3600",
+                # RETRY_DELAYS_MS stays production's (1 s, 5 s, 30 s): an update that
+                # overtakes its registration on a loaded machine waits for it, not parked
                 **(env or {}),
             },
             pg_admin_url=pg_admin_url,

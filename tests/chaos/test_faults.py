@@ -184,7 +184,7 @@ def test_5_a_poison_event_is_parked_alone_and_applied_once_after_the_fix(chaos):
     # a placement of a trainee nobody registered: retried, then parked by each consumer
     # that keeps trainees; nothing else is parked anywhere
     consumers = ("mentorship", "reporting", "welfare", "notifier")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # three attempts: 1 s, 5 s and 30 s apart
     parked = {}
     while time.monotonic() < deadline:
         parked = {s: [m["message_id"] for m in chaos.parked(s)] for s in consumers}
