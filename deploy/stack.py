@@ -105,13 +105,15 @@ class ProcessGroup:
         )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Send ``sig`` to the process group of ``name`` and forget it once it has exited."""
+        """Send ``sig`` to the process group of ``name`` and forget it once every process
+        of the group has exited (SIGKILL after 20 s: a shell's child must not live on)."""
         proc = self.procs.pop(name)
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
             pass
         proc.wait(20)
+        _reap_group(proc.pid)
 
     def stop(self) -> None:
         """SIGTERM every process (SIGKILL after 15 s), as ``docker compose down`` would."""
@@ -131,9 +133,25 @@ class ProcessGroup:
                     pass
                 proc.wait(5)
             self.procs.pop(name)
+            _reap_group(proc.pid)
 
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+
+def _reap_group(pgid: int, grace: float = 20.0) -> None:
+    """Wait until no process of group ``pgid`` is left, then SIGKILL any that is."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 class LocalStack:

@@ -20,7 +20,6 @@ import json
 import logging
 import sys
 import threading
-import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -73,6 +72,7 @@ class EventConsumer:
         self.retry_delays_ms = retry_delays_ms if retry_delays_ms is not None else [1000]
         self.prefetch = prefetch
         self.queue = bus.service_queue(service, handlers)
+        self._stop = threading.Event()
 
     @property
     def max_attempts(self) -> int:
@@ -199,16 +199,19 @@ class EventConsumer:
                     log.warning(
                         "database unavailable, holding the message: %s", exc.__class__.__name__
                     )
-                    self._wait_for_database()
+                    self._wait_for_database()  # raises _Stopping on shutdown: no ack
             fault("consumer.after_commit")
             message.ack()
         finally:
             EVENTS_CONSUMED.labels(self.service, event_type, outcome).inc()
 
     def _wait_for_database(self) -> None:
+        """Wait for the database to come back; a shutdown meanwhile gives up the message
+        unacked (the broker hands it to another consumer), so SIGTERM is never ignored."""
         delay = 0.2
         while True:
-            time.sleep(delay)
+            if self._stop.wait(delay):
+                raise _Stopping()
             try:
                 self.db.ping()
                 return
@@ -218,6 +221,7 @@ class EventConsumer:
     def run(self, stop: threading.Event | None = None, ready: threading.Event | None = None):
         """Consume until ``stop`` is set, reconnecting to the broker as needed."""
         stop = stop or threading.Event()
+        self._stop = stop
         backoff = 0.5
         while not stop.is_set():
             conn = self.bus.connect()
@@ -237,6 +241,9 @@ class EventConsumer:
                             conn.drain_events(timeout=0.5)
                         except TimeoutError:
                             continue
+            except _Stopping:
+                log.info("consumer: stopping with a message unacked (the database is away)")
+                break
             except (BusError, OSError, ConnectionError) as exc:
                 log.warning("consumer: broker unavailable (%s); retrying", exc)
             except Exception as exc:  # kombu surfaces broker loss in several types
@@ -254,6 +261,10 @@ class EventConsumer:
 
 class _Duplicate(Exception):
     pass
+
+
+class _Stopping(Exception):
+    """Shutdown while holding a message for the database: leave it unacked."""
 
 
 def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:

@@ -82,8 +82,6 @@ class Chaos:
             env={
                 "BROKER_URL": proxied,
                 "TICK_INTERVAL_SECONDS": "3600",
-                # RETRY_DELAYS_MS stays production's (1 s, 5 s, 30 s): an update that
-                # overtakes its registration on a loaded machine waits for it, not parked
                 **(env or {}),
             },
             pg_admin_url=pg_admin_url,
@@ -93,8 +91,12 @@ class Chaos:
         self.restarts: Counter = Counter()
         self._supervise = threading.Event()
         self._stopped = threading.Event()
+        # held by the supervisor's pass and by every deliberate stop or start, so that the
+        # supervisor never "restarts" a process the test is restarting (an orphan copy)
+        self._control = threading.RLock()
         self.engines: dict[str, sa.Engine] = {}
         self.injected: set[str] = set()  # event ids the test itself published
+        self._marks: dict[str, int] = {}  # log size at each process's last start
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -139,15 +141,18 @@ class Chaos:
     def _supervisor(self) -> None:
         """Restart any process that died (with the environment it was last started with)."""
         while not self._stopped.is_set():
-            if self._supervise.is_set():
-                for name, proc in list(self.stack.group.procs.items()):
-                    if proc.poll() is not None and not self._stopped.is_set():
-                        self.restarts[name] += 1
-                        self.stack.group.procs.pop(name, None)
-                        self._start(name)
+            with self._control:
+                if self._supervise.is_set():
+                    for name, proc in list(self.stack.group.procs.items()):
+                        if proc.poll() is not None and not self._stopped.is_set():
+                            self.restarts[name] += 1
+                            self.stack.group.procs.pop(name, None)
+                            self._start(name)
             time.sleep(0.1)
 
     def _start(self, name: str) -> None:
+        log = self.stack.group.log_dir / f"{name}.log"
+        self._marks[name] = log.stat().st_size if log.exists() else 0
         base = name.split("#", 1)[0]
         self.stack.group.commands.setdefault(name, self.stack.group.commands[base])
         if base.endswith("-web"):
@@ -160,38 +165,53 @@ class Chaos:
 
     def restart(self, name: str, **env) -> None:
         """Stop ``name`` (SIGTERM) and start it again with ``env`` added (``{}``: none)."""
-        self._supervise.clear()
-        try:
+        with self._control:
             if name in self.stack.group.procs:
                 self.stack.group.kill(name, sig=15)
             self.extra_env[name] = {k: str(v) for k, v in env.items()}
             self._start(name)
-        finally:
-            self._supervise.set()
 
     def pause(self, name: str) -> None:
         """Stop ``name`` until :meth:`resume` (the supervisor leaves it stopped)."""
-        self._supervise.clear()
-        self.stack.group.kill(name, sig=15)
+        with self._control:
+            self._supervise.clear()
+            self.stack.group.kill(name, sig=15)
 
     def resume(self, name: str) -> None:
-        self._start(name)
-        self._supervise.set()
+        with self._control:
+            self._start(name)
+            self._supervise.set()
 
     def add_copy(self, name: str, copy: int, **env) -> str:
         """A further copy of a relay or consumer (``reporting-consumer#2``)."""
         alias = f"{name}#{copy}"
-        self.extra_env[alias] = {k: str(v) for k, v in env.items()}
-        self._start(alias)
+        with self._control:
+            self.extra_env[alias] = {k: str(v) for k, v in env.items()}
+            self._start(alias)
         return alias
 
     def remove_copy(self, alias: str) -> None:
-        self._supervise.clear()
-        try:
+        with self._control:
             self.stack.group.kill(alias, sig=15)
             self.extra_env.pop(alias, None)
-        finally:
-            self._supervise.set()
+
+    def wait_started(self, names: list[str], timeout: float = 90.0) -> None:
+        """Wait until each relay or consumer in ``names`` has started since its last
+        (re)start, as its log says: on a loaded machine a start takes seconds."""
+        deadline = time.monotonic() + timeout
+        pending = [n for n in names if not n.split("#")[0].endswith("-web")]
+        while pending and time.monotonic() < deadline:
+            still = []
+            for name in pending:
+                log = self.stack.group.log_dir / f"{name}.log"
+                text = log.read_bytes()[self._marks.get(name, 0) :] if log.exists() else b""
+                if b"consumer started" not in text and b"relay started" not in text:
+                    still.append(name)
+            pending = still
+            if pending:
+                time.sleep(0.2)
+        if pending:
+            raise AssertionError(f"not started in {timeout:.0f}s: {pending}")
 
     def heal(self) -> None:
         """Undo every fault a scenario left behind, even one that failed half-way: the
@@ -301,12 +321,17 @@ class Chaos:
             for service in APPLIED_BY.get(type_, ()):
                 expected[service].add(event_id)
         lost = duplicated = 0
+        lost_by: dict[str, int] = {}
         for service, ids in expected.items():
             got = self.inbox_ids(service, sorted(ids))
-            lost += sum(1 for i in ids if got[i] == 0)
+            missing = sum(1 for i in ids if got[i] == 0)
+            if missing:
+                lost_by[service] = missing
+            lost += missing
             duplicated += sum(n - 1 for n in got.values() if n > 1)
         unsent = sum(1 for _, _, sent in events if not sent)
-        return {"events": len(events), "lost": lost, "duplicated": duplicated, "unsent": unsent}
+        return {"events": len(events), "lost": lost, "duplicated": duplicated, "unsent": unsent,
+                "lost_by": lost_by}  # fmt: skip
 
     def unexpected(self) -> int:
         """Inbox rows whose event id is in no outbox at all (something invented an event)."""

@@ -38,7 +38,11 @@ def settled(chaos, since, burst, scenario, timeout=120.0, **notes):
         tally,
         duplicate_effects=chaos.duplicate_effects(burst.trainees) if burst else 0,
         unexpected=chaos.unexpected(),
-        notes=", ".join(f"{k} {v}" for k, v in {**notes, "settled in": f"{seconds:.1f}s"}.items()),
+        notes=", ".join(
+            f"{k} {v}"
+            for k, v in {**notes, "settled in": f"{seconds:.1f}s",
+                         **({"lost in": tally["lost_by"]} if tally["lost_by"] else {})}.items()
+        ),  # fmt: skip
     )
     return row, tally, seconds
 
@@ -85,6 +89,7 @@ def test_2_a_relay_killed_between_publishing_and_marking_sent_again_and_again(ch
     try:
         chaos.restart("roster-relay", GRASSROOTS_FAULT="relay.after_publish",
                       GRASSROOTS_FAULT_EVERY=1)  # fmt: skip
+        chaos.wait_started(["roster-relay"])
         restarts = chaos.restarts["roster-relay"]
         burst = chaos.burst(CHANGES)
         # again and again: each restarted relay publishes the same unmarked rows and dies
@@ -110,6 +115,7 @@ def test_3_consumers_killed_before_and_after_their_commit_apply_everything_once(
     before = {name: chaos.restarts[name] for name in consumers}
     for name in consumers:
         chaos.restart(name, GRASSROOTS_FAULT=point, GRASSROOTS_FAULT_EVERY=15)
+    chaos.wait_started(consumers)
     burst = chaos.burst(CHANGES)
     # every consumer dies at least twice (every 15th event, then again after its restart)
     wait_until(lambda: all(chaos.restarts[n] - before[n] >= 2 for n in consumers), 120)
@@ -132,6 +138,7 @@ def test_4_several_relays_and_consumers_per_service_claim_nothing_twice(chaos, c
         for name in chaos.processes("relay") + chaos.processes("consumer"):
             for n in range(2, copies + 1):
                 aliases.append(chaos.add_copy(name, n))
+        chaos.wait_started(aliases)
         burst = chaos.burst(CHANGES)
         row, tally, _ = settled(chaos, since, burst, f"4 {copies} relays and consumers each")
         seen = probe.drain()
@@ -286,7 +293,7 @@ def test_8_a_consumers_database_away_holds_its_messages_and_parks_nothing(chaos)
     proxied = pg.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     try:
         chaos.restart("welfare-consumer", WELFARE_DATABASE_URL=proxied)
-        time.sleep(2)
+        chaos.wait_started(["welfare-consumer"])
 
         def outage():
             time.sleep(1.0)
@@ -314,6 +321,7 @@ def test_9_many_changes_of_one_trainee_end_at_the_latest_state_everywhere(chaos)
     consumers = [n for n in chaos.processes("consumer") if "#" not in n]
     for name in consumers:  # redeliveries: each dies after a commit now and then
         chaos.restart(name, GRASSROOTS_FAULT="consumer.after_commit", GRASSROOTS_FAULT_EVERY=7)
+    chaos.wait_started(aliases + consumers)
     changes = max(30, CHANGES // 4)
     statuses = []
     lock = threading.Lock()

@@ -253,3 +253,30 @@ def test_the_in_process_broker_behaves_the_same(tmp_path, names):
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_a_consumer_waiting_for_its_database_stops_on_request_and_acks_nothing(bus):
+    """Found by the fault-injection suite: a consumer holding a message while its database
+    was away ignored SIGTERM, and lived on as an orphan holding its messages. Now a stop
+    gives the message up unacked, for another consumer."""
+    from shared.db import Database
+
+    away = Database("postgresql+psycopg://postgres@127.0.0.1:1/nowhere")  # nothing listens
+    consumer = EventConsumer("harness", away, bus, harness.Inbox, harness.HANDLERS)
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop, ready), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        (event,) = _envelopes(1)
+        assert bus.publish([event]) == {event["id"]}
+        time.sleep(1.5)  # the consumer has it, and waits for the database
+        stop.set()
+        thread.join(10)
+        assert not thread.is_alive(), "the consumer did not stop while waiting"
+    finally:
+        stop.set()
+        away.dispose()
+    with Connection(bus.url) as conn:  # the message is back on the queue, never acked
+        message = conn.SimpleQueue(bus.queue_name("harness"), no_ack=True).get(timeout=5)
+        assert json.loads(message.body)["id"] == event["id"]
