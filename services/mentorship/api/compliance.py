@@ -18,7 +18,7 @@ from services.mentorship.domain.common import city_today
 from services.mentorship.schemas_talks import ComplianceArgs, ComplianceOut
 from shared.auth import own_slice, protect, require
 from shared.db import session
-from shared.http import problem
+from shared.http import export_responses, problem
 
 blp = Blueprint(
     "compliance",
@@ -231,8 +231,7 @@ class Compliance(MethodView):
     @require("city", "town", "unit")
     @blp.arguments(ComplianceArgs, location="query")
     @blp.response(200, ComplianceOut)
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args):
         """One talk a month for ``month`` (YYYY-MM, default this month in the city's time
         zone): the city for any town (``town_id``) or unit (``unit_id``) or the whole city;

@@ -24,7 +24,7 @@ from services.mentorship.models import Trainee
 from services.mentorship.schemas_assignments import CoverageArgs, CoverageOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import problem
+from shared.http import export_responses, problem
 
 blp = Blueprint(
     "coverage", __name__, url_prefix="/api/v1/mentorship/coverage", description="coverage"
@@ -136,6 +136,7 @@ class Coverage(MethodView):
         description="JSON; with format=csv a text/csv file, with format=xlsx an Excel "
         "workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)",
     )
+    @export_responses(blp)
     def get(self, args):
         """Which active trainees miss a required mentor, with the counts (trainees,
         complete, incomplete, rate) overall, per town and per unit; seats emptied because

@@ -1,0 +1,75 @@
+"""What the security suites found, kept found: every route is in the OpenAPI document
+(so the generated suites see it), ids beyond the database's integers are a 404, a NUL in
+a query argument is a 400 naming it, errors are documented as they are sent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.security.conftest import SERVICES, openapi
+from tests.security.worlds import CITY
+
+#: Routes every service has outside its API (health, metrics, the docs and their files).
+INFRASTRUCTURE = {"/healthz", "/readyz", "/metrics"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_route_is_in_the_openapi_document(worlds, service):
+    """roster's places were routed with add_url_rule, which flask-smorest does not
+    document: POST and PATCH of towns, villages and units were in no document and so in
+    no generated test."""
+    app = worlds[service].app
+    prefix = f"/api/v1/{service}"
+    documented = {
+        (method.upper(), path)
+        for path, item in openapi(service)["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    missing = []
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        if path in INFRASTRUCTURE or not path.startswith(prefix):
+            continue
+        if path.startswith(f"{prefix}/docs") or path == f"{prefix}/openapi.json":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, path) not in documented:
+                missing.append(f"{method} {path}")
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_an_id_beyond_the_databases_integers_is_a_404(worlds, service):
+    world = worlds[service]
+    doc = openapi(service)
+    path = next(p for p in doc["paths"] if p.endswith("/{id}") and "get" in doc["paths"][p])
+    for value in (2**31, 10**30):
+        response = world.client.get(path.replace("{id}", str(value)), headers=CITY)
+        assert response.status_code == 404, (path, value, response.get_data(as_text=True))
+        assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_nul_in_a_query_argument_is_a_400_naming_it(worlds, service):
+    world = worlds[service]
+    doc = openapi(service)
+    path = next(
+        p
+        for p, item in doc["paths"].items()
+        if "{" not in p and "get" in item and "per_page" in str(item["get"].get("parameters"))
+    )
+    response = world.client.get(path, query_string={"sort": "id\x00"}, headers=CITY)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["errors"] == {"sort": ["contains a NUL character"]}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_errors_are_documented_as_problem_json(service):
+    doc = openapi(service)
+    default = doc["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert list(default) == ["application/problem+json"]
+    problem = doc["components"]["schemas"]["Problem"]
+    assert {"title", "status"} <= set(problem["required"])
