@@ -26,10 +26,6 @@ EXAMPLES = int(os.environ.get("SECURITY_EXAMPLES", "5"))
 FULL = EXAMPLES >= 100
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "security: the security suite (tests/security)")
-
-
 def openapi(service: str) -> dict:
     """The committed OpenAPI document of ``service``."""
     return json.loads((ROOT / "services" / service / "openapi.json").read_text())
@@ -145,9 +141,19 @@ class Worlds:
         admin.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def worlds(pg_admin_url):
-    """``worlds["welfare"]``: the module's security world of a service."""
+    """``worlds["welfare"]``: the security world of a service, shared by the suites that
+    leave it as it was (they prove that refused requests change nothing)."""
+    built = Worlds(pg_admin_url)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def own_worlds(pg_admin_url):
+    """Worlds of this module alone, for suites that change them (fuzzing, audited
+    changes)."""
     built = Worlds(pg_admin_url)
     yield built
     built.close()

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from tests.security.conftest import changed_tables, snapshot
 from tests.security.worlds import CITY, TODAY, bearer
 
+pytestmark = pytest.mark.security
+
 AUDIT_TABLES = {
     "mentorship": ["audit"],
     "welfare": ["money_audit", "ledger_entry"],
@@ -162,8 +164,8 @@ def _audit_max(conn, table: str) -> int:
 
 
 @pytest.mark.parametrize("service", sorted(AUDIT_TABLES))
-def test_each_audited_change_and_its_audit_row_share_one_transaction(worlds, table, service):
-    world = worlds[service]
+def test_each_audited_change_and_its_audit_row_share_one_transaction(own_worlds, table, service):
+    world = own_worlds[service]
     audit = AUDIT_TABLES[service][0]
     engine = world.db.engine
     sent = 0
@@ -214,8 +216,8 @@ def test_each_audited_change_and_its_audit_row_share_one_transaction(worlds, tab
 
 
 @pytest.mark.parametrize("service", sorted(AUDIT_TABLES))
-def test_the_application_connection_cannot_update_or_delete_audit_rows(worlds, table, service):
-    world = worlds[service]
+def test_the_application_connection_cannot_update_or_delete_audit_rows(own_worlds, table, service):
+    world = own_worlds[service]
     refused = 0
     for name in AUDIT_TABLES[service]:
         with world.db.engine.connect() as conn:

@@ -27,6 +27,9 @@ from schemathesis.checks import positive_data_acceptance
 from tests.security.conftest import EXAMPLES, FULL, SERVICES, openapi
 from tests.security.worlds import bearer
 
+#: Seconds a fuzzing test may take: the pyproject's 300 is for 5 examples per operation.
+pytestmark = [pytest.mark.security, pytest.mark.timeout(max(300, 30 * EXAMPLES))]
+
 ROLES = os.environ.get("SECURITY_FUZZ_ROLES", "city,town" if FULL else "city").split(",")
 CALLERS = {"city": lambda: bearer("city"), "town": lambda: bearer("town", 1)}
 
@@ -128,8 +131,8 @@ def _fuzz(operation, tally: Tally) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("service", SERVICES)
-def test_schemathesis_finds_nothing_on_any_operation(worlds, table, service, role):
-    world = worlds[service]
+def test_schemathesis_finds_nothing_on_any_operation(own_worlds, table, service, role):
+    world = own_worlds[service]
     tally = Tally()
     for result in _schema(world, role).get_all_operations():
         _fuzz(result.ok(), tally)
@@ -144,8 +147,8 @@ def test_schemathesis_finds_nothing_on_any_operation(worlds, table, service, rol
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_schemathesis_stateful_links_find_nothing(worlds, table, service):
-    world = worlds[service]
+def test_schemathesis_stateful_links_find_nothing(own_worlds, table, service):
+    world = own_worlds[service]
     schema = _schema(world, "city")
     tally = Tally()
     base = schema.as_state_machine()

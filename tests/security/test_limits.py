@@ -18,6 +18,8 @@ from tests.security.conftest import SERVICES, changed_tables, snapshot
 from tests.security.oas import Document
 from tests.security.worlds import CITY
 
+pytestmark = pytest.mark.security
+
 #: JSON arrays that are not paged because their length is bounded by one object or by the
 #: city's structure (towns x five kinds), never by the data's growth.
 BOUNDED = {

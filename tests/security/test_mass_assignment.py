@@ -13,6 +13,8 @@ from tests.security.oas import Document
 from tests.security.test_matrix import Attack
 from tests.security.worlds import CITY
 
+pytestmark = pytest.mark.security
+
 #: What an attacker would like to set: identity, scope, role, money, state, authorship.
 EXTRAS = {
     "id": 999_999,

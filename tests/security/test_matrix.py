@@ -22,6 +22,8 @@ import pytest
 from tests.security.conftest import SERVICES, changed_tables, snapshot
 from tests.security.oas import Document, body_text
 
+pytestmark = pytest.mark.security
+
 #: Path parameters that name no party's object, and where their value comes from.
 LITERAL_PARAMS = {"code", "day", "kind", "year"}
 #: Resources shared by the whole city: a path id of these names no party (the operation is

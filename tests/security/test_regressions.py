@@ -11,6 +11,8 @@ import pytest
 from tests.security.conftest import SERVICES, openapi
 from tests.security.worlds import CITY
 
+pytestmark = pytest.mark.security
+
 #: Routes every service has outside its API (health, metrics, the docs and their files).
 INFRASTRUCTURE = {"/healthz", "/readyz", "/metrics"}
 

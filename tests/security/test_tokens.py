@@ -19,6 +19,8 @@ from shared.auth_keys import generate_keypair
 from tests.conftest import KEYS
 from tests.security.conftest import SERVICES
 
+pytestmark = pytest.mark.security
+
 #: One endpoint of each service that a town may read, and one change it may attempt.
 ENDPOINTS = {
     "roster": [("GET", "/trainees"), ("PATCH", "/trainees/1")],
