@@ -126,6 +126,9 @@ class Attack:
             if name in ("trainee_id", "town_id", "unit_id", "village_id", "mentor_id"):
                 kind = {"mentor_id": "mentors"}.get(name, name.removesuffix("_id") + "s")
                 out[name] = self.party_value(victim, kind)
+            elif name == "q":
+                # a search for the victim by name
+                out[name] = self.world.markers[victim][0]
             elif p.get("required"):
                 out[name] = self.doc.sample(p.get("schema", {}), lambda k: 1, name)
         return out
