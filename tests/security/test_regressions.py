@@ -75,3 +75,41 @@ def test_errors_are_documented_as_problem_json(service):
     assert list(default) == ["application/problem+json"]
     problem = doc["components"]["schemas"]["Problem"]
     assert {"title", "status"} <= set(problem["required"])
+
+
+def test_exports_neither_fail_on_control_characters_nor_run_formulas(own_worlds):
+    """schemathesis's stateful run stored a duty item whose title held a control character;
+    its XLSX export was a 500 (openpyxl refuses them). Text a spreadsheet would run as a
+    formula is exported quoted."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    world = own_worlds["reporting"]
+    title = '=HYPERLINK("http://127.0.0.1/x","点我")\x01\x1f'
+    world.call(
+        "POST",
+        "/duty-items",
+        CITY,
+        {
+            "party_kind": "town",
+            "party_id": 1,
+            "title": title,
+            "due_date": "2026-12-31",
+            "year": 2026,
+        },
+        expect=(201,),
+    )
+    response = world.client.get("/api/v1/reporting/duty-items?format=xlsx", headers=CITY)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    cells = [
+        c
+        for row in load_workbook(BytesIO(response.data)).active.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str) and "HYPERLINK" in c
+    ]
+    assert cells == ["'" + title[:-2]]
+    response = world.client.get("/api/v1/reporting/duty-items?format=csv", headers=CITY)
+    assert response.status_code == 200
+    assert "'=HYPERLINK" in response.get_data(as_text=True)
+    assert "\x01" not in response.get_data(as_text=True)

@@ -24,7 +24,9 @@ LAST_MONTH = f"{TODAY.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
 
 
 def bearer(role: str, scope: int | None = None) -> dict:
-    return {"Authorization": f"Bearer {make_token(role, scope)}"}
+    """A token for the whole run: ``make security`` lasts longer than make_token's ten
+    minutes (an expired module-level token failed every later suite with 401)."""
+    return {"Authorization": f"Bearer {make_token(role, scope, ttl_seconds=6 * 3600)}"}
 
 
 @dataclass
