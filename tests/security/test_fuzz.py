@@ -21,6 +21,7 @@ import os
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -146,14 +147,48 @@ def test_schemathesis_finds_nothing_on_any_operation(own_worlds, table, service,
     assert not tally.failures, "\n\n".join(f"{k}\n{v}" for k, v in tally.failures.items())
 
 
+class Restore:
+    """Each stateful example starts from the seeded world: its database is cloned once as
+    a template and recreated from it after every example (hypothesis replays and mutates
+    examples, and expects the same calls to give the same answers)."""
+
+    def __init__(self, world, admin_url: str) -> None:
+        self.world = world
+        self.name = world.db.engine.url.database
+        self.template = f"{self.name}_tmpl"
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.resets = 0
+        world.db.engine.dispose()
+        self._sql(f'CREATE DATABASE "{self.template}" TEMPLATE "{self.name}"')
+
+    def _sql(self, statement: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(statement))
+
+    def reset(self) -> None:
+        self.world.db.engine.dispose()
+        self._sql(f'DROP DATABASE "{self.name}" WITH (FORCE)')
+        self._sql(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.template}"')
+        self.resets += 1
+
+    def close(self) -> None:
+        self._sql(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin.dispose()
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_schemathesis_stateful_links_find_nothing(own_worlds, table, service):
+def test_schemathesis_stateful_links_find_nothing(own_worlds, pg_admin_url, table, service):
     world = own_worlds[service]
     schema = _schema(world, "city")
     tally = Tally()
     base = schema.as_state_machine()
+    restore = Restore(world, pg_admin_url)
 
     class Machine(base):
+        def teardown(self):
+            restore.reset()
+            super().teardown()
+
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             tally.requests += 1
             tally.errors += response.status_code >= 500
@@ -166,7 +201,10 @@ def test_schemathesis_stateful_links_find_nothing(own_worlds, table, service):
             except (AssertionError, BaseExceptionGroup) as error:  # noqa: B036
                 tally.record(f"{case.operation.label} (stateful)", error)
 
-    Machine.run(settings=_settings(EXAMPLES))
+    try:
+        Machine.run(settings=_settings(EXAMPLES))
+    finally:
+        restore.close()
     names = [k for k, v in vars(base).items() if hasattr(v, "hypothesis_stateful_rule")]
     links = sum(not name.startswith("RANDOM__") for name in names)
     table.add(
@@ -177,5 +215,5 @@ def test_schemathesis_stateful_links_find_nothing(own_worlds, table, service):
         **{"5xx": tally.errors},
     )
     assert links > 0, "schemathesis inferred no link between operations"
-    assert tally.requests > 0, "the state machine made no call"
+    assert restore.resets > 0 and tally.requests > 0, "the state machine made no call"
     assert not tally.failures, "\n\n".join(f"{k}\n{v}" for k, v in tally.failures.items())
