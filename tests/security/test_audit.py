@@ -14,6 +14,7 @@ connection fail; inserts (the audited operations above) still work.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 import sqlalchemy as sa
@@ -251,7 +252,7 @@ def test_audit_tables_are_append_only_on_sqlite_too(tmp_path):
     from shared.migrate import upgrade
 
     for service, tables in AUDIT_TABLES.items():
-        spec = __import__(f"services.{service}.spec", fromlist=["SPEC"]).SPEC
+        spec = importlib.import_module(f"services.{service}.spec").SPEC
         url = f"sqlite:///{tmp_path / service}.db"
         upgrade(spec.migrations_dir, url)
         db = Database(url)

@@ -113,3 +113,23 @@ def test_exports_neither_fail_on_control_characters_nor_run_formulas(own_worlds)
     assert response.status_code == 200
     assert "'=HYPERLINK" in response.get_data(as_text=True)
     assert "\x01" not in response.get_data(as_text=True)
+
+
+def test_a_person_patched_with_a_position_without_its_kind_is_a_422(own_worlds):
+    """Found by schemathesis's stateful run: PATCH /people/{id} with ``positions:
+    [{"village_id": 4}]`` was a 500 (the patch schema's ``partial`` reached the positions)."""
+    world = own_worlds["roster"]
+    person = world.literals["ids"]["cadre_b1"]
+    response = world.client.patch(
+        f"/api/v1/roster/people/{person}",
+        json={"positions": [{"village_id": world.literals["ids"]["village_b1"]}]},
+        headers=CITY,
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["errors"] == {
+        "positions": {"0": {"kind": ["Missing data for required field."]}}
+    }
+    response = world.client.patch(
+        f"/api/v1/roster/people/{person}", json={"name": "改名"}, headers=CITY
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
