@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test lint fmt openapi migrate prod-local journey chaos clean help chromium
+.PHONY: run test lint fmt openapi migrate prod-local journey chaos security clean help chromium
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -15,6 +15,7 @@ help:
 	@echo "make openapi     rewrite each service's committed openapi.json"
 	@echo "make journey     a month in a city, end to end: production processes, then embedded"
 	@echo "make chaos       the fault-injection suite in full (1,000-change bursts; its table)"
+	@echo "make security    the full security suite: 100 schemathesis examples per operation, a table"
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +50,13 @@ migrate: $(STAMP)
 
 prod-local: $(STAMP)
 	$(BIN)/python -m deploy.local up
+
+# The security suite in full (make test runs it with 5 examples per operation); the table of
+# scenarios is printed at the end and kept in var/security-table.txt.
+security: $(STAMP)
+	mkdir -p var
+	SECURITY_EXAMPLES=$${SECURITY_EXAMPLES:-100} SECURITY_TABLE=var/security-table.txt \
+		$(BIN)/pytest -q -p no:cacheprovider -m security tests/security $(PYTEST_ARGS)
 
 journey: $(STAMP)
 	$(BIN)/python -m journey --both

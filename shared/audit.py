@@ -1,6 +1,10 @@
 """The audit trail: who changed what, when, with the state before and after, written in
 the same transaction as the change. A service declares ``class Audit(AuditMixin, Base)``
-(its own table name) and records with :func:`record_audit`."""
+(its own table name) and records with :func:`record_audit`.
+
+Audit tables (and welfare's ledger) are append-only in the database itself: a migration
+calls :func:`append_only` so that an UPDATE, DELETE or TRUNCATE through the application's
+connection fails, whatever the code does (docs/security.md: the production role setup)."""
 
 from __future__ import annotations
 
@@ -47,6 +51,50 @@ def record_audit(
             after=_jsonable(after),
         )
     )
+
+
+#: The error PostgreSQL raises: SQLSTATE 42501 (insufficient_privilege).
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION grassroots_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'table % is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+
+
+def append_only(op, table: str) -> None:
+    """In a migration: make ``table`` refuse UPDATE, DELETE (and TRUNCATE) on PostgreSQL
+    and SQLite alike."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(_PG_FUNCTION)
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION grassroots_append_only()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION grassroots_append_only()"
+        )
+    elif dialect == "sqlite":
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} refused'); END"
+            )
+
+
+def drop_append_only(op, table: str) -> None:
+    """Undo :func:`append_only` (a migration's downgrade)."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+    elif dialect == "sqlite":
+        for action in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
 
 
 def _jsonable(data: dict | None) -> dict | None:

@@ -9,6 +9,8 @@ marshmallow's field errors; request ids; masked JSON access logs; ``/healthz``,
 
 from __future__ import annotations
 
+import functools
+import http
 import logging
 import re
 import time
@@ -20,10 +22,12 @@ import sqlalchemy as sa
 import swagger_ui_bundle
 from flask import Flask, Response, g, jsonify, request, send_from_directory
 from flask_smorest import Api
+from flask_smorest.spec import prepare_response
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from shared.errors import DomainError, TooManyAttempts
 from shared.observability import (
@@ -70,6 +74,97 @@ def problem_response(status: int, title: str, detail: str = "", errors=None) -> 
     response.status_code = status
     response.mimetype = PROBLEM_JSON
     return response
+
+
+#: Ids are PostgreSQL integers: a larger id in a path names nothing.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:id>`` up to :data:`MAX_ID`: a larger number does not match the route, so it
+    is a 404 like any other missing record (not the database's out-of-range error)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _id_param_schema(converter) -> dict:
+    return {"type": "integer", "minimum": 0, "maximum": converter.max}
+
+
+def _integer_bounds(self, field, ret, **_kwargs) -> dict:
+    """Document the database's bound on integers whose schema sets none: a larger value is
+    refused (422), so the document must not promise it is accepted."""
+    if isinstance(field, fields.Integer) and ret.get("type") == "integer":
+        ret.setdefault("maximum", MAX_ID)
+        ret.setdefault("minimum", -MAX_ID - 1)
+    return {}
+
+
+def _decimal_as_string(self, field, ret, **_kwargs) -> dict:
+    """A Decimal sent as text (exact, e.g. "2.5") is documented as text, not a number."""
+    if isinstance(field, fields.Decimal) and field.as_string:
+        ret["type"] = "string"
+        ret["format"] = "decimal"
+        ret.pop("minimum", None)
+        ret.pop("maximum", None)
+    return {}
+
+
+class ProblemSchema(Schema):
+    """An error as every service answers it (``application/problem+json``, RFC 9457)."""
+
+    type = fields.String(metadata={"description": "always about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Raw(metadata={"description": "field errors, as marshmallow reports them"})
+    request_id = fields.String()
+
+
+#: The 200 of an export (``?format=csv`` or ``xlsx``): a file.
+EXPORT_FILE = {"type": "string", "format": "binary"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_responses(blp):
+    """Document a list's exports: its 200 may also be a CSV or an XLSX file."""
+
+    def decorator(view):
+        for content_type, name in ((XLSX, "xlsx"), ("text/csv", "csv")):
+            view = blp.alt_response(
+                200, content_type=content_type, schema=EXPORT_FILE, description=f"?format={name}"
+            )(view)
+        return view
+
+    return decorator
+
+
+@functools.cache
+def problem_with(schema: type[Schema]) -> type[Schema]:
+    """A problem+json body that also carries ``schema``'s fields (e.g. an import's
+    per-row report)."""
+    return type(f"Problem{schema.__name__.removesuffix('Out')}", (ProblemSchema, schema), {})
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api documenting errors as they are sent: problem+json bodies of
+    :class:`ProblemSchema` (its default documents ``application/json`` with another
+    schema, which no response of ours matches)."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def _flatten_webargs(messages: dict) -> dict:
@@ -157,6 +252,7 @@ def build_app(
     """A Flask app and its smorest ``Api`` with every shared convention installed."""
     configure_logging(service, config.LOG_LEVEL)
     app = Flask(f"services.{service}")
+    app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(config.flask_settings())
     prefix = f"/api/v1/{service}"
     app.config.update(
@@ -180,7 +276,10 @@ def build_app(
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
-    api = Api(app)
+    api = ProblemApi(app)
+    api.register_converter(IdConverter, _id_param_schema)
+    api.ma_plugin.converter.add_attribute_function(_integer_bounds)
+    api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(sa.exc.IntegrityError, _handle_integrity)
     app.register_error_handler(StaleDataError, _handle_stale)
@@ -202,6 +301,16 @@ def build_app(
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.started = time.perf_counter()
         g.context_token = request_context.set({"request_id": g.request_id})
+        # A NUL in a query argument cannot reach PostgreSQL (it would be the database's
+        # error): name the argument instead, for every endpoint at once.
+        bad = sorted({key for key, value in request.args.items(multi=True) if "\x00" in value})
+        if bad:
+            return problem_response(
+                400,
+                "Bad query",
+                "a query argument contains a NUL character",
+                {key: ["contains a NUL character"] for key in bad},
+            )
         # Uploads may be larger than ordinary JSON bodies.
         view = app.view_functions.get(request.endpoint)
         limit = getattr(view, "_max_body", None) or getattr(

@@ -1,7 +1,8 @@
 """Reading the spreadsheets people upload: XLSX (the first sheet) or CSV in UTF-8, with
 or without BOM, or GB18030 (what Excel writes on Chinese Windows). Rows come back with
 their row number in the file, so that an import can report errors the way a clerk finds
-them. Any file that is not what it claims to be is an :class:`UnreadableFile` (400)."""
+them. Any file that is not what it claims to be is an :class:`UnreadableFile` (400).
+Exports pass their cells through :func:`safe_row`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,28 @@ import io
 import zipfile
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from shared.errors import DomainError
+
+#: What a spreadsheet takes for the start of a formula (CSV/formula injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A value as an exported CSV or XLSX cell: text that a spreadsheet would run as a
+    formula (``=HYPERLINK(...)`` in a title) gets a leading apostrophe, and control
+    characters that XLSX cannot hold are dropped (openpyxl raises on them)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(_FORMULA_START):
+            value = "'" + value
+    return value
+
+
+def safe_row(row) -> list:
+    """:func:`safe_cell` of every value of a row."""
+    return [safe_cell(value) for value in row]
 
 
 class UnreadableFile(DomainError):

@@ -154,8 +154,9 @@ class World:
         )
 
 
-def build_world(service: str, url: str, **config) -> World:
-    """The service's app on ``url`` with the seeded world applied through its handlers."""
+def build_world(service: str, url: str, names: dict | None = None, **config) -> World:
+    """The service's app on ``url`` with the seeded world applied through its handlers
+    (``names``: trainee id to name, where a test needs names it can recognise)."""
     spec = importlib.import_module(f"services.{service}.spec").SPEC
     create_app = importlib.import_module(f"services.{service}.app").create_app
     db = migrated(spec, url)
@@ -178,7 +179,7 @@ def build_world(service: str, url: str, **config) -> World:
     for person_id, (kind, place) in POSITIONS.items():
         world.person(person_id, kind, place)
     for trainee_id, (unit_id, town_id, village_id) in TRAINEES.items():
-        world.trainee(trainee_id, unit_id)
+        world.trainee(trainee_id, unit_id, name=(names or {}).get(trainee_id))
         if village_id:
             world.place(trainee_id, unit_id, town_id, village_id)
     return world

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from services.roster.models import (
     Account,
+    LoginThrottle,
     Outbox,
     Person,
     Placement,
@@ -433,28 +434,44 @@ def authenticate(
     session: Session, username: str, secret: str, kind: str, max_failures: int, lock_seconds: int
 ) -> Account:
     """Check a username and password (or client id and secret). Repeated failures lock the
-    account for ``lock_seconds``; every failure gives the same message."""
+    account for ``lock_seconds``; every failure gives the same message. An unknown username
+    is counted and locked alike (in ``login_throttle``), so that neither the answer nor the
+    lock tells whether an account exists."""
     account = session.scalar(
         sa.select(Account).where(Account.username == username, Account.kind == kind)
     )
+    counter = account
+    if counter is None:
+        counter = session.get(LoginThrottle, (kind, username)) or LoginThrottle(
+            kind=kind, username=username, failed_logins=0
+        )
     now = utcnow()
-    if account is not None and account.locked_until and account.locked_until > now:
-        wait = int((account.locked_until - now).total_seconds()) + 1
+    if counter.locked_until and counter.locked_until > now:
+        wait = int((counter.locked_until - now).total_seconds()) + 1
         raise TooManyAttempts("too many failed attempts; try again later", wait)
-    if (
-        account is None
-        or not account.active
-        or not check_password_hash(account.secret_hash, secret)
-    ):
-        if account is not None:
-            account.failed_logins += 1
-            if account.failed_logins >= max_failures:
-                account.locked_until = now + dt.timedelta(seconds=lock_seconds)
-                account.failed_logins = 0
+    # An unknown username costs a hash check too, so timing tells nothing either.
+    valid = check_password_hash(account.secret_hash if account else _DUMMY_HASH(), secret)
+    if account is None or not account.active or not valid:
+        counter.failed_logins += 1
+        if counter.failed_logins >= max_failures:
+            counter.locked_until = now + dt.timedelta(seconds=lock_seconds)
+            counter.failed_logins = 0
+        if account is None:
+            session.merge(counter)
         raise _BadCredentials()
     account.failed_logins = 0
     account.locked_until = None
     return account
+
+
+def _DUMMY_HASH() -> str:  # noqa: N802 - a constant made on first use
+    method = PASSWORD_METHOD["value"]
+    if method not in _DUMMY:
+        _DUMMY[method] = generate_password_hash("no-such-account", method=method)
+    return _DUMMY[method]
+
+
+_DUMMY: dict[str, str] = {}
 
 
 class _BadCredentials(DomainError):

@@ -159,6 +159,18 @@ class StatusChange(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class LoginThrottle(Base):
+    """Failed logins of a username that has no account, counted like an account's so that
+    the lock (429) tells nobody which usernames exist."""
+
+    __tablename__ = "login_throttle"
+
+    kind: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+
+
 class Account(Base):
     """A login (a person's password) or a client credential (a town's own system)."""
 

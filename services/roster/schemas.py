@@ -112,10 +112,12 @@ class PersonIn(StrictSchema):
 
 
 class PersonPatch(PersonIn):
-    """Any subset of the fields; absent ones stay as they are."""
+    """Any subset of the fields; absent ones stay as they are. Partial at the top level
+    only: a position given is a whole position (``partial=True`` reached into the nested
+    positions, and a position without its ``kind`` was a 500)."""
 
     def __init__(self, **kwargs):
-        super().__init__(partial=True, **kwargs)
+        super().__init__(partial=tuple(PersonIn._declared_fields), **kwargs)
 
 
 class PersonOut(Schema):

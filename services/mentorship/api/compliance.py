@@ -18,7 +18,8 @@ from services.mentorship.domain.common import city_today
 from services.mentorship.schemas_talks import ComplianceArgs, ComplianceOut
 from shared.auth import own_slice, protect, require
 from shared.db import session
-from shared.http import problem
+from shared.http import export_responses, problem
+from shared.tabular import safe_row
 
 blp = Blueprint(
     "compliance",
@@ -143,7 +144,7 @@ def export_csv(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -156,7 +157,7 @@ def export_xlsx(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
     detail = book.create_sheet(labels["detail_sheet"])
     detail.append(headers)
     for row in rows:
-        detail.append(row)
+        detail.append(safe_row(row))
     summary = book.create_sheet(labels["summary_sheet"])
     summary.append(labels["summary"])
     summary.append(
@@ -231,8 +232,7 @@ class Compliance(MethodView):
     @require("city", "town", "unit")
     @blp.arguments(ComplianceArgs, location="query")
     @blp.response(200, ComplianceOut)
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args):
         """One talk a month for ``month`` (YYYY-MM, default this month in the city's time
         zone): the city for any town (``town_id``) or unit (``unit_id``) or the whole city;

@@ -24,7 +24,8 @@ from services.mentorship.models import Trainee
 from services.mentorship.schemas_assignments import CoverageArgs, CoverageOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import problem
+from shared.http import export_responses, problem
+from shared.tabular import safe_row
 
 blp = Blueprint(
     "coverage", __name__, url_prefix="/api/v1/mentorship/coverage", description="coverage"
@@ -95,7 +96,7 @@ def as_csv(report: dict, lang: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADERS[lang])
-    writer.writerows(_rows(report, lang))
+    writer.writerows(safe_row(row) for row in _rows(report, lang))
     return _download(out.getvalue().encode("utf-8-sig"), "text/csv", _filename(report, "csv"))
 
 
@@ -110,7 +111,7 @@ def as_xlsx(report: dict, lang: str) -> Response:
         cell.font = Font(bold=True)
     for row in _rows(report, lang):
         # An empty cell, not an empty string: filters and counts in Excel treat it so.
-        sheet.append([value if value != "" else None for value in row])
+        sheet.append([value if value != "" else None for value in safe_row(row)])
     for column, width in zip("ABCDEFG", (12, 20, 14, 16, 30, 20, 10), strict=True):
         sheet.column_dimensions[column].width = width
     summary = book.create_sheet(summary_title)
@@ -136,6 +137,7 @@ class Coverage(MethodView):
         description="JSON; with format=csv a text/csv file, with format=xlsx an Excel "
         "workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)",
     )
+    @export_responses(blp)
     def get(self, args):
         """Which active trainees miss a required mentor, with the counts (trainees,
         complete, incomplete, rate) overall, per town and per unit; seats emptied because

@@ -24,7 +24,7 @@ from services.reporting.schemas_oversight import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import export_responses, paginate, problem
 
 blp = Blueprint(
     "assessment",
@@ -136,8 +136,7 @@ class AssessmentView(MethodView):
     @require("city", "town", "unit")
     @blp.arguments(AssessmentGetArgs, location="query")
     @blp.response(200, AssessmentOut)
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args, id):
         """One assessment: the ranking and each score's explanation (per indicator: the
         numerator and denominator, the share, the weight, the points and the points

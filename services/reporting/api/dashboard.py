@@ -23,7 +23,7 @@ from services.reporting.schemas_oversight import (
 )
 from shared.auth import own_slice, protect, require
 from shared.db import session
-from shared.http import problem
+from shared.http import export_responses, problem
 
 blp = Blueprint(
     "dashboard",
@@ -52,8 +52,7 @@ class Dashboard(MethodView):
     @require("city", "town", "unit")
     @blp.arguments(DashboardArgs, location="query")
     @blp.response(200, DashboardOut)
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args):
         """A month's dashboard (``month`` YYYY-MM, default this month in the city's time
         zone) for the city, a town (``town_id``) or a unit (``unit_id``); a town or unit
@@ -81,8 +80,7 @@ class Missing(MethodView):
     @require("city", "town", "unit")
     @blp.arguments(MissingArgs, location="query")
     @blp.response(200, MissingPage)
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args):
         """Who is missing what in a month: each form of the month (and of the quarter it
         ends) not submitted (``missing``) or sent back (``returned``), with the trainee
@@ -136,6 +134,7 @@ class TraineeMonth(MethodView):
     @require("city", "town", "unit")
     @blp.arguments(DashboardArgs, location="query")
     @blp.response(200, TraineeMonthOut)
+    @export_responses(blp)
     def get(self, args, trainee_id):
         """The drill-down: one trainee's month — each form's state, talks, mentor seats
         held on the month's last day and those missing, visits, fees and needs."""

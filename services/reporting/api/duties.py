@@ -29,7 +29,15 @@ from services.reporting.schemas_oversight import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import max_body, paginate, problem, rows_in_error
+from shared.http import (
+    PROBLEM_JSON,
+    export_responses,
+    max_body,
+    paginate,
+    problem,
+    problem_with,
+    rows_in_error,
+)
 from shared.tabular import read_rows
 
 blp = Blueprint(
@@ -77,8 +85,7 @@ class DutyItems(MethodView):
     @require(*PARTIES)
     @blp.arguments(DutyListArgs, location="query")
     @blp.response(200, DutyItemPage)
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args):
         """Duty items in the caller's scope (the city all; a town its own, its villages'
         and its trainees'; a unit its own and its trainees'; a trainee its own). Filter
@@ -153,8 +160,7 @@ class Completion(MethodView):
     @require(*PARTIES)
     @blp.arguments(CompletionArgs, location="query")
     @blp.response(200, CompletionOut(many=True))
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args):
         """Completion per party for a ``year`` over the items in the caller's scope:
         items, completed, completed on time, average progress and the rate (completed /
@@ -197,7 +203,12 @@ class DutyImport(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.doc(requestBody=_FILE_BODY)
     @blp.response(200, ImportReportOut)
-    @blp.alt_response(422, schema=ImportReportOut, description="rows in error; nothing imported")
+    @blp.alt_response(
+        422,
+        schema=problem_with(ImportReportOut),
+        content_type=PROBLEM_JSON,
+        description="rows in error; nothing imported",
+    )
     def post(self, args):
         """Load a duty list from XLSX or CSV (the city only). Columns (Chinese or English):
         年度 year, 责任主体类型 party_kind (单位, 镇（街）, 村（社区）, 选调生), 责任主体编码

@@ -35,7 +35,7 @@ from services.reporting.schemas_reports import (
 )
 from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import export_responses, paginate, problem
 
 blp = Blueprint(
     "reports",
@@ -140,8 +140,7 @@ def _base_query() -> sa.Select:
 class Reports(MethodView):
     @blp.arguments(ReportListArgs, location="query")
     @blp.response(200, ReportPage)
-    @blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    @export_responses(blp)
     def get(self, args):
         """Reports in the caller's scope; filter by ``period``, ``kind``, ``status``,
         ``step``, ``trainee_id``, ``town_id``, ``unit_id``, ``late``; sort by ``id``,
@@ -315,6 +314,7 @@ class ReviewQueue(MethodView):
     @require("town", "unit", "city")
     @queue.arguments(ReportListArgs, location="query")
     @queue.response(200, ReportPage)
+    @export_responses(queue)
     def get(self, args):
         """Reports awaiting the caller's step, oldest submission first: a town's or a
         unit's own trainees at its step; for the city every report awaiting review (filter

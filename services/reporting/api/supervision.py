@@ -29,7 +29,7 @@ from services.reporting.schemas_oversight import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import export_responses, paginate, problem
 
 blp = Blueprint(
     "supervision",
@@ -158,8 +158,7 @@ class Rectifications(MethodView):
     @require("city", "town", "unit")
     @rect_blp.arguments(RectificationListArgs, location="query")
     @rect_blp.response(200, RectificationPage)
-    @rect_blp.alt_response(200, content_type="text/csv", description="with ?format=csv")
-    @rect_blp.alt_response(200, content_type=exports.XLSX, description="with ?format=xlsx")
+    @export_responses(rect_blp)
     def get(self, args):
         """Rectification items: the city all, a town or unit its own. Filter by
         ``owner_kind``, ``owner_id`` and ``state`` today (``open``: not closed and not

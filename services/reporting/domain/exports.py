@@ -15,6 +15,7 @@ import io
 from openpyxl import Workbook
 
 from services.reporting.domain.assessment import INDICATORS, NAMES
+from shared.tabular import safe_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -232,7 +233,7 @@ def csv_bytes(headers: list, rows: list[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -243,7 +244,7 @@ def xlsx_bytes(sheets: list[tuple[str, list, list[list]]]) -> bytes:
         sheet = book.create_sheet(title[:31])
         sheet.append(headers)
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

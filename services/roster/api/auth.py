@@ -12,7 +12,7 @@ from services.roster import domain
 from services.roster.schemas import MeOut, TokenIn, TokenOut
 from shared.auth import current_principal, issue_token
 from shared.db import session
-from shared.http import problem
+from shared.http import PROBLEM_JSON, ProblemSchema, problem
 
 blp = Blueprint(
     "auth",
@@ -35,8 +35,15 @@ class Token(MethodView):
         security=[],
     )
     @blp.response(200, TokenOut)
-    @blp.alt_response(401, description="wrong credentials")
-    @blp.alt_response(429, description="locked after repeated failures; see Retry-After")
+    @blp.alt_response(
+        401, schema=ProblemSchema, content_type=PROBLEM_JSON, description="wrong credentials"
+    )
+    @blp.alt_response(
+        429,
+        schema=ProblemSchema,
+        content_type=PROBLEM_JSON,
+        description="locked after repeated failures; see Retry-After",
+    )
     def post(self):
         """Exchange a username and password (``grant_type=password``) or a client id and
         secret (``grant_type=client_credentials``, for a town's own system) for a token.

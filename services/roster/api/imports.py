@@ -11,7 +11,7 @@ from services.roster import importer
 from services.roster.schemas import ImportArgs, ImportReportOut
 from shared.auth import protect, require
 from shared.db import session
-from shared.http import max_body, problem, rows_in_error
+from shared.http import PROBLEM_JSON, max_body, problem, problem_with, rows_in_error
 from shared.tabular import read_rows
 
 blp = Blueprint(
@@ -76,7 +76,12 @@ class ImportTrainees(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.doc(requestBody=_FILE_BODY)
     @blp.response(200, ImportReportOut)
-    @blp.alt_response(422, schema=ImportReportOut, description="rows in error; nothing imported")
+    @blp.alt_response(
+        422,
+        schema=problem_with(ImportReportOut),
+        content_type=PROBLEM_JSON,
+        description="rows in error; nothing imported",
+    )
     def post(self, args):
         """Import trainees. Columns (Chinese or English): 姓名 name, 性别 gender, 出生日期
         birth_date, 身份证号 id_number, 手机 phone, 邮箱 email, 学历 education, 毕业院校
@@ -92,7 +97,12 @@ class ImportPeople(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.doc(requestBody=_FILE_BODY)
     @blp.response(200, ImportReportOut)
-    @blp.alt_response(422, schema=ImportReportOut, description="rows in error; nothing imported")
+    @blp.alt_response(
+        422,
+        schema=problem_with(ImportReportOut),
+        content_type=PROBLEM_JSON,
+        description="rows in error; nothing imported",
+    )
     def post(self, args):
         """Import cadres, one position per row. Columns: 姓名 name, 性别 gender, 身份证号
         id_number, 手机 phone, 邮箱 email, 职务类别 position_kind (领导班子成员, 中层干部,
