@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test lint fmt openapi migrate prod-local journey clean help
+.PHONY: run test lint fmt openapi migrate prod-local journey bench clean help
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -14,6 +14,7 @@ help:
 	@echo "make migrate SERVICE=roster   upgrade one service's database"
 	@echo "make openapi     rewrite each service's committed openapi.json"
 	@echo "make journey     a month in a city, end to end: production processes, then embedded"
+	@echo "make bench       month-end at province scale vs the baseline (docs/performance.md)"
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,10 @@ prod-local: $(STAMP)
 
 journey: $(STAMP)
 	$(BIN)/python -m journey --both
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -m bench.month_end $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

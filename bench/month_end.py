@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -168,29 +169,25 @@ def form_lines(tokens: Tokens, trainees: list[int], period: str, kinds) -> list[
 class Wrk:
     """One wrk run over a request file, in the background; :meth:`wait` returns its figures."""
 
-    def __init__(self, base_url: str, lines: list[str], conc: int, workdir: Path, name: str):
+    def __init__(
+        self,
+        base_url: str,
+        lines: list[str],
+        conc: int,
+        workdir: Path,
+        name: str,
+        idle: str = "/healthz",
+    ):
         self.dir = workdir / f"wrk-{name}"
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
         self.file = self.dir / "requests.tsv"
         self.file.write_text("".join(lines))
-        self.threads = 2 if conc >= 2 else 1
         self.count = len(lines)
-        self.args = [
-            "wrk",
-            f"-t{self.threads}",
-            f"-c{conc}",
-            "-d3600s",
-            "--timeout",
-            "30s",
-            "-s",
-            str(LUA),
-            base_url,
-            "--",
-            str(self.file),
-            str(self.threads),
-            str(self.dir),
-        ]
+        # one thread: it spreads the lines over its connections to the very end (threads
+        # would each own a share and idle apart); wrk's one thread uses a few % of a core
+        self.args = ["wrk", "-t1", f"-c{conc}", "-d3600s", "--timeout", "30s", "-s", str(LUA),
+                     base_url, "--", str(self.file), str(self.dir), idle]  # fmt: skip
         self.name, self.conc = name, conc
 
     def start(self) -> Wrk:
@@ -201,15 +198,32 @@ class Wrk:
         return self
 
     def done(self) -> bool:
-        return len(list(self.dir.glob("done.*"))) >= self.threads or self.proc.poll() is not None
+        return (self.dir / "done").exists() or self.proc.poll() is not None
 
-    def wait(self, timeout: float = 3600) -> dict:
+    def progress(self) -> str:
+        path = self.dir / "progress"
+        return path.read_text() if path.exists() else ""
+
+    def wait(self, timeout: float = 3600, stall: float = 60) -> dict:
+        """Until every thread is done, or nothing was answered for ``stall`` seconds (a
+        request lost with its connection is never answered: the run ends short)."""
         deadline = time.monotonic() + timeout
+        last, changed = None, time.monotonic()
+        self.stalled = False
         while not self.done():
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 break
-            time.sleep(0.02)
+            current = self.progress()
+            if current != last:
+                last, changed = current, now
+            elif now - changed > stall:
+                self.stalled = True
+                break
+            time.sleep(0.005)
         seconds = time.perf_counter() - self.started
+        if self.stalled:
+            seconds -= stall
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
         out = self.proc.communicate(timeout=60)[0]
@@ -218,6 +232,7 @@ class Wrk:
             raise RuntimeError(f"wrk {self.name}: no result\n{out[-2000:]}")
         data = json.loads(found[-1][len("WRKJSON ") :])
         data.update(
+            stalled=self.stalled,
             name=self.name,
             conc=self.conc,
             count=self.count,
@@ -230,8 +245,8 @@ class Wrk:
         return data
 
 
-def run_wrk(base_url, lines, conc, workdir, name) -> dict:
-    result = Wrk(base_url, lines, conc, workdir, name).start().wait()
+def run_wrk(base_url, lines, conc, workdir, name, idle="/healthz") -> dict:
+    result = Wrk(base_url, lines, conc, workdir, name, idle).start().wait()
     log(
         f"  {name}: {result['s2xx']}/{result['count']} 2xx ({result['s4xx']} 4xx, "
         f"{result['s5xx']} 5xx) in {result['seconds']} s: {result['rps']} req/s, p50 "
@@ -478,14 +493,47 @@ def baseline_run(workdir: Path, conc: int, count: int, admin_url: str) -> dict:
             conc,
             workdir,
             "bare-warmup",
+            "/health",
         )
-        return run_wrk(base, [line("POST", "/items", "", body)] * count, conc, workdir, "bare")
+        return run_wrk(
+            base, [line("POST", "/items", "", body)] * count, conc, workdir, "bare", "/health"
+        )
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def profiled(stack: LocalStack, name: str, folder: str | None, label: str):
+    """py-spy on the process ``name`` and its children (gunicorn's workers) while the
+    block runs: collapsed stacks in ``folder/label.txt`` (:mod:`bench.hot` sums them)."""
+    if not folder:
+        yield
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    pid = str(stack.group.procs[name].pid)
+    procs = [
+        subprocess.Popen(
+            [str(spy), "record", "--pid", pid, "--subprocesses", "--nonblocking", "--rate",
+             "200", "--format", "raw", "-o", f"{folder}/{label}.txt"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            proc.wait(60)
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -567,8 +615,10 @@ def run(args) -> dict:
         )
         reader.start()
         burst_started = time.perf_counter()
-        talk = run_wrk(stack.urls["mentorship"], talks, args.conc, workdir, "talks")
-        form = run_wrk(stack.urls["reporting"], forms, args.conc, workdir, "forms")
+        with profiled(stack, "mentorship-web", args.profile, "talks"):
+            talk = run_wrk(stack.urls["mentorship"], talks, args.conc, workdir, "talks")
+        with profiled(stack, "reporting-web", args.profile, "forms"):
+            form = run_wrk(stack.urls["reporting"], forms, args.conc, workdir, "forms")
         results["burst_s"] = round(time.perf_counter() - burst_started, 1)
         results["dashboard_busy"] = reader.stop()
         settled = time.perf_counter()
@@ -594,8 +644,8 @@ def run(args) -> dict:
         # -- reporting scaled ---------------------------------------------------------
         results["matrix"] = []
         if args.matrix:
-            per = min(args.matrix_count, len(trainees) // 6)
-            cells = [(w, c) for c in (1, 2) for w in (1, 2, 4)]
+            per = min(args.matrix_count, len(trainees) // len(args.cells.split(",")))
+            cells = [tuple(int(x) for x in cell.split("x")) for cell in args.cells.split(",")]
             for n, (workers, consumers) in enumerate(cells):
                 log(
                     f"matrix: reporting {workers} workers, {consumers} consumers, {per} forms "
@@ -679,6 +729,9 @@ def main(argv: list[str] | None = None) -> int:
         "--matrix-count", type=int, default=2000, help="forms (and talks) per scaling cell"
     )
     parser.add_argument("--no-matrix", dest="matrix", action="store_false")
+    parser.add_argument(
+        "--cells", default="1x1,2x1,4x1,1x2,2x2,4x2", help="reporting WORKERSxCONSUMERS, ..."
+    )
     parser.add_argument("--log-level", default="INFO", help="every process's LOG_LEVEL")
     parser.add_argument(
         "--docs",
@@ -686,6 +739,9 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write the results ('' for nowhere)",
     )
     parser.add_argument("--json", default=None, help="also write the raw results here")
+    parser.add_argument(
+        "--profile", default=None, help="py-spy the web workers during the burst into this folder"
+    )
     args = parser.parse_args(argv)
     args.command = "python -m bench.month_end " + " ".join(
         argv if argv is not None else sys.argv[1:]
