@@ -89,7 +89,9 @@ def table(r: dict) -> str:
     for key, label in (
         ("talks", "talk recording (mentorship)"),
         ("forms", "form submission (reporting)"),
-        ("bare", "bare insert endpoint"),
+        ("bare_before", "bare insert endpoint, before the burst"),
+        ("bare_after", "bare insert endpoint, after the burst"),
+        ("bare", "bare insert endpoint, mean (the reference)"),
     ):
         x = r[key]
         ratio = f"{x['rps'] / bare['rps']:.2f}" if bare["rps"] else "–"
