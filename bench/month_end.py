@@ -602,6 +602,7 @@ def run(args) -> dict:
         "sizes": sizes.__dict__,
         "conc": args.conc,
         "calib_before": calib(),
+        "load_before": round(os.getloadavg()[0], 1),
     }
     log(f"calib_ms {results['calib_before']}; province {sizes}")
     workdir = Path(tempfile.mkdtemp(prefix="gr-bench-"))
@@ -720,6 +721,7 @@ def run(args) -> dict:
             name: n for name in stack.group.procs if (n := stack.group.log(name).count("Traceback"))
         }
     results["calib_after"] = calib()
+    results["load_after"] = round(os.getloadavg()[0], 1)
     results["total_s"] = round(time.perf_counter() - started, 1)
     shutil.rmtree(workdir, ignore_errors=True)
     return results

@@ -88,7 +88,8 @@ def table(r: dict) -> str:
         f"Month-end benchmark, {r['date']}: {r['machine']['cores']} cores, "
         f"{r['machine']['memory_gib']} GiB, {r['machine']['cpu']}; cpu_calib "
         f"{r['calib_before']} ms before, {r['calib_after']} ms after (lower = faster; 26-36 "
-        "normal)",
+        f"normal); load average {r.get('load_before', '–')} before, {r.get('load_after', '–')} "
+        "after (other work on the same 2 cores)",
         f"Command: `{r['command']}`; province {s['trainees']:,} trainees, {s['towns']} towns, "
         f"{s['villages']} villages, {s['units']} units, {s['months']} months of history; wrk "
         f"-t1 -c{r['conc']}; total {r['total_s']:.0f} s",
