@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test lint fmt openapi migrate prod-local journey chaos security clean help chromium
+.PHONY: run test lint fmt openapi migrate prod-local journey chaos security bench clean help chromium
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -16,6 +16,7 @@ help:
 	@echo "make journey     a month in a city, end to end: production processes, then embedded"
 	@echo "make chaos       the fault-injection suite in full (1,000-change bursts; its table)"
 	@echo "make security    the full security suite: 100 schemathesis examples per operation, a table"
+	@echo "make bench       month-end at province scale vs the baseline (docs/performance.md)"
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +64,10 @@ journey: $(STAMP)
 
 chaos: $(STAMP)
 	CHAOS_FULL=1 $(BIN)/pytest -q -p no:cacheprovider tests/chaos
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -m bench.month_end $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -71,13 +71,17 @@ class ProcessGroup:
         self.procs: dict[str, subprocess.Popen] = {}
         self.commands = procfile_processes(procfile)
 
-    def start(self, name: str, port: int | None = None, **extra_env) -> subprocess.Popen:
-        """Start the Procfile process ``name`` (``port`` replaces its ``--bind`` port)."""
+    def start(
+        self, name: str, port: int | None = None, *, alias: str | None = None, **extra_env
+    ) -> subprocess.Popen:
+        """Start the Procfile process ``name`` (``port`` replaces its ``--bind`` port);
+        ``alias`` runs another copy of it under that name (a second consumer)."""
         command = self.commands[name]
         if port is not None:
             assert "--bind 0.0.0.0:" in command, command
             head, tail = command.split("--bind 0.0.0.0:", 1)
             command = f"{head}--bind 127.0.0.1:{port}{tail[tail.index(' ') :]}"
+        name = alias or name
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             command,
@@ -236,14 +240,19 @@ class LocalStack:
             if f"{service}-web" in self.group.procs:
                 wait_http(f"{self.urls[service]}/readyz", proc=self.group.procs[f"{service}-web"])
 
-    def start_process(self, name: str) -> subprocess.Popen:
-        """Start (or start again) one Procfile process; a web process keeps its port."""
+    def start_process(
+        self, name: str, *, alias: str | None = None, **extra_env
+    ) -> subprocess.Popen:
+        """Start (or start again) one Procfile process; a web process keeps its port.
+        ``alias`` starts another copy of a relay or consumer under that name (the
+        benchmark's second reporting consumer); ``extra_env`` is added to its environment
+        (``WEB_WORKERS=4``)."""
         if name.endswith("-web"):
             service = name[: -len("-web")]
             port = self.ports.setdefault(service, free_port())
             self.urls[service] = f"http://127.0.0.1:{port}"
-            return self.group.start(name, port=port)
-        return self.group.start(name)
+            return self.group.start(name, port=port, **extra_env)
+        return self.group.start(name, alias=alias, **extra_env)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         self.group.kill(name, sig)

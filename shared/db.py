@@ -4,6 +4,7 @@ PostgreSQL and SQLite."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -72,10 +73,43 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+#: A pooled connection unused for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: sa.Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only when it has been idle for a while.
+
+    ``pool_pre_ping`` costs a round trip (``SELECT 1``) on every checkout, one per
+    request: under month-end load 14 % of a submission's time (py-spy, see
+    docs/performance.md). A connection in steady use is checked out again within
+    milliseconds and needs no ping; one that sat idle (the database may have restarted
+    meanwhile) is pinged, and a dead one is replaced before anyone uses it. A restart in
+    the middle of a burst fails the statements in flight either way; SQLAlchemy then
+    invalidates the whole pool, so the next checkouts reconnect."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # the pool discards this connection and checks out another (a new one)
+            raise sa.exc.DisconnectionError(f"idle connection is gone: {exc}") from exc
 
 
 class Database:

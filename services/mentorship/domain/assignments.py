@@ -451,6 +451,7 @@ class _SeatFiller:
     assigned_by: str
     _eligible: dict = field(default_factory=dict)
     _loads: dict = field(default_factory=dict)
+    _locked: set = field(default_factory=set)
 
     def _load(self, person_id: int, role: str) -> int:
         key = (person_id, role)
@@ -474,8 +475,14 @@ class _SeatFiller:
             return None, {**gap, "reason": f"several eligible: {spare}", "candidates": spare}
         mentor_id = spare[0]
         # Count again under the mentor's lock: a clerk may have taken the last place since.
-        self.session.get(Person, mentor_id, with_for_update=True, populate_existing=True)
-        self._loads[(mentor_id, role)] = load_of(self.session, mentor_id, role)
+        # Once locked in this run the lock holds until commit, so the count kept here stays
+        # true: a town's 800 seats lock and count each mentor once, not once per seat.
+        if mentor_id not in self._locked:
+            self.session.get(Person, mentor_id, with_for_update=True, populate_existing=True)
+            self._locked.add(mentor_id)
+            for held_role in ROLES:
+                self._loads.pop((mentor_id, held_role), None)
+            self._loads[(mentor_id, role)] = load_of(self.session, mentor_id, role)
         if self._loads[(mentor_id, role)] >= self.capacity[role]:
             return None, {**gap, "reason": "capacity", "candidates": people}
         assignment = _create(

@@ -150,7 +150,7 @@ def create_report(
     if obligation_id is None:
         raise DomainError("you owe no such report for this period", {"period": ["no report owed"]})
     _check_content(kind, period, content)
-    if kind == "mentoring":
+    if kind == "mentoring" and not submit:  # submitting fills them in (_mark_submitted)
         content = {**content, "talks": talks_of(session, trainee.id, period)}
     now = now or utcnow()
     report = Report(

@@ -1,0 +1,798 @@
+"""Month-end at province scale against the production processes on this machine.
+
+``python -m bench.month_end`` (``make bench``):
+
+1. starts every Procfile process on new databases and broker names (:class:`LocalStack`,
+   the reporting scheduler left out so that this run opens the month itself) and builds a
+   province through the services' own paths (:mod:`bench.province`, every step timed);
+2. runs the month-end burst with wrk (``bench/requests.lua``: each pre-generated request
+   sent once, ``-t2`` at ``--conc`` connections): every trainee's talk with their practical
+   mentor (mentorship), then every trainee's two monthly forms, created and submitted in one
+   request (reporting), while a reader polls the city dashboard; RSS of every process is
+   sampled throughout;
+3. runs the baseline's bare insert endpoint (``../shared/baseline/bench_app.py``, gunicorn
+   ``-w 2``, its own database) with the same wrk script and concurrency in the same run;
+4. measures the event lag (outbox ``created_at`` of the commit to ``processed_at`` in
+   reporting's and the notifier's inbox) and the dashboard's p95 (busy and quiet);
+5. repeats a shorter burst (the quarter's forms and talks at once, a fixed count) with
+   reporting at 1, 2 and 4 web workers and 1 and 2 consumers;
+6. prints one table and writes it to ``docs/performance.md`` above the earlier results.
+
+``--quick`` builds a small province (300 trainees, 3 months) for development.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench import report
+from bench.province import Builder, Sizes
+from deploy.local import procfile_processes
+from deploy.stack import LocalStack, free_port, wait_http
+from journey.http import request
+from shared.auth import issue_token
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = Path(os.environ.get("BASELINE_DIR", ROOT.parent / "shared" / "baseline"))
+LUA = Path(__file__).with_name("requests.lua")
+CITY_TZ = "Asia/Shanghai"
+ISSUER, AUDIENCE = "grassroots-roster", "grassroots"
+#: The processes of the run: all of the Procfile but the scheduler (its tick would open the
+#: month at an arbitrary moment; here the city opens it, timed).
+SKIP = ("reporting-scheduler",)
+EFFECTIVENESS = {
+    "work_done": "参与百千万工程村庄规划编制，走访农户32户，整理民情日记。",
+    "days_in_village": 20,
+    "key_projects": ["百千万工程"],
+    "results": "协调解决两户饮水问题",
+    "problems": "方言沟通仍有困难",
+    "next_month_plan": "筹备村集体经济项目",
+}
+QUARTERLY = {
+    "summary": "本季度驻村工作总结",
+    "achievements": "完成入户走访",
+    "problems": "无",
+    "plan": "继续驻村",
+}
+
+
+def log(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
+
+
+def calib() -> int | None:
+    script = BASELINE / "cpu_calib.py"
+    if not script.exists():
+        return None
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True).stdout
+    return int(out.strip().split("=")[1]) if "calib_ms=" in out else None
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest rank."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+# -- tokens and request files ------------------------------------------------------------
+
+
+class Tokens:
+    """Tokens as roster issues them, signed with the stack's key pair."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        text = (stack.workdir / "var" / "jwt" / "keypair.pem").read_text()
+        from cryptography.hazmat.primitives import serialization
+
+        # a parsed key: issue_token takes PEM text, and parsing it per token is slow
+        self.key = serialization.load_pem_private_key(
+            text[: text.index("-----BEGIN PUBLIC KEY-----")].encode(), password=None
+        )
+        self.cache: dict[tuple[str, int], str] = {}
+
+    def get(self, role: str, scope: int) -> str:
+        if (role, scope) not in self.cache:
+            self.cache[(role, scope)] = issue_token(
+                self.key,
+                subject=f"bench-{role}-{scope}",
+                role=role,
+                scope_id=scope,
+                issuer=ISSUER,
+                audience=AUDIENCE,
+                ttl_seconds=6 * 3600,
+            )
+        return self.cache[(role, scope)]
+
+
+def line(method: str, path: str, token: str, body: dict | None) -> str:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")) if body else ""
+    return f"{method}\t{path}\t{token}\t{text}\n"
+
+
+def talk_lines(province, tokens: Tokens, trainees: list[int], today: dt.date) -> list[str]:
+    return [
+        line(
+            "POST",
+            "/api/v1/mentorship/talks",
+            tokens.get("mentor", province.practical[t]),
+            {
+                "trainee_id": t,
+                "talk_date": today.isoformat(),
+                "mode": "in_person",
+                "aspects": ["political", "practice"],
+                "summary": "谈心谈话：本月驻村工作与下月计划。",
+            },
+        )
+        for t in trainees
+    ]
+
+
+def form_lines(tokens: Tokens, trainees: list[int], period: str, kinds) -> list[str]:
+    contents = {
+        "effectiveness": EFFECTIVENESS,
+        "mentoring": {"account": "导师每月与我谈心。"},
+        "quarterly": QUARTERLY,
+    }
+    return [
+        line(
+            "POST",
+            "/api/v1/reporting/reports",
+            tokens.get("trainee", t),
+            {"period": period, "kind": kind, "content": contents[kind], "submit": True},
+        )
+        for kind in kinds
+        for t in trainees
+    ]
+
+
+# -- wrk ---------------------------------------------------------------------------------
+
+
+class Wrk:
+    """One wrk run over a request file, in the background; :meth:`wait` returns its figures."""
+
+    def __init__(
+        self,
+        base_url: str,
+        lines: list[str],
+        conc: int,
+        workdir: Path,
+        name: str,
+        idle: str = "/healthz",
+    ):
+        self.dir = workdir / f"wrk-{name}"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.file = self.dir / "requests.tsv"
+        self.file.write_text("".join(lines))
+        self.count = len(lines)
+        # one thread: it spreads the lines over its connections to the very end (threads
+        # would each own a share and idle apart); wrk's one thread uses a few % of a core
+        self.args = ["wrk", "-t1", f"-c{conc}", "-d3600s", "--timeout", "30s", "-s", str(LUA),
+                     base_url, "--", str(self.file), str(self.dir), idle]  # fmt: skip
+        self.name, self.conc = name, conc
+
+    def start(self) -> Wrk:
+        self.started = time.perf_counter()
+        self.started_at = time.time()
+        self.proc = subprocess.Popen(
+            self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        return self
+
+    def done(self) -> bool:
+        return (self.dir / "done").exists() or self.proc.poll() is not None
+
+    def progress(self) -> str:
+        path = self.dir / "progress"
+        return path.read_text() if path.exists() else ""
+
+    def wait(self, timeout: float = 3600, stall: float = 60) -> dict:
+        """Until every thread is done, or nothing was answered for ``stall`` seconds (a
+        request lost with its connection is never answered: the run ends short)."""
+        deadline = time.monotonic() + timeout
+        last, changed = None, time.monotonic()
+        self.stalled = False
+        while not self.done():
+            now = time.monotonic()
+            if now > deadline:
+                break
+            current = self.progress()
+            if current != last:
+                last, changed = current, now
+            elif now - changed > stall:
+                self.stalled = True
+                break
+            time.sleep(0.005)
+        seconds = time.perf_counter() - self.started
+        if (self.dir / "done").exists():
+            # when the last answer came, not when we looked: two runs at once are waited
+            # for one after the other
+            seconds = (self.dir / "done").stat().st_mtime - self.started_at
+        elif self.stalled:
+            seconds -= stall
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        out = self.proc.communicate(timeout=60)[0]
+        found = [ln for ln in out.splitlines() if ln.startswith("WRKJSON ")]
+        if not found:
+            raise RuntimeError(f"wrk {self.name}: no result\n{out[-2000:]}")
+        data = json.loads(found[-1][len("WRKJSON ") :])
+        data.update(
+            stalled=self.stalled,
+            name=self.name,
+            conc=self.conc,
+            count=self.count,
+            seconds=round(seconds, 2),
+            rps=round(data["s2xx"] / seconds, 1) if seconds else 0,
+            p50_ms=data["p50_us"] / 1000,
+            p95_ms=data["p95_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000,
+        )
+        return data
+
+
+def run_wrk(base_url, lines, conc, workdir, name, idle="/healthz") -> dict:
+    result = Wrk(base_url, lines, conc, workdir, name, idle).start().wait()
+    log(
+        f"  {name}: {result['s2xx']}/{result['count']} 2xx ({result['s4xx']} 4xx, "
+        f"{result['s5xx']} 5xx) in {result['seconds']} s: {result['rps']} req/s, p50 "
+        f"{result['p50_ms']:.1f} p95 {result['p95_ms']:.1f} p99 {result['p99_ms']:.1f} ms"
+    )
+    return result
+
+
+# -- samplers ----------------------------------------------------------------------------
+
+
+class MemorySampler(threading.Thread):
+    """Peak RSS of every process of the stack (each gunicorn worker apart) every 0.5 s."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        super().__init__(daemon=True)
+        self.stack = stack
+        self.peaks: dict[str, int] = {}
+        self.stopping = threading.Event()
+
+    def sample(self) -> None:
+        import psutil
+
+        for name, popen in list(self.stack.group.procs.items()):
+            try:
+                root = psutil.Process(popen.pid)
+                family = [root, *root.children(recursive=True)]
+                rss = {}
+                for proc in family:
+                    cmd = " ".join(proc.cmdline())
+                    if not cmd or proc.name() in ("sh", "dash", "bash"):
+                        continue
+                    rss[proc.pid] = (proc.ppid(), proc.memory_info().rss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if name.endswith("-web"):
+                master = min(rss, default=None)
+                for i, pid in enumerate(sorted(rss)):
+                    key = f"{name} master" if pid == master else f"{name} worker {i}"
+                    self.peaks[key] = max(self.peaks.get(key, 0), rss[pid][1])
+            else:
+                total = sum(v for _, v in rss.values())
+                self.peaks[name] = max(self.peaks.get(name, 0), total)
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.sample()
+            self.stopping.wait(0.5)
+
+    def stop(self) -> dict[str, float]:
+        self.stopping.set()
+        self.join(5)
+        return {k: round(v / 2**20, 1) for k, v in sorted(self.peaks.items())}
+
+
+class DashboardReader(threading.Thread):
+    """The city reads its dashboard during the burst: this month, and now and then the
+    year (the 12 months up to this one: there is no year view, the year is 12 reads)."""
+
+    def __init__(self, url: str, token: str, months: list[str], pause: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.url, self.token, self.months, self.pause = url, token, months, pause
+        self.month_ms: list[float] = []
+        self.year_ms: list[float] = []
+        self.errors = 0
+        self.stopping = threading.Event()
+
+    def read(self, month: str) -> None:
+        request("GET", f"{self.url}?month={month}", token=self.token, expect=(200,))
+
+    def month(self) -> None:
+        started = time.perf_counter()
+        self.read(self.months[-1])
+        self.month_ms.append((time.perf_counter() - started) * 1000)
+
+    def year(self) -> None:
+        started = time.perf_counter()
+        for month in self.months[-12:]:
+            self.read(month)
+        self.year_ms.append((time.perf_counter() - started) * 1000)
+
+    def run(self) -> None:
+        n = 0
+        while not self.stopping.is_set():
+            try:
+                self.year() if n % 10 == 9 else self.month()
+            except Exception:  # noqa: BLE001 - counted; the burst goes on
+                self.errors += 1
+            n += 1
+            self.stopping.wait(self.pause)
+
+    def stop(self) -> dict:
+        self.stopping.set()
+        self.join(120)
+        return summary_ms(self.month_ms, self.year_ms, self.errors)
+
+
+def summary_ms(month_ms, year_ms, errors=0) -> dict:
+    return {
+        "month_n": len(month_ms),
+        "month_p50_ms": percentile(month_ms, 50),
+        "month_p95_ms": percentile(month_ms, 95),
+        "year_n": len(year_ms),
+        "year_p95_ms": percentile(year_ms, 95),
+        "errors": errors,
+    }
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+def queue_depths(stack: LocalStack) -> dict[str, int]:
+    out = subprocess.run(
+        ["rabbitmqctl", "list_queues", "name", "messages", "--quiet", "--no-table-headers"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    depths = {}
+    for row in out.splitlines():
+        parts = row.split()
+        if len(parts) == 2 and parts[0].startswith(stack.queue_prefix):
+            depths[parts[0]] = int(parts[1])
+    return depths
+
+
+def unsent(stack: LocalStack) -> int:
+    total = 0
+    for url in stack.database_urls.values():
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            total += conn.scalar(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+        engine.dispose()
+    return total
+
+
+def settle(stack: LocalStack, timeout: float = 900) -> str:
+    """Wait until every outbox is sent and every queue (but the parking ones) is empty,
+    twice in a row."""
+    deadline = time.monotonic() + timeout
+    quiet, last = 0, time.monotonic()
+    while time.monotonic() < deadline:
+        waiting = unsent(stack)
+        depths = {q: n for q, n in queue_depths(stack).items() if "park" not in q}
+        if waiting == 0 and not any(depths.values()):
+            quiet += 1
+            if quiet == 2:
+                parked = {q: n for q, n in queue_depths(stack).items() if "park" in q and n}
+                return f"settled; parked: {parked or 'none'}"
+        else:
+            quiet = 0
+            if time.monotonic() - last > 10:
+                last = time.monotonic()
+                busy = {q.rsplit(".", 1)[-1]: n for q, n in depths.items() if n}
+                log(f"    waiting: {waiting} unsent, queues {busy}")
+        time.sleep(1)
+    raise RuntimeError(
+        f"events did not settle in {timeout:.0f} s: {unsent(stack)} unsent, {queue_depths(stack)}"
+    )
+
+
+def event_lag(stack: LocalStack, since: dt.datetime) -> dict:
+    """Seconds from each event's commit (outbox ``created_at``) to its ``processed_at`` in
+    reporting's and the notifier's inbox, for events created since ``since``."""
+    created: dict[str, dt.datetime] = {}
+    for url in stack.database_urls.values():
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT event_id, created_at FROM outbox WHERE created_at >= :s"),
+                {"s": since},
+            )
+            created.update({r[0]: _utc(r[1]) for r in rows})
+        engine.dispose()
+    out = {}
+    for service in ("reporting", "notifier"):
+        engine = sa.create_engine(stack.database_urls[service], poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT event_id, processed_at FROM inbox WHERE processed_at >= :s"),
+                {"s": since},
+            ).all()
+        engine.dispose()
+        lags = [(_utc(p) - created[e]).total_seconds() for e, p in rows if e in created]
+        out[service] = {
+            "events": len(lags),
+            "p50_s": round(percentile(lags, 50), 3) if lags else None,
+            "p99_s": round(percentile(lags, 99), 3) if lags else None,
+            "max_s": round(max(lags), 3) if lags else None,
+        }
+    return out
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# -- the baseline ------------------------------------------------------------------------
+
+
+def pooled(before: dict, after: dict) -> dict:
+    """The bare endpoint's figures before and after the burst, averaged: this VM's speed
+    drifts within minutes (cpu_calib), so ours are compared with the mean of both."""
+    out = dict(after)
+    for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "seconds"):
+        out[key] = round((before[key] + after[key]) / 2, 2)
+    for key in ("count", "s2xx", "s4xx", "s5xx"):
+        out[key] = before[key] + after[key]
+    out["name"] = "bare (mean of before and after)"
+    return out
+
+
+def baseline_run(workdir: Path, conc: int, count: int, admin_url: str, label: str) -> dict:
+    """The bare insert endpoint under gunicorn -w 2, same wrk script and concurrency."""
+    name = f"gr_bench_bare_{os.getpid()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(False)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE bench_items (id bigserial PRIMARY KEY, name varchar(100) NOT NULL, "
+                "qty integer NOT NULL, created_at timestamptz DEFAULT now())"
+            )
+        )
+    engine.dispose()
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.Popen(
+        [
+            str(gunicorn),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(BASELINE),
+            "bench_app:app",
+        ],
+        env={**os.environ, "BENCH_DB_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", proc=proc)
+        body = {"name": "学员", "qty": 1}
+        base = f"http://127.0.0.1:{port}"
+        run_wrk(
+            base,
+            [line("POST", "/items", "", body)] * min(2000, count),
+            conc,
+            workdir,
+            f"bare-warmup-{label}",
+            "/health",
+        )
+        return run_wrk(
+            base,
+            [line("POST", "/items", "", body)] * count,
+            conc,
+            workdir,
+            f"bare-{label}",
+            "/health",
+        )
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def profiled(stack: LocalStack, name: str, folder: str | None, label: str):
+    """py-spy on the process ``name`` and its children (gunicorn's workers) while the
+    block runs: collapsed stacks in ``folder/label.txt`` (:mod:`bench.hot` sums them)."""
+    if not folder:
+        yield
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    pid = str(stack.group.procs[name].pid)
+    procs = [
+        subprocess.Popen(
+            [str(spy), "record", "--pid", pid, "--subprocesses", "--nonblocking", "--rate",
+             "200", "--format", "raw", "-o", f"{folder}/{label}.txt"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            proc.wait(60)
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+def login(stack: LocalStack) -> str:
+    username, password = stack.city
+    body = {"grant_type": "password", "username": username, "password": password}
+    return request("POST", f"{stack.urls['roster']}/api/v1/roster/auth/token", body)[1][
+        "access_token"
+    ]
+
+
+def reporting_workers(stack: LocalStack, workers: int, consumers: int) -> None:
+    """Restart reporting's web process with ``workers`` workers and run ``consumers``
+    reporting consumers."""
+    stack.kill("reporting-web", signal.SIGTERM)
+    stack.start_process("reporting-web", WEB_WORKERS=workers)
+    wait_http(f"{stack.urls['reporting']}/readyz", proc=stack.group.procs["reporting-web"])
+    for n in range(2, 5):
+        if f"reporting-consumer-{n}" in stack.group.procs and n > consumers:
+            stack.kill(f"reporting-consumer-{n}", signal.SIGTERM)
+    for n in range(2, consumers + 1):
+        if f"reporting-consumer-{n}" not in stack.group.procs:
+            stack.start_process("reporting-consumer", alias=f"reporting-consumer-{n}")
+
+
+def warm(stack: LocalStack, token: str) -> None:
+    """One request per worker and endpoint first, so imports and pools are not timed."""
+    for service in ("reporting", "mentorship"):
+        for _ in range(8):
+            urllib.request.urlopen(f"{stack.urls[service]}/readyz", timeout=10).read()
+    for _ in range(4):
+        request("GET", f"{stack.urls['reporting']}/api/v1/reporting/dashboard", token=token)
+
+
+def run(args) -> dict:
+    today = dt.datetime.now(dt.UTC).astimezone(__import__("zoneinfo").ZoneInfo(CITY_TZ)).date()
+    sizes = Sizes.for_trainees(args.trainees, args.months)
+    results: dict = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "command": args.command,
+        "sizes": sizes.__dict__,
+        "conc": args.conc,
+        "calib_before": calib(),
+        "load_before": round(os.getloadavg()[0], 1),
+    }
+    log(f"calib_ms {results['calib_before']}; province {sizes}")
+    workdir = Path(tempfile.mkdtemp(prefix="gr-bench-"))
+    env = {
+        f"MENTOR_CAPACITY_{r}": 100000
+        for r in ("INTEGRITY", "BUSINESS", "RESPONSIBLE", "PRACTICAL")
+    }
+    env["LOG_LEVEL"] = args.log_level
+    names = [name for name in procfile_processes() if name not in SKIP]
+    started = time.perf_counter()
+    with LocalStack(workdir, env=env, processes=names, web_workers=2) as stack:
+        results["stack_start_s"] = round(time.perf_counter() - started, 1)
+        city = login(stack)
+        log("building the province")
+        builder = Builder(stack, city, sizes, today, log=log)
+        province = builder.build(lambda: settle(stack))
+        results["province"] = province.steps
+        results["province_s"] = round(sum(s["seconds"] for s in province.steps), 1)
+        tokens = Tokens(stack)
+        trainees = province.trainee_ids
+        months = [f"{m:%Y-%m}" for m in builder.history] + [province.month]
+        talks = talk_lines(province, tokens, trainees, today)
+        forms = form_lines(tokens, trainees, province.month, ("effectiveness", "mentoring"))
+        warm(stack, city)
+
+        # -- the baseline right before the burst (and again right after it) --------
+        log("baseline: the bare insert endpoint")
+        results["bare_before"] = baseline_run(
+            workdir, args.conc, args.bare_count, stack.pg_admin_url, "before"
+        )
+
+        # -- the burst ----------------------------------------------------------------
+        log(f"burst: {len(talks)} talks, then {len(forms)} forms, {args.conc} connections")
+        since = dt.datetime.now(dt.UTC)
+        memory = MemorySampler(stack)
+        memory.start()
+        reader = DashboardReader(
+            f"{stack.urls['reporting']}/api/v1/reporting/dashboard", city, months
+        )
+        reader.start()
+        burst_started = time.perf_counter()
+        with profiled(stack, "mentorship-web", args.profile, "talks"):
+            talk = run_wrk(stack.urls["mentorship"], talks, args.conc, workdir, "talks")
+        with profiled(stack, "reporting-web", args.profile, "forms"):
+            form = run_wrk(stack.urls["reporting"], forms, args.conc, workdir, "forms")
+        results["burst_s"] = round(time.perf_counter() - burst_started, 1)
+        results["dashboard_busy"] = reader.stop()
+        settled = time.perf_counter()
+        settle(stack)
+        results["drain_after_burst_s"] = round(time.perf_counter() - settled, 1)
+        results["memory_mb"] = memory.stop()
+        results["talks"], results["forms"] = talk, form
+        results["lag"] = event_lag(stack, since)
+        log(f"  event lag {results['lag']}")
+        quiet = DashboardReader("", city, months)
+        quiet.url = f"{stack.urls['reporting']}/api/v1/reporting/dashboard"
+        for _ in range(20 if not args.quick else 5):
+            quiet.month()
+        for _ in range(5 if not args.quick else 2):
+            quiet.year()
+        results["dashboard_quiet"] = summary_ms(quiet.month_ms, quiet.year_ms)
+        log(f"  dashboard busy {results['dashboard_busy']}, quiet {results['dashboard_quiet']}")
+
+        # -- the baseline, same run ---------------------------------------------------
+        log("baseline: the bare insert endpoint, again")
+        after = baseline_run(workdir, args.conc, args.bare_count, stack.pg_admin_url, "after")
+        results["bare"] = pooled(results["bare_before"], after)
+        results["bare_after"] = after
+
+        # -- reporting scaled ---------------------------------------------------------
+        results["matrix"] = []
+        if args.matrix:
+            per = min(args.matrix_count, len(trainees) // len(args.cells.split(",")))
+            cells = [tuple(int(x) for x in cell.split("x")) for cell in args.cells.split(",")]
+            for n, (workers, consumers) in enumerate(cells):
+                log(
+                    f"matrix: reporting {workers} workers, {consumers} consumers, {per} forms "
+                    f"+ {per} talks at once"
+                )
+                reporting_workers(stack, workers, consumers)
+                warm(stack, city)
+                cell_trainees = trainees[n * per : (n + 1) * per]
+                since = dt.datetime.now(dt.UTC)
+                half = max(1, args.conc // 2)
+                w1 = Wrk(
+                    stack.urls["reporting"],
+                    form_lines(tokens, cell_trainees, province.quarter, ("quarterly",)),
+                    half,
+                    workdir,
+                    f"q-{n}",
+                ).start()
+                w2 = Wrk(
+                    stack.urls["mentorship"],
+                    talk_lines(province, tokens, cell_trainees, today),
+                    half,
+                    workdir,
+                    f"t-{n}",
+                ).start()
+                q, t = w1.wait(), w2.wait()
+                drained = time.perf_counter()
+                settle(stack)
+                cell = {
+                    "workers": workers,
+                    "consumers": consumers,
+                    "forms": q,
+                    "talks": t,
+                    "drain_s": round(time.perf_counter() - drained, 1),
+                    "lag": event_lag(stack, since),
+                }
+                log(
+                    f"  forms {q['rps']} req/s p99 {q['p99_ms']:.0f} ms; talks {t['rps']} req/s "
+                    f"p99 {t['p99_ms']:.0f} ms; lag {cell['lag']}"
+                )
+                results["matrix"].append(cell)
+        results["logs_with_errors"] = {
+            name: n for name in stack.group.procs if (n := stack.group.log(name).count("Traceback"))
+        }
+    results["calib_after"] = calib()
+    results["load_after"] = round(os.getloadavg()[0], 1)
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def machine() -> dict:
+    memory = None
+    try:
+        with open("/proc/meminfo") as f:
+            memory = round(int(f.readline().split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": memory,
+        "cpu": cpu,
+        "python": platform.python_version(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="300 trainees, 3 months")
+    parser.add_argument("--trainees", type=int, default=20000)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--conc", type=int, default=16, help="wrk connections")
+    parser.add_argument("--bare-count", type=int, default=15000)
+    parser.add_argument(
+        "--matrix-count", type=int, default=2000, help="forms (and talks) per scaling cell"
+    )
+    parser.add_argument("--no-matrix", dest="matrix", action="store_false")
+    parser.add_argument(
+        "--cells", default="1x1,2x1,4x1,1x2,2x2,4x2", help="reporting WORKERSxCONSUMERS, ..."
+    )
+    parser.add_argument("--log-level", default="INFO", help="every process's LOG_LEVEL")
+    parser.add_argument(
+        "--docs",
+        default=str(ROOT / "docs" / "performance.md"),
+        help="where to write the results ('' for nowhere)",
+    )
+    parser.add_argument("--json", default=None, help="also write the raw results here")
+    parser.add_argument(
+        "--profile", default=None, help="py-spy the web workers during the burst into this folder"
+    )
+    args = parser.parse_args(argv)
+    args.command = "python -m bench.month_end " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    if args.quick:
+        args.trainees, args.months = min(args.trainees, 300), min(args.months, 3)
+        args.bare_count, args.matrix_count = min(args.bare_count, 1500), min(args.matrix_count, 40)
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk is missing (apt-get install -y wrk; make bench does it)")
+    results = run(args)
+    text = report.table(results)
+    print(text, flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+    if args.docs:
+        report.write_docs(Path(args.docs), results, text)
+        log(f"written to {args.docs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
