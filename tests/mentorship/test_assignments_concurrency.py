@@ -94,3 +94,36 @@ def test_two_clerks_cannot_fill_one_seat_twice(tight_world):
         )
         assert len(active) == 1
         end_all(tight_world)
+
+
+def test_two_gap_fills_at_once_over_towns_sharing_mentors_both_succeed(pg_url):
+    """Found by the benchmark: two gap fills over different towns whose trainees share the
+    units' mentors locked those mentors in opposite orders and deadlocked (a 500). Each run
+    now locks its mentors up front in id order."""
+    world = build_world("mentorship", pg_url)
+    try:
+        for _ in range(ROUNDS):
+            barrier = threading.Barrier(2)
+            statuses: list[int] = []
+
+            def fill(body, barrier=barrier, statuses=statuses):
+                client = world.app.test_client()
+                barrier.wait(timeout=10)
+                statuses.append(
+                    client.post(f"{API}/gaps/fill", json=body, headers=CITY).status_code
+                )
+
+            threads = [
+                threading.Thread(target=fill, args=({"town_id": town},)) for town in (1, 2)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert statuses == [200, 200]
+            seats = rows(world, Assignment, Assignment.active.is_(True))
+            keys = [(a.trainee_id, a.role) for a in seats]
+            assert len(keys) == len(set(keys)), "a seat filled twice"
+            end_all(world)
+    finally:
+        world.db.dispose()

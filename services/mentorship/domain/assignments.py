@@ -459,12 +459,26 @@ class _SeatFiller:
             self._loads[key] = load_of(self.session, person_id, role)
         return self._loads[key]
 
-    def fill(self, trainee: Trainee, role: str) -> tuple[Assignment | None, dict | None]:
-        """Fill one empty seat; return the new assignment, or the gap and why."""
+    def candidates(self, trainee: Trainee, role: str) -> list[int]:
+        """The people eligible for a seat (remembered per role and place)."""
         key = (role, getattr(trainee, _SEAT_PLACE[role]))
         if key not in self._eligible:
             self._eligible[key] = eligible_people(self.session, trainee, role, self.day)
-        people = self._eligible[key]
+        return self._eligible[key]
+
+    def lock(self, person_ids) -> None:
+        """Lock these mentors now, in id order: two runs over different trainees who share
+        mentors then wait for each other instead of deadlocking (each would otherwise lock
+        them in the order of its own seats)."""
+        for person_id in sorted(set(person_ids) - self._locked):
+            self.session.get(Person, person_id, with_for_update=True, populate_existing=True)
+            self._locked.add(person_id)
+            for held_role in ROLES:
+                self._loads.pop((person_id, held_role), None)
+
+    def fill(self, trainee: Trainee, role: str) -> tuple[Assignment | None, dict | None]:
+        """Fill one empty seat; return the new assignment, or the gap and why."""
+        people = self.candidates(trainee, role)
         gap = {"trainee_id": trainee.id, "trainee_name": trainee.name, "role": role}
         if not people:
             return None, {**gap, "reason": "no eligible person", "candidates": []}
@@ -517,16 +531,21 @@ def fill_gaps(
     ).all()
     filled_seats = _filled_seats(session, sa.select(Trainee.id).where(*where))
     filler = _SeatFiller(session, capacity, today, actor, actor)
+    empty = [
+        (trainee, role)
+        for trainee in trainees
+        for role in required_roles(trainee)
+        if (trainee.id, role) not in filled_seats
+    ]
+    # every mentor this run may give a seat to, locked up front in id order
+    filler.lock(p for trainee, role in empty for p in filler.candidates(trainee, role))
     filled, gaps = [], []
-    for trainee in trainees:
-        for role in required_roles(trainee):
-            if (trainee.id, role) in filled_seats:
-                continue
-            assignment, gap = filler.fill(trainee, role)
-            if assignment is not None:
-                filled.append(assignment)
-            else:
-                gaps.append(gap)
+    for trainee, role in empty:
+        assignment, gap = filler.fill(trainee, role)
+        if assignment is not None:
+            filled.append(assignment)
+        else:
+            gaps.append(gap)
     return {"filled": describe(session, filled), "gaps": gaps}
 
 
