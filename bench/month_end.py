@@ -49,7 +49,20 @@ from journey.http import request
 from shared.auth import issue_token
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = Path(os.environ.get("BASELINE_DIR", ROOT.parent / "shared" / "baseline"))
+def _baseline_dir() -> Path:
+    """The team's baseline scripts: ``BASELINE_DIR``, else ``../shared/baseline`` beside
+    this checkout, else the team folder of this machine (a CI checkout may live elsewhere)."""
+    if os.environ.get("BASELINE_DIR"):
+        return Path(os.environ["BASELINE_DIR"])
+    for candidate in (ROOT.parent / "shared" / "baseline", Path("/work/shared/baseline")):
+        if (candidate / "bench_app.py").exists():
+            return candidate
+    raise SystemExit(
+        "bench: the baseline scripts (../shared/baseline) are not here; set BASELINE_DIR"
+    )
+
+
+BASELINE = _baseline_dir()
 LUA = Path(__file__).with_name("requests.lua")
 CITY_TZ = "Asia/Shanghai"
 ISSUER, AUDIENCE = "grassroots-roster", "grassroots"
@@ -521,9 +534,11 @@ def baseline_run(workdir: Path, conc: int, count: int, admin_url: str, label: st
             "/health",
         )
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(10)
+        except ProcessLookupError:
+            pass  # it had exited already (wait_http says why)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
