@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from bench.reporting_dashboard import FATE_WEIGHTS, FATES, copy, month_end, months_back
+from bench.reporting_dashboard import (
+    FATE_WEIGHTS,
+    FATES,
+    PERIOD_COLUMNS,
+    copy,
+    month_end,
+    months_back,
+    period_rows,
+)
 from journey.http import request
 
 CSV = "text/csv"
@@ -291,60 +299,8 @@ class Builder:
                 )
                 base, first_obligation, first_report = cur.fetchone()
             now = dt.datetime.now(dt.UTC)
-            periods = []
-            for month in self.history:
-                deadline = month_end(month) + dt.timedelta(days=5)
-                periods.append(
-                    (
-                        base + len(periods) + 1,
-                        f"{month:%Y-%m}",
-                        "month",
-                        month,
-                        month_end(month),
-                        deadline,
-                        deadline,
-                        None,
-                        "",
-                        now,
-                        "bench",
-                    )
-                )
-                if month.month % 3 == 0:
-                    first = dt.date(month.year, month.month - 2, 1)
-                    deadline = month_end(month) + dt.timedelta(days=10)
-                    periods.append(
-                        (
-                            base + len(periods) + 1,
-                            f"{month.year}-Q{month.month // 3}",
-                            "quarter",
-                            first,
-                            month_end(month),
-                            deadline,
-                            deadline,
-                            None,
-                            "",
-                            now,
-                            "bench",
-                        )
-                    )
-            copy(
-                conn,
-                "period",
-                (
-                    "id",
-                    "code",
-                    "kind",
-                    "starts_on",
-                    "ends_on",
-                    "policy_deadline",
-                    "deadline",
-                    "extended_to",
-                    "extension_reason",
-                    "opened_at",
-                    "opened_by",
-                ),
-                periods,
-            )
+            periods = period_rows(self.history, now, first_id=base + 1)
+            copy(conn, "period", PERIOD_COLUMNS, periods)
             obligations, reports = [], []
             for period in periods:
                 kinds = ("effectiveness", "mentoring") if period[2] == "month" else ("quarterly",)

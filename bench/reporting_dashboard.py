@@ -66,6 +66,39 @@ def months_back(today: dt.date, count: int) -> list[dt.date]:
     return out[::-1]
 
 
+
+#: The columns of reporting's ``period`` table, in the order :func:`period_rows` fills.
+PERIOD_COLUMNS = (
+    "id",
+    "code",
+    "kind",
+    "starts_on",
+    "ends_on",
+    "policy_deadline",
+    "deadline",
+    "extended_to",
+    "extension_reason",
+    "opened_at",
+    "opened_by",
+)
+
+
+def period_rows(months: list[dt.date], now: dt.datetime, first_id: int = 1) -> list[tuple]:
+    """Rows of ``period``: every month, and every quarter whose last month is in ``months``
+    (ids from ``first_id``; policy deadlines, no extension)."""
+    periods: list[tuple] = []
+    for month in months:
+        deadline = month_end(month) + dt.timedelta(days=5)
+        periods.append((first_id + len(periods), f"{month:%Y-%m}", "month", month,
+                        month_end(month), deadline, deadline, None, "", now, "bench"))  # fmt: skip
+        if month.month % 3 == 0:
+            first = dt.date(month.year, month.month - 2, 1)
+            deadline = month_end(month) + dt.timedelta(days=10)
+            periods.append((first_id + len(periods), f"{month.year}-Q{month.month // 3}",
+                            "quarter", first, month_end(month), deadline, deadline, None, "",
+                            now, "bench"))  # fmt: skip
+    return periods
+
 def copy(conn, table: str, columns: tuple[str, ...], rows) -> int:
     """COPY rows into ``table`` (psycopg's COPY FROM STDIN); returns the count."""
     n = 0
@@ -131,62 +164,8 @@ def load(db: Database, trainees: int, months: list[dt.date], rng: random.Random)
             ),
             trainee_rows,
         )
-        # Periods: every month, and every quarter whose last month is loaded.
-        periods = []
-        for month in months:
-            code = f"{month:%Y-%m}"
-            deadline = month_end(month) + dt.timedelta(days=5)
-            periods.append(
-                (
-                    len(periods) + 1,
-                    code,
-                    "month",
-                    month,
-                    month_end(month),
-                    deadline,
-                    deadline,
-                    None,
-                    "",
-                    now,
-                    "bench",
-                )
-            )
-            if month.month % 3 == 0:
-                first = dt.date(month.year, month.month - 2, 1)
-                deadline = month_end(month) + dt.timedelta(days=10)
-                periods.append(
-                    (
-                        len(periods) + 1,
-                        f"{month.year}-Q{month.month // 3}",
-                        "quarter",
-                        first,
-                        month_end(month),
-                        deadline,
-                        deadline,
-                        None,
-                        "",
-                        now,
-                        "bench",
-                    )
-                )
-        copy(
-            conn,
-            "period",
-            (
-                "id",
-                "code",
-                "kind",
-                "starts_on",
-                "ends_on",
-                "policy_deadline",
-                "deadline",
-                "extended_to",
-                "extension_reason",
-                "opened_at",
-                "opened_by",
-            ),
-            periods,
-        )
+        periods = period_rows(months, now)
+        copy(conn, "period", PERIOD_COLUMNS, periods)
         obligations, reports = [], []
         for period in periods:
             kinds = ("effectiveness", "mentoring") if period[2] == "month" else ("quarterly",)
