@@ -90,6 +90,9 @@ class BaseConfig:
         self.RETRY_DELAYS_MS = [
             int(x) for x in (env("RETRY_DELAYS_MS", "1000,5000,30000") or "").split(",") if x
         ]
+        # Events a consumer applies in one transaction (each in a savepoint): one commit
+        # for many keeps the consumers up with the web tier at month end.
+        self.CONSUMER_BATCH = env_int("CONSUMER_BATCH", 50)
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
         self.TESTING = False
         for key, value in overrides.items():

@@ -7,6 +7,10 @@ table ``{event type: handler}``. For each message:
 2. the event id goes into the service's ``inbox`` table in the same transaction as the
    handler's writes; an id already there means a redelivery, which changes nothing;
 3. the message is acked only after that commit;
+   messages that arrive together (up to ``batch`` of them) share one transaction, each in
+   its own savepoint, so one commit carries many events: a failing handler rolls back only
+   its own savepoint, and a commit that fails for another reason replays the batch one
+   message at a time;
 4. a handler error sends the message to the retry queue with the next delay, and after
    the last attempt to the parking queue;
 5. a database that is down is waited for, with the message unacked, and does not count as
@@ -18,8 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sys
 import threading
+import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -35,6 +39,9 @@ from shared.observability import EVENTS_CONSUMED, request_context
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, dict], None]
+
+#: Seconds the first of a batch's deliveries may wait for the batch to fill.
+MAX_BATCH_WAIT = 0.2
 
 
 class InboxMixin:
@@ -63,6 +70,7 @@ class EventConsumer:
         *,
         retry_delays_ms: list[int] | None = None,
         prefetch: int = 50,
+        batch: int = 50,
     ) -> None:
         self.service = service
         self.db = db
@@ -71,6 +79,9 @@ class EventConsumer:
         self.handlers = handlers
         self.retry_delays_ms = retry_delays_ms if retry_delays_ms is not None else [1000]
         self.prefetch = prefetch
+        self.batch = max(1, min(batch, prefetch))
+        self._pending: list = []
+        self._pending_since = 0.0
         self.queue = bus.service_queue(service, handlers)
         self._stop = threading.Event()
 
@@ -83,23 +94,10 @@ class EventConsumer:
 
     def apply(self, envelope: dict) -> bool:
         """Apply a validated event exactly once; False if it had been applied already."""
-        handler = self.handlers.get(envelope["type"])
         session = self.db.sessionmaker()
         try:
             with session.begin():
-                session.add(
-                    self.inbox_model(
-                        event_id=str(envelope["id"]),
-                        type=envelope["type"],
-                        processed_at=utcnow(),
-                    )
-                )
-                try:
-                    session.flush()
-                except sa.exc.IntegrityError:
-                    raise _Duplicate() from None
-                if handler is not None:
-                    handler(session, envelope)
+                self._apply_in(session, envelope)
                 fault("consumer.before_commit")
             return True
         except _Duplicate:
@@ -107,31 +105,113 @@ class EventConsumer:
         finally:
             session.close()
 
+    def apply_batch(self, envelopes: list[dict]) -> list[bool | Exception]:
+        """Apply validated events in one transaction, each in its own savepoint: for each,
+        True (applied), False (applied before) or the exception its handler raised (its
+        savepoint rolled back, the others kept). Raises if the database is down, and
+        whatever the commit raises (then nothing of the batch is kept)."""
+        results: list[bool | Exception] = []
+        session = self.db.sessionmaker()
+        try:
+            with session.begin():
+                for envelope in envelopes:
+                    token = request_context.set(
+                        {
+                            "correlation_id": envelope.get("correlation_id"),
+                            "event_id": str(envelope["id"]),
+                        }
+                    )
+                    try:
+                        with session.begin_nested():
+                            self._apply_in(session, envelope)
+                        results.append(True)
+                    except _Duplicate:
+                        results.append(False)
+                    except _DB_DOWN as exc:
+                        if not self._database_up():
+                            raise
+                        results.append(exc)
+                    except Exception as exc:  # noqa: BLE001 - the handler's failure
+                        results.append(exc)
+                    finally:
+                        request_context.reset(token)
+                    fault("consumer.before_commit")
+            return results
+        finally:
+            session.close()
+
+    def _apply_in(self, session: Session, envelope: dict) -> None:
+        """The inbox row and the handler's writes, in ``session``'s (sub)transaction;
+        raises _Duplicate if the event was applied before."""
+        session.add(
+            self.inbox_model(
+                event_id=str(envelope["id"]), type=envelope["type"], processed_at=utcnow()
+            )
+        )
+        try:
+            session.flush()
+        except sa.exc.IntegrityError:
+            raise _Duplicate() from None
+        handler = self.handlers.get(envelope["type"])
+        if handler is not None:
+            handler(session, envelope)
+
     def handle_message(self, body: bytes | str, headers: dict | None) -> str:
         """Decide one delivery's fate: ``applied``, ``duplicate``, ``retried`` or
         ``parked``. Raises for a database outage (the caller must not ack)."""
-        headers = dict(headers or {})
-        attempts = int(headers.get("x-attempts", 0)) + 1
-        raw = body if isinstance(body, bytes) else body.encode("utf-8")
-        try:
-            envelope = validate_event(json.loads(raw))
-        except (ValueError, EventInvalid) as exc:
-            self._park(raw, headers, attempts, f"invalid: {exc}")
-            return "parked"
+        return self.handle_messages([(body, headers)])[0]
+
+    def handle_messages(self, deliveries: list[tuple[bytes | str, dict | None]]) -> list[str]:
+        """The fates of deliveries taken together (see ``handle_message``): the valid ones
+        are applied in one transaction; if its commit fails (not an outage), one by one.
+        Raises for a database outage, having kept nothing (the caller must not ack)."""
+        outcomes = ["parked"] * len(deliveries)
+        valid = []  # (index, raw, headers, attempts, envelope)
+        for index, (body, headers) in enumerate(deliveries):
+            headers = dict(headers or {})
+            attempts = int(headers.get("x-attempts", 0)) + 1
+            raw = body if isinstance(body, bytes) else body.encode("utf-8")
+            try:
+                envelope = validate_event(json.loads(raw))
+            except (ValueError, EventInvalid) as exc:
+                self._park(raw, headers, attempts, f"invalid: {exc}")
+                continue
+            valid.append((index, raw, headers, attempts, envelope))
+        results = None
+        if len(valid) > 1:
+            try:
+                results = self.apply_batch([item[4] for item in valid])
+            except _DB_DOWN:
+                if not self._database_up():
+                    raise
+                log.warning("a batch's commit failed; applying it one by one", exc_info=True)
+            except Exception:  # noqa: BLE001 - e.g. a deferred constraint at commit
+                log.warning("a batch's commit failed; applying it one by one", exc_info=True)
+        if results is None:
+            results = [self._apply_one(item[4]) for item in valid]
+        for (index, raw, headers, attempts, envelope), result in zip(valid, results, strict=True):
+            if isinstance(result, Exception):
+                outcomes[index] = self._retry_or_park(raw, headers, attempts, envelope, result)
+            else:
+                outcomes[index] = "applied" if result else "duplicate"
+        return outcomes
+
+    def _apply_one(self, envelope: dict) -> bool | Exception:
+        """``apply`` in its own transaction; the handler's failure is returned, an outage
+        raised."""
         token = request_context.set(
             {"correlation_id": envelope.get("correlation_id"), "event_id": str(envelope["id"])}
         )
         try:
-            applied = self.apply(envelope)
-            return "applied" if applied else "duplicate"
-        except _DB_DOWN:
+            return self.apply(envelope)
+        except _DB_DOWN as exc:
             # An outage holds the message; an error the database raises while up (a bad
             # query, a lock timeout) is the handler's failure like any other.
             if not self._database_up():
                 raise
-            return self._retry_or_park(raw, headers, attempts, envelope, sys.exc_info()[1])
+            return exc
         except Exception as exc:  # noqa: BLE001 - any handler failure goes to retry
-            return self._retry_or_park(raw, headers, attempts, envelope, exc)
+            return exc
         finally:
             request_context.reset(token)
 
@@ -187,23 +267,40 @@ class EventConsumer:
     # -- the loop -------------------------------------------------------------------
 
     def _on_message(self, message) -> None:
-        outcome = "error"
-        event_type = "?"
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append(message)
+
+    def _flush(self) -> None:
+        """Apply the pending deliveries, then ack them (only after the commit)."""
+        batch, self._pending = self._pending, []
+        outcomes = ["error"] * len(batch)
         try:
-            event_type = (message.delivery_info or {}).get("routing_key", "?")
             while True:
                 try:
-                    outcome = self.handle_message(message.body, message.headers)
+                    outcomes = self.handle_messages([(m.body, m.headers) for m in batch])
                     break
                 except _DB_DOWN as exc:
                     log.warning(
-                        "database unavailable, holding the message: %s", exc.__class__.__name__
+                        "database unavailable, holding %d message(s): %s",
+                        len(batch),
+                        exc.__class__.__name__,
                     )
                     self._wait_for_database()  # raises _Stopping on shutdown: no ack
-            fault("consumer.after_commit")
-            message.ack()
+            for message in batch:
+                fault("consumer.after_commit")
+                message.ack()
         finally:
-            EVENTS_CONSUMED.labels(self.service, event_type, outcome).inc()
+            for message, outcome in zip(batch, outcomes, strict=True):
+                event_type = (message.delivery_info or {}).get("routing_key", "?")
+                EVENTS_CONSUMED.labels(self.service, event_type, outcome).inc()
+
+    def _due(self) -> bool:
+        """A batch is applied when full, or when its first message has waited long enough
+        (a slow trickle must not hold events back)."""
+        return len(self._pending) >= self.batch or (
+            bool(self._pending) and time.monotonic() - self._pending_since >= MAX_BATCH_WAIT
+        )
 
     def _wait_for_database(self) -> None:
         """Wait for the database to come back; a shutdown meanwhile gives up the message
@@ -224,6 +321,7 @@ class EventConsumer:
         self._stop = stop
         backoff = 0.5
         while not stop.is_set():
+            self._pending = []  # deliveries of a lost channel can no longer be acked
             conn = self.bus.connect()
             try:
                 conn.ensure_connection(max_retries=1)
@@ -238,9 +336,14 @@ class EventConsumer:
                     backoff = 0.5
                     while not stop.is_set():
                         try:
-                            conn.drain_events(timeout=0.5)
+                            # Pending deliveries: take what else is already here, briefly.
+                            conn.drain_events(timeout=0.005 if self._pending else 0.5)
                         except TimeoutError:
+                            if self._pending:
+                                self._flush()
                             continue
+                        if self._due():
+                            self._flush()
             except _Stopping:
                 log.info("consumer: stopping with a message unacked (the database is away)")
                 break

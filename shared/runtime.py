@@ -61,6 +61,7 @@ class ServiceSpec:
             self.inbox_model,
             self.handlers,
             retry_delays_ms=config.RETRY_DELAYS_MS,
+            batch=config.CONSUMER_BATCH,
         )
 
 

@@ -280,3 +280,63 @@ def test_a_consumer_waiting_for_its_database_stops_on_request_and_acks_nothing(b
     with Connection(bus.url) as conn:  # the message is back on the queue, never acked
         message = conn.SimpleQueue(bus.queue_name("harness"), no_ack=True).get(timeout=5)
         assert json.loads(message.body)["id"] == event["id"]
+
+
+# -- batches: many events, one commit --------------------------------------------------
+
+
+def test_a_batch_keeps_every_event_but_the_failing_one_and_skips_the_repeated_one(db, bus):
+    consumer = _consumer(db, bus)
+    good = _envelopes(4)
+    poison = _envelopes(1, start=999, name=harness.POISON_NAME)[0]
+    assert consumer.apply(good[0])  # applied before: a redelivery in the batch
+    results = consumer.apply_batch([good[1], poison, good[0], good[2], good[3]])
+    assert results[0] is True and results[2] is False and results[3:] == [True, True]
+    assert isinstance(results[1], RuntimeError)
+    counts = harness.applied_counts(db)
+    assert set(counts) == {e["id"] for e in good} and set(counts.values()) == {1}
+    with db.transaction() as session:  # the failed one left no inbox row: it can retry
+        inbox = set(session.scalars(sa.select(harness.Inbox.event_id)))
+    assert inbox == {e["id"] for e in good}
+
+
+def test_a_batch_whose_commit_fails_is_applied_one_by_one(db, bus, monkeypatch):
+    consumer = _consumer(db, bus)
+    events = _envelopes(6)
+
+    def commit_fails(envelopes):
+        raise sa.exc.IntegrityError("COMMIT", {}, Exception("deferred constraint"))
+
+    monkeypatch.setattr(consumer, "apply_batch", commit_fails)
+    outcomes = consumer.handle_messages([(dumps(e), {}) for e in events])
+    assert outcomes == ["applied"] * 6
+    assert set(harness.applied_counts(db).values()) == {1}
+    assert len(harness.applied_counts(db)) == 6
+
+
+def test_a_running_consumer_commits_many_events_at_once(db, bus):
+    """A backlog is applied in batches (one commit for many), and a lone event is not held
+    back waiting for a batch to fill."""
+    commits = []
+    sa.event.listen(db.engine, "commit", lambda conn: commits.append(1))
+    events = _envelopes(200)
+    consumer = _consumer(db, bus)
+    with bus.connect() as conn:  # the queue exists before the backlog is published
+        bus.declare(conn, "harness", harness.HANDLERS)
+    assert len(bus.publish(events)) == 200
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop, ready), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        wait_for(lambda: len(harness.applied_counts(db)) == 200, timeout=30)
+        assert set(harness.applied_counts(db).values()) == {1}
+        assert len(commits) <= 200 // 10, f"{len(commits)} commits for 200 events"
+        (lone,) = _envelopes(1, start=500)
+        started = time.monotonic()
+        bus.publish([lone])
+        wait_for(lambda: lone["id"] in harness.applied_counts(db), timeout=5)
+        assert time.monotonic() - started < 2
+    finally:
+        stop.set()
+        thread.join(10)
