@@ -159,10 +159,15 @@ def write_notifications(
     context = event_context(session, payload)
     rows: list[dict] = []
     items: list[dict] = []
-    for target in rule.targets:
-        recipients = list(dict.fromkeys(target.resolve(session, payload)))
-        prefs = preferences(session, recipients)
-        reach = contacts(session, recipients)
+    # Every target's recipients first, so that preferences and contacts are read once for
+    # the event (a mentor's assignment reaches the mentor and the trainee).
+    resolved = [
+        (target, list(dict.fromkeys(target.resolve(session, payload)))) for target in rule.targets
+    ]
+    everyone = list(dict.fromkeys(r for _, recipients in resolved for r in recipients))
+    prefs = preferences(session, everyone)
+    reach = contacts(session, everyone)
+    for target, recipients in resolved:
         rendered: dict[tuple[str, str], Message] = {}
         for recipient in recipients:
             pref = prefs.get(recipient, DEFAULT_PREFS)

@@ -15,6 +15,7 @@ import json
 import secrets
 import socket
 import uuid
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -144,17 +145,33 @@ def body_of(envelope: dict) -> str:
     )
 
 
+def active_subscriptions(session: Session) -> list:
+    """The active subscriptions, read once per consumer transaction (a batch of events):
+    they change only through the API, in transactions of their own."""
+    cached = session.info.get("active_subscriptions")
+    if cached is None:
+        # Plain values, not ORM objects: a rolled-back savepoint would expire those.
+        cached = session.info["active_subscriptions"] = [
+            _Subscribed(s.id, s.owner_role, s.owner_id, tuple(s.event_types))
+            for s in session.scalars(sa.select(Subscription).where(Subscription.active.is_(True)))
+        ]
+    return cached
+
+
+class _Subscribed(NamedTuple):
+    id: int
+    owner_role: str
+    owner_id: int
+    event_types: tuple
+
+
 def queue_deliveries(session: Session, envelope: dict) -> int:
     """A delivery for each active subscription that asked for this event type and whose
     owner's scope the event belongs to."""
     type_ = envelope["type"]
     if type_ not in SUBSCRIBABLE:
         return 0
-    subscriptions = [
-        s
-        for s in session.scalars(sa.select(Subscription).where(Subscription.active.is_(True)))
-        if type_ in s.event_types
-    ]
+    subscriptions = [s for s in active_subscriptions(session) if type_ in s.event_types]
     if not subscriptions:
         return 0
     towns, units, city_wide = event_scope(session, envelope)
