@@ -247,6 +247,115 @@ def register_trainee(session: Session, data: dict) -> Trainee:
     return trainee
 
 
+def register_trainees(session: Session, items: list[dict]) -> tuple[list[int], dict[int, dict]]:
+    """Register many new trainees at once (an import): the same rows and the same events,
+    in the same order, as ``register_trainee`` for each, in a handful of statements instead
+    of about eight round trips a row. Returns the new ids in ``items``' order and the
+    errors by index; any error registers nothing (the caller rolls back)."""
+    errors: dict[int, dict] = {}
+    wanted_units = {i["unit_id"] for i in items}
+    units = set(session.scalars(sa.select(Unit.id).where(Unit.id.in_(wanted_units))))
+    wanted = {i["placement"]["village_id"] for i in items if i.get("placement")}
+    villages = dict(
+        session.execute(sa.select(Village.id, Village.town_id).where(Village.id.in_(wanted))).all()
+    )
+    numbers = {i["id_number"] for i in items if i.get("id_number")}
+    taken = set(session.scalars(sa.select(Trainee.id_number).where(Trainee.id_number.in_(numbers))))
+    for index, item in enumerate(items):
+        if item["unit_id"] not in units:
+            errors[index] = {"unit_id": ["not found"]}
+        elif item.get("placement") and item["placement"]["village_id"] not in villages:
+            errors[index] = {"village_id": ["not found"]}
+        elif item.get("id_number") in taken:
+            errors[index] = {"id_number": ["already registered"]}
+    if errors or not items:
+        return [], errors
+    now = utcnow()
+    rows = []
+    for item in items:
+        data = {k: v for k, v in item.items() if k != "placement"}
+        placement = item.get("placement")
+        village = placement["village_id"] if placement else None
+        rows.append(
+            {
+                **data,
+                "status": "active",
+                # A placed trainee is written as register_trainee leaves it: placed, and
+                # at version 2 (registered, then updated by the placement).
+                "town_id": villages[village] if placement else None,
+                "village_id": village,
+                "version": 2 if placement else 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    # Core, not the ORM's bulk INSERT, which would set the version column itself.
+    table = Trainee.__table__
+    ids = list(
+        session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    )
+    placed = [(tid, item) for tid, item in zip(ids, items, strict=True) if item.get("placement")]
+    placement_ids = iter(
+        session.scalars(
+            sa.insert(Placement).returning(Placement.id, sort_by_parameter_order=True),
+            [
+                {
+                    "trainee_id": tid,
+                    "village_id": item["placement"]["village_id"],
+                    "town_id": villages[item["placement"]["village_id"]],
+                    "start_date": item["placement"]["start_date"],
+                    "note": item["placement"].get("note", ""),
+                    "is_current": True,
+                    "created_at": now,
+                }
+                for tid, item in placed
+            ],
+        )
+        if placed
+        else []
+    )
+    for tid, item in zip(ids, items, strict=True):
+        emit(
+            session,
+            "trainee.registered",
+            {
+                "id": tid,
+                "name": item["name"],
+                "gender": item.get("gender"),
+                "cohort": item["cohort"],
+                "unit_id": item["unit_id"],
+                "status": "active",
+                "phone": item.get("phone"),
+                "email": item.get("email"),
+                "town_id": None,
+                "village_id": None,
+                "placement_start": None,
+                "version": 1,
+            },
+        )
+        placement = item.get("placement")
+        if placement:
+            emit(
+                session,
+                "trainee.placed",
+                {
+                    "trainee_id": tid,
+                    "placement_id": next(placement_ids),
+                    "unit_id": item["unit_id"],
+                    "town_id": villages[placement["village_id"]],
+                    "village_id": placement["village_id"],
+                    "start_date": placement["start_date"],
+                    "end_date": None,
+                    "previous_town_id": None,
+                    "previous_village_id": None,
+                    "first_in_village": True,
+                    "version": 2,
+                },
+            )
+    session.flush()
+    return ids, errors
+
+
 def update_trainee(session: Session, trainee: Trainee, data: dict) -> Trainee:
     """Change a trainee's profile and announce it."""
     if "unit_id" in data:

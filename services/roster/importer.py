@@ -139,7 +139,17 @@ def import_trainees(session: Session, rows: list[tuple[int, dict]], dry_run: boo
             errors.append({"row": number, "errors": row_errors})
         else:
             valid.append((number, loaded))
-    return _commit(session, "trainees", rows, valid, errors, dry_run, domain.register_trainee)
+    return _commit_trainees(session, rows, valid, errors, dry_run)
+
+
+def _commit_trainees(session, rows, valid, errors, dry_run) -> dict:
+    """Register the valid rows in one go (``domain.register_trainees``)."""
+    ids: list[int] = []
+    if not errors:
+        ids, failed = domain.register_trainees(session, [data for _, data in valid])
+        for index, row_errors in sorted(failed.items()):
+            errors.append({"row": valid[index][0], "errors": row_errors})
+    return _report(session, "trainees", rows, ids, errors, dry_run)
 
 
 def import_people(session: Session, rows: list[tuple[int, dict]], dry_run: bool) -> dict:
@@ -194,6 +204,10 @@ def _commit(session, kind, rows, valid, errors, dry_run, create) -> dict:
                     ids.append(create(session, data).id)
             except DomainError as exc:
                 errors.append({"row": number, "errors": exc.errors or {"row": [exc.detail]}})
+    return _report(session, kind, rows, ids, errors, dry_run)
+
+
+def _report(session, kind, rows, ids, errors, dry_run) -> dict:
     report = {
         "kind": kind,
         "rows": len(rows),

@@ -333,3 +333,55 @@ def test_an_upload_may_exceed_the_json_body_limit(roster):
         json={"name": "x" * 2048, "cohort": 2026, "unit_id": 1},
     )
     assert_problem(too_big, 413)
+
+
+def test_an_import_writes_the_same_rows_and_events_as_registering_one_by_one(roster):
+    """The import's bulk path (``register_trainees``) must leave exactly what
+    ``register_trainee`` leaves for each row: the trainee, the placement, and the
+    ``trainee.registered`` then ``trainee.placed`` events with the same payloads."""
+    import sqlalchemy as sa
+
+    from services.roster import domain
+    from services.roster.models import Placement, Trainee
+
+    def item(name, village):
+        data = {"name": name, "gender": "女", "cohort": 2025, "unit_id": roster.unit_x,
+                "phone": "13800000000", "email": "a@example.cn", "school": "𠀾大学"}  # fmt: skip
+        if village:
+            data["placement"] = {"village_id": village, "start_date": dt.date(2026, 3, 2)}
+        return data
+
+    def state(trainee_id, since):
+        with roster.db.transaction() as session:
+            kept = rows(session, trainee_id)
+        return kept, events(trainee_id, since)
+
+    def rows(session, trainee_id):
+        t = session.get(Trainee, trainee_id)
+        trainee = {c: getattr(t, c) for c in ("gender", "cohort", "unit_id", "status", "town_id",
+                                              "village_id", "version", "phone", "school")}  # fmt: skip
+        places = [
+            (p.village_id, p.town_id, p.start_date, p.end_date, p.is_current, p.note)
+            for p in session.scalars(sa.select(Placement).where(Placement.trainee_id == t.id))
+        ]
+        return trainee, places
+
+    def events(trainee_id, since):
+        found = []
+        for e in roster.events_since(since):
+            payload = dict(e["payload"])
+            if payload.get("id") == trainee_id or payload.get("trainee_id") == trainee_id:
+                for key in ("id", "trainee_id", "placement_id", "name"):
+                    payload.pop(key, None)
+                found.append((e["type"], payload))
+        return found
+
+    for village in (roster.village_a1, None):
+        since = roster.last_outbox_id()
+        with roster.db.transaction() as s:
+            one = domain.register_trainee(s, item("逐个", village)).id
+        with roster.db.transaction() as s:
+            (many,), errors = domain.register_trainees(s, [item("成批", village)])
+        assert errors == {}
+        assert state(one, since) == state(many, since)
+        assert len(state(many, since)[1]) == (2 if village else 1)
