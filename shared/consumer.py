@@ -39,6 +39,19 @@ from shared.observability import EVENTS_CONSUMED, request_context
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, dict], None]
+#: ``finish(session, envelopes)``: the work a service's handlers deferred (``defer``), done
+#: once for the whole transaction, set-based, just before its commit.
+Finish = Callable[[Session, list[dict]], None]
+DEFERRED = "consumer.deferred"
+
+
+def defer(session: Session, envelope: dict) -> None:
+    """Leave part of an event's work to the consumer's ``finish``, which does it once for
+    every event of the transaction (a batch): a handler that would run the same few
+    queries for each event runs them once for fifty. An event whose savepoint is rolled
+    back is taken off the list."""
+    session.info.setdefault(DEFERRED, []).append(envelope)
+
 
 #: Seconds the first of a batch's deliveries may wait for the batch to fill.
 MAX_BATCH_WAIT = 0.2
@@ -71,6 +84,7 @@ class EventConsumer:
         retry_delays_ms: list[int] | None = None,
         prefetch: int = 50,
         batch: int = 50,
+        finish: Finish | None = None,
     ) -> None:
         self.service = service
         self.db = db
@@ -80,6 +94,7 @@ class EventConsumer:
         self.retry_delays_ms = retry_delays_ms if retry_delays_ms is not None else [1000]
         self.prefetch = prefetch
         self.batch = max(1, min(batch, prefetch))
+        self.finish = finish
         self._pending: list = []
         self._pending_since = 0.0
         self.queue = bus.service_queue(service, handlers)
@@ -98,6 +113,7 @@ class EventConsumer:
         try:
             with session.begin():
                 self._apply_in(session, envelope)
+                self._finish(session)
                 fault("consumer.before_commit")
             return True
         except _Duplicate:
@@ -121,24 +137,38 @@ class EventConsumer:
                             "event_id": str(envelope["id"]),
                         }
                     )
+                    deferred = session.info.setdefault(DEFERRED, [])
+                    mark = len(deferred)
                     try:
                         with session.begin_nested():
                             self._apply_in(session, envelope)
                         results.append(True)
                     except _Duplicate:
+                        del deferred[mark:]
                         results.append(False)
                     except _DB_DOWN as exc:
                         if not self._database_up():
                             raise
+                        del deferred[mark:]
                         results.append(exc)
                     except Exception as exc:  # noqa: BLE001 - the handler's failure
+                        del deferred[mark:]
                         results.append(exc)
                     finally:
                         request_context.reset(token)
                     fault("consumer.before_commit")
+                # A failure here fails the batch: it is then applied one by one.
+                self._finish(session)
             return results
         finally:
             session.close()
+
+    def _finish(self, session: Session) -> None:
+        deferred = session.info.pop(DEFERRED, None)
+        if deferred:
+            if self.finish is None:
+                raise RuntimeError(f"{self.service}: a handler deferred work, but no finish")
+            self.finish(session, deferred)
 
     def _apply_in(self, session: Session, envelope: dict) -> None:
         """The inbox row and the handler's writes, in ``session``'s (sub)transaction;

@@ -46,6 +46,9 @@ class ServiceSpec:
     background: dict[str, Callable[[object, Database, threading.Event], None]] = field(
         default_factory=dict
     )
+    #: The consumer's ``finish`` (see ``shared.consumer.defer``): deferred work, done once
+    #: per transaction for all its events.
+    finish: Callable | None = None
 
     def config(self, **overrides):
         return self.config_class(**overrides)
@@ -62,6 +65,7 @@ class ServiceSpec:
             self.handlers,
             retry_delays_ms=config.RETRY_DELAYS_MS,
             batch=config.CONSUMER_BATCH,
+            finish=self.finish,
         )
 
 

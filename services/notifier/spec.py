@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.notifier.commands import COMMANDS
 from services.notifier.config import Config
+from services.notifier.domain.notify import react_all
 from services.notifier.handlers import HANDLERS
 from services.notifier.models import Inbox, Outbox
 from services.notifier.worker import run_worker
@@ -18,4 +19,5 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     extra_commands=COMMANDS,
     background={"worker": lambda config, db, stop: run_worker(db, config, stop)},
+    finish=react_all,
 )

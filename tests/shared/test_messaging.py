@@ -314,13 +314,16 @@ def test_a_batch_whose_commit_fails_is_applied_one_by_one(db, bus, monkeypatch):
     assert len(harness.applied_counts(db)) == 6
 
 
-def test_a_running_consumer_commits_many_events_at_once(db, bus):
+def test_a_running_consumer_commits_many_events_at_once(db, bus, pg_url):
     """A backlog is applied in batches (one commit for many), and a lone event is not held
     back waiting for a batch to fill."""
+    from shared.db import Database
+
+    own = Database(pg_url)  # the consumer's own engine: only its commits are counted
     commits = []
-    sa.event.listen(db.engine, "commit", lambda conn: commits.append(1))
+    sa.event.listen(own.engine, "commit", lambda conn: commits.append(1))
     events = _envelopes(200)
-    consumer = _consumer(db, bus)
+    consumer = _consumer(own, bus)
     with bus.connect() as conn:  # the queue exists before the backlog is published
         bus.declare(conn, "harness", harness.HANDLERS)
     assert len(bus.publish(events)) == 200
@@ -340,3 +343,4 @@ def test_a_running_consumer_commits_many_events_at_once(db, bus):
     finally:
         stop.set()
         thread.join(10)
+        own.dispose()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notifier.domain import webhooks
-from services.notifier.domain.render import Message, event_context, render
+from services.notifier.domain.render import Message, event_contexts, render
 from services.notifier.models import Person, Trainee
 from services.notifier.models_notify import (
     Account,
@@ -24,6 +24,7 @@ from services.notifier.models_notify import (
 )
 from services.notifier.rules import RULES, Rule
 from shared.config import env
+from shared.consumer import defer
 from shared.db import utcnow
 from shared.events.catalogue import event_types
 from shared.projections import upsert_versioned
@@ -152,80 +153,98 @@ def write_notifications(
     session: Session, envelope: dict, rule: Rule, *, time_zone: str = "Asia/Shanghai"
 ) -> None:
     """The rows of one event under its rule."""
-    payload, type_ = envelope["payload"], envelope["type"]
-    event_id = str(envelope["id"])
-    fact_key = f"{type_}:{rule.fact(payload) if rule.fact else event_id}"[:120]
+    write_all_notifications(session, [(envelope, rule)], time_zone=time_zone)
+
+
+def write_all_notifications(
+    session: Session, work: list[tuple[dict, Rule]], *, time_zone: str = "Asia/Shanghai"
+) -> None:
+    """The rows of many events under their rules, set-based: the names, preferences and
+    contacts of every recipient of every event are read once, and the rows are written
+    in one statement (a consumer's batch of fifty events costs a handful of queries)."""
     now = utcnow()
-    context = event_context(session, payload)
-    rows: list[dict] = []
-    items: list[dict] = []
-    # Every target's recipients first, so that preferences and contacts are read once for
-    # the event (a mentor's assignment reaches the mentor and the trainee).
+    contexts = event_contexts(session, [envelope["payload"] for envelope, _ in work])
     resolved = [
-        (target, list(dict.fromkeys(target.resolve(session, payload)))) for target in rule.targets
+        [
+            (target, list(dict.fromkeys(target.resolve(session, envelope["payload"]))))
+            for target in rule.targets
+        ]
+        for envelope, rule in work
     ]
-    everyone = list(dict.fromkeys(r for _, recipients in resolved for r in recipients))
+    everyone = list(
+        dict.fromkeys(r for targets in resolved for _, recipients in targets for r in recipients)
+    )
     prefs = preferences(session, everyone)
     reach = contacts(session, everyone)
-    for target, recipients in resolved:
-        rendered: dict[tuple[str, str], Message] = {}
-        for recipient in recipients:
-            pref = prefs.get(recipient, DEFAULT_PREFS)
-            contact = reach[recipient]
-            key = (pref.language, contact.name)
-            if key not in rendered:
-                rendered[key] = render(
-                    target.template, pref.language, {**context, "recipient_name": contact.name}
-                )
-            message = rendered[key]
-            common = {
-                "event_id": event_id,
-                "event_type": type_,
-                "fact_key": fact_key,
-                "recipient": recipient,
-                "language": pref.language,
-                "subject": message.subject,
-                "body": message.body,
-                "attempts": 0,
-                "created_at": now,
-                "sent_at": None,
-                "read_at": None,
-                "last_error": None,
-            }
-            if target.digest:
-                items.append(_item(common, message.body))
-                continue
-            if "inbox" in target.channels:
-                rows.append(
-                    {
-                        **common,
-                        "channel": "inbox",
-                        "address": None,
-                        "status": "sent",
-                        "next_attempt_at": None,
-                        "sent_at": now,
-                    }
-                )
-            outward = [c for c in ("email", "sms") if c in target.channels and c in pref.channels]
-            if pref.digest and outward:
-                items.append(_item(common, message.subject))
-                continue
-            for channel in outward:
-                addresses = contact.emails if channel == "email" else contact.phones
-                if not addresses:
+    rows: list[dict] = []
+    items: list[dict] = []
+    for (envelope, rule), context, targets in zip(work, contexts, resolved, strict=True):
+        payload, type_ = envelope["payload"], envelope["type"]
+        event_id = str(envelope["id"])
+        fact_key = f"{type_}:{rule.fact(payload) if rule.fact else event_id}"[:120]
+        for target, recipients in targets:
+            rendered: dict[tuple[str, str], Message] = {}
+            for recipient in recipients:
+                pref = prefs.get(recipient, DEFAULT_PREFS)
+                contact = reach[recipient]
+                key = (pref.language, contact.name)
+                if key not in rendered:
+                    rendered[key] = render(
+                        target.template,
+                        pref.language,
+                        {**context, "recipient_name": contact.name},
+                    )
+                message = rendered[key]
+                common = {
+                    "event_id": event_id,
+                    "event_type": type_,
+                    "fact_key": fact_key,
+                    "recipient": recipient,
+                    "language": pref.language,
+                    "subject": message.subject,
+                    "body": message.body,
+                    "attempts": 0,
+                    "created_at": now,
+                    "sent_at": None,
+                    "read_at": None,
+                    "last_error": None,
+                }
+                if target.digest:
+                    items.append(_item(common, message.body))
                     continue
-                due = now
-                if channel == "sms":
-                    due = quiet_until(pref, now, time_zone) or now
-                rows.append(
-                    {
-                        **common,
-                        "channel": channel,
-                        "address": ",".join(addresses)[:1000],
-                        "status": "pending",
-                        "next_attempt_at": due,
-                    }
-                )
+                if "inbox" in target.channels:
+                    rows.append(
+                        {
+                            **common,
+                            "channel": "inbox",
+                            "address": None,
+                            "status": "sent",
+                            "next_attempt_at": None,
+                            "sent_at": now,
+                        }
+                    )
+                outward = [
+                    c for c in ("email", "sms") if c in target.channels and c in pref.channels
+                ]
+                if pref.digest and outward:
+                    items.append(_item(common, message.subject))
+                    continue
+                for channel in outward:
+                    addresses = contact.emails if channel == "email" else contact.phones
+                    if not addresses:
+                        continue
+                    due = now
+                    if channel == "sms":
+                        due = quiet_until(pref, now, time_zone) or now
+                    rows.append(
+                        {
+                            **common,
+                            "channel": channel,
+                            "address": ",".join(addresses)[:1000],
+                            "status": "pending",
+                            "next_attempt_at": due,
+                        }
+                    )
     insert_ignoring_duplicates(session, Notification, rows)
     insert_ignoring_duplicates(session, DigestItem, items)
 
@@ -253,11 +272,19 @@ def on_account(session: Session, envelope: dict) -> bool:
 
 
 def react(session: Session, envelope: dict) -> None:
-    """Every event: its rule's notifications and its webhook deliveries."""
-    rule = RULES.get(envelope["type"])
-    if rule is not None:
-        write_notifications(session, envelope, rule, time_zone=env("TIME_ZONE", TIME_ZONE))
-    webhooks.queue_deliveries(session, envelope)
+    """Every event: its rule's notifications and its webhook deliveries, written by
+    ``react_all`` for all the events of the consumer's transaction at once."""
+    defer(session, envelope)
+
+
+def react_all(session: Session, envelopes: list[dict]) -> None:
+    """The consumer's ``finish``: the notifications and webhook deliveries of every event
+    its transaction applied (their projections already kept)."""
+    work = [(e, RULES[e["type"]]) for e in envelopes if e["type"] in RULES]
+    if work:
+        write_all_notifications(session, work, time_zone=env("TIME_ZONE", TIME_ZONE))
+    for envelope in envelopes:
+        webhooks.queue_deliveries(session, envelope)
 
 
 #: Reactions to consumed events, by type (run after the projections; see

@@ -84,22 +84,43 @@ def render(template: str, language: str, context: dict) -> Message:
     return Message(subject.strip()[:300], body.strip())
 
 
+#: The names a template may use: context key, model, payload field.
+NAMED = (
+    ("trainee", Trainee, "trainee_id"),
+    ("mentor", Person, "mentor_id"),
+    ("unit", Unit, "unit_id"),
+    ("town", Town, "town_id"),
+    ("village", Village, "village_id"),
+)
+
+
 def event_context(session: Session, payload: dict) -> dict:
-    """What every template may use: ``p`` (the payload) and the names it refers to (read
-    in one round trip)."""
-    keys = {
-        "trainee": (Trainee, payload.get("trainee_id")),
-        "mentor": (Person, payload.get("mentor_id")),
-        "unit": (Unit, payload.get("unit_id")),
-        "town": (Town, payload.get("town_id")),
-        "village": (Village, payload.get("village_id")),
-    }
-    columns = [
-        sa.select(model.name).where(model.id == key).scalar_subquery().label(label)
-        for label, (model, key) in keys.items()
-        if key
-    ]
-    names = dict(session.execute(sa.select(*columns)).mappings().one()) if columns else {}
+    """What every template may use: ``p`` (the payload) and the names it refers to."""
+    return event_contexts(session, [payload])[0]
+
+
+def event_contexts(session: Session, payloads: list[dict]) -> list[dict]:
+    """``event_context`` of many payloads, every name they refer to read in one round trip
+    (a UNION of one lookup per kind of name)."""
+    names: dict[str, dict] = {label: {} for label, _, _ in NAMED}
+    lookups = []
+    for label, model, key in NAMED:
+        wanted = sorted({p[key] for p in payloads if p.get(key)})
+        if wanted:
+            lookups.append(
+                sa.select(sa.literal(label).label("kind"), model.id, model.name).where(
+                    model.id.in_(wanted)
+                )
+            )
+    if lookups:
+        query = lookups[0] if len(lookups) == 1 else sa.union_all(*lookups)
+        for kind, id_, name in session.execute(query):
+            names[kind][id_] = name
+    return [_context(payload, names) for payload in payloads]
+
+
+def _context(payload: dict, found: dict[str, dict]) -> dict:
+    names = {label: found[label].get(payload.get(key)) for label, _, key in NAMED}
     fee = payload.get("amount_fen")
     return {
         "p": payload,
