@@ -235,7 +235,11 @@ def _create(
     start_date: dt.date,
     actor: str,
     assigned_by: str,
+    *,
+    announce: bool = True,
 ) -> Assignment:
+    """A new assignment; ``announce=False`` leaves its event and audit row to the caller
+    (``_announce_created`` once the assignments of a run are flushed together)."""
     assignment = Assignment(
         trainee_id=trainee.id,
         mentor_id=mentor_id,
@@ -248,7 +252,16 @@ def _create(
         assigned_by=assigned_by[:64],
     )
     session.add(assignment)
-    session.flush()
+    if announce:
+        session.flush()
+        _announce_created(session, trainee, assignment, actor)
+    return assignment
+
+
+def _announce_created(
+    session: Session, trainee: Trainee, assignment: Assignment, actor: str
+) -> None:
+    """A new (flushed) assignment's event and audit row."""
     emit(
         session,
         "mentor.assigned",
@@ -256,14 +269,13 @@ def _create(
             **_where(trainee),
             "assignment_id": assignment.id,
             "trainee_id": trainee.id,
-            "mentor_id": mentor_id,
-            "role": role,
-            "start_date": start_date,
+            "mentor_id": assignment.mentor_id,
+            "role": assignment.role,
+            "start_date": assignment.start_date,
             "assigned_by": assignment.assigned_by,
         },
     )
     audit(session, actor[:64], "assigned", "assignment", assignment.id, None, snapshot(assignment))
-    return assignment
 
 
 def _release(
@@ -449,6 +461,8 @@ class _SeatFiller:
     day: dt.date
     actor: str
     assigned_by: str
+    #: False: the caller announces the run's assignments once they are flushed together.
+    announce: bool = True
     _eligible: dict = field(default_factory=dict)
     _loads: dict = field(default_factory=dict)
     _locked: set = field(default_factory=set)
@@ -500,7 +514,14 @@ class _SeatFiller:
         if self._loads[(mentor_id, role)] >= self.capacity[role]:
             return None, {**gap, "reason": "capacity", "candidates": people}
         assignment = _create(
-            self.session, trainee, mentor_id, role, self.day, self.actor, self.assigned_by
+            self.session,
+            trainee,
+            mentor_id,
+            role,
+            self.day,
+            self.actor,
+            self.assigned_by,
+            announce=self.announce,
         )
         self._loads[(mentor_id, role)] += 1
         return assignment, None
@@ -530,7 +551,7 @@ def fill_gaps(
         .execution_options(populate_existing=True)
     ).all()
     filled_seats = _filled_seats(session, sa.select(Trainee.id).where(*where))
-    filler = _SeatFiller(session, capacity, today, actor, actor)
+    filler = _SeatFiller(session, capacity, today, actor, actor, announce=False)
     empty = [
         (trainee, role)
         for trainee in trainees
@@ -543,10 +564,13 @@ def fill_gaps(
     for trainee, role in empty:
         assignment, gap = filler.fill(trainee, role)
         if assignment is not None:
-            filled.append(assignment)
+            filled.append((trainee, assignment))
         else:
             gaps.append(gap)
-    return {"filled": describe(session, filled), "gaps": gaps}
+    session.flush()  # every new assignment in one INSERT, then their events and audit rows
+    for trainee, assignment in filled:
+        _announce_created(session, trainee, assignment, actor)
+    return {"filled": describe(session, [a for _, a in filled]), "gaps": gaps}
 
 
 def _filled_seats(session: Session, trainee_ids: sa.Select) -> set[tuple[int, str]]:

@@ -32,7 +32,6 @@ def audit(
     record_audit(session, Audit, actor, action, entity, entity_id, before, after)
 
 
-
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     """The first and last day of a calendar month."""
     first = dt.date(year, month, 1)
