@@ -49,6 +49,8 @@ from journey.http import request
 from shared.auth import issue_token
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
 def _baseline_dir() -> Path:
     """The team's baseline scripts: ``BASELINE_DIR``, else ``../shared/baseline`` beside
     this checkout, else the team folder of this machine (a CI checkout may live elsewhere)."""
@@ -402,19 +404,26 @@ def unsent(stack: LocalStack) -> int:
     return total
 
 
-def settle(stack: LocalStack, timeout: float = 900) -> str:
+def settle(stack: LocalStack, timeout: float = 1200, services: tuple = ()) -> str:
     """Wait until every outbox is sent and every queue (but the parking ones) is empty,
-    twice in a row."""
+    twice in a row; with ``services``, only those services' queues (the others go on
+    working while the next step runs)."""
     deadline = time.monotonic() + timeout
     quiet, last = 0, time.monotonic()
+    prefixes = tuple(f"{stack.queue_prefix}.{s}" for s in services)
+
+    def watched(queue: str) -> bool:
+        return not prefixes or any(queue == p or queue.startswith(p + ".") for p in prefixes)
+
     while time.monotonic() < deadline:
         waiting = unsent(stack)
-        depths = {q: n for q, n in queue_depths(stack).items() if "park" not in q}
+        depths = {q: n for q, n in queue_depths(stack).items() if "park" not in q and watched(q)}
         if waiting == 0 and not any(depths.values()):
             quiet += 1
             if quiet == 2:
                 parked = {q: n for q, n in queue_depths(stack).items() if "park" in q and n}
-                return f"settled; parked: {parked or 'none'}"
+                which = f" ({', '.join(services)})" if services else ""
+                return f"settled{which}; parked: {parked or 'none'}"
         else:
             quiet = 0
             if time.monotonic() - last > 10:
@@ -633,7 +642,7 @@ def run(args) -> dict:
         city = login(stack)
         log("building the province")
         builder = Builder(stack, city, sizes, today, log=log)
-        province = builder.build(lambda: settle(stack))
+        province = builder.build(lambda *services: settle(stack, services=services))
         results["province"] = province.steps
         results["province_s"] = round(sum(s["seconds"] for s in province.steps), 1)
         tokens = Tokens(stack)
@@ -773,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conc", type=int, default=16, help="wrk connections")
     parser.add_argument("--bare-count", type=int, default=15000)
     parser.add_argument(
-        "--matrix-count", type=int, default=2000, help="forms (and talks) per scaling cell"
+        "--matrix-count", type=int, default=1000, help="forms (and talks) per scaling cell"
     )
     parser.add_argument("--no-matrix", dest="matrix", action="store_false")
     parser.add_argument(

@@ -66,7 +66,6 @@ def months_back(today: dt.date, count: int) -> list[dt.date]:
     return out[::-1]
 
 
-
 #: The columns of reporting's ``period`` table, in the order :func:`period_rows` fills.
 PERIOD_COLUMNS = (
     "id",
@@ -98,6 +97,7 @@ def period_rows(months: list[dt.date], now: dt.datetime, first_id: int = 1) -> l
                             "quarter", first, month_end(month), deadline, deadline, None, "",
                             now, "bench"))  # fmt: skip
     return periods
+
 
 def copy(conn, table: str, columns: tuple[str, ...], rows) -> int:
     """COPY rows into ``table`` (psycopg's COPY FROM STDIN); returns the count."""
