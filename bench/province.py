@@ -292,13 +292,23 @@ class Builder:
         engine = sa.create_engine(self.stack.database_urls[service])
         return engine, engine.raw_connection()
 
+    def _roster_trainees(self) -> list[tuple]:
+        """(id, unit, town, village) of every trainee, from roster (the source): the other
+        services' copies may still be catching up with roster's events meanwhile."""
+        engine = sa.create_engine(self.stack.database_urls["roster"])
+        try:
+            with engine.connect() as conn:
+                query = "SELECT id, unit_id, town_id, village_id FROM trainee ORDER BY id"
+                return [tuple(r) for r in conn.execute(sa.text(query))]
+        finally:
+            engine.dispose()
+
     def _reporting_history(self) -> dict:
         engine, raw = self._raw("reporting")
         try:
             conn = raw.driver_connection
+            trainees = [t[:3] for t in self._roster_trainees()]
             with conn.cursor() as cur:
-                cur.execute("SELECT id, unit_id, town_id FROM trainee ORDER BY id")
-                trainees = cur.fetchall()
                 cur.execute(
                     "SELECT (SELECT coalesce(max(id), 0) FROM period), "
                     "(SELECT coalesce(max(id), 0) FROM obligation), "
@@ -476,12 +486,7 @@ class Builder:
         engine, raw = self._raw("welfare")
         try:
             conn = raw.driver_connection
-            with conn.cursor() as cur:
-                cur.execute(
-                    "SELECT id, unit_id, town_id, village_id FROM trainee "
-                    "WHERE village_id IS NOT NULL"
-                )
-                trainees = cur.fetchall()
+            trainees = [t for t in self._roster_trainees() if t[3] is not None]
             now = dt.datetime.now(dt.UTC)
             rows = []
             for month in self.history[:-1]:  # the last one is generated through HTTP

@@ -122,10 +122,70 @@ class EventConsumer:
             session.close()
 
     def apply_batch(self, envelopes: list[dict]) -> list[bool | Exception]:
-        """Apply validated events in one transaction, each in its own savepoint: for each,
-        True (applied), False (applied before) or the exception its handler raised (its
-        savepoint rolled back, the others kept). Raises if the database is down, and
-        whatever the commit raises (then nothing of the batch is kept)."""
+        """Apply validated events in one transaction: for each, True (applied), False
+        (applied before) or the exception its handler raised (that event's work rolled
+        back, the others kept). Raises if the database is down, and whatever the commit
+        raises (then nothing of the batch is kept).
+
+        First without savepoints (the inbox rows in one INSERT, then each handler): two
+        round trips fewer per event. If anything fails, that transaction is rolled back
+        and the batch applied again with a savepoint per event, which isolates the
+        failure."""
+        try:
+            return self._apply_batch_at_once(envelopes)
+        except _DB_DOWN:
+            if not self._database_up():
+                raise
+        except Exception:  # noqa: BLE001 - isolated below
+            pass
+        return self._apply_batch_isolated(envelopes)
+
+    def _apply_batch_at_once(self, envelopes: list[dict]) -> list[bool | Exception]:
+        results: list[bool | Exception] = []
+        table = self.inbox_model.__table__
+        session = self.db.sessionmaker()
+        try:
+            with session.begin():
+                ids = [str(e["id"]) for e in envelopes]
+                seen = set(
+                    session.scalars(sa.select(table.c.event_id).where(table.c.event_id.in_(ids)))
+                )
+                fresh = []
+                for envelope, event_id in zip(envelopes, ids, strict=True):
+                    results.append(event_id not in seen)
+                    if event_id not in seen:
+                        seen.add(event_id)  # the same event twice in one batch
+                        fresh.append(envelope)
+                if fresh:
+                    now = utcnow()
+                    session.execute(
+                        sa.insert(table),
+                        [
+                            {"event_id": str(e["id"]), "type": e["type"], "processed_at": now}
+                            for e in fresh
+                        ],
+                    )
+                for envelope in fresh:
+                    handler = self.handlers.get(envelope["type"])
+                    if handler is not None:
+                        token = request_context.set(
+                            {
+                                "correlation_id": envelope.get("correlation_id"),
+                                "event_id": str(envelope["id"]),
+                            }
+                        )
+                        try:
+                            handler(session, envelope)
+                        finally:
+                            request_context.reset(token)
+                for _ in envelopes:
+                    fault("consumer.before_commit")
+                self._finish(session)
+            return results
+        finally:
+            session.close()
+
+    def _apply_batch_isolated(self, envelopes: list[dict]) -> list[bool | Exception]:
         results: list[bool | Exception] = []
         session = self.db.sessionmaker()
         try:
