@@ -170,3 +170,13 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_db().sessionmaker()
     return g.db_session
+
+
+def upsert_statement(session, model):
+    """The dialect's ``INSERT`` with ``ON CONFLICT`` (PostgreSQL in production, SQLite in
+    the embedded default): one round trip where a read-then-write would take two."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)

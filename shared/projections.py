@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.db import upsert_statement
+
 
 def _big():
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -220,23 +222,21 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
 
     def on_assigned(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
-        if (
-            session.get(
-                assignment, payload["assignment_id"], with_for_update=True, populate_existing=True
-            )
-            is not None
-        ):
-            return False
-        session.add(
-            assignment(
+        # One statement: a row already there (the assignment, or its release that
+        # overtook it) is left as it is.
+        inserted = session.execute(
+            upsert_statement(session, assignment)
+            .values(
                 id=payload["assignment_id"],
                 trainee_id=payload["trainee_id"],
                 mentor_id=payload["mentor_id"],
                 role=payload["role"],
                 active=True,
             )
-        )
-        return True
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(assignment.id)
+        ).first()
+        return inserted is not None
 
     def on_released(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]

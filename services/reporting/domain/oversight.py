@@ -31,6 +31,7 @@ from services.reporting.models_oversight import (
     TalkFact,
     VisitFact,
 )
+from shared.db import upsert_statement
 
 #: Each mentor role as one bit (see ``AssignmentSpan.role_bit``).
 ROLE_BITS = {"integrity": 1, "business": 2, "responsible": 4, "practical": 8}
@@ -172,22 +173,21 @@ def on_need_resolved(session: Session, envelope: dict) -> None:
 def on_mentor_assigned(session: Session, envelope: dict) -> None:
     """An assignment's start (for coverage in past months)."""
     payload = envelope["payload"]
-    row = session.get(
-        AssignmentSpan, payload["assignment_id"], with_for_update=True, populate_existing=True
+    # One statement: a span its release created first gets its start, nothing else.
+    insert = upsert_statement(session, AssignmentSpan).values(
+        assignment_id=payload["assignment_id"],
+        trainee_id=payload["trainee_id"],
+        role=payload["role"],
+        role_bit=ROLE_BITS[payload["role"]],
+        start_date=payload["start_date"],
     )
-    if row is None:
-        session.add(
-            AssignmentSpan(
-                assignment_id=payload["assignment_id"],
-                trainee_id=payload["trainee_id"],
-                role=payload["role"],
-                role_bit=ROLE_BITS[payload["role"]],
-                start_date=payload["start_date"],
-            )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["assignment_id"],
+            set_={"start_date": insert.excluded.start_date},
+            where=AssignmentSpan.start_date.is_(None),
         )
-        session.flush()
-    elif row.start_date is None:
-        row.start_date = payload["start_date"]
+    )
 
 
 def on_mentor_released(session: Session, envelope: dict) -> None:
