@@ -11,8 +11,8 @@ What goes through which path (each step is timed and reported):
 - Events through RabbitMQ, as in production: every other service learns the places,
   cadres, trainees and assignments from roster's and mentorship's events.
 - SQL COPY into the owning services' tables (history only, 24 months: going through HTTP
-  would take hours): reporting's periods, obligations and reports and its ``oversight_month``
-  read model; mentorship's talks; welfare's subsidies of the older months.
+  would take hours): reporting's periods, obligations and reports and its ``report_month``
+  and ``oversight_month`` read models; mentorship's talks; welfare's subsidies of the older months.
 """
 
 from __future__ import annotations
@@ -29,13 +29,16 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from bench.reporting_dashboard import (
-    FATE_WEIGHTS,
-    FATES,
+    OBLIGATION_COLUMNS,
     PERIOD_COLUMNS,
+    REPORT_COLUMNS,
+    REPORT_MONTH_COLUMNS,
     copy,
+    fill_seats,
     month_end,
     months_back,
     period_rows,
+    report_history,
 )
 from journey.http import request
 
@@ -123,6 +126,8 @@ class Builder:
         self.step("mentor gap fill, per town", "HTTP POST /gaps/fill, 2 at once", self.gap_fill)
         self.step(f"{s.months} months of history", "SQL COPY", self.load_history)
         self.step("events reach every service", "RabbitMQ (relays, consumers)", settle)
+        # Once every assignment has reached reporting (the settle above).
+        self.step("mentor seats of the history", "SQL UPDATE", self.history_seats)
         self.step(f"open {self.p.month}", "HTTP POST /periods", self.open_period, self.p.month)
         self.step(f"open {self.p.quarter}", "HTTP POST /periods", self.open_period, self.p.quarter)
         self.step("last month's subsidies", "HTTP POST /subsidies/generate", self.subsidies)
@@ -288,6 +293,18 @@ class Builder:
         counts.update(self._subsidy_history())
         return ", ".join(f"{v} {k}" for k, v in counts.items())
 
+    def history_seats(self) -> str:
+        """The seats held on each history month's last day, into ``report_month`` (the
+        COPY wrote none: the spans come from mentorship's events)."""
+        engine = sa.create_engine(self.stack.database_urls["reporting"])
+        try:
+            with engine.begin() as conn:
+                for month in self.history:
+                    fill_seats(conn, month)
+        finally:
+            engine.dispose()
+        return f"{len(self.history)} months"
+
     def _raw(self, service: str):
         engine = sa.create_engine(self.stack.database_urls[service])
         return engine, engine.raw_connection()
@@ -318,71 +335,17 @@ class Builder:
             now = dt.datetime.now(dt.UTC)
             periods = period_rows(self.history, now, first_id=base + 1)
             copy(conn, "period", PERIOD_COLUMNS, periods)
-            obligations, reports = [], []
-            for period in periods:
-                kinds = ("effectiveness", "mentoring") if period[2] == "month" else ("quarterly",)
-                for trainee_id, _unit, _town in trainees:
-                    for kind in kinds:
-                        oid = first_obligation + len(obligations) + 1
-                        obligations.append((oid, trainee_id, period[0], kind, now))
-                        fate = self.rng.choices(FATES, FATE_WEIGHTS)[0]
-                        if fate is None:
-                            continue
-                        status, late = fate
-                        sub = now if status != "draft" else None
-                        reports.append(
-                            (
-                                len(reports) + 1,
-                                oid,
-                                trainee_id,
-                                period[0],
-                                kind,
-                                status,
-                                None,
-                                "town,unit",
-                                "{}",
-                                late,
-                                int(sub is not None),
-                                sub,
-                                sub,
-                                "请补充" if status == "returned" else "",
-                                now if status == "approved" else None,
-                                now,
-                                now,
-                                1,
-                            )
-                        )
-            copy(
-                conn,
-                "obligation",
-                ("id", "trainee_id", "period_id", "kind", "created_at"),
-                obligations,
+            obligations, reports, report_months = report_history(
+                periods,
+                [trainee_id for trainee_id, _unit, _town in trainees],
+                self.rng,
+                now,
+                first_obligation,
+                first_report,
             )
-            copy(
-                conn,
-                "report",
-                (
-                    "id",
-                    "obligation_id",
-                    "trainee_id",
-                    "period_id",
-                    "kind",
-                    "status",
-                    "step",
-                    "chain",
-                    "content",
-                    "late",
-                    "submissions",
-                    "first_submitted_at",
-                    "submitted_at",
-                    "returned_reason",
-                    "approved_at",
-                    "created_at",
-                    "updated_at",
-                    "version",
-                ),
-                reports,
-            )
+            copy(conn, "obligation", OBLIGATION_COLUMNS, obligations)
+            copy(conn, "report", REPORT_COLUMNS, reports)
+            copy(conn, "report_month", REPORT_MONTH_COLUMNS, report_months)
             months = [
                 (t, m, u, town, 1, 0, 0, 0, 0, 0) for t, u, town in trainees for m in self.history
             ]
@@ -414,6 +377,7 @@ class Builder:
                 "periods": len(periods),
                 "obligations": len(obligations),
                 "reports": len(reports),
+                "report months": len(report_months),
                 "oversight months": len(months),
             }
         finally:

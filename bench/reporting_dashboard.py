@@ -5,11 +5,13 @@ it to reporting's schema and bulk-loads (COPY) 20,000 trainees in 100 towns (5 v
 each) and 200 units; 24 monthly periods and their 8 quarters; every obligation (two forms
 a month, the quarterly report a quarter: about 1.1 million) with its form in a realistic
 mix (on time, late, returned, draft, none); the dashboard's read models (one
-``oversight_month`` row per trainee and month, mentor assignment spans). Then it times 20
+``report_month`` and one ``oversight_month`` row per trainee and month, mentor assignment
+spans). Then it times 20
 runs (after one warm-up) of:
 
 - ``dashboard()`` for the whole city and the last full month (the domain function);
 - the same for one town;
+- the city's 12 months up to it, one ``dashboard()`` each (there is no year view);
 - ``GET /api/v1/reporting/dashboard?month=...`` end to end (Flask test client);
 - the missing list's first page, end to end.
 
@@ -33,6 +35,7 @@ import sqlalchemy as sa
 
 from services.reporting.app import create_app
 from services.reporting.config import Config
+from services.reporting.domain import report_months
 from services.reporting.domain.common import city_today
 from services.reporting.domain.dashboard import dashboard, month_end
 from services.reporting.spec import SPEC
@@ -97,6 +100,95 @@ def period_rows(months: list[dt.date], now: dt.datetime, first_id: int = 1) -> l
                             "quarter", first, month_end(month), deadline, deadline, None, "",
                             now, "bench"))  # fmt: skip
     return periods
+
+
+#: The columns of ``obligation``, ``report`` and ``report_month``, in the order
+#: :func:`report_history` fills them.
+OBLIGATION_COLUMNS = ("id", "trainee_id", "period_id", "kind", "created_at")
+REPORT_COLUMNS = (
+    "id",
+    "obligation_id",
+    "trainee_id",
+    "period_id",
+    "kind",
+    "status",
+    "step",
+    "chain",
+    "content",
+    "late",
+    "submissions",
+    "first_submitted_at",
+    "submitted_at",
+    "returned_reason",
+    "approved_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
+REPORT_MONTH_COLUMNS = ("month", "trainee_id", *report_months.KINDS)
+
+
+def report_history(
+    periods: list[tuple],
+    trainee_ids,
+    rng: random.Random,
+    now: dt.datetime,
+    first_obligation: int = 0,
+    first_report: int = 0,
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Rows of ``obligation``, ``report`` and the dashboard's ``report_month`` for
+    ``periods`` (rows of :func:`period_rows`): every trainee owes each period's forms, each
+    form's fate drawn from :data:`FATES`; ids follow ``first_obligation`` and
+    ``first_report``."""
+    obligations, reports, states = [], [], {}
+    for period in periods:
+        kinds = ("effectiveness", "mentoring") if period[2] == "month" else ("quarterly",)
+        month = report_months.shown_in(period[1])
+        for trainee_id in trainee_ids:
+            row = states.setdefault((month, trainee_id), dict.fromkeys(report_months.KINDS))
+            for kind in kinds:
+                obligation_id = first_obligation + len(obligations) + 1
+                obligations.append((obligation_id, trainee_id, period[0], kind, now))
+                fate = rng.choices(FATES, FATE_WEIGHTS)[0]
+                row[kind] = report_months.state_of(*(fate or (None, False)))
+                if fate is None:
+                    continue
+                status, late = fate
+                submitted = now if status != "draft" else None
+                reports.append(
+                    (
+                        first_report + len(reports) + 1,
+                        obligation_id,
+                        trainee_id,
+                        period[0],
+                        kind,
+                        status,
+                        None,
+                        "town,unit",
+                        "{}",
+                        late,
+                        int(submitted is not None),
+                        submitted,
+                        submitted,
+                        "请补充" if status == "returned" else "",
+                        now if status == "approved" else None,
+                        now,
+                        now,
+                        1,
+                    )
+                )
+    months_rows = [
+        (month, trainee_id, *row.values()) for (month, trainee_id), row in states.items()
+    ]
+    return obligations, reports, months_rows
+
+
+def fill_seats(conn, month: dt.date) -> None:
+    """Each ``report_month`` row of ``month`` gets the seats its trainee held on the
+    month's last day (after a bulk load of spans; ``conn`` a SQLAlchemy connection)."""
+    conn.execute(
+        report_months.SEATS_OF_MONTH, {"month": month, "last": report_months.month_end(month)}
+    )
 
 
 def copy(conn, table: str, columns: tuple[str, ...], rows) -> int:
@@ -166,68 +258,11 @@ def load(db: Database, trainees: int, months: list[dt.date], rng: random.Random)
         )
         periods = period_rows(months, now)
         copy(conn, "period", PERIOD_COLUMNS, periods)
-        obligations, reports = [], []
-        for period in periods:
-            kinds = ("effectiveness", "mentoring") if period[2] == "month" else ("quarterly",)
-            for trainee_id in range(1, trainees + 1):
-                for kind in kinds:
-                    obligation_id = len(obligations) + 1
-                    obligations.append((obligation_id, trainee_id, period[0], kind, now))
-                    fate = rng.choices(FATES, FATE_WEIGHTS)[0]
-                    if fate is None:
-                        continue
-                    status, late = fate
-                    submitted = now if status != "draft" else None
-                    reports.append(
-                        (
-                            len(reports) + 1,
-                            obligation_id,
-                            trainee_id,
-                            period[0],
-                            kind,
-                            status,
-                            None,
-                            "town,unit",
-                            "{}",
-                            late,
-                            int(submitted is not None),
-                            submitted,
-                            submitted,
-                            "请补充" if status == "returned" else "",
-                            now if status == "approved" else None,
-                            now,
-                            now,
-                            1,
-                        )
-                    )
-        counts["obligations"] = copy(
-            conn, "obligation", ("id", "trainee_id", "period_id", "kind", "created_at"), obligations
+        obligations, reports, months_rows = report_history(
+            periods, range(1, trainees + 1), rng, now
         )
-        counts["reports"] = copy(
-            conn,
-            "report",
-            (
-                "id",
-                "obligation_id",
-                "trainee_id",
-                "period_id",
-                "kind",
-                "status",
-                "step",
-                "chain",
-                "content",
-                "late",
-                "submissions",
-                "first_submitted_at",
-                "submitted_at",
-                "returned_reason",
-                "approved_at",
-                "created_at",
-                "updated_at",
-                "version",
-            ),
-            reports,
-        )
+        counts["obligations"] = copy(conn, "obligation", OBLIGATION_COLUMNS, obligations)
+        counts["reports"] = copy(conn, "report", REPORT_COLUMNS, reports)
         del obligations, reports
         month_rows = []
         for trainee_id, (unit, town, _village) in places.items():
@@ -287,6 +322,19 @@ def load(db: Database, trainees: int, months: list[dt.date], rng: random.Random)
             ("assignment_id", "trainee_id", "role", "role_bit", "start_date", "end_date"),
             spans,
         )
+        held: dict[int, list] = {}
+        for _id, trainee_id, _role, bit, start, end in spans:
+            held.setdefault(trainee_id, []).append((bit, start, end))
+        counts["report_months"] = copy(
+            conn,
+            "report_month",
+            (*REPORT_MONTH_COLUMNS, "seats"),
+            (
+                (*row, report_months.held(held.get(row[1], ()), report_months.month_end(row[0])))
+                for row in months_rows
+            ),
+        )
+        del months_rows
         conn.commit()
     finally:
         raw.close()
@@ -348,6 +396,14 @@ def run(admin_url: str, trainees: int, month_count: int, runs: int, keep: bool) 
         print("  ", json.dumps(board.as_dict(), ensure_ascii=False))
         times, _ = timed(town, runs)
         print(f"dashboard() one town: {summary(times)}")
+
+        def year():
+            for one in months[-12:]:
+                with db.transaction() as session:
+                    dashboard(session, one)
+
+        times, _ = timed(year, runs)
+        print(f"dashboard() city, the 12 months up to {month:%Y-%m} (12 reads): {summary(times)}")
 
         app = create_app(config, db)
         token = issue_token(

@@ -234,6 +234,32 @@ class AssignmentSpan(Base):
     )
 
 
+# -- the read model of this service's own forms ----------------------------------------------
+
+
+class ReportMonth(Base):
+    """One trainee's forms as a month's dashboard shows them: the state of each form owed
+    (``domain.report_months``; NULL when not owed) — the month's effectiveness and
+    mentoring forms and, in a quarter's last month, the quarter's report — and the mentor
+    seats held on its last day. Written in the same transaction as every change of an
+    obligation, a form or an assignment's dates, so that a month's figures are one GROUP
+    BY over its rows, not joins of obligations, forms and spans."""
+
+    __tablename__ = "report_month"
+
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    effectiveness: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    mentoring: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    quarterly: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    #: The mentor seats held on the month's last day, as ``AssignmentSpan.role_bit``s
+    #: ORed together (coverage reads this instead of every span).
+    seats: Mapped[int] = mapped_column(sa.SmallInteger, server_default=sa.text("0"))
+
+    # A trainee's recount (``report_months.recount``) finds their months by this.
+    __table_args__ = (sa.Index("ix_report_month_trainee", "trainee_id"),)
+
+
 # -- assessment (组织工作考核) ----------------------------------------------------------------
 
 

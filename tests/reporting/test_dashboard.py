@@ -11,6 +11,7 @@ import threading
 
 import sqlalchemy as sa
 
+from services.reporting.domain import report_months
 from services.reporting.domain.dashboard import dashboard
 from services.reporting.models_oversight import OversightMonth
 from services.reporting.models_reports import Obligation, Period, Report
@@ -61,7 +62,8 @@ def period(world, code: str, deadline: dt.date) -> int:
 
 
 def owe(world, period_id: int, trainee_id: int, kind: str, status: str | None = None, **report):
-    """An obligation, and its form in ``status`` (None: no form at all)."""
+    """An obligation, and its form in ``status`` (None: no form at all), written directly
+    and then recounted into the dashboard's read model, as the domain's paths keep it."""
     with world.db.transaction() as s:
         obligation = Obligation(trainee_id=trainee_id, period_id=period_id, kind=kind)
         s.add(obligation)
@@ -78,6 +80,8 @@ def owe(world, period_id: int, trainee_id: int, kind: str, status: str | None = 
                     **report,
                 )
             )
+        s.flush()
+        report_months.recount(s, [trainee_id])
 
 
 def march_reports(world) -> None:

@@ -21,10 +21,14 @@ What a month shows, and the rules:
 - A town or a unit holds the trainees currently placed in it or employed by it (the
   projection's place), as mentorship's compliance does.
 
-Speed: every figure is one aggregate statement over indexed per-month rows (obligations
-and reports of one period, ``oversight_month`` rows of one month, assignment spans), so a
-city month of 20,000 trainees takes a handful of index range scans (see
-``bench/reporting_dashboard.py``).
+Speed: every figure is one aggregate statement over indexed per-month rows, so a city
+month of 20,000 trainees takes a handful of index range scans (see
+``bench/reporting_dashboard.py``): the forms and the month's trainees from the month's
+``report_month`` rows (one per trainee with each form's state, kept by
+``domain.report_months`` in the transaction of every change; the joins of obligations and
+forms they replace took most of the time) with the mentor seats held on the month's last
+day (coverage; from the assignment spans when the month's period is not open), talks and
+care from its ``oversight_month`` rows.
 """
 
 from __future__ import annotations
@@ -36,8 +40,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.reporting.domain import report_months
 from services.reporting.models import Town, Trainee, Unit, Village
-from services.reporting.models_oversight import AssignmentSpan, OversightMonth
+from services.reporting.models_oversight import AssignmentSpan, OversightMonth, ReportMonth
 from services.reporting.models_reports import Obligation, Period, Report
 
 REPORT_KINDS = ("effectiveness", "mentoring", "quarterly")
@@ -158,110 +163,59 @@ class Dashboard:
         }
 
 
-def _forms(conn, period_ids: list[int], town_id, unit_id) -> tuple[dict, dict]:
-    """Forms per kind and state, and trainees per state.
+def _forms(conn, month: dt.date, town_id, unit_id) -> tuple[dict, dict, int]:
+    """Forms per kind and state, trainees per state, and the trainees owing the month's
+    effectiveness form (the month's trainees when its period is open).
 
-    A form is one obligation (trainee, period, kind) and its report. Everything is read
-    from the two covering indexes (index-only scans) and the tables are joined only where
-    a form is missing (an anti-join): forms per kind are one GROUP BY over the
-    obligations and one over the reports (a missing form is an owed one not handed in);
-    trainees are distinct counts of small sets (returned, late, missing)."""
-    owed = {
-        kind: number
-        for kind, number in conn.execute(
-            sa.select(Obligation.kind, sa.func.count())
-            .where(
-                Obligation.period_id.in_(period_ids),
-                *_scope(Obligation.trainee_id, town_id, unit_id),
-            )
-            .group_by(Obligation.kind)
-        )
-    }
-    forms = {
-        kind: {"owed": owed[kind], **dict.fromkeys(STATES, 0), "approved": 0}
-        for kind in REPORT_KINDS
-        if owed.get(kind)
-    }
-    handed = conn.execute(
-        sa.select(Report.kind, Report.status, Report.late, sa.func.count())
-        .where(
-            Report.period_id.in_(period_ids),
-            Report.status != "draft",
-            *_scope(Report.trainee_id, town_id, unit_id),
-        )
-        .group_by(Report.kind, Report.status, Report.late)
-    ).all()
-    for kind, status, late, number in handed:
-        if kind not in forms:
-            continue
-        if status == "returned":
-            forms[kind]["returned"] += number
-        else:
-            forms[kind]["late" if late else "on_time"] += number
-            if status == "approved":
-                forms[kind]["approved"] += number
-    for counts in forms.values():
-        counts["missing"] = counts["owed"] - counts["on_time"] - counts["late"] - counts["returned"]
-
-    # Both covering indexes run (period, trainee, kind): the anti-join merges them in
-    # order, with no sort and no hash of the whole month.
-    missing = (
-        sa.select(Obligation.trainee_id)
-        .where(
-            Obligation.period_id.in_(period_ids),
-            *_scope(Obligation.trainee_id, town_id, unit_id),
-            ~sa.exists().where(
-                Report.period_id == Obligation.period_id,
-                Report.trainee_id == Obligation.trainee_id,
-                Report.kind == Obligation.kind,
-                Report.status != "draft",
-            ),
-        )
-        .cte("missing")
-    )
-    handed_in = [Report.period_id.in_(period_ids), *_scope(Report.trainee_id, town_id, unit_id)]
-    returned = sa.select(Report.trainee_id).where(*handed_in, Report.status == "returned")
-    late = sa.select(Report.trainee_id).where(
-        *handed_in, Report.status.in_(("submitted", "approved")), Report.late.is_(True)
-    )
-
-    def distinct(query) -> sa.ScalarSelect:
-        # GROUP BY hashes; COUNT(DISTINCT) would sort.
-        inner = query.group_by(query.selected_columns[0]).subquery()
-        return sa.select(sa.func.count()).select_from(inner).scalar_subquery()
-
-    not_on_time = sa.union(sa.select(missing.c.trainee_id), returned, late).subquery()
-    # A month alone: every trainee owing anything owes exactly one effectiveness form and
-    # one mentoring form, so the count of either is the count of trainees (no hashing).
-    month_only = set(owed) <= {"effectiveness", "mentoring"} and (
-        owed.get("effectiveness") == owed.get("mentoring")
-    )
-    owing_count = distinct(
-        sa.select(Obligation.trainee_id).where(
-            Obligation.period_id.in_(period_ids),
-            *_scope(Obligation.trainee_id, town_id, unit_id),
-        )
-    )
-    if month_only:
-        owing_count = sa.literal(owed.get("effectiveness", 0))
-    row = conn.execute(
+    One GROUP BY over the month's ``report_month`` rows (one per trainee, each form's
+    state in a column, see ``domain.report_months``): a few dozen combinations of states,
+    from which every figure is summed here."""
+    combinations = conn.execute(
         sa.select(
-            owing_count,
-            distinct(sa.select(missing.c.trainee_id)),
-            distinct(returned),
-            distinct(late),
-            sa.select(sa.func.count()).select_from(not_on_time).scalar_subquery(),
+            ReportMonth.effectiveness, ReportMonth.mentoring, ReportMonth.quarterly, sa.func.count()
         )
-    ).one()
-    owing, missing_, returned_, late_, behind = (int(value or 0) for value in row)
-    trainees = {
-        "owing": owing,
-        "on_time": owing - behind,
-        "late": late_,
-        "returned": returned_,
-        "missing": missing_,
-    }
-    return forms, trainees
+        .where(ReportMonth.month == month, *_scope(ReportMonth.trainee_id, town_id, unit_id))
+        .group_by(ReportMonth.effectiveness, ReportMonth.mentoring, ReportMonth.quarterly)
+    ).all()
+    forms = {kind: {"owed": 0, **dict.fromkeys(STATES, 0), "approved": 0} for kind in REPORT_KINDS}
+    trainees = dict.fromkeys(("owing", *STATES), 0)
+    owing_effectiveness = 0
+    for *states, number in combinations:
+        names = set()
+        for kind, state in zip(report_months.KINDS, states, strict=True):
+            if state is None:
+                continue
+            name = report_months.NAMES[state & ~report_months.APPROVED]
+            names.add(name)
+            forms[kind]["owed"] += number
+            forms[kind][name] += number
+            if state & report_months.APPROVED:
+                forms[kind]["approved"] += number
+        if not names:
+            continue  # owes nothing any more (obligations dropped)
+        trainees["owing"] += number
+        for name in names - {"on_time"}:
+            trainees[name] += number
+        if names == {"on_time"}:  # on time only when every form is
+            trainees["on_time"] += number
+        if states[0] is not None:
+            owing_effectiveness += number
+    owed = {kind: counts for kind, counts in forms.items() if counts["owed"]}
+    return owed, trainees, owing_effectiveness
+
+
+def month_trainees(month: dt.date, opened: bool, town_id=None, unit_id=None) -> sa.Select:
+    """The ids of the month's trainees (see "Who counts"; ``opened``: the month's period
+    is open)."""
+    if opened:
+        return sa.select(ReportMonth.trainee_id).where(
+            ReportMonth.month == month,
+            ReportMonth.effectiveness.is_not(None),
+            *_scope(ReportMonth.trainee_id, town_id, unit_id),
+        )
+    return sa.select(Trainee.id).where(
+        Trainee.status == "active", *_scope(Trainee.id, town_id, unit_id)
+    )
 
 
 def dashboard(
@@ -291,21 +245,17 @@ def dashboard(
     month_period = next((row[0] for row in periods if row[2] == "month"), None)
 
     if period_ids:
-        board.forms, board.trainees = _forms(conn, period_ids, town_id, unit_id)
+        board.forms, board.trainees, owing_effectiveness = _forms(conn, month, town_id, unit_id)
     else:
         board.forms, board.trainees = {}, dict.fromkeys(("owing", *STATES), 0)
 
-    # The month's trainees (see "Who counts").
+    population = month_trainees(month, month_period is not None, town_id, unit_id)
     if month_period is not None:
-        population = sa.select(Obligation.trainee_id).where(
-            Obligation.period_id == month_period, Obligation.kind == "effectiveness"
-        )
-        population = population.where(*_scope(Obligation.trainee_id, town_id, unit_id))
+        counted = owing_effectiveness
     else:
-        population = sa.select(Trainee.id).where(
-            Trainee.status == "active", *_scope(Trainee.id, town_id, unit_id)
-        )
-    counted = conn.execute(sa.select(sa.func.count()).select_from(population.subquery())).scalar()
+        counted = conn.execute(
+            sa.select(sa.func.count()).select_from(population.subquery())
+        ).scalar()
 
     with_talk = conn.execute(
         sa.select(sa.func.count()).where(
@@ -316,23 +266,37 @@ def dashboard(
     ).scalar()
     board.talks = {"trainees": counted, "with_talk": with_talk, "rate": rate(with_talk, counted)}
 
-    last = month_end(month)
-    held = (
-        sa.select(AssignmentSpan.trainee_id.label("trainee_id"), roles_held(conn).label("bits"))
-        .where(
-            AssignmentSpan.trainee_id.in_(population),
-            sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= last),
-            sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= last),
+    if month_period is not None:
+        # The seats held on the month's last day are kept on the month's rows.
+        covered = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(ReportMonth)
+            .join(Trainee, Trainee.id == ReportMonth.trainee_id)
+            .where(
+                ReportMonth.month == month,
+                ReportMonth.effectiveness.is_not(None),
+                *_scope(ReportMonth.trainee_id, town_id, unit_id),
+                covered_where(ReportMonth.seats, Trainee.village_id),
+            )
+        ).scalar()
+    else:
+        last = month_end(month)
+        held = (
+            sa.select(AssignmentSpan.trainee_id.label("trainee_id"), roles_held(conn).label("bits"))
+            .where(
+                AssignmentSpan.trainee_id.in_(population),
+                sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= last),
+                sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= last),
+            )
+            .group_by(AssignmentSpan.trainee_id)
+            .subquery()
         )
-        .group_by(AssignmentSpan.trainee_id)
-        .subquery()
-    )
-    covered = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(held)
-        .join(Trainee, Trainee.id == held.c.trainee_id)
-        .where(covered_where(held.c.bits, Trainee.village_id))
-    ).scalar()
+        covered = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(held)
+            .join(Trainee, Trainee.id == held.c.trainee_id)
+            .where(covered_where(held.c.bits, Trainee.village_id))
+        ).scalar()
     board.coverage = {"trainees": counted, "covered": covered, "rate": rate(covered, counted)}
 
     care = conn.execute(

@@ -23,6 +23,7 @@ import datetime as dt
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.reporting.domain import report_months
 from services.reporting.models_oversight import (
     AssignmentSpan,
     FeeFact,
@@ -188,6 +189,7 @@ def on_mentor_assigned(session: Session, envelope: dict) -> None:
             where=AssignmentSpan.start_date.is_(None),
         )
     )
+    report_months.note_seats(session, payload["trainee_id"])
 
 
 def on_mentor_released(session: Session, envelope: dict) -> None:
@@ -209,6 +211,7 @@ def on_mentor_released(session: Session, envelope: dict) -> None:
         session.flush()
     else:
         row.end_date = payload["end_date"]
+    report_months.note_seats(session, payload["trainee_id"])
 
 
 #: Reactions to consumed events, by type (run after the projections; see

@@ -50,6 +50,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.reporting.domain import report_months
 from services.reporting.domain.common import emit
 from services.reporting.models import Trainee
 from services.reporting.models_reports import (
@@ -320,11 +321,13 @@ def add_obligations(session: Session, period: Period, trainee_id: int | None = N
         ).where(eligible(period))
         if trainee_id is not None:
             select = select.where(TraineeTenure.trainee_id == trainee_id)
-        session.execute(
+        added = session.execute(
             _insert(session)(Obligation)
             .from_select(["trainee_id", "period_id", "kind", "created_at"], select)
             .on_conflict_do_nothing(index_elements=["trainee_id", "period_id", "kind"])
         )
+        if added.rowcount != 0:  # -1: the driver cannot tell
+            report_months.note_obligations(session, period, kind, trainee_id)
 
 
 def drop_obligations_after_leaving(session: Session, trainee_id: int, left_on: dt.date) -> None:
@@ -332,13 +335,15 @@ def drop_obligations_after_leaving(session: Session, trainee_id: int, left_on: d
     wrote the report)."""
     periods = sa.select(Period.id).where(Period.starts_on >= left_on)
     written = sa.select(Report.obligation_id)
-    session.execute(
+    dropped = session.execute(
         sa.delete(Obligation).where(
             Obligation.trainee_id == trainee_id,
             Obligation.period_id.in_(periods),
             Obligation.id.not_in(written),
         )
     )
+    if dropped.rowcount:
+        report_months.recount(session, [trainee_id])
 
 
 def refresh_trainee(session: Session, trainee_id: int, today: dt.date) -> None:

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
+from services.reporting.domain import report_months
 from services.reporting.domain.common import emit
 from services.reporting.models import Trainee
 from services.reporting.models_reports import (
@@ -179,6 +180,7 @@ def create_report(
         raise Conflict(
             "this form is already started: edit it instead", {"kind": ["already exists"]}
         ) from None
+    report_months.note_report(session, report)
     if submit:
         _announce_submission(session, report, trainee, None, actor=actor, role="trainee")
     return report
@@ -270,6 +272,7 @@ def submit_report(
     before = _state(report) if report.submissions else None
     _mark_submitted(session, report, trainee, config, now or utcnow())
     _flush(session)
+    report_months.note_report(session, report)
     _announce_submission(session, report, trainee, before, actor=actor, role=role)
     return report
 
@@ -381,6 +384,7 @@ def return_report(
     report.returned_reason = reason
     report.updated_at = utcnow()
     _flush(session)
+    report_months.note_report(session, report)
     session.add(
         ReportAudit(
             actor=actor,
@@ -427,6 +431,7 @@ def approve_report(
         report.step = chain[position + 1]
     report.updated_at = now
     _flush(session)
+    report_months.note_report(session, report)
     session.add(
         ReportAudit(
             actor=actor,

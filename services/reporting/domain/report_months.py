@@ -1,0 +1,249 @@
+"""The dashboard's read model of the forms (``report_month``). No Flask here.
+
+One row per (month, trainee) with the state of each form that month's dashboard shows:
+the month's ``effectiveness`` and ``mentoring`` forms and, in a quarter's last month, the
+quarter's ``quarterly`` report (a period shows in the month its code names, as
+``dashboard.period_codes`` looks it up). A form's state is one small number (see
+:func:`state_of`); NULL means the trainee does not owe that form. ``seats`` holds the
+mentor seats held on the month's last day (the role bits of the assignment spans then,
+ORed), for coverage.
+
+It is written in the same transaction as every change of what a trainee owes or of a
+form's state, one call per change, so it always equals a recount of obligations and
+forms (``tests/reporting/test_report_months.py`` checks this on a randomized world):
+
+- :func:`note_report` after a form is created, submitted, returned or approved (one
+  upsert of its row);
+- :func:`note_obligations` after obligations were added (opening a period, the tick, a
+  trainee's events): their forms are ``missing`` until written;
+- :func:`note_seats` after an assignment's dates changed (``mentor.assigned``,
+  ``mentor.released``);
+- :func:`recount` after obligations were dropped (a trainee who left), and wherever
+  obligations or forms were written by other means (fixtures, bulk loads;
+  :data:`SEATS_OF_MONTH` fills a month's seats after a bulk load of spans).
+
+The deadline notices (``report.due_soon``/``report.overdue``) and deadline changes do not
+change a form's state (``late`` is fixed at the first submission), so they write nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.reporting.models_oversight import AssignmentSpan, ReportMonth
+from services.reporting.models_reports import Obligation, Period, Report
+
+KINDS = ("effectiveness", "mentoring", "quarterly")
+#: A form's state: the first four exclusive; ``APPROVED`` is added to ``LATE`` or
+#: ``ON_TIME`` for an approved form.
+MISSING, RETURNED, LATE, ON_TIME, APPROVED = 0, 1, 2, 3, 4
+#: The dashboard's name of each state (without the approval).
+NAMES = {MISSING: "missing", RETURNED: "returned", LATE: "late", ON_TIME: "on_time"}
+
+
+def state_of(status: str | None, late: bool) -> int:
+    """The state of a form in ``status`` (None: no form at all), as the dashboard counts
+    it: no form or a draft is missing; a returned form is returned; a submitted or
+    approved one is late or on time, and approved or not."""
+    if status is None or status == "draft":
+        return MISSING
+    if status == "returned":
+        return RETURNED
+    state = LATE if late else ON_TIME
+    return state + APPROVED if status == "approved" else state
+
+
+def shown_in(code: str) -> dt.date:
+    """The first day of the month whose dashboard shows a period's forms: the month
+    itself (``2026-03``), or a quarter's last month (``2026-Q1`` → March)."""
+    year = int(code[:4])
+    month = 3 * int(code[6:]) if code[5] == "Q" else int(code[5:7])
+    return dt.date(year, month, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    """The last day of ``month``'s month."""
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _dates(statement: sa.TextClause) -> sa.TextClause:
+    return statement.bindparams(
+        sa.bindparam("month", type_=sa.Date()), sa.bindparam("last", type_=sa.Date())
+    )
+
+
+#: A trainee's seats held on day ``:last`` (the sum of distinct bits is their OR, and
+#: SQLite has no ``bit_or``).
+_SEATS = (
+    "(SELECT coalesce(sum(DISTINCT s.role_bit), 0) FROM assignment_span s "
+    "WHERE s.trainee_id = {trainee} "
+    "AND (s.start_date IS NULL OR s.start_date <= :last) "
+    "AND (s.end_date IS NULL OR s.end_date >= :last))"
+)
+
+#: Every row of month ``:month`` gets its seats from the spans (``:last``: its last day).
+SEATS_OF_MONTH = _dates(
+    sa.text(
+        "UPDATE report_month SET seats = "
+        + _SEATS.format(trainee="report_month.trainee_id")
+        + " WHERE month = :month"
+    )
+)
+
+
+#: One upsert per kind (text: the month-end submission path pays no statement building).
+_NOTE_REPORT = {
+    kind: _dates(
+        sa.text(
+            f"INSERT INTO report_month (month, trainee_id, {kind}, seats) "
+            f"VALUES (:month, :trainee_id, :state, {_SEATS.format(trainee=':trainee_id')}) "
+            f"ON CONFLICT (month, trainee_id) DO UPDATE SET {kind} = excluded.{kind}"
+        )
+    )
+    for kind in KINDS
+}
+
+#: The obligations of a period and kind that the read model does not hold yet become
+#: missing forms (rows already holding that form are not touched, nor locked).
+_NOTE_OBLIGATIONS = {
+    (kind, one): _dates(
+        sa.text(
+            f"INSERT INTO report_month (month, trainee_id, {kind}, seats) "
+            f"SELECT :month, o.trainee_id, {MISSING}, {_SEATS.format(trainee='o.trainee_id')} "
+            f"FROM obligation o WHERE o.period_id = :period_id AND o.kind = :kind "
+            f"{'AND o.trainee_id = :trainee_id ' if one else ''}"
+            f"AND NOT EXISTS (SELECT 1 FROM report_month f WHERE f.month = :month "
+            f"AND f.trainee_id = o.trainee_id AND f.{kind} IS NOT NULL) "
+            f"ON CONFLICT (month, trainee_id) DO UPDATE "
+            f"SET {kind} = coalesce(report_month.{kind}, excluded.{kind})"
+        )
+    )
+    for kind in KINDS
+    for one in (False, True)
+}
+
+
+def note_report(session: Session, report: Report) -> None:
+    """After a form was created or changed state (in the same transaction)."""
+    month = shown_in(report.period.code)
+    session.execute(
+        _NOTE_REPORT[report.kind],
+        {
+            "month": month,
+            "last": month_end(month),
+            "trainee_id": report.trainee_id,
+            "state": state_of(report.status, report.late),
+        },
+    )
+
+
+def note_obligations(
+    session: Session, period: Period, kind: str, trainee_id: int | None = None
+) -> None:
+    """After obligations of ``period`` and ``kind`` were added (of every trainee, or of
+    one): each new one is a missing form."""
+    month = shown_in(period.code)
+    params = {"month": month, "last": month_end(month), "period_id": period.id, "kind": kind}
+    if trainee_id is not None:
+        params["trainee_id"] = trainee_id
+    session.execute(_NOTE_OBLIGATIONS[kind, trainee_id is not None], params)
+
+
+def held(spans: Iterable[tuple], day: dt.date) -> int:
+    """The role bits of ``spans`` (``(role_bit, start_date, end_date)``) held on ``day``."""
+    bits = 0
+    for role_bit, start, end in spans:
+        if (start is None or start <= day) and (end is None or end >= day):
+            bits |= role_bit
+    return bits
+
+
+def note_seats(session: Session, trainee_id: int) -> None:
+    """After one of the trainee's assignment spans changed: each of their months' seats
+    (only the rows that change are written)."""
+    spans = session.execute(
+        sa.select(
+            AssignmentSpan.role_bit, AssignmentSpan.start_date, AssignmentSpan.end_date
+        ).where(AssignmentSpan.trainee_id == trainee_id)
+    ).all()
+    changed = [
+        {"m": month, "t": trainee_id, "seats": seats}
+        for month, old in session.execute(
+            sa.select(ReportMonth.month, ReportMonth.seats).where(
+                ReportMonth.trainee_id == trainee_id
+            )
+        )
+        if (seats := held(spans, month_end(month))) != old
+    ]
+    if changed:
+        session.connection().execute(
+            sa.update(ReportMonth.__table__)
+            .where(
+                ReportMonth.month == sa.bindparam("m"), ReportMonth.trainee_id == sa.bindparam("t")
+            )
+            .values(seats=sa.bindparam("seats")),
+            changed,
+        )
+
+
+def rows_of(
+    forms: Iterable[tuple], months: dict[int, dt.date], spans: dict[int, list] | None = None
+) -> list[dict]:
+    """``report_month`` rows from forms ``(trainee_id, period_id, kind, status, late)``
+    (status None: no form), ``months`` being each period's :func:`shown_in` and ``spans``
+    each trainee's ``(role_bit, start_date, end_date)``."""
+    rows: dict[tuple, dict] = {}
+    for trainee_id, period_id, kind, status, late in forms:
+        month = months[period_id]
+        row = rows.get((month, trainee_id))
+        if row is None:
+            seats = held((spans or {}).get(trainee_id, ()), month_end(month))
+            row = rows[month, trainee_id] = {
+                "month": month,
+                "trainee_id": trainee_id,
+                **dict.fromkeys(KINDS),
+                "seats": seats,
+            }
+        row[kind] = state_of(status, late)
+    return list(rows.values())
+
+
+def spans_of(session: Session, trainee_ids: list[int] | None = None) -> dict[int, list]:
+    """Each trainee's spans ``(role_bit, start_date, end_date)`` (of ``trainee_ids``, or
+    of every trainee)."""
+    query = sa.select(
+        AssignmentSpan.trainee_id,
+        AssignmentSpan.role_bit,
+        AssignmentSpan.start_date,
+        AssignmentSpan.end_date,
+    )
+    if trainee_ids is not None:
+        query = query.where(AssignmentSpan.trainee_id.in_(trainee_ids))
+    spans: dict[int, list] = {}
+    for trainee_id, *span in session.execute(query):
+        spans.setdefault(trainee_id, []).append(tuple(span))
+    return spans
+
+
+def recount(session: Session, trainee_ids: Iterable[int]) -> None:
+    """Rewrite the trainees' rows from their obligations, forms and spans."""
+    ids = sorted(set(trainee_ids))
+    if not ids:
+        return
+    periods = session.execute(sa.select(Period.id, Period.code))
+    months = {period_id: shown_in(code) for period_id, code in periods}
+    forms = session.execute(
+        sa.select(
+            Obligation.trainee_id, Obligation.period_id, Obligation.kind, Report.status, Report.late
+        )
+        .outerjoin(Report, Report.obligation_id == Obligation.id)
+        .where(Obligation.trainee_id.in_(ids))
+    ).all()
+    session.execute(sa.delete(ReportMonth).where(ReportMonth.trainee_id.in_(ids)))
+    rows = rows_of(forms, months, spans_of(session, ids))
+    if rows:
+        session.execute(sa.insert(ReportMonth), rows)
