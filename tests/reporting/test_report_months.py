@@ -11,6 +11,7 @@ import random
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from services.reporting.domain import periods, report_months, reports
 from services.reporting.domain.dashboard import (
@@ -27,6 +28,7 @@ from services.reporting.domain.dashboard import (
 from services.reporting.models import Trainee
 from services.reporting.models_oversight import AssignmentSpan, ReportMonth
 from services.reporting.models_reports import Obligation, Period, Report
+from shared import migrate
 from shared.clock import city_today
 
 CONTENT = {
@@ -398,3 +400,28 @@ def test_a_form_changed_behind_the_read_models_back_is_caught(world):
         assert stored(s) != recounted(s)
     with pytest.raises(AssertionError):
         check(world, [today.replace(day=1)])
+
+
+def rebuilt_by_the_migration(world) -> None:
+    """Back to before ``report_month`` and up again: the migration's backfill must write
+    what the domain's paths wrote."""
+    with world.db.transaction() as s:
+        before = stored(s)
+    world.db.dispose()
+    config = migrate.alembic_config(world.spec.migrations_dir, str(world.config.DATABASE_URL))
+    command.downgrade(config, "0002")
+    command.upgrade(config, "head")
+    with world.db.transaction() as s:
+        assert stored(s) == before == recounted(s)
+        assert len(before) > 50
+
+
+def test_the_migration_fills_the_read_model_from_existing_data(world):
+    randomized_world(world, random.Random(5))
+    rebuilt_by_the_migration(world)
+
+
+@pytest.mark.integration
+def test_the_migration_fills_the_read_model_on_postgresql_too(world_pg):
+    randomized_world(world_pg, random.Random(6))
+    rebuilt_by_the_migration(world_pg)

@@ -128,9 +128,10 @@ _NOTE_OBLIGATIONS = {
 
 
 def note_report(session: Session, report: Report) -> None:
-    """After a form was created or changed state (in the same transaction)."""
+    """After a form was created or changed state and flushed (in the same transaction;
+    the connection's execute: no ORM work on the month-end submission path)."""
     month = shown_in(report.period.code)
-    session.execute(
+    session.connection().execute(
         _NOTE_REPORT[report.kind],
         {
             "month": month,
