@@ -325,9 +325,9 @@ def add_obligations(session: Session, period: Period, trainee_id: int | None = N
             _insert(session)(Obligation)
             .from_select(["trainee_id", "period_id", "kind", "created_at"], select)
             .on_conflict_do_nothing(index_elements=["trainee_id", "period_id", "kind"])
-        )
-        if added.rowcount != 0:  # -1: the driver cannot tell
-            report_months.note_obligations(session, period, kind, trainee_id)
+            .returning(Obligation.trainee_id)
+        ).scalars()
+        report_months.note_obligations(session, period, kind, list(added))
 
 
 def drop_obligations_after_leaving(session: Session, trainee_id: int, left_on: dt.date) -> None:
