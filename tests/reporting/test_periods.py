@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from services.reporting.config import Config
 from services.reporting.domain import periods
@@ -232,3 +233,23 @@ def test_leaving_drops_the_obligations_of_later_periods_not_yet_written(world):
     assert owes(world, 2, current) == {"effectiveness", "mentoring"}
     world.status(2, "withdrawn", 2, TODAY.replace(day=1))
     assert owes(world, 2, current) == set()
+
+
+def test_leaving_backdated_past_a_period_whose_notices_went_out_drops_them_too(world_pg):
+    world = world_pg
+    """Found by the dashboard's read-model test on PostgreSQL: the notices of a dropped
+    obligation kept it referenced (a foreign key violation), so the leaving event could
+    not be applied and would have been parked."""
+    from services.reporting.models_reports import ReportNotice
+
+    current = periods.month_code(TODAY)
+    open_period(world, current)
+    with world.db.transaction() as s:
+        period = s.scalar(sa.select(Period).where(Period.code == current))
+        assert periods.send_notices(s, period, "due_soon") > 0
+    world.status(2, "withdrawn", 2, TODAY.replace(day=1))
+    assert owes(world, 2, current) == set()
+    with world.db.transaction() as s:
+        left = sa.select(Obligation.id).where(Obligation.trainee_id == 2)
+        assert s.scalar(sa.select(sa.func.count()).where(ReportNotice.obligation_id.in_(left))) == 0
+        assert s.scalar(sa.select(sa.func.count()).select_from(ReportNotice)) > 0  # others kept

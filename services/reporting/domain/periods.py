@@ -335,13 +335,19 @@ def drop_obligations_after_leaving(session: Session, trainee_id: int, left_on: d
     wrote the report)."""
     periods = sa.select(Period.id).where(Period.starts_on >= left_on)
     written = sa.select(Report.obligation_id)
-    dropped = session.execute(
-        sa.delete(Obligation).where(
-            Obligation.trainee_id == trainee_id,
-            Obligation.period_id.in_(periods),
-            Obligation.id.not_in(written),
+    owed_no_more = (
+        Obligation.trainee_id == trainee_id,
+        Obligation.period_id.in_(periods),
+        Obligation.id.not_in(written),
+    )
+    # A leaving back-dated past a period whose notices went out: the notices' rows go
+    # with their obligations (the events announcing them stay in the outbox).
+    session.execute(
+        sa.delete(ReportNotice).where(
+            ReportNotice.obligation_id.in_(sa.select(Obligation.id).where(*owed_no_more))
         )
     )
+    dropped = session.execute(sa.delete(Obligation).where(*owed_no_more))
     if dropped.rowcount:
         report_months.recount(session, [trainee_id])
 
