@@ -7,10 +7,10 @@ table ``{event type: handler}``. For each message:
 2. the event id goes into the service's ``inbox`` table in the same transaction as the
    handler's writes; an id already there means a redelivery, which changes nothing;
 3. the message is acked only after that commit;
-   messages that arrive together (up to ``batch`` of them) share one transaction, each in
-   its own savepoint, so one commit carries many events: a failing handler rolls back only
-   its own savepoint, and a commit that fails for another reason replays the batch one
-   message at a time;
+   messages that arrive together (up to ``batch`` of them) share one transaction, so one
+   commit carries many events: tried first as a whole, then (if anything failed) with a
+   savepoint per event, so a failing handler rolls back alone; a commit that fails for
+   another reason replays the batch one message at a time;
 4. a handler error sends the message to the retry queue with the next delay, and after
    the last attempt to the parking queue;
 5. a database that is down is waited for, with the message unacked, and does not count as
