@@ -7,8 +7,15 @@ forms per trainee), starts ``gunicorn -w 1 'services.reporting.app:create_app()'
 free port against it, and drives ``POST /api/v1/reporting/reports`` with ``submit: true``
 (one request creates and submits one form: the month-end path) from ``--threads`` threads
 (urllib, one token per trainee) for ``--seconds`` seconds or until every form is in.
-Prints requests/s, p50 and p99 latency, and the status counts; the database is dropped at
-the end (``--keep`` keeps it).
+Prints requests/s, p50 and p99 latency, the status counts and the worker's CPU
+milliseconds per request (from /proc: less sensitive than req/s to whatever else runs on
+the machine); the database is dropped at the end (``--keep`` keeps it).
+
+``--talks`` drives mentorship's ``POST /api/v1/mentorship/talks`` instead (each trainee
+has one mentor of its own, who records two talks with it: one token per mentor).
+``--profile FILE`` records the worker with ``py-spy --gil`` (raw stacks, for
+:mod:`bench.hot`) and adds the GIL milliseconds per request to the result: the CPU a
+request costs in Python.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ import jwt
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 
+from services.mentorship import models as mentorship_models
+from services.mentorship.spec import SPEC as MENTORSHIP_SPEC
 from services.reporting.config import Config
 from services.reporting.domain import periods
 from services.reporting.domain.common import city_today
@@ -45,12 +54,22 @@ from shared.db import Database
 
 ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PATH = "/api/v1/reporting/reports"
+TALKS_PATH = "/api/v1/mentorship/talks"
+RATE = 200  # py-spy samples per second
+MENTOR = 1_000_000  # trainee i's mentor is person MENTOR + i
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(pid: str) -> float:
+    """User + system CPU the process has used (the worker's cost, whatever else runs)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def seed(url: str, trainees: int, today: dt.date) -> str:
@@ -83,17 +102,46 @@ def seed(url: str, trainees: int, today: dt.date) -> str:
     return code
 
 
-def trainee_tokens(private_pem: str, count: int) -> dict[int, str]:
-    """One token per trainee, as roster issues them (the key is parsed once: parsing it
-    per token would take longer than the run)."""
+def seed_talks(url: str, trainees: int, today: dt.date) -> str:
+    """Mentorship's side: trainees in villages, each with one practical mentor of its own."""
+    m = mentorship_models
+    db = Database(url)
+    start = today - dt.timedelta(days=60)
+    with db.transaction() as session:
+        session.execute(sa.insert(m.Unit), [{"id": 1, "code": "U1", "name": "单位", "version": 1}])
+        session.execute(
+            sa.insert(m.Trainee),
+            [
+                {"id": i, "name": f"学员{i}", "cohort": 2025, "unit_id": 1, "town_id": 1,
+                 "village_id": 100 + i % 50, "placement_start": start, "status": "active",
+                 "version": 1}
+                for i in range(1, trainees + 1)
+            ],
+        )  # fmt: skip
+        session.execute(
+            sa.insert(m.Assignment),
+            [
+                {"trainee_id": i, "mentor_id": MENTOR + i, "role": "practical",
+                 "start_date": start, "active": True, "vacated": False}
+                for i in range(1, trainees + 1)
+            ],
+        )  # fmt: skip
+    db.dispose()
+    return today.isoformat()
+
+
+def trainee_tokens(private_pem: str, count: int, role: str = "trainee") -> dict[int, str]:
+    """One token per trainee (or per trainee's mentor), as roster issues them (the key is
+    parsed once: parsing it per token would take longer than the run)."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     now = dt.datetime.now(dt.UTC)
+    scope = MENTOR if role == "mentor" else 0
     return {
         i: jwt.encode(
             {
-                "sub": str(i),
-                "role": "trainee",
-                "scope": i,
+                "sub": str(scope + i),
+                "role": role,
+                "scope": scope + i,
                 "name": "",
                 "iss": "grassroots-roster",
                 "aud": "grassroots",
@@ -110,6 +158,10 @@ def trainee_tokens(private_pem: str, count: int) -> dict[int, str]:
 
 
 def body(kind: str, code: str) -> bytes:
+    if kind == "talk":
+        talk = {"talk_date": code, "mode": "in_person", "aspects": ["political", "practice"],
+                "summary": "谈心谈话：交流驻村工作体会，提醒注意工作方法。"}  # fmt: skip
+        return json.dumps(talk, ensure_ascii=False).encode()
     content = (
         {
             "work_done": "参与百千万工程村庄规划编制，走访农户32户，整理民情日记。",
@@ -133,17 +185,25 @@ def drive(
     threads: int,
     seconds: float,
     baseline: bool = False,
+    talks: bool = False,
 ):
     """POST every (trainee, kind) once from ``threads`` threads until time is up (or, for
-    the baseline, the bare insert endpoint's body)."""
-    jobs = iter(itertools.product(sorted(tokens), ("effectiveness", "mentoring")))
+    the baseline, the bare insert endpoint's body; with ``talks``, two talks a trainee)."""
+    kinds = ("talk", "talk ") if talks else ("effectiveness", "mentoring")
+    jobs = iter(itertools.product(sorted(tokens), kinds))
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    bodies = {kind: body(kind, code) for kind in ("effectiveness", "mentoring")}
+    bodies = {kind: body(kind.strip(), code) for kind in kinds}
+    if talks:
+        bodies = {
+            (t, k): json.dumps({"trainee_id": t, **json.loads(v)}).encode()
+            for t in tokens
+            for k, v in bodies.items()
+        }
     if baseline:
         bodies = dict.fromkeys(bodies, json.dumps({"name": "学员", "qty": 1}).encode())
-    url = f"http://127.0.0.1:{port}{'/items' if baseline else PATH}"
+    url = f"http://127.0.0.1:{port}{'/items' if baseline else TALKS_PATH if talks else PATH}"
     deadline = time.monotonic() + seconds
 
     def worker():
@@ -155,7 +215,7 @@ def drive(
             trainee, kind = job
             request = urllib.request.Request(
                 url,
-                data=bodies[kind],
+                data=bodies[(trainee, kind) if talks and not baseline else kind],
                 method="POST",
                 headers={
                     "Content-Type": "application/json",
@@ -197,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         help="path of ../shared/baseline: drive its bare insert endpoint instead, with the "
         "same client, for comparison",
     )
+    parser.add_argument("--talks", action="store_true", help="drive mentorship's talks")
+    parser.add_argument("--profile", default=None, help="py-spy --gil the worker into FILE")
     args = parser.parse_args(argv)
 
     name = f"gr_bench_{uuid.uuid4().hex[:10]}"
@@ -206,20 +268,21 @@ def main(argv: list[str] | None = None) -> int:
     url = sa.engine.make_url(args.admin_url).set(database=name).render_as_string(False)
     server = None
     try:
-        migrate.upgrade(SPEC.migrations_dir, url)
+        spec = MENTORSHIP_SPEC if args.talks else SPEC
+        migrate.upgrade(spec.migrations_dir, url)
         today = city_today("Asia/Shanghai")
-        code = seed(url, args.trainees, today)
+        code = (seed_talks if args.talks else seed)(url, args.trainees, today)
         private, public = dev_keys()
-        tokens = trainee_tokens(private, args.trainees)
+        tokens = trainee_tokens(private, args.trainees, "mentor" if args.talks else "trainee")
         port = free_port()
         env = {
             **os.environ,
-            "REPORTING_DATABASE_URL": url,
+            f"{spec.name.upper()}_DATABASE_URL": url,
             "JWT_PUBLIC_KEY": public,
             "BROKER_URL": "memory://",
             "LOG_LEVEL": args.log_level,
         }
-        target = ["services.reporting.app:create_app()"]
+        target = [f"services.{spec.name}.app:create_app()"]
         if args.baseline:
             sys.path.insert(0, args.baseline)
             env["BENCH_DB_URL"] = url
@@ -248,13 +311,34 @@ def main(argv: list[str] | None = None) -> int:
                 break
             except OSError:
                 time.sleep(0.1)
+        with open(f"/proc/{server.pid}/task/{server.pid}/children") as f:
+            worker = f.read().split()[0]
+        cpu_before = cpu_seconds(worker)
+        spy = None
+        if args.profile:
+            spy = subprocess.Popen(
+                [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--gil",
+                 "--nonblocking", "--rate", str(RATE), "--format", "raw", "-o", args.profile,
+                 "--pid", worker],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(1)
         elapsed, latencies, statuses = drive(
-            port, tokens, code, args.threads, args.seconds, bool(args.baseline)
+            port, tokens, code, args.threads, args.seconds, bool(args.baseline), args.talks
         )
+        cpu_ms = round((cpu_seconds(worker) - cpu_before) * 1000 / len(latencies), 2)
+        gil_ms = None
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
+            with open(args.profile, encoding="utf-8", errors="replace") as f:
+                samples = sum(int(line.rsplit(" ", 1)[1]) for line in f if line.strip())
+            gil_ms = round(samples / RATE * 1000 / len(latencies), 2)
         latencies.sort()
         db = Database(url)
         with db.transaction() as session:
-            stored = session.scalar(sa.select(sa.func.count()).select_from(Report))
+            table = mentorship_models.Talk if args.talks else Report
+            stored = session.scalar(sa.select(sa.func.count()).select_from(table))
         db.dispose()
         print(
             json.dumps(
@@ -265,10 +349,12 @@ def main(argv: list[str] | None = None) -> int:
                     "p50_ms": round(statistics.median(latencies) * 1000, 1),
                     "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
                     "statuses": statuses,
-                    "reports_stored": stored,
+                    "rows_stored": stored,
+                    "cpu_ms_per_request": cpu_ms,
+                    "gil_ms_per_request": gil_ms,
                     "threads": args.threads,
                     "worker_log_level": args.log_level,
-                    "app": "baseline" if args.baseline else "reporting",
+                    "app": "baseline" if args.baseline else spec.name,
                 }
             )
         )

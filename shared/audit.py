@@ -9,6 +9,7 @@ connection fails, whatever the code does (docs/security.md: the production role 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -39,18 +40,35 @@ def record_audit(
     entity_id: int,
     before: dict | None,
     after: dict | None,
+    *,
+    at_once: bool = False,
+    **columns,
 ) -> None:
-    """Add one audit row (dates and decimals as text) to this transaction."""
-    session.add(
-        model(
-            actor=actor[:64],
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=_jsonable(before),
-            after=_jsonable(after),
-        )
-    )
+    """Add one audit row (dates and decimals as text) to this transaction; ``columns``
+    fills a table's own extra columns (reporting's ``role``). ``at_once``: one Core
+    INSERT now instead of an ORM object flushed later, as for
+    :func:`shared.outbox.record_event` (for one row a request; many rows are cheaper
+    through the ORM, which writes them together)."""
+    row = {
+        "at": utcnow(),
+        "actor": actor[:64],
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        **columns,
+    }
+    if at_once:
+        session.connection().execute(_insert(model), row)
+    else:
+        session.add(model(**row))
+
+
+@functools.cache
+def _insert(model: type) -> sa.Insert:
+    """The INSERT of a model's table, built once (callers pass the values)."""
+    return sa.insert(model.__table__)
 
 
 #: The error PostgreSQL raises: SQLSTATE 42501 (insufficient_privilege).

@@ -20,6 +20,8 @@ Every object endpoint calls :func:`check_scope` with what the object belongs to;
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ __all__ = [
     "protect",
     "require",
     "verify_token",
+    "verify_token_cached",
 ]
 
 ROLES = ("city", "unit", "town", "mentor", "trainee")
@@ -92,6 +95,11 @@ def issue_token(
 
 def verify_token(token: str, public_key: str, *, issuer: str, audience: str) -> Principal:
     """Check signature (RS256 only), expiry, issuer and audience; raise ``jwt.PyJWTError``."""
+    return _verify(token, public_key, issuer, audience)[0]
+
+
+def _verify(token: str, public_key: str, issuer: str, audience: str) -> tuple[Principal, int]:
+    """:func:`verify_token`, and the expiry (seconds since the epoch) it checked."""
     claims = jwt.decode(
         token,
         public_key,
@@ -109,9 +117,41 @@ def verify_token(token: str, public_key: str, *, issuer: str, audience: str) -> 
         scope = None
     elif not isinstance(scope, int) or isinstance(scope, bool) or scope < 1:
         raise jwt.InvalidTokenError("role needs a scope")
-    return Principal(
+    principal = Principal(
         subject=str(claims["sub"]), role=role, scope_id=scope, name=str(claims.get("name") or "")
     )
+    return principal, int(claims["exp"])
+
+
+#: Tokens this process has verified, by (token, key, issuer, audience): (principal, exp).
+#: An RS256 check costs more CPU than the rest of authenticating a request, and a client
+#: sends the same token with every request until it expires. Bounded (oldest out first).
+_VERIFIED: dict[tuple[str, str, str, str], tuple[Principal, int]] = {}
+VERIFIED_MAX = 4096
+_verified_lock = threading.Lock()
+
+
+def verify_token_cached(token: str, public_key: str, *, issuer: str, audience: str) -> Principal:
+    """:func:`verify_token`, remembering the tokens that passed until they expire.
+
+    A remembered token is refused from the second its ``exp`` is reached, as PyJWT
+    refuses it (``exp <= now``): then it is verified afresh, which raises. Nothing else
+    about a signed token can become invalid while it lives (``nbf`` and ``iat`` were
+    already in the past; no token is revoked), and a token that fails is never kept. The
+    key, issuer and audience are part of the key, so a changed key verifies again."""
+    key = (token, public_key, issuer, audience)
+    hit = _VERIFIED.get(key)
+    if hit is not None:
+        if time.time() < hit[1]:
+            return hit[0]
+        with _verified_lock:
+            _VERIFIED.pop(key, None)
+    principal, exp = _verify(token, public_key, issuer, audience)
+    with _verified_lock:
+        while len(_VERIFIED) >= VERIFIED_MAX:
+            del _VERIFIED[next(iter(_VERIFIED))]
+        _VERIFIED[key] = (principal, exp)
+    return principal
 
 
 def current_principal() -> Principal:
@@ -123,7 +163,7 @@ def current_principal() -> Principal:
             raise problem(401, "Authentication required", "send Authorization: Bearer <token>")
         config = current_app.config
         try:
-            principal = verify_token(
+            principal = verify_token_cached(
                 header[7:].strip(),
                 config["JWT_PUBLIC_KEY"],
                 issuer=config["JWT_ISSUER"],

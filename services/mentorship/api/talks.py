@@ -87,7 +87,7 @@ class Talks(MethodView):
         return paginate(session(), query, args, {"talk_date": Talk.talk_date, "id": Talk.id})
 
     @require("mentor")
-    @blp.arguments(TalkIn)
+    @blp.arguments(TalkIn())  # an instance: webargs would build a class anew per request
     @blp.response(201, TalkOut)
     def post(self, data):
         """Record a talk with one of your active mentees (mentors only). ``talk_date`` is

@@ -14,9 +14,10 @@ from shared.outbox import record_event
 PRODUCER = "mentorship"
 
 
-def emit(session: Session, type_: str, payload: dict) -> None:
-    """Record a mentorship event in this transaction's outbox."""
-    record_event(session, Outbox, type_, payload, producer=PRODUCER)
+def emit(session: Session, type_: str, payload: dict, *, at_once: bool = False) -> None:
+    """Record a mentorship event in this transaction's outbox (``at_once``: see
+    :func:`shared.outbox.record_event`)."""
+    record_event(session, Outbox, type_, payload, producer=PRODUCER, at_once=at_once)
 
 
 def audit(

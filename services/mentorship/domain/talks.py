@@ -28,6 +28,7 @@ calendar quarter up to the month's last day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -77,18 +78,11 @@ def record_talk(
             "a talk held more than a year ago can no longer be recorded",
             {"talk_date": ["more than a year ago"]},
         )
-    trainee = session.get(Trainee, data["trainee_id"])
-    seats = []
-    if trainee is not None:
-        seats = session.scalars(
-            sa.select(Assignment)
-            .where(
-                Assignment.mentor_id == mentor_id,
-                Assignment.trainee_id == trainee.id,
-                Assignment.active.is_(True),
-            )
-            .order_by(Assignment.role)
-        ).all()
+    rows = session.execute(
+        _seats_query(), {"trainee_id": data["trainee_id"], "mentor_id": mentor_id}
+    ).all()
+    trainee = rows[0][0] if rows else None
+    seats = [seat for _, seat in rows]
     if not seats:
         raise NotFound(
             "no such mentee of yours", {"trainee_id": ["not one of your active mentees"]}
@@ -135,8 +129,28 @@ def record_talk(
             "town_id": talk.town_id,
             "village_id": talk.village_id,
         },
+        at_once=True,  # one event a request: cheaper than the unit of work
     )
     return talk
+
+
+@functools.cache
+def _seats_query() -> sa.Select:
+    """The trainee and the mentor's active seats with them, in one query; built once
+    (building it cost a request more CPU than running it)."""
+    return (
+        sa.select(Trainee, Assignment)
+        .join(
+            Assignment,
+            sa.and_(
+                Assignment.trainee_id == Trainee.id,
+                Assignment.mentor_id == sa.bindparam("mentor_id"),
+                Assignment.active.is_(True),
+            ),
+        )
+        .where(Trainee.id == sa.bindparam("trainee_id"))
+        .order_by(Assignment.role)
+    )
 
 
 def _seat_for(seats: list[Assignment], role: str | None) -> Assignment:

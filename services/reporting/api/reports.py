@@ -172,14 +172,16 @@ class Reports(MethodView):
         return paginate(session(), query, args, SORTABLE)
 
     @require("trainee")
-    @blp.arguments(ReportIn)
+    @blp.arguments(ReportIn())  # an instance: webargs would build a class anew per request
     @blp.response(201, ReportOut)
     def post(self, data):
         """Start one of your forms (trainees): ``period``, ``kind`` and ``content``; with
         ``submit: true`` it is submitted at once. A form you do not owe is a 422, one
         already started a 409. The mentoring form's talks are filled in for you."""
         principal = current_principal()
-        trainee = session().get(Trainee, principal.scope_id)
+        trainee, owed = domain.owed_form(
+            session(), principal.scope_id, data["period"], data["kind"]
+        )
         if trainee is None:
             raise problem(404, "Not found", "you are not known here yet")
         report = domain.create_report(
@@ -191,6 +193,7 @@ class Reports(MethodView):
             actor=principal.subject,
             config=current_app.config,
             submit=data["submit"],
+            owed=owed,
         )
         session().commit()
         return report

@@ -11,6 +11,7 @@ from shared.outbox import record_event
 PRODUCER = "reporting"
 
 
-def emit(session: Session, type_: str, payload: dict) -> None:
-    """Record a reporting event in this transaction's outbox."""
-    record_event(session, Outbox, type_, payload, producer=PRODUCER)
+def emit(session: Session, type_: str, payload: dict, *, at_once: bool = False) -> None:
+    """Record a reporting event in this transaction's outbox (``at_once``: see
+    :func:`shared.outbox.record_event`)."""
+    record_event(session, Outbox, type_, payload, producer=PRODUCER, at_once=at_once)
