@@ -40,8 +40,11 @@ def settled(chaos, since, burst, scenario, timeout=120.0, **notes):
         unexpected=chaos.unexpected(),
         notes=", ".join(
             f"{k} {v}"
-            for k, v in {**notes, "settled in": f"{seconds:.1f}s",
-                         **({"lost in": tally["lost_by"]} if tally["lost_by"] else {})}.items()
+            for k, v in {
+                **notes,
+                "settled in": f"{seconds:.1f}s",
+                **({"lost in": tally["lost_by"]} if tally["lost_by"] else {}),
+            }.items()
         ),  # fmt: skip
     )
     return row, tally, seconds

@@ -113,9 +113,7 @@ def test_two_gap_fills_at_once_over_towns_sharing_mentors_both_succeed(pg_url):
                     client.post(f"{API}/gaps/fill", json=body, headers=CITY).status_code
                 )
 
-            threads = [
-                threading.Thread(target=fill, args=({"town_id": town},)) for town in (1, 2)
-            ]
+            threads = [threading.Thread(target=fill, args=({"town_id": town},)) for town in (1, 2)]
             for thread in threads:
                 thread.start()
             for thread in threads:

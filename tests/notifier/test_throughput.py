@@ -113,10 +113,13 @@ def test_inbox_notifications_per_second_on_postgresql(pg_url, capsys):
         with capsys.disabled():
             print(
                 f"\ninbox notifications/s on PostgreSQL: {one_each:.0f} (one event each, "
-                f"{EVENTS} events, a commit each), {batched:.0f} (batches of 50); {fan_out:.0f} (one period.opened to {TRAINEES + 3} trainees)"
+                f"{EVENTS} events, a commit each), {batched:.0f} (batches of 50); "
+                f"{fan_out:.0f} (one period.opened to {TRAINEES + 3} trainees)"
             )
         # A floor far below what this machine does even when loaded, so that a regression
         # by an order of magnitude fails.
         assert one_each > 10 and fan_out > 200
+        # Batches must pay: one commit and a handful of queries for fifty events.
+        assert batched > 2 * one_each, f"batches {batched:.0f}/s, one by one {one_each:.0f}/s"
     finally:
         world.db.dispose()

@@ -16,9 +16,7 @@ def test_the_clock_is_the_real_one_without_a_clock_file(monkeypatch):
     assert clock.offset() == dt.timedelta(0)
 
 
-def test_a_clock_file_moves_now_and_the_city_date_and_each_change_is_seen(
-    monkeypatch, tmp_path
-):
+def test_a_clock_file_moves_now_and_the_city_date_and_each_change_is_seen(monkeypatch, tmp_path):
     path = tmp_path / "clock"
     monkeypatch.setenv(clock.CLOCK_FILE_ENV, str(path))
     assert clock.offset() == dt.timedelta(0)  # no file yet: real time

@@ -14,4 +14,3 @@ PRODUCER = "welfare"
 def emit(session: Session, type_: str, payload: dict) -> None:
     """Record a welfare event in this transaction's outbox."""
     record_event(session, Outbox, type_, payload, producer=PRODUCER)
-
