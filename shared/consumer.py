@@ -31,7 +31,7 @@ from kombu import Consumer
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.bus import Bus, BusError
-from shared.db import Database, UTCDateTime, utcnow
+from shared.db import Database, UTCDateTime, upsert_statement, utcnow
 from shared.events import EventInvalid, validate_event
 from shared.faults import fault
 from shared.observability import EVENTS_CONSUMED, request_context
@@ -146,25 +146,30 @@ class EventConsumer:
         session = self.db.sessionmaker()
         try:
             with session.begin():
-                ids = [str(e["id"]) for e in envelopes]
-                seen = set(
-                    session.scalars(sa.select(table.c.event_id).where(table.c.event_id.in_(ids)))
+                # The inbox rows in one statement; the ids it reports inserted are the
+                # events to apply (one already there was applied before). A lookup of the
+                # ids first was slower: PostgreSQL's cached plan for it, made while the
+                # inbox was small, scanned the whole table once it had grown.
+                ids = list(dict.fromkeys(str(e["id"]) for e in envelopes))
+                by_id = {str(e["id"]): e["type"] for e in envelopes}
+                now = utcnow()
+                inserted = set(
+                    session.scalars(
+                        upsert_statement(session, table)
+                        .values(
+                            [{"event_id": i, "type": by_id[i], "processed_at": now} for i in ids]
+                        )
+                        .on_conflict_do_nothing(index_elements=["event_id"])
+                        .returning(table.c.event_id)
+                    )
                 )
                 fresh = []
-                for envelope, event_id in zip(envelopes, ids, strict=True):
-                    results.append(event_id not in seen)
-                    if event_id not in seen:
-                        seen.add(event_id)  # the same event twice in one batch
+                for envelope in envelopes:
+                    event_id = str(envelope["id"])
+                    results.append(event_id in inserted)
+                    if event_id in inserted:
+                        inserted.discard(event_id)  # the same event twice in one batch
                         fresh.append(envelope)
-                if fresh:
-                    now = utcnow()
-                    session.execute(
-                        sa.insert(table),
-                        [
-                            {"event_id": str(e["id"]), "type": e["type"], "processed_at": now}
-                            for e in fresh
-                        ],
-                    )
                 for envelope in fresh:
                     handler = self.handlers.get(envelope["type"])
                     if handler is not None:
