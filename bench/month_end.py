@@ -236,7 +236,8 @@ class Wrk:
             elif now - changed > stall:
                 self.stalled = True
                 break
-            time.sleep(0.005)
+            # The run's time comes from the "done" file's mtime, not from this loop.
+            time.sleep(0.1)
         seconds = time.perf_counter() - self.started
         if (self.dir / "done").exists():
             # when the last answer came, not when we looked: two runs at once are waited
@@ -278,6 +279,52 @@ def run_wrk(base_url, lines, conc, workdir, name, idle="/healthz") -> dict:
 # -- samplers ----------------------------------------------------------------------------
 
 
+def cpu_seconds(stack: LocalStack) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each process of the stack (gunicorn's
+    workers together), PostgreSQL, RabbitMQ, wrk and this harness: taken before and after
+    a phase, the difference says where the machine's two cores went."""
+    import psutil
+
+    owner = {}
+    for name, popen in list(stack.group.procs.items()):
+        try:
+            root = psutil.Process(popen.pid)
+            for proc in (root, *root.children(recursive=True)):
+                owner[proc.pid] = name
+        except psutil.NoSuchProcess:
+            continue
+    mine = os.getpid()
+    used: dict[str, float] = {}
+    for proc in psutil.process_iter(["name"]):
+        try:
+            times = proc.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        name = proc.info["name"] or ""
+        if proc.pid in owner:
+            key = owner[proc.pid]
+        elif proc.pid == mine:
+            key = "bench harness (this process)"
+        elif name.startswith("postgres"):
+            key = "PostgreSQL (all backends)"
+        elif name.startswith("beam") or name in ("epmd", "erl_child_setup", "inet_gethost"):
+            key = "RabbitMQ"
+        elif name == "wrk":
+            key = "wrk"
+        else:
+            key = "other (kernel threads, the rest)"
+        used[key] = used.get(key, 0.0) + times.user + times.system
+    return used
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each part used between two ``cpu_seconds`` readings (a process that
+    ended in between counts as nothing more)."""
+    return {
+        k: round(after[k] - before.get(k, 0.0), 2) for k in after if after[k] > before.get(k, 0.0)
+    }
+
+
 class MemorySampler(threading.Thread):
     """Peak RSS of every process of the stack (each gunicorn worker apart) every 0.5 s."""
 
@@ -285,22 +332,36 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.stack = stack
         self.peaks: dict[str, int] = {}
+        self.families: dict[str, tuple] = {}
         self.stopping = threading.Event()
+
+    def _family(self, name: str, pid: int) -> list:
+        """The process and its children but shells, looked up again every 5 s (a child
+        lookup scans all of /proc: a third of a core if done twice a second)."""
+        import psutil
+
+        cached = self.families.get(name)
+        if cached and cached[0] == pid and time.monotonic() - cached[1] < 5:
+            return cached[2]
+        root = psutil.Process(pid)
+        family = [
+            p
+            for p in (root, *root.children(recursive=True))
+            if p.cmdline() and p.name() not in ("sh", "dash", "bash")
+        ]
+        self.families[name] = (pid, time.monotonic(), family)
+        return family
 
     def sample(self) -> None:
         import psutil
 
         for name, popen in list(self.stack.group.procs.items()):
             try:
-                root = psutil.Process(popen.pid)
-                family = [root, *root.children(recursive=True)]
-                rss = {}
-                for proc in family:
-                    cmd = " ".join(proc.cmdline())
-                    if not cmd or proc.name() in ("sh", "dash", "bash"):
-                        continue
-                    rss[proc.pid] = (proc.ppid(), proc.memory_info().rss)
+                rss = {
+                    proc.pid: (0, proc.memory_info().rss) for proc in self._family(name, popen.pid)
+                }
             except (psutil.NoSuchProcess, psutil.AccessDenied):
+                self.families.pop(name, None)
                 continue
             if name.endswith("-web"):
                 master = min(rss, default=None)
@@ -675,10 +736,17 @@ def run(args) -> dict:
         )
         reader.start()
         burst_started = time.perf_counter()
+        cpu = [cpu_seconds(stack)]
         with profiled(stack, "mentorship-web", args.profile, "talks"):
             talk = run_wrk(stack.urls["mentorship"], talks, args.conc, workdir, "talks")
+        cpu.append(cpu_seconds(stack))
         with profiled(stack, "reporting-web", args.profile, "forms"):
             form = run_wrk(stack.urls["reporting"], forms, args.conc, workdir, "forms")
+        cpu.append(cpu_seconds(stack))
+        results["cpu"] = {
+            "talks": cpu_used(cpu[0], cpu[1]),
+            "forms": cpu_used(cpu[1], cpu[2]),
+        }
         results["burst_s"] = round(time.perf_counter() - burst_started, 1)
         results["dashboard_busy"] = reader.stop()
         settled = time.perf_counter()

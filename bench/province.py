@@ -122,9 +122,19 @@ class Builder:
         self.step(f"{s.trainees} trainees", chunks, self.trainees)
         # Gap fill needs mentorship's copy of the trainees; the other services go on taking
         # roster's events while the fill and the history load run (both cores busy).
-        self.step("events reach mentorship", "RabbitMQ (relays, consumers)", settle, "mentorship")
-        self.step("mentor gap fill, per town", "HTTP POST /gaps/fill, 2 at once", self.gap_fill)
-        self.step(f"{s.months} months of history", "SQL COPY", self.load_history)
+        # Reporting's and welfare's history need only roster's trainees: loaded meanwhile.
+        with ThreadPoolExecutor(1) as pool:
+            early = pool.submit(self._early_history)
+            self.step(
+                "events reach mentorship", "RabbitMQ (relays, consumers)", settle, "mentorship"
+            )
+            self.step("mentor gap fill, per town", "HTTP POST /gaps/fill, 2 at once", self.gap_fill)
+            self.step(
+                f"{s.months} months of history",
+                "SQL COPY (reporting's and welfare's from the trainees' import on, meanwhile)",
+                self.load_history,
+                early,
+            )
         self.step("events reach every service", "RabbitMQ (relays, consumers)", settle)
         # Once every assignment has reached reporting (the settle above).
         self.step("mentor seats of the history", "SQL UPDATE", self.history_seats)
@@ -286,11 +296,17 @@ class Builder:
 
     # -- history, by COPY ------------------------------------------------------------------
 
-    def load_history(self) -> str:
-        counts = {}
-        counts.update(self._reporting_history())
-        counts.update(self._talk_history())
-        counts.update(self._subsidy_history())
+    def _early_history(self) -> dict:
+        started = time.perf_counter()
+        counts = {**self._reporting_history(), **self._subsidy_history()}
+        self.log(f"    reporting's and welfare's history: {time.perf_counter() - started:.1f} s")
+        return counts
+
+    def load_history(self, early) -> str:
+        """The talks (they need the gap fill's assignments), then the rest, loaded since the
+        trainees' import, once it is done."""
+        counts = dict(self._talk_history())
+        counts.update(early.result())
         return ", ".join(f"{v} {k}" for k, v in counts.items())
 
     def history_seats(self) -> str:

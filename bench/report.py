@@ -155,6 +155,28 @@ def table(r: dict) -> str:
                 f"{c['talks']['p99_ms']:.0f} | {_f(c['lag']['reporting']['p99_s'], 2)} | "
                 f"{_f(c['lag']['notifier']['p99_s'], 2)} | {c['drain_s']} |"
             )
+    if r.get("cpu"):
+        talks, forms = r["cpu"]["talks"], r["cpu"]["forms"]
+        n_talks, n_forms = max(r["talks"]["count"], 1), max(r["forms"]["count"], 1)
+        lines += [
+            "",
+            "Where the two cores went during the burst (CPU seconds of each process, and per "
+            "request of the phase):",
+            "",
+            "| process | talks: CPU s | ms per talk | forms: CPU s | ms per form |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        names = sorted(set(talks) | set(forms), key=lambda k: -(talks.get(k, 0) + forms.get(k, 0)))
+        for name in names:
+            t, f = talks.get(name, 0.0), forms.get(name, 0.0)
+            lines.append(
+                f"| {name} | {t:.1f} | {1000 * t / n_talks:.2f} | {f:.1f} | "
+                f"{1000 * f / n_forms:.2f} |"
+            )
+        t, f = sum(talks.values()), sum(forms.values())
+        lines.append(
+            f"| **all** | {t:.1f} | {1000 * t / n_talks:.2f} | {f:.1f} | {1000 * f / n_forms:.2f} |"
+        )
     lines += ["", "| province step | path | seconds | detail |", "| --- | --- | ---: | --- |"]
     lines += [
         f"| {p['step']} | {p['path']} | {p['seconds']} | {p['detail']} |" for p in r["province"]

@@ -39,18 +39,19 @@ from shared.observability import EVENTS_CONSUMED, request_context
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, dict], None]
-#: ``finish(session, envelopes)``: the work a service's handlers deferred (``defer``), done
+#: ``finish(session, items)``: the work a service's handlers deferred (``defer``), done
 #: once for the whole transaction, set-based, just before its commit.
 Finish = Callable[[Session, list[dict]], None]
 DEFERRED = "consumer.deferred"
 
 
-def defer(session: Session, envelope: dict) -> None:
-    """Leave part of an event's work to the consumer's ``finish``, which does it once for
-    every event of the transaction (a batch): a handler that would run the same few
-    queries for each event runs them once for fifty. An event whose savepoint is rolled
-    back is taken off the list."""
-    session.info.setdefault(DEFERRED, []).append(envelope)
+def defer(session: Session, item) -> None:
+    """Leave part of an event's work (``item``: the envelope, or what the service's
+    ``finish`` understands) to the consumer's ``finish``, which does it once for every
+    event of the transaction (a batch): a handler that would run the same few queries for
+    each event runs them once for fifty. The items of an event whose savepoint is rolled
+    back are taken off the list."""
+    session.info.setdefault(DEFERRED, []).append(item)
 
 
 #: Seconds the first of a batch's deliveries may wait for the batch to fill.

@@ -5,6 +5,7 @@ from pathlib import Path
 from services.reporting import scheduler
 from services.reporting.commands import COMMANDS
 from services.reporting.config import Config
+from services.reporting.domain import report_months
 from services.reporting.handlers import HANDLERS
 from services.reporting.models import Inbox, Outbox
 from shared.runtime import ServiceSpec
@@ -18,4 +19,5 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     extra_commands=COMMANDS,
     background={"scheduler": scheduler.run},
+    finish=report_months.apply_deferred,
 )

@@ -32,6 +32,7 @@ from services.reporting.models_oversight import (
     TalkFact,
     VisitFact,
 )
+from shared.consumer import defer
 from shared.db import upsert_statement
 
 #: Each mentor role as one bit (see ``AssignmentSpan.role_bit``).
@@ -189,7 +190,7 @@ def on_mentor_assigned(session: Session, envelope: dict) -> None:
             where=AssignmentSpan.start_date.is_(None),
         )
     )
-    report_months.note_seats(session, payload["trainee_id"])
+    defer(session, report_months.SeatsChanged(payload["trainee_id"]))
 
 
 def on_mentor_released(session: Session, envelope: dict) -> None:
@@ -211,7 +212,7 @@ def on_mentor_released(session: Session, envelope: dict) -> None:
         session.flush()
     else:
         row.end_date = payload["end_date"]
-    report_months.note_seats(session, payload["trainee_id"])
+    defer(session, report_months.SeatsChanged(payload["trainee_id"]))
 
 
 #: Reactions to consumed events, by type (run after the projections; see

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -168,6 +169,19 @@ def held(spans: Iterable[tuple], day: dt.date) -> int:
         if (start is None or start <= day) and (end is None or end >= day):
             bits |= role_bit
     return bits
+
+
+class SeatsChanged(NamedTuple):
+    """Deferred by an assignment's event: the trainee's seats are recounted once per
+    consumer transaction (a gap fill's batch holds four seats of each trainee)."""
+
+    trainee_id: int
+
+
+def apply_deferred(session: Session, items: list) -> None:
+    """The consumer's ``finish``: each trainee's seats noted once, in id order."""
+    for trainee_id in sorted({i.trainee_id for i in items if isinstance(i, SeatsChanged)}):
+        note_seats(session, trainee_id)
 
 
 def note_seats(session: Session, trainee_id: int) -> None:
