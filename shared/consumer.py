@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from kombu import Consumer
@@ -174,16 +175,8 @@ class EventConsumer:
                 for envelope in fresh:
                     handler = self.handlers.get(envelope["type"])
                     if handler is not None:
-                        token = request_context.set(
-                            {
-                                "correlation_id": envelope.get("correlation_id"),
-                                "event_id": str(envelope["id"]),
-                            }
-                        )
-                        try:
+                        with _logged_as(envelope):
                             handler(session, envelope)
-                        finally:
-                            request_context.reset(token)
                 for _ in envelopes:
                     fault("consumer.before_commit")
                 self._finish(session)
@@ -197,16 +190,10 @@ class EventConsumer:
         try:
             with session.begin():
                 for envelope in envelopes:
-                    token = request_context.set(
-                        {
-                            "correlation_id": envelope.get("correlation_id"),
-                            "event_id": str(envelope["id"]),
-                        }
-                    )
                     deferred = session.info.setdefault(DEFERRED, [])
                     mark = len(deferred)
                     try:
-                        with session.begin_nested():
+                        with _logged_as(envelope), session.begin_nested():
                             self._apply_in(session, envelope)
                         results.append(True)
                     except _Duplicate:
@@ -220,8 +207,6 @@ class EventConsumer:
                     except Exception as exc:  # noqa: BLE001 - the handler's failure
                         del deferred[mark:]
                         results.append(exc)
-                    finally:
-                        request_context.reset(token)
                     fault("consumer.before_commit")
                 # A failure here fails the batch: it is then applied one by one.
                 self._finish(session)
@@ -295,11 +280,9 @@ class EventConsumer:
     def _apply_one(self, envelope: dict) -> bool | Exception:
         """``apply`` in its own transaction; the handler's failure is returned, an outage
         raised."""
-        token = request_context.set(
-            {"correlation_id": envelope.get("correlation_id"), "event_id": str(envelope["id"])}
-        )
         try:
-            return self.apply(envelope)
+            with _logged_as(envelope):
+                return self.apply(envelope)
         except _DB_DOWN as exc:
             # An outage holds the message; an error the database raises while up (a bad
             # query, a lock timeout) is the handler's failure like any other.
@@ -308,8 +291,6 @@ class EventConsumer:
             return exc
         except Exception as exc:  # noqa: BLE001 - any handler failure goes to retry
             return exc
-        finally:
-            request_context.reset(token)
 
     def _database_up(self) -> bool:
         try:
@@ -456,6 +437,18 @@ class EventConsumer:
                     log.debug("closing consumer connection failed", exc_info=True)
             stop.wait(backoff)
             backoff = min(backoff * 2, 10.0)
+
+
+@contextmanager
+def _logged_as(envelope: dict):
+    """Log lines written while applying an event carry its id and correlation id."""
+    token = request_context.set(
+        {"correlation_id": envelope.get("correlation_id"), "event_id": str(envelope["id"])}
+    )
+    try:
+        yield
+    finally:
+        request_context.reset(token)
 
 
 class _Duplicate(Exception):
