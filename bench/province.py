@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from bench.reporting_dashboard import (
     OBLIGATION_COLUMNS,
+    OVERSIGHT_COLUMNS,
     PERIOD_COLUMNS,
     REPORT_COLUMNS,
     REPORT_MONTH_COLUMNS,
@@ -368,18 +369,7 @@ class Builder:
             copy(
                 conn,
                 "oversight_month",
-                (
-                    "trainee_id",
-                    "month",
-                    "unit_id",
-                    "town_id",
-                    "talks",
-                    "visits",
-                    "fees_paid",
-                    "fees_on_time",
-                    "needs_resolved",
-                    "needs_on_time",
-                ),
+                OVERSIGHT_COLUMNS,
                 months,
             )
             with conn.cursor() as cur:

@@ -126,6 +126,18 @@ REPORT_COLUMNS = (
     "version",
 )
 REPORT_MONTH_COLUMNS = ("month", "trainee_id", *report_months.KINDS)
+OVERSIGHT_COLUMNS = (
+    "trainee_id",
+    "month",
+    "unit_id",
+    "town_id",
+    "talks",
+    "visits",
+    "fees_paid",
+    "fees_on_time",
+    "needs_resolved",
+    "needs_on_time",
+)
 
 
 def report_history(
@@ -289,18 +301,7 @@ def load(db: Database, trainees: int, months: list[dt.date], rng: random.Random)
         counts["oversight_months"] = copy(
             conn,
             "oversight_month",
-            (
-                "trainee_id",
-                "month",
-                "unit_id",
-                "town_id",
-                "talks",
-                "visits",
-                "fees_paid",
-                "fees_on_time",
-                "needs_resolved",
-                "needs_on_time",
-            ),
+            OVERSIGHT_COLUMNS,
             month_rows,
         )
         spans = []
