@@ -7,11 +7,15 @@ runs. Under ``CI=true`` a missing service fails the run instead of skipping.
 
 from __future__ import annotations
 
+import atexit
+import datetime as dt
 import os
 import socket
+import tempfile
 import time
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +33,37 @@ AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 _containers: list = []
+
+#: Every test world's city. Test modules take "today" there once, at import.
+CITY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _keep_one_city_day(margin: dt.timedelta = dt.timedelta(hours=1)) -> None:
+    """Start the run just after the city's midnight when it would otherwise cross it.
+
+    Test modules take the city's date once, at import, and the services take it at each
+    request: a run that crosses midnight in Shanghai (16:00 UTC) would compare yesterday's
+    dates with today's. Within ``margin`` of midnight (or when TEST_CLOCK_PAST_MIDNIGHT=1
+    asks for it, to check that the jump itself breaks nothing) every clock that reads
+    ``shared.clock`` — this process and the services it starts — is moved forward past
+    midnight, by at most ``margin``. Tokens keep the real clock; a run that set its own
+    clock file keeps it.
+    """
+    if os.environ.get("GRASSROOTS_CLOCK_FILE"):
+        return
+    now = dt.datetime.now(CITY_ZONE)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), CITY_ZONE)
+    forced = os.environ.get("TEST_CLOCK_PAST_MIDNIGHT") == "1"
+    if midnight - now > margin and not forced:
+        return
+    folder = tempfile.mkdtemp(prefix="grassroots-clock-")
+    path = Path(folder) / "offset"
+    path.write_text(f"{(midnight - now).total_seconds() + 30:.3f}\n", encoding="utf-8")
+    os.environ["GRASSROOTS_CLOCK_FILE"] = str(path)
+    atexit.register(lambda: (path.unlink(missing_ok=True), os.rmdir(folder)))
+
+
+_keep_one_city_day()
 
 
 def _reachable(host: str, port: int) -> bool:

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.mentorship.models import Assignment, Audit, Outbox
+from shared.clock import city_today
 from tests.conftest import auth
 from tests.worlds import build_world
 
@@ -244,7 +245,7 @@ def test_an_assignment_ends_neither_before_it_began_nor_in_the_future(world):
 def test_start_date_defaults_to_the_citys_today(world):
     made = assigned(world, 1, 101, "integrity")
     assert made["start_date"] == rows(world, Assignment)[0].start_date.isoformat()
-    assert abs(dt.date.fromisoformat(made["start_date"]) - dt.date.today()) <= dt.timedelta(1)
+    assert made["start_date"] == city_today(world.app.config["TIME_ZONE"]).isoformat()
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ nothing); paid once by the city with a reference (a ledger entry and
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -15,6 +14,7 @@ from services.welfare.domain import money
 from services.welfare.models import Outbox, Trainee
 from services.welfare.models_money import LedgerEntry, MoneyAudit, PlacementFee
 from shared.bus import Bus
+from shared.clock import city_today
 from shared.events import build_event, validate_event
 from tests.conftest import auth
 from tests.welfare.test_policy import API, CITY, FEE, PROBLEM_JSON, add_policy, count
@@ -184,8 +184,8 @@ def test_an_entitlement_made_before_any_policy_takes_the_amount_when_one_covers_
 
 def test_an_unpaid_fee_is_overdue_after_its_due_date_in_the_citys_calendar(world):
     # Kiritimati (UTC+14) is always a day or two ahead of Pago Pago (UTC-11).
-    ahead = dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
-    behind = dt.datetime.now(ZoneInfo("Pacific/Pago_Pago")).date()
+    ahead = city_today("Pacific/Kiritimati")
+    behind = city_today("Pacific/Pago_Pago")
     with world.db.transaction() as s:
         s.execute(sa.update(PlacementFee).where(PlacementFee.trainee_id == 1).values(due_on=behind))
         s.execute(
