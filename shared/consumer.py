@@ -40,10 +40,45 @@ from shared.observability import EVENTS_CONSUMED, request_context
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, dict], None]
+#: ``many(session, envelopes)``: a handler's set-based version for a run of events of its
+#: type, with the same effect as calling the handler on each in order (see ``set_based``);
+#: returns, for each envelope, what the handler would have returned.
+Many = Callable[[Session, list[dict]], list]
 #: ``finish(session, items)``: the work a service's handlers deferred (``defer``), done
 #: once for the whole transaction, set-based, just before its commit.
 Finish = Callable[[Session, list[dict]], None]
 DEFERRED = "consumer.deferred"
+
+
+def set_based(handler: Handler, many: Many, key: Callable[[dict], object]) -> Handler:
+    """Give ``handler`` a set-based version: a batch's consecutive events of its type are
+    handed to ``many`` together (a few statements for the run instead of a few for each
+    event), as long as no two of them have the same ``key`` (the row they change) — a run
+    is cut where a key repeats, so ``many`` never has to order changes to one row. Retries
+    and the savepoint-per-event fallback still call ``handler`` itself."""
+    handler.many = many  # type: ignore[attr-defined]
+    handler.many_key = key  # type: ignore[attr-defined]
+    return handler
+
+
+def _runs(handlers: dict, envelopes: list[dict]):
+    """The envelopes in order, as (handler, events): consecutive events of one type whose
+    handler is set-based go together (cut where a key repeats), the others one each."""
+    run: list[dict] = []
+    keys: set = set()
+    for envelope in envelopes:
+        handler = handlers.get(envelope["type"])
+        key_of = getattr(handler, "many_key", None)
+        if run and (envelope["type"] != run[0]["type"] or key_of(envelope) in keys):
+            yield handlers.get(run[0]["type"]), run
+            run, keys = [], set()
+        if key_of is None:
+            yield handler, [envelope]
+            continue
+        run.append(envelope)
+        keys.add(key_of(envelope))
+    if run:
+        yield handlers.get(run[0]["type"]), run
 
 
 def defer(session: Session, item) -> None:
@@ -138,8 +173,8 @@ class EventConsumer:
         except _DB_DOWN:
             if not self._database_up():
                 raise
-        except Exception:  # noqa: BLE001 - isolated below
-            pass
+        except Exception as exc:  # noqa: BLE001 - isolated below
+            log.debug("batch of %d applied again event by event: %r", len(envelopes), exc)
         return self._apply_batch_isolated(envelopes)
 
     def _apply_batch_at_once(self, envelopes: list[dict]) -> list[bool | Exception]:
@@ -172,11 +207,15 @@ class EventConsumer:
                     if event_id in inserted:
                         inserted.discard(event_id)  # the same event twice in one batch
                         fresh.append(envelope)
-                for envelope in fresh:
-                    handler = self.handlers.get(envelope["type"])
-                    if handler is not None:
-                        with _logged_as(envelope):
-                            handler(session, envelope)
+                for handler, run in _runs(self.handlers, fresh):
+                    if handler is None:
+                        continue
+                    if len(run) > 1:
+                        with _logged_as(run[0], len(run)):
+                            handler.many(session, run)
+                        continue
+                    with _logged_as(run[0]):
+                        handler(session, run[0])
                 for _ in envelopes:
                     fault("consumer.before_commit")
                 self._finish(session)
@@ -440,11 +479,13 @@ class EventConsumer:
 
 
 @contextmanager
-def _logged_as(envelope: dict):
-    """Log lines written while applying an event carry its id and correlation id."""
-    token = request_context.set(
-        {"correlation_id": envelope.get("correlation_id"), "event_id": str(envelope["id"])}
-    )
+def _logged_as(envelope: dict, run: int = 1):
+    """Log lines written while applying an event carry its id and correlation id (those of
+    the first of a set-based run, and the run's length)."""
+    context = {"correlation_id": envelope.get("correlation_id"), "event_id": str(envelope["id"])}
+    if run > 1:
+        context["events"] = run
+    token = request_context.set(context)
     try:
         yield
     finally:
@@ -551,4 +592,25 @@ def compose_handlers(
             return True
 
         table[type_] = handler
+        if first is not None and hasattr(first, "many"):
+            set_based(handler, _composed_many(first, then, type_ in always), first.many_key)
     return table
+
+
+def _composed_many(first, then: list, always: bool) -> Many:
+    """The set-based version of a composed handler: the projection for the whole run, then
+    each reaction for the events that changed it (set-based where the reaction is too).
+    The same as event by event, because a run never holds two events with the same key."""
+
+    def many(session: Session, envelopes: list[dict]) -> list[bool]:
+        changed = [c is not False for c in first.many(session, envelopes)]
+        chosen = [e for e, c in zip(envelopes, changed, strict=True) if c or always]
+        for react in then:
+            if hasattr(react, "many") and len(chosen) > 1:
+                react.many(session, chosen)
+            else:
+                for envelope in chosen:
+                    react(session, envelope)
+        return [c or always for c in changed]
+
+    return many

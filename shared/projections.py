@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.consumer import set_based
 from shared.db import upsert_statement
 
 
@@ -99,6 +100,61 @@ def upsert_versioned(session: Session, model, key: int, version: int, values: di
     return True
 
 
+def _forget(session: Session, model, keys) -> None:
+    """Expire the session's copies of rows just written by a statement (not the ORM), so
+    that a later ``session.get`` in the same batch reads them again."""
+    mapper = sa.inspect(model)
+    for key in keys:
+        row = session.identity_map.get(mapper.identity_key_from_primary_key((key,)))
+        if row is not None:
+            session.expire(row)
+
+
+def _versions(session: Session, model, keys: list[int]) -> dict[int, int]:
+    """The stored version of each of ``keys`` that has a row, the rows locked (one query
+    for a run of events; what ``upsert_versioned`` and ``_known`` read one by one)."""
+    rows = session.execute(
+        sa.select(model.id, model.version).where(model.id.in_(keys)).with_for_update()
+    )
+    return {key: version for key, version in rows}
+
+
+def _update_many(session: Session, model, rows: list[dict]) -> None:
+    """Update rows by id with their own values (one executemany: pipelined by psycopg)."""
+    if not rows:
+        return
+    table = model.__table__
+    names = [n for n in rows[0] if n != "id"]
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values({n: sa.bindparam(f"row_{n}") for n in names}),
+        [{f"row_{k}": v for k, v in row.items()} for row in rows],
+    )
+    _forget(session, model, [row["id"] for row in rows])
+
+
+def upsert_versioned_many(session: Session, model, items: list[tuple[int, int, dict]]) -> list:
+    """:func:`upsert_versioned` for many rows with distinct keys ((key, version, values)
+    each): the rows read in one query, the new ones inserted in one statement and the
+    newer ones updated in one executemany. True for each row that changed."""
+    stored = _versions(session, model, [key for key, _, _ in items])
+    inserts = [
+        {"id": key, "version": version, **values}
+        for key, version, values in items
+        if key not in stored
+    ]
+    updates = [
+        {"id": key, "version": version, **values}
+        for key, version, values in items
+        if key in stored and stored[key] < version
+    ]
+    if inserts:
+        session.execute(sa.insert(model.__table__), inserts)
+    _update_many(session, model, updates)
+    return [key not in stored or stored[key] < version for key, version, _ in items]
+
+
 class NotYetKnown(Exception):
     """An event about a record whose creation has not arrived yet; raising it sends the
     event to the retry queue, by when the creation will have been applied."""
@@ -169,6 +225,16 @@ def roster_handlers(
             {f: payload[f] for f in TRAINEE_FIELDS},
         )
 
+    def on_trainee_many(session: Session, envelopes: list[dict]) -> list[bool]:
+        return upsert_versioned_many(
+            session,
+            trainee,
+            [
+                (p["id"], p["version"], {f: p[f] for f in TRAINEE_FIELDS})
+                for p in (e["payload"] for e in envelopes)
+            ],
+        )
+
     def on_placed(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
         row = _known(session, trainee, payload["trainee_id"])
@@ -178,6 +244,30 @@ def roster_handlers(
         row.placement_start = payload["start_date"]
         row.version = payload["version"]
         return True
+
+    def on_placed_many(session: Session, envelopes: list[dict]) -> list[bool]:
+        payloads = [e["payload"] for e in envelopes]
+        stored = _versions(session, trainee, [p["trainee_id"] for p in payloads])
+        missing = [p["trainee_id"] for p in payloads if p["trainee_id"] not in stored]
+        if missing:  # the batch is applied again event by event: these go to retry alone
+            raise NotYetKnown(f"{trainee.__tablename__} {missing[0]} is not known yet")
+        changed = [stored[p["trainee_id"]] < p["version"] for p in payloads]
+        _update_many(
+            session,
+            trainee,
+            [
+                {
+                    "id": p["trainee_id"],
+                    "town_id": p["town_id"],
+                    "village_id": p["village_id"],
+                    "placement_start": p["start_date"],
+                    "version": p["version"],
+                }
+                for p, c in zip(payloads, changed, strict=True)
+                if c
+            ],
+        )
+        return changed
 
     def on_status(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
@@ -198,11 +288,15 @@ def roster_handlers(
         "unit.updated": place(unit, place_fields),
         "person.created": on_person,
         "person.updated": on_person,
-        "trainee.registered": on_trainee,
-        "trainee.updated": on_trainee,
-        "trainee.placed": on_placed,
+        "trainee.registered": set_based(on_trainee, on_trainee_many, _payload_key("id")),
+        "trainee.updated": set_based(on_trainee, on_trainee_many, _payload_key("id")),
+        "trainee.placed": set_based(on_placed, on_placed_many, _payload_key("trainee_id")),
         "trainee.status_changed": on_status,
     }
+
+
+def _payload_key(name: str) -> Callable[[dict], object]:
+    return lambda envelope: envelope["payload"][name]
 
 
 class AssignmentProjection:
@@ -238,6 +332,29 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
         ).first()
         return inserted is not None
 
+    def on_assigned_many(session: Session, envelopes: list[dict]) -> list[bool]:
+        payloads = [e["payload"] for e in envelopes]
+        inserted = set(
+            session.scalars(
+                upsert_statement(session, assignment.__table__)
+                .values(
+                    [
+                        {
+                            "id": p["assignment_id"],
+                            "trainee_id": p["trainee_id"],
+                            "mentor_id": p["mentor_id"],
+                            "role": p["role"],
+                            "active": True,
+                        }
+                        for p in payloads
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(assignment.__table__.c.id)
+            )
+        )
+        return [p["assignment_id"] in inserted for p in payloads]
+
     def on_released(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
         row = session.get(
@@ -258,7 +375,10 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
         row.active = False
         return changed
 
-    return {"mentor.assigned": on_assigned, "mentor.released": on_released}
+    return {
+        "mentor.assigned": set_based(on_assigned, on_assigned_many, _payload_key("assignment_id")),
+        "mentor.released": on_released,
+    }
 
 
 def trainee_scope(principal, column, *, trainee, assignment):

@@ -32,7 +32,7 @@ from services.reporting.models_oversight import (
     TalkFact,
     VisitFact,
 )
-from shared.consumer import defer
+from shared.consumer import defer, set_based
 from shared.db import upsert_statement
 
 #: Each mentor role as one bit (see ``AssignmentSpan.role_bit``).
@@ -172,25 +172,43 @@ def on_need_resolved(session: Session, envelope: dict) -> None:
     )
 
 
-def on_mentor_assigned(session: Session, envelope: dict) -> None:
-    """An assignment's start (for coverage in past months)."""
-    payload = envelope["payload"]
-    # One statement: a span its release created first gets its start, nothing else.
-    insert = upsert_statement(session, AssignmentSpan).values(
-        assignment_id=payload["assignment_id"],
-        trainee_id=payload["trainee_id"],
-        role=payload["role"],
-        role_bit=ROLE_BITS[payload["role"]],
-        start_date=payload["start_date"],
-    )
+def _span_values(payload: dict) -> dict:
+    return {
+        "assignment_id": payload["assignment_id"],
+        "trainee_id": payload["trainee_id"],
+        "role": payload["role"],
+        "role_bit": ROLE_BITS[payload["role"]],
+        "start_date": payload["start_date"],
+    }
+
+
+def _keep_spans(session: Session, payloads: list[dict]) -> None:
+    """The assignments' starts, in one statement: a span its release created first gets
+    its start, nothing else (the payloads' assignments are distinct)."""
+    table = AssignmentSpan.__table__
+    insert = upsert_statement(session, table).values([_span_values(p) for p in payloads])
     session.execute(
         insert.on_conflict_do_update(
             index_elements=["assignment_id"],
             set_={"start_date": insert.excluded.start_date},
-            where=AssignmentSpan.start_date.is_(None),
+            where=table.c.start_date.is_(None),
         )
     )
-    defer(session, report_months.SeatsChanged(payload["trainee_id"]))
+    for payload in payloads:
+        defer(session, report_months.SeatsChanged(payload["trainee_id"]))
+
+
+def on_mentor_assigned(session: Session, envelope: dict) -> None:
+    """An assignment's start (for coverage in past months)."""
+    _keep_spans(session, [envelope["payload"]])
+
+
+def _on_mentor_assigned_many(session: Session, envelopes: list[dict]) -> list:
+    _keep_spans(session, [e["payload"] for e in envelopes])
+    return [True] * len(envelopes)
+
+
+set_based(on_mentor_assigned, _on_mentor_assigned_many, lambda e: e["payload"]["assignment_id"])
 
 
 def on_mentor_released(session: Session, envelope: dict) -> None:
