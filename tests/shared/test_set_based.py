@@ -1,0 +1,161 @@
+"""Set-based runs in the consumer (``shared.consumer.set_based``): a batch's consecutive
+events of one type go to the handler's set-based version, and the rows come out exactly as
+event by event — also with stale versions, repeats of one row, unknown trainees and
+releases that overtook their assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from services.welfare.models import PROJECTIONS, Inbox
+from services.welfare.spec import SPEC
+from shared.bus import Bus
+from shared.consumer import EventConsumer, _runs, set_based
+from shared.events import build_event, validate_event
+from tests.conftest import migrated
+
+pytestmark = pytest.mark.integration
+
+
+def event(type_: str, payload: dict, producer: str = "roster") -> dict:
+    return validate_event(build_event(type_, payload, producer=producer))
+
+
+def registered(trainee_id: int, version: int, name: str | None = None, type_="registered"):
+    return event(
+        f"trainee.{type_}",
+        {"id": trainee_id, "name": name or f"学员{trainee_id}v{version}", "cohort": 2025,
+         "unit_id": 1 + trainee_id % 2, "status": "active", "version": version},
+    )  # fmt: skip
+
+
+def placed(trainee_id: int, version: int, village: int = 11):
+    return event(
+        "trainee.placed",
+        {"trainee_id": trainee_id, "placement_id": 1000 * version + trainee_id, "unit_id": 1,
+         "town_id": village // 10, "village_id": village, "start_date": dt.date(2025, 9, version),
+         "previous_town_id": None, "previous_village_id": None, "first_in_village": True,
+         "version": version},
+    )  # fmt: skip
+
+
+def assigned(assignment_id: int, trainee_id: int, role: str = "practical"):
+    return event(
+        "mentor.assigned",
+        {"assignment_id": assignment_id, "trainee_id": trainee_id, "mentor_id": 105,
+         "role": role, "start_date": "2025-09-01", "unit_id": 1, "town_id": 1, "village_id": 11},
+        producer="mentorship",
+    )  # fmt: skip
+
+
+def released(assignment_id: int, trainee_id: int):
+    return event(
+        "mentor.released",
+        {"assignment_id": assignment_id, "trainee_id": trainee_id, "mentor_id": 105,
+         "role": "practical", "end_date": "2025-12-31", "reason": "manual", "vacated": True,
+         "unit_id": 1, "town_id": 1, "village_id": 11},
+        producer="mentorship",
+    )  # fmt: skip
+
+
+def test_runs_are_cut_at_another_type_and_at_a_repeated_key():
+    def one(session, envelope):
+        return True
+
+    def plain(session, envelope):
+        return True
+
+    handlers = {
+        "trainee.registered": set_based(one, lambda s, es: [True] * len(es), lambda e: e["k"]),
+        "trainee.placed": plain,
+    }
+    events = [{"type": "trainee.registered", "k": k} for k in (1, 2, 3, 2, 4)]
+    events += [{"type": "trainee.placed", "k": 9}] * 2 + [{"type": "trainee.registered", "k": 1}]
+    runs = [[e["k"] for e in run] for _, run in _runs(handlers, events)]
+    assert runs == [[1, 2, 3], [2, 4], [9], [9], [1]]
+
+
+def scenario() -> list[dict]:
+    """Roster's and mentorship's events as a bulk load and the days after it bring them."""
+    events = [registered(t, 1) for t in range(1, 121)]
+    events += [placed(t, 2) for t in range(1, 121)]
+    # Updates, some stale (an older version arriving late), one trainee changed twice in
+    # a row (the run is cut there), and a trainee the service has not heard of yet.
+    events += [registered(t, 3, f"新名{t}", "updated") for t in range(1, 40)]
+    events += [registered(5, 2, "stale", "updated"), registered(6, 3, "again", "updated")]
+    events += [registered(7, 4, "𠀀第四", "updated"), registered(7, 5, "𠀀第五", "updated")]
+    events += [placed(t, 4, 12) for t in range(30, 60)] + [placed(999, 2)]
+    # Assignments: four per trainee, one twice (a new event, the same assignment), one
+    # whose release overtook it.
+    events += [released(5001, 1)]
+    events += [assigned(5000 + 4 * (t - 1) + k, t) for t in range(1, 61) for k in range(4)]
+    events += [assigned(5002, 1), released(5010, 3), assigned(5010, 3)]
+    return events
+
+
+def state(db) -> dict:
+    with db.engine.connect() as conn:
+        return {
+            table: [
+                tuple(row)
+                for row in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))  # noqa: S608
+            ]
+            for table in ("trainee", "mentor_assignment")
+        }
+
+
+def consumer(db, handlers) -> EventConsumer:
+    return EventConsumer("welfare", db, Bus("memory://", "x", "x"), Inbox, handlers)
+
+
+def test_a_bulk_load_in_batches_leaves_the_projections_as_event_by_event(pg_url, pg_admin_url):
+    handlers = PROJECTIONS.handlers()  # the shared projections alone, not welfare's rules
+    events = scenario()
+    one_db = migrated(SPEC, pg_url)
+    other_url = pg_url + "_b"
+    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{other_url.rsplit("/", 1)[1]}"'))
+    batch_db = migrated(SPEC, other_url)
+    statements = []
+    sa.event.listen(batch_db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        one = consumer(one_db, handlers)
+        one_each = []
+        for envelope in events:
+            try:
+                one_each.append(one.apply(envelope))
+            except Exception as exc:  # noqa: BLE001 - the unknown trainee's NotYetKnown
+                one_each.append(type(exc).__name__)
+        batched = consumer(batch_db, handlers)
+        in_batches = []
+        for start in range(0, len(events), 50):
+            for result in batched.apply_batch(events[start : start + 50]):
+                in_batches.append(
+                    type(result).__name__ if isinstance(result, Exception) else result
+                )
+        assert in_batches == one_each
+        assert one_each.count("NotYetKnown") == 1
+        assert state(batch_db) == state(one_db)
+        trainees = {row[0]: row for row in state(one_db)["trainee"]}
+        assert trainees[7][1] == "𠀀第五" and trainees[5][1] == "新名5"
+        assert len(state(one_db)["mentor_assignment"]) == 240
+
+        # The first 100 events (two runs of 50) take a handful of statements, not 100s.
+        statements.clear()
+        fresh = [registered(t, 1) for t in range(2001, 2051)]
+        fresh += [placed(t, 2) for t in range(2001, 2051)]
+        assert batched.apply_batch(fresh[:50]) == [True] * 50
+        assert batched.apply_batch(fresh[50:]) == [True] * 50
+        assert len(statements) <= 12, statements
+    finally:
+        one_db.dispose()
+        batch_db.dispose()
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{other_url.rsplit("/", 1)[1]}" WITH (FORCE)')
+            )
+        admin.dispose()
