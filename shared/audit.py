@@ -49,7 +49,25 @@ def record_audit(
     INSERT now instead of an ORM object flushed later, as for
     :func:`shared.outbox.record_event` (for one row a request; many rows are cheaper
     through the ORM, which writes them together)."""
-    row = {
+    row = audit_row(actor, action, entity, entity_id, before, after, **columns)
+    if at_once:
+        session.connection().execute(_insert(model), row)
+    else:
+        session.add(model(**row))
+
+
+def audit_row(
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    before: dict | None,
+    after: dict | None,
+    **columns,
+) -> dict:
+    """The values of one audit row as :func:`record_audit` writes it, for
+    :func:`record_audits` (a set-based handler's rows must read like the one-by-one's)."""
+    return {
         "at": utcnow(),
         "actor": actor[:64],
         "action": action,
@@ -59,10 +77,13 @@ def record_audit(
         "after": _jsonable(after),
         **columns,
     }
-    if at_once:
-        session.connection().execute(_insert(model), row)
-    else:
-        session.add(model(**row))
+
+
+def record_audits(session: Session, model: type, rows: list[dict]) -> None:
+    """Add many audit rows (:func:`audit_row` each) to this transaction in one Core
+    INSERT now: a set-based handler's, one statement for its whole run of events."""
+    if rows:
+        session.connection().execute(_insert(model), rows)
 
 
 @functools.cache

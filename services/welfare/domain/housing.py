@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from services.welfare.domain.common import emit
 from services.welfare.models import Trainee
@@ -210,6 +210,35 @@ def flag_for_release(session: Session, trainee_id: int, reason: str) -> bool:
     allocation.flag_reason = reason
     allocation.flagged_at = utcnow()
     return True
+
+
+def flag_many_for_release(session: Session, reasons: dict[int, str]) -> set[int]:
+    """:func:`flag_for_release` for many trainees (``reasons``: trainee id to reason) with
+    one query: their active allocations locked, the unflagged ones flagged (the unit of
+    work writes them together). The trainees whose allocation was newly flagged."""
+    if not reasons:
+        return set()
+    allocations = session.scalars(
+        sa.select(HousingAllocation)
+        .where(HousingAllocation.trainee_id.in_(reasons), HousingAllocation.active.is_(True))
+        .with_for_update()
+        # Not the housing too (selectin, a second query): flagging never reads it.
+        .options(lazyload(HousingAllocation.housing))
+    )
+    seen: set[int] = set()
+    flagged: set[int] = set()
+    now = utcnow()
+    for allocation in allocations:
+        if allocation.trainee_id in seen:
+            continue  # one active bed per trainee; flag_for_release takes the first too
+        seen.add(allocation.trainee_id)
+        if allocation.flagged_for_release:
+            continue
+        allocation.flagged_for_release = True
+        allocation.flag_reason = reasons[allocation.trainee_id]
+        allocation.flagged_at = now
+        flagged.add(allocation.trainee_id)
+    return flagged
 
 
 def check_conversion_dates(data: dict) -> None:

@@ -15,6 +15,7 @@ it is generated.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 
@@ -33,7 +34,9 @@ from services.welfare.models_money import (
     SubsidyPolicy,
     TownBudget,
 )
-from shared.audit import record_audit
+from shared.audit import audit_row, record_audit, record_audits
+from shared.consumer import set_based
+from shared.db import upsert_statement
 from shared.errors import Conflict, DomainError
 
 #: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
@@ -76,6 +79,38 @@ def policy_in_force(session: Session, on: dt.date) -> SubsidyPolicy | None:
         .order_by(SubsidyPolicy.effective_from.desc())
         .limit(1)
     ).first()
+
+
+def policies_in_force(session: Session, dates) -> dict:
+    """The policy in force on each of ``dates``, picked as :func:`policy_in_force` picks
+    it, from one query: the policies from the one in force on the earliest date to the
+    latest date (id, effective_from, placement_fee_fen, fee_due_days; None for a date
+    that no policy covers)."""
+    dates = set(dates)
+    if not dates:
+        return {}
+    first, last = min(dates), max(dates)
+    floor = (
+        sa.select(sa.func.max(SubsidyPolicy.effective_from))
+        .where(SubsidyPolicy.effective_from <= first)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            SubsidyPolicy.id,
+            SubsidyPolicy.effective_from,
+            SubsidyPolicy.placement_fee_fen,
+            SubsidyPolicy.fee_due_days,
+        )
+        .where(
+            SubsidyPolicy.effective_from <= last,
+            SubsidyPolicy.effective_from >= sa.func.coalesce(floor, first),
+        )
+        .order_by(SubsidyPolicy.effective_from)
+    ).all()
+    starts = [row.effective_from for row in rows]
+    # The latest policy effective on or before the date, as ``policy_in_force`` orders.
+    return {on: rows[i - 1] if (i := bisect.bisect_right(starts, on)) else None for on in dates}
 
 
 def create_policy(session: Session, data: dict, actor: str, default_due_days: int):
@@ -451,6 +486,31 @@ def pay_month(
 # -- placement fees ----------------------------------------------------------------------
 
 
+#: Who, what and which entity an entitlement's audit row names.
+ENTITLED = (f"{SYSTEM}:trainee.placed", "entitle", "placement_fee")
+
+
+def _entitlement(envelope: dict, policy, now: dt.datetime) -> dict:
+    """The placement-fee row a first village placement inserts, under ``policy`` (the
+    one in force on the start date, or None)."""
+    payload = envelope["payload"]
+    start = payload["start_date"]
+    due_days = policy.fee_due_days if policy else DEFAULT_FEE_DUE_DAYS
+    return {
+        "trainee_id": payload["trainee_id"],
+        "unit_id": payload["unit_id"],
+        "town_id": payload["town_id"],
+        "village_id": payload["village_id"],
+        "placement_start": start,
+        "amount_fen": policy.placement_fee_fen if policy else None,
+        "policy_id": policy.id if policy else None,
+        "due_on": start + dt.timedelta(days=due_days),
+        "status": "due",
+        "source_event_id": str(envelope["id"]),
+        "created_at": now,
+    }
+
+
 def on_placed(session: Session, envelope: dict) -> None:
     """``trainee.placed`` on a first village placement: the placement-fee entitlement.
     Once per trainee ever: the unique trainee_id decides (a redelivery, a replay with a new
@@ -458,39 +518,51 @@ def on_placed(session: Session, envelope: dict) -> None:
     payload = envelope["payload"]
     if not payload.get("first_in_village"):
         return
-    start = payload["start_date"]
-    policy = policy_in_force(session, start)
-    due_days = policy.fee_due_days if policy else DEFAULT_FEE_DUE_DAYS
+    policy = policy_in_force(session, payload["start_date"])
     statement = (
         _insert(session, PlacementFee)
-        .values(
-            trainee_id=payload["trainee_id"],
-            unit_id=payload["unit_id"],
-            town_id=payload["town_id"],
-            village_id=payload["village_id"],
-            placement_start=start,
-            amount_fen=policy.placement_fee_fen if policy else None,
-            policy_id=policy.id if policy else None,
-            due_on=start + dt.timedelta(days=due_days),
-            status="due",
-            source_event_id=str(envelope["id"]),
-            created_at=dt.datetime.now(dt.UTC),
-        )
+        .values(**_entitlement(envelope, policy, dt.datetime.now(dt.UTC)))
         .on_conflict_do_nothing(index_elements=["trainee_id"])
         .returning(PlacementFee.id)
     )
     fee_id = session.scalar(statement)
     if fee_id is not None:
         fee = session.get(PlacementFee, fee_id)
-        audit(
-            session,
-            f"{SYSTEM}:trainee.placed",
-            "entitle",
-            "placement_fee",
-            fee_id,
-            None,
-            _state(fee, "trainee_id", *FEE_STATE),
+        audit(session, *ENTITLED, fee_id, None, _state(fee, "trainee_id", *FEE_STATE))
+
+
+def on_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
+    """:func:`on_placed` for a run of events about distinct trainees: the policies read
+    once, the entitlements inserted in one statement (those a trainee already had are
+    skipped by the unique trainee_id, as one by one) and their audit rows in another."""
+    firsts = [e for e in envelopes if e["payload"].get("first_in_village")]
+    if not firsts:
+        return [None] * len(envelopes)
+    policies = policies_in_force(session, [e["payload"]["start_date"] for e in firsts])
+    now = dt.datetime.now(dt.UTC)
+    table = PlacementFee.__table__
+    # One INSERT … ON CONFLICT DO NOTHING RETURNING for the run (executemany with
+    # RETURNING: SQLAlchemy sends the rows as one multi-row VALUES, its compiled form
+    # cached). Only the rows inserted come back: the new entitlements, by trainee.
+    inserted = {
+        row.trainee_id: row
+        for row in session.execute(
+            upsert_statement(session, table)
+            .on_conflict_do_nothing(index_elements=["trainee_id"])
+            .returning(table.c.id, table.c.trainee_id, *(table.c[n] for n in FEE_STATE)),
+            [_entitlement(e, policies[e["payload"]["start_date"]], now) for e in firsts],
         )
+    }
+    record_audits(
+        session,
+        MoneyAudit,
+        [
+            audit_row(*ENTITLED, fee.id, None, _state(fee, "trainee_id", *FEE_STATE))
+            for fee in (inserted.get(e["payload"]["trainee_id"]) for e in firsts)
+            if fee is not None
+        ],
+    )
+    return [None] * len(envelopes)
 
 
 def on_status_changed(session: Session, envelope: dict) -> None:
@@ -634,6 +706,6 @@ def balance(session: Session, *where) -> int:
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
 EVENT_HANDLERS: dict = {
-    "trainee.placed": on_placed,
+    "trainee.placed": set_based(on_placed, on_placed_many, lambda e: e["payload"]["trainee_id"]),
     "trainee.status_changed": on_status_changed,
 }
