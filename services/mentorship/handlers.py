@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.mentorship.domain import assignments
 from services.mentorship.models import PROJECTIONS, Trainee
+from shared.consumer import set_based
 
 _projections = PROJECTIONS.handlers()
 
@@ -26,6 +27,20 @@ def on_trainee_placed(session: Session, envelope: dict) -> None:
     if _projections["trainee.placed"](session, envelope):
         trainee = session.get(Trainee, envelope["payload"]["trainee_id"])
         assignments.on_trainee_moved(session, trainee, envelope)
+
+
+def on_trainee_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
+    """``on_trainee_placed`` for a run of placements of distinct trainees: the projection
+    in a few statements, then one query for the seats of all that changed, instead of a
+    query for each (a first placement has none to end)."""
+    changed = _projections["trainee.placed"].many(session, envelopes)
+    assignments.on_trainees_moved(
+        session, [e for e, c in zip(envelopes, changed, strict=True) if c]
+    )
+    return [None] * len(envelopes)
+
+
+set_based(on_trainee_placed, on_trainee_placed_many, lambda e: e["payload"]["trainee_id"])
 
 
 def on_trainee_status_changed(session: Session, envelope: dict) -> None:

@@ -750,10 +750,7 @@ def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None
     config = _handler_config()
     day = event_day(envelope, config.TIME_ZONE)
     actor = _system(envelope)
-    previous = {
-        "town_id": payload.get("previous_town_id"),
-        "village_id": payload.get("previous_village_id"),
-    }
+    previous = _previous_place(payload)
     first = previous["town_id"] is None and previous["village_id"] is None
     for assignment in active_assignments(session, trainee.id, PLACE_ROLES, lock=True):
         column = _SEAT_PLACE[assignment.role]
@@ -765,9 +762,7 @@ def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None
             moved = previous[column] != getattr(trainee, column)
         if moved:
             _release(session, trainee, assignment, day, "trainee_moved", actor)
-    if first or (
-        previous["town_id"] == trainee.town_id and previous["village_id"] == trainee.village_id
-    ):
+    if not _refills(previous, trainee.town_id, trainee.village_id):
         return
     filler = _SeatFiller(session, config.MENTOR_CAPACITY, day, actor, "system")
     for role in PLACE_ROLES:
@@ -775,6 +770,52 @@ def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None
             _, gap = filler.fill(trainee, role)
             if gap is not None:
                 log.info("trainee %s: %s seat left empty (%s)", trainee.id, role, gap["reason"])
+
+
+def on_trainees_moved(session: Session, envelopes: list[dict]) -> None:
+    """:func:`on_trainee_moved` for placements of distinct trainees that changed the
+    projection, in order, with one query for the run: a first placement of a trainee
+    holding no town or village seat (the month-end province: thousands in a row) ends and
+    fills nothing, so only the trainees that hold such a seat, and the moves that fill the
+    new seats, go on. A placement changes no other trainee's seats, so what the query
+    found holds for the whole run (and nobody adds a seat meanwhile: the trainees' rows
+    are locked, as every assignment locks its trainee first)."""
+    if not envelopes:
+        return
+    ids = [envelope["payload"]["trainee_id"] for envelope in envelopes]
+    seated = set(
+        session.scalars(
+            sa.select(Assignment.trainee_id)
+            .where(
+                Assignment.trainee_id.in_(ids),
+                Assignment.active.is_(True),
+                Assignment.role.in_(PLACE_ROLES),
+            )
+            .distinct()
+        )
+    )
+    for envelope in envelopes:
+        payload = envelope["payload"]
+        # The changed projection holds the payload's town and village.
+        place = (payload["town_id"], payload["village_id"])
+        if payload["trainee_id"] in seated or _refills(_previous_place(payload), *place):
+            trainee = session.get(Trainee, payload["trainee_id"])
+            on_trainee_moved(session, trainee, envelope)
+
+
+def _previous_place(payload: dict) -> dict:
+    return {
+        "town_id": payload.get("previous_town_id"),
+        "village_id": payload.get("previous_village_id"),
+    }
+
+
+def _refills(previous: dict, town_id: int | None, village_id: int | None) -> bool:
+    """Whether a placement fills the new town and village seats: only a move from another
+    known place (a first placement's seats are filled by a clerk)."""
+    if previous["town_id"] is None and previous["village_id"] is None:
+        return False
+    return (previous["town_id"], previous["village_id"]) != (town_id, village_id)
 
 
 def on_trainee_left(session: Session, trainee: Trainee, envelope: dict) -> None:
