@@ -186,18 +186,19 @@ class EventConsumer:
                 # The inbox rows in one statement; the ids it reports inserted are the
                 # events to apply (one already there was applied before). A lookup of the
                 # ids first was slower: PostgreSQL's cached plan for it, made while the
-                # inbox was small, scanned the whole table once it had grown.
+                # inbox was small, scanned the whole table once it had grown. The rows go
+                # as executemany parameters, which SQLAlchemy sends as one multi-row
+                # INSERT built from its cached form ("insertmanyvalues"): a .values(rows)
+                # statement is compiled anew each time (5 ms for fifty rows).
                 ids = list(dict.fromkeys(str(e["id"]) for e in envelopes))
                 by_id = {str(e["id"]): e["type"] for e in envelopes}
                 now = utcnow()
                 inserted = set(
                     session.scalars(
                         upsert_statement(session, table)
-                        .values(
-                            [{"event_id": i, "type": by_id[i], "processed_at": now} for i in ids]
-                        )
                         .on_conflict_do_nothing(index_elements=["event_id"])
-                        .returning(table.c.event_id)
+                        .returning(table.c.event_id),
+                        [{"event_id": i, "type": by_id[i], "processed_at": now} for i in ids],
                     )
                 )
                 fresh = []

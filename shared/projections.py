@@ -334,23 +334,23 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
 
     def on_assigned_many(session: Session, envelopes: list[dict]) -> list[bool]:
         payloads = [e["payload"] for e in envelopes]
+        # Executemany parameters, not .values(rows): one multi-row INSERT all the same,
+        # built from SQLAlchemy's cached form instead of compiled anew for each run.
         inserted = set(
             session.scalars(
                 upsert_statement(session, assignment.__table__)
-                .values(
-                    [
-                        {
-                            "id": p["assignment_id"],
-                            "trainee_id": p["trainee_id"],
-                            "mentor_id": p["mentor_id"],
-                            "role": p["role"],
-                            "active": True,
-                        }
-                        for p in payloads
-                    ]
-                )
                 .on_conflict_do_nothing(index_elements=["id"])
-                .returning(assignment.__table__.c.id)
+                .returning(assignment.__table__.c.id),
+                [
+                    {
+                        "id": p["assignment_id"],
+                        "trainee_id": p["trainee_id"],
+                        "mentor_id": p["mentor_id"],
+                        "role": p["role"],
+                        "active": True,
+                    }
+                    for p in payloads
+                ],
             )
         )
         return [p["assignment_id"] in inserted for p in payloads]

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -310,8 +310,18 @@ def eligible(period: Period):
     )
 
 
-def add_obligations(session: Session, period: Period, trainee_id: int | None = None) -> None:
-    """Create the missing obligations of ``period`` (of every eligible trainee, or of one)."""
+def add_obligations(
+    session: Session, period: Period, trainee_ids: int | Iterable[int] | None = None
+) -> None:
+    """Create the missing obligations of ``period`` (of every eligible trainee, of one, or
+    of a list: a run of a consumer's events is one statement per kind, not one per
+    trainee)."""
+    if isinstance(trainee_ids, int):
+        trainee_ids = [trainee_ids]
+    elif trainee_ids is not None:
+        trainee_ids = sorted(set(trainee_ids))
+        if not trainee_ids:
+            return
     for kind in KINDS_BY_PERIOD[period.kind]:
         select = sa.select(
             TraineeTenure.trainee_id,
@@ -319,8 +329,8 @@ def add_obligations(session: Session, period: Period, trainee_id: int | None = N
             sa.literal(kind),
             sa.literal(utcnow(), UTCDateTime()),
         ).where(eligible(period))
-        if trainee_id is not None:
-            select = select.where(TraineeTenure.trainee_id == trainee_id)
+        if trainee_ids is not None:
+            select = select.where(TraineeTenure.trainee_id.in_(trainee_ids))
         added = session.execute(
             _insert(session)(Obligation)
             .from_select(["trainee_id", "period_id", "kind", "created_at"], select)
@@ -352,39 +362,107 @@ def drop_obligations_after_leaving(session: Session, trainee_id: int, left_on: d
         report_months.recount(session, [trainee_id])
 
 
+#: A trainee's ``(active_from, left_on)``.
+Tenure = tuple[dt.date | None, dt.date | None]
+
+
 def refresh_trainee(session: Session, trainee_id: int, today: dt.date) -> None:
     """After a trainee's events: the obligations of periods still before their deadline."""
     tenure = session.get(TraineeTenure, trainee_id)
     if tenure is None:
         return
-    if tenure.left_on is not None:
-        drop_obligations_after_leaving(session, trainee_id, tenure.left_on)
+    refresh_trainees(session, {trainee_id: (tenure.active_from, tenure.left_on)}, today)
+
+
+def refresh_trainees(session: Session, tenures: dict[int, Tenure], today: dt.date) -> None:
+    """:func:`refresh_trainee` for trainees whose tenures are known (``note_tenures``): the
+    open periods read once, and each one's obligations added for all the trainees at once.
+    The leaving ones (rare) drop theirs one by one."""
+    for trainee_id, (_, left_on) in sorted(tenures.items()):
+        if left_on is not None:
+            drop_obligations_after_leaving(session, trainee_id, left_on)
+    trainee_ids = sorted(tenures)
+    if not trainee_ids:
+        return
     for period in session.scalars(sa.select(Period).where(Period.deadline >= today)):
-        add_obligations(session, period, trainee_id)
+        add_obligations(session, period, trainee_ids)
 
 
-def note_tenure(
-    session: Session,
-    trainee_id: int,
+def fold_tenure(
+    tenure: Tenure,
     *,
     active_from: dt.date | None = None,
     left_on: dt.date | None = None,
+    left_if_unknown: dt.date | None = None,
     returned: bool = False,
-) -> TraineeTenure:
-    """Fold one fact into a trainee's tenure: the earliest start wins; leaving sets
-    ``left_on``; returning to active clears it."""
+) -> Tenure:
+    """One fact folded into a tenure: the earliest start wins; leaving sets ``left_on``
+    (``left_if_unknown`` only when no leaving is known yet); returning to active clears
+    it."""
+    known_from, known_left = tenure
+    if active_from is not None and (known_from is None or active_from < known_from):
+        known_from = active_from
+    if left_on is not None:
+        known_left = left_on
+    elif left_if_unknown is not None and known_left is None:
+        known_left = left_if_unknown
+    if returned:
+        known_left = None
+    return known_from, known_left
+
+
+def note_tenure(session: Session, trainee_id: int, **fact) -> TraineeTenure:
+    """Fold one fact (see :func:`fold_tenure`) into a trainee's tenure, the row locked."""
     tenure = session.get(TraineeTenure, trainee_id, with_for_update=True, populate_existing=True)
     if tenure is None:
         tenure = TraineeTenure(trainee_id=trainee_id)
         session.add(tenure)
-    if active_from is not None and (tenure.active_from is None or active_from < tenure.active_from):
-        tenure.active_from = active_from
-    if left_on is not None:
-        tenure.left_on = left_on
-    if returned:
-        tenure.left_on = None
+    tenure.active_from, tenure.left_on = fold_tenure((tenure.active_from, tenure.left_on), **fact)
     session.flush()
     return tenure
+
+
+def note_tenures(session: Session, facts: dict[int, dict]) -> dict[int, Tenure]:
+    """:func:`note_tenure` for many trainees (one fact each, by trainee id): the rows read
+    locked in one query, the new ones inserted in one statement and the changed ones
+    updated in one executemany. Returns each trainee's tenure as now stored.
+
+    A plain insert, not an upsert: a row that another transaction inserted meanwhile makes
+    it fail (the consumer then applies the events one by one), where an upsert would
+    overwrite it with a fold that never saw it."""
+    ids = sorted(facts)
+    stored: dict[int, Tenure] = {
+        trainee_id: (active_from, left_on)
+        for trainee_id, active_from, left_on in session.execute(
+            sa.select(TraineeTenure.trainee_id, TraineeTenure.active_from, TraineeTenure.left_on)
+            .where(TraineeTenure.trainee_id.in_(ids))
+            .order_by(TraineeTenure.trainee_id)
+            .with_for_update()
+        )
+    }
+    tenures = {i: fold_tenure(stored.get(i, (None, None)), **facts[i]) for i in ids}
+    table = TraineeTenure.__table__
+    new = [
+        {"trainee_id": i, "active_from": active_from, "left_on": left_on}
+        for i, (active_from, left_on) in tenures.items()
+        if i not in stored
+    ]
+    if new:
+        session.execute(sa.insert(table), new)
+    changed = [
+        {"t": i, "active_from": active_from, "left_on": left_on}
+        for i, (active_from, left_on) in tenures.items()
+        if i in stored and stored[i] != (active_from, left_on)
+    ]
+    if changed:
+        session.execute(sa.update(table).where(table.c.trainee_id == sa.bindparam("t")), changed)
+    # The session's copies (an earlier event of the batch may have loaded them) are stale.
+    mapper = sa.inspect(TraineeTenure)
+    for trainee_id in ids:
+        copy = session.identity_map.get(mapper.identity_key_from_primary_key((trainee_id,)))
+        if copy is not None:
+            session.expire(copy)
+    return tenures
 
 
 # -- the tick --------------------------------------------------------------------------------

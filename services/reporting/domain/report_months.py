@@ -16,7 +16,7 @@ forms (``tests/reporting/test_report_months.py`` checks this on a randomized wor
   upsert of its row);
 - :func:`note_obligations` after obligations were added (opening a period, the tick, a
   trainee's events): their forms are ``missing`` until written;
-- :func:`note_seats` after an assignment's dates changed (``mentor.assigned``,
+- :func:`note_seats` after assignments' dates changed (``mentor.assigned``,
   ``mentor.released``);
 - :func:`recount` after obligations were dropped (a trainee who left), and wherever
   obligations or forms were written by other means (fixtures, bulk loads;
@@ -179,37 +179,37 @@ class SeatsChanged(NamedTuple):
 
 
 def apply_deferred(session: Session, items: list) -> None:
-    """The consumer's ``finish``: each trainee's seats noted once, in id order."""
-    for trainee_id in sorted({i.trainee_id for i in items if isinstance(i, SeatsChanged)}):
-        note_seats(session, trainee_id)
+    """The consumer's ``finish``: the seats of every trainee whose spans changed, noted
+    once for the transaction."""
+    note_seats(session, {i.trainee_id for i in items if isinstance(i, SeatsChanged)})
 
 
-def note_seats(session: Session, trainee_id: int) -> None:
-    """After one of the trainee's assignment spans changed: each of their months' seats
-    (only the rows that change are written)."""
-    spans = session.execute(
-        sa.select(
-            AssignmentSpan.role_bit, AssignmentSpan.start_date, AssignmentSpan.end_date
-        ).where(AssignmentSpan.trainee_id == trainee_id)
-    ).all()
-    changed = [
-        {"m": month, "t": trainee_id, "seats": seats}
-        for month, old in session.execute(
-            sa.select(ReportMonth.month, ReportMonth.seats).where(
-                ReportMonth.trainee_id == trainee_id
-            )
+def note_seats(session: Session, trainee_ids: Iterable[int]) -> None:
+    """After some of the trainees' assignment spans changed: each of their months' seats,
+    a chunk of trainees at a time (their spans and months in two queries, the rows that
+    change in one executemany, in (trainee, month) order)."""
+    ids = sorted(set(trainee_ids))
+    table = ReportMonth.__table__
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        spans = spans_of(session, chunk)
+        months = session.execute(
+            sa.select(table.c.trainee_id, table.c.month, table.c.seats)
+            .where(table.c.trainee_id.in_(chunk))
+            .order_by(table.c.trainee_id, table.c.month)
         )
-        if (seats := held(spans, month_end(month))) != old
-    ]
-    if changed:
-        session.connection().execute(
-            sa.update(ReportMonth.__table__)
-            .where(
-                ReportMonth.month == sa.bindparam("m"), ReportMonth.trainee_id == sa.bindparam("t")
+        changed = [
+            {"m": month, "t": trainee_id, "seats": seats}
+            for trainee_id, month, old in months
+            if (seats := held(spans.get(trainee_id, ()), month_end(month))) != old
+        ]
+        if changed:
+            session.connection().execute(
+                sa.update(table)
+                .where(table.c.month == sa.bindparam("m"), table.c.trainee_id == sa.bindparam("t"))
+                .values(seats=sa.bindparam("seats")),
+                changed,
             )
-            .values(seats=sa.bindparam("seats")),
-            changed,
-        )
 
 
 def rows_of(

@@ -56,6 +56,7 @@ from services.reporting.models_reports import (
 )
 from shared.audit import record_audit
 from shared.config import env
+from shared.consumer import set_based
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
@@ -506,30 +507,47 @@ def _today(envelope: dict) -> dt.date:
     return city_date(utcnow(), _TIME_ZONE)
 
 
-def _on_registered(session: Session, envelope: dict) -> None:
+def _registered(envelope: dict) -> tuple[int, dict]:
+    """The tenure fact of a registration or update: training began when it arrived (or at
+    the placement's start, if earlier); a trainee not active left then, unless a leaving
+    is known already."""
     p = envelope["payload"]
     arrived = city_date(envelope["occurred_at"], _TIME_ZONE)
     starts = [d for d in (arrived, p.get("placement_start")) if d is not None]
     leaving = p["status"] != "active"
-    period_rules.note_tenure(
-        session,
-        p["id"],
-        active_from=min(starts),
-        returned=not leaving,
-        left_on=arrived if leaving and _left_unknown(session, p["id"]) else None,
-    )
-    period_rules.refresh_trainee(session, p["id"], _today(envelope))
+    return p["id"], {
+        "active_from": min(starts),
+        "returned": not leaving,
+        "left_if_unknown": arrived if leaving else None,
+    }
 
 
-def _left_unknown(session: Session, trainee_id: int) -> bool:
-    tenure = session.get(period_rules.TraineeTenure, trainee_id)
-    return tenure is None or tenure.left_on is None
-
-
-def _on_placed(session: Session, envelope: dict) -> None:
+def _placed(envelope: dict) -> tuple[int, dict]:
     p = envelope["payload"]
-    period_rules.note_tenure(session, p["trainee_id"], active_from=p["start_date"])
-    period_rules.refresh_trainee(session, p["trainee_id"], _today(envelope))
+    return p["trainee_id"], {"active_from": p["start_date"]}
+
+
+def _tenure_reaction(fact, key: str):
+    """A reaction folding each event's tenure fact (``fact(envelope)``) into the trainee's
+    tenure, then refreshing what the trainee owes; with its set-based version for a run
+    of events of distinct trainees (``payload[key]``, as the projection's): a few
+    statements for the run, not a few for each event."""
+
+    def react(session: Session, envelope: dict) -> None:
+        trainee_id, known = fact(envelope)
+        period_rules.note_tenure(session, trainee_id, **known)
+        period_rules.refresh_trainee(session, trainee_id, _today(envelope))
+
+    def react_many(session: Session, envelopes: list[dict]) -> list:
+        tenures = period_rules.note_tenures(session, dict(fact(e) for e in envelopes))
+        period_rules.refresh_trainees(session, tenures, _today(envelopes[0]))
+        return [None] * len(envelopes)
+
+    return set_based(react, react_many, lambda envelope: envelope["payload"][key])
+
+
+_on_registered = _tenure_reaction(_registered, "id")
+_on_placed = _tenure_reaction(_placed, "trainee_id")
 
 
 def _on_status(session: Session, envelope: dict) -> None:
