@@ -51,34 +51,62 @@ DEFERRED = "consumer.deferred"
 
 
 def set_based(handler: Handler, many: Many, key: Callable[[dict], object]) -> Handler:
-    """Give ``handler`` a set-based version: a batch's consecutive events of its type are
-    handed to ``many`` together (a few statements for the run instead of a few for each
-    event), as long as no two of them have the same ``key`` (the row they change) — a run
-    is cut where a key repeats, so ``many`` never has to order changes to one row. Retries
-    and the savepoint-per-event fallback still call ``handler`` itself."""
+    """Give ``handler`` a set-based version: a batch's events of its type are handed to
+    ``many`` together (a few statements for the run instead of a few for each event), no
+    two of them with the same ``key`` (the row, or the trainee, they change), so ``many``
+    never has to order changes to one row. Retries and the savepoint-per-event fallback
+    still call ``handler`` itself.
+
+    Events of set-based types with different keys are taken to be independent: between two
+    events of other types, a batch's set-based events are regrouped by type (see
+    ``_runs``), keeping the order of the events of each key and of each type."""
     handler.many = many  # type: ignore[attr-defined]
     handler.many_key = key  # type: ignore[attr-defined]
     return handler
 
 
 def _runs(handlers: dict, envelopes: list[dict]):
-    """The envelopes in order, as (handler, events): consecutive events of one type whose
-    handler is set-based go together (cut where a key repeats), the others one each."""
-    run: list[dict] = []
-    keys: set = set()
+    """The envelopes as (handler, events) to apply in turn. An event whose handler is not
+    set-based goes alone, and nothing moves across it. Between two such events, the
+    set-based ones are regrouped into runs of one type: a bulk load's interleaved
+    ``trainee.registered``, ``trainee.placed``, ``trainee.registered`` … become one run of
+    each."""
+    segment: list[dict] = []
     for envelope in envelopes:
         handler = handlers.get(envelope["type"])
-        key_of = getattr(handler, "many_key", None)
-        if run and (envelope["type"] != run[0]["type"] or key_of(envelope) in keys):
-            yield handlers.get(run[0]["type"]), run
-            run, keys = [], set()
-        if key_of is None:
+        if getattr(handler, "many_key", None) is None:
+            yield from _waves(handlers, segment)
+            segment = []
             yield handler, [envelope]
-            continue
-        run.append(envelope)
-        keys.add(key_of(envelope))
-    if run:
-        yield handlers.get(run[0]["type"]), run
+        else:
+            segment.append(envelope)
+    yield from _waves(handlers, segment)
+
+
+def _waves(handlers: dict, pending: list[dict]):
+    """Runs of one type from set-based events: each run takes its type's events in order
+    until one must wait — for an earlier event of the same key still pending, or because
+    its key is in the run already; after that, no later event of the type joins, so each
+    type's order stays as it came, and so does each key's."""
+    while pending:
+        type_ = pending[0]["type"]
+        handler = handlers[type_]
+        run: list[dict] = []
+        rest: list[dict] = []
+        taken: set = set()
+        waiting: set = set()
+        closed = False
+        for envelope in pending:
+            key = handlers[envelope["type"]].many_key(envelope)
+            if envelope["type"] == type_ and not closed and key not in waiting and key not in taken:
+                run.append(envelope)
+                taken.add(key)
+            else:
+                closed = closed or envelope["type"] == type_
+                rest.append(envelope)
+                waiting.add(key)
+        yield handler, run
+        pending = rest
 
 
 def defer(session: Session, item) -> None:

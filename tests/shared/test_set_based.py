@@ -61,27 +61,63 @@ def released(assignment_id: int, trainee_id: int):
     )  # fmt: skip
 
 
-def test_runs_are_cut_at_another_type_and_at_a_repeated_key():
+def test_runs_regroup_by_type_keeping_each_keys_and_each_types_order():
     def one(session, envelope):
         return True
 
     def plain(session, envelope):
         return True
 
+    def many(session, envelopes):
+        return [True] * len(envelopes)
+
+    key = lambda e: e["k"]  # noqa: E731
     handlers = {
-        "trainee.registered": set_based(one, lambda s, es: [True] * len(es), lambda e: e["k"]),
-        "trainee.placed": plain,
+        "trainee.registered": set_based(one, many, key),
+        "trainee.placed": set_based(lambda s, e: True, many, key),
+        "mentor.released": plain,
     }
-    events = [{"type": "trainee.registered", "k": k} for k in (1, 2, 3, 2, 4)]
-    events += [{"type": "trainee.placed", "k": 9}] * 2 + [{"type": "trainee.registered", "k": 1}]
-    runs = [[e["k"] for e in run] for _, run in _runs(handlers, events)]
-    assert runs == [[1, 2, 3], [2, 4], [9], [9], [1]]
+
+    def runs(events):
+        return [
+            [(LABEL[e["type"]], e["k"]) for e in run]
+            for _, run in _runs(handlers, [{"type": t, "k": k} for t, k in events])
+        ]
+
+    reg, placed, released = "trainee.registered", "trainee.placed", "mentor.released"
+    LABEL = {reg: "r", placed: "p", released: "m"}  # noqa: N806
+    # A bulk import's interleaving becomes one run of each type.
+    assert runs([(reg, 1), (placed, 1), (reg, 2), (placed, 2), (reg, 3)]) == [
+        [("r", 1), ("r", 2), ("r", 3)],
+        [("p", 1), ("p", 2)],
+    ]
+    # A key seen twice waits for the next run, and no later event of its type overtakes it.
+    assert runs([(reg, 1), (reg, 2), (reg, 1), (reg, 3), (placed, 3)]) == [
+        [("r", 1), ("r", 2)],
+        [("r", 1), ("r", 3)],
+        [("p", 3)],
+    ]
+    # An event waiting for its key's earlier event holds back its type's later ones.
+    assert runs([(placed, 1), (reg, 2), (placed, 2), (placed, 4), (reg, 1)]) == [
+        [("p", 1)],
+        [("r", 2), ("r", 1)],
+        [("p", 2), ("p", 4)],
+    ]
+    # Nothing moves across an event whose handler is not set-based.
+    assert runs([(reg, 1), (placed, 1), (released, 9), (reg, 2), (placed, 2)]) == [
+        [("r", 1)],
+        [("p", 1)],
+        [("m", 9)],
+        [("r", 2)],
+        [("p", 2)],
+    ]
 
 
 def scenario() -> list[dict]:
     """Roster's and mentorship's events as a bulk load and the days after it bring them."""
     events = [registered(t, 1) for t in range(1, 121)]
     events += [placed(t, 2) for t in range(1, 121)]
+    events += [e for t in range(200, 260) for e in (registered(t, 1), placed(t, 2))]
     # Updates, some stale (an older version arriving late), one trainee changed twice in
     # a row (the run is cut there), and a trainee the service has not heard of yet.
     events += [registered(t, 3, f"新名{t}", "updated") for t in range(1, 40)]
@@ -144,10 +180,10 @@ def test_a_bulk_load_in_batches_leaves_the_projections_as_event_by_event(pg_url,
         assert trainees[7][1] == "𠀀第五" and trainees[5][1] == "新名5"
         assert len(state(one_db)["mentor_assignment"]) == 240
 
-        # The first 100 events (two runs of 50) take a handful of statements, not 100s.
+        # A bulk import's events, each trainee registered then placed (interleaved), in two
+        # batches of 50: a handful of statements, not hundreds.
         statements.clear()
-        fresh = [registered(t, 1) for t in range(2001, 2051)]
-        fresh += [placed(t, 2) for t in range(2001, 2051)]
+        fresh = [e for t in range(2001, 2051) for e in (registered(t, 1), placed(t, 2))]
         assert batched.apply_batch(fresh[:50]) == [True] * 50
         assert batched.apply_batch(fresh[50:]) == [True] * 50
         assert len(statements) <= 12, statements
