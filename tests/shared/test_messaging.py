@@ -124,6 +124,41 @@ def test_two_relays_at_once_never_publish_a_row_twice(db, bus, probe, amqp_url, 
     assert max(counts.values()) == 1, "a row was published by both relays"
 
 
+def test_an_idle_relay_polls_less_and_still_publishes_a_new_row_soon(db, bus, probe):
+    polls = []
+    sa.event.listen(
+        db.engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *a: (
+            "FOR UPDATE SKIP LOCKED" in statement and polls.append(time.monotonic())
+        ),
+    )
+    stop = threading.Event()
+    relay = threading.Thread(
+        target=run_relay,
+        args=(db, harness.Outbox, bus),
+        kwargs={"stop": stop, "idle_sleep": 0.05, "max_idle_sleep": 0.25},
+    )
+    relay.start()
+    try:
+        time.sleep(2.0)
+        idle_polls = len(polls)
+        # 20 polls a second at a fixed 0.05 s; backing off to 0.25 s leaves about 4.
+        assert 4 <= idle_polls <= 16, idle_polls
+        harness.add_events(db, 1)
+        added = time.monotonic()
+        wait_for(lambda: len(probe.drain()) >= 1, timeout=5, message="the row was not sent")
+        assert time.monotonic() - added < 1.0
+        # After a row, fast polling again: the next row goes out within the short sleep.
+        harness.add_events(db, 1, start=2)
+        added = time.monotonic()
+        wait_for(lambda: len(probe.drain()) >= 2, timeout=5, message="the row was not sent")
+        assert time.monotonic() - added < 0.6
+    finally:
+        stop.set()
+        relay.join(10)
+
+
 def test_an_unroutable_event_is_not_marked_sent(db, amqp_url, names, rabbit_cleanup):
     # No queue is bound to this exchange: the broker returns the message.
     bus = Bus(amqp_url, names["EVENTS_EXCHANGE"] + ".nobody", names["QUEUE_PREFIX"])
