@@ -20,6 +20,7 @@ table ``{event type: handler}``. For each message:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import threading
@@ -63,6 +64,14 @@ def set_based(handler: Handler, many: Many, key: Callable[[dict], object]) -> Ha
     handler.many = many  # type: ignore[attr-defined]
     handler.many_key = key  # type: ignore[attr-defined]
     return handler
+
+
+@functools.cache
+def payload_key(name: str) -> Callable[[dict], object]:
+    """The ``many_key`` reading ``payload[name]``: one function for each name, so that
+    reactions of one type keyed alike can be told to share their key (``compose_handlers``
+    composes a set-based version only for reactions with one key)."""
+    return lambda envelope: envelope["payload"][name]
 
 
 def _runs(handlers: dict, envelopes: list[dict]):
@@ -604,7 +613,12 @@ def compose_handlers(
     only if it changed something (a stale or repeated event changes nothing). A type with
     no projection handler runs its reactions in order. Types in ``always`` run their
     reactions even when the projection changed nothing: for reactions that record every
-    fact themselves (idempotently), such as a release that overtook its assignment."""
+    fact themselves (idempotently), such as a release that overtook its assignment.
+
+    The composed handler is set-based when its projection is (``_composed_many``), or, for
+    a type with no projection, when every reaction is set-based with one same key (the
+    same function, e.g. ``payload_key("talk_id")``): a run then goes to each reaction's
+    ``many`` in turn."""
     table: dict[str, Handler] = {}
     for type_ in set(base).union(*reactions):
         first = base.get(type_)
@@ -623,7 +637,25 @@ def compose_handlers(
         table[type_] = handler
         if first is not None and hasattr(first, "many"):
             set_based(handler, _composed_many(first, then, type_ in always), first.many_key)
+        elif first is None:
+            keys = {getattr(react, "many_key", None) for react in then}
+            if len(keys) == 1 and None not in keys and all(hasattr(r, "many") for r in then):
+                set_based(handler, _reactions_many(then), keys.pop())
     return table
+
+
+def _reactions_many(then: list) -> Many:
+    """The set-based version of a type with no projection: each reaction's ``many`` for the
+    whole run, in the reactions' order. The same as event by event as long as one event's
+    reaction does not read what another reaction writes for another event (a run never
+    holds two events with the same key)."""
+
+    def many(session: Session, envelopes: list[dict]) -> list[bool]:
+        for react in then:
+            react.many(session, envelopes)
+        return [True] * len(envelopes)
+
+    return many
 
 
 def _composed_many(first, then: list, always: bool) -> Many:

@@ -339,3 +339,120 @@ def test_a_run_takes_the_same_few_statements_whatever_its_length(world_pg, monke
     forms = sum(len(KINDS_BY_PERIOD[kind]) for kind in ahead)
     registered, placed, assigned = counts[50]
     assert registered <= 6 + 4 * forms and placed <= 6 + forms and assigned == 6, counts
+
+
+def talk(events: Events, talk_id: int, trainee_id: int, day: dt.date, unit_id: int = 1) -> dict:
+    """A ``talk.recorded`` as mentorship announces it."""
+    return events.add(
+        "talk.recorded",
+        {
+            "talk_id": talk_id,
+            "trainee_id": trainee_id,
+            "mentor_id": 101 + talk_id % 4,
+            "mentor_role": ROLES[talk_id % 4],
+            "talk_date": day,
+            "mode": "in_person",
+            "aspects": ["practice", "care"],
+            "summary": f"谈话{talk_id}",
+            "unit_id": unit_id,
+            "town_id": unit_id,
+            "village_id": 11,
+        },
+    )
+
+
+def talks(today: dt.date) -> list[dict]:
+    """Talks of forty trainees in this month and the last: several of one trainee's month
+    in a run (the last of them from another place), the same talk again (a new envelope)
+    in its run and in a later batch, a redelivered envelope; runs cut by a visit of the same
+    month (not set-based, so nothing moves across it), and regrouped around trainee and
+    seat events (set-based, of other keys)."""
+    first = today.replace(day=1)
+    last_month = first - dt.timedelta(days=20)
+    events = Events()
+    number = 5000
+    for trainee_id in range(300, 340):
+        for day in (first, last_month, first + dt.timedelta(days=1), last_month):
+            number += 1
+            talk(events, number, trainee_id, day, unit_id=2 if number % 7 == 0 else 1)
+        if trainee_id % 5 == 0:
+            events.trainee("trainee.registered", trainee_id)
+            events.seat(trainee_id, 0, start=first)
+        if trainee_id % 9 == 0:
+            events.add(
+                "visit.recorded",
+                {"visit_id": trainee_id, "trainee_id": trainee_id, "visit_date": first,
+                 "visitor": "组织部", "unit_id": 3, "town_id": 3},
+            )  # fmt: skip
+            talk(events, number + 10_000, trainee_id, first)
+    again = dict(events.out[10]["payload"])
+    talk(events, again["talk_id"], again["trainee_id"], again["talk_date"], unit_id=3)
+    events.out.insert(30, events.out[-1])  # the same talk again, in its own batch …
+    events.out.pop()
+    events.out.insert(33, events.out[31])  # … with a redelivered envelope
+    for envelope in events.out[:40:3]:  # and again in later batches
+        p = envelope["payload"]
+        if envelope["type"] == "talk.recorded":
+            talk(events, p["talk_id"], p["trainee_id"], p["talk_date"], unit_id=2)
+    return events.out
+
+
+def test_runs_of_talks_leave_the_same_rows_as_one_talk_at_a_time(pg_url, other_pg_url, monkeypatch):
+    """Talk facts, the form's talks and each trainee's month counters come out the same."""
+    today = city_today("Asia/Shanghai")
+    envelopes = talks(today)
+    one_by_one, batched = build_world("reporting", pg_url), build_world("reporting", other_pg_url)
+    try:
+        consumer = one_by_one.spec.consumer(
+            one_by_one.config, one_by_one.db, Bus("memory://", "x", "x")
+        )
+        applied = [consumer.apply(envelope) for envelope in envelopes]
+        consumer = consumer_of(batched, monkeypatch)
+        results = []
+        for start in range(0, len(envelopes), 50):
+            results += consumer.apply_batch(envelopes[start : start + 50])
+        assert results == applied
+        assert applied.count(False) == 1  # the redelivery
+
+        expected = rows(one_by_one, envelopes)
+        assert rows(batched, envelopes) == expected
+        months = {(r[0], r[1]): r for r in expected["oversight_month"] if r[0] >= 300}
+        # Each trainee's two months, two talks each (three after a visit); the month's
+        # place is its last talk's, or the visit's; repeated talks counted once.
+        assert len(months) == 80 and len(expected["talk_fact"]) == 164
+        assert len(expected["report_talk"]) == 164
+        assert sorted(r[4] for r in months.values()) == [2] * 76 + [3] * 4
+        assert {r[2] for r in months.values()} == {1, 2}
+    finally:
+        one_by_one.db.dispose()
+        batched.db.dispose()
+
+
+def test_a_run_of_talks_takes_four_statements_whatever_its_length(world_pg, monkeypatch):
+    """Inbox, the form's talks, the talk facts and the months' counters: nothing is done
+    for each talk, nor for each trainee's month."""
+    today = city_today("Asia/Shanghai")
+    consumer = consumer_of(world_pg, monkeypatch)
+    first = today.replace(day=1)
+
+    def statements(envelopes: list[dict]) -> int:
+        executed = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            executed.append(statement)
+
+        sa.event.listen(world_pg.db.engine, "before_cursor_execute", count)
+        try:
+            assert consumer.apply_batch(envelopes) == [True] * len(envelopes)
+        finally:
+            sa.event.remove(world_pg.db.engine, "before_cursor_execute", count)
+        return len(executed)
+
+    counts = {}
+    for size in (10, 50):
+        events = Events()
+        for n in range(size):  # trainees with several talks, in two months
+            day = first - dt.timedelta(days=25 * (n % 2))
+            talk(events, 1000 * size + n, 1000 * size + n // 3, day)
+        counts[size] = statements(events.out)
+    assert counts[50] == counts[10] == 4, counts

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from services.welfare.models import PROJECTIONS, Inbox
 from services.welfare.spec import SPEC
 from shared.bus import Bus
-from shared.consumer import EventConsumer, _runs, set_based
+from shared.consumer import EventConsumer, _runs, compose_handlers, payload_key, set_based
 from shared.events import build_event, validate_event
 from tests.conftest import migrated
 
@@ -111,6 +111,37 @@ def test_runs_regroup_by_type_keeping_each_keys_and_each_types_order():
         [("r", 2)],
         [("p", 2)],
     ]
+
+
+def test_a_type_with_no_projection_is_set_based_when_its_reactions_share_one_key():
+    """Each reaction's ``many`` for the whole run, in turn; one by one otherwise."""
+    calls = []
+
+    def reaction(name, key=None):
+        def react(session, envelope):
+            calls.append((name, envelope["k"]))
+
+        def many(session, envelopes):
+            calls.append((name, [e["k"] for e in envelopes]))
+            return [None] * len(envelopes)
+
+        return react if key is None else set_based(react, many, key)
+
+    talk = "talk.recorded"
+    handler = compose_handlers(
+        {},
+        {talk: reaction("form", payload_key("talk_id"))},
+        {talk: reaction("oversight", payload_key("talk_id"))},
+    )[talk]
+    assert handler.many_key is payload_key("talk_id")
+    assert handler.many(None, [{"k": 1}, {"k": 2}]) == [True, True]
+    assert calls == [("form", [1, 2]), ("oversight", [1, 2])]
+    assert handler(None, {"k": 3}) is True and calls[-2:] == [("form", 3), ("oversight", 3)]
+    # Keys that differ (even if they read the same field), or a reaction that is not
+    # set-based: event by event.
+    for other in (reaction("b", lambda e: e["payload"]["talk_id"]), reaction("b")):
+        table = compose_handlers({}, {talk: reaction("a", payload_key("talk_id"))}, {talk: other})
+        assert not hasattr(table[talk], "many")
 
 
 def scenario() -> list[dict]:

@@ -32,7 +32,7 @@ from services.reporting.models_oversight import (
     TalkFact,
     VisitFact,
 )
-from shared.consumer import defer, set_based
+from shared.consumer import defer, payload_key, set_based
 from shared.db import upsert_statement
 
 #: Each mentor role as one bit (see ``AssignmentSpan.role_bit``).
@@ -69,6 +69,38 @@ def bump(session: Session, trainee_id: int, day: dt.date, payload: dict, **incre
     session.execute(statement)
 
 
+def bump_many(session: Session, bumps: list[tuple[int, dt.date, dict, dict]]) -> None:
+    """``bump(session, trainee_id, day, payload, **increments)`` for each of ``bumps`` in
+    order, in one executemany: the increments of each (trainee, month) row are summed
+    first, and its place is the last bump's, as bumping one by one would leave it."""
+    rows: dict[tuple[int, dt.date], dict] = {}
+    for trainee_id, day, payload, increments in bumps:
+        row = rows.setdefault(
+            (trainee_id, month_of(day)),
+            {"trainee_id": trainee_id, "month": month_of(day), **dict.fromkeys(COUNTERS, 0)},
+        )
+        row.update(unit_id=payload["unit_id"], town_id=payload.get("town_id"))
+        for name, value in increments.items():
+            row[name] += value
+    if not rows:
+        return
+    named = [n for n in COUNTERS if any(n in increments for *_, increments in bumps)]
+    table = OversightMonth.__table__
+    insert = upsert_statement(session, table)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["trainee_id", "month"],
+            set_={
+                "unit_id": insert.excluded.unit_id,
+                "town_id": insert.excluded.town_id,
+                **{name: table.c[name] + insert.excluded[name] for name in named},
+            },
+        ),
+        # In the rows' order, so that runs lock the rows they share in one order.
+        [rows[key] for key in sorted(rows)],
+    )
+
+
 def _new_fact(session: Session, model, key: int, **values) -> bool:
     """Insert the fact unless it is known; True when it was new."""
     if session.get(model, key, with_for_update=True, populate_existing=True) is not None:
@@ -89,6 +121,43 @@ def on_talk_recorded(session: Session, envelope: dict) -> None:
         talk_date=payload["talk_date"],
     ):
         bump(session, payload["trainee_id"], payload["talk_date"], payload, talks=1)
+
+
+def _new_facts(session: Session, model, facts: list[dict]) -> set:
+    """Insert the facts (of distinct keys) not yet known, in one executemany; the keys of
+    those that were new."""
+    table = model.__table__
+    key = model.__mapper__.primary_key[0]
+    return set(
+        session.scalars(
+            upsert_statement(session, table)
+            .on_conflict_do_nothing(index_elements=[key.name])
+            .returning(key),
+            facts,
+        )
+    )
+
+
+def _on_talks_recorded(session: Session, envelopes: list[dict]) -> list:
+    """Talks of distinct ids: the new ones, then their months' counters, summed per row."""
+    payloads = [e["payload"] for e in envelopes]
+    new = _new_facts(
+        session,
+        TalkFact,
+        [
+            {"talk_id": p["talk_id"], "trainee_id": p["trainee_id"], "talk_date": p["talk_date"]}
+            for p in payloads
+        ],
+    )
+    fresh = [p for p in payloads if p["talk_id"] in new]
+    bump_many(session, [(p["trainee_id"], p["talk_date"], p, {"talks": 1}) for p in fresh])
+    return [None] * len(envelopes)
+
+
+# Keyed by the talk: a run may hold several talks of one trainee's month (``bump_many``
+# sums them). Talks are regrouped only across events that leave oversight_month alone
+# (the other set-based types); a visit, fee or need still comes between them in order.
+set_based(on_talk_recorded, _on_talks_recorded, payload_key("talk_id"))
 
 
 def on_visit_recorded(session: Session, envelope: dict) -> None:

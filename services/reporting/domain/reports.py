@@ -56,7 +56,7 @@ from services.reporting.models_reports import (
 )
 from shared.audit import record_audit
 from shared.config import env
-from shared.consumer import set_based
+from shared.consumer import payload_key, set_based
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
@@ -485,22 +485,37 @@ def approve_report(
 
 def _on_talk(session: Session, envelope: dict) -> None:
     """Keep the talk for the mentoring form; the same talk twice is kept once."""
-    p = envelope["payload"]
+    _keep_talks(session, [envelope])
+
+
+def _on_talks(session: Session, envelopes: list[dict]) -> list:
+    _keep_talks(session, envelopes)
+    return [None] * len(envelopes)
+
+
+def _keep_talks(session: Session, envelopes: list[dict]) -> None:
+    """The talks in one executemany (one statement compiled once, whatever the run's
+    length); a talk already kept stays as it was."""
     insert = period_rules._insert(session)
     session.execute(
-        insert(ReportTalk)
-        .values(
-            talk_id=p["talk_id"],
-            trainee_id=p["trainee_id"],
-            mentor_id=p["mentor_id"],
-            mentor_role=p["mentor_role"],
-            talk_date=p["talk_date"],
-            mode=p["mode"],
-            aspects=list(p["aspects"]),
-            summary=p.get("summary", ""),
-        )
-        .on_conflict_do_nothing(index_elements=["talk_id"])
+        insert(ReportTalk).on_conflict_do_nothing(index_elements=["talk_id"]),
+        [
+            {
+                "talk_id": p["talk_id"],
+                "trainee_id": p["trainee_id"],
+                "mentor_id": p["mentor_id"],
+                "mentor_role": p["mentor_role"],
+                "talk_date": p["talk_date"],
+                "mode": p["mode"],
+                "aspects": list(p["aspects"]),
+                "summary": p.get("summary", ""),
+            }
+            for p in (e["payload"] for e in envelopes)
+        ],
     )
+
+
+set_based(_on_talk, _on_talks, payload_key("talk_id"))
 
 
 def _today(envelope: dict) -> dt.date:
