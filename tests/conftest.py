@@ -129,9 +129,8 @@ def pytest_sessionfinish(session, exitstatus):
         container.stop()
 
 
-@pytest.fixture
-def pg_url(pg_admin_url):
-    """A new, empty PostgreSQL database for this test, dropped afterwards."""
+def _fresh_database(pg_admin_url: str):
+    """A new, empty PostgreSQL database's URL, dropped when the generator ends."""
     name = f"gr_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -141,6 +140,18 @@ def pg_url(pg_admin_url):
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_admin_url):
+    """A new, empty PostgreSQL database for this test, dropped afterwards."""
+    yield from _fresh_database(pg_admin_url)
+
+
+@pytest.fixture
+def other_pg_url(pg_admin_url):
+    """A second one, for the same events applied another way (batches against one by one)."""
+    yield from _fresh_database(pg_admin_url)
 
 
 @pytest.fixture

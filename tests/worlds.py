@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import sqlalchemy as sa
 
 from shared.bus import Bus
 from shared.db import Database
@@ -183,3 +187,19 @@ def build_world(service: str, url: str, names: dict | None = None, **config) -> 
         if village_id:
             world.place(trainee_id, unit_id, town_id, village_id)
     return world
+
+
+@contextmanager
+def counted_statements(engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends inside the block (for tests that a set-based
+    path stays a handful of statements, whatever the number of events)."""
+    executed: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        executed.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield executed
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

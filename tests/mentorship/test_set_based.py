@@ -4,8 +4,6 @@ first placements costs a few statements, not a few per event."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
@@ -14,7 +12,7 @@ from shared.bus import Bus
 from shared.consumer import EventConsumer
 from shared.events import build_event, validate_event
 from tests.mentorship.test_assignments import assigned
-from tests.worlds import build_world
+from tests.worlds import build_world, counted_statements
 
 pytestmark = pytest.mark.integration
 
@@ -22,19 +20,6 @@ ROLE_MENTORS = {"integrity": 101, "business": 102}
 TOWN_MENTORS = {1: 104, 2: 107}
 VILLAGE_MENTORS = {11: 105, 12: 106, 21: 108}
 TOWN_OF = {11: 1, 12: 1, 21: 2}
-
-
-@pytest.fixture
-def other_pg_url(pg_admin_url):
-    """A second fresh database, for the same events applied another way."""
-    name = f"gr_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.engine.make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def event(type_: str, payload: dict) -> dict:
@@ -195,16 +180,8 @@ def test_a_run_of_first_placements_takes_a_few_statements(world_pg):
     consumer = consumer_of(world_pg)
     assert all(consumer.apply_batch([registered(t) for t in range(100, 150)]))
     run = [placed(t, 11, 2) for t in range(100, 150)]
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(world_pg.db.engine, "before_cursor_execute", count)
-    try:
+    with counted_statements(world_pg.db.engine) as statements:
         assert consumer.apply_batch(run) == [True] * 50
-    finally:
-        sa.event.remove(world_pg.db.engine, "before_cursor_execute", count)
     assert len(statements) < 15, [s[:60] for s in statements]
     with world_pg.db.transaction() as session:
         assert (

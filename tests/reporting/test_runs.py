@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -26,24 +25,11 @@ from shared.bus import Bus
 from shared.clock import city_today
 from shared.db import UTCDateTime
 from shared.events import build_event, validate_event
-from tests.worlds import build_world
+from tests.worlds import build_world, counted_statements
 
 pytestmark = pytest.mark.integration
 
 ROLES = ("integrity", "business", "responsible", "practical")
-
-
-@pytest.fixture
-def other_pg_url(pg_admin_url):
-    """A second new, empty database (``pg_url`` gives one per test), dropped afterwards."""
-    name = f"gr_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.engine.make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def opened(world, today: dt.date) -> None:
@@ -230,6 +216,21 @@ def generated(column: sa.Column) -> bool:
     return isinstance(column.type, UTCDateTime | sa.DateTime)
 
 
+def both_ways(one_by_one, batched, envelopes: list[dict], monkeypatch) -> list:
+    """Apply ``envelopes`` one by one to one world and in batches of 50 to the other; the
+    results per event must agree (they are returned)."""
+    consumer = one_by_one.spec.consumer(
+        one_by_one.config, one_by_one.db, Bus("memory://", "x", "x")
+    )
+    applied = [consumer.apply(envelope) for envelope in envelopes]
+    consumer = consumer_of(batched, monkeypatch)
+    results = []
+    for start in range(0, len(envelopes), 50):
+        results += consumer.apply_batch(envelopes[start : start + 50])
+    assert results == applied
+    return applied
+
+
 def test_runs_leave_the_same_rows_as_one_event_at_a_time(pg_url, other_pg_url, monkeypatch):
     same_rows(pg_url, other_pg_url, monkeypatch)
 
@@ -247,15 +248,7 @@ def same_rows(one_url: str, other_url: str, monkeypatch) -> None:
     try:
         for world in (one_by_one, batched):
             opened(world, today)
-        consumer = one_by_one.spec.consumer(
-            one_by_one.config, one_by_one.db, Bus("memory://", "x", "x")
-        )
-        applied = [consumer.apply(envelope) for envelope in envelopes]
-        consumer = consumer_of(batched, monkeypatch)
-        results = []
-        for start in range(0, len(envelopes), 50):
-            results += consumer.apply_batch(envelopes[start : start + 50])
-        assert results == applied
+        applied = both_ways(one_by_one, batched, envelopes, monkeypatch)
         assert applied.count(False) == 2  # the redeliveries
 
         expected = rows(one_by_one, envelopes)
@@ -300,16 +293,8 @@ def test_a_run_takes_the_same_few_statements_whatever_its_length(world_pg, monke
     first = today.replace(day=1)
 
     def statements(envelopes: list[dict]) -> int:
-        executed = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            executed.append(statement)
-
-        sa.event.listen(world_pg.db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(world_pg.db.engine) as executed:
             assert consumer.apply_batch(envelopes) == [True] * len(envelopes)
-        finally:
-            sa.event.remove(world_pg.db.engine, "before_cursor_execute", count)
         return len(executed)
 
     counts = {}
@@ -403,15 +388,7 @@ def test_runs_of_talks_leave_the_same_rows_as_one_talk_at_a_time(pg_url, other_p
     envelopes = talks(today)
     one_by_one, batched = build_world("reporting", pg_url), build_world("reporting", other_pg_url)
     try:
-        consumer = one_by_one.spec.consumer(
-            one_by_one.config, one_by_one.db, Bus("memory://", "x", "x")
-        )
-        applied = [consumer.apply(envelope) for envelope in envelopes]
-        consumer = consumer_of(batched, monkeypatch)
-        results = []
-        for start in range(0, len(envelopes), 50):
-            results += consumer.apply_batch(envelopes[start : start + 50])
-        assert results == applied
+        applied = both_ways(one_by_one, batched, envelopes, monkeypatch)
         assert applied.count(False) == 1  # the redelivery
 
         expected = rows(one_by_one, envelopes)
@@ -436,16 +413,8 @@ def test_a_run_of_talks_takes_four_statements_whatever_its_length(world_pg, monk
     first = today.replace(day=1)
 
     def statements(envelopes: list[dict]) -> int:
-        executed = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            executed.append(statement)
-
-        sa.event.listen(world_pg.db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(world_pg.db.engine) as executed:
             assert consumer.apply_batch(envelopes) == [True] * len(envelopes)
-        finally:
-            sa.event.remove(world_pg.db.engine, "before_cursor_execute", count)
         return len(executed)
 
     counts = {}

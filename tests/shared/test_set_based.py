@@ -178,15 +178,11 @@ def consumer(db, handlers) -> EventConsumer:
     return EventConsumer("welfare", db, Bus("memory://", "x", "x"), Inbox, handlers)
 
 
-def test_a_bulk_load_in_batches_leaves_the_projections_as_event_by_event(pg_url, pg_admin_url):
+def test_a_bulk_load_in_batches_leaves_the_projections_as_event_by_event(pg_url, other_pg_url):
     handlers = PROJECTIONS.handlers()  # the shared projections alone, not welfare's rules
     events = scenario()
     one_db = migrated(SPEC, pg_url)
-    other_url = pg_url + "_b"
-    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{other_url.rsplit("/", 1)[1]}"'))
-    batch_db = migrated(SPEC, other_url)
+    batch_db = migrated(SPEC, other_pg_url)
     statements = []
     sa.event.listen(batch_db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     try:
@@ -221,8 +217,3 @@ def test_a_bulk_load_in_batches_leaves_the_projections_as_event_by_event(pg_url,
     finally:
         one_db.dispose()
         batch_db.dispose()
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(f'DROP DATABASE IF EXISTS "{other_url.rsplit("/", 1)[1]}" WITH (FORCE)')
-            )
-        admin.dispose()

@@ -21,7 +21,7 @@ from services.welfare.models_money import MoneyAudit, PlacementFee
 from shared.bus import Bus
 from shared.db import Database
 from shared.events import build_event, validate_event
-from tests.worlds import World, build_world
+from tests.worlds import World, build_world, counted_statements
 
 pytestmark = pytest.mark.integration
 
@@ -337,16 +337,8 @@ def test_a_run_of_50_placements_takes_a_few_statements(pg_url):
         # Half move to another town (beds flagged), half are first placements (fees).
         run = [stream.placed(t, 2, 21, dt.date(2026, 3, 1), previous=1) for t in range(1000, 1025)]
         run += [stream.placed(t, 1, 11, dt.date(2026, 3, 1)) for t in range(1025, 1050)]
-        statements = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa.event.listen(world.db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(world.db.engine) as statements:
             assert consumer.apply_batch(run) == [True] * 50
-        finally:
-            sa.event.remove(world.db.engine, "before_cursor_execute", count)
         # Inbox, projection (read, update), policies, fees, audit, beds (read, update):
         # one by one it is several statements for each of the 50 events.
         assert len(statements) < 15, statements
