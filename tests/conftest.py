@@ -179,18 +179,29 @@ def rabbit_cleanup(amqp_url, names):
                 channel.queue_delete(queue)
             except Exception:  # noqa: BLE001 - already gone
                 channel = conn.channel()
-        try:
-            channel.exchange_delete(names["EVENTS_EXCHANGE"])
-        except Exception:  # noqa: BLE001
-            pass
+        # The events exchange, and the one kombu declares for each service queue under
+        # the queue's own name (``<prefix>.<service>``).
+        for exchange in {
+            names["EVENTS_EXCHANGE"],
+            *_with_prefix("exchanges", names["QUEUE_PREFIX"]),
+        }:
+            try:
+                channel.exchange_delete(exchange)
+            except Exception:  # noqa: BLE001 - already gone
+                channel = conn.channel()
 
 
 def _queues_with_prefix(prefix: str) -> list[str]:
+    return _with_prefix("queues", prefix)
+
+
+def _with_prefix(kind: str, prefix: str) -> list[str]:
+    """The names of the broker's ``queues`` or ``exchanges`` that start with ``prefix``."""
     import subprocess
 
     try:
         out = subprocess.run(
-            ["rabbitmqctl", "list_queues", "name", "--quiet"],
+            ["rabbitmqctl", f"list_{kind}", "name", "--quiet"],
             capture_output=True,
             text=True,
             timeout=30,
