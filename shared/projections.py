@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.consumer import set_based
+from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
 
 
@@ -288,15 +288,11 @@ def roster_handlers(
         "unit.updated": place(unit, place_fields),
         "person.created": on_person,
         "person.updated": on_person,
-        "trainee.registered": set_based(on_trainee, on_trainee_many, _payload_key("id")),
-        "trainee.updated": set_based(on_trainee, on_trainee_many, _payload_key("id")),
-        "trainee.placed": set_based(on_placed, on_placed_many, _payload_key("trainee_id")),
+        "trainee.registered": set_based(on_trainee, on_trainee_many, payload_key("id")),
+        "trainee.updated": set_based(on_trainee, on_trainee_many, payload_key("id")),
+        "trainee.placed": set_based(on_placed, on_placed_many, payload_key("trainee_id")),
         "trainee.status_changed": on_status,
     }
-
-
-def _payload_key(name: str) -> Callable[[dict], object]:
-    return lambda envelope: envelope["payload"][name]
 
 
 class AssignmentProjection:
@@ -376,7 +372,7 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
         return changed
 
     return {
-        "mentor.assigned": set_based(on_assigned, on_assigned_many, _payload_key("assignment_id")),
+        "mentor.assigned": set_based(on_assigned, on_assigned_many, payload_key("assignment_id")),
         "mentor.released": on_released,
     }
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.mentorship.domain import assignments
 from services.mentorship.models import PROJECTIONS, Trainee
-from shared.consumer import set_based
+from shared.consumer import payload_key, set_based
 
 _projections = PROJECTIONS.handlers()
 
@@ -40,7 +40,7 @@ def on_trainee_placed_many(session: Session, envelopes: list[dict]) -> list[None
     return [None] * len(envelopes)
 
 
-set_based(on_trainee_placed, on_trainee_placed_many, lambda e: e["payload"]["trainee_id"])
+set_based(on_trainee_placed, on_trainee_placed_many, payload_key("trainee_id"))
 
 
 def on_trainee_status_changed(session: Session, envelope: dict) -> None:

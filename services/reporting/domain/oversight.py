@@ -280,7 +280,7 @@ def _on_mentor_assigned_many(session: Session, envelopes: list[dict]) -> list:
     return [True] * len(envelopes)
 
 
-set_based(on_mentor_assigned, _on_mentor_assigned_many, lambda e: e["payload"]["assignment_id"])
+set_based(on_mentor_assigned, _on_mentor_assigned_many, payload_key("assignment_id"))
 
 
 def on_mentor_released(session: Session, envelope: dict) -> None:

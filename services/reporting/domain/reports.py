@@ -558,7 +558,7 @@ def _tenure_reaction(fact, key: str):
         period_rules.refresh_trainees(session, tenures, _today(envelopes[0]))
         return [None] * len(envelopes)
 
-    return set_based(react, react_many, lambda envelope: envelope["payload"][key])
+    return set_based(react, react_many, payload_key(key))
 
 
 _on_registered = _tenure_reaction(_registered, "id")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.welfare.domain import housing
-from shared.consumer import set_based
+from shared.consumer import payload_key, set_based
 
 #: Statuses that end a trainee's stay, hence their bed.
 LEAVING = {"completed": "培训结束（completed）", "withdrawn": "退出（withdrawn）"}
@@ -52,6 +52,6 @@ def on_status_changed(session: Session, envelope: dict) -> None:
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
 EVENT_HANDLERS: dict = {
-    "trainee.placed": set_based(on_placed, on_placed_many, lambda e: e["payload"]["trainee_id"]),
+    "trainee.placed": set_based(on_placed, on_placed_many, payload_key("trainee_id")),
     "trainee.status_changed": on_status_changed,
 }

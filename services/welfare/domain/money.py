@@ -35,7 +35,7 @@ from services.welfare.models_money import (
     TownBudget,
 )
 from shared.audit import audit_row, record_audit, record_audits
-from shared.consumer import set_based
+from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
 from shared.errors import Conflict, DomainError
 
@@ -706,6 +706,6 @@ def balance(session: Session, *where) -> int:
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
 EVENT_HANDLERS: dict = {
-    "trainee.placed": set_based(on_placed, on_placed_many, lambda e: e["payload"]["trainee_id"]),
+    "trainee.placed": set_based(on_placed, on_placed_many, payload_key("trainee_id")),
     "trainee.status_changed": on_status_changed,
 }
