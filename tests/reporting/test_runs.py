@@ -285,17 +285,19 @@ def same_rows(one_url: str, other_url: str, monkeypatch) -> None:
         batched.db.dispose()
 
 
+def statements_of(world, consumer, envelopes: list[dict]) -> int:
+    """How many statements applying ``envelopes`` as one batch takes (all applied)."""
+    with counted_statements(world.db.engine) as executed:
+        assert consumer.apply_batch(envelopes) == [True] * len(envelopes)
+    return len(executed)
+
+
 def test_a_run_takes_the_same_few_statements_whatever_its_length(world_pg, monkeypatch):
     """A run of fifty events costs what a run of ten costs: nothing is done per event."""
     today = city_today("Asia/Shanghai")
     opened(world_pg, today)
     consumer = consumer_of(world_pg, monkeypatch)
     first = today.replace(day=1)
-
-    def statements(envelopes: list[dict]) -> int:
-        with counted_statements(world_pg.db.engine) as executed:
-            assert consumer.apply_batch(envelopes) == [True] * len(envelopes)
-        return len(executed)
 
     counts = {}
     for size in (10, 50):
@@ -313,7 +315,9 @@ def test_a_run_takes_the_same_few_statements_whatever_its_length(world_pg, monke
             events.out[size : 2 * size],
             events.out[2 * size : 3 * size],
         )
-        counts[size] = [statements(run) for run in (registered, placed, assigned)]
+        counts[size] = [
+            statements_of(world_pg, consumer, run) for run in (registered, placed, assigned)
+        ]
     assert counts[50] == counts[10], counts
     # registered: inbox, trainees (2), tenures (2), open periods, then for each form of a
     # period whose deadline is ahead: its obligations and their report_month rows (4);
@@ -412,16 +416,11 @@ def test_a_run_of_talks_takes_four_statements_whatever_its_length(world_pg, monk
     consumer = consumer_of(world_pg, monkeypatch)
     first = today.replace(day=1)
 
-    def statements(envelopes: list[dict]) -> int:
-        with counted_statements(world_pg.db.engine) as executed:
-            assert consumer.apply_batch(envelopes) == [True] * len(envelopes)
-        return len(executed)
-
     counts = {}
     for size in (10, 50):
         events = Events()
         for n in range(size):  # trainees with several talks, in two months
             day = first - dt.timedelta(days=25 * (n % 2))
             talk(events, 1000 * size + n, 1000 * size + n // 3, day)
-        counts[size] = statements(events.out)
+        counts[size] = statements_of(world_pg, consumer, events.out)
     assert counts[50] == counts[10] == 4, counts
