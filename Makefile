@@ -32,13 +32,14 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # The console's browser tests drive Debian's chromium (Playwright's own browser download is
-# never used), with a Chinese system font for legible screenshots; install what is missing
-# (as root, or with sudo where there is one).
+# never used), with a Chinese system font for legible screenshots; the benchmark's smoke
+# test drives wrk. Install what is missing (as root, or with sudo where there is one).
 chromium:
-	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || { \
+	@{ command -v chromium >/dev/null && command -v wrk >/dev/null && \
+	   fc-list :lang=zh | grep -q . ; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei wrk; }
 
 test: $(STAMP) lint chromium
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)

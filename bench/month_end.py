@@ -47,6 +47,7 @@ from deploy.local import procfile_processes
 from deploy.stack import LocalStack, free_port, wait_http
 from journey.http import request
 from shared.auth import issue_token
+from shared.clock import city_today, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -685,7 +686,7 @@ def warm(stack: LocalStack, token: str) -> None:
 
 
 def run(args) -> dict:
-    today = dt.datetime.now(dt.UTC).astimezone(__import__("zoneinfo").ZoneInfo(CITY_TZ)).date()
+    today = city_today(CITY_TZ)
     sizes = Sizes.for_trainees(args.trainees, args.months)
     results: dict = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -728,7 +729,7 @@ def run(args) -> dict:
 
         # -- the burst ----------------------------------------------------------------
         log(f"burst: {len(talks)} talks, then {len(forms)} forms, {args.conc} connections")
-        since = dt.datetime.now(dt.UTC)
+        since = utcnow()
         memory = MemorySampler(stack)
         memory.start()
         reader = DashboardReader(
@@ -784,7 +785,7 @@ def run(args) -> dict:
                 reporting_workers(stack, workers, consumers)
                 warm(stack, city)
                 cell_trainees = trainees[n * per : (n + 1) * per]
-                since = dt.datetime.now(dt.UTC)
+                since = utcnow()
                 half = max(1, args.conc // 2)
                 w1 = Wrk(
                     stack.urls["reporting"],

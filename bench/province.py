@@ -42,6 +42,7 @@ from bench.reporting_dashboard import (
     report_history,
 )
 from journey.http import request
+from shared.clock import utcnow
 
 CSV = "text/csv"
 #: Trainees per import request (one request must end within gunicorn's 30 s timeout).
@@ -349,7 +350,7 @@ class Builder:
                     "(SELECT coalesce(max(id), 0) FROM report)"
                 )
                 base, first_obligation, first_report = cur.fetchone()
-            now = dt.datetime.now(dt.UTC)
+            now = utcnow()
             periods = period_rows(self.history, now, first_id=base + 1)
             copy(conn, "period", PERIOD_COLUMNS, periods)
             obligations, reports, report_months = report_history(
@@ -401,7 +402,7 @@ class Builder:
                     "WHERE a.role = 'practical' AND a.end_date IS NULL"
                 )
                 seats = cur.fetchall()
-            now = dt.datetime.now(dt.UTC)
+            now = utcnow()
             aspects = json.dumps(["political", "practice"])
             rows = (
                 (
@@ -457,7 +458,7 @@ class Builder:
         try:
             conn = raw.driver_connection
             trainees = [t for t in self._roster_trainees() if t[3] is not None]
-            now = dt.datetime.now(dt.UTC)
+            now = utcnow()
             rows = []
             for month in self.history[:-1]:  # the last one is generated through HTTP
                 days = month_end(month).day

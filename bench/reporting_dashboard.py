@@ -41,6 +41,7 @@ from services.reporting.domain.dashboard import dashboard, month_end
 from services.reporting.spec import SPEC
 from shared import migrate
 from shared.auth import issue_token
+from shared.clock import utcnow
 from shared.db import Database
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -217,7 +218,7 @@ def copy(conn, table: str, columns: tuple[str, ...], rows) -> int:
 def load(db: Database, trainees: int, months: list[dt.date], rng: random.Random) -> dict:
     """Fill the database; returns counts."""
     started = time.perf_counter()
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     raw = db.engine.raw_connection()
     try:
         conn = raw.driver_connection
@@ -379,18 +380,19 @@ def run(admin_url: str, trainees: int, month_count: int, runs: int, keep: bool) 
         migrate.upgrade(SPEC.migrations_dir, url)
         db = Database(url)
         config = Config(DATABASE_URL=url, BROKER_URL="memory://", LOG_LEVEL="WARNING")
-        months = months_back(city_today(config.TIME_ZONE), month_count)
+        today = city_today(config.TIME_ZONE)
+        months = months_back(today, month_count)
         print("loading ...", flush=True)
         print("loaded:", load(db, trainees, months, random.Random(20260301)), flush=True)
         month = months[-1]
 
         def city():
             with db.transaction() as session:
-                return dashboard(session, month)
+                return dashboard(session, month, today=today)
 
         def town():
             with db.transaction() as session:
-                return dashboard(session, month, town_id=1)
+                return dashboard(session, month, today=today, town_id=1)
 
         times, board = timed(city, runs)
         print(f"dashboard() city, {month:%Y-%m}: {summary(times)}")
@@ -401,7 +403,7 @@ def run(admin_url: str, trainees: int, month_count: int, runs: int, keep: bool) 
         def year():
             for one in months[-12:]:
                 with db.transaction() as session:
-                    dashboard(session, one)
+                    dashboard(session, one, today=today)
 
         times, _ = timed(year, runs)
         print(f"dashboard() city, the 12 months up to {month:%Y-%m} (12 reads): {summary(times)}")

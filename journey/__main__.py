@@ -9,10 +9,16 @@ Exit status 0 when every step passed."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 
-from journey.steps import SERVICES, Journey, report
+from journey.steps import CITY_TZ, SERVICES, Journey, report
+from shared.clock import parse_moment
+
+
+def _moment(text: str) -> dt.datetime:
+    return parse_moment(text, CITY_TZ.key)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--url", help="base URL of a running system (every service under it)")
     parser.add_argument("--city-user", default="city")
     parser.add_argument("--city-password", default="demo")
+    parser.add_argument(
+        "--at",
+        type=_moment,
+        help="start the system's clock at this moment (ISO date or date and time, city time "
+        "unless it has an offset), e.g. 2026-12-31T23:15 — the journey on any day of the year",
+    )
     args = parser.parse_args(argv)
 
     def say(line: str) -> None:
@@ -45,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = []
     for name in modes:
         say(f"== {name}: starting the system …")
-        outcome = run(name, log=say)
+        outcome = run(name, log=say, at=args.at)
         outcomes.append(outcome)
         say(report(outcome.journey.results).rsplit("\n", 1)[-1])
     say("")

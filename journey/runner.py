@@ -12,6 +12,7 @@ deadline included, fits in a minute or two."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from journey.receivers import Receivers
 from journey.steps import SERVICES, Journey
+from shared import clock
 
 FAST = {
     "TICK_INTERVAL_SECONDS": "1",
@@ -60,9 +62,13 @@ def run(
     mode: str,
     workdir: Path | None = None,
     log: Callable[[str], None] | None = None,
+    at: dt.datetime | None = None,
     **stack_options,
 ) -> Outcome:
-    """Start the system in ``mode``, walk the journey, stop the system: an :class:`Outcome`."""
+    """Start the system in ``mode``, walk the journey, stop the system: an :class:`Outcome`.
+
+    The system's clock starts at ``at`` when given, else at this process's clock (a test
+    run's pinned moment, or the real time)."""
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         if workdir is None:
@@ -70,6 +76,10 @@ def run(
         receivers = Receivers().start()
         stack.callback(receivers.stop)
         clock_file = workdir / "clock"
+        if at is not None:
+            clock.travel_to(clock_file, at)
+        else:
+            clock.set_offset(clock_file, clock.offset().total_seconds())
         env = {**FAST, **receivers.env, "GRASSROOTS_CLOCK_FILE": str(clock_file)}
         with system(mode, workdir, env, **stack_options) as (urls, (username, password)):
             startup = time.perf_counter() - started

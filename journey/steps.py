@@ -35,6 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from journey.http import HttpError, poll, request
+from shared.clock import city_today
 
 SERVICES = ("roster", "mentorship", "reporting", "welfare", "notifier")
 ROLES = ("integrity", "business", "responsible", "practical")
@@ -140,7 +141,8 @@ class Journey:
         self.clock_file = clock_file
         self.receivers = receivers
         self.timeout = timeout
-        self.today = dt.datetime.now(CITY_TZ).date()
+        # the system's today: its clock file's when the journey has one, else this process's
+        self.today = city_today(CITY_TZ.key, clock_file)
         self.month = f"{self.today:%Y-%m}"
         self.quarter = f"{self.today.year}-Q{(self.today.month - 1) // 3 + 1}"
         self.run = uuid.uuid4().hex[:6]
@@ -808,10 +810,12 @@ class Journey:
         self.expect.hooks["report.overdue"] += 2
         for office in ("town", "unit"):
             self.expect.add(self.expect.mail, self.c.contact[office][0], "digest")
-        # the tick opened the next month too: every active trainee is told
+        # the tick opened the next month too, and the next quarter when the month begins
+        # one: every active trainee is told of each
+        opened = 1 + (f"{overdue_day.year}-Q{(overdue_day.month - 1) // 3 + 1}" != self.quarter)
         for key, tid in self.c.trainees.items():
-            self.expect.add(self.expect.inbox, tid, "period.opened")
-            self.expect.add(self.expect.mail, self.c.contact[key][0], "period.opened")
+            self.expect.add(self.expect.inbox, tid, "period.opened", opened)
+            self.expect.add(self.expect.mail, self.c.contact[key][0], "period.opened", opened)
         return (
             f"clock moved to {overdue_day} 10:00 then 19:00; trainee {late}: 2 overdue "
             f"notices; one digest each for the town and the unit"

@@ -23,10 +23,11 @@ _lock = threading.Lock()
 _cached: tuple[str, tuple[int, int], dt.timedelta] | None = None  # (path, stamp, offset)
 
 
-def offset() -> dt.timedelta:
-    """How far this system's clock is ahead of the real one (zero unless travelled)."""
+def offset(path: str | os.PathLike | None = None) -> dt.timedelta:
+    """How far this system's clock is ahead of the real one (zero unless travelled); the
+    clock of ``path`` when given, else of ``GRASSROOTS_CLOCK_FILE``."""
     global _cached
-    path = os.environ.get(CLOCK_FILE_ENV)
+    path = os.fspath(path) if path is not None else os.environ.get(CLOCK_FILE_ENV)
     if not path:
         return _ZERO
     try:
@@ -47,14 +48,26 @@ def offset() -> dt.timedelta:
     return value
 
 
-def utcnow() -> dt.datetime:
-    """Now, aware, in UTC: the only clock the services store."""
-    return dt.datetime.now(dt.UTC) + offset()
+def utcnow(path: str | os.PathLike | None = None) -> dt.datetime:
+    """Now, aware, in UTC: the only clock the services store (of ``path``'s clock when
+    given: a system that another process started, as the journey reads it)."""
+    return dt.datetime.now(dt.UTC) + offset(path)
 
 
-def city_today(time_zone: str) -> dt.date:
+def city_today(time_zone: str, path: str | os.PathLike | None = None) -> dt.date:
     """Today's date in the city (not the server's UTC date)."""
-    return utcnow().astimezone(ZoneInfo(time_zone)).date()
+    return utcnow(path).astimezone(ZoneInfo(time_zone)).date()
+
+
+def parse_moment(text: str, time_zone: str) -> dt.datetime:
+    """A moment as people write it for a clock to start at: an ISO date (10:00 in the
+    city), or a date and time (in the city unless it carries an offset)."""
+    zone = ZoneInfo(time_zone)
+    text = text.strip()
+    if len(text) == 10:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(10), zone)
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def set_offset(path: str | os.PathLike, seconds: float) -> None:

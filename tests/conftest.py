@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from shared import migrate
 from shared.auth import issue_token
+from shared.clock import parse_moment
 from shared.config import dev_keys
 from shared.db import Database
 
@@ -37,33 +38,55 @@ _containers: list = []
 #: Every test world's city. Test modules take "today" there once, at import.
 CITY_ZONE = ZoneInfo("Asia/Shanghai")
 
+#: The moment a test run starts at, unless ``TEST_CLOCK_AT`` says otherwise: the middle
+#: of a quarter's last month (the quarterly report is owed but not yet due). The run's
+#: clock starts there and runs on; ``make test-calendar`` runs the suite at the other
+#: moments of the year that have broken it (see the Makefile).
+DEFAULT_CLOCK_AT = "2026-12-15T10:00:00+08:00"
+
+
+def _pin_clock() -> None:
+    """Start every clock that reads ``shared.clock`` — this process's and those of the
+    services the tests start, which inherit ``GRASSROOTS_CLOCK_FILE`` — at the pinned
+    moment (``TEST_CLOCK_AT``, default :data:`DEFAULT_CLOCK_AT`); ``TEST_CLOCK_AT=now``
+    keeps the real clock. A run that set its own clock file keeps it."""
+    if os.environ.get("GRASSROOTS_CLOCK_FILE"):
+        return
+    wanted = os.environ.get("TEST_CLOCK_AT", DEFAULT_CLOCK_AT).strip()
+    if wanted == "now":
+        _keep_one_city_day()
+        return
+    moment = parse_moment(wanted, CITY_ZONE.key)
+    _write_clock_file((moment - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _write_clock_file(seconds: float) -> None:
+    folder = tempfile.mkdtemp(prefix="grassroots-clock-")
+    path = Path(folder) / "offset"
+    path.write_text(f"{seconds:.3f}\n", encoding="utf-8")
+    os.environ["GRASSROOTS_CLOCK_FILE"] = str(path)
+    atexit.register(lambda: (path.unlink(missing_ok=True), os.rmdir(folder)))
+
 
 def _keep_one_city_day(margin: dt.timedelta = dt.timedelta(hours=1)) -> None:
-    """Start the run just after the city's midnight when it would otherwise cross it.
+    """On the real clock: start the run just after the city's midnight when it would
+    otherwise cross it.
 
     Test modules take the city's date once, at import, and the services take it at each
     request: a run that crosses midnight in Shanghai (16:00 UTC) would compare yesterday's
     dates with today's. Within ``margin`` of midnight (or when TEST_CLOCK_PAST_MIDNIGHT=1
     asks for it, to check that the jump itself breaks nothing) every clock that reads
-    ``shared.clock`` — this process and the services it starts — is moved forward past
-    midnight, by at most ``margin``. Tokens keep the real clock; a run that set its own
-    clock file keeps it.
+    ``shared.clock`` is moved forward past midnight, by at most ``margin``.
     """
-    if os.environ.get("GRASSROOTS_CLOCK_FILE"):
-        return
     now = dt.datetime.now(CITY_ZONE)
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), CITY_ZONE)
     forced = os.environ.get("TEST_CLOCK_PAST_MIDNIGHT") == "1"
     if midnight - now > margin and not forced:
         return
-    folder = tempfile.mkdtemp(prefix="grassroots-clock-")
-    path = Path(folder) / "offset"
-    path.write_text(f"{(midnight - now).total_seconds() + 30:.3f}\n", encoding="utf-8")
-    os.environ["GRASSROOTS_CLOCK_FILE"] = str(path)
-    atexit.register(lambda: (path.unlink(missing_ok=True), os.rmdir(folder)))
+    _write_clock_file((midnight - now).total_seconds() + 30)
 
 
-_keep_one_city_day()
+_pin_clock()
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -232,6 +255,24 @@ def make_token(role: str, scope_id: int | None = None, subject: str = "1", **ove
 def auth(role: str, scope_id: int | None = None) -> dict:
     """Authorization header for a role and scope."""
     return {"Authorization": f"Bearer {make_token(role, scope_id)}"}
+
+
+@pytest.fixture
+def travel(tmp_path, monkeypatch):
+    """``travel(moment)`` moves this process's clock (``shared.clock``: the services under
+    test in this process read it) to ``moment`` (aware, or a date: 10:00 in the city) for
+    the rest of the test."""
+    from shared import clock
+
+    path = tmp_path / "travel-clock"
+    monkeypatch.setenv(clock.CLOCK_FILE_ENV, str(path))
+
+    def to(moment: dt.datetime | dt.date) -> None:
+        if not isinstance(moment, dt.datetime):
+            moment = dt.datetime.combine(moment, dt.time(10), CITY_ZONE)
+        clock.travel_to(path, moment)
+
+    return to
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: str = ""):

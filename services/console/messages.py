@@ -53,6 +53,7 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "submitted": ("已提交", "Submitted"),
         "approved": ("已审核", "Approved"),
         "on_time": ("按时", "On time"),
+        "not_due": ("未到期", "Not yet due"),
     },
     "step": {
         "town": ("镇街审核", "Town review"),
@@ -297,6 +298,8 @@ EN: dict[str, str] = {
     "指标说明": "Indicators",
     "按单位的配备情况": "Coverage per unit",
     "按时报送": "On time",
+    "未到期": "Not yet due",
+    "未到报送期限": "Nothing due yet",
     "按时报送率": "Reports on time",
     "按时报送率 %": "On time %",
     "按时报送率（按镇街、按月）": "Reports on time (per town, per month)",

@@ -255,7 +255,13 @@ class DashboardArgs(ExportArgs):
 
 
 class MissingArgs(ListArgs, DashboardArgs):
-    state = fields.String(validate=validate.OneOf(["missing", "returned"]))
+    state = fields.String(
+        validate=validate.OneOf(["missing", "returned", "not_due"]),
+        metadata={
+            "description": "missing (deadline passed, not submitted), returned, or not_due "
+            "(not submitted, deadline not yet passed); default: missing and returned"
+        },
+    )
 
 
 class MissingRowOut(Schema):
@@ -284,6 +290,7 @@ class FormCountsOut(Schema):
     late = fields.Integer()
     returned = fields.Integer()
     missing = fields.Integer()
+    not_due = fields.Integer()
     approved = fields.Integer()
 
 
@@ -294,6 +301,7 @@ class DashboardOut(Schema):
     periods = fields.List(fields.Dict())
     forms = fields.Dict(keys=fields.String(), values=fields.Nested(FormCountsOut))
     trainees = fields.Dict(keys=fields.String(), values=fields.Integer())
+    timeliness = fields.Dict()
     talks = fields.Dict()
     coverage = fields.Dict()
     care = fields.Dict()

@@ -231,7 +231,8 @@ def test_ending_by_hand_releases_with_reason_manual(world):
 def test_an_assignment_ends_neither_before_it_began_nor_in_the_future(world):
     made = assigned(world, 1, 105, "practical", start_date="2026-02-01")
     before = counts(world)
-    for end_date in ("2026-01-31", (dt.date.today() + dt.timedelta(days=3)).isoformat()):
+    later = city_today("Asia/Shanghai") + dt.timedelta(days=3)
+    for end_date in ("2026-01-31", later.isoformat()):
         body = assert_problem(
             world.client.post(
                 f"{API}/assignments/{made['id']}/end", json={"end_date": end_date}, headers=CITY

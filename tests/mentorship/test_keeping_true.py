@@ -11,6 +11,7 @@ import pytest
 from services.mentorship.models import Assignment, Audit, Outbox
 from services.mentorship.spec import SPEC
 from shared.bus import Bus
+from shared.clock import city_today
 from tests.mentorship.test_assignments import (
     API,
     CITY,
@@ -187,7 +188,7 @@ def test_a_new_employing_unit_ends_the_units_mentors(world):
 
 def test_a_cadre_who_leaves_the_position_vacates_the_seats_and_they_are_flagged(world):
     seats = four_mentors(world)
-    left_on = dt.date.today() - dt.timedelta(days=3)
+    left_on = city_today("Asia/Shanghai") - dt.timedelta(days=3)
     world.person(105, "village_party_secretary", {"village_id": 11}, end_date=left_on.isoformat())
     old = ended(world, seats["practical"]["id"])
     assert (old.active, old.end_reason, old.vacated, old.end_date) == (

@@ -20,6 +20,7 @@ from services.notifier.models_notify import (
     WebhookDelivery,
 )
 from shared.bus import Bus
+from shared.clock import utcnow
 from tests.conftest import auth
 from tests.notifier.helpers import count, rows
 from tests.notifier.test_rules import DUE, where
@@ -83,7 +84,7 @@ def test_a_failing_gateway_is_retried_with_backoff_and_the_sms_finally_parked(wi
     wired.config.NOTIFIER_RETRY_BASE_SECONDS = 60
     wired.sms.status = 503
     wired.feed("report.due_soon", {"trainee_id": 1, **DUE, **where(1)})
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     assert delivery.deliver_one(wired.db, wired.config, "sms", now)
     [sms] = rows(wired, channel="sms")
     assert (sms.status, sms.attempts) == ("pending", 1)
@@ -202,7 +203,7 @@ def test_overdue_reports_make_one_digest_per_town_and_unit_a_day(wired):
     # A late overdue notice waits for tomorrow's digest: one message a day.
     wired.feed("report.overdue", {"trainee_id": 1, **{**DUE, "kind": "mentoring"}, **where(1)})
     assert delivery.build_digests(wired.db, wired.config) == 0
-    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    tomorrow = utcnow() + dt.timedelta(days=1)
     assert delivery.build_digests(wired.db, wired.config, tomorrow) == 2
     digests = rows(wired, event_type="digest", recipient="unit:1", channel="inbox")
     assert len(digests) == 2

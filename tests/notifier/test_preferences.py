@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from services.notifier.domain.notify import Prefs, quiet_until
 from services.notifier.models_notify import DigestItem, Preference
+from shared.clock import utcnow
 from tests.conftest import auth
 from tests.notifier.helpers import count, rows
 from tests.notifier.test_rules import DUE, where
@@ -68,7 +69,7 @@ def test_quiet_hours_crossing_midnight_end_the_next_morning_in_the_city():
 
 
 def test_an_sms_written_in_quiet_hours_waits_for_their_end(world):
-    now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    now = utcnow().astimezone(dt.timezone(dt.timedelta(hours=8)))
     start = (now - dt.timedelta(hours=1)).strftime("%H:%M")
     end = (now + dt.timedelta(hours=2)).strftime("%H:%M")
     body = {
@@ -81,8 +82,8 @@ def test_an_sms_written_in_quiet_hours_waits_for_their_end(world):
     world.feed("report.due_soon", {"trainee_id": 1, **DUE, **where(1)})
     [sms] = rows(world, event_type="report.due_soon", channel="sms")
     [mail] = rows(world, event_type="report.due_soon", channel="email")
-    assert sms.next_attempt_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=100)
-    assert mail.next_attempt_at <= dt.datetime.now(dt.UTC)
+    assert sms.next_attempt_at > utcnow() + dt.timedelta(minutes=100)
+    assert mail.next_attempt_at <= utcnow()
 
 
 def test_a_person_who_chose_a_digest_gets_no_single_email_or_sms(world):

@@ -14,7 +14,15 @@ from services.reporting.domain.assessment import DEFAULT_WEIGHTS, explain, perio
 from services.reporting.models import Outbox
 from services.reporting.models_oversight import Assessment, AssessmentWeight
 from tests.conftest import auth
-from tests.reporting.test_dashboard import API, assert_problem, count, feed, march_reports, talk
+from tests.reporting.test_dashboard import (
+    API,
+    assert_problem,
+    count,
+    feed,
+    june_forms,
+    march_reports,
+    talk,
+)
 
 ASSESS = f"{API}/assessments"
 
@@ -279,3 +287,19 @@ def test_bad_assessment_requests_are_refused_and_store_nothing(world):
         response = world.client.post(ASSESS, json=body, headers=auth("city"))
         assert 400 <= response.status_code < 500, body
     assert count(world, Assessment) == 0
+
+
+def test_forms_not_yet_due_count_neither_for_nor_against_report_timeliness(world, travel):
+    june_forms(world)
+
+    def timeliness() -> dict[int, str | None]:
+        body = compute(world, period="2026-Q2", party="unit").get_json()
+        return {s["party_id"]: s["indicators"][0]["value"] for s in body["scores"]}
+
+    # Unit 1 employs trainees 1 and 3, unit 2 trainee 2 (see the seeded world).
+    travel(dt.date(2026, 7, 6))  # nothing is due: only the three forms filed count
+    assert timeliness() == {1: "1.0000", 2: None}
+    travel(dt.date(2026, 7, 7))  # the monthly forms are due: 3 of 4 for unit 1, 0 of 2
+    assert timeliness() == {1: "0.7500", 2: "0.0000"}
+    travel(dt.date(2026, 7, 11))  # the quarterly reports too: 3 of 6, 0 of 3
+    assert timeliness() == {1: "0.5000", 2: "0.0000"}

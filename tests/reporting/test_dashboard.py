@@ -16,12 +16,14 @@ from services.reporting.domain.dashboard import dashboard
 from services.reporting.models_oversight import OversightMonth
 from services.reporting.models_reports import Obligation, Period, Report
 from shared.bus import Bus
+from shared.clock import city_today
 from shared.events import build_event, validate_event
 from tests.conftest import auth
 
 API = "/api/v1/reporting"
 MONTH = dt.date(2026, 3, 1)  # ends the first quarter: the quarterly report shows too
 PROBLEM_JSON = "application/problem+json"
+TODAY = city_today("Asia/Shanghai")
 
 
 # -- helpers shared by the oversight tests ------------------------------------------------
@@ -141,6 +143,7 @@ def test_each_form_counts_once_as_on_time_late_returned_or_missing(world):
         "late": 1,
         "returned": 1,
         "missing": 0,
+        "not_due": 0,
         "approved": 1,
     }
     assert board["forms"]["mentoring"] == {
@@ -149,6 +152,7 @@ def test_each_form_counts_once_as_on_time_late_returned_or_missing(world):
         "late": 0,
         "returned": 0,
         "missing": 2,
+        "not_due": 0,
         "approved": 1,
     }
     # March ends the first quarter: its quarterly report is on March's dashboard.
@@ -165,7 +169,95 @@ def test_a_trainee_is_on_time_only_when_every_form_is(world):
         "late": 2,
         "returned": 1,
         "missing": 2,
+        "not_due": 0,
     }
+
+
+def june_forms(world) -> None:
+    """June 2026 (ends the second quarter; monthly forms due 6 July, the quarterly report
+    10 July): trainee 1 filed both monthly forms on time, not the quarterly report;
+    trainee 2 filed nothing; trainee 3 filed the effectiveness form only."""
+    month = period(world, "2026-06", dt.date(2026, 7, 6))
+    quarter = period(world, "2026-Q2", dt.date(2026, 7, 10))
+    owe(world, month, 1, "effectiveness", "approved")
+    owe(world, month, 1, "mentoring", "submitted")
+    owe(world, quarter, 1, "quarterly")
+    owe(world, month, 2, "effectiveness")
+    owe(world, month, 2, "mentoring", "draft")
+    owe(world, quarter, 2, "quarterly")
+    owe(world, month, 3, "effectiveness", "submitted")
+    owe(world, month, 3, "mentoring")
+    owe(world, quarter, 3, "quarterly")
+
+
+def test_a_form_whose_deadline_has_not_passed_is_not_yet_due_not_missing(world, travel):
+    june_forms(world)
+    travel(dt.date(2026, 7, 6))  # the monthly deadline itself: nothing is due yet
+    board = get_board(world, month="2026-06")
+    assert [(p["code"], p["due"]) for p in board["periods"]] == [
+        ("2026-06", False),
+        ("2026-Q2", False),
+    ]
+    assert board["forms"]["quarterly"] == {
+        "owed": 3, "on_time": 0, "late": 0, "returned": 0, "missing": 0, "not_due": 3,
+        "approved": 0,
+    }  # fmt: skip
+    assert board["forms"]["mentoring"]["not_due"] == 2
+    assert board["forms"]["mentoring"]["missing"] == 0
+    # 1 and 3 filed everything due so far (nothing yet), on time; 2 filed nothing
+    assert board["trainees"] == {
+        "owing": 3, "on_time": 2, "late": 0, "returned": 0, "missing": 0, "not_due": 1
+    }  # fmt: skip
+    assert board["timeliness"] == {"counted": 2, "on_time": 2, "not_due": 1, "rate": "1.0000"}
+
+    travel(dt.date(2026, 7, 7))  # the monthly forms are due; the quarterly report is not
+    board = get_board(world, month="2026-06")
+    assert [p["due"] for p in board["periods"]] == [True, False]
+    assert board["forms"]["mentoring"]["missing"] == 2
+    assert board["forms"]["quarterly"]["not_due"] == 3
+    assert board["trainees"] == {
+        "owing": 3, "on_time": 1, "late": 0, "returned": 0, "missing": 2, "not_due": 0
+    }  # fmt: skip
+    assert board["timeliness"]["rate"] == "0.3333"
+
+    travel(dt.date(2026, 7, 11))  # everything is due: trainee 1 lacks the quarterly report
+    board = get_board(world, month="2026-06")
+    assert board["forms"]["quarterly"]["missing"] == 3
+    assert board["trainees"]["on_time"] == 0 and board["trainees"]["missing"] == 3
+
+
+def test_nothing_due_yet_is_no_rate_at_all_not_zero_percent(world, travel):
+    july = period(world, "2026-07", dt.date(2026, 8, 5))
+    owe(world, july, 1, "effectiveness")
+    owe(world, july, 1, "mentoring")
+    travel(dt.date(2026, 7, 20))
+    board = get_board(world, month="2026-07")
+    assert board["timeliness"] == {"counted": 0, "on_time": 0, "not_due": 1, "rate": None}
+    xlsx = world.client.get(f"{API}/dashboard?month=2026-07&format=csv", headers=auth("city"))
+    text = xlsx.get_data().decode("utf-8-sig")
+    assert "按时报送率,未到期" in text and "未到报送期限人数,1" in text
+
+
+def test_the_missing_list_leaves_out_what_is_not_yet_due_and_lists_it_on_request(world, travel):
+    june_forms(world)
+    travel(dt.date(2026, 7, 7))
+
+    def listed(state=""):
+        query = f"&state={state}" if state else ""
+        body = world.client.get(
+            f"{API}/dashboard/missing?month=2026-06{query}", headers=auth("city")
+        ).get_json()
+        return {(row["trainee_id"], row["kind"], row["state"]) for row in body["items"]}
+
+    assert listed() == {(2, "effectiveness", "missing"), (2, "mentoring", "missing"),
+                        (3, "mentoring", "missing")}  # fmt: skip
+    assert listed("not_due") == {(t, "quarterly", "not_due") for t in (1, 2, 3)}
+    drill = world.client.get(
+        f"{API}/dashboard/trainees/1?month=2026-06", headers=auth("city")
+    ).get_json()
+    assert {(f["kind"], f["state"]) for f in drill["forms"]} == {
+        ("effectiveness", "on_time"), ("mentoring", "on_time"), ("quarterly", "not_due")
+    }  # fmt: skip
 
 
 def test_a_town_or_unit_dashboard_holds_only_its_trainees(world):
@@ -540,7 +632,7 @@ def test_dashboard_counts_equal_a_direct_recount_after_a_burst_out_of_order_and_
     assert outcomes.count(True) == len(envelopes)
     with world.db.transaction() as s:
         for month in (dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)):
-            board = dashboard(s, month)  # no period opened: the active trainees count
+            board = dashboard(s, month, today=TODAY)  # no period opened: active trainees count
             expected = recount(events, month, {1, 2, 3})
             got = {
                 "with_talk": board.talks["with_talk"],
@@ -559,7 +651,9 @@ def test_a_month_inside_a_quarter_counts_its_two_forms_only(world):
     board = get_board(world, month="2026-04")
     assert [p["code"] for p in board["periods"]] == ["2026-04"]
     assert set(board["forms"]) == {"effectiveness", "mentoring"}
-    assert board["trainees"] == {"owing": 2, "on_time": 1, "late": 0, "returned": 0, "missing": 1}
+    assert board["trainees"] == {
+        "owing": 2, "on_time": 1, "late": 0, "returned": 0, "missing": 1, "not_due": 0
+    }  # fmt: skip
     empty = get_board(world, month="2026-05")
     assert empty["forms"] == {} and empty["trainees"]["owing"] == 0
 
@@ -607,7 +701,7 @@ def test_competing_consumers_on_postgresql_keep_the_counters_equal_to_a_recount(
     assert errors == []
     with world.db.transaction() as s:
         for month in (dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)):
-            board = dashboard(s, month)
+            board = dashboard(s, month, today=TODAY)
             expected = recount(events, month, {1, 2, 3})
             got = {
                 "with_talk": board.talks["with_talk"],

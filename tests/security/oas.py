@@ -9,9 +9,10 @@ import io
 import json
 import re
 
+from shared.clock import city_today, utcnow
 from tests.security.conftest import openapi
 
-TODAY = dt.date.today()
+TODAY = city_today("Asia/Shanghai")
 LAST_MONTH = f"{TODAY.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
 
 #: Body or query fields that name a party, and the kind of party they name.
@@ -130,7 +131,7 @@ class Document:
         if fmt == "date":
             return TODAY.isoformat()
         if fmt == "date-time":
-            return dt.datetime.now(dt.UTC).isoformat()
+            return utcnow().isoformat()
         if fmt == "email":
             return "someone@example.cn"
         if schema.get("pattern"):

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from shared.clock import city_today
 from tests.conftest import make_token, migrated
 from tests.worlds import build_world
 
 API = "/api/v1"
-TODAY = dt.date.today()
+TODAY = city_today("Asia/Shanghai")
 MONTH = f"{TODAY:%Y-%m}"
 LAST_MONTH = f"{TODAY.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
 

@@ -38,3 +38,41 @@ def test_a_garbled_clock_file_keeps_the_last_good_offset(monkeypatch, tmp_path):
     assert clock.offset() == dt.timedelta(hours=1)
     path.write_text("not a number")
     assert clock.offset() == dt.timedelta(hours=1)
+
+
+def test_a_clock_file_can_be_read_by_path_without_the_environment(monkeypatch, tmp_path):
+    """The journey reads the clock of the system it started, not its own."""
+    monkeypatch.delenv(clock.CLOCK_FILE_ENV, raising=False)
+    path = tmp_path / "system-clock"
+    clock.travel_to(path, dt.datetime(2028, 2, 29, 2, 0, tzinfo=dt.UTC))
+    assert clock.city_today("Asia/Shanghai", path) == dt.date(2028, 2, 29)
+    assert clock.offset() == dt.timedelta(0)  # this process's clock did not move
+
+
+def test_moments_are_read_in_the_city_unless_they_carry_an_offset():
+    zone = "Asia/Shanghai"
+    assert clock.parse_moment("2028-02-29", zone) == dt.datetime(
+        2028, 2, 29, 2, 0, tzinfo=dt.UTC
+    )  # 10:00 in the city
+    assert clock.parse_moment("2026-12-31T23:15", zone) == dt.datetime(
+        2026, 12, 31, 15, 15, tzinfo=dt.UTC
+    )
+    assert clock.parse_moment("2027-01-01T00:20+08:00", zone).astimezone(dt.UTC) == dt.datetime(
+        2026, 12, 31, 16, 20, tzinfo=dt.UTC
+    )
+
+
+def test_the_test_run_starts_at_its_pinned_moment():
+    """``tests/conftest.py`` pins every run (``TEST_CLOCK_AT``, or its default): this
+    process's clock and the services' it starts read the same file."""
+    import os
+
+    from tests.conftest import CITY_ZONE, DEFAULT_CLOCK_AT
+
+    wanted = os.environ.get("TEST_CLOCK_AT", DEFAULT_CLOCK_AT)
+    if wanted == "now":
+        return
+    assert os.environ.get(clock.CLOCK_FILE_ENV)
+    start = clock.parse_moment(wanted, CITY_ZONE.key)
+    # the run started there and has run on since (a whole run takes well under a day)
+    assert start <= clock.utcnow() < start + dt.timedelta(hours=6)

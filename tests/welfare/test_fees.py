@@ -19,7 +19,7 @@ from shared.events import build_event, validate_event
 from tests.conftest import auth
 from tests.welfare.test_policy import API, CITY, FEE, PROBLEM_JSON, add_policy, count
 
-TODAY = dt.date.today()
+TODAY = city_today("Asia/Shanghai")
 
 
 def fees(world, **where) -> list[PlacementFee]:

@@ -65,9 +65,15 @@ def index():
         row_t, row_k, pts_t, pts_k = [name], [name], [], []
         for m in months:
             b = boards[(m, grp)]
-            t_rate = _rate(b["trainees"]["on_time"], b["trainees"]["owing"])
+            # judged: the trainees with something due or filed (nothing due is not 0 %)
+            judged = b["timeliness"]
+            t_rate = _rate(judged["on_time"], judged["counted"])
             k_rate = _rate(b["talks"]["with_talk"], b["talks"]["trainees"])
-            row_t.append(f"{b['trainees']['on_time']}/{b['trainees']['owing']}")
+            row_t.append(
+                f"{judged['on_time']}/{judged['counted']}"
+                if judged["counted"] or not judged["not_due"]
+                else _("未到期")
+            )
             row_k.append(f"{b['talks']['with_talk']}/{b['talks']['trainees']}")
             pts_t.append(
                 {

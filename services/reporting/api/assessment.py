@@ -6,12 +6,14 @@ assessments of its kind, with its own score only."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.api.duties import download
 from services.reporting.domain import assessment as domain
 from services.reporting.domain import exports
+from services.reporting.domain.common import city_today
 from services.reporting.models_oversight import Assessment
 from services.reporting.schemas_oversight import (
     AssessmentGetArgs,
@@ -125,7 +127,11 @@ class Assessments(MethodView):
         unit for ``period`` (YYYY or YYYY-Qn) with the current weights. A published one is
         a 409."""
         item = domain.compute(
-            session(), data["period"], data["party_kind"], current_principal().subject
+            session(),
+            data["period"],
+            data["party_kind"],
+            current_principal().subject,
+            city_today(current_app.config["TIME_ZONE"]),
         )
         session().commit()
         return out(item)

@@ -34,11 +34,15 @@ blp = Blueprint(
 protect(blp)
 
 
+def _today():
+    return city_today(current_app.config["TIME_ZONE"])
+
+
 def scoped(args: dict) -> tuple:
     """(month, town_id, unit_id) the caller may see: the city any; a town or unit only
     itself (another's id is a 403). The month defaults to this one and may not be later."""
     town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "dashboard")
-    this_month = city_today(current_app.config["TIME_ZONE"]).replace(day=1)
+    this_month = _today().replace(day=1)
     month = args.get("month") or this_month
     if month > this_month:
         raise problem(
@@ -56,13 +60,17 @@ class Dashboard(MethodView):
     def get(self, args):
         """A month's dashboard (``month`` YYYY-MM, default this month in the city's time
         zone) for the city, a town (``town_id``) or a unit (``unit_id``); a town or unit
-        sees only its own. Forms per kind (owed, on time, late, returned, missing,
-        approved) and trainees (owing, on time, late, returned, missing); talks (trainees
+        sees only its own. Forms per kind (owed, on time, late, returned, missing, not
+        yet due, approved) and trainees (owing, on time, late, returned, missing, not yet
+        due); timeliness (trainees judged: owing minus those with nothing filed and
+        nothing due yet; on time; rate, null while nothing is due); talks (trainees
         with at least one talk in the month); mentor coverage (every required seat held
         on the month's last day); care (visits, placement fees paid and on time, needs
         resolved and on time). Rates are exact decimals as text."""
         month, town_id, unit_id = scoped(args)
-        data = domain.dashboard(session(), month, town_id=town_id, unit_id=unit_id).as_dict()
+        data = domain.dashboard(
+            session(), month, today=_today(), town_id=town_id, unit_id=unit_id
+        ).as_dict()
         if args["format"] != "json":
             headers, rows = exports.dashboard_table(data, args["lang"])
             sheet = "工作看板" if args["lang"] == "zh" else "Dashboard"
@@ -83,12 +91,15 @@ class Missing(MethodView):
     @export_responses(blp)
     def get(self, args):
         """Who is missing what in a month: each form of the month (and of the quarter it
-        ends) not submitted (``missing``) or sent back (``returned``), with the trainee
-        and where they are; ``state`` keeps one of the two. Sort by ``trainee_id``,
+        ends) not submitted after its deadline (``missing``) or sent back (``returned``),
+        with the trainee and where they are; ``state`` keeps one of the two, or lists the
+        forms not submitted whose deadline has not passed (``not_due``). Sort by ``trainee_id``,
         ``kind``. ``format=csv|xlsx`` downloads the whole list."""
         month, town_id, unit_id = scoped(args)
-        states = (args["state"],) if args.get("state") else ("missing", "returned")
-        query = domain.missing_query(month, town_id=town_id, unit_id=unit_id, states=states)
+        states = (args["state"],) if args.get("state") else domain.OVERDUE_STATES
+        query = domain.missing_query(
+            month, today=_today(), town_id=town_id, unit_id=unit_id, states=states
+        )
         columns = query.selected_columns
         if args["format"] != "json":
             rows = session().execute(query.order_by(columns.trainee_id, columns.kind)).all()
@@ -140,7 +151,7 @@ class TraineeMonth(MethodView):
         held on the month's last day and those missing, visits, fees and needs."""
         month, _town, _unit = scoped({"month": args.get("month")})
         trainee = load_trainee(trainee_id)
-        return domain.trainee_month(session(), trainee, month)
+        return domain.trainee_month(session(), trainee, month, _today())
 
 
 BLUEPRINTS = [blp]

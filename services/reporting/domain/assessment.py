@@ -7,7 +7,9 @@ its trainees by their current place, as the dashboards do):
 
 =====================  ===========================================================
 ``report_timeliness``  forms owed by its trainees in the period's months and quarters
-                       (as the dashboard counts them) that were submitted on time
+                       (as the dashboard counts them) that were submitted on time /
+                       forms owed, leaving out those not yet due (not submitted
+                       and their deadline not passed on the day it is computed)
 ``talk_compliance``    trainee-months with at least one talk / trainee-months counted
 ``mentor_coverage``    trainee-months whose mentor seats covered every required role
                        on the month's last day / trainee-months counted
@@ -176,8 +178,9 @@ def _party_column(party: str):
     return Trainee.town_id if party == "town" else Trainee.unit_id
 
 
-def figures(session: Session, party: str, first: dt.date, last: dt.date) -> dict:
-    """{party id: {indicator: (numerator, denominator)}} for the period."""
+def figures(session: Session, party: str, first: dt.date, last: dt.date, today: dt.date) -> dict:
+    """{party id: {indicator: (numerator, denominator)}} for the period, as on ``today``
+    (forms not yet due are not counted)."""
     column = _party_column(party)
     out: dict[int, dict[str, list[int]]] = defaultdict(
         lambda: {name: [0, 0] for name in INDICATORS}
@@ -185,10 +188,12 @@ def figures(session: Session, party: str, first: dt.date, last: dt.date) -> dict
     conn = session.connection()
     for month in months(first, last):
         codes = board.period_codes(month)
-        state = board.form_state()
+        state = board.form_state(today)
         for party_id, owed, on_time in conn.execute(
             sa.select(
-                column, sa.func.count(), sa.func.sum(sa.case((state == "on_time", 1), else_=0))
+                column,
+                sa.func.sum(sa.case((state == "not_due", 0), else_=1)),
+                sa.func.sum(sa.case((state == "on_time", 1), else_=0)),
             )
             .select_from(Obligation)
             .join(Period, Period.id == Obligation.period_id)
@@ -201,7 +206,7 @@ def figures(session: Session, party: str, first: dt.date, last: dt.date) -> dict
             .group_by(column)
         ):
             out[party_id]["report_timeliness"][0] += int(on_time or 0)
-            out[party_id]["report_timeliness"][1] += owed
+            out[party_id]["report_timeliness"][1] += int(owed or 0)
         population = (
             sa.select(Obligation.trainee_id.label("trainee_id"))
             .join(Period, Period.id == Obligation.period_id)
@@ -383,8 +388,9 @@ def rank(scores: list[tuple[int, Decimal]]) -> list[tuple[int, Decimal, int]]:
     return out
 
 
-def compute(session: Session, period: str, party: str, by: str) -> Assessment:
-    """Compute (or recompute, while a draft) the assessment of every town or unit."""
+def compute(session: Session, period: str, party: str, by: str, today: dt.date) -> Assessment:
+    """Compute (or recompute, while a draft) the assessment of every town or unit, as on
+    the city's ``today``."""
     first, last = period_range(period)
     assessment = session.scalar(
         sa.select(Assessment)
@@ -394,7 +400,7 @@ def compute(session: Session, period: str, party: str, by: str) -> Assessment:
     if assessment is not None and assessment.status == "published":
         raise Conflict("this assessment is published and final", {"period": ["already published"]})
     current = weights(session)
-    counts = figures(session, party, first, last)
+    counts = figures(session, party, first, last, today)
     model = Town if party == "town" else Unit
     parties = dict(session.execute(sa.select(model.id, model.name)).all())
     explained = {pid: explain(counts.get(pid, {}), current) for pid in parties}

@@ -7,9 +7,16 @@ What a month shows, and the rules:
   forms) and, when the month ends a quarter, of the quarter (the quarterly report). Each
   form is exactly one of ``on_time`` (submitted or approved, not late), ``late``
   (submitted or approved after the deadline), ``returned`` (sent back, awaiting
-  resubmission) or ``missing`` (no form, or a draft not submitted). Per trainee:
-  ``owing`` (owes at least one form), ``on_time`` (every form on time), ``late``,
-  ``returned``, ``missing`` (at least one form so). ``approved`` counts forms approved.
+  resubmission), ``missing`` (no form, or a draft not submitted, and its deadline has
+  passed) or ``not_due`` (not submitted, and its period's deadline has not passed: on
+  the deadline day itself a form is still not due). Per trainee: ``owing`` (owes at
+  least one form), ``on_time`` (has filed everything due so far, all of it on time, and
+  at least one form), ``late``, ``returned``, ``missing`` (at least one form so), and
+  ``not_due`` (has filed nothing and nothing is due yet); ``counted`` = ``owing`` −
+  ``not_due`` is the denominator of the timeliness rate (None while nothing is due).
+  ``approved`` counts forms approved. Whether a form is due depends on today, so it is
+  decided here, at read time, from the period's deadline (the read model stores
+  ``missing`` for every form not submitted).
 - **Who counts** (the month's trainees): those owing a form of the month's period; if that
   period has not been opened, the trainees active now.
 - **Talks** (一月一谈): of the month's trainees, those with at least one talk in the month.
@@ -46,7 +53,9 @@ from services.reporting.models_oversight import AssignmentSpan, OversightMonth, 
 from services.reporting.models_reports import Obligation, Period, Report
 
 REPORT_KINDS = ("effectiveness", "mentoring", "quarterly")
-STATES = ("on_time", "late", "returned", "missing")
+STATES = ("on_time", "late", "returned", "missing", "not_due")
+#: The states a form may be in before its deadline has passed, and after.
+OVERDUE_STATES = ("missing", "returned")
 ALL_ROLES = ("integrity", "business", "responsible", "practical")
 UNSTATIONED_ROLES = ("integrity", "business")
 
@@ -78,10 +87,13 @@ def rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-def form_state():
-    """The SQL expression of a form's state (see the module's docstring)."""
+def form_state(today: dt.date):
+    """The SQL expression of a form's state on ``today`` (see the module's docstring; the
+    query joins the form's :class:`Period`)."""
+    unfiled = sa.or_(Report.id.is_(None), Report.status == "draft")
     return sa.case(
-        (sa.or_(Report.id.is_(None), Report.status == "draft"), "missing"),
+        (sa.and_(unfiled, Period.deadline >= today), "not_due"),
+        (unfiled, "missing"),
         (Report.status == "returned", "returned"),
         (Report.late.is_(True), "late"),
         else_="on_time",
@@ -138,6 +150,7 @@ class Dashboard:
     trainees: dict[str, int] = field(default_factory=dict)
     talks: dict = field(default_factory=dict)
     coverage: dict = field(default_factory=dict)
+    timeliness: dict = field(default_factory=dict)
     care: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -153,6 +166,7 @@ class Dashboard:
             "periods": self.periods,
             "forms": self.forms,
             "trainees": self.trainees,
+            "timeliness": {**self.timeliness, "rate": text(self.timeliness["rate"])},
             "talks": {**self.talks, "rate": text(self.talks["rate"])},
             "coverage": {**self.coverage, "rate": text(self.coverage["rate"])},
             "care": {
@@ -163,9 +177,10 @@ class Dashboard:
         }
 
 
-def _forms(conn, month: dt.date, town_id, unit_id) -> tuple[dict, dict, int]:
+def _forms(conn, month: dt.date, town_id, unit_id, due: dict[str, bool]) -> tuple[dict, dict, int]:
     """Forms per kind and state, trainees per state, and the trainees owing the month's
-    effectiveness form (the month's trainees when its period is open).
+    effectiveness form (the month's trainees when its period is open). ``due``: whether
+    each kind's deadline has passed (a form not filed before then is ``not_due``).
 
     One GROUP BY over the month's ``report_month`` rows (one per trainee, each form's
     state in a column, see ``domain.report_months``): a few dozen combinations of states,
@@ -186,6 +201,8 @@ def _forms(conn, month: dt.date, town_id, unit_id) -> tuple[dict, dict, int]:
             if state is None:
                 continue
             name = report_months.NAMES[state & ~report_months.APPROVED]
+            if name == "missing" and not due.get(kind, True):
+                name = "not_due"
             names.add(name)
             forms[kind]["owed"] += number
             forms[kind][name] += number
@@ -194,14 +211,22 @@ def _forms(conn, month: dt.date, town_id, unit_id) -> tuple[dict, dict, int]:
         if not names:
             continue  # owes nothing any more (obligations dropped)
         trainees["owing"] += number
-        for name in names - {"on_time"}:
+        if names == {"not_due"}:
+            trainees["not_due"] += number  # nothing filed, nothing due yet
+        elif names <= {"on_time", "not_due"}:
+            trainees["on_time"] += number  # everything due so far filed, and on time
+        for name in names - {"on_time", "not_due"}:
             trainees[name] += number
-        if names == {"on_time"}:  # on time only when every form is
-            trainees["on_time"] += number
         if states[0] is not None:
             owing_effectiveness += number
     owed = {kind: counts for kind, counts in forms.items() if counts["owed"]}
     return owed, trainees, owing_effectiveness
+
+
+def is_due(deadline: dt.date, today: dt.date) -> bool:
+    """Whether a form with ``deadline`` is due on ``today``: from the day after it (a form
+    may be filed on the deadline day itself)."""
+    return today > deadline
 
 
 def month_trainees(month: dt.date, opened: bool, town_id=None, unit_id=None) -> sa.Select:
@@ -222,10 +247,12 @@ def dashboard(
     session: Session,
     month: dt.date,
     *,
+    today: dt.date,
     town_id: int | None = None,
     unit_id: int | None = None,
 ) -> Dashboard:
-    """The month's dashboard (``month``: any day of it)."""
+    """The month's dashboard (``month``: any day of it) as it stands on the city's
+    ``today`` (which forms are due)."""
     month = month.replace(day=1)
     conn = session.connection()
     if conn.dialect.name == "postgresql":
@@ -238,16 +265,34 @@ def dashboard(
         .order_by(Period.code)
     ).all()
     board.periods = [
-        {"code": code, "kind": kind, "deadline": deadline.isoformat()}
+        {
+            "code": code,
+            "kind": kind,
+            "deadline": deadline.isoformat(),
+            "due": is_due(deadline, today),
+        }
         for _id, code, kind, deadline in periods
     ]
     period_ids = [row[0] for row in periods]
     month_period = next((row[0] for row in periods if row[2] == "month"), None)
+    due = {}
+    for _id, _code, kind, deadline in periods:
+        for form in ("quarterly",) if kind == "quarter" else ("effectiveness", "mentoring"):
+            due[form] = is_due(deadline, today)
 
     if period_ids:
-        board.forms, board.trainees, owing_effectiveness = _forms(conn, month, town_id, unit_id)
+        board.forms, board.trainees, owing_effectiveness = _forms(
+            conn, month, town_id, unit_id, due
+        )
     else:
         board.forms, board.trainees = {}, dict.fromkeys(("owing", *STATES), 0)
+    judged = board.trainees["owing"] - board.trainees["not_due"]
+    board.timeliness = {
+        "counted": judged,
+        "on_time": board.trainees["on_time"],
+        "not_due": board.trainees["not_due"],
+        "rate": rate(board.trainees["on_time"], judged),
+    }
 
     population = month_trainees(month, month_period is not None, town_id, unit_id)
     if month_period is not None:
@@ -326,10 +371,12 @@ def dashboard(
 # -- who is missing what -------------------------------------------------------------------
 
 
-def missing_query(month: dt.date, *, town_id=None, unit_id=None, states=("missing", "returned")):
-    """The forms of the month's periods in ``states``, one row per form, with the trainee
-    and where they are (a query to paginate or export)."""
-    state = form_state()
+def missing_query(
+    month: dt.date, *, today: dt.date, town_id=None, unit_id=None, states=OVERDUE_STATES
+):
+    """The forms of the month's periods in ``states`` on ``today``, one row per form, with
+    the trainee and where they are (a query to paginate or export)."""
+    state = form_state(today)
     period_ids = sa.select(Period.id).where(Period.code.in_(period_codes(month.replace(day=1))))
     return (
         sa.select(
@@ -364,11 +411,11 @@ def missing_query(month: dt.date, *, town_id=None, unit_id=None, states=("missin
     )
 
 
-def trainee_month(session: Session, trainee: Trainee, month: dt.date) -> dict:
-    """One trainee's month (the drill-down): each form's state, talks, mentor seats held on
-    the month's last day, visits, fees and needs."""
+def trainee_month(session: Session, trainee: Trainee, month: dt.date, today: dt.date) -> dict:
+    """One trainee's month (the drill-down) on ``today``: each form's state, talks, mentor
+    seats held on the month's last day, visits, fees and needs."""
     month = month.replace(day=1)
-    state = form_state()
+    state = form_state(today)
     forms = [
         {
             "kind": kind,

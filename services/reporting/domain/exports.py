@@ -37,6 +37,7 @@ WORDS = {
             "late": "逾期提交",
             "returned": "退回待改",
             "missing": "未提交",
+            "not_due": "未到期",
         },
         "rect": {"open": "整改中", "overdue": "逾期未整改", "closed": "已整改"},
         "visit_kind": {"research": "调研", "inspection": "督查"},
@@ -56,6 +57,7 @@ WORDS = {
             "late": "late",
             "returned": "returned",
             "missing": "missing",
+            "not_due": "not yet due",
         },
         "rect": {"open": "open", "overdue": "overdue", "closed": "closed"},
         "visit_kind": {"research": "research", "inspection": "inspection"},
@@ -180,6 +182,8 @@ DASHBOARD_LABELS = {
         "late": "逾期报送人数",
         "returned": "被退回人数",
         "missing": "未报送人数",
+        "not_due": "未到报送期限人数",
+        "timeliness_rate": "按时报送率",
         "talk_trainees": "应谈人数",
         "with_talk": "已谈人数",
         "talk_rate": "一月一谈落实率",
@@ -192,7 +196,8 @@ DASHBOARD_LABELS = {
         "needs_resolved": "诉求解决件数",
         "needs_on_time": "按时解决件数",
         "forms": (
-            "{kind}：应报 {owed}，按时 {on_time}，逾期 {late}，退回 {returned}，未报 {missing}"
+            "{kind}：应报 {owed}，按时 {on_time}，逾期 {late}，退回 {returned}，未报 {missing}，"
+            "未到期 {not_due}"
         ),
     },
     "en": {
@@ -202,6 +207,8 @@ DASHBOARD_LABELS = {
         "late": "Trainees late",
         "returned": "Trainees returned",
         "missing": "Trainees missing",
+        "not_due": "Trainees with nothing due yet",
+        "timeliness_rate": "Reports on time",
         "talk_trainees": "Trainees counted for talks",
         "with_talk": "Trainees with a talk",
         "talk_rate": "One talk a month",
@@ -215,7 +222,7 @@ DASHBOARD_LABELS = {
         "needs_on_time": "Resolved on time",
         "forms": (
             "{kind}: owed {owed}, on time {on_time}, late {late}, returned {returned}, "
-            "missing {missing}"
+            "missing {missing}, not yet due {not_due}"
         ),
     },
 }
@@ -339,8 +346,14 @@ def dashboard_table(data: dict, lang: str = "zh") -> tuple[list, list]:
         [labels["month"], data["month"]],
         *(
             [labels[name], trainees[name]]
-            for name in ("owing", "on_time", "late", "returned", "missing")
+            for name in ("owing", "on_time", "late", "returned", "missing", "not_due")
         ),
+        [
+            labels["timeliness_rate"],
+            # nothing due yet is not 0 %: the cell says so
+            _percent(data["timeliness"]["rate"])
+            or (words["state"]["not_due"] if data["timeliness"]["not_due"] else ""),
+        ],
         [labels["talk_trainees"], talks["trainees"]],
         [labels["with_talk"], talks["with_talk"]],
         [labels["talk_rate"], _percent(talks["rate"])],
