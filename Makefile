@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: run test lint fmt openapi migrate prod-local journey chaos security bench clean help chromium
+.PHONY: run test test-calendar lint fmt openapi migrate prod-local journey chaos security bench clean help chromium
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
 	@echo "make test        lint, architecture contract and every test (needs PostgreSQL, RabbitMQ)"
+	@echo "make test-calendar  the tests with the clock pinned to each hard day of the year"
 	@echo "make prod-local  the production processes of docker-compose.yml on this machine"
 	@echo "make migrate SERVICE=roster   upgrade one service's database"
 	@echo "make openapi     rewrite each service's committed openapi.json"
@@ -43,6 +44,21 @@ chromium:
 
 test: $(STAMP) lint chromium
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The days of the year that have broken the suite: a mid-quarter month, a quarter's last
+# month, 31 December late in the evening and 1 January just after midnight (city time: the
+# UTC date is still the old year's), 29 February, a deadline day and the day after. Each
+# run's clock starts at the moment (tests/conftest.py, TEST_CLOCK_AT) and runs on.
+# CALENDAR_TESTS narrows the tests; CALENDAR_DATES the moments.
+CALENDAR_DATES ?= 2027-05-12T10:00 2026-12-15T10:00 2026-12-31T23:15 2027-01-01T00:20 \
+                  2028-02-29T10:00 2027-03-05T16:00 2027-03-06T09:00
+CALENDAR_TESTS ?= tests
+test-calendar: $(STAMP) chromium
+	@for at in $(CALENDAR_DATES); do \
+	  echo "== the clock at $$at (city time)"; \
+	  TEST_CLOCK_AT=$$at $(BIN)/pytest -q -p no:cacheprovider $(CALENDAR_TESTS) $(PYTEST_ARGS) \
+	    || { echo "== FAILED with the clock at $$at"; exit 1; }; \
+	done
 
 openapi: $(STAMP)
 	$(BIN)/python -m embedded.openapi
