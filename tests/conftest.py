@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from shared import migrate
 from shared.auth import issue_token
+from shared.clock import utcnow
 from shared.config import dev_keys
 from shared.db import Database
 
@@ -227,6 +228,12 @@ def make_token(role: str, scope_id: int | None = None, subject: str = "1", **ove
         # long enough for a whole run: module-level tokens are made at collection time
         ttl_seconds=overrides.get("ttl_seconds", 24 * 3600),
     )
+
+
+def now_seconds() -> int:
+    """Now on ``shared.clock`` in seconds since the epoch, for a token's ``iat``/``nbf``/
+    ``exp`` (the services check them against that clock, not the real one)."""
+    return int(utcnow().timestamp())
 
 
 def auth(role: str, scope_id: int | None = None) -> dict:

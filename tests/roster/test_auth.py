@@ -8,12 +8,11 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 
 import jwt
 import pytest
 
-from tests.conftest import auth, make_token
+from tests.conftest import auth, make_token, now_seconds
 from tests.roster.conftest import CLERK_PASSWORD
 from tests.roster.helpers import API, assert_problem
 
@@ -29,7 +28,7 @@ def unsigned_parts(header: dict, claims: dict) -> str:
 
 
 def claims(**overrides) -> dict:
-    now = int(time.time())
+    now = now_seconds()
     return {
         "sub": "1",
         "role": "city",
