@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from shared import migrate
 from shared.auth import issue_token
-from shared.clock import utcnow
+from shared.clock import CLOCK_FILE_ENV, travel_to, utcnow
 from shared.config import dev_keys
 from shared.db import Database
 
@@ -239,6 +239,21 @@ def now_seconds() -> int:
 def auth(role: str, scope_id: int | None = None) -> dict:
     """Authorization header for a role and scope."""
     return {"Authorization": f"Bearer {make_token(role, scope_id)}"}
+
+
+@pytest.fixture
+def clock_at(monkeypatch, tmp_path):
+    """``clock_at(moment)`` pins every ``shared.clock`` reader of this process to
+    ``moment`` (a clock file of the test's own; the environment's is restored after it).
+    Tokens made before the test were issued on the clock of the run: use the domain, not
+    the HTTP API, under a clock moved back."""
+    path = tmp_path / "clock"
+    monkeypatch.setenv(CLOCK_FILE_ENV, str(path))
+
+    def pin(moment: dt.datetime) -> None:
+        travel_to(path, moment)
+
+    return pin
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: str = ""):
