@@ -47,7 +47,7 @@ def _keep_one_city_day(margin: dt.timedelta = dt.timedelta(hours=1)) -> None:
     dates with today's. Within ``margin`` of midnight (or when TEST_CLOCK_PAST_MIDNIGHT=1
     asks for it, to check that the jump itself breaks nothing) every clock that reads
     ``shared.clock`` — this process and the services it starts — is moved forward past
-    midnight, by at most ``margin``. Tokens keep the real clock; a run that set its own
+    midnight, by at most ``margin``. Tokens follow it too; a run that set its own
     clock file keeps it.
     """
     if os.environ.get("GRASSROOTS_CLOCK_FILE"):
