@@ -63,6 +63,7 @@ _RULES = {
     "village",
 }
 _PLACE_MODELS = {"unit_id": Unit, "town_id": Town, "village_id": Village}
+_DAY = dt.timedelta(days=1)
 
 
 # -- settings for event handlers -----------------------------------------------------------
@@ -779,9 +780,6 @@ def _system(envelope: dict) -> str:
     return f"system:{envelope['type']}"
 
 
-_DAY = dt.timedelta(days=1)
-
-
 def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None:
     """End the old responsible and practical seats the day before the placement's
     ``start_date``; fill the new ones from that date where unambiguous.
@@ -790,9 +788,8 @@ def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None
     changed (reason ``trainee_moved``). The empty town and village seats are then filled
     (``assigned_by`` ``system``) where exactly one person eligible on the start date (and,
     for a back-dated move, still on the day it was recorded) has spare capacity, else left
-    empty for coverage to show. A first placement ends nothing
-    and fills nothing: its seats are filled by a clerk (gap filling), as the trainee's
-    other seats are.
+    empty for coverage to show. A first placement ends nothing and fills nothing: its seats
+    are filled by a clerk (gap filling), as the trainee's other seats are.
     """
     payload = envelope["payload"]
     config = _handler_config()
