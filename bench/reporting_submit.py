@@ -49,6 +49,7 @@ from services.reporting.models import Trainee
 from services.reporting.models_reports import Report, TraineeTenure
 from services.reporting.spec import SPEC
 from shared import migrate
+from shared.clock import utcnow
 from shared.config import dev_keys
 from shared.db import Database
 
@@ -134,7 +135,7 @@ def trainee_tokens(private_pem: str, count: int, role: str = "trainee") -> dict[
     """One token per trainee (or per trainee's mentor), as roster issues them (the key is
     parsed once: parsing it per token would take longer than the run)."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()  # the clock the services check tokens on
     scope = MENTOR if role == "mentor" else 0
     return {
         i: jwt.encode(
