@@ -135,7 +135,7 @@ def trainee_tokens(private_pem: str, count: int, role: str = "trainee") -> dict[
     """One token per trainee (or per trainee's mentor), as roster issues them (the key is
     parsed once: parsing it per token would take longer than the run)."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    now = utcnow()
+    now = utcnow()  # the clock the services check tokens on
     scope = MENTOR if role == "mentor" else 0
     return {
         i: jwt.encode(

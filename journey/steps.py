@@ -183,6 +183,13 @@ class Journey:
             self.c.tokens[key] = self.login(username, PASSWORD)
         return self.c.tokens[key]
 
+    def sign_in_again(self) -> None:
+        """New tokens for the city and every account the journey made: tokens live on the
+        system's clock (``shared.clock``), so moving it past their expiry expires them."""
+        self.city = self.login(*self.city_login)
+        for key in self.c.tokens:
+            self.c.tokens[key] = self.login(f"j{self.run}-{key}", PASSWORD)
+
     def wait(self, what: str, probe):
         return poll(what, probe, timeout=self.timeout)
 
@@ -781,6 +788,7 @@ class Journey:
         # opens the next month and sends the notices of the forms still missing
         travel_to(self.clock_file, dt.datetime.combine(overdue_day, dt.time(10), CITY_TZ))
         self.travelled = True
+        self.sign_in_again()
         token = self.trainee_token(late)
 
         def overdue_notes():
@@ -792,6 +800,7 @@ class Journey:
         # the digest items of both notices are written with them; at 19:00 the worker
         # builds the day's digest for the town and the unit
         travel_to(self.clock_file, dt.datetime.combine(overdue_day, dt.time(19), CITY_TZ))
+        self.sign_in_again()
         digests = {}
         for office in ("town", "unit"):
             digests[office] = self.wait(

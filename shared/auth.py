@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import jwt
 from flask import current_app, g, request
 
 from shared.auth_keys import generate_keypair
+from shared.clock import utcnow
 from shared.http import problem
 
 __all__ = [
@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 ROLES = ("city", "unit", "town", "mentor", "trainee")
+#: Seconds of clock difference allowed when checking ``exp``, ``nbf`` and ``iat``: none,
+#: every process reads the one clock (``shared.clock``).
+LEEWAY_SECONDS = 0
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def issue_token(
     """Sign a token (roster only)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role}")
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     claims = {
         "sub": subject,
         "role": role,
@@ -98,17 +101,27 @@ def verify_token(token: str, public_key: str, *, issuer: str, audience: str) -> 
     return _verify(token, public_key, issuer, audience)[0]
 
 
-def _verify(token: str, public_key: str, issuer: str, audience: str) -> tuple[Principal, int]:
-    """:func:`verify_token`, and the expiry (seconds since the epoch) it checked."""
+def _verify(
+    token: str, public_key: str, issuer: str, audience: str
+) -> tuple[Principal, tuple[float, int]]:
+    """:func:`verify_token`, and the time the token is valid in (seconds since the epoch:
+    from its ``nbf`` or ``iat``, up to its ``exp``)."""
+    # PyJWT would check the times against the real clock: they are checked here against
+    # shared.clock's, which issued them (a clock moved ahead issues tokens valid under it).
     claims = jwt.decode(
         token,
         public_key,
         algorithms=["RS256"],
         issuer=issuer,
         audience=audience,
-        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-        leeway=0,
+        options={
+            "require": ["exp", "iat", "iss", "aud", "sub"],
+            "verify_exp": False,
+            "verify_nbf": False,
+            "verify_iat": False,
+        },
     )
+    valid = _check_times(claims, utcnow().timestamp())
     role = claims.get("role")
     scope = claims.get("scope")
     if role not in ROLES:
@@ -120,13 +133,42 @@ def _verify(token: str, public_key: str, issuer: str, audience: str) -> tuple[Pr
     principal = Principal(
         subject=str(claims["sub"]), role=role, scope_id=scope, name=str(claims.get("name") or "")
     )
-    return principal, int(claims["exp"])
+    return principal, valid
 
 
-#: Tokens this process has verified, by (token, key, issuer, audience): (principal, exp).
+def _check_times(claims: dict, now: float) -> tuple[float, int]:
+    """PyJWT's checks of ``iat``, ``nbf`` and ``exp`` (same errors, same messages, same
+    leeway), against ``now``; the window ``(valid from, exp)`` they allow."""
+    leeway = LEEWAY_SECONDS
+    try:
+        iat = int(claims["iat"])
+    except (ValueError, TypeError, OverflowError):
+        raise jwt.InvalidIssuedAtError("Issued At claim (iat) must be an integer.") from None
+    if iat > now + leeway:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+    starts = iat - leeway
+    if "nbf" in claims:
+        try:
+            nbf = int(claims["nbf"])
+        except (ValueError, TypeError, OverflowError):
+            raise jwt.DecodeError("Not Before claim (nbf) must be an integer.") from None
+        if nbf > now + leeway:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+        starts = max(starts, nbf - leeway)
+    try:
+        exp = int(claims["exp"])
+    except (ValueError, TypeError, OverflowError):
+        raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.") from None
+    if exp <= now - leeway:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+    return starts, exp + leeway
+
+
+#: Tokens this process has verified, by (token, key, issuer, audience): (principal, the
+#: time they are valid in).
 #: An RS256 check costs more CPU than the rest of authenticating a request, and a client
 #: sends the same token with every request until it expires. Bounded (oldest out first).
-_VERIFIED: dict[tuple[str, str, str, str], tuple[Principal, int]] = {}
+_VERIFIED: dict[tuple[str, str, str, str], tuple[Principal, tuple[float, int]]] = {}
 VERIFIED_MAX = 4096
 _verified_lock = threading.Lock()
 
@@ -134,23 +176,25 @@ _verified_lock = threading.Lock()
 def verify_token_cached(token: str, public_key: str, *, issuer: str, audience: str) -> Principal:
     """:func:`verify_token`, remembering the tokens that passed until they expire.
 
-    A remembered token is refused from the second its ``exp`` is reached, as PyJWT
-    refuses it (``exp <= now``): then it is verified afresh, which raises. Nothing else
-    about a signed token can become invalid while it lives (``nbf`` and ``iat`` were
-    already in the past; no token is revoked), and a token that fails is never kept. The
-    key, issuer and audience are part of the key, so a changed key verifies again."""
+    A remembered token is refused from the second its ``exp`` is reached (``exp <= now``
+    on ``shared.clock``), or while the clock reads a time before its ``nbf``/``iat`` (a
+    clock moved back): then it is verified afresh, which raises. Nothing else about a
+    signed token can become invalid while it lives (no token is revoked), and a token
+    that fails is never kept. The key, issuer and audience are part of the key, so a
+    changed key verifies again."""
     key = (token, public_key, issuer, audience)
     hit = _VERIFIED.get(key)
     if hit is not None:
-        if time.time() < hit[1]:
+        starts, exp = hit[1]
+        if starts <= utcnow().timestamp() < exp:
             return hit[0]
         with _verified_lock:
             _VERIFIED.pop(key, None)
-    principal, exp = _verify(token, public_key, issuer, audience)
+    principal, valid = _verify(token, public_key, issuer, audience)
     with _verified_lock:
         while len(_VERIFIED) >= VERIFIED_MAX:
             del _VERIFIED[next(iter(_VERIFIED))]
-        _VERIFIED[key] = (principal, exp)
+        _VERIFIED[key] = (principal, valid)
     return principal
 
 

@@ -9,6 +9,7 @@ marshmallow's field errors; request ids; masked JSON access logs; ``/healthz``,
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import http
 import logging
@@ -20,7 +21,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import swagger_ui_bundle
-from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    jsonify,
+    request,
+    send_from_directory,
+)
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -29,6 +39,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from shared.clock import city_today
 from shared.errors import DomainError, TooManyAttempts
 from shared.observability import (
     HTTP_LATENCY,
@@ -384,6 +395,18 @@ def max_body(limit: int | str):
         return view
 
     return decorator
+
+
+#: The city's time zone where no app names one (``TIME_ZONE``'s default).
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def app_today() -> dt.date:
+    """Today in the running app's city (its ``TIME_ZONE``), from ``shared.clock``: what
+    every schema's "not in the future" or "not too far ahead" check compares with. Outside
+    an app (a script validating a body) the default city's."""
+    zone = current_app.config.get("TIME_ZONE") if has_app_context() else None
+    return city_today(zone or DEFAULT_TIME_ZONE)
 
 
 class StrictSchema(Schema):

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from shared import migrate
 from shared.auth import issue_token
-from shared.clock import parse_moment
+from shared.clock import CLOCK_FILE_ENV, parse_moment, travel_to, utcnow
 from shared.config import dev_keys
 from shared.db import Database
 
@@ -76,7 +76,8 @@ def _keep_one_city_day(margin: dt.timedelta = dt.timedelta(hours=1)) -> None:
     request: a run that crosses midnight in Shanghai (16:00 UTC) would compare yesterday's
     dates with today's. Within ``margin`` of midnight (or when TEST_CLOCK_PAST_MIDNIGHT=1
     asks for it, to check that the jump itself breaks nothing) every clock that reads
-    ``shared.clock`` is moved forward past midnight, by at most ``margin``.
+    ``shared.clock`` is moved forward past midnight, by at most ``margin`` (tokens
+    follow it too).
     """
     now = dt.datetime.now(CITY_ZONE)
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), CITY_ZONE)
@@ -252,6 +253,12 @@ def make_token(role: str, scope_id: int | None = None, subject: str = "1", **ove
     )
 
 
+def now_seconds() -> int:
+    """Now on ``shared.clock`` in seconds since the epoch, for a token's ``iat``/``nbf``/
+    ``exp`` (the services check them against that clock, not the real one)."""
+    return int(utcnow().timestamp())
+
+
 def auth(role: str, scope_id: int | None = None) -> dict:
     """Authorization header for a role and scope."""
     return {"Authorization": f"Bearer {make_token(role, scope_id)}"}
@@ -259,18 +266,17 @@ def auth(role: str, scope_id: int | None = None) -> dict:
 
 @pytest.fixture
 def travel(tmp_path, monkeypatch):
-    """``travel(moment)`` moves this process's clock (``shared.clock``: the services under
-    test in this process read it) to ``moment`` (aware, or a date: 10:00 in the city) for
-    the rest of the test."""
-    from shared import clock
-
+    """``travel(moment)`` moves every ``shared.clock`` reader of this process (the services
+    under test in it) to ``moment`` (aware, or a date: 10:00 in the city) for the rest of
+    the test (a clock file of its own; the run's is restored after it). Tokens made before
+    the move were issued on the run's clock: make them after it (``auth(...)``)."""
     path = tmp_path / "travel-clock"
-    monkeypatch.setenv(clock.CLOCK_FILE_ENV, str(path))
+    monkeypatch.setenv(CLOCK_FILE_ENV, str(path))
 
     def to(moment: dt.datetime | dt.date) -> None:
         if not isinstance(moment, dt.datetime):
             moment = dt.datetime.combine(moment, dt.time(10), CITY_ZONE)
-        clock.travel_to(path, moment)
+        travel_to(path, moment)
 
     return to
 

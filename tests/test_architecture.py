@@ -1,9 +1,11 @@
-"""Project-wide rules: services never import each other, and the committed OpenAPI
-documents match the code."""
+"""Project-wide rules: services never import each other, the committed OpenAPI
+documents match the code, and no service reads the wall clock."""
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from embedded import openapi
 from embedded.system import EmbeddedSystem
@@ -24,3 +26,46 @@ def test_each_committed_openapi_document_matches_the_code():
         assert committed == openapi.render(openapi.spec_of(name)), (
             f"services/{name}/openapi.json is stale: run `make openapi`"
         )
+
+
+#: Every way of reading the wall clock the lint bans (``pyproject.toml``, ruff's TID251).
+WALL_CLOCK = """\
+import datetime as dt
+import time
+from datetime import date, datetime
+
+print(dt.date.today(), date.today(), dt.datetime.now(dt.UTC), datetime.now())
+print(datetime.utcnow(), dt.datetime.today(), time.time())
+"""
+
+
+def banned_calls(path: str) -> int:
+    """How many wall-clock calls ruff reports in :data:`WALL_CLOCK` as if it were ``path``."""
+    ruff = Path(sys.executable).parent / "ruff"
+    result = subprocess.run(
+        [str(ruff), "check", "--select", "TID251", "--output-format", "concise", "--no-cache",
+         "--stdin-filename", path, "-"],
+        cwd=ROOT, input=WALL_CLOCK, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    return result.stdout.count("TID251")
+
+
+@pytest.mark.parametrize("path", ["services/reporting/domain/periods.py", "shared/auth.py"])
+def test_service_and_shared_code_may_not_read_the_wall_clock(path):
+    """Dates come from shared.clock (which a test, the journey or the calendar matrix can
+    move), so the lint refuses every direct read of the real clock there."""
+    assert banned_calls(path) == 7
+
+
+@pytest.mark.parametrize("path", ["shared/clock.py", "tests/test_probe.py", "journey/steps.py"])
+def test_the_clock_itself_tests_and_the_journey_may(path):
+    assert banned_calls(path) == 0
+
+
+def test_no_service_or_shared_module_reads_the_wall_clock_today():
+    ruff = Path(sys.executable).parent / "ruff"
+    result = subprocess.run(
+        [str(ruff), "check", "--select", "TID251", "--no-cache", "services", "shared"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

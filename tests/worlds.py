@@ -57,9 +57,12 @@ class World:
     def client(self):
         return self.app.test_client()
 
-    def feed(self, type_: str, payload: dict) -> dict:
-        """Apply one event as the consumer would (validated, through the inbox)."""
-        envelope = validate_event(build_event(type_, payload, producer="roster"))
+    def feed(self, type_: str, payload: dict, occurred_at: dt.datetime | None = None) -> dict:
+        """Apply one event as the consumer would (validated, through the inbox);
+        ``occurred_at``: when roster recorded it (default now)."""
+        envelope = validate_event(
+            build_event(type_, payload, producer="roster", occurred_at=occurred_at)
+        )
         consumer = self.spec.consumer(self.config, self.db, Bus("memory://", "x", "x"))
         consumer.apply(envelope)
         return envelope
@@ -68,7 +71,9 @@ class World:
         self.versions[key] = self.versions.get(key, 0) + 1
         return self.versions[key]
 
-    def person(self, person_id: int, kind: str, place: dict, end_date=None, name=None):
+    def person(
+        self, person_id: int, kind: str, place: dict, end_date=None, name=None, occurred_at=None
+    ):
         self.feed(
             "person.updated" if ("p", person_id) in self.versions else "person.created",
             {
@@ -79,6 +84,7 @@ class World:
                     {"kind": kind, **place, "start_date": "2024-01-01", "end_date": end_date}
                 ],
             },
+            occurred_at,
         )
 
     def trainee(self, trainee_id: int, unit_id: int, name: str | None = None):
@@ -144,7 +150,9 @@ class World:
             },
         )
 
-    def status(self, trainee_id: int, to_status: str, unit_id: int, date: dt.date):
+    def status(
+        self, trainee_id: int, to_status: str, unit_id: int, date: dt.date, occurred_at=None
+    ):
         self.feed(
             "trainee.status_changed",
             {
@@ -155,6 +163,7 @@ class World:
                 "unit_id": unit_id,
                 "version": self.next_version(("t", trainee_id)),
             },
+            occurred_at,
         )
 
 

@@ -52,9 +52,16 @@ def on_trainee_status_changed(session: Session, envelope: dict) -> None:
 
 
 def on_person_changed(session: Session, envelope: dict) -> None:
-    """A cadre's positions changed: seats they no longer qualify for are vacated."""
+    """A cadre's positions changed: seats they no longer qualify for are vacated, on the
+    day the position ended (the positions held before tell an end from a removal)."""
+    person_id = envelope["payload"]["id"]
+    before = (
+        assignments.positions_of(session, person_id)
+        if envelope["type"] == "person.updated"
+        else frozenset()
+    )
     if _projections[envelope["type"]](session, envelope):
-        assignments.on_positions_changed(session, envelope["payload"]["id"], envelope)
+        assignments.on_positions_changed(session, person_id, envelope, before)
 
 
 HANDLERS = {

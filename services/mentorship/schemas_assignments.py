@@ -8,7 +8,7 @@ import datetime as dt
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from services.mentorship.config import ROLES
-from shared.http import ListArgs, StrictSchema, page_schema
+from shared.http import ListArgs, StrictSchema, app_today, page_schema
 
 #: Ids are PostgreSQL integers: anything larger names nothing.
 _ID_RANGE = validate.Range(min=1, max=2_147_483_647)
@@ -28,7 +28,7 @@ def _plausible(value: dt.date | None) -> None:
         return
     if value < dt.date(2000, 1, 1):
         raise ValidationError("before 2000")
-    if value > dt.date.today() + dt.timedelta(days=366):
+    if value > app_today() + dt.timedelta(days=366):
         raise ValidationError("more than a year ahead")
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from shared.events.catalogue import TRAINING_KINDS
-from shared.http import ListArgs, StrictSchema, page_schema
+from shared.http import ListArgs, StrictSchema, app_today, page_schema
 
 ID = validate.Range(min=1, max=2_147_483_647)
 TEXT_MAX = 4000
@@ -27,7 +27,7 @@ def Ids(max_len: int, **kw):  # noqa: N802
 
 
 def _plausible(value: dt.date) -> None:
-    if not dt.date(2000, 1, 1) <= value <= dt.date.today() + dt.timedelta(days=366):
+    if not dt.date(2000, 1, 1) <= value <= app_today() + dt.timedelta(days=366):
         raise ValidationError("not between 2000 and a year ahead")
 
 

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.roster import domain
+from services.roster.config import Config
 from services.roster.models import Account, Town, Unit, Village
+from shared.clock import city_today
 
 PASSWORD = "demo"
 TOWNS = ["石龙镇", "新塘镇", "东城街道", "南岗镇", "白云镇", "溪头镇"]
@@ -97,7 +99,7 @@ def is_loaded(session: Session) -> bool:
 def load(session: Session, today: dt.date | None = None) -> dict:
     """Create the demo city in ``session`` (the caller commits). Returns counts."""
     rng = random.Random(20261127)
-    today = today or dt.date.today()
+    today = today or city_today(Config().TIME_ZONE)
     secret = domain.hash_secret(PASSWORD)
     accounts: list[dict] = []
 

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from services.roster.models import ROLES, TRAINEE_STATUSES
 from shared.events.catalogue import POSITION_KINDS
-from shared.http import ListArgs, StrictSchema, page_schema
+from shared.http import ListArgs, StrictSchema, app_today, page_schema
 from shared.observability import mask_id_number, mask_phone
 
 ID_NUMBER = validate.Regexp(r"^\d{17}[\dX]$", error="an 18-character identity number")
@@ -95,7 +95,7 @@ class PositionOut(Schema):
     active = fields.Method("_active")
 
     def _active(self, obj) -> bool:
-        return obj.end_date is None or obj.end_date >= dt.date.today()
+        return obj.end_date is None or obj.end_date >= app_today()
 
 
 class PersonIn(StrictSchema):
@@ -151,7 +151,7 @@ class PlacementIn(StrictSchema):
 
     @validates("start_date")
     def _not_far_future(self, value: dt.date, **_kw) -> None:
-        if value > dt.date.today() + dt.timedelta(days=366):
+        if value > app_today() + dt.timedelta(days=366):
             raise ValidationError("more than a year ahead")
         if value < dt.date(2000, 1, 1):
             raise ValidationError("before 2000")
@@ -175,7 +175,7 @@ class TraineeIn(StrictSchema):
 
     @validates("birth_date")
     def _plausible_birth(self, value: dt.date | None, **_kw) -> None:
-        if value is not None and not (dt.date(1950, 1, 1) <= value <= dt.date.today()):
+        if value is not None and not (dt.date(1950, 1, 1) <= value <= app_today()):
             raise ValidationError("not a plausible birth date")
 
 

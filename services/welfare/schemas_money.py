@@ -7,7 +7,7 @@ import datetime as dt
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from shared.http import ListArgs, StrictSchema, page_schema
+from shared.http import ListArgs, StrictSchema, app_today, page_schema
 
 _ID_RANGE = validate.Range(min=1, max=2_147_483_647)
 #: Ten million yuan: far above any subsidy, fee or town budget, far below BIGINT.
@@ -37,7 +37,7 @@ def _plausible(value: dt.date | None) -> None:
         return
     if value < dt.date(2000, 1, 1):
         raise ValidationError("before 2000")
-    if value > dt.date.today() + dt.timedelta(days=3 * 366):
+    if value > app_today() + dt.timedelta(days=3 * 366):
         raise ValidationError("more than three years ahead")
 
 

@@ -11,7 +11,6 @@ import pytest
 from services.mentorship.models import Assignment, Audit, Outbox
 from services.mentorship.spec import SPEC
 from shared.bus import Bus
-from shared.clock import city_today
 from tests.mentorship.test_assignments import (
     API,
     CITY,
@@ -23,9 +22,16 @@ from tests.mentorship.test_assignments import (
 )
 
 SYSTEM_PLACED = "system:trainee.placed"
+#: The day roster recorded the changes of the back-dated tests (10:00 in the city), and
+#: the date three weeks before it that they took effect on.
+RECORDED = dt.date(2026, 3, 30)
+AT = dt.datetime(2026, 3, 30, 2, tzinfo=dt.UTC)
+BACK = RECORDED - dt.timedelta(weeks=3)  # 9 March
 
 
-def move(world, trainee_id, unit_id, town_id, village_id, previous, start="2026-11-01") -> dict:
+def move(
+    world, trainee_id, unit_id, town_id, village_id, previous, start="2026-11-01", occurred_at=None
+) -> dict:
     """Feed a ``trainee.placed`` as roster announces a new placement; the envelope."""
     return world.feed(
         "trainee.placed",
@@ -41,6 +47,7 @@ def move(world, trainee_id, unit_id, town_id, village_id, previous, start="2026-
             "first_in_village": previous[0] is None,
             "version": world.next_version(("t", trainee_id)),
         },
+        occurred_at,
     )
 
 
@@ -145,15 +152,16 @@ def test_a_first_placement_ends_nothing_and_fills_nothing(world):
 
 
 @pytest.mark.parametrize("status", ["completed", "withdrawn"])
-def test_a_trainee_who_leaves_loses_every_mentor(world, status):
+def test_a_trainee_who_leaves_loses_every_mentor_after_their_last_day(world, status):
     seats = four_mentors(world)
+    # effective 31 October: the first day no longer in training (reporting's left_on)
     world.status(1, status, 1, dt.date(2026, 10, 31))
     assert active_seats(world, 1) == {}
     for made in seats.values():
         old = ended(world, made["id"])
         assert (old.end_reason, old.end_date, old.vacated) == (
             "trainee_left",
-            dt.date(2026, 10, 31),
+            dt.date(2026, 10, 30),
             False,
         )
     assert event_types(world)[4:] == ["mentor.released"] * 4
@@ -188,8 +196,10 @@ def test_a_new_employing_unit_ends_the_units_mentors(world):
 
 def test_a_cadre_who_leaves_the_position_vacates_the_seats_and_they_are_flagged(world):
     seats = four_mentors(world)
-    left_on = city_today("Asia/Shanghai") - dt.timedelta(days=3)
-    world.person(105, "village_party_secretary", {"village_id": 11}, end_date=left_on.isoformat())
+    left_on = RECORDED - dt.timedelta(days=3)
+    world.person(
+        105, "village_party_secretary", {"village_id": 11}, left_on.isoformat(), occurred_at=AT
+    )
     old = ended(world, seats["practical"]["id"])
     assert (old.active, old.end_reason, old.vacated, old.end_date) == (
         False,
@@ -226,3 +236,158 @@ def test_a_new_person_changes_nothing(world):
     before = counts(world)
     world.person(200, "village_party_secretary", {"village_id": 11})
     assert counts(world) == before
+
+
+# -- back-dated changes keep their dates ------------------------------------------------------
+
+
+def payloads(world, type_: str) -> list[dict]:
+    """The payloads of the outbox events of ``type_``, in the order written."""
+    return [o.envelope["payload"] for o in rows(world, Outbox, Outbox.type == type_)]
+
+
+def secretary(world, person_id: int, village_id: int, start: str, end: str | None = None):
+    """A village party secretary from ``start`` (to ``end``), as roster announces them."""
+    world.feed(
+        "person.updated" if ("p", person_id) in world.versions else "person.created",
+        {
+            "id": person_id,
+            "name": f"干部{person_id}",
+            "version": world.next_version(("p", person_id)),
+            "positions": [
+                {
+                    "kind": "village_party_secretary",
+                    "village_id": village_id,
+                    "start_date": start,
+                    "end_date": end,
+                }
+            ],
+        },
+    )
+
+
+def test_a_move_back_dated_three_weeks_ends_the_old_seats_the_day_before_and_starts_the_new_on_it(
+    world,
+):
+    seats = four_mentors(world)
+    move(world, 1, 1, 2, 21, previous=(1, 11), start=BACK.isoformat(), occurred_at=AT)
+    for role in ("responsible", "practical"):
+        old = ended(world, seats[role]["id"])
+        assert (old.end_reason, old.end_date) == ("trainee_moved", dt.date(2026, 3, 8))
+    new = rows(world, Assignment, Assignment.active, Assignment.assigned_by == "system")
+    assert {(a.role, a.mentor_id, a.start_date) for a in new} == {
+        ("responsible", 107, BACK),
+        ("practical", 108, BACK),
+    }
+    assert ended(world, seats["integrity"]["id"]).active  # the unit's seats stay
+    released = {p["mentor_id"]: p["end_date"] for p in payloads(world, "mentor.released")}
+    assert released == {104: "2026-03-08", 105: "2026-03-08"}
+    started = {
+        p["mentor_id"]: p["start_date"]
+        for p in payloads(world, "mentor.assigned")
+        if p["assigned_by"] == "system"
+    }
+    assert started == {107: "2026-03-09", 108: "2026-03-09"}
+
+
+def test_a_back_dated_move_fills_the_seat_with_who_held_the_post_on_its_start_date(world):
+    four_mentors(world)
+    secretary(world, 112, 21, start="2026-03-16")  # a second secretary of village 21, later
+    move(world, 1, 1, 2, 21, previous=(1, 11), start=BACK.isoformat(), occurred_at=AT)
+    # on 9 March only 108 held the post (on the day recorded both do: ambiguous)
+    assert active_seats(world, 1)["practical"] == 108
+
+
+def test_a_back_dated_move_gives_nobody_the_seat_who_has_left_the_post_since(world):
+    four_mentors(world)
+    secretary(world, 108, 21, start="2024-01-01", end="2026-03-15")
+    secretary(world, 112, 21, start="2026-03-16")
+    move(world, 1, 1, 2, 21, previous=(1, 11), start=BACK.isoformat(), occurred_at=AT)
+    # 108 held it on 9 March but no longer; 112 not yet then: the seat is left for a clerk
+    assert "practical" not in active_seats(world, 1)
+
+
+def test_a_leaving_back_dated_ends_every_seat_on_the_last_day_in_training(world):
+    four_mentors(world)
+    # the business seat changed hands on 14 March, after the leaving's date
+    newer = assigned(world, 1, 103, "business", start_date="2026-03-14", replace=True)
+    world.status(1, "withdrawn", 1, BACK, occurred_at=AT)
+    assert active_seats(world, 1) == {}
+    ends = {a.mentor_id: a.end_date for a in rows(world, Assignment, Assignment.trainee_id == 1)}
+    assert ends == {
+        101: dt.date(2026, 3, 8),
+        102: dt.date(2026, 3, 13),  # replaced the day before 103 began
+        104: dt.date(2026, 3, 8),
+        105: dt.date(2026, 3, 8),
+        103: dt.date(2026, 3, 14),  # never before it began: ended on its first day
+    }
+    released = {
+        p["mentor_id"]: (p["end_date"], p["reason"]) for p in payloads(world, "mentor.released")
+    }
+    assert released[103] == ("2026-03-14", "trainee_left")
+    assert released[101] == ("2026-03-08", "trainee_left")
+    (audit,) = rows(world, Audit, Audit.entity_id == newer["id"], Audit.action == "released")
+    assert "precedes the assignment's start" in audit.after["note"]
+
+
+def test_a_position_ended_last_month_vacates_its_seats_on_its_end_date(world):
+    seats = four_mentors(world)
+    world.person(105, "village_party_secretary", {"village_id": 11}, "2026-02-20", occurred_at=AT)
+    old = ended(world, seats["practical"]["id"])
+    assert (old.active, old.end_reason, old.vacated, old.end_date) == (
+        False,
+        "mentor_left_position",
+        True,
+        dt.date(2026, 2, 20),
+    )
+    (payload,) = payloads(world, "mentor.released")
+    assert (payload["mentor_id"], payload["end_date"], payload["vacated"]) == (
+        105,
+        "2026-02-20",
+        True,
+    )
+
+
+def test_a_position_ended_before_the_seat_began_ends_it_on_its_first_day(world):
+    made = assigned(world, 1, 105, "practical", start_date="2026-03-01")
+    world.person(105, "village_party_secretary", {"village_id": 11}, "2026-02-20", occurred_at=AT)
+    old = ended(world, made["id"])
+    assert (old.vacated, old.end_date) == (True, dt.date(2026, 3, 1))
+    (audit,) = rows(world, Audit, Audit.entity_id == made["id"], Audit.action == "released")
+    assert "2026-02-20 precedes the assignment's start" in audit.after["note"]
+
+
+def test_a_position_removed_outright_ends_the_seat_on_the_day_recorded_not_an_older_spell(world):
+    spells = [
+        {"kind": "village_party_secretary", "village_id": 11, "start_date": "2015-01-01",
+         "end_date": "2018-12-31"},
+        {"kind": "village_party_secretary", "village_id": 11, "start_date": "2024-01-01",
+         "end_date": None},
+    ]  # fmt: skip
+
+    def positions(items, occurred_at=None):
+        world.feed(
+            "person.updated",
+            {"id": 105, "name": "干部105", "version": world.next_version(("p", 105)),
+             "positions": items},
+            occurred_at,
+        )  # fmt: skip
+
+    positions(spells)
+    made = assigned(world, 1, 105, "practical", start_date="2026-01-01")
+    positions(spells[:1], occurred_at=AT)  # the current spell deleted, the old one kept
+    old = ended(world, made["id"])
+    assert (old.vacated, old.end_date) == (True, RECORDED)
+
+
+def test_a_new_employing_unit_ends_the_units_seats_the_day_before_it_was_recorded(world):
+    seats = four_mentors(world)
+    world.feed(
+        "trainee.updated",
+        {"id": 1, "name": "学员1", "cohort": 2025, "unit_id": 2, "status": "active",
+         "town_id": 1, "village_id": 11, "placement_start": "2026-01-01",
+         "version": world.next_version(("t", 1))},
+        AT,
+    )  # fmt: skip
+    for role in ("integrity", "business"):
+        assert ended(world, seats[role]["id"]).end_date == RECORDED - dt.timedelta(days=1)

@@ -6,6 +6,7 @@ periods and extends deadlines (audited); the mid-month rule decides who owes wha
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from services.reporting.config import Config
 from services.reporting.domain import periods
 from services.reporting.models import Outbox
+from services.reporting.models_oversight import ReportMonth
 from services.reporting.models_reports import Holiday, Obligation, Period, ReportAudit
 from tests.conftest import auth
 from tests.reporting.test_reports import API, CITY, TODAY, count, events, open_period
@@ -253,3 +255,91 @@ def test_leaving_backdated_past_a_period_whose_notices_went_out_drops_them_too(w
         left = sa.select(Obligation.id).where(Obligation.trainee_id == 2)
         assert s.scalar(sa.select(sa.func.count()).where(ReportNotice.obligation_id.in_(left))) == 0
         assert s.scalar(sa.select(sa.func.count()).select_from(ReportNotice)) > 0  # others kept
+
+
+# -- back-dated facts keep their dates ------------------------------------------------------
+
+#: The day (10:00 in the city) roster recorded the back-dated facts below.
+RECORDED = D(2026, 4, 3)
+RECORDED_AT = dt.datetime(2026, 4, 3, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def opened_on_recorded_day(world, *codes: str) -> None:
+    for code in codes:
+        open_period(world, code, today=RECORDED)
+
+
+def test_a_placement_back_dated_into_a_month_whose_deadline_is_ahead_makes_it_owed(world, travel):
+    travel(RECORDED_AT)
+    opened_on_recorded_day(world, "2026-02", "2026-03", "2026-Q1", "2026-04")
+    world.trainee(50, 1)  # registered on 3 April
+    assert owes(world, 50, "2026-03") == set()
+    world.place(50, 1, 1, 12, start=D(2026, 1, 20))  # recorded on 3 April, from 20 January
+    assert owes(world, 50, "2026-03") == {"effectiveness", "mentoring"}  # due on 5 April
+    assert owes(world, 50, "2026-Q1") == {"quarterly"}  # due on 10 April
+    assert owes(world, 50, "2026-04") == {"effectiveness", "mentoring"}
+    assert owes(world, 50, "2026-02") == set()  # due on 5 March: passed when recorded
+
+
+def test_a_leaving_back_dated_keeps_the_months_in_training_and_drops_the_later_ones(world, travel):
+    travel(RECORDED_AT)
+    opened_on_recorded_day(world, "2026-03", "2026-Q1", "2026-04", "2026-Q2")
+    assert owes(world, 1, "2026-04") == {"effectiveness", "mentoring"}
+    # recorded on 3 April, effective 20 March (the first day no longer in training)
+    world.status(1, "withdrawn", 1, D(2026, 3, 20), occurred_at=RECORDED_AT)
+    assert owes(world, 1, "2026-03") == {"effectiveness", "mentoring"}
+    assert owes(world, 1, "2026-Q1") == {"quarterly"}
+    assert owes(world, 1, "2026-04") == set()
+    assert owes(world, 1, "2026-Q2") == set()
+
+
+def month_seats(world, trainee_id: int) -> dict[str, int]:
+    """The mentor seats (role bits) the dashboard's rows hold, by month."""
+    with world.db.transaction() as s:
+        rows = s.execute(
+            sa.select(ReportMonth.month, ReportMonth.seats).where(
+                ReportMonth.trainee_id == trainee_id
+            )
+        )
+        return {f"{month:%Y-%m}": seats for month, seats in rows}
+
+
+def seat_event(world, type_: str, assignment_id: int, mentor_id: int, role: str, **dates):
+    """A seat's start or end as mentorship announces it (trainee 1)."""
+    payload = {
+        "assignment_id": assignment_id,
+        "trainee_id": 1,
+        "mentor_id": mentor_id,
+        "role": role,
+        "unit_id": 1,
+        "town_id": 2,
+        "village_id": 21,
+        **dates,
+    }
+    world.feed(type_, payload, RECORDED_AT)
+
+
+def test_the_months_seats_follow_the_seats_own_dates_not_the_day_recorded(world, travel):
+    travel(RECORDED_AT)
+    opened_on_recorded_day(world, "2026-02", "2026-03")
+    for assignment_id, (role, mentor) in enumerate(
+        (("integrity", 101), ("business", 102), ("responsible", 104), ("practical", 105)), 1
+    ):
+        world.assign(assignment_id, 1, mentor, role)  # from 1 January
+    assert month_seats(world, 1) == {"2026-02": 15, "2026-03": 15}
+    # a move recorded on 3 April from 9 March: the town's and village's seats end on 8 March
+    for assignment_id, mentor, role in ((3, 104, "responsible"), (4, 105, "practical")):
+        seat_event(
+            world, "mentor.released", assignment_id, mentor, role,
+            end_date="2026-03-08", reason="trainee_moved", vacated=False,
+        )  # fmt: skip
+    assert month_seats(world, 1) == {"2026-02": 15, "2026-03": 1 | 2}
+    for assignment_id, mentor, role in ((5, 107, "responsible"), (6, 108, "practical")):
+        seat_event(world, "mentor.assigned", assignment_id, mentor, role, start_date="2026-03-09")
+    assert month_seats(world, 1) == {"2026-02": 15, "2026-03": 15}
+    # the new village secretary's post ended on 20 March, recorded on 3 April
+    seat_event(
+        world, "mentor.released", 6, 108, "practical",
+        end_date="2026-03-20", reason="mentor_left_position", vacated=True,
+    )  # fmt: skip
+    assert month_seats(world, 1) == {"2026-02": 15, "2026-03": 1 | 2 | 4}

@@ -10,13 +10,12 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 
 import jwt
 import pytest
 
 from shared.auth_keys import generate_keypair
-from tests.conftest import KEYS
+from tests.conftest import KEYS, now_seconds
 from tests.security.conftest import SERVICES
 
 pytestmark = pytest.mark.security
@@ -37,7 +36,7 @@ def b64url(data: bytes) -> str:
 
 
 def claims(**overrides) -> dict:
-    now = int(time.time())
+    now = now_seconds()
     base = {
         "sub": "1",
         "role": "town",
@@ -88,10 +87,10 @@ FORGERIES = {
     "alg None": lambda: unsigned("None"),
     "HS256 signed with the public key": hs256_with_public_key,
     "signed by another key": lambda: jwt.encode(claims(), OTHER_KEY, algorithm="RS256"),
-    "expired by one second": lambda: signed(exp=int(time.time()) - 1),
+    "expired by one second": lambda: signed(exp=now_seconds() - 1),
     "no expiry": lambda: signed(exp=...),
     "no issued-at": lambda: signed(iat=...),
-    "not valid yet": lambda: signed(nbf=int(time.time()) + 60),
+    "not valid yet": lambda: signed(nbf=now_seconds() + 60),
     "wrong issuer": lambda: signed(iss="someone-else"),
     "no issuer": lambda: signed(iss=...),
     "wrong audience": lambda: signed(aud="other-system"),

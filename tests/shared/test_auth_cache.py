@@ -9,15 +9,15 @@ import time
 import jwt
 import pytest
 
-from shared import auth
+from shared import auth, clock
 from shared.auth_keys import generate_keypair
-from tests.conftest import KEYS
+from tests.conftest import KEYS, now_seconds
 
 ISSUER, AUDIENCE = "grassroots-roster", "grassroots"
 
 
 def token(private_key: str = KEYS[0], **overrides) -> str:
-    now = int(time.time())
+    now = now_seconds()
     claims = {"sub": "7", "role": "trainee", "scope": 7, "iss": ISSUER, "aud": AUDIENCE,
               "iat": now, "nbf": now, "exp": now + 600} | overrides  # fmt: skip
     return jwt.encode(claims, private_key, algorithm="RS256")
@@ -50,12 +50,12 @@ def test_a_token_seen_again_is_not_verified_again(decodes):
 
 
 def test_a_remembered_token_is_refused_from_the_second_it_expires(decodes):
-    exp = int(time.time()) + 3  # at least two seconds to verify it twice first
+    exp = now_seconds() + 3  # at least two seconds to verify it twice first
     raw = token(exp=exp)
     verify(raw)
     verify(raw)
     assert len(decodes) == 1
-    time.sleep(max(0.0, exp - time.time()))  # exp reached: PyJWT refuses exp <= now
+    time.sleep(max(0.0, exp - clock.utcnow().timestamp()))  # exp reached: refused when exp <= now
     with pytest.raises(jwt.ExpiredSignatureError):
         verify(raw)
     assert raw not in {key[0] for key in auth._VERIFIED}

@@ -8,12 +8,12 @@ import functools
 import io
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file
 
 from services.console.client import Api, ApiError
 from services.console.i18n import gettext as _
+from shared.clock import city_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,8 +50,8 @@ def roles(*allowed: str):
 
 
 def today() -> dt.date:
-    zone = ZoneInfo(current_app.extensions["console"].TIME_ZONE)
-    return dt.datetime.now(zone).date()
+    """Today in the city (the console's ``TIME_ZONE``), from ``shared.clock``."""
+    return city_today(current_app.extensions["console"].TIME_ZONE)
 
 
 def this_month() -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Set
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,7 @@ _RULES = {
     "village",
 }
 _PLACE_MODELS = {"unit_id": Unit, "town_id": Town, "village_id": Village}
+_DAY = dt.timedelta(days=1)
 
 
 # -- settings for event handlers -----------------------------------------------------------
@@ -75,11 +77,18 @@ def _handler_config() -> Config:
 
 
 def event_day(envelope: dict, time_zone: str) -> dt.date:
-    """The city's date on which an event happened (its ``occurred_at``)."""
+    """The city's date on which an event happened (its ``occurred_at``): the date of a
+    change whose payload carries none of its own (a new employing unit, a position
+    removed outright)."""
     occurred = envelope["occurred_at"]
     if isinstance(occurred, str):
         occurred = dt.datetime.fromisoformat(occurred)
     return occurred.astimezone(ZoneInfo(time_zone)).date()
+
+
+def payload_date(value: dt.date | str) -> dt.date:
+    """A date of an event's payload (a ``date`` once validated, ISO text in stored JSON)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 # -- eligibility -----------------------------------------------------------------------------
@@ -291,8 +300,17 @@ def _release(
 ) -> None:
     before = snapshot(assignment)
     assignment.active = False
-    # A seat never ends before it began (a back-dated event about a recent assignment).
-    assignment.end_date = max(end_date, assignment.start_date)
+    if end_date < assignment.start_date:
+        # A seat never ends before it began: a back-dated change about an assignment
+        # made after its date ends it on its first day, and the audit row says so.
+        clamped = (
+            f"the change's date {end_date.isoformat()} precedes the assignment's start: "
+            f"ended on its start date {assignment.start_date.isoformat()}"
+        )
+        log.info("assignment %s: %s", assignment.id, clamped)
+        note = f"{note}; {clamped}" if note else clamped
+        end_date = assignment.start_date
+    assignment.end_date = end_date
     assignment.end_reason = reason
     assignment.vacated = vacated
     # Flushed now, so that a new holder of the seat can be inserted in this transaction
@@ -463,6 +481,9 @@ class _SeatFiller:
     assigned_by: str
     #: False: the caller announces the run's assignments once they are flushed together.
     announce: bool = True
+    #: Another day the people must be eligible on too (a back-dated move: the day it was
+    #: recorded, so that nobody who has left the post since is given the seat).
+    still_on: dt.date | None = None
     _eligible: dict = field(default_factory=dict)
     _loads: dict = field(default_factory=dict)
     _locked: set = field(default_factory=set)
@@ -477,7 +498,11 @@ class _SeatFiller:
         """The people eligible for a seat (remembered per role and place)."""
         key = (role, getattr(trainee, _SEAT_PLACE[role]))
         if key not in self._eligible:
-            self._eligible[key] = eligible_people(self.session, trainee, role, self.day)
+            people = eligible_people(self.session, trainee, role, self.day)
+            if self.still_on is not None and self.still_on != self.day and people:
+                still = set(eligible_people(self.session, trainee, role, self.still_on))
+                people = [p for p in people if p in still]
+            self._eligible[key] = people
         return self._eligible[key]
 
     def lock(self, person_ids) -> None:
@@ -731,6 +756,24 @@ def _last_ended_vacated(session: Session, trainee_ids: sa.Select) -> set[tuple[i
 
 
 # -- keeping assignments true (event handlers) ---------------------------------------------
+#
+# Each change takes effect on its own date, not on the day its event is applied, so that a
+# change recorded late (a back-dated placement, leaving or position end) ends and starts
+# seats when it really happened, and reporting's coverage of past months follows:
+#
+# - a move (``trainee.placed``) from ``start_date`` D: the old town and village seats end
+#   on D-1, the new ones start on D, filled with a person eligible on D (and still on the
+#   day the move was recorded, when D is past);
+# - a leaving (``trainee.status_changed``) with ``effective_date`` D, the first day no
+#   longer in training (reporting's ``left_on``, welfare's last subsidised day is D-1):
+#   every seat ends on D-1, the last day in training;
+# - a new employing unit (``trainee.updated``, which carries no date of its own): the
+#   unit's seats end the day before the event's day;
+# - a position that ended on E (``person.*``): the seats it qualified for end on E, its
+#   last day held; a position removed outright ends them on the event's day.
+#
+# A seat that began after such a date ends on its first day instead (``_release`` notes
+# it in the audit row). ``mentor.released`` and ``mentor.assigned`` carry these dates.
 
 
 def _system(envelope: dict) -> str:
@@ -738,17 +781,19 @@ def _system(envelope: dict) -> str:
 
 
 def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None:
-    """End the old responsible and practical seats; fill the new ones where unambiguous.
+    """End the old responsible and practical seats the day before the placement's
+    ``start_date``; fill the new ones from that date where unambiguous.
 
     The responsible seat ends when the town changed, the practical seat when the village
     changed (reason ``trainee_moved``). The empty town and village seats are then filled
-    (``assigned_by`` ``system``) where exactly one eligible person has spare capacity, else
-    left empty for coverage to show. A first placement ends nothing and fills nothing: its
-    seats are filled by a clerk (gap filling), as the trainee's other seats are.
+    (``assigned_by`` ``system``) where exactly one person eligible on the start date (and,
+    for a back-dated move, still on the day it was recorded) has spare capacity, else left
+    empty for coverage to show. A first placement ends nothing and fills nothing: its seats
+    are filled by a clerk (gap filling), as the trainee's other seats are.
     """
     payload = envelope["payload"]
     config = _handler_config()
-    day = event_day(envelope, config.TIME_ZONE)
+    starts = payload_date(payload["start_date"])
     actor = _system(envelope)
     previous = _previous_place(payload)
     first = previous["town_id"] is None and previous["village_id"] is None
@@ -757,14 +802,17 @@ def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None
         if first:
             # Roster knew no previous place: a seat left over from an older placement ends
             # only if its holder cannot keep it in the new place.
-            moved = not is_eligible(session, trainee, assignment.mentor_id, assignment.role, day)
+            moved = not is_eligible(session, trainee, assignment.mentor_id, assignment.role, starts)
         else:
             moved = previous[column] != getattr(trainee, column)
         if moved:
-            _release(session, trainee, assignment, day, "trainee_moved", actor)
+            _release(session, trainee, assignment, starts - _DAY, "trainee_moved", actor)
     if not _refills(previous, trainee.town_id, trainee.village_id):
         return
-    filler = _SeatFiller(session, config.MENTOR_CAPACITY, day, actor, "system")
+    recorded = event_day(envelope, config.TIME_ZONE)
+    filler = _SeatFiller(
+        session, config.MENTOR_CAPACITY, starts, actor, "system", still_on=max(starts, recorded)
+    )
     for role in PLACE_ROLES:
         if active_seat(session, trainee.id, role) is None:
             _, gap = filler.fill(trainee, role)
@@ -820,24 +868,47 @@ def _refills(previous: dict, town_id: int | None, village_id: int | None) -> boo
 
 def on_trainee_left(session: Session, trainee: Trainee, envelope: dict) -> None:
     """End every active assignment of a trainee who completed or withdrew (reason
-    ``trainee_left``), on the status change's effective date."""
-    payload = envelope["payload"]
-    day = payload.get("effective_date") or event_day(envelope, _handler_config().TIME_ZONE)
+    ``trainee_left``) on their last day in training, the day before the status change's
+    ``effective_date``."""
+    last_day = payload_date(envelope["payload"]["effective_date"]) - _DAY
     for assignment in active_assignments(session, trainee.id, lock=True):
-        _release(session, trainee, assignment, day, "trainee_left", _system(envelope))
+        _release(session, trainee, assignment, last_day, "trainee_left", _system(envelope))
 
 
 def on_unit_changed(session: Session, trainee: Trainee, envelope: dict) -> None:
     """End the integrity and business seats of a trainee whose employing unit changed
-    (reason ``trainee_moved``); the new unit's mentors are assigned by a clerk."""
-    day = event_day(envelope, _handler_config().TIME_ZONE)
+    (reason ``trainee_moved``) the day before the change's day (``trainee.updated``
+    carries no date of its own); the new unit's mentors are assigned by a clerk."""
+    last_day = event_day(envelope, _handler_config().TIME_ZONE) - _DAY
     for assignment in active_assignments(session, trainee.id, UNIT_ROLES, lock=True):
-        _release(session, trainee, assignment, day, "trainee_moved", _system(envelope))
+        _release(session, trainee, assignment, last_day, "trainee_moved", _system(envelope))
 
 
-def on_positions_changed(session: Session, person_id: int, envelope: dict) -> None:
+#: A position as compared before and after a person's event.
+PositionKey = tuple[str, int | None, int | None, int | None, dt.date | None, dt.date | None]
+
+
+def positions_of(session: Session, person_id: int) -> set[PositionKey]:
+    """The person's positions as now projected (read before a person's event is applied,
+    to tell a position that ended in it from one removed outright)."""
+    query = sa.select(
+        Position.kind,
+        Position.unit_id,
+        Position.town_id,
+        Position.village_id,
+        Position.start_date,
+        Position.end_date,
+    ).where(Position.person_id == person_id)
+    return {tuple(row) for row in session.execute(query)}
+
+
+def on_positions_changed(
+    session: Session, person_id: int, envelope: dict, before: Set[PositionKey] = frozenset()
+) -> None:
     """Vacate (and flag) the seats a person no longer qualifies for: reason
-    ``mentor_left_position``, ``vacated`` true, ended on the day the position ended."""
+    ``mentor_left_position``, ``vacated`` true, ended on the day the position ended (its
+    ``end_date``, however long ago), or on the event's day when it was removed outright.
+    ``before``: the person's positions before this event (:func:`positions_of`)."""
     day = event_day(envelope, _handler_config().TIME_ZONE)
     seats = session.scalars(
         _locked(
@@ -854,23 +925,40 @@ def on_positions_changed(session: Session, person_id: int, envelope: dict) -> No
             session,
             trainee,
             assignment,
-            _left_on(session, trainee, person_id, assignment.role, day),
+            _left_on(session, trainee, person_id, assignment.role, day, before),
             "mentor_left_position",
             _system(envelope),
             vacated=True,
         )
 
 
-def _left_on(session: Session, trainee: Trainee, person_id: int, role: str, day: dt.date):
-    """When the person left the position that made them eligible: its end date, or the
-    event's day when the position was removed outright."""
+def _left_on(
+    session: Session,
+    trainee: Trainee,
+    person_id: int,
+    role: str,
+    day: dt.date,
+    before: Set[PositionKey],
+) -> dt.date:
+    """When the person left the position that made them eligible: the latest end date
+    (before ``day``) of a matching position that this event ended or re-dated, or
+    ``day`` when none did (the position was removed outright). An end known before the
+    event (an older spell in the same post) is not this seat's end."""
     column = _SEAT_PLACE[role]
-    ended = session.scalar(
-        sa.select(sa.func.max(Position.end_date)).where(
+    rows = session.execute(
+        sa.select(
+            Position.kind,
+            Position.unit_id,
+            Position.town_id,
+            Position.village_id,
+            Position.start_date,
+            Position.end_date,
+        ).where(
             Position.person_id == person_id,
             Position.kind.in_(ROLE_KINDS[role]),
             getattr(Position, column) == getattr(trainee, column),
             Position.end_date < day,
         )
     )
-    return ended or day
+    ended = [row.end_date for row in rows if tuple(row) not in before]
+    return max(ended, default=day)

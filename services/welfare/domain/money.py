@@ -35,6 +35,7 @@ from services.welfare.models_money import (
     TownBudget,
 )
 from shared.audit import audit_row, record_audit, record_audits
+from shared.clock import utcnow
 from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
 from shared.errors import Conflict, DomainError
@@ -243,7 +244,7 @@ def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
             "status": "generated",
             "reason": "",
             "created_by": actor,
-            "created_at": dt.datetime.now(dt.UTC),
+            "created_at": utcnow(),
         }
         for row in stationed_rows(session, month)
     ]
@@ -316,7 +317,7 @@ def approve(session: Session, subsidy: Subsidy, actor: str) -> Subsidy:
     before = _state(subsidy, *SUBSIDY_STATE)
     subsidy.status = "approved"
     subsidy.approved_by = actor
-    subsidy.approved_at = dt.datetime.now(dt.UTC)
+    subsidy.approved_at = utcnow()
     audit(session, actor, "approve", "subsidy", subsidy.id, before, _state(subsidy, *SUBSIDY_STATE))
     return subsidy
 
@@ -347,7 +348,7 @@ def pay(
     before = _state(subsidy, *SUBSIDY_STATE)
     subsidy.status = "paid"
     subsidy.paid_by = actor
-    subsidy.paid_at = dt.datetime.now(dt.UTC)
+    subsidy.paid_at = utcnow()
     subsidy.paid_on = today
     subsidy.payment_ref = payment_ref
     audit(session, actor, "pay", "subsidy", subsidy.id, before, _state(subsidy, *SUBSIDY_STATE))
@@ -402,7 +403,7 @@ def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: 
         reverses_id=subsidy.id,
         reason=reason,
         paid_by=actor if paid else None,
-        paid_at=dt.datetime.now(dt.UTC) if paid else None,
+        paid_at=utcnow() if paid else None,
         paid_on=today if paid else None,
         payment_ref=subsidy.payment_ref,
         created_by=actor,
@@ -521,7 +522,7 @@ def on_placed(session: Session, envelope: dict) -> None:
     policy = policy_in_force(session, payload["start_date"])
     statement = (
         _insert(session, PlacementFee)
-        .values(**_entitlement(envelope, policy, dt.datetime.now(dt.UTC)))
+        .values(**_entitlement(envelope, policy, utcnow()))
         .on_conflict_do_nothing(index_elements=["trainee_id"])
         .returning(PlacementFee.id)
     )
@@ -539,7 +540,7 @@ def on_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
     if not firsts:
         return [None] * len(envelopes)
     policies = policies_in_force(session, [e["payload"]["start_date"] for e in firsts])
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     table = PlacementFee.__table__
     # One INSERT … ON CONFLICT DO NOTHING RETURNING for the run (executemany with
     # RETURNING: SQLAlchemy sends the rows as one multi-row VALUES, its compiled form
@@ -607,7 +608,7 @@ def pay_fee(
     fee.paid_on = paid_on
     fee.payment_ref = payment_ref
     fee.paid_by = actor
-    fee.paid_at = dt.datetime.now(dt.UTC)
+    fee.paid_at = utcnow()
     audit(session, actor, "pay", "placement_fee", fee.id, before, _state(fee, *FEE_STATE))
     _book(
         session,
@@ -656,7 +657,7 @@ def set_budget(session: Session, town_id: int, year: int, amount_fen: int, actor
         session.add(row)
     else:
         row.amount_fen, row.updated_by = amount_fen, actor
-        row.updated_at = dt.datetime.now(dt.UTC)
+        row.updated_at = utcnow()
     session.flush()
     audit(session, actor, "budget", "town_budget", row.id, before, {"amount_fen": amount_fen})
     return row
