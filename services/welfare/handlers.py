@@ -1,5 +1,5 @@
-"""Welfare's event handlers: roster's events keep the projections and create placement-fee
-entitlements; mentorship's keep the mentor projection."""
+"""Welfare's event handlers: roster's events keep the projections and the placement history
+and create placement-fee entitlements; mentorship's keep the mentor projection."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from services.welfare.models import PROJECTIONS
 from shared.consumer import compose_handlers
 
 HANDLERS = compose_handlers(
-    PROJECTIONS.handlers(),
+    money.with_placement_history(PROJECTIONS.handlers()),
     money.EVENT_HANDLERS,
     care.EVENT_HANDLERS,
 )

@@ -58,6 +58,9 @@ class HousingAllocation(Base):
     flagged_for_release: Mapped[bool] = mapped_column(default=False, index=True)
     flag_reason: Mapped[str] = mapped_column(sa.String(200), default="")
     flagged_at: Mapped[dt.datetime | None]
+    #: The day the trainee left by roster's record (a move's start date, a completion's or
+    #: withdrawal's effective date), however late the event came: the bed's release date.
+    left_on: Mapped[dt.date | None]
     release_reason: Mapped[str] = mapped_column(sa.String(200), default="")
     allocated_by: Mapped[str] = mapped_column(sa.String(100), default="")
     released_by: Mapped[str] = mapped_column(sa.String(100), default="")

@@ -113,6 +113,10 @@ class AllocationOut(Schema):
     end_date = fields.Date(allow_none=True)
     flagged_for_release = fields.Boolean()
     flag_reason = fields.String()
+    left_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "the day the trainee left (roster's date): release from it"},
+    )
     release_reason = fields.String()
 
 

@@ -93,6 +93,12 @@ class GenerateOut(Schema):
     stationed = fields.Integer(metadata={"description": "trainees stationed in the month"})
     total_fen = fields.Integer(metadata={"description": "sum of the new subsidies"})
     policy_id = fields.Integer()
+    to_review = fields.Integer(
+        metadata={
+            "description": "trainees whose subsidies disagree with their days stationed "
+            "(a back-dated move or departure): correct them by re-issue"
+        }
+    )
 
 
 class ApproveMonthIn(StrictSchema):
@@ -120,6 +126,20 @@ class ReverseIn(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class ReissueIn(StrictSchema):
+    days_stationed = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=31),
+        metadata={
+            "description": "the correct days stationed in the subsidy's town that month "
+            "(the amount follows from the policy); omitted: the days the records now give"
+        },
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 class SubsidyListArgs(ListArgs):
     month = fields.String(validate=MONTH)
     status = fields.String(validate=validate.OneOf(SUBSIDY_STATUSES))
@@ -141,6 +161,10 @@ class SubsidyOut(Schema):
     status = fields.String()
     reverses_id = fields.Integer(allow_none=True)
     reversed = fields.Boolean(metadata={"description": "a reversal of this subsidy exists"})
+    reversal_id = fields.Integer(allow_none=True, metadata={"description": "its reversal"})
+    reissues_id = fields.Integer(
+        allow_none=True, metadata={"description": "the subsidy this one re-issues (corrects)"}
+    )
     reason = fields.String()
     approved_by = fields.String(allow_none=True)
     approved_at = fields.DateTime(allow_none=True)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from services.welfare import scheduler
 from services.welfare.commands import COMMANDS
 from services.welfare.config import Config
 from services.welfare.handlers import HANDLERS
@@ -16,4 +17,5 @@ SPEC = ServiceSpec(
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",
     extra_commands=COMMANDS,
+    background={"scheduler": scheduler.run},
 )

@@ -105,6 +105,16 @@ def audited_operations(service: str, world):
                 ),
             ),
             (
+                "re-issue a subsidy",
+                lambda: world.call(
+                    "POST",
+                    f"/subsidies/{subsidy}/reissue",
+                    CITY,
+                    {"days_stationed": 10, "reason": "补发10天"},
+                    expect=(201,),
+                ),
+            ),
+            (
                 "pay a placement fee",
                 lambda: world.call(
                     "POST",

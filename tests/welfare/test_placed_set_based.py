@@ -1,8 +1,9 @@
 """Welfare's reactions to ``trainee.placed`` taken set-based (a consumer batch hands a run
-of placements to ``money.on_placed_many`` and ``care.on_placed_many``): the placement
-fees, their audit rows and the beds flagged for release are exactly what the events
-applied one by one give, and a run of 50 placements takes a handful of statements, not a
-few for each event."""
+of placements to ``money.record_placements``, ``money.on_placed_many`` and
+``care.on_placed_many``): the placement history, the placement fees, their audit rows, the
+beds flagged for release, and the subsidies generated from that history (moves in the
+middle of a month, back-dated ones) are exactly what the events applied one by one give,
+and a run of 50 placements takes a handful of statements, not a few for each event."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from services.welfare import all_models
 from services.welfare.domain import money
 from services.welfare.models_care import Housing, HousingAllocation
-from services.welfare.models_money import MoneyAudit, PlacementFee
+from services.welfare.models_money import MoneyAudit, PlacementFee, Subsidy
 from shared.bus import Bus
 from shared.db import Database
 from shared.events import build_event, validate_event
@@ -200,6 +201,21 @@ def after_the_policies(stream: Stream) -> list[dict]:
     return out
 
 
+def mid_month_moves(stream: Stream) -> list[dict]:
+    """After June was generated: moves on 11 July to town 2; two moves in July whose
+    events come newest first (the older one a retry); a first placement back-dated into
+    June (June is run again by the tick)."""
+    out = [stream.placed(t, 2, 21, dt.date(2026, 7, 11), previous=1) for t in range(1080, 1090)]
+    for t in range(1090, 1095):
+        older, newer = stream.version(t), stream.version(t)
+        out.append(stream.placed(t, 2, 21, dt.date(2026, 7, 20), previous=1, version=newer))
+        out.append(
+            stream.placed(t, 1, 12, dt.date(2026, 7, 5), previous=1, first=False, version=older)
+        )
+    out.append(stream.placed(1111, 1, 12, dt.date(2026, 6, 15)))
+    return out
+
+
 def prepare(world) -> None:
     """Beds in town 1 for the housed trainees (some flagged for release already)."""
     with world.db.transaction() as s:
@@ -287,6 +303,25 @@ def test_placements_in_batches_write_what_one_by_one_writes(two_worlds, monkeypa
 
     expected = snapshot(single)
     assert snapshot(batched) == expected
+
+    # Subsidies from the history: June generated, then moves in the middle of July and a
+    # placement back-dated into June, then the tick after July.
+    for world in (batched, single):
+        with world.db.transaction() as s:
+            money.generate(s, "2026-06", "city", dt.date(2026, 7, 1))
+    events = mid_month_moves(stream)
+    one_by_one = [single_consumer.apply(e) for e in events]
+    assert batch_consumer.apply_batch(events) == one_by_one
+    done = [money.tick(world.db.sessionmaker, dt.date(2026, 8, 1)) for world in (batched, single)]
+    assert done[0] == done[1] and done[0]["generated"]["2026-06"] == 1
+    assert snapshot(batched) == snapshot(single)
+    with single.db.transaction() as s:
+        july = {
+            (row.trainee_id, row.town_id): row.days_stationed
+            for row in s.scalars(sa.select(Subsidy).where(Subsidy.month == "2026-07"))
+        }
+    assert (july[(1080, 1)], july[(1080, 2)]) == (10, 21)
+    assert (july[(1090, 1)], july[(1090, 2)]) == (19, 12)  # 1–4 village 11, 5–19 village 12
 
     # The scenario covers what it means to.
     with single.db.transaction() as s:

@@ -108,11 +108,16 @@ def test_a_trainee_who_leaves_on_the_first_of_the_month_gets_nothing_for_it(worl
 
 def test_moving_to_another_village_does_not_interrupt_the_stay(world):
     add_policy(world, "2026-01-01", monthly=93_000)
-    world.place(1, 1, 2, 21, start=dt.date(2026, 3, 20), previous=(1, 11))
+    world.place(1, 1, 1, 12, start=dt.date(2026, 3, 10), previous=(1, 11))
+    world.place(1, 1, 2, 21, start=dt.date(2026, 3, 20), previous=(1, 12))
     generate(world, "2026-03")
-    row = by_trainee(world, "2026-03")[1]
-    # The whole month, booked to the town the trainee is placed in now.
-    assert (row.days_stationed, row.amount_fen, row.town_id) == (31, 93_000, 2)
+    rows = subsidies(world, month="2026-03", trainee_id=1)
+    # The whole month, split between the towns by days: 19 in town 1 (its last village
+    # there: 12), 12 in town 2.
+    assert [(r.town_id, r.village_id, r.days_stationed, r.amount_fen) for r in rows] == [
+        (1, 12, 19, 57_000),
+        (2, 21, 12, 36_000),
+    ]
 
 
 def test_february_of_a_leap_year_has_twenty_nine_days(world):

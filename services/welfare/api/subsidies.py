@@ -1,8 +1,10 @@
 """Welfare API: monthly subsidies (到村补贴).
 
-The city generates a month (idempotent), the town approves its trainees' subsidies, the
-city marks them paid with a payment reference (a ledger entry and ``subsidy.paid``) and
-corrects any with a reversing entry, never an edit. Amounts come from the policy only.
+The city generates a month (idempotent; the scheduler does it too, after the month ends),
+one subsidy per trainee and town; each town approves its own part, the city marks them
+paid with a payment reference (a ledger entry and ``subsidy.paid``) and corrects any with
+a reversing entry, never an edit, or re-issues one with the right days. Amounts come from
+the policy only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from services.welfare.schemas_money import (
     GenerateOut,
     PayIn,
     PayMonthIn,
+    ReissueIn,
     ReverseIn,
     SubsidyListArgs,
     SubsidyOut,
@@ -48,13 +51,9 @@ def _today():
 
 def describe(rows: list[Subsidy]) -> list[dict]:
     """Subsidies as the API shows them, with whether each has been reversed."""
-    ids = [row.id for row in rows]
-    reversed_ids = set(
-        session().scalars(sa.select(Subsidy.reverses_id).where(Subsidy.reverses_id.in_(ids)))
-    )
     names = [name for name in SubsidyOut().fields if name != "reversed"]
     return [
-        {**{name: getattr(row, name) for name in names}, "reversed": row.id in reversed_ids}
+        {**{name: getattr(row, name) for name in names}, "reversed": row.reversal_id is not None}
         for row in rows
     ]
 
@@ -66,9 +65,11 @@ class Generate(MethodView):
     @blp.response(200, GenerateOut)
     def post(self, data):
         """Generate a month's subsidies (city only) for every trainee stationed during it,
-        pro-rata by days stationed, rounded half up to the fen, with the policy in force on
-        the month's first day. Generating a month again creates nothing new. 422 for a
-        month not over yet or without a policy."""
+        one per trainee and town (a move in the month splits it by days), pro-rata by days
+        stationed, each rounded half up to the fen, with the policy in force on the month's
+        first day. Generating a month again only adds what became known since (a back-dated
+        placement), never a second subsidy. 422 for a month not over yet or without a
+        policy."""
         result = domain.generate(session(), data["month"], current_principal().subject, _today())
         session().commit()
         return result
@@ -188,6 +189,32 @@ class Reverse(MethodView):
         )
         session().commit()
         return describe([reversal])[0]
+
+
+@blp.route("/subsidies/<int:id>/reissue")
+class Reissue(MethodView):
+    @require("city")
+    @blp.arguments(ReissueIn)
+    @blp.response(201, SubsidyOut)
+    def post(self, data, id):
+        """Re-issue a reversed or wrong subsidy (city only) with the right days stationed
+        (``days_stationed``, or omitted: the days the records now give); the amount is the
+        policy's, never sent. The original is reversed first if it was not (a paid one
+        taken back in the ledger); the new subsidy (``reissues_id``) is approved and paid
+        like any other. Returns the new subsidy; 409 for a reversal, a subsidy re-issued
+        already or a town with a live subsidy; 422 for days the month (or the trainee's
+        other towns) leave no room for."""
+        subsidy = load_in_scope(Subsidy, id, lock=True)
+        issued = domain.reissue(
+            session(),
+            subsidy,
+            data["days_stationed"],
+            data["reason"],
+            current_principal().subject,
+            _today(),
+        )
+        session().commit()
+        return describe([issued])[0]
 
 
 BLUEPRINTS = [blp]

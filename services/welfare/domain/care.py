@@ -1,6 +1,7 @@
 """Welfare's rules: care — reactions to roster's events. A trainee who moves to another
-town, completes the training or withdraws has their turnover housing flagged for release;
-a town clerk releases it (with the real end date)."""
+town, completes the training or withdraws has their turnover housing flagged for release,
+with the day they left by roster's record (the move's start date, the status change's
+effective date: a back-dated change keeps its date); a town clerk releases it."""
 
 from __future__ import annotations
 
@@ -26,14 +27,14 @@ def on_placed(session: Session, envelope: dict) -> None:
     payload = envelope["payload"]
     reason = _moved(payload)
     if reason is not None:
-        housing.flag_for_release(session, payload["trainee_id"], reason)
+        housing.flag_for_release(session, payload["trainee_id"], reason, payload["start_date"])
 
 
 def on_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
     """:func:`on_placed` for a run of events about distinct trainees: the moved trainees'
     beds looked up and flagged together (nothing at all when no one changed town)."""
     reasons = {
-        payload["trainee_id"]: reason
+        payload["trainee_id"]: (reason, payload["start_date"])
         for payload in (e["payload"] for e in envelopes)
         if (reason := _moved(payload)) is not None
     }
@@ -46,7 +47,7 @@ def on_status_changed(session: Session, envelope: dict) -> None:
     payload = envelope["payload"]
     reason = LEAVING.get(payload["to_status"])
     if reason is not None:
-        housing.flag_for_release(session, payload["trainee_id"], reason)
+        housing.flag_for_release(session, payload["trainee_id"], reason, payload["effective_date"])
 
 
 #: Reactions to consumed events, by type (run after the projections; see

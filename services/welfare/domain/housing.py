@@ -195,10 +195,13 @@ def release(
     return allocation
 
 
-def flag_for_release(session: Session, trainee_id: int, reason: str) -> bool:
+def flag_for_release(
+    session: Session, trainee_id: int, reason: str, left_on: dt.date | None = None
+) -> bool:
     """Mark the trainee's active allocation for a clerk to release (never release it
-    here: the town decides the end date). True if an allocation was newly flagged; a
-    repeated fact changes nothing."""
+    here: the town decides the end date), with the day the trainee left by roster's record
+    (``left_on``: the event's date, not the day it was processed). True if an allocation
+    was newly flagged; a repeated fact changes nothing."""
     allocation = session.scalar(
         sa.select(HousingAllocation)
         .where(HousingAllocation.trainee_id == trainee_id, HousingAllocation.active.is_(True))
@@ -208,14 +211,16 @@ def flag_for_release(session: Session, trainee_id: int, reason: str) -> bool:
         return False
     allocation.flagged_for_release = True
     allocation.flag_reason = reason
+    allocation.left_on = left_on
     allocation.flagged_at = utcnow()
     return True
 
 
-def flag_many_for_release(session: Session, reasons: dict[int, str]) -> set[int]:
-    """:func:`flag_for_release` for many trainees (``reasons``: trainee id to reason) with
-    one query: their active allocations locked, the unflagged ones flagged (the unit of
-    work writes them together). The trainees whose allocation was newly flagged."""
+def flag_many_for_release(session: Session, reasons: dict[int, tuple[str, dt.date]]) -> set[int]:
+    """:func:`flag_for_release` for many trainees (``reasons``: trainee id to reason and
+    the day they left) with one query: their active allocations locked, the unflagged ones
+    flagged (the unit of work writes them together). The trainees whose allocation was
+    newly flagged."""
     if not reasons:
         return set()
     allocations = session.scalars(
@@ -235,7 +240,7 @@ def flag_many_for_release(session: Session, reasons: dict[int, str]) -> set[int]
         if allocation.flagged_for_release:
             continue
         allocation.flagged_for_release = True
-        allocation.flag_reason = reasons[allocation.trainee_id]
+        allocation.flag_reason, allocation.left_on = reasons[allocation.trainee_id]
         allocation.flagged_at = now
         flagged.add(allocation.trainee_id)
     return flagged

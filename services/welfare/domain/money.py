@@ -6,11 +6,24 @@ Amounts are integers in fen, always taken from the policy, never from the caller
 Pro-rata rounding: a month's subsidy is ``monthly_amount * days_stationed / days_in_month``
 rounded half up to the fen (``(2*a*d + m) // (2*m)``, exact integer arithmetic, no floats):
 with 100,000 fen a month, 15 of 31 days is 48,387.1 → 48,387 fen, 1 of 30 days is
-3,333.3 → 3,333 fen, and 1 of 8 days of 1,000 fen is 125 fen. A trainee is stationed from
-their first arrival in a village (the placement-fee entitlement's start, or the current
-placement's start) to the day before they completed or withdrew; moving between villages
-does not interrupt it. The month's subsidy goes to the town the trainee is placed in when
-it is generated.
+3,333.3 → 3,333 fen, and 1 of 8 days of 1,000 fen is 125 fen.
+
+Days stationed follow the real calendar, whatever day the events were processed on: a
+trainee is stationed from their first arrival in a village (the earliest placement welfare
+knows of: its placement history, the placement-fee entitlement's start, the current
+placement) to the day before they completed or withdrew (the status change's effective
+date); moving between villages does not interrupt it. Each placement lasts until the day
+before the next one starts.
+
+A month in which a trainee moved between towns is split: one subsidy per trainee, month
+and town, with the days stationed in that town (a move on 11 March: 10 days in the old
+town, 21 in the new) and the amount pro-rated by those days, each row rounded on its own.
+The days of a trainee's rows add up to their days stationed in the month, exactly. The
+amounts add up to the unsplit amount give or take the rows' own roundings: each row is
+within half a fen of its exact share, so a month split over two towns is at most one fen
+away from the unsplit amount (100,000 fen over 10 + 21 of 31 days: 32,258 + 67,742 =
+100,000; 3 fen over 1 + 1 of 2 days: 2 + 2 = 4, where the unsplit month is 3). Each town
+approves and is booked its own part.
 """
 
 from __future__ import annotations
@@ -18,6 +31,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,11 +40,14 @@ from sqlalchemy.orm import Session
 from services.welfare.domain.common import emit
 from services.welfare.models import Trainee
 from services.welfare.models_money import (
+    LIVE,
     Departure,
     LedgerEntry,
     MoneyAudit,
     PlacementFee,
+    PlacementHistory,
     Subsidy,
+    SubsidyMonth,
     SubsidyPolicy,
     TownBudget,
 )
@@ -43,6 +60,8 @@ from shared.errors import Conflict, DomainError
 #: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
 DEFAULT_FEE_DUE_DAYS = 30
 SYSTEM = "system"
+#: Who the scheduled tick acts as (the generation runs it starts are audited under it).
+SYSTEM_TICK = f"{SYSTEM}:tick"
 
 
 # -- audit -------------------------------------------------------------------------------
@@ -66,6 +85,8 @@ def _state(row, *names: str) -> dict:
 
 
 SUBSIDY_STATE = ("status", "amount_fen", "approved_by", "paid_by", "paid_on", "payment_ref")
+#: What a re-issue's audit row shows of the subsidy before and after.
+REISSUE_STATE = ("id", "town_id", "days_stationed", "amount_fen", "policy_id", "status")
 FEE_STATE = ("status", "amount_fen", "due_on", "paid_on", "payment_ref", "paid_by")
 
 
@@ -164,53 +185,95 @@ def prorate(monthly_fen: int, days: int, days_in_month: int) -> int:
     return (2 * monthly_fen * days + days_in_month) // (2 * days_in_month)
 
 
-def stationed_rows(session: Session, month: str) -> list[dict]:
-    """Each trainee stationed during the month, with days stationed (see the module)."""
-    first, last = month_bounds(month)
-    arrival = sa.select(PlacementFee.trainee_id, PlacementFee.placement_start).subquery("arrival")
-    query = (
+def live():
+    """The WHERE clause of live subsidies (neither a reversal nor reversed)."""
+    return sa.and_(Subsidy.reverses_id.is_(None), Subsidy.reversal_id.is_(None))
+
+
+def previous_month(today: dt.date) -> str:
+    """``YYYY-MM`` of the month before ``today``'s."""
+    return f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+
+
+def _placements(
+    session: Session, first: dt.date, last: dt.date, trainee_id: int | None = None
+) -> dict:
+    """The trainees (all, or the one with ``trainee_id``) who may have been stationed
+    during ``first``..``last``, each with (unit, day they left or None, placements by start
+    date: (town, village)), placements starting after ``last`` left out. A trainee who is no
+    longer active and whose leaving date welfare was never told is left out (nothing to
+    pay)."""
+    candidates = (
         sa.select(
             Trainee.id,
             Trainee.unit_id,
             Trainee.town_id,
             Trainee.village_id,
-            Trainee.placement_start,
-            Trainee.status,
-            arrival.c.placement_start,
+            sa.case((Trainee.village_id.is_not(None), Trainee.placement_start)).label("start"),
             Departure.left_on,
         )
-        .outerjoin(arrival, arrival.c.trainee_id == Trainee.id)
         .outerjoin(Departure, Departure.trainee_id == Trainee.id)
         .where(
-            Trainee.village_id.is_not(None),
-            Trainee.town_id.is_not(None),
-            Trainee.placement_start.is_not(None),
-            Trainee.placement_start <= last,
+            sa.or_(
+                sa.and_(Trainee.status == "active", Departure.left_on.is_(None)),
+                Departure.left_on > first,
+            )
         )
     )
-    rows = []
-    for tid, unit_id, town_id, village_id, start, status, arrived, left_on in session.execute(
-        query
+    if trainee_id is not None:
+        candidates = candidates.where(Trainee.id == trainee_id)
+    trainees = {
+        tid: (unit_id, left_on, {start: (town_id, village_id)} if start else {})
+        for tid, unit_id, town_id, village_id, start, left_on in session.execute(candidates)
+    }
+    ids = candidates.with_only_columns(Trainee.id)
+    # The first arrival (the placement fee's), then the history: every placement, in
+    # whichever order its event came, over the projection's current one.
+    for model, start in (
+        (PlacementFee, PlacementFee.placement_start),
+        (PlacementHistory, PlacementHistory.start_date),
     ):
-        since = min(start, arrived) if arrived else start
-        if status != "active":
-            if left_on is None:
-                continue  # left on a date we were not told: nothing to pay
-            until = min(last, left_on - dt.timedelta(days=1))
-        else:
-            until = last
-        days = (until - max(since, first)).days + 1
-        if days <= 0:
-            continue
-        rows.append(
-            {
-                "trainee_id": tid,
-                "unit_id": unit_id,
-                "town_id": town_id,
-                "village_id": village_id,
-                "days_stationed": days,
-            }
+        rows = session.execute(
+            sa.select(model.trainee_id, start, model.town_id, model.village_id).where(
+                start <= last, model.trainee_id.in_(ids)
+            )
         )
+        for tid, begins, town_id, village_id in rows:
+            if tid in trainees:  # (one registered between the two statements waits)
+                trainees[tid][2][begins] = (town_id, village_id)
+    return trainees
+
+
+def stationed_rows(session: Session, month: str, trainee_id: int | None = None) -> list[dict]:
+    """The subsidy rows of a month (see the module): for each trainee stationed during it
+    (or the one with ``trainee_id``), one per town with the days stationed there and the
+    village of their last stay there that month, in the order they arrived in the towns."""
+    first, last = month_bounds(month)
+    rows = []
+    stays = _placements(session, first, last, trainee_id)
+    for tid, (unit_id, left_on, placements) in stays.items():
+        until = last if left_on is None else min(last, left_on - dt.timedelta(days=1))
+        starts = sorted(s for s in placements if s <= until)
+        by_town: dict[int, dict] = {}
+        for index, start in enumerate(starts):
+            ends = starts[index + 1] - dt.timedelta(days=1) if index + 1 < len(starts) else until
+            days = (min(ends, until) - max(start, first)).days + 1
+            if days <= 0:
+                continue
+            town_id, village_id = placements[start]
+            row = by_town.setdefault(
+                town_id,
+                {
+                    "trainee_id": tid,
+                    "unit_id": unit_id,
+                    "town_id": town_id,
+                    "village_id": village_id,
+                    "days_stationed": 0,
+                },
+            )
+            row["days_stationed"] += days
+            row["village_id"] = village_id
+        rows.extend(by_town.values())
     return rows
 
 
@@ -219,11 +282,83 @@ def _insert(session: Session, model):
     return (postgresql if dialect == "postgresql" else sqlite).insert(model)
 
 
+def _run_record(session: Session, month: str, actor: str) -> SubsidyMonth:
+    """The month's run record, created by the first run, locked: runs of one month (the
+    city's, two schedulers' ticks) take turns, each seeing what the one before committed."""
+    now = utcnow()
+    session.execute(
+        _insert(session, SubsidyMonth)
+        .values(
+            month=month,
+            runs=0,
+            created=0,
+            total_fen=0,
+            stale=False,
+            first_by=actor,
+            first_at=now,
+            last_by=actor,
+            last_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["month"])
+    )
+    return session.scalars(
+        sa.select(SubsidyMonth)
+        .where(SubsidyMonth.month == month)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _missing(session: Session, month: str, rows: list[dict]) -> tuple[list[dict], int]:
+    """Of the month's computed ``rows``, those to create, and how many trainees' rows
+    need a look (a correction by re-issue).
+
+    A row is created only for a town in which the trainee has no subsidy of the month yet,
+    live or not (a reversal is a decision, never undone by generating again), and only as
+    far as the trainee's live days stay within their days stationed: a back-dated move into
+    a month already paid to the old town adds nothing for the new town until the city
+    re-issues the old town's part with fewer days. Such trainees, and trainees whose live
+    days exceed their days stationed (a back-dated departure), are counted for review."""
+    towns: dict[int, set] = {}
+    live_days: dict[int, int] = {}
+    for tid, town_id, days, is_live in session.execute(
+        sa.select(
+            Subsidy.trainee_id,
+            Subsidy.town_id,
+            Subsidy.days_stationed,
+            Subsidy.reversal_id.is_(None),
+        ).where(Subsidy.month == month, Subsidy.reverses_id.is_(None))
+    ):
+        towns.setdefault(tid, set()).add(town_id)
+        live_days[tid] = live_days.get(tid, 0) + (days if is_live else 0)
+    stationed: dict[int, int] = {}
+    for row in rows:
+        stationed[row["trainee_id"]] = stationed.get(row["trainee_id"], 0) + row["days_stationed"]
+    create, review = [], set()
+    for row in rows:
+        tid, town_id, days = row["trainee_id"], row["town_id"], row["days_stationed"]
+        if town_id in towns.get(tid, ()):
+            continue
+        if live_days.get(tid, 0) + days > stationed[tid]:
+            review.add(tid)
+            continue
+        towns.setdefault(tid, set()).add(town_id)
+        live_days[tid] = live_days.get(tid, 0) + days
+        create.append(row)
+    review.update(tid for tid, days in live_days.items() if days > stationed.get(tid, 0))
+    return create, len(review)
+
+
 def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
-    """Create the subsidies of a month that is over for every trainee stationed during
-    it, with the policy in force on the month's first day. Idempotent: a trainee's month
-    that exists is left as it is (the unique index decides, so concurrent runs are safe
-    too). The run is audited as one entry (the month, rows created, total, policy)."""
+    """Create the subsidies of a month that is over, one per trainee and town stationed
+    during it (see the module), with the policy in force on the month's first day.
+
+    Exactly once: runs of a month take turns on its run record, and a row is created only
+    where the trainee has none for that town (see :func:`_missing`); the unique index of
+    live rows per trainee, month and town decides in the last resort. Running a month
+    again only adds what became known since (a back-dated placement), never a second row.
+    Each run that creates rows is audited as one entry (the month, rows created, total,
+    policy). ``to_review``: trainees whose rows disagree with their days stationed."""
     first, last = month_bounds(month)
     if last >= today:
         # Days stationed are known only once the month is over.
@@ -233,7 +368,11 @@ def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
         raise DomainError(
             "no subsidy policy is in force for this month", {"month": ["no policy in force"]}
         )
+    run = _run_record(session, month, actor)
+    rows = stationed_rows(session, month)
+    create, review = _missing(session, month, rows)
     days_in_month = last.day
+    now = utcnow()
     values = [
         {
             **row,
@@ -244,29 +383,76 @@ def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
             "status": "generated",
             "reason": "",
             "created_by": actor,
-            "created_at": utcnow(),
+            "created_at": now,
         }
-        for row in stationed_rows(session, month)
+        for row in create
     ]
     amounts = _insert_subsidies(session, values) if values else []
     created, total = len(amounts), sum(amounts)
+    run.runs += 1
+    run.created += created
+    run.total_fen += total
+    run.stale = False
+    run.last_by, run.last_at = actor, now
     after = {"month": month, "created": created, "total_fen": total, "policy_id": policy.id}
     if created:
         audit(session, actor, "generate", "subsidy_month", int(month.replace("-", "")), None, after)
-    return {**after, "stationed": len(values)}
+    stationed = len({row["trainee_id"] for row in rows})
+    return {**after, "stationed": stationed, "to_review": review}
+
+
+def tick(sessions: Callable[[], Session], today: dt.date) -> dict:
+    """The scheduled work for the city's ``today``: from the first tick after a month
+    ends, that month's subsidies are generated (as ``system:tick``); a month run before
+    and marked stale since (a back-dated placement) is run again, which only adds what is
+    missing. Safe to repeat and to run in several schedulers at once (see
+    :func:`generate`). Each month is its own transaction. Returns what this call did: rows
+    created per month run, and months skipped with why (no policy in force yet)."""
+    month = previous_month(today)
+    session = sessions()
+    try:
+        with session.begin():
+            due = set(
+                session.scalars(sa.select(SubsidyMonth.month).where(SubsidyMonth.stale.is_(True)))
+            )
+            if session.get(SubsidyMonth, month) is None:
+                due.add(month)
+    finally:
+        session.close()
+    done: dict = {"generated": {}, "skipped": {}}
+    for each in sorted(due):
+        session = sessions()
+        try:
+            with session.begin():
+                done["generated"][each] = generate(session, each, SYSTEM_TICK, today)["created"]
+        except DomainError as exc:
+            done["skipped"][each] = exc.detail
+        finally:
+            session.close()
+    return done
+
+
+def mark_stale(session: Session, since: dt.date) -> None:
+    """Months already run that a placement from ``since`` reaches back into are to be
+    run again by the next tick."""
+    session.execute(
+        sa.update(SubsidyMonth)
+        .where(SubsidyMonth.month >= f"{since:%Y-%m}", SubsidyMonth.stale.is_(False))
+        .values(stale=True)
+    )
 
 
 #: PostgreSQL: the month in one statement, each column sent as one array (``unnest``);
 #: far faster than a multi-row VALUES for tens of thousands of rows.
 _UNNEST_INSERT = sa.text(
-    """
+    f"""
     INSERT INTO subsidy (trainee_id, unit_id, town_id, village_id, days_stationed, amount_fen,
                          month, days_in_month, policy_id, status, reason, created_by, created_at)
     SELECT t.*, :month, :days_in_month, :policy_id, 'generated', '', :created_by, :created_at
     FROM unnest(CAST(:trainee_id AS integer[]), CAST(:unit_id AS integer[]),
                 CAST(:town_id AS integer[]), CAST(:village_id AS integer[]),
                 CAST(:days_stationed AS integer[]), CAST(:amount_fen AS bigint[])) AS t
-    ON CONFLICT (trainee_id, month) WHERE reverses_id IS NULL DO NOTHING
+    ON CONFLICT (trainee_id, month, town_id) WHERE {LIVE} DO NOTHING
     RETURNING amount_fen
     """
 )
@@ -274,8 +460,8 @@ _ARRAYS = ("trainee_id", "unit_id", "town_id", "village_id", "days_stationed", "
 
 
 def _insert_subsidies(session: Session, values: list[dict]) -> list[int]:
-    """Insert the computed rows, skipping (trainee, month) pairs that exist; the amounts
-    of the rows inserted."""
+    """Insert the computed rows, skipping (trainee, month, town) that have a live row;
+    the amounts of the rows inserted."""
     if session.get_bind().dialect.name == "postgresql":
         first = values[0]
         params = {name: [row[name] for row in values] for name in _ARRAYS}
@@ -287,31 +473,29 @@ def _insert_subsidies(session: Session, values: list[dict]) -> list[int]:
     statement = (
         _insert(session, Subsidy)
         .on_conflict_do_nothing(
-            index_elements=["trainee_id", "month"],
-            index_where=Subsidy.reverses_id.is_(None),
+            index_elements=["trainee_id", "month", "town_id"],
+            index_where=live(),
         )
         .returning(Subsidy.amount_fen)
     )
     return list(session.scalars(statement, values))
 
 
-def is_reversed(session: Session, subsidy: Subsidy) -> bool:
+def is_reversed(subsidy: Subsidy) -> bool:
     """Whether a reversal of this subsidy exists."""
-    return (
-        session.scalar(sa.select(Subsidy.id).where(Subsidy.reverses_id == subsidy.id)) is not None
-    )
+    return subsidy.reversal_id is not None
 
 
-def _original(session: Session, subsidy: Subsidy, doing: str) -> None:
+def _original(subsidy: Subsidy, doing: str) -> None:
     if subsidy.reverses_id is not None:
         raise Conflict(f"a reversal cannot be {doing}")
-    if is_reversed(session, subsidy):
+    if is_reversed(subsidy):
         raise Conflict(f"a reversed subsidy cannot be {doing}")
 
 
 def approve(session: Session, subsidy: Subsidy, actor: str) -> Subsidy:
     """The town approves a generated subsidy."""
-    _original(session, subsidy, "approved")
+    _original(subsidy, "approved")
     if subsidy.status != "generated":
         raise Conflict(f"the subsidy is {subsidy.status}, not generated")
     before = _state(subsidy, *SUBSIDY_STATE)
@@ -342,7 +526,7 @@ def pay(
     session: Session, subsidy: Subsidy, payment_ref: str, actor: str, today: dt.date
 ) -> Subsidy:
     """The city marks an approved subsidy paid: a ledger entry and ``subsidy.paid``."""
-    _original(session, subsidy, "paid")
+    _original(subsidy, "paid")
     if subsidy.status != "approved":
         raise Conflict(f"the subsidy is {subsidy.status}; only an approved one is paid")
     before = _state(subsidy, *SUBSIDY_STATE)
@@ -387,7 +571,7 @@ def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: 
     """Correct a subsidy with a new reversing row of the negated amount (never an edit).
     A paid one is taken back with a negative ledger entry; an unpaid one is voided (it can
     no longer be approved or paid). A subsidy is reversed at most once."""
-    _original(session, subsidy, "reversed")
+    _original(subsidy, "reversed")
     paid = subsidy.status == "paid"
     reversal = Subsidy(
         trainee_id=subsidy.trainee_id,
@@ -410,6 +594,7 @@ def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: 
     )
     session.add(reversal)
     session.flush()
+    subsidy.reversal_id = reversal.id
     audit(
         session,
         actor,
@@ -436,9 +621,115 @@ def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: 
     return reversal
 
 
+def reissue(
+    session: Session,
+    subsidy: Subsidy,
+    days_stationed: int | None,
+    reason: str,
+    actor: str,
+    today: dt.date,
+) -> Subsidy:
+    """Correct a subsidy by issuing it anew: the original is reversed if it was not yet
+    (a paid one taken back in the ledger, an unpaid one voided) and a new subsidy of the
+    same trainee, month and town is created, ``generated``, linked to it by
+    ``reissues_id``, to be approved and paid like any other. Its amount is the policy's
+    (the one in force on the month's first day) for ``days_stationed`` days, or, when
+    None, for the days the records now give for that town (a back-dated change).
+
+    A re-issue can itself be re-issued (a correction corrected), but a subsidy only once,
+    and never so that the trainee has two live subsidies for the town, or more live days in
+    the month than it has. ``subsidy`` must be locked by the caller. Audited: the subsidy
+    before, the new one after."""
+    if subsidy.reverses_id is not None:
+        raise Conflict("a reversal cannot be re-issued; re-issue the subsidy it reverses")
+    successor = session.scalar(sa.select(Subsidy.id).where(Subsidy.reissues_id == subsidy.id))
+    if successor is not None:
+        raise Conflict(
+            f"this subsidy has been re-issued already (subsidy {successor}); correct that one"
+        )
+    first, _ = month_bounds(subsidy.month)
+    if days_stationed is None:
+        days_stationed = sum(
+            row["days_stationed"]
+            for row in stationed_rows(session, subsidy.month, subsidy.trainee_id)
+            if row["town_id"] == subsidy.town_id
+        )
+        if not days_stationed:
+            raise DomainError(
+                "by the records the trainee was not stationed in this town that month; "
+                "reverse the subsidy instead",
+                {"days_stationed": ["no days stationed in this town by the records"]},
+            )
+    if not 1 <= days_stationed <= subsidy.days_in_month:
+        raise DomainError(
+            f"days stationed must be from 1 to {subsidy.days_in_month}",
+            {"days_stationed": [f"from 1 to {subsidy.days_in_month}"]},
+        )
+    others = session.scalars(
+        sa.select(Subsidy)
+        .where(
+            Subsidy.trainee_id == subsidy.trainee_id,
+            Subsidy.month == subsidy.month,
+            Subsidy.id != subsidy.id,
+            live(),
+        )
+        .with_for_update()
+    ).all()
+    same_town = [o.id for o in others if o.town_id == subsidy.town_id]
+    if same_town:
+        raise Conflict(
+            f"the trainee has a live subsidy for this town and month (subsidy {same_town[0]})"
+        )
+    elsewhere = sum(o.days_stationed for o in others)
+    if elsewhere + days_stationed > subsidy.days_in_month:
+        raise DomainError(
+            f"the trainee's other towns already have {elsewhere} days of this month's "
+            f"{subsidy.days_in_month}",
+            {"days_stationed": [f"at most {subsidy.days_in_month - elsewhere}"]},
+        )
+    policy = policy_in_force(session, first)
+    if policy is None:
+        raise DomainError("no subsidy policy is in force for this month")
+    before = _state(subsidy, *REISSUE_STATE)
+    before["reversed"] = is_reversed(subsidy)
+    if not is_reversed(subsidy):
+        reverse(session, subsidy, reason, actor, today)
+    issued = Subsidy(
+        trainee_id=subsidy.trainee_id,
+        month=subsidy.month,
+        unit_id=subsidy.unit_id,
+        town_id=subsidy.town_id,
+        village_id=subsidy.village_id,
+        days_stationed=days_stationed,
+        days_in_month=subsidy.days_in_month,
+        amount_fen=prorate(policy.monthly_amount_fen, days_stationed, subsidy.days_in_month),
+        policy_id=policy.id,
+        status="generated",
+        reissues_id=subsidy.id,
+        reason=reason,
+        created_by=actor,
+    )
+    session.add(issued)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "reissue",
+        "subsidy",
+        issued.id,
+        before,
+        {**_state(issued, *REISSUE_STATE), "reissues_id": subsidy.id, "reason": reason},
+    )
+    # Days the correction freed may belong to another town (a back-dated move): the next
+    # tick runs the month again, which adds that town's part.
+    session.execute(
+        sa.update(SubsidyMonth).where(SubsidyMonth.month == subsidy.month).values(stale=True)
+    )
+    return issued
+
+
 def _batch(session: Session, month: str, town_id: int, status: str) -> list[Subsidy]:
-    """A town's month of unreversed originals in one state, locked."""
-    reversed_ids = sa.select(Subsidy.reverses_id).where(Subsidy.reverses_id.is_not(None))
+    """A town's month of live subsidies in one state, locked."""
     return list(
         session.scalars(
             sa.select(Subsidy)
@@ -446,8 +737,7 @@ def _batch(session: Session, month: str, town_id: int, status: str) -> list[Subs
                 Subsidy.month == month,
                 Subsidy.town_id == town_id,
                 Subsidy.status == status,
-                Subsidy.reverses_id.is_(None),
-                Subsidy.id.not_in(reversed_ids),
+                live(),
             )
             .order_by(Subsidy.id)
             .with_for_update()
@@ -564,6 +854,70 @@ def on_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
         ],
     )
     return [None] * len(envelopes)
+
+
+def _history_row(envelope: dict) -> dict:
+    payload = envelope["payload"]
+    return {
+        "trainee_id": payload["trainee_id"],
+        "start_date": payload["start_date"],
+        "placement_id": payload["placement_id"],
+        "town_id": payload["town_id"],
+        "village_id": payload["village_id"],
+    }
+
+
+def record_placement(session: Session, envelope: dict) -> None:
+    """Keep a ``trainee.placed`` in the placement history (every placement, also one
+    whose event came after a newer one: the history is ordered by start date, not by
+    arrival); a placement starting in a month already generated marks it stale."""
+    statement = (
+        upsert_statement(session, PlacementHistory)
+        .values(**_history_row(envelope))
+        .on_conflict_do_nothing(index_elements=["trainee_id", "start_date"])
+        .returning(PlacementHistory.start_date)
+    )
+    start = session.scalar(statement)
+    if start is not None:
+        mark_stale(session, start)
+
+
+def record_placements(session: Session, envelopes: list[dict]) -> None:
+    """:func:`record_placement` for a run of events about distinct trainees: one INSERT
+    for the run and at most one UPDATE of the run records."""
+    table = PlacementHistory.__table__
+    starts = list(
+        session.scalars(
+            upsert_statement(session, table)
+            .on_conflict_do_nothing(index_elements=["trainee_id", "start_date"])
+            .returning(table.c.start_date),
+            [_history_row(e) for e in envelopes],
+        )
+    )
+    if starts:
+        mark_stale(session, min(starts))
+
+
+def with_placement_history(handlers: dict) -> dict:
+    """The projection handlers with the placement history kept beside the projection of
+    ``trainee.placed`` (each event recorded, whether or not it was the newest: the
+    reactions that follow run only for a newest one)."""
+    projection = handlers["trainee.placed"]
+
+    def handler(session: Session, envelope: dict):
+        changed = projection(session, envelope)
+        record_placement(session, envelope)
+        return changed
+
+    def many(session: Session, envelopes: list[dict]) -> list:
+        changed = projection.many(session, envelopes)
+        record_placements(session, envelopes)
+        return changed
+
+    return {
+        **handlers,
+        "trainee.placed": set_based(handler, many, projection.many_key),
+    }
 
 
 def on_status_changed(session: Session, envelope: dict) -> None:
