@@ -68,7 +68,7 @@ def _day(text: str) -> dt.date:
     try:
         return workdays.parse_day(text)
     except ValueError as exc:
-        raise DomainError(NOT_STORED, {"day": [str(exc)]}) from None
+        raise DomainError(message("日期有误", "not a date"), {"day": [str(exc)]}) from None
 
 
 def _year(year: int) -> int:
