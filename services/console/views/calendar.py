@@ -33,17 +33,11 @@ def _listing(year: int) -> tuple[Table, bool]:
     provisional = False
     for d in api().items("reporting", "/calendar", year=year, sort="day"):
         provisional = provisional or d.get("provisional", False)
-        source = d.get("source") or "—"
+        kind = label("day_kind", d["kind"])
         if d.get("provisional"):
-            source = f"{_('暂定')} · {source}"
+            kind = f"{kind}（{_('暂定')}）"
         table.add(
-            [
-                d["day"],
-                label("weekday", d["weekday"]),
-                label("day_kind", d["kind"]),
-                d["name"],
-                source,
-            ]
+            [d["day"], label("weekday", d["weekday"]), kind, d["name"], d.get("source") or "—"]
         )
     return table, provisional
 
