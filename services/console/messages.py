@@ -3,6 +3,19 @@
 -> (Chinese, English))."""
 
 CODES: dict[str, dict[str, tuple[str, str]]] = {
+    "weekday": {
+        "1": ("星期一", "Monday"),
+        "2": ("星期二", "Tuesday"),
+        "3": ("星期三", "Wednesday"),
+        "4": ("星期四", "Thursday"),
+        "5": ("星期五", "Friday"),
+        "6": ("星期六", "Saturday"),
+        "7": ("星期日", "Sunday"),
+    },
+    "day_kind": {
+        "holiday": ("放假", "Holiday"),
+        "workday": ("调休上班", "Swapped working day"),
+    },
     "role": {
         "city": ("市委组织部", "City"),
         "town": ("镇（街道）", "Town"),
@@ -476,4 +489,28 @@ EN: dict[str, str] = {
     "已分配床位。": "Bed given.",
     "房源": "Housing",
     "表单已过期，请刷新页面后重试。": "The form has expired: reload the page and try again.",
+    "节假日与调休": "Holidays and swapped working days",
+    "节假日": "Holidays",
+    "节假日与调休（截止日期遇节假日顺延）": "Holidays and swapped working days (a deadline on a day off moves to the next working day)",
+    "报表截止日期遇周末或节假日，顺延到下一个工作日；调休上班的周六、周日算工作日。下表只列出与平常不同的日子：其余日子周一至周五上班，周六、周日休息。": "A report deadline that falls on a weekend or a holiday moves to the next working day; a Saturday or Sunday worked in exchange (调休) counts as a working day. The table lists only the days that differ from the ordinary week: the other days are working days Monday to Friday and days off at weekends.",
+    "年份": "Year",
+    "上一年": "Previous year",
+    "下一年": "Next year",
+    "{year} 年": "{year}",
+    "标注“暂定”的日子是按《全国年节及纪念日放假办法》推算的法定假日，不含调休；国务院办公厅公布当年安排后，由市委组织部载入。": "Days marked “provisional” are the statutory holidays computed from the national holiday regulations, without swapped days; the city loads the year's arrangement when the State Council publishes it.",
+    "{year} 年节假日与调休": "Holidays and swapped working days of {year}",
+    "星期": "Weekday",
+    "暂定": "Provisional",
+    "删除": "Remove",
+    "这一年还没有载入节假日。": "No holidays are loaded for this year yet.",
+    "添加或修改一天": "Add or change a day",
+    "如 春节、春节调休上班": "e.g. 春节, 春节调休上班",
+    "载入全年安排": "Load the year's arrangement",
+    "上传 {year} 年的安排（XLSX 或 CSV），列为：日期、类型（放假 / 上班）、名称、来源。载入后替换这一年已有的全部日子；有任何一行出错时不保存任何内容。": "Upload the arrangement of {year} (XLSX or CSV) with the columns date, kind (放假 holiday / 上班 workday), name, source. It replaces every listed day of the year; if any row is in error nothing is stored.",
+    "载入": "Load",
+    "未保存": "Not saved",
+    "已保存 {day}。": "Saved {day}.",
+    "已删除 {day}。": "Removed {day}.",
+    "已载入 {year} 年：放假 {holidays} 天，调休上班 {workdays} 天。": "Loaded {year}: {holidays} holidays, {workdays} swapped working days.",
+    "{n} 个截止日期随之顺延或提前。": "{n} deadlines moved with it.",
 }

@@ -36,4 +36,78 @@ tick.arguments = [
     (("--today",), {"type": _date, "default": None, "help": "the city's date (default: now)"})
 ]
 
-COMMANDS: dict = {"tick": tick}
+
+def calendar_load(args: argparse.Namespace, config) -> int:
+    """Load the working-day calendar: each year named (default: every year of the file)
+    replaces that year's listed days, all years in one transaction; the open periods'
+    deadlines follow (audited). The file is the shipped national calendar
+    (shared/calendars/cn.json) unless --file names another: a JSON of the same shape, or
+    an XLSX/CSV sheet of one --year (columns 日期, 类型, 名称, 来源)."""
+    from pathlib import Path
+
+    from services.reporting.domain import calendar
+    from services.reporting.domain.common import city_today
+    from shared import workdays
+    from shared.errors import DomainError
+    from shared.tabular import read_rows
+
+    path = Path(args.file) if args.file else workdays.CALENDARS / "cn.json"
+    years = sorted(set(args.year or []))
+    if path.suffix.lower() == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = list(enumerate(data.get("days", []), start=1))
+        entries, errors = workdays.read_entries(rows)
+        by_year: dict[int, list] = {}
+        for entry in entries:
+            if not years or entry.day.year in years:
+                by_year.setdefault(entry.day.year, []).append(entry)
+    else:
+        if len(years) != 1:
+            print("a sheet holds one year: give --year")
+            return 2
+        try:
+            rows = read_rows(path.read_bytes(), path.name, 366)
+        except DomainError as exc:
+            print(exc.detail)
+            return 1
+        entries, errors = calendar.read_sheet(rows, years[0])
+        by_year = {years[0]: entries}
+    missing = [year for year in years if not by_year.get(year)]
+    if missing and not errors:
+        print(f"no days of {', '.join(map(str, missing))} in {path}; nothing was loaded")
+        return 1
+    if errors:
+        for key, problems in errors:
+            print(json.dumps({"row": key, "errors": problems}, ensure_ascii=False))
+        print(f"{len(errors)} row(s) in error; nothing was loaded")
+        return 1
+    db = Database(config.DATABASE_URL)
+    today = args.today or city_today(config.TIME_ZONE)
+    try:
+        with db.transaction() as session:
+            for year in years or sorted(by_year):
+                done = calendar.load_year(
+                    session,
+                    year,
+                    by_year.get(year, []),
+                    config,
+                    today=today,
+                    actor="manage",
+                    role="city",
+                )
+                print(json.dumps(done, ensure_ascii=False, default=str))
+    except DomainError as exc:
+        print(json.dumps({"detail": exc.detail, "errors": exc.errors}, ensure_ascii=False))
+        return 1
+    finally:
+        db.dispose()
+    return 0
+
+
+calendar_load.arguments = [
+    (("--year",), {"type": int, "action": "append", "help": "a year to load (repeatable)"}),
+    (("--file",), {"default": None, "help": "JSON, XLSX or CSV (default: the shipped one)"}),
+    (("--today",), {"type": _date, "default": None, "help": "the city's date (default: now)"}),
+]
+
+COMMANDS: dict = {"tick": tick, "calendar-load": calendar_load}

@@ -1,4 +1,4 @@
-"""Reporting's own tables: reports — periods and their deadlines, the city's holidays,
+"""Reporting's own tables: reports — periods and their deadlines, the city's calendar,
 who owes what (obligations), the forms themselves, the notices the tick has sent, the
 talks that pre-fill the mentoring form, each trainee's tenure, and the audit trail of
 report decisions."""
@@ -21,8 +21,8 @@ NOTICE_KINDS = ("due_soon", "overdue")
 
 class Period(Base):
     """A month (``2026-03``) or quarter (``2026-Q1``) open for reporting. ``deadline`` is
-    the day (city calendar) by which its reports are due: the policy's day moved past
-    holidays, or the city's extension when one is set."""
+    the day (city calendar) by which its reports are due: the policy's day moved to the
+    next working day of the city's calendar, or the city's extension when one is set."""
 
     __tablename__ = "period"
 
@@ -39,13 +39,22 @@ class Period(Base):
     opened_by: Mapped[str] = mapped_column(sa.String(64), default="tick")
 
 
-class Holiday(Base):
-    """A day off in the city: a deadline falling on it moves to the next working day."""
+class CalendarDay(Base):
+    """A day of the city's working-day calendar that differs from the plain week: a
+    holiday (``kind`` ``holiday``, usually Monday to Friday) or a swapped working day
+    (``workday``, 调休上班: a Saturday or Sunday worked). Deadlines fall on working days
+    (``shared.workdays``). ``provisional`` marks the shipped statutory days of a year
+    whose State Council notice is not yet loaded."""
 
-    __tablename__ = "holiday"
+    __tablename__ = "calendar_day"
 
     day: Mapped[dt.date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
     name: Mapped[str] = mapped_column(sa.String(100), default="")
+    source: Mapped[str] = mapped_column(sa.String(200), default="")
+    provisional: Mapped[bool] = mapped_column(default=False)
+    updated_by: Mapped[str] = mapped_column(sa.String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class TraineeTenure(Base):
@@ -162,7 +171,7 @@ class ReportAudit(Base):
 
 
 __all__ = [
-    "Holiday",
+    "CalendarDay",
     "Obligation",
     "Period",
     "Report",

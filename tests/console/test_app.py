@@ -190,3 +190,65 @@ def test_the_embedded_default_keeps_its_apis_health_and_docs_beside_the_console(
     status, kind, body = get("/login")
     assert status == 200 and "text/html" in kind and "选调生导师制管理系统" in body
     assert get("/static/console.css")[0] == 200
+
+
+@pytest.mark.e2e
+def test_everyone_reads_the_calendar_and_only_the_city_changes_it(base):
+    town = make_app(base).test_client()
+    sign_in(town, "town1")
+    html = town.get("/calendar/?year=2026").get_data(as_text=True)
+    assert "国庆节调休上班" in html and "2026-10-10" in html and "星期六" in html
+    assert 'id="calendar-day"' not in html and 'id="calendar-import"' not in html
+    assert "暂定" in town.get("/calendar/?year=2027").get_data(as_text=True)
+    assert town.post("/calendar/day", data={"csrf_token": csrf_of(html)}).status_code == 403
+
+    city = make_app(base).test_client()
+    sign_in(city, "city")
+    page = city.get("/calendar/?year=2030").get_data(as_text=True)
+    assert 'id="calendar-day"' in page and "这一年还没有载入节假日" in page
+    token = csrf_of(page)
+    added = city.post(
+        "/calendar/day",
+        data={"csrf_token": token, "year": "2030", "day": "2030/6/7", "kind": "holiday",
+              "name": "市假日"},
+    )  # fmt: skip
+    assert added.status_code == 302
+    listed = city.get("/calendar/?year=2030").get_data(as_text=True)
+    assert "2030-06-07" in listed and "市假日" in listed and "已保存 2030-06-07" in listed
+    refused = city.post(
+        "/calendar/day",
+        data={"csrf_token": token, "year": "2030", "day": "2030-06-05", "kind": "workday"},
+    )  # a Wednesday cannot be a swapped working day
+    assert refused.status_code == 302
+    assert "本来就上班" in city.get("/calendar/?year=2030").get_data(as_text=True)
+    removed = city.post("/calendar/day/2030-06-07/remove", data={"csrf_token": token})
+    assert removed.status_code == 302
+    after = city.get("/calendar/?year=2030").get_data(as_text=True)
+    assert "已删除 2030-06-07" in after and "这一年还没有载入节假日" in after
+
+
+@pytest.mark.e2e
+def test_the_city_loads_a_year_from_a_sheet_and_a_bad_sheet_stores_nothing(base):
+    import io
+
+    city = make_app(base).test_client()
+    sign_in(city, "city")
+    token = csrf_of(city.get("/calendar/?year=2031").get_data(as_text=True))
+
+    def upload(text: str):
+        data = {"csrf_token": token, "year": "2031",
+                "file": (io.BytesIO(text.encode("utf-8")), "2031.csv")}  # fmt: skip
+        return city.post("/calendar/import", data=data, content_type="multipart/form-data")
+
+    bad = upload("日期,类型,名称\n2031/1/1,放假,元旦\n2031-02-30,放假,春节\n2031-01-01,上班,重复\n")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="calendar-errors"' in html
+    assert "不存在的日期" in html and "与第 2 行是同一天" in html
+    assert "这一年还没有载入节假日" in html
+    good = upload("日期,类型,名称\n２０３１／１／１,放假,元旦\n2031.1.25,上班,春节调休上班\n")
+    assert good.status_code == 302
+    listed = city.get("/calendar/?year=2031").get_data(as_text=True)
+    assert "2031-01-01" in listed and "2031-01-25" in listed and "调休上班" in listed
+    assert "已载入 2031 年" in listed
+    sheet = city.get("/calendar/?year=2031&export=calendar")
+    assert sheet.status_code == 200 and sheet.mimetype.endswith("spreadsheetml.sheet")

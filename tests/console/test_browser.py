@@ -368,7 +368,7 @@ MAIN_PAGES = {
         ("/welfare/housing", "housing"), ("/welfare/facilities", "facilities"),
         ("/welfare/campaigns", None), ("/welfare/needs", "needs"), ("/import/", "import"),
         ("/notifications/", None), ("/mentors/assign/1", "assign"),
-        ("/mentors/compliance", None),
+        ("/mentors/compliance", None), ("/calendar/?year=2026", "calendar"),
     ],
     "town1": [("/notifications/subscriptions", "subscriptions"), ("/welfare/subsidies", None),
               ("/reports/", "review-queue")],

@@ -1,6 +1,7 @@
 """Periods and deadlines in the city's calendar: the two monthly forms by the 5th of the
 next month, the quarterly report by the 10th after the quarter (December's and Q4's fall
-in the next year); a deadline on a holiday moves to the next working day; the city opens
+in the next year); a deadline that is not a working day moves to the next one (the
+calendar's own tests are in ``test_calendar``); the city opens
 periods and extends deadlines (audited); the mid-month rule decides who owes what."""
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from services.reporting.config import Config
 from services.reporting.domain import periods
 from services.reporting.models import Outbox
 from services.reporting.models_oversight import ReportMonth
-from services.reporting.models_reports import Holiday, Obligation, Period, ReportAudit
+from services.reporting.models_reports import Obligation, Period, ReportAudit
+from shared import workdays
 from tests.conftest import auth
 from tests.reporting.test_reports import API, CITY, TODAY, count, events, open_period
 
@@ -65,51 +67,16 @@ def test_the_month_and_quarter_of_a_day():
     assert periods.quarter_code(D(2026, 4, 1)) == "2026-Q2"
 
 
-def test_a_deadline_on_a_holiday_moves_to_the_next_working_day(world):
-    # 2026-Q3's report is due on 10 October, inside the National Day week if extended.
-    for day in range(1, 9):
-        response = world.client.put(
-            f"{API}/holidays/2026-10-{day:02d}", json={"name": "国庆节"}, headers=CITY
-        )
-        assert response.status_code == 200
+def test_a_deadline_falls_on_the_next_working_day_of_the_national_calendar(world):
+    # 2026-09's policy day, 5 October, is in the National Day week (1–7 October 2026).
     period = open_period(world, "2026-09")
-    assert period.deadline == D(2026, 10, 9)
     assert period.policy_deadline == D(2026, 10, 5)
+    assert period.deadline == national(D(2026, 10, 5)) == D(2026, 10, 8)
 
 
-def test_a_new_holiday_moves_deadlines_not_yet_passed_and_its_removal_moves_them_back(world):
-    code = periods.month_code(TODAY)
-    period = open_period(world, code)
-    day = period.deadline.isoformat()
-    response = world.client.put(f"{API}/holidays/{day}", json={"name": "调休"}, headers=CITY)
-    assert response.status_code == 200
-    moved = world.client.get(f"{API}/periods/{code}", headers=CITY).get_json()
-    assert moved["deadline"] == (period.deadline + dt.timedelta(days=1)).isoformat()
-    listed = world.client.get(f"{API}/holidays?year={period.deadline.year}", headers=CITY)
-    assert listed.get_json() == [{"day": day, "name": "调休"}]
-    assert world.client.delete(f"{API}/holidays/{day}", headers=CITY).status_code == 204
-    back = world.client.get(f"{API}/periods/{code}", headers=CITY).get_json()
-    assert back["deadline"] == day
-    assert count(world, ReportAudit, ReportAudit.action == "holiday") == 2
-
-
-def test_only_the_city_sets_holidays_and_bad_days_are_refused(world):
-    assert (
-        world.client.put(
-            f"{API}/holidays/2026-10-01", json={"name": "国庆"}, headers=auth("town", 1)
-        ).status_code
-        == 403
-    )
-    for day, body in (
-        ("2026-13-01", {"name": "x"}),
-        ("tomorrow", {"name": "x"}),
-        ("2026-10-01", {}),
-        ("2026-10-01", {"name": "x", "paid": True}),
-    ):
-        response = world.client.put(f"{API}/holidays/{day}", json=body, headers=CITY)
-        assert response.status_code in (400, 422), day
-    assert world.client.delete(f"{API}/holidays/2026-10-01", headers=CITY).status_code == 404
-    assert count(world, Holiday) == 0
+def national(policy: dt.date) -> dt.date:
+    """The deadline of a policy day by the shipped national calendar."""
+    return workdays.next_working_day(policy, {e.day: e.kind for e in workdays.shipped()})
 
 
 def test_the_city_opens_a_period_once_and_it_is_announced_once(world):
@@ -172,7 +139,8 @@ def test_an_extension_needs_the_city_a_reason_and_a_day_after_the_period(world):
     )
     assert world.client.get(f"{API}/periods/nonsense", headers=CITY).status_code == 404
     period = world.client.get(f"{API}/periods/2026-03", headers=auth("trainee", 1)).get_json()
-    assert period["deadline"] == "2026-04-05" and period["extended_to"] is None
+    assert period["policy_deadline"] == "2026-04-05" and period["extended_to"] is None
+    assert period["deadline"] == national(D(2026, 4, 5)).isoformat()  # after 清明 (4–6 April)
     assert count(world, ReportAudit) == 0
 
 

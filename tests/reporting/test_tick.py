@@ -15,9 +15,16 @@ import pytest
 from services.reporting.commands import COMMANDS
 from services.reporting.domain.periods import tick
 from services.reporting.models_reports import Period, ReportNotice
+from shared import workdays
 from tests.reporting.test_reports import count, events
 
 D = dt.date
+
+
+def due(policy: dt.date) -> dt.date:
+    """A policy day's deadline by the shipped national calendar (migration 0004 loads it):
+    weekends and holidays skipped."""
+    return workdays.next_working_day(policy, {e.day: e.kind for e in workdays.shipped()})
 
 
 def without_trainee_3(world) -> None:
@@ -41,8 +48,8 @@ def test_the_tick_opens_this_month_and_quarter_once(world):
     assert run(world, D(2026, 12, 31))["opened"] == []
     opened = events(world, "period.opened")
     assert [(e["code"], e["deadline"]) for e in opened] == [
-        ("2026-12", "2027-01-05"),
-        ("2026-Q4", "2027-01-10"),
+        ("2026-12", due(D(2027, 1, 5)).isoformat()),
+        ("2026-Q4", due(D(2027, 1, 10)).isoformat()),  # a Sunday: Monday 11 January
     ]
     assert run(world, D(2027, 1, 1))["opened"] == ["2027-01", "2027-Q1"]
     assert count(world, Period) == 4
@@ -51,21 +58,23 @@ def test_the_tick_opens_this_month_and_quarter_once(world):
 def test_due_soon_goes_out_two_days_before_the_deadline_and_only_once(world):
     without_trainee_3(world)
     run(world, D(2026, 12, 20))
-    assert run(world, D(2027, 1, 2))["due_soon"] == 0  # three days before 5 January
-    done = run(world, D(2027, 1, 3))
-    due = notices(world, "report.due_soon")
-    assert set(due) == {
+    deadline = due(D(2027, 1, 5))
+    first = deadline - dt.timedelta(days=2)
+    assert run(world, first - dt.timedelta(days=1))["due_soon"] == 0  # three days before
+    done = run(world, first)
+    notified = notices(world, "report.due_soon")
+    assert set(notified) == {
         (1, "2026-12", "effectiveness"),
         (1, "2026-12", "mentoring"),
         (2, "2026-12", "effectiveness"),
         (2, "2026-12", "mentoring"),
     }
-    assert set(due.values()) == {1} and done["due_soon"] == len(due)
-    assert run(world, D(2027, 1, 4))["due_soon"] == 0
-    assert run(world, D(2027, 1, 5))["due_soon"] == 0
+    assert set(notified.values()) == {1} and done["due_soon"] == len(notified)
+    assert run(world, first + dt.timedelta(days=1))["due_soon"] == 0
+    assert run(world, deadline)["due_soon"] == 0
     assert notices(world, "report.overdue") == Counter()
     payload = events(world, "report.due_soon")[0]
-    assert payload["deadline"] == "2027-01-05" and payload["unit_id"] in (1, 2)
+    assert payload["deadline"] == deadline.isoformat() and payload["unit_id"] in (1, 2)
 
 
 def test_overdue_goes_out_the_day_after_the_deadline_for_forms_not_submitted(world):
@@ -73,26 +82,28 @@ def test_overdue_goes_out_the_day_after_the_deadline_for_forms_not_submitted(wor
     from tests.reporting.test_reports import submitted
 
     run(world, D(2026, 11, 27))
-    submitted(world, trainee_id=1, period="2026-11")  # on time (today is before 5 December)
-    assert run(world, D(2026, 12, 5))["overdue"] == 0
-    run(world, D(2026, 12, 6))
+    deadline = due(D(2026, 12, 5))  # a Saturday: Monday 7 December
+    submitted(world, trainee_id=1, period="2026-11")
+    assert run(world, deadline)["overdue"] == 0
+    run(world, deadline + dt.timedelta(days=1))
     overdue = notices(world, "report.overdue")
     assert (1, "2026-11", "effectiveness") not in overdue
     assert overdue[(1, "2026-11", "mentoring")] == 1
     assert overdue[(2, "2026-11", "effectiveness")] == 1
     assert set(overdue.values()) == {1}
-    assert run(world, D(2026, 12, 7))["overdue"] == 0
+    assert run(world, deadline + dt.timedelta(days=2))["overdue"] == 0
 
 
 def test_the_quarters_notices_cross_the_year_end(world):
     without_trainee_3(world)
     run(world, D(2026, 10, 1))
-    run(world, D(2027, 1, 8))
-    due = {k for k in notices(world, "report.due_soon") if k[1] == "2026-Q4"}
-    assert due == {(1, "2026-Q4", "quarterly"), (2, "2026-Q4", "quarterly")}
-    run(world, D(2027, 1, 10))
+    deadline = due(D(2027, 1, 10))
+    run(world, deadline - dt.timedelta(days=2))
+    soon = {k for k in notices(world, "report.due_soon") if k[1] == "2026-Q4"}
+    assert soon == {(1, "2026-Q4", "quarterly"), (2, "2026-Q4", "quarterly")}
+    run(world, deadline)
     assert not {k for k in notices(world, "report.overdue") if k[1] == "2026-Q4"}
-    run(world, D(2027, 1, 11))
+    run(world, deadline + dt.timedelta(days=1))
     overdue = {k for k in notices(world, "report.overdue") if k[1] == "2026-Q4"}
     assert overdue == {(1, "2026-Q4", "quarterly"), (2, "2026-Q4", "quarterly")}
 

@@ -28,7 +28,6 @@ BOUNDED = {
     ("mentorship", "/assignments/{id}/audit"),  # one assignment's audit rows
     ("mentorship", "/trainees/{id}/projects"),  # one trainee's projects
     ("reporting", "/duty-items/completion"),  # one row per party (towns, units)
-    ("reporting", "/holidays"),  # a year's holidays (filter by year)
     ("reporting", "/rectifications/figures"),  # one row per party
     ("reporting", "/reports/{id}/audit"),  # one report's audit rows
     ("welfare", "/facilities"),  # towns x the five kinds

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.security
 LITERAL_PARAMS = {"code", "day", "kind", "year"}
 #: Resources shared by the whole city: a path id of these names no party (the operation is
 #: still checked for leaks and refused changes).
-CITY_WIDE = {"projects", "campaigns", "periods", "assessments", "policies", "holidays"}
+CITY_WIDE = {"projects", "campaigns", "periods", "assessments", "policies", "calendar"}
 #: ... and the notifier's delivery log, which only the city reads or retries.
 CITY_WIDE |= {"deliveries"}
 #: Reference data every signed-in caller may read (place names, no personal data).

@@ -350,7 +350,7 @@ def seed_reporting(url: str) -> SecurityWorld:
         for item in sw.call("GET", "/rectifications?per_page=200", CITY)["items"]:
             if item.get("visit_id") == visit["id"]:
                 sw.own("rectifications", half, item["id"])
-    sw.literals.update(code=MONTH, day=f"{TODAY.year}-10-01")
+    sw.literals.update(code=MONTH, day=f"{TODAY.year}-10-01", year=TODAY.year)
     return sw
 
 

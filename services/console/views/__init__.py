@@ -2,6 +2,7 @@
 
 from services.console.views import (
     auth,
+    calendar,
     dashboard,
     home,
     imports,
@@ -22,4 +23,5 @@ BLUEPRINTS = [
     welfare.bp,
     notifications.bp,
     imports.bp,
+    calendar.bp,
 ]

@@ -1,9 +1,18 @@
 """Reporting's blueprints: each module exports ``BLUEPRINTS``."""
 
-from services.reporting.api import assessment, dashboard, duties, periods, reports, supervision
+from services.reporting.api import (
+    assessment,
+    calendar,
+    dashboard,
+    duties,
+    periods,
+    reports,
+    supervision,
+)
 
 BLUEPRINTS = [
     *periods.BLUEPRINTS,
+    *calendar.BLUEPRINTS,
     *reports.BLUEPRINTS,
     *duties.BLUEPRINTS,
     *supervision.BLUEPRINTS,

@@ -1,6 +1,6 @@
-"""Periods (months and quarters) with their deadlines, and the city's holidays. Everyone
-signed in may read them; only the city opens a period, extends a deadline or sets a
-holiday (each audited)."""
+"""Periods (months and quarters) with their deadlines. Everyone signed in may read them;
+only the city opens a period or extends a deadline (audited). The working-day calendar
+the deadlines follow is ``api.calendar``'s."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ from flask_smorest import Blueprint
 
 from services.reporting.domain import periods as domain
 from services.reporting.domain.common import city_today
-from services.reporting.models_reports import Holiday, Period
+from services.reporting.models_reports import Period
 from services.reporting.schemas_reports import (
     ExtensionIn,
-    HolidayArgs,
-    HolidayIn,
-    HolidayOut,
     PeriodIn,
     PeriodListArgs,
     PeriodOut,
@@ -36,13 +33,6 @@ blp = Blueprint(
     description="Reporting periods (months and quarters) and their deadlines",
 )
 protect(blp)
-holidays = Blueprint(
-    "holidays",
-    __name__,
-    url_prefix="/api/v1/reporting/holidays",
-    description="The city's holidays: a deadline falling on one moves to the next working day",
-)
-protect(holidays)
 
 
 def _today() -> dt.date:
@@ -133,58 +123,4 @@ class PeriodItem(MethodView):
         return _out(period)
 
 
-@holidays.route("")
-class Holidays(MethodView):
-    @holidays.arguments(HolidayArgs, location="query")
-    @holidays.response(200, HolidayOut(many=True))
-    def get(self, args):
-        """The city's holidays (of one ``year`` if given), in date order."""
-        query = sa.select(Holiday).order_by(Holiday.day)
-        if args.get("year"):
-            year = args["year"]
-            query = query.where(Holiday.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-        return session().scalars(query).all()
-
-
-@holidays.route("/<string:day>")
-class HolidayItem(MethodView):
-    @require("city")
-    @holidays.arguments(HolidayIn)
-    @holidays.response(200, HolidayOut)
-    def put(self, data, day):
-        """Make ``day`` (YYYY-MM-DD) a holiday (city). Deadlines not yet passed and not
-        extended that fall on it move to the next working day (audited)."""
-        principal = current_principal()
-        holiday = domain.set_holiday(
-            session(),
-            _day(day),
-            data["name"],
-            today=_today(),
-            actor=principal.subject,
-            role=principal.role,
-        )
-        session().commit()
-        return holiday
-
-    @require("city")
-    @holidays.response(204)
-    def delete(self, day):
-        """Remove a holiday (city); the deadlines it moved move back."""
-        principal = current_principal()
-        domain.remove_holiday(
-            session(), _day(day), today=_today(), actor=principal.subject, role=principal.role
-        )
-        session().commit()
-
-
-def _day(text: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise problem(400, "Bad date", "a date as YYYY-MM-DD", {"day": ["YYYY-MM-DD"]}) from None
-    if len(text) != 10 or day.year < 2000:
-        raise problem(400, "Bad date", "a date as YYYY-MM-DD", {"day": ["YYYY-MM-DD"]})
-    return day
-
-
-BLUEPRINTS = [blp, holidays]
+BLUEPRINTS = [blp]

@@ -6,9 +6,11 @@ Periods
     deadline* is day ``REPORT_MONTHLY_DEADLINE_DAY`` (5) of the next month for a month (the
     effectiveness and mentoring forms) and day ``REPORT_QUARTERLY_DEADLINE_DAY`` (10) of the
     month after a quarter for a quarter (the quarterly report): December's forms are due on
-    5 January of the next year, Q4's report on 10 January. A deadline falling on one of the
-    city's holidays moves to the next day that is not a holiday. The city may extend a
-    period's deadline (with a reason, audited); the extension replaces the policy deadline.
+    5 January of the next year, Q4's report on 10 January. A deadline that is not a working
+    day of the city's calendar (a weekend or a holiday; a swapped working day, 调休上班,
+    counts as working) moves to the next working day (``shared.workdays``; the calendar is
+    ``domain.calendar``'s). The city may extend a period's deadline (with a reason,
+    audited); the extension replaces the policy deadline.
 
 Who owes what (the mid-month rule)
     A trainee's training runs from ``active_from`` (the earlier of the first placement's
@@ -55,7 +57,7 @@ from services.reporting.domain.common import emit
 from services.reporting.models import Trainee
 from services.reporting.models_reports import (
     KINDS_BY_PERIOD,
-    Holiday,
+    CalendarDay,
     Obligation,
     Period,
     Report,
@@ -63,6 +65,7 @@ from services.reporting.models_reports import (
     ReportNotice,
     TraineeTenure,
 )
+from shared import workdays
 from shared.db import UTCDateTime, utcnow
 from shared.errors import DomainError, NotFound
 
@@ -121,16 +124,32 @@ def policy_deadline(kind: str, ends_on: dt.date, config) -> dt.date:
     return after.replace(day=min(max(day, 1), _month_end(after.year, after.month).day))
 
 
-def next_working_day(session: Session, day: dt.date) -> dt.date:
-    """``day``, or the first day after it that is not one of the city's holidays."""
-    holidays = set(
-        session.scalars(
-            sa.select(Holiday.day).where(Holiday.day.between(day, day + dt.timedelta(days=60)))
-        )
+def deadline_limit(ends_on: dt.date) -> dt.date:
+    """The latest day the calendar may move a period's deadline to: the end of the month
+    after the period ends (beyond it the next period's forms would be due first)."""
+    after = ends_on + dt.timedelta(days=1)
+    return _month_end(after.year, after.month)
+
+
+def calendar_overrides(session: Session, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """The city's listed days (holidays, swapped working days) from ``first`` to ``last``:
+    date -> kind."""
+    return dict(
+        session.execute(
+            sa.select(CalendarDay.day, CalendarDay.kind).where(CalendarDay.day.between(first, last))
+        ).all()
     )
-    while day in holidays:
-        day += dt.timedelta(days=1)
-    return day
+
+
+def next_working_day(session: Session, day: dt.date) -> dt.date:
+    """``day``, or the first working day after it in the city's calendar."""
+    window = 62
+    while True:
+        last = day + dt.timedelta(days=window)
+        found = workdays.next_working_day(day, calendar_overrides(session, day, last))
+        if found <= last or window > workdays.SEARCH_LIMIT:
+            return found
+        window *= 4  # the listed days ran past the window read: read further
 
 
 def due_soon_on(deadline: dt.date) -> dt.date:
@@ -216,13 +235,14 @@ def extend_deadline(
     role: str,
 ) -> Period:
     """Set the period's deadline to ``deadline`` (the city's extension), audited. The new
-    deadline must fall after the period's end; a holiday is the city's own choice here."""
+    deadline must fall after the period's end; a non-working day is the city's own choice
+    here."""
     if deadline <= period.ends_on:
         raise DomainError(
             "a deadline must fall after the period ends",
             {"deadline": [f"after {period.ends_on.isoformat()}"]},
         )
-    before = _period_state(period)
+    before = period_state(period)
     period.extended_to = deadline
     period.deadline = deadline
     period.extension_reason = reason
@@ -234,68 +254,19 @@ def extend_deadline(
             entity="period",
             entity_id=period.id,
             before=before,
-            after=_period_state(period),
+            after=period_state(period),
         )
     )
     session.flush()
     return period
 
 
-def _period_state(period: Period) -> dict:
+def period_state(period: Period) -> dict:
     return {
         "deadline": period.deadline.isoformat(),
         "extended_to": period.extended_to and period.extended_to.isoformat(),
         "extension_reason": period.extension_reason,
     }
-
-
-def set_holiday(
-    session: Session, day: dt.date, name: str, *, today: dt.date, actor: str, role: str
-) -> Holiday:
-    """Add (or rename) a holiday and move the deadlines it affects."""
-    holiday = session.get(Holiday, day)
-    if holiday is None:
-        holiday = Holiday(day=day, name=name)
-        session.add(holiday)
-    else:
-        holiday.name = name
-    session.flush()
-    _recompute_deadlines(session, today, actor=actor, role=role)
-    return holiday
-
-
-def remove_holiday(session: Session, day: dt.date, *, today: dt.date, actor: str, role: str):
-    """Remove a holiday (404 if there is none) and move the deadlines back."""
-    holiday = session.get(Holiday, day)
-    if holiday is None:
-        raise NotFound("no such holiday")
-    session.delete(holiday)
-    session.flush()
-    _recompute_deadlines(session, today, actor=actor, role=role)
-
-
-def _recompute_deadlines(session: Session, today: dt.date, *, actor: str, role: str) -> None:
-    """Deadlines not yet passed and not extended follow the holiday table."""
-    periods = session.scalars(
-        sa.select(Period).where(Period.extended_to.is_(None), Period.policy_deadline >= today)
-    ).all()
-    for period in periods:
-        deadline = next_working_day(session, period.policy_deadline)
-        if deadline != period.deadline:
-            before = _period_state(period)
-            period.deadline = deadline
-            session.add(
-                ReportAudit(
-                    actor=actor,
-                    role=role,
-                    action="holiday",
-                    entity="period",
-                    entity_id=period.id,
-                    before=before,
-                    after=_period_state(period),
-                )
-            )
-    session.flush()
 
 
 # -- who owes what ------------------------------------------------------------------------------

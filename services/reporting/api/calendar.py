@@ -1,0 +1,243 @@
+"""The city's working-day calendar (节假日与调休): every signed-in role reads it; only the
+city lists or unlists a day, or replaces a year (from JSON or an XLSX/CSV sheet). A change
+moves the open periods' deadlines that follow it (audited); a change that would push a
+deadline beyond the end of the following month, and any malformed day, is a 422 that
+stores nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.reporting.domain import calendar as domain
+from services.reporting.domain.common import city_today
+from services.reporting.models_reports import CalendarDay
+from services.reporting.schemas_reports import (
+    CalendarArgs,
+    CalendarDayIn,
+    CalendarDayOut,
+    CalendarImportOut,
+    CalendarLoadArgs,
+    CalendarLoadOut,
+    CalendarPage,
+    CalendarYearIn,
+)
+from shared import workdays
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.errors import DomainError
+from shared.http import PROBLEM_JSON, max_body, paginate, problem, problem_with, rows_in_error
+from shared.tabular import read_rows
+from shared.workdays import message
+
+blp = Blueprint(
+    "calendar",
+    __name__,
+    url_prefix="/api/v1/reporting/calendar",
+    description="The city's working-day calendar (节假日与调休): a deadline that falls on a "
+    "weekend or a holiday moves to the next working day; a swapped working day counts",
+)
+protect(blp)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FILE_BODY = {
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        "text/csv": {"schema": {"type": "string", "format": "binary"}},
+        XLSX: {"schema": {"type": "string", "format": "binary"}},
+    }
+}
+NOT_STORED = message("日历有误，未保存任何内容", "the calendar has errors; nothing was stored")
+
+
+def _today() -> dt.date:
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return workdays.parse_day(text)
+    except ValueError as exc:
+        raise DomainError(message("日期有误", "not a date"), {"day": [str(exc)]}) from None
+
+
+def _year(year: int) -> int:
+    domain.check_year(year)
+    return year
+
+
+@blp.route("")
+class Calendar(MethodView):
+    @blp.arguments(CalendarArgs, location="query")
+    @blp.response(200, CalendarPage)
+    def get(self, args):
+        """The listed days (holidays and swapped working days), in date order; filter by
+        ``year`` and ``kind``; sort by ``day`` or ``kind``. Days not listed are working
+        days Monday to Friday and days off at weekends."""
+        query = sa.select(CalendarDay)
+        if args.get("year"):
+            first = dt.date(args["year"], 1, 1)
+            query = query.where(CalendarDay.day.between(first, first.replace(month=12, day=31)))
+        if args.get("kind"):
+            query = query.where(CalendarDay.kind == args["kind"])
+        return paginate(session(), query, args, {"day": CalendarDay.day, "kind": CalendarDay.kind})
+
+
+@blp.route("/<string:day>")
+class CalendarDayItem(MethodView):
+    @blp.response(200, CalendarDayOut)
+    def get(self, day):
+        """One listed day (404 when the day is not listed: then its weekday decides)."""
+        row = session().get(CalendarDay, _day(day))
+        if row is None:
+            raise problem(404, "Not found", "this day is not listed")
+        return row
+
+    @require("city")
+    @blp.arguments(CalendarDayIn)
+    @blp.response(200, CalendarDayOut)
+    def put(self, data, day):
+        """List ``day`` (city) as a ``holiday`` or a swapped ``workday`` (a Saturday or
+        Sunday only), or change it. Deadlines not yet passed and not extended move to the
+        next working day (audited); a change pushing one past the end of the following
+        month is refused."""
+        row = {"date": day, **data}
+        entries, errors = workdays.read_entries([("day", row)])
+        if errors:
+            problems = errors[0][1]
+            raise DomainError(
+                NOT_STORED, {"day" if k == "date" else k: v for k, v in problems.items()}
+            )
+        principal = current_principal()
+        listed = domain.set_day(
+            session(),
+            entries[0],
+            current_app.config,
+            today=_today(),
+            actor=principal.subject,
+            role=principal.role,
+        )
+        session().commit()
+        return listed
+
+    @require("city")
+    @blp.response(204)
+    def delete(self, day):
+        """Unlist a day (city): it is again a working day Monday to Friday, a day off at
+        the weekend; the deadlines follow (audited)."""
+        principal = current_principal()
+        domain.remove_day(
+            session(),
+            _day(day),
+            current_app.config,
+            today=_today(),
+            actor=principal.subject,
+            role=principal.role,
+        )
+        session().commit()
+
+
+def _load(year: int, entries, dry_run: bool) -> dict:
+    principal = current_principal()
+    done = domain.load_year(
+        session(),
+        year,
+        entries,
+        current_app.config,
+        today=_today(),
+        actor=principal.subject,
+        role=principal.role,
+    )
+    if dry_run:
+        session().rollback()
+    else:
+        session().commit()
+    return {**done, "dry_run": dry_run}
+
+
+@blp.route("/years/<int:year>")
+class CalendarYear(MethodView):
+    @require("city")
+    @blp.arguments(CalendarYearIn)
+    @blp.arguments(CalendarLoadArgs, location="query")
+    @blp.response(200, CalendarLoadOut)
+    def put(self, data, args, year):
+        """Replace every listed day of ``year`` (city), at once: when the State Council
+        publishes the year's notice, send its holidays and swapped working days. Dates
+        may be typed as clerks do (``2027/2/6``, ``2027.2.6``, full-width digits). Refused
+        with every problem named, storing nothing: a date not understood or outside the
+        year, an unknown kind, the same day twice, a swapped working day on Monday to
+        Friday, a deadline pushed past the end of the following month. ``dry_run=true``
+        only checks and tells what would move."""
+        _year(year)
+        if not data["days"]:
+            raise DomainError(NOT_STORED, {"days": [message("没有列出任何一天", "no days listed")]})
+        entries, errors = workdays.read_entries(
+            enumerate(data["days"]),
+            year=year,
+            source=data["source"],
+            provisional=data["provisional"],
+            label=lambda index: (f"第 {index + 1} 项", f"days[{index}]"),
+        )
+        if errors:
+            raise DomainError(NOT_STORED, {"days": {str(i): problems for i, problems in errors}})
+        return _load(year, entries, args["dry_run"])
+
+
+def _upload() -> tuple[bytes, str]:
+    if request.files:
+        upload = request.files.get("file")
+        if upload is None:
+            raise problem(
+                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
+            )
+        return upload.read(), upload.filename or ""
+    data = request.get_data(cache=False)
+    if not data:
+        raise problem(400, "Bad Request", "the upload is empty", {"file": ["empty"]})
+    mimetype = request.mimetype or ""
+    name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
+    return data, name
+
+
+@blp.route("/years/<int:year>/import")
+@max_body("MAX_UPLOAD_LENGTH")
+class CalendarImport(MethodView):
+    @require("city")
+    @blp.arguments(CalendarLoadArgs, location="query")
+    @blp.doc(requestBody=_FILE_BODY)
+    @blp.response(200, CalendarLoadOut)
+    @blp.alt_response(
+        422,
+        schema=problem_with(CalendarImportOut),
+        content_type=PROBLEM_JSON,
+        description="rows in error; nothing stored",
+    )
+    def post(self, args, year):
+        """Replace every listed day of ``year`` from an XLSX or CSV sheet (city). Columns
+        (Chinese or English): 日期 date, 类型 kind (放假 / 上班, or holiday / workday),
+        名称 name, 来源 source. The same checks as the JSON load; a sheet with any row in
+        error stores nothing and answers every row's errors."""
+        _year(year)
+        data, filename = _upload()
+        rows = read_rows(data, filename, 366)
+        if not rows:
+            raise DomainError(NOT_STORED, {"file": [message("文件没有数据行", "no rows")]})
+        entries, errors = domain.read_sheet(rows, year)
+        if errors:
+            report = {"rows": len(rows), "errors": [{"row": n, "errors": e} for n, e in errors]}
+            return rows_in_error(CalendarImportOut().dump(report))
+        return _load(year, entries, args["dry_run"])
+
+
+BLUEPRINTS = [blp]

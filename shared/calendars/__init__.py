@@ -1,0 +1,1 @@
+"""Shipped working-day calendars as data (``<name>.json``), read by ``shared.workdays``."""
