@@ -19,10 +19,12 @@ import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from shared.bus import Bus
+from shared.clock import city_today
 from shared.db import Database
 from shared.events import build_event, validate_event
 from tests.conftest import migrated
@@ -87,7 +89,7 @@ class World:
             occurred_at,
         )
 
-    def trainee(self, trainee_id: int, unit_id: int, name: str | None = None):
+    def trainee(self, trainee_id: int, unit_id: int, name: str | None = None, occurred_at=None):
         self.feed(
             "trainee.registered",
             {
@@ -98,6 +100,7 @@ class World:
                 "status": "active",
                 "version": self.next_version(("t", trainee_id)),
             },
+            occurred_at,
         )
 
     def place(
@@ -191,8 +194,16 @@ def build_world(service: str, url: str, names: dict | None = None, **config) -> 
         world.feed("unit.created", {"id": unit_id, "code": f"U{unit_id}", "name": name})
     for person_id, (kind, place) in POSITIONS.items():
         world.person(person_id, kind, place)
+    # Registered at the start of the run's month in the city, so that the unplaced trainee
+    # 3 owes this month's forms on any day of it (one registered on a month's last day
+    # owes nothing for that month).
+    month_start = dt.datetime.combine(
+        city_today(cfg.TIME_ZONE).replace(day=1), dt.time(), ZoneInfo(cfg.TIME_ZONE)
+    )
     for trainee_id, (unit_id, town_id, village_id) in TRAINEES.items():
-        world.trainee(trainee_id, unit_id, name=(names or {}).get(trainee_id))
+        world.trainee(
+            trainee_id, unit_id, name=(names or {}).get(trainee_id), occurred_at=month_start
+        )
         if village_id:
             world.place(trainee_id, unit_id, town_id, village_id)
     return world

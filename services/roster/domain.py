@@ -437,7 +437,9 @@ def change_status(
     reason: str,
     changed_by: str,
 ) -> StatusChange:
-    """Complete or withdraw a trainee; the current placement ends that day."""
+    """Complete or withdraw a trainee from ``effective_date``, the first day no longer in
+    training (as every service reads ``trainee.status_changed``): the current placement's
+    last day is the day before (its start day at the earliest)."""
     if to_status not in STATUS_TRANSITIONS[trainee.status]:
         raise DomainError(
             f"a {trainee.status} trainee cannot become {to_status}",
@@ -450,7 +452,7 @@ def change_status(
                 "the change cannot precede the current placement's start",
                 {"effective_date": ["before the placement started"]},
             )
-        current.end_date = effective_date
+        current.end_date = max(current.start_date, effective_date - dt.timedelta(days=1))
         current.is_current = False
     change = StatusChange(
         trainee_id=trainee.id,

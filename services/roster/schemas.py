@@ -233,7 +233,10 @@ TraineePage = page_schema(TraineeOut, "TraineePage")
 
 class StatusChangeIn(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(["completed", "withdrawn"]))
-    effective_date = fields.Date(required=True)
+    effective_date = fields.Date(
+        required=True,
+        metadata={"description": "the first day no longer in training (may be in the past)"},
+    )
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 

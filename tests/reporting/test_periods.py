@@ -87,7 +87,7 @@ def test_the_city_opens_a_period_once_and_it_is_announced_once(world):
     assert world.client.post(f"{API}/periods", json={"code": code}, headers=CITY).status_code == 409
     [event] = events(world, "period.opened")
     assert event["code"] == code and event["kind"] == "month"
-    # Trainees 1, 2 (placed in January) and 3 (registered today) each owe the two forms.
+    # Trainees 1, 2 (placed in January) and 3 (registered this month) each owe two forms.
     assert count(world, Obligation) == 6
 
 

@@ -261,7 +261,7 @@ def test_more_days_in_the_village_than_the_month_has_is_refused(world):
 
 def test_a_trainee_owes_no_forms_of_a_period_before_it_arrived(world):
     open_period(world, PAST)
-    # Trainee 3 is registered today and never placed: it arrived after the period.
+    # Trainee 3 is registered this month and never placed: it arrived after the period.
     assert count(world, Obligation, Obligation.trainee_id == 3) == 0
     response = create(world, trainee_id=3, period=PAST)
     assert response.status_code == 422

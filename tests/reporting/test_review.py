@@ -72,7 +72,7 @@ def test_a_town_cannot_review_another_towns_trainee(world):
 
 
 def test_a_trainee_not_stationed_goes_straight_to_the_unit(world):
-    # Trainee 3 is registered today, unplaced: it owes this month's forms.
+    # Trainee 3 is registered this month, unplaced: it owes this month's forms.
     open_period(world, CURRENT)
     report = submitted(world, trainee_id=3)
     assert report["chain"] == ["unit"] and report["step"] == "unit"

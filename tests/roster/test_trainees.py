@@ -101,12 +101,12 @@ def test_placing_again_in_the_same_village_is_a_409(roster):
     assert "village_id" in assert_problem(response, 409)["errors"]
 
 
-def test_a_status_change_ends_the_current_placement_on_its_date(roster):
+def test_a_status_change_ends_the_current_placement_the_day_before_its_date(roster):
     mark = roster.last_outbox_id()
     response = roster.client.post(
         f"{API}/trainees/{roster.in_a}/status",
         headers=auth("city"),
-        json={"status": "completed", "effective_date": "2026-10-31", "reason": "期满"},
+        json={"status": "completed", "effective_date": "2026-11-01", "reason": "期满"},
     )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["from_status"] == "active"
@@ -114,6 +114,7 @@ def test_a_status_change_ends_the_current_placement_on_its_date(roster):
 
     trainee = roster.client.get(f"{API}/trainees/{roster.in_a}", headers=auth("city")).get_json()
     assert trainee["status"] == "completed"
+    # 1 November is the first day out of training: the placement's last day is 31 October
     assert [(p["end_date"], p["is_current"]) for p in trainee["placements"]] == [
         ("2026-10-31", False)
     ]

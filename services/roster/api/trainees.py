@@ -178,8 +178,10 @@ class TraineeStatus(MethodView):
     @blp.arguments(StatusChangeIn)
     @blp.response(201, StatusChangeOut)
     def post(self, data, id):
-        """Complete or withdraw the trainee (city only); the current placement ends that
-        day. Announced as ``trainee.status_changed``."""
+        """Complete or withdraw the trainee (city only) from ``effective_date``, the first
+        day no longer in training (it may be in the past: mentor seats, subsidies and
+        forms follow it); the current placement's last day is the day before. Announced
+        as ``trainee.status_changed``."""
         trainee = load_trainee(id, for_update=True)
         change = domain.change_status(
             session(),
