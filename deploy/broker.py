@@ -38,7 +38,7 @@ import sys
 PUBLISHES: dict[str, tuple[str, ...]] = {
     "roster": ("town", "village", "unit", "person", "trainee", "account"),
     "mentorship": ("mentor", "talk", "training", "project"),
-    "reporting": ("period", "report", "assessment"),
+    "reporting": ("period", "report", "assessment", "calendar"),
     "welfare": ("placement_fee", "subsidy", "housing", "visit", "need"),
     "notifier": (),  # it publishes no events
 }
