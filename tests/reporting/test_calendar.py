@@ -603,6 +603,19 @@ def test_the_command_reloads_the_national_calendar(world_pg, capsys):
         assert audit.actor == "manage" and len(audit.after["days"]) == 13
 
 
+def test_the_announce_command_sends_each_listed_year_as_it_stands_and_changes_nothing(world):
+    before = listed(world)
+    args = argparse.Namespace(year=None)
+    assert COMMANDS["calendar-announce"](args, world.config) == 0
+    sent = announced(world)
+    assert [e["year"] for e in sent] == sorted({day.year for day in before})
+    assert all(e["revision"] == 1 for e in sent)
+    assert sent[0]["days"] == as_announced(world, sent[0]["year"])
+    assert COMMANDS["calendar-announce"](argparse.Namespace(year=[2026]), world.config) == 0
+    assert announced(world)[-1]["year"] == 2026 and announced(world)[-1]["revision"] == 2
+    assert listed(world) == before
+
+
 @pytest.mark.integration
 def test_the_command_loads_a_sheet_of_one_year_and_refuses_a_bad_one(world_pg, tmp_path, capsys):
     world = world_pg
