@@ -35,7 +35,7 @@ def settled(chaos, since, burst, scenario, timeout=120.0, **notes):
         scenario,
         burst,
         tally,
-        duplicate_effects=chaos.duplicate_effects(burst.trainees) if burst else 0,
+        duplicate_effects=chaos.duplicate_effects(burst.trainees if burst else [], since),
         unexpected=chaos.unexpected(),
         notes=", ".join(
             f"{k} {v}"
