@@ -419,7 +419,7 @@ class EventConsumer:
                 refusal = self.trust.refusal(envelope, headers, origin)
                 if refusal is not None:
                     headers.pop(VERIFIED, None)
-                    self._park(raw, headers, attempts, f"refused: {refusal}")
+                    self._park(raw, headers, attempts, f"refused: {refusal}", envelope)
                     continue
             valid.append((index, raw, headers, attempts, envelope))
         results = None
@@ -473,7 +473,7 @@ class EventConsumer:
             exc_info=True,
         )
         if attempts >= self.max_attempts:
-            self._park(raw, headers, attempts, f"failed: {exc!r}")
+            self._park(raw, headers, attempts, f"failed: {exc!r}", envelope)
             return "parked"
         headers["x-attempts"] = attempts
         delay = self.retry_delays_ms[attempts - 1]
@@ -486,14 +486,17 @@ class EventConsumer:
             self.bus.send_hop(self.service, MAIN, raw, headers, str(envelope["id"]))
         return "retried"
 
-    def _park(self, raw: bytes, headers: dict, attempts: int, reason: str) -> None:
+    def _park(
+        self, raw: bytes, headers: dict, attempts: int, reason: str, envelope: dict | None = None
+    ) -> None:
         headers = {
             **headers,
             "x-attempts": attempts,
             "x-parked-reason": reason[:1000],
             "x-parked-at": utcnow().isoformat(),
         }
-        message_id = headers.get("message_id") or ""
+        # the event id, so that ``parked replay --id`` finds it
+        message_id = str(envelope["id"]) if envelope else ""
         log.error("parking a message after %d attempt(s): %s", attempts, reason[:300])
         self.bus.send_hop(self.service, PARKED, raw, headers, message_id)
 

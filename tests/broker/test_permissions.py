@@ -138,7 +138,7 @@ def test_a_consumer_under_its_own_user_applies_retries_parks_and_replays(users, 
         assert parked[0]["verified_producer"] == bus.user.replace("-reporting", "-roster")
         assert calls.count(good["id"]) == 2 and calls.count(bad["id"]) == 3
         fixed.set()
-        assert replay_parked(bus, "reporting") == 1
+        assert replay_parked(bus, "reporting", bad["id"]) == 1  # manage parked replay --id
         assert wait(lambda: applied(db, bad["id"]))
         assert parked_messages(bus, "reporting") == []
     finally:
