@@ -401,6 +401,22 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
 }
 
 
+#: The service that publishes each kind of event (a type's part before the dot): the only
+#: producer a consumer accepts for it (``shared.consumer``), and the routing keys its
+#: broker user may publish (``deploy/broker.py``).
+OWNERS: dict[str, str] = {
+    **dict.fromkeys(("town", "village", "unit", "person", "trainee", "account"), "roster"),
+    **dict.fromkeys(("mentor", "talk", "training", "project"), "mentorship"),
+    **dict.fromkeys(("period", "report", "assessment", "calendar"), "reporting"),
+    **dict.fromkeys(("placement_fee", "subsidy", "housing", "visit", "need"), "welfare"),
+}
+
+
+def owner(type_: str) -> str | None:
+    """The service that publishes events of ``type_`` (None for an unknown kind)."""
+    return OWNERS.get(type_.split(".", 1)[0])
+
+
 def payload_schema(type_: str, version: int) -> Schema | None:
     """The payload schema of one event type and version, or None if unknown."""
     return CATALOGUE.get((type_, version))
