@@ -203,8 +203,11 @@ class LocalStack:
             WEB_WORKERS=str(web_workers),
             TIME_ZONE="Asia/Shanghai",
             LOG_LEVEL="INFO",
+            # /metrics answers only this bearer token (the journey's settle() reads it)
+            METRICS_TOKEN=secrets.token_urlsafe(24),
         )
         base_env.update({k: str(v) for k, v in (env or {}).items()})
+        self.metrics_token = base_env["METRICS_TOKEN"]
         self.group = ProcessGroup(base_env, self.workdir / "logs")
         self.names = processes or list(self.group.commands)
         self.ports: dict[str, int] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hmac
 import http
 import logging
 import re
@@ -378,12 +379,37 @@ def build_app(
 
     @app.get("/metrics")
     def metrics():
-        """Prometheus text format."""
+        """Prometheus text format, for the holder of ``METRICS_TOKEN`` only."""
+        refused = metrics_refusal(app.config.get("METRICS_TOKEN"))
+        if refused is not None:
+            return refused
         for hook in app.extensions.get("metrics_hooks", []):
             hook()
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     return app, api
+
+
+def metrics_refusal(token: str | None) -> Response | None:
+    """None when the request may read ``/metrics``, else the refusal: 404 when no
+    ``METRICS_TOKEN`` is set (the endpoint is off), 401 unless the request carries
+    ``Authorization: Bearer <METRICS_TOKEN>`` (compared in constant time). The ports that
+    serve the API are published, so the metrics are never open to anyone who reaches
+    them; a user's JWT, even the city's, is not the metrics token."""
+    if not token:
+        return problem_response(
+            404, "Not Found", "/metrics is served only when METRICS_TOKEN is set"
+        )
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8"), token.encode("utf-8")
+    ):
+        return None
+    response = problem_response(
+        401, "Unauthorized", "send Authorization: Bearer <METRICS_TOKEN> to read /metrics"
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return response
 
 
 def max_body(limit: int | str):

@@ -183,3 +183,17 @@ def test_every_app_process_logs_in_to_rabbitmq_as_its_own_service(services):
     assert not wrong, wrong
     rabbit = services["rabbitmq"]["volumes"]
     assert any(v.endswith(":/etc/rabbitmq/definitions.json:ro") for v in rabbit), rabbit
+
+
+def test_metrics_are_behind_a_token_on_the_one_published_port(services):
+    """Issue 19: /metrics is not open to anyone on the published ports. Every service's
+    web process gets METRICS_TOKEN (shared.http answers /metrics only with it), and
+    publishes nothing but its API port (no metrics port to forget about)."""
+    for service in _service_names(services, "-web") - STATELESS:
+        spec = services[f"{service}-web"]
+        assert spec["environment"].get("METRICS_TOKEN") == "${METRICS_TOKEN:-}", service
+        port = spec["command"].split("--bind 0.0.0.0:", 1)[1].split()[0]
+        assert [p.rsplit(":", 1)[1] for p in spec["ports"]] == [port], (service, spec["ports"])
+    for name, spec in services.items():
+        if not name.endswith("-web"):
+            assert not spec.get("ports"), f"{name} publishes {spec.get('ports')}"
