@@ -12,6 +12,12 @@ tests start the system this way::
 Nothing is mocked: gunicorn serves the web processes, the relays, consumers, scheduler and
 worker are the real ones; only ports (free ones), database names and broker names differ
 from ``make prod-local``.
+
+Unlike ``make prod-local`` (``deploy.supervise``), a stack does not restart a process that
+dies: the fault-injection harness kills processes on purpose and restarts them itself
+(counting each restart, tests/chaos/harness.py), and the journey and the benchmarks want a
+crash to show, not to be papered over. ``metrics_token`` is the bearer token its
+``/metrics`` answers.
 """
 
 from __future__ import annotations
