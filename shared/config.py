@@ -96,6 +96,9 @@ class BaseConfig:
         self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
         self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)
+        # a request body must arrive within this (under gunicorn; 408 after it): less
+        # than gunicorn's worker timeout, which would kill the worker instead
+        self.BODY_TIMEOUT_SECONDS = env_int("BODY_TIMEOUT_SECONDS", 20)
         self.MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 200)
         self.RETRY_DELAYS_MS = [
             int(x) for x in (env("RETRY_DELAYS_MS", "1000,5000,30000") or "").split(",") if x
