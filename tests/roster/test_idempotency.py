@@ -209,3 +209,38 @@ def test_a_second_request_waits_for_the_first_at_most_the_configured_time(roster
     assert waiting.headers["Retry-After"]
     assert "Idempotency-Key" in problem["errors"]
     assert post(roster, key, body(roster)).status_code == 201
+
+
+def test_an_import_sent_twice_with_one_key_imports_once(roster):
+    from tests.roster.test_import import TRAINEE_HEADER, clean_trainee_rows, csv_text, upload
+
+    data = csv_text(TRAINEE_HEADER, clean_trainee_rows()).encode()
+    url = f"{API}/imports/trainees"
+    key = {**city(), "Idempotency-Key": str(uuid.uuid4())}
+    # a dry run (its transaction rolled back) is answered again, too
+    dry = upload(roster, url, data, "a.csv", key, query="?dry_run=true")
+    assert dry.status_code == 200, dry.get_json()
+    assert (
+        upload(roster, url, data, "a.csv", key, "?dry_run=true").headers["Idempotent-Replayed"]
+        == "true"
+    )
+    count = trainees(roster)
+    key = {**city(), "Idempotency-Key": str(uuid.uuid4())}
+    first = upload(roster, url, data, "a.csv", key)
+    # the same fields and file are the same request, whatever the multipart boundary
+    again = upload(roster, url, data, "a.csv", key)
+    assert first.status_code == again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    assert trainees(roster) == count + 3
+    assert_problem(upload(roster, url, data + b"\n", "b.csv", key), 422)
+
+
+def test_a_malformed_body_with_a_key_is_still_a_400(roster):
+    response = roster.client.post(
+        f"{API}/trainees",
+        data=b'{"name": ',
+        headers={**city(), "Idempotency-Key": "k1", "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400)
+    assert post(roster, "k1", body(roster)).status_code == 201
