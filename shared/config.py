@@ -106,6 +106,11 @@ class BaseConfig:
         # Events a consumer applies in one transaction (each in a savepoint): one commit
         # for many keeps the consumers up with the web tier at month end.
         self.CONSUMER_BATCH = env_int("CONSUMER_BATCH", 50)
+        # The database away (refused, lost, pool exhausted, locked): 503 with this
+        # Retry-After; a second request with an Idempotency-Key in flight waits this long
+        # for the first before a 409.
+        self.UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("UNAVAILABLE_RETRY_AFTER_SECONDS", 5)
+        self.IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
         # /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404
         self.METRICS_TOKEN = _read_secret("METRICS_TOKEN")

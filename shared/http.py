@@ -335,6 +335,79 @@ def _handle_domain(exc: DomainError) -> Response:
     return response
 
 
+#: Retry-After of a 503 where the app's config names none.
+DEFAULT_RETRY_AFTER_SECONDS = 5
+#: SQLite's "the database is busy" messages (another connection holds the write lock
+#: past the busy timeout); its other OperationalErrors ("no such table") are bugs.
+_SQLITE_BUSY = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def _driver_errors() -> tuple[type, ...]:
+    """The drivers' own "cannot reach / lost the database" exceptions, for code that uses
+    a raw connection (SQLAlchemy wraps everything else)."""
+    import sqlite3
+
+    errors: list[type] = [sqlite3.OperationalError]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - PostgreSQL's driver is a dependency
+        pass
+    else:
+        errors += [psycopg.OperationalError, psycopg.InterfaceError]
+    return tuple(errors)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve now (and a retry later may work):
+    connection refused or lost, pool exhausted, a lock or serialization failure, SQLite
+    locked. Not a bug in a statement (those stay 500s) nor bad input (4xx)."""
+    import sqlite3
+
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+            return False
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(word in str(exc).lower() for word in _SQLITE_BUSY)
+    if isinstance(exc, (sa.exc.TimeoutError, sa.exc.DisconnectionError)):
+        return True  # the pool: no connection free in time, or none could be made
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        return True
+    return isinstance(exc, _driver_errors())
+
+
+def unavailable_response(detail: str = "") -> Response:
+    """503 problem+json with ``Retry-After``: the database is away; nothing to fix in
+    the request, only to send it again a little later."""
+    response = problem_response(
+        503,
+        "服务暂时不可用：数据库无法访问 (Service Unavailable: the database is unreachable)",
+        detail
+        or "数据库连接中断、超时或繁忙，本次请求未完成，请稍后重试；若是新建请求且带有 "
+        "Idempotency-Key，用同一个键重试不会重复创建。The database could not be reached or "
+        "was busy; retry after Retry-After seconds (a creating POST retried with the same "
+        "Idempotency-Key is not created twice).",
+    )
+    seconds = DEFAULT_RETRY_AFTER_SECONDS
+    if has_app_context():
+        seconds = current_app.config.get("UNAVAILABLE_RETRY_AFTER_SECONDS", seconds)
+    response.headers["Retry-After"] = str(int(seconds))
+    return response
+
+
+def _handle_database(exc: Exception) -> Response:
+    if not database_unavailable(exc):
+        return _handle_unexpected(exc)
+    log.warning(
+        "database unavailable mapped to 503: %s: %s",
+        exc.__class__.__name__,
+        str(getattr(exc, "orig", None) or exc).splitlines()[0][:200],
+    )
+    return unavailable_response()
+
+
 def _handle_unexpected(exc: Exception) -> Response:
     log.exception("unhandled error")
     return problem_response(500, "Internal Server Error", "an unexpected error; it is logged")
@@ -375,7 +448,9 @@ def build_app(
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
-    api = ProblemApi(app)
+    from shared.idempotency import IdempotencyPlugin  # it builds on this module
+
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [IdempotencyPlugin()]})
     api.register_converter(IdConverter, _id_param_schema)
     api.ma_plugin.converter.add_attribute_function(_integer_bounds)
     api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
@@ -386,6 +461,10 @@ def build_app(
     app.register_error_handler(OverflowError, _handle_data_error)
     app.register_error_handler(RecursionError, _handle_recursion)
     app.register_error_handler(DomainError, _handle_domain)
+    # The database away: 503 with Retry-After (not 500), for reads, writes and login.
+    for error in (sa.exc.DBAPIError, sa.exc.TimeoutError, sa.exc.DisconnectionError,
+                  *_driver_errors()):  # fmt: skip
+        app.register_error_handler(error, _handle_database)
     app.register_error_handler(Exception, _handle_unexpected)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
 

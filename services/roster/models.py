@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, utcnow
+from shared.idempotency import IdempotencyMixin
 from shared.outbox import OutboxMixin
 
 TRAINEE_STATUSES = ("active", "completed", "withdrawn")
@@ -24,6 +25,10 @@ class Outbox(OutboxMixin, Base):
 
 
 class Inbox(InboxMixin, Base):
+    pass
+
+
+class IdempotencyKey(IdempotencyMixin, Base):
     pass
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -106,6 +107,85 @@ def http(method: str, url: str, body=None, token: str | None = None, timeout: fl
             return exc.code, None
     except OSError:
         return 0, None
+
+
+def call(
+    method: str, url: str, body=None, token: str | None = None, headers=None, timeout: float = 30
+):
+    """(status, parsed JSON, response headers); a connection failure is status 0."""
+    data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null"), response.headers
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null"), exc.headers
+        except ValueError:
+            return exc.code, None, exc.headers
+    except OSError:
+        return 0, None, {}
+
+
+@dataclass
+class Answers:
+    """Every answer the clients got: statuses, 503s without Retry-After, replays."""
+
+    statuses: Counter = field(default_factory=Counter)
+    unavailable_without_retry_after: int = 0
+    replayed: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, status: int, headers) -> None:
+        with self.lock:
+            self.statuses[status] += 1
+            if status == 503 and not headers.get("Retry-After"):
+                self.unavailable_without_retry_after += 1
+            if headers and headers.get("Idempotent-Replayed") == "true":
+                self.replayed += 1
+
+    @property
+    def failures(self) -> int:
+        """Answers that are wrong whatever the fault: a 5xx other than 503, no answer."""
+        return sum(n for s, n in self.statuses.items() if (s >= 500 and s != 503) or s == 0)
+
+
+@dataclass
+class KeyedWrite:
+    """One creating POST as a careful client sends it: one Idempotency-Key for all its
+    attempts; ``acknowledged`` is the object's id once a 2xx came back."""
+
+    url: str
+    body: dict
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    acknowledged: int | None = None
+    attempts: int = 0
+
+    def send(self, token: str, answers: Answers, give_up_after: float) -> int | None:
+        """Send until acknowledged, retrying 503 (after its Retry-After, at most 2 s),
+        409 (in progress) and lost connections with the same key; the id, or None."""
+        deadline = time.monotonic() + give_up_after
+        while time.monotonic() < deadline:
+            self.attempts += 1
+            status, body, headers = call(
+                "POST", self.url, self.body, token, {"Idempotency-Key": self.key}
+            )
+            answers.note(status, headers)
+            if 200 <= status < 300:
+                self.acknowledged = body["id"]
+                return self.acknowledged
+            if status in (0, 409, 503):
+                wait = float(headers.get("Retry-After") or 0.5) if headers else 0.5
+                time.sleep(min(max(wait, 0.2), 2.0))
+                continue
+            raise AssertionError(f"{self.url}: {status} {body}")
+        return None
 
 
 @dataclass
@@ -475,4 +555,15 @@ def record(scenario: str, burst: Burst | None, tally: dict, **extra) -> dict:
     return row
 
 
-__all__ = ["EFFECTS", "SERVICES", "Burst", "Chaos", "Probe", "duplicate_effects", "record"]
+__all__ = [
+    "EFFECTS",
+    "SERVICES",
+    "Answers",
+    "Burst",
+    "Chaos",
+    "KeyedWrite",
+    "Probe",
+    "call",
+    "duplicate_effects",
+    "record",
+]
