@@ -148,9 +148,21 @@ def amqp_url() -> str:
     return AMQP_URL
 
 
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Under CI nothing is skipped silently: every skip is noted and fails the run."""
+    if IN_CI and report.skipped:
+        _skipped.append(f"{report.nodeid}: {report.longrepr}")
+
+
 def pytest_sessionfinish(session, exitstatus):
     for container in _containers:
         container.stop()
+    if _skipped and not hasattr(session.config, "workerinput"):
+        print("\nCI=true and tests were skipped (nothing may be):", *_skipped, sep="\n  ")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _fresh_database(pg_admin_url: str):

@@ -10,11 +10,9 @@ import threading
 import time
 import uuid
 
-import pytest
 import sqlalchemy as sa
 
 from services.roster.models import IdempotencyKey
-from shared.clock import utcnow
 from shared.idempotency import purge_expired
 from tests.conftest import CITY_ZONE, make_token
 from tests.roster.helpers import API, BOTH_DATABASES, assert_problem
@@ -184,31 +182,6 @@ def test_two_requests_with_one_key_at_once_create_one_object(roster, request):
     assert answers[0].get_json() == answers[1].get_json()
     assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
     assert trainees(roster) == count + 1
-
-
-def test_a_second_request_waits_for_the_first_at_most_the_configured_time(roster):
-    if not roster.db.is_postgres:
-        pytest.skip("SQLite serialises writers: the second waits for the write lock")
-    roster.app.config["IDEMPOTENCY_WAIT_SECONDS"] = 1
-    key = str(uuid.uuid4())
-    held = roster.db.sessionmaker()
-    # a first request's claim, not yet committed
-    held.execute(
-        sa.insert(IdempotencyKey.__table__).values(
-            caller="city:1", key=key, fingerprint="x", created_at=utcnow()
-        )
-    )
-    try:
-        started = time.monotonic()
-        waiting = post(roster, key, body(roster))
-        assert 0.9 < time.monotonic() - started < 10
-    finally:
-        held.rollback()
-        held.close()
-    problem = assert_problem(waiting, 409)
-    assert waiting.headers["Retry-After"]
-    assert "Idempotency-Key" in problem["errors"]
-    assert post(roster, key, body(roster)).status_code == 201
 
 
 def test_an_import_sent_twice_with_one_key_imports_once(roster):
