@@ -29,12 +29,15 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         typed = super()._deserialize(value, attr, data, **kwargs)
         try:
-            result = normalize.text(typed, multiline=self.multiline)
+            result = self._normalise(typed)
         except normalize.Invalid as exc:
             raise _refused(exc) from None
         if not result and not self.blank:
             raise ValidationError(normalize.message("不能为空", "must not be blank"))
         return result
+
+    def _normalise(self, typed: str) -> str:
+        return normalize.text(typed, multiline=self.multiline)
 
 
 class Name(Text):
@@ -42,6 +45,9 @@ class Name(Text):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(blank=False, **kwargs)
+
+    def _normalise(self, typed: str) -> str:
+        return normalize.name(typed)
 
 
 class IdNumber(fields.String):

@@ -361,10 +361,10 @@ def template(
         sheet.cell(row=1, column=index).font = bold
         width = max(len(str(header)), len(str(example[index - 1] or ""))) * 2 + 2
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 10), 40)
-    for index in text_columns:
+    for index in text_columns:  # the column's style: Excel gives it to every cell typed in it
         letter = get_column_letter(index + 1)
-        for row in range(2, 502):
-            sheet[f"{letter}{row}"].number_format = "@"
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet[f"{letter}2"].number_format = "@"
     sheet.freeze_panes = "A2"
     if notes:
         guide = book.create_sheet("填表说明")

@@ -190,7 +190,7 @@ def _cells(raw: dict, errors: dict) -> dict:
     are text as text, dates as ISO text (or an error of the row)."""
     row = {}
     for key, value in raw.items():
-        if isinstance(value, str):
+        if isinstance(value, str) and key != "name":  # a blank name is named as such
             value = value if value.strip() else None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
