@@ -87,7 +87,7 @@ class BaseConfig:
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
         self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)
         # The longest cell an import reads (characters); a longer one is an error of its row.
-        self.IMPORT_MAX_CELL = env_int("IMPORT_MAX_CELL", 2000)
+        self.IMPORT_MAX_CELL = env_int("IMPORT_MAX_CELL", 4000)
         self.MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 200)
         self.RETRY_DELAYS_MS = [
             int(x) for x in (env("RETRY_DELAYS_MS", "1000,5000,30000") or "").split(",") if x

@@ -43,7 +43,7 @@ from shared.normalize import message, nfkc
 #: What a spreadsheet takes for the start of a formula (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The longest cell an import reads, unless it says otherwise.
-MAX_CELL = 2000
+MAX_CELL = 4000
 #: The header is looked for among this many non-blank rows at the top.
 HEADER_SEARCH = 20
 #: Rows an import skips besides its data (titles, totals, notes) count against this many

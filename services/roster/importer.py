@@ -37,8 +37,7 @@ from services.roster.models import Person, Position, Town, Trainee, Unit, Villag
 from services.roster.schemas import PersonIn, TraineeIn
 from shared import normalize
 from shared.errors import DomainError
-from shared.fields import clerk_messages
-from shared.normalize import message
+from shared.normalize import clerk_messages, message
 from shared.tabular import Sheet
 
 TRAINEE_FIELDS = (
@@ -128,6 +127,7 @@ POSITION_LABELS = {
     "镇干部": "town_staff",
     "单位干部": "unit_staff",
 }
+_POSITION_LABELS = {normalize.tidy(label): kind for label, kind in POSITION_LABELS.items()}
 _EXAMPLE_ID = "44010619990501002" + normalize.check_digit("44010619990501002")
 #: The templates: (header, field, example value) of each column, in order.
 TRAINEE_TEMPLATE = (
@@ -459,7 +459,7 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
         codes = {f: row.pop(f.replace("_id", "_code"), None) for f in places}
         place = None
         if kind is not None:
-            kind = POSITION_LABELS.get(normalize.tidy(kind), normalize.tidy(kind))
+            kind = _POSITION_LABELS.get(normalize.tidy(kind), normalize.tidy(kind))
             if kind not in domain.POSITION_PLACE:
                 row_errors["position_kind"] = [
                     message(f"未知的职务类别 {kind}", f"unknown kind {kind}")

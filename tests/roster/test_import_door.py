@@ -210,11 +210,11 @@ def test_a_csv_field_over_the_csv_readers_limit_is_a_422_naming_the_row_and_limi
     with stores_nothing(roster):
         response = upload(roster, TRAINEES, text.encode(), "名单.csv")
         body = assert_problem(response, 422)
-    assert "第 3 行" in body["detail"] and "2000" in body["detail"]
+    assert "第 3 行" in body["detail"] and "4000" in body["detail"]
 
 
 def test_a_cell_over_the_limit_is_an_error_of_its_row(roster):
-    text = "姓名,届别,单位编码,毕业院校\n好人,2026,UX,中山大学\n坏人,2026,UX," + "校" * 2001 + "\n"
+    text = "姓名,届别,单位编码,毕业院校\n好人,2026,UX,中山大学\n坏人,2026,UX," + "校" * 4001 + "\n"
     with stores_nothing(roster):
         body = assert_problem(upload(roster, TRAINEES, text.encode(), "名单.csv"), 422)
     assert body["errors"] == [
@@ -222,7 +222,7 @@ def test_a_cell_over_the_limit_is_an_error_of_its_row(roster):
             "row": 3,
             "errors": {
                 "school": [
-                    "超过 2000 个字符的上限（2001 个） / over the limit of 2000 characters (2001)"
+                    "超过 4000 个字符的上限（4001 个） / over the limit of 4000 characters (4001)"
                 ]
             },
         }
