@@ -226,6 +226,19 @@ def _quietly(fn, value):
         return None
 
 
+#: Values looked up in one statement (a database takes a bounded number of parameters).
+CHUNK = 1000
+
+
+def _in_chunks(session: Session, query, values) -> list:
+    """The rows of ``query(part)`` for every part of ``values`` (CHUNK at a time)."""
+    values = sorted(values, key=str)
+    rows = []
+    for start in range(0, len(values), CHUNK):
+        rows += session.execute(query(values[start : start + CHUNK])).all()
+    return rows
+
+
 def _code(value) -> str:
     return normalize.nfkc(str(value)).strip()
 
@@ -357,16 +370,14 @@ def import_trainees(session: Session, sheet: Sheet, dry_run: bool) -> dict:
         if loaded is not None and not row_errors:
             valid.append((number, loaded))
     checks.same_id_numbers(numbers)
-    taken = (
-        dict(
-            session.execute(
-                sa.select(Trainee.id_number, Trainee.id).where(
-                    Trainee.id_number.in_(set(numbers.values()))
-                )
-            ).all()
+    taken = dict(
+        _in_chunks(
+            session,
+            lambda part: sa.select(Trainee.id_number, Trainee.id).where(
+                Trainee.id_number.in_(part)
+            ),
+            set(numbers.values()),
         )
-        if numbers
-        else {}
     )
     checks.registered(numbers, taken, ("选调生", "trainee"))
     _possible_trainee_duplicates(session, checks, keys, numbers)
@@ -401,8 +412,10 @@ def _possible_trainee_duplicates(
     query = sa.select(
         Trainee.id, Trainee.name, Trainee.birth_date, Trainee.unit_id, Trainee.id_number
     )
-    for tid, name, birth, unit_id, id_number in session.execute(
-        query.where(Trainee.name.in_(names), Trainee.unit_id.in_(unit_ids))
+    for tid, name, birth, unit_id, id_number in _in_chunks(
+        session,
+        lambda part: query.where(Trainee.name.in_(part), Trainee.unit_id.in_(unit_ids)),
+        names,
     ):
         registered[(name, birth, unit_id)].append((tid, id_number))
     earlier: dict[tuple, list[int]] = defaultdict(list)
@@ -493,16 +506,12 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
         if loaded is not None and not row_errors:
             valid.append((number, loaded))
     checks.same_id_numbers(numbers)
-    taken = (
-        dict(
-            session.execute(
-                sa.select(Person.id_number, Person.id).where(
-                    Person.id_number.in_(set(numbers.values()))
-                )
-            ).all()
+    taken = dict(
+        _in_chunks(
+            session,
+            lambda part: sa.select(Person.id_number, Person.id).where(Person.id_number.in_(part)),
+            set(numbers.values()),
         )
-        if numbers
-        else {}
     )
     checks.registered(numbers, taken, ("干部", "person"))
     _possible_person_duplicates(session, checks, keys, numbers)
@@ -535,15 +544,21 @@ def _possible_person_duplicates(
         return
     names = {key[0] for key in keys.values()}
     registered = defaultdict(list)
-    people = session.execute(
-        sa.select(Person.id, Person.name, Person.id_number).where(Person.name.in_(names))
-    ).all()
+    people = _in_chunks(
+        session,
+        lambda part: sa.select(Person.id, Person.name, Person.id_number).where(
+            Person.name.in_(part)
+        ),
+        names,
+    )
     held = defaultdict(set)
     if people:
-        for person_id, unit_id, town_id, village_id in session.execute(
-            sa.select(
+        for person_id, unit_id, town_id, village_id in _in_chunks(
+            session,
+            lambda part: sa.select(
                 Position.person_id, Position.unit_id, Position.town_id, Position.village_id
-            ).where(Position.person_id.in_([p[0] for p in people]), Position.end_date.is_(None))
+            ).where(Position.person_id.in_(part), Position.end_date.is_(None)),
+            [p[0] for p in people],
         ):
             for field, value in (
                 ("unit_id", unit_id),
