@@ -58,11 +58,12 @@ CALENDAR_DATES ?= 2027-05-12T10:00 2026-12-15T10:00 2026-12-31T23:15 2027-01-01T
                   2028-02-29T10:00 2027-03-05T16:00 2027-03-06T09:00
 CALENDAR_TESTS ?= tests
 test-calendar: $(STAMP) chromium
-	@for at in $(CALENDAR_DATES); do \
+	@failed=""; for at in $(CALENDAR_DATES); do \
 	  echo "== the clock at $$at (city time)"; \
-	  TEST_CLOCK_AT=$$at $(PYTEST) $(CALENDAR_TESTS) $(PYTEST_ARGS) \
-	    || { echo "== FAILED with the clock at $$at"; exit 1; }; \
-	done
+	  TEST_CLOCK_AT=$$at $(PYTEST) $(CALENDAR_TESTS) $(PYTEST_ARGS) || failed="$$failed $$at"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== FAILED with the clock at:$$failed"; exit 1; fi; \
+	echo "== passed at every moment: $(CALENDAR_DATES)"
 
 openapi: $(STAMP)
 	$(BIN)/python -m embedded.openapi

@@ -5,8 +5,14 @@ Each service logs in as ``grassroots-<service>`` (``<SERVICE>_BROKER_URL``) and 
 - publish to the events exchange only its own event types (RabbitMQ's topic permissions on
   the routing key: roster ``town.*``, ``trainee.*``, …; reporting ``report.*``, …);
 - declare, bind, read and write only its own queues (``<prefix>.<service>``, ``.retry``,
-  ``.parked``), and publish through the default exchange (the retry and parking hops);
-- nothing else: another service's queue, another exchange, the management of users.
+  ``.parked``) and its own direct exchange (``<prefix>.<service>``, bound only to those
+  queues), through which its retry, parking and replay hops go;
+- nothing else: another service's queue or exchange, the default exchange (``amq.default``,
+  which would reach any queue by its name), the management of users.
+
+The broker also checks every message's ``user_id`` is the publisher's own login, and each
+consumer refuses an event whose publisher is not its type's owner (``shared/consumer.py``),
+so no service can put another's event into any queue (``tests/broker``).
 
     python -m deploy.broker setup          create or update the users on the local RabbitMQ
                                            (passwords from <SERVICE>_BROKER_PASSWORD, or
@@ -18,8 +24,8 @@ Each service logs in as ``grassroots-<service>`` (``<SERVICE>_BROKER_URL``) and 
                                            with an ``admin`` login; made-up passwords go
                                            to .env, which docker compose reads
 
-``PUBLISHES`` is the one table of who publishes what; a test checks it covers the event
-catalogue exactly once.
+``PUBLISHES`` is who publishes what, from the event catalogue's ``OWNERS`` (the owners the
+consumers expect); a test checks it covers the event catalogue exactly once.
 """
 
 from __future__ import annotations
@@ -34,34 +40,38 @@ import secrets
 import subprocess
 import sys
 
-#: service -> the first part of the event types it publishes (the routing keys).
+from shared.bus import broker_user
+from shared.events.catalogue import OWNERS
+
+SERVICES = ("roster", "mentorship", "reporting", "welfare", "notifier")
+#: service -> the first part of the event types it publishes (the routing keys); the
+#: notifier publishes none.
 PUBLISHES: dict[str, tuple[str, ...]] = {
-    "roster": ("town", "village", "unit", "person", "trainee", "account"),
-    "mentorship": ("mentor", "talk", "training", "project"),
-    "reporting": ("period", "report", "assessment"),
-    "welfare": ("placement_fee", "subsidy", "housing", "visit", "need"),
-    "notifier": (),  # it publishes no events
+    service: tuple(kind for kind, owner in OWNERS.items() if owner == service)
+    for service in SERVICES
 }
-SERVICES = tuple(PUBLISHES)
 
 
 def username(service: str, user_prefix: str = "grassroots") -> str:
-    return f"{user_prefix}-{service}"
+    """The login of ``service``, as its consumers expect its events (``shared.consumer``)."""
+    return broker_user(service, user_prefix)
 
 
 def permissions(service: str, exchange: str, queue_prefix: str) -> dict[str, str]:
-    """The vhost permissions (regexes) and the topic permission on ``exchange``."""
+    """The vhost permissions (regexes) and the topic permission on ``exchange``. ``own``
+    matches the service's three queues and its own exchange (named as its main queue)."""
     own = rf"{re.escape(queue_prefix)}\.{re.escape(service)}(\.(retry|parked))?"
     ex = re.escape(exchange)
     kinds = PUBLISHES[service]
     topic_write = rf"^({'|'.join(re.escape(k) for k in kinds)})\.[a-z_]+$" if kinds else "^$"
     return {
-        # declare the exchange (idempotent) and its own queues
+        # declare the events exchange (idempotent), its own exchange and queues
         "configure": rf"^({ex}|{own})$",
-        # publish to the exchange (topic-checked), bind its queues, the default exchange
-        # for the retry and parking hops
-        "write": rf"^({ex}|{own}|amq\.default)$",
-        # bind from the exchange, consume its own queues
+        # publish to the events exchange (topic-checked) and to its own exchange (the
+        # retry, parking and replay hops; the retry queue's dead-letter exchange), bind its
+        # queues; never the default exchange
+        "write": rf"^({ex}|{own})$",
+        # bind from the events exchange and its own, consume its own queues
         "read": rf"^({ex}|{own})$",
         "topic_write": topic_write,
         "topic_read": ".*",

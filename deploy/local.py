@@ -1,7 +1,7 @@
 """Run the processes of ``docker-compose.yml`` on this machine, without Docker.
 
     python -m deploy.local migrate     create each service's database if missing, migrate it
-    python -m deploy.local up          migrate, then run the Procfile under honcho
+    python -m deploy.local up          migrate, then run the Procfile and keep it running
     python -m deploy.local up --scale reporting-consumer=2   … with two reporting consumers
     python -m deploy.local processes   print the Procfile's processes
 
@@ -10,6 +10,12 @@ read from it, and the Procfile repeats its long-running commands verbatim (the t
 ``tests/deploy`` keep the two in step). ``deploy/local.env`` replaces the compose
 environment: the local PostgreSQL and RabbitMQ instead of the containers, and development
 JWT keys instead of the compose secrets. Everything runs from the repository root.
+
+``up`` supervises the processes as compose's ``restart: unless-stopped`` does
+(``deploy/supervise.py``): a process that dies is restarted with a back-off (1 s doubling
+to 30 s, back to 1 s after a minute of uptime) while the others go on; Ctrl-C or SIGTERM
+stops them all. ``--env-file`` and ``--procfile`` name other files (the tests run the
+Procfile's commands on throwaway databases, broker names and ports that way).
 """
 
 from __future__ import annotations
@@ -90,10 +96,17 @@ def ensure_database(url: str) -> bool:
         engine.dispose()
 
 
-def migrate(compose_file: Path | str = COMPOSE_FILE, env_file: Path | str = LOCAL_ENV) -> None:
-    """Create each service's database if missing and run its ``*-migrate`` command."""
+def migrate(
+    compose_file: Path | str = COMPOSE_FILE,
+    env_file: Path | str = LOCAL_ENV,
+    only: set[str] | None = None,
+) -> None:
+    """Create each service's database if missing and run its ``*-migrate`` command (of the
+    services in ``only``, when given: those with a process in the Procfile run)."""
     env = process_env(env_file)
     for service, command in migrate_services(compose_services(compose_file)).items():
+        if only is not None and service not in only:
+            continue
         key = f"{service.upper()}_DATABASE_URL"
         url = env.get(key)
         if not url:
@@ -106,11 +119,12 @@ def migrate(compose_file: Path | str = COMPOSE_FILE, env_file: Path | str = LOCA
             raise SystemExit(f"deploy.local: {service}-migrate failed ({result.returncode})")
 
 
-def concurrency(scale: list[str], processes: dict[str, str]) -> str:
-    """honcho's ``-c`` value for ``--scale name=N`` options (the month end's
-    ``reporting-consumer=2``). A web process binds a fixed port, so it is scaled with
-    ``WEB_WORKERS`` instead, and asking to scale one is an error."""
-    pairs = []
+def scaled(scale: list[str], processes: dict[str, str]) -> dict[str, str]:
+    """``{instance: command}`` of every Procfile process, ``name.1`` … ``name.N`` for
+    ``--scale name=N`` options (the month end's ``reporting-consumer=2``), ``name.1``
+    otherwise. A web process binds a fixed port, so it is scaled with ``WEB_WORKERS``
+    instead, and asking to scale one is an error."""
+    counts = dict.fromkeys(processes, 1)
     for item in scale:
         name, _, count = item.partition("=")
         if name not in processes:
@@ -122,33 +136,39 @@ def concurrency(scale: list[str], processes: dict[str, str]) -> str:
                 f"deploy.local: {name} binds one port; give it more workers instead "
                 f"(WEB_WORKERS=8 in deploy/local.env or the environment)"
             )
-        pairs.append(f"{name}={int(count)}")
-    return ",".join(pairs)
+        counts[name] = int(count)
+    return {
+        f"{name}.{n}": command
+        for name, command in processes.items()
+        for n in range(1, counts[name] + 1)
+    }
 
 
 def up(
     procfile: Path | str = PROCFILE, env_file: Path | str = LOCAL_ENV, scale: list[str] = ()
-) -> None:
-    """Migrate, then replace this process with honcho running the Procfile (so a signal to
-    this process id reaches honcho, which stops every child)."""
-    extra = concurrency(list(scale), procfile_processes(procfile))
-    migrate(env_file=env_file)
+) -> int:
+    """Migrate, then run every Procfile process under :class:`deploy.supervise.Supervisor`
+    until SIGINT or SIGTERM (a process that dies is restarted, the rest go on)."""
+    from deploy.supervise import Supervisor
+
+    processes = procfile_processes(procfile)
+    instances = scaled(list(scale), processes)
+    migrate(env_file=env_file, only={name.split("-", 1)[0] for name in processes})
     env = process_env(env_file)
-    os.chdir(ROOT)
-    argv = [
-        sys.executable,
-        "-m",
-        "honcho",
-        "start",
-        "-f",
-        os.path.relpath(procfile, ROOT),
-        "-e",
-        os.path.relpath(env_file, ROOT),
-    ]
-    if extra:
-        argv += ["-c", extra]
-    print(f"deploy.local: {shlex.join(['honcho', *argv[3:]])}", flush=True)
-    os.execve(sys.executable, argv, env)
+    if not env.get("METRICS_TOKEN"):
+        print("deploy.local: METRICS_TOKEN is not set: /metrics answers 404", flush=True)
+    print(
+        f"deploy.local: supervising {len(instances)} processes of {_shown(procfile)} with "
+        f"{_shown(env_file)} (a process that dies is restarted; Ctrl-C stops them all)",
+        flush=True,
+    )
+    return Supervisor(instances, env=env, cwd=ROOT).run()
+
+
+def _shown(path: Path | str) -> str:
+    """``path`` relative to the repository when it is inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,14 +181,16 @@ def main(argv: list[str] | None = None) -> int:
         "--scale", action="append", default=[], metavar="NAME=N",
         help="run N copies of a relay, consumer, scheduler or worker (up only)",
     )  # fmt: skip
+    parser.add_argument("--env-file", default=str(LOCAL_ENV), help="default: deploy/local.env")
+    parser.add_argument("--procfile", default=str(PROCFILE), help="default: Procfile")
     args = parser.parse_args(argv)
     if args.command == "processes":
-        for name, command in procfile_processes().items():
+        for name, command in procfile_processes(args.procfile).items():
             print(f"{name}: {command}")
     elif args.command == "migrate":
-        migrate()
+        migrate(env_file=args.env_file)
     else:
-        up(scale=args.scale)
+        return up(procfile=args.procfile, env_file=args.env_file, scale=args.scale)
     return 0
 
 

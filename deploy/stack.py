@@ -12,6 +12,12 @@ tests start the system this way::
 Nothing is mocked: gunicorn serves the web processes, the relays, consumers, scheduler and
 worker are the real ones; only ports (free ones), database names and broker names differ
 from ``make prod-local``.
+
+Unlike ``make prod-local`` (``deploy.supervise``), a stack does not restart a process that
+dies: the fault-injection harness kills processes on purpose and restarts them itself
+(counting each restart, tests/chaos/harness.py), and the journey and the benchmarks want a
+crash to show, not to be papered over. ``metrics_token`` is the bearer token its
+``/metrics`` answers.
 """
 
 from __future__ import annotations
@@ -203,8 +209,11 @@ class LocalStack:
             WEB_WORKERS=str(web_workers),
             TIME_ZONE="Asia/Shanghai",
             LOG_LEVEL="INFO",
+            # /metrics answers only this bearer token (the journey's settle() reads it)
+            METRICS_TOKEN=secrets.token_urlsafe(24),
         )
         base_env.update({k: str(v) for k, v in (env or {}).items()})
+        self.metrics_token = base_env["METRICS_TOKEN"]
         self.group = ProcessGroup(base_env, self.workdir / "logs")
         self.names = processes or list(self.group.commands)
         self.ports: dict[str, int] = {}

@@ -3,7 +3,8 @@ city and print the report (each step, its result, its seconds). ``--embedded`` s
 embedded default, ``--production`` every production process on this machine (new
 PostgreSQL databases, RabbitMQ names; see ``deploy.stack``), ``--both`` one after the
 other; ``--url`` walks against a system already running (every service under one base
-URL; without a movable clock and receivers, the deadline and delivery checks are skipped).
+URL; without a movable clock and receivers, the deadline and delivery checks are skipped;
+``METRICS_TOKEN`` in the environment is the token its /metrics answers).
 Exit status 0 when every step passed."""
 
 from __future__ import annotations

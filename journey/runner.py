@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import secrets
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -80,7 +81,10 @@ def run(
             clock.travel_to(clock_file, at)
         else:
             clock.set_offset(clock_file, clock.offset().total_seconds())
-        env = {**FAST, **receivers.env, "GRASSROOTS_CLOCK_FILE": str(clock_file)}
+        # /metrics answers only this token (settle() reads it)
+        metrics_token = secrets.token_urlsafe(24)
+        env = {**FAST, **receivers.env, "GRASSROOTS_CLOCK_FILE": str(clock_file),
+               "METRICS_TOKEN": metrics_token}  # fmt: skip
         with system(mode, workdir, env, **stack_options) as (urls, (username, password)):
             startup = time.perf_counter() - started
             if log:
@@ -88,6 +92,7 @@ def run(
             journey = Journey(
                 urls, city_username=username, city_password=password,
                 clock_file=clock_file, receivers=receivers, log=log,
+                metrics_token=metrics_token,
             )  # fmt: skip
             journey.execute()
     return Outcome(mode, journey, startup, time.perf_counter() - started)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 import time
 import traceback
@@ -140,6 +141,7 @@ class Journey:
         receivers=None,
         timeout: float = 60.0,
         log: Callable[[str], None] | None = None,
+        metrics_token: str | None = None,
     ) -> None:
         self.urls = {s: f"{base_urls[s].rstrip('/')}/api/v1/{s}" for s in SERVICES}
         self.bases = sorted({base_urls[s].rstrip("/") for s in SERVICES})
@@ -147,6 +149,8 @@ class Journey:
         self.clock_file = clock_file
         self.receivers = receivers
         self.timeout = timeout
+        # /metrics answers only its bearer token (METRICS_TOKEN of the system walked)
+        self.metrics_token = metrics_token or os.environ.get("METRICS_TOKEN")
         # the system's today: its clock file's when the journey has one, else this process's
         self.today = city_today(CITY_TZ.key, clock_file)
         self.month = f"{self.today:%Y-%m}"
@@ -849,9 +853,14 @@ class Journey:
         def quiet():
             backlog = consumed = 0.0
             for base in self.bases:
-                status, text = request("GET", f"{base}/metrics", expect=None)
+                status, text = request(
+                    "GET", f"{base}/metrics", token=self.metrics_token, expect=None
+                )
                 if status != 200 or not isinstance(text, str):
-                    continue
+                    raise AssertionError(
+                        f"{base}/metrics answered {status}: settle() reads every service's "
+                        f"/metrics with the system's METRICS_TOKEN (set it in the environment)"
+                    )
                 for line in text.splitlines():
                     if line.startswith("grassroots_outbox_backlog"):
                         backlog += float(line.rsplit(" ", 1)[1])

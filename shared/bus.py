@@ -3,12 +3,22 @@
 
 Topology, per consuming service ``svc`` (names prefixed with ``QUEUE_PREFIX``):
 
-- one durable topic exchange, routing key = event type;
+- one durable topic exchange, routing key = event type (each producer may publish only its
+  own types: ``deploy/broker.py``);
 - ``<prefix>.<svc>``: the service's durable queue, bound to the types it handles;
 - ``<prefix>.<svc>.retry``: messages wait here for their delay (per-message TTL), then
   dead-letter back to the service's queue;
 - ``<prefix>.<svc>.parked``: what failed every attempt or never validated, kept until a
-  person replays it (``python -m shared.cli parked``).
+  person replays it (``python -m services.<svc>.manage parked``);
+- ``<prefix>.<svc>`` also names the service's own direct exchange, bound only to those
+  three queues (routing keys ``main``, ``retry``, ``parked``): every retry, parking and
+  replay hop goes through it, and only the service's own broker user may write to it. No
+  one writes to the default exchange, which would reach any queue.
+
+Every publish on RabbitMQ carries ``user_id``, the login of the connection: the broker
+refuses a message whose ``user_id`` is not the publisher's own login, so a consumer knows
+for sure who published what it receives (``shared.consumer`` checks it against the event
+type's owner).
 
 On RabbitMQ a batch is published with publisher confirms and ``mandatory``: the relay
 learns, per message, whether the broker took responsibility for it, and marks only
@@ -29,6 +39,15 @@ from kombu import Connection, Exchange, Producer, Queue
 log = logging.getLogger(__name__)
 
 
+#: Routing keys of a service's own exchange: its queue, its retry queue, its parking.
+MAIN, RETRY, PARKED = "main", "retry", "parked"
+
+
+def broker_user(service: str, user_prefix: str = "grassroots") -> str:
+    """The broker login of ``service`` (``deploy/broker.py`` makes them)."""
+    return f"{user_prefix}-{service}"
+
+
 class BusError(Exception):
     """The broker could not be reached or refused the batch."""
 
@@ -47,6 +66,8 @@ class Bus:
         self.queue_prefix = queue_prefix
         self._lock = threading.Lock()
         self._conn: Connection | None = None
+        #: the broker login publishes carry as ``user_id`` (None on ``memory://``)
+        self.user: str | None = Connection(url).info()["userid"] if self.is_amqp else None
 
     # -- topology -----------------------------------------------------------------
 
@@ -65,29 +86,39 @@ class Bus:
         base = f"{self.queue_prefix}.{service}"
         return f"{base}.{kind}" if kind else base
 
+    def service_exchange(self, service: str) -> Exchange:
+        """The service's own direct exchange (named as its queue): the retry, parking and
+        replay hops, routing key ``main``, ``retry`` or ``parked``."""
+        return Exchange(self.queue_name(service), type="direct", durable=True)
+
     def service_queue(self, service: str, routing_keys: Iterable[str]) -> Queue:
-        """The service's main queue with one binding per event type it handles."""
+        """The service's main queue with one binding per event type it handles, and one
+        from its own exchange (``main``: a retry's return, a replay)."""
         from kombu import binding
 
         keys = sorted(set(routing_keys))
         return Queue(
             self.queue_name(service),
-            bindings=[binding(self.exchange, routing_key=k) for k in keys],
+            bindings=[
+                *(binding(self.exchange, routing_key=k) for k in keys),
+                binding(self.service_exchange(service), routing_key=MAIN),
+            ],
             durable=True,
         )
 
     def retry_queue(self, service: str) -> Queue:
-        """Where a failed message waits out its delay before going back."""
+        """Where a failed message waits out its delay before going back (dead-lettered
+        through the service's own exchange)."""
         args = {}
         if self.is_amqp:
             args = {
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": self.queue_name(service),
+                "x-dead-letter-exchange": self.queue_name(service),
+                "x-dead-letter-routing-key": MAIN,
             }
         return Queue(
-            self.queue_name(service, "retry"),
-            exchange=Exchange(""),
-            routing_key=self.queue_name(service, "retry"),
+            self.queue_name(service, RETRY),
+            exchange=self.service_exchange(service),
+            routing_key=RETRY,
             durable=True,
             queue_arguments=args,
         )
@@ -95,17 +126,19 @@ class Bus:
     def parked_queue(self, service: str) -> Queue:
         """Where messages that will not succeed wait for a person."""
         return Queue(
-            self.queue_name(service, "parked"),
-            exchange=Exchange(""),
-            routing_key=self.queue_name(service, "parked"),
+            self.queue_name(service, PARKED),
+            exchange=self.service_exchange(service),
+            routing_key=PARKED,
             durable=True,
         )
 
     def declare(self, conn: Connection, service: str | None = None, routing_keys=()) -> None:
-        """Declare the exchange and, for a consuming service, its three queues."""
+        """Declare the exchange and, for a consuming service, its own exchange and its
+        three queues."""
         channel = conn.default_channel
         self.exchange(channel).declare()
         if service:
+            self.service_exchange(service)(channel).declare()
             for queue in (
                 self.service_queue(service, routing_keys),
                 self.retry_queue(service),
@@ -153,20 +186,22 @@ class Bus:
         ok = self._send(items, timeout)
         return {envelopes[i]["id"] for i in ok}
 
-    def send_to_queue(
+    def send_hop(
         self,
-        queue_name: str,
+        service: str,
+        kind: str,
         body: bytes,
         headers: dict,
         message_id: str,
         expiration_ms: int | None = None,
     ) -> None:
-        """Put one message straight on a named queue (retry, parking, replay), confirmed."""
+        """Put one message on one of ``service``'s queues through its own exchange
+        (``kind``: ``main``, ``retry`` or ``parked``), confirmed."""
         props = {"message_id": message_id, "headers": headers}
         if expiration_ms is not None:
             props["expiration_ms"] = expiration_ms
-        if self._send([("", queue_name, body, props)], 10.0) != {0}:
-            raise BusError(f"the broker did not take the message for {queue_name}")
+        if self._send([(self.queue_name(service), kind, body, props)], 10.0) != {0}:
+            raise BusError(f"the broker did not take the message for {service} ({kind})")
 
     def _send(self, items: list[tuple[str, str, bytes, dict]], timeout: float) -> set[int]:
         with self._lock:
@@ -234,6 +269,7 @@ class Bus:
                     delivery_mode=2,
                     message_id=props["message_id"],
                     application_headers=props["headers"],
+                    user_id=self.user,  # checked by the broker: the connection's login
                     **extra,
                 )
                 channel._basic_publish(

@@ -38,6 +38,16 @@ def _read_key(name: str) -> str | None:
     return None
 
 
+def _read_secret(name: str) -> str | None:
+    """A one-line secret given inline (``NAME``) or as a file (``NAME_FILE``, a compose
+    secret), without surrounding blanks."""
+    value = env(name)
+    path = env(f"{name}_FILE")
+    if value is None and path:
+        value = Path(path).read_text(encoding="utf-8")
+    return (value or "").strip() or None
+
+
 def dev_keys() -> tuple[str, str]:
     """A key pair kept in ``var/jwt/keypair.pem`` for the embedded default and development,
     made on first use. Production passes ``JWT_PRIVATE_KEY_FILE``/``JWT_PUBLIC_KEY_FILE``."""
@@ -88,6 +98,9 @@ class BaseConfig:
         self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)
         # The longest cell an import reads (characters); a longer one is an error of its row.
         self.IMPORT_MAX_CELL = env_int("IMPORT_MAX_CELL", 4000)
+        # a request body must arrive within this (under gunicorn; 408 after it): less
+        # than gunicorn's worker timeout, which would kill the worker instead
+        self.BODY_TIMEOUT_SECONDS = env_int("BODY_TIMEOUT_SECONDS", 20)
         self.MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 200)
         self.RETRY_DELAYS_MS = [
             int(x) for x in (env("RETRY_DELAYS_MS", "1000,5000,30000") or "").split(",") if x
@@ -95,7 +108,14 @@ class BaseConfig:
         # Events a consumer applies in one transaction (each in a savepoint): one commit
         # for many keeps the consumers up with the web tier at month end.
         self.CONSUMER_BATCH = env_int("CONSUMER_BATCH", 50)
+        # The database away (refused, lost, pool exhausted, locked): 503 with this
+        # Retry-After; a second request with an Idempotency-Key in flight waits this long
+        # for the first before a 409.
+        self.UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("UNAVAILABLE_RETRY_AFTER_SECONDS", 5)
+        self.IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
+        # /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404
+        self.METRICS_TOKEN = _read_secret("METRICS_TOKEN")
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -15,6 +15,17 @@ table ``{event type: handler}``. For each message:
    the last attempt to the parking queue;
 5. a database that is down is waited for, with the message unacked, and does not count as
    an attempt: nothing is parked merely because the database was away.
+
+On RabbitMQ, before anything is applied, the producer must be the event type's owner
+(``shared.events.catalogue.owner``), by the envelope's ``producer`` and by the message's
+``user_id``, which the broker has checked is the publisher's own login (``Trust``). What
+fails is parked with the reason, never applied. The retry, parking and replay hops are
+republished by the consuming service itself, under its own login, through its own
+exchange, which no other broker user may write to; the first hop records the producer it
+verified in ``x-verified-producer``, and that header is believed only on a delivery from
+the service's own exchange (stripped from any other), so no message can acquire a
+verified producer by going through a retry path. ``memory://`` has no users: everything
+there is one trusted process, and nothing is checked.
 """
 
 from __future__ import annotations
@@ -27,14 +38,16 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from kombu import Consumer
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.bus import Bus, BusError
+from shared.bus import MAIN, PARKED, RETRY, Bus, BusError
 from shared.db import Database, UTCDateTime, upsert_statement, utcnow
 from shared.events import EventInvalid, validate_event
+from shared.events.catalogue import owner
 from shared.faults import fault
 from shared.observability import (
     EVENTS_CONSUMED,
@@ -148,6 +161,63 @@ class InboxMixin:
 
 _DB_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
+#: The producer's login as the first delivery proved it, carried by the service's own hops.
+VERIFIED = "x-verified-producer"
+
+
+class Origin(NamedTuple):
+    """Where a delivery came from: the broker-validated ``user_id`` of its publisher and the
+    exchange it was published to (set by the broker, not by the publisher)."""
+
+    user_id: str | None
+    exchange: str
+
+
+class Trust:
+    """Who may have published what a consuming service receives on RabbitMQ.
+
+    The broker login of the owner of an event type follows ``deploy/broker.py``'s naming:
+    a consumer logged in as ``<p>-<service>`` expects each type from ``<p>-<owner>``
+    (``grassroots-roster`` for ``trainee.*``). A consumer logged in under any other name
+    runs where every service shares one login (``guest`` in development and the test
+    stacks): it can then tell services apart only by the envelope, and expects that login.
+    """
+
+    def __init__(self, service: str, bus: Bus) -> None:
+        self.service = service
+        self.login = bus.user
+        self.own_exchange = bus.queue_name(service)
+        suffix = f"-{service}"
+        login = self.login or ""
+        self.user_prefix = login[: -len(suffix)] if login.endswith(suffix) else None
+
+    def user_of(self, producer: str) -> str | None:
+        """The broker login ``producer`` publishes under."""
+        if self.user_prefix:
+            return f"{self.user_prefix}-{producer}"
+        return self.login
+
+    def refusal(self, envelope: dict, headers: dict, origin: Origin) -> str | None:
+        """Why this delivery may not be applied, or None. Sets ``headers[VERIFIED]`` to the
+        producer's login when the delivery proves it (for the hops that follow)."""
+        type_ = envelope["type"]
+        owner_ = owner(type_)
+        if owner_ is None:
+            return f"{type_} has no owner in the catalogue"
+        if envelope["producer"] != owner_:
+            return f"producer {envelope['producer']!r} is not {owner_!r}, the owner of {type_}"
+        expected = self.user_of(owner_)
+        if origin.exchange == self.own_exchange:
+            # a hop: written by this service alone, believed for the header it carries
+            if origin.user_id != self.login:
+                return f"a hop published by {origin.user_id!r}, not by {self.login!r}"
+            if headers.get(VERIFIED) != expected:
+                return f"a hop without the verified producer {expected!r} of {type_}"
+        elif origin.user_id != expected:
+            return f"{type_} published by {origin.user_id or 'no user_id'!s}, not by {expected}"
+        headers[VERIFIED] = expected
+        return None
+
 
 class EventConsumer:
     """Applies one service's events from its queue."""
@@ -177,6 +247,7 @@ class EventConsumer:
         self._pending: list = []
         self._pending_since = 0.0
         self.queue = bus.service_queue(service, handlers)
+        self.trust = Trust(service, bus) if bus.is_amqp else None
         self._stop = threading.Event()
 
     @property
@@ -319,26 +390,42 @@ class EventConsumer:
         if handler is not None:
             handler(session, envelope)
 
-    def handle_message(self, body: bytes | str, headers: dict | None) -> str:
+    def handle_message(
+        self, body: bytes | str, headers: dict | None, origin: Origin | None = None
+    ) -> str:
         """Decide one delivery's fate: ``applied``, ``duplicate``, ``retried`` or
         ``parked``. Raises for a database outage (the caller must not ack)."""
-        return self.handle_messages([(body, headers)])[0]
+        return self.handle_messages([(body, headers, origin)])[0]
 
-    def handle_messages(self, deliveries: list[tuple[bytes | str, dict | None]]) -> list[str]:
-        """The fates of deliveries taken together (see ``handle_message``): the valid ones
-        are applied in one transaction; if its commit fails (not an outage), one by one.
-        Raises for a database outage, having kept nothing (the caller must not ack)."""
+    def handle_messages(self, deliveries: list[tuple]) -> list[str]:
+        """The fates of deliveries ``(body, headers, origin)`` taken together (see
+        ``handle_message``; ``origin`` may be left out on ``memory://``): the valid ones
+        from their owner are applied in one transaction; if its commit fails (not an
+        outage), one by one. Raises for a database outage, having kept nothing (the caller
+        must not ack)."""
         outcomes = ["parked"] * len(deliveries)
         valid = []  # (index, raw, headers, attempts, envelope)
-        for index, (body, headers) in enumerate(deliveries):
+        for index, (body, headers, *rest) in enumerate(deliveries):
+            origin = rest[0] if rest and rest[0] is not None else Origin(None, "")
             headers = dict(headers or {})
+            if self.trust is not None and origin.exchange != self.trust.own_exchange:
+                # what only this service's own hops may say (attempts, the verified
+                # producer) is not taken from anyone else
+                headers = {k: v for k, v in headers.items() if not k.startswith("x-")}
             attempts = int(headers.get("x-attempts", 0)) + 1
             raw = body if isinstance(body, bytes) else body.encode("utf-8")
             try:
                 envelope = validate_event(json.loads(raw))
             except (ValueError, EventInvalid) as exc:
+                headers.pop(VERIFIED, None)
                 self._park(raw, headers, attempts, f"invalid: {exc}")
                 continue
+            if self.trust is not None:
+                refusal = self.trust.refusal(envelope, headers, origin)
+                if refusal is not None:
+                    headers.pop(VERIFIED, None)
+                    self._park(raw, headers, attempts, f"refused: {refusal}", envelope)
+                    continue
             valid.append((index, raw, headers, attempts, envelope))
         results = None
         if len(valid) > 1:
@@ -391,37 +478,32 @@ class EventConsumer:
             exc_info=True,
         )
         if attempts >= self.max_attempts:
-            self._park(raw, headers, attempts, f"failed: {exc!r}")
+            self._park(raw, headers, attempts, f"failed: {exc!r}", envelope)
             return "parked"
         headers["x-attempts"] = attempts
         delay = self.retry_delays_ms[attempts - 1]
         if self.bus.is_amqp:
-            self.bus.send_to_queue(
-                self.bus.queue_name(self.service, "retry"),
-                raw,
-                headers,
-                str(envelope["id"]),
-                expiration_ms=delay,
+            self.bus.send_hop(
+                self.service, RETRY, raw, headers, str(envelope["id"]), expiration_ms=delay
             )
         else:
             # The in-process broker has no TTL: go straight back to the queue.
-            self.bus.send_to_queue(
-                self.bus.queue_name(self.service), raw, headers, str(envelope["id"])
-            )
+            self.bus.send_hop(self.service, MAIN, raw, headers, str(envelope["id"]))
         return "retried"
 
-    def _park(self, raw: bytes, headers: dict, attempts: int, reason: str) -> None:
+    def _park(
+        self, raw: bytes, headers: dict, attempts: int, reason: str, envelope: dict | None = None
+    ) -> None:
         headers = {
             **headers,
             "x-attempts": attempts,
             "x-parked-reason": reason[:1000],
             "x-parked-at": utcnow().isoformat(),
         }
-        message_id = headers.get("message_id") or ""
+        # the event id, so that ``parked replay --id`` finds it
+        message_id = str(envelope["id"]) if envelope else ""
         log.error("parking a message after %d attempt(s): %s", attempts, reason[:300])
-        self.bus.send_to_queue(
-            self.bus.queue_name(self.service, "parked"), raw, headers, message_id
-        )
+        self.bus.send_hop(self.service, PARKED, raw, headers, message_id)
 
     # -- the loop -------------------------------------------------------------------
 
@@ -437,7 +519,7 @@ class EventConsumer:
         try:
             while True:
                 try:
-                    outcomes = self.handle_messages([(m.body, m.headers) for m in batch])
+                    outcomes = self.handle_messages([_delivery(m) for m in batch])
                     break
                 except _DB_DOWN as exc:
                     log.warning(
@@ -521,6 +603,15 @@ class EventConsumer:
             backoff = min(backoff * 2, 10.0)
 
 
+def _delivery(message) -> tuple:
+    """(body, headers, origin) of a kombu message."""
+    origin = Origin(
+        (message.properties or {}).get("user_id"),
+        (message.delivery_info or {}).get("exchange") or "",
+    )
+    return message.body, message.headers, origin
+
+
 @contextmanager
 def _logged_as(envelope: dict, run: int = 1):
     """Log lines written while applying an event carry its id and correlation id (those of
@@ -572,6 +663,7 @@ def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:
                     "attempts": headers.get("x-attempts"),
                     "reason": mask_sensitive(str(headers.get("x-parked-reason") or "")) or None,
                     "parked_at": headers.get("x-parked-at"),
+                    "verified_producer": headers.get(VERIFIED),
                     "body": mask_document(
                         body if isinstance(body, str) else body.decode("utf-8", "replace")
                     ),
@@ -587,7 +679,9 @@ def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:
 
 def replay_parked(bus: Bus, service: str, message_id: str | None = None, limit: int = 1000) -> int:
     """Send parked messages (all, or the one with ``message_id``) back to the service's
-    queue with a fresh attempt count. Returns how many were replayed."""
+    queue, through its own exchange, with a fresh attempt count. A message keeps the
+    producer its first delivery proved (``x-verified-producer``); one parked unproved
+    (refused, or invalid) is parked again. Returns how many were replayed."""
     conn = bus.connect()
     replayed = 0
     try:
@@ -604,7 +698,11 @@ def replay_parked(bus: Bus, service: str, message_id: str | None = None, limit: 
                 kept.append(message)
                 continue
             raw = message.body if isinstance(message.body, bytes) else message.body.encode()
-            bus.send_to_queue(bus.queue_name(service), raw, {"x-replayed": 1}, mid or "")
+            headers = {"x-replayed": 1}
+            for key in (VERIFIED, "correlation_id"):
+                if (message.headers or {}).get(key) is not None:
+                    headers[key] = message.headers[key]
+            bus.send_hop(service, MAIN, raw, headers, mid or "")
             message.ack()
             replayed += 1
         for message in kept:

@@ -44,6 +44,17 @@ class UTCDateTime(sa.types.TypeDecorator):
 TYPE_ANNOTATION_MAP = {dt.datetime: UTCDateTime()}
 
 
+#: How long a SQLite connection waits for another's write lock before "database is
+#: locked" (answered 503 with Retry-After by the web tier).
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+#: How long connecting to PostgreSQL may take before it counts as unavailable (a URL's own
+#: ``?connect_timeout=`` wins); without it a blackholed server holds a web worker until
+#: gunicorn kills it, instead of a 503.
+CONNECT_TIMEOUT_SECONDS = 5
+#: How long a request waits for a pooled connection before it counts as unavailable.
+POOL_TIMEOUT_SECONDS = 10
+
+
 def make_engine(url: str, **kwargs) -> sa.Engine:
     """An engine tuned for the URL's database.
 
@@ -51,8 +62,9 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     of one process: WAL and a busy timeout let them take turns instead of failing.
     """
     if url.startswith("sqlite"):
+        busy = SQLITE_BUSY_TIMEOUT_SECONDS
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url, connect_args={"check_same_thread": False, "timeout": busy}, **kwargs
         )
 
         @event.listens_for(engine, "connect")
@@ -63,7 +75,7 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.close()
 
         # BEGIN IMMEDIATE takes the write lock up front, so that the web threads, the
@@ -75,6 +87,9 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    if "connect_timeout" not in sa.engine.make_url(url).query:
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     engine = sa.create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
@@ -112,13 +127,28 @@ def _ping_when_idle(engine: sa.Engine, idle_seconds: float) -> None:
             raise sa.exc.DisconnectionError(f"idle connection is gone: {exc}") from exc
 
 
+class RequestSession(Session):
+    """A session whose ``commit()`` can be held: while ``info["hold_commit"]`` is set, a
+    commit only flushes (and notes ``info["commit_held"]``), and the transaction stays
+    open for whoever set the flag to commit it, together with its own rows
+    (``shared.idempotency`` stores a creating POST's answer in the same transaction as
+    the object it created)."""
+
+    def commit(self) -> None:
+        if self.info.get("hold_commit"):
+            self.flush()
+            self.info["commit_held"] = True
+            return
+        super().commit()
+
+
 class Database:
     """One service's database: its engine and a session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, **engine_kwargs) -> None:
         self.url = url
-        self.engine = make_engine(url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, class_=RequestSession)
 
     @property
     def is_postgres(self) -> bool:

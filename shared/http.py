@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hmac
 import http
+import io
 import logging
 import re
 import time
@@ -36,7 +38,7 @@ from flask_smorest.spec import prepare_response
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.routing import IntegerConverter
 
 from shared.clock import city_today
@@ -197,6 +199,8 @@ def _handle_http_exception(exc: HTTPException) -> Response:
         errors = _flatten_webargs(errors)
     title = exc.name
     detail = exc.description or ""
+    if isinstance(exc, ClientDisconnected) and isinstance(exc.__context__, BodyTimeout):
+        return _body_too_slow()
     if status == 422:
         detail = "the request did not validate; see errors"
     elif status == 400 and errors:
@@ -206,6 +210,90 @@ def _handle_http_exception(exc: HTTPException) -> Response:
     elif status == 415:
         detail = "send JSON with Content-Type: application/json"
     return problem_response(status, title, detail, errors)
+
+
+class BodyTimeout(TimeoutError):
+    """The request's body did not arrive within ``BODY_TIMEOUT_SECONDS``."""
+
+
+class _DeadlineSocket:
+    """A request's socket as gunicorn's body reader sees it, with a deadline for the whole
+    body: each ``recv`` may wait only for what is left of it, and none is made after it.
+    A client that sends its body slowly or stops (slowloris) gets a 408 instead of holding
+    a sync worker until gunicorn's ``timeout`` kills it (and answers a bare 500). A
+    per-read timeout alone would not do: gunicorn reads until it has the size asked for,
+    so a byte every second would never trip it."""
+
+    def __init__(self, sock, seconds: float) -> None:
+        self.sock = sock
+        self.deadline = time.monotonic() + seconds
+
+    def recv(self, size: int, *flags) -> bytes:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise BodyTimeout("the body did not arrive in time")
+        self.sock.settimeout(left)
+        try:
+            return self.sock.recv(size, *flags)
+        except TimeoutError as exc:
+            raise BodyTimeout("the body did not arrive in time") from exc
+        finally:
+            self.sock.settimeout(None)  # gunicorn's sync sockets block; the answer too
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+def _deadline_on_body(environ: dict, seconds: float) -> None:
+    """Put the body of a request served by gunicorn under :class:`_DeadlineSocket`.
+
+    gunicorn reads the body through its request's unreader (``wsgi.input`` is a ``Body``
+    whose reader holds it, or holds the request that does); elsewhere (the embedded
+    default, the test client) nothing changes, and gunicorn's worker ``timeout`` is the
+    bound. tests/security/test_limits.py notices if a gunicorn release moves these."""
+    reader = getattr(environ.get("wsgi.input"), "reader", None)
+    unreader = getattr(reader, "unreader", None) or getattr(
+        getattr(reader, "req", None), "unreader", None
+    )
+    sock = getattr(unreader, "sock", None)
+    if sock is not None and sock is environ.get("gunicorn.socket"):
+        unreader.sock = _DeadlineSocket(sock, seconds)
+
+
+def _body_too_slow() -> Response:
+    return problem_response(
+        408,
+        "Request Timeout",
+        f"the body did not arrive within {current_app.config['BODY_TIMEOUT_SECONDS']} seconds",
+    )
+
+
+def _too_large(limit: int) -> Response:
+    return problem_response(
+        413, "Request Entity Too Large", f"the body is larger than {limit} bytes"
+    )
+
+
+def _read_chunked_body(limit: int) -> Response | None:
+    """Read a chunked body (``Transfer-Encoding: chunked``, no ``Content-Length``) here,
+    at most one byte over ``limit``: over it is a 413 at once, the rest never read. Left
+    to werkzeug, the body would be cut at the limit without a word and the view would
+    parse the first ``limit`` bytes (a truncated JSON document, or a truncated file
+    imported as if whole). Within the limit it is handed on with its length."""
+    stream = request.environ["wsgi.input"]
+    parts, size = [], 0
+    try:
+        while piece := stream.read(min(64 * 1024, limit + 1 - size)):
+            parts.append(piece)
+            size += len(piece)
+            if size > limit:
+                return _too_large(limit)
+    except BodyTimeout:
+        return _body_too_slow()
+    request.environ["wsgi.input"] = io.BytesIO(b"".join(parts))
+    request.environ["CONTENT_LENGTH"] = str(size)
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return None
 
 
 def _handle_integrity(exc: sa.exc.IntegrityError) -> Response:
@@ -245,6 +333,79 @@ def _handle_domain(exc: DomainError) -> Response:
     if isinstance(exc, TooManyAttempts):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
+
+
+#: Retry-After of a 503 where the app's config names none.
+DEFAULT_RETRY_AFTER_SECONDS = 5
+#: SQLite's "the database is busy" messages (another connection holds the write lock
+#: past the busy timeout); its other OperationalErrors ("no such table") are bugs.
+_SQLITE_BUSY = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def _driver_errors() -> tuple[type, ...]:
+    """The drivers' own "cannot reach / lost the database" exceptions, for code that uses
+    a raw connection (SQLAlchemy wraps everything else)."""
+    import sqlite3
+
+    errors: list[type] = [sqlite3.OperationalError]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - PostgreSQL's driver is a dependency
+        pass
+    else:
+        errors += [psycopg.OperationalError, psycopg.InterfaceError]
+    return tuple(errors)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve now (and a retry later may work):
+    connection refused or lost, pool exhausted, a lock or serialization failure, SQLite
+    locked. Not a bug in a statement (those stay 500s) nor bad input (4xx)."""
+    import sqlite3
+
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+            return False
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(word in str(exc).lower() for word in _SQLITE_BUSY)
+    if isinstance(exc, (sa.exc.TimeoutError, sa.exc.DisconnectionError)):
+        return True  # the pool: no connection free in time, or none could be made
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        return True
+    return isinstance(exc, _driver_errors())
+
+
+def unavailable_response(detail: str = "") -> Response:
+    """503 problem+json with ``Retry-After``: the database is away; nothing to fix in
+    the request, only to send it again a little later."""
+    response = problem_response(
+        503,
+        "服务暂时不可用：数据库无法访问 (Service Unavailable: the database is unreachable)",
+        detail
+        or "数据库连接中断、超时或繁忙，本次请求未完成，请稍后重试；若是新建请求且带有 "
+        "Idempotency-Key，用同一个键重试不会重复创建。The database could not be reached or "
+        "was busy; retry after Retry-After seconds (a creating POST retried with the same "
+        "Idempotency-Key is not created twice).",
+    )
+    seconds = DEFAULT_RETRY_AFTER_SECONDS
+    if has_app_context():
+        seconds = current_app.config.get("UNAVAILABLE_RETRY_AFTER_SECONDS", seconds)
+    response.headers["Retry-After"] = str(int(seconds))
+    return response
+
+
+def _handle_database(exc: Exception) -> Response:
+    if not database_unavailable(exc):
+        return _handle_unexpected(exc)
+    log.warning(
+        "database unavailable mapped to 503: %s: %s",
+        exc.__class__.__name__,
+        str(getattr(exc, "orig", None) or exc).splitlines()[0][:200],
+    )
+    return unavailable_response()
 
 
 def _handle_unexpected(exc: Exception) -> Response:
@@ -287,7 +448,9 @@ def build_app(
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
-    api = ProblemApi(app)
+    from shared.idempotency import IdempotencyPlugin  # it builds on this module
+
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [IdempotencyPlugin()]})
     api.register_converter(IdConverter, _id_param_schema)
     api.ma_plugin.converter.add_attribute_function(_integer_bounds)
     api.ma_plugin.converter.add_attribute_function(_decimal_as_string)
@@ -298,6 +461,10 @@ def build_app(
     app.register_error_handler(OverflowError, _handle_data_error)
     app.register_error_handler(RecursionError, _handle_recursion)
     app.register_error_handler(DomainError, _handle_domain)
+    # The database away: 503 with Retry-After (not 500), for reads, writes and login.
+    for error in (sa.exc.DBAPIError, sa.exc.TimeoutError, sa.exc.DisconnectionError,
+                  *_driver_errors()):  # fmt: skip
+        app.register_error_handler(error, _handle_database)
     app.register_error_handler(Exception, _handle_unexpected)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
 
@@ -329,6 +496,13 @@ def build_app(
         )
         if limit:
             request.max_content_length = app.config[limit] if isinstance(limit, str) else limit
+        # Under gunicorn the body has a deadline (408 after it), and a chunked one is read
+        # here against the limit (413 over it); see _DeadlineSocket and _read_chunked_body.
+        if "gunicorn.socket" in request.environ and app.config.get("BODY_TIMEOUT_SECONDS"):
+            _deadline_on_body(request.environ, app.config["BODY_TIMEOUT_SECONDS"])
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if chunked and request.max_content_length is not None:
+            return _read_chunked_body(request.max_content_length)
 
     @app.after_request
     def _finish(response: Response):
@@ -378,12 +552,37 @@ def build_app(
 
     @app.get("/metrics")
     def metrics():
-        """Prometheus text format."""
+        """Prometheus text format, for the holder of ``METRICS_TOKEN`` only."""
+        refused = metrics_refusal(app.config.get("METRICS_TOKEN"))
+        if refused is not None:
+            return refused
         for hook in app.extensions.get("metrics_hooks", []):
             hook()
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     return app, api
+
+
+def metrics_refusal(token: str | None) -> Response | None:
+    """None when the request may read ``/metrics``, else the refusal: 404 when no
+    ``METRICS_TOKEN`` is set (the endpoint is off), 401 unless the request carries
+    ``Authorization: Bearer <METRICS_TOKEN>`` (compared in constant time). The ports that
+    serve the API are published, so the metrics are never open to anyone who reaches
+    them; a user's JWT, even the city's, is not the metrics token."""
+    if not token:
+        return problem_response(
+            404, "Not Found", "/metrics is served only when METRICS_TOKEN is set"
+        )
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8"), token.encode("utf-8")
+    ):
+        return None
+    response = problem_response(
+        401, "Unauthorized", "send Authorization: Bearer <METRICS_TOKEN> to read /metrics"
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return response
 
 
 def max_body(limit: int | str):

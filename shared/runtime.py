@@ -49,6 +49,9 @@ class ServiceSpec:
     #: The consumer's ``finish`` (see ``shared.consumer.defer``): deferred work, done once
     #: per transaction for all its events.
     finish: Callable | None = None
+    #: The ``idempotency_key`` table's model (``shared.idempotency``), for
+    #: ``manage purge-idempotency-keys``.
+    idempotency_model: type | None = None
 
     def config(self, **overrides):
         return self.config_class(**overrides)
@@ -111,6 +114,10 @@ def manage_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     parked = sub.add_parser("parked", help="list or replay parked messages")
     parked.add_argument("action", choices=["list", "replay"])
     parked.add_argument("--id", help="replay only the message with this id")
+    if spec.idempotency_model is not None:
+        sub.add_parser(
+            "purge-idempotency-keys", help="delete Idempotency-Key answers older than 24 hours"
+        )
     for name, command in spec.extra_commands.items():
         p = sub.add_parser(name, help=(command.__doc__ or "").strip().splitlines()[0])
         for arg in getattr(command, "arguments", []):
@@ -121,6 +128,12 @@ def manage_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         migrate.upgrade(spec.migrations_dir, config.DATABASE_URL)
         print(f"{spec.name}: database at the newest schema")
+        return 0
+    if args.command == "purge-idempotency-keys":
+        from shared.idempotency import purge_expired
+
+        count = purge_expired(Database(config.DATABASE_URL), spec.idempotency_model)
+        print(f"{spec.name}: purged {count} expired idempotency key(s)")
         return 0
     if args.command == "parked":
         bus = spec.bus(config)
@@ -148,9 +161,11 @@ def service_app(
     description: str,
     blueprints: list,
     outbox_model: type,
+    idempotency_model: type | None = None,
 ):
     """A service's Flask app on the shared conventions: its database, its blueprints,
-    readiness of the database and the broker, and the outbox backlog in ``/metrics``."""
+    readiness of the database and the broker, the outbox backlog in ``/metrics``, and
+    ``Idempotency-Key`` on its creating POSTs (``idempotency_model``'s table)."""
     from shared.db import init_app_db
     from shared.http import build_app
     from shared.observability import OUTBOX_BACKLOG
@@ -171,6 +186,10 @@ def service_app(
     init_app_db(app, db)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    if idempotency_model is not None:
+        from shared.idempotency import install
+
+        install(app, api, idempotency_model)
     app.extensions.setdefault("metrics_hooks", []).append(
         lambda: OUTBOX_BACKLOG.labels(name).set(backlog(db, outbox_model))
     )

@@ -13,7 +13,17 @@ import secrets
 import uuid
 
 import requests
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from services.console import i18n
@@ -98,6 +108,13 @@ def create_app(config: Config | None = None) -> Flask:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if exc.status == 404:
             return render_template("error.html", status=404, messages=[]), 404
+        if exc.status == 503:
+            # the service's database is away: say so, and when to try again
+            response = make_response(
+                render_template("error.html", status=503, messages=exc.messages()), 503
+            )
+            response.headers["Retry-After"] = exc.retry_after or "5"
+            return response
         if exc.status >= 500:
             return render_template("error.html", status=502, messages=exc.messages()), 502
         return render_template("error.html", status=exc.status, messages=exc.messages()), (

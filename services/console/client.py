@@ -21,6 +21,8 @@ class ApiError(Exception):
     detail: str = ""
     errors: dict | list = field(default_factory=dict)
     body: dict = field(default_factory=dict)
+    #: the API's ``Retry-After`` (a 503: its database is away; a 429)
+    retry_after: str | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}"
@@ -117,6 +119,7 @@ class Api:
                 str(body.get("detail") or ""),
                 body.get("errors") or {},
                 body,
+                response.headers.get("Retry-After"),
             )
         if raw:
             return response

@@ -348,6 +348,7 @@ EN: dict[str, str] = {
     "替换现任导师": "Replace the current mentor",
     "月份": "Month",
     "服务暂时不可用": "Service unavailable",
+    "数据库暂时无法访问，请稍后重试。": "The database cannot be reached just now; try again in a few seconds.",
     "期间": "Period",
     "期间（如 2026-11 或 2026-Q4）": "Period (e.g. 2026-11 or 2026-Q4)",
     "期限": "due",

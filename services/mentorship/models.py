@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from shared.audit import AuditMixin
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, utcnow
+from shared.idempotency import IdempotencyMixin
 from shared.outbox import OutboxMixin
 from shared.projections import declare_projections
 
@@ -24,6 +25,10 @@ class Outbox(OutboxMixin, Base):
 
 
 class Inbox(InboxMixin, Base):
+    pass
+
+
+class IdempotencyKey(IdempotencyMixin, Base):
     pass
 
 

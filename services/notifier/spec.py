@@ -6,7 +6,7 @@ from services.notifier.commands import COMMANDS
 from services.notifier.config import Config
 from services.notifier.domain.notify import react_all
 from services.notifier.handlers import HANDLERS
-from services.notifier.models import Inbox, Outbox
+from services.notifier.models import IdempotencyKey, Inbox, Outbox
 from services.notifier.worker import run_worker
 from shared.runtime import ServiceSpec
 
@@ -14,6 +14,7 @@ SPEC = ServiceSpec(
     name="notifier",
     config_class=Config,
     outbox_model=Outbox,
+    idempotency_model=IdempotencyKey,
     inbox_model=Inbox,
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",

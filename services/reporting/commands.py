@@ -110,4 +110,38 @@ calendar_load.arguments = [
     (("--today",), {"type": _date, "default": None, "help": "the city's date (default: now)"}),
 ]
 
-COMMANDS: dict = {"tick": tick, "calendar-load": calendar_load}
+
+def calendar_announce(args: argparse.Namespace, config) -> int:
+    """Announce each listed year of the city's calendar as it stands (``calendar.updated``
+    with the next revision), changing nothing: the other services' copies (welfare's due
+    dates) catch up with edits they never heard of — the days kept from before the event
+    existed, or a copy restored from an older backup."""
+    import sqlalchemy as sa
+
+    from services.reporting.domain import calendar
+    from services.reporting.models_reports import CalendarDay
+
+    db = Database(config.DATABASE_URL)
+    try:
+        with db.transaction() as session:
+            years = args.year or sorted(
+                {day.year for day in session.scalars(sa.select(CalendarDay.day))}
+            )
+            for year in sorted(set(years)):
+                done = calendar.announce(session, year)
+                print(json.dumps({"year": year, "revision": done["revision"],
+                                  "days": len(done["days"])}))  # fmt: skip
+    finally:
+        db.dispose()
+    return 0
+
+
+calendar_announce.arguments = [
+    (("--year",), {"type": int, "action": "append", "help": "a year (default: every listed one)"}),
+]
+
+COMMANDS: dict = {
+    "tick": tick,
+    "calendar-load": calendar_load,
+    "calendar-announce": calendar_announce,
+}

@@ -7,6 +7,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP
+from shared.idempotency import IdempotencyMixin
 from shared.outbox import OutboxMixin
 from shared.projections import declare_projections
 
@@ -20,6 +21,10 @@ class Outbox(OutboxMixin, Base):
 
 
 class Inbox(InboxMixin, Base):
+    pass
+
+
+class IdempotencyKey(IdempotencyMixin, Base):
     pass
 
 

@@ -57,6 +57,17 @@ class CalendarDay(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class CalendarRevision(Base):
+    """How many times a year of the calendar has changed: each change's
+    ``calendar.updated`` carries the year's new ``revision``, so that a consumer can tell
+    an older announcement from a newer one."""
+
+    __tablename__ = "calendar_revision"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int]
+
+
 class TraineeTenure(Base):
     """When a trainee's training began and ended, as far as roster's events tell:
     ``active_from`` is the earlier of the first placement's start and the day the
@@ -172,6 +183,7 @@ class ReportAudit(Base):
 
 __all__ = [
     "CalendarDay",
+    "CalendarRevision",
     "Obligation",
     "Period",
     "Report",

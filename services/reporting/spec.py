@@ -7,13 +7,14 @@ from services.reporting.commands import COMMANDS
 from services.reporting.config import Config
 from services.reporting.domain import report_months
 from services.reporting.handlers import HANDLERS
-from services.reporting.models import Inbox, Outbox
+from services.reporting.models import IdempotencyKey, Inbox, Outbox
 from shared.runtime import ServiceSpec
 
 SPEC = ServiceSpec(
     name="reporting",
     config_class=Config,
     outbox_model=Outbox,
+    idempotency_model=IdempotencyKey,
     inbox_model=Inbox,
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",

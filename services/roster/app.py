@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.roster.api import BLUEPRINTS
 from services.roster.config import Config
-from services.roster.models import Outbox
+from services.roster.models import IdempotencyKey, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -20,4 +20,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         "and tokens. Errors are application/problem+json; lists are paginated.",
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
+        idempotency_model=IdempotencyKey,
     )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, utcnow
+from shared.idempotency import IdempotencyMixin
 from shared.outbox import OutboxMixin
 
 TRAINEE_STATUSES = ("active", "completed", "withdrawn")
@@ -24,6 +25,10 @@ class Outbox(OutboxMixin, Base):
 
 
 class Inbox(InboxMixin, Base):
+    pass
+
+
+class IdempotencyKey(IdempotencyMixin, Base):
     pass
 
 
@@ -192,7 +197,7 @@ class Account(Base):
 
 
 class PossibleDuplicate(Base):
-    """Two rows that may be one person, found but not merged: migration 0003 records here
+    """Two rows that may be one person, found but not merged: migration 0004 records here
     the rows whose identity numbers became the same once normalised (the second keeps
     its value as it was, so that the unique index holds). The city lists them
     (``GET /duplicates``) and decides."""

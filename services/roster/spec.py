@@ -5,13 +5,14 @@ from pathlib import Path
 from services.roster.commands import COMMANDS
 from services.roster.config import Config
 from services.roster.handlers import HANDLERS
-from services.roster.models import Inbox, Outbox
+from services.roster.models import IdempotencyKey, Inbox, Outbox
 from shared.runtime import ServiceSpec
 
 SPEC = ServiceSpec(
     name="roster",
     config_class=Config,
     outbox_model=Outbox,
+    idempotency_model=IdempotencyKey,
     inbox_model=Inbox,
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",

@@ -1,9 +1,10 @@
 """Welfare's event handlers: roster's events keep the projections and the placement history
-and create placement-fee entitlements; mentorship's keep the mentor projection."""
+and create placement-fee entitlements; mentorship's keep the mentor projection;
+reporting's ``calendar.updated`` keeps welfare's copy of the working-day calendar."""
 
 from __future__ import annotations
 
-from services.welfare.domain import care, money
+from services.welfare.domain import calendar, care, money
 from services.welfare.models import PROJECTIONS
 from shared.consumer import compose_handlers
 
@@ -11,4 +12,5 @@ HANDLERS = compose_handlers(
     money.with_placement_history(PROJECTIONS.handlers()),
     money.EVENT_HANDLERS,
     care.EVENT_HANDLERS,
+    calendar.EVENT_HANDLERS,
 )

@@ -55,7 +55,10 @@ class PolicyIn(StrictSchema):
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=365),
-        metadata={"description": "days to pay the placement fee (default PLACEMENT_FEE_DUE_DAYS)"},
+        metadata={
+            "description": "days to pay the placement fee from the placement's start, moved "
+            "to the next working day (default PLACEMENT_FEE_DUE_DAYS)"
+        },
     )
     note = fields.String(load_default="", validate=validate.Length(max=200))
 

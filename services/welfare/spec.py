@@ -6,13 +6,14 @@ from services.welfare import scheduler
 from services.welfare.commands import COMMANDS
 from services.welfare.config import Config
 from services.welfare.handlers import HANDLERS
-from services.welfare.models import Inbox, Outbox
+from services.welfare.models import IdempotencyKey, Inbox, Outbox
 from shared.runtime import ServiceSpec
 
 SPEC = ServiceSpec(
     name="welfare",
     config_class=Config,
     outbox_model=Outbox,
+    idempotency_model=IdempotencyKey,
     inbox_model=Inbox,
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",

@@ -7,7 +7,7 @@ the old one until every consumer reads the new one.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 TRAINEE_STATUSES = ("active", "completed", "withdrawn")
 ROLES = ("city", "unit", "town", "mentor", "trainee")
@@ -269,6 +269,37 @@ class AssessmentPublishedPayload(PayloadSchema):
     ranking = fields.List(fields.Nested(RankingEntry), required=True)
 
 
+CALENDAR_KINDS = ("holiday", "workday")
+
+
+class CalendarDayPayload(PayloadSchema):
+    """A listed day: a holiday, or a swapped working day (调休上班)."""
+
+    date = fields.Date(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(CALENDAR_KINDS))
+    name = _text(100, load_default="", dump_default="")
+
+
+class CalendarUpdatedPayload(PayloadSchema):
+    """Every listed day of ``year`` after a change to the city's working-day calendar.
+    ``revision`` grows with each change of that year: a consumer keeps the highest it has
+    applied and ignores an older or repeated one."""
+
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=9999))
+    revision = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    days = fields.List(
+        fields.Nested(CalendarDayPayload), required=True, validate=validate.Length(max=366)
+    )
+
+    @validates_schema
+    def _days_of_the_year(self, data: dict, **_kw) -> None:
+        dates = [d["date"] for d in data.get("days", [])]
+        if any(d.year != data.get("year") for d in dates):
+            raise ValidationError("every day must fall in the year", "days")
+        if len(set(dates)) != len(dates):
+            raise ValidationError("a day is listed twice", "days")
+
+
 class SubsidyPaidPayload(_Where):
     subsidy_id = _id(required=True)
     trainee_id = _id(required=True)
@@ -359,6 +390,7 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
     ("report.due_soon", 1): ReportDuePayload(),
     ("report.overdue", 1): ReportDuePayload(),
     ("assessment.published", 1): AssessmentPublishedPayload(),
+    ("calendar.updated", 1): CalendarUpdatedPayload(),
     ("subsidy.paid", 1): SubsidyPaidPayload(),
     ("placement_fee.paid", 1): PlacementFeePaidPayload(),
     ("housing.allocated", 1): HousingAllocatedPayload(),
@@ -367,6 +399,22 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
     ("need.raised", 1): NeedRaisedPayload(),
     ("need.resolved", 1): NeedResolvedPayload(),
 }
+
+
+#: The service that publishes each kind of event (a type's part before the dot): the only
+#: producer a consumer accepts for it (``shared.consumer``), and the routing keys its
+#: broker user may publish (``deploy/broker.py``).
+OWNERS: dict[str, str] = {
+    **dict.fromkeys(("town", "village", "unit", "person", "trainee", "account"), "roster"),
+    **dict.fromkeys(("mentor", "talk", "training", "project"), "mentorship"),
+    **dict.fromkeys(("period", "report", "assessment", "calendar"), "reporting"),
+    **dict.fromkeys(("placement_fee", "subsidy", "housing", "visit", "need"), "welfare"),
+}
+
+
+def owner(type_: str) -> str | None:
+    """The service that publishes events of ``type_`` (None for an unknown kind)."""
+    return OWNERS.get(type_.split(".", 1)[0])
 
 
 def payload_schema(type_: str, version: int) -> Schema | None:

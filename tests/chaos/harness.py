@@ -2,7 +2,9 @@
 with its broker reached through a proxy the test can cut, a supervisor that restarts any
 process that dies (as Docker's ``restart: unless-stopped`` does), a burst of changes over
 HTTP, and a ledger that counts, like RabbitMQ's Jepsen tests, every event id of every
-outbox against every inbox that should have applied it: lost, duplicated, unexpected."""
+outbox against every inbox that should have applied it (lost, unexpected), and every
+effect of those events in the read models and notifications that appears more than once
+(duplicated, ``EFFECTS``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +34,56 @@ APPLIED_BY: dict[str, set[str]] = {}
 for _service in CONSUMERS:
     for _type in importlib.import_module(f"services.{_service}.spec").SPEC.handlers:
         APPLIED_BY.setdefault(_type, set()).add(_service)
+
+#: The effects the duplicated column counts: (service, what, ``FROM … GROUP BY …`` giving
+#: one group of rows per effect). An effect is what one event does to a read model or the
+#: notifications, grouped by what makes it one (a placement fee per trainee, a notification
+#: per event, recipient and channel): rows the inbox's unique event id says nothing about,
+#: some with no unique key of their own (the fee's audit row, a placement per roster's
+#: placement id), so that an event applied twice shows here whatever stopped, or failed to
+#: stop, it. ``:trainees`` and ``:events`` are the scenario's trainees and event ids.
+EFFECTS: list[tuple[str, str, str]] = [
+    ("welfare", "placement fees per trainee",
+     "FROM placement_fee WHERE trainee_id IN :trainees GROUP BY trainee_id"),
+    ("welfare", "entitlement audit rows per fee (no unique key)",
+     "FROM money_audit WHERE entity = 'placement_fee' AND action = 'entitle'"
+     " AND entity_id IN (SELECT id FROM placement_fee WHERE trainee_id IN :trainees)"
+     " GROUP BY entity_id"),
+    ("welfare", "placements per roster placement id (no unique key)",
+     "FROM placement_history WHERE trainee_id IN :trainees GROUP BY placement_id"),
+    ("welfare", "ledger entries per source",
+     "FROM ledger_entry WHERE trainee_id IN :trainees GROUP BY kind, source_type, source_id"),
+    ("reporting", "forms owed per trainee, period and kind",
+     "FROM obligation WHERE trainee_id IN :trainees GROUP BY trainee_id, period_id, kind"),
+    ("reporting", "talk facts per talk",
+     "FROM talk_fact WHERE trainee_id IN :trainees GROUP BY talk_id"),
+    ("mentorship", "active seats per trainee and role",
+     "FROM assignment WHERE active AND trainee_id IN :trainees GROUP BY trainee_id, role"),
+    ("notifier", "notifications per event, recipient and channel",
+     "FROM notification WHERE event_id IN :events GROUP BY event_id, recipient, channel"),
+    ("notifier", "digest items per event and recipient",
+     "FROM digest_item WHERE event_id IN :events GROUP BY event_id, recipient"),
+]  # fmt: skip
+
+
+def duplicate_effects(
+    engines: dict[str, sa.Engine], trainees: list[int], events: list[str]
+) -> dict[str, int]:
+    """For each of ``EFFECTS`` (of the services in ``engines``), the rows beyond the first
+    of each effect of ``trainees`` and ``events``: all 0 when every event took effect once."""
+    values = {"trainees": list(trainees) or [0], "events": list(events) or [""]}
+    out = {}
+    for service, what, rows in EFFECTS:
+        if service not in engines:
+            continue
+        names = [name for name in values if f":{name}" in rows]
+        statement = sa.text(
+            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n {rows}) effect"
+        ).bindparams(*(sa.bindparam(name, expanding=True) for name in names))
+        with engines[service].connect() as conn:
+            out[what] = int(conn.execute(statement, {n: values[n] for n in names}).scalar())
+    return out
+
 
 #: Scenario rows printed at the end of the run (tests/chaos/conftest.py).
 RESULTS: list[dict] = []
@@ -54,6 +107,85 @@ def http(method: str, url: str, body=None, token: str | None = None, timeout: fl
             return exc.code, None
     except OSError:
         return 0, None
+
+
+def call(
+    method: str, url: str, body=None, token: str | None = None, headers=None, timeout: float = 30
+):
+    """(status, parsed JSON, response headers); a connection failure is status 0."""
+    data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null"), response.headers
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null"), exc.headers
+        except ValueError:
+            return exc.code, None, exc.headers
+    except OSError:
+        return 0, None, {}
+
+
+@dataclass
+class Answers:
+    """Every answer the clients got: statuses, 503s without Retry-After, replays."""
+
+    statuses: Counter = field(default_factory=Counter)
+    unavailable_without_retry_after: int = 0
+    replayed: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, status: int, headers) -> None:
+        with self.lock:
+            self.statuses[status] += 1
+            if status == 503 and not headers.get("Retry-After"):
+                self.unavailable_without_retry_after += 1
+            if headers and headers.get("Idempotent-Replayed") == "true":
+                self.replayed += 1
+
+    @property
+    def failures(self) -> int:
+        """Answers that are wrong whatever the fault: a 5xx other than 503, no answer."""
+        return sum(n for s, n in self.statuses.items() if (s >= 500 and s != 503) or s == 0)
+
+
+@dataclass
+class KeyedWrite:
+    """One creating POST as a careful client sends it: one Idempotency-Key for all its
+    attempts; ``acknowledged`` is the object's id once a 2xx came back."""
+
+    url: str
+    body: dict
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    acknowledged: int | None = None
+    attempts: int = 0
+
+    def send(self, token: str, answers: Answers, give_up_after: float) -> int | None:
+        """Send until acknowledged, retrying 503 (after its Retry-After, at most 2 s),
+        409 (in progress) and lost connections with the same key; the id, or None."""
+        deadline = time.monotonic() + give_up_after
+        while time.monotonic() < deadline:
+            self.attempts += 1
+            status, body, headers = call(
+                "POST", self.url, self.body, token, {"Idempotency-Key": self.key}
+            )
+            answers.note(status, headers)
+            if 200 <= status < 300:
+                self.acknowledged = body["id"]
+                return self.acknowledged
+            if status in (0, 409, 503):
+                wait = float(headers.get("Retry-After") or 0.5) if headers else 0.5
+                time.sleep(min(max(wait, 0.2), 2.0))
+                continue
+            raise AssertionError(f"{self.url}: {status} {body}")
+        return None
 
 
 @dataclass
@@ -314,13 +446,15 @@ class Chaos:
         return got
 
     def tally(self, since: dict[str, int]) -> dict:
-        """Lost, duplicated and unexpected applications of the events after ``since``."""
+        """Lost applications of the events after ``since``, and those not yet sent
+        (doubled effects: :meth:`duplicate_effects`; the inbox's event id is its primary
+        key, so it cannot hold an event twice)."""
         events = [e for rows in self.outbox(since).values() for e in rows]
         expected: dict[str, set[str]] = {s: set() for s in CONSUMERS}
         for event_id, type_, _sent in events:
             for service in APPLIED_BY.get(type_, ()):
                 expected[service].add(event_id)
-        lost = duplicated = 0
+        lost = 0
         lost_by: dict[str, int] = {}
         for service, ids in expected.items():
             got = self.inbox_ids(service, sorted(ids))
@@ -328,10 +462,8 @@ class Chaos:
             if missing:
                 lost_by[service] = missing
             lost += missing
-            duplicated += sum(n - 1 for n in got.values() if n > 1)
         unsent = sum(1 for _, _, sent in events if not sent)
-        return {"events": len(events), "lost": lost, "duplicated": duplicated, "unsent": unsent,
-                "lost_by": lost_by}  # fmt: skip
+        return {"events": len(events), "lost": lost, "unsent": unsent, "lost_by": lost_by}
 
     def unexpected(self) -> int:
         """Inbox rows whose event id is in no outbox at all (something invented an event)."""
@@ -360,21 +492,11 @@ class Chaos:
                 return tally, time.monotonic() - started
             time.sleep(0.5)
 
-    def duplicate_effects(self, trainees: list[int]) -> int:
-        """Effects applied twice, where a unique key would not have stopped them: more than
-        one placement fee for a trainee, more than one projection row per trainee."""
-        if not trainees:
-            return 0
-        extra = 0
-        with self.engines["welfare"].connect() as conn:
-            extra += conn.execute(
-                sa.text(
-                    "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM placement_fee"
-                    " WHERE trainee_id = ANY(:ids) GROUP BY trainee_id) t"
-                ),
-                {"ids": trainees},
-            ).scalar()
-        return int(extra)
+    def duplicate_effects(self, trainees: list[int], since: dict[str, int]) -> int:
+        """Effects applied more than once (``EFFECTS``) of the scenario's trainees and of
+        the events written after ``since``."""
+        events = [e for rows in self.outbox(since).values() for e, _type, _sent in rows]
+        return sum(duplicate_effects(self.engines, trainees, events).values())
 
     def parked(self, service: str) -> list[dict]:
         from shared.consumer import parked_messages
@@ -424,7 +546,7 @@ def record(scenario: str, burst: Burst | None, tally: dict, **extra) -> dict:
         "requests": burst.requests if burst else 0,
         "events": tally.get("events", 0),
         "lost": tally.get("lost", 0),
-        "duplicated": tally.get("duplicated", 0) + extra.pop("duplicate_effects", 0),
+        "duplicated": extra.pop("duplicate_effects", 0),
         "unexpected": extra.pop("unexpected", 0),
         "5xx": burst.server_errors if burst else 0,
         **extra,
@@ -433,4 +555,15 @@ def record(scenario: str, burst: Burst | None, tally: dict, **extra) -> dict:
     return row
 
 
-__all__ = ["SERVICES", "Burst", "Chaos", "Probe", "record"]
+__all__ = [
+    "EFFECTS",
+    "SERVICES",
+    "Answers",
+    "Burst",
+    "Chaos",
+    "KeyedWrite",
+    "Probe",
+    "call",
+    "duplicate_effects",
+    "record",
+]

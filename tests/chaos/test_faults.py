@@ -4,7 +4,6 @@ event of every outbox against every inbox that should have applied it."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -15,7 +14,7 @@ from kombu import Connection
 
 from shared.events.envelope import build_event
 from tests.chaos.conftest import BROKER_OUTAGE, CHANGES, DATABASE_OUTAGE, FULL
-from tests.chaos.harness import Probe, http, record
+from tests.chaos.harness import SERVICES, Answers, Burst, KeyedWrite, Probe, call, http, record
 from tests.chaos.proxy import TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(600)]
@@ -36,7 +35,7 @@ def settled(chaos, since, burst, scenario, timeout=120.0, **notes):
         scenario,
         burst,
         tally,
-        duplicate_effects=chaos.duplicate_effects(burst.trainees) if burst else 0,
+        duplicate_effects=chaos.duplicate_effects(burst.trainees if burst else [], since),
         unexpected=chaos.unexpected(),
         notes=", ".join(
             f"{k} {v}"
@@ -159,20 +158,10 @@ def test_4_several_relays_and_consumers_per_service_claim_nothing_twice(chaos, c
 
 
 def publish(chaos, envelope: dict) -> None:
-    """Publish an event straight to the system's exchange (as a producer would)."""
+    """Publish an event straight to the system's exchange (as a producer would: under the
+    login the stack's services share, which the consumers check)."""
     chaos.injected.add(str(envelope["id"]))
-    with Connection(chaos.amqp_url) as conn:
-        producer = conn.Producer(serializer=None)
-        producer.publish(
-            json.dumps(envelope, ensure_ascii=False).encode(),
-            exchange=chaos.bus.exchange,
-            routing_key=envelope["type"],
-            content_type="application/json",
-            content_encoding="utf-8",
-            message_id=str(envelope["id"]),
-            delivery_mode=2,
-            declare=[chaos.bus.exchange],
-        )
+    assert chaos.bus.publish([envelope]) == {envelope["id"]}
 
 
 def test_5_a_poison_event_is_parked_alone_and_applied_once_after_the_fix(chaos):
@@ -361,3 +350,170 @@ def test_9_many_changes_of_one_trainee_end_at_the_latest_state_everywhere(chaos)
     row["notes"] += f", read models behind {len(behind)}"
     assert_clean(row)
     assert not behind, f"roster says {final['name']}: {behind}"
+
+
+#: A list every service's web answers the city from its own database (reads in scenario 10).
+READS = {
+    "roster": "/trainees?per_page=5",
+    "mentorship": "/talks?per_page=5",
+    "reporting": "/duty-items?per_page=5",
+    "welfare": "/needs?per_page=5",
+    "notifier": "/subscriptions?per_page=5",
+}
+
+
+def _through(proxy: TcpProxy, url: str) -> str:
+    return (
+        sa.engine.make_url(url)
+        .set(host="127.0.0.1", port=proxy.port)
+        .render_as_string(hide_password=False)
+    )
+
+
+def _webs_ready(chaos, timeout: float = 90.0) -> None:
+    from deploy.stack import wait_http
+
+    for service in SERVICES:
+        wait_http(f"{chaos.stack.urls[service]}/readyz", timeout=timeout)
+
+
+def test_10_the_web_tiers_database_away_answers_503_and_keyed_retries_write_once(chaos):
+    """Every web process reaches PostgreSQL through a proxy (the relays, consumers and the
+    scheduler keep their own connections); the proxy is cut during a burst of creating
+    POSTs, each sent by a careful client with one Idempotency-Key for all its attempts
+    (503 and lost connections retried after Retry-After). Then every acknowledged write
+    is counted against the stored rows."""
+    since = chaos.watermark()
+    pg = sa.engine.make_url(chaos.stack.database_urls["roster"])
+    proxy = TcpProxy(pg.host or "127.0.0.1", pg.port or 5432)
+    writes: list[KeyedWrite] = []
+    placements: list[KeyedWrite] = []
+    answers, reads = Answers(), Answers()
+    roster = chaos.api("roster")
+    tag = uuid.uuid4().hex[:6]
+    try:
+        for service in SERVICES:
+            url = _through(proxy, chaos.stack.database_urls[service])
+            chaos.restart(f"{service}-web", **{f"{service.upper()}_DATABASE_URL": url})
+        _webs_ready(chaos)
+        outage = {}
+
+        def cut_for_a_while():
+            time.sleep(1.0)
+            proxy.cut()
+            outage["cut"] = time.monotonic()
+            login = {"grant_type": "password", "username": chaos.stack.city[0],
+                     "password": chaos.stack.city[1]}  # fmt: skip
+            while time.monotonic() - outage["cut"] < DATABASE_OUTAGE:
+                for service, path in READS.items():  # reads, and a login, meanwhile
+                    status, _, headers = call("GET", chaos.api(service) + path, token=chaos.city)
+                    reads.note(status, headers)
+                status, _, headers = call("POST", f"{roster}/auth/token", login)
+                reads.note(status, headers)
+                time.sleep(0.2)
+            proxy.restore()
+
+        def one(i: int) -> None:
+            write = KeyedWrite(
+                f"{roster}/trainees",
+                {"name": f"幂等{tag}学员{i}", "cohort": 2026, "unit_id": chaos.unit},
+            )
+            with lock:
+                writes.append(write)
+            trainee = write.send(chaos.city, answers, give_up_after=120)
+            if trainee is None:
+                return
+            placement = KeyedWrite(
+                f"{roster}/trainees/{trainee}/placements",
+                {"village_id": chaos.villages[i % 3], "start_date": "2026-11-02"},
+            )
+            with lock:
+                placements.append(placement)
+            placement.send(chaos.city, answers, give_up_after=120)
+
+        lock = threading.Lock()
+        side = threading.Thread(target=cut_for_a_while, daemon=True)
+        side.start()
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(4) as pool:
+            n = max(1, CHANGES // 2)
+            list(pool.map(one, range(n)))
+            while side.is_alive():  # the cut must fall inside the burst
+                list(pool.map(one, range(n, n + 4)))
+                n += 4
+        side.join()
+
+        # -- the ledger: acknowledged writes against the stored rows --------------------
+        with chaos.engines["roster"].connect() as conn:
+            stored = conn.execute(
+                sa.text("SELECT name, id FROM trainee WHERE name LIKE :p"), {"p": f"幂等{tag}%"}
+            ).all()
+            ids = [row.id for row in stored]
+            placed = conn.execute(
+                sa.text("SELECT trainee_id, id FROM placement WHERE trainee_id = ANY(:ids)"),
+                {"ids": ids},
+            ).all()
+        by_name: dict[str, list[int]] = {}
+        for name, id_ in stored:
+            by_name.setdefault(name, []).append(id_)
+        by_trainee: dict[int, list[int]] = {}
+        for trainee_id, id_ in placed:
+            by_trainee.setdefault(trainee_id, []).append(id_)
+        stored_ids = {id_ for _, id_ in stored}
+        placement_ids = {id_ for _, id_ in placed}
+        acknowledged_missing = sum(
+            1 for w in writes if w.acknowledged is not None and w.acknowledged not in stored_ids
+        ) + sum(
+            1
+            for p in placements
+            if p.acknowledged is not None and p.acknowledged not in placement_ids
+        )
+        twice = sum(len(v) - 1 for v in by_name.values()) + sum(
+            len(v) - 1 for v in by_trainee.values()
+        )
+        # a row stored for a write never acknowledged: its client asks again with its key
+        unacknowledged = [w for w in writes if w.acknowledged is None and w.body["name"] in by_name]
+        unfindable = sum(
+            1
+            for w in unacknowledged
+            if w.send(chaos.city, answers, give_up_after=30) not in by_name[w.body["name"]]
+        )
+        gave_up = sum(1 for w in writes + placements if w.acknowledged is None)
+        trainees = [w.acknowledged for w in writes if w.acknowledged is not None]
+        burst = Burst(
+            requests=sum(w.attempts for w in writes + placements),
+            statuses=answers.statuses + reads.statuses,
+            trainees=trainees,
+        )
+        row, _, _ = settled(
+            chaos, since, burst, f"10 web tier's database away {DATABASE_OUTAGE:.0f}s",
+            **{
+                "writes acknowledged": len(trainees) + sum(
+                    1 for p in placements if p.acknowledged is not None
+                ),
+                "acknowledged and missing": acknowledged_missing,
+                "stored, unacknowledged, not found by key": unfindable,
+                "503 (all with Retry-After)": answers.statuses[503] + reads.statuses[503],
+                "replayed": answers.replayed,
+                "reads and logins": sum(reads.statuses.values()),
+            },
+        )  # fmt: skip
+        row["duplicated"] += twice
+        row["5xx"] = answers.failures + reads.failures  # 503 is the right answer here
+    finally:
+        for service in SERVICES:
+            chaos.restart(f"{service}-web")
+        proxy.close()
+        _webs_ready(chaos)
+    assert_clean(row, burst)
+    assert acknowledged_missing == 0, row
+    assert unfindable == 0, row
+    assert twice == 0, row
+    assert gave_up == 0, row
+    assert answers.unavailable_without_retry_after == 0, answers.statuses
+    assert reads.unavailable_without_retry_after == 0, reads.statuses
+    assert answers.statuses[500] == reads.statuses[500] == 0
+    # the fault did fall on the web tier: writes, reads and logins saw 503s
+    assert answers.statuses[503] > 0 and reads.statuses[503] > 0, (answers, reads)
+    assert chaos.fees(trainees) == len(trainees)

@@ -61,7 +61,7 @@ def test_every_procfile_process_is_in_compose(services, procfile):
 
 
 def test_commands_are_single_strings_that_split_cleanly(procfile):
-    # compose splits a string command like a shell would; honcho runs it through a shell.
+    # compose splits a string command like a shell would, and so does deploy.supervise.
     for name, command in procfile.items():
         assert isinstance(command, str)
         assert shlex.split(command), name
@@ -154,14 +154,16 @@ def test_every_app_process_gets_its_own_services_database(services):
 
 
 def test_month_end_scaling_of_the_local_processes_is_checked(procfile):
-    from deploy.local import concurrency
+    from deploy.local import scaled
 
-    assert concurrency(["reporting-consumer=2", "reporting-relay=3"], procfile) == (
-        "reporting-consumer=2,reporting-relay=3"
-    )
+    instances = scaled(["reporting-consumer=2", "reporting-relay=3"], procfile)
+    assert len(instances) == len(procfile) + 1 + 2
+    assert instances["reporting-consumer.2"] == procfile["reporting-consumer"]
+    assert "reporting-relay.3" in instances and "reporting-relay.4" not in instances
+    assert instances["roster-web.1"] == procfile["roster-web"]
     for bad in (["reporting-web=2"], ["nope=2"], ["reporting-consumer=0"], ["reporting-consumer"]):
         with pytest.raises(SystemExit):
-            concurrency(bad, procfile)
+            scaled(bad, procfile)
 
 
 def test_every_app_process_logs_in_to_rabbitmq_as_its_own_service(services):
@@ -183,3 +185,17 @@ def test_every_app_process_logs_in_to_rabbitmq_as_its_own_service(services):
     assert not wrong, wrong
     rabbit = services["rabbitmq"]["volumes"]
     assert any(v.endswith(":/etc/rabbitmq/definitions.json:ro") for v in rabbit), rabbit
+
+
+def test_metrics_are_behind_a_token_on_the_one_published_port(services):
+    """Issue 19: /metrics is not open to anyone on the published ports. Every service's
+    web process gets METRICS_TOKEN (shared.http answers /metrics only with it), and
+    publishes nothing but its API port (no metrics port to forget about)."""
+    for service in _service_names(services, "-web") - STATELESS:
+        spec = services[f"{service}-web"]
+        assert spec["environment"].get("METRICS_TOKEN") == "${METRICS_TOKEN:-}", service
+        port = spec["command"].split("--bind 0.0.0.0:", 1)[1].split()[0]
+        assert [p.rsplit(":", 1)[1] for p in spec["ports"]] == [port], (service, spec["ports"])
+    for name, spec in services.items():
+        if not name.endswith("-web"):
+            assert not spec.get("ports"), f"{name} publishes {spec.get('ports')}"

@@ -245,6 +245,9 @@ def test_an_event_no_rule_names_notifies_nobody(world):
         },
     )
     assert rows(world, event_type="subsidy.paid") == []
+    calendar = {"year": 2026, "revision": 1, "days": [{"date": "2026-12-24", "kind": "holiday"}]}
+    world.feed("calendar.updated", calendar)
+    assert rows(world, event_type="calendar.updated") == []
 
 
 def test_the_readme_table_lists_every_rule_of_the_code():

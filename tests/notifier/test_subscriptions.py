@@ -146,3 +146,13 @@ def test_an_unsubscribed_system_gets_nothing_more(world):
     assert world.client.delete(f"{API}/{mine}", headers=TOWN_A).status_code == 204
     world.feed("report.overdue", {"trainee_id": 1, **DUE, **where(1)})
     assert count(world, Subscription) == 0 and count(world, WebhookDelivery) == 0
+
+
+def test_a_calendar_change_goes_to_every_system_that_asks(world):
+    town_a = subscribe(world, TOWN_A, types=["calendar.updated"]).get_json()["id"]
+    unit_x = subscribe(world, UNIT_X, types=["calendar.updated"]).get_json()["id"]
+    others = subscribe(world, TOWN_B).get_json()["id"]
+    days = [{"date": "2026-12-24", "kind": "holiday", "name": "市假日"}]
+    world.feed("calendar.updated", {"year": 2026, "revision": 1, "days": days})
+    got = deliveries(world)
+    assert got[town_a] == got[unit_x] == ["calendar.updated"] and others not in got

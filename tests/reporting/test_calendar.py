@@ -1,9 +1,10 @@
 """The city's working-day calendar: deadlines move to the next working day (weekends and
 holidays skipped, swapped working days counted); the national calendar is loaded by the
 migration and by ``manage calendar-load``; the city lists a day, unlists it or replaces a
-year (JSON or a sheet) and the open periods' deadlines follow, audited; every malformed
-calendar is a 422 naming the problem that stores nothing. The rules run on PostgreSQL,
-with the days pinned."""
+year (JSON or a sheet) and the open periods' deadlines follow, audited; every change is
+announced once, in its transaction, as ``calendar.updated`` (the year's days and its next
+revision); every malformed calendar is a 422 naming the problem that stores and announces
+nothing. The rules run on PostgreSQL, with the days pinned."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -23,9 +25,17 @@ from services.reporting.models_reports import CalendarDay, Period, ReportAudit
 from shared import migrate, workdays
 from shared.errors import DomainError
 from shared.workdays import HOLIDAY, WORKDAY, CalendarEntry
-from tests.conftest import auth
+from tests.conftest import auth, wait_for
 from tests.reporting.conftest import build_world
-from tests.reporting.test_reports import API, CITY, PROBLEM_JSON, TODAY, count, open_period
+from tests.reporting.test_reports import (
+    API,
+    CITY,
+    PROBLEM_JSON,
+    TODAY,
+    count,
+    events,
+    open_period,
+)
 
 D = dt.date
 CAL = f"{API}/calendar"
@@ -39,6 +49,19 @@ def listed(world, year: int | None = None) -> dict[dt.date, tuple[str, str]]:
         if year:
             query = query.where(CalendarDay.day.between(D(year, 1, 1), D(year, 12, 31)))
         return {row.day: (row.kind, row.name) for row in s.scalars(query)}
+
+
+def announced(world) -> list[dict]:
+    """The ``calendar.updated`` payloads in the outbox, in order."""
+    return events(world, "calendar.updated")
+
+
+def as_announced(world, year: int) -> list[dict]:
+    """The year's listed days as ``calendar.updated`` carries them."""
+    return [
+        {"date": d.isoformat(), "kind": k, "name": n}
+        for d, (k, n) in sorted(listed(world, year).items())
+    ]
 
 
 def deadline_of(world, code: str) -> dt.date:
@@ -290,6 +313,7 @@ def test_a_bad_day_is_a_422_naming_it_and_stores_nothing(world):
     assert world.client.delete(f"{CAL}/2026-12-24", headers=CITY).status_code == 404
     assert world.client.delete(f"{CAL}/2026-02-31", headers=CITY).status_code == 422
     assert listed(world) == before and count(world, ReportAudit) == audits
+    assert announced(world) == []
 
 
 # -- the API: a year at once ----------------------------------------------------------------------
@@ -338,6 +362,7 @@ def test_a_dry_run_tells_what_would_move_and_stores_nothing(world):
     response = world.client.put(f"{CAL}/years/2027?dry_run=true", json=YEAR_2027, headers=CITY)
     assert response.status_code == 200 and response.get_json()["dry_run"] is True
     assert listed(world) == before and count(world, ReportAudit) == 0
+    assert announced(world) == []
 
 
 def year_with(*days: dict) -> dict:
@@ -366,6 +391,7 @@ def test_a_bad_year_is_a_422_naming_the_problem_and_stores_nothing(world, body, 
     response = world.client.put(f"{CAL}/years/2027", json=body, headers=CITY)
     assert_refused(response, "days", said)
     assert listed(world) == before and count(world, ReportAudit) == audits
+    assert announced(world) == []
 
 
 def test_the_deadline_guard_names_the_period_and_its_limit(world):
@@ -450,6 +476,111 @@ def test_a_sheet_with_any_bad_row_stores_nothing_and_names_every_row(world):
     assert listed(world) == before and count(world, ReportAudit) == 0
 
 
+# -- announcing changes -------------------------------------------------------------------------
+
+
+def test_each_change_is_announced_once_with_the_years_days_and_the_next_revision(world):
+    assert announced(world) == []  # the migration's seed announces nothing
+    day = {"kind": "holiday", "name": "市假日"}
+    assert world.client.put(f"{CAL}/2026-12-24", json=day, headers=CITY).status_code == 200
+    [first] = announced(world)
+    assert (first["year"], first["revision"]) == (2026, 1)
+    assert first["days"] == as_announced(world, 2026)
+    assert {"date": "2026-12-24", "kind": "holiday", "name": "市假日"} in first["days"]
+    assert world.client.delete(f"{CAL}/2026-12-24", headers=CITY).status_code == 204
+    second = announced(world)[-1]
+    assert (len(announced(world)), second["year"], second["revision"]) == (2, 2026, 2)
+    assert second["days"] == as_announced(world, 2026) and "2026-12-24" not in str(second)
+    assert world.client.put(f"{CAL}/years/2027", json=YEAR_2027, headers=CITY).status_code == 200
+    third = announced(world)[-1]
+    assert (len(announced(world)), third["year"], third["revision"]) == (3, 2027, 1)
+    assert third["days"] == as_announced(world, 2027) and len(third["days"]) == 8
+    # Refused (403, 404, 422): nothing announced.
+    assert world.client.delete(f"{CAL}/2026-12-24", headers=CITY).status_code == 404
+    town = auth("town", 1)
+    assert world.client.put(f"{CAL}/2026-12-25", json=day, headers=town).status_code == 403
+    assert len(announced(world)) == 3
+
+
+def test_a_sheet_load_is_announced_once(world):
+    body = sheet_csv([["日期", "类型", "名称"], ["2027/1/1", "放假", "元旦"]])
+    response = world.client.post(
+        f"{CAL}/years/2027/import", data=body, headers={**CITY, "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert announced(world) == [
+        {
+            "year": 2027,
+            "revision": 1,
+            "days": [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"}],
+        }
+    ]
+
+
+@pytest.mark.integration
+def test_the_announcement_is_in_the_changes_transaction(world_pg):
+    world = world_pg
+    with pytest.raises(RuntimeError), world.db.transaction() as s:
+        calendar.set_day(
+            s, CalendarEntry(D(2026, 12, 24), HOLIDAY), world.config,
+            today=D(2026, 12, 1), actor="9", role="city",
+        )  # fmt: skip
+        raise RuntimeError("the transaction fails after the change")
+    assert announced(world) == [] and D(2026, 12, 24) not in listed(world)
+    # Refused by the deadline guard (a 422 through the API): nothing announced either.
+    entries = [CalendarEntry(D(2027, 2, 1) + dt.timedelta(days=i), HOLIDAY) for i in range(28)]
+    with world.db.transaction() as s, pytest.raises(DomainError):
+        calendar.load_year(
+            s, 2027, entries, world.config, today=D(2026, 12, 1), actor="9", role="city"
+        )
+    assert announced(world) == []
+
+
+def _waiting_for_a_lock(world) -> bool:
+    with world.db.engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+@pytest.mark.integration
+def test_two_changes_of_a_year_at_once_are_announced_in_commit_order(world_pg):
+    """The second change waits for the first's revision; its days include the first's."""
+    world = world_pg
+    errors: list[BaseException] = []
+
+    def second():
+        try:
+            with world.db.transaction() as s:
+                calendar.set_day(
+                    s, CalendarEntry(D(2026, 12, 31), HOLIDAY, "市假日"), world.config,
+                    today=D(2026, 12, 1), actor="9", role="city",
+                )  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with world.db.transaction() as s:
+        calendar.set_day(
+            s, CalendarEntry(D(2026, 12, 24), HOLIDAY, "市假日"), world.config,
+            today=D(2026, 12, 1), actor="9", role="city",
+        )  # fmt: skip
+        thread = threading.Thread(target=second)
+        thread.start()
+        wait_for(lambda: _waiting_for_a_lock(world), message="the second change never waited")
+    thread.join(timeout=30)
+    assert not errors, errors
+    first, last = announced(world)
+    assert (first["revision"], last["revision"]) == (1, 2)
+    assert "2026-12-24" in str(first["days"]) and "2026-12-31" not in str(first["days"])
+    assert last["days"] == as_announced(world, 2026)
+    assert {"2026-12-24", "2026-12-31"} <= {d["date"] for d in last["days"]}
+
+
 # -- loading the shipped calendar ----------------------------------------------------------------
 
 
@@ -462,11 +593,27 @@ def test_the_command_reloads_the_national_calendar(world_pg, capsys):
     assert COMMANDS["calendar-load"](args, world.config) == 0
     assert {d: k for d, (k, _n) in listed(world).items()} == NATIONAL
     assert '"year": 2027' in capsys.readouterr().out
+    loaded = announced(world)[-1]
+    assert (len(announced(world)), loaded["year"], loaded["revision"]) == (2, 2027, 2)
+    assert loaded["days"] == as_announced(world, 2027) and len(loaded["days"]) == 13
     with world.db.transaction() as s:
         audit = s.scalars(
             sa.select(ReportAudit).where(ReportAudit.entity == "calendar_year")
         ).all()[-1]
         assert audit.actor == "manage" and len(audit.after["days"]) == 13
+
+
+def test_the_announce_command_sends_each_listed_year_as_it_stands_and_changes_nothing(world):
+    before = listed(world)
+    args = argparse.Namespace(year=None)
+    assert COMMANDS["calendar-announce"](args, world.config) == 0
+    sent = announced(world)
+    assert [e["year"] for e in sent] == sorted({day.year for day in before})
+    assert all(e["revision"] == 1 for e in sent)
+    assert sent[0]["days"] == as_announced(world, sent[0]["year"])
+    assert COMMANDS["calendar-announce"](argparse.Namespace(year=[2026]), world.config) == 0
+    assert announced(world)[-1]["year"] == 2026 and announced(world)[-1]["revision"] == 2
+    assert listed(world) == before
 
 
 @pytest.mark.integration

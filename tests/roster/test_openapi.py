@@ -99,8 +99,10 @@ def test_readyz_answers_503_when_the_database_is_unreachable(roster, tmp_path):
 
 
 def test_metrics_count_requests_in_prometheus_text(roster):
+    roster.app.config["METRICS_TOKEN"] = "metrics-token"
     roster.client.get(f"{API}/trainees", headers=auth("city"))
-    response = roster.client.get("/metrics")
+    assert roster.client.get("/metrics", headers=auth("city")).status_code == 401
+    response = roster.client.get("/metrics", headers={"Authorization": "Bearer metrics-token"})
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     text = response.get_data(as_text=True)

@@ -4,12 +4,22 @@
   problem+json and stores nothing;
 - every list is paged with ``per_page`` capped at 200 (201 is a 422), except the few
   answers bounded by their object, listed below;
+- the same bodies sent as raw bytes to gunicorn (Content-Length and chunked), oversized
+  headers, slow clients and /metrics, over real HTTP (the second half of this file);
 - roster throttles failed logins: after ``LOGIN_MAX_FAILURES`` (5, documented in the
   README) the account is locked, answers 429 with ``Retry-After`` even to the right
   password, and an unknown username behaves the same (so the lock reveals no account).
 """
 
 from __future__ import annotations
+
+import json
+import select
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
 
 import pytest
 
@@ -273,3 +283,290 @@ def test_an_import_over_a_limit_answers_4xx_naming_the_limit_and_stores_nothing(
         wrong.append("stored something")
     table.add("13 import limits", service, requests=sent, failures=len(wrong))
     assert not wrong, "\n".join(wrong)
+
+
+# -- over real HTTP, through gunicorn -------------------------------------------------
+#
+# The cases above go through Flask's test client, which never sees how bytes arrive. These
+# send raw bytes to roster's web process started as production starts it (the Procfile's
+# command, deploy/gunicorn.conf.py, two sync workers) on the security world's roster
+# database: a body over the limit with a Content-Length and the same body chunked,
+# oversized and too many headers (gunicorn's limits), and slow clients. WEB_TIMEOUT and
+# BODY_TIMEOUT_SECONDS are shortened from 30 and 20 s to keep the run short.
+
+WEB_TIMEOUT = 6  # more than BODY_TIMEOUT and gunicorn's 2 s of draining after an answer
+BODY_TIMEOUT = 2
+METRICS_TOKEN = "security-suite-metrics-token"
+
+
+@dataclass
+class Exchange:
+    """What one raw HTTP exchange sent and got back."""
+
+    status: int | None
+    headers: dict
+    body: bytes
+    sent: int  # body bytes the server took before it answered or closed
+    send_error: str | None
+    seconds: float
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def raw_exchange(port: int, head: str, body=(), *, pause: float = 0.0, timeout: float = 30):
+    """Send ``head`` (request line and headers) and then each piece of ``body`` (``pause``
+    seconds apart), stopping as soon as the server answers or stops reading, as a careful
+    client does; read its answer to the end."""
+    started = time.monotonic()
+    sent, error = 0, None
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(head.encode("latin-1"))
+            for piece in body:
+                if pause:
+                    time.sleep(pause)
+                if select.select([sock], [], [], 0)[0]:
+                    break  # an answer (or the close) came before the body was all sent
+                sock.sendall(piece)
+                sent += len(piece)
+        except OSError as exc:  # the server answered and closed: the rest was not read
+            error = exc.__class__.__name__
+        data = b""
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+        except OSError as exc:
+            error = error or exc.__class__.__name__
+    seconds = time.monotonic() - started
+    if not data:
+        return Exchange(None, {}, b"", sent, error, seconds)
+    top, _, payload = data.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return Exchange(int(lines[0].split()[1]), headers, payload, sent, error, seconds)
+
+
+def chunked(pieces):
+    """``pieces`` in the chunked transfer coding, the last chunk included."""
+    for piece in pieces:
+        yield b"%x\r\n%s\r\n" % (len(piece), piece)
+    yield b"0\r\n\r\n"
+
+
+def head(method: str, path: str, headers: dict) -> str:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+@pytest.fixture(scope="module")
+def gunicorn_roster(worlds, amqp_url, tmp_path_factory):
+    """roster-web of the Procfile under gunicorn on the security world's roster database:
+    (port, world)."""
+    from deploy.stack import delete_broker_names
+    from tests.e2e.processes import Processes, free_port, service_env, wait_ready
+
+    world = worlds["roster"]
+    tag = uuid.uuid4().hex[:10]
+    exchange, prefix = f"test.{tag}.events", f"test.{tag}"
+    env = service_env(
+        {
+            "ROSTER_DATABASE_URL": world.db.engine.url.render_as_string(hide_password=False),
+            "BROKER_URL": amqp_url,
+            "EVENTS_EXCHANGE": exchange,
+            "QUEUE_PREFIX": prefix,
+            "GRASSROOTS_VAR_DIR": tmp_path_factory.mktemp("gunicorn") / "var",
+            "WEB_WORKERS": 2,
+            "WEB_TIMEOUT": WEB_TIMEOUT,
+            "BODY_TIMEOUT_SECONDS": BODY_TIMEOUT,
+            "METRICS_TOKEN": METRICS_TOKEN,
+        }
+    )
+    processes = Processes(env, tmp_path_factory.mktemp("gunicorn-logs"))
+    port = free_port()
+    processes.start("roster-web", port=port)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", timeout=60)
+        yield port, world
+    finally:
+        log = processes.log("roster-web")
+        processes.stop()
+        delete_broker_names(amqp_url, exchange, prefix)
+        # nothing failed in the app; gunicorn killed one worker, the slow headers'
+        assert '"unhandled error"' not in log, log[-4000:]
+        assert log.count("WORKER TIMEOUT") == 1, log[-4000:]
+
+
+def _problem(answer: Exchange, status: int) -> str | None:
+    """What is wrong with ``answer`` if it is not a ``status`` problem+json."""
+    if answer.status != status:
+        return (
+            f"{answer.status} (sent {answer.sent} bytes, {answer.send_error}): {answer.body[:200]}"
+        )
+    if answer.headers.get("Content-Type") != "application/problem+json":
+        return f"{status} as {answer.headers.get('Content-Type')}"
+    if answer.json()["status"] != status:
+        return f"problem body {answer.json()}"
+    return None
+
+
+def test_bodies_over_the_limit_are_413_over_http_with_or_without_content_length(
+    gunicorn_roster, table
+):
+    """With a Content-Length the limit is checked before reading; chunked, the body is
+    read up to one byte over the limit, answered 413, and the rest is never read (the
+    client cannot send it: the server closed). Before, werkzeug cut a chunked body at the
+    limit and the view parsed what it got: a 400 "Invalid JSON" for a JSON body, and a
+    file cut short for an import."""
+    port, world = gunicorn_roster
+    limit = world.app.config["MAX_CONTENT_LENGTH"]
+    upload = world.app.config["MAX_UPLOAD_LENGTH"]
+    auth_json = {**CITY, "Content-Type": "application/json"}
+    auth_csv = {**CITY, "Content-Type": "text/csv"}
+    towns = "/api/v1/roster/towns"
+    imports = "/api/v1/roster/imports/trainees"
+    big_json = b'{"code": "T1", "name": "' + b"a" * limit + b'"}'
+    before = snapshot(world.db)
+    wrong, sent, errors = [], 0, 0
+    cases = [
+        ("JSON, Content-Length", towns, {**auth_json, "Content-Length": len(big_json)},
+         [big_json], 413),
+        ("JSON, chunked, valid JSON over the limit", towns,
+         {**auth_json, "Transfer-Encoding": "chunked"},
+         chunked([big_json[i : i + 65536] for i in range(0, len(big_json), 65536)]), 413),
+        ("JSON, chunked, 64 MiB offered", towns, {**auth_json, "Transfer-Encoding": "chunked"},
+         chunked(b"a" * 65536 for _ in range(1024)), 413),
+        ("upload, Content-Length", imports, {**auth_csv, "Content-Length": upload + 1},
+         [b"a," * (upload // 2) + b"aa"], 413),
+        ("upload, chunked, 64 MiB offered", imports,
+         {**auth_csv, "Transfer-Encoding": "chunked"},
+         chunked(b"a,\n" * 21845 + b"a" for _ in range(1024)), 413),
+        # within the limit, chunked still works: the body is parsed whole (422 naming
+        # the missing field, not 400 for a body cut short)
+        ("JSON, chunked, within the limit", towns, {**auth_json, "Transfer-Encoding": "chunked"},
+         chunked([b'{"code": ', b'"T1"}']), 422),
+    ]  # fmt: skip
+    figures = {}
+    for name, path, headers, body, status in cases:
+        answer = raw_exchange(port, head("POST", path, headers), body)
+        sent += 1
+        errors += (answer.status or 500) >= 500
+        problem = _problem(answer, status)
+        if problem:
+            wrong.append(f"{name}: {problem}")
+        elif status == 422 and set(answer.json()["errors"]) != {"name"}:
+            wrong.append(f"{name}: {answer.json()}")
+        elif "64 MiB" in name and answer.sent > 32 * 1024 * 1024:
+            wrong.append(f"{name}: the server took {answer.sent} bytes before answering")
+        figures[name] = f"{answer.status} after {answer.sent / 2**20:.1f} MiB sent"
+    if changed_tables(before, snapshot(world.db)):
+        wrong.append("stored something")
+    print("\n" + "\n".join(f"{k}: {v}" for k, v in figures.items()))
+    table.add("13 bodies over the limit (gunicorn)", "roster", requests=sent,
+              failures=len(wrong), **{"5xx": errors})  # fmt: skip
+    assert not wrong, "\n".join(wrong)
+
+
+def test_oversized_and_too_many_headers_are_refused_by_gunicorn(gunicorn_roster, table):
+    """deploy/gunicorn.conf.py's limits: a request line over 8190 bytes is a 414, a
+    header over 8190 bytes or more than 64 headers a 431, before the app is called;
+    just under the limits the request is served."""
+    port, _world = gunicorn_roster
+    health = "/healthz"
+    many = {f"X-Filler-{n}": "x" for n in range(64)}
+    under = {f"X-Filler-{n}": "x" for n in range(64 - 3)}  # + Host and Connection
+    cases = [
+        ("request line 8191+", "GET", health + "?q=" + "a" * 8190, {}, 414),
+        ("one header of 9000 bytes", "GET", health, {"X-Big": "a" * 9000}, 431),
+        ("66 headers", "GET", health, many, 431),
+        ("a bearer token of 9000 bytes", "GET", "/api/v1/roster/towns",
+         {"Authorization": "Bearer " + "a" * 9000}, 431),
+        ("63 headers", "GET", health, under, 200),
+        ("one header of 8000 bytes", "GET", health, {"X-Big": "a" * 8000}, 200),
+    ]  # fmt: skip
+    wrong, errors = [], 0
+    for name, method, path, headers, status in cases:
+        answer = raw_exchange(port, head(method, path, headers))
+        errors += (answer.status or 500) >= 500
+        if answer.status != status:
+            wrong.append(f"{name}: {answer.status} {answer.body[:200]}")
+    table.add("13 header limits (gunicorn)", "roster", requests=len(cases),
+              failures=len(wrong), **{"5xx": errors})  # fmt: skip
+    assert not wrong, "\n".join(wrong)
+
+
+def test_slow_clients_do_not_hold_a_worker(gunicorn_roster, table):
+    """A body that trickles in (a byte every 0.3 s) or stops is answered 408 problem+json
+    when BODY_TIMEOUT_SECONDS have passed since the headers (shared.http's deadline on
+    gunicorn's reads). Headers that trickle in (slowloris proper) never reach the app:
+    they hold a sync worker until gunicorn's worker timeout (WEB_TIMEOUT) kills it,
+    answers its own bare 500 page and starts another worker. Both at once take both
+    workers; afterwards the service answers again."""
+    port, _world = gunicorn_roster
+    json_head = {**CITY, "Content-Type": "application/json"}
+    towns = "/api/v1/roster/towns"
+    results: dict[str, Exchange] = {}
+
+    def slow_body():
+        results["slow body"] = raw_exchange(
+            port, head("POST", towns, {**json_head, "Content-Length": 1000}),
+            (b"a" for _ in range(1000)), pause=0.3,
+        )  # fmt: skip
+
+    def stalled_chunked():
+        # the first bytes of a chunked body, then nothing
+        results["stalled chunked body"] = raw_exchange(
+            port, head("POST", towns, {**json_head, "Transfer-Encoding": "chunked"}),
+            [b'5\r\n{"cod\r\n'],
+        )  # fmt: skip
+
+    def slow_headers():
+        piece = head("GET", "/healthz", {"X-Slow": "a" * 100}).encode()
+        results["slow headers"] = raw_exchange(
+            port, "", (piece[i : i + 1] for i in range(len(piece))), pause=0.3
+        )
+
+    threads = [threading.Thread(target=f) for f in (slow_body, slow_headers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    stalled_chunked()
+    after = raw_exchange(port, head("GET", "/healthz", {}))
+    wrong = []
+    for name in ("slow body", "stalled chunked body"):
+        problem = _problem(results[name], 408)
+        if problem:
+            wrong.append(f"{name}: {problem}")
+        elif not BODY_TIMEOUT <= results[name].seconds < BODY_TIMEOUT + 2:
+            wrong.append(f"{name}: answered after {results[name].seconds:.1f}s")
+    cut = results["slow headers"]
+    if cut.status not in (500, None) or not WEB_TIMEOUT / 2 <= cut.seconds < WEB_TIMEOUT + 5:
+        wrong.append(f"slow headers: {cut.status} after {cut.seconds:.1f}s")
+    if after.status != 200:
+        wrong.append(f"afterwards /healthz -> {after.status}")
+    print("\n" + "\n".join(
+        f"{k}: {v.status} after {v.seconds:.1f}s ({v.sent} bytes sent)" for k, v in results.items()
+    ))  # fmt: skip
+    table.add("13 slow bodies (gunicorn)", "roster", requests=2, failures=len(wrong))
+    # gunicorn's own 500 page to a client whose headers never ended (docs/security.md)
+    table.add("13 slow headers (gunicorn)", "roster", requests=2, **{"5xx": 1})
+    assert not wrong, "\n".join(wrong)
+
+
+def test_metrics_over_http_answer_only_the_metrics_token(gunicorn_roster, table):
+    port, _world = gunicorn_roster
+    refused = [
+        raw_exchange(port, head("GET", "/metrics", headers))
+        for headers in ({}, CITY, {"Authorization": "Bearer not-the-token"})
+    ]
+    allowed = raw_exchange(
+        port, head("GET", "/metrics", {"Authorization": f"Bearer {METRICS_TOKEN}"})
+    )
+    table.add("19 /metrics behind its token (gunicorn)", "roster", requests=4)
+    assert [a.status for a in refused] == [401, 401, 401]
+    assert all(b"grassroots_" not in a.body for a in refused)
+    assert allowed.status == 200, allowed.body[:300]
+    assert allowed.headers["Content-Type"].startswith("text/plain")
+    assert b"grassroots_http_requests_total" in allowed.body

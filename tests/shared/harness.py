@@ -71,7 +71,7 @@ def add_events(db: Database, count: int, start: int = 1, name: str | None = None
     with db.transaction() as session:
         for n in range(start, start + count):
             record_event(
-                session, Outbox, "trainee.registered", trainee_payload(n, name), producer="test"
+                session, Outbox, "trainee.registered", trainee_payload(n, name), producer="roster"
             )
 
 

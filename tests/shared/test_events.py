@@ -70,3 +70,20 @@ def test_every_catalogue_entry_is_a_versioned_dotted_type():
     for (type_, version), schema in CATALOGUE.items():
         assert "." in type_ and version >= 1
         assert schema.__class__.Meta.unknown == "raise"
+
+
+def test_a_calendar_update_lists_only_days_of_its_year_each_once():
+    payload = {"year": 2026, "revision": 1, "days": [{"date": "2026-12-24", "kind": "holiday"}]}
+    loaded = validate_event(build_event("calendar.updated", payload, producer="reporting"))
+    assert loaded["payload"]["days"] == [
+        {"date": dt.date(2026, 12, 24), "kind": "holiday", "name": ""}
+    ]
+    for days in (
+        [{"date": "2027-01-01", "kind": "holiday"}],
+        [{"date": "2026-12-24", "kind": "holiday"}, {"date": "2026-12-24", "kind": "workday"}],
+        [{"date": "2026-12-24", "kind": "day off"}],
+    ):
+        with pytest.raises(EventInvalid):
+            build_event("calendar.updated", {**payload, "days": days}, producer="reporting")
+    with pytest.raises(EventInvalid):
+        build_event("calendar.updated", {**payload, "revision": 0}, producer="reporting")

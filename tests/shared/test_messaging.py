@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from kombu import Connection, Queue, binding
 
 from shared.bus import Bus, dumps
-from shared.consumer import EventConsumer, parked_messages, replay_parked
+from shared.consumer import EventConsumer, Origin, parked_messages, replay_parked
 from shared.events import build_event
 from shared.outbox import relay_once, run_relay
 from tests.conftest import wait_for
@@ -183,7 +183,7 @@ def test_a_row_committed_late_with_a_lower_id_is_not_skipped(db, bus, probe):
     from shared.outbox import record_event
 
     record_event(
-        slow, harness.Outbox, "trainee.registered", harness.trainee_payload(1), producer="test"
+        slow, harness.Outbox, "trainee.registered", harness.trainee_payload(1), producer="roster"
     )
     slow.flush()  # takes the lower id, not yet committed
     harness.add_events(db, 1, start=2)
@@ -215,7 +215,7 @@ def running_consumer(db, bus):
 
 def _envelopes(count, start=1, name=None):
     return [
-        build_event("trainee.registered", harness.trainee_payload(n, name), producer="test")
+        build_event("trainee.registered", harness.trainee_payload(n, name), producer="roster")
         for n in range(start, start + count)
     ]
 
@@ -255,10 +255,10 @@ def test_a_failing_event_is_retried_then_parked_while_the_others_are_applied(
 
 
 def test_a_message_that_is_not_a_valid_event_is_parked_at_once(db, bus, running_consumer):
-    bus.send_to_queue(bus.queue_name("harness"), b"{not json", {}, "garbage-1")
+    bus.send_hop("harness", "main", b"{not json", {}, "garbage-1")
     event = _envelopes(1)[0]
     event["payload"]["status"] = "sleeping"  # fails the catalogue
-    bus.send_to_queue(bus.queue_name("harness"), dumps(event), {}, event["id"])
+    bus.send_hop("harness", "main", dumps(event), {}, event["id"])
     wait_for(lambda: len(parked_messages(bus, "harness")) == 2)
     reasons = [p["reason"] for p in parked_messages(bus, "harness")]
     assert all(r.startswith("invalid") for r in reasons)
@@ -343,7 +343,8 @@ def test_a_batch_whose_commit_fails_is_applied_one_by_one(db, bus, monkeypatch):
         raise sa.exc.IntegrityError("COMMIT", {}, Exception("deferred constraint"))
 
     monkeypatch.setattr(consumer, "apply_batch", commit_fails)
-    outcomes = consumer.handle_messages([(dumps(e), {}) for e in events])
+    origin = Origin(bus.user, bus.exchange.name)  # as the relay published them
+    outcomes = consumer.handle_messages([(dumps(e), {}, origin) for e in events])
     assert outcomes == ["applied"] * 6
     assert set(harness.applied_counts(db).values()) == {1}
     assert len(harness.applied_counts(db)) == 6

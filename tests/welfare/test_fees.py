@@ -58,10 +58,12 @@ def test_the_first_village_placement_creates_the_entitlement_from_the_policy(wor
     add_policy(world, "2026-01-01", fee=FEE, due_days=20)
     world.place(3, 1, 1, 12, start=dt.date(2026, 3, 16))
     (fee,) = fees(world, trainee_id=3)
+    # 20 days after 16 March is Sunday 5 April, in the Qingming holiday (4-6 April 2026):
+    # due on the next working day, Tuesday 7 April.
     assert (fee.amount_fen, fee.placement_start, fee.due_on, fee.status) == (
         FEE,
         dt.date(2026, 3, 16),
-        dt.date(2026, 4, 5),
+        dt.date(2026, 4, 7),
         "due",
     )
     assert (fee.town_id, fee.village_id) == (1, 12)

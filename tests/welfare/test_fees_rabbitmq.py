@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare.config import Config
-from services.welfare.domain import money
+from services.welfare.domain import calendar, money
 from services.welfare.models import Inbox, Trainee
 from services.welfare.models_money import PlacementFee
 from services.welfare.spec import SPEC
@@ -131,3 +131,18 @@ def test_the_placement_fee_is_created_exactly_once_under_duplicated_and_replayed
         assert rows[0].source_event_id == first["id"]
         # The replay was applied (the projection moved): the database said no to a second fee.
         assert s.get(Trainee, 7).village_id == 21
+
+
+def test_reportings_calendar_update_reaches_welfare_and_moves_a_new_due_date(
+    consumer_on_rabbitmq,
+):
+    db, bus = consumer_on_rabbitmq
+    days = [{"date": "2026-08-17", "kind": "holiday", "name": "市假日"}]
+    update = build_event(
+        "calendar.updated", {"year": 2026, "revision": 1, "days": days}, producer="reporting"
+    )
+    assert bus.publish([update]) == {update["id"]}
+    wait_for(lambda: applied(db, update["id"]), message="calendar.updated not applied")
+    with db.transaction() as s:
+        # Saturday 15 August 2026; Monday 17th is now a holiday.
+        assert calendar.next_working_day(s, dt.date(2026, 8, 15)) == dt.date(2026, 8, 18)

@@ -17,11 +17,14 @@ from services.welfare.models_money import (
     Subsidy,
     TownBudget,
 )
+from shared.clock import city_today
 from tests.conftest import ROOT, auth
 from tests.welfare.test_policy import API, CITY, FEE, PROBLEM_JSON, add_policy, count, generate
 from tests.welfare.test_subsidies import approve_and_pay, by_trainee
 
 TOWN_A = auth("town", 1)
+#: Subsidies are paid on the run's today: the fund use of its year holds them.
+TODAY = city_today("Asia/Shanghai")
 
 
 def pay_fee(world, trainee_id: int, ref: str, paid_on: str = "2026-02-01") -> None:
@@ -37,8 +40,8 @@ def pay_fee(world, trainee_id: int, ref: str, paid_on: str = "2026-02-01") -> No
 
 
 def money_movements(world) -> None:
-    """Trainee 1 (town 1): March paid then reversed, April paid, fee paid;
-    trainee 2 (town 2): March paid."""
+    """Trainee 1 (town 1): March paid then reversed, April paid, fee paid; trainee 2
+    (town 2): March paid. Everything is paid (booked) on the run's today."""
     add_policy(world, "2026-01-01")
     generate(world, "2026-03")
     generate(world, "2026-04")
@@ -50,7 +53,7 @@ def money_movements(world) -> None:
         f"{API}/subsidies/{march[1].id}/reverse", json={"reason": "多发"}, headers=CITY
     )
     assert response.status_code == 201
-    pay_fee(world, 1, "AZ-1")
+    pay_fee(world, 1, "AZ-1", paid_on=TODAY.isoformat())
 
 
 def balance(world, headers, **query) -> tuple[int, dict]:
@@ -105,12 +108,16 @@ def test_each_caller_sees_only_the_ledger_in_its_scope(world):
 def test_fund_use_shows_each_towns_budget_used_and_remaining(world):
     money_movements(world)
     response = world.client.put(
-        f"{API}/budgets/1/2026", json={"amount_fen": 1_000_000}, headers=CITY
+        f"{API}/budgets/1/{TODAY.year}", json={"amount_fen": 1_000_000}, headers=CITY
     )
     assert response.status_code == 200
-    response = world.client.put(f"{API}/budgets/1/2026", json={"amount_fen": 900_000}, headers=CITY)
+    response = world.client.put(
+        f"{API}/budgets/1/{TODAY.year}", json={"amount_fen": 900_000}, headers=CITY
+    )
     assert response.status_code == 200
-    view = world.client.get(f"{API}/fund-use", query_string={"year": 2026}, headers=CITY).get_json()
+    view = world.client.get(
+        f"{API}/fund-use", query_string={"year": TODAY.year}, headers=CITY
+    ).get_json()
     towns = {t["town_id"]: t for t in view["towns"]}
     assert (towns[1]["budget_fen"], towns[1]["used_fen"], towns[1]["remaining_fen"]) == (
         900_000,
@@ -125,10 +132,10 @@ def test_fund_use_shows_each_towns_budget_used_and_remaining(world):
     )
     assert view["used_fen"] == 200_000 + FEE
     # Another year used nothing.
-    other = world.client.get(f"{API}/fund-use", query_string={"year": 2025}, headers=CITY)
+    other = world.client.get(f"{API}/fund-use", query_string={"year": TODAY.year - 1}, headers=CITY)
     assert other.get_json()["used_fen"] == 0
     # A town sees its own line only.
-    own = world.client.get(f"{API}/fund-use", query_string={"year": 2026}, headers=TOWN_A)
+    own = world.client.get(f"{API}/fund-use", query_string={"year": TODAY.year}, headers=TOWN_A)
     assert [t["town_id"] for t in own.get_json()["towns"]] == [1]
     denied = world.client.get(
         f"{API}/fund-use", query_string={"year": 2026}, headers=auth("unit", 1)

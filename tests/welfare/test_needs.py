@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from services.welfare.domain.common import city_today
 from services.welfare.models import Outbox
 from services.welfare.models_care import Need, NeedStep
+from shared import workdays
 from tests.conftest import auth
 from tests.welfare.test_housing import copy_world
 
@@ -29,6 +30,12 @@ TRAINEE1 = auth("trainee", 1)
 TRAINEE2 = auth("trainee", 2)
 TODAY = city_today("Asia/Shanghai")
 SECRET = "与家人关系紧张，情绪低落"
+NATIONAL = {entry.day: entry.kind for entry in workdays.shipped()}
+
+
+def due(days: int) -> str:
+    """A time limit of ``days`` from today, on the next working day of the shipped calendar."""
+    return workdays.next_working_day(TODAY + dt.timedelta(days=days), NATIONAL).isoformat()
 
 
 @pytest.fixture
@@ -77,7 +84,7 @@ def test_a_trainee_raises_its_own_need_handled_by_its_town_within_15_days(world)
     need = raised(world)
     assert (need["trainee_id"], need["status"], need["raised_by_role"]) == (1, "open", "trainee")
     assert (need["handler_role"], need["handler_scope_id"]) == ("town", 1)
-    assert need["due_on"] == (TODAY + dt.timedelta(days=15)).isoformat()
+    assert need["due_on"] == due(15)
     [event] = events(world, "need.raised")
     assert (event["need_id"], event["category"], event["confidential"]) == (
         need["id"],
@@ -90,7 +97,7 @@ def test_the_time_limit_follows_need_due_days(tmp_path):
     world = copy_world(tmp_path, NEED_DUE_DAYS=5)
     try:
         need = raised(world)
-        assert need["due_on"] == (TODAY + dt.timedelta(days=5)).isoformat()
+        assert need["due_on"] == due(5)
     finally:
         world.db.dispose()
 
@@ -205,7 +212,7 @@ def test_the_trainee_reopens_an_unsatisfying_resolution_with_a_fresh_limit(world
     assert reopened.status_code == 200
     body = reopened.get_json()
     assert (body["status"], body["reopen_count"], body["resolved_on"]) == ("open", 1, None)
-    assert body["due_on"] == (TODAY + dt.timedelta(days=15)).isoformat()
+    assert body["due_on"] == due(15)
     assert body["history"][-1]["note"] == "仍然没有热水"
 
 

@@ -348,9 +348,10 @@ def test_placements_in_batches_write_what_one_by_one_writes(two_worlds, monkeypa
     }
     assert by_start[dt.date(2025, 12, 15)] == (None, dt.date(2026, 1, 14))
     assert by_start[dt.date(2026, 1, 1)] == (300_000, dt.date(2026, 1, 21))
-    assert by_start[dt.date(2026, 3, 1)] == (300_000, dt.date(2026, 3, 21))
+    # Limits on a Saturday (21 March, 15 August 2026) move to the Monday.
+    assert by_start[dt.date(2026, 3, 1)] == (300_000, dt.date(2026, 3, 23))
     assert by_start[dt.date(2026, 6, 1)] == (360_000, dt.date(2026, 7, 16))
-    assert by_start[dt.date(2026, 7, 1)] == (360_000, dt.date(2026, 8, 15))
+    assert by_start[dt.date(2026, 7, 1)] == (360_000, dt.date(2026, 8, 17))
     assert all(t in fees for t in range(1100, 1105))
     assert seeded and entitled == len(fees)  # one audit row for each entitlement
     assert flagged[1001].startswith("退出") and flagged[1007] == "clerk's note"

@@ -26,6 +26,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
+    unavailable = None  # Retry-After when the API's database is away
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "").strip()
@@ -45,6 +46,9 @@ def login():
                 error = _("尝试次数过多，账号已暂时锁定，请稍后再试。")
             elif exc.status in (400, 401, 422):
                 error = _("用户名或密码不正确。")
+            elif exc.status == 503:
+                error = _("数据库暂时无法访问，请稍后重试。")
+                unavailable = exc.retry_after or "5"
             else:
                 error = "; ".join(exc.messages())
         else:
@@ -61,6 +65,9 @@ def login():
                 "name": me.get("name") or username,
             }
             return redirect(_safe_next(request.args.get("next")))
+    if unavailable:
+        page = render_template("login.html", error=error, username=username)
+        return page, 503, {"Retry-After": unavailable}
     status = 401 if error else 200
     return render_template("login.html", error=error, username=username), status
 

@@ -30,7 +30,7 @@ from shared.events.catalogue import event_types, payload_schema
 #: Accounts are never sent to anyone's system.
 SUBSCRIBABLE = tuple(t for t in event_types() if not t.startswith("account."))
 #: Events with nobody's trainees in them, sent to every subscriber that asks.
-CITY_WIDE = ("period.opened",)
+CITY_WIDE = ("period.opened", "calendar.updated")
 
 
 def new_secret() -> str:

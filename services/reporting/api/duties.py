@@ -38,6 +38,7 @@ from shared.http import (
     problem_with,
     rows_in_error,
 )
+from shared.idempotency import CREATES
 from shared.normalize import message
 from shared.tabular import read_sheet, template
 
@@ -202,7 +203,7 @@ def _upload() -> tuple[bytes, str]:
 class DutyImport(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=_FILE_BODY)
+    @blp.doc(requestBody=_FILE_BODY, **CREATES)
     @blp.response(200, ImportReportOut)
     @blp.alt_response(
         422,

@@ -24,9 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.reporting.domain import periods
-from services.reporting.models_reports import CalendarDay, Period, ReportAudit
+from services.reporting.domain.common import emit
+from services.reporting.models_reports import CalendarDay, CalendarRevision, Period, ReportAudit
 from shared import workdays
-from shared.db import utcnow
+from shared.db import upsert_statement, utcnow
 from shared.errors import DomainError, NotFound
 from shared.workdays import CalendarEntry, message
 
@@ -110,6 +111,7 @@ def set_day(
     session.flush()
     _audit(session, actor, role, "set", "calendar_day", _day_id(entry.day), before, day_state(row))
     recompute_deadlines(session, today, actor=actor, role=role)
+    announce(session, entry.day.year)
     return row
 
 
@@ -129,6 +131,7 @@ def remove_day(
     session.flush()
     _audit(session, actor, role, "remove", "calendar_day", _day_id(day), before, None)
     recompute_deadlines(session, today, actor=actor, role=role)
+    announce(session, day.year)
 
 
 def load_year(
@@ -175,6 +178,7 @@ def load_year(
     after = [_compact(e) for e in entries]
     _audit(session, actor, role, "load", "calendar_year", year, {"days": before}, {"days": after})
     moved = recompute_deadlines(session, today, actor=actor, role=role)
+    announce(session, year)
     return {
         "year": year,
         "holidays": sum(e.kind == workdays.HOLIDAY for e in entries),
@@ -214,6 +218,33 @@ def recompute_deadlines(session: Session, today: dt.date, *, actor: str, role: s
         )
     session.flush()
     return moved
+
+
+def announce(session: Session, year: int) -> dict:
+    """``calendar.updated`` for ``year``, in this transaction: the year's revision counted
+    up, then every listed day of the year read. Counting up locks the year's revision row
+    until the commit, so two changes of one year announce in the order they commit, and
+    the later one's days include the earlier one's."""
+    table = CalendarRevision.__table__
+    revision = session.scalar(
+        upsert_statement(session, table)
+        .values(year=year, revision=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"revision": table.c.revision + 1})
+        .returning(table.c.revision)
+    )
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    days = session.execute(
+        sa.select(CalendarDay.day, CalendarDay.kind, CalendarDay.name)
+        .where(CalendarDay.day.between(first, last))
+        .order_by(CalendarDay.day)
+    ).all()
+    payload = {
+        "year": year,
+        "revision": revision,
+        "days": [{"date": day, "kind": kind, "name": name} for day, kind, name in days],
+    }
+    emit(session, "calendar.updated", payload)
+    return payload
 
 
 # -- the guard ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Possible duplicates found in the stored rows (the city only): pairs of trainees or of
-people whose identity numbers became the same when migration 0003 normalised them. Both
+people whose identity numbers became the same when migration 0004 normalised them. Both
 rows are kept as they were found (the second with its number as it was typed); the city
 decides which is the person and corrects or withdraws the other."""
 

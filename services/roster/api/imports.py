@@ -20,6 +20,7 @@ from services.roster.schemas import ImportArgs, ImportReportOut
 from shared.auth import protect, require
 from shared.db import session
 from shared.http import PROBLEM_JSON, max_body, problem, problem_with, rows_in_error
+from shared.idempotency import CREATES
 from shared.normalize import message
 from shared.tabular import XLSX, read_sheet, template
 
@@ -106,7 +107,7 @@ def _run(kind: str, args: dict):
 class ImportTrainees(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=_FILE_BODY)
+    @blp.doc(requestBody=_FILE_BODY, **CREATES)
     @blp.response(200, ImportReportOut)
     @blp.alt_response(
         422,
@@ -136,7 +137,7 @@ class ImportTrainees(MethodView):
 class ImportPeople(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=_FILE_BODY)
+    @blp.doc(requestBody=_FILE_BODY, **CREATES)
     @blp.response(200, ImportReportOut)
     @blp.alt_response(
         422,

@@ -157,8 +157,9 @@ class Needs(MethodView):
         """Raise a need: a trainee for itself (``trainee_id`` may be left out); a mentor
         for an active mentee; a unit, town or the city for a trainee in scope. The handler
         defaults to the trainee's town (its unit if not placed); the time limit is
-        NEED_DUE_DAYS days (default 15). Announced as ``need.raised`` (a confidential
-        need's event names no category)."""
+        NEED_DUE_DAYS days (default 15), moved to the next working day of the city's
+        calendar. Announced as ``need.raised`` (a confidential need's event names no
+        category)."""
         principal = current_principal()
         trainee_id = data.pop("trainee_id", None)
         if principal.role == "trainee":

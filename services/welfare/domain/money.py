@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.welfare.domain import calendar as city_calendar
 from services.welfare.domain.common import emit
 from services.welfare.models import Trainee
 from services.welfare.models_money import (
@@ -56,6 +57,7 @@ from shared.clock import utcnow
 from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
 from shared.errors import Conflict, DomainError
+from shared.workdays import next_working_day
 
 #: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
 DEFAULT_FEE_DUE_DAYS = 30
@@ -781,12 +783,17 @@ def pay_month(
 ENTITLED = (f"{SYSTEM}:trainee.placed", "entitle", "placement_fee")
 
 
-def _entitlement(envelope: dict, policy, now: dt.datetime) -> dict:
+def _fee_limit(start: dt.date, policy) -> dt.date:
+    """The start date plus the policy's payment limit in days (before the calendar)."""
+    return start + dt.timedelta(days=policy.fee_due_days if policy else DEFAULT_FEE_DUE_DAYS)
+
+
+def _entitlement(envelope: dict, policy, now: dt.datetime, overrides) -> dict:
     """The placement-fee row a first village placement inserts, under ``policy`` (the
-    one in force on the start date, or None)."""
+    one in force on the start date, or None): due on the working day the limit falls on,
+    or the next one (``overrides``: welfare's calendar around it)."""
     payload = envelope["payload"]
     start = payload["start_date"]
-    due_days = policy.fee_due_days if policy else DEFAULT_FEE_DUE_DAYS
     return {
         "trainee_id": payload["trainee_id"],
         "unit_id": payload["unit_id"],
@@ -795,7 +802,7 @@ def _entitlement(envelope: dict, policy, now: dt.datetime) -> dict:
         "placement_start": start,
         "amount_fen": policy.placement_fee_fen if policy else None,
         "policy_id": policy.id if policy else None,
-        "due_on": start + dt.timedelta(days=due_days),
+        "due_on": next_working_day(_fee_limit(start, policy), overrides),
         "status": "due",
         "source_event_id": str(envelope["id"]),
         "created_at": now,
@@ -810,9 +817,10 @@ def on_placed(session: Session, envelope: dict) -> None:
     if not payload.get("first_in_village"):
         return
     policy = policy_in_force(session, payload["start_date"])
+    overrides = city_calendar.overrides(session, [_fee_limit(payload["start_date"], policy)])
     statement = (
         _insert(session, PlacementFee)
-        .values(**_entitlement(envelope, policy, utcnow()))
+        .values(**_entitlement(envelope, policy, utcnow(), overrides))
         .on_conflict_do_nothing(index_elements=["trainee_id"])
         .returning(PlacementFee.id)
     )
@@ -823,13 +831,17 @@ def on_placed(session: Session, envelope: dict) -> None:
 
 
 def on_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
-    """:func:`on_placed` for a run of events about distinct trainees: the policies read
-    once, the entitlements inserted in one statement (those a trainee already had are
-    skipped by the unique trainee_id, as one by one) and their audit rows in another."""
+    """:func:`on_placed` for a run of events about distinct trainees: the policies and the
+    calendar read once each, the entitlements inserted in one statement (those a trainee
+    already had are skipped by the unique trainee_id, as one by one) and their audit rows
+    in another."""
     firsts = [e for e in envelopes if e["payload"].get("first_in_village")]
     if not firsts:
         return [None] * len(envelopes)
     policies = policies_in_force(session, [e["payload"]["start_date"] for e in firsts])
+    overrides = city_calendar.overrides(
+        session, [_fee_limit(start, policies[start]) for start in policies]
+    )
     now = utcnow()
     table = PlacementFee.__table__
     # One INSERT … ON CONFLICT DO NOTHING RETURNING for the run (executemany with
@@ -841,7 +853,7 @@ def on_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
             upsert_statement(session, table)
             .on_conflict_do_nothing(index_elements=["trainee_id"])
             .returning(table.c.id, table.c.trainee_id, *(table.c[n] for n in FEE_STATE)),
-            [_entitlement(e, policies[e["payload"]["start_date"]], now) for e in firsts],
+            [_entitlement(e, policies[e["payload"]["start_date"]], now, overrides) for e in firsts],
         )
     }
     record_audits(

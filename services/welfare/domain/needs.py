@@ -2,8 +2,9 @@
 the trainee or on their behalf by a mentor or visitor, assigned to a handler (a unit, town
 or village, or the city; optionally a named person), with a time limit. Status: open →
 in_progress → resolved → closed when the trainee confirms, or back to open when the
-trainee reopens it with a reason (with a fresh time limit). A confidential need's events
-carry no category."""
+trainee reopens it with a reason (with a fresh time limit). A time limit that ends on a
+day that is not a working day of the city's calendar ends on the next working day. A
+confidential need's events carry no category."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from services.welfare.domain import calendar
 from services.welfare.domain.common import emit
 from services.welfare.domain.housing import where
 from services.welfare.models import Person, Town, Trainee, Unit, Village
@@ -21,6 +23,12 @@ from shared.errors import Conflict, DomainError
 DEFAULT_DUE_DAYS = 15
 
 _SCOPES = {"unit": Unit, "town": Town, "village": Village}
+
+
+def due_on(session: Session, today: dt.date, due_days: int) -> dt.date:
+    """The end of a time limit of ``due_days`` from ``today``, moved to the next working
+    day."""
+    return calendar.next_working_day(session, today + dt.timedelta(days=due_days))
 
 
 def default_handler(trainee: Trainee) -> dict:
@@ -75,7 +83,8 @@ def raise_need(
     today: dt.date,
     due_days: int = DEFAULT_DUE_DAYS,
 ) -> Need:
-    """Register a need of an active trainee, due ``due_days`` after today. Announced as
+    """Register a need of an active trainee, due ``due_days`` after today (or the next
+    working day after that, :func:`due_on`). Announced as
     ``need.raised`` (without the category when confidential)."""
     if trainee.status != "active":
         raise DomainError(
@@ -97,7 +106,7 @@ def raise_need(
         raised_by=by,
         status="open",
         raised_on=today,
-        due_on=today + dt.timedelta(days=due_days),
+        due_on=due_on(session, today, due_days),
         **handler,
     )
     session.add(need)
@@ -201,11 +210,11 @@ def reopen(
     due_days: int = DEFAULT_DUE_DAYS,
 ) -> Need:
     """The trainee is not satisfied with the resolution: the need is open again, with a
-    fresh time limit from today."""
+    fresh time limit from today (:func:`due_on`)."""
     before = _move(session, need, ("resolved",), "open", "reopened")
     need.resolved_on = None
     need.reopen_count += 1
-    need.due_on = today + dt.timedelta(days=due_days)
+    need.due_on = due_on(session, today, due_days)
     _step(need, "reopened", before, "trainee", by, reason)
     session.flush()
     return need

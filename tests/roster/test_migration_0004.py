@@ -1,4 +1,4 @@
-"""Migration 0003 on rows stored as they were typed (SQLite and PostgreSQL): identity
+"""Migration 0004 on rows stored as they were typed (SQLite and PostgreSQL): identity
 numbers, phones and names are normalised; two rows whose numbers become the same are not
 merged and do not break the unique index: the second keeps its number, and the pair is
 listed for the city (``GET /duplicates``, masked, city only); a summary is printed."""
@@ -41,7 +41,7 @@ PEOPLE = [(1, " 干部甲", wide(C), "13912345600"), (2, "干部乙", C.lower(),
 
 
 def _seed(url: str) -> None:
-    migrate.upgrade(SPEC.migrations_dir, url, "0002")
+    migrate.upgrade(SPEC.migrations_dir, url, "0003")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(
@@ -109,9 +109,9 @@ def _check(url: str, capsys) -> None:
     assert _rows(url, "account", "display_name, phone") == {1: ("组织部", "+8613912345601")}
     duplicates = _rows(url, "possible_duplicate", "kind, first_id, second_id, value, found_by")
     assert sorted(duplicates.values()) == [
-        ("person.id_number", 1, 2, C, "migration 0003"),
-        ("trainee.id_number", 2, 1, A, "migration 0003"),
-        ("trainee.id_number", 3, 4, B, "migration 0003"),
+        ("person.id_number", 1, 2, C, "migration 0004"),
+        ("trainee.id_number", 2, 1, A, "migration 0004"),
+        ("trainee.id_number", 3, 4, B, "migration 0004"),
     ]
     # The summary is printed with the numbers masked.
     assert "possible duplicate: trainee 1 has the identity number of trainee 2" in printed
@@ -133,16 +133,16 @@ def _check(url: str, capsys) -> None:
 
     # Down and up again: the pairs are found again, nothing else changes.
     config = migrate.alembic_config(SPEC.migrations_dir, url)
-    command.downgrade(config, "0002")
+    command.downgrade(config, "0003")
     command.upgrade(config, "head")
     assert _rows(url, "trainee", "name, id_number, phone") == trainees
     assert len(_rows(url, "possible_duplicate", "kind")) == 3
 
 
-def test_migration_0003_normalises_stored_rows_on_sqlite(sqlite_url, capsys):
+def test_migration_0004_normalises_stored_rows_on_sqlite(sqlite_url, capsys):
     _check(sqlite_url, capsys)
 
 
 @pytest.mark.integration
-def test_migration_0003_normalises_stored_rows_on_postgresql(pg_url, capsys):
+def test_migration_0004_normalises_stored_rows_on_postgresql(pg_url, capsys):
     _check(pg_url, capsys)

@@ -1,7 +1,7 @@
 """normalise the stored identity numbers, phones and names; possible_duplicate
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-15 10:00:00
 
 Rows stored before issue 18 hold what was typed. This migration writes them the way the
@@ -35,13 +35,13 @@ from shared.clock import utcnow
 from shared.observability import mask_id_number
 
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 log = logging.getLogger("alembic.runtime.migration")
-FOUND_BY = "migration 0003"
+FOUND_BY = "migration 0004"
 
 
 def upgrade() -> None:
@@ -70,7 +70,7 @@ def upgrade() -> None:
     lines += _texts(bind, "account", "display_name")
     for line in lines:
         log.warning("%s", line)
-        print(f"roster 0003: {line}")
+        print(f"roster 0004: {line}")
 
 
 def downgrade() -> None:
