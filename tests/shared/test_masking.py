@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from shared.bus import Bus, dumps
+from shared.bus import PARKED, Bus, dumps
 from shared.consumer import parked_messages
 from shared.observability import mask_document, mask_phone, mask_sensitive
 
@@ -88,8 +88,9 @@ def test_parked_messages_are_listed_masked(names):
         "type": "trainee.registered",
         "payload": {"phone": "+8613912345678", "note": "身份证 440106 19950501 005x"},
     }
-    bus.send_to_queue(
-        bus.queue_name("door", "parked"),
+    bus.send_hop(
+        "door",
+        PARKED,
         dumps(envelope),
         {"x-parked-reason": "cannot apply: phone 139-1234-5678", "x-attempts": 3},
         envelope["id"],
