@@ -4,6 +4,9 @@
   problem+json and stores nothing;
 - every list is paged with ``per_page`` capped at 200 (201 is a 422), except the few
   answers bounded by their object, listed below;
+- every import endpoint answers more rows than its limit with a 413, a CSV field too long
+  for the CSV reader and a cell over ``IMPORT_MAX_CELL`` with a 422, each naming the
+  limit and storing nothing (issue 18);
 - the same bodies sent as raw bytes to gunicorn (Content-Length and chunked), oversized
   headers, slow clients and /metrics, over real HTTP (the second half of this file);
 - roster throttles failed logins: after ``LOGIN_MAX_FAILURES`` (5, documented in the
