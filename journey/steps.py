@@ -103,6 +103,12 @@ def id_number(rng: random.Random, birth: dt.date) -> str:
     return body + "10X98765432"[total % 11]
 
 
+def typed(phone: str) -> str:
+    """An E.164 mobile number as a clerk types it in a sheet: ``139 1234 5678``."""
+    national = phone.removeprefix("+86")
+    return f"{national[:3]} {national[3:7]} {national[7:]}"
+
+
 def xlsx(headers: list[str], rows: list[list]) -> bytes:
     from openpyxl import Workbook
 
@@ -202,9 +208,10 @@ class Journey:
         return self.get(service, f"{path}{sep}per_page=200", token)["items"]
 
     def contact(self, key: str) -> tuple[str, str]:
-        """A run-unique e-mail address and mobile number for our key."""
+        """A run-unique e-mail address and mobile number for our key; the number as roster
+        stores it and the gateway receives it (E.164; the sheets type it as clerks do)."""
         if key not in self.c.contact:
-            phone = f"13{self.rng.randrange(10**8, 10**9)}"
+            phone = f"+8613{self.rng.randrange(10**8, 10**9)}"
             self.c.contact[key] = (f"{key}.{self.run}@{MAIL_DOMAIN}", phone)
         return self.c.contact[key]
 
@@ -337,8 +344,8 @@ class Journey:
         birth = dt.date(1975 + self.rng.randrange(15), 1 + self.rng.randrange(12), 10)
         email, phone = self.contact(key)
         name = f"旅程{self.run[:3]}{key}"
-        return [name, "男", id_number(self.rng, birth), phone, email, kind, title, unit, town,
-                village]  # fmt: skip
+        return [name, "男", id_number(self.rng, birth), typed(phone), email, kind, title, unit,
+                town, village]  # fmt: skip
 
     def step_import_people(self) -> str:
         unit, town, other = self.unit["code"], self.town["code"], self.other_town["code"]
@@ -381,8 +388,9 @@ class Journey:
             keys.append(key)
             self.names[key] = f"学员{self.run[:3]}{i}𠀾"
             rows.append([self.names[key], "女" if i % 2 else "男", birth.isoformat(),
-                         id_number(self.rng, birth), phone, email, "硕士研究生", self.today.year,
-                         self.unit["code"], village["code"], start.isoformat()])  # fmt: skip
+                         id_number(self.rng, birth), typed(phone), email, "硕士研究生",
+                         self.today.year, self.unit["code"], village["code"],
+                         start.isoformat()])  # fmt: skip
         sheet = xlsx(headers, rows)
         body = self.call(
             "roster", "POST", "/imports/trainees", token=self.city, raw=sheet, content_type=XLSX

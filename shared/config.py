@@ -96,6 +96,8 @@ class BaseConfig:
         self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
         self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)
+        # The longest cell an import reads (characters); a longer one is an error of its row.
+        self.IMPORT_MAX_CELL = env_int("IMPORT_MAX_CELL", 4000)
         # a request body must arrive within this (under gunicorn; 408 after it): less
         # than gunicorn's worker timeout, which would kill the worker instead
         self.BODY_TIMEOUT_SECONDS = env_int("BODY_TIMEOUT_SECONDS", 20)

@@ -49,7 +49,12 @@ from shared.db import Database, UTCDateTime, upsert_statement, utcnow
 from shared.events import EventInvalid, validate_event
 from shared.events.catalogue import owner
 from shared.faults import fault
-from shared.observability import EVENTS_CONSUMED, request_context
+from shared.observability import (
+    EVENTS_CONSUMED,
+    mask_document,
+    mask_sensitive,
+    request_context,
+)
 
 log = logging.getLogger(__name__)
 
@@ -630,7 +635,9 @@ class _Stopping(Exception):
 
 
 def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:
-    """The parked messages of a service, left in place, oldest first."""
+    """The parked messages of a service, left in place, oldest first; identity numbers
+    and phones in their bodies and reasons are masked (``manage parked list`` prints them;
+    ``replay_parked`` sends the messages as they are)."""
     conn = bus.connect()
     out, taken = [], []
     try:
@@ -654,10 +661,12 @@ def parked_messages(bus: Bus, service: str, limit: int = 1000) -> list[dict]:
                     or (data.get("id") if isinstance(data, dict) else None),
                     "type": data.get("type") if isinstance(data, dict) else None,
                     "attempts": headers.get("x-attempts"),
-                    "reason": headers.get("x-parked-reason"),
+                    "reason": mask_sensitive(str(headers.get("x-parked-reason") or "")) or None,
                     "parked_at": headers.get("x-parked-at"),
                     "verified_producer": headers.get(VERIFIED),
-                    "body": body if isinstance(body, str) else body.decode("utf-8", "replace"),
+                    "body": mask_document(
+                        body if isinstance(body, str) else body.decode("utf-8", "replace")
+                    ),
                 }
             )
         # Give every message back (the in-process broker does not on close).

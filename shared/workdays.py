@@ -11,19 +11,21 @@ years not yet announced) ships as data in ``shared/calendars/<name>.json``; see
 :func:`shipped`.
 
 Clerks type dates in many ways (``2027-02-06``, ``2027/2/6``, ``2027.2.6``,
-``2027年2月6日``, full-width digits); :func:`parse_day` reads them all, once, here.
-Messages meant for clerks are Chinese first, then English (``中文 / English``).
+``2027年2月6日``, full-width digits, Excel serial numbers): :func:`parse_day` is
+:func:`shared.normalize.parse_date`, which reads them for the whole system. Messages
+meant for clerks are Chinese first, then English (``中文 / English``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
+
+from shared.normalize import message, parse_date
 
 HOLIDAY = "holiday"
 WORKDAY = "workday"
@@ -64,11 +66,6 @@ class CalendarEntry(NamedTuple):
 
 #: date -> kind (``"holiday"`` | ``"workday"``), or date -> :class:`CalendarEntry`.
 Overrides = Mapping[dt.date, "str | CalendarEntry"]
-
-
-def message(zh: str, en: str) -> str:
-    """A message for clerks: Chinese first, then English."""
-    return f"{zh} / {en}"
 
 
 def _kind(value) -> str | None:
@@ -120,43 +117,9 @@ def add_working_days(day: dt.date, count: int, overrides: Overrides) -> dt.date:
 
 # -- reading what clerks type ------------------------------------------------------------------
 
-_SEPARATED = re.compile(r"^(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})$")
-_CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-
-
-def parse_day(value) -> dt.date:
-    """A date from what a clerk typed or a sheet holds: a date (or datetime) cell, or text
-    as ``2027-02-06``, ``2027/2/6``, ``2027.2.6``, ``2027年2月6日`` or ``20270206``, also
-    in full-width characters (``２０２７／２／６``). Anything else is a ``ValueError``
-    whose message names the problem (Chinese first)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(
-            message("请填写日期，如 2027-02-06", "a date is required, e.g. 2027-02-06")
-        )
-    text = unicodedata.normalize("NFKC", value).strip()
-    match = _SEPARATED.match(text) or _CHINESE.match(text) or _COMPACT.match(text)
-    if match is None:
-        raise ValueError(
-            message(
-                f"无法识别的日期格式：{value.strip()[:40]}（请写作 2027-02-06）",
-                f"unknown date format: {value.strip()[:40]} (write 2027-02-06)",
-            )
-        )
-    parts = [g for g in match.groups() if g not in ("-", "/", ".")]
-    year, month, day = (int(p) for p in parts)
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise ValueError(
-            message(f"不存在的日期：{value.strip()[:40]}", f"no such date: {value.strip()[:40]}")
-        ) from None
+#: A date as clerks type it or a sheet holds it: ``shared.normalize`` reads dates for every
+#: import and form, calendars included (one reading of ``2027/2/6`` in the whole system).
+parse_day = parse_date
 
 
 def parse_kind(value) -> str:

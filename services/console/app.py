@@ -61,6 +61,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.jinja_env.filters["yuan"] = yuan
     app.jinja_env.filters["pct"] = percent
+    app.jinja_env.filters["in_lang"] = i18n.one_language
 
     @app.get("/healthz")
     def healthz():

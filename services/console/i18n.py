@@ -41,6 +41,15 @@ def label(kind: str, code) -> str:
     return names[1] if current() == "en" else names[0]
 
 
+def one_language(text) -> str:
+    """A service's message for clerks (``中文 / English``) in this request's language; any
+    other text as it is."""
+    if not isinstance(text, str) or " / " not in text:
+        return text
+    zh, _, en = text.partition(" / ")
+    return en if current() == "en" else zh
+
+
 def wants_lang() -> str | None:
     lang = request.args.get("lang")
     return lang if lang in LANGS else None

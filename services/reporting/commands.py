@@ -49,7 +49,7 @@ def calendar_load(args: argparse.Namespace, config) -> int:
     from services.reporting.domain.common import city_today
     from shared import workdays
     from shared.errors import DomainError
-    from shared.tabular import read_rows
+    from shared.tabular import read_sheet
 
     path = Path(args.file) if args.file else workdays.CALENDARS / "cn.json"
     years = sorted(set(args.year or []))
@@ -66,11 +66,11 @@ def calendar_load(args: argparse.Namespace, config) -> int:
             print("a sheet holds one year: give --year")
             return 2
         try:
-            rows = read_rows(path.read_bytes(), path.name, 366)
+            sheet = read_sheet(path.read_bytes(), path.name, calendar.SHEET_HEADERS, 366)
         except DomainError as exc:
             print(exc.detail)
             return 1
-        entries, errors = calendar.read_sheet(rows, years[0])
+        entries, errors = calendar.read_sheet(sheet.rows, years[0])
         by_year = {years[0]: entries}
     missing = [year for year in years if not by_year.get(year)]
     if missing and not errors:

@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from services.reporting.domain.assessment import INDICATORS
 from services.reporting.domain.supervision import VISIT_KINDS
 from services.reporting.models_oversight import OWNER_KINDS, PARTY_KINDS
+from shared import fields as clean
 from shared.http import ListArgs, StrictSchema, page_schema
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -84,8 +85,11 @@ class DutyItemRow(Schema):
     year = fields.Integer(required=True, validate=_YEAR)
     party_kind = fields.String(required=True, validate=validate.OneOf(PARTY_KINDS))
     party_id = fields.Integer(required=True, **_ID)
-    title = _required_text(200)
-    description = _text(load_default="")
+    # Read as clerks type them (shared.normalize): trimmed, NFKC, no control characters.
+    title = clean.Text(required=True, blank=False, validate=validate.Length(min=1, max=200))
+    description = clean.Text(
+        multiline=True, load_default="", validate=validate.Length(max=TEXT_MAX)
+    )
     due_date = fields.Date(required=True, **_DATE)
 
 
@@ -156,12 +160,27 @@ class RowError(Schema):
     errors = fields.Dict()
 
 
+class SkippedRow(Schema):
+    row = fields.Integer()
+    reason = fields.String()
+
+
 class ImportReportOut(Schema):
-    rows = fields.Integer()
+    rows = fields.Integer(metadata={"description": "data rows read (skipped rows not counted)"})
     imported = fields.Integer()
     dry_run = fields.Boolean()
     errors = fields.List(fields.Nested(RowError))
     ids = fields.List(fields.Integer())
+    header_row = fields.Integer(metadata={"description": "the row the header was found in"})
+    columns = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "field -> the column's header as the file writes it"},
+    )
+    skipped = fields.List(
+        fields.Nested(SkippedRow),
+        metadata={"description": "title rows, total rows, notes, the example row left in"},
+    )
 
 
 # -- supervision ---------------------------------------------------------------------------

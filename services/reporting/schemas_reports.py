@@ -166,9 +166,18 @@ class CalendarRowError(Schema):
     errors = fields.Dict()
 
 
+class CalendarSkippedRow(Schema):
+    row = fields.Integer()
+    reason = fields.String()
+
+
 class CalendarImportOut(Schema):
     rows = fields.Integer()
     errors = fields.List(fields.Nested(CalendarRowError))
+    skipped = fields.List(
+        fields.Nested(CalendarSkippedRow),
+        metadata={"description": "title rows above the header, total rows, notes"},
+    )
 
 
 # -- the forms --------------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def load(session: Session, today: dt.date | None = None) -> dict:
             {
                 "name": _name(rng),
                 "gender": rng.choice(["男", "女"]),
-                "phone": f"139{rng.randrange(10**8):08d}",
+                "phone": f"+86139{rng.randrange(10**8):08d}",  # stored as E.164
                 "positions": [
                     {"kind": kind, "title": title, **place, "start_date": dt.date(2023, 1, 1)}
                 ],
@@ -174,7 +174,7 @@ def load(session: Session, today: dt.date | None = None) -> dict:
             "birth_date": dt.date(
                 1998 + rng.randrange(4), rng.randrange(1, 13), rng.randrange(1, 28)
             ),
-            "phone": f"138{rng.randrange(10**8):08d}",
+            "phone": f"+86138{rng.randrange(10**8):08d}",
             "email": f"trainee{n}@example.org",
             "education": rng.choice(["本科", "硕士研究生", "博士研究生"]),
             "school": rng.choice(["中山大学", "华南理工大学", "暨南大学", "华南农业大学"]),

@@ -24,8 +24,10 @@ from services.roster.models import (
     Unit,
     Village,
 )
+from shared import normalize
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound, TooManyAttempts
+from shared.normalize import message
 from shared.outbox import record_event
 
 PRODUCER = "roster"
@@ -161,6 +163,21 @@ def _build_positions(session: Session, items: list[dict]) -> list[Position]:
     return positions
 
 
+def search_clause(model, q: str):
+    """What a list's ``q`` finds among trainees or people: an identity number in any typed
+    form (full-width, spaced, lower-case x) finds that exact number, a phone number in any
+    typed form that exact phone (stored as E.164), anything else the names containing it
+    (NFKC, trimmed)."""
+    if normalize.looks_like_id_number(q):
+        return model.id_number == normalize.id_number_form(q)
+    if normalize.looks_like_phone(q):
+        try:
+            return model.phone == normalize.phone(q)
+        except normalize.Invalid:
+            pass
+    return model.name.contains(normalize.tidy(q), autoescape=True)
+
+
 def _unique_id_number(session: Session, model, value: str | None, exclude: int | None = None):
     if not value:
         return
@@ -169,7 +186,8 @@ def _unique_id_number(session: Session, model, value: str | None, exclude: int |
         query = query.where(model.id != exclude)
     if session.scalar(query) is not None:
         raise Conflict(
-            "this identity number is already registered", {"id_number": ["already registered"]}
+            message("该身份证号已登记", "this identity number is already registered"),
+            {"id_number": [message("已登记", "already registered")]},
         )
 
 
@@ -267,7 +285,7 @@ def register_trainees(session: Session, items: list[dict]) -> tuple[list[int], d
         elif item.get("placement") and item["placement"]["village_id"] not in villages:
             errors[index] = {"village_id": ["not found"]}
         elif item.get("id_number") in taken:
-            errors[index] = {"id_number": ["already registered"]}
+            errors[index] = {"id_number": [message("已登记", "already registered")]}
     if errors or not items:
         return [], errors
     now = utcnow()

@@ -2,33 +2,74 @@
 
 A file with any error imports nothing: the clerk gets every row's errors at once, fixes
 the sheet and uploads it again, and never has to work out which half went in. Headers may
-be Chinese (as the Department's sheets have them) or the English field names. CSV may be
-UTF-8 (with or without BOM) or GB18030, which Excel writes on Chinese Windows.
+be Chinese (as the Department's sheets have them) or the English field names, below title
+rows (``shared.tabular`` finds the header row). CSV may be UTF-8 (with or without BOM) or
+GB18030, which Excel writes on Chinese Windows. Values go through the same fields as the
+API (``shared.normalize``): names trimmed, identity numbers checked, phones as E.164,
+dates as clerks type them (``1996/03/02``, ``1996.3.2``, ``1996年3月2日``, Excel's).
+
+Every row's errors come in one pass, also those that need the other rows or the
+database:
+
+- **already registered**: the identity number (normalised) is a registered trainee's or
+  person's;
+- **the same identity number** as an earlier row of the file;
+- **possible duplicate**: a row whose trainee has the same name, birth date and unit as a
+  registered trainee (a cadre: the same name and the same place of their position), when
+  either of the two has no identity number — so that uploading a file a second time
+  creates nothing new even for rows without one. Such a row is refused, never merged and
+  never created twice; if they really are two people, give both their identity numbers
+  (edit the registered one first) and upload again. Two rows of the file alike in the
+  same way are reported the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from services.roster import domain
-from services.roster.models import Town, Unit, Village
+from services.roster.models import Person, Position, Town, Trainee, Unit, Village
 from services.roster.schemas import PersonIn, TraineeIn
+from shared import normalize
 from shared.errors import DomainError
+from shared.normalize import clerk_messages, message
+from shared.tabular import Sheet
 
+TRAINEE_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "email",
+    "education",
+    "school",
+    "major",
+    "cohort",
+    "unit_code",
+    "village_code",
+    "placement_start",
+)
 TRAINEE_HEADERS = {
     "姓名": "name",
     "性别": "gender",
     "出生日期": "birth_date",
+    "出生年月日": "birth_date",
     "身份证号": "id_number",
     "身份证号码": "id_number",
+    "公民身份号码": "id_number",
     "手机": "phone",
     "手机号": "phone",
+    "手机号码": "phone",
     "电话": "phone",
+    "联系电话": "phone",
     "邮箱": "email",
+    "电子邮箱": "email",
     "学历": "education",
     "毕业院校": "school",
     "专业": "major",
@@ -39,16 +80,33 @@ TRAINEE_HEADERS = {
     "村（社区）编码": "village_code",
     "派驻日期": "placement_start",
     "到村日期": "placement_start",
+    **{f: f for f in TRAINEE_FIELDS},
 }
+PERSON_FIELDS = (
+    "name",
+    "gender",
+    "id_number",
+    "phone",
+    "email",
+    "position_kind",
+    "title",
+    "unit_code",
+    "town_code",
+    "village_code",
+)
 PERSON_HEADERS = {
     "姓名": "name",
     "性别": "gender",
     "身份证号": "id_number",
     "身份证号码": "id_number",
+    "公民身份号码": "id_number",
     "手机": "phone",
     "手机号": "phone",
+    "手机号码": "phone",
     "电话": "phone",
+    "联系电话": "phone",
     "邮箱": "email",
+    "电子邮箱": "email",
     "职务类别": "position_kind",
     "职务": "title",
     "单位编码": "unit_code",
@@ -56,6 +114,7 @@ PERSON_HEADERS = {
     "镇（街）编码": "town_code",
     "村编码": "village_code",
     "村（社区）编码": "village_code",
+    **{f: f for f in PERSON_FIELDS},
 }
 POSITION_LABELS = {
     "领导班子成员": "unit_leadership",
@@ -68,156 +127,473 @@ POSITION_LABELS = {
     "镇干部": "town_staff",
     "单位干部": "unit_staff",
 }
+_POSITION_LABELS = {normalize.tidy(label): kind for label, kind in POSITION_LABELS.items()}
+_EXAMPLE_ID = "44010619990501002" + normalize.check_digit("44010619990501002")
+#: The templates: (header, field, example value) of each column, in order.
+TRAINEE_TEMPLATE = (
+    ("姓名", "name", "张三"),
+    ("性别", "gender", "男"),
+    ("出生日期", "birth_date", "1999-05-01"),
+    ("身份证号", "id_number", _EXAMPLE_ID),
+    ("手机号", "phone", "13800138000"),
+    ("邮箱", "email", "zhangsan@example.org"),
+    ("学历", "education", "硕士研究生"),
+    ("毕业院校", "school", "中山大学"),
+    ("专业", "major", "公共管理"),
+    ("届别", "cohort", 2026),
+    ("单位编码", "unit_code", "U01"),
+    ("村编码", "village_code", "V0101"),
+    ("派驻日期", "placement_start", "2026-09-01"),
+)
+PERSON_TEMPLATE = (
+    ("姓名", "name", "李四"),
+    ("性别", "gender", "女"),
+    ("身份证号", "id_number", "44010619800101003" + normalize.check_digit("44010619800101003")),
+    ("手机号", "phone", "13900139000"),
+    ("邮箱", "email", "lisi@example.org"),
+    ("职务类别", "position_kind", "中层干部"),
+    ("职务", "title", "科长"),
+    ("单位编码", "unit_code", "U01"),
+    ("镇编码", "town_code", ""),
+    ("村编码", "village_code", ""),
+)
+TEMPLATE_NOTES = (
+    "第一行是表头，第二行是示例（原样留下的示例行不会导入），请从第三行起填写，或改写示例行。",
+    "The first row is the header and the second an example (left as it is, it is not "
+    "imported); fill in from the third row, or overwrite the example.",
+    "身份证号：18位，末位可以是 x 或 X；请保持该列为文本格式，否则 Excel 会丢失末几位。",
+    "日期：1996-03-02、1996/3/2、1996.3.2、1996年3月2日 或 Excel 的日期单元格均可。",
+    "手机号：中国大陆手机或固定电话，如 139 1234 5678、020-12345678。",
+    "没有身份证号的行，以 姓名 + 出生日期 + 单位（干部：姓名 + 任职地点）识别是否重复。",
+    "表头之上的标题行、合计行和说明行会被跳过并在结果中列出。",
+)
+PEOPLE_NOTES = (
+    *TEMPLATE_NOTES[:5],
+    "职务类别：领导班子成员、中层干部、党建副书记、村党组织书记、镇干部、单位干部；"
+    "按类别填写 单位编码、镇编码 或 村编码 之一。",
+    *TEMPLATE_NOTES[5:],
+)
 
 
-def _canonical(raw: dict, aliases: dict) -> dict:
-    out = {}
+def example(template) -> dict:
+    """A template's example row, {field: value}."""
+    return {field: value for _header, field, value in template}
+
+
+#: Fields read as dates, and as text.
+_DATES = ("birth_date", "placement_start")
+_TEXT = ("name", "gender", "email", "education", "school", "major", "title", "position_kind")
+
+
+def _cells(raw: dict, errors: dict) -> dict:
+    """A sheet row's cells as the schema reads them: blank cells dropped, numbers that
+    are text as text, dates as ISO text (or an error of the row)."""
+    row = {}
     for key, value in raw.items():
-        field = aliases.get(key, key)
-        if isinstance(value, str):
-            value = value.strip()
-            if value == "":
-                value = None
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        if isinstance(value, dt.date):
-            value = value.isoformat()
+        if isinstance(value, str) and key != "name":  # a blank name is named as such
+            value = value if value.strip() else None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        out[field] = value
-    return out
+        if value is None:
+            continue
+        if key in _DATES:
+            try:
+                value = normalize.parse_date(value).isoformat()
+            except normalize.Invalid as exc:
+                errors[key] = exc.messages
+                continue
+        elif key == "id_number" and not isinstance(value, str):
+            try:
+                normalize.id_number(value)
+            except normalize.Invalid as exc:
+                errors[key] = exc.messages
+            continue
+        elif key == "cohort" and isinstance(value, str) and value.strip().isdigit():
+            value = int(normalize.nfkc(value).strip())
+        elif key in _TEXT or key == "phone":
+            value = value.isoformat() if isinstance(value, dt.date) else str(value)
+        row[key] = value
+    return row
 
 
-def _codes(session: Session, model) -> dict[str, int]:
-    return dict(session.execute(sa.select(model.code, model.id)).all())
+def _quietly(fn, value):
+    """``fn(value)``, or None when it refuses the value."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return fn(value)
+    except ValueError:  # normalize.Invalid too
+        return None
 
 
-def import_trainees(session: Session, rows: list[tuple[int, dict]], dry_run: bool) -> dict:
-    """Validate every row, then (unless a dry run or any row failed) register them all."""
-    units, villages = _codes(session, Unit), _codes(session, Village)
+#: Values looked up in one statement (a database takes a bounded number of parameters).
+CHUNK = 1000
+
+
+def _in_chunks(session: Session, query, values) -> list:
+    """The rows of ``query(part)`` for every part of ``values`` (CHUNK at a time)."""
+    values = sorted(values, key=str)
+    rows = []
+    for start in range(0, len(values), CHUNK):
+        rows += session.execute(query(values[start : start + CHUNK])).all()
+    return rows
+
+
+def _code(value) -> str:
+    return normalize.nfkc(str(value)).strip()
+
+
+def _load(schema, row: dict, errors: dict):
+    """The row loaded by ``schema``, or None with its errors (in Chinese first) added;
+    fields already in error keep their first message."""
+    try:
+        return schema.load(row)
+    except ValidationError as exc:
+        for key, messages in clerk_messages(exc.messages).items():
+            errors.setdefault(key, messages)
+        return None
+
+
+def _report(kind: str, sheet: Sheet, errors: list, dry_run: bool) -> dict:
+    return {
+        "kind": kind,
+        "rows": len(sheet.rows),
+        "imported": 0,
+        "dry_run": dry_run,
+        "errors": sorted(errors, key=lambda e: e["row"]),
+        "ids": [],
+        "header_row": sheet.header_row,
+        "columns": sheet.columns,
+        "skipped": sheet.skipped,
+    }
+
+
+class _Rows:
+    """Errors by row number, and the checks across rows and against the database."""
+
+    def __init__(self) -> None:
+        self.errors: dict[int, dict] = {}
+
+    def add(self, number: int, key: str, text: str) -> None:
+        self.errors.setdefault(number, {}).setdefault(key, []).append(text)
+
+    def same_id_numbers(self, numbers: dict[int, str]) -> None:
+        first: dict[str, int] = {}
+        for number, value in numbers.items():
+            if value in first:
+                self.add(
+                    number,
+                    "id_number",
+                    message(f"与第 {first[value]} 行身份证号相同", f"same as row {first[value]}"),
+                )
+            first.setdefault(value, number)
+
+    def registered(self, numbers: dict[int, str], taken: dict[str, int], what: tuple) -> None:
+        for number, value in numbers.items():
+            if value in taken:
+                self.add(
+                    number,
+                    "id_number",
+                    message(
+                        f"已登记：与{what[0]} #{taken[value]} 身份证号相同",
+                        f"already registered: the identity number of {what[1]} {taken[value]}",
+                    ),
+                )
+
+    def as_list(self) -> list[dict]:
+        return [{"row": n, "errors": e} for n, e in sorted(self.errors.items())]
+
+
+# -- trainees -------------------------------------------------------------------------------
+
+
+def import_trainees(session: Session, sheet: Sheet, dry_run: bool) -> dict:
+    """Check every row (in one pass, see the module), then, unless a dry run or any row
+    failed, register them all."""
+    units = dict(session.execute(sa.select(Unit.code, Unit.id)).all())
+    villages = dict(session.execute(sa.select(Village.code, Village.id)).all())
     schema = TraineeIn()
-    valid, errors, seen = [], [], {}
-    for number, raw in rows:
-        row = _canonical(raw, TRAINEE_HEADERS)
-        row_errors: dict = {}
+    checks = _Rows()
+    valid: list[tuple[int, dict]] = []
+    numbers: dict[int, str] = {}
+    keys: dict[int, tuple] = {}
+    for number, raw in sheet.rows:
+        row_errors: dict = {k: list(v) for k, v in sheet.cell_errors.get(number, {}).items()}
+        row = _cells(raw, row_errors)
         unit_code = row.pop("unit_code", None)
         village_code = row.pop("village_code", None)
         start = row.pop("placement_start", None)
-        row = {k: v for k, v in row.items() if k in schema.fields}
-        for key in ("phone", "id_number", "cohort"):
-            if isinstance(row.get(key), int) and key != "cohort":
-                row[key] = str(row[key])
-        if isinstance(row.get("cohort"), str) and row["cohort"].isdigit():
-            row["cohort"] = int(row["cohort"])
         if unit_code is None:
-            row_errors["unit_code"] = ["required"]
-        elif str(unit_code) not in units:
-            row_errors["unit_code"] = [f"no unit with code {unit_code}"]
+            row_errors.setdefault("unit_code", [message("必填", "required")])
+        elif _code(unit_code) not in units:
+            row_errors["unit_code"] = [
+                message(f"没有编码为 {unit_code} 的单位", f"no unit with code {unit_code}")
+            ]
         else:
-            row["unit_id"] = units[str(unit_code)]
+            row["unit_id"] = units[_code(unit_code)]
         if village_code is not None:
-            if str(village_code) not in villages:
-                row_errors["village_code"] = [f"no village with code {village_code}"]
+            if _code(village_code) not in villages:
+                row_errors["village_code"] = [
+                    message(
+                        f"没有编码为 {village_code} 的村", f"no village with code {village_code}"
+                    )
+                ]
             elif start is None:
-                row_errors["placement_start"] = ["required with a village"]
+                row_errors.setdefault(
+                    "placement_start", [message("填写村编码时必填", "required with a village")]
+                )
             else:
-                row["placement"] = {"village_id": villages[str(village_code)], "start_date": start}
-        try:
-            loaded = schema.load(row)
-        except ValidationError as exc:
-            messages = dict(exc.messages)
-            if "unit_code" in row_errors:
-                messages.pop("unit_id", None)  # already reported by its code
-            row_errors.update(messages)
-            loaded = None
-        id_number = row.get("id_number")
+                row["placement"] = {
+                    "village_id": villages[_code(village_code)],
+                    "start_date": start,
+                }
+        for key in row_errors:  # a cell already in error is not read again
+            row.pop(key, None)
+        loaded = _load(schema, row, row_errors)
+        row_errors.pop("unit_id", None)  # reported by its code
+        id_number = (
+            loaded["id_number"] if loaded else _quietly(normalize.id_number, row.get("id_number"))
+        )
         if id_number:
-            if id_number in seen:
-                row_errors.setdefault("id_number", []).append(f"same as row {seen[id_number]}")
-            seen.setdefault(id_number, number)
-        if row_errors:
-            errors.append({"row": number, "errors": row_errors})
-        else:
+            numbers[number] = id_number
+        name = loaded["name"] if loaded else _quietly(normalize.name, row.get("name"))
+        if name and "unit_id" in row and "birth_date" not in row_errors:
+            birth = (
+                loaded["birth_date"]
+                if loaded
+                else _quietly(dt.date.fromisoformat, row.get("birth_date"))
+            )
+            keys[number] = (name, birth, row["unit_id"])
+        for key, messages in row_errors.items():
+            for text in messages:
+                checks.add(number, key, text)
+        if loaded is not None and not row_errors:
             valid.append((number, loaded))
-    return _commit_trainees(session, rows, valid, errors, dry_run)
+    checks.same_id_numbers(numbers)
+    taken = dict(
+        _in_chunks(
+            session,
+            lambda part: sa.select(Trainee.id_number, Trainee.id).where(
+                Trainee.id_number.in_(part)
+            ),
+            set(numbers.values()),
+        )
+    )
+    checks.registered(numbers, taken, ("选调生", "trainee"))
+    _possible_trainee_duplicates(session, checks, keys, numbers)
+    errors = checks.as_list()
+    report = _report("trainees", sheet, errors, dry_run)
+    if errors:
+        session.rollback()
+        return report
+    ids, failed = domain.register_trainees(session, [data for _, data in valid])
+    if failed:
+        report["errors"] = [
+            {"row": valid[index][0], "errors": clerk_messages(row_errors)}
+            for index, row_errors in sorted(failed.items())
+        ]
+    if report["errors"] or dry_run:
+        session.rollback()
+        return report
+    report.update(imported=len(ids), ids=ids)
+    return report
 
 
-def _commit_trainees(session, rows, valid, errors, dry_run) -> dict:
-    """Register the valid rows in one go (``domain.register_trainees``)."""
-    ids: list[int] = []
-    if not errors:
-        ids, failed = domain.register_trainees(session, [data for _, data in valid])
-        for index, row_errors in sorted(failed.items()):
-            errors.append({"row": valid[index][0], "errors": row_errors})
-    return _report(session, "trainees", rows, ids, errors, dry_run)
+def _possible_trainee_duplicates(
+    session: Session, checks: _Rows, keys: dict[int, tuple], numbers: dict[int, str]
+) -> None:
+    """Rows alike a registered trainee or an earlier row by name, birth date and unit,
+    where either has no identity number."""
+    if not keys:
+        return
+    names = {key[0] for key in keys.values()}
+    unit_ids = {key[2] for key in keys.values()}
+    registered = defaultdict(list)
+    query = sa.select(
+        Trainee.id, Trainee.name, Trainee.birth_date, Trainee.unit_id, Trainee.id_number
+    )
+    for tid, name, birth, unit_id, id_number in _in_chunks(
+        session,
+        lambda part: query.where(Trainee.name.in_(part), Trainee.unit_id.in_(unit_ids)),
+        names,
+    ):
+        registered[(name, birth, unit_id)].append((tid, id_number))
+    earlier: dict[tuple, list[int]] = defaultdict(list)
+    for number, key in keys.items():
+        mine = numbers.get(number)
+        for tid, theirs in registered.get(key, []):
+            if not (mine and theirs):
+                checks.add(
+                    number,
+                    "name",
+                    message(
+                        f"可能重复：与已登记的选调生 #{tid} 姓名、出生日期、单位相同；"
+                        "如确是两人，请为两人都填写身份证号",
+                        f"possibly a duplicate of trainee {tid} (the same name, birth date "
+                        "and unit); if they are two people, give both identity numbers",
+                    ),
+                )
+        for other in earlier[key]:
+            if not (mine and numbers.get(other)):
+                checks.add(
+                    number,
+                    "name",
+                    message(
+                        f"可能与第 {other} 行是同一人（姓名、出生日期、单位相同）",
+                        f"possibly the same person as row {other} (the same name, birth "
+                        "date and unit)",
+                    ),
+                )
+                break
+        earlier[key].append(number)
 
 
-def import_people(session: Session, rows: list[tuple[int, dict]], dry_run: bool) -> dict:
-    """Validate every row (one person and at most one position each), then register them."""
-    units, towns, villages = _codes(session, Unit), _codes(session, Town), _codes(session, Village)
+# -- people ---------------------------------------------------------------------------------
+
+
+def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
+    """Check every row (one person and at most one position each; in one pass, see the
+    module), then, unless a dry run or any row failed, register them."""
+    places = {
+        "unit_id": dict(session.execute(sa.select(Unit.code, Unit.id)).all()),
+        "town_id": dict(session.execute(sa.select(Town.code, Town.id)).all()),
+        "village_id": dict(session.execute(sa.select(Village.code, Village.id)).all()),
+    }
     schema = PersonIn()
-    valid, errors = [], []
-    for number, raw in rows:
-        row = _canonical(raw, PERSON_HEADERS)
-        row_errors: dict = {}
+    checks = _Rows()
+    valid: list[tuple[int, dict]] = []
+    numbers: dict[int, str] = {}
+    keys: dict[int, tuple] = {}
+    for number, raw in sheet.rows:
+        row_errors: dict = {k: list(v) for k, v in sheet.cell_errors.get(number, {}).items()}
+        row = _cells(raw, row_errors)
         kind = row.pop("position_kind", None)
         title = row.pop("title", None) or ""
-        places = {
-            "unit_id": (row.pop("unit_code", None), units),
-            "town_id": (row.pop("town_code", None), towns),
-            "village_id": (row.pop("village_code", None), villages),
-        }
-        row = {
-            k: (str(v) if isinstance(v, int) else v) for k, v in row.items() if k in schema.fields
-        }
+        codes = {f: row.pop(f.replace("_id", "_code"), None) for f in places}
+        place = None
         if kind is not None:
-            kind = POSITION_LABELS.get(str(kind), str(kind))
+            kind = _POSITION_LABELS.get(normalize.tidy(kind), normalize.tidy(kind))
             if kind not in domain.POSITION_PLACE:
-                row_errors["position_kind"] = [f"unknown kind {kind}"]
+                row_errors["position_kind"] = [
+                    message(f"未知的职务类别 {kind}", f"unknown kind {kind}")
+                ]
             else:
                 field = domain.POSITION_PLACE[kind]
-                code, table = places[field]
+                code, column = codes[field], field.replace("_id", "_code")
                 if code is None:
-                    row_errors[field.replace("_id", "_code")] = ["required for this kind"]
-                elif str(code) not in table:
-                    row_errors[field.replace("_id", "_code")] = [f"no such code {code}"]
+                    row_errors.setdefault(
+                        column, [message("该职务类别必填", "required for this kind")]
+                    )
+                elif _code(code) not in places[field]:
+                    row_errors[column] = [message(f"没有编码 {code}", f"no such code {code}")]
                 else:
-                    row["positions"] = [{"kind": kind, "title": title, field: table[str(code)]}]
-        try:
-            loaded = schema.load(row)
-        except ValidationError as exc:
-            row_errors.update(exc.messages)
-            loaded = None
-        if row_errors:
-            errors.append({"row": number, "errors": row_errors})
-        else:
+                    place = (field, places[field][_code(code)])
+                    row["positions"] = [{"kind": kind, "title": title, field: place[1]}]
+        for key in row_errors:
+            row.pop(key, None)
+        loaded = _load(schema, row, row_errors)
+        id_number = (
+            loaded["id_number"] if loaded else _quietly(normalize.id_number, row.get("id_number"))
+        )
+        if id_number:
+            numbers[number] = id_number
+        name = loaded["name"] if loaded else _quietly(normalize.name, row.get("name"))
+        if name and (place is not None or kind is None):
+            keys[number] = (name, place)
+        for key, messages in row_errors.items():
+            for text in messages:
+                checks.add(number, key, text)
+        if loaded is not None and not row_errors:
             valid.append((number, loaded))
-    return _commit(session, "people", rows, valid, errors, dry_run, domain.create_person)
-
-
-def _commit(session, kind, rows, valid, errors, dry_run, create) -> dict:
+    checks.same_id_numbers(numbers)
+    taken = dict(
+        _in_chunks(
+            session,
+            lambda part: sa.select(Person.id_number, Person.id).where(Person.id_number.in_(part)),
+            set(numbers.values()),
+        )
+    )
+    checks.registered(numbers, taken, ("干部", "person"))
+    _possible_person_duplicates(session, checks, keys, numbers)
+    errors = checks.as_list()
+    report = _report("people", sheet, errors, dry_run)
     ids = []
     if not errors:
         for number, data in valid:
             try:
                 with session.begin_nested():
-                    ids.append(create(session, data).id)
+                    ids.append(domain.create_person(session, data).id)
             except DomainError as exc:
-                errors.append({"row": number, "errors": exc.errors or {"row": [exc.detail]}})
-    return _report(session, kind, rows, ids, errors, dry_run)
-
-
-def _report(session, kind, rows, ids, errors, dry_run) -> dict:
-    report = {
-        "kind": kind,
-        "rows": len(rows),
-        "imported": 0,
-        "dry_run": dry_run,
-        "errors": errors,
-        "ids": [],
-    }
+                errors.append(
+                    {"row": number, "errors": clerk_messages(exc.errors or {"row": [exc.detail]})}
+                )
+        report["errors"] = errors
     if errors or dry_run:
         session.rollback()
         return report
     report.update(imported=len(ids), ids=ids)
     return report
+
+
+def _possible_person_duplicates(
+    session: Session, checks: _Rows, keys: dict[int, tuple], numbers: dict[int, str]
+) -> None:
+    """Rows alike a registered person or an earlier row by name and the place of their
+    position (or both without one), where either has no identity number."""
+    if not keys:
+        return
+    names = {key[0] for key in keys.values()}
+    registered = defaultdict(list)
+    people = _in_chunks(
+        session,
+        lambda part: sa.select(Person.id, Person.name, Person.id_number).where(
+            Person.name.in_(part)
+        ),
+        names,
+    )
+    held = defaultdict(set)
+    if people:
+        for person_id, unit_id, town_id, village_id in _in_chunks(
+            session,
+            lambda part: sa.select(
+                Position.person_id, Position.unit_id, Position.town_id, Position.village_id
+            ).where(Position.person_id.in_(part), Position.end_date.is_(None)),
+            [p[0] for p in people],
+        ):
+            for field, value in (
+                ("unit_id", unit_id),
+                ("town_id", town_id),
+                ("village_id", village_id),
+            ):
+                if value is not None:
+                    held[person_id].add((field, value))
+    for person_id, name, id_number in people:
+        for place in held[person_id] or {None}:
+            registered[(name, place)].append((person_id, id_number))
+    earlier: dict[tuple, list[int]] = defaultdict(list)
+    for number, key in keys.items():
+        mine = numbers.get(number)
+        for person_id, theirs in registered.get(key, []):
+            if not (mine and theirs):
+                checks.add(
+                    number,
+                    "name",
+                    message(
+                        f"可能重复：与已登记的干部 #{person_id} 姓名相同、任职地点相同；"
+                        "如确是两人，请为两人都填写身份证号",
+                        f"possibly a duplicate of person {person_id} (the same name and "
+                        "place); if they are two people, give both identity numbers",
+                    ),
+                )
+        for other in earlier[key]:
+            if not (mine and numbers.get(other)):
+                checks.add(
+                    number,
+                    "name",
+                    message(
+                        f"可能与第 {other} 行是同一人（姓名、任职地点相同）",
+                        f"possibly the same person as row {other} (the same name and place)",
+                    ),
+                )
+                break
+        earlier[key].append(number)

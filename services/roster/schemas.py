@@ -7,18 +7,38 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.roster.models import ROLES, TRAINEE_STATUSES
+from shared import fields as clean
 from shared.events.catalogue import POSITION_KINDS
 from shared.http import ListArgs, StrictSchema, app_today, page_schema
+from shared.normalize import message
 from shared.observability import mask_id_number, mask_phone
 
-ID_NUMBER = validate.Regexp(r"^\d{17}[\dX]$", error="an 18-character identity number")
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 -]{4,19}$", error="digits, spaces and dashes")
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$", error="letters, digits, _ . -")
 EMAIL_LENGTH = validate.Length(max=254)  # the column's and the events' limit
+GENDER = validate.OneOf(["男", "女"])
+SEARCH = (
+    "an identity number (any typed form: the exact match), a phone number (the same), "
+    "or part of the name"
+)
+
+# Names, text, identity numbers, phones and e-mail addresses are read through
+# ``shared.normalize`` (``shared.fields``): trimmed, NFKC, checked; phones stored as E.164.
 
 
 def Name(**kw):  # noqa: N802 - a field factory reads like a field class
-    return fields.String(validate=validate.Length(min=1, max=100), **kw)
+    return clean.Name(validate=validate.Length(min=1, max=100), **kw)
+
+
+def Text(max_length: int, **kw):  # noqa: N802
+    return clean.Text(validate=validate.Length(max=max_length), **kw)
+
+
+def Phone(**kw):  # noqa: N802
+    return clean.Phone(load_default=None, allow_none=True, **kw)
+
+
+def Email(**kw):  # noqa: N802
+    return clean.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH, **kw)
 
 
 class IdArg(Schema):
@@ -76,7 +96,7 @@ VillagePage = page_schema(VillageOut, "VillagePage")
 
 class PositionIn(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(POSITION_KINDS))
-    title = fields.String(load_default="", validate=validate.Length(max=100))
+    title = Text(100, load_default="")
     unit_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     town_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     village_id = fields.Integer(load_default=None, allow_none=True, strict=True)
@@ -100,12 +120,10 @@ class PositionOut(Schema):
 
 class PersonIn(StrictSchema):
     name = Name(required=True)
-    gender = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"])
-    )
-    id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
-    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    email = fields.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH)
+    gender = clean.Text(load_default=None, allow_none=True, validate=GENDER)
+    id_number = clean.IdNumber(load_default=None, allow_none=True)
+    phone = Phone()
+    email = Email()
     positions = fields.List(
         fields.Nested(PositionIn), load_default=list, validate=validate.Length(max=20)
     )
@@ -131,7 +149,7 @@ class PersonOut(Schema):
 
 
 class PersonListArgs(ListArgs):
-    q = fields.String(validate=validate.Length(max=100))
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": SEARCH})
     kind = fields.String(validate=validate.OneOf(POSITION_KINDS))
     unit_id = fields.Integer()
     town_id = fields.Integer()
@@ -147,7 +165,7 @@ PersonPage = page_schema(PersonOut, "PersonPage")
 class PlacementIn(StrictSchema):
     village_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     start_date = fields.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = Text(500, load_default="", multiline=True)
 
     @validates("start_date")
     def _not_far_future(self, value: dt.date, **_kw) -> None:
@@ -159,16 +177,18 @@ class PlacementIn(StrictSchema):
 
 class TraineeIn(StrictSchema):
     name = Name(required=True)
-    gender = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(["男", "女"])
+    gender = clean.Text(load_default=None, allow_none=True, validate=GENDER)
+    birth_date = clean.Day(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "ISO, or as clerks type it: 1996/3/2, 1996.3.2, 1996年3月2日"},
     )
-    birth_date = fields.Date(load_default=None, allow_none=True)
-    id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
-    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    email = fields.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH)
-    education = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
-    school = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    major = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    id_number = clean.IdNumber(load_default=None, allow_none=True)
+    phone = Phone()
+    email = Email()
+    education = Text(32, load_default=None, allow_none=True)
+    school = Text(100, load_default=None, allow_none=True)
+    major = Text(100, load_default=None, allow_none=True)
     cohort = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
     unit_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     placement = fields.Nested(PlacementIn, load_default=None, allow_none=True)
@@ -176,7 +196,9 @@ class TraineeIn(StrictSchema):
     @validates("birth_date")
     def _plausible_birth(self, value: dt.date | None, **_kw) -> None:
         if value is not None and not (dt.date(1950, 1, 1) <= value <= app_today()):
-            raise ValidationError("not a plausible birth date")
+            raise ValidationError(
+                message("出生日期不合理（1950年至今）", "not a plausible birth date")
+            )
 
 
 class TraineePatch(TraineeIn):
@@ -220,7 +242,7 @@ class TraineeDetailOut(TraineeOut):
 
 
 class TraineeListArgs(ListArgs):
-    q = fields.String(validate=validate.Length(max=100), metadata={"description": "name contains"})
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": SEARCH})
     status = fields.String(validate=validate.OneOf(TRAINEE_STATUSES))
     unit_id = fields.Integer()
     town_id = fields.Integer()
@@ -237,7 +259,7 @@ class StatusChangeIn(StrictSchema):
         required=True,
         metadata={"description": "the first day no longer in training (may be in the past)"},
     )
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    reason = Text(500, load_default="", multiline=True)
 
 
 class StatusChangeOut(Schema):
@@ -267,9 +289,9 @@ class AccountIn(StrictSchema):
     )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     scope_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    display_name = fields.String(load_default="", validate=validate.Length(max=100))
-    email = fields.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH)
-    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    display_name = Text(100, load_default="")
+    email = Email()
+    phone = Phone()
 
 
 class AccountOut(Schema):
@@ -341,10 +363,47 @@ class RowError(Schema):
     errors = fields.Dict()
 
 
+class SkippedRow(Schema):
+    row = fields.Integer()
+    reason = fields.String()
+
+
 class ImportReportOut(Schema):
     kind = fields.String()
-    rows = fields.Integer()
+    rows = fields.Integer(metadata={"description": "data rows read (skipped rows not counted)"})
     imported = fields.Integer()
     dry_run = fields.Boolean()
     errors = fields.List(fields.Nested(RowError))
     ids = fields.List(fields.Integer())
+    header_row = fields.Integer(metadata={"description": "the row the header was found in"})
+    columns = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "field -> the column's header as the file writes it"},
+    )
+    skipped = fields.List(
+        fields.Nested(SkippedRow),
+        metadata={"description": "title rows, total rows, notes, the example row left in"},
+    )
+
+
+# -- possible duplicates --------------------------------------------------------------
+
+
+class DuplicateOut(Schema):
+    id = fields.Integer()
+    kind = fields.String(
+        metadata={"description": "trainee.id_number or person.id_number: the table and column"}
+    )
+    first_id = fields.Integer(metadata={"description": "the row that kept the value"})
+    second_id = fields.Integer(metadata={"description": "the row left as it was"})
+    value = fields.Function(lambda d: mask_id_number(d.value))
+    found_by = fields.String()
+    found_at = fields.DateTime()
+
+
+class DuplicateListArgs(ListArgs):
+    kind = fields.String(validate=validate.OneOf(["trainee.id_number", "person.id_number"]))
+
+
+DuplicatePage = page_schema(DuplicateOut, "DuplicatePage")

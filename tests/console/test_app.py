@@ -295,3 +295,40 @@ def test_the_city_loads_a_year_from_a_sheet_and_a_bad_sheet_stores_nothing(base)
     assert "已载入 2031 年" in listed
     sheet = city.get("/calendar/?year=2031&export=calendar")
     assert sheet.status_code == 200 and sheet.mimetype.endswith("spreadsheetml.sheet")
+
+
+@pytest.mark.e2e
+def test_the_import_page_offers_the_templates_and_shows_each_rows_problems_in_chinese(base):
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    city = make_app(base).test_client()
+    sign_in(city, "city")
+    page = city.get("/import/").get_data(as_text=True)
+    assert 'id="import-templates"' in page and "/import/template/trainees" in page
+    template = city.get("/import/template/trainees")
+    assert template.status_code == 200 and template.mimetype.endswith("spreadsheetml.sheet")
+    assert list(load_workbook(io.BytesIO(template.data)).active.values)[0][0] == "姓名"
+
+    book = Workbook()
+    book.active.append(["2026年选调生名单"])
+    book.active.append(["姓名", "身份证号码", "届别", "单位编码"])
+    book.active.append(["\u3000", "44010619950501005x", 2026, "U01"])
+    book.active.append(["合计", "1人"])
+    out = io.BytesIO()
+    book.save(out)
+    response = city.post(
+        "/import/",
+        data={"csrf_token": csrf_of(page), "kind": "trainees", "dry_run": "1",
+              "file": (io.BytesIO(out.getvalue()), "名单.xlsx")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "名称不能为空" in html and "the name is blank" not in html  # in the page's language
+    assert "<td>姓名</td>" in html  # the file's own header
+    assert 'id="import-skipped"' in html and "合计行" in html
+    town = make_app(base).test_client()
+    sign_in(town, "town1")
+    assert town.get("/import/template/trainees").status_code == 403

@@ -25,6 +25,7 @@ from services.roster.models import Outbox, Town, Unit, Village
 from services.roster.spec import SPEC
 from shared.db import Database
 from tests.conftest import migrated
+from tests.roster.helpers import SEEDED_CADRE_IDS, SEEDED_TRAINEE_IDS
 
 CLERK_PASSWORD = "clerk-secret-1"
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -121,8 +122,8 @@ def seed(db: Database) -> dict:
                 s,
                 {
                     "name": f"干部{key}",
-                    "phone": f"1391234{n:04d}",
-                    "id_number": f"44010019800101{n:03d}X",
+                    "phone": f"+861391234{n:04d}",
+                    "id_number": SEEDED_CADRE_IDS[n],
                     "positions": [position],
                 },
             )
@@ -138,8 +139,8 @@ def seed(db: Database) -> dict:
                 "gender": "女",
                 "cohort": 2025,
                 "unit_id": unit_id,
-                "id_number": f"11010119990307{n:03d}X",
-                "phone": f"1381234{n:04d}",
+                "id_number": SEEDED_TRAINEE_IDS[n],
+                "phone": f"+861381234{n:04d}",
             }
             if village_id:
                 data["placement"] = {"village_id": village_id, "start_date": PLACED_ON}

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.conftest import auth
-from tests.roster.helpers import API, BOTH_DATABASES, assert_problem
+from tests.roster.helpers import API, BOTH_DATABASES, SEEDED_TRAINEE_IDS, assert_problem
 
 BODY_LIMIT = 4096
 TABLES = ("trainee", "placement", "status_change", "person", "account", "town", "outbox")
@@ -305,11 +305,11 @@ def test_a_duplicate_identity_number_is_a_409(roster):
         response = roster.client.post(
             f"{API}/trainees",
             headers=auth("city"),
-            json=new_trainee(roster, id_number="11010119990307000X"),
+            json=new_trainee(roster, id_number=SEEDED_TRAINEE_IDS[0]),
         )
         body = assert_problem(response, 409)
     assert "id_number" in body["errors"]
-    assert "11010119990307000X" not in response.get_data(as_text=True)
+    assert SEEDED_TRAINEE_IDS[0] not in response.get_data(as_text=True)
 
 
 def test_a_duplicate_place_code_is_a_409(roster):

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests.conftest import auth
-from tests.roster.helpers import API, assert_problem
+from tests.roster.helpers import API, SEEDED_TRAINEE_IDS, assert_problem, id_number
 
 TRAINEES = f"{API}/imports/trainees"
 PEOPLE = f"{API}/imports/people"
@@ -62,9 +62,9 @@ def trainee_row(
 
 def clean_trainee_rows() -> list[list]:
     return [
-        trainee_row("李𠀾", "44010019990501001X", village="VB2", start=dt.date(2026, 4, 1)),
-        trainee_row("王龘", "440100199905010021"),
-        trainee_row("陈石𬌗", "440100199905010031", unit="UY"),
+        trainee_row("李𠀾", id_number(n=1), village="VB2", start=dt.date(2026, 4, 1)),
+        trainee_row("王龘", id_number(n=2)),
+        trainee_row("陈石𬌗", id_number(n=3), unit="UY"),
     ]
 
 
@@ -164,12 +164,12 @@ def test_a_clean_people_file_imports_cadres_with_their_positions(roster):
 
 def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(roster):
     rows = [
-        trainee_row("好人", "440100199905010041"),  # row 2: fine
-        trainee_row("无单位", "440100199905010051", unit="NOPE"),  # row 3
+        trainee_row("好人", id_number(n=4)),  # row 2: fine
+        trainee_row("无单位", id_number(n=5), unit="NOPE"),  # row 3
         trainee_row("坏号码", "12345"),  # row 4
-        trainee_row("甲", "440100199905010061"),  # row 5: fine alone
-        trainee_row("乙", "440100199905010061"),  # row 6: same as row 5
-        trainee_row("无村", "440100199905010071", village="NOPE", start=dt.date(2026, 4, 1)),
+        trainee_row("甲", id_number(n=6)),  # row 5: fine alone
+        trainee_row("乙", id_number(n=6)),  # row 6: same as row 5
+        trainee_row("无村", id_number(n=7), village="NOPE", start=dt.date(2026, 4, 1)),
     ]
     with stores_nothing(roster):
         response = upload(roster, TRAINEES, xlsx(TRAINEE_HEADER, rows), "名单.xlsx")
@@ -179,15 +179,15 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(roster):
     assert set(errors) == {3, 4, 6, 7}
     assert list(errors[3]) == ["unit_code"] and "NOPE" in errors[3]["unit_code"][0]
     assert list(errors[4]) == ["id_number"]
-    assert errors[6] == {"id_number": ["same as row 5"]}
+    assert errors[6] == {"id_number": ["与第 5 行身份证号相同 / same as row 5"]}
     assert list(errors[7]) == ["village_code"]
     assert "好人" not in city_names(roster)
 
 
 def test_a_row_clashing_with_a_registered_identity_number_imports_nothing(roster):
     rows = [
-        trainee_row("好人", "440100199905010041"),
-        trainee_row("重复", "11010119990307000X"),
+        trainee_row("好人", id_number(n=4)),
+        trainee_row("重复", SEEDED_TRAINEE_IDS[0]),
     ]  # the seeded trainee in_a's number
     with stores_nothing(roster):
         response = upload(
@@ -209,8 +209,8 @@ def test_a_bad_people_row_imports_nothing(roster):
         body = assert_problem(upload(roster, PEOPLE, xlsx(header, rows), "p.xlsx"), 422)
     errors = {e["row"]: e["errors"] for e in body["errors"]}
     assert errors == {
-        3: {"village_code": ["required for this kind"]},
-        4: {"position_kind": ["unknown kind 宇航员"]},
+        3: {"village_code": ["该职务类别必填 / required for this kind"]},
+        4: {"position_kind": ["未知的职务类别 宇航员 / unknown kind 宇航员"]},
     }
 
 
@@ -230,7 +230,7 @@ def test_a_dry_run_checks_a_clean_file_and_imports_nothing(roster):
 
 
 def test_a_dry_run_reports_bad_rows_as_a_real_run_would(roster):
-    rows = [trainee_row("无单位", "440100199905010051", unit="NOPE")]
+    rows = [trainee_row("无单位", id_number(n=5), unit="NOPE")]
     with stores_nothing(roster):
         response = upload(
             roster, TRAINEES, xlsx(TRAINEE_HEADER, rows), "名单.xlsx", query="?dry_run=true"
@@ -316,10 +316,11 @@ def test_only_the_city_imports(roster, role, scope_key):
 
 
 @pytest.mark.parametrize("roster_config", [{"IMPORT_MAX_ROWS": 2}])
-def test_a_file_over_the_row_limit_is_a_400(roster):
+def test_a_file_over_the_row_limit_is_a_413_naming_the_limit(roster):
     with stores_nothing(roster):
         response = upload(roster, TRAINEES, xlsx(TRAINEE_HEADER, clean_trainee_rows()), "名单.xlsx")
-        assert "file" in assert_problem(response, 400)["errors"]
+        body = assert_problem(response, 413)
+    assert "file" in body["errors"] and "2" in body["detail"]
 
 
 @pytest.mark.parametrize("roster_config", [{"MAX_CONTENT_LENGTH": 1024}])

@@ -4,6 +4,9 @@
   problem+json and stores nothing;
 - every list is paged with ``per_page`` capped at 200 (201 is a 422), except the few
   answers bounded by their object, listed below;
+- every import endpoint answers more rows than its limit with a 413, a CSV field too long
+  for the CSV reader and a cell over ``IMPORT_MAX_CELL`` with a 422, each naming the
+  limit and storing nothing (issue 18);
 - the same bodies sent as raw bytes to gunicorn (Content-Length and chunked), oversized
   headers, slow clients and /metrics, over real HTTP (the second half of this file);
 - roster throttles failed logins: after ``LOGIN_MAX_FAILURES`` (5, documented in the
@@ -191,6 +194,98 @@ def test_client_credentials_are_throttled_too(worlds, table):
         statuses.append(response.status_code)
     table.add("13 login throttle", "roster", requests=7)
     assert statuses == [401] * 5 + [429] * 2, statuses
+
+
+#: Every import endpoint (an operation taking a CSV body): its row limit's setting (None:
+#: fixed), its header, and a row with ``{long}`` in a column it reads. A new import must be
+#: listed here, so that its limits are checked.
+IMPORT_LIMITS = {
+    ("roster", "/imports/trainees"): ("IMPORT_MAX_ROWS", "姓名,届别,单位编码", "{long},2026,UX"),
+    ("roster", "/imports/people"): (
+        "IMPORT_MAX_ROWS",
+        "姓名,职务类别,单位编码",
+        "{long},中层干部,UX",
+    ),
+    ("reporting", "/duty-items/import"): (
+        "DUTY_IMPORT_MAX_ROWS",
+        "年度,责任主体类型,责任主体编码,责任事项,完成时限",
+        "2026,镇（街）,T1,{long},2026-12-31",
+    ),
+    ("reporting", "/calendar/years/{year}/import"): (
+        None,
+        "日期,类型,名称",
+        "2026-10-01,放假,{long}",
+    ),
+}
+CALENDAR_ROWS = 366
+
+
+def test_every_import_endpoint_is_listed_for_its_limits():
+    found = {
+        (service, path)
+        for service in SERVICES
+        for method, path, op, _params in Document(service).operations()
+        if method == "POST" and "text/csv" in op.get("requestBody", {}).get("content", {})
+    }
+    assert found == set(IMPORT_LIMITS)
+
+
+def _post_csv(world, service: str, path: str, text: str):
+    return world.client.post(
+        f"/api/v1/{service}{_path(world, path)}",
+        data=text.encode(),
+        headers={**CITY, "Content-Type": "text/csv"},
+    )
+
+
+@pytest.mark.parametrize(("service", "path"), sorted(IMPORT_LIMITS))
+def test_an_import_over_a_limit_answers_4xx_naming_the_limit_and_stores_nothing(
+    worlds, table, service, path, monkeypatch
+):
+    world = worlds[service]
+    setting, header, row = IMPORT_LIMITS[(service, path)]
+    max_cell = world.app.config["IMPORT_MAX_CELL"]
+    before = snapshot(world.db)
+    wrong, sent = [], 0
+
+    # too many rows: a 413 naming the limit
+    if setting is not None:
+        monkeypatch.setitem(world.app.config, setting, 2)
+    limit = 2 if setting is not None else CALENDAR_ROWS
+    lines = [row.format(long=f"第{i}项") for i in range(limit + 1)]
+    response = _post_csv(world, service, path, "\n".join([header, *lines]) + "\n")
+    sent += 1
+    body = response.get_json() or {}
+    if response.status_code != 413 or str(limit) not in body.get("detail", ""):
+        wrong.append(f"{limit + 1} rows -> {response.status_code} {body.get('detail')}")
+    monkeypatch.undo()
+
+    # a field longer than the CSV reader takes: a 422 naming the row and the cell limit
+    text = f"{header}\n{row.format(long='长' * 131_073)}\n"
+    response = _post_csv(world, service, path, text)
+    sent += 1
+    body = response.get_json() or {}
+    if (
+        response.status_code != 422
+        or "第 2 行" not in body.get("detail", "")
+        or str(max_cell) not in body.get("detail", "")
+    ):
+        wrong.append(f"a 131,073-character field -> {response.status_code} {body.get('detail')}")
+
+    # a cell over the import's cell limit: an error of its row naming the limit
+    text = f"{header}\n{row.format(long='长' * (max_cell + 1))}\n"
+    response = _post_csv(world, service, path, text)
+    sent += 1
+    body = response.get_json() or {}
+    rows = {e.get("row"): e.get("errors", {}) for e in body.get("errors") or []}
+    named = any(str(max_cell) in str(messages) for messages in rows.get(2, {}).values())
+    if response.status_code != 422 or not named:
+        wrong.append(f"a {max_cell + 1}-character cell -> {response.status_code} {body}")
+
+    if changed_tables(before, snapshot(world.db)):
+        wrong.append("stored something")
+    table.add("13 import limits", service, requests=sent, failures=len(wrong))
+    assert not wrong, "\n".join(wrong)
 
 
 # -- over real HTTP, through gunicorn -------------------------------------------------

@@ -115,7 +115,7 @@ def test_dates_as_clerks_type_them_are_read(typed):
         ("Feb 6 2027", "无法识别"),
         ("", "请填写日期"),
         (None, "请填写日期"),
-        (3.5, "请填写日期"),
+        (3.5, "无法识别"),  # a number is an Excel serial: day 3 is before 1900-03-01
     ],
 )
 def test_dates_not_understood_are_named_chinese_first(typed, said):

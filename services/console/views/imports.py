@@ -1,8 +1,10 @@
-"""Import: upload the XLSX (or CSV) of trainees or cadres and see the per-row report."""
+"""Import: download a template, upload the XLSX (or CSV) of trainees or cadres and see
+the per-row report (each row's problems in the page's language, under the file's own
+column headers; the rows skipped, such as titles and totals, listed)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from services.console.client import ApiError
 from services.console.i18n import gettext as _
@@ -18,6 +20,7 @@ KINDS = ("trainees", "people")
 def index():
     result = error = None
     rows: list[dict] = []
+    body: dict = {}
     kind = request.form.get("kind", "trainees")
     dry_run = checked("dry_run")
     status = 200
@@ -47,11 +50,29 @@ def index():
                 if exc.status in (401, 404) or exc.status >= 500:
                     raise
                 error, rows, status = exc.messages(), exc.row_errors(), exc.status
+                body = exc.body
+    report = result or body
     return render_template(
         "import.html",
         result=result,
         error=error,
         rows=rows,
+        columns=report.get("columns") or {},
+        skipped=report.get("skipped") or [],
         kind=kind,
         dry_run=dry_run,
     ), status
+
+
+@bp.route("/template/<kind>")
+@roles("city")
+def template(kind: str):
+    """The import's template (XLSX) from roster, downloaded with the user's token."""
+    if kind not in KINDS:
+        abort(404)
+    answer = api().call("GET", "roster", f"/imports/{kind}/template", raw=True)
+    response = Response(answer.content, mimetype=answer.headers.get("Content-Type"))
+    response.headers["Content-Disposition"] = answer.headers.get(
+        "Content-Disposition", f'attachment; filename="{kind}-template.xlsx"'
+    )
+    return response

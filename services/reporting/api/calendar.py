@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -31,7 +31,7 @@ from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.errors import DomainError
 from shared.http import PROBLEM_JSON, max_body, paginate, problem, problem_with, rows_in_error
-from shared.tabular import read_rows
+from shared.tabular import XLSX, read_sheet, template
 from shared.workdays import message
 
 blp = Blueprint(
@@ -43,7 +43,6 @@ blp = Blueprint(
 )
 protect(blp)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FILE_BODY = {
     "content": {
         "multipart/form-data": {
@@ -226,18 +225,72 @@ class CalendarImport(MethodView):
     def post(self, args, year):
         """Replace every listed day of ``year`` from an XLSX or CSV sheet (city). Columns
         (Chinese or English): 日期 date, 类型 kind (放假 / 上班, or holiday / workday),
-        名称 name, 来源 source. The same checks as the JSON load; a sheet with any row in
-        error stores nothing and answers every row's errors."""
+        名称 name, 来源 source; the header may be below title rows (skipped and listed),
+        dates as clerks type them (2027/2/6, 2027.2.6, 2027年2月6日, Excel dates). The same
+        checks as the JSON load; a sheet with any row in error stores nothing and answers
+        every row's errors. Limits: ``MAX_UPLOAD_LENGTH`` bytes and 366 rows (413),
+        ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
         _year(year)
         data, filename = _upload()
-        rows = read_rows(data, filename, 366)
-        if not rows:
+        sheet = read_sheet(
+            data,
+            filename,
+            domain.SHEET_HEADERS,
+            366,
+            max_cell=current_app.config["IMPORT_MAX_CELL"],
+        )
+        if not sheet.rows:
             raise DomainError(NOT_STORED, {"file": [message("文件没有数据行", "no rows")]})
-        entries, errors = domain.read_sheet(rows, year)
-        if errors:
-            report = {"rows": len(rows), "errors": [{"row": n, "errors": e} for n, e in errors]}
+        entries, errors = domain.read_sheet(sheet.rows, year)
+        found = dict(errors)
+        for number, problems in sheet.cell_errors.items():
+            found.setdefault(number, {}).update(problems)
+        if found:
+            report = {
+                "rows": len(sheet.rows),
+                "errors": [{"row": n, "errors": e} for n, e in sorted(found.items())],
+                "skipped": sheet.skipped,
+            }
             return rows_in_error(CalendarImportOut().dump(report))
         return _load(year, entries, args["dry_run"])
+
+
+@blp.route("/years/<int:year>/import/template")
+class CalendarImportTemplate(MethodView):
+    @require("city")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the template: an XLSX with the Chinese headers and an example",
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
+    def get(self, year):
+        """The calendar's import template for ``year`` (XLSX, the city): the Chinese
+        headers (日期, 类型, 名称, 来源) and one example row, National Day, which is real
+        data: keep it or overwrite it."""
+        _year(year)
+        body = template(
+            ["日期", "类型", "名称", "来源"],
+            [f"{year}-10-01", "放假", "国庆节", ""],
+            notes=CALENDAR_NOTES,
+        )
+        response = Response(body, mimetype=XLSX)
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="calendar-{year}-template.xlsx"'
+        )
+        return response
+
+
+CALENDAR_NOTES = (
+    "每行一天：放假的日子（类型 放假），或调休上班的周六、周日（类型 上班）；"
+    "未列出的日子按周一至周五上班。",
+    "One day a row: a holiday (放假) or a Saturday or Sunday worked (上班); days not listed "
+    "follow the week.",
+    "日期：2027-02-06、2027/2/6、2027.2.6、2027年2月6日 或 Excel 的日期单元格均可。",
+    "上传即替换该年已列出的全部日子；表头之上的标题行和合计行会被跳过。",
+)
 
 
 BLUEPRINTS = [blp]

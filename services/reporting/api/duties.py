@@ -39,7 +39,8 @@ from shared.http import (
     rows_in_error,
 )
 from shared.idempotency import CREATES
-from shared.tabular import read_rows
+from shared.normalize import message
+from shared.tabular import read_sheet, template
 
 blp = Blueprint(
     "duties",
@@ -214,22 +215,59 @@ class DutyImport(MethodView):
         """Load a duty list from XLSX or CSV (the city only). Columns (Chinese or English):
         年度 year, 责任主体类型 party_kind (单位, 镇（街）, 村（社区）, 选调生), 责任主体编码
         party_code (the unit's, town's or village's code; a trainee's id), 责任事项 title,
-        具体内容 description, 完成时限 due_date. A file with any row in error imports
-        nothing and answers 422 with every row's errors; ``dry_run=true`` only checks."""
+        具体内容 description, 完成时限 due_date (2027-12-31, 2027/12/31, 2027.12.31,
+        2027年12月31日 or an Excel date). The header may be below title rows; total rows,
+        notes and the template's example row are skipped and listed in ``skipped``. A file
+        with any row in error imports nothing and answers 422 with every row's errors (an
+        item already in the list and the same item twice included); ``dry_run=true`` only
+        checks. Limits: ``MAX_UPLOAD_LENGTH`` bytes and ``DUTY_IMPORT_MAX_ROWS`` rows
+        (413), ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
         data, filename = _upload()
-        rows = read_rows(data, filename, current_app.config.get("DUTY_IMPORT_MAX_ROWS", 5000))
-        if not rows:
+        sheet = read_sheet(
+            data,
+            filename,
+            domain.COLUMNS,
+            current_app.config.get("DUTY_IMPORT_MAX_ROWS", 5000),
+            max_cell=current_app.config["IMPORT_MAX_CELL"],
+            example={field: value for _header, field, value in domain.TEMPLATE},
+        )
+        if not sheet.rows:
             raise problem(
-                422, "Empty file", "the file has a header but no rows", {"file": ["no rows"]}
+                422,
+                "Empty file",
+                message("文件有表头但没有数据行", "the file has a header but no rows"),
+                {"file": ["no rows"]},
             )
         report = domain.import_items(
-            session(), rows, DutyItemRow(), current_principal().subject, args["dry_run"]
+            session(), sheet, DutyItemRow(), current_principal().subject, args["dry_run"]
         )
         if report["errors"]:
             return rows_in_error(ImportReportOut().dump(report))
         if not args["dry_run"]:
             session().commit()
         return ImportReportOut().dump(report)
+
+
+@blp.route("/import/template")
+class DutyImportTemplate(MethodView):
+    @require("city")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the template: an XLSX with the Chinese headers and an example",
+                "content": {exports.XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
+    def get(self):
+        """The duty list's import template (XLSX, the city): the Chinese headers, one
+        example row (left in, it is skipped) and a sheet of notes."""
+        body = template(
+            [header for header, _field, _example in domain.TEMPLATE],
+            [value for _header, _field, value in domain.TEMPLATE],
+            notes=domain.TEMPLATE_NOTES,
+        )
+        return download(body, "xlsx", "duty-items-template")
 
 
 BLUEPRINTS = [blp]

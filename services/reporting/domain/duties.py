@@ -29,9 +29,12 @@ from sqlalchemy.orm import Session
 
 from services.reporting.models import Town, Trainee, Unit, Village
 from services.reporting.models_oversight import PARTY_KINDS, DutyItem, DutyProgress
+from shared import normalize
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.normalize import clerk_messages, message
+from shared.tabular import Sheet
 
 PARTY_LABELS = {
     "单位": "unit",
@@ -45,6 +48,9 @@ PARTY_LABELS = {
     "选调生": "trainee",
     "学员": "trainee",
 }
+_KIND_ZH = {"unit": "单位", "town": "镇（街）", "village": "村（社区）", "trainee": "选调生"}
+#: The labels as compared (NFKC: "镇（街）" typed with ASCII or full-width parentheses).
+_PARTY_LABELS = {normalize.tidy(label): kind for label, kind in PARTY_LABELS.items()}
 HEADERS = {
     "年度": "year",
     "责任主体类型": "party_kind",
@@ -246,18 +252,45 @@ def party_names(session: Session) -> dict[tuple[str, int], str]:
 # -- import --------------------------------------------------------------------------------
 
 
-def _canonical(raw: dict) -> dict:
+#: A sheet's columns: the Chinese headers and the English field names.
+COLUMNS = {
+    **HEADERS,
+    **{f: f for f in ("year", "party_kind", "party_code", "title", "description", "due_date")},
+}
+#: The template: (header, field, example value) of each column, in order.
+TEMPLATE = (
+    ("年度", "year", 2027),
+    ("责任主体类型", "party_kind", "镇（街）"),
+    ("责任主体编码", "party_code", "T01"),
+    ("责任事项", "title", "示例：每季度召开一次选调生座谈会"),
+    ("具体内容", "description", "了解思想动态和实际需求，形成会议记录"),
+    ("完成时限", "due_date", "2027-12-31"),
+)
+TEMPLATE_NOTES = (
+    "第一行是表头，第二行是示例（原样留下的示例行不会导入），请从第三行起填写，或改写示例行。",
+    "The first row is the header and the second an example (left as it is, it is not "
+    "imported); fill in from the third row, or overwrite the example.",
+    "责任主体类型：单位、镇（街）、村（社区）、选调生；责任主体编码：单位、镇、村的编码，"
+    "选调生填其编号。",
+    "完成时限：2027-12-31、2027/12/31、2027.12.31、2027年12月31日 或 Excel 的日期单元格均可。",
+    "同一年度、同一责任主体的同名事项只能有一条；已有的事项会被指出，不会重复导入。",
+)
+
+
+def _canonical(raw: dict, errors: dict) -> dict:
     out = {}
     for key, value in raw.items():
         if isinstance(value, str):
             value = value.strip() or None
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        if isinstance(value, dt.date):
-            value = value.isoformat()
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        out[HEADERS.get(key, key)] = value
+        if key == "due_date" and value is not None:
+            try:
+                value = normalize.parse_date(value).isoformat()
+            except normalize.Invalid as exc:
+                errors["due_date"] = exc.messages
+                continue
+        out[key] = value
     return out
 
 
@@ -271,56 +304,66 @@ def _party_ids(session: Session) -> dict[str, dict[str, int]]:
     return table
 
 
-def import_items(
-    session: Session, rows: list[tuple[int, dict]], schema, by: str, dry_run: bool
-) -> dict:
-    """Check every row, then (unless a dry run or any row failed) add every item.
+def import_items(session: Session, sheet: Sheet, schema, by: str, dry_run: bool) -> dict:
+    """Check every row of a sheet (``shared.tabular``), then (unless a dry run or any row
+    failed) add every item. Every row's errors come in one pass, an item already in the
+    list and the same item twice in the file included.
 
     Columns: 年度 year, 责任主体类型 party_kind (单位, 镇（街）, 村（社区）, 选调生 or the
     English kinds), 责任主体编码 party_code (the unit's, town's or village's code; a
-    trainee's id), 责任事项 title, 具体内容 description, 完成时限 due_date."""
+    trainee's id), 责任事项 title, 具体内容 description, 完成时限 due_date (as clerks
+    type dates)."""
     parties = _party_ids(session)
     valid, errors, seen = [], [], {}
-    for number, raw in rows:
-        row = _canonical(raw)
-        row_errors: dict = {}
+    for number, raw in sheet.rows:
+        row_errors: dict = {k: list(v) for k, v in sheet.cell_errors.get(number, {}).items()}
+        row = _canonical(raw, row_errors)
         kind = row.pop("party_kind", None)
         code = row.pop("party_code", None)
-        kind = PARTY_LABELS.get(str(kind), str(kind)) if kind is not None else None
+        kind = normalize.tidy(str(kind)) if kind is not None else None
+        kind = _PARTY_LABELS.get(kind, kind)
+        code = normalize.tidy(str(code)) if code is not None else None
         if kind is None:
-            row_errors["party_kind"] = ["required"]
+            row_errors["party_kind"] = [message("必填", "required")]
         elif kind not in PARTY_KINDS:
-            row_errors["party_kind"] = [f"unknown kind {kind}"]
+            row_errors["party_kind"] = [message(f"未知的类型 {kind}", f"unknown kind {kind}")]
         elif code is None:
-            row_errors["party_code"] = ["required"]
-        elif str(code) not in parties[kind]:
-            row_errors["party_code"] = [f"no {kind} with code {code}"]
+            row_errors.setdefault("party_code", [message("必填", "required")])
+        elif code not in parties[kind]:
+            row_errors["party_code"] = [
+                message(f"没有编码为 {code} 的{_KIND_ZH[kind]}", f"no {kind} with code {code}")
+            ]
         else:
             row["party_kind"] = kind
-            row["party_id"] = parties[kind][str(code)]
-        if isinstance(row.get("year"), str) and row["year"].isdigit():
-            row["year"] = int(row["year"])
-        row = {k: v for k, v in row.items() if k in schema.fields}
+            row["party_id"] = parties[kind][code]
+        if isinstance(row.get("year"), str) and normalize.nfkc(row["year"]).isdigit():
+            row["year"] = int(normalize.nfkc(row["year"]))
+        row = {k: v for k, v in row.items() if k in schema.fields and k not in row_errors}
         if row.get("description") is None:
             row.pop("description", None)
         loaded = None
         try:
             loaded = schema.load(row)
         except ValidationError as exc:
-            messages = dict(exc.messages)
+            messages = clerk_messages(dict(exc.messages))
             if "party_kind" in row_errors or "party_code" in row_errors:
                 messages.pop("party_kind", None)
                 messages.pop("party_id", None)
-            row_errors.update(messages)
+            for key, value in messages.items():
+                row_errors.setdefault(key, value)
         if loaded is not None:
             key = (loaded["year"], loaded["party_kind"], loaded["party_id"], loaded["title"])
             if key in seen:
-                row_errors.setdefault("title", []).append(f"same item as row {seen[key]}")
+                row_errors.setdefault("title", []).append(
+                    message(f"与第 {seen[key]} 行是同一事项", f"same item as row {seen[key]}")
+                )
             seen.setdefault(key, number)
         if row_errors:
             errors.append({"row": number, "errors": row_errors})
         else:
             valid.append((number, loaded))
+    _already_listed(session, seen, errors)
+    errors.sort(key=lambda e: e["row"])
     ids = []
     if not errors:
         for number, data in valid:
@@ -328,10 +371,44 @@ def import_items(
                 with session.begin_nested():
                     ids.append(create_item(session, data, by).id)
             except DomainError as exc:
-                errors.append({"row": number, "errors": exc.errors or {"row": [exc.detail]}})
-    report = {"rows": len(rows), "imported": 0, "dry_run": dry_run, "errors": errors, "ids": []}
+                errors.append(
+                    {"row": number, "errors": clerk_messages(exc.errors or {"row": [exc.detail]})}
+                )
+    report = {
+        "rows": len(sheet.rows),
+        "imported": 0,
+        "dry_run": dry_run,
+        "errors": errors,
+        "ids": [],
+        "header_row": sheet.header_row,
+        "columns": sheet.columns,
+        "skipped": sheet.skipped,
+    }
     if errors or dry_run:
         session.rollback()
         return report
     report.update(imported=len(ids), ids=ids)
     return report
+
+
+def _already_listed(session: Session, seen: dict[tuple, int], errors: list[dict]) -> None:
+    """An error for each row whose item (year, party, title) is already in the list."""
+    if not seen:
+        return
+    titles = {key[3] for key in seen}
+    existing = session.execute(
+        sa.select(
+            DutyItem.year, DutyItem.party_kind, DutyItem.party_id, DutyItem.title, DutyItem.id
+        ).where(DutyItem.title.in_(titles))
+    ).all()
+    by_row = {e["row"]: e["errors"] for e in errors}
+    for year, kind, party_id, title, item_id in existing:
+        number = seen.get((year, kind, party_id, title))
+        if number is None:
+            continue
+        if number not in by_row:
+            by_row[number] = {}
+            errors.append({"row": number, "errors": by_row[number]})
+        by_row[number].setdefault("title", []).append(
+            message(f"已有此事项（#{item_id}）", f"already in the list as item {item_id}")
+        )

@@ -1,6 +1,6 @@
 """Roster's blueprints, one per resource."""
 
-from services.roster.api import accounts, auth, imports, people, places, trainees
+from services.roster.api import accounts, auth, duplicates, imports, people, places, trainees
 
 BLUEPRINTS = [
     auth.blp,
@@ -11,4 +11,5 @@ BLUEPRINTS = [
     trainees.blp,
     accounts.blp,
     imports.blp,
+    duplicates.blp,
 ]

@@ -12,13 +12,13 @@ from marshmallow import fields, validate
 from services.roster import domain
 from services.roster.models import Account
 from services.roster.schemas import (
-    PHONE,
     AccountCreatedOut,
     AccountIn,
     AccountListArgs,
     AccountOut,
     AccountPage,
 )
+from shared import fields as clean
 from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
 from shared.http import StrictSchema, paginate, problem
@@ -33,9 +33,9 @@ protect(blp)
 
 
 class AccountPatch(StrictSchema):
-    display_name = fields.String(validate=validate.Length(max=100))
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    phone = fields.String(allow_none=True, validate=PHONE)
+    display_name = clean.Text(validate=validate.Length(max=100))
+    email = clean.Email(allow_none=True, validate=validate.Length(max=254))
+    phone = clean.Phone(allow_none=True)
     active = fields.Boolean()
     password = fields.String(validate=validate.Length(min=4, max=128), load_only=True)
 

@@ -49,14 +49,16 @@ class People(MethodView):
     @blp.arguments(PersonListArgs, location="query")
     @blp.response(200, PersonPage)
     def get(self, args):
-        """List people in the caller's scope; filter by name (``q``), position ``kind``,
-        ``unit_id``, ``town_id``, ``village_id``; sort by ``name`` or ``id``."""
+        """List people in the caller's scope; search (``q``: an identity number or a phone
+        in any typed form finds that exact one, other text a part of the name), filter by
+        position ``kind``, ``unit_id``, ``town_id``, ``village_id``; sort by ``name`` or
+        ``id``."""
         query = sa.select(Person)
         scope = _positions_in_scope(current_principal())
         if scope is not None:
             query = query.where(Person.id.in_(scope))
         if args.get("q"):
-            query = query.where(Person.name.contains(args["q"], autoescape=True))
+            query = query.where(domain.search_clause(Person, args["q"]))
         position_filter = [
             getattr(Position, key) == args[key]
             for key in ("kind", "unit_id", "town_id", "village_id")

@@ -77,12 +77,13 @@ class Trainees(MethodView):
     @blp.arguments(TraineeListArgs, location="query")
     @blp.response(200, TraineePage)
     def get(self, args):
-        """Trainees in the caller's scope; filter by name (``q``), ``status``, ``unit_id``,
-        ``town_id``, ``village_id``, ``cohort``; sort by ``name``, ``cohort``, ``id``.
-        Identity and phone numbers are masked."""
+        """Trainees in the caller's scope; search (``q``: an identity number or a phone in
+        any typed form finds that exact one, other text a part of the name), filter by
+        ``status``, ``unit_id``, ``town_id``, ``village_id``, ``cohort``; sort by
+        ``name``, ``cohort``, ``id``. Identity and phone numbers are masked."""
         query = sa.select(Trainee).where(scope_filter(current_principal()))
         if args.get("q"):
-            query = query.where(Trainee.name.contains(args["q"], autoescape=True))
+            query = query.where(domain.search_clause(Trainee, args["q"]))
         for key in ("status", "unit_id", "town_id", "village_id", "cohort"):
             if args.get(key) is not None:
                 query = query.where(getattr(Trainee, key) == args[key])

@@ -1,0 +1,45 @@
+"""Possible duplicates found in the stored rows (the city only): pairs of trainees or of
+people whose identity numbers became the same when migration 0004 normalised them. Both
+rows are kept as they were found (the second with its number as it was typed); the city
+decides which is the person and corrects or withdraws the other."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.roster.models import PossibleDuplicate
+from services.roster.schemas import DuplicateListArgs, DuplicatePage
+from shared.auth import protect, require
+from shared.db import session
+from shared.http import paginate
+
+blp = Blueprint(
+    "duplicates",
+    __name__,
+    url_prefix="/api/v1/roster/duplicates",
+    description="Possible duplicates found among the stored trainees and people",
+)
+protect(blp)
+
+
+@blp.route("")
+class Duplicates(MethodView):
+    @require("city")
+    @blp.arguments(DuplicateListArgs, location="query")
+    @blp.response(200, DuplicatePage)
+    def get(self, args):
+        """Pairs of rows that may be one person (city only), oldest first: ``kind`` is
+        the table and column (``trainee.id_number``, ``person.id_number``), ``first_id``
+        the row that kept the value, ``second_id`` the row left as it was; the value is
+        masked. Filter by ``kind``; sort by ``id`` or ``found_at``."""
+        query = sa.select(PossibleDuplicate)
+        if args.get("kind"):
+            query = query.where(PossibleDuplicate.kind == args["kind"])
+        return paginate(
+            session(),
+            query,
+            args,
+            {"id": PossibleDuplicate.id, "found_at": PossibleDuplicate.found_at},
+        )

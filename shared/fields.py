@@ -1,0 +1,114 @@
+"""Marshmallow fields that read what people type through ``shared.normalize``: the one
+way a request body's names, text, identity numbers, phones and dates are cleaned and
+checked. A refusal is a field error with the normaliser's messages (Chinese first)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import ValidationError, fields
+
+from shared import normalize
+from shared.http import app_today
+from shared.normalize import clerk_messages
+
+__all__ = ["Day", "Email", "IdNumber", "Name", "Phone", "Text", "clerk_messages"]
+
+
+def _refused(exc: normalize.Invalid) -> ValidationError:
+    return ValidationError(exc.messages)
+
+
+class Text(fields.String):
+    """Single-line text (or ``multiline=True``): NFKC, trimmed, no control characters.
+    ``blank=False`` refuses text that is empty once trimmed."""
+
+    def __init__(self, *, multiline: bool = False, blank: bool = True, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.multiline = multiline
+        self.blank = blank
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        typed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            result = self._normalise(typed)
+        except normalize.Invalid as exc:
+            raise _refused(exc) from None
+        if not result and not self.blank:
+            raise ValidationError(normalize.message("不能为空", "must not be blank"))
+        return result
+
+    def _normalise(self, typed: str) -> str:
+        return normalize.text(typed, multiline=self.multiline)
+
+
+class Name(Text):
+    """A person's or a place's name: single-line, not blank."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(blank=False, **kwargs)
+
+    def _normalise(self, typed: str) -> str:
+        return normalize.name(typed)
+
+
+class IdNumber(fields.String):
+    """A resident identity number, stored canonical (18 characters, upper-case X); typed
+    with full-width digits, spaces or a lower-case x it is accepted."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("metadata", {}).setdefault(
+            "description",
+            "18-character resident identity number; full-width digits, spaces and a "
+            "lower-case x are accepted and stored canonical; the region, birth date and "
+            "check digit are checked",
+        )
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        typed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize.id_number(typed, today=app_today())
+        except normalize.Invalid as exc:
+            raise _refused(exc) from None
+
+
+class Phone(fields.String):
+    """A Chinese mobile or landline number, stored as E.164 (``+8613912345678``)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("metadata", {}).setdefault(
+            "description",
+            "a Chinese mobile or landline number as typed (139 1234 5678, +86 139..., "
+            "020-12345678, full-width digits); stored and announced as E.164",
+        )
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        typed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize.phone(typed)
+        except normalize.Invalid as exc:
+            raise _refused(exc) from None
+
+
+class Email(fields.Email):
+    """An e-mail address, NFKC-normalised and trimmed before it is checked."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = normalize.tidy(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Day(fields.Date):
+    """A date in ISO form or as clerks type it (``1996/3/2``, ``1996.3.2``,
+    ``1996年3月2日``, full-width digits); answered in ISO form."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return normalize.parse_date(value)
+        except normalize.Invalid as exc:
+            raise _refused(exc) from None
