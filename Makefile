@@ -7,7 +7,8 @@ PORT   ?= 8000
 # pytest workers (pytest-xdist): the tests wait on processes, PostgreSQL and RabbitMQ as
 # much as they compute, so two workers on two cores take ~0.55 of the time of one.
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
+# (--dist loadgroup: a module marked xdist_group runs on one worker, its fixtures shared)
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: run test test-calendar lint fmt openapi migrate prod-local journey chaos security bench clean help chromium
 

@@ -31,7 +31,9 @@ from tests.security.conftest import SERVICES, changed_tables, snapshot
 from tests.security.oas import Document
 from tests.security.worlds import CITY
 
-pytestmark = pytest.mark.security
+# One worker runs the whole module (make test's ``--dist loadgroup``): its gunicorn fixture
+# counts the one worker the slow-headers case gets killed, over all the module's cases.
+pytestmark = [pytest.mark.security, pytest.mark.xdist_group("security-limits")]
 
 #: JSON arrays that are not paged because their length is bounded by one object or by the
 #: city's structure (towns x five kinds), never by the data's growth.
