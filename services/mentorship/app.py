@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.mentorship.api import BLUEPRINTS
 from services.mentorship.config import Config
-from services.mentorship.models import Outbox
+from services.mentorship.models import PROJECTIONS, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -20,4 +20,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         "(一月一谈), training and study, key projects and showcases.",
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
+        revocation_model=PROJECTIONS.revocation,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.notifier.api import BLUEPRINTS
 from services.notifier.config import Config
-from services.notifier.models import Outbox
+from services.notifier.models import PROJECTIONS, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -21,4 +21,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         "log and preferences.",
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
+        revocation_model=PROJECTIONS.revocation,
     )

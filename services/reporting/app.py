@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.reporting.api import BLUEPRINTS
 from services.reporting.config import Config
-from services.reporting.models import Outbox
+from services.reporting.models import PROJECTIONS, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -22,4 +22,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         "supervision, dashboards, assessment (组织工作考核) and exports.",
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
+        revocation_model=PROJECTIONS.revocation,
     )

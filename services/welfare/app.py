@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.welfare.api import BLUEPRINTS
 from services.welfare.config import Config
-from services.welfare.models import Outbox
+from services.welfare.models import PROJECTIONS, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -21,4 +21,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         "(五小), care visits (走访慰问) and the needs register (思想动态与实际需求).",
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
+        revocation_model=PROJECTIONS.revocation,
     )
