@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -684,7 +685,7 @@ def authenticate(
     now = utcnow()
     if counter.locked_until and counter.locked_until > now:
         if account is None or not is_known_client(session, account, client, policy):
-            wait = int((counter.locked_until - now).total_seconds()) + 1
+            wait = max(1, math.ceil((counter.locked_until - now).total_seconds()))
             raise TooManyAttempts("too many failed attempts; try again later", wait)
     # An unknown username costs a hash check too, so timing tells nothing either.
     valid = check_password_hash(account.secret_hash if account else _DUMMY_HASH(), secret)

@@ -17,6 +17,9 @@ The per-account lock is roster's own (``domain.authenticate``), on the system's 
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
@@ -47,19 +50,24 @@ def init_limits(app: Flask) -> Limiter:
         default_limits_exempt_when=_not_a_token_request,
         default_limits_deduct_when=_failed,
         strategy="moving-window",
-        headers_enabled=True,
-        retry_after="delta-seconds",
+        # no X-RateLimit headers: they would also overwrite the account lock's Retry-After
+        headers_enabled=False,
         in_memory_fallback_enabled=True,
     )
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc: RateLimitExceeded):
-        return problem_response(
+        response = problem_response(
             429,
             "Too many attempts",
             "登录失败次数过多，请稍后再试 (too many failed sign-ins from this address; "
             "try again later)",
         )
+        current = limiter.current_limit
+        # the limiter's windows run on the real clock (its store's), not shared.clock
+        wait = current.reset_at - time.time() if current else 60  # noqa: TID251
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
 
     app.extensions["roster_limiter"] = limiter
     return limiter

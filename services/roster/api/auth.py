@@ -70,7 +70,7 @@ def _access_token(account) -> dict:
 def _refresh_part(raw: str, expires_at) -> dict:
     return {
         "refresh_token": raw,
-        "refresh_expires_in": max(0, int((expires_at - utcnow()).total_seconds())),
+        "refresh_expires_in": max(0, round((expires_at - utcnow()).total_seconds())),
     }
 
 
