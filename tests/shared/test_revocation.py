@@ -101,9 +101,7 @@ def apply(consumer, envelope: dict) -> None:
 
 def stored(db) -> dict:
     with db.transaction() as session:
-        return {
-            (r.subject, r.role): r.not_before for r in session.query(TokenRevocation).all()
-        }
+        return {(r.subject, r.role): r.not_before for r in session.query(TokenRevocation).all()}
 
 
 def test_the_projection_keeps_the_latest_not_before_in_any_order(mentorship):
