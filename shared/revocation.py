@@ -9,7 +9,7 @@ the same table as a projection, fed by its consumer (:func:`revocation_handlers`
 Checking costs no database round trip per request in the consuming services:
 :class:`RevocationCache` keeps the list in the process and reads only what changed, at
 most once a second (``REVOCATION_REFRESH_SECONDS``), plus the whole live list every
-``full_every`` seconds. Roster checks its own table directly (:class:`DirectRevocations`),
+minute (the last day's revocations: ``REVOCATION_WINDOW_SECONDS``). Roster checks its own table directly (:class:`DirectRevocations`),
 in the request's session: a primary-key read.
 """
 
@@ -111,9 +111,10 @@ class RevocationCache:
     """The revocation list of one process, refreshed from the table as requests come.
 
     A lookup is a dictionary read. At most every ``refresh_seconds`` one request reads the
-    rows changed since the last read (less ``margin``: a transaction that committed late),
-    and every ``full_every`` seconds the whole live list (dropping what no live token can
-    need: ``not_before`` older than ``window`` seconds). Other threads meanwhile use the
+    rows changed since the last read (less ``margin``: a consumer's transaction commits a
+    moment after it wrote the row), and every ``full_every`` seconds the whole live list
+    (which also catches a row committed later than that, and drops what no live token
+    can need: ``not_before`` older than ``window`` seconds; access tokens live 15 minutes). Other threads meanwhile use the
     list they have; a failed read keeps it and is tried again at the next refresh."""
 
     def __init__(
@@ -121,9 +122,9 @@ class RevocationCache:
         load: Loader,
         *,
         refresh_seconds: float = 1.0,
-        full_every: float = 30.0,
+        full_every: float = 60.0,
         window: float = 86_400.0,
-        margin: float = 30.0,
+        margin: float = 5.0,
     ) -> None:
         self.load = load
         self.refresh_seconds = refresh_seconds
