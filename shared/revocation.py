@@ -9,8 +9,8 @@ the same table as a projection, fed by its consumer (:func:`revocation_handlers`
 Checking costs no database round trip per request in the consuming services:
 :class:`RevocationCache` keeps the list in the process and reads only what changed, at
 most once a second (``REVOCATION_REFRESH_SECONDS``), plus the whole live list every
-minute (the last day's revocations: ``REVOCATION_WINDOW_SECONDS``). Roster checks its own table directly (:class:`DirectRevocations`),
-in the request's session: a primary-key read.
+minute (the last day's revocations: ``REVOCATION_WINDOW_SECONDS``). Roster checks its own
+table directly (:class:`DirectRevocations`), in the request's session: a primary-key read.
 """
 
 from __future__ import annotations
@@ -114,8 +114,9 @@ class RevocationCache:
     rows changed since the last read (less ``margin``: a consumer's transaction commits a
     moment after it wrote the row), and every ``full_every`` seconds the whole live list
     (which also catches a row committed later than that, and drops what no live token
-    can need: ``not_before`` older than ``window`` seconds; access tokens live 15 minutes). Other threads meanwhile use the
-    list they have; a failed read keeps it and is tried again at the next refresh."""
+    can need: ``not_before`` older than ``window`` seconds; access tokens live 15
+    minutes). Other threads meanwhile use the list they have; a failed read keeps it and
+    is tried again at the next refresh."""
 
     def __init__(
         self,

@@ -92,11 +92,11 @@ def test_signing_out_revokes_the_refresh_token(roster):
     body = login(roster).get_json()
     assert (
         roster.client.post(f"{API}/auth/revoke", json={"token": body["refresh_token"]}).status_code
-        == 204
+        == 200
     )
     assert_problem(refresh(roster, body["refresh_token"]), 401)
     # an unknown token gets the same answer (RFC 7009)
-    assert roster.client.post(f"{API}/auth/revoke", data={"token": "nonsense"}).status_code == 204
+    assert roster.client.post(f"{API}/auth/revoke", data={"token": "nonsense"}).status_code == 200
 
 
 def test_client_credentials_get_an_access_token_only(roster):

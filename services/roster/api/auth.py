@@ -167,14 +167,14 @@ class Revoke(MethodView):
         },
         security=[],
     )
-    @blp.response(204)
+    @blp.response(200)
     def post(self):
         """Sign out (RFC 7009): the refresh token and every other of its sign-in stop
-        working. The same answer whether the token was known or not."""
+        working. The same answer (200, ``{}``) whether the token was known or not."""
         data = _load(_revoke_in, _body())
         domain.revoke_refresh_token(session(), data["token"])
         session().commit()
-        return None
+        return {}
 
 
 def login_policy() -> domain.LoginPolicy:
