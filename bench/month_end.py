@@ -704,6 +704,7 @@ def run(args) -> dict:
         for r in ("INTEGRITY", "BUSINESS", "RESPONSIBLE", "PRACTICAL")
     }
     env["LOG_LEVEL"] = args.log_level
+    env["JWT_TTL_SECONDS"] = 6 * 3600  # the city's one login lasts the whole run
     names = [name for name in procfile_processes() if name not in SKIP]
     started = time.perf_counter()
     with LocalStack(workdir, env=env, processes=names, web_workers=2) as stack:

@@ -8,8 +8,8 @@
 The compose file stays the source of truth: the one-shot ``*-migrate`` services' commands are
 read from it, and the Procfile repeats its long-running commands verbatim (the tests in
 ``tests/deploy`` keep the two in step). ``deploy/local.env`` replaces the compose
-environment: the local PostgreSQL and RabbitMQ instead of the containers, and development
-JWT keys instead of the compose secrets. Everything runs from the repository root.
+environment: the local PostgreSQL, RabbitMQ and Redis instead of the containers, and
+development JWT keys instead of the compose secrets. Everything runs from the repository root.
 
 ``up`` supervises the processes as compose's ``restart: unless-stopped`` does
 (``deploy/supervise.py``): a process that dies is restarted with a back-off (1 s doubling
@@ -119,6 +119,31 @@ def migrate(
             raise SystemExit(f"deploy.local: {service}-migrate failed ({result.returncode})")
 
 
+def redis_reachable(url: str | None) -> bool:
+    """Whether the Redis of ``url`` (roster's ``RATELIMIT_STORAGE_URI``) answers; True
+    for any other store (the memory one needs nothing)."""
+    if not url or not url.startswith("redis"):
+        return True
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.exceptions.RedisError:
+        return False
+
+
+def check_redis(env: dict[str, str]) -> None:
+    """Say so when roster's limits store is away: each roster web process then counts in
+    its own memory (Flask-Limiter's fallback) until it is back."""
+    url = env.get("RATELIMIT_STORAGE_URI")
+    if not redis_reachable(url):
+        print(
+            f"deploy.local: Redis at {url} does not answer (start it: redis-server "
+            "--daemonize yes); login limits are counted per process until it does",
+            flush=True,
+        )
+
+
 def scaled(scale: list[str], processes: dict[str, str]) -> dict[str, str]:
     """``{instance: command}`` of every Procfile process, ``name.1`` … ``name.N`` for
     ``--scale name=N`` options (the month end's ``reporting-consumer=2``), ``name.1``
@@ -155,6 +180,7 @@ def up(
     instances = scaled(list(scale), processes)
     migrate(env_file=env_file, only={name.split("-", 1)[0] for name in processes})
     env = process_env(env_file)
+    check_redis(env)
     if not env.get("METRICS_TOKEN"):
         print("deploy.local: METRICS_TOKEN is not set: /metrics answers 404", flush=True)
     print(

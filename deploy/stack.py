@@ -35,13 +35,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from deploy.local import PROCFILE, ROOT, ensure_database, procfile_processes
+from deploy.local import PROCFILE, ROOT, ensure_database, procfile_processes, redis_reachable
 
 SERVICES = ("roster", "mentorship", "reporting", "welfare", "notifier")
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:
@@ -212,6 +213,13 @@ class LocalStack:
             # /metrics answers only this bearer token (the journey's settle() reads it)
             METRICS_TOKEN=secrets.token_urlsafe(24),
         )
+        # roster's login limits in the local Redis under keys of this stack's own (the
+        # memory of each web process when there is no Redis)
+        self.redis_url = REDIS_URL if redis_reachable(REDIS_URL) else None
+        base_env.update(
+            RATELIMIT_STORAGE_URI=self.redis_url or "memory://",
+            RATELIMIT_KEY_PREFIX=f"stack-{self.tag}",
+        )
         base_env.update({k: str(v) for k, v in (env or {}).items()})
         self.metrics_token = base_env["METRICS_TOKEN"]
         self.group = ProcessGroup(base_env, self.workdir / "logs")
@@ -278,6 +286,20 @@ class LocalStack:
         finally:
             admin.dispose()
         delete_broker_names(self.amqp_url, self.exchange, self.queue_prefix)
+        if self.redis_url:
+            delete_redis_keys(self.redis_url, f"stack-{self.tag}")
+
+
+def delete_redis_keys(url: str, prefix: str) -> None:
+    """Delete the login-limit counts a stack left under its key prefix."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
+    except redis.exceptions.RedisError:
+        pass
 
 
 def delete_broker_names(amqp_url: str, exchange: str, queue_prefix: str) -> None:

@@ -20,10 +20,11 @@ Every object endpoint calls :func:`check_scope` with what the object belongs to;
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 
 import jwt
@@ -32,9 +33,11 @@ from flask import current_app, g, request
 from shared.auth_keys import generate_keypair
 from shared.clock import utcnow
 from shared.http import problem
+from shared.revocation import RevocationCache, revoked
 
 __all__ = [
     "Principal",
+    "RevocationCache",
     "check_scope",
     "current_principal",
     "generate_keypair",
@@ -60,6 +63,9 @@ class Principal:
     role: str
     scope_id: int | None
     name: str = ""
+    #: When the token was issued (seconds since the epoch, to the millisecond): a token
+    #: issued before its account's revocation (``account.revoked``) is refused.
+    issued_at: float = field(default=0.0, compare=False)
 
     @property
     def is_city(self) -> bool:
@@ -88,7 +94,9 @@ def issue_token(
         "name": name,
         "iss": issuer,
         "aud": audience,
-        "iat": now,
+        # to the millisecond (a NumericDate may have a fraction, RFC 7519): a revocation
+        # in the same second as a new login must not refuse the new token
+        "iat": math.floor(now.timestamp() * 1000) / 1000,
         "nbf": now,
         "exp": now + dt.timedelta(seconds=ttl_seconds),
         "jti": str(uuid.uuid4()),
@@ -131,7 +139,11 @@ def _verify(
     elif not isinstance(scope, int) or isinstance(scope, bool) or scope < 1:
         raise jwt.InvalidTokenError("role needs a scope")
     principal = Principal(
-        subject=str(claims["sub"]), role=role, scope_id=scope, name=str(claims.get("name") or "")
+        subject=str(claims["sub"]),
+        role=role,
+        scope_id=scope,
+        name=str(claims.get("name") or ""),
+        issued_at=float(claims["iat"]),
     )
     return principal, valid
 
@@ -178,10 +190,10 @@ def verify_token_cached(token: str, public_key: str, *, issuer: str, audience: s
 
     A remembered token is refused from the second its ``exp`` is reached (``exp <= now``
     on ``shared.clock``), or while the clock reads a time before its ``nbf``/``iat`` (a
-    clock moved back): then it is verified afresh, which raises. Nothing else about a
-    signed token can become invalid while it lives (no token is revoked), and a token
-    that fails is never kept. The key, issuer and audience are part of the key, so a
-    changed key verifies again."""
+    clock moved back): then it is verified afresh, which raises. A token that fails is
+    never kept. Revocation is not decided here but at every request
+    (:func:`current_principal`, against the process's revocation list). The key, issuer
+    and audience are part of the key, so a changed key verifies again."""
     key = (token, public_key, issuer, audience)
     hit = _VERIFIED.get(key)
     if hit is not None:
@@ -215,6 +227,18 @@ def current_principal() -> Principal:
             )
         except jwt.PyJWTError as exc:
             raise problem(401, "Invalid token", str(exc)) from None
+        if revoked(
+            current_app.extensions.get("token_revocations"),
+            principal.subject,
+            principal.role,
+            principal.issued_at,
+        ):
+            raise problem(
+                401,
+                "Token revoked",
+                "登录已失效，请重新登录 (the account was deactivated, its password changed or "
+                "its trainee left training after this token was issued; sign in again)",
+            )
         g.principal = principal
     return principal
 

@@ -92,7 +92,15 @@ class BaseConfig:
             self.JWT_PRIVATE_KEY, self.JWT_PUBLIC_KEY = dev_keys()
         self.JWT_ISSUER = env("JWT_ISSUER", "grassroots-roster")
         self.JWT_AUDIENCE = env("JWT_AUDIENCE", "grassroots")
-        self.JWT_TTL_SECONDS = env_int("JWT_TTL_SECONDS", 8 * 3600)
+        # Access tokens are short (refresh tokens keep a session going, see roster);
+        # a revoked account's tokens are refused within REVOCATION_REFRESH_SECONDS of its
+        # account.revoked reaching the service, whatever their age.
+        self.JWT_TTL_SECONDS = env_int("JWT_TTL_SECONDS", 15 * 60)
+        self.REVOCATION_REFRESH_SECONDS = float(env("REVOCATION_REFRESH_SECONDS", "1"))
+        self.REVOCATION_WINDOW_SECONDS = env_int("REVOCATION_WINDOW_SECONDS", 24 * 3600)
+        # Proxies in front of the web process whose X-Forwarded-For is believed (werkzeug's
+        # ProxyFix): 0 believes none, the client address is the socket's.
+        self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
         self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
         self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)

@@ -450,6 +450,7 @@ def build_app(
     app.json.ensure_ascii = False
     from shared.idempotency import IdempotencyPlugin  # it builds on this module
 
+    trust_proxies(app, getattr(config, "TRUSTED_PROXY_HOPS", 0))
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [IdempotencyPlugin()]})
     api.register_converter(IdConverter, _id_param_schema)
     api.ma_plugin.converter.add_attribute_function(_integer_bounds)
@@ -583,6 +584,17 @@ def metrics_refusal(token: str | None) -> Response | None:
     )
     response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
     return response
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Believe ``X-Forwarded-For`` (and ``-Proto``) only as far as ``hops`` proxies of our
+    own add to it (werkzeug's ProxyFix: the address the nearest ``hops``-th proxy saw);
+    with 0, the default, the client address is the socket's and the header is ignored,
+    so that nobody can claim another address by sending it."""
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def max_body(limit: int | str):

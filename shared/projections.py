@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
+from shared.revocation import TokenRevocationMixin, revocation_handlers
 
 
 def _big():
@@ -433,6 +434,8 @@ class Projections:
     position: type
     trainee: type
     assignment: type | None
+    #: roster's revocations (``account.revoked``), checked on every request
+    revocation: type | None = None
 
     def handlers(self) -> dict[str, Callable[[Session, dict], bool]]:
         """The handlers that keep these tables (roster's events, and mentorship's
@@ -447,13 +450,15 @@ class Projections:
         )
         if self.assignment is not None:
             table.update(mentorship_handlers(assignment=self.assignment))
+        if self.revocation is not None:
+            table.update(revocation_handlers(self.revocation))
         return table
 
 
 def declare_projections(base, *, assignments: bool = True) -> Projections:
     """Declare the projection tables on a service's ``Base``: ``town``, ``village``,
-    ``unit``, ``person``, ``position``, ``trainee`` and (unless the service owns the
-    assignments itself) ``mentor_assignment``."""
+    ``unit``, ``person``, ``position``, ``trainee``, ``token_revocation`` and (unless the
+    service owns the assignments itself) ``mentor_assignment``."""
 
     def table(name: str, mixin: type, tablename: str) -> type:
         return type(
@@ -472,4 +477,5 @@ def declare_projections(base, *, assignments: bool = True) -> Projections:
         assignment=table("MentorAssignment", AssignmentProjection, "mentor_assignment")
         if assignments
         else None,
+        revocation=table("TokenRevocation", TokenRevocationMixin, "token_revocation"),
     )

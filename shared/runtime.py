@@ -162,14 +162,20 @@ def service_app(
     blueprints: list,
     outbox_model: type,
     idempotency_model: type | None = None,
+    revocation_model: type | None = None,
+    revocation_direct: bool = False,
 ):
     """A service's Flask app on the shared conventions: its database, its blueprints,
-    readiness of the database and the broker, the outbox backlog in ``/metrics``, and
-    ``Idempotency-Key`` on its creating POSTs (``idempotency_model``'s table)."""
+    readiness of the database and the broker, the outbox backlog in ``/metrics``,
+    ``Idempotency-Key`` on its creating POSTs (``idempotency_model``'s table), and the
+    revocation list every token is checked against (``revocation_model``: the service's
+    projection, read through a cache; roster's own table, read ``revocation_direct``ly)."""
     from shared.db import init_app_db
+    from shared.db import session as request_session
     from shared.http import build_app
     from shared.observability import OUTBOX_BACKLOG
     from shared.outbox import backlog
+    from shared.revocation import DirectRevocations, RevocationCache, table_loader
 
     db = db or Database(config.DATABASE_URL)
     bus = Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
@@ -184,6 +190,14 @@ def service_app(
         name, config, title=title, description=description, ready_checks=[database, broker]
     )
     init_app_db(app, db)
+    if revocation_model is not None and revocation_direct:
+        app.extensions["token_revocations"] = DirectRevocations(revocation_model, request_session)
+    elif revocation_model is not None:
+        app.extensions["token_revocations"] = RevocationCache(
+            table_loader(db, revocation_model),
+            refresh_seconds=config.REVOCATION_REFRESH_SECONDS,
+            window=config.REVOCATION_WINDOW_SECONDS,
+        )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if idempotency_model is not None:

@@ -16,6 +16,7 @@ import requests
 from flask import (
     Flask,
     abort,
+    flash,
     g,
     make_response,
     redirect,
@@ -30,6 +31,8 @@ from services.console import i18n
 from services.console.client import Api, ApiError
 from services.console.config import Config
 from services.console.views import BLUEPRINTS
+from services.console.views.auth import refresh_if_due
+from shared.http import trust_proxies
 
 #: Pages anyone may open without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.lang", "static", "healthz"}
@@ -49,6 +52,7 @@ def create_app(config: Config | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["console"] = config
+    trust_proxies(app, config.TRUSTED_PROXY_HOPS)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
@@ -79,6 +83,10 @@ def create_app(config: Config | None = None) -> Flask:
             sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
             if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
                 abort(400, description=i18n.gettext("表单已过期，请刷新页面后重试。"))
+        if g.user is not None and request.endpoint not in ("static", "healthz"):
+            ended = refresh_if_due()
+            if ended is not None:
+                return ended
         if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
             if request.endpoint is None:
                 return None  # a 404 follows
@@ -104,7 +112,9 @@ def create_app(config: Config | None = None) -> Flask:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         if exc.status == 401:
+            # the token was refused (revoked: the account deactivated, the trainee gone)
             session.pop("user", None)
+            flash(i18n.gettext("登录已失效，请重新登录。"), "error")
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if exc.status == 404:
             return render_template("error.html", status=404, messages=[]), 404

@@ -58,6 +58,8 @@ class Config:
         self.DEFAULT_LANG = env("CONSOLE_DEFAULT_LANG", "zh")
         self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
         self.MAX_UPLOAD = env_int("CONSOLE_MAX_UPLOAD", 10 * 1024 * 1024)
+        # proxies in front of the console whose X-Forwarded-For is believed (0: none)
+        self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
         self.SECRET_KEY = overrides.pop("SECRET_KEY", None) or _secret_key(var_dir)
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.mentorship.api import BLUEPRINTS
 from services.mentorship.config import Config
-from services.mentorship.models import IdempotencyKey, Outbox
+from services.mentorship.models import PROJECTIONS, IdempotencyKey, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -21,4 +21,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
         idempotency_model=IdempotencyKey,
+        revocation_model=PROJECTIONS.revocation,
     )

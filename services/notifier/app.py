@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.notifier.api import BLUEPRINTS
 from services.notifier.config import Config
-from services.notifier.models import IdempotencyKey, Outbox
+from services.notifier.models import PROJECTIONS, IdempotencyKey, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -22,4 +22,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
         idempotency_model=IdempotencyKey,
+        revocation_model=PROJECTIONS.revocation,
     )

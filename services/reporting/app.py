@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.reporting.api import BLUEPRINTS
 from services.reporting.config import Config
-from services.reporting.models import IdempotencyKey, Outbox
+from services.reporting.models import PROJECTIONS, IdempotencyKey, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -23,4 +23,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
         idempotency_model=IdempotencyKey,
+        revocation_model=PROJECTIONS.revocation,
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from services.roster.api import BLUEPRINTS
 from services.roster.config import Config
-from services.roster.models import IdempotencyKey, Outbox
+from services.roster.limits import init_limits
+from services.roster.models import IdempotencyKey, Outbox, TokenRevocation
 from shared.db import Database
 from shared.runtime import service_app
 
 
 def create_app(config: Config | None = None, db: Database | None = None):
     """Build the roster app for ``config`` (default: from the environment)."""
-    return service_app(
+    app = service_app(
         "roster",
         config or Config(),
         db,
@@ -21,4 +22,8 @@ def create_app(config: Config | None = None, db: Database | None = None):
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
         idempotency_model=IdempotencyKey,
+        revocation_model=TokenRevocation,
+        revocation_direct=True,
     )
+    init_limits(app)
+    return app

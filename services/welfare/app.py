@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.welfare.api import BLUEPRINTS
 from services.welfare.config import Config
-from services.welfare.models import IdempotencyKey, Outbox
+from services.welfare.models import PROJECTIONS, IdempotencyKey, Outbox
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -22,4 +22,5 @@ def create_app(config: Config | None = None, db: Database | None = None):
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,
         idempotency_model=IdempotencyKey,
+        revocation_model=PROJECTIONS.revocation,
     )

@@ -129,6 +129,25 @@ class AccountPayload(PayloadSchema):
     active = fields.Boolean(required=True)
 
 
+REVOCATION_REASONS = (
+    "account_inactive",
+    "password_changed",
+    "trainee_completed",
+    "trainee_withdrawn",
+)
+
+
+class AccountRevokedPayload(PayloadSchema):
+    """Tokens of the account issued before ``not_before`` are refused by every service
+    (the account was set inactive, its password changed, its trainee left training)."""
+
+    id = _id(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    scope_id = _id(allow_none=True, load_default=None)
+    not_before = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(REVOCATION_REASONS))
+
+
 MENTOR_ROLES = ("integrity", "business", "responsible", "practical")
 ASPECTS = ("political", "practice", "conduct", "care")
 TALK_MODES = ("in_person", "phone", "video")
@@ -378,6 +397,7 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
     ("trainee.status_changed", 1): TraineeStatusChangedPayload(),
     ("account.created", 1): AccountPayload(),
     ("account.updated", 1): AccountPayload(),
+    ("account.revoked", 1): AccountRevokedPayload(),
     ("mentor.assigned", 1): MentorAssignedPayload(),
     ("mentor.released", 1): MentorReleasedPayload(),
     ("talk.recorded", 1): TalkRecordedPayload(),

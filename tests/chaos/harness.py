@@ -214,6 +214,8 @@ class Chaos:
             env={
                 "BROKER_URL": proxied,
                 "TICK_INTERVAL_SECONDS": "3600",
+                # the city's one login serves the whole run (access tokens live 15 minutes)
+                "JWT_TTL_SECONDS": str(6 * 3600),
                 **(env or {}),
             },
             pg_admin_url=pg_admin_url,

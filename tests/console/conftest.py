@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import urllib.request
 from pathlib import Path
 
@@ -48,9 +49,12 @@ class Api:
     def __init__(self, base: str) -> None:
         self.base = base
         self.tokens: dict[str, str] = {}
+        self.taken: dict[str, float] = {}
 
     def token(self, username: str) -> str:
-        if username not in self.tokens:
+        # access tokens live 15 minutes: sign in again after 10
+        if username not in self.tokens or time.monotonic() - self.taken[username] > 600:
+            self.taken[username] = time.monotonic()
             body = json.dumps(
                 {"grant_type": "password", "username": username, "password": "demo"}
             ).encode()

@@ -4,10 +4,13 @@ refusal shown on the page and another's object answered with the 404 page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 from services.console import messages
 from services.console.app import create_app, yuan
@@ -332,3 +335,81 @@ def test_the_import_page_offers_the_templates_and_shows_each_rows_problems_in_ch
     town = make_app(base).test_client()
     sign_in(town, "town1")
     assert town.get("/import/template/trainees").status_code == 403
+
+
+# -- tokens that end (issue 19) -------------------------------------------------------------
+
+
+def test_a_refused_sign_in_says_why_in_chinese():
+    from services.console.client import ApiError
+    from services.console.views.auth import refusal_message
+
+    with make_app().test_request_context("/login"):
+        for reason, text in (
+            ("account_inactive", "该账号已停用"),
+            ("trainee_withdrawn", "学员已退出"),
+            ("trainee_completed", "学员已结业"),
+        ):
+            error = ApiError(403, "Sign-in refused", "", {"account": [reason]})
+            assert text in refusal_message(error)
+        assert refusal_message(ApiError(403, "Forbidden", "", {})) is None
+
+
+@pytest.mark.e2e
+def test_the_console_refreshes_the_token_so_a_clerk_stays_signed_in(base, travel):
+    from shared.clock import utcnow
+
+    client = make_app(base).test_client()
+    sign_in(client, "town1")
+    assert client.get_cookie("grassroots_device") is not None  # known next time
+    with client.session_transaction() as session:
+        first = dict(session["user"])
+    assert first["refresh"] and first["expires_at"] - utcnow().timestamp() <= 900
+    # 20 minutes later (the console's clock): past the access token's 15
+    travel(utcnow() + dt.timedelta(minutes=20))
+    response = client.get("/trainees/")
+    assert response.status_code == 200
+    with client.session_transaction() as session:
+        second = session["user"]
+    assert second["token"] != first["token"] and second["refresh"] != first["refresh"]
+    assert second["expires_at"] > first["expires_at"]
+    # signing out ends the sign-in at roster: the refresh token no longer works
+    token = csrf_of(client.get("/trainees/").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    refused = requests.post(
+        f"{base}/api/v1/roster/auth/token",
+        json={"grant_type": "refresh_token", "refresh_token": second["refresh"]},
+        timeout=20,
+    )
+    assert refused.status_code == 401
+
+
+@pytest.mark.e2e
+def test_an_inactive_account_is_told_so_on_the_login_page(base, api):
+    city = {"Authorization": f"Bearer {api.token('city')}"}
+    created = requests.post(
+        f"{base}/api/v1/roster/accounts",
+        json={"username": f"gone-{uuid.uuid4().hex[:6]}", "role": "city", "password": "demo"},
+        headers=city,
+        timeout=20,
+    ).json()
+    client = make_app(base).test_client()
+    sign_in(client, created["username"])
+    assert client.get("/").status_code == 200
+    requests.patch(
+        f"{base}/api/v1/roster/accounts/{created['id']}",
+        json={"active": False},
+        headers=city,
+        timeout=20,
+    ).raise_for_status()
+    # the signed-in session ends at its next page: the token is revoked
+    response = client.get("/trainees/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "登录已失效，请重新登录" in page
+    token = csrf_of(page)
+    refused = client.post(
+        "/login", data={"csrf_token": token, "username": created["username"], "password": "demo"}
+    )
+    assert refused.status_code == 403
+    assert "该账号已停用，无法登录" in refused.get_data(as_text=True)

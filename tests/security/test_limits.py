@@ -11,7 +11,11 @@
   headers, slow clients and /metrics, over real HTTP (the second half of this file);
 - roster throttles failed logins: after ``LOGIN_MAX_FAILURES`` (5, documented in the
   README) the account is locked, answers 429 with ``Retry-After`` even to the right
-  password, and an unknown username behaves the same (so the lock reveals no account).
+  password from an unknown client, and an unknown username behaves the same (so the lock
+  reveals no account); the lock lasts 30 s the first time and doubles up to 15 minutes;
+- failed logins are limited per client address too (issue 19): spraying one password
+  over many accounts from one address is throttled with 429 and ``Retry-After``, and the
+  lock it sets on an account never keeps out a client that signed in to it before.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from services.roster import domain
 from tests.roster.conftest import CLERK_PASSWORD
 from tests.security.conftest import SERVICES, changed_tables, snapshot
 from tests.security.oas import Document
@@ -147,9 +152,11 @@ def test_every_list_is_paged_and_its_page_size_capped(worlds, table, service):
 TOKEN = "/api/v1/roster/auth/token"
 
 
-def _login(world, username: str, password: str):
+def _login(world, username: str, password: str, address: str = "127.0.0.1"):
     return world.client.post(
-        TOKEN, json={"grant_type": "password", "username": username, "password": password}
+        TOKEN,
+        json={"grant_type": "password", "username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
     )
 
 
@@ -159,15 +166,16 @@ def test_failed_logins_are_throttled_and_lock_the_account(worlds, table):
     assert max_failures == 5  # the number the README documents
     sent = 0
     for n in range(max_failures):
-        response = _login(world, "clerk", f"wrong-{n}")
+        response = _login(world, "clerk", f"wrong-{n}", "192.0.2.11")
         sent += 1
         assert response.status_code == 401, (n, response.get_json())
     for password in ("wrong-again", CLERK_PASSWORD):
-        response = _login(world, "clerk", password)
+        response = _login(world, "clerk", password, "192.0.2.11")
         sent += 1
         assert response.status_code == 429, response.get_json()
         assert response.mimetype == "application/problem+json"
-        assert 0 < int(response.headers["Retry-After"]) <= world.app.config["LOGIN_LOCK_SECONDS"]
+        # the first lock: LOGIN_BACKOFF_SECONDS (30 s)
+        assert 0 < int(response.headers["Retry-After"]) <= 30
     table.add("13 login throttle", "roster", requests=sent)
 
 
@@ -175,7 +183,9 @@ def test_an_unknown_username_is_throttled_alike_so_the_lock_reveals_no_account(w
     world = worlds["roster"]
     answers = []
     for username in ("no-such-user", "town-a"):
-        statuses = [_login(world, username, f"wrong-{n}").status_code for n in range(7)]
+        statuses = [
+            _login(world, username, f"wrong-{n}", f"192.0.2.{20 + n}").status_code for n in range(7)
+        ]
         answers.append(statuses)
     table.add("13 login throttle", "roster", requests=14)
     assert answers[0] == answers[1] == [401] * 5 + [429] * 2, answers
@@ -192,6 +202,7 @@ def test_client_credentials_are_throttled_too(worlds, table):
                 "client_id": "no-such-client",
                 "client_secret": f"x{n}",
             },
+            environ_base={"REMOTE_ADDR": f"192.0.2.{40 + n}"},
         )
         statuses.append(response.status_code)
     table.add("13 login throttle", "roster", requests=7)
@@ -575,3 +586,30 @@ def test_metrics_over_http_answer_only_the_metrics_token(gunicorn_roster, table)
     assert allowed.status == 200, allowed.body[:300]
     assert allowed.headers["Content-Type"].startswith("text/plain")
     assert b"grassroots_http_requests_total" in allowed.body
+
+
+def test_spraying_from_one_address_is_throttled_and_the_holder_still_signs_in(worlds, table):
+    """One address tries one password on many usernames: after ``LOGIN_ADDRESS_LIMIT``
+    (10 failures a minute) every further try from it is a 429 with Retry-After, whatever
+    the username; an account it then locks stays open to its holder's known address."""
+    world = worlds["roster"]
+    sprayer, attacker, holder = "198.51.100.77", "198.51.100.78", "10.9.9.9"
+    username, password = f"holder-{uuid.uuid4().hex[:8]}", "holder-pass-19"
+    with world.db.transaction() as session:
+        domain.create_account(session, {"username": username, "password": password, "role": "city"})
+    assert _login(world, username, password, holder).status_code == 200  # a known client
+    statuses, retry_after = [], None
+    for n in range(30):
+        response = _login(world, f"user{n:03d}", "Winter2026!", sprayer)
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            retry_after = int(response.headers["Retry-After"])
+            assert response.mimetype == "application/problem+json"
+    for _ in range(5):  # then the holder's account itself, from another address
+        _login(world, username, "Winter2026!", attacker)
+    locked = _login(world, username, password, attacker)
+    table.add("19 spraying and lock-out", "roster", requests=len(statuses) + 8)
+    assert statuses == [401] * 10 + [429] * 20, statuses
+    assert retry_after is not None and 0 < retry_after <= 61
+    assert locked.status_code == 429  # a stranger, even with the password: locked out
+    assert _login(world, username, password, holder).status_code == 200  # the holder: in

@@ -41,6 +41,8 @@ PUBLIC_READS = {
 SELF_ACTIONS = {
     # login: no token at all; throttling is checked in test_limits
     ("roster", "POST", "/auth/token"),
+    # sign-out: no token either; it revokes only the sign-in of the refresh token it is given
+    ("roster", "POST", "/auth/revoke"),
     # the caller's own inbox and preferences (no id of anyone else can be given)
     ("notifier", "POST", "/notifications/read-all"),
     ("notifier", "PUT", "/preferences"),

@@ -1,8 +1,10 @@
-"""Tokens (issue 9, item 12): every service refuses with 401 a token that is unsigned
-(``alg: none``), HMAC-signed with roster's public key, signed by another key, expired by
-one second, without expiry, not yet valid, for another issuer or audience, or whose scope
-was edited after signing; a properly signed token opens the same endpoint (so each
-forgery fails for its own flaw)."""
+"""Tokens (issue 9, item 12; issue 19): every service refuses with 401 a token that is
+unsigned (``alg: none``), HMAC-signed with roster's public key, signed by another key,
+expired by one second, without expiry, not yet valid, for another issuer or audience, or
+whose scope was edited after signing; a properly signed token opens the same endpoint (so
+each forgery fails for its own flaw). A genuine token issued before its account was
+revoked (``account.revoked``: deactivated, new password, trainee gone) is a 401 on every
+service too, and one issued after the revocation is not."""
 
 from __future__ import annotations
 
@@ -10,12 +12,15 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 
 import jwt
 import pytest
+import sqlalchemy as sa
 
 from shared.auth_keys import generate_keypair
-from tests.conftest import KEYS, now_seconds
+from shared.clock import utcnow
+from tests.conftest import KEYS, make_token, now_seconds
 from tests.security.conftest import SERVICES
 
 pytestmark = pytest.mark.security
@@ -135,4 +140,51 @@ def test_every_forged_or_stale_token_is_a_401_on_every_service(worlds, table, se
             if response.status_code != 401:
                 wrong.append(f"header {headers}: {method} {path} -> {response.status_code}")
     table.add("12 tokens", service, requests=sent, leaks=len(wrong), failures=1 if wrong else 0)
+    assert not wrong, "\n".join(wrong)
+
+
+#: An account of its own (no world token carries this subject), revoked in every world.
+REVOKED_SUBJECT = "777"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_token_issued_before_its_account_was_revoked_is_a_401_on_every_service(
+    worlds, table, service
+):
+    world = worlds[service]
+    prefix = f"/api/v1/{service}"
+    before = make_token("town", 1, subject=REVOKED_SUBJECT)
+    time.sleep(0.002)
+    not_before = utcnow()
+    with world.db.engine.begin() as conn:  # as the consumer (or roster itself) writes it
+        conn.execute(
+            sa.text("DELETE FROM token_revocation WHERE subject = :s"), {"s": REVOKED_SUBJECT}
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO token_revocation (subject, role, not_before, reason, recorded_at)"
+                " VALUES (:s, 'town', :nb, 'account_inactive', :nb)"
+            ),
+            {"s": REVOKED_SUBJECT, "nb": not_before},
+        )
+    checker = world.app.extensions["token_revocations"]
+    if hasattr(checker, "refresh"):
+        checker.refresh(force=True)  # what the next second's read would bring
+    time.sleep(0.002)
+    after = make_token("town", 1, subject=REVOKED_SUBJECT)
+    sent, wrong = 0, []
+    for method, path in ENDPOINTS[service]:
+        for token, revoked in ((before, True), (after, False)):
+            response = world.client.open(
+                prefix + path,
+                method=method,
+                headers={"Authorization": f"Bearer {token}"},
+                json={},
+            )
+            sent += 1
+            if revoked and response.status_code != 401:
+                wrong.append(f"revoked: {method} {path} -> {response.status_code}")
+            if not revoked and response.status_code == 401:
+                wrong.append(f"issued after: {method} {path} -> 401")
+    table.add("19 revoked tokens", service, requests=sent, leaks=len(wrong))
     assert not wrong, "\n".join(wrong)

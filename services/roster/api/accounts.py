@@ -94,14 +94,11 @@ class AccountItem(MethodView):
     @blp.arguments(AccountPatch)
     @blp.response(200, AccountOut)
     def patch(self, data, id):
-        """Change contact details, deactivate, or set a new password."""
+        """Change contact details, deactivate, or set a new password. Deactivating or a
+        new password ends the account's tokens on every service within seconds
+        (``account.revoked``)."""
         account = _load(id)
-        if "password" in data:
-            account.secret_hash = domain.hash_secret(data.pop("password"))
-        for key, value in data.items():
-            setattr(account, key, value)
-        session().flush()
-        domain.emit(session(), "account.updated", domain.account_payload(account))
+        domain.update_account(session(), account, data)
         session().commit()
         return account
 
