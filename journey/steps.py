@@ -153,6 +153,12 @@ class Journey:
         self.metrics_token = metrics_token or os.environ.get("METRICS_TOKEN")
         # the system's today: its clock file's when the journey has one, else this process's
         self.today = city_today(CITY_TZ.key, clock_file)
+        # The cohort is placed before today, so that the move (today) comes after it:
+        # early in the month the day before today, which on the 1st is last month's last
+        # day (a trainee placed on a month's last day owes nothing for that month).
+        self.placed_on = (
+            self.today.replace(day=2) if self.today.day > 2 else self.today - dt.timedelta(1)
+        )
         self.month = f"{self.today:%Y-%m}"
         self.quarter = f"{self.today.year}-Q{(self.today.month - 1) // 3 + 1}"
         self.run = uuid.uuid4().hex[:6]
@@ -295,8 +301,9 @@ class Journey:
             "villages", {"code": f"{code}B1", "name": "上𬌗村", "town_id": self.other_town["id"]}
         )
         self.unit = make("units", {"code": f"{code}U", "name": f"区委办{self.run[:3]}"})
-        # money needs a policy in force: a new installation has none yet, the demo has one
-        first = self.today.replace(day=1)
+        # money needs a policy in force from the cohort's placement: a new installation has
+        # none yet, the demo has one
+        first = self.placed_on.replace(day=1)
         policies = self.items("welfare", "/policies", self.city)
         if not any(p["effective_from"] <= first.isoformat() for p in policies):
             self.call(
@@ -375,7 +382,7 @@ class Journey:
         return f"{body['imported']} cadres imported"
 
     def step_import_trainees(self) -> str:
-        start = min(self.today, self.today.replace(day=2))
+        start = self.placed_on
         headers = ["姓名", "性别", "出生日期", "身份证号", "手机号", "邮箱", "学历", "届别",
                    "单位编码", "村编码", "派驻日期"]  # fmt: skip
         rows, keys = [], []
