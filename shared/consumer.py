@@ -681,15 +681,18 @@ def replay_parked(bus: Bus, service: str, message_id: str | None = None, limit: 
     """Send parked messages (all, or the one with ``message_id``) back to the service's
     queue, through its own exchange, with a fresh attempt count. A message keeps the
     producer its first delivery proved (``x-verified-producer``); one parked unproved
-    (refused, or invalid) is parked again. Returns how many were replayed."""
+    (refused, or invalid) is parked again. Only the messages parked when the replay began
+    are taken: one the running consumer parks again meanwhile waits for the next replay
+    (else a replay would go round in circles). Returns how many were replayed."""
     conn = bus.connect()
     replayed = 0
     try:
         channel = conn.channel()
         queue = bus.parked_queue(service)(channel)
         queue.declare()
+        waiting = queue.queue_declare(passive=True).message_count
         kept = []
-        for _ in range(limit):
+        for _ in range(min(limit, waiting)):
             message = queue.get(no_ack=False)
             if message is None:
                 break

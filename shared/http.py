@@ -709,9 +709,10 @@ def rows_in_error(report: dict) -> Response:
     body = {
         **report,
         "type": "about:blank",
-        "title": "Rows in error",
+        "title": "有错误的行 / Rows in error",
         "status": 422,
-        "detail": f"{len(report['errors'])} row(s) in error; nothing was imported",
+        "detail": f"{len(report['errors'])} 行有错误，未导入任何数据 / "
+        f"{len(report['errors'])} row(s) in error; nothing was imported",
     }
     response = jsonify(body)
     response.status_code = 422

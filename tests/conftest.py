@@ -283,6 +283,8 @@ def travel(tmp_path, monkeypatch):
     the test (a clock file of its own; the run's is restored after it). Tokens made before
     the move were issued on the run's clock: make them after it (``auth(...)``)."""
     path = tmp_path / "travel-clock"
+    # until the first move, the test's clock is the run's (pinned) one, not the real one
+    travel_to(path, utcnow())
     monkeypatch.setenv(CLOCK_FILE_ENV, str(path))
 
     def to(moment: dt.datetime | dt.date) -> None:

@@ -424,8 +424,9 @@ def test_import_shows_the_per_row_report(console, tmp_path):
     with c.page.expect_navigation():
         c.page.click("main button[type=submit]")
     errors = c.page.inner_text("#import-errors")
-    assert "nothing was imported" in errors
-    assert re.search(r"\b3\b", errors) and "unit_code" in errors
+    assert "2 行有错误，未导入任何数据" in errors
+    # each row's problem under the file's own column, in Chinese
+    assert "身份证号应为18位" in errors and "单位编码" in errors
     c.shot("import-errors-desktop", full=True)
 
 

@@ -22,7 +22,10 @@ import sqlalchemy as sa
 from tests.security.conftest import changed_tables, snapshot
 from tests.security.worlds import CITY, TODAY, bearer
 
-pytestmark = pytest.mark.security
+# One worker runs the module in order (make test's ``--dist loadgroup``): the audited
+# changes of the first test write the rows (ledger entries among them) that the last test
+# then tries to update and delete, on the same worlds.
+pytestmark = [pytest.mark.security, pytest.mark.xdist_group("security-audit")]
 
 AUDIT_TABLES = {
     "mentorship": ["audit"],

@@ -409,9 +409,10 @@ def gunicorn_roster(worlds, amqp_url, tmp_path_factory):
         log = processes.log("roster-web")
         processes.stop()
         delete_broker_names(amqp_url, exchange, prefix)
-        # nothing failed in the app; gunicorn killed one worker, the slow headers'
+        # nothing failed in the app; gunicorn killed at most one worker, the slow headers'
+        # (its kill comes WEB_TIMEOUT after they began: it may not be logged yet)
         assert '"unhandled error"' not in log, log[-4000:]
-        assert log.count("WORKER TIMEOUT") == 1, log[-4000:]
+        assert log.count("WORKER TIMEOUT") <= 1, log[-4000:]
 
 
 def _problem(answer: Exchange, status: int) -> str | None:
