@@ -17,7 +17,14 @@ from tests.chaos.conftest import BROKER_OUTAGE, CHANGES, DATABASE_OUTAGE, FULL
 from tests.chaos.harness import SERVICES, Answers, Burst, KeyedWrite, Probe, call, http, record
 from tests.chaos.proxy import TcpProxy
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(600)]
+# One xdist worker runs every scenario (make test's ``--dist loadgroup``): the production
+# stack they share (a module fixture) starts once, not once per worker.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.timeout(600),
+    pytest.mark.xdist_group("chaos-stack"),
+]
 
 
 def wait_until(condition, timeout: float) -> bool:

@@ -17,6 +17,9 @@ from services.console.app import create_app, yuan
 from services.console.config import SERVICES, Config
 
 CONSOLE = Path(__file__).resolve().parents[2] / "services" / "console"
+# With the browser tests on one xdist worker (``--dist loadgroup``): the embedded system
+# some of these tests use (a session fixture) starts once.
+pytestmark = pytest.mark.xdist_group("console")
 
 
 def make_app(base: str = "http://127.0.0.1:9"):

@@ -16,7 +16,9 @@ import pytest
 from shared.clock import city_today
 from tests.console.conftest import DESKTOP, PHONE
 
-pytestmark = pytest.mark.e2e
+# One xdist worker runs the console's tests (``--dist loadgroup``): the embedded system and
+# the browser they share (session fixtures) start once, not once per worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console")]
 
 #: Every URL any page of this module asked for, and every page's HTML, for the last test.
 REQUESTS: list[str] = []
