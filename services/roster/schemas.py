@@ -312,6 +312,10 @@ class AccountCreatedOut(AccountOut):
 
 class AccountListArgs(ListArgs):
     role = fields.String(validate=validate.OneOf(ROLES))
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "part of the username or of the display name"},
+    )
 
 
 AccountPage = page_schema(AccountOut, "AccountPage")

@@ -52,11 +52,32 @@ class Accounts(MethodView):
     @blp.arguments(AccountListArgs, location="query")
     @blp.response(200, AccountPage)
     def get(self, args):
-        """Accounts the caller manages (a town or unit: its own)."""
+        """Accounts the caller manages (a town or unit: its own); search (``q``: part of
+        the username or display name), filter by ``role``; sort
+        by ``username``, ``display_name``, ``role``, ``kind``, ``active``, ``id``."""
         query = sa.select(Account).where(_scope_clause(current_principal()))
         if args.get("role"):
             query = query.where(Account.role == args["role"])
-        return paginate(session(), query, args, {"id": Account.id, "username": Account.username})
+        if args.get("q"):
+            query = query.where(
+                sa.or_(
+                    Account.username.contains(args["q"], autoescape=True),
+                    Account.display_name.contains(args["q"], autoescape=True),
+                )
+            )
+        return paginate(
+            session(),
+            query,
+            args,
+            {
+                "id": Account.id,
+                "username": Account.username,
+                "display_name": Account.display_name,
+                "role": Account.role,
+                "kind": Account.kind,
+                "active": Account.active,
+            },
+        )
 
     @require("city", "town", "unit")
     @blp.arguments(AccountIn)

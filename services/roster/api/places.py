@@ -38,15 +38,18 @@ def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, 
         @blp.response(200, page_schema)
         def get(self, args):
             """List, filter (``q``: name contains; villages also ``town_id``) and sort
-            (``code``, ``name``)."""
+            (``code``, ``name``, ``id``; villages also ``town``, by the town's code)."""
             query = sa.select(model)
             if args.get("q"):
                 query = query.where(model.name.contains(args["q"], autoescape=True))
             if model is Village and args.get("town_id"):
                 query = query.where(Village.town_id == args["town_id"])
-            return paginate(
-                session(), query, args, {"id": model.id, "code": model.code, "name": model.name}
-            )
+            sortable = {"id": model.id, "code": model.code, "name": model.name}
+            if model is Village:
+                sortable["town"] = (
+                    sa.select(Town.code).where(Town.id == Village.town_id).scalar_subquery()
+                )
+            return paginate(session(), query, args, sortable)
 
         @require("city")
         @blp.arguments(in_schema)

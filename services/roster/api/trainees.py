@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.roster import domain
-from services.roster.models import Placement, StatusChange, Trainee
+from services.roster.models import Placement, StatusChange, Town, Trainee, Unit
 from services.roster.schemas import (
     PlacementIn,
     PlacementOut,
@@ -80,7 +80,8 @@ class Trainees(MethodView):
         """Trainees in the caller's scope; search (``q``: an identity number or a phone in
         any typed form finds that exact one, other text a part of the name), filter by
         ``status``, ``unit_id``, ``town_id``, ``village_id``, ``cohort``; sort by
-        ``name``, ``cohort``, ``id``. Identity and phone numbers are masked."""
+        ``name``, ``cohort``, ``status``, ``birth_date``, ``unit`` or ``town`` (their codes,
+        the order clerks list them in), ``id``. Identity and phone numbers are masked."""
         query = sa.select(Trainee).where(scope_filter(current_principal()))
         if args.get("q"):
             query = query.where(domain.search_clause(Trainee, args["q"]))
@@ -91,7 +92,15 @@ class Trainees(MethodView):
             session(),
             query,
             args,
-            {"id": Trainee.id, "name": Trainee.name, "cohort": Trainee.cohort},
+            {
+                "id": Trainee.id,
+                "name": Trainee.name,
+                "cohort": Trainee.cohort,
+                "status": Trainee.status,
+                "birth_date": Trainee.birth_date,
+                "unit": sa.select(Unit.code).where(Unit.id == Trainee.unit_id).scalar_subquery(),
+                "town": sa.select(Town.code).where(Town.id == Trainee.town_id).scalar_subquery(),
+            },
         )
 
     @require("city", "unit")
