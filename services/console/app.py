@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from services.console import i18n
 from services.console.client import Api, ApiError
 from services.console.config import Config
+from services.console.resources import BLUEPRINTS as RESOURCE_BLUEPRINTS
 from services.console.views import BLUEPRINTS
 from services.console.views.auth import refresh_if_due
 from shared.http import trust_proxies
@@ -53,7 +54,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.extensions["console"] = config
     trust_proxies(app, config.TRUSTED_PROXY_HOPS)
-    for blueprint in BLUEPRINTS:
+    for blueprint in BLUEPRINTS + RESOURCE_BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
         _=i18n.gettext,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
 
 from services.console.client import ApiError
 from services.console.i18n import gettext as _
@@ -13,50 +13,15 @@ from services.console.views.common import Table, api, page, places, roles, yuan_
 
 bp = Blueprint("trainees", __name__, url_prefix="/trainees")
 
-FILTERS = ("q", "status", "town_id", "unit_id", "village_id", "cohort")
-
 
 @bp.get("/")
 @roles("city", "town", "unit")
 def index():
-    filters = {k: request.args.get(k, "").strip() for k in FILTERS}
-    rows = api().items("roster", "/trainees", limit=2000, sort="id", **filters)
-    p = places()
-    table = Table(
-        "trainees",
-        _("选调生"),
-        [
-            _("姓名"),
-            _("届别"),
-            _("状态"),
-            _("派出单位"),
-            _("镇（街道）"),
-            _("村"),
-            _("学历"),
-            _("手机号"),
-        ],
-    )
-    for t in rows:
-        table.add(
-            [
-                t["name"],
-                t.get("cohort"),
-                label("trainee_status", t["status"]),
-                p.name("units", t.get("unit_id")),
-                p.name("towns", t.get("town_id")),
-                p.name("villages", t.get("village_id")),
-                t.get("education"),
-                t.get("phone"),
-            ],
-            url_for("trainees.show", id=t["id"]),
-        )
-    return page(
-        "trainees.html",
-        [table],
-        filters=filters,
-        towns=[(t["id"], t["name"]) for t in p.towns()],
-        units=[(u["id"], u["name"]) for u in p.units()],
-    )
+    """The trainees' list: the roster's resource list (paged, sorted, filtered, exported)."""
+    from services.console.resources.base import list_page  # resources import the views
+    from services.console.resources.roster import TRAINEES
+
+    return list_page(TRAINEES)
 
 
 @bp.get("/<int:id>")
@@ -83,6 +48,8 @@ def show(id: int):
         "fees": ("welfare", "/placement-fees", {"trainee_id": id}),
         "campaigns": ("welfare", "/campaigns", {"per_page": 20}),
     }
+    from services.console.resources.roster import TRAINEES
+
     with ThreadPoolExecutor(max_workers=6) as pool:
         futures = {k: pool.submit(optional, s, p, **a) for k, (s, p, a) in calls.items()}
         got = {k: f.result() for k, f in futures.items()}
@@ -195,4 +162,12 @@ def show(id: int):
         missing=missing,
         balance=got["balance"],
         places=p,
+        actions=[
+            *(
+                [(_("编辑"), url_for("roster_trainees.edit", id=id))]
+                if TRAINEES.may("edit")
+                else []
+            ),
+            *((_(text), link) for text, link in TRAINEES.allowed_actions(trainee)),
+        ],
     )

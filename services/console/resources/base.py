@@ -1,0 +1,558 @@
+"""One pattern for a resource's pages: a :class:`Resource` says which API it reads, which
+columns, filters and form fields it has and which roles may list, create and edit it;
+:func:`blueprint` makes its list, detail, new and edit pages from that.
+
+- **Lists** ask the API for one page (``page``, ``per_page``, ``sort``, the filters, ``q``)
+  and show the API's ``total``, so a clerk always sees how many there are in all;
+  ``?export=xlsx`` walks every page of the same filtered, sorted list into one sheet.
+- **Forms** send the typed values to the API. A refusal (422 and its field errors, which
+  are English with the API's field names) is put next to the form's own fields, in the
+  user's language (``shared.normalize`` gives marshmallow's messages in Chinese first), and
+  the typed values stay in the form.
+- **Pickers** (``kind="pick"``) are a text box that searches as you type (``picker.js``,
+  ``/pick/<kind>``) beside a hidden id; without JavaScript the typed name is looked up
+  on the server when the form is sent.
+
+The role checks here only decide what a page offers; the API enforces every scope.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+
+from services.console.client import Api, ApiError
+from services.console.i18n import gettext as _
+from services.console.i18n import label, one_language
+from services.console.resources.pick import PICKERS
+from services.console.views.common import XLSX, api, today
+from shared.normalize import clerk_messages
+
+#: The largest number of rows an export walks through (the API's pages of 200).
+EXPORT_LIMIT = 50_000
+_INTEGER = re.compile(r"^-?\d{1,10}$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the list (and a line of the detail): the API's ``key``, its ``label``
+    (a Chinese message id), the API's ``sort`` name if the API sorts by it, and how to
+    show it: a code's name (``codes``, a :data:`CODES` kind) or ``show(row)``."""
+
+    key: str
+    label: str
+    sort: str | None = None
+    codes: str | None = None
+    show: Callable[[dict], object] | None = None
+
+    def value(self, row: dict):
+        if self.show is not None:
+            return self.show(row)
+        value = row.get(self.key)
+        if self.codes:
+            return label(self.codes, value if not isinstance(value, bool) else str(value))
+        return value
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter of the list, passed to the API as ``key``: a ``select`` of ``codes`` or of
+    ``options()`` (value, name), or a ``text``/``number``/``month`` box. ``roles``: who is
+    offered it (a town is not offered a town filter)."""
+
+    key: str
+    label: str
+    kind: str = "select"
+    codes: str | None = None
+    options: Callable[[], list[tuple]] | None = None
+    roles: tuple[str, ...] | None = None
+
+    def choices(self) -> list[tuple]:
+        if self.options is not None:
+            return self.options()
+        return code_choices(self.codes)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A form field: ``key`` names it in the form and, unless ``api`` says otherwise
+    (dotted for a nested body: ``placement.village_id``), in the API's body. ``kind``:
+    text, textarea, date, number, select (of ``codes`` or ``options()``), pick (of
+    another resource: ``pick`` names its :data:`PICKERS` kind), checkbox, password.
+    ``on``: the forms it is on (``new``, ``edit``); ``roles``: who fills it in."""
+
+    key: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    codes: str | None = None
+    options: Callable[[], list[tuple]] | None = None
+    pick: str | None = None
+    api: str | None = None
+    on: tuple[str, ...] = ("new", "edit")
+    roles: tuple[str, ...] | None = None
+    help: str | None = None
+    #: an emptied field is sent as None (else as "": text the API does not take as null)
+    nullable: bool = True
+
+    @property
+    def body_key(self) -> str:
+        return self.api or self.key
+
+    def choices(self) -> list[tuple]:
+        if self.options is not None:
+            return self.options()
+        return code_choices(self.codes)
+
+
+@dataclass
+class Resource:
+    """What a resource's pages need to know; see the module's docstring."""
+
+    name: str
+    service: str
+    path: str
+    title: str
+    one: str
+    columns: list[Column]
+    fields: list[Field] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    searchable: bool = True
+    search_label: str = "搜索"
+    list_roles: tuple[str, ...] = ()
+    create_roles: tuple[str, ...] = ()
+    edit_roles: tuple[str, ...] = ()
+    show_name: Callable[[dict], str] = lambda row: row.get("name") or f"#{row.get('id')}"
+    default_sort: str = "id"
+    per_page: int = 50
+    #: the path to POST a new one to; ``{key}`` is taken from the form (then left out of
+    #: the body): ``/trainees/{trainee_id}/placements``
+    create_path: str | None = None
+    #: where a row links and a saved one goes (default: this resource's detail page)
+    detail_url: Callable[[dict], str] | None = None
+    #: where to go after creating one that has no detail page of its own
+    after: Callable[[dict, dict], str] | None = None
+    #: adjust the body before it is sent: ``prepare(body, mode)``
+    prepare: Callable[[dict, str], dict] | None = None
+    #: send it another way than POST/PATCH: ``submit(api, body, id)`` returns the saved row
+    submit: Callable[[Api, dict, int | None], dict] | None = None
+    #: more tables on the detail page: ``sections(row)`` -> list of (title, columns, rows)
+    sections: Callable[[dict], list] | None = None
+    #: links on the detail page: (label, url(row), roles)
+    actions: list[tuple[str, Callable[[dict], str], tuple[str, ...]]] = field(default_factory=list)
+    #: values a new form starts with, from the query string (``?trainee_id=5``)
+    prefill: tuple[str, ...] = ()
+    #: API error keys that belong to another form field: ``{"scope_id": "role"}``
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    # -- who may do what --------------------------------------------------------------
+
+    def may(self, what: str) -> bool:
+        """May the signed-in person ``list``, ``create`` or ``edit`` this resource?"""
+        allowed = {
+            "list": self.list_roles,
+            "create": self.create_roles,
+            "edit": self.edit_roles,
+        }[what]
+        return g.get("user") is not None and g.user["role"] in allowed
+
+    def form_fields(self, mode: str) -> list[Field]:
+        role = g.user["role"]
+        return [f for f in self.fields if mode in f.on and (f.roles is None or role in f.roles)]
+
+    def visible_filters(self) -> list[Filter]:
+        role = g.user["role"]
+        return [f for f in self.filters if f.roles is None or role in f.roles]
+
+    def url_of(self, row: dict) -> str | None:
+        if self.detail_url is not None:
+            return self.detail_url(row)
+        if self.list_roles:
+            return url_for(f"{self.endpoint}.show", id=row["id"])
+        return None
+
+    def new_url(self, **args) -> str:
+        return url_for(f"{self.endpoint}.new", **args)
+
+    def allowed_actions(self, row: dict) -> list[tuple[str, str]]:
+        role = g.user["role"]
+        return [(text, url(row)) for text, url, roles in self.actions if role in roles]
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.service}_{self.name}"
+
+    @property
+    def sorts(self) -> set[str]:
+        return {c.sort for c in self.columns if c.sort}
+
+    def texts(self) -> set[str]:
+        """Every message id this resource shows (a test checks each has its English)."""
+        out = {self.title, self.one, self.search_label}
+        out |= {c.label for c in self.columns} | {f.label for f in self.fields}
+        out |= {f.label for f in self.filters} | {f.help for f in self.fields if f.help}
+        out |= {text for text, _url, _roles in self.actions}
+        return out
+
+
+def code_choices(kind: str | None) -> list[tuple]:
+    from services.console.messages import CODES
+
+    return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
+
+
+# -- lists ---------------------------------------------------------------------------------
+
+
+def _list_params(resource: Resource) -> tuple[dict, str]:
+    params = {}
+    for f in resource.visible_filters():
+        value = request.args.get(f.key, "").strip()
+        if value:
+            params[f.key] = value
+    if resource.searchable and request.args.get("q", "").strip():
+        params["q"] = request.args["q"].strip()[:100]
+    sort = request.args.get("sort", "")
+    if sort.lstrip("-") not in resource.sorts:
+        sort = resource.default_sort
+    return params, sort
+
+
+def list_page(resource: Resource):
+    """The list (one page, its true total), or with ``?export=xlsx`` every row of it."""
+    if not resource.may("list"):
+        abort(403)
+    params, sort = _list_params(resource)
+    client = api()
+    if request.args.get("export") == "xlsx":
+        return _export(resource, client, params, sort)
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 1_000_000))
+    except ValueError:
+        page = 1
+    body = client.get(
+        resource.service, resource.path, page=page, per_page=resource.per_page, sort=sort, **params
+    )
+    total = body.get("total", 0)
+    pages = max(1, -(-total // resource.per_page))
+    if page > pages and total:
+        return redirect(_with(page=pages))
+    rows = [
+        ([c.value(r) for c in resource.columns], resource.url_of(r)) for r in body.get("items", [])
+    ]
+    return render_template(
+        "resource_list.html",
+        r=resource,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        sort=sort,
+        params=params,
+        url_with=_with,
+    )
+
+
+def _with(**changes) -> str:
+    """This page's URL with some query arguments changed (None drops one)."""
+    args = request.args.to_dict()
+    args.pop("export", None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _export(resource: Resource, client: Api, params: dict, sort: str):
+    """Every row of the filtered list, all pages, as one XLSX sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _(resource.title)[:31]
+    sheet.append([_(c.label) for c in resource.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    page, seen = 1, 0
+    while seen < EXPORT_LIMIT:
+        body = client.get(
+            resource.service, resource.path, page=page, per_page=200, sort=sort, **params
+        )
+        items = body.get("items", [])
+        for row in items:
+            sheet.append(["" if v is None else v for v in (c.value(row) for c in resource.columns)])
+        seen += len(items)
+        if not items or seen >= body.get("total", 0):
+            break
+        page += 1
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(
+        out, mimetype=XLSX, as_attachment=True, download_name=f"{resource.name}-{today()}.xlsx"
+    )
+
+
+# -- detail --------------------------------------------------------------------------------
+
+
+def detail_page(resource: Resource, id: int):
+    row = api().get(resource.service, f"{resource.path}/{id}")
+    if resource.detail_url is not None:
+        return redirect(resource.detail_url(row))
+    facts = [(c.label, c.value(row)) for c in resource.columns]
+    sections = resource.sections(row) if resource.sections else []
+    return render_template(
+        "resource_detail.html", r=resource, row=row, facts=facts, sections=sections
+    )
+
+
+# -- forms ---------------------------------------------------------------------------------
+
+
+def form_page(resource: Resource, id: int | None = None):
+    """The new (``id`` None) or edit form; on POST, send it and either go on or show the
+    API's refusal next to the fields with the typed values kept."""
+    mode = "new" if id is None else "edit"
+    if not resource.may("create" if mode == "new" else "edit"):
+        abort(403)
+    client = api()
+    fields_ = resource.form_fields(mode)
+    row = client.get(resource.service, f"{resource.path}/{id}") if id is not None else None
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    if request.method == "POST":
+        values = {f.key: request.form.get(f.key, "") for f in fields_}
+        values |= {
+            f"{f.key}__name": request.form.get(f"{f.key}__name", "")
+            for f in fields_
+            if f.kind == "pick"
+        }
+        values |= {f.key: "1" for f in fields_ if f.kind == "checkbox" and f.key in request.form}
+        body, errors = _body(fields_, values, mode)
+        if not errors:
+            try:
+                saved = _send(resource, client, body, id)
+            except ApiError as exc:
+                if exc.status in (401, 404) or exc.status >= 500:
+                    raise
+                errors, general = field_errors(exc, fields_, resource.aliases)
+            else:
+                flash(_("已保存。"), "ok")
+                return redirect(_after_save(resource, saved, values))
+        if errors and not general:
+            general = [_("请更正下面标出的错误。")]
+    else:
+        values = _initial(resource, fields_, row)
+    heading = (
+        _("新建{what}", what=_(resource.one))
+        if mode == "new"
+        else _("编辑{what}：{name}", what=_(resource.one), name=resource.show_name(row))
+    )
+    return render_template(
+        "resource_form.html",
+        r=resource,
+        mode=mode,
+        row=row,
+        fields=fields_,
+        values=values,
+        errors=errors,
+        general=general,
+        heading=heading,
+    ), (422 if errors or general else 200)
+
+
+def _initial(resource: Resource, fields_: list[Field], row: dict | None) -> dict:
+    values: dict[str, str] = {}
+    for f in fields_:
+        if row is None:
+            value = request.args.get(f.key, "") if f.key in resource.prefill else ""
+        else:
+            value = _dig(row, f.body_key)
+        if f.kind == "password":
+            value = ""
+        if f.kind == "checkbox":
+            values[f.key] = "1" if value else ""
+            continue
+        values[f.key] = "" if value is None else str(value)
+        if f.kind == "pick" and values[f.key]:
+            values[f"{f.key}__name"] = PICKERS[f.pick].name(values[f.key])
+    return values
+
+
+def _dig(row: dict, dotted: str):
+    value = row
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _body(fields_: list[Field], values: dict, mode: str) -> tuple[dict, dict]:
+    """The API's body from the typed values; a picked name that names no one (or several)
+    is an error of its field, said before the API is asked."""
+    body: dict = {}
+    errors: dict[str, list[str]] = {}
+    for f in fields_:
+        raw = values.get(f.key, "").strip()
+        if f.kind == "pick" and not raw and values.get(f"{f.key}__name", "").strip():
+            found = PICKERS[f.pick].search(values[f"{f.key}__name"].strip())
+            typed = values[f"{f.key}__name"].strip()
+            exact = [p for p in found if p["name"] == typed or p["name"].startswith(typed)]
+            chosen = found if len(found) == 1 else exact
+            if len(chosen) == 1:
+                raw = values[f.key] = str(chosen[0]["id"])
+            else:
+                errors[f.key] = [_("请从列表中选择。")]
+                continue
+        if f.kind == "checkbox":
+            value: object = raw == "1"
+        elif f.kind == "password" and not raw:
+            continue  # an empty password field changes nothing
+        elif raw == "":
+            if mode == "new":
+                continue
+            value = None if f.nullable else ""
+        elif f.kind in ("number", "pick") or (f.kind == "select" and f.options is not None):
+            value = int(raw) if _INTEGER.match(raw) else raw
+        else:
+            value = raw
+        _put(body, f.body_key, value)
+    return body, errors
+
+
+def _put(body: dict, dotted: str, value) -> None:
+    *parents, last = dotted.split(".")
+    for part in parents:
+        body = body.setdefault(part, {})
+    body[last] = value
+
+
+def _send(resource: Resource, client: Api, body: dict, id: int | None) -> dict:
+    if resource.prepare is not None:
+        body = resource.prepare(body, "new" if id is None else "edit")
+    if resource.submit is not None:
+        return resource.submit(client, body, id)
+    if id is not None:
+        return client.patch(resource.service, f"{resource.path}/{id}", body)
+    path = resource.create_path or resource.path
+    for key in re.findall(r"\{(\w+)\}", path):
+        path = path.replace(f"{{{key}}}", str(body.pop(key, "")))
+    return client.post(resource.service, path, body)
+
+
+def _after_save(resource: Resource, saved: dict, values: dict) -> str:
+    if resource.after is not None:
+        return resource.after(saved, values)
+    return resource.url_of(saved) or url_for("home.index")
+
+
+#: The roster's own short field messages (English only) as a Chinese clerk reads them.
+API_PHRASES = {
+    "not found": "不存在",
+    "already used": "已被使用",
+    "must be empty": "应为空",
+    "not active": "不在锻炼期内",
+    "same as the current placement": "与当前派驻相同",
+    "not after the current placement's start": "应晚于当前派驻的开始日期",
+    "more than a year ahead": "不能晚于一年之后",
+    "before 2000": "不能早于 2000 年",
+    "not your unit": "不是本单位",
+    "city only": "仅市委组织部可操作",
+    "letters, digits, _ . -": "只能包含字母、数字、_ . -",
+    "letters, digits, _ . @ -": "只能包含字母、数字、_ . @ -",
+}
+
+
+def api_text(message: str) -> str:
+    """An API's message in the user's language: ``中文 / English`` halves, or a known
+    English phrase put in Chinese; other text as it is."""
+    message = one_language(message)
+    if " / " not in message and g.get("user") is not None:
+        from services.console.i18n import current
+
+        if current() == "zh":
+            return API_PHRASES.get(message, message)
+    return message
+
+
+def field_errors(
+    exc: ApiError, fields_: list[Field], aliases: dict[str, str] | None = None
+) -> tuple[dict, list[str]]:
+    """The API's refusal as messages next to the form's fields (``{key: [message]}``) and
+    the rest above the form, each in the user's language."""
+    by_field: dict[str, list[str]] = {}
+    general: list[str] = []
+    errors = exc.errors if isinstance(exc.errors, dict) else {}
+    for dotted, message in _flatten(clerk_messages(errors)):
+        text = api_text(message)
+        dotted = (aliases or {}).get(dotted, dotted)
+        target = _field_for(dotted, fields_)
+        if target is not None:
+            by_field.setdefault(target.key, []).append(text)
+        else:
+            general.append(f"{dotted}: {text}")
+    if exc.status != 422 or not by_field:
+        detail = api_text(exc.detail or exc.title or str(exc.status))
+        if exc.status == 422 and not by_field and general:
+            detail = _("请更正下面标出的错误。")
+        general.insert(0, detail)
+    return by_field, general
+
+
+def _flatten(errors, prefix: str = ""):
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(errors, list):
+        for value in errors:
+            if isinstance(value, (dict, list)):
+                yield from _flatten(value, prefix)
+            else:
+                yield prefix, str(value)
+    elif errors not in (None, ""):
+        yield prefix, str(errors)
+
+
+def _field_for(dotted: str, fields_: list[Field]) -> Field | None:
+    """The form field an API error key belongs to: the same key, or a nested one ending
+    with it (``positions.3.kind`` is the field ``kind``)."""
+    for f in fields_:
+        if dotted == f.body_key:
+            return f
+    for f in fields_:
+        if dotted.endswith("." + f.body_key) or dotted.startswith(f.body_key + "."):
+            return f
+    return None
+
+
+# -- the blueprint ------------------------------------------------------------------------------
+
+
+def blueprint(resource: Resource) -> Blueprint:
+    """The resource's pages under ``/<service>/<name>/``."""
+    bp = Blueprint(resource.endpoint, __name__, url_prefix=f"/{resource.service}/{resource.name}")
+    if resource.list_roles:
+        bp.add_url_rule("/", "index", lambda: list_page(resource))
+        bp.add_url_rule("/<int:id>", "show", lambda id: _guard(resource, "list", detail_page, id))
+    if resource.create_roles:
+        bp.add_url_rule("/new", "new", lambda: form_page(resource), methods=["GET", "POST"])
+    if resource.edit_roles:
+        bp.add_url_rule(
+            "/<int:id>/edit", "edit", lambda id: form_page(resource, id), methods=["GET", "POST"]
+        )
+    return bp
+
+
+def _guard(resource: Resource, what: str, view, *args):
+    if not resource.may(what):
+        abort(403)
+    return view(resource, *args)

@@ -1,0 +1,397 @@
+"""The roster's resources: trainees, their placements and status changes, people and their
+positions, towns, villages, units and accounts. Each is a :class:`Resource`; the roster
+API checks every scope, these say what each role is offered."""
+
+from __future__ import annotations
+
+from flask import g, url_for
+
+from services.console.client import Api
+from services.console.i18n import gettext as _
+from services.console.i18n import label
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.views.common import places
+
+STAFF = ("city", "town", "unit")
+
+
+def _towns() -> list[tuple]:
+    return [(t["id"], t["name"]) for t in places().towns()]
+
+
+def _units() -> list[tuple]:
+    return [(u["id"], u["name"]) for u in places().units()]
+
+
+def _genders() -> list[tuple]:
+    return [("男", _("男")), ("女", _("女"))]
+
+
+def _place(kind: str, key: str):
+    return lambda row: places().name(kind, row.get(key)) if row.get(key) else ""
+
+
+def _profile(row: dict) -> str:
+    return url_for("trainees.show", id=row.get("trainee_id") or row["id"])
+
+
+# -- trainees, placements, status ------------------------------------------------------------
+
+
+def _unit_registers_its_own(body: dict, mode: str) -> dict:
+    """A unit's clerk registers the unit's own trainees: the unit is theirs, not a choice."""
+    if mode == "new" and g.user["role"] == "unit":
+        body["unit_id"] = g.user.get("scope_id")
+    return body
+
+
+TRAINEES = Resource(
+    name="trainees",
+    service="roster",
+    path="/trainees",
+    title="选调生",
+    one="选调生",
+    search_label="姓名、身份证号或手机号",
+    columns=[
+        Column("name", "姓名", sort="name"),
+        Column("cohort", "届别", sort="cohort"),
+        Column("status", "状态", sort="status", codes="trainee_status"),
+        Column("unit_id", "派出单位", sort="unit", show=_place("units", "unit_id")),
+        Column("town_id", "镇（街道）", sort="town", show=_place("towns", "town_id")),
+        Column("village_id", "村", show=_place("villages", "village_id")),
+        Column("education", "学历"),
+        Column("phone", "手机号"),
+    ],
+    filters=[
+        Filter("status", "状态", codes="trainee_status"),
+        Filter("town_id", "镇（街道）", options=_towns, roles=("city", "unit")),
+        Filter("unit_id", "派出单位", options=_units, roles=("city", "town")),
+        Filter("cohort", "届别", kind="number"),
+    ],
+    fields=[
+        Field("name", "姓名", required=True, nullable=False),
+        Field("gender", "性别", kind="select", options=_genders),
+        Field("birth_date", "出生日期", kind="date"),
+        Field("id_number", "身份证号", on=("new",)),
+        Field("phone", "手机号", on=("new",)),
+        Field("email", "电子邮箱"),
+        Field("education", "学历"),
+        Field("school", "毕业院校"),
+        Field("major", "专业"),
+        Field("cohort", "届别", kind="number", required=True),
+        Field("unit_id", "派出单位", kind="select", options=_units, required=True, roles=("city",)),
+    ],
+    list_roles=STAFF,
+    create_roles=("city", "unit"),
+    edit_roles=("city", "unit"),
+    default_sort="name",
+    detail_url=_profile,
+    prepare=_unit_registers_its_own,
+)
+
+PLACEMENTS = Resource(
+    name="placements",
+    service="roster",
+    path="/trainees",
+    create_path="/trainees/{trainee_id}/placements",
+    title="派驻",
+    one="派驻",
+    columns=[],
+    fields=[
+        Field("trainee_id", "选调生", kind="pick", pick="trainees", required=True),
+        Field("village_id", "派驻村", kind="pick", pick="villages", required=True),
+        Field("start_date", "开始日期", kind="date", required=True),
+        Field("note", "备注", kind="textarea", nullable=False),
+    ],
+    create_roles=("city",),
+    prefill=("trainee_id",),
+    aliases={"trainee": "trainee_id"},
+    after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
+)
+
+STATUS_CHANGES = Resource(
+    name="status",
+    service="roster",
+    path="/trainees",
+    create_path="/trainees/{trainee_id}/status",
+    title="状态变更",
+    one="状态变更",
+    columns=[],
+    fields=[
+        Field("trainee_id", "选调生", kind="pick", pick="trainees", required=True),
+        Field(
+            "status",
+            "新状态",
+            kind="select",
+            required=True,
+            options=lambda: [(s, label("trainee_status", s)) for s in ("completed", "withdrawn")],
+        ),
+        Field(
+            "effective_date",
+            "生效日期",
+            kind="date",
+            required=True,
+            help="不再参加锻炼的第一天；可以是过去的日期。",
+        ),
+        Field("reason", "原因", kind="textarea", nullable=False),
+    ],
+    create_roles=("city",),
+    prefill=("trainee_id",),
+    aliases={"trainee": "trainee_id"},
+    after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
+)
+
+TRAINEES.actions = [
+    ("派驻到村", lambda row: PLACEMENTS.new_url(trainee_id=row["id"]), ("city",)),
+    ("变更状态", lambda row: STATUS_CHANGES.new_url(trainee_id=row["id"]), ("city",)),
+]
+
+
+# -- people and positions ----------------------------------------------------------------------
+
+
+def _where(position: dict) -> str:
+    for kind, key in (("units", "unit_id"), ("towns", "town_id"), ("villages", "village_id")):
+        if position.get(key):
+            return places().name(kind, position[key])
+    return ""
+
+
+def _positions(row: dict) -> str:
+    return "、".join(
+        f"{_where(p)}{p.get('title') or label('position_kind', p['kind'])}"
+        for p in row.get("positions") or []
+        if p.get("active")
+    )
+
+
+def _position_rows(row: dict) -> list:
+    rows = [
+        [
+            label("position_kind", p["kind"]),
+            p.get("title"),
+            _where(p),
+            p.get("start_date"),
+            p.get("end_date"),
+        ]
+        for p in row.get("positions") or []
+    ]
+    return [("职务", ["类别", "职务名称", "单位或地方", "开始日期", "结束日期"], rows)]
+
+
+PEOPLE = Resource(
+    name="people",
+    service="roster",
+    path="/people",
+    title="干部",
+    one="干部",
+    search_label="姓名、身份证号或手机号",
+    columns=[
+        Column("name", "姓名", sort="name"),
+        Column("gender", "性别"),
+        Column("positions", "现任职务", show=_positions),
+        Column("phone", "手机号"),
+        Column("email", "电子邮箱"),
+    ],
+    filters=[
+        Filter("kind", "职务类别", codes="position_kind"),
+        Filter("town_id", "镇（街道）", options=_towns, roles=("city", "unit")),
+        Filter("unit_id", "派出单位", options=_units, roles=("city", "town")),
+    ],
+    fields=[
+        Field("name", "姓名", required=True, nullable=False),
+        Field("gender", "性别", kind="select", options=_genders),
+        Field("id_number", "身份证号", on=("new",)),
+        Field("phone", "手机号", on=("new",)),
+        Field("email", "电子邮箱"),
+    ],
+    list_roles=STAFF,
+    create_roles=("city",),
+    edit_roles=("city",),
+    default_sort="name",
+    sections=_position_rows,
+)
+
+
+def _add_position(client: Api, body: dict, id_: int | None) -> dict:
+    """A person's positions change as a whole list: read it, add one, send it back."""
+    person_id = body.pop("person_id")
+    person = client.get("roster", f"/people/{person_id}")
+    kept = [
+        {k: v for k, v in p.items() if k != "active" and v is not None}
+        for p in person.get("positions") or []
+    ]
+    return client.patch("roster", f"/people/{person_id}", {"positions": [*kept, body]})
+
+
+POSITIONS = Resource(
+    name="positions",
+    service="roster",
+    path="/people",
+    title="职务",
+    one="职务",
+    columns=[],
+    fields=[
+        Field("person_id", "干部", kind="pick", pick="people", required=True),
+        Field("kind", "职务类别", kind="select", codes="position_kind", required=True),
+        Field("title", "职务名称", nullable=False),
+        Field("unit_id", "派出单位", kind="select", options=_units),
+        Field("town_id", "镇（街道）", kind="select", options=_towns),
+        Field("village_id", "村", kind="pick", pick="villages"),
+        Field("start_date", "开始日期", kind="date"),
+    ],
+    create_roles=("city",),
+    prefill=("person_id",),
+    submit=_add_position,
+    after=lambda saved, values: url_for("roster_people.show", id=saved["id"]),
+)
+
+PEOPLE.actions = [
+    ("添加职务", lambda row: POSITIONS.new_url(person_id=row["id"]), ("city",)),
+]
+
+
+# -- places ---------------------------------------------------------------------------------------
+
+
+def _place_resource(name: str, title: str, extra_columns=(), extra_fields=(), filters=()):
+    return Resource(
+        name=name,
+        service="roster",
+        path=f"/{name}",
+        title=title,
+        one=title,
+        search_label="名称",
+        columns=[Column("code", "编码", sort="code"), Column("name", "名称", sort="name")]
+        + list(extra_columns),
+        filters=list(filters),
+        fields=[
+            Field("code", "编码", required=True, nullable=False, help="字母、数字、_ . -"),
+            Field("name", "名称", required=True, nullable=False),
+        ]
+        + list(extra_fields),
+        list_roles=STAFF,
+        create_roles=("city",),
+        edit_roles=("city",),
+        default_sort="code",
+    )
+
+
+TOWNS = _place_resource("towns", "镇（街道）")
+UNITS = _place_resource("units", "派出单位")
+VILLAGES = _place_resource(
+    "villages",
+    "村（社区）",
+    extra_columns=[Column("town_id", "镇（街道）", sort="town", show=_place("towns", "town_id"))],
+    extra_fields=[Field("town_id", "镇（街道）", kind="select", options=_towns, required=True)],
+    filters=[Filter("town_id", "镇（街道）", options=_towns)],
+)
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+#: The field that names an account's scope, by its role.
+SCOPE_FIELDS = {
+    "town": "scope_town",
+    "unit": "scope_unit",
+    "mentor": "scope_person",
+    "trainee": "scope_trainee",
+}
+
+
+def _scope_name(row: dict) -> str:
+    role, scope = row.get("role"), row.get("scope_id")
+    if not scope:
+        return ""
+    if role in ("town", "unit"):
+        return places().name(f"{role}s", scope)
+    return f"#{scope}"
+
+
+def _account_scope(body: dict, mode: str) -> dict:
+    """The scope field that belongs to the chosen role becomes ``scope_id``."""
+    chosen = {key: body.pop(key, None) for key in SCOPE_FIELDS.values()}
+    if mode == "new":
+        key = SCOPE_FIELDS.get(body.get("role"))
+        if key:
+            body["scope_id"] = chosen[key]
+    return body
+
+
+ACCOUNTS = Resource(
+    name="accounts",
+    service="roster",
+    path="/accounts",
+    title="账号",
+    one="账号",
+    search_label="用户名或名称",
+    show_name=lambda row: row.get("display_name") or row.get("username"),
+    columns=[
+        Column("username", "用户名", sort="username"),
+        Column("display_name", "名称", sort="display_name"),
+        Column("role", "角色", sort="role", codes="role"),
+        Column("scope_id", "范围", show=_scope_name),
+        Column("kind", "类型", sort="kind", codes="account_kind"),
+        Column("active", "状态", sort="active", codes="account_active"),
+    ],
+    filters=[Filter("role", "角色", codes="role")],
+    fields=[
+        Field("username", "用户名", required=True, on=("new",)),
+        Field("role", "角色", kind="select", codes="role", required=True, on=("new",)),
+        Field(
+            "scope_town",
+            "所属镇（街道）",
+            kind="select",
+            options=_towns,
+            on=("new",),
+            help="角色为镇（街道）时必选。",
+        ),
+        Field(
+            "scope_unit",
+            "所属单位",
+            kind="select",
+            options=_units,
+            on=("new",),
+            help="角色为派出单位时必选。",
+        ),
+        Field(
+            "scope_person",
+            "导师本人",
+            kind="pick",
+            pick="people",
+            on=("new",),
+            help="角色为导师时必选。",
+        ),
+        Field(
+            "scope_trainee",
+            "选调生本人",
+            kind="pick",
+            pick="trainees",
+            on=("new",),
+            help="角色为选调生时必选。",
+        ),
+        Field("display_name", "名称", nullable=False),
+        Field("email", "电子邮箱"),
+        Field("phone", "手机号"),
+        Field("active", "启用", kind="checkbox", on=("edit",)),
+        Field("password", "密码", kind="password", help="至少 4 位；修改时留空则不变。"),
+    ],
+    list_roles=("city",),
+    create_roles=("city",),
+    edit_roles=("city",),
+    default_sort="username",
+    prepare=_account_scope,
+    aliases={"scope_id": "role"},
+)
+
+RESOURCES = [
+    TRAINEES,
+    PLACEMENTS,
+    STATUS_CHANGES,
+    PEOPLE,
+    POSITIONS,
+    TOWNS,
+    VILLAGES,
+    UNITS,
+    ACCOUNTS,
+]
