@@ -541,6 +541,48 @@ def test_money_needs_and_the_inbox_act_through_the_api(console, api):
     assert int(t.page.inner_text("#unread-count")) == before - 1
 
 
+# -- resource pages: the picker ------------------------------------------------------------------
+
+
+def test_the_city_places_an_unplaced_trainee_with_the_pickers(console, api):
+    """Names are typed and chosen from the suggestions; no id is ever typed."""
+    trainee = next(t for t in api.items("/roster/trainees") if t["village_id"] is None)
+    towns = {t["id"]: t["name"] for t in api.items("/roster/towns")}
+    village = api.items("/roster/villages")[7]
+    c = console("city")
+    c.go("/roster/")
+    with c.page.expect_navigation():
+        c.page.click("#tile-trainees")
+    assert re.search(r"共 \d+ 条", c.page.inner_text("#total"))
+    c.go(f"/trainees/{trainee['id']}")
+    with c.page.expect_navigation():
+        c.page.click("#trainee-actions a:has-text('派驻到村')")
+    assert c.page.input_value("#f-trainee_id").startswith(trainee["name"])
+    c.page.fill("#f-trainee_id", trainee["name"][:2])  # the id is cleared until one is chosen
+    assert c.page.input_value("input[name=trainee_id]") == ""
+    c.page.click(f"#f-trainee_id-list li:has-text('{trainee['name']}')")
+    assert c.page.input_value("input[name=trainee_id]") == str(trainee["id"])
+    c.page.fill("#f-village_id", village["name"])
+    c.page.click(
+        f"#f-village_id-list li:has-text('{village['name']}（{towns[village['town_id']]}）')"
+    )
+    assert c.page.input_value("input[name=village_id]") == str(village["id"])
+    assert c.page.get_attribute("#f-village_id", "aria-expanded") == "false"
+    c.page.fill("#f-start_date", f"{city_today('Asia/Shanghai')}")
+    assert c.page.evaluate(UNLABELLED) == []
+    c.shot("placement-new-desktop")
+    with c.page.expect_navigation():
+        c.page.click("main form button[type=submit]")
+    assert trainee["name"] in c.page.inner_text("h1")
+    assert "已保存" in c.page.inner_text(".flashes")
+    placed = api.get(f"/roster/trainees/{trainee['id']}")
+    assert placed["village_id"] == village["id"]
+    phone = console("city", PHONE)
+    phone.go("/roster/trainees/?sort=-town")
+    assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.shot("roster-trainees-phone")
+
+
 # -- last: nothing from another origin ---------------------------------------------------------
 
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from services.console.client import Api, ApiError
+from services.console.i18n import current, label, one_language
 from services.console.i18n import gettext as _
-from services.console.i18n import label, one_language
 from services.console.resources.pick import PICKERS
 from services.console.views.common import XLSX, api, today
 from shared.normalize import clerk_messages
@@ -347,7 +347,7 @@ def form_page(resource: Resource, id: int | None = None):
             else:
                 flash(_("已保存。"), "ok")
                 return redirect(_after_save(resource, saved, values))
-        if errors and not general:
+        if errors and not general:  # refused here, before the API was asked
             general = [_("请更正下面标出的错误。")]
     else:
         values = _initial(resource, fields_, row)
@@ -476,12 +476,7 @@ def api_text(message: str) -> str:
     """An API's message in the user's language: ``中文 / English`` halves, or a known
     English phrase put in Chinese; other text as it is."""
     message = one_language(message)
-    if " / " not in message and g.get("user") is not None:
-        from services.console.i18n import current
-
-        if current() == "zh":
-            return API_PHRASES.get(message, message)
-    return message
+    return API_PHRASES.get(message, message) if current() == "zh" else message
 
 
 def field_errors(
@@ -500,11 +495,10 @@ def field_errors(
             by_field.setdefault(target.key, []).append(text)
         else:
             general.append(f"{dotted}: {text}")
-    if exc.status != 422 or not by_field:
-        detail = api_text(exc.detail or exc.title or str(exc.status))
-        if exc.status == 422 and not by_field and general:
-            detail = _("请更正下面标出的错误。")
-        general.insert(0, detail)
+    if by_field:
+        general.insert(0, _("请更正下面标出的错误。"))
+    else:
+        general.insert(0, api_text(exc.detail or exc.title or str(exc.status)))
     return by_field, general
 
 

@@ -10,7 +10,7 @@ from services.console.client import Api
 from services.console.i18n import gettext as _
 from services.console.i18n import label
 from services.console.resources.base import Column, Field, Filter, Resource
-from services.console.views.common import places
+from services.console.views.common import api, places, trainee_names
 
 STAFF = ("city", "town", "unit")
 
@@ -299,13 +299,21 @@ SCOPE_FIELDS = {
 }
 
 
+def _people_names() -> dict[int, str]:
+    if "people_names" not in g:
+        g.people_names = {p["id"]: p["name"] for p in api().items("roster", "/people", limit=5000)}
+    return g.people_names
+
+
 def _scope_name(row: dict) -> str:
+    """The town, unit, mentor or trainee an account acts for, by name."""
     role, scope = row.get("role"), row.get("scope_id")
     if not scope:
         return ""
     if role in ("town", "unit"):
         return places().name(f"{role}s", scope)
-    return f"#{scope}"
+    names = trainee_names() if role == "trainee" else _people_names()
+    return names.get(scope, f"#{scope}")
 
 
 def _account_scope(body: dict, mode: str) -> dict:
@@ -372,7 +380,7 @@ ACCOUNTS = Resource(
         ),
         Field("display_name", "名称", nullable=False),
         Field("email", "电子邮箱"),
-        Field("phone", "手机号"),
+        Field("phone", "手机号", on=("new",)),  # shown masked: not sent back masked
         Field("active", "启用", kind="checkbox", on=("edit",)),
         Field("password", "密码", kind="password", help="至少 4 位；修改时留空则不变。"),
     ],
