@@ -575,6 +575,7 @@ EN: dict[str, str] = {
     "职务类别": "Kind of position",
     "添加职务": "Add a position",
     "单位或地方": "Unit or place",
+    "结束日期": "End date",
     "编码": "Code",
     "字母、数字、_ . -": "Letters, digits, _ . -",
     "村（社区）": "Villages",

@@ -176,7 +176,8 @@ def _position_rows(row: dict) -> list:
         ]
         for p in row.get("positions") or []
     ]
-    return [("职务", ["类别", "职务名称", "单位或地方", "开始日期", "结束日期"], rows)]
+    columns = [_("职务类别"), _("职务名称"), _("单位或地方"), _("开始日期"), _("结束日期")]
+    return [(_("职务"), columns, rows)]
 
 
 PEOPLE = Resource(
@@ -188,7 +189,7 @@ PEOPLE = Resource(
     search_label="姓名、身份证号或手机号",
     columns=[
         Column("name", "姓名", sort="name"),
-        Column("gender", "性别"),
+        Column("gender", "性别", show=lambda row: _(row["gender"]) if row.get("gender") else ""),
         Column("positions", "现任职务", show=_positions),
         Column("phone", "手机号"),
         Column("email", "电子邮箱"),
