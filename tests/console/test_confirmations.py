@@ -216,13 +216,40 @@ def test_the_subsidy_list_links_each_row_to_its_detail(base, api):
     assert clerk.get(f"/welfare/subsidies/{one['id']}").status_code == 200
 
 
+def test_a_placement_fee_is_confirmed_with_whose_and_how_much(base, api):
+    fee = api.items("/welfare/placement-fees?status=due")[0]
+    name = api.get(f"/roster/trainees/{fee['trainee_id']}")["name"]
+    city = signed_in(base, "city")
+    page = text_of(city.get(f"/confirm/fee-pay?id={fee['id']}&payment_ref=ZF-F-1"))
+    assert f"发放{name}的一次性安置费 ¥" in page and 'value="ZF-F-1"' in page
+    if fee.get("amount_fen") is not None:
+        assert f"¥{yuan(fee['amount_fen'])}" in page
+    refused = confirm(city, "fee-pay", page, id=fee["id"], payment_ref="", paid_on="")
+    assert refused.status_code == 422
+    assert api.get(f"/welfare/placement-fees/{fee['id']}")["status"] == "due"
+
+
 def test_publishing_an_assessment_is_confirmed_with_its_count(base, api):
-    drafts = [a for a in api.items("/reporting/assessments") if a["status"] == "draft"]
-    if not drafts:
-        pytest.skip("the demo city has no draft assessment")
-    a = api.get(f"/reporting/assessments/{drafts[0]['id']}")
-    html = text_of(signed_in(base, "city").get(f"/confirm/assessment-publish?id={a['id']}"))
-    assert f"{len(a['scores'])} 个对象的得分和排名" in html and 'id="confirm-form"' in html
+    city = signed_in(base, "city")
+    dashboard = text_of(city.get("/dashboard/"))
+    period = re.search(r'id="f-period" name="period" value="([^"]+)"', dashboard).group(1)
+    computed = city.post(
+        "/dashboard/assessments",
+        data={"csrf_token": csrf_of(dashboard), "party_kind": "unit", "period": period},
+    )
+    assert computed.status_code == 302
+    [a] = api.items(f"/reporting/assessments?party_kind=unit&period={period}")
+    a = api.get(f"/reporting/assessments/{a['id']}")
+    assert a["status"] == "draft" and a["scores"]
+    page = text_of(city.get(f"/confirm/assessment-publish?id={a['id']}"))
+    assert f"{len(a['scores'])} 个对象的得分和排名" in page
+    assert a["scores"][0]["party_name"] in page
+    done = confirm(city, "assessment-publish", page, id=a["id"])
+    shown = " ".join(flashes(text_of(city.get(done.headers["Location"]))))
+    assert f"考核结果（{len(a['scores'])} 个对象）" in shown and "已发布" in shown
+    assert api.get(f"/reporting/assessments/{a['id']}")["status"] == "published"
+    # published: the confirmation has nothing left to offer
+    assert 'id="confirm-form"' not in text_of(city.get(f"/confirm/assessment-publish?id={a['id']}"))
 
 
 # -- names, not ids ----------------------------------------------------------------------------

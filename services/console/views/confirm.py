@@ -24,7 +24,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from services.console.client import ApiError
 from services.console.i18n import gettext as _
 from services.console.i18n import label
-from services.console.views.common import api, places, role, scope_id, today, yuan_of
+from services.console.views.common import (
+    api,
+    places,
+    role,
+    scope_id,
+    today,
+    trainee_names,
+    yuan_of,
+)
 
 bp = Blueprint("confirm", __name__, url_prefix="/confirm")
 
@@ -89,6 +97,9 @@ def _month(value) -> str:
 
 
 def _trainee_name(trainee_id: int) -> str:
+    known = trainee_names().get(trainee_id)  # one list for a whole batch
+    if known:
+        return known
     try:
         return api().get("roster", f"/trainees/{trainee_id}")["name"]
     except ApiError:
@@ -289,6 +300,12 @@ def _policy_amount(s: dict, days: int) -> int | None:
     return (2 * monthly * days + month_days) // (2 * month_days)
 
 
+def _policy_on(day: str) -> dict | None:
+    """The subsidy policy in force on ``day`` (the latest that began by then)."""
+    began = [p for p in api().items("welfare", "/policies") if p["effective_from"] <= day]
+    return max(began, key=lambda p: p["effective_from"], default=None)
+
+
 def _reissue_effect(params):
     s = _subsidy(params)
     about = _about(s)
@@ -357,15 +374,21 @@ def _fee_effect(params):
         "start": f["placement_start"],
         "id": f["id"],
     }
+    amount = f.get("amount_fen")
+    if amount is None:
+        # fixed on payment from the policy in force on the placement start, as welfare does
+        policy = _policy_on(f["placement_start"])
+        amount = policy and policy["placement_fee_fen"]
+        about["amount"] = cny(amount)
     nothing = None
     if f["status"] == "paid":
         nothing = _("这笔安置费已于 {day} 发放。", day=f.get("paid_on") or "")
-    elif f.get("amount_fen") is None:
+    elif amount is None:
         nothing = _("派驻日期没有适用的补贴政策，金额未定，暂不能发放。")
     usable = nothing is None
     return Effect(
         1 if usable else 0,
-        f["amount_fen"] if usable else 0,
+        amount if usable else 0,
         _("发放{name}的一次性安置费 {amount}（{town}，派驻日期 {start}）", **about),
         nothing=nothing,
         state=f["status"],
