@@ -207,6 +207,41 @@ def test_a_reversal_requires_a_reason_and_the_detail_page_shows_it(base, api):
     assert again.status_code == 409
 
 
+def test_a_reissue_is_confirmed_with_the_new_amount_it_gets(base, api):
+    town = towns(api)["新塘镇"]
+    original = live(api.items(f"/welfare/subsidies?status=paid&town_id={town['id']}"))[0]
+    days = max(1, original["days_stationed"] - 3)
+    city = signed_in(base, "city")
+    page = text_of(city.get(f"/confirm/subsidy-reissue?id={original['id']}&days_stationed={days}"))
+    said = re.search(r"重新生成一笔 ¥([\d,.]+) 的补贴", page)
+    assert said and f"先冲正原补贴 ¥{yuan(original['amount_fen'])}" in page
+    assert confirm(city, "subsidy-reissue", page, id=original["id"], days_stationed=days,
+                   reason="").status_code == 422  # fmt: skip
+    done = confirm(
+        city, "subsidy-reissue", page, id=original["id"], days_stationed=days, reason="天数有误"
+    )
+    assert done.status_code == 302
+    shown = " ".join(flashes(text_of(city.get(done.headers["Location"]))))
+    [new] = [
+        s for s in api.items(f"/welfare/subsidies?town_id={town['id']}&month={original['month']}")
+        if s.get("reissues_id") == original["id"]
+    ]  # fmt: skip
+    assert yuan(new["amount_fen"]) == said.group(1)  # the amount confirmed is the amount issued
+    assert f"新补贴 ¥{yuan(new['amount_fen'])}（驻村 {days}/" in shown
+    assert new["status"] == "generated"
+
+
+def test_the_confirmation_speaks_english_in_english_mode(base, api):
+    town = towns(api)["白云镇"]
+    city = signed_in(base, "city")
+    city.get("/lang/en")
+    months = {s["month"] for s in api.items(f"/welfare/subsidies?town_id={town['id']}")}
+    html = text_of(city.get(f"/confirm/pay-month?month={max(months)}&town_id={town['id']}"))
+    assert "Confirm: pay subsidies" in html
+    assert "Pay " in html or "has no approved subsidies to pay" in html
+    assert "发放" not in html and "没有已审核" not in html
+
+
 def test_the_subsidy_list_links_each_row_to_its_detail(base, api):
     town = towns(api)["新塘镇"]
     one = api.items(f"/welfare/subsidies?town_id={town['id']}")[0]
