@@ -81,11 +81,6 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "reversal": ("冲正", "Reversal"),
         "void": ("已作废", "Void"),
     },
-    "ledger_kind": {
-        "subsidy": ("到村补贴", "Subsidy"),
-        "subsidy_reversal": ("补贴冲正", "Subsidy reversal"),
-        "placement_fee": ("一次性安置费", "Placement fee"),
-    },
     "fee_status": {
         "due": ("待发放", "Due"),
         "unpaid": ("待发放", "Unpaid"),

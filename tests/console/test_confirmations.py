@@ -336,6 +336,7 @@ def test_raising_a_need_picks_the_trainee_by_name(base, api):
     assert raised.status_code == 302
     need = text_of(clerk.get(raised.headers["Location"]))
     assert trainee["name"] in need and "宿舍热水器损坏" in need
+    assert not re.search(r"#\d", need)  # the handler named too, not "#3"
 
 
 # -- an unknown page ---------------------------------------------------------------------------

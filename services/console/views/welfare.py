@@ -126,7 +126,7 @@ def subsidy(id: int):
     for e in entries:
         if e.get("source_type") == "subsidy" and e.get("source_id") in related:
             ledger.add(
-                [e["booked_on"], label("ledger_kind", e["kind"]), yuan_of(e["amount_fen"]),
+                [e["booked_on"], label("ledger", e["kind"]), yuan_of(e["amount_fen"]),
                  e.get("reference") or "", e.get("reason") or ""]
             )  # fmt: skip
     live = s.get("reverses_id") is None and not s.get("reversed")
@@ -405,7 +405,13 @@ def _pickable_trainees() -> list[tuple[int, str]]:
 @bp.get("/needs/<int:id>")
 def need(id: int):
     n = api().get("welfare", f"/needs/{id}")
-    return render_template("need.html", n=n, trainee=_name(n["trainee_id"]))
+    kinds = {"town": "towns", "unit": "units"}
+    handler = ""
+    if n.get("handler_scope_id") and n.get("handler_role") in kinds:
+        handler = places().name(kinds[n["handler_role"]], n["handler_scope_id"])
+        handler = "" if handler.startswith("#") else handler  # a name, or only the role
+    trainee = _name(n["trainee_id"]) if role() != "trainee" else user_name()
+    return render_template("need.html", n=n, trainee=trainee, handler=handler)
 
 
 @bp.post("/needs/<int:id>/<action>")
