@@ -128,7 +128,9 @@ class FollowUpOut(Schema):
 class TalkOut(Schema):
     id = fields.Integer()
     trainee_id = fields.Integer()
+    trainee_name = fields.String(metadata={"description": "in lists and the single talk"})
     mentor_id = fields.Integer()
+    mentor_name = fields.String(metadata={"description": "in lists and the single talk"})
     mentor_role = fields.String()
     talk_date = fields.Date()
     mode = fields.String()

@@ -104,11 +104,29 @@ class GenerateOut(Schema):
     )
 
 
-class ApproveMonthIn(StrictSchema):
+class ExpectedEffect(StrictSchema):
+    """What the caller confirmed: the batch is acted on only if it is still exactly this
+    (else 422 and nothing changes), so a confirmation page never pays more than it said."""
+
+    expected_count = fields.Integer(
+        strict=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=1_000_000),
+        metadata={"description": "the number of subsidies the caller confirmed"},
+    )
+    expected_total_fen = fields.Integer(
+        strict=True,
+        load_default=None,
+        validate=validate.Range(min=-_MAX_FEN * 1000, max=_MAX_FEN * 1000),
+        metadata={"description": "their total in fen, as confirmed"},
+    )
+
+
+class ApproveMonthIn(ExpectedEffect):
     month = fields.String(required=True, validate=MONTH)
 
 
-class PayMonthIn(StrictSchema):
+class PayMonthIn(ExpectedEffect):
     month = fields.String(required=True, validate=MONTH)
     town_id = Id(required=True)
     payment_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))

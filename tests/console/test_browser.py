@@ -459,7 +459,10 @@ def test_the_city_computes_the_ranking_and_a_bar_opens_its_explanation(console):
     assert c.page.url.endswith(bar["url"])
     assert "报表按时报送率" in c.text()  # each indicator explained
     with c.page.expect_navigation():
-        c.page.click("button:has-text('发布')")
+        c.page.click("#publish")  # the confirmation says what is published
+    assert "个对象的得分和排名" in c.text()
+    with c.page.expect_navigation():
+        c.page.click("#confirm-form button[type=submit]")
     assert "已发布" in c.text()
     c.shot("assessment-desktop")
 
@@ -500,7 +503,10 @@ def test_money_needs_and_the_inbox_act_through_the_api(console, api):
     city.page.fill("#fee-ref", "ZF-CONSOLE-1")
     with city.page.expect_navigation():
         city.page.click("#pay-fee button[type=submit]")
-    assert "已发放" in city.text() and "ZF-CONSOLE-1" in city.text()
+    assert "发放" in city.page.inner_text("#effect-text")  # the confirmation: whose, how much
+    with city.page.expect_navigation():
+        city.page.click("#confirm-form button[type=submit]")
+    assert "已发放 1 笔" in city.text() and "ZF-CONSOLE-1" in city.text()
     # the city records a care visit to a trainee not visited yet
     campaign = api.items("/welfare/campaigns")[0]
     missed = api.items(f"/welfare/campaigns/{campaign['id']}/not-visited")

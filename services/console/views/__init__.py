@@ -3,6 +3,7 @@
 from services.console.views import (
     auth,
     calendar,
+    confirm,
     dashboard,
     home,
     imports,
@@ -24,4 +25,5 @@ BLUEPRINTS = [
     notifications.bp,
     imports.bp,
     calendar.bp,
+    confirm.bp,
 ]

@@ -258,14 +258,4 @@ def compute():
     )
 
 
-@bp.post("/assessments/<int:id>/publish")
-@roles("city")
-def publish(id: int):
-    return act(
-        lambda: api().post("reporting", f"/assessments/{id}/publish"),
-        _("已发布。"),
-        url_for("dashboard.assessment", id=id),
-    )
-
-
 __all__ = ["bp", "this_month"]

@@ -50,7 +50,7 @@ def index():
                 talks.add(
                     [
                         t["talk_date"],
-                        label("mentor_role", t["mentor_role"]),
+                        f"{t.get('mentor_name') or ''}（{label('mentor_role', t['mentor_role'])}）",
                         label("mode", t["mode"]),
                         t["summary"],
                     ],
@@ -68,7 +68,7 @@ def index():
         for a in mine:
             mentees.add(
                 [a["trainee_name"], label("mentor_role", a["role"]), a["start_date"]],
-                f"/trainees/{a['trainee_id']}",
+                f"/talks/?trainee_id={a['trainee_id']}",  # a mentor may not open roster
             )
             if a["trainee_id"] not in talked:
                 due.add(

@@ -174,25 +174,29 @@ def compliance():
 @bp.get("/talks/")
 @roles("city", "town", "unit", "mentor", "trainee")
 def talks():
-    params = {"month": request.args.get("month") or None, "per_page": 100}
+    trainee_id = int_arg("trainee_id")
+    params = {
+        "month": request.args.get("month") or None,
+        "trainee_id": trainee_id,
+        "per_page": 100,
+    }
     if role() == "mentor":
         params["mentor_id"] = scope_id()
+    body = api().get("mentorship", "/talks", **params)
+    title = _("谈心谈话")
+    if trainee_id and body["items"]:
+        title = _("{name} 的谈心谈话", name=body["items"][0].get("trainee_name") or "")
     table = Table(
         "talks",
-        _("谈心谈话"),
-        [_("日期"), _("学员"), _("导师角色"), _("方式"), _("内容"), _("确认")],
+        title,
+        [_("日期"), _("学员"), _("导师"), _("导师角色"), _("方式"), _("内容"), _("确认")],
     )
-    names = {}
-    if role() == "mentor":
-        names = {
-            a["trainee_id"]: a["trainee_name"]
-            for a in api().items("mentorship", "/assignments", mentor_id=scope_id())
-        }
-    for t in api().get("mentorship", "/talks", **params)["items"]:
+    for t in body["items"]:
         table.add(
             [
                 t["talk_date"],
-                names.get(t["trainee_id"], f"#{t['trainee_id']}"),
+                t.get("trainee_name") or "—",
+                t.get("mentor_name") or "—",
                 label("mentor_role", t["mentor_role"]),
                 label("mode", t["mode"]),
                 t["summary"],
@@ -200,7 +204,7 @@ def talks():
             ],
             url_for("mentors.talk", id=t["id"]),
         )
-    return page("talks.html", [table])
+    return page("talks.html", [table], total=body.get("total", 0), trainee_id=trainee_id)
 
 
 @bp.route("/talks/new", methods=["GET", "POST"])
@@ -262,7 +266,14 @@ def talk_new():
 @bp.get("/talks/<int:id>")
 def talk(id: int):
     t = api().get("mentorship", f"/talks/{id}")
-    return render_template("talk.html", t=t)
+    # a clerk opens the trainee's record; a mentor (who may not read roster) their talks
+    if role() in ("city", "town", "unit"):
+        trainee_link = url_for("trainees.show", id=t["trainee_id"])
+    elif role() == "mentor":
+        trainee_link = url_for("mentors.talks", trainee_id=t["trainee_id"])
+    else:
+        trainee_link = None
+    return render_template("talk.html", t=t, trainee_link=trainee_link)
 
 
 @bp.post("/talks/<int:id>/acknowledge")

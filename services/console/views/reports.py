@@ -8,7 +8,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from services.console.client import ApiError
 from services.console.i18n import gettext as _
 from services.console.i18n import label
-from services.console.views.common import Table, act, api, page, role, roles, trainee_names
+from services.console.views.common import (
+    Table,
+    act,
+    api,
+    page,
+    role,
+    roles,
+    trainee_names,
+    user,
+)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -194,6 +203,7 @@ def show(id: int):
         audit = audit.get("items", audit) if isinstance(audit, dict) else audit
     except ApiError:
         audit = []
+    trainee_name = _trainee_name(report.get("trainee_id"))
     can_review = report["status"] == "submitted" and (
         role() == "city" or (role() == report.get("step"))
     )
@@ -205,7 +215,22 @@ def show(id: int):
         errors=errors,
         audit=audit,
         can_review=can_review,
+        trainee_name=trainee_name,
     ), (422 if errors else 200)
+
+
+def _trainee_name(trainee_id) -> str | None:
+    """Whose form this is: the trainee's own name, or the name roster gives a reviewer."""
+    if role() == "trainee":
+        return user().get("name")
+    if trainee_id is None:
+        return None
+    try:
+        return api().get("roster", f"/trainees/{trainee_id}")["name"]
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None
+        raise
 
 
 @bp.post("/<int:id>/approve")

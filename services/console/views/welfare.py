@@ -22,6 +22,7 @@ from services.console.views.common import (
     roles,
     today,
     trainee_names,
+    user,
     valid_month,
     yuan_of,
 )
@@ -35,6 +36,10 @@ FACILITIES = ("canteen", "bathhouse", "toilet", "library", "recreation_room")
 
 def _name(tid) -> str:
     return trainee_names().get(tid, f"#{tid}")
+
+
+def user_name() -> str:
+    return user().get("name") or ""
 
 
 @bp.get("/")
@@ -64,35 +69,76 @@ def subsidies():
                 p.name("towns", s["town_id"]),
                 f"{s['days_stationed']}/{s['days_in_month']}",
                 yuan_of(s["amount_fen"]),
-                label("subsidy_status", s["status"]),
+                _subsidy_state(s),
                 s.get("payment_ref") or "",
             ],
-            url_for("trainees.show", id=s["trainee_id"]),
+            url_for("welfare.subsidy", id=s["id"]),
         )
     return page("subsidies.html", [table], month=month, total=total, params=params, towns=p.towns())
 
 
+def _subsidy_state(s: dict) -> str:
+    if s.get("reverses_id") is not None:
+        return label("subsidy_status", "reversal")
+    if s.get("reversed"):
+        return label("subsidy_status", "reversed")
+    return label("subsidy_status", s["status"])
+
+
 @bp.post("/subsidies/<action>")
-@roles("city", "town")
+@roles("city")
 def subsidies_action(action: str):
+    """Generating a month (the city) creates what is owed and moves no money; approving
+    and paying go through their confirmation pages (``views/confirm.py``)."""
     month = request.form.get("month", "")
-    if action == "generate" and role() == "city":
-        body, done = {"month": month}, _("已生成补贴。")
-    elif action == "approve-month" and role() == "town":
-        body, done = {"month": month}, _("已审核本月补贴。")
-    elif action == "pay-month" and role() == "city":
-        body = {
-            "month": month,
-            "town_id": form_int("town_id"),
-            "payment_ref": request.form.get("payment_ref", "").strip(),
-        }
-        done = _("已发放。")
-    else:
+    if action != "generate":
         return redirect(url_for("welfare.subsidies", month=month))
-    return act(
-        lambda: api().post("welfare", f"/subsidies/{action}", body),
-        done,
-        url_for("welfare.subsidies", month=month),
+    try:
+        done = api().post("welfare", "/subsidies/generate", {"month": month})
+    except ApiError as exc:
+        if exc.status in (401, 404) or exc.status >= 500:
+            raise
+        for line in exc.messages():
+            flash(line, "error")
+        return redirect(url_for("welfare.subsidies", month=month))
+    if done["created"]:
+        flash(
+            _("已生成 {n} 笔补贴，共 ¥{total}（{month}）。", n=done["created"],
+              total=yuan_of(done["total_fen"]), month=month),
+            "ok",
+        )  # fmt: skip
+    else:
+        flash(_("没有新生成补贴：{month} 的补贴已全部生成。", month=month), "ok")
+    return redirect(url_for("welfare.subsidies", month=month))
+
+
+@bp.get("/subsidies/<int:id>")
+@roles(*STAFF, "trainee")
+def subsidy(id: int):
+    """One subsidy: whose, where, how much, its state, its ledger entries and what the
+    caller's role may do with it next."""
+    s = api().get("welfare", f"/subsidies/{id}")
+    related = {s["id"], s.get("reversal_id"), s.get("reverses_id")} - {None}
+    ledger = Table(
+        "ledger", _("台账记录"), [_("日期"), _("类型"), _("金额（元）"), _("凭证"), _("说明")]
+    )
+    entries = api().items("welfare", "/ledger", trainee_id=s["trainee_id"], sort="id")
+    for e in entries:
+        if e.get("source_type") == "subsidy" and e.get("source_id") in related:
+            ledger.add(
+                [e["booked_on"], label("ledger", e["kind"]), yuan_of(e["amount_fen"]),
+                 e.get("reference") or "", e.get("reason") or ""]
+            )  # fmt: skip
+    live = s.get("reverses_id") is None and not s.get("reversed")
+    return page(
+        "subsidy.html",
+        [ledger],
+        s=s,
+        trainee=_name(s["trainee_id"]) if role() != "trainee" else user_name(),
+        town=places().name("towns", s["town_id"]),
+        village=places().name("villages", s.get("village_id")),
+        state=_subsidy_state(s),
+        live=live,
     )
 
 
@@ -131,21 +177,6 @@ def fees():
         )
     unpaid = [f for f in rows if f["status"] != "paid"]
     return page("fees.html", [table], unpaid=unpaid, name=_name, today=today().isoformat())
-
-
-@bp.post("/fees/pay")
-@roles("city")
-def fee_pay():
-    id = form_int("fee_id")
-    body = {
-        "paid_on": request.form.get("paid_on", ""),
-        "payment_ref": request.form.get("payment_ref", "").strip(),
-    }
-    return act(
-        lambda: api().post("welfare", f"/placement-fees/{id}/pay", body),
-        _("已发放。"),
-        url_for("welfare.fees"),
-    )
 
 
 @bp.get("/housing")
@@ -347,15 +378,40 @@ def need_new():
         else:
             flash(_("已提交需求。"), "ok")
             return redirect(url_for("welfare.need", id=need["id"]))
-    return render_template("need_new.html", v=values, errors=errors, categories=CATEGORIES), (
-        422 if errors else 200
-    )
+    return render_template(
+        "need_new.html",
+        v=values,
+        errors=errors,
+        categories=CATEGORIES,
+        trainees=_pickable_trainees() if role() != "trainee" else [],
+    ), (422 if errors else 200)
+
+
+def _pickable_trainees() -> list[tuple[int, str]]:
+    """The active trainees of the caller's scope, by name, with their town to tell two
+    of one name apart: whom a need may be raised for."""
+    p = places()
+    rows = api().items("roster", "/trainees", status="active", limit=5000)
+    return sorted(
+        (
+            (t["id"], f"{t['name']}（{p.name('towns', t.get('town_id'))}）"
+             if t.get("town_id") else t["name"])
+            for t in rows
+        ),
+        key=lambda pair: pair[1],
+    )  # fmt: skip
 
 
 @bp.get("/needs/<int:id>")
 def need(id: int):
     n = api().get("welfare", f"/needs/{id}")
-    return render_template("need.html", n=n, trainee=_name(n["trainee_id"]))
+    kinds = {"town": "towns", "unit": "units"}
+    handler = ""
+    if n.get("handler_scope_id") and n.get("handler_role") in kinds:
+        handler = places().name(kinds[n["handler_role"]], n["handler_scope_id"])
+        handler = "" if handler.startswith("#") else handler  # a name, or only the role
+    trainee = _name(n["trainee_id"]) if role() != "trainee" else user_name()
+    return render_template("need.html", n=n, trainee=trainee, handler=handler)
 
 
 @bp.post("/needs/<int:id>/<action>")

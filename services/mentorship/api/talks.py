@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from services.mentorship.access import active_mentor_ids, trainee_scope
 from services.mentorship.domain import talks as domain
 from services.mentorship.domain.common import city_today, month_bounds
-from services.mentorship.models import Talk, Trainee
+from services.mentorship.models import Person, Talk, Trainee
 from services.mentorship.schemas_talks import (
     AcknowledgeIn,
     FollowUpOut,
@@ -63,6 +63,32 @@ def load_talk(talk_id: int) -> Talk:
     return talk
 
 
+def named(talks: list[Talk]) -> list[Talk]:
+    """The talks with ``trainee_name`` and ``mentor_name`` set (two queries), so that a
+    reader sees people, not ids. Only the reads name them: recording stays lean."""
+    trainees = {t.trainee_id for t in talks}
+    mentors = {t.mentor_id for t in talks}
+    names = {
+        "trainee": dict(
+            session()
+            .execute(sa.select(Trainee.id, Trainee.name).where(Trainee.id.in_(trainees)))
+            .tuples()
+            .all()
+        ),
+        "mentor": dict(
+            session()
+            .execute(sa.select(Person.id, Person.name).where(Person.id.in_(mentors)))
+            .tuples()
+            .all()
+        ),
+    }
+    for talk in talks:
+        # plain attributes on the instance, not columns: read by TalkOut only
+        talk.trainee_name = names["trainee"].get(talk.trainee_id, "")
+        talk.mentor_name = names["mentor"].get(talk.mentor_id, "")
+    return talks
+
+
 @blp.route("")
 class Talks(MethodView):
     @blp.arguments(TalkListArgs, location="query")
@@ -84,7 +110,9 @@ class Talks(MethodView):
             first, last = month_bounds(args["month"].year, args["month"].month)
             query = query.where(Talk.talk_date.between(first, last))
         args["sort"] = args.get("sort") or "-talk_date,-id"
-        return paginate(session(), query, args, {"talk_date": Talk.talk_date, "id": Talk.id})
+        page = paginate(session(), query, args, {"talk_date": Talk.talk_date, "id": Talk.id})
+        page["items"] = named(list(page["items"]))
+        return page
 
     @require("mentor")
     @blp.arguments(TalkIn())  # an instance: webargs would build a class anew per request
@@ -110,8 +138,8 @@ class Talks(MethodView):
 class TalkItem(MethodView):
     @blp.response(200, TalkOut)
     def get(self, id):
-        """One talk with its follow-ups."""
-        return load_talk(id)
+        """One talk with its follow-ups, naming the trainee and the mentor."""
+        return named([load_talk(id)])[0]
 
 
 @blp.route("/<int:id>/acknowledge")

@@ -82,10 +82,12 @@ class ApproveMonth(MethodView):
     @blp.response(200, BatchOut)
     def post(self, data):
         """The town approves all its generated subsidies of a month at once (reversed
-        ones excepted); a second call approves nothing more."""
+        ones excepted); a second call approves nothing more. With ``expected_count`` and/or
+        ``expected_total_fen`` (what the clerk confirmed), 422 and nothing approved if the
+        month's generated subsidies are no longer exactly that."""
         town_id = current_principal().scope_id
         result = domain.approve_month(
-            session(), data["month"], town_id, current_principal().subject
+            session(), data["month"], town_id, current_principal().subject, data
         )
         session().commit()
         return result
@@ -98,7 +100,9 @@ class PayMonth(MethodView):
     @blp.response(200, BatchOut)
     def post(self, data):
         """The city pays all of a town's approved subsidies of a month under one payment
-        reference: a ledger entry and a ``subsidy.paid`` each. 404 for an unknown town."""
+        reference: a ledger entry and a ``subsidy.paid`` each. With ``expected_count``
+        and/or ``expected_total_fen`` (what the clerk confirmed), 422 and nothing paid if
+        the approved subsidies are no longer exactly that. 404 for an unknown town."""
         if session().get(Town, data["town_id"]) is None:
             raise problem(404, "Not found", "no such town")
         result = domain.pay_month(
@@ -108,6 +112,7 @@ class PayMonth(MethodView):
             data["payment_ref"],
             current_principal().subject,
             _today(),
+            data,
         )
         session().commit()
         return result

@@ -747,9 +747,33 @@ def _batch(session: Session, month: str, town_id: int, status: str) -> list[Subs
     )
 
 
-def approve_month(session: Session, month: str, town_id: int, actor: str) -> dict:
-    """The town approves all its generated subsidies of a month (each one audited)."""
+def _check_expected(rows: list[Subsidy], expected: dict | None, verb: tuple[str, str]) -> None:
+    """Refuse a batch that is no longer what the caller confirmed (its count or total
+    changed since): nothing is done, and the message says what the batch is now."""
+    expected = expected or {}
+    count, total = len(rows), sum(r.amount_fen for r in rows)
+    errors = {}
+    if expected.get("expected_count") not in (None, count):
+        errors["expected_count"] = [f"现为 {count} 笔 / now {count}"]
+    if expected.get("expected_total_fen") not in (None, total):
+        errors["expected_total_fen"] = [f"现为 {total} 分 / now {total} fen"]
+    if errors:
+        zh, en = verb
+        raise DomainError(
+            f"待{zh}的补贴已变化（现为 {count} 笔，共 {total} 分），未作任何处理，请重新确认 / "
+            f"the subsidies to {en} have changed (now {count}, {total} fen in all); "
+            "nothing was done, confirm again",
+            errors,
+        )
+
+
+def approve_month(
+    session: Session, month: str, town_id: int, actor: str, expected: dict | None = None
+) -> dict:
+    """The town approves all its generated subsidies of a month (each one audited); with
+    ``expected`` (``expected_count``, ``expected_total_fen``) only if they still match."""
     rows = _batch(session, month, town_id, "generated")
+    _check_expected(rows, expected, ("审核", "approve"))
     for subsidy in rows:
         approve(session, subsidy, actor)
     return {
@@ -761,11 +785,19 @@ def approve_month(session: Session, month: str, town_id: int, actor: str) -> dic
 
 
 def pay_month(
-    session: Session, month: str, town_id: int, payment_ref: str, actor: str, today: dt.date
+    session: Session,
+    month: str,
+    town_id: int,
+    payment_ref: str,
+    actor: str,
+    today: dt.date,
+    expected: dict | None = None,
 ) -> dict:
     """The city pays all of a town's approved subsidies of a month under one payment
-    reference (each one a ledger entry and a ``subsidy.paid``)."""
+    reference (each one a ledger entry and a ``subsidy.paid``); with ``expected`` only if
+    the batch is still what the caller confirmed."""
     rows = _batch(session, month, town_id, "approved")
+    _check_expected(rows, expected, ("发放", "pay"))
     for subsidy in rows:
         pay(session, subsidy, payment_ref, actor, today)
     return {
