@@ -47,8 +47,8 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "registered": ("已登记", "Registered"),
     },
     "kind": {
-        "effectiveness": ("履职成效月报表", "Monthly effectiveness form"),
-        "mentoring": ("导师帮带月报表", "Monthly mentoring form"),
+        "effectiveness": ("基层锻炼工作成效表", "Effectiveness form"),
+        "mentoring": ("导师制落实情况（谈心谈话）表", "Mentoring form"),
         "quarterly": ("季度报告", "Quarterly report"),
     },
     "report_status": {
