@@ -11,6 +11,7 @@ from services.console.views import (
     reports,
     trainees,
     welfare,
+    workload,
 )
 
 BLUEPRINTS = [
@@ -24,4 +25,5 @@ BLUEPRINTS = [
     notifications.bp,
     imports.bp,
     calendar.bp,
+    workload.bp,
 ]
