@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from services.console.i18n import current as current_lang
 from services.console.i18n import gettext as _
 from services.console.i18n import label
 from services.console.views.common import (
@@ -50,6 +51,9 @@ def _filters() -> dict:
 
 
 def _mentees(row: dict) -> str:
+    """The mentees with the mentor's role, in the reader's language."""
+    if current_lang() == "en":
+        return ", ".join(f"{m['name']} ({label('mentor_role', m['role'])})" for m in row["mentees"])
     return "、".join(f"{m['name']}（{label('mentor_role', m['role'])}）" for m in row["mentees"])
 
 
