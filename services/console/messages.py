@@ -552,4 +552,6 @@ EN: dict[str, str] = {
     "学员已确认全部谈话。": "Every talk has been acknowledged.",
     "没有未读通知。": "No unread notifications.",
     "（{n} 条）": "({n})",
+    "只看 {day} 的通知": "Only the notifications of {day}",
+    "看全部日期": "Every day",
 }

@@ -143,6 +143,10 @@ def test_notifications_are_grouped_by_day_and_linked_to_their_objects(base, api,
     # a mentor's assignment notices open their workload
     assert 'href="/workload/mine"' in page
     assert f"共 {counts['total']} 条" in page
+    one_day = html(client, f"/notifications/?day={first['day']}")
+    assert re.findall(r'<h2 id="d-(\d{4}-\d{2}-\d{2})"', one_day) == [first["day"]]
+    assert f"共 {first['total']} 条" in one_day
+    html(client, "/notifications/?day=2026-02-30&page=x")  # a bad day shows every day
 
 
 def test_english_mode_reads_notifications_in_english(base, api, mentor):

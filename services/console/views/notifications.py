@@ -50,12 +50,14 @@ def index():
     linking to its object; paged with the true total."""
     page_no = int_arg("page") or 1
     only_unread = request.args.get("unread") == "true"
+    day = _day(request.args.get("day"))
     body = api().get(
         "notifier",
         "/notifications",
         page=page_no,
         per_page=PER_PAGE,
         unread="true" if only_unread else None,
+        day=day,
         lang=current_lang(),
     )
     counts = api().get("notifier", "/notifications/counts")
@@ -73,9 +75,18 @@ def index():
         counts=counts,
         groups=groups,
         only_unread=only_unread,
+        day=day,
         page_no=page_no,
         pages=max(1, (body["total"] + PER_PAGE - 1) // PER_PAGE),
     )
+
+
+def _day(value: str | None) -> str | None:
+    """``?day=`` if it is a date (anything else shows every day)."""
+    try:
+        return dt.date.fromisoformat(value or "").isoformat()
+    except ValueError:
+        return None
 
 
 def city_time(moment: str) -> str:
