@@ -73,6 +73,11 @@ class Notification(Base):
     language: Mapped[str] = mapped_column(sa.String(2))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)
+    #: The template and its parameters (names, the payload), so that the inbox renders
+    #: the message in the reader's language; the subject and body above are the text as
+    #: sent (and all that rows written before 0004 have).
+    template: Mapped[str | None] = mapped_column(sa.String(64))
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(8))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None]

@@ -18,7 +18,8 @@ def create_app(config: Config | None = None, db: Database | None = None):
         title="Grassroots reporting",
         description="Periods and deadlines, the effectiveness form (基层锻炼工作成效表), "
         "the mentoring form "
-        "(导师制落实情况表), the quarterly report (一季一报), review, the duty list (责任清单), "
+        "(导师制落实情况（谈心谈话）表), the quarterly report (一季一报), review, "
+        "the duty list (责任清单), "
         "supervision, dashboards, assessment (组织工作考核) and exports.",
         blueprints=BLUEPRINTS,
         outbox_model=Outbox,

@@ -203,7 +203,7 @@ class EffectivenessContent(StrictSchema):
 
 
 class MentoringContent(StrictSchema):
-    """导师制落实情况表: the talks are filled in from mentorship's records."""
+    """导师制落实情况（谈心谈话）表: the talks are filled in from mentorship's records."""
 
     account = Text(metadata={"description": "the trainee's own account of the month"})
 

@@ -376,7 +376,8 @@ MAIN_PAGES = {
               ("/reports/", "review-queue")],
     "trainee1": [("/notifications/", "inbox"), ("/welfare/needs/new", "need-new"),
                  ("/reports/", None)],
-    "mentor1": [("/talks/", "talks")],
+    "mentor1": [("/talks/", "talks"), ("/workload/mine", "workload-mine")],
+    "town2": [("/workload/", "workload")],
 }  # fmt: skip
 
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]

@@ -226,7 +226,7 @@ def test_a_person_who_chose_english_reads_english(world):
     assert response.status_code == 200
     world.feed("report.due_soon", {"trainee_id": 1, **DUE, **where(1)})
     [row] = rows(world, event_type="report.due_soon", channel="inbox")
-    assert row.subject == "Your effectiveness form (2026-01) is due on 2026-02-05"
+    assert row.subject == "Your Effectiveness form (2026-01) is due on 2026-02-05"
     # SMS was left out of the channels: none is written.
     assert rows(world, event_type="report.due_soon", channel="sms") == []
 

@@ -49,8 +49,8 @@ def test_the_missing_list_downloads_with_chinese_headers_and_every_row(world):
     )
     assert [(r[0], r[5], r[8]) for r in table[1:]] == [
         (2, "基层锻炼工作成效表", "退回待改"),
-        (2, "导师制落实情况表", "未提交"),
-        (3, "导师制落实情况表", "未提交"),
+        (2, "导师制落实情况（谈心谈话）表", "未提交"),
+        (3, "导师制落实情况（谈心谈话）表", "未提交"),
     ]
     assert table[1][3] == "新塘镇" and table[1][9] == "请补充驻村天数"
 
@@ -76,7 +76,7 @@ def test_the_dashboard_downloads_as_figures_and_values(world):
     assert figures["应报人数"] == 3
     assert figures["未报送人数"] == 2
     assert figures["一月一谈落实率"] == "0.0%"
-    assert "应报 3" in figures["导师制落实情况表"]
+    assert "应报 3" in figures["导师制落实情况（谈心谈话）表"]
 
 
 def test_an_assessment_downloads_its_ranking_and_each_scores_explanation(world):

@@ -12,6 +12,7 @@ from services.console.views import (
     reports,
     trainees,
     welfare,
+    workload,
 )
 
 BLUEPRINTS = [
@@ -26,4 +27,5 @@ BLUEPRINTS = [
     imports.bp,
     calendar.bp,
     confirm.bp,
+    workload.bp,
 ]

@@ -3,13 +3,18 @@ subscriptions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, render_template, request, url_for
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, g, render_template, request, url_for
 
 from services.console.client import ApiError
+from services.console.i18n import current as current_lang
 from services.console.i18n import gettext as _
-from services.console.views.common import act, api, int_arg, roles
+from services.console.views.common import act, api, int_arg, role, roles
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+PER_PAGE = 30
 
 #: The event types a subscription may name (the notifier's rules table).
 EVENT_TYPES = (
@@ -41,18 +46,81 @@ def unread():
 
 @bp.get("/")
 def index():
+    """My notifications in my language, grouped by day, all or only the unread, each
+    linking to its object; paged with the true total."""
     page_no = int_arg("page") or 1
     only_unread = request.args.get("unread") == "true"
+    day = _day(request.args.get("day"))
     body = api().get(
         "notifier",
         "/notifications",
         page=page_no,
-        per_page=30,
+        per_page=PER_PAGE,
         unread="true" if only_unread else None,
+        day=day,
+        lang=current_lang(),
     )
+    counts = api().get("notifier", "/notifications/counts")
+    per_day = {d["day"]: d["unread" if only_unread else "total"] for d in counts["by_day"]}
+    groups: list[tuple[str, int, list[dict]]] = []
+    for n in body["items"]:
+        n["href"] = link_url(n.get("link"))
+        n["time"] = city_time(n["created_at"])
+        if not groups or groups[-1][0] != n["day"]:
+            groups.append((n["day"], per_day.get(n["day"], 0), []))
+        groups[-1][2].append(n)
     return render_template(
-        "notifications.html", body=body, only_unread=only_unread, page_no=page_no
+        "notifications.html",
+        body=body,
+        counts=counts,
+        groups=groups,
+        only_unread=only_unread,
+        day=day,
+        page_no=page_no,
+        pages=max(1, (body["total"] + PER_PAGE - 1) // PER_PAGE),
     )
+
+
+def _day(value: str | None) -> str | None:
+    """``?day=`` if it is a date (anything else shows every day)."""
+    try:
+        return dt.date.fromisoformat(value or "").isoformat()
+    except ValueError:
+        return None
+
+
+def city_time(moment: str) -> str:
+    """An API timestamp as the city's HH:MM."""
+    zone = ZoneInfo(current_app.extensions["console"].TIME_ZONE)
+    return dt.datetime.fromisoformat(moment).astimezone(zone).strftime("%H:%M")
+
+
+def link_url(link: dict | None) -> str | None:
+    """The console's page of the object a notification is about."""
+    if not link:
+        return None
+    kind, id_ = link.get("kind"), link.get("id")
+    if kind == "talk":
+        return url_for("mentors.talk", id=id_)
+    if kind == "report":
+        return url_for("reports.show", id=id_)
+    if kind in ("form", "period"):
+        return url_for("reports.index", period=link.get("period"), kind=link.get("form"))
+    if kind == "need":
+        return url_for("welfare.need", id=id_)
+    if kind == "trainee":
+        if role() == "mentor":
+            return url_for("workload.mine")
+        if role() == "trainee":
+            return url_for("home.index")
+        return url_for("trainees.show", id=id_)
+    pages = {
+        "subsidy": "welfare.subsidies",
+        "placement_fee": "welfare.fees",
+        "housing": "welfare.housing",
+        "visit": "welfare.campaigns",
+    }
+    return url_for(pages[kind]) if kind in pages else None
 
 
 @bp.post("/<int:id>/read")

@@ -8,6 +8,7 @@ from services.mentorship.api import (
     showcases,
     talks,
     training,
+    workload,
 )
 
 BLUEPRINTS = [
@@ -18,4 +19,5 @@ BLUEPRINTS = [
     training.blp,
     projects.blp,
     showcases.blp,
+    workload.blp,
 ]

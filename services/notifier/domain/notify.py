@@ -6,6 +6,7 @@ and no network here."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -184,6 +185,7 @@ def write_all_notifications(
         fact_key = f"{type_}:{rule.fact(payload) if rule.fact else event_id}"[:120]
         for target, recipients in targets:
             rendered: dict[tuple[str, str], Message] = {}
+            params: dict[str, dict] = {}
             for recipient in recipients:
                 pref = prefs.get(recipient, DEFAULT_PREFS)
                 contact = reach[recipient]
@@ -195,6 +197,8 @@ def write_all_notifications(
                         {**context, "recipient_name": contact.name},
                     )
                 message = rendered[key]
+                if contact.name not in params:
+                    params[contact.name] = json_safe({**context, "recipient_name": contact.name})
                 common = {
                     "event_id": event_id,
                     "event_type": type_,
@@ -203,6 +207,8 @@ def write_all_notifications(
                     "language": pref.language,
                     "subject": message.subject,
                     "body": message.body,
+                    "template": target.template,
+                    "params": params[contact.name],
                     "attempts": 0,
                     "created_at": now,
                     "sent_at": None,
@@ -247,6 +253,12 @@ def write_all_notifications(
                     )
     insert_ignoring_duplicates(session, Notification, rows)
     insert_ignoring_duplicates(session, DigestItem, items)
+
+
+def json_safe(context: dict) -> dict:
+    """A template's context as JSON keeps it (dates as ISO text, which the templates print
+    the same)."""
+    return json.loads(json.dumps(context, default=str, ensure_ascii=False))
 
 
 def _item(common: dict, line: str) -> dict:

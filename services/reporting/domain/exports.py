@@ -29,7 +29,7 @@ WORDS = {
         },
         "kind": {
             "effectiveness": "基层锻炼工作成效表",
-            "mentoring": "导师制落实情况表",
+            "mentoring": "导师制落实情况（谈心谈话）表",
             "quarterly": "季度报告",
         },
         "state": {
@@ -48,9 +48,9 @@ WORDS = {
     "en": {
         "party_kind": {"unit": "unit", "town": "town", "village": "village", "trainee": "trainee"},
         "kind": {
-            "effectiveness": "effectiveness form",
-            "mentoring": "mentoring form",
-            "quarterly": "quarterly report",
+            "effectiveness": "Effectiveness form",
+            "mentoring": "Mentoring form",
+            "quarterly": "Quarterly report",
         },
         "state": {
             "on_time": "on time",

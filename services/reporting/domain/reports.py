@@ -1,10 +1,10 @@
 """The forms and their review. No Flask here.
 
 The forms
-    ``effectiveness`` (基层锻炼工作成效表) and ``mentoring`` (导师制落实情况表) for each month,
-    ``quarterly`` (一季一报) for each quarter. A trainee writes only its own forms, and only
-    those it owes (an obligation, see ``domain.periods``). The mentoring form's ``talks``
-    are not typed by the trainee: they are the talks mentorship announced
+    ``effectiveness`` (基层锻炼工作成效表) and ``mentoring`` (导师制落实情况（谈心谈话）表)
+    for each month, ``quarterly`` (一季一报) for each quarter. A trainee writes only its own
+    forms, and only those it owes (an obligation, see ``domain.periods``). The mentoring
+    form's ``talks`` are not typed by the trainee: they are the talks mentorship announced
     (``talk.recorded``) for that trainee in that month, filled in when the draft is saved
     and again when it is submitted; the trainee adds its own ``account``.
 
