@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from services.console.client import Api, ApiError
+from services.console.codes import CODES
 from services.console.i18n import current, label, one_language
 from services.console.i18n import gettext as _
 from services.console.resources.pick import PICKERS
@@ -200,8 +201,6 @@ class Resource:
 
 
 def code_choices(kind: str | None) -> list[tuple]:
-    from services.console.messages import CODES
-
     return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
 
 
