@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 # (--dist loadgroup: a module marked xdist_group runs on one worker, its fixtures shared)
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-calendar lint fmt openapi migrate prod-local journey chaos security bench clean help chromium
+.PHONY: run test test-calendar lint fmt openapi translations migrate prod-local journey chaos security bench clean help chromium
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -19,6 +19,7 @@ help:
 	@echo "make prod-local  the production processes of docker-compose.yml on this machine"
 	@echo "make migrate SERVICE=roster   upgrade one service's database"
 	@echo "make openapi     rewrite each service's committed openapi.json"
+	@echo "make translations  add the console's new texts to its English catalogue (.po)"
 	@echo "make journey     a month in a city, end to end: production processes, then embedded"
 	@echo "make chaos       the fault-injection suite in full (1,000-change bursts; its table)"
 	@echo "make security    the full security suite: 100 schemathesis examples per operation, a table"
@@ -68,6 +69,11 @@ test-calendar: $(STAMP) chromium
 
 openapi: $(STAMP)
 	$(BIN)/python -m embedded.openapi
+
+# The console's English: new texts of its templates and views are added to
+# services/console/translations/en/LC_MESSAGES/messages.po with an empty English to fill in.
+translations: $(STAMP)
+	$(BIN)/python -m services.console.catalogue
 
 migrate: $(STAMP)
 	$(BIN)/python -m services.$(SERVICE).manage migrate

@@ -10,9 +10,8 @@ from marshmallow import ValidationError, fields
 
 from shared import normalize
 from shared.http import app_today
-from shared.normalize import clerk_messages
 
-__all__ = ["Day", "Email", "IdNumber", "Name", "Phone", "Text", "clerk_messages"]
+__all__ = ["Day", "Email", "IdNumber", "Name", "Phone", "Text"]
 
 
 def _refused(exc: normalize.Invalid) -> ValidationError:

@@ -43,6 +43,7 @@ from werkzeug.routing import IntegerConverter
 
 from shared.clock import city_today
 from shared.errors import DomainError, TooManyAttempts
+from shared.i18n import clerk_messages
 from shared.observability import (
     HTTP_LATENCY,
     HTTP_REQUESTS,
@@ -74,12 +75,13 @@ def problem(status: int, title: str, detail: str = "", errors=None) -> ProblemEr
 
 
 def problem_response(status: int, title: str, detail: str = "", errors=None) -> Response:
-    """A problem+json response."""
+    """A problem+json response; its field errors for clerks, ``中文 / English``
+    (:func:`shared.i18n.clerk_messages`)."""
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
-        body["errors"] = errors
+        body["errors"] = clerk_messages(errors)
     rid = g.get("request_id")
     if rid:
         body["request_id"] = rid

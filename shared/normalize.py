@@ -44,44 +44,6 @@ def message(zh: str, en: str) -> str:
     return f"{zh} / {en}"
 
 
-#: Marshmallow's own messages as clerks read them (Chinese first); see :func:`clerk_messages`.
-_MARSHMALLOW = (
-    (re.compile(r"^Missing data for required field\.$"), "必填", "required"),
-    (re.compile(r"^Field may not be null\.$"), "不能为空", "may not be empty"),
-    (re.compile(r"^Not a valid integer\.$"), "应为整数", "not a whole number"),
-    (re.compile(r"^Not a valid string\.$"), "应为文本", "not text"),
-    (re.compile(r"^Not a valid date\.$"), "不是有效的日期", "not a valid date"),
-    (re.compile(r"^Not a valid email address\.$"), "邮箱地址无效", "not a valid e-mail address"),
-    (re.compile(r"^Unknown field\.$"), "未知的字段", "unknown field"),
-    (
-        re.compile(r"^Longer than maximum length (\d+)\.$"),
-        "最多 {0} 个字符",
-        "at most {0} characters",
-    ),
-    (re.compile(r"^Must be one of: (.*)\.$"), "只能是：{0}", "one of: {0}"),
-    (
-        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-        "应在 {0} 到 {1} 之间",
-        "from {0} to {1}",
-    ),
-)
-
-
-def clerk_messages(errors):
-    """Field errors with marshmallow's English messages put as ``中文 / English``; the
-    messages of these fields (already Chinese first) are left as they are."""
-    if isinstance(errors, dict):
-        return {key: clerk_messages(value) for key, value in errors.items()}
-    if isinstance(errors, list):
-        return [clerk_messages(value) for value in errors]
-    if isinstance(errors, str) and " / " not in errors:
-        for pattern, zh, en in _MARSHMALLOW:
-            match = pattern.match(errors)
-            if match:
-                return message(zh.format(*match.groups()), en.format(*match.groups()))
-    return errors
-
-
 class Invalid(ValueError):
     """A value refused; ``messages`` says why (each ``中文 / English``)."""
 

@@ -58,6 +58,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
         _=i18n.gettext,
+        ngettext=i18n.ngettext,
         label=i18n.label,
         lang=i18n.current,
         csrf_token=csrf_token,

@@ -1,17 +1,44 @@
-"""Simplified Chinese by default, English switchable.
+"""Simplified Chinese by default, English switchable, through gettext catalogues.
 
-The Chinese text is the message id (``_("登录")``); :data:`EN` gives its English. A text
-missing from :data:`EN` shows in Chinese (a test checks every template's texts are there).
-:data:`CODES` names the APIs' codes (roles, statuses, kinds) in both languages.
+The Chinese text is the message id (``_("登录")``); its English is in the catalogue
+``translations/en/LC_MESSAGES/messages.po`` (``make translations`` adds the new texts; a test
+checks each has its English). Counts take plural forms (``ngettext``). The APIs' codes
+(roles, statuses, kinds) have their Chinese names in :mod:`services.console.codes` and their
+English in the same catalogue under the code's kind as context (``label``). A text missing
+from the catalogue shows in Chinese.
 """
 
 from __future__ import annotations
 
+import functools
+import gettext as _gettext
+import io
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask import current_app, request, session
 
-from services.console.messages import CODES, EN
+from services.console.codes import CODES
 
 LANGS = ("zh", "en")
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+@functools.cache
+def catalogue(lang: str) -> _gettext.NullTranslations:
+    """The language's catalogue, read once from its ``.po`` (compiled in memory, so that no
+    generated ``.mo`` is kept beside it); Chinese, the ids' language, has none."""
+    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    if lang == "zh" or not path.exists():
+        return _gettext.NullTranslations()
+    with path.open("rb") as po:
+        messages = read_po(po, locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, messages)
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 def current() -> str:
@@ -27,18 +54,24 @@ def current() -> str:
 
 
 def gettext(text: str, **values) -> str:
-    out = EN.get(text, text) if current() == "en" else text
+    out = catalogue(current()).gettext(text)
     return out.format(**values) if values else out
+
+
+def ngettext(singular: str, plural: str, n: int, **values) -> str:
+    """A counted text (``ngettext("{n} 笔补贴", "{n} 笔补贴", 12)``): "1 subsidy", "12
+    subsidies" in English; ``n`` is given to the text as ``{n}``."""
+    return catalogue(current()).ngettext(singular, plural, n).format(n=n, **values)
 
 
 def label(kind: str, code) -> str:
     """The name of an API code (``label("status", "submitted")``), the code if unknown."""
     if code is None or code == "":
         return "—"
-    names = CODES.get(kind, {}).get(str(code))
-    if names is None:
+    name = CODES.get(kind, {}).get(str(code))
+    if name is None:
         return str(code)
-    return names[1] if current() == "en" else names[0]
+    return catalogue(current()).pgettext(kind, name)
 
 
 def one_language(text) -> str:
@@ -53,3 +86,8 @@ def one_language(text) -> str:
 def wants_lang() -> str | None:
     lang = request.args.get("lang")
     return lang if lang in LANGS else None
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for it
+    """Marks a text for the catalogue where it is defined; ``_()`` translates it where shown."""
+    return text

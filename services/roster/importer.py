@@ -37,7 +37,8 @@ from services.roster.models import Person, Position, Town, Trainee, Unit, Villag
 from services.roster.schemas import PersonIn, TraineeIn
 from shared import normalize
 from shared.errors import DomainError
-from shared.normalize import clerk_messages, message
+from shared.i18n import clerk_messages
+from shared.normalize import message
 from shared.tabular import Sheet
 
 TRAINEE_FIELDS = (

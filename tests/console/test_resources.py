@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from services.console import messages
+from services.console import catalogue
+from services.console.codes import CODES
 from services.console.resources import roster
 from tests.console.test_app import csrf_of, make_app, sign_in
 
@@ -52,15 +53,14 @@ def field_error(html: str, key: str) -> str:
 
 
 def test_every_text_of_the_resources_has_its_english():
+    template = catalogue.texts()
     texts = set()
     for resource in roster.RESOURCES:
-        texts |= resource.texts()
-    for path in [*CONSOLE.glob("resources/*.py"), *CONSOLE.glob("templates/resource_*.html")]:
-        texts |= set(re.findall(r'_\(\s*"([^"]+)"', path.read_text(encoding="utf-8")))
-    chinese = {t for t in texts if re.search(r"[\u4e00-\u9fff]", t)}
-    assert sorted(chinese - set(messages.EN)) == []
+        texts |= {t for t in resource.texts() if t}
+    assert texts <= {m.id for m in template}
+    assert catalogue.untranslated(catalogue.read(), template) == []
     for kind in ("position_kind", "account_kind", "account_active"):
-        assert messages.CODES[kind]
+        assert CODES[kind]
 
 
 def test_a_list_shows_the_true_total_and_pages_through_it(base, api):

@@ -491,7 +491,7 @@ def test_bad_assignments_are_refused_and_nothing_is_stored(world, change, field)
 def test_a_missing_field_is_named(world):
     body = {"mentor_id": 101, "role": "integrity"}
     problem = assert_problem(world.client.post(f"{API}/assignments", json=body, headers=CITY), 422)
-    assert problem["errors"] == {"trainee_id": ["Missing data for required field."]}
+    assert problem["errors"] == {"trainee_id": ["必填 / required"]}
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ def test_an_unknown_field_is_a_422_naming_it(roster):
             f"{API}/trainees", headers=auth("city"), json=new_trainee(roster, salary=100)
         )
         body = assert_problem(response, 422)
-    assert body["errors"] == {"salary": ["Unknown field."]}
+    assert body["errors"] == {"salary": ["未知的字段 / unknown field"]}
 
 
 def test_an_unknown_field_in_a_nested_placement_is_a_422_naming_it(roster):
@@ -99,7 +99,7 @@ def test_an_unknown_field_in_a_nested_placement_is_a_422_naming_it(roster):
             f"{API}/trainees", headers=auth("city"), json=new_trainee(roster, placement=placement)
         )
         body = assert_problem(response, 422)
-    assert body["errors"] == {"placement": {"bed": ["Unknown field."]}}
+    assert body["errors"] == {"placement": {"bed": ["未知的字段 / unknown field"]}}
 
 
 def test_missing_required_fields_are_a_422_naming_each(roster):

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from services.console.client import Api, ApiError
-from services.console.i18n import current, label, one_language
+from services.console.codes import CODES
 from services.console.i18n import gettext as _
+from services.console.i18n import label, one_language
 from services.console.resources.pick import PICKERS
 from services.console.views.common import XLSX, api, today
-from shared.normalize import clerk_messages
+from shared.i18n import clerk_messages
 
 #: The largest number of rows an export walks through (the API's pages of 200).
 EXPORT_LIMIT = 50_000
@@ -200,8 +201,6 @@ class Resource:
 
 
 def code_choices(kind: str | None) -> list[tuple]:
-    from services.console.messages import CODES
-
     return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
 
 
@@ -455,28 +454,9 @@ def _after_save(resource: Resource, saved: dict, values: dict) -> str:
     return resource.url_of(saved) or url_for("home.index")
 
 
-#: The roster's own short field messages (English only) as a Chinese clerk reads them.
-API_PHRASES = {
-    "not found": "不存在",
-    "already used": "已被使用",
-    "must be empty": "应为空",
-    "not active": "不在锻炼期内",
-    "same as the current placement": "与当前派驻相同",
-    "not after the current placement's start": "应晚于当前派驻的开始日期",
-    "more than a year ahead": "不能晚于一年之后",
-    "before 2000": "不能早于 2000 年",
-    "not your unit": "不是本单位",
-    "city only": "仅市委组织部可操作",
-    "letters, digits, _ . -": "只能包含字母、数字、_ . -",
-    "letters, digits, _ . @ -": "只能包含字母、数字、_ . @ -",
-}
-
-
 def api_text(message: str) -> str:
-    """An API's message in the user's language: ``中文 / English`` halves, or a known
-    English phrase put in Chinese; other text as it is."""
-    message = one_language(message)
-    return API_PHRASES.get(message, message) if current() == "zh" else message
+    """An API's message (``中文 / English``, see :mod:`shared.i18n`) in the user's language."""
+    return one_language(message)
 
 
 def field_errors(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from services.console.client import ApiError
+from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.i18n import label
 from services.console.views.common import (
     Table,
     act,
@@ -24,19 +24,19 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 #: Each form's fields: (name, Chinese label, input type).
 FIELDS = {
     "effectiveness": [
-        ("work_done", "本月主要工作", "textarea"),
-        ("days_in_village", "驻村天数", "number"),
-        ("key_projects", "参与的重点项目（用逗号分隔）", "list"),
-        ("results", "工作成效", "textarea"),
-        ("problems", "存在问题", "textarea"),
-        ("next_month_plan", "下月计划", "textarea"),
+        ("work_done", N_("本月主要工作"), "textarea"),
+        ("days_in_village", N_("驻村天数"), "number"),
+        ("key_projects", N_("参与的重点项目（用逗号分隔）"), "list"),
+        ("results", N_("工作成效"), "textarea"),
+        ("problems", N_("存在问题"), "textarea"),
+        ("next_month_plan", N_("下月计划"), "textarea"),
     ],
-    "mentoring": [("account", "导师帮带情况", "textarea")],
+    "mentoring": [("account", N_("导师帮带情况"), "textarea")],
     "quarterly": [
-        ("summary", "季度工作总结", "textarea"),
-        ("achievements", "主要成绩", "textarea"),
-        ("problems", "存在问题", "textarea"),
-        ("plan", "下季度计划", "textarea"),
+        ("summary", N_("季度工作总结"), "textarea"),
+        ("achievements", N_("主要成绩"), "textarea"),
+        ("problems", N_("存在问题"), "textarea"),
+        ("plan", N_("下季度计划"), "textarea"),
     ],
 }
 KINDS = tuple(FIELDS)

@@ -33,7 +33,8 @@ from shared import normalize
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
-from shared.normalize import clerk_messages, message
+from shared.i18n import clerk_messages
+from shared.normalize import message
 from shared.tabular import Sheet
 
 PARTY_LABELS = {

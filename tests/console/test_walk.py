@@ -1,0 +1,171 @@
+"""Every page, as every role, on a phone in English and on a desktop in Chinese.
+
+The walk starts at each role's home page and follows every link of the console (one page
+per shape of URL: ``/trainees/12`` stands for every trainee, ``?page=2`` for every page
+number), up to :data:`LIMIT` pages a role. On each page: an answer below 400, no JavaScript
+error and no failed request, nothing wider than a 390 px phone, and in English no text of
+the console left in Chinese (a text of its catalogue or a code's name shown as it is, or
+Chinese in a column heading, a button, a legend or the menu: what remains Chinese is
+the city's own data, names above all). The desktop pass keeps a screenshot of each page
+(var/screenshots/walk/), from which docs/console.md takes its pictures."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from services.console import catalogue
+from tests.console.conftest import DESKTOP, PHONE
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console")]
+
+ROLES = ["city", "town1", "unit1", "mentor1", "trainee1"]
+LIMIT = 70
+#: Links the walk does not follow: files, signing out, the language switch, the API, assets,
+#: pickers' JSON.
+SKIP = re.compile(r"export=|/logout|/lang/|/static/|/api/|/pick/|\.(xlsx|docx|pdf)$|/template")
+CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
+
+#: Every text node (trimmed) and the Chinese in the page's chrome, the language switch
+#: (marked with its own lang) excepted.
+TEXTS = """() => {
+  const out = {nodes: [], chrome: []};
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const n = walker.currentNode;
+    if (n.parentElement.closest('script, style, [lang]:not(html)')) continue;
+    const t = n.textContent.trim();
+    if (t) out.nodes.push(t);
+  }
+  for (const el of document.querySelectorAll('thead th, button, legend, caption, nav a')) {
+    if (el.closest('[lang]:not(html)')) continue;
+    out.chrome.push(el.innerText.trim());
+  }
+  return out;
+}"""
+WIDE = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+def shape(url: str) -> str:
+    """``/trainees/12?page=2&q=张`` -> ``/trainees/<id>?page&q``."""
+    parts = urlsplit(url)
+    path = re.sub(r"/\d+(?=/|$)", "/<id>", parts.path)
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return path + ("?" + "&".join(keys) if keys else "")
+
+
+@pytest.fixture(scope="module")
+def ui_texts() -> set[str]:
+    """The console's own Chinese texts (no placeholders), to be found untranslated."""
+    out = set()
+    for message in catalogue.texts():
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        for text in ids:
+            if text and "{" not in text and CJK.search(text):
+                out.add(text.strip())
+    return out
+
+
+class Walker:
+    def __init__(self, browser, base: str, username: str, viewport, lang: str) -> None:
+        self.base = base
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15000)
+        self.problems: list[str] = []
+        self.here = "/login"
+        self.page.on("pageerror", lambda e: self.problems.append(f"{self.here}: JS {e}"))
+        self.page.on(
+            "requestfailed",
+            lambda r: self.problems.append(f"{self.here}: failed {r.url} {r.failure}"),
+        )
+        self.page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and r.url.startswith(base)
+                and self.problems.append(f"{self.here}: {r.status} {r.url}")
+            ),
+        )
+        self.page.goto(f"{base}/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", "demo")
+        with self.page.expect_navigation():
+            self.page.click("form.form button[type=submit]")
+        self.page.wait_for_load_state()
+        self.page.goto(f"{base}/lang/{lang}?next=/")
+        expected = "en" if lang == "en" else "zh-CN"
+        assert self.page.get_attribute("html", "lang") == expected
+
+    def links(self) -> list[str]:
+        hrefs = self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        out = []
+        for href in hrefs:
+            if not href.startswith(self.base):
+                continue
+            path = href[len(self.base) :].split("#")[0]
+            if path and not SKIP.search(path):
+                out.append(path)
+        return out
+
+    def walk(self, visit) -> list[str]:
+        """Visit every shape of page reachable from home (breadth first); ``visit(path)``
+        checks each. Returns the paths visited."""
+        seen, queue, visited = set(), [("/", "sign-in")], []
+        while queue and len(visited) < LIMIT:
+            path, came_from = queue.pop(0)
+            if shape(path) in seen:
+                continue
+            seen.add(shape(path))
+            self.here = f"{path} (a link on {came_from})"
+            response = self.page.goto(self.base + path)
+            if response is None or response.status >= 400:
+                continue  # recorded by the response listener
+            visited.append(path)
+            visit(path)
+            queue += [(p, path) for p in self.links() if shape(p) not in seen]
+        return visited
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_on_a_phone_in_english(browser, base, username, ui_texts):
+    w = Walker(browser, base, username, PHONE, "en")
+    try:
+
+        def check(path: str) -> None:
+            if not w.page.evaluate(WIDE):
+                w.problems.append(f"{path}: wider than the phone")
+            texts = w.page.evaluate(TEXTS)
+            left = {t for t in texts["nodes"] if t.rstrip("：:") in ui_texts}
+            left |= {t for t in texts["chrome"] if CJK.search(t)}
+            if left:
+                w.problems.append(f"{path}: Chinese in English: {sorted(left)[:8]}")
+
+        visited = w.walk(check)
+        assert len(visited) >= 3, visited
+        assert w.problems == [], "\n".join(w.problems)
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_on_a_desktop_in_chinese(browser, base, username, shots):
+    w = Walker(browser, base, username, DESKTOP, "zh")
+    folder = shots / "walk"
+    folder.mkdir(exist_ok=True)
+    try:
+
+        def keep(path: str) -> None:
+            name = re.sub(r"[^a-z0-9]+", "-", shape(path).lower()).strip("-") or "home"
+            w.page.screenshot(path=str(folder / f"{username}-{name}.png"))
+
+        visited = w.walk(keep)
+        assert len(visited) >= 3, visited
+        assert w.problems == [], "\n".join(w.problems)
+    finally:
+        w.close()
