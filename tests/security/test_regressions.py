@@ -126,9 +126,7 @@ def test_a_person_patched_with_a_position_without_its_kind_is_a_422(own_worlds):
         headers=CITY,
     )
     assert response.status_code == 422, response.get_data(as_text=True)
-    assert response.get_json()["errors"] == {
-        "positions": {"0": {"kind": ["必填 / required"]}}
-    }
+    assert response.get_json()["errors"] == {"positions": {"0": {"kind": ["必填 / required"]}}}
     response = world.client.patch(
         f"/api/v1/roster/people/{person}", json={"name": "改名"}, headers=CITY
     )
