@@ -1,5 +1,7 @@
 """How many notifications a second reach the in-app inbox: events fed through the
-consumer's ``apply`` (inbox table, projections, rules, rows) on PostgreSQL."""
+consumer's ``apply`` (inbox table, projections, rules, rows) on PostgreSQL. The rates are
+reported, not asserted (this machine's load decides them); what is asserted is the work
+per event: the statements sent to PostgreSQL one by one, in batches and for a fan-out."""
 
 from __future__ import annotations
 
@@ -19,6 +21,21 @@ pytestmark = pytest.mark.integration
 
 EVENTS = 200
 TRAINEES = 2000
+
+
+class count_statements:  # noqa: N801 - used as a function
+    """Counts the statements an engine sends; ``pop()`` answers those since the last."""
+
+    def __init__(self, engine) -> None:
+        self.n = 0
+        sa.event.listen(engine, "before_cursor_execute", self._one)
+
+    def _one(self, *args) -> None:
+        self.n += 1
+
+    def pop(self) -> int:
+        n, self.n = self.n, 0
+        return n
 
 
 def inbox_rows(world) -> int:
@@ -53,10 +70,12 @@ def test_inbox_notifications_per_second_on_postgresql(pg_url, capsys):
             )
             for i in range(1, EVENTS + 1)
         ]
+        statements = count_statements(world.db.engine)
         started = time.perf_counter()
         for envelope in talks:
             assert consumer.apply(envelope)
         one_each = EVENTS / (time.perf_counter() - started)
+        one_each_statements = statements.pop()
         assert inbox_rows(world) == EVENTS
 
         # The same again as the running consumer takes a backlog: batches of 50.
@@ -74,6 +93,7 @@ def test_inbox_notifications_per_second_on_postgresql(pg_url, capsys):
         for start in range(0, EVENTS, 50):
             assert all(r is True for r in consumer.apply_batch(again[start : start + 50]))
         batched = EVENTS / (time.perf_counter() - started)
+        batched_statements = statements.pop()
         assert inbox_rows(world) == 2 * EVENTS
 
         # One event, many recipients: a period opened for every active trainee.
@@ -106,20 +126,27 @@ def test_inbox_notifications_per_second_on_postgresql(pg_url, capsys):
                 producer="reporting",
             )
         )
+        statements.pop()
         started = time.perf_counter()
         assert consumer.apply(opened)
         fan_out = (TRAINEES + 3) / (time.perf_counter() - started)
+        fan_out_statements = statements.pop()
         assert inbox_rows(world) == 2 * EVENTS + TRAINEES + 3
         with capsys.disabled():
             print(
                 f"\ninbox notifications/s on PostgreSQL: {one_each:.0f} (one event each, "
                 f"{EVENTS} events, a commit each), {batched:.0f} (batches of 50); "
-                f"{fan_out:.0f} (one period.opened to {TRAINEES + 3} trainees)"
+                f"{fan_out:.0f} (one period.opened to {TRAINEES + 3} trainees); statements "
+                f"per event {one_each_statements / EVENTS:.1f} one by one, "
+                f"{batched_statements / EVENTS:.2f} in batches, {fan_out_statements} for the "
+                "fan-out"
             )
-        # A floor far below what this machine does even when loaded, so that a regression
-        # by an order of magnitude fails.
-        assert one_each > 10 and fan_out > 200
-        # Batches must pay: one commit and a handful of queries for fifty events.
-        assert batched > 2 * one_each, f"batches {batched:.0f}/s, one by one {one_each:.0f}/s"
+        # Batches must pay: one commit and a handful of statements for fifty events ...
+        assert batched_statements * 3 < one_each_statements, (
+            batched_statements,
+            one_each_statements,
+        )
+        # ... and a fan-out to 2,003 trainees is set-based, not a statement per recipient.
+        assert fan_out_statements < 50, fan_out_statements
     finally:
         world.db.dispose()
