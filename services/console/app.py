@@ -49,6 +49,11 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.SESSION_COOKIE_SECURE,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=config.SESSION_HOURS),
+        # The cookie is sent again only when the session changes: refreshed on every answer,
+        # a page's late request (its favicon, a picker's) could put back the session it
+        # began with over a change made meanwhile (the language just switched). The sign-in
+        # lasts SESSION_HOURS from the login either way (its tokens end then).
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=config.MAX_UPLOAD,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )

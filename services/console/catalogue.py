@@ -1,8 +1,8 @@
 """``make translations`` (``python -m services.console.catalogue``): bring the English
 catalogue up to date with the console's texts.
 
-Extracts every text of the templates (``_()``, ``ngettext()``), the views (``_()``,
-``ngettext()``, ``N_()``) and the resource pages (titles, columns, fields), and every code
+Extracts every text of the templates (``_()``, ``ngettext()``) and of the Python (``_()``,
+``ngettext()``, ``N_()``; a Chinese literal left unmarked is reported), and every code
 name of :mod:`services.console.codes` (context: the code's kind); adds the new ones to
 ``translations/en/LC_MESSAGES/messages.po`` with an empty English for a person to fill in,
 and drops those no longer used. ``--check`` changes nothing and exits 1 if a text has no
@@ -12,7 +12,10 @@ English (the console's tests run the same check).
 from __future__ import annotations
 
 import argparse
+import io
+import re
 import sys
+import tokenize
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -25,6 +28,8 @@ CONSOLE = Path(__file__).resolve().parent
 PO = CONSOLE / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LAYOUT = (tokenize.NL, tokenize.COMMENT, tokenize.DEDENT)
 
 
 def texts() -> Catalog:
@@ -39,13 +44,36 @@ def texts() -> Catalog:
     for kind, codes in CODES.items():
         for name in codes.values():
             template.add(name, None, [("codes.py", 0)], context=kind)
-    from services.console.resources import AREAS  # (their labels are data, not _() calls)
-
-    for resources in AREAS.values():
-        for resource in resources:
-            for text in sorted(t for t in resource.texts() if t):
-                template.add(text, None, [(f"resources: {resource.name}", 0)])
     return template
+
+
+def bare_texts() -> list[str]:
+    """Chinese string literals of the console's Python that no ``_()``, ``N_()`` or
+    ``ngettext()`` marks (docstrings and :mod:`~services.console.codes` aside): texts the
+    catalogue would never see, shown in Chinese to an English reader."""
+    out = []
+    for path in sorted(CONSOLE.rglob("*.py")):
+        if path.name in ("codes.py", "catalogue.py"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type not in _LAYOUT
+        ]
+        for i, token in enumerate(tokens):
+            if token.type != tokenize.STRING or not _CJK.search(token.string):
+                continue
+            before = [t.string for t in tokens[max(0, i - 4) : i]]
+            if before[-2:] in ([k, "("] for k in KEYWORDS):
+                continue
+            if before[-4:-2] == ["ngettext", "("] and before[-1] == ",":
+                continue  # the plural of ngettext("…", "…", n)
+            if i == 0 or tokens[i - 1].type in (tokenize.NEWLINE, tokenize.INDENT):
+                continue  # a docstring
+            where = path.relative_to(CONSOLE)
+            out.append(f"{where}:{token.start[0]}: {token.string[:40]}")
+    return out
 
 
 def untranslated(catalogue: Catalog, template: Catalog) -> list[str]:
@@ -89,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     missing = untranslated(catalogue, template)
     for line in missing:
         print(f"no English: {line}")
+    for line in bare_texts():
+        print(f"not marked for the catalogue (wrap it in N_() or _()): {line}")
+        missing.append(line)
     where = PO.relative_to(CONSOLE.parents[1])
     print(f"{len(template)} texts, {len(missing)} without English ({where})")
     return 1 if missing else 0

@@ -144,6 +144,7 @@ def test_every_text_of_the_pages_has_its_english():
     template = catalogue.texts()
     assert len(template) > 400
     assert catalogue.untranslated(catalogue.read(), template) == []
+    assert catalogue.bare_texts() == []  # no Chinese literal the catalogue cannot see
     assert catalogue.main(["--check"]) == 0
     for kind, codes in CODES.items():
         for code, name in codes.items():

@@ -27,8 +27,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from services.console.client import Api, ApiError
 from services.console.codes import CODES
+from services.console.i18n import N_, label, one_language
 from services.console.i18n import gettext as _
-from services.console.i18n import label, one_language
 from services.console.resources.pick import PICKERS
 from services.console.views.common import XLSX, api, today
 from shared.i18n import clerk_messages
@@ -123,7 +123,7 @@ class Resource:
     fields: list[Field] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
     searchable: bool = True
-    search_label: str = "搜索"
+    search_label: str = N_("搜索")
     list_roles: tuple[str, ...] = ()
     create_roles: tuple[str, ...] = ()
     edit_roles: tuple[str, ...] = ()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import g, url_for
 
 from services.console.client import Api
+from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.i18n import label
 from services.console.resources.base import Column, Field, Filter, Resource
 from services.console.views.common import api, places, trainee_names
 
@@ -24,7 +24,7 @@ def _units() -> list[tuple]:
 
 
 def _genders() -> list[tuple]:
-    return [("男", _("男")), ("女", _("女"))]
+    return [(N_("男"), _("男")), (N_("女"), _("女"))]
 
 
 def _place(kind: str, key: str):
@@ -49,37 +49,39 @@ TRAINEES = Resource(
     name="trainees",
     service="roster",
     path="/trainees",
-    title="选调生",
-    one="选调生",
-    search_label="姓名、身份证号或手机号",
+    title=N_("选调生"),
+    one=N_("选调生"),
+    search_label=N_("姓名、身份证号或手机号"),
     columns=[
-        Column("name", "姓名", sort="name"),
-        Column("cohort", "届别", sort="cohort"),
-        Column("status", "状态", sort="status", codes="trainee_status"),
-        Column("unit_id", "派出单位", sort="unit", show=_place("units", "unit_id")),
-        Column("town_id", "镇（街道）", sort="town", show=_place("towns", "town_id")),
-        Column("village_id", "村", show=_place("villages", "village_id")),
-        Column("education", "学历"),
-        Column("phone", "手机号"),
+        Column("name", N_("姓名"), sort="name"),
+        Column("cohort", N_("届别"), sort="cohort"),
+        Column("status", N_("状态"), sort="status", codes="trainee_status"),
+        Column("unit_id", N_("派出单位"), sort="unit", show=_place("units", "unit_id")),
+        Column("town_id", N_("镇（街道）"), sort="town", show=_place("towns", "town_id")),
+        Column("village_id", N_("村"), show=_place("villages", "village_id")),
+        Column("education", N_("学历")),
+        Column("phone", N_("手机号")),
     ],
     filters=[
-        Filter("status", "状态", codes="trainee_status"),
-        Filter("town_id", "镇（街道）", options=_towns, roles=("city", "unit")),
-        Filter("unit_id", "派出单位", options=_units, roles=("city", "town")),
-        Filter("cohort", "届别", kind="number"),
+        Filter("status", N_("状态"), codes="trainee_status"),
+        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city", "unit")),
+        Filter("unit_id", N_("派出单位"), options=_units, roles=("city", "town")),
+        Filter("cohort", N_("届别"), kind="number"),
     ],
     fields=[
-        Field("name", "姓名", required=True, nullable=False),
-        Field("gender", "性别", kind="select", options=_genders),
-        Field("birth_date", "出生日期", kind="date"),
-        Field("id_number", "身份证号", on=("new",)),
-        Field("phone", "手机号", on=("new",)),
-        Field("email", "电子邮箱"),
-        Field("education", "学历"),
-        Field("school", "毕业院校"),
-        Field("major", "专业"),
-        Field("cohort", "届别", kind="number", required=True),
-        Field("unit_id", "派出单位", kind="select", options=_units, required=True, roles=("city",)),
+        Field("name", N_("姓名"), required=True, nullable=False),
+        Field("gender", N_("性别"), kind="select", options=_genders),
+        Field("birth_date", N_("出生日期"), kind="date"),
+        Field("id_number", N_("身份证号"), on=("new",)),
+        Field("phone", N_("手机号"), on=("new",)),
+        Field("email", N_("电子邮箱")),
+        Field("education", N_("学历")),
+        Field("school", N_("毕业院校")),
+        Field("major", N_("专业")),
+        Field("cohort", N_("届别"), kind="number", required=True),
+        Field(
+            "unit_id", N_("派出单位"), kind="select", options=_units, required=True, roles=("city",)
+        ),
     ],
     list_roles=STAFF,
     create_roles=("city", "unit"),
@@ -94,14 +96,14 @@ PLACEMENTS = Resource(
     service="roster",
     path="/trainees",
     create_path="/trainees/{trainee_id}/placements",
-    title="派驻",
-    one="派驻",
+    title=N_("派驻"),
+    one=N_("派驻"),
     columns=[],
     fields=[
-        Field("trainee_id", "选调生", kind="pick", pick="trainees", required=True),
-        Field("village_id", "派驻村", kind="pick", pick="villages", required=True),
-        Field("start_date", "开始日期", kind="date", required=True),
-        Field("note", "备注", kind="textarea", nullable=False),
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        Field("village_id", N_("派驻村"), kind="pick", pick="villages", required=True),
+        Field("start_date", N_("开始日期"), kind="date", required=True),
+        Field("note", N_("备注"), kind="textarea", nullable=False),
     ],
     create_roles=("city",),
     prefill=("trainee_id",),
@@ -114,26 +116,26 @@ STATUS_CHANGES = Resource(
     service="roster",
     path="/trainees",
     create_path="/trainees/{trainee_id}/status",
-    title="状态变更",
-    one="状态变更",
+    title=N_("状态变更"),
+    one=N_("状态变更"),
     columns=[],
     fields=[
-        Field("trainee_id", "选调生", kind="pick", pick="trainees", required=True),
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
         Field(
             "status",
-            "新状态",
+            N_("新状态"),
             kind="select",
             required=True,
             options=lambda: [(s, label("trainee_status", s)) for s in ("completed", "withdrawn")],
         ),
         Field(
             "effective_date",
-            "生效日期",
+            N_("生效日期"),
             kind="date",
             required=True,
-            help="不再参加锻炼的第一天；可以是过去的日期。",
+            help=N_("不再参加锻炼的第一天；可以是过去的日期。"),
         ),
-        Field("reason", "原因", kind="textarea", nullable=False),
+        Field("reason", N_("原因"), kind="textarea", nullable=False),
     ],
     create_roles=("city",),
     prefill=("trainee_id",),
@@ -142,8 +144,8 @@ STATUS_CHANGES = Resource(
 )
 
 TRAINEES.actions = [
-    ("派驻到村", lambda row: PLACEMENTS.new_url(trainee_id=row["id"]), ("city",)),
-    ("变更状态", lambda row: STATUS_CHANGES.new_url(trainee_id=row["id"]), ("city",)),
+    (N_("派驻到村"), lambda row: PLACEMENTS.new_url(trainee_id=row["id"]), ("city",)),
+    (N_("变更状态"), lambda row: STATUS_CHANGES.new_url(trainee_id=row["id"]), ("city",)),
 ]
 
 
@@ -184,27 +186,29 @@ PEOPLE = Resource(
     name="people",
     service="roster",
     path="/people",
-    title="干部",
-    one="干部",
-    search_label="姓名、身份证号或手机号",
+    title=N_("干部"),
+    one=N_("干部"),
+    search_label=N_("姓名、身份证号或手机号"),
     columns=[
-        Column("name", "姓名", sort="name"),
-        Column("gender", "性别", show=lambda row: _(row["gender"]) if row.get("gender") else ""),
-        Column("positions", "现任职务", show=_positions),
-        Column("phone", "手机号"),
-        Column("email", "电子邮箱"),
+        Column("name", N_("姓名"), sort="name"),
+        Column(
+            "gender", N_("性别"), show=lambda row: _(row["gender"]) if row.get("gender") else ""
+        ),
+        Column("positions", N_("现任职务"), show=_positions),
+        Column("phone", N_("手机号")),
+        Column("email", N_("电子邮箱")),
     ],
     filters=[
-        Filter("kind", "职务类别", codes="position_kind"),
-        Filter("town_id", "镇（街道）", options=_towns, roles=("city", "unit")),
-        Filter("unit_id", "派出单位", options=_units, roles=("city", "town")),
+        Filter("kind", N_("职务类别"), codes="position_kind"),
+        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city", "unit")),
+        Filter("unit_id", N_("派出单位"), options=_units, roles=("city", "town")),
     ],
     fields=[
-        Field("name", "姓名", required=True, nullable=False),
-        Field("gender", "性别", kind="select", options=_genders),
-        Field("id_number", "身份证号", on=("new",)),
-        Field("phone", "手机号", on=("new",)),
-        Field("email", "电子邮箱"),
+        Field("name", N_("姓名"), required=True, nullable=False),
+        Field("gender", N_("性别"), kind="select", options=_genders),
+        Field("id_number", N_("身份证号"), on=("new",)),
+        Field("phone", N_("手机号"), on=("new",)),
+        Field("email", N_("电子邮箱")),
     ],
     list_roles=STAFF,
     create_roles=("city",),
@@ -229,17 +233,17 @@ POSITIONS = Resource(
     name="positions",
     service="roster",
     path="/people",
-    title="职务",
-    one="职务",
+    title=N_("职务"),
+    one=N_("职务"),
     columns=[],
     fields=[
-        Field("person_id", "干部", kind="pick", pick="people", required=True),
-        Field("kind", "职务类别", kind="select", codes="position_kind", required=True),
-        Field("title", "职务名称", nullable=False),
-        Field("unit_id", "派出单位", kind="select", options=_units),
-        Field("town_id", "镇（街道）", kind="select", options=_towns),
-        Field("village_id", "村", kind="pick", pick="villages"),
-        Field("start_date", "开始日期", kind="date"),
+        Field("person_id", N_("干部"), kind="pick", pick="people", required=True),
+        Field("kind", N_("职务类别"), kind="select", codes="position_kind", required=True),
+        Field("title", N_("职务名称"), nullable=False),
+        Field("unit_id", N_("派出单位"), kind="select", options=_units),
+        Field("town_id", N_("镇（街道）"), kind="select", options=_towns),
+        Field("village_id", N_("村"), kind="pick", pick="villages"),
+        Field("start_date", N_("开始日期"), kind="date"),
     ],
     create_roles=("city",),
     prefill=("person_id",),
@@ -248,7 +252,7 @@ POSITIONS = Resource(
 )
 
 PEOPLE.actions = [
-    ("添加职务", lambda row: POSITIONS.new_url(person_id=row["id"]), ("city",)),
+    (N_("添加职务"), lambda row: POSITIONS.new_url(person_id=row["id"]), ("city",)),
 ]
 
 
@@ -262,13 +266,13 @@ def _place_resource(name: str, title: str, extra_columns=(), extra_fields=(), fi
         path=f"/{name}",
         title=title,
         one=title,
-        search_label="名称",
-        columns=[Column("code", "编码", sort="code"), Column("name", "名称", sort="name")]
+        search_label=N_("名称"),
+        columns=[Column("code", N_("编码"), sort="code"), Column("name", N_("名称"), sort="name")]
         + list(extra_columns),
         filters=list(filters),
         fields=[
-            Field("code", "编码", required=True, nullable=False, help="字母、数字、_ . -"),
-            Field("name", "名称", required=True, nullable=False),
+            Field("code", N_("编码"), required=True, nullable=False, help=N_("字母、数字、_ . -")),
+            Field("name", N_("名称"), required=True, nullable=False),
         ]
         + list(extra_fields),
         list_roles=STAFF,
@@ -278,14 +282,16 @@ def _place_resource(name: str, title: str, extra_columns=(), extra_fields=(), fi
     )
 
 
-TOWNS = _place_resource("towns", "镇（街道）")
-UNITS = _place_resource("units", "派出单位")
+TOWNS = _place_resource("towns", N_("镇（街道）"))
+UNITS = _place_resource("units", N_("派出单位"))
 VILLAGES = _place_resource(
     "villages",
-    "村（社区）",
-    extra_columns=[Column("town_id", "镇（街道）", sort="town", show=_place("towns", "town_id"))],
-    extra_fields=[Field("town_id", "镇（街道）", kind="select", options=_towns, required=True)],
-    filters=[Filter("town_id", "镇（街道）", options=_towns)],
+    N_("村（社区）"),
+    extra_columns=[
+        Column("town_id", N_("镇（街道）"), sort="town", show=_place("towns", "town_id"))
+    ],
+    extra_fields=[Field("town_id", N_("镇（街道）"), kind="select", options=_towns, required=True)],
+    filters=[Filter("town_id", N_("镇（街道）"), options=_towns)],
 )
 
 
@@ -331,59 +337,59 @@ ACCOUNTS = Resource(
     name="accounts",
     service="roster",
     path="/accounts",
-    title="账号",
-    one="账号",
-    search_label="用户名或名称",
+    title=N_("账号"),
+    one=N_("账号"),
+    search_label=N_("用户名或名称"),
     show_name=lambda row: row.get("display_name") or row.get("username"),
     columns=[
-        Column("username", "用户名", sort="username"),
-        Column("display_name", "名称", sort="display_name"),
-        Column("role", "角色", sort="role", codes="role"),
-        Column("scope_id", "范围", show=_scope_name),
-        Column("kind", "类型", sort="kind", codes="account_kind"),
-        Column("active", "状态", sort="active", codes="account_active"),
+        Column("username", N_("用户名"), sort="username"),
+        Column("display_name", N_("名称"), sort="display_name"),
+        Column("role", N_("角色"), sort="role", codes="role"),
+        Column("scope_id", N_("范围"), show=_scope_name),
+        Column("kind", N_("类型"), sort="kind", codes="account_kind"),
+        Column("active", N_("状态"), sort="active", codes="account_active"),
     ],
-    filters=[Filter("role", "角色", codes="role")],
+    filters=[Filter("role", N_("角色"), codes="role")],
     fields=[
-        Field("username", "用户名", required=True, on=("new",)),
-        Field("role", "角色", kind="select", codes="role", required=True, on=("new",)),
+        Field("username", N_("用户名"), required=True, on=("new",)),
+        Field("role", N_("角色"), kind="select", codes="role", required=True, on=("new",)),
         Field(
             "scope_town",
-            "所属镇（街道）",
+            N_("所属镇（街道）"),
             kind="select",
             options=_towns,
             on=("new",),
-            help="角色为镇（街道）时必选。",
+            help=N_("角色为镇（街道）时必选。"),
         ),
         Field(
             "scope_unit",
-            "所属单位",
+            N_("所属单位"),
             kind="select",
             options=_units,
             on=("new",),
-            help="角色为派出单位时必选。",
+            help=N_("角色为派出单位时必选。"),
         ),
         Field(
             "scope_person",
-            "导师本人",
+            N_("导师本人"),
             kind="pick",
             pick="people",
             on=("new",),
-            help="角色为导师时必选。",
+            help=N_("角色为导师时必选。"),
         ),
         Field(
             "scope_trainee",
-            "选调生本人",
+            N_("选调生本人"),
             kind="pick",
             pick="trainees",
             on=("new",),
-            help="角色为选调生时必选。",
+            help=N_("角色为选调生时必选。"),
         ),
-        Field("display_name", "名称", nullable=False),
-        Field("email", "电子邮箱"),
-        Field("phone", "手机号", on=("new",)),  # shown masked: not sent back masked
-        Field("active", "启用", kind="checkbox", on=("edit",)),
-        Field("password", "密码", kind="password", help="至少 4 位；修改时留空则不变。"),
+        Field("display_name", N_("名称"), nullable=False),
+        Field("email", N_("电子邮箱")),
+        Field("phone", N_("手机号"), on=("new",)),  # shown masked: not sent back masked
+        Field("active", N_("启用"), kind="checkbox", on=("edit",)),
+        Field("password", N_("密码"), kind="password", help=N_("至少 4 位；修改时留空则不变。")),
     ],
     list_roles=("city",),
     create_roles=("city",),

@@ -35,7 +35,7 @@ def _listing(year: int) -> tuple[Table, bool]:
         provisional = provisional or d.get("provisional", False)
         kind = label("day_kind", d["kind"])
         if d.get("provisional"):
-            kind = f"{kind}（{_('暂定')}）"
+            kind = _("{kind}（暂定）", kind=kind)
         table.add(
             [d["day"], label("weekday", d["weekday"]), kind, d["name"], d.get("source") or "—"]
         )

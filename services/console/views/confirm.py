@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from services.console.client import ApiError
+from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.i18n import label
 from services.console.views.common import (
     api,
     places,
@@ -148,8 +148,8 @@ def _pay_month_effect(params):
     return _batch_effect(
         params,
         "approved",
-        "发放 {n} 笔补贴，共 {total}（{town} {month}）",
-        "{town} {month} 没有已审核待发放的补贴。",
+        N_("发放 {n} 笔补贴，共 {total}（{town} {month}）"),
+        N_("{town} {month} 没有已审核待发放的补贴。"),
     )
 
 
@@ -176,8 +176,8 @@ def _approve_month_effect(params):
     return _batch_effect(
         params,
         "generated",
-        "审核通过 {n} 笔补贴，共 {total}（{town} {month}）",
-        "{town} {month} 没有待审核的补贴。",
+        N_("审核通过 {n} 笔补贴，共 {total}（{town} {month}）"),
+        N_("{town} {month} 没有待审核的补贴。"),
     )
 
 
@@ -240,7 +240,7 @@ def _one_effect(params, wanted: str, says: str) -> Effect:
 
 
 def _approve_one_effect(params):
-    return _one_effect(params, "generated", "审核通过{name} {month} 的补贴 {amount}（{town}）")
+    return _one_effect(params, "generated", N_("审核通过{name} {month} 的补贴 {amount}（{town}）"))
 
 
 def _approve_one(params, values, effect):
@@ -249,7 +249,7 @@ def _approve_one(params, values, effect):
 
 
 def _pay_one_effect(params):
-    return _one_effect(params, "approved", "发放{name} {month} 的补贴 {amount}（{town}）")
+    return _one_effect(params, "approved", N_("发放{name} {month} 的补贴 {amount}（{town}）"))
 
 
 def _pay_one(params, values, effect):
@@ -274,9 +274,9 @@ def _reverse_effect(params):
             state=_state(s),
         )
     says = (
-        "冲正{name} {month} 已发放的补贴 {amount}（{town}）：记一笔负数冲正分录"
+        N_("冲正{name} {month} 已发放的补贴 {amount}（{town}）：记一笔负数冲正分录")
         if s["status"] == "paid"
-        else "作废{name} {month} 的补贴 {amount}（{town}）：此后不再审核或发放"
+        else N_("作废{name} {month} 的补贴 {amount}（{town}）：此后不再审核或发放")
     )
     return Effect(
         1, s["amount_fen"], _(says, **about), state=_state(s), facts={**about, "id": s["id"]}
@@ -444,46 +444,46 @@ def _publish(params, values, effect):
 
 # -- the actions -------------------------------------------------------------------------------
 
-PAYMENT_REF = Input("payment_ref", "支付凭证号")
-REASON = Input("reason", "原因", "textarea")
+PAYMENT_REF = Input("payment_ref", N_("支付凭证号"))
+REASON = Input("reason", N_("原因"), "textarea")
 
 ACTIONS: dict[str, Action] = {
     "pay-month": Action(
-        ("city",), "确认发放补贴", "确认发放", ("month", "town_id"),
+        ("city",), N_("确认发放补贴"), N_("确认发放"), ("month", "town_id"),
         _pay_month_effect, _pay_month, _subsidies_page, (PAYMENT_REF,),
-        ("学员", "驻村天数", "金额（元）"),
+        (N_("学员"), N_("驻村天数"), N_("金额（元）")),
     ),
     "approve-month": Action(
-        ("town",), "确认审核补贴", "确认审核通过", ("month",),
+        ("town",), N_("确认审核补贴"), N_("确认审核通过"), ("month",),
         _approve_month_effect, _approve_month, _subsidies_page,
-        columns=("学员", "驻村天数", "金额（元）"),
+        columns=(N_("学员"), N_("驻村天数"), N_("金额（元）")),
     ),
     "subsidy-approve": Action(
-        ("town",), "确认审核补贴", "确认审核通过", ("id",),
+        ("town",), N_("确认审核补贴"), N_("确认审核通过"), ("id",),
         _approve_one_effect, _approve_one, _subsidy_page,
     ),
     "subsidy-pay": Action(
-        ("city",), "确认发放补贴", "确认发放", ("id",),
+        ("city",), N_("确认发放补贴"), N_("确认发放"), ("id",),
         _pay_one_effect, _pay_one, _subsidy_page, (PAYMENT_REF,),
     ),
     "subsidy-reverse": Action(
-        ("city",), "确认冲正补贴", "确认冲正", ("id",),
+        ("city",), N_("确认冲正补贴"), N_("确认冲正"), ("id",),
         _reverse_effect, _reverse, _subsidy_page, (REASON,),
     ),
     "subsidy-reissue": Action(
-        ("city",), "确认重新核发补贴", "确认重新核发", ("id", "days_stationed"),
+        ("city",), N_("确认重新核发补贴"), N_("确认重新核发"), ("id", "days_stationed"),
         _reissue_effect, _reissue, _subsidy_page, (REASON,),
     ),
     "fee-pay": Action(
-        ("city",), "确认发放安置费", "确认发放", ("id",),
+        ("city",), N_("确认发放安置费"), N_("确认发放"), ("id",),
         _fee_effect, _pay_fee, lambda params: url_for("welfare.fees"),
-        (Input("paid_on", "发放日期", "date"), PAYMENT_REF),
+        (Input("paid_on", N_("发放日期"), "date"), PAYMENT_REF),
     ),
     "assessment-publish": Action(
-        ("city",), "确认发布考核结果", "确认发布", ("id",),
+        ("city",), N_("确认发布考核结果"), N_("确认发布"), ("id",),
         _assessment_effect, _publish,
         lambda params: url_for("dashboard.assessment", id=_int(params.get("id")) or 0),
-        columns=("排名", "名称", "得分"),
+        columns=(N_("排名"), N_("名称"), N_("得分")),
     ),
 }  # fmt: skip
 

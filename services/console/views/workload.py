@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from services.console.i18n import N_, label
 from services.console.i18n import current as current_lang
 from services.console.i18n import gettext as _
-from services.console.i18n import label
 from services.console.views.common import (
     Table,
     api,
@@ -26,13 +26,13 @@ bp = Blueprint("workload", __name__, url_prefix="/workload")
 PER_PAGE = 30
 #: The columns a clerk sorts by: (API sort key, header).
 COLUMNS = (
-    ("name", "导师"),
-    ("mentees", "带教学员"),
-    ("talks_done", "本月已谈"),
-    ("talks_expected", "本月应谈"),
-    ("talks_missing", "本月未谈"),
-    ("open_follow_ups", "待办跟进事项"),
-    ("unacknowledged_talks", "学员未确认的谈话"),
+    ("name", N_("导师")),
+    ("mentees", N_("带教学员")),
+    ("talks_done", N_("本月已谈")),
+    ("talks_expected", N_("本月应谈")),
+    ("talks_missing", N_("本月未谈")),
+    ("open_follow_ups", N_("待办跟进事项")),
+    ("unacknowledged_talks", N_("学员未确认的谈话")),
 )
 
 
