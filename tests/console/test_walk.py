@@ -4,11 +4,11 @@ The walk starts at each role's home page and follows every link of the console (
 per shape of URL: ``/trainees/12`` stands for every trainee, ``?page=2`` for every page
 number), up to :data:`LIMIT` pages a role. On each page: an answer below 400, no JavaScript
 error and no failed request, nothing wider than a 390 px phone, and in English no text of
-the console left in Chinese (outside the cells of tables and descriptions and the page's
-heading, which hold data, a text of its catalogue or a code's name shown as it is; anywhere, Chinese in a
-column heading, a button, a legend or the menu: what remains Chinese is the city's own
-data, names above all). The desktop pass keeps a screenshot of each page
-(var/screenshots/walk/), from which docs/console.md takes its pictures."""
+the console left in Chinese: a text of its catalogue or a code's name shown as it is
+(outside table cells, descriptions and the page's heading, which hold the city's data,
+names above all), or any Chinese in a column heading, a button, a legend or the menu. The
+desktop pass keeps a screenshot of each page (var/screenshots/walk/), from which
+docs/console.md takes its pictures."""
 
 from __future__ import annotations
 
