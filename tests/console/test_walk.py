@@ -7,8 +7,8 @@ error and no failed request, nothing wider than a 390 px phone, and in English n
 the console left in Chinese: a text of its catalogue or a code's name shown as it is
 (outside table cells, descriptions and the page's heading, which hold the city's data,
 names above all), or any Chinese in a column heading, a button, a legend or the menu. The
-desktop pass keeps a screenshot of each page (var/screenshots/walk/), from which
-docs/console.md takes its pictures."""
+desktop pass keeps a picture of each page (var/screenshots/walk/), from which
+``python -m tests.console.gallery`` makes docs/console.md's list of every page."""
 
 from __future__ import annotations
 
@@ -161,11 +161,16 @@ def test_every_page_on_a_desktop_in_chinese(browser, base, username, shots):
     w = Walker(browser, base, username, DESKTOP, "zh")
     folder = shots / "walk"
     folder.mkdir(exist_ok=True)
+    for old in folder.glob(f"{username}--*.jpg"):
+        old.unlink()  # (a page no longer reached leaves no picture)
     try:
 
         def keep(path: str) -> None:
-            name = re.sub(r"[^a-z0-9]+", "-", shape(path).lower()).strip("-") or "home"
-            w.page.screenshot(path=str(folder / f"{username}-{name}.png"))
+            # one picture per page (its filters and paging aside), small enough to keep
+            name = re.sub(r"[^a-z0-9]+", "-", shape(path).split("?")[0].lower()).strip("-")
+            picture = folder / f"{username}--{name or 'home'}.jpg"
+            if not picture.exists():
+                w.page.screenshot(path=str(picture), type="jpeg", quality=50)
 
         visited = w.walk(keep)
         assert len(visited) >= 3, visited
