@@ -6,6 +6,7 @@ to docs/screenshots/pages/ and the table between the markers of docs/console.md 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -22,9 +23,13 @@ START, END = "<!-- pages:start -->", "<!-- pages:end -->"
 def main() -> int:
     walked = SCREENSHOTS / "walk"
     seen: dict[str, list[str]] = {}
+    paths: dict[str, str] = {}
     for role in ROLES:
-        for picture in sorted(walked.glob(f"{role}--*.jpg")):
-            seen.setdefault(picture.name.split("--", 1)[1], []).append(role)
+        index = walked / f"{role}.json"
+        for picture, path in json.loads(index.read_text()).items() if index.exists() else ():
+            name = picture.split("--", 1)[1]
+            seen.setdefault(name, []).append(role)
+            paths[name] = path
     if not seen:
         print(f"no pictures in {walked}: run tests/console/test_walk.py first", file=sys.stderr)
         return 1
@@ -33,9 +38,7 @@ def main() -> int:
     rows = ["| page | roles that reach it | picture |", "|---|---|---|"]
     for name, roles in sorted(seen.items()):
         shutil.copy(walked / f"{roles[0]}--{name}", PAGES / name)
-        path = "/" + name.removesuffix(".jpg").replace("-id", "/<id>").replace("-", "/")
-        if name == "home.jpg":
-            path = "/"
+        path = paths[name]
         rows.append(f"| `{path}` | {', '.join(roles)} | [{roles[0]}](screenshots/pages/{name}) |")
     text = DOC.read_text(encoding="utf-8")
     table = "\n".join(rows)

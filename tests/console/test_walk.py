@@ -12,6 +12,7 @@ desktop pass keeps a picture of each page (var/screenshots/walk/), from which
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qsl, urlsplit
 
@@ -163,6 +164,7 @@ def test_every_page_on_a_desktop_in_chinese(browser, base, username, shots):
     folder.mkdir(exist_ok=True)
     for old in folder.glob(f"{username}--*.jpg"):
         old.unlink()  # (a page no longer reached leaves no picture)
+    pages: dict[str, str] = {}
     try:
 
         def keep(path: str) -> None:
@@ -171,8 +173,10 @@ def test_every_page_on_a_desktop_in_chinese(browser, base, username, shots):
             picture = folder / f"{username}--{name or 'home'}.jpg"
             if not picture.exists():
                 w.page.screenshot(path=str(picture), type="jpeg", quality=50)
+                pages[picture.name] = shape(path).split("?")[0]
 
         visited = w.walk(keep)
+        (folder / f"{username}.json").write_text(json.dumps(pages, ensure_ascii=False))
         assert len(visited) >= 3, visited
         assert w.problems == [], "\n".join(w.problems)
     finally:
