@@ -1,13 +1,13 @@
 """Every page, as every role, on a phone in English and on a desktop in Chinese.
 
-The walk starts at each role's home page and follows every link of the console (one page
-per shape of URL: ``/trainees/12`` stands for every trainee, and a list's filters, sorting
-and paging for the list), up to :data:`LIMIT` pages a role. On each page: an answer
-below 400, no JavaScript error and no failed request, nothing wider than a 390 px phone,
-and in English no text of the console left in Chinese: a text of its catalogue or a code's name shown as it is
-(outside table cells, descriptions and the page's heading, which hold the city's data,
-names above all), or any Chinese in a column heading, a button, a legend or the menu. The
-desktop pass keeps a picture of each page (var/screenshots/walk/), from which
+The walk starts at each role's home page and follows every link of the console, one page
+per path (``/trainees/12`` stands for every trainee; a list's filters, sorting and paging
+for the list), up to :data:`LIMIT` pages a role. On each page: an answer below 400, no
+JavaScript error and no failed request, nothing wider than a 390 px phone, and in English
+no text of the console left in Chinese: a text of its catalogue or a code's name shown as
+it is (outside table cells, descriptions and the page's heading, which hold the city's
+data, names above all), or any Chinese in a column heading, a button, a legend or the
+menu. The desktop pass keeps a picture of each page (var/screenshots/walk/), from which
 ``python -m tests.console.gallery`` makes docs/console.md's list of every page."""
 
 from __future__ import annotations
