@@ -7,6 +7,8 @@ may not open, what it may not do."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from services.console import catalogue
@@ -189,15 +191,35 @@ def test_the_city_adds_a_conversion_a_policy_a_campaign_and_a_budget(base, api):
     )
     assert campaign.status_code == 302, html_of(campaign)[:2000]
     assert "/welfare/campaigns/" in campaign.headers["Location"]
+    # a budget: refused by its field when it is no amount, else set once confirmed
     year = int(today()[:4])
+    before = api.get(f"/welfare/fund-use?year={year}")
+    bad_budget = post(
+        city,
+        "/welfare/budget/new",
+        {"town_id": str(town["id"]), "year": str(year), "amount_fen": "八万"},
+    )
+    assert bad_budget.status_code == 422
+    assert "金额" in field_error(html_of(bad_budget), "amount_fen")
     budget = post(
         city,
         "/welfare/budget/new",
         {"town_id": str(town["id"]), "year": str(year), "amount_fen": "80000"},
     )
     assert budget.status_code == 302, html_of(budget)[:2000]
+    assert "/confirm/budget?" in budget.headers["Location"]
+    assert api.get(f"/welfare/fund-use?year={year}") == before  # nothing yet
+    page = html_of(city.get(budget.headers["Location"]))
+    assert f"{town['name']} {year} 年预算" in page and "¥80,000.00" in page
+    done = city.post(
+        budget.headers["Location"],
+        data={"csrf_token": csrf_of(page), "fingerprint": re.search(
+            r'name="fingerprint" value="([^"]+)"', page).group(1)},
+    )  # fmt: skip
+    assert done.status_code == 302, html_of(done)[:2000]
     use = api.get(f"/welfare/fund-use?year={year}")
     assert next(t for t in use["towns"] if t["town_id"] == town["id"])["budget_fen"] == 8_000_000
+    assert client_as(base, "town1").get(budget.headers["Location"]).status_code == 403
 
 
 def test_a_visit_is_recorded_and_a_need_handed_to_a_unit(base, api):

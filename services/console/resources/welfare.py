@@ -14,11 +14,12 @@ from decimal import Decimal, InvalidOperation
 
 from flask import g, url_for
 
-from services.console.client import Api
+from services.console.client import Api, ApiError
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import Column, Field, Filter, Resource
 from services.console.views.common import api, places, trainee_names, yuan_of
+from services.console.views.confirm import confirm_url
 
 STAFF = ("city", "town", "unit")
 OFFICES = ("city", "town")
@@ -303,9 +304,20 @@ FACILITY = Resource(
 )
 
 
-def _set_budget(client: Api, body: dict, id_: int | None) -> dict:
-    town_id, year = body.pop("town_id", ""), body.pop("year", "")
-    return client.put("welfare", f"/budgets/{town_id}/{year}", _fen(body, "amount_fen"))
+def _check_budget(client: Api, body: dict, id_: int | None) -> dict:
+    """A budget is set only once confirmed (``/confirm/budget``): here the typed values
+    are checked, each next to its field, and nothing is sent."""
+    body = _fen(body, "amount_fen")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(body.get("town_id"), int):
+        errors["town_id"] = [_("请选择。")]
+    if not (isinstance(body.get("year"), int) and 2000 <= body["year"] <= 2100):
+        errors["year"] = [_("应为 2000 到 2100 之间的年份。")]
+    if not (isinstance(body.get("amount_fen"), int) and 0 <= body["amount_fen"] < 10**13):
+        errors["amount_fen"] = [_("应为不小于 0 的金额，最多两位小数。")]
+    if errors:
+        raise ApiError(422, "Unprocessable Entity", "", errors)
+    return {"id": 0, **body}
 
 
 BUDGET = Resource(
@@ -322,8 +334,10 @@ BUDGET = Resource(
     ],
     create_roles=("city",),
     prefill=("town_id", "year"),
-    submit=_set_budget,
-    after=lambda saved, values: url_for("welfare_policies.index"),
+    submit=_check_budget,
+    after=lambda saved, values: confirm_url(
+        "budget", town_id=saved["town_id"], year=saved["year"], amount_fen=saved["amount_fen"]
+    ),
 )
 
 POLICIES = Resource(
