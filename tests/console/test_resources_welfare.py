@@ -162,7 +162,23 @@ def test_the_city_adds_a_conversion_a_policy_a_campaign_and_a_budget(base, api):
         {"town_id": str(town["id"]), "address": "测试闲置房", "status": "planned"},
     )
     assert made.status_code == 302, html_of(made)[:2000]
-    assert any(c["address"] == "测试闲置房" for c in api.items("/welfare/conversions"))
+    conversion = next(c for c in api.items("/welfare/conversions") if c["address"] == "测试闲置房")
+    # done without its completion day: refused by the API, nothing changes
+    undone = post(
+        city,
+        f"/welfare/conversions/{conversion['id']}/edit",
+        {"address": "测试闲置房", "status": "done", "beds_gained": "3"},
+    )
+    assert undone.status_code == 422, html_of(undone)[:2000]
+    assert api.get(f"/welfare/conversions/{conversion['id']}")["status"] == "planned"
+    finished = post(
+        city,
+        f"/welfare/conversions/{conversion['id']}/edit",
+        {"address": "测试闲置房", "status": "done", "beds_gained": "3",
+         "started_on": today(), "completed_on": today()},
+    )  # fmt: skip
+    assert finished.status_code == 302, html_of(finished)[:2000]
+    assert api.get(f"/welfare/conversions/{conversion['id']}")["beds_gained"] == 3
     # a policy's amounts are typed in yuan and stored in fen; a day that is not the first
     # of a month is refused next to its field
     policies = api.get("/welfare/policies?per_page=1")["total"]
@@ -220,6 +236,24 @@ def test_the_city_adds_a_conversion_a_policy_a_campaign_and_a_budget(base, api):
     use = api.get(f"/welfare/fund-use?year={year}")
     assert next(t for t in use["towns"] if t["town_id"] == town["id"])["budget_fen"] == 8_000_000
     assert client_as(base, "town1").get(budget.headers["Location"]).status_code == 403
+
+
+def test_a_town_records_its_facility(base, api):
+    town = client_as(base, "town1")
+    me = next(a for a in api.items("/roster/accounts?role=town") if a["username"] == "town1")
+    form = html_of(town.get("/welfare/facility/new"))
+    assert 'id="f-town_id"' not in form  # its own town
+    refused = post(town, "/welfare/facility/new", {"kind": "library", "state": "ready"})
+    assert refused.status_code == 422, html_of(refused)[:2000]
+    saved = post(
+        town,
+        "/welfare/facility/new",
+        {"kind": "library", "state": "in_progress", "started_on": today()},
+    )
+    assert saved.status_code == 302, html_of(saved)[:2000]
+    towns = api.get(f"/welfare/facilities?town_id={me['scope_id']}")
+    library = next(f for f in towns[0]["facilities"] if f["kind"] == "library")
+    assert library["state"] == "in_progress" and library["started_on"] == today()
 
 
 def test_a_visit_is_recorded_and_a_need_handed_to_a_unit(base, api):
