@@ -142,6 +142,21 @@ CODES: dict[str, dict[str, str]] = {
         "confirmed": "确认",
         "reopened": "重新办理",
     },
+    "housing_source": {
+        "new_build": "新建",
+        "converted_idle_house": "闲置房改造",
+    },
+    "conversion_status": {
+        "planned": "计划",
+        "in_progress": "在建",
+        "done": "完工",
+    },
+    "handler_role": {
+        "city": "市委组织部",
+        "town": "镇（街道）",
+        "unit": "派出单位",
+        "village": "村",
+    },
     "bool": {
         "True": "是",
         "False": "否",

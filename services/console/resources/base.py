@@ -149,6 +149,10 @@ class Resource:
     prefill: tuple[str, ...] = ()
     #: API error keys that belong to another form field: ``{"scope_id": "role"}``
     aliases: dict[str, str] = field(default_factory=dict)
+    #: read the record another way than GET ``path/id`` (one's own settings): ``load(api)``
+    load: Callable[[Api], dict] | None = None
+    #: the endpoint a form without a list goes back to (its area's page)
+    home: str = "roster_home.index"
 
     # -- who may do what --------------------------------------------------------------
 
@@ -324,7 +328,12 @@ def form_page(resource: Resource, id: int | None = None):
         abort(403)
     client = api()
     fields_ = resource.form_fields(mode)
-    row = client.get(resource.service, f"{resource.path}/{id}") if id is not None else None
+    if id is None:
+        row = None
+    elif resource.load is not None:
+        row = resource.load(client)
+    else:
+        row = client.get(resource.service, f"{resource.path}/{id}")
     errors: dict[str, list[str]] = {}
     general: list[str] = []
     if request.method == "POST":
@@ -519,7 +528,9 @@ def blueprint(resource: Resource) -> Blueprint:
         bp.add_url_rule("/<int:id>", "show", lambda id: _guard(resource, "list", detail_page, id))
     if resource.create_roles:
         bp.add_url_rule("/new", "new", lambda: form_page(resource), methods=["GET", "POST"])
-    if resource.edit_roles:
+    if resource.edit_roles and resource.load is not None:  # one's own: the one form
+        bp.add_url_rule("/", "edit", lambda: form_page(resource, 0), methods=["GET", "POST"])
+    elif resource.edit_roles:
         bp.add_url_rule(
             "/<int:id>/edit", "edit", lambda id: form_page(resource, id), methods=["GET", "POST"]
         )

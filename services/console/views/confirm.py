@@ -442,6 +442,42 @@ def _publish(params, values, effect):
     return _("已发布 {period} {kind}考核结果（{n} 个对象）。", **effect.facts)
 
 
+# -- a town's budget for a year ---------------------------------------------------------------
+
+
+def _budget_effect(params):
+    town_id, year, amount = (_int(params.get(k)) for k in ("town_id", "year", "amount_fen"))
+    if town_id is None or amount is None or year is None or not 2000 <= year <= 2100:
+        abort(404)
+    use = api().get("welfare", "/fund-use", year=year)
+    now = next((t for t in use.get("towns", []) if t["town_id"] == town_id), None)
+    if now is None:
+        abort(404)
+    before = now.get("budget_fen")
+    about = {
+        "town": places().name("towns", town_id),
+        "year": year,
+        "before": cny(before) if before is not None else _("未设定"),
+        "after": cny(amount),
+        "used": cny(now.get("used_fen") or 0),
+    }
+    return Effect(
+        1 if before != amount else 0,
+        amount,
+        _("将{town} {year} 年预算由 {before} 设为 {after}（已使用 {used}）", **about),
+        nothing=_("{town} {year} 年预算已是 {after}。", **about) if before == amount else None,
+        state=str(before),
+        facts={**about, "town_id": town_id, "amount": amount},
+    )
+
+
+def _set_budget(params, values, effect):
+    facts = effect.facts
+    body = {"amount_fen": facts["amount"]}
+    api().put("welfare", f"/budgets/{facts['town_id']}/{facts['year']}", body)
+    return _("已将{town} {year} 年预算设为 {after}。", **facts)
+
+
 # -- the actions -------------------------------------------------------------------------------
 
 PAYMENT_REF = Input("payment_ref", N_("支付凭证号"))
@@ -478,6 +514,10 @@ ACTIONS: dict[str, Action] = {
         ("city",), N_("确认发放安置费"), N_("确认发放"), ("id",),
         _fee_effect, _pay_fee, lambda params: url_for("welfare.fees"),
         (Input("paid_on", N_("发放日期"), "date"), PAYMENT_REF),
+    ),
+    "budget": Action(
+        ("city",), N_("确认设定预算"), N_("确认设定"), ("town_id", "year", "amount_fen"),
+        _budget_effect, _set_budget, lambda params: url_for("welfare.index"),
     ),
     "assessment-publish": Action(
         ("city",), N_("确认发布考核结果"), N_("确认发布"), ("id",),

@@ -1,0 +1,551 @@
+"""Welfare's resources: turnover housing and its beds (assign and vacate), idle-house
+conversions, the five small facilities, town budgets, subsidy policies, visit campaigns and
+their visits, and the needs register with handing a need to a handler. Each is a
+:class:`Resource`; the welfare API checks every scope, these say what each role is offered.
+
+The welfare pages of ``views/welfare.py`` stay where they show more than a list (a
+campaign's coverage, a need's history and steps, the facilities' grid); the lists here page
+through the API with its true total, sort, filter and export."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import g, url_for
+
+from services.console.client import Api, ApiError
+from services.console.i18n import N_, label
+from services.console.i18n import gettext as _
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.views.common import api, places, trainee_names, yuan_of
+from services.console.views.confirm import confirm_url
+
+STAFF = ("city", "town", "unit")
+OFFICES = ("city", "town")
+_YUAN = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+
+
+def _towns() -> list[tuple]:
+    return [(t["id"], t["name"]) for t in places().towns()]
+
+
+def _town(row: dict) -> str:
+    return places().name("towns", row.get("town_id")) if row.get("town_id") else ""
+
+
+def _trainee(row: dict) -> str:
+    tid = row.get("trainee_id")
+    return trainee_names().get(tid, f"#{tid}") if tid else ""
+
+
+def _yuan(key: str):
+    return lambda row: yuan_of(row.get(key)) if row.get(key) is not None else ""
+
+
+def _fen(body: dict, *keys: str) -> dict:
+    """Amounts typed in yuan (``1200`` or ``1200.50``) go to the API in integer fen; what is
+    not an amount is sent as typed, for the API to refuse next to its field."""
+    for key in keys:
+        value = body.get(key)
+        if isinstance(value, int):
+            body[key] = value * 100
+        elif isinstance(value, str) and _YUAN.match(value.strip()):
+            try:
+                body[key] = int(Decimal(value.strip()) * 100)
+            except InvalidOperation:
+                pass
+    return body
+
+
+def _own_town(body: dict, mode: str) -> dict:
+    """A town's clerk writes for its own town: the town is theirs, not a choice."""
+    if mode == "new" and g.user["role"] == "town":
+        body.pop("town_id", None)
+    return body
+
+
+# -- housing and its beds ----------------------------------------------------------------------
+
+
+def _housing_name(row: dict) -> str:
+    return f"{row.get('address')}（{_town(row)}）"
+
+
+def _vacant_housing() -> list[tuple]:
+    return [
+        (h["id"], _("{name}，空床 {n}", name=_housing_name(h), n=h["vacancies"]))
+        for h in api().items("welfare", "/housing", vacant="true", limit=2000)
+    ]
+
+
+def _active_allocations() -> list[tuple]:
+    return [
+        (a["id"], f"{_trainee(a)} — {a.get('address')}")
+        for a in api().items("welfare", "/allocations", active="true", limit=2000)
+    ]
+
+
+def _beds_in(row: dict) -> list:
+    rows = [
+        [_trainee(a), a.get("start_date"), a.get("end_date"), label("bool", str(a["active"]))]
+        for a in api().items("welfare", "/allocations", housing_id=row["id"], limit=2000)
+    ]
+    columns = [_("选调生"), _("入住日期"), _("腾退日期"), _("在住")]
+    return [(_("床位分配"), columns, rows)]
+
+
+HOUSING = Resource(
+    name="housing",
+    service="welfare",
+    path="/housing",
+    title=N_("周转房"),
+    one=N_("周转房"),
+    searchable=False,
+    show_name=_housing_name,
+    columns=[
+        Column("address", N_("地址")),
+        Column("town_id", N_("镇（街道）"), sort="town_id", show=_town),
+        Column("rooms", N_("房间")),
+        Column("beds", N_("床位"), sort="beds"),
+        Column("occupied", N_("在住")),
+        Column("vacancies", N_("空余床位")),
+        Column("source", N_("来源"), codes="housing_source"),
+        Column("condition", N_("状况")),
+    ],
+    filters=[
+        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city",)),
+        Filter("vacant", N_("有空床"), codes="bool"),
+    ],
+    fields=[
+        Field(
+            "town_id",
+            N_("镇（街道）"),
+            kind="select",
+            options=_towns,
+            required=True,
+            on=("new",),
+            roles=("city",),
+        ),
+        Field("address", N_("地址"), required=True, nullable=False),
+        Field("rooms", N_("房间"), kind="number", required=True),
+        Field("beds", N_("床位"), kind="number", required=True),
+        Field("source", N_("来源"), kind="select", codes="housing_source", required=True),
+        Field("condition", N_("状况"), nullable=False),
+        Field("note", N_("备注"), kind="textarea", nullable=False),
+    ],
+    list_roles=OFFICES,
+    create_roles=OFFICES,
+    edit_roles=OFFICES,
+    prepare=_own_town,
+    sections=_beds_in,
+)
+
+ALLOCATE = Resource(
+    name="allocate",
+    service="welfare",
+    path="/housing",
+    create_path="/housing/{housing_id}/allocations",
+    title=N_("分配床位"),
+    one=N_("床位分配"),
+    columns=[],
+    fields=[
+        Field("housing_id", N_("周转房"), kind="select", options=_vacant_housing, required=True),
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        Field("start_date", N_("入住日期"), kind="date", required=True),
+    ],
+    create_roles=OFFICES,
+    prefill=("housing_id", "trainee_id"),
+    after=lambda saved, values: url_for("welfare_housing.show", id=values["housing_id"]),
+)
+
+RELEASE = Resource(
+    name="release",
+    service="welfare",
+    path="/allocations",
+    create_path="/allocations/{allocation_id}/release",
+    title=N_("腾退床位"),
+    one=N_("床位腾退"),
+    columns=[],
+    fields=[
+        Field(
+            "allocation_id",
+            N_("床位分配"),
+            kind="select",
+            options=_active_allocations,
+            required=True,
+        ),
+        Field(
+            "end_date",
+            N_("腾退日期"),
+            kind="date",
+            required=True,
+            help=N_("不早于入住日期，不晚于今天。"),
+        ),
+        Field("reason", N_("原因"), kind="textarea", required=True, nullable=False),
+    ],
+    create_roles=OFFICES,
+    prefill=("allocation_id",),
+    after=lambda saved, values: url_for("welfare_allocations.show", id=saved["id"]),
+)
+
+ALLOCATIONS = Resource(
+    name="allocations",
+    service="welfare",
+    path="/allocations",
+    title=N_("床位分配"),
+    one=N_("床位分配"),
+    searchable=False,
+    show_name=lambda row: f"{_trainee(row)} — {row.get('address')}",
+    columns=[
+        Column("trainee_id", N_("选调生"), show=_trainee),
+        Column("address", N_("地址")),
+        Column("town_id", N_("镇（街道）"), show=_town),
+        Column("start_date", N_("入住日期"), sort="start_date"),
+        Column("end_date", N_("腾退日期")),
+        Column("active", N_("在住"), codes="bool"),
+        Column("flag_reason", N_("待腾退原因")),
+        Column("release_reason", N_("腾退原因")),
+    ],
+    filters=[
+        Filter("active", N_("在住"), codes="bool"),
+        Filter("flagged", N_("待腾退"), codes="bool"),
+    ],
+    list_roles=STAFF,
+    default_sort="-start_date",
+    actions=[
+        (N_("腾退床位"), lambda row: RELEASE.new_url(allocation_id=row["id"]), OFFICES),
+    ],
+)
+
+HOUSING.actions = [
+    (N_("分配床位"), lambda row: ALLOCATE.new_url(housing_id=row["id"]), OFFICES),
+]
+
+CONVERSIONS = Resource(
+    name="conversions",
+    service="welfare",
+    path="/conversions",
+    title=N_("闲置房改造"),
+    one=N_("改造项目"),
+    searchable=False,
+    show_name=lambda row: row.get("address") or f"#{row.get('id')}",
+    columns=[
+        Column("address", N_("地址")),
+        Column("town_id", N_("镇（街道）"), sort="town_id", show=_town),
+        Column("status", N_("状态"), codes="conversion_status"),
+        Column("beds_gained", N_("新增床位")),
+        Column("planned_on", N_("计划日期")),
+        Column("started_on", N_("开工日期")),
+        Column("completed_on", N_("完工日期")),
+    ],
+    filters=[
+        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city",)),
+        Filter("status", N_("状态"), codes="conversion_status"),
+    ],
+    fields=[
+        Field(
+            "town_id",
+            N_("镇（街道）"),
+            kind="select",
+            options=_towns,
+            required=True,
+            on=("new",),
+            roles=("city",),
+        ),
+        Field("address", N_("地址"), required=True, nullable=False),
+        Field("status", N_("状态"), kind="select", codes="conversion_status", required=True),
+        Field("beds_gained", N_("新增床位"), kind="number"),
+        Field("planned_on", N_("计划日期"), kind="date"),
+        Field("started_on", N_("开工日期"), kind="date", help=N_("在建时必填。")),
+        Field("completed_on", N_("完工日期"), kind="date", help=N_("完工时必填。")),
+        Field("note", N_("备注"), kind="textarea", nullable=False),
+    ],
+    list_roles=OFFICES,
+    create_roles=OFFICES,
+    edit_roles=OFFICES,
+    prepare=_own_town,
+)
+
+
+# -- five small facilities, budgets, policies ----------------------------------------------------
+
+
+def _facility_town(body: dict, mode: str) -> dict:
+    if g.user["role"] == "town":
+        body["town_id"] = g.user.get("scope_id")
+    return body
+
+
+def _set_facility(client: Api, body: dict, id_: int | None) -> dict:
+    town_id, kind = body.pop("town_id", ""), body.pop("kind", "")
+    return client.put("welfare", f"/facilities/{town_id}/{kind}", body)
+
+
+FACILITY = Resource(
+    name="facility",
+    service="welfare",
+    path="/facilities",
+    title=N_("“五小”设施"),
+    one=N_("设施建设情况"),
+    columns=[],
+    fields=[
+        Field("town_id", N_("镇（街道）"), kind="select", options=_towns, roles=("city",)),
+        Field("kind", N_("设施"), kind="select", codes="facility", required=True),
+        Field("state", N_("状况"), kind="select", codes="facility_state", required=True),
+        Field("started_on", N_("开工日期"), kind="date", help=N_("在建时必填。")),
+        Field("completed_on", N_("完工日期"), kind="date", help=N_("建成时必填。")),
+    ],
+    create_roles=OFFICES,
+    prefill=("town_id", "kind"),
+    prepare=_facility_town,
+    submit=_set_facility,
+    after=lambda saved, values: url_for("welfare.facilities"),
+)
+
+
+def _check_budget(client: Api, body: dict, id_: int | None) -> dict:
+    """A budget is set only once confirmed (``/confirm/budget``): here the typed values
+    are checked, each next to its field, and nothing is sent."""
+    body = _fen(body, "amount_fen")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(body.get("town_id"), int):
+        errors["town_id"] = [_("请选择。")]
+    if not (isinstance(body.get("year"), int) and 2000 <= body["year"] <= 2100):
+        errors["year"] = [_("应为 2000 到 2100 之间的年份。")]
+    if not (isinstance(body.get("amount_fen"), int) and 0 <= body["amount_fen"] < 10**13):
+        errors["amount_fen"] = [_("应为不小于 0 的金额，最多两位小数。")]
+    if errors:
+        raise ApiError(422, "Unprocessable Entity", "", errors)
+    return {"id": 0, **body}
+
+
+BUDGET = Resource(
+    name="budget",
+    service="welfare",
+    path="/fund-use",
+    title=N_("镇（街道）年度预算"),
+    one=N_("年度预算"),
+    columns=[],
+    fields=[
+        Field("town_id", N_("镇（街道）"), kind="select", options=_towns, required=True),
+        Field("year", N_("年度"), kind="number", required=True),
+        Field("amount_fen", N_("预算（元）"), required=True, help=N_("可有两位小数。")),
+    ],
+    create_roles=("city",),
+    prefill=("town_id", "year"),
+    submit=_check_budget,
+    after=lambda saved, values: confirm_url(
+        "budget", town_id=saved["town_id"], year=saved["year"], amount_fen=saved["amount_fen"]
+    ),
+)
+
+POLICIES = Resource(
+    name="policies",
+    service="welfare",
+    path="/policies",
+    title=N_("补贴标准"),
+    one=N_("补贴标准"),
+    searchable=False,
+    show_name=lambda row: str(row.get("effective_from")),
+    columns=[
+        Column("effective_from", N_("起始日期"), sort="effective_from"),
+        Column("monthly_amount_fen", N_("每月到村补贴"), show=_yuan("monthly_amount_fen")),
+        Column("placement_fee_fen", N_("一次性安置费"), show=_yuan("placement_fee_fen")),
+        Column("fee_due_days", N_("安置费发放时限（天）")),
+        Column("note", N_("备注")),
+    ],
+    fields=[
+        Field(
+            "effective_from",
+            N_("起始日期"),
+            kind="date",
+            required=True,
+            help=N_("某月的第一天；已生成的月份不受影响。"),
+        ),
+        Field("monthly_amount_fen", N_("每月到村补贴（元）"), required=True),
+        Field("placement_fee_fen", N_("一次性安置费（元）"), required=True),
+        Field("fee_due_days", N_("安置费发放时限（天）"), kind="number"),
+        Field("note", N_("备注"), nullable=False),
+    ],
+    list_roles=STAFF,
+    create_roles=("city",),
+    default_sort="-effective_from",
+    detail_url=lambda row: None,
+    prepare=lambda body, mode: _fen(body, "monthly_amount_fen", "placement_fee_fen"),
+    after=lambda saved, values: url_for("welfare_policies.index"),
+)
+
+
+# -- campaigns and visits ------------------------------------------------------------------------
+
+
+def _campaigns() -> list[tuple]:
+    return [(c["id"], c["name"]) for c in api().items("welfare", "/campaigns", limit=500)]
+
+
+CAMPAIGNS = Resource(
+    name="campaigns",
+    service="welfare",
+    path="/campaigns",
+    title=N_("走访慰问活动"),
+    one=N_("走访慰问活动"),
+    searchable=False,
+    columns=[
+        Column("name", N_("名称")),
+        Column("starts_on", N_("开始日期"), sort="starts_on"),
+        Column("ends_on", N_("结束日期")),
+        Column("organisers", N_("组织者")),
+    ],
+    fields=[
+        Field("name", N_("名称"), required=True, nullable=False),
+        Field("starts_on", N_("开始日期"), kind="date", required=True),
+        Field("ends_on", N_("结束日期"), kind="date", required=True),
+        Field("organisers", N_("组织者"), required=True, nullable=False),
+        Field("description", N_("说明"), kind="textarea", nullable=False),
+    ],
+    list_roles=STAFF,
+    create_roles=("city",),
+    default_sort="-starts_on",
+    detail_url=lambda row: url_for("welfare.campaign", id=row["id"]),
+)
+
+VISITS = Resource(
+    name="visits",
+    service="welfare",
+    path="/campaigns",
+    create_path="/campaigns/{campaign_id}/visits",
+    title=N_("走访记录"),
+    one=N_("走访记录"),
+    columns=[],
+    fields=[
+        Field("campaign_id", N_("走访慰问活动"), kind="select", options=_campaigns, required=True),
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        Field("visit_date", N_("走访日期"), kind="date", required=True),
+        Field("visitor", N_("走访人"), required=True, nullable=False),
+        Field("notes", N_("情况"), kind="textarea", nullable=False),
+        Field("gifts", N_("慰问品"), nullable=False),
+        Field("needs_raised", N_("反映的需求"), kind="textarea", nullable=False),
+    ],
+    create_roles=STAFF,
+    prefill=("campaign_id", "trainee_id"),
+    after=lambda saved, values: url_for("welfare.campaign", id=values["campaign_id"]),
+)
+
+
+# -- needs and their handlers ----------------------------------------------------------------------
+
+#: The field that names a handler's scope, by the handler's role.
+HANDLER_FIELDS = {"town": "handler_town", "unit": "handler_unit", "village": "handler_village"}
+
+
+def _handler(row: dict) -> str:
+    kinds = {"town": "towns", "unit": "units", "village": "villages"}
+    role, scope = row.get("handler_role"), row.get("handler_scope_id")
+    if role in kinds and scope:
+        return places().name(kinds[role], scope)
+    return label("handler_role", role) if role else ""
+
+
+def _handler_scope(body: dict, mode: str) -> dict:
+    """The scope field that belongs to the chosen handler role becomes
+    ``handler_scope_id``."""
+    chosen = {key: body.pop(key, None) for key in HANDLER_FIELDS.values()}
+    key = HANDLER_FIELDS.get(body.get("handler_role"))
+    body["handler_scope_id"] = chosen[key] if key else None
+    return body
+
+
+def _open_needs() -> list[tuple]:
+    rows = [
+        n
+        for status in ("open", "in_progress", "resolved")
+        for n in api().items("welfare", "/needs", status=status, limit=1000)
+    ]
+    return [(n["id"], f"{n['title']}（{_trainee(n)}）") for n in rows]
+
+
+NEEDS = Resource(
+    name="needs",
+    service="welfare",
+    path="/needs",
+    title=N_("思想动态与实际需求"),
+    one=N_("需求"),
+    searchable=False,
+    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
+    columns=[
+        Column("title", N_("标题")),
+        Column("trainee_id", N_("选调生"), show=_trainee),
+        Column("category", N_("类别"), codes="need_category"),
+        Column("status", N_("状态"), sort="status", codes="need_status"),
+        Column("handler_role", N_("承办"), show=_handler),
+        Column("raised_on", N_("提出日期"), sort="raised_on"),
+        Column("due_on", N_("时限"), sort="due_on"),
+        Column("overdue", N_("超时"), codes="bool"),
+    ],
+    filters=[
+        Filter("status", N_("状态"), codes="need_status"),
+        Filter("category", N_("类别"), codes="need_category"),
+        Filter("handler_role", N_("承办"), codes="handler_role"),
+    ],
+    list_roles=(*STAFF, "mentor"),
+    default_sort="-id",
+    detail_url=lambda row: url_for("welfare.need", id=row["id"]),
+)
+
+ASSIGN = Resource(
+    name="assign",
+    service="welfare",
+    path="/needs",
+    create_path="/needs/{need_id}/assign",
+    title=N_("转办需求"),
+    one=N_("转办"),
+    columns=[],
+    fields=[
+        Field("need_id", N_("需求"), kind="select", options=_open_needs, required=True),
+        Field("handler_role", N_("承办方"), kind="select", codes="handler_role", required=True),
+        Field(
+            "handler_town",
+            N_("承办镇（街道）"),
+            kind="pick",
+            pick="towns",
+            help=N_("承办方为镇（街道）时必选。"),
+        ),
+        Field(
+            "handler_unit",
+            N_("承办单位"),
+            kind="pick",
+            pick="units",
+            help=N_("承办方为派出单位时必选。"),
+        ),
+        Field(
+            "handler_village",
+            N_("承办村"),
+            kind="pick",
+            pick="villages",
+            help=N_("承办方为村时必选。"),
+        ),
+    ],
+    create_roles=("city", "town", "unit", "mentor"),
+    prefill=("need_id",),
+    prepare=_handler_scope,
+    aliases={"handler_scope_id": "handler_role"},
+    after=lambda saved, values: url_for("welfare.need", id=saved["id"]),
+)
+
+RESOURCES = [
+    HOUSING,
+    ALLOCATIONS,
+    ALLOCATE,
+    RELEASE,
+    CONVERSIONS,
+    FACILITY,
+    BUDGET,
+    POLICIES,
+    CAMPAIGNS,
+    VISITS,
+    NEEDS,
+    ASSIGN,
+]
+for _resource in RESOURCES:
+    _resource.home = "welfare.index"
