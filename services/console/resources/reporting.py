@@ -99,7 +99,7 @@ PERIODS = Resource(
             kind="date",
             required=True,
             on=("edit",),
-            help=N_("不能早于本期结束，也不能晚于下一期开放报送之后的月末。"),
+            help=N_("须在本期结束之后。"),
         ),
         Field(
             "reason", N_("调整原因"), kind="textarea", required=True, on=("edit",), nullable=False
@@ -141,7 +141,7 @@ WEIGHTS = Resource(
     edit_roles=("city",),
     submit=lambda client, body, id_: client.put("reporting", "/assessments/weights", body),
     after=lambda saved, values: url_for("reporting_weights_page.weights"),
-    aliases={"weights": "report_timeliness"},
+    aliases={"weights": "weights.report_timeliness"},
 )
 weights_bp = Blueprint("reporting_weights_page", __name__, url_prefix="/reporting/weights")
 
