@@ -111,6 +111,17 @@ def test_a_training_event_is_created_and_attendance_recorded_by_picking_a_traine
     )  # fmt: skip
     assert marked.status_code == 302, html_of(marked)[:2000]
     assert api.get(f"/mentorship/training-events/{event_id}")["attended"] == 1
+    # once attendance is announced the hours stay: the refusal is shown by the field
+    edit = f"/mentorship/training/{event_id}/edit"
+    form = html_of(city.get(edit))
+    assert 'value="理论学习会"' in form
+    values = {"kind": "study_session", "title": "理论学习会", "date": today(), "hours": "2.5",
+              "organiser": "市委组织部党校", "description": ""}  # fmt: skip
+    late = city.post(edit, data={"csrf_token": csrf_of(form), **values, "hours": "3"})
+    assert late.status_code == 422 and field_error(html_of(late), "hours")
+    saved = city.post(edit, data={"csrf_token": csrf_of(form), **values})
+    assert saved.status_code == 302, html_of(saved)[:2000]
+    assert api.get(f"/mentorship/training-events/{event_id}")["organiser"] == "市委组织部党校"
 
 
 def test_a_key_project_gets_a_participant_and_a_town_nominates_a_showcase(base, api):

@@ -184,6 +184,7 @@ TRAINING = Resource(
     ],
     list_roles=("city", "town", "unit", "mentor", "trainee"),
     create_roles=WRITERS,
+    edit_roles=WRITERS,  # the API: the city, or the town or unit that created it
     default_sort="-date",
     prepare=_as_lists,
     aliases={"invite": "invite_trainee", "invite._schema": "invite_trainee"},
