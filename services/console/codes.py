@@ -177,4 +177,34 @@ CODES: dict[str, dict[str, str]] = {
         "True": "启用",
         "False": "停用",
     },
+    "training_kind": {
+        "training": "培训",
+        "study_session": "集中学习",
+        "discussion": "座谈交流",
+        "heart_to_heart": "谈心交流会",
+    },
+    "showcase_status": {
+        "nominated": "已推荐",
+        "published": "已发布",
+        "declined": "未采用",
+    },
+    "period_kind": {
+        "month": "月度",
+        "quarter": "季度",
+    },
+    "duty_party": {
+        "town": "镇（街道）",
+        "unit": "派出单位",
+        "village": "村（社区）",
+        "trainee": "选调生",
+    },
+    "visit_kind": {
+        "research": "调研",
+        "inspection": "督导检查",
+    },
+    "rect_state": {
+        "open": "整改中",
+        "overdue": "已逾期",
+        "closed": "已销号",
+    },
 }

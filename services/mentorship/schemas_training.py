@@ -82,6 +82,26 @@ class TrainingEventIn(StrictSchema):
             raise ValidationError("at most one decimal place")
 
 
+class TrainingEventPatch(StrictSchema):
+    """What may change of an event (its invitations stay)."""
+
+    kind = fields.String(validate=validate.OneOf(TRAINING_KINDS))
+    title = Title()
+    date = fields.Date(validate=_plausible)
+    hours = fields.Decimal(
+        as_string=True,
+        validate=validate.Range(min=0, max=24, min_inclusive=False),
+        metadata={"description": 'more than 0, at most 24, one decimal place (e.g. "2.5")'},
+    )
+    organiser = fields.String(validate=validate.Length(max=100))
+    description = fields.String(validate=validate.Length(max=TEXT_MAX))
+
+    @validates("hours")
+    def _one_decimal_place(self, value: Decimal, **_kw) -> None:
+        if value != value.quantize(Decimal("0.1")):
+            raise ValidationError("at most one decimal place")
+
+
 class TrainingEventOut(Schema):
     id = fields.Integer()
     kind = fields.String()

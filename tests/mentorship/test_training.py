@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.mentorship.models import Attendance, Outbox, TrainingEvent
-from tests.conftest import auth
+from tests.conftest import auth, make_token
 from tests.mentorship.test_talks import API, TODAY, assert_problem, count
 
 EVENTS = f"{API}/training-events"
@@ -294,3 +294,34 @@ def test_training_hours_add_up_the_attended_events_of_the_year(town_world):
     assert_problem(town_world.client.get(url, headers=auth("town", 2)), 404)
     assert_problem(town_world.client.get(url, headers=auth("trainee", 2)), 404)
     assert_problem(town_world.client.get(f"{url}?year=abc", headers=auth("city")), 422)
+
+
+# -- changing an event ---------------------------------------------------------------------
+
+
+def test_an_event_is_changed_by_the_city_or_its_creator_until_attendance_is_announced(
+    town_world,
+):
+    event_id = create(town_world, auth("town", 1)).get_json()["id"]
+    url = f"{EVENTS}/{event_id}"
+    changed = town_world.client.patch(
+        url, json={"title": "专题学习", "hours": "3"}, headers=auth("town", 1)
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["title"], changed.get_json()["hours"]) == ("专题学习", "3.0")
+    bad = town_world.client.patch(url, json={"hours": "99", "title": " "}, headers=auth("city"))
+    assert_problem(bad, 422)
+    with town_world.db.transaction() as s:
+        assert s.get(TrainingEvent, event_id).title == "专题学习"
+    by_city = {"Authorization": f"Bearer {make_token('city', subject='9')}"}
+    other = create(town_world, by_city).get_json()["id"]
+    assert_problem(
+        town_world.client.patch(f"{EVENTS}/{other}", json={"title": "改"}, headers=auth("town", 1)),
+        403,
+    )
+    assert mark(town_world, event_id, [1], auth("town", 1)).status_code == 200
+    late = town_world.client.patch(url, json={"hours": "4"}, headers=auth("city"))
+    assert_problem(late, 409)
+    assert "hours" in late.get_json()["errors"]
+    note = town_world.client.patch(url, json={"organiser": "镇党校"}, headers=auth("city"))
+    assert note.status_code == 200 and note.get_json()["hours"] == "3.0"

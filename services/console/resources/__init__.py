@@ -1,12 +1,13 @@
 """Resource pages: each :class:`~services.console.resources.base.Resource` becomes a
-blueprint of list, detail, new and edit pages; ``/roster/`` lists the roster's."""
+blueprint of list, detail, new and edit pages; ``/roster/``, ``/mentorship/`` and
+``/reporting/`` list each area's."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, g, render_template, url_for
 
 from services.console.i18n import N_
-from services.console.resources import notifier, pick, roster, welfare
+from services.console.resources import mentorship, notifier, pick, reporting, roster, welfare
 from services.console.resources.base import Resource, blueprint
 
 #: Every resource with pages, by area (the area's index page lists those a role may open).
@@ -14,20 +15,41 @@ AREAS: dict[str, list[Resource]] = {
     "roster": roster.RESOURCES,
     "welfare": welfare.RESOURCES,
     "notifier": notifier.RESOURCES,
+    "mentorship": mentorship.RESOURCES,
+    "reporting": reporting.RESOURCES,
+}
+#: Each area's heading (its menu entry).
+TITLES = {"roster": N_("名册"), "mentorship": N_("导师制"), "reporting": N_("报送与督导")}
+#: Pages of an area that are not a resource's list: (title, endpoint, roles).
+EXTRA: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    "reporting": reporting.EXTRA_PAGES,
 }
 
-home = Blueprint("roster_home", __name__, url_prefix="/roster")
+
+def _home(area: str) -> Blueprint:
+    bp = Blueprint(f"{area}_home", __name__, url_prefix=f"/{area}")
+
+    @bp.get("/")
+    def index():
+        """The area's resources this role may list (and whether it may create them)."""
+        role = g.user["role"]
+        tiles = [
+            (r.name, r.title, url_for(f"{r.endpoint}.index"), r.may("create"))
+            for r in AREAS[area]
+            if r.may("list")
+        ]
+        tiles += [
+            (endpoint.split(".")[0], title, url_for(endpoint), True)
+            for title, endpoint, roles in EXTRA.get(area, [])
+            if role in roles
+        ]
+        if not tiles:
+            abort(403)
+        return render_template("resource_home.html", tiles=tiles, title=TITLES[area], role=role)
+
+    return bp
 
 
-@home.get("/")
-def index():
-    """The roster's resources this role may list, and what it may create."""
-    shown = [r for r in roster.RESOURCES if r.may("list")]
-    if not shown:
-        abort(403)
-    return render_template(
-        "resource_home.html", resources=shown, role=g.user["role"], heading=N_("名册")
-    )
-
-
-BLUEPRINTS = [home, pick.bp] + [blueprint(r) for area in AREAS.values() for r in area]
+BLUEPRINTS = [_home(area) for area in TITLES] + [pick.bp]  # (welfare has its own index)
+BLUEPRINTS += [blueprint(r) for area in AREAS.values() for r in area]
+BLUEPRINTS += reporting.BLUEPRINTS

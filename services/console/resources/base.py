@@ -83,7 +83,8 @@ class Field:
     """A form field: ``key`` names it in the form and, unless ``api`` says otherwise
     (dotted for a nested body: ``placement.village_id``), in the API's body. ``kind``:
     text, textarea, date, number, select (of ``codes`` or ``options()``), pick (of
-    another resource: ``pick`` names its :data:`PICKERS` kind), checkbox, password.
+    another resource: ``pick`` names its :data:`PICKERS` kind), checkbox, password,
+    hidden (a parent's id from the query string, see ``prefill``).
     ``on``: the forms it is on (``new``, ``edit``); ``roles``: who fills it in."""
 
     key: str
@@ -140,7 +141,7 @@ class Resource:
     #: adjust the body before it is sent: ``prepare(body, mode)``
     prepare: Callable[[dict, str], dict] | None = None
     #: send it another way than POST/PATCH: ``submit(api, body, id)`` returns the saved row
-    submit: Callable[[Api, dict, int | None], dict] | None = None
+    submit: Callable[[Api, dict, int | str | None], dict] | None = None
     #: more tables on the detail page: ``sections(row)`` -> list of (title, columns, rows)
     sections: Callable[[dict], list] | None = None
     #: links on the detail page: (label, url(row), roles)
@@ -149,10 +150,14 @@ class Resource:
     prefill: tuple[str, ...] = ()
     #: API error keys that belong to another form field: ``{"scope_id": "role"}``
     aliases: dict[str, str] = field(default_factory=dict)
+    #: the row's key in the API's paths (``id``, or ``code`` for a period)
+    key: str = "id"
+    #: the area's index page (the form's cancel link when there is no list)
+    area: str = "roster"
     #: read the record another way than GET ``path/id`` (one's own settings): ``load(api)``
     load: Callable[[Api], dict] | None = None
-    #: the endpoint a form without a list goes back to (its area's page)
-    home: str = "roster_home.index"
+    #: the endpoint a form without a list goes back to, where it is not its area's index
+    home: str | None = None
 
     # -- who may do what --------------------------------------------------------------
 
@@ -177,15 +182,19 @@ class Resource:
         if self.detail_url is not None:
             return self.detail_url(row)
         if self.list_roles:
-            return url_for(f"{self.endpoint}.show", id=row["id"])
+            return url_for(f"{self.endpoint}.show", id=row[self.key])
         return None
+
+    def key_of(self, row: dict):
+        return row[self.key]
 
     def new_url(self, **args) -> str:
         return url_for(f"{self.endpoint}.new", **args)
 
     def allowed_actions(self, row: dict) -> list[tuple[str, str]]:
         role = g.user["role"]
-        return [(text, url(row)) for text, url, roles in self.actions if role in roles]
+        shown = [(text, url(row)) for text, url, roles in self.actions if role in roles]
+        return [(text, link) for text, link in shown if link]  # None: not for this row
 
     @property
     def endpoint(self) -> str:
@@ -306,7 +315,7 @@ def _export(resource: Resource, client: Api, params: dict, sort: str):
 # -- detail --------------------------------------------------------------------------------
 
 
-def detail_page(resource: Resource, id: int):
+def detail_page(resource: Resource, id: int | str):
     row = api().get(resource.service, f"{resource.path}/{id}")
     if resource.detail_url is not None:
         return redirect(resource.detail_url(row))
@@ -320,7 +329,7 @@ def detail_page(resource: Resource, id: int):
 # -- forms ---------------------------------------------------------------------------------
 
 
-def form_page(resource: Resource, id: int | None = None):
+def form_page(resource: Resource, id: int | str | None = None):
     """The new (``id`` None) or edit form; on POST, send it and either go on or show the
     API's refusal next to the fields with the typed values kept."""
     mode = "new" if id is None else "edit"
@@ -429,7 +438,9 @@ def _body(fields_: list[Field], values: dict, mode: str) -> tuple[dict, dict]:
             if mode == "new":
                 continue
             value = None if f.nullable else ""
-        elif f.kind in ("number", "pick") or (f.kind == "select" and f.options is not None):
+        elif f.kind in ("number", "pick", "hidden") or (
+            f.kind == "select" and f.options is not None
+        ):
             value = int(raw) if _INTEGER.match(raw) else raw
         else:
             value = raw
@@ -444,7 +455,7 @@ def _put(body: dict, dotted: str, value) -> None:
     body[last] = value
 
 
-def _send(resource: Resource, client: Api, body: dict, id: int | None) -> dict:
+def _send(resource: Resource, client: Api, body: dict, id: int | str | None) -> dict:
     if resource.prepare is not None:
         body = resource.prepare(body, "new" if id is None else "edit")
     if resource.submit is not None:
@@ -523,16 +534,17 @@ def _field_for(dotted: str, fields_: list[Field]) -> Field | None:
 def blueprint(resource: Resource) -> Blueprint:
     """The resource's pages under ``/<service>/<name>/``."""
     bp = Blueprint(resource.endpoint, __name__, url_prefix=f"/{resource.service}/{resource.name}")
+    one = "<int:id>" if resource.key == "id" else "<id>"
     if resource.list_roles:
         bp.add_url_rule("/", "index", lambda: list_page(resource))
-        bp.add_url_rule("/<int:id>", "show", lambda id: _guard(resource, "list", detail_page, id))
+        bp.add_url_rule(f"/{one}", "show", lambda id: _guard(resource, "list", detail_page, id))
     if resource.create_roles:
         bp.add_url_rule("/new", "new", lambda: form_page(resource), methods=["GET", "POST"])
     if resource.edit_roles and resource.load is not None:  # one's own: the one form
         bp.add_url_rule("/", "edit", lambda: form_page(resource, 0), methods=["GET", "POST"])
     elif resource.edit_roles:
         bp.add_url_rule(
-            "/<int:id>/edit", "edit", lambda id: form_page(resource, id), methods=["GET", "POST"]
+            f"/{one}/edit", "edit", lambda id: form_page(resource, id), methods=["GET", "POST"]
         )
     return bp
 

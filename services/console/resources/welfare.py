@@ -96,6 +96,7 @@ def _beds_in(row: dict) -> list:
 
 
 HOUSING = Resource(
+    home="welfare.index",
     name="housing",
     service="welfare",
     path="/housing",
@@ -142,6 +143,7 @@ HOUSING = Resource(
 )
 
 ALLOCATE = Resource(
+    home="welfare.index",
     name="allocate",
     service="welfare",
     path="/housing",
@@ -160,6 +162,7 @@ ALLOCATE = Resource(
 )
 
 RELEASE = Resource(
+    home="welfare.index",
     name="release",
     service="welfare",
     path="/allocations",
@@ -190,6 +193,7 @@ RELEASE = Resource(
 )
 
 ALLOCATIONS = Resource(
+    home="welfare.index",
     name="allocations",
     service="welfare",
     path="/allocations",
@@ -223,6 +227,7 @@ HOUSING.actions = [
 ]
 
 CONVERSIONS = Resource(
+    home="welfare.index",
     name="conversions",
     service="welfare",
     path="/conversions",
@@ -283,6 +288,7 @@ def _set_facility(client: Api, body: dict, id_: int | None) -> dict:
 
 
 FACILITY = Resource(
+    home="welfare.index",
     name="facility",
     service="welfare",
     path="/facilities",
@@ -321,6 +327,7 @@ def _check_budget(client: Api, body: dict, id_: int | None) -> dict:
 
 
 BUDGET = Resource(
+    home="welfare.index",
     name="budget",
     service="welfare",
     path="/fund-use",
@@ -341,6 +348,7 @@ BUDGET = Resource(
 )
 
 POLICIES = Resource(
+    home="welfare.index",
     name="policies",
     service="welfare",
     path="/policies",
@@ -385,6 +393,7 @@ def _campaigns() -> list[tuple]:
 
 
 CAMPAIGNS = Resource(
+    home="welfare.index",
     name="campaigns",
     service="welfare",
     path="/campaigns",
@@ -411,6 +420,7 @@ CAMPAIGNS = Resource(
 )
 
 VISITS = Resource(
+    home="welfare.index",
     name="visits",
     service="welfare",
     path="/campaigns",
@@ -466,6 +476,7 @@ def _open_needs() -> list[tuple]:
 
 
 NEEDS = Resource(
+    home="welfare.index",
     name="needs",
     service="welfare",
     path="/needs",
@@ -494,6 +505,7 @@ NEEDS = Resource(
 )
 
 ASSIGN = Resource(
+    home="welfare.index",
     name="assign",
     service="welfare",
     path="/needs",

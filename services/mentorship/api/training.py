@@ -26,6 +26,7 @@ from services.mentorship.schemas_training import (
     TrainingEventListArgs,
     TrainingEventOut,
     TrainingEventPage,
+    TrainingEventPatch,
     TrainingHoursArgs,
     TrainingHoursOut,
 )
@@ -179,6 +180,38 @@ class TrainingEventItem(MethodView):
             for attendance, name in rows
         ]
         return detail
+
+    @require("city", "town", "unit")
+    @blp.arguments(TrainingEventPatch)
+    @blp.response(200, TrainingEventOut)
+    def patch(self, data, id):
+        """Change an event's ``kind``, ``title``, ``date``, ``hours``, ``organiser`` or
+        ``description`` (the city any event it sees; a town or unit those it created); the
+        invitations stay. Once attendance has been announced (``training.attended``
+        carries them) the kind, title, date and hours no longer change: 409."""
+        principal = current_principal()
+        event = load_event(id)
+        if not principal.is_city and event.created_by != principal.subject:
+            raise problem(403, "Forbidden", "only the city or the event's creator changes it")
+        if "hours" in data:
+            data["hours"] = data["hours"].quantize(domain.TENTH)
+        announced = ("kind", "title", "date", "hours")
+        changed = [k for k in announced if k in data and data[k] != getattr(event, k)]
+        if changed and session().scalar(
+            sa.select(sa.func.count())
+            .select_from(Attendance)
+            .where(Attendance.event_id == id, Attendance.attended.is_(True))
+        ):
+            raise problem(
+                409,
+                "Conflict",
+                "attendance was announced with these; they no longer change",
+                {key: ["attendance already recorded"] for key in changed},
+            )
+        for key, value in data.items():
+            setattr(event, key, value)
+        session().commit()
+        return _with_counts([event], principal)[0]
 
 
 @blp.route("/training-events/<int:id>/attendance")

@@ -1,0 +1,344 @@
+"""The mentorship's resources: mentor assignments (and ending one), training and study
+events with their attendance, key projects with their participants, and showcase stories.
+The mentorship API checks every scope; these say what each role is offered."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from services.console.client import ApiError
+from services.console.i18n import N_, label
+from services.console.i18n import gettext as _
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.views.common import api, places, trainee_names
+
+WRITERS = ("city", "town", "unit")
+STAFF = WRITERS
+
+
+def _towns() -> list[tuple]:
+    return [(t["id"], t["name"]) for t in places().towns()]
+
+
+def _units() -> list[tuple]:
+    return [(u["id"], u["name"]) for u in places().units()]
+
+
+def _trainee(row: dict) -> str:
+    return trainee_names().get(row.get("trainee_id"), f"#{row.get('trainee_id')}")
+
+
+# -- mentor assignments ----------------------------------------------------------------------
+
+
+ASSIGNMENTS = Resource(
+    name="assignments",
+    service="mentorship",
+    path="/assignments",
+    area="mentorship",
+    title=N_("导师指派"),
+    one=N_("导师指派"),
+    searchable=False,
+    show_name=lambda row: f"{row.get('trainee_name')} · {row.get('mentor_name')}",
+    columns=[
+        Column("trainee_name", N_("选调生"), sort="trainee_id"),
+        Column("mentor_name", N_("导师"), sort="mentor_id"),
+        Column("role", N_("导师类别"), sort="role", codes="mentor_role"),
+        Column("start_date", N_("开始日期"), sort="start_date"),
+        Column("end_date", N_("结束日期"), sort="end_date"),
+        Column("active", N_("在任"), codes="bool"),
+        Column("end_reason", N_("结束原因")),
+    ],
+    filters=[
+        Filter("role", N_("导师类别"), codes="mentor_role"),
+        Filter("active", N_("在任"), codes="bool"),
+        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city", "unit")),
+        Filter("unit_id", N_("派出单位"), options=_units, roles=("city", "town")),
+    ],
+    fields=[
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        Field("mentor_id", N_("导师"), kind="pick", pick="people", required=True),
+        Field("role", N_("导师类别"), kind="select", codes="mentor_role", required=True),
+        Field("start_date", N_("开始日期"), kind="date", help=N_("留空为今天。")),
+    ],
+    list_roles=("city", "town", "unit", "mentor"),
+    create_roles=WRITERS,
+    default_sort="-start_date",
+    prefill=("trainee_id",),
+)
+
+ASSIGNMENT_END = Resource(
+    name="assignment_end",
+    service="mentorship",
+    path="/assignments",
+    create_path="/assignments/{assignment_id}/end",
+    area="mentorship",
+    title=N_("结束导师指派"),
+    one=N_("结束导师指派"),
+    columns=[],
+    fields=[
+        Field("assignment_id", N_("导师指派"), kind="hidden", required=True),
+        Field(
+            "end_date",
+            N_("结束日期"),
+            kind="date",
+            help=N_("留空为今天；不能早于开始日期或晚于今天。"),
+        ),
+        Field("reason", N_("原因"), kind="textarea", nullable=False),
+    ],
+    create_roles=WRITERS,
+    prefill=("assignment_id",),
+    after=lambda saved, values: url_for("mentorship_assignments.show", id=saved["id"]),
+)
+
+ASSIGNMENTS.actions = [
+    (
+        N_("结束指派"),
+        lambda row: ASSIGNMENT_END.new_url(assignment_id=row["id"]) if row.get("active") else None,
+        WRITERS,
+    ),
+]
+
+
+# -- training and study events -----------------------------------------------------------------
+
+
+def _as_lists(body: dict, mode: str) -> dict:
+    """The form names one town, unit, cohort or trainee to invite; the API takes lists."""
+    invite = body.get("invite") or {}
+    for key in ("town_ids", "unit_ids", "cohorts", "trainee_ids"):
+        if invite.get(key) not in (None, ""):
+            invite[key] = [invite[key]]
+        else:
+            invite.pop(key, None)
+    if mode == "new":
+        body["invite"] = invite
+    return body
+
+
+def _attendance(row: dict) -> list:
+    rows = [
+        [a.get("name"), label("bool", str(bool(a.get("attended")))), a.get("recorded_at")]
+        for a in row.get("attendance") or []
+    ]
+    return [(_("出勤"), [_("姓名"), _("出勤"), _("记录时间")], rows)]
+
+
+TRAINING = Resource(
+    name="training",
+    service="mentorship",
+    path="/training-events",
+    area="mentorship",
+    title=N_("培训学习"),
+    one=N_("培训学习活动"),
+    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
+    searchable=False,
+    columns=[
+        Column("title", N_("名称")),
+        Column("kind", N_("类型"), codes="training_kind"),
+        Column("date", N_("日期"), sort="date"),
+        Column("hours", N_("学时")),
+        Column("organiser", N_("组织者")),
+        Column("invited", N_("邀请人数")),
+        Column("attended", N_("出勤人数")),
+    ],
+    filters=[
+        Filter("kind", N_("类型"), codes="training_kind"),
+        Filter("year", N_("年度"), kind="number"),
+    ],
+    fields=[
+        Field("kind", N_("类型"), kind="select", codes="training_kind", required=True),
+        Field("title", N_("名称"), required=True, nullable=False),
+        Field("date", N_("日期"), kind="date", required=True),
+        Field("hours", N_("学时"), required=True),
+        Field("organiser", N_("组织者"), nullable=False),
+        Field("description", N_("内容"), kind="textarea", nullable=False),
+        Field(
+            "invite_town",
+            N_("邀请镇（街道）的选调生"),
+            kind="select",
+            options=_towns,
+            api="invite.town_ids",
+            on=("new",),
+            roles=("city", "town"),
+        ),
+        Field(
+            "invite_unit",
+            N_("邀请单位的选调生"),
+            kind="select",
+            options=_units,
+            api="invite.unit_ids",
+            on=("new",),
+            roles=("city", "unit"),
+        ),
+        Field("invite_cohort", N_("邀请届别"), kind="number", api="invite.cohorts", on=("new",)),
+        Field(
+            "invite_trainee",
+            N_("邀请选调生"),
+            kind="pick",
+            pick="trainees",
+            api="invite.trainee_ids",
+            on=("new",),
+            help=N_("以上至少填一项。"),
+        ),
+    ],
+    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    create_roles=WRITERS,
+    edit_roles=WRITERS,  # the API: the city, or the town or unit that created it
+    default_sort="-date",
+    prepare=_as_lists,
+    aliases={"invite": "invite_trainee", "invite._schema": "invite_trainee"},
+    sections=_attendance,
+)
+
+
+def _one_trainee(body: dict, mode: str) -> dict:
+    if body.get("trainee_ids") not in (None, ""):
+        body["trainee_ids"] = [body["trainee_ids"]]
+    body["attended"] = True  # the API records attendance only
+    return body
+
+
+ATTENDANCE = Resource(
+    name="attendance",
+    service="mentorship",
+    path="/training-events",
+    create_path="/training-events/{event_id}/attendance",
+    area="mentorship",
+    title=N_("出勤"),
+    one=N_("出勤记录"),
+    columns=[],
+    fields=[
+        Field("event_id", N_("培训学习活动"), kind="hidden", required=True),
+        Field(
+            "trainee_id",
+            N_("出勤的选调生"),
+            kind="pick",
+            pick="trainees",
+            api="trainee_ids",
+            required=True,
+            help=N_("受邀的选调生；已记录的不会重复。"),
+        ),
+    ],
+    create_roles=WRITERS,
+    prefill=("event_id",),
+    prepare=_one_trainee,
+    after=lambda saved, values: url_for("mentorship_training.show", id=values["event_id"]),
+)
+
+TRAINING.actions = [
+    (N_("记录出勤"), lambda row: ATTENDANCE.new_url(event_id=row["id"]), WRITERS),
+]
+
+
+# -- key projects ------------------------------------------------------------------------------
+
+
+def _participants(row: dict) -> list:
+    try:
+        items = api().items("mentorship", f"/projects/{row['id']}/participants", limit=1000)
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        items = []
+    rows = [
+        [_trainee(p), p.get("role"), p.get("results"), p.get("start_date"), p.get("end_date")]
+        for p in items
+    ]
+    columns = [_("选调生"), _("承担角色"), _("成效"), _("开始日期"), _("结束日期")]
+    return [(_("参与的选调生"), columns, rows)]
+
+
+PROJECTS = Resource(
+    name="projects",
+    service="mentorship",
+    path="/projects",
+    area="mentorship",
+    title=N_("重点项目"),
+    one=N_("重点项目"),
+    search_label=N_("名称"),
+    columns=[
+        Column("name", N_("名称"), sort="name"),
+        Column("category", N_("类别")),
+        Column("description", N_("简介")),
+        Column("active", N_("进行中"), codes="bool"),
+    ],
+    filters=[Filter("category", N_("类别"), kind="text")],
+    fields=[
+        Field("name", N_("名称"), required=True, nullable=False),
+        Field(
+            "category", N_("类别"), nullable=False, help=N_("如：百千万工程、品牌创建、节庆活动")
+        ),
+        Field("description", N_("简介"), kind="textarea", nullable=False),
+    ],
+    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    create_roles=("city",),
+    default_sort="name",
+    sections=_participants,
+)
+
+PARTICIPATIONS = Resource(
+    name="participations",
+    service="mentorship",
+    path="/projects",
+    create_path="/projects/{project_id}/participants",
+    area="mentorship",
+    title=N_("项目参与"),
+    one=N_("项目参与"),
+    columns=[],
+    fields=[
+        Field("project_id", N_("重点项目"), kind="hidden", required=True),
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        Field("role", N_("承担角色"), nullable=False),
+        Field("results", N_("成效"), kind="textarea", nullable=False),
+        Field("start_date", N_("开始日期"), kind="date"),
+    ],
+    create_roles=WRITERS,
+    prefill=("project_id",),
+    after=lambda saved, values: url_for("mentorship_projects.show", id=values["project_id"]),
+)
+
+PROJECTS.actions = [
+    (N_("添加参与的选调生"), lambda row: PARTICIPATIONS.new_url(project_id=row["id"]), WRITERS),
+]
+
+
+# -- showcases ---------------------------------------------------------------------------------
+
+SHOWCASES = Resource(
+    name="showcases",
+    service="mentorship",
+    path="/showcases",
+    area="mentorship",
+    title=N_("典型展示"),
+    one=N_("典型事迹"),
+    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
+    searchable=False,
+    columns=[
+        Column("title", N_("标题")),
+        Column("trainee_id", N_("选调生"), show=_trainee),
+        Column("status", N_("状态"), codes="showcase_status"),
+        Column("nominator_role", N_("推荐方"), codes="role"),
+        Column("published_at", N_("发布时间"), sort="published_at"),
+        Column("story", N_("事迹")),
+    ],
+    filters=[Filter("status", N_("状态"), codes="showcase_status")],
+    fields=[
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        Field("title", N_("标题"), required=True, nullable=False),
+        Field("story", N_("事迹"), kind="textarea", required=True, nullable=False),
+    ],
+    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    create_roles=("town", "unit"),
+    default_sort="-id",
+)
+
+RESOURCES = [
+    ASSIGNMENTS,
+    ASSIGNMENT_END,
+    TRAINING,
+    ATTENDANCE,
+    PROJECTS,
+    PARTICIPATIONS,
+    SHOWCASES,
+]

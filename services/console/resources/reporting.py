@@ -1,0 +1,362 @@
+"""The reporting's resources: periods and their deadlines, the assessment's weights, the
+duty list and its progress, supervision visits and their rectification items. The
+reporting API checks every scope; these say what each role is offered."""
+
+from __future__ import annotations
+
+from flask import Blueprint, url_for
+
+from services.console.i18n import N_, label
+from services.console.i18n import gettext as _
+from services.console.resources.base import Column, Field, Filter, Resource, form_page
+from services.console.views.common import places, trainee_names
+
+STAFF = ("city", "town", "unit")
+
+
+def _towns() -> list[tuple]:
+    return [(t["id"], t["name"]) for t in places().towns()]
+
+
+def _units() -> list[tuple]:
+    return [(u["id"], u["name"]) for u in places().units()]
+
+
+def _party(kind_key: str, id_key: str):
+    """A town, unit, village or trainee by name."""
+
+    def show(row: dict) -> str:
+        kind, id_ = row.get(kind_key), row.get(id_key)
+        if not id_:
+            return ""
+        if kind == "trainee":
+            name = trainee_names().get(id_, f"#{id_}")
+        else:
+            name = places().name(f"{kind}s", id_)
+        return f"{label('duty_party', kind)}：{name}"
+
+    return show
+
+
+def _party_fields(kinds: tuple[str, ...]) -> list[Field]:
+    """One field per kind of party (the chosen kind's is sent as ``party_id``)."""
+    out = [
+        Field("party_kind", N_("对象类别"), kind="select", required=True,
+              options=lambda: [(k, label("duty_party", k)) for k in kinds]),
+        Field("party_town", N_("镇（街道）"), kind="select", options=_towns,
+              help=N_("对象为镇（街道）时必选。")),
+        Field("party_unit", N_("派出单位"), kind="select", options=_units,
+              help=N_("对象为派出单位时必选。")),
+    ]  # fmt: skip
+    if "village" in kinds:
+        out.append(Field("party_village", N_("村（社区）"), kind="pick", pick="villages",
+                         help=N_("对象为村（社区）时必选。")))  # fmt: skip
+    if "trainee" in kinds:
+        out.append(Field("party_trainee", N_("选调生"), kind="pick", pick="trainees",
+                         help=N_("对象为选调生时必选。")))  # fmt: skip
+    return out
+
+
+def _party_id(body: dict) -> dict:
+    chosen = {k: body.pop(f"party_{k}", None) for k in ("town", "unit", "village", "trainee")}
+    if body.get("party_kind") in chosen:
+        body["party_id"] = chosen[body["party_kind"]]
+    return body
+
+
+# -- periods -----------------------------------------------------------------------------------
+
+PERIODS = Resource(
+    name="periods",
+    service="reporting",
+    path="/periods",
+    key="code",
+    area="reporting",
+    title=N_("报送期"),
+    one=N_("报送期"),
+    show_name=lambda row: row.get("code") or "",
+    searchable=False,
+    columns=[
+        Column("code", N_("期别"), sort="code"),
+        Column("kind", N_("类型"), codes="period_kind"),
+        Column("starts_on", N_("开始日期"), sort="starts_on"),
+        Column("ends_on", N_("结束日期")),
+        Column("policy_deadline", N_("规定截止日")),
+        Column("deadline", N_("截止日期"), sort="deadline"),
+        Column("extension_reason", N_("调整原因")),
+    ],
+    filters=[
+        Filter("kind", N_("类型"), codes="period_kind"),
+        Filter("year", N_("年度"), kind="number"),
+    ],
+    fields=[
+        Field(
+            "code", N_("期别"), required=True, on=("new",), help=N_("月：2026-03；季度：2026-Q1")
+        ),
+        Field(
+            "deadline",
+            N_("截止日期"),
+            kind="date",
+            required=True,
+            on=("edit",),
+            help=N_("须在本期结束之后。"),
+        ),
+        Field(
+            "reason", N_("调整原因"), kind="textarea", required=True, on=("edit",), nullable=False
+        ),
+    ],  # fmt: skip
+    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    create_roles=("city",),
+    edit_roles=("city",),
+    default_sort="-starts_on",
+)
+
+
+# -- assessment weights -------------------------------------------------------------------------
+
+#: The assessment's indicators and their names (the reporting's own names).
+INDICATORS = {
+    "report_timeliness": N_("报表按时报送率"),
+    "talk_compliance": N_("一月一谈落实率"),
+    "mentor_coverage": N_("导师配备率"),
+    "rectification": N_("整改事项按期完成率"),
+    "visit_coverage": N_("走访慰问覆盖率"),
+    "needs_on_time": N_("诉求按时解决率"),
+    "duty_completion": N_("责任清单按期完成率"),
+}
+
+WEIGHTS = Resource(
+    name="weights",
+    service="reporting",
+    path="/assessments",
+    area="reporting",
+    title=N_("考核权重"),
+    one=N_("考核权重"),
+    show_name=lambda row: _("合计 100 分"),
+    columns=[],
+    fields=[
+        Field(key, name, required=True, api=f"weights.{key}", help=N_("0–100 分"))
+        for key, name in INDICATORS.items()
+    ],
+    edit_roles=("city",),
+    submit=lambda client, body, id_: client.put("reporting", "/assessments/weights", body),
+    after=lambda saved, values: url_for("reporting_weights_page.weights"),
+    aliases={"weights": "weights.report_timeliness"},
+)
+weights_bp = Blueprint("reporting_weights_page", __name__, url_prefix="/reporting/weights")
+
+
+@weights_bp.route("/", methods=["GET", "POST"])
+def weights():
+    """The indicators' weights, each 0-100, together 100 (the city)."""
+    return form_page(WEIGHTS, "weights")
+
+
+# -- duty list ---------------------------------------------------------------------------------
+
+
+def _progress(row: dict) -> list:
+    rows = [
+        [f"{p.get('percent')}%", p.get("evidence"), p.get("reported_on"), p.get("by")]
+        for p in row.get("progress") or []
+    ]
+    return [(_("进展"), [_("完成比例"), _("佐证"), _("报告日期"), _("报告人")], rows)]
+
+
+DUTIES = Resource(
+    name="duties",
+    service="reporting",
+    path="/duty-items",
+    area="reporting",
+    title=N_("责任清单"),
+    one=N_("责任事项"),
+    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
+    searchable=False,
+    columns=[
+        Column("title", N_("事项")),
+        Column("party_id", N_("责任对象"), show=_party("party_kind", "party_id")),
+        Column("year", N_("年度")),
+        Column("due_date", N_("完成时限"), sort="due_date"),
+        Column("percent", N_("完成比例"), sort="percent", show=lambda r: f"{r.get('percent', 0)}%"),
+        Column("completed_on", N_("完成日期")),
+    ],
+    filters=[
+        Filter("year", N_("年度"), kind="number"),
+        Filter("party_kind", N_("对象类别"), codes="duty_party"),
+        Filter("completed", N_("已完成"), codes="bool"),
+    ],
+    fields=[
+        Field("year", N_("年度"), kind="number", required=True),
+        *_party_fields(("town", "unit", "village", "trainee")),
+        Field("title", N_("事项"), required=True, nullable=False),
+        Field("description", N_("内容"), kind="textarea", nullable=False),
+        Field("due_date", N_("完成时限"), kind="date", required=True),
+    ],
+    list_roles=("city", "town", "unit", "trainee"),
+    create_roles=("city",),
+    default_sort="due_date",
+    prepare=lambda body, mode: _party_id(body),
+    aliases={"party_id": "party_kind"},
+    sections=_progress,
+)
+
+PROGRESS = Resource(
+    name="progress",
+    service="reporting",
+    path="/duty-items",
+    create_path="/duty-items/{item_id}/progress",
+    area="reporting",
+    title=N_("进展"),
+    one=N_("进展报告"),
+    columns=[],
+    fields=[
+        Field("item_id", N_("责任事项"), kind="hidden", required=True),
+        Field(
+            "percent",
+            N_("完成比例"),
+            kind="number",
+            required=True,
+            help=N_("0–100，不能低于上次；100 即完成。"),
+        ),
+        Field("evidence", N_("佐证"), kind="textarea", required=True, nullable=False),
+    ],  # fmt: skip
+    create_roles=("city", "town", "unit", "trainee"),
+    prefill=("item_id",),
+    after=lambda saved, values: url_for("reporting_duties.show", id=values["item_id"]),
+)
+
+DUTIES.actions = [
+    (
+        N_("报告进展"),
+        lambda row: None if row.get("completed_on") else PROGRESS.new_url(item_id=row["id"]),
+        ("city", "town", "unit", "trainee"),
+    ),
+]
+
+
+# -- supervision visits and rectification ----------------------------------------------------------
+
+
+def _one_finding(body: dict, mode: str) -> dict:
+    body = _party_id(body)
+    finding = {k: body.pop(k, None) for k in ("finding", "requirement", "due_date")}
+    if any(finding.values()):
+        body["findings"] = [{k: v for k, v in finding.items() if v not in (None, "")}]
+    return body
+
+
+def _rectifications(row: dict) -> list:
+    rows = [
+        [
+            r.get("finding"),
+            r.get("requirement"),
+            _party("owner_kind", "owner_id")(r),
+            r.get("due_date"),
+            label("rect_state", r.get("state")),
+            r.get("closed_on"),
+        ]
+        for r in row.get("rectifications") or []
+    ]
+    columns = [_("问题"), _("整改要求"), _("责任方"), _("整改时限"), _("状态"), _("销号日期")]
+    return [(_("整改事项"), columns, rows)]
+
+
+VISITS = Resource(
+    name="visits",
+    service="reporting",
+    path="/supervision-visits",
+    area="reporting",
+    title=N_("督导调研"),
+    one=N_("督导调研"),
+    show_name=lambda row: f"{row.get('visit_date')} {_party('party_kind', 'party_id')(row)}",
+    searchable=False,
+    columns=[
+        Column("visit_date", N_("日期"), sort="visit_date"),
+        Column("kind", N_("类型"), codes="visit_kind"),
+        Column("party_id", N_("对象"), show=_party("party_kind", "party_id")),
+        Column("team", N_("督导组")),
+        Column("checked", N_("检查内容")),
+        Column("rectifications", N_("整改事项"), show=lambda r: len(r.get("rectifications") or [])),
+    ],
+    filters=[Filter("party_kind", N_("对象类别"), codes="party_kind")],
+    fields=[
+        Field("kind", N_("类型"), kind="select", codes="visit_kind", required=True),
+        Field("visit_date", N_("日期"), kind="date", required=True),
+        *_party_fields(("town", "unit")),
+        Field("team", N_("督导组"), required=True, nullable=False),
+        Field("checked", N_("检查内容"), kind="textarea", required=True, nullable=False),
+        Field("summary", N_("总体情况"), kind="textarea", nullable=False),
+        Field(
+            "finding",
+            N_("发现的问题"),
+            kind="textarea",
+            help=N_("可留空；有问题时成为被督导方的整改事项。"),
+        ),
+        Field("requirement", N_("整改要求"), kind="textarea"),
+        Field("due_date", N_("整改时限"), kind="date"),
+    ],  # fmt: skip
+    list_roles=STAFF,
+    create_roles=("city",),
+    default_sort="-visit_date",
+    prepare=_one_finding,
+    aliases={"party_id": "party_kind"},
+    sections=_rectifications,
+)
+
+CLOSE = Resource(
+    name="close",
+    service="reporting",
+    path="/rectifications",
+    create_path="/rectifications/{rectification_id}/close",
+    area="reporting",
+    title=N_("整改销号"),
+    one=N_("整改销号"),
+    columns=[],
+    fields=[
+        Field("rectification_id", N_("整改事项"), kind="hidden", required=True),
+        Field("evidence", N_("整改佐证"), kind="textarea", required=True, nullable=False),
+        Field("closed_on", N_("销号日期"), kind="date", help=N_("留空为今天；不能晚于今天。")),
+    ],
+    create_roles=STAFF,
+    prefill=("rectification_id",),
+    after=lambda saved, values: url_for("reporting_visits.show", id=saved["visit_id"]),
+)
+
+
+def _rectification_url(row: dict) -> str:
+    """An open item opens its closing form; a closed one its visit."""
+    if row.get("state") != "closed":
+        return CLOSE.new_url(rectification_id=row["id"])
+    return url_for("reporting_visits.show", id=row["visit_id"])
+
+
+RECTIFICATIONS = Resource(
+    name="rectifications",
+    service="reporting",
+    path="/rectifications",
+    area="reporting",
+    title=N_("整改事项"),
+    one=N_("整改事项"),
+    searchable=False,
+    columns=[
+        Column("finding", N_("问题")),
+        Column("requirement", N_("整改要求")),
+        Column("owner_id", N_("责任方"), show=_party("owner_kind", "owner_id")),
+        Column("due_date", N_("整改时限"), sort="due_date"),
+        Column("state", N_("状态"), codes="rect_state"),
+        Column("closed_on", N_("销号日期")),
+    ],
+    filters=[
+        Filter("state", N_("状态"), codes="rect_state"),
+        Filter("owner_kind", N_("责任方类别"), codes="party_kind"),
+    ],
+    list_roles=STAFF,
+    default_sort="due_date",
+    detail_url=_rectification_url,
+)
+
+RESOURCES = [PERIODS, DUTIES, PROGRESS, VISITS, RECTIFICATIONS, CLOSE]
+
+#: The area's pages that are not a resource's list: (title, endpoint, roles).
+EXTRA_PAGES = [(N_("考核权重"), "reporting_weights_page.weights", ("city",))]
+BLUEPRINTS = [weights_bp]
