@@ -74,7 +74,7 @@ class Walker:
         self.base = base
         self.context = browser.new_context(viewport=viewport, locale="zh-CN")
         self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
+        self.page.set_default_timeout(45000)  # (a loaded machine)
         self.problems: list[str] = []
         self.here = "/login"
         self.page.on("pageerror", lambda e: self.problems.append(f"{self.here}: JS {e}"))

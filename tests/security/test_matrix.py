@@ -104,6 +104,9 @@ class Attack:
         for name in re.findall(r"{(\w+)}", self.path):
             if name in LITERAL_PARAMS:
                 value = self.world.literals.get(name)
+            elif name == "mentor_id":  # a mentor by id (a mentor's workload): the victim's
+                value = self.party_value(victim, "mentors")
+                names_victim = True
             else:
                 resource = _resource_of(self.path, name)
                 if resource in CITY_WIDE:

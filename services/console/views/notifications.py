@@ -120,7 +120,9 @@ def link_url(link: dict | None) -> str | None:
         "housing": "welfare.housing",
         "visit": "welfare.campaigns",
     }
-    return url_for(pages[kind]) if kind in pages else None
+    if kind not in pages or role() in ("trainee", "mentor"):
+        return None  # (welfare's lists are the staff's: a trainee or mentor reads it here)
+    return url_for(pages[kind])
 
 
 @bp.post("/<int:id>/read")
