@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 # (--dist loadgroup: a module marked xdist_group runs on one worker, its fixtures shared)
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-calendar lint fmt openapi translations migrate prod-local journey chaos security bench clean help chromium
+.PHONY: run test test-calendar lint fmt openapi translations screenshots migrate prod-local journey chaos security bench clean help chromium
 
 help:
 	@echo "make run         the whole system on http://127.0.0.1:$(PORT)/ (SQLite, demo data)"
@@ -20,6 +20,7 @@ help:
 	@echo "make migrate SERVICE=roster   upgrade one service's database"
 	@echo "make openapi     rewrite each service's committed openapi.json"
 	@echo "make translations  add the console's new texts to its English catalogue (.po)"
+	@echo "make screenshots  walk every page as every role; docs/console.md gets a picture of each"
 	@echo "make journey     a month in a city, end to end: production processes, then embedded"
 	@echo "make chaos       the fault-injection suite in full (1,000-change bursts; its table)"
 	@echo "make security    the full security suite: 100 schemathesis examples per operation, a table"
@@ -74,6 +75,11 @@ openapi: $(STAMP)
 # services/console/translations/en/LC_MESSAGES/messages.po with an empty English to fill in.
 translations: $(STAMP)
 	$(BIN)/python -m services.console.catalogue
+
+# docs/console.md's picture of every page: the walk as every role, then the gallery.
+screenshots: $(STAMP) chromium
+	WALK_EVERY_ROLE=1 $(BIN)/pytest -q -p no:cacheprovider tests/console/test_walk.py
+	$(BIN)/python -m tests.console.gallery
 
 migrate: $(STAMP)
 	$(BIN)/python -m services.$(SERVICE).manage migrate

@@ -18,7 +18,7 @@ from services.console.codes import CODES
 from services.console.resources import roster
 from tests.console.test_app import csrf_of, make_app, sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console-resources")]
 
 CONSOLE = Path(__file__).resolve().parents[2] / "services" / "console"
 #: An identity number whose check digit is wrong (the right one is X).

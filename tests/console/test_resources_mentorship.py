@@ -16,7 +16,7 @@ from shared.clock import city_today
 from tests.console.test_app import csrf_of
 from tests.console.test_resources import client_as, field_error, first_cells, html_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console-resources")]
 
 
 def today() -> str:

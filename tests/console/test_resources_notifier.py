@@ -12,7 +12,7 @@ from services.console.resources import notifier
 from tests.console.test_app import csrf_of
 from tests.console.test_resources import client_as, field_error, html_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console-resources")]
 
 
 def test_every_text_of_the_notifier_resources_has_its_english():
