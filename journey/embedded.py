@@ -19,7 +19,7 @@ from journey.http import request
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
+def wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 240.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

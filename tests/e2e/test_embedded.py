@@ -28,7 +28,7 @@ def embedded(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base, timeout=60)
+        wait_ready(base, timeout=240)  # (minutes on a loaded machine)
         yield base, tmp_path
     finally:
         proc.send_signal(signal.SIGINT)
