@@ -170,6 +170,16 @@ class ProjectIn(StrictSchema):
     description = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
 
 
+class ProjectPatch(StrictSchema):
+    """Any of these; absent ones stay as they are. A closed project (``active`` false)
+    takes no new participants."""
+
+    name = Title()
+    category = fields.String(validate=validate.Length(max=50))
+    description = fields.String(validate=validate.Length(max=TEXT_MAX))
+    active = fields.Boolean()
+
+
 class ProjectOut(Schema):
     id = fields.Integer()
     name = fields.String()

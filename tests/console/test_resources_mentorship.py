@@ -1,8 +1,9 @@
 """The mentorship's resource pages (``services/console/resources/mentorship.py``) against
 the embedded default: the assignments' true total, a town ends an assignment (a refused
 day shown by its field), a training event is created (a refused one stores nothing) and
-its attendance recorded by picking a trainee, a key project and a participant, a
-showcase nominated; a role is not offered what it may not do."""
+its attendance recorded for several invitees at once, a key project edited and closed,
+a participant added and edited, a showcase nominated and published or declined after a
+confirmation; a role is not offered what it may not do."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.console import catalogue
 from services.console.resources import mentorship
 from shared.clock import city_today
 from tests.console.test_app import csrf_of
+from tests.console.test_confirmations import fingerprint_of
 from tests.console.test_resources import client_as, field_error, first_cells, html_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console-resources")]
@@ -73,7 +75,7 @@ def test_a_town_ends_an_assignment_and_a_day_before_its_start_is_refused_by_its_
     assert "assignment_end" not in html_of(town.get(f"/mentorship/assignments/{mine['id']}"))
 
 
-def test_a_training_event_is_created_and_attendance_recorded_by_picking_a_trainee(base, api):
+def test_a_training_event_is_created_and_attendance_recorded_for_several_at_once(base, api):
     before = api.get("/mentorship/training-events?per_page=1")["total"]
     city = client_as(base, "city")
     form = html_of(city.get("/mentorship/training/new"))
@@ -99,18 +101,27 @@ def test_a_training_event_is_created_and_attendance_recorded_by_picking_a_traine
     event = api.get(f"/mentorship/training-events/{event_id}")
     assert event["title"] == "理论学习会" and event["invited"] > 0 and event["attended"] == 0
     assert api.get("/mentorship/training-events?per_page=1")["total"] == before + 1
-    invitee = event["attendance"][0]
+    invitees = event["attendance"]
+    assert len(invitees) >= 3
     detail = html_of(city.get(f"/mentorship/training/{event_id}"))
-    assert invitee["name"] in detail and "记录出勤" in detail
+    assert invitees[0]["name"] in detail and "记录出勤" in detail
     page = f"/mentorship/attendance/new?event_id={event_id}"
     form = html_of(city.get(page))
+    # every invitee is offered by name, a box each
+    for invitee in invitees:
+        assert f'value="{invitee["trainee_id"]}"' in form and invitee["name"] in form
+    none = city.post(page, data={"csrf_token": csrf_of(form), "event_id": str(event_id)})
+    assert none.status_code == 422 and field_error(html_of(none), "trainee_ids")
+    assert api.get(f"/mentorship/training-events/{event_id}")["attended"] == 0
+    two = [str(i["trainee_id"]) for i in invitees[:2]]
     marked = city.post(
-        page,
-        data={"csrf_token": csrf_of(form), "event_id": str(event_id), "trainee_id": "",
-              "trainee_id__name": invitee["name"]},
-    )  # fmt: skip
+        page, data={"csrf_token": csrf_of(form), "event_id": str(event_id), "trainee_ids": two}
+    )
     assert marked.status_code == 302, html_of(marked)[:2000]
-    assert api.get(f"/mentorship/training-events/{event_id}")["attended"] == 1
+    assert api.get(f"/mentorship/training-events/{event_id}")["attended"] == 2
+    # the two recorded are no longer offered; the others are
+    form = html_of(city.get(page))
+    assert f'value="{two[0]}"' not in form and f'value="{invitees[2]["trainee_id"]}"' in form
     # once attendance is announced the hours stay: the refusal is shown by the field
     edit = f"/mentorship/training/{event_id}/edit"
     form = html_of(city.get(edit))
@@ -124,7 +135,7 @@ def test_a_training_event_is_created_and_attendance_recorded_by_picking_a_traine
     assert api.get(f"/mentorship/training-events/{event_id}")["organiser"] == "市委组织部党校"
 
 
-def test_a_key_project_gets_a_participant_and_a_town_nominates_a_showcase(base, api):
+def test_a_key_project_is_edited_its_participant_too_and_a_showcase_is_decided(base, api):
     city = client_as(base, "city")
     form = html_of(city.get("/mentorship/projects/new"))
     refused = city.post("/mentorship/projects/new", data={"csrf_token": csrf_of(form), "name": ""})
@@ -147,15 +158,73 @@ def test_a_key_project_gets_a_participant_and_a_town_nominates_a_showcase(base, 
     )  # fmt: skip
     assert joined.status_code == 302, html_of(joined)[:2000]
     assert trainee["name"] in html_of(city.get(f"/mentorship/projects/{project['id']}"))
-    form = html_of(town.get("/mentorship/showcases/new"))
-    saved = town.post(
-        "/mentorship/showcases/new",
-        data={"csrf_token": csrf_of(form), "trainee_id": str(trainee["id"]),
-              "title": "扎根基层的一年", "story": "带领村民发展特色产业。"},
+    # the town edits the participation from the project's page
+    part = api.items(f"/mentorship/projects/{project['id']}/participants", "town1")[0]
+    edit = f"/mentorship/participations/{part['id']}/edit"
+    assert edit in html_of(town.get(f"/mentorship/projects/{project['id']}"))
+    form = html_of(town.get(edit))
+    assert 'value="联络员"' in form and trainee["name"] in form
+    backwards = town.post(
+        edit,
+        data={"csrf_token": csrf_of(form), "role": "组长", "results": "完成入户调查",
+              "start_date": "2026-06-01", "end_date": "2026-05-01"},
     )  # fmt: skip
-    assert saved.status_code == 302, html_of(saved)[:2000]
+    assert backwards.status_code == 422 and field_error(html_of(backwards), "end_date")
+    assert api.get(f"/mentorship/participations/{part['id']}", "town1")["role"] == "联络员"
+    moved = town.post(
+        edit,
+        data={"csrf_token": csrf_of(form), "role": "组长", "results": "完成 120 户入户调查",
+              "start_date": "2026-06-01", "end_date": ""},
+    )  # fmt: skip
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(
+        f"/mentorship/projects/{project['id']}"
+    )
+    changed = api.get(f"/mentorship/participations/{part['id']}", "town1")
+    assert changed["role"] == "组长" and changed["results"] == "完成 120 户入户调查"
+    # the city renames and closes the project; a town may not edit it
+    assert town.get(f"/mentorship/projects/{project['id']}/edit").status_code == 403
+    edit = f"/mentorship/projects/{project['id']}/edit"
+    form = html_of(city.get(edit))
+    closed = city.post(
+        edit,
+        data={"csrf_token": csrf_of(form), "name": "乡村振兴示范点（一期）",
+              "category": "百千万工程", "description": "首批五个村"},
+    )  # fmt: skip
+    assert closed.status_code == 302, html_of(closed)[:2000]
+    project = api.get(f"/mentorship/projects/{project['id']}")
+    assert project["name"] == "乡村振兴示范点（一期）" and project["active"] is False
+    # a showcase: nominated by the town, published or declined by the city after a confirmation
+    form = html_of(town.get("/mentorship/showcases/new"))
+    ids = []
+    for title in ("扎根基层的一年", "村里的第一场直播"):
+        saved = town.post(
+            "/mentorship/showcases/new",
+            data={"csrf_token": csrf_of(form), "trainee_id": str(trainee["id"]),
+                  "title": title, "story": "带领村民发展特色产业。"},
+        )  # fmt: skip
+        assert saved.status_code == 302, html_of(saved)[:2000]
+        ids.append(int(saved.headers["Location"].rstrip("/").rsplit("/", 1)[1]))
     listed = html_of(city.get("/mentorship/showcases/?status=nominated"))
     assert "扎根基层的一年" in listed and "已推荐" in listed
+    assert "showcase-publish" not in html_of(town.get(f"/mentorship/showcases/{ids[0]}"))
+    assert town.get(f"/confirm/showcase-publish?id={ids[0]}").status_code == 403
+    detail = html_of(city.get(f"/mentorship/showcases/{ids[0]}"))
+    assert "/confirm/showcase-publish?id=" in detail and "/confirm/showcase-decline?id=" in detail
+    for verb, id_, status, says in (("publish", ids[0], "published", "已发布“扎根基层的一年”"),
+                                    ("decline", ids[1], "declined", "不予发布")):  # fmt: skip
+        url = f"/confirm/showcase-{verb}?id={id_}"
+        page = html_of(city.get(url))
+        assert trainee["name"] in page and "带领村民发展特色产业" in page
+        assert api.get(f"/mentorship/showcases/{id_}")["status"] == "nominated"  # not yet
+        sure = {"csrf_token": csrf_of(page), "fingerprint": fingerprint_of(page)}
+        done = city.post(url, data=sure)
+        assert done.status_code == 302, html_of(done)[:2000]
+        assert api.get(f"/mentorship/showcases/{id_}")["status"] == status
+        assert says in html_of(city.get(done.headers["Location"]))
+    # a decided one offers nothing more and says why
+    again = html_of(city.get(f"/confirm/showcase-publish?id={ids[0]}"))
+    assert "已有结果：已发布" in again and "确认发布</button>" not in again
+    assert "showcase-publish" not in html_of(city.get(f"/mentorship/showcases/{ids[0]}"))
 
 
 def test_a_role_is_not_offered_what_it_may_not_do(base, api):

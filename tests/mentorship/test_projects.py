@@ -137,3 +137,46 @@ def test_results_are_updated_and_each_trainees_projects_are_listed(world):
         f"{PROJECTS}/{first['id']}/participants", headers=auth("unit", 1)
     ).get_json()
     assert [p["trainee_id"] for p in participants["items"]] == [1]
+
+
+def test_the_city_renames_and_closes_a_project_and_a_closed_one_takes_no_one(world):
+    project = new_project(world)
+    new_project(world, "区域品牌创建")
+    url = f"{PROJECTS}/{project['id']}"
+    for role, scope in (("town", 1), ("unit", 1), ("trainee", 1)):
+        assert_problem(
+            world.client.patch(url, json={"active": False}, headers=auth(role, scope)), 403
+        )
+    assert_problem(
+        world.client.patch(url, json={"name": "区域品牌创建"}, headers=auth("city")), 409
+    )
+    for body in ({"name": ""}, {"active": "maybe"}, {"budget": 1}):
+        assert_problem(world.client.patch(url, json=body, headers=auth("city")), 422)
+    assert world.client.get(url, headers=auth("city")).get_json()["name"] == "百千万工程"
+    response = world.client.patch(
+        url, json={"name": "百千万工程（一期）", "active": False}, headers=auth("city")
+    )
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["name"], response.get_json()["active"]) == (
+        "百千万工程（一期）",
+        False,
+    )
+    assert_problem(join(world, project["id"], 1, auth("town", 1)), 422)
+    assert count(world, Participation) == 0
+    assert_problem(world.client.patch(f"{PROJECTS}/999", json={}, headers=auth("city")), 404)
+
+
+def test_a_participation_is_read_and_changed_by_its_own_id_within_scope(world):
+    project = new_project(world)
+    participation = join(world, project["id"], 1, auth("town", 1)).get_json()
+    url = f"{API}/participations/{participation['id']}"
+    mine = world.client.get(url, headers=auth("unit", 1))
+    assert mine.status_code == 200 and mine.get_json()["project_name"] == "百千万工程"
+    assert_problem(world.client.get(url, headers=auth("town", 2)), 404)
+    assert_problem(world.client.patch(url, json={"role": "x"}, headers=auth("town", 2)), 404)
+    assert_problem(world.client.patch(url, json={"role": "x"}, headers=auth("trainee", 1)), 403)
+    backwards = {"start_date": TODAY.isoformat(), "end_date": "2001-01-01"}
+    assert_problem(world.client.patch(url, json=backwards, headers=auth("town", 1)), 422)
+    response = world.client.patch(url, json={"role": "组长"}, headers=auth("town", 1))
+    assert response.status_code == 200 and response.get_json()["role"] == "组长"
+    assert_problem(world.client.get(f"{API}/participations/999", headers=auth("city")), 404)

@@ -83,8 +83,9 @@ class Field:
     """A form field: ``key`` names it in the form and, unless ``api`` says otherwise
     (dotted for a nested body: ``placement.village_id``), in the API's body. ``kind``:
     text, textarea, date, number, select (of ``codes`` or ``options()``), pick (of
-    another resource: ``pick`` names its :data:`PICKERS` kind), checkbox, password,
-    hidden (a parent's id from the query string, see ``prefill``).
+    another resource: ``pick`` names its :data:`PICKERS` kind), checkbox, checks (several
+    of ``options()`` ticked at once, sent as a list of ids), password, hidden (a parent's
+    id from the query string, see ``prefill``).
     ``on``: the forms it is on (``new``, ``edit``); ``roles``: who fills it in."""
 
     key: str
@@ -353,6 +354,9 @@ def form_page(resource: Resource, id: int | str | None = None):
             if f.kind == "pick"
         }
         values |= {f.key: "1" for f in fields_ if f.kind == "checkbox" and f.key in request.form}
+        values |= {
+            f.key: ",".join(request.form.getlist(f.key)) for f in fields_ if f.kind == "checks"
+        }
         body, errors = _body(fields_, values, mode)
         if not errors:
             try:
@@ -432,6 +436,13 @@ def _body(fields_: list[Field], values: dict, mode: str) -> tuple[dict, dict]:
                 continue
         if f.kind == "checkbox":
             value: object = raw == "1"
+        elif f.kind == "checks":
+            ticked = [part for part in raw.split(",") if part]
+            if not ticked:
+                if f.required:
+                    errors[f.key] = [_("请至少选择一项。")]
+                continue
+            value = [int(part) if _INTEGER.match(part) else part for part in ticked]
         elif f.kind == "password" and not raw:
             continue  # an empty password field changes nothing
         elif raw == "":

@@ -4,7 +4,8 @@ The mentorship API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
+from markupsafe import Markup
 
 from services.console.client import ApiError
 from services.console.i18n import N_, label
@@ -192,11 +193,27 @@ TRAINING = Resource(
 )
 
 
-def _one_trainee(body: dict, mode: str) -> dict:
-    if body.get("trainee_ids") not in (None, ""):
-        body["trainee_ids"] = [body["trainee_ids"]]
+def _recorded(body: dict, mode: str) -> dict:
     body["attended"] = True  # the API records attendance only
     return body
+
+
+def _not_yet_attended() -> list[tuple]:
+    """The event's invited trainees whose attendance is not yet recorded."""
+    event_id = request.args.get("event_id", "").strip()
+    if not event_id.isdigit() or len(event_id) > 10:
+        return []
+    try:
+        event = api().get("mentorship", f"/training-events/{event_id}")
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        return []
+    return [
+        (a["trainee_id"], a.get("name") or _trainee(a))
+        for a in event.get("attendance") or []
+        if not a.get("attended")
+    ]
 
 
 ATTENDANCE = Resource(
@@ -211,18 +228,17 @@ ATTENDANCE = Resource(
     fields=[
         Field("event_id", N_("培训学习活动"), kind="hidden", required=True),
         Field(
-            "trainee_id",
+            "trainee_ids",
             N_("出勤的选调生"),
-            kind="pick",
-            pick="trainees",
-            api="trainee_ids",
+            kind="checks",
+            options=_not_yet_attended,
             required=True,
-            help=N_("受邀的选调生；已记录的不会重复。"),
+            help=N_("列出尚未记录出勤的受邀选调生；可一次勾选多人。"),
         ),
     ],
     create_roles=WRITERS,
     prefill=("event_id",),
-    prepare=_one_trainee,
+    prepare=_recorded,
     after=lambda saved, values: url_for("mentorship_training.show", id=values["event_id"]),
 )
 
@@ -241,12 +257,19 @@ def _participants(row: dict) -> list:
         if exc.status >= 500:
             raise
         items = []
+    edits = PARTICIPATIONS.may("edit")
     rows = [
         [_trainee(p), p.get("role"), p.get("results"), p.get("start_date"), p.get("end_date")]
+        + ([_edit_link(p)] if edits else [])
         for p in items
     ]
     columns = [_("选调生"), _("承担角色"), _("成效"), _("开始日期"), _("结束日期")]
-    return [(_("参与的选调生"), columns, rows)]
+    return [(_("参与的选调生"), columns + ([_("操作")] if edits else []), rows)]
+
+
+def _edit_link(participation: dict) -> Markup:
+    href = url_for("mentorship_participations.edit", id=participation["id"])
+    return Markup('<a href="{}">{}</a>').format(href, _("编辑"))
 
 
 PROJECTS = Resource(
@@ -270,9 +293,17 @@ PROJECTS = Resource(
             "category", N_("类别"), nullable=False, help=N_("如：百千万工程、品牌创建、节庆活动")
         ),
         Field("description", N_("简介"), kind="textarea", nullable=False),
+        Field(
+            "active",
+            N_("进行中"),
+            kind="checkbox",
+            on=("edit",),
+            help=N_("结束后不能再添加参与的选调生。"),
+        ),
     ],
     list_roles=("city", "town", "unit", "mentor", "trainee"),
     create_roles=("city",),
+    edit_roles=("city",),
     default_sort="name",
     sections=_participants,
 )
@@ -280,22 +311,26 @@ PROJECTS = Resource(
 PARTICIPATIONS = Resource(
     name="participations",
     service="mentorship",
-    path="/projects",
+    path="/participations",
     create_path="/projects/{project_id}/participants",
     area="mentorship",
     title=N_("项目参与"),
     one=N_("项目参与"),
+    show_name=lambda row: f"{_trainee(row)} · {row.get('project_name')}",
     columns=[],
     fields=[
-        Field("project_id", N_("重点项目"), kind="hidden", required=True),
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        Field("project_id", N_("重点项目"), kind="hidden", required=True, on=("new",)),
+        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True, on=("new",)),
         Field("role", N_("承担角色"), nullable=False),
         Field("results", N_("成效"), kind="textarea", nullable=False),
         Field("start_date", N_("开始日期"), kind="date"),
+        Field("end_date", N_("结束日期"), kind="date", on=("edit",)),
     ],
     create_roles=WRITERS,
+    edit_roles=WRITERS,  # the API: a trainee of the caller's scope
     prefill=("project_id",),
-    after=lambda saved, values: url_for("mentorship_projects.show", id=values["project_id"]),
+    home="mentorship_projects.index",
+    after=lambda saved, values: url_for("mentorship_projects.show", id=saved["project_id"]),
 )
 
 PROJECTS.actions = [
@@ -332,6 +367,23 @@ SHOWCASES = Resource(
     create_roles=("town", "unit"),
     default_sort="-id",
 )
+
+
+def _decision(verb: str):
+    """The city's link to publish or decline a nomination (only while it is nominated)."""
+
+    def link(row: dict) -> str | None:
+        if row.get("status") != "nominated":
+            return None
+        return url_for("confirm.page", name=f"showcase-{verb}", id=row["id"])
+
+    return link
+
+
+SHOWCASES.actions = [
+    (N_("发布"), _decision("publish"), ("city",)),
+    (N_("不予发布"), _decision("decline"), ("city",)),
+]
 
 RESOURCES = [
     ASSIGNMENTS,

@@ -81,4 +81,14 @@
   }
 
   document.querySelectorAll("input[data-pick]").forEach(setup);
+
+  /* "select all" of a list of checkboxes: shown only where this script runs */
+  document.querySelectorAll("input[data-check-all]").forEach(function (all) {
+    var boxes = all.form.querySelectorAll('input[type=checkbox][name="' + all.dataset.checkAll + '"]');
+    all.hidden = false;
+    all.labels.forEach(function (l) { l.hidden = false; });
+    all.addEventListener("change", function () {
+      boxes.forEach(function (b) { b.checked = all.checked; });
+    });
+  });
 })();

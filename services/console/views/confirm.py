@@ -442,6 +442,49 @@ def _publish(params, values, effect):
     return _("已发布 {period} {kind}考核结果（{n} 个对象）。", **effect.facts)
 
 
+# -- publishing or declining a showcase story ----------------------------------------------------
+
+
+def _showcase_effect(publish: bool):
+    def effect(params):
+        id_ = _int(params.get("id"))
+        if id_ is None:
+            abort(404)
+        s = api().get("mentorship", f"/showcases/{id_}")
+        about = {"title": s["title"], "trainee": _trainee_name(s["trainee_id"]), "id": s["id"]}
+        nothing = None
+        if s["status"] != "nominated":
+            status = label("showcase_status", s["status"])
+            nothing = _("这篇典型事迹已有结果：{status}。", status=status)
+        says = (
+            N_("发布“{title}”（{trainee}）：发布后所有人可见，不能撤回")
+            if publish
+            else N_("不予发布“{title}”（{trainee}）：推荐方会看到这个结果")
+        )
+        return Effect(
+            0 if nothing else 1, 0, _(says, **about), [[s["story"]]], nothing,
+            state=s["status"], facts=about,
+        )  # fmt: skip
+
+    return effect
+
+
+def _decide_showcase(publish: bool):
+    def perform(params, values, effect):
+        facts = effect.facts
+        verb = "publish" if publish else "decline"
+        api().post("mentorship", f"/showcases/{facts['id']}/{verb}")
+        if publish:
+            return _("已发布“{title}”（{trainee}）。", **facts)
+        return _("已决定不予发布“{title}”（{trainee}）。", **facts)
+
+    return perform
+
+
+def _showcase_page(params) -> str:
+    return url_for("mentorship_showcases.show", id=_int(params.get("id")) or 0)
+
+
 # -- a town's budget for a year ---------------------------------------------------------------
 
 
@@ -524,6 +567,14 @@ ACTIONS: dict[str, Action] = {
         _assessment_effect, _publish,
         lambda params: url_for("dashboard.assessment", id=_int(params.get("id")) or 0),
         columns=(N_("排名"), N_("名称"), N_("得分")),
+    ),
+    "showcase-publish": Action(
+        ("city",), N_("确认发布典型事迹"), N_("确认发布"), ("id",),
+        _showcase_effect(True), _decide_showcase(True), _showcase_page, columns=(N_("事迹"),),
+    ),
+    "showcase-decline": Action(
+        ("city",), N_("确认不予发布典型事迹"), N_("确认不予发布"), ("id",),
+        _showcase_effect(False), _decide_showcase(False), _showcase_page, columns=(N_("事迹"),),
     ),
 }  # fmt: skip
 

@@ -20,6 +20,7 @@ from services.mentorship.schemas_training import (
     ProjectListArgs,
     ProjectOut,
     ProjectPage,
+    ProjectPatch,
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
@@ -81,6 +82,16 @@ class ProjectItem(MethodView):
         """One key project."""
         return load_project(id)
 
+    @require("city")
+    @blp.arguments(ProjectPatch)
+    @blp.response(200, ProjectOut)
+    def patch(self, data, id):
+        """Change a project's ``name`` (unique, 409), ``category``, ``description`` or
+        ``active`` (city only)."""
+        project = domain.update_project(session(), load_project(id), data)
+        session().commit()
+        return project
+
 
 @blp.route("/projects/<int:id>/participants")
 class ProjectParticipants(MethodView):
@@ -136,6 +147,35 @@ class ProjectParticipant(MethodView):
         domain.update_participation(session(), participation, data)
         session().commit()
         return participation_view(participation, project)
+
+
+def load_participation(participation_id: int) -> Participation:
+    """A participation of a trainee in the caller's scope, else 404."""
+    participation = session().get(Participation, participation_id)
+    if participation is None:
+        raise problem(404, "Not found", "no such participation")
+    load_trainee(participation.trainee_id)  # 404 outside the caller's scope
+    return participation
+
+
+@blp.route("/participations/<int:id>")
+class ParticipationItem(MethodView):
+    @blp.response(200, ParticipationOut)
+    def get(self, id):
+        """One participation (a trainee's part in a project), by its own id."""
+        participation = load_participation(id)
+        return participation_view(participation, load_project(participation.project_id))
+
+    @require("city", "town", "unit")
+    @blp.arguments(ParticipationPatch)
+    @blp.response(200, ParticipationOut)
+    def patch(self, data, id):
+        """Update a participation by its own id: ``role``, ``results``, ``start_date``,
+        ``end_date`` (as ``PATCH /projects/{id}/participants/{trainee_id}``)."""
+        participation = load_participation(id)
+        domain.update_participation(session(), participation, data)
+        session().commit()
+        return participation_view(participation, load_project(participation.project_id))
 
 
 @blp.route("/trainees/<int:id>/projects")

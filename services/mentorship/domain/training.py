@@ -164,6 +164,21 @@ def create_project(session: Session, data: dict) -> Project:
     return project
 
 
+def update_project(session: Session, project: Project, data: dict) -> Project:
+    """Rename, recategorise, describe, close or reopen a project (names stay unique)."""
+    name = data.get("name")
+    if name is not None and name != project.name:
+        taken = session.scalar(
+            sa.select(Project.id).where(Project.name == name, Project.id != project.id)
+        )
+        if taken is not None:
+            raise Conflict("a project with this name exists", {"name": ["already used"]})
+    for key, value in data.items():
+        setattr(project, key, value)
+    session.flush()
+    return project
+
+
 def join_project(session: Session, project: Project, trainee: Trainee, data: dict) -> Participation:
     """A trainee joins a key project in a role; announced as ``project.joined``."""
     if not project.active:
