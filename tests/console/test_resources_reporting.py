@@ -45,6 +45,16 @@ def test_the_periods_show_their_true_total_and_the_city_moves_a_deadline(base, a
     assert refused.status_code == 422
     assert period["ends_on"] in field_error(html_of(refused), "deadline")
     assert api.get(f"/reporting/periods/{period['code']}")["deadline"] == period["deadline"]
+    # past the end of the following month: refused, the limit said by the field
+    after = dt.date.fromisoformat(period["ends_on"]) + dt.timedelta(days=1)
+    limit = (after.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    too_late = (limit + dt.timedelta(days=1)).isoformat()
+    refused = city.post(
+        page, data={"csrf_token": csrf_of(form), "deadline": too_late, "reason": "太晚"}
+    )
+    assert refused.status_code == 422
+    assert limit.isoformat() in field_error(html_of(refused), "deadline")
+    assert "次月月底" in field_error(html_of(refused), "deadline")
     later = (dt.date.fromisoformat(period["deadline"]) + dt.timedelta(days=2)).isoformat()
     saved = city.post(
         page, data={"csrf_token": csrf_of(form), "deadline": later, "reason": "系统维护"}

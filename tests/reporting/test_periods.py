@@ -127,6 +127,7 @@ def test_an_extension_needs_the_city_a_reason_and_a_day_after_the_period(world):
         (CITY, {"deadline": "2026-04-12", "reason": "   "}, 422),
         (CITY, {"deadline": "2026-03-31", "reason": "提前"}, 422),
         (CITY, {"deadline": "april", "reason": "x"}, 422),
+        (CITY, {"deadline": "2026-05-01", "reason": "过了次月月底"}, 422),
     ]
     for headers, body, status in cases:
         response = world.client.patch(f"{API}/periods/2026-03", json=body, headers=headers)
@@ -142,6 +143,12 @@ def test_an_extension_needs_the_city_a_reason_and_a_day_after_the_period(world):
     assert period["policy_deadline"] == "2026-04-05" and period["extended_to"] is None
     assert period["deadline"] == national(D(2026, 4, 5)).isoformat()  # after 清明 (4–6 April)
     assert count(world, ReportAudit) == 0
+    late = world.client.patch(
+        f"{API}/periods/2026-03", json={"deadline": "2026-05-01", "reason": "x"}, headers=CITY
+    ).get_json()
+    assert "2026-04-30" in str(late["errors"]["deadline"]) and "次月月底" in str(late["errors"])
+    last = {"deadline": "2026-04-30", "reason": "五一前收齐"}
+    assert world.client.patch(f"{API}/periods/2026-03", json=last, headers=CITY).status_code == 200
 
 
 # -- who owes what -----------------------------------------------------------------------------

@@ -68,6 +68,7 @@ from services.reporting.models_reports import (
 from shared import workdays
 from shared.db import UTCDateTime, utcnow
 from shared.errors import DomainError, NotFound
+from shared.normalize import message
 
 #: ``report.due_soon`` goes out this many days before the deadline.
 DUE_SOON_DAYS = 2
@@ -235,12 +236,26 @@ def extend_deadline(
     role: str,
 ) -> Period:
     """Set the period's deadline to ``deadline`` (the city's extension), audited. The new
-    deadline must fall after the period's end; a non-working day is the city's own choice
-    here."""
+    deadline must fall after the period's end and no later than :func:`deadline_limit` (the
+    limit the calendar's moves keep too); a non-working day is the city's own choice here."""
     if deadline <= period.ends_on:
         raise DomainError(
             "a deadline must fall after the period ends",
             {"deadline": [f"after {period.ends_on.isoformat()}"]},
+        )
+    limit = deadline_limit(period.ends_on)
+    if deadline > limit:
+        raise DomainError(
+            "a deadline cannot pass the end of the month after the period",
+            {
+                "deadline": [
+                    message(
+                        f"截止日期最晚为 {limit.isoformat()}（次月月底），否则下一期的表格会先到期",
+                        f"at the latest {limit.isoformat()} (the end of the following month), "
+                        "or the next period's forms would fall due first",
+                    )
+                ]
+            },
         )
     before = period_state(period)
     period.extended_to = deadline
