@@ -17,6 +17,13 @@ COPY services ./services
 COPY embedded ./embedded
 COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
 
+# The printed documents (WeasyPrint): pango, a Chinese font and BabelStone Han for the rare
+# characters of names (CJK Extension B and E); nothing is fetched at render time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fontconfig fonts-wqy-microhei fonts-babelstone-han \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN pip install . \
     && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home grassroots \
     && mkdir -p /app/var \

@@ -41,13 +41,17 @@ lint: $(STAMP)
 
 # The console's browser tests drive Debian's chromium (Playwright's own browser download is
 # never used), with a Chinese system font for legible screenshots; the benchmark's smoke
-# test drives wrk. Install what is missing (as root, or with sudo where there is one).
+# test drives wrk; the printed documents need BabelStone Han for the rare characters of names
+# (CJK Extension B and E) and the tests read them back with pdftotext. Install what is
+# missing (as root, or with sudo where there is one).
 chromium:
 	@{ command -v chromium >/dev/null && command -v wrk >/dev/null && \
-	   fc-list :lang=zh | grep -q . ; } || { \
+	   command -v pdftotext >/dev/null && fc-list :lang=zh | grep -q . && \
+	   fc-list | grep -qi babelstone ; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei wrk; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei \
+	    fonts-babelstone-han poppler-utils wrk; }
 
 test: $(STAMP) lint chromium
 	$(PYTEST) $(PYTEST_ARGS)
