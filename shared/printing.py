@@ -34,6 +34,9 @@ class Table:
     rows: list[list] = field(default_factory=list)
     #: a last row set apart (合计), or None
     total_row: list | None = None
+    #: each column's share of the width in percent, where one long column would squeeze
+    #: the others
+    widths: list[int] | None = None
 
 
 @dataclass
@@ -43,6 +46,8 @@ class Section:
     facts: list[tuple[str, object]] = field(default_factory=list)
     table: Table | None = None
     paragraphs: list[str] = field(default_factory=list)
+    #: one pair a row, for long texts (a form's answers)
+    wide: bool = False
 
 
 @dataclass
@@ -66,8 +71,11 @@ def text(value) -> str:
     return str(value)
 
 
-def _pairs(doc: Document) -> int:
-    """Label/value pairs per row of a facts grid: two on a portrait page, three across."""
+def _pairs(doc: Document, section: Section) -> int:
+    """Label/value pairs per row of a facts grid: two on a portrait page, three across, one
+    for long texts."""
+    if section.wide:
+        return 1
     return 3 if doc.landscape else 2
 
 
@@ -104,7 +112,7 @@ def html(doc: Document) -> str:
     return _HTML.render(
         d=doc,
         text=text,
-        pairs=_pairs(doc),
+        pairs=functools.partial(_pairs, doc),
         fonts=Markup(", ".join(_css_string(f) for f in FONTS) + ", sans-serif"),
         page_label=Markup(_page_label(doc.page_label)),
     )
@@ -156,13 +164,19 @@ def _east_asian(style_or_run, family: str) -> None:
         fonts.set(qn(attr), family)
 
 
-def _grid(document, rows: list[list[str]], header: bool, bold_last: bool = False):
+def _grid(document, rows: list[list[str]], header: bool, bold_last: bool = False, widths=None):
     table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
     table.style = "Table Grid"
+    if widths:
+        page = document.sections[0]
+        usable = page.page_width - page.left_margin - page.right_margin
+        table.autofit = False
     for i, values in enumerate(rows):
         cells = table.rows[i].cells
         for j, value in enumerate(values):
             cells[j].text = value
+            if widths:
+                cells[j].width = int(usable * widths[j] / 100)
             if (header and i == 0) or (bold_last and i == len(rows) - 1):
                 for run in cells[j].paragraphs[0].runs:
                     run.bold = True
@@ -195,8 +209,8 @@ def to_docx(doc: Document) -> bytes:
     run.font.size = Pt(18)
     if doc.subtitle:
         word.add_paragraph(doc.subtitle).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    pairs = _pairs(doc)
     for s in doc.sections:
+        pairs = _pairs(doc, s)
         if s.heading:
             word.add_paragraph().add_run(s.heading).bold = True
         if s.facts:
@@ -214,7 +228,7 @@ def to_docx(doc: Document) -> bytes:
             rows += [[text(v) for v in r] for r in s.table.rows]
             if s.table.total_row:
                 rows.append([text(v) for v in s.table.total_row])
-            _grid(word, rows, header=True, bold_last=bool(s.table.total_row))
+            _grid(word, rows, True, bool(s.table.total_row), s.table.widths)
         word.add_paragraph()
     if doc.signatures:
         word.add_paragraph("        ".join(f"{s}：__________" for s in doc.signatures))
