@@ -9,6 +9,7 @@ from services.console.views import (
     imports,
     mentors,
     notifications,
+    printing,
     reports,
     trainees,
     welfare,
@@ -28,4 +29,5 @@ BLUEPRINTS = [
     calendar.bp,
     confirm.bp,
     workload.bp,
+    printing.bp,
 ]

@@ -1,0 +1,257 @@
+"""Printable documents for the file and for finance: a report (the two monthly forms and
+the quarterly report), a talk record, an assessment and a town's monthly subsidy roster, as
+PDF or Word, always downloaded.
+
+Each is read through the person's own API client, so the APIs' scope rules decide who may
+print what (another town's report is the API's 403 or 404 here too); the layout is
+:mod:`shared.printing`'s."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, make_response, render_template, request, send_file
+
+from services.console.client import ApiError
+from services.console.i18n import gettext as _
+from services.console.i18n import label, ngettext
+from services.console.views.common import (
+    api,
+    places,
+    role,
+    roles,
+    scope_id,
+    today,
+    trainee_names,
+    user,
+    valid_month,
+    yuan_of,
+)
+from services.console.views.reports import FIELDS
+from shared import printing
+from shared.printing import Document, Section, Table
+
+bp = Blueprint("printing", __name__, url_prefix="/print")
+
+FORMATS = {
+    "pdf": ("application/pdf", printing.to_pdf),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        printing.to_docx,
+    ),
+}
+
+
+@bp.errorhandler(printing.FontsMissing)
+def _fonts_missing(exc):
+    """An installation without the fonts prints nothing rather than boxes: try again once
+    an operator has installed them."""
+    response = make_response(
+        render_template("error.html", status=503, messages=[_("打印所需的字体尚未安装。")]), 503
+    )
+    response.headers["Retry-After"] = "300"
+    return response
+
+
+def _send(doc: Document, name: str, fmt: str):
+    mimetype, render = FORMATS[fmt]
+    doc.page_label = _("第 {page} 页 共 {pages} 页")
+    doc.footer = doc.footer or _("打印日期：{day}", day=today().isoformat())
+    return send_file(
+        io.BytesIO(render(doc)),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"{name}.{fmt}",
+    )
+
+
+def _trainee(trainee_id) -> dict:
+    """The trainee's roster record (name, unit, town, village) where the caller may read it;
+    else what the caller knows."""
+    try:
+        return api().get("roster", f"/trainees/{trainee_id}")
+    except ApiError as exc:
+        if exc.status not in (403, 404):
+            raise
+    name = user().get("name") if role() == "trainee" else trainee_names().get(trainee_id)
+    return {"name": name or f"#{trainee_id}"}
+
+
+def _where(record: dict) -> list[tuple[str, str]]:
+    p = places()
+    return [
+        (_("派出单位"), p.name("units", record.get("unit_id"))),
+        (_("镇（街道）"), p.name("towns", record.get("town_id"))),
+        (_("村（社区）"), p.name("villages", record.get("village_id"))),
+    ]
+
+
+def _field_label(text: str, kind: str) -> str:
+    shown = _(text)
+    return shown.split("（")[0].split(" (")[0] if kind == "list" else shown
+
+
+@bp.get("/report/<int:id>.<any(pdf,docx):fmt>")
+def report(id: int, fmt: str):
+    r = api().get("reporting", f"/reports/{id}")
+    trainee = _trainee(r["trainee_id"])
+    status = label("report_status", r["status"])
+    if r.get("step") and r["status"] == "submitted":
+        status += f"（{label('step', r['step'])}）"
+    facts = [(_("姓名"), trainee["name"]), *_where(trainee)]
+    facts += [
+        (_("期间"), r["period"]),
+        (_("状态"), status),
+        (_("截止日期"), r.get("deadline") or "—"),
+        (_("提交时间"), (r.get("submitted_at") or "—")[:16].replace("T", " ")),
+    ]
+    content = r.get("content") or {}
+    answers = []
+    for name, text, kind in FIELDS[r["kind"]]:
+        value = content.get(name)
+        if kind == "list":
+            value = "、".join(value or [])
+        answers.append((_field_label(text, kind), value if value not in (None, "") else "—"))
+    sections = [Section(facts=facts), Section(facts=answers, wide=True)]
+    if r["kind"] == "mentoring":
+        talks = Table([_("日期"), _("导师角色"), _("方式"), _("涉及方面"), _("谈话纪要")])
+        for t in content.get("talks") or []:
+            aspects = "、".join(label("aspect", a) for a in t.get("aspects") or [])
+            talks.rows.append(
+                [t["talk_date"], label("mentor_role", t.get("mentor_role")),
+                 label("mode", t.get("mode")), aspects, t.get("summary") or ""]
+            )  # fmt: skip
+        sections.append(Section(_("本月谈话"), table=talks))
+    try:
+        audit = api().get("reporting", f"/reports/{id}/audit")
+        audit = audit.get("items", []) if isinstance(audit, dict) else audit
+    except ApiError:
+        audit = []
+    if audit:
+        history = Table([_("时间"), _("角色"), _("操作"), _("说明")])
+        for a in audit:
+            after = a.get("after") or {}
+            reason = after.get("returned_reason") if a["action"] == "return" else None
+            history.rows.append(
+                [a["at"][:16].replace("T", " "), label("role", a.get("role")),
+                 label("audit", a["action"]), reason or ""]
+            )  # fmt: skip
+        sections.append(Section(_("审核记录"), table=history))
+    title = label("kind", r["kind"])
+    doc = Document(
+        title,
+        r["period"],
+        sections,
+        signatures=[_("填表人（签名）"), _("审核人（签名）"), _("日期")],
+    )
+    return _send(doc, f"{title}-{trainee['name']}-{r['period']}", fmt)
+
+
+@bp.get("/talk/<int:id>.<any(pdf,docx):fmt>")
+def talk(id: int, fmt: str):
+    t = api().get("mentorship", f"/talks/{id}")
+    aspects = "、".join(label("aspect", a) for a in t.get("aspects") or [])
+    if t.get("acknowledged_at"):
+        acknowledged = _("已确认") + " " + t["acknowledged_at"][:10]
+    else:
+        acknowledged = _("未确认")
+    facts = [
+        (_("学员"), t.get("trainee_name") or "—"),
+        (_("导师"), t.get("mentor_name") or "—"),
+        (_("导师角色"), label("mentor_role", t.get("mentor_role"))),
+        (_("谈话日期"), t["talk_date"]),
+        (_("方式"), label("mode", t.get("mode"))),
+        (_("涉及方面"), aspects or "—"),
+        *_where(t),
+        (_("学员确认"), acknowledged),
+    ]
+    record = [(_("谈话纪要"), t.get("summary") or "—"), (_("指导意见"), t.get("guidance") or "—")]
+    if t.get("reflection"):
+        record.append((_("学员体会"), t["reflection"]))
+    sections = [Section(facts=facts), Section(facts=record, wide=True)]
+    if t.get("follow_ups"):
+        follow = Table([_("跟进事项"), _("期限"), _("完成情况")])
+        for f in t["follow_ups"]:
+            done = _("已完成") + " " + f["done_at"][:10] if f.get("done_at") else _("未完成")
+            follow.rows.append([f["action"], f.get("due_date") or "—", done])
+        sections.append(Section(_("跟进事项"), table=follow))
+    title = _("谈心谈话记录")
+    doc = Document(
+        title,
+        t["talk_date"],
+        sections,
+        signatures=[_("导师（签名）"), _("学员（签名）")],
+    )
+    return _send(doc, f"{title}-{t.get('trainee_name') or id}-{t['talk_date']}", fmt)
+
+
+@bp.get("/assessment/<int:id>.<any(pdf,docx):fmt>")
+@roles("city", "town", "unit")
+def assessment(id: int, fmt: str):
+    a = api().get("reporting", f"/assessments/{id}")
+    kind = label("party_kind", a["party_kind"])
+    scores = Table([_("排名"), _("名称"), _("得分"), _("指标说明")], widths=[8, 22, 12, 58])
+    for s in a["scores"]:
+        explain = "；".join(
+            f"{i['name']} {i.get('value') or '—'}（{i['points']}/{i['weight']}）"
+            for i in s.get("indicators", [])
+        )
+        scores.rows.append([s["rank"], s["party_name"], s["score"], explain])
+    facts = [
+        (_("考核对象"), kind),
+        (_("考核期间"), a["period"]),
+        (_("状态"), label("assessment_status", a["status"])),
+        (_("发布时间"), (a.get("published_at") or "—")[:10]),
+    ]
+    title = _("{kind}组织工作考核结果", kind=kind)
+    doc = Document(
+        title,
+        a["period"],
+        [Section(facts=facts), Section(_("考核排名"), table=scores)],
+        signatures=[_("审核人（签名）"), _("日期")],
+    )
+    return _send(doc, f"{title}-{a['period']}", fmt)
+
+
+@bp.get("/subsidies.<any(pdf,docx):fmt>")
+@roles("city", "town")
+def subsidies(fmt: str):
+    """The roster finance pays from: a town's live subsidies of a month (a reversed one and
+    its reversal cancel out and are left off), with an empty column to sign for each."""
+    month = valid_month(request.args.get("month"))
+    town_id = scope_id() if role() == "town" else request.args.get("town_id", type=int)
+    if town_id is None:
+        abort(404)
+    if role() == "town" and request.args.get("town_id", town_id, type=int) != town_id:
+        abort(403)
+    p = places()
+    names = trainee_names()
+    roster = Table(
+        [_("序号"), _("姓名"), _("派出单位"), _("镇（街道）"), _("村（社区）"), _("驻村天数"),
+         _("金额（元）"), _("状态"), _("签收")]
+    )  # fmt: skip
+    total = 0
+    rows = api().items("welfare", "/subsidies", month=month, town_id=town_id, sort="id")
+    live = [s for s in rows if s.get("reverses_id") is None and not s.get("reversed")]
+    for n, s in enumerate(live, 1):
+        total += s["amount_fen"]
+        roster.rows.append(
+            [n, names.get(s["trainee_id"], f"#{s['trainee_id']}"),
+             p.name("units", s.get("unit_id")), p.name("towns", s["town_id"]),
+             p.name("villages", s.get("village_id")),
+             f"{s['days_stationed']}/{s['days_in_month']}", yuan_of(s["amount_fen"]),
+             label("subsidy_status", s["status"]), ""]
+        )  # fmt: skip
+    roster.total_row = [
+        _("合计"), ngettext("{n} 人", "{n} 人", len(live)), "", "", "", "", yuan_of(total), "", "",
+    ]  # fmt: skip
+    town = p.name("towns", town_id)
+    title = _("到村补贴发放花名册")
+    doc = Document(
+        title,
+        _("{town} · {month}", town=town, month=month),
+        [Section(table=roster)],
+        signatures=[_("制表人"), _("审核人"), _("财务负责人")],
+        landscape=True,
+    )
+    return _send(doc, f"{title}-{town}-{month}", fmt)
