@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import pytest
 
 from services.console.app import yuan
+from shared import printing
 from shared.clock import city_today
 from tests.console.test_resources import client_as, html_of
 from tests.shared.test_printing import docx_text, pdf_text
@@ -42,7 +43,7 @@ def fetch(client, url: str) -> dict[str, str]:
         assert response.status_code == 200, html_of(response)[:1000]
         assert response.mimetype == mimetype
         disposition = response.headers["Content-Disposition"]
-        assert disposition.startswith("attachment;")
+        assert disposition.startswith('attachment; filename="') and disposition.isascii()
         assert "filename*=UTF-8''" in disposition
         assert re.search(r"[\u4e00-\u9fff]", unquote(disposition))
         out[fmt] = read(response.data)
@@ -197,3 +198,16 @@ def test_a_report_page_offers_its_downloads_and_another_format_is_not_found(base
     assert city.get(f"/print/report/{report['id']}.html").status_code == 404
     english = client_as(base, "city", lang="en")
     assert "Print PDF" in html_of(english.get(f"/reports/{report['id']}"))
+
+
+def test_without_the_fonts_the_console_answers_503_and_prints_nothing(base, api, monkeypatch):
+    report = api.items("/reporting/reports?status=approved")[0]
+    city = client_as(base, "city")
+    monkeypatch.setattr(printing, "FONTS", ("No Such Font Family",))
+    printing._fonts_installed.cache_clear()
+    response = city.get(f"/print/report/{report['id']}.pdf")
+    monkeypatch.undo()
+    printing._fonts_installed.cache_clear()
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "打印所需的字体尚未安装" in html_of(response)
+    assert "attachment" not in response.headers.get("Content-Disposition", "")

@@ -69,9 +69,16 @@ def test_a_rare_name_and_every_value_come_out_of_the_pdf():
 
 
 def test_a_rare_name_and_every_value_come_out_of_the_docx():
-    text = docx_text(printing.to_docx(form()))
+    data = printing.to_docx(form())
+    text = docx_text(data)
     for value in ("基层锻炼工作成效表", RARE, VILLAGE, "派出单位", "王3", "3,600.00", "填表人"):
         assert value in text
+    # Word takes the font of Chinese text from w:eastAsia
+    import docx
+    from docx.oxml.ns import qn
+
+    normal = docx.Document(io.BytesIO(data)).styles["Normal"].element
+    assert normal.rPr.rFonts.get(qn("w:eastAsia")) == printing.FONTS[0]
 
 
 def test_markup_in_a_value_is_printed_as_text():

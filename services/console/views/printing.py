@@ -9,6 +9,7 @@ print what (another town's report is the API's 403 or 404 here too); the layout 
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 from flask import Blueprint, abort, make_response, render_template, request, send_file
 
@@ -53,16 +54,18 @@ def _fonts_missing(exc):
     return response
 
 
-def _send(doc: Document, name: str, fmt: str):
+def _send(doc: Document, name: str, fallback: str, fmt: str):
+    """The document as a download named ``name`` (RFC 5987), ``fallback`` for a client
+    that reads only an ASCII name."""
     mimetype, render = FORMATS[fmt]
     doc.page_label = _("第 {page} 页 共 {pages} 页")
     doc.footer = doc.footer or _("打印日期：{day}", day=today().isoformat())
-    return send_file(
-        io.BytesIO(render(doc)),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"{name}.{fmt}",
+    response = send_file(io.BytesIO(render(doc)), mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{fallback}.{fmt}"; '
+        f"filename*=UTF-8''{quote(f'{name}.{fmt}', safe='')}"
     )
+    return response
 
 
 def _trainee(trainee_id) -> dict:
@@ -144,7 +147,7 @@ def report(id: int, fmt: str):
         sections,
         signatures=[_("填表人（签名）"), _("审核人（签名）"), _("日期")],
     )
-    return _send(doc, f"{title}-{trainee['name']}-{r['period']}", fmt)
+    return _send(doc, f"{title}-{trainee['name']}-{r['period']}", f"report-{id}", fmt)
 
 
 @bp.get("/talk/<int:id>.<any(pdf,docx):fmt>")
@@ -182,7 +185,7 @@ def talk(id: int, fmt: str):
         sections,
         signatures=[_("导师（签名）"), _("学员（签名）")],
     )
-    return _send(doc, f"{title}-{t.get('trainee_name') or id}-{t['talk_date']}", fmt)
+    return _send(doc, f"{title}-{t.get('trainee_name') or id}-{t['talk_date']}", f"talk-{id}", fmt)
 
 
 @bp.get("/assessment/<int:id>.<any(pdf,docx):fmt>")
@@ -210,7 +213,7 @@ def assessment(id: int, fmt: str):
         [Section(facts=facts), Section(_("考核排名"), table=scores)],
         signatures=[_("审核人（签名）"), _("日期")],
     )
-    return _send(doc, f"{title}-{a['period']}", fmt)
+    return _send(doc, f"{title}-{a['period']}", f"assessment-{id}", fmt)
 
 
 @bp.get("/subsidies.<any(pdf,docx):fmt>")
@@ -254,4 +257,4 @@ def subsidies(fmt: str):
         signatures=[_("制表人"), _("审核人"), _("财务负责人")],
         landscape=True,
     )
-    return _send(doc, f"{title}-{town}-{month}", fmt)
+    return _send(doc, f"{title}-{town}-{month}", f"subsidies-{town_id}-{month}", fmt)
