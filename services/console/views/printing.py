@@ -96,6 +96,8 @@ def _field_label(text: str, kind: str) -> str:
 
 @bp.get("/report/<int:id>.<any(pdf,docx):fmt>")
 def report(id: int, fmt: str):
+    """A monthly form or quarterly report as filed: whose, where, its answers in the order
+    of the console's form, the month's talks of a mentoring form, and its review history."""
     r = api().get("reporting", f"/reports/{id}")
     trainee = _trainee(r["trainee_id"])
     status = label("report_status", r["status"])
@@ -152,6 +154,7 @@ def report(id: int, fmt: str):
 
 @bp.get("/talk/<int:id>.<any(pdf,docx):fmt>")
 def talk(id: int, fmt: str):
+    """A talk record for the trainee's file, with lines for both parties to sign."""
     t = api().get("mentorship", f"/talks/{id}")
     aspects = "、".join(label("aspect", a) for a in t.get("aspects") or [])
     if t.get("acknowledged_at"):
@@ -191,6 +194,7 @@ def talk(id: int, fmt: str):
 @bp.get("/assessment/<int:id>.<any(pdf,docx):fmt>")
 @roles("city", "town", "unit")
 def assessment(id: int, fmt: str):
+    """An assessment's ranking with each party's indicators, published or still a draft."""
     a = api().get("reporting", f"/assessments/{id}")
     kind = label("party_kind", a["party_kind"])
     scores = Table([_("排名"), _("名称"), _("得分"), _("指标说明")], widths=[8, 22, 12, 58])
