@@ -211,3 +211,33 @@ def test_without_the_fonts_the_console_answers_503_and_prints_nothing(base, api,
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "打印所需的字体尚未安装" in html_of(response)
     assert "attachment" not in response.headers.get("Content-Disposition", "")
+
+
+def test_a_trainees_growth_file_shows_and_prints_every_part_of_the_record(base, api):
+    town_id = next(t["id"] for t in api.items("/roster/towns") if t["name"] == "石龙镇")
+    town = api.username("town", town_id)
+    trainee = api.items(f"/roster/trainees?town_id={town_id}&status=active")[0]
+    tid = trainee["id"]
+    talks = api.items(f"/mentorship/talks?trainee_id={tid}")
+    reports = api.items(f"/reporting/reports?trainee_id={tid}")
+    seats = api.items(f"/mentorship/assignments?trainee_id={tid}")
+    assert talks and reports and seats
+    client = client_as(base, town)
+    page = html_of(client.get(f"/trainees/{tid}"))
+    assert "成长档案" in page
+    for part in ("派驻经历", "导师", "谈心谈话", "报表", "培训学习", "重点项目", "典型事迹",
+                 "责任清单", "资金", "住房", "走访慰问", "思想动态与实际需求"):  # fmt: skip
+        assert f"{part}" in page, part
+    # every talk, not a first page of them, with its true count
+    assert f'谈心谈话 <span class="count">({len(talks)})</span>' in page
+    assert f'href="/print/growth/{tid}.pdf"' in page
+    texts = fetch(client, f"/print/growth/{tid}")
+    for text in texts.values():
+        flat = squeeze(text)
+        assert "选调生成长档案" in flat and squeeze(trainee["name"]) in flat
+        assert f"谈心谈话（{len(talks)}）" in flat and f"报表（{len(reports)}）" in flat
+        for seat in seats:
+            assert squeeze(seat["mentor_name"]) in flat
+        assert squeeze(talks[0]["summary"]) in flat
+        assert reports[0]["period"] in flat
+    refused(client_as(base, other_town(api, town_id)), f"/print/growth/{tid}")

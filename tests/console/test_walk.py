@@ -87,9 +87,15 @@ class Walker:
         self.problems: list[str] = []
         self.here = "/login"
         self.page.on("pageerror", lambda e: self.problems.append(f"{self.here}: JS {e}"))
+        # A request the browser itself gave up on as the walk moved on (the favicon of a
+        # page just left: net::ERR_ABORTED) is no fault of the page; a missing file still
+        # shows as its 4xx below, a refused connection as its own failure.
         self.page.on(
             "requestfailed",
-            lambda r: self.problems.append(f"{self.here}: failed {r.url} {r.failure}"),
+            lambda r: (
+                "ERR_ABORTED" not in (r.failure or "")
+                and self.problems.append(f"{self.here}: failed {r.url} {r.failure}")
+            ),
         )
         self.page.on(
             "response",

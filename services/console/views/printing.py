@@ -152,6 +152,26 @@ def report(id: int, fmt: str):
     return _send(doc, f"{title}-{trainee['name']}-{r['period']}", f"report-{id}", fmt)
 
 
+@bp.get("/growth/<int:id>.<any(pdf,docx):fmt>")
+def growth(id: int, fmt: str):
+    """A trainee's growth file (成长档案): the profile, then every part of the record the
+    caller may read, as on the trainee's page."""
+    from services.console.views.trainees import growth_file
+
+    file = growth_file(id)
+    sections = [Section(_("基本情况"), facts=file.profile())]
+    for table in file.tables:
+        printed = Table(list(table.columns), [list(row) for row in table.rows])
+        sections.append(Section(f"{table.title}（{len(table.rows)}）", table=printed))
+    if file.missing:
+        missing = "、".join(label("mentor_role", r) for r in file.missing)
+        sections.append(Section(paragraphs=[_("缺少导师：") + missing]))
+    title = _("选调生成长档案")
+    name = file.trainee["name"]
+    doc = Document(title, name, sections, landscape=True)
+    return _send(doc, f"{title}-{name}", f"growth-{id}", fmt)
+
+
 @bp.get("/talk/<int:id>.<any(pdf,docx):fmt>")
 def talk(id: int, fmt: str):
     """A talk record for the trainee's file, with lines for both parties to sign."""
