@@ -46,6 +46,14 @@ class WorkloadOut(Schema):
     unacknowledged_talks = fields.Integer(
         metadata={"description": "talks the trainee has not acknowledged yet"}
     )
+    aspects = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "this quarter's talks (in your scope) per aspect: political, "
+            "practice, conduct, care (0 where none)"
+        },
+    )
 
 
 class OpenFollowUpOut(Schema):

@@ -50,7 +50,7 @@ def mentor(api) -> dict:
 # -- workload -----------------------------------------------------------------------------
 
 
-def test_a_mentor_reads_their_own_workload_from_the_menu_and_no_one_elses(base, mentor):
+def test_a_mentor_reads_their_own_workload_from_the_menu_and_no_one_elses(base, api, mentor):
     client = signed_in(base, mentor["username"])
     assert 'href="/workload/"' in html(client, "/") and "我的工作量" in html(client, "/")
     assert client.get("/workload/").headers["Location"].endswith("/workload/mine")
@@ -58,6 +58,20 @@ def test_a_mentor_reads_their_own_workload_from_the_menu_and_no_one_elses(base, 
     for name in mentor["mentees"]:
         assert name in page
     assert "本月已谈 / 应谈" in page and "学员未确认的谈话" in page
+    # this quarter's four aspects, each with the API's count
+    assert "本季度谈话涉及的四个方面" in page
+    own = api.get(f"/mentorship/workload/{mentor['id']}")
+    names = {
+        "political": "政治引领",
+        "practice": "实践指导",
+        "conduct": "作风培养",
+        "care": "生活关心",
+    }
+    assert set(own["aspects"]) == set(names)
+    for key, name in names.items():
+        shown = f'<span class="value">{own["aspects"][key]}</span><span class="what">{name}</span>'
+        assert shown in page, name
+    assert ('id="aspects-uncovered"' in page) == (0 in own["aspects"].values())
     html(client, f"/workload/{mentor['other']}", 404)
     english = html(signed_in(base, mentor["username"], "en"), "/workload/mine")
     assert "My workload" in english and "Open follow-ups" in english
@@ -83,6 +97,10 @@ def test_the_city_pages_sorts_filters_and_exports_every_mentors_workload(base, a
     sheet = load_workbook(io.BytesIO(export.data)).active
     assert sheet.max_row == in_town + 1  # the whole filtered result, not a page
     assert sheet.cell(1, 1).value == "导师"
+    headers = [c.value for c in sheet[1]]
+    assert "本季度政治引领" in headers and "本季度生活关心" in headers
+    listed = html(client, "/workload/")
+    assert "本季度四个方面" in listed
     whole = load_workbook(io.BytesIO(client.get("/workload/?export=workload").data)).active
     assert whole.max_row == total + 1
 

@@ -28,7 +28,9 @@ def seat(world) -> None:
             assign(world, trainee_id, mentor_id, role, start=LONG_AGO - dt.timedelta(days=800))
 
 
-def talk(world, mentor_id, trainee_id, role, day, *, acknowledged=False, follow_up=None) -> int:
+def talk(
+    world, mentor_id, trainee_id, role, day, *, acknowledged=False, follow_up=None, aspects=None
+) -> int:
     """A talk written directly, on any day (the recording rules have their own tests)."""
     with world.db.transaction() as s:
         row = Talk(
@@ -37,7 +39,7 @@ def talk(world, mentor_id, trainee_id, role, day, *, acknowledged=False, follow_
             mentor_role=role,
             talk_date=day,
             mode="in_person",
-            aspects=["care"],
+            aspects=aspects or ["care"],
             summary="谈话",
             unit_id=1,
             town_id=1,
@@ -110,6 +112,25 @@ def check_counts(world, travel, moment: str) -> None:
     assert rows[102]["unacknowledged_talks"] == 1
     assert rows[105]["unacknowledged_talks"] == 1
     assert (rows[104]["talks_expected"], rows[104]["talks_done"]) == (1, 0)
+    # the quarter's aspects: last month's talks count unless the quarter is new
+    assert rows[102]["aspects"] == {"political": 0, "practice": 0, "conduct": 0, "care": 2}
+    assert rows[105]["aspects"]["care"] == (0 if new_quarter else 1)
+    assert rows[104]["aspects"] == {"political": 0, "practice": 0, "conduct": 0, "care": 0}
+
+
+def test_the_quarters_aspects_count_each_talk_once_within_the_callers_scope(world, travel):
+    travel(dt.datetime(2027, 5, 20, 10, 0, tzinfo=SHANGHAI))
+    seat(world)
+    talk(world, 101, 1, "integrity", dt.date(2027, 4, 1), aspects=["political", "conduct"])
+    talk(world, 101, 3, "integrity", dt.date(2027, 5, 2), aspects=["political", "political"])
+    talk(world, 101, 1, "integrity", dt.date(2027, 3, 31), aspects=["care"])  # last quarter
+    rows = by_mentor(listing(world, auth("city")))
+    assert rows[101]["aspects"] == {"political": 2, "practice": 0, "conduct": 1, "care": 0}
+    detail = world.client.get(f"{API}/workload/101", headers=auth("mentor", 101)).get_json()
+    assert detail["aspects"] == rows[101]["aspects"]
+    # a town counts only its own trainees' talks (trainee 3 is not placed in a town)
+    town = by_mentor(listing(world, auth("town", 1)))
+    assert town[101]["aspects"] == {"political": 1, "practice": 0, "conduct": 1, "care": 0}
 
 
 def test_a_mentor_with_no_seat_left_is_not_listed(world):

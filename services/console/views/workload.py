@@ -23,6 +23,9 @@ from services.console.views.common import (
 
 bp = Blueprint("workload", __name__, url_prefix="/workload")
 
+#: The four aspects (四个方面), in the API's order.
+ASPECTS = ("political", "practice", "conduct", "care")
+
 PER_PAGE = 30
 #: The columns a clerk sorts by: (API sort key, header).
 COLUMNS = (
@@ -86,12 +89,17 @@ def _export(filters: dict) -> Table:
     table = Table(
         "workload",
         _("导师工作量"),
-        [_(text) for _key, text in COLUMNS] + [_("逾期跟进事项"), _("学员名单")],
+        [_(text) for _key, text in COLUMNS]
+        + [_("逾期跟进事项"), _("学员名单")]
+        + [_("本季度{aspect}", aspect=label("aspect", a)) for a in ASPECTS],
     )
     for row in api().items("mentorship", "/workload", limit=100_000, **filters):
         values = {**row, "mentees": len(row["mentees"])}
+        aspects = row.get("aspects") or {}
         table.add(
-            [values[key] for key, _text in COLUMNS] + [row["overdue_follow_ups"], _mentees(row)]
+            [values[key] for key, _text in COLUMNS]
+            + [row["overdue_follow_ups"], _mentees(row)]
+            + [aspects.get(a, 0) for a in ASPECTS]
         )
     return table
 

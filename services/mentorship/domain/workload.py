@@ -20,6 +20,9 @@ from services.mentorship.domain.common import month_bounds
 from services.mentorship.domain.talks import quarter_start
 from services.mentorship.models import Assignment, FollowUp, Person, Talk, Trainee
 
+#: The four aspects mentoring covers (四个方面), in the order the console shows them.
+ASPECTS = ("political", "practice", "conduct", "care")
+
 #: What a workload list sorts by (``-`` in front for descending).
 SORTABLE = (
     "name",
@@ -55,6 +58,8 @@ class Workload:
     overdue_follow_ups: int = 0
     unacknowledged_talks: int = 0
     mentees: list[Mentee] = field(default_factory=list)
+    #: the quarter's talks (in scope) per aspect of the four (四个方面), 0 where none
+    aspects: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ASPECTS, 0))
 
     @property
     def talks_missing(self) -> int:
@@ -213,7 +218,28 @@ def workload_page(
         for row in rows
     ]
     _add_mentees(session, today, cadence, filters, out)
+    _add_aspects(session, today, filters, out)
     return out, total
+
+
+def _add_aspects(session: Session, today: dt.date, filters: Filters, rows) -> None:
+    """Each mentor's talks of the quarter holding ``today`` counted per aspect: one
+    statement for the page's mentors (aspects are a JSON list on the talk, counted here
+    rather than in SQL, which SQLite and PostgreSQL spell differently)."""
+    if not rows:
+        return
+    by_id = {row.mentor_id: row for row in rows}
+    query = sa.select(Talk.mentor_id, Talk.aspects).where(
+        Talk.mentor_id.in_(list(by_id)),
+        Talk.talk_date >= quarter_start(today),
+        Talk.talk_date <= today,
+        *filters.trainees(Talk.trainee_id),
+    )
+    for mentor_id, aspects in session.execute(query):
+        counts = by_id[mentor_id].aspects
+        for aspect in set(aspects or ()):
+            if aspect in counts:
+                counts[aspect] += 1
 
 
 def _add_mentees(
