@@ -7,12 +7,14 @@ confirmation; a role is not offered what it may not do."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
 
 from services.console import catalogue
 from services.console.resources import mentorship
+from shared import normalize
 from shared.clock import city_today
 from tests.console.test_app import csrf_of
 from tests.console.test_confirmations import fingerprint_of
@@ -243,3 +245,30 @@ def test_a_role_is_not_offered_what_it_may_not_do(base, api):
     town = client_as(base, "town1")
     assert "new-projects" not in html_of(town.get("/mentorship/projects/"))
     assert town.get("/mentorship/projects/new").status_code == 403
+
+
+def test_the_city_edits_a_mentor_roles_duties_and_others_read_them(base, api):
+    trainee = client_as(base, "trainee1")
+    listing = html_of(trainee.get("/mentorship/duties/"))
+    assert "共 4 条" in listing and "实践导师" in listing and "村党组织书记" in listing
+    assert trainee.get("/mentorship/duties/business/edit").status_code == 403
+    city = client_as(base, "city")
+    page = "/mentorship/duties/business/edit"
+    form = html_of(city.get(page))
+    before = api.get("/mentorship/role-duties/business")
+    for aspect in before["aspects"]:  # the role's aspects start ticked
+        assert re.search(rf'value="{aspect}"\s+checked', form), aspect
+    none = city.post(page, data={"csrf_token": csrf_of(form), "statement": "指导业务"})
+    assert none.status_code == 422 and field_error(html_of(none), "aspects")
+    assert api.get("/mentorship/role-duties/business") == before
+    saved = city.post(
+        page,
+        data={"csrf_token": csrf_of(form), "statement": "指导业务知识，帮助提升能力。",
+              "aspects": ["practice", "political"]},
+    )  # fmt: skip
+    assert saved.status_code == 302, html_of(saved)[:2000]
+    after = api.get("/mentorship/role-duties/business")
+    assert after["statement"] == normalize.text("指导业务知识，帮助提升能力。")  # NFKC at the door
+    assert set(after["aspects"]) == {"practice", "political"}
+    shown = html_of(city.get("/mentorship/duties/"))
+    assert "政治引领、实践指导" in shown or "实践指导、政治引领" in shown

@@ -25,7 +25,7 @@ from tests.security.oas import Document, body_text
 pytestmark = pytest.mark.security
 
 #: Path parameters that name no party's object, and where their value comes from.
-LITERAL_PARAMS = {"code", "day", "kind", "year"}
+LITERAL_PARAMS = {"code", "day", "kind", "year", "role"}
 #: Resources shared by the whole city: a path id of these names no party (the operation is
 #: still checked for leaks and refused changes).
 CITY_WIDE = {"projects", "campaigns", "periods", "assessments", "policies", "calendar"}

@@ -181,6 +181,7 @@ def seed_mentorship(url: str) -> SecurityWorld:
         )
     # Projects are the city's key work, listed for everyone; their participants are not.
     sw.literals["projects"] = project["id"]
+    sw.literals["role"] = "practical"  # a mentor role's duties: the city's, read by all
     return sw
 
 

@@ -402,6 +402,9 @@ def _initial(resource: Resource, fields_: list[Field], row: dict | None) -> dict
         if f.kind == "checkbox":
             values[f.key] = "1" if value else ""
             continue
+        if f.kind == "checks" and isinstance(value, list):
+            values[f.key] = ",".join(str(v) for v in value)
+            continue
         values[f.key] = "" if value is None else str(value)
         if f.kind == "pick" and values[f.key]:
             values[f"{f.key}__name"] = PICKERS[f.pick].name(values[f.key])

@@ -385,6 +385,47 @@ SHOWCASES.actions = [
     (N_("不予发布"), _decision("decline"), ("city",)),
 ]
 
+# -- the mentor roles' duties -----------------------------------------------------------------
+
+
+def _aspects(row: dict) -> str:
+    return "、".join(label("aspect", a) for a in row.get("aspects") or [])
+
+
+ROLE_DUTIES = Resource(
+    name="duties",
+    service="mentorship",
+    path="/role-duties",
+    key="role",
+    area="mentorship",
+    title=N_("导师职责"),
+    one=N_("导师职责"),
+    show_name=lambda row: label("mentor_role", row.get("role")),
+    searchable=False,
+    columns=[
+        Column("role", N_("导师类别"), codes="mentor_role"),
+        Column("statement", N_("职责")),
+        Column("aspects", N_("谈话应涉及的方面"), show=_aspects),
+        Column("updated_at", N_("更新时间"), show=lambda row: (row.get("updated_at") or "")[:10]),
+    ],
+    fields=[
+        Field("statement", N_("职责"), kind="textarea", required=True),
+        Field(
+            "aspects",
+            N_("谈话应涉及的方面"),
+            kind="checks",
+            options=lambda: [(a, label("aspect", a)) for a in ASPECT_CODES],
+            required=True,
+        ),
+    ],
+    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    edit_roles=("city",),
+    submit=lambda client, body, role: client.put("mentorship", f"/role-duties/{role}", body),
+)
+
+#: the four aspects (四个方面), in the API's order
+ASPECT_CODES = ("political", "practice", "conduct", "care")
+
 RESOURCES = [
     ASSIGNMENTS,
     ASSIGNMENT_END,
@@ -393,4 +434,5 @@ RESOURCES = [
     PROJECTS,
     PARTICIPATIONS,
     SHOWCASES,
+    ROLE_DUTIES,
 ]

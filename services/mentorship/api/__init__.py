@@ -4,6 +4,7 @@ from services.mentorship.api import (
     assignments,
     compliance,
     coverage,
+    duties,
     projects,
     showcases,
     talks,
@@ -20,4 +21,5 @@ BLUEPRINTS = [
     projects.blp,
     showcases.blp,
     workload.blp,
+    duties.blp,
 ]

@@ -1,0 +1,70 @@
+"""The mentor roles' duties (导师职责): each role's statement and the aspects (四个方面) its
+talks are expected to cover. Everyone signed in reads them; the city edits them, audited."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.mentorship.config import ROLES
+from services.mentorship.domain.common import audit
+from services.mentorship.models import RoleDuty
+from services.mentorship.schemas_duties import RoleDutyIn, RoleDutyOut, RoleDutyPage
+from shared.auth import current_principal, protect, require
+from shared.db import session, utcnow
+from shared.http import ListArgs, paginate, problem
+
+blp = Blueprint(
+    "duties",
+    __name__,
+    url_prefix="/api/v1/mentorship/role-duties",
+    description="Each mentor role's duty statement and expected aspects",
+)
+protect(blp)
+
+
+def load_duty(role: str) -> RoleDuty:
+    duty = session().scalar(sa.select(RoleDuty).where(RoleDuty.role == role))
+    if duty is None:
+        raise problem(404, "Not found", f"no such mentor role: one of {', '.join(ROLES)}")
+    return duty
+
+
+def _state(duty: RoleDuty) -> dict:
+    return {"statement": duty.statement, "aspects": list(duty.aspects)}
+
+
+@blp.route("")
+class RoleDuties(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, RoleDutyPage)
+    def get(self, args):
+        """The four roles' duties, in the roles' order (integrity, business, responsible,
+        practical: the order they were seeded in) unless sorted by ``role``."""
+        return paginate(
+            session(), sa.select(RoleDuty), args, {"id": RoleDuty.id, "role": RoleDuty.role}
+        )
+
+
+@blp.route("/<role>")
+class RoleDutyItem(MethodView):
+    @blp.response(200, RoleDutyOut)
+    def get(self, role):
+        """One role's duties."""
+        return load_duty(role)
+
+    @require("city")
+    @blp.arguments(RoleDutyIn)
+    @blp.response(200, RoleDutyOut)
+    def put(self, data, role):
+        """Set a role's ``statement`` and expected ``aspects`` (the city only; audited)."""
+        duty = load_duty(role)
+        before = _state(duty)
+        duty.statement = data["statement"]
+        duty.aspects = data["aspects"]
+        duty.updated_by = current_principal().subject[:64]
+        duty.updated_at = utcnow()
+        audit(session(), duty.updated_by, "changed", "role_duty", duty.id, before, _state(duty))
+        session().commit()
+        return duty
