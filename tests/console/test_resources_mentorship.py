@@ -116,9 +116,16 @@ def test_a_training_event_is_created_and_attendance_recorded_for_several_at_once
     assert none.status_code == 422 and field_error(html_of(none), "trainee_ids")
     assert api.get(f"/mentorship/training-events/{event_id}")["attended"] == 0
     two = [str(i["trainee_id"]) for i in invitees[:2]]
-    marked = city.post(
-        page, data={"csrf_token": csrf_of(form), "event_id": str(event_id), "trainee_ids": two}
-    )
+    typed = {"csrf_token": csrf_of(form), "event_id": str(event_id), "trainee_ids": two}
+    # irreversible and for several at once: first the exact effect, nothing recorded yet
+    asked = city.post(page, data=typed)
+    assert asked.status_code == 200
+    confirm = html_of(asked)
+    assert "记录 2 名选调生的出勤" in confirm
+    assert invitees[0]["name"] in confirm and invitees[1]["name"] in confirm
+    assert invitees[2]["name"] not in confirm.split('id="effect-text"')[1].split("</p>")[0]
+    assert api.get(f"/mentorship/training-events/{event_id}")["attended"] == 0
+    marked = city.post(page, data={**typed, "confirmed": "1"})
     assert marked.status_code == 302, html_of(marked)[:2000]
     assert api.get(f"/mentorship/training-events/{event_id}")["attended"] == 2
     # the two recorded are no longer offered; the others are

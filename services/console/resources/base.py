@@ -159,6 +159,9 @@ class Resource:
     load: Callable[[Api], dict] | None = None
     #: the endpoint a form without a list goes back to, where it is not its area's index
     home: str | None = None
+    #: a bulk or irreversible form is confirmed first: ``confirm(body)`` says its exact
+    #: effect, and the form is sent only when the person confirms that page
+    confirm: Callable[[dict], str] | None = None
 
     # -- who may do what --------------------------------------------------------------
 
@@ -358,6 +361,13 @@ def form_page(resource: Resource, id: int | str | None = None):
             f.key: ",".join(request.form.getlist(f.key)) for f in fields_ if f.kind == "checks"
         }
         body, errors = _body(fields_, values, mode)
+        if not errors and resource.confirm is not None and request.form.get("confirmed") != "1":
+            return render_template(
+                "resource_confirm.html",
+                r=resource,
+                effect=resource.confirm(body),
+                sent=[(k, v) for k, vs in request.form.lists() if k != "csrf_token" for v in vs],
+            )
         if not errors:
             try:
                 saved = _send(resource, client, body, id)

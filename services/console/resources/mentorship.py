@@ -8,7 +8,7 @@ from flask import request, url_for
 from markupsafe import Markup
 
 from services.console.client import ApiError
-from services.console.i18n import N_, label
+from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
 from services.console.resources.base import Column, Field, Filter, Resource
 from services.console.views.common import api, places, trainee_names
@@ -216,6 +216,18 @@ def _not_yet_attended() -> list[tuple]:
     ]
 
 
+def _attendance_effect(body: dict) -> str:
+    """Attendance once recorded is announced and never withdrawn: say whose, first."""
+    names = dict(_not_yet_attended())
+    ticked = [names.get(i, f"#{i}") for i in body.get("trainee_ids") or []]
+    return ngettext(
+        "记录 {n} 名选调生的出勤：{names}。出勤一经记录即通知并计入学时，不能撤回。",
+        "记录 {n} 名选调生的出勤：{names}。出勤一经记录即通知并计入学时，不能撤回。",
+        len(ticked),
+        names="、".join(str(n) for n in ticked),
+    )
+
+
 ATTENDANCE = Resource(
     name="attendance",
     service="mentorship",
@@ -239,6 +251,7 @@ ATTENDANCE = Resource(
     create_roles=WRITERS,
     prefill=("event_id",),
     prepare=_recorded,
+    confirm=_attendance_effect,
     after=lambda saved, values: url_for("mentorship_training.show", id=values["event_id"]),
 )
 
