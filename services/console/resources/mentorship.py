@@ -427,7 +427,7 @@ ROLE_DUTIES = Resource(
             "aspects",
             N_("谈话应涉及的方面"),
             kind="checks",
-            options=lambda: [(a, label("aspect", a)) for a in ASPECT_CODES],
+            codes="aspect",
             required=True,
         ),
     ],
@@ -435,9 +435,6 @@ ROLE_DUTIES = Resource(
     edit_roles=("city",),
     submit=lambda client, body, role: client.put("mentorship", f"/role-duties/{role}", body),
 )
-
-#: the four aspects (四个方面), in the API's order
-ASPECT_CODES = ("political", "practice", "conduct", "care")
 
 RESOURCES = [
     ASSIGNMENTS,

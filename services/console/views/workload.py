@@ -20,11 +20,9 @@ from services.console.views.common import (
     today,
     xlsx_response,
 )
+from services.console.views.mentors import ASPECTS
 
 bp = Blueprint("workload", __name__, url_prefix="/workload")
-
-#: The four aspects (四个方面), in the API's order.
-ASPECTS = ("political", "practice", "conduct", "care")
 
 PER_PAGE = 30
 #: The columns a clerk sorts by: (API sort key, header).

@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from services.mentorship.domain.common import month_bounds
 from services.mentorship.domain.talks import quarter_start
 from services.mentorship.models import Assignment, FollowUp, Person, Talk, Trainee
-
-#: The four aspects mentoring covers (四个方面), in the order the console shows them.
-ASPECTS = ("political", "practice", "conduct", "care")
+from shared.events.catalogue import ASPECTS
 
 #: What a workload list sorts by (``-`` in front for descending).
 SORTABLE = (
