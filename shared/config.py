@@ -104,6 +104,16 @@ class BaseConfig:
         self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
         self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)
+        # Evidence (shared/evidence.py): the largest file, and where files are kept —
+        # "local" (a directory) or "s3" (an S3-compatible store such as MinIO).
+        self.EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+        self.EVIDENCE_STORAGE = env("EVIDENCE_STORAGE", "local")
+        self.EVIDENCE_DIR = env("EVIDENCE_DIR", str(VAR_DIR / "evidence"))
+        self.EVIDENCE_S3_ENDPOINT = env("EVIDENCE_S3_ENDPOINT")
+        self.EVIDENCE_S3_BUCKET = env("EVIDENCE_S3_BUCKET", "grassroots-evidence")
+        self.EVIDENCE_S3_REGION = env("EVIDENCE_S3_REGION", "us-east-1")
+        self.EVIDENCE_S3_ACCESS_KEY = _read_secret("EVIDENCE_S3_ACCESS_KEY")
+        self.EVIDENCE_S3_SECRET_KEY = _read_secret("EVIDENCE_S3_SECRET_KEY")
         # The longest cell an import reads (characters); a longer one is an error of its row.
         self.IMPORT_MAX_CELL = env_int("IMPORT_MAX_CELL", 4000)
         # a request body must arrive within this (under gunicorn; 408 after it): less

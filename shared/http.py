@@ -498,6 +498,8 @@ def build_app(
             getattr(view, "view_class", None), "_max_body", None
         )
         if limit:
+            if callable(limit):
+                limit = limit(app.config)
             request.max_content_length = app.config[limit] if isinstance(limit, str) else limit
         # Under gunicorn the body has a deadline (408 after it), and a chunked one is read
         # here against the limit (413 over it); see _DeadlineSocket and _read_chunked_body.
@@ -599,9 +601,10 @@ def trust_proxies(app: Flask, hops: int) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
-def max_body(limit: int | str):
-    """Mark a view (function or MethodView) as accepting bodies up to ``limit`` bytes, or
-    up to the value of the config setting named ``limit``."""
+def max_body(limit: int | str | Callable[[dict], int]):
+    """Mark a view (function or MethodView) as accepting bodies up to ``limit`` bytes, up
+    to the value of the config setting named ``limit``, or up to what ``limit(config)``
+    answers."""
 
     def decorator(view):
         view._max_body = limit
