@@ -60,8 +60,6 @@ from shared.normalize import message
 MiB = 1024 * 1024
 #: The default largest file (``EVIDENCE_MAX_BYTES``).
 DEFAULT_MAX_BYTES = 10 * MiB
-#: What a multipart body may carry beyond the file itself (boundaries, headers, fields).
-MULTIPART_SLACK = 64 * 1024
 #: A decoded image larger than this is a decompression bomb (Pillow's own default).
 MAX_PIXELS = 64_000_000
 #: A ZIP (DOCX, XLSX) may inflate to at most this, and to at most 100 times its size.
@@ -425,23 +423,6 @@ class EvidenceMixin:
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-def evidence_columns() -> list[sa.Column]:
-    """The table's columns for a migration's ``op.create_table("evidence", *...)``."""
-    return [
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("parent_kind", sa.String(32), nullable=False),
-        sa.Column("parent_id", sa.Integer(), nullable=False),
-        sa.Column("storage_key", sa.String(128), nullable=False, unique=True),
-        sa.Column("filename", sa.String(NAME_MAX), nullable=False),
-        sa.Column("content_type", sa.String(100), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("uploaded_by", sa.String(64), nullable=False),
-        sa.Column("uploaded_by_role", sa.String(16), nullable=False),
-        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
-    ]
-
-
 # -- the HTTP side ---------------------------------------------------------------------------
 
 
@@ -561,7 +542,8 @@ def evidence_blueprint(
 
 def _parent_routes(blp, service, model, parent: Parent, audit, out) -> None:
     @blp.route(f"/{parent.path}/<int:id>/evidence", endpoint=f"{parent.kind}_evidence")
-    @max_body(lambda config: config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES) + MULTIPART_SLACK)
+    # the request as a whole: MAX_UPLOAD_LENGTH, the one limit of every upload (413 over it)
+    @max_body("MAX_UPLOAD_LENGTH")
     class Evidence(MethodView):
         @blp.arguments(ListArgs, location="query")
         @blp.response(200, EvidencePage)

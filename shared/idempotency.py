@@ -187,12 +187,14 @@ def _fingerprint() -> str:
     order), a multipart upload by its fields and files (not its boundary), else bytes."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
-            digest.update(f"field {name}={value}\n".encode())
-        for name, upload in sorted(request.files.items(multi=True), key=lambda i: i[0]):
+        # str(): a part may lack a name or a value, and names may hold lone surrogates
+        fields = sorted((str(n), str(v)) for n, v in request.form.items(multi=True))
+        for name, value in fields:
+            digest.update(f"field {name}={value}\n".encode(errors="surrogatepass"))
+        for name, upload in sorted(request.files.items(multi=True), key=lambda i: str(i[0])):
             content = upload.stream.read()
             upload.stream.seek(0)
-            digest.update(f"file {name} {upload.filename}\n".encode())
+            digest.update(f"file {name} {upload.filename}\n".encode(errors="surrogatepass"))
             digest.update(hashlib.sha256(content).digest())
         return digest.hexdigest()
     data = request.get_data(cache=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -88,6 +89,20 @@ def _keep_one_city_day(margin: dt.timedelta = dt.timedelta(hours=1)) -> None:
 
 
 _pin_clock()
+
+
+def _evidence_dir() -> None:
+    """Evidence the services under test store goes to a folder of the run's own (removed
+    at its end), not the checkout's ``var/evidence``; a test that counts files sets its
+    own ``EVIDENCE_DIR``."""
+    if os.environ.get("EVIDENCE_DIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="grassroots-evidence-")
+    os.environ["EVIDENCE_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, True)
+
+
+_evidence_dir()
 
 
 def _reachable(host: str, port: int) -> bool:

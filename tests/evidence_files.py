@@ -4,8 +4,11 @@ disguised executables, a DOCX and an XLSX."""
 from __future__ import annotations
 
 import io
+import socket
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PIL import Image
 
@@ -80,3 +83,31 @@ def office(kind: str, extra: dict[str, bytes] | None = None) -> bytes:
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+@contextmanager
+def s3_server() -> Iterator[str]:
+    """A real S3 HTTP endpoint (moto's server, in a thread) on a free port."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_config(endpoint: str, bucket: str = "evidence-test") -> dict:
+    """The settings of an S3 store at ``endpoint``."""
+    return {
+        "EVIDENCE_STORAGE": "s3",
+        "EVIDENCE_S3_ENDPOINT": endpoint,
+        "EVIDENCE_S3_BUCKET": bucket,
+        "EVIDENCE_S3_ACCESS_KEY": "test",
+        "EVIDENCE_S3_SECRET_KEY": "testtest",
+        "EVIDENCE_S3_REGION": "us-east-1",
+    }

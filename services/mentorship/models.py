@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from shared.audit import AuditMixin
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, utcnow
+from shared.evidence import EvidenceMixin
 from shared.idempotency import IdempotencyMixin
 from shared.outbox import OutboxMixin
 from shared.projections import declare_projections
@@ -96,6 +97,9 @@ class Talk(Base):
     mentor_role: Mapped[str] = mapped_column(sa.String(16))
     talk_date: Mapped[dt.date] = mapped_column(index=True)
     mode: Mapped[str] = mapped_column(sa.String(16))
+    #: where and when it was held (the time optional; aware, stored in UTC)
+    place: Mapped[str] = mapped_column(sa.String(200), default="")
+    talk_time: Mapped[dt.datetime | None]
     aspects: Mapped[list] = mapped_column(sa.JSON)
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     guidance: Mapped[str] = mapped_column(sa.Text, default="")
@@ -112,6 +116,10 @@ class Talk(Base):
     )
 
     __table_args__ = (sa.Index("ix_talk_trainee_date", "trainee_id", "talk_date"),)
+
+
+class Evidence(EvidenceMixin, Base):
+    """Photos and files attached to a talk (shared.evidence)."""
 
 
 class FollowUp(Base):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -17,7 +19,8 @@ from marshmallow import (
 
 from services.mentorship.config import ROLES
 from shared.events.catalogue import ASPECTS, TALK_MODES
-from shared.http import ListArgs, StrictSchema, page_schema
+from shared.fields import Text as PlainText
+from shared.http import DEFAULT_TIME_ZONE, ListArgs, StrictSchema, page_schema
 
 TEXT_MAX = 4000
 FOLLOW_UPS_MAX = 20
@@ -67,6 +70,19 @@ class TalkIn(StrictSchema):
         metadata={"description": "the day of the talk in the city's time zone (not ahead)"},
     )
     mode = fields.String(required=True, validate=validate.OneOf(TALK_MODES))
+    place = PlainText(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "where the talk was held (谈话地点), e.g. 村委会会议室"},
+    )
+    talk_time = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "when it began, with its offset (2027-03-02T15:30:00+08:00); "
+            "on ``talk_date`` in the city's time zone"
+        },
+    )
     aspects = fields.List(
         fields.String(validate=validate.OneOf(ASPECTS)),
         required=True,
@@ -99,6 +115,15 @@ class TalkIn(StrictSchema):
     def _summary_not_blank(self, value: str, **_kw) -> None:
         if not value.strip():
             raise ValidationError("summarise the talk")
+
+    @validates_schema
+    def _time_on_the_day(self, data: dict, **_kw) -> None:
+        talk_date, talk_time = data.get("talk_date"), data.get("talk_time")
+        if talk_date is None or talk_time is None:
+            return
+        zone = current_app.config["TIME_ZONE"] if has_app_context() else DEFAULT_TIME_ZONE
+        if talk_time.astimezone(ZoneInfo(zone)).date() != talk_date:
+            raise ValidationError({"talk_time": ["not on talk_date in the city's time zone"]})
 
     @validates_schema
     def _follow_ups_after_the_talk(self, data: dict, **_kw) -> None:
@@ -134,6 +159,8 @@ class TalkOut(Schema):
     mentor_role = fields.String()
     talk_date = fields.Date()
     mode = fields.String()
+    place = fields.String()
+    talk_time = fields.DateTime(allow_none=True)
     aspects = fields.List(fields.String())
     summary = fields.String()
     guidance = fields.String()

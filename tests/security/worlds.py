@@ -9,6 +9,7 @@ A token of one half must never read, list, export or change an object of the oth
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ import pytest
 
 from shared.clock import city_today
 from tests.conftest import make_token, migrated
+from tests.evidence_files import photo
 from tests.worlds import build_world
 
 API = "/api/v1"
@@ -63,6 +65,19 @@ class SecurityWorld:
         )
         assert response.status_code in expect, (method, path, response.get_data(as_text=True))
         return response.get_json()
+
+    def upload(self, path: str, headers: dict, half: str) -> dict:
+        """Attach a photo as evidence at ``path`` (multipart); ``half`` owns it."""
+        response = self.client.post(
+            f"{API}/{self.service}{path}",
+            data={"file": (io.BytesIO(photo()), f"佐证{half}.jpg")},
+            content_type="multipart/form-data",
+            headers=headers,
+        )
+        assert response.status_code == 201, (path, response.get_data(as_text=True))
+        evidence = response.get_json()
+        self.own("evidence", half, evidence["id"])
+        return evidence
 
     def own(self, resource: str, half: str, *ids) -> None:
         self.owned[resource][half].update(int(i) for i in ids)
@@ -147,6 +162,7 @@ def seed_mentorship(url: str) -> SecurityWorld:
             },
         )
         sw.own("talks", half, talk["id"])
+        sw.upload(f"/talks/{talk['id']}/evidence", bearer("mentor", mentor), half)
         sw.own("follow-ups", half, *(f["id"] for f in talk.get("follow_ups", [])))
         part = sw.call(
             "POST", f"/projects/{project['id']}/participants", CITY, {"trainee_id": trainee}

@@ -5,7 +5,6 @@ kept under random keys on local disk or in an S3 store, and downloaded as attach
 from __future__ import annotations
 
 import io
-import socket
 
 import pytest
 from PIL import Image
@@ -20,6 +19,8 @@ from tests.evidence_files import (
     pdf,
     pdf_with_compressed_script,
     photo,
+    s3_config,
+    s3_server,
 )
 
 
@@ -126,33 +127,11 @@ def test_the_local_store_keeps_files_under_random_keys(tmp_path):
         store.get("../../etc/passwd")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint():
     """A real S3 HTTP endpoint (moto's server) for this module."""
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-def s3_config(endpoint: str, bucket: str = "evidence-test") -> dict:
-    return {
-        "EVIDENCE_STORAGE": "s3",
-        "EVIDENCE_S3_ENDPOINT": endpoint,
-        "EVIDENCE_S3_BUCKET": bucket,
-        "EVIDENCE_S3_ACCESS_KEY": "test",
-        "EVIDENCE_S3_SECRET_KEY": "testtest",
-        "EVIDENCE_S3_REGION": "us-east-1",
-    }
+    with s3_server() as endpoint:
+        yield endpoint
 
 
 def test_the_s3_store_round_trips_over_http(s3_endpoint):

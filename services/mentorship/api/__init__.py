@@ -5,6 +5,7 @@ from services.mentorship.api import (
     compliance,
     coverage,
     duties,
+    evidence,
     projects,
     showcases,
     talks,
@@ -22,4 +23,5 @@ BLUEPRINTS = [
     showcases.blp,
     workload.blp,
     duties.blp,
+    evidence.blp,
 ]

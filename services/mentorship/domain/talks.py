@@ -99,6 +99,8 @@ def record_talk(
         mentor_role=seat.role,
         talk_date=talk_date,
         mode=data["mode"],
+        place=data.get("place", ""),
+        talk_time=data.get("talk_time"),
         aspects=list(data["aspects"]),
         summary=data["summary"],
         guidance=data.get("guidance", ""),
