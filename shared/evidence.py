@@ -48,7 +48,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared import normalize
 from shared.auth import Principal, current_principal, protect
@@ -407,7 +407,11 @@ class EvidenceMixin:
     ``class Evidence(EvidenceMixin, Base)``; the service's migration creates it)."""
 
     __tablename__ = "evidence"
-    __table_args__ = (sa.Index("ix_evidence_parent", "parent_kind", "parent_id"),)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # a new Index for each service's table (one object cannot serve two tables)
+        return (sa.Index("ix_evidence_parent", "parent_kind", "parent_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: what it is evidence of: a kind of record of the service (``talk``) and its id

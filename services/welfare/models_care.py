@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.welfare.models import Base
 from shared.db import utcnow
+from shared.evidence import EvidenceMixin
 
 HOUSING_SOURCES = ("new_build", "converted_idle_house")
 CONVERSION_STATUSES = ("planned", "in_progress", "done")
@@ -135,6 +136,10 @@ class Visit(Base):
     need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("need.id"))
     recorded_by: Mapped[str] = mapped_column(sa.String(100), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Evidence(EvidenceMixin, Base):
+    """Photos and files attached to a care visit (shared.evidence)."""
 
 
 class Need(Base):

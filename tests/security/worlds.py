@@ -280,6 +280,7 @@ def seed_welfare(url: str) -> SecurityWorld:
             expect=(201,),
         )
         sw.own("visits", half, visit["id"])
+        sw.upload(f"/visits/{visit['id']}/evidence", bearer("town", town), half)
         sw.call(
             "PUT",
             f"/facilities/{town}/canteen",

@@ -1,6 +1,16 @@
 """Welfare's blueprints: each module exports ``BLUEPRINTS``."""
 
-from services.welfare.api import facilities, fees, housing, ledger, needs, policy, subsidies, visits
+from services.welfare.api import (
+    evidence,
+    facilities,
+    fees,
+    housing,
+    ledger,
+    needs,
+    policy,
+    subsidies,
+    visits,
+)
 
 BLUEPRINTS = [
     *policy.BLUEPRINTS,
@@ -11,4 +21,5 @@ BLUEPRINTS = [
     *facilities.BLUEPRINTS,
     *visits.BLUEPRINTS,
     *needs.BLUEPRINTS,
+    evidence.blp,
 ]

@@ -1,0 +1,50 @@
+"""Evidence (佐证材料) of care visits: photos and files that whoever may read a visit (the
+trainee visited included) may list and download; the city, units and towns, who record
+visits, may add to those in their scope (the mechanism: ``shared.evidence``)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from services.welfare.access import trainee_scope
+from services.welfare.models_care import Evidence, Visit
+from services.welfare.models_money import MoneyAudit
+from shared.audit import record_audit
+from shared.auth import Principal, current_principal
+from shared.db import session
+from shared.evidence import Parent, evidence_blueprint
+from shared.http import problem
+
+#: Who records visits, and so may add evidence to them.
+RECORDERS = ("city", "unit", "town")
+
+
+def load_visit(visit_id: int) -> Visit:
+    """The visit, if its trainee is in the caller's scope (else 404)."""
+    visit = session().scalar(
+        sa.select(Visit).where(
+            Visit.id == visit_id, trainee_scope(current_principal(), Visit.trainee_id)
+        )
+    )
+    if visit is None:
+        raise problem(404, "Not found", "no such record in your scope")
+    return visit
+
+
+def may_add_to_visit(visit: Visit, principal: Principal) -> bool:
+    """The city, a unit or a town (the visit already in its scope)."""
+    return principal.role in RECORDERS
+
+
+def _audit(s, action: str, row, before, after) -> None:
+    # welfare's one audit trail (money_audit) keeps evidence changes too
+    record_audit(s, MoneyAudit, current_principal().subject, action, "evidence", row.id,
+                 before, after)  # fmt: skip
+
+
+blp = evidence_blueprint(
+    "welfare",
+    Evidence,
+    [Parent("visit", "visits", load_visit, may_add_to_visit)],
+    _audit,
+)
