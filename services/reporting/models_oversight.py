@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from services.reporting.models import Base
 from services.reporting.models_reports import Obligation, Report
 from shared.db import utcnow
+from shared.evidence import EvidenceMixin
 
 PARTY_KINDS = ("unit", "town", "village", "trainee")
 OWNER_KINDS = ("town", "unit")
@@ -135,6 +136,11 @@ class Rectification(Base):
 
 
 # -- read models of other services' events ---------------------------------------------------
+
+
+class Evidence(EvidenceMixin, Base):
+    """Photos and files attached to a duty item's progress, a supervision visit or a
+    rectification's closure (shared.evidence)."""
 
 
 class OversightMonth(Base):

@@ -349,6 +349,7 @@ def seed_reporting(url: str) -> SecurityWorld:
                 expect=(201,),
             )
             sw.own("duty-items", half, duty["id"])
+            sw.upload(f"/duty-items/{duty['id']}/evidence", CITY, half)
         visit = sw.call(
             "POST",
             "/supervision-visits",
@@ -365,9 +366,11 @@ def seed_reporting(url: str) -> SecurityWorld:
             expect=(201,),
         )
         sw.own("supervision-visits", half, visit["id"])
+        sw.upload(f"/supervision-visits/{visit['id']}/evidence", CITY, half)
         for item in sw.call("GET", "/rectifications?per_page=200", CITY)["items"]:
             if item.get("visit_id") == visit["id"]:
                 sw.own("rectifications", half, item["id"])
+                sw.upload(f"/rectifications/{item['id']}/evidence", bearer("town", town), half)
     sw.literals.update(code=MONTH, day=f"{TODAY.year}-10-01", year=TODAY.year)
     return sw
 
