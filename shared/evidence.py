@@ -345,9 +345,14 @@ class S3Store:
         )
 
     def ensure_bucket(self) -> None:
-        """Create the bucket if it does not exist (``manage``-time, and the tests)."""
-        existing = {b["Name"] for b in self.client.list_buckets().get("Buckets", [])}
-        if self.bucket not in existing:
+        """Create the bucket if it does not exist (the first use by a process)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+                raise
             self.client.create_bucket(Bucket=self.bucket)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -389,7 +394,10 @@ def current_store() -> LocalStore | S3Store:
     """The running app's store (built once per app)."""
     store = current_app.extensions.get("evidence_store")
     if store is None:
-        store = current_app.extensions["evidence_store"] = store_from_config(current_app.config)
+        store = store_from_config(current_app.config)
+        if isinstance(store, S3Store):
+            store.ensure_bucket()
+        current_app.extensions["evidence_store"] = store
     return store
 
 

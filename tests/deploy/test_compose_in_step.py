@@ -15,7 +15,7 @@ import pytest
 
 from deploy.local import COMPOSE_FILE, PROCFILE, ROOT, compose_services, procfile_processes
 
-INFRASTRUCTURE = {"rabbitmq", "redis"}
+INFRASTRUCTURE = {"rabbitmq", "redis", "minio"}
 # Services with no database and no broker: the web console only calls the others' HTTP APIs,
 # so it has no migration to wait for; it waits for their web processes instead.
 STATELESS = {"console"}
