@@ -177,16 +177,22 @@ def test_a_swapped_working_sunday_on_the_20th_keeps_the_reminder_on_the_20th(wor
     assert run(world, dt.date(2026, 9, 20))["reminders"] == len(MONTHLY)
 
 
-def test_reporting_s_calendar_update_moves_the_reminder_day(world):
-    update = {
-        "year": 2027,
-        "revision": 1,
-        "days": [{"date": "2027-01-20", "kind": "holiday", "name": "地方假日"}],
-    }
+def calendar_updated(world, revision: int, days: list[dict]) -> None:
+    """Apply reporting's ``calendar.updated`` of 2027 through mentorship's consumer."""
+    update = {"year": 2027, "revision": revision, "days": days}
     envelope = validate_event(build_event("calendar.updated", update, producer="reporting"))
     world.spec.consumer(world.config, world.db, Bus("memory://", "x", "x")).apply(envelope)
+
+
+def test_reporting_s_calendar_update_moves_the_reminder_day(world):
+    holiday = [{"date": "2027-01-20", "kind": "holiday", "name": "地方假日"}]
+    calendar_updated(world, 2, holiday)
     assert run(world, dt.date(2027, 1, 20))["due_on"] == "2027-01-21"
     assert sent(world) == 0
+    # an older revision arriving late changes nothing
+    calendar_updated(world, 1, [])
+    assert run(world, dt.date(2027, 1, 20))["reminders"] == 0
+    assert run(world, dt.date(2027, 1, 21))["reminders"] == len(MONTHLY)
 
 
 def test_a_scheduler_that_was_down_on_the_day_sends_at_its_first_tick_later_that_month(world):
