@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from services.notifier.domain.render import event_context, render
 from services.notifier.models_notify import Notification
+from tests.conftest import auth
 from tests.notifier.helpers import count, recipients, rows
 
 TRAINEE = "𠮷田明"
@@ -125,3 +126,17 @@ def test_the_reminders_read_in_english_too(world):
     digest = render("talk_missing_town", "en", {**town, "recipient_name": "Shilong"})
     assert digest.subject == "石龙镇: 2 mentor(s) without a talk this month"
     assert f"2. 陈科长 (business mentor and responsible mentor) with {TRAINEE}" in digest.body
+
+
+def test_the_reminder_links_to_the_trainee_and_the_digest_to_the_town(world):
+    missing(world)
+    world.feed("talk.missing_town", DIGEST)
+    [mine] = world.client.get(
+        "/api/v1/notifier/notifications", headers=auth("mentor", 105)
+    ).get_json()["items"]
+    assert mine["link"] == {"kind": "trainee", "id": 1, "trainee_id": 1}
+    [town] = world.client.get(
+        "/api/v1/notifier/notifications?lang=en", headers=auth("town", 1)
+    ).get_json()["items"]
+    assert town["link"] == {"kind": "town", "id": 1}
+    assert town["subject"] == "石龙镇: 2 mentor(s) without a talk this month"
