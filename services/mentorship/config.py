@@ -35,5 +35,12 @@ class Config(BaseConfig):
                 "integrity=quarterly,business=monthly,responsible=monthly,practical=monthly",
             )
         )
+        # The day of the month by which each mentor should have talked with each mentee:
+        # the scheduler reminds them on it (the next working day if it is not one).
+        self.TALK_REMINDER_DAY = env_int("TALK_REMINDER_DAY", 20)
+        if not 1 <= self.TALK_REMINDER_DAY <= 28:
+            raise ValueError("TALK_REMINDER_DAY: a day from 1 to 28")
+        # How often mentorship-scheduler runs its tick.
+        self.TICK_INTERVAL_SECONDS = env_int("MENTORSHIP_TICK_INTERVAL_SECONDS", 60)
         for key, value in overrides.items():
             setattr(self, key, value)

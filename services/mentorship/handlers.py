@@ -1,11 +1,12 @@
 """Mentorship's event handlers: roster's events keep the projections, and the changes
-that matter to mentors keep the assignments true (a move, a departure, a lost position)."""
+that matter to mentors keep the assignments true (a move, a departure, a lost position);
+reporting's ``calendar.updated`` keeps mentorship's copy of the working-day calendar."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from services.mentorship.domain import assignments
+from services.mentorship.domain import assignments, calendar
 from services.mentorship.models import PROJECTIONS, Trainee
 from shared.consumer import payload_key, set_based
 
@@ -71,4 +72,5 @@ HANDLERS = {
     "trainee.status_changed": on_trainee_status_changed,
     "person.created": on_person_changed,
     "person.updated": on_person_changed,
+    "calendar.updated": calendar.on_calendar_updated,
 }

@@ -236,3 +236,42 @@ class RoleDuty(Base):
     aspects: Mapped[list] = mapped_column(sa.JSON)
     updated_by: Mapped[str | None] = mapped_column(sa.String(64))
     updated_at: Mapped[dt.datetime | None]
+
+
+# -- the working-day calendar and the monthly talk reminder ------------------------------
+
+
+class CalendarDay(Base):
+    """A day of the city's working-day calendar that differs from the plain week (a
+    ``holiday``, or a swapped ``workday``), as reporting last announced it
+    (``calendar.updated``); seeded from the shipped national calendar. The talk reminder
+    falls on a working day (``shared.workdays``)."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class CalendarYear(Base):
+    """The revision of each year's days applied from ``calendar.updated`` (a year not
+    listed still has the seeded days: revision 0); an older or repeated one is ignored."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int]
+
+
+class ReminderRun(Base):
+    """A month's talk reminder, once sent: the row is written in the transaction that puts
+    the reminders in the outbox, so a restarted or second scheduler sends nothing more."""
+
+    __tablename__ = "reminder_run"
+
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    run_on: Mapped[dt.date]
+    reminders: Mapped[int] = mapped_column(default=0)
+    towns: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

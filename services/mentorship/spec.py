@@ -1,7 +1,8 @@
-"""Mentorship's pieces for the shared entry points (relay, consumer, manage)."""
+"""Mentorship's pieces for the shared entry points (relay, consumer, manage, scheduler)."""
 
 from pathlib import Path
 
+from services.mentorship import scheduler
 from services.mentorship.commands import COMMANDS
 from services.mentorship.config import Config
 from services.mentorship.handlers import HANDLERS
@@ -17,4 +18,5 @@ SPEC = ServiceSpec(
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",
     extra_commands=COMMANDS,
+    background={"scheduler": scheduler.run},
 )

@@ -55,6 +55,11 @@ def the_mentor(_session: Session, payload: dict) -> list[str]:
     return [f"mentor:{payload['mentor_id']}"]
 
 
+def the_town(_session: Session, payload: dict) -> list[str]:
+    """The town the event is about."""
+    return [f"town:{payload['town_id']}"]
+
+
 def the_seat_owner(_session: Session, payload: dict) -> list[str]:
     """Who must fill a vacated seat: the town for responsible and practical mentors, the
     unit for integrity and business mentors. Nobody when the seat was not vacated."""
@@ -131,6 +136,14 @@ RULES: dict[str, Rule] = {
     ),
     "talk.recorded": Rule(
         (Target(the_trainee, "talk_recorded", ("inbox",)),), fact=lambda p: str(p["talk_id"])
+    ),
+    "talk.missing": Rule(
+        (Target(the_mentor, "talk_missing", INBOX_EMAIL),),
+        fact=lambda p: f"{p['mentor_id']}:{p['trainee_id']}:{p['month']}",
+    ),
+    "talk.missing_town": Rule(
+        (Target(the_town, "talk_missing_town", INBOX_EMAIL),),
+        fact=lambda p: f"{p['town_id']}:{p['month']}",
     ),
     "period.opened": Rule(
         (Target(every_active_trainee, "period_opened", INBOX_EMAIL),),

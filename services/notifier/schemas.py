@@ -42,7 +42,7 @@ class LinkOut(Schema):
     kind = fields.String(
         metadata={
             "description": "talk, report, form (not filed yet: no id), period, need, "
-            "subsidy, placement_fee, housing, visit or trainee"
+            "subsidy, placement_fee, housing, visit, trainee or town"
         }
     )
     id = fields.Integer(allow_none=True)

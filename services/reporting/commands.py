@@ -114,8 +114,8 @@ calendar_load.arguments = [
 def calendar_announce(args: argparse.Namespace, config) -> int:
     """Announce each listed year of the city's calendar as it stands (``calendar.updated``
     with the next revision), changing nothing: the other services' copies (welfare's due
-    dates) catch up with edits they never heard of — the days kept from before the event
-    existed, or a copy restored from an older backup."""
+    dates, mentorship's talk reminder day) catch up with edits they never heard of — the
+    days kept from before the event existed, or a copy restored from an older backup."""
     import sqlalchemy as sa
 
     from services.reporting.domain import calendar

@@ -203,6 +203,51 @@ class TalkRecordedPayload(_Where):
     summary = _text(4000, load_default="", dump_default="")
 
 
+MONTH_CODE = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="YYYY-MM")
+
+
+class TalkMissingPayload(_Where):
+    """``talk.missing``: a mentor has held no talk with a mentee this month by the
+    reminder day (the 20th, or the next working day); one per mentor and trainee a
+    month. ``roles``: the mentor's monthly seats with that trainee."""
+
+    month = fields.String(required=True, validate=MONTH_CODE)
+    reminded_on = fields.Date(required=True)
+    trainee_id = _id(required=True)
+    mentor_id = _id(required=True)
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(MENTOR_ROLES)),
+        required=True,
+        validate=validate.Length(min=1, max=4),
+    )
+
+
+class MissingTalkLine(PayloadSchema):
+    """One mentor and mentee of a town's digest, by name."""
+
+    mentor_id = _id(required=True)
+    mentor_name = _text(100, required=True)
+    trainee_id = _id(required=True)
+    trainee_name = _text(100, required=True)
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(MENTOR_ROLES)),
+        required=True,
+        validate=validate.Length(min=1, max=4),
+    )
+
+
+class TalkMissingTownPayload(PayloadSchema):
+    """``talk.missing_town``: a town's digest of the same month's ``talk.missing``: its
+    trainees' mentors (by name, with the trainee's name) who have not talked this month."""
+
+    month = fields.String(required=True, validate=MONTH_CODE)
+    reminded_on = fields.Date(required=True)
+    town_id = _id(required=True)
+    missing = fields.List(
+        fields.Nested(MissingTalkLine), required=True, validate=validate.Length(min=1, max=10000)
+    )
+
+
 class TrainingAttendedPayload(PayloadSchema):
     event_id = _id(required=True)
     trainee_id = _id(required=True)
@@ -401,6 +446,8 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
     ("mentor.assigned", 1): MentorAssignedPayload(),
     ("mentor.released", 1): MentorReleasedPayload(),
     ("talk.recorded", 1): TalkRecordedPayload(),
+    ("talk.missing", 1): TalkMissingPayload(),
+    ("talk.missing_town", 1): TalkMissingTownPayload(),
     ("training.attended", 1): TrainingAttendedPayload(),
     ("project.joined", 1): ProjectJoinedPayload(),
     ("period.opened", 1): PeriodOpenedPayload(),

@@ -191,3 +191,34 @@ def test_mark_one_and_mark_all_read(base, api):
     page = html(client, "/notifications/?unread=true")
     assert "没有未读通知。" in page and '<span id="unread-count">0</span>' in page
     assert api.get("/notifier/notifications/counts", "trainee4")["unread"] == 0
+
+
+# -- a town's dashboard: mentors without a talk, the quarter's aspects ------------------------
+
+
+def test_a_town_s_dashboard_lists_its_mentors_without_a_talk_and_their_aspects(base, api):
+    mine = api.items("/mentorship/workload", "town1")
+    owing = [
+        (w["name"], m["name"]) for w in mine for m in w["mentees"] if m["due"] and not m["talked"]
+    ]
+    client = signed_in(base, "town1")
+    page = html(client, "/dashboard/")
+    assert "本月尚未谈心谈话的导师" in page and "本季度谈话涉及的四个方面（按导师）" in page
+    export = client.get("/dashboard/?export=talks_missing")
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    assert [c.value for c in sheet[1]] == ["导师", "学员", "导师类别"]
+    listed = sorted((r[0], r[1]) for r in sheet.iter_rows(min_row=2, values_only=True))
+    assert listed == sorted(owing)
+    aspects = load_workbook(io.BytesIO(client.get("/dashboard/?export=aspects").data)).active
+    assert [c.value for c in aspects[1]] == ["导师", "政治引领", "实践指导", "作风培养", "生活关心"]
+    shown = sorted(list(r) for r in aspects.iter_rows(min_row=2, values_only=True))
+    keys = ("political", "practice", "conduct", "care")
+    assert shown == sorted([w["name"], *(w["aspects"][k] for k in keys)] for w in mine)
+    english = html(signed_in(base, "town1", "en"), "/dashboard/")
+    assert "Mentors without a talk this month" in english
+    # the city sees them on the dashboard of a town it names, not on the whole city's
+    city = signed_in(base, "city")
+    town_id = api.items("/roster/towns")[0]["id"]
+    assert "本月尚未谈心谈话的导师" in html(city, f"/dashboard/?town_id={town_id}")
+    assert "本月尚未谈心谈话的导师" not in html(city, "/dashboard/")

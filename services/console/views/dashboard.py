@@ -1,5 +1,7 @@
 """The dashboard: charts per town over the months, the assessment ranking and welfare
-figures, each drilling down to the list behind it; every table exports to XLSX."""
+figures, each drilling down to the list behind it; for a town, its mentors without a talk
+this month and each mentor's talks of the quarter per aspect (四个方面); every table
+exports to XLSX."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from services.console.views.common import (
     today,
     valid_month,
 )
+from services.console.views.mentors import ASPECTS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -151,6 +154,10 @@ def index():
             [grp[2], c["fees_paid"], c["needs_resolved"], c["needs_on_time"], c["visits"]],
             url_for("welfare.needs") if role() != "city" else url_for("welfare.fees"),
         )
+    tables = [timely, talks, ranking, fund, care]
+    town_id = scope_id() if role() == "town" else int_arg("town_id") if role() == "city" else None
+    if town_id:
+        tables += _town_mentors(town_id)
     charts = {
         "months": months,
         "timeliness": series_timely,
@@ -167,12 +174,47 @@ def index():
     }
     return page(
         "dashboard.html",
-        [timely, talks, ranking, fund, care],
+        tables,
         charts=json.dumps(charts, ensure_ascii=False).replace("</", "<\\/"),
         assessment=assessment,
         months=months,
         period=_last_quarter(),
     )
+
+
+def _town_mentors(town_id: int) -> list[Table]:
+    """A town's mentors (the workload API's, held to the caller's scope): who has not yet
+    talked this month with which trainee, and each one's talks of the quarter per aspect."""
+    try:
+        rows = api().items(
+            "mentorship",
+            "/workload",
+            limit=100_000,
+            town_id=town_id if role() == "city" else None,
+            sort="name",
+        )
+    except ApiError:
+        return []
+    missing = Table(
+        "talks_missing",
+        _("本月尚未谈心谈话的导师"),
+        [_("导师"), _("学员"), _("导师类别")],
+    )
+    aspects = Table(
+        "aspects",
+        _("本季度谈话涉及的四个方面（按导师）"),
+        [_("导师"), *(label("aspect", a) for a in ASPECTS)],
+    )
+    for row in rows:
+        link = url_for("workload.show", mentor_id=row["mentor_id"])
+        for mentee in row["mentees"]:
+            if mentee["due"] and not mentee["talked"]:
+                missing.add(
+                    [row["name"], mentee["name"], label("mentor_role", mentee["role"])], link
+                )
+        counts = row.get("aspects") or {}
+        aspects.add([row["name"], *(counts.get(a, 0) for a in ASPECTS)], link)
+    return [missing, aspects]
 
 
 def _last_quarter() -> str:

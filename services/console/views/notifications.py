@@ -114,6 +114,11 @@ def link_url(link: dict | None) -> str | None:
         if role() == "trainee":
             return url_for("home.index")
         return url_for("trainees.show", id=id_)
+    if kind == "town":
+        # a town's digest of its mentors without a talk: its dashboard lists them
+        if role() == "city":
+            return url_for("dashboard.index", town_id=id_)
+        return url_for("dashboard.index") if role() == "town" else None
     pages = {
         "subsidy": "welfare.subsidies",
         "placement_fee": "welfare.fees",

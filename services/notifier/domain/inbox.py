@@ -20,6 +20,8 @@ from services.notifier.models_notify import Notification
 #: kind to its page; ``trainee_id`` goes along where the page needs it.
 LINKS = {
     "talk.recorded": ("talk", "talk_id"),
+    "talk.missing": ("trainee", "trainee_id"),
+    "talk.missing_town": ("town", "town_id"),
     "mentor.assigned": ("trainee", "trainee_id"),
     "mentor.released": ("trainee", "trainee_id"),
     "period.opened": ("period", "period_id"),

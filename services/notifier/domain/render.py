@@ -49,6 +49,9 @@ LABELS = {
     },
 }
 
+#: Between the names of several roles (``roles_label``).
+ROLE_SEPARATOR = {"zh": "、", "en": " and "}
+
 
 @dataclass(frozen=True)
 class Message:
@@ -70,6 +73,7 @@ def render(template: str, language: str, context: dict) -> Message:
     """Render ``template`` in ``language`` (``zh`` unless ``en``)."""
     language = language if language in LANGUAGES else "zh"
     labels = LABELS[language]
+    roles = [labels.get(role, role) for role in context.get("roles") or []]
     text = (
         _environment()
         .get_template(f"{language}/{template}.txt")
@@ -78,6 +82,9 @@ def render(template: str, language: str, context: dict) -> Message:
             role_label=labels.get(context.get("role") or "", ""),
             kind_label=labels.get(context.get("kind") or "", ""),
             category_label=labels.get(context.get("category") or "", ""),
+            roles_label=ROLE_SEPARATOR[language].join(roles),
+            label=lambda code: labels.get(code, code),
+            separator=ROLE_SEPARATOR[language],
         )
     )
     subject, _, body = text.partition("\n")
@@ -132,6 +139,7 @@ def _context(payload: dict, found: dict[str, dict]) -> dict:
         "role": payload.get("role") or payload.get("mentor_role"),
         "kind": payload.get("kind"),
         "category": payload.get("category"),
+        "roles": payload.get("roles") or [],
         # Integer fen shown as yuan without ever passing through a float.
         "amount": f"{fee // 100}.{fee % 100:02d}" if isinstance(fee, int) else "",
     }
