@@ -5,6 +5,7 @@ from services.reporting.api import (
     calendar,
     dashboard,
     duties,
+    evaluations,
     periods,
     reports,
     supervision,
@@ -18,4 +19,5 @@ BLUEPRINTS = [
     *supervision.BLUEPRINTS,
     *dashboard.BLUEPRINTS,
     *assessment.BLUEPRINTS,
+    *evaluations.BLUEPRINTS,
 ]
