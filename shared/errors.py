@@ -1,5 +1,5 @@
 """Errors the domain layers raise without knowing about HTTP; ``build_app`` maps them to
-problem+json (a rule broken is 422, a conflict 409, a missing record 404)."""
+problem+json (a rule broken is 422, a conflict 409, another's act 403, a missing record 404)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ class DomainError(Exception):
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
+
+
+class Forbidden(DomainError):
+    """The caller is known and in scope, but this act is another's (a mentor writing what
+    only the responsible mentor writes)."""
+
+    status = 403
+    title = "Forbidden"
 
 
 class NotFound(DomainError):

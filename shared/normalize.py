@@ -10,7 +10,8 @@ then English (``校验位错误 / wrong check digit``). Nothing here touches Fla
   trimmed (full-width spaces too). NFKC would also replace a CJK Compatibility Ideograph
   (U+F900–U+FAFF, U+2F800–U+2FA1F) by its unified twin; a rare name may be written with
   the compatibility character on purpose (the variant on the person's identity card), so
-  those characters are kept as typed and only the text around them is normalised. CJK
+  those characters are kept as typed and only the text around them is normalised; in
+  multi-line text (prose) the full-width ``，：；！？（）`` of Chinese sentences are kept too. CJK
   Extension B and later characters (𠀾, 𬌗) have no decomposition and stay as they are.
   Single-line text refuses control characters (Cc), line and paragraph separators and
   lone surrogates; multi-line text allows ``\\n`` and ``\\t`` (``\\r\\n`` becomes ``\\n``).
@@ -61,9 +62,17 @@ _EDGES = re.compile(r"^[\s\u200b\u2060\ufeff]+|[\s\u200b\u2060\ufeff]+$")
 _REFUSED_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
 
 
-def nfkc(text: str) -> str:
-    """NFKC, except that CJK Compatibility Ideographs stay as they are."""
-    parts = _COMPATIBILITY.split(text)
+#: Full-width punctuation of Chinese prose, kept in multi-line text: NFKC would turn ``，``
+#: into ``,`` in the middle of a Chinese sentence (a form's account, an appraisal).
+_PROSE = re.compile(
+    "([\uf900-\ufaff\U0002f800-\U0002fa1f\uff01\uff08\uff09\uff0c\uff1a\uff1b\uff1f]+)"
+)
+
+
+def nfkc(text: str, *, keep: re.Pattern = _COMPATIBILITY) -> str:
+    """NFKC, except that CJK Compatibility Ideographs (and what ``keep`` matches) stay as
+    they are."""
+    parts = keep.split(text)
     return "".join(
         part if index % 2 else unicodedata.normalize("NFKC", part)
         for index, part in enumerate(parts)
@@ -80,7 +89,7 @@ def _bad_character(text: str, allowed: str = "") -> int | None:
 def text(value: str, *, multiline: bool = False) -> str:
     """Text as stored: NFKC, trimmed; a control character (or, in single-line text, a
     line break) is :class:`Invalid`. May return ``""``."""
-    result = nfkc(value)
+    result = nfkc(value, keep=_PROSE if multiline else _COMPATIBILITY)
     if multiline:
         result = result.replace("\r\n", "\n").replace("\r", "\n")
         result = result.strip("\n").strip()  # the ends only; inner lines keep their indent

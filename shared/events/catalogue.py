@@ -318,6 +318,38 @@ class ReportDuePayload(_Where):
     deadline = fields.Date(required=True)
 
 
+#: The year-end evaluation (年度考核) and the end-of-placement appraisal (期满鉴定).
+EVALUATION_KINDS = ("annual", "final")
+#: 优秀, 称职, 基本称职, 不称职 — best first.
+GRADES = ("excellent", "competent", "basic", "incompetent")
+
+
+class _EvaluationRef(_Where):
+    evaluation_id = _id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(EVALUATION_KINDS))
+    trainee_id = _id(required=True)
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=9999))
+    author_id = _id(required=True)
+
+
+class EvaluationSubmittedPayload(_EvaluationRef):
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+class EvaluationReturnedPayload(_EvaluationRef):
+    reason = _text(1000, required=True)
+    step = _text(16, required=True)
+    returned_by = _text(64, load_default="", dump_default="")
+
+
+class EvaluationApprovedPayload(_EvaluationRef):
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    step = _text(16, required=True)
+    final = fields.Boolean(required=True)
+    approved_by = _text(64, load_default="", dump_default="")
+
+
 class RankingEntry(PayloadSchema):
     party_id = _id(required=True)
     score = fields.Decimal(required=True, as_string=True, places=2)
@@ -457,6 +489,9 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
     ("report.due_soon", 1): ReportDuePayload(),
     ("report.overdue", 1): ReportDuePayload(),
     ("assessment.published", 1): AssessmentPublishedPayload(),
+    ("evaluation.submitted", 1): EvaluationSubmittedPayload(),
+    ("evaluation.returned", 1): EvaluationReturnedPayload(),
+    ("evaluation.approved", 1): EvaluationApprovedPayload(),
     ("calendar.updated", 1): CalendarUpdatedPayload(),
     ("subsidy.paid", 1): SubsidyPaidPayload(),
     ("placement_fee.paid", 1): PlacementFeePaidPayload(),
@@ -474,7 +509,7 @@ CATALOGUE: dict[tuple[str, int], Schema] = {
 OWNERS: dict[str, str] = {
     **dict.fromkeys(("town", "village", "unit", "person", "trainee", "account"), "roster"),
     **dict.fromkeys(("mentor", "talk", "training", "project"), "mentorship"),
-    **dict.fromkeys(("period", "report", "assessment", "calendar"), "reporting"),
+    **dict.fromkeys(("period", "report", "assessment", "calendar", "evaluation"), "reporting"),
     **dict.fromkeys(("placement_fee", "subsidy", "housing", "visit", "need"), "welfare"),
 }
 

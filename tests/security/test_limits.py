@@ -50,6 +50,8 @@ BOUNDED = {
     ("reporting", "/duty-items/completion"),  # one row per party (towns, units)
     ("reporting", "/rectifications/figures"),  # one row per party
     ("reporting", "/reports/{id}/audit"),  # one report's audit rows
+    ("reporting", "/evaluations/{id}/audit"),  # one evaluation's audit rows
+    ("reporting", "/mentor-ratings/mentors"),  # the caller's own four mentors
     ("welfare", "/facilities"),  # towns x the five kinds
 }
 MAX_PER_PAGE = 200

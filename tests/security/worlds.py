@@ -334,6 +334,29 @@ def seed_reporting(url: str) -> SecurityWorld:
             expect=(201,),
         )
         sw.own("reports", half, report["id"])
+        leader = 101 if half == "A" else 109  # the responsible mentor writes the evaluation
+        world.assign(20 + town, trainee, leader, "responsible", unit, town, VILLAGES[half][0])
+        evaluation = sw.call(
+            "POST",
+            "/evaluations",
+            bearer("mentor", leader),
+            {
+                "trainee_id": trainee,
+                "kind": "annual",
+                "year": TODAY.year,
+                "grade": "competent",
+                "summary": f"鉴定{NAMES[half][0]}",
+            },
+            expect=(201,),
+        )
+        sw.own("evaluations", half, evaluation["id"])
+        sw.call(
+            "POST",
+            "/mentor-ratings",
+            bearer("trainee", trainee),
+            {"mentor_id": MENTORS[half], "year": TODAY.year, "score": 4},
+            expect=(201,),
+        )
         for kind, party in (("town", town), ("unit", unit), ("trainee", trainee)):
             duty = sw.call(
                 "POST",

@@ -155,6 +155,10 @@ def test_rare_characters_survive_and_compatibility_ideographs_are_kept_as_typed(
 
 def test_multi_line_text_keeps_its_lines_and_refuses_other_controls():
     assert normalize.text("  第一行\r\n\t第二行  \n", multiline=True) == "第一行\n\t第二行"
+    # Chinese prose keeps its punctuation; the digits and letters still become ASCII.
+    prose = "政治坚定，作风扎实：全年驻村２８０天（优秀）！"
+    assert normalize.text(prose, multiline=True) == "政治坚定，作风扎实：全年驻村280天（优秀）！"
+    assert normalize.text("甲，乙") == "甲,乙"  # single-line text (names, titles) as before
     assert refused(normalize.text, "a\x0bb", multiline=True)[0].startswith("第 2 个字符是控制字符")
 
 

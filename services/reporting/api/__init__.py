@@ -5,6 +5,7 @@ from services.reporting.api import (
     calendar,
     dashboard,
     duties,
+    evaluations,
     evidence,
     periods,
     reports,
@@ -20,4 +21,5 @@ BLUEPRINTS = [
     *dashboard.BLUEPRINTS,
     *assessment.BLUEPRINTS,
     evidence.blp,
+    *evaluations.BLUEPRINTS,
 ]

@@ -3,7 +3,7 @@ from the shipped national calendar, as welfare's 0004; reporting's ``calendar.up
 replaces a year from then on); reminder_run: each month's talk reminder, sent once
 
 Revision ID: 0006_remind
-Revises: 0005
+Revises: 0006_evidence
 Create Date: 2026-12-05 17:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from shared.workdays import shipped
 
 revision = "0006_remind"
-down_revision = "0005"
+down_revision = "0006_evidence"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,416 @@
+"""Evaluations: the year-end evaluation (年度考核) and the end-of-placement appraisal
+(期满鉴定), written by the trainee's responsible mentor with the other mentors'
+opinions and reviewed town → unit → city; and the trainees' yearly rating of their
+mentors, anonymous to the mentor. The rules are in ``domain.evaluations``."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.reporting.access import load_trainee, trainee_scope
+from services.reporting.domain import evaluations as domain
+from services.reporting.domain.common import city_today
+from services.reporting.models import MentorAssignment, Person, Trainee
+from services.reporting.models_evaluations import Evaluation, MentorRating
+from services.reporting.models_reports import ReportAudit
+from services.reporting.schemas_evaluations import (
+    EvaluationApproveIn,
+    EvaluationIn,
+    EvaluationListArgs,
+    EvaluationOut,
+    EvaluationPage,
+    EvaluationReturnIn,
+    EvaluationUpdateIn,
+    MyMentorOut,
+    MyMentorsArgs,
+    OpinionIn,
+    OpinionOut,
+    QuotaArgs,
+    QuotaOut,
+    RatingIn,
+    RatingListArgs,
+    RatingOut,
+    RatingPage,
+    RatingSummaryArgs,
+    RatingSummaryPage,
+    VersionIn,
+)
+from services.reporting.schemas_reports import AuditOut
+from shared.auth import current_principal, protect, require
+from shared.db import session
+from shared.http import paginate, problem
+
+blp = Blueprint(
+    "evaluations",
+    __name__,
+    url_prefix="/api/v1/reporting/evaluations",
+    description="The year-end evaluation and the end-of-placement appraisal of each trainee: "
+    "written by the responsible mentor, the other mentors' opinions, review and the quota "
+    "of 优秀",
+)
+protect(blp)
+ratings = Blueprint(
+    "mentor_ratings",
+    __name__,
+    url_prefix="/api/v1/reporting/mentor-ratings",
+    description="Trainees rate their mentors once a year; mentors see only sums of enough "
+    "ratings, never who rated",
+)
+protect(ratings)
+
+SORTABLE = {
+    "id": Evaluation.id,
+    "year": Evaluation.year,
+    "trainee_id": Evaluation.trainee_id,
+    "submitted_at": Evaluation.submitted_at,
+    "updated_at": Evaluation.updated_at,
+}
+
+
+def _today():
+    return city_today(current_app.config["TIME_ZONE"])
+
+
+def _version(data: dict) -> int | None:
+    """The version the caller read: the body's ``version`` or the If-Match header."""
+    if data.get("version") is not None:
+        return data["version"]
+    header = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
+    if not header:
+        return None
+    if not header.isdigit():
+        raise problem(
+            400, "Bad If-Match", "send the evaluation's version", {"If-Match": ["digits"]}
+        )
+    return int(header)
+
+
+def load_evaluation(evaluation_id: int) -> tuple[Evaluation, Trainee]:
+    """The evaluation and its trainee, if the caller's scope covers them (else 404); a
+    trainee sees its own only once approved."""
+    evaluation = session().get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise problem(404, "Not found", "no such evaluation in your scope")
+    trainee = load_trainee(evaluation.trainee_id)
+    if current_principal().role == "trainee" and evaluation.status != "approved":
+        raise problem(404, "Not found", "no such evaluation in your scope")
+    return evaluation, trainee
+
+
+def _mentor_id() -> int | None:
+    principal = current_principal()
+    return principal.scope_id if principal.role == "mentor" else None
+
+
+@blp.route("")
+class Evaluations(MethodView):
+    @blp.arguments(EvaluationListArgs, location="query")
+    @blp.response(200, EvaluationPage)
+    def get(self, args):
+        """Evaluations in the caller's scope (a trainee: its own approved ones); filter by
+        ``kind``, ``year``, ``status``, ``grade``, ``trainee_id``, ``town_id``,
+        ``unit_id``; ``awaiting_me=true`` keeps those at the caller's review step."""
+        principal = current_principal()
+        query = (
+            sa.select(Evaluation)
+            .join(Trainee, Trainee.id == Evaluation.trainee_id)
+            .where(trainee_scope(principal, Evaluation.trainee_id))
+        )
+        if principal.role == "trainee":
+            query = query.where(Evaluation.status == "approved")
+        for key in ("kind", "year", "status", "grade", "trainee_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Evaluation, key) == args[key])
+        for key in ("town_id", "unit_id"):
+            if args.get(key) is not None:
+                query = query.where(getattr(Trainee, key) == args[key])
+        if args.get("awaiting_me"):
+            query = query.where(Evaluation.status == "submitted")
+            if principal.role != "city":
+                query = query.where(Evaluation.step == principal.role)
+        args["sort"] = args.get("sort") or "-year,trainee_id"
+        return paginate(session(), query, args, SORTABLE)
+
+    @require("mentor")
+    @blp.arguments(EvaluationIn)
+    @blp.response(201, EvaluationOut)
+    def post(self, data):
+        """Start a trainee's evaluation (its responsible mentor only): ``trainee_id``,
+        ``kind``, ``year`` and what is written so far. Another mentor of the trainee gets a
+        403; one evaluation per trainee, kind and year (a second is a 409)."""
+        principal = current_principal()
+        trainee = load_trainee(data["trainee_id"])
+        evaluation = domain.create_evaluation(
+            session(),
+            trainee,
+            data,
+            mentor_id=principal.scope_id,
+            actor=principal.subject,
+            today=_today(),
+        )
+        session().commit()
+        return evaluation
+
+
+@blp.route("/quota")
+class Quota(MethodView):
+    @require("city", "unit", "town", "mentor")
+    @blp.arguments(QuotaArgs, location="query")
+    @blp.response(200, QuotaOut)
+    def get(self, args):
+        """The quota of 优秀 for a kind and year, city-wide: how many are evaluated, how
+        many may be 优秀, how many are (submitted or approved)."""
+        numbers = domain.quota(session(), args["kind"], args["year"], current_app.config)
+        share = current_app.config["EVALUATION_EXCELLENT_QUOTA"]
+        return {**args, **numbers, "share": share}
+
+
+@blp.route("/<int:id>")
+class EvaluationItem(MethodView):
+    @blp.response(200, EvaluationOut)
+    def get(self, id):
+        """One evaluation with the mentors' opinions."""
+        return load_evaluation(id)[0]
+
+    @require("mentor")
+    @blp.arguments(EvaluationUpdateIn)
+    @blp.response(200, EvaluationOut)
+    def patch(self, data, id):
+        """The author changes a draft or returned evaluation (the fields given). Send the
+        ``version`` read (or If-Match): a stale one is a 409."""
+        evaluation, _ = load_evaluation(id)
+        domain.update_evaluation(
+            session(), evaluation, data, mentor_id=_mentor_id(), version=_version(data)
+        )
+        session().commit()
+        return evaluation
+
+
+@blp.route("/<int:id>/opinions")
+class Opinions(MethodView):
+    @require("mentor")
+    @blp.arguments(OpinionIn)
+    @blp.response(200, OpinionOut)
+    def put(self, data, id):
+        """Write (or rewrite) your opinion as another mentor of the trainee."""
+        evaluation, _ = load_evaluation(id)
+        opinion = domain.write_opinion(session(), evaluation, _mentor_id(), data["opinion"])
+        session().commit()
+        return opinion
+
+
+@blp.route("/<int:id>/submit")
+class Submit(MethodView):
+    @require("mentor")
+    @blp.arguments(VersionIn)
+    @blp.response(200, EvaluationOut)
+    def post(self, data, id):
+        """Submit (or resubmit) for review (the author); a grade and a summary are needed,
+        and an 优秀 within the quota. Announced as ``evaluation.submitted``."""
+        evaluation, trainee = load_evaluation(id)
+        domain.submit_evaluation(
+            session(),
+            evaluation,
+            trainee,
+            mentor_id=_mentor_id(),
+            actor=current_principal().subject,
+            config=current_app.config,
+            version=_version(data),
+        )
+        session().commit()
+        return evaluation
+
+
+@blp.route("/<int:id>/return")
+class Return(MethodView):
+    @require("town", "unit", "city")
+    @blp.arguments(EvaluationReturnIn)
+    @blp.response(200, EvaluationOut)
+    def post(self, data, id):
+        """Send it back to the author with a ``reason`` (the current step's reviewer, or
+        the city). Announced as ``evaluation.returned``."""
+        evaluation, trainee = load_evaluation(id)
+        principal = current_principal()
+        domain.return_evaluation(
+            session(),
+            evaluation,
+            trainee,
+            data["reason"],
+            actor=principal.subject,
+            role=principal.role,
+            scope_id=principal.scope_id,
+            version=_version(data),
+        )
+        session().commit()
+        return evaluation
+
+
+@blp.route("/<int:id>/approve")
+class Approve(MethodView):
+    @require("town", "unit", "city")
+    @blp.arguments(EvaluationApproveIn)
+    @blp.response(200, EvaluationOut)
+    def post(self, data, id):
+        """Sign it off at your step (town, unit, then the city; the city at any step, for
+        good). The city may give another ``grade`` with a ``note``. Announced as
+        ``evaluation.approved``."""
+        evaluation, trainee = load_evaluation(id)
+        principal = current_principal()
+        domain.approve_evaluation(
+            session(),
+            evaluation,
+            trainee,
+            actor=principal.subject,
+            role=principal.role,
+            scope_id=principal.scope_id,
+            config=current_app.config,
+            version=_version(data),
+            grade=data.get("grade"),
+            note=data.get("note", ""),
+        )
+        session().commit()
+        return evaluation
+
+
+@blp.route("/<int:id>/audit")
+class Audit(MethodView):
+    @blp.response(200, AuditOut(many=True))
+    def get(self, id):
+        """Every decision on the evaluation, oldest first."""
+        load_evaluation(id)
+        return (
+            session()
+            .scalars(
+                sa.select(ReportAudit)
+                .where(ReportAudit.entity == "evaluation", ReportAudit.entity_id == id)
+                .order_by(ReportAudit.id)
+            )
+            .all()
+        )
+
+
+# -- mentor ratings ---------------------------------------------------------------------------
+
+
+def _own_trainee() -> Trainee:
+    principal = current_principal()
+    trainee = session().get(Trainee, principal.scope_id)
+    if trainee is None:
+        raise problem(404, "Not found", "you are not known here yet")
+    return trainee
+
+
+@ratings.route("")
+class Ratings(MethodView):
+    @require("trainee", "city")
+    @ratings.arguments(RatingListArgs, location="query")
+    @ratings.response(200, RatingPage)
+    def get(self, args):
+        """The ratings given: a trainee's own; the city's, all of them."""
+        principal = current_principal()
+        query = sa.select(MentorRating)
+        if principal.role == "trainee":
+            query = query.where(MentorRating.trainee_id == principal.scope_id)
+        if args.get("year") is not None:
+            query = query.where(MentorRating.year == args["year"])
+        args["sort"] = args.get("sort") or "-id"
+        return paginate(session(), query, args, {"id": MentorRating.id})
+
+    @require("trainee")
+    @ratings.arguments(RatingIn)
+    @ratings.response(201, RatingOut)
+    def post(self, data):
+        """Rate one of your mentors for this year or last (once): ``score`` 1–5 and a
+        ``comment``. The mentor never learns who rated."""
+        rating = domain.rate_mentor(session(), _own_trainee(), data, today=_today())
+        session().commit()
+        return rating
+
+
+@ratings.route("/mentors")
+class MyMentors(MethodView):
+    @require("trainee")
+    @ratings.arguments(MyMentorsArgs, location="query")
+    @ratings.response(200, MyMentorOut(many=True))
+    def get(self, args):
+        """Your mentors, and whether you have rated each for the year."""
+        trainee = _own_trainee()
+        rated = set(
+            session().scalars(
+                sa.select(MentorRating.mentor_id).where(
+                    MentorRating.trainee_id == trainee.id, MentorRating.year == args["year"]
+                )
+            )
+        )
+        rows = session().execute(
+            sa.select(MentorAssignment.mentor_id, MentorAssignment.role, Person.name)
+            .outerjoin(Person, Person.id == MentorAssignment.mentor_id)
+            .where(MentorAssignment.trainee_id == trainee.id, MentorAssignment.active.is_(True))
+            .order_by(MentorAssignment.id)
+        )
+        return [
+            {"mentor_id": m, "role": role, "mentor_name": name or "", "rated": m in rated}
+            for m, role, name in rows
+        ]
+
+
+@ratings.route("/summary")
+class Summary(MethodView):
+    @ratings.arguments(RatingSummaryArgs, location="query")
+    @ratings.response(200, RatingSummaryPage)
+    def get(self, args):
+        """Each mentor's ratings of a year: count, average, how many gave each score and
+        the comments. A mentor sees its own; a town or unit the mentors of its trainees;
+        the city every mentor. Below ``MENTOR_RATING_MIN_SHOWN`` ratings only the city
+        sees the figures (``shown`` false), so that no mentor can tell who rated."""
+        principal = current_principal()
+        if principal.role == "trainee":
+            raise problem(403, "Forbidden", "trainees rate; they do not read the sums")
+        mentor_ids = [principal.scope_id] if principal.role == "mentor" else None
+        scope = (
+            trainee_scope(principal, MentorRating.trainee_id)
+            if principal.role in ("town", "unit")
+            else None
+        )
+        sums = domain.rating_sums(session(), args["year"], mentor_ids, scope)
+        total = len(sums)
+        page, per_page = args["page"], args["per_page"]
+        sums = sums[(page - 1) * per_page : page * per_page]
+        least = current_app.config["MENTOR_RATING_MIN_SHOWN"]
+        ids = [s["mentor_id"] for s in sums]
+        names = dict(
+            session().execute(sa.select(Person.id, Person.name).where(Person.id.in_(ids))).all()
+        )
+        comments: dict[int, list[str]] = {}
+        said = (
+            sa.select(MentorRating.mentor_id, MentorRating.comment)
+            .where(
+                MentorRating.year == args["year"],
+                MentorRating.mentor_id.in_(ids),
+                MentorRating.comment != "",
+            )
+            .order_by(MentorRating.comment)  # not by time: the order must not tell who
+        )
+        for mentor_id, comment in session().execute(said if scope is None else said.where(scope)):
+            comments.setdefault(mentor_id, []).append(comment)
+        items = []
+        for s in sums:
+            shown = principal.role == "city" or s["count"] >= least
+            items.append(
+                {
+                    "mentor_id": s["mentor_id"],
+                    "mentor_name": names.get(s["mentor_id"], ""),
+                    "shown": shown,
+                    "count": s["count"] if shown else None,
+                    "average": s["average"] if shown else None,
+                    "scores": s["scores"] if shown else None,
+                    "comments": comments.get(s["mentor_id"], []) if shown else None,
+                }
+            )
+        return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+BLUEPRINTS = [blp, ratings]

@@ -1,0 +1,596 @@
+"""The year-end evaluation (年度考核), the end-of-placement appraisal (期满鉴定) and the
+trainees' rating of their mentors. No Flask here.
+
+Writing
+    The trainee's responsible mentor (责任导师: its active assignment of role
+    ``responsible``) writes the evaluation: a grade (优秀/称职/基本称职/不称职), a summary,
+    strengths and what to improve. One evaluation per trainee, kind and year (the
+    appraisal's year is the year the placement ends). The trainee's other mentors each
+    add an opinion (意见). Another mentor of the trainee may not write it (403); a mentor
+    who is not the trainee's never finds the trainee (404).
+
+Review
+    ``draft`` → ``submitted`` → ``approved`` or ``returned`` (with a reason) → edited →
+    submitted again, along ``EVALUATION_REVIEW_CHAIN`` (default ``town,unit,city``; the
+    town is skipped for a trainee not stationed in a village), as the forms: a town or
+    unit at its own step for its own trainees, the city at any step and finally. The city
+    may change the grade when it approves, saying why; the author's grade is kept.
+
+The quota of 优秀
+    At most ``EVALUATION_EXCELLENT_QUOTA`` (default 0.2) of the evaluated may be graded
+    优秀, city-wide, per kind and year (rounded down, but one where there is anyone to
+    evaluate). The evaluated are, for the year-end evaluation, the trainees in training at
+    some time of the year (their tenure), and at least the evaluations written; for the
+    appraisal, the appraisals written. Submitting or approving an 优秀 beyond the quota is
+    a 409 that says the numbers.
+
+Rating the mentors
+    Once a year each trainee rates each of its mentors (1–5, a comment). The rating is
+    anonymous to the mentor: the mentor sees only the count, the average and the comments
+    of a year with at least ``MENTOR_RATING_MIN_SHOWN`` ratings, never who gave them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.reporting.domain import periods as period_rules
+from services.reporting.domain.common import emit
+from services.reporting.models import MentorAssignment, Trainee
+from services.reporting.models_evaluations import (
+    GRADES,
+    Evaluation,
+    EvaluationOpinion,
+    MentorRating,
+)
+from services.reporting.models_reports import ReportAudit, TraineeTenure
+from shared.audit import record_audit
+from shared.db import utcnow
+from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.normalize import message
+
+GRADE_NAMES = {
+    "excellent": "优秀",
+    "competent": "称职",
+    "basic": "基本称职",
+    "incompetent": "不称职",
+}
+KIND_NAMES = {"annual": "年度考核", "final": "期满鉴定"}
+REQUIRED_ON_SUBMIT = ("grade", "summary")
+EDITABLE = ("grade", "summary", "strengths", "improvements")
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            message("鉴定已被他人同时修改，请刷新后重试", "changed by someone else: reload it"),
+            {"version": ["stale"]},
+        ) from None
+
+
+def _current(evaluation: Evaluation, version: int | None) -> None:
+    if version is not None and version != evaluation.version:
+        raise Conflict(
+            message("鉴定在您读取后已被修改，请刷新", "the evaluation changed since you read it"),
+            {"version": [f"current version is {evaluation.version}"]},
+        )
+
+
+def mentors_of(session: Session, trainee_id: int) -> dict[int, str]:
+    """The trainee's active mentors: person id → role."""
+    rows = session.execute(
+        sa.select(MentorAssignment.mentor_id, MentorAssignment.role).where(
+            MentorAssignment.trainee_id == trainee_id, MentorAssignment.active.is_(True)
+        )
+    ).all()
+    return {mentor_id: role for mentor_id, role in rows}
+
+
+def _state(evaluation: Evaluation) -> dict:
+    return {
+        "status": evaluation.status,
+        "step": evaluation.step,
+        "grade": evaluation.grade,
+        "version": evaluation.version,
+        "returned_reason": evaluation.returned_reason,
+    }
+
+
+def _event(evaluation: Evaluation, trainee: Trainee) -> dict:
+    return {
+        "evaluation_id": evaluation.id,
+        "kind": evaluation.kind,
+        "trainee_id": trainee.id,
+        "year": evaluation.year,
+        "author_id": evaluation.author_id,
+        "unit_id": trainee.unit_id,
+        "town_id": trainee.town_id,
+        "village_id": trainee.village_id,
+    }
+
+
+def _audit(session, evaluation, actor, role, action, before) -> None:
+    record_audit(
+        session,
+        ReportAudit,
+        actor,
+        action,
+        "evaluation",
+        evaluation.id,
+        before,
+        _state(evaluation),
+        role=role,
+    )
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _check_year(kind: str, year: int, trainee: Trainee, today: dt.date) -> None:
+    latest = today.year + (1 if kind == "final" else 0)
+    earliest = trainee.cohort
+    if not earliest <= year <= latest:
+        raise DomainError(
+            message(
+                f"年度应在 {earliest} 至 {latest} 年之间", f"the year must be {earliest}–{latest}"
+            ),
+            {"year": [f"{earliest}–{latest}"]},
+        )
+
+
+def create_evaluation(
+    session: Session,
+    trainee: Trainee,
+    data: dict,
+    *,
+    mentor_id: int,
+    actor: str,
+    today: dt.date,
+) -> Evaluation:
+    """The responsible mentor starts the trainee's evaluation of a kind and year."""
+    role = mentors_of(session, trainee.id).get(mentor_id)
+    if role is None:
+        raise NotFound("no such trainee in your scope")
+    if role != "responsible":
+        raise Forbidden(
+            message(
+                "只有该选调生的责任导师可以撰写考核鉴定",
+                "only the trainee's responsible mentor writes its evaluation",
+            )
+        )
+    _check_year(data["kind"], data["year"], trainee, today)
+    now = utcnow()
+    evaluation = Evaluation(
+        trainee_id=trainee.id,
+        kind=data["kind"],
+        year=data["year"],
+        author_id=mentor_id,
+        status="draft",
+        chain="",
+        returned_reason="",
+        regrade_note="",
+        created_at=now,
+        updated_at=now,
+        **{key: data.get(key) or ("" if key != "grade" else None) for key in EDITABLE},
+    )
+    taken = Conflict(
+        message(
+            f"{trainee.name} 的 {data['year']} 年{KIND_NAMES[data['kind']]}已经开始撰写，请编辑它",
+            "this evaluation is already started: edit it instead",
+        ),
+        {"year": ["already exists"]},
+    )
+    exists = sa.select(Evaluation.id).where(
+        Evaluation.trainee_id == trainee.id,
+        Evaluation.kind == data["kind"],
+        Evaluation.year == data["year"],
+    )
+    if session.scalar(exists) is not None:
+        raise taken
+    session.add(evaluation)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:  # written at the same moment in another request
+        raise taken from None
+    _audit(session, evaluation, actor, "mentor", "create", None)
+    return evaluation
+
+
+def _author(evaluation: Evaluation, mentor_id: int | None) -> None:
+    if mentor_id != evaluation.author_id:
+        raise Forbidden(
+            message(
+                "只有撰写鉴定的责任导师可以修改和提交",
+                "only the responsible mentor who wrote it edits and submits it",
+            )
+        )
+
+
+def update_evaluation(
+    session: Session,
+    evaluation: Evaluation,
+    data: dict,
+    *,
+    mentor_id: int | None,
+    version: int | None,
+) -> Evaluation:
+    """The author changes a draft or returned evaluation (the given fields only)."""
+    _author(evaluation, mentor_id)
+    _current(evaluation, version)
+    if evaluation.status not in ("draft", "returned"):
+        raise Conflict(
+            message("已提交或已通过的鉴定不能修改", f"a {evaluation.status} evaluation is closed"),
+            {"status": [evaluation.status]},
+        )
+    for key in EDITABLE:
+        if key in data:
+            setattr(evaluation, key, data[key])
+    evaluation.updated_at = utcnow()
+    _flush(session)
+    return evaluation
+
+
+def write_opinion(
+    session: Session, evaluation: Evaluation, mentor_id: int | None, text: str
+) -> EvaluationOpinion:
+    """Another mentor of the trainee writes (or rewrites) its opinion."""
+    role = mentors_of(session, evaluation.trainee_id).get(mentor_id)
+    if role is None or mentor_id == evaluation.author_id:
+        raise Forbidden(
+            message(
+                "只有该选调生的其他导师可以填写意见",
+                "only the trainee's other mentors give an opinion",
+            )
+        )
+    if evaluation.status == "approved":
+        raise Conflict(
+            message("鉴定已审核通过，不能再填写意见", "the evaluation is approved"),
+            {"status": ["approved"]},
+        )
+    opinion = next((o for o in evaluation.opinions if o.mentor_id == mentor_id), None)
+    if opinion is None:
+        opinion = EvaluationOpinion(mentor_id=mentor_id, mentor_role=role, opinion=text)
+        evaluation.opinions.append(opinion)
+    else:
+        opinion.opinion = text
+        opinion.mentor_role = role
+    opinion.updated_at = utcnow()
+    session.flush()
+    return opinion
+
+
+# -- the quota of 优秀 ------------------------------------------------------------------------
+
+
+def quota(session: Session, kind: str, year: int, config, *, excluding: int | None = None):
+    """``{"evaluated", "allowed", "used"}`` of 优秀 for a kind and year, city-wide;
+    ``used`` counts submitted and approved ones other than ``excluding``."""
+    share = float(period_rules.setting(config, "EVALUATION_EXCELLENT_QUOTA"))
+    written = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Evaluation)
+        .where(Evaluation.kind == kind, Evaluation.year == year)
+    )
+    evaluated = written or 0
+    if kind == "annual":
+        in_training = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TraineeTenure)
+            .where(
+                TraineeTenure.active_from <= dt.date(year, 12, 31),
+                sa.or_(
+                    TraineeTenure.left_on.is_(None), TraineeTenure.left_on > dt.date(year, 1, 1)
+                ),
+            )
+        )
+        evaluated = max(evaluated, in_training or 0)
+    allowed = max(1, math.floor(evaluated * share + 1e-9)) if evaluated else 0
+    used_query = (
+        sa.select(sa.func.count())
+        .select_from(Evaluation)
+        .where(
+            Evaluation.kind == kind,
+            Evaluation.year == year,
+            Evaluation.grade == "excellent",
+            Evaluation.status.in_(("submitted", "approved")),
+        )
+    )
+    if excluding is not None:
+        used_query = used_query.where(Evaluation.id != excluding)
+    return {"evaluated": evaluated, "allowed": allowed, "used": session.scalar(used_query) or 0}
+
+
+def check_quota(session: Session, evaluation: Evaluation, grade: str | None, config) -> None:
+    """A 409 if one more 优秀 would pass the quota."""
+    if grade != "excellent":
+        return
+    q = quota(session, evaluation.kind, evaluation.year, config, excluding=evaluation.id)
+    if q["used"] + 1 > q["allowed"]:
+        raise Conflict(
+            message(
+                f"优秀等次名额已满：{evaluation.year} 年{KIND_NAMES[evaluation.kind]}共 "
+                f"{q['evaluated']} 人，优秀最多 {q['allowed']} 人，已有 {q['used']} 人",
+                f"the quota of excellent is full: {q['used']} of {q['allowed']} "
+                f"for {q['evaluated']} evaluated",
+            ),
+            {"grade": [f"excellent: {q['used']} of {q['allowed']} used"]},
+        )
+
+
+# -- review -----------------------------------------------------------------------------------
+
+
+def review_chain(trainee: Trainee, config) -> list[str]:
+    """The steps of the trainee's evaluation: the configured chain, without the town for
+    a trainee not stationed in a village."""
+    chain = period_rules.setting(config, "EVALUATION_REVIEW_CHAIN")
+    if isinstance(chain, str):
+        chain = [s.strip() for s in chain.split(",") if s.strip()]
+    steps = [s for s in chain if s != "town" or trainee.village_id is not None]
+    return steps or ["city"]
+
+
+def submit_evaluation(
+    session: Session,
+    evaluation: Evaluation,
+    trainee: Trainee,
+    *,
+    mentor_id: int | None,
+    actor: str,
+    config,
+    version: int | None,
+) -> Evaluation:
+    """The author submits (or resubmits) the evaluation for review."""
+    _author(evaluation, mentor_id)
+    _current(evaluation, version)
+    if evaluation.status not in ("draft", "returned"):
+        raise Conflict(
+            message("鉴定已经提交", f"this evaluation is already {evaluation.status}"),
+            {"status": [evaluation.status]},
+        )
+    missing = [key for key in REQUIRED_ON_SUBMIT if not getattr(evaluation, key)]
+    if missing:
+        raise DomainError(
+            message("请先填写等次和鉴定意见再提交", "fill in the grade and summary first"),
+            {key: ["required to submit"] for key in missing},
+        )
+    check_quota(session, evaluation, evaluation.grade, config)
+    before = _state(evaluation)
+    chain = review_chain(trainee, config)
+    now = utcnow()
+    evaluation.status = "submitted"
+    evaluation.chain = ",".join(chain)
+    evaluation.step = chain[0]
+    evaluation.proposed_grade = evaluation.grade
+    evaluation.submitted_at = now
+    evaluation.updated_at = now
+    _flush(session)
+    _audit(session, evaluation, actor, "mentor", "submit", before)
+    emit(
+        session,
+        "evaluation.submitted",
+        {**_event(evaluation, trainee), "grade": evaluation.grade, "submitted_at": now},
+    )
+    return evaluation
+
+
+def _may_act(evaluation: Evaluation, trainee: Trainee, role: str, scope_id: int | None) -> str:
+    if evaluation.status != "submitted":
+        raise Conflict(
+            message("只能审核已提交的鉴定", f"this evaluation is {evaluation.status}"),
+            {"status": [evaluation.status]},
+        )
+    if role == "city":
+        return "city"
+    own = {"town": trainee.town_id, "unit": trainee.unit_id}.get(role)
+    if own is None or own != scope_id:
+        raise NotFound("no such evaluation in your scope")
+    if evaluation.step != role:
+        raise Conflict(
+            message(
+                f"该鉴定等待{_STEP_NAMES.get(evaluation.step, evaluation.step)}审核",
+                f"it awaits the {evaluation.step}",
+            ),
+            {"step": [evaluation.step]},
+        )
+    return role
+
+
+_STEP_NAMES = {"town": "乡镇", "unit": "派出单位", "city": "市委组织部"}
+
+
+def return_evaluation(
+    session: Session,
+    evaluation: Evaluation,
+    trainee: Trainee,
+    reason: str,
+    *,
+    actor: str,
+    role: str,
+    scope_id: int | None,
+    version: int | None,
+) -> Evaluation:
+    """A reviewer sends the evaluation back to its author with a reason."""
+    _current(evaluation, version)
+    step = _may_act(evaluation, trainee, role, scope_id)
+    before = _state(evaluation)
+    evaluation.status = "returned"
+    evaluation.step = None
+    evaluation.returned_reason = reason
+    evaluation.updated_at = utcnow()
+    _flush(session)
+    _audit(session, evaluation, actor, role, "return", before)
+    emit(
+        session,
+        "evaluation.returned",
+        {**_event(evaluation, trainee), "reason": reason, "step": step, "returned_by": actor},
+    )
+    return evaluation
+
+
+def approve_evaluation(
+    session: Session,
+    evaluation: Evaluation,
+    trainee: Trainee,
+    *,
+    actor: str,
+    role: str,
+    scope_id: int | None,
+    config,
+    version: int | None,
+    grade: str | None = None,
+    note: str = "",
+) -> Evaluation:
+    """Sign the evaluation off at the caller's step; the city's (or the last step's)
+    approval is final. The city alone may change the grade, with a ``note``."""
+    _current(evaluation, version)
+    step = _may_act(evaluation, trainee, role, scope_id)
+    if grade is not None and grade != evaluation.grade:
+        if role != "city":
+            raise Forbidden(
+                message("只有市委组织部可以调整等次", "only the city changes the grade")
+            )
+        if not note.strip():
+            raise DomainError(
+                message("调整等次请说明理由", "say why the grade changes"),
+                {"note": ["required when the grade changes"]},
+            )
+        check_quota(session, evaluation, grade, config)
+        evaluation.grade = grade
+        evaluation.regrade_note = note
+    before = _state(evaluation)
+    chain = evaluation.chain.split(",") if evaluation.chain else ["city"]
+    position = chain.index(evaluation.step) if evaluation.step in chain else len(chain) - 1
+    final = step == "city" or position == len(chain) - 1
+    now = utcnow()
+    if final:
+        evaluation.status = "approved"
+        evaluation.step = None
+        evaluation.approved_at = now
+    else:
+        evaluation.step = chain[position + 1]
+    evaluation.updated_at = now
+    _flush(session)
+    _audit(session, evaluation, actor, role, "approve", before)
+    emit(
+        session,
+        "evaluation.approved",
+        {
+            **_event(evaluation, trainee),
+            "grade": evaluation.grade,
+            "step": step,
+            "final": final,
+            "approved_by": actor,
+        },
+    )
+    return evaluation
+
+
+# -- rating the mentors -----------------------------------------------------------------------
+
+
+def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.date) -> MentorRating:
+    """The trainee rates one of its mentors for a year (once)."""
+    year = data["year"]
+    if not (today.year - 1 <= year <= today.year):
+        raise DomainError(
+            message(
+                f"只能评价 {today.year - 1} 或 {today.year} 年的导师",
+                f"rate {today.year - 1} or {today.year}",
+            ),
+            {"year": [f"{today.year - 1} or {today.year}"]},
+        )
+    role = session.scalar(
+        sa.select(MentorAssignment.role)
+        .where(
+            MentorAssignment.trainee_id == trainee.id,
+            MentorAssignment.mentor_id == data["mentor_id"],
+        )
+        .order_by(MentorAssignment.active.desc())
+        .limit(1)
+    )
+    if role is None:
+        raise DomainError(
+            message("这位不是您的导师", "not one of your mentors"),
+            {"mentor_id": ["not one of your mentors"]},
+        )
+    rating = MentorRating(
+        mentor_id=data["mentor_id"],
+        trainee_id=trainee.id,
+        year=year,
+        mentor_role=role,
+        score=data["score"],
+        comment=data.get("comment", ""),
+        created_at=utcnow(),
+    )
+    taken = Conflict(
+        message(f"您已评价过这位导师 {year} 年的工作", "you rated this mentor for the year"),
+        {"mentor_id": ["already rated this year"]},
+    )
+    exists = sa.select(MentorRating.id).where(
+        MentorRating.mentor_id == rating.mentor_id,
+        MentorRating.trainee_id == trainee.id,
+        MentorRating.year == year,
+    )
+    if session.scalar(exists) is not None:
+        raise taken
+    session.add(rating)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:  # rated at the same moment in another request
+        raise taken from None
+    return rating
+
+
+def rating_sums(session: Session, year: int, mentor_ids=None, trainee_scope=None) -> list[dict]:
+    """Per mentor: the count of ratings, the average and the count of each score."""
+    query = (
+        sa.select(MentorRating.mentor_id, MentorRating.score, sa.func.count())
+        .where(MentorRating.year == year)
+        .group_by(MentorRating.mentor_id, MentorRating.score)
+    )
+    if mentor_ids is not None:
+        query = query.where(MentorRating.mentor_id.in_(mentor_ids))
+    if trainee_scope is not None:
+        query = query.where(trainee_scope)
+    sums: dict[int, dict] = {}
+    for mentor_id, score, count in session.execute(query).all():
+        entry = sums.setdefault(
+            mentor_id, {"mentor_id": mentor_id, "count": 0, "total": 0, "scores": {}}
+        )
+        entry["count"] += count
+        entry["total"] += score * count
+        entry["scores"][str(score)] = count
+    return [
+        {
+            "mentor_id": e["mentor_id"],
+            "count": e["count"],
+            "average": round(e["total"] / e["count"], 2),
+            "scores": e["scores"],
+        }
+        for e in sorted(sums.values(), key=lambda e: e["mentor_id"])
+    ]
+
+
+__all__ = [
+    "GRADES",
+    "GRADE_NAMES",
+    "KIND_NAMES",
+    "approve_evaluation",
+    "check_quota",
+    "create_evaluation",
+    "quota",
+    "rate_mentor",
+    "rating_sums",
+    "return_evaluation",
+    "submit_evaluation",
+    "update_evaluation",
+    "write_opinion",
+]
