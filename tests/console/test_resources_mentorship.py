@@ -275,7 +275,7 @@ def test_the_city_edits_a_mentor_roles_duties_and_others_read_them(base, api):
     )  # fmt: skip
     assert saved.status_code == 302, html_of(saved)[:2000]
     after = api.get("/mentorship/role-duties/business")
-    assert after["statement"] == normalize.text("指导业务知识，帮助提升能力。")  # NFKC at the door
+    assert after["statement"] == normalize.text("指导业务知识，帮助提升能力。", multiline=True)
     assert set(after["aspects"]) == {"practice", "political"}
     shown = html_of(city.get("/mentorship/duties/"))
     assert "政治引领、实践指导" in shown or "实践指导、政治引领" in shown
