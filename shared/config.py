@@ -114,6 +114,9 @@ class BaseConfig:
         self.EVIDENCE_S3_REGION = env("EVIDENCE_S3_REGION", "us-east-1")
         self.EVIDENCE_S3_ACCESS_KEY = _read_secret("EVIDENCE_S3_ACCESS_KEY")
         self.EVIDENCE_S3_SECRET_KEY = _read_secret("EVIDENCE_S3_SECRET_KEY")
+        # How many years a finished cohort's archive (python -m tools.archive_cohort) is
+        # kept after the cohort's last trainee finished; the manifest says until when.
+        self.ARCHIVE_RETENTION_YEARS = env_int("ARCHIVE_RETENTION_YEARS", 10)
         # The longest cell an import reads (characters); a longer one is an error of its row.
         self.IMPORT_MAX_CELL = env_int("IMPORT_MAX_CELL", 4000)
         # a request body must arrive within this (under gunicorn; 408 after it): less

@@ -1,0 +1,252 @@
+"""Archiving a finished cohort (届别): ``python -m tools.archive_cohort`` exports each
+trainee's records and evidence from every service into one ZIP whose manifest verifies,
+refuses a cohort that still has active trainees, changes nothing in a dry run, writes the
+same bytes when run again, and with ``--purge`` deletes the evidence and pseudonymises the
+cohort's people, and nothing of another cohort.
+
+The city: roster's trainees 1 (张𠀾, with a CJK Extension B character) and 3, cohort 2024,
+both completed; trainee 2, cohort 2025, still active. Mentorship (a talk with a photo) and
+welfare (a care visit with a PDF) hold evidence of trainees 1 and 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+
+from services.mentorship.models import PROJECTIONS as MENTORSHIP
+from services.mentorship.models import Audit, Talk
+from services.mentorship.models import Evidence as TalkEvidence
+from services.roster.models import Outbox, StatusChange, Town, Trainee, Unit, Village
+from services.roster.spec import SPEC as ROSTER
+from services.welfare.models_care import Evidence as VisitEvidence
+from services.welfare.models_care import Visit
+from services.welfare.models_money import MoneyAudit
+from tests.conftest import auth, migrated
+from tests.evidence_files import pdf, photo
+from tests.mentorship.test_talks import assign, record
+from tests.welfare.test_housing import copy_world
+from tests.welfare.test_visits import campaign, visit
+from tests.worlds import build_world
+from tools.archive_cohort import main
+
+pytestmark = pytest.mark.xdist_group("archive_cohort")
+
+RARE = "张𠀾"
+CITY = auth("city")
+FINISHED = dt.date(2026, 7, 31)
+
+
+def _roster(url: str):
+    db = migrated(ROSTER, url)
+    with db.transaction() as s:
+        s.add_all([Unit(id=1, code="U1", name="区财政局"), Unit(id=2, code="U2", name="区教育局")])
+        s.add_all([Town(id=1, code="T1", name="石龙镇"), Town(id=2, code="T2", name="新塘镇")])
+        s.flush()
+        s.add_all([Village(id=11, code="V11", name="村11", town_id=1),
+                   Village(id=21, code="V21", name="村21", town_id=2)])  # fmt: skip
+        s.flush()
+        for tid, name, cohort, unit, status, id_number in (
+            (1, RARE, 2024, 1, "completed", "110101199001011234"),
+            (2, "李四", 2025, 2, "active", "110101199202021234"),
+            (3, "王五", 2024, 1, "completed", None),
+        ):
+            s.add(Trainee(id=tid, name=name, cohort=cohort, unit_id=unit, status=status,
+                          id_number=id_number, phone="13800000000"))  # fmt: skip
+        s.flush()
+        for tid in (1, 3):
+            s.add(StatusChange(trainee_id=tid, from_status="active", to_status="completed",
+                               effective_date=FINISHED, reason="期满"))  # fmt: skip
+    return db
+
+
+def _cohort_and_finish(world, tid: int, name: str, unit: int, town, village) -> None:
+    """Roster's events for a cohort-2024 trainee: renamed into the cohort, then finished."""
+    world.feed("trainee.updated", {
+        "id": tid, "name": name, "cohort": 2024, "unit_id": unit, "status": "active",
+        "town_id": town, "village_id": village, "version": world.next_version(("t", tid)),
+    })  # fmt: skip
+    world.status(tid, "completed", unit, FINISHED)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("archive")
+    store = tmp / "evidence"
+    roster_db = _roster(f"sqlite:///{tmp / 'roster.db'}")
+    roster_cfg = ROSTER.config(DATABASE_URL=f"sqlite:///{tmp / 'roster.db'}",
+                               BROKER_URL="memory://", EVIDENCE_DIR=str(store))  # fmt: skip
+
+    mentorship = build_world("mentorship", f"sqlite:///{tmp / 'mentorship.db'}",
+                             EVIDENCE_DIR=str(store))  # fmt: skip
+    talks = {}
+    for tid, mentor in ((1, 105), (2, 108)):
+        assign(mentorship, tid, mentor, "practical")
+        response = record(mentorship, mentor, trainee_id=tid)
+        assert response.status_code == 201, response.get_json()
+        talks[tid] = response.get_json()["id"]
+        response = mentorship.client.post(
+            f"/api/v1/mentorship/talks/{talks[tid]}/evidence",
+            data={"file": (io.BytesIO(photo()), f"{RARE}的谈话照片.jpg")},
+            content_type="multipart/form-data", headers=CITY,
+        )  # fmt: skip
+        assert response.status_code == 201, response.get_json()
+
+    welfare = copy_world(tmp, EVIDENCE_DIR=str(store))
+    campaign_id = campaign(welfare)
+    for tid in (1, 2):
+        response = visit(welfare, campaign_id, tid, headers=CITY, notes=f"看望{RARE}")
+        assert response.status_code == 201, response.get_json()
+        response = welfare.client.post(
+            f"/api/v1/welfare/visits/{response.get_json()['id']}/evidence",
+            data={"file": (io.BytesIO(pdf()), "慰问记录𠀾.pdf")},
+            content_type="multipart/form-data", headers=CITY,
+        )  # fmt: skip
+        assert response.status_code == 201, response.get_json()
+
+    for world in (mentorship, welfare):
+        _cohort_and_finish(world, 1, RARE, 1, 1, 11)
+        _cohort_and_finish(world, 3, "王五", 1, None, None)
+    configs = {"roster": roster_cfg, "mentorship": mentorship.config, "welfare": welfare.config}
+    yield {"configs": configs, "tmp": tmp, "store": store, "roster": roster_db,
+           "mentorship": mentorship, "welfare": welfare}  # fmt: skip
+    for db in (roster_db, mentorship.db, welfare.db):
+        db.dispose()
+
+
+def run(city, *args) -> int:
+    return main(["--services", "roster,mentorship,welfare", *map(str, args)], city["configs"])
+
+
+def files(city) -> list:
+    return sorted(p for p in city["store"].rglob("*") if p.is_file())
+
+
+def snapshot(city) -> tuple:
+    """What a dry run or a refusal must leave as it was: stored files, rows, names."""
+    with city["mentorship"].db.transaction() as s:
+        talks = s.scalars(sa.select(Talk.summary).order_by(Talk.id)).all()
+        evidence = s.scalar(sa.select(sa.func.count()).select_from(TalkEvidence))
+    with city["welfare"].db.transaction() as s:
+        visits = s.scalars(sa.select(Visit.notes).order_by(Visit.id)).all()
+    with city["roster"].transaction() as s:
+        names = s.scalars(sa.select(Trainee.name).order_by(Trainee.id)).all()
+    return files(city), talks, evidence, visits, names
+
+
+def test_a_dry_run_lists_counts_and_changes_nothing(city, capsys):
+    before = snapshot(city)
+    assert run(city, "--cohort", 2024, "--dry-run", "--purge") == 0
+    out = capsys.readouterr().out
+    assert "试运行" in out and "将删除 2 个佐证材料" in out
+    plan = json.loads(out[out.index("{") :])
+    assert plan["mentorship"]["evidence_files"] == 1 and plan["welfare"]["evidence_files"] == 1
+    assert plan["roster"]["trainees"] == 2 and plan["mentorship"]["records"]["talk"] == 1
+    assert snapshot(city) == before
+    assert not list(city["tmp"].glob("*.zip"))
+
+
+def test_a_cohort_with_an_active_trainee_is_refused_unless_forced(city, capsys):
+    out = city["tmp"] / "archive-2025.zip"
+    assert run(city, "--cohort", 2025, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("届别 2025 尚未结束") and "李四（2）" in err and "--force" in err
+    assert not out.exists()
+    assert run(city, "--cohort", 2025, "--out", out, "--purge", "--force") == 2
+    assert not out.exists()
+    assert run(city, "--cohort", 2025, "--out", out, "--force") == 0
+    manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
+    assert manifest["forced_with_active_trainees"] == [2]
+    out.unlink()
+
+
+def test_the_archive_holds_each_trainees_records_and_evidence_with_a_manifest(city):
+    out = city["tmp"] / "archive-2024.zip"
+    assert run(city, "--cohort", 2024, "--out", out) == 0
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        folder = f"trainees/000001-{RARE}"
+        assert f"{folder}/roster.json" in names and f"{folder}/mentorship.json" in names
+        roster = json.loads(archive.read(f"{folder}/roster.json"))
+        assert roster["trainee"]["name"] == RARE
+        assert roster["trainee"]["id_number"] == "110101199001011234"
+        talk = json.loads(archive.read(f"{folder}/mentorship.json"))["records"]["talk"][0]
+        assert talk["summary"] and talk["trainee_id"] == 1
+        assert all(not n.startswith("trainees/000002") for n in names)  # another cohort
+        evidence = [f for f in manifest["files"] if f["kind"] == "evidence"]
+        assert {e["service"] for e in evidence} == {"mentorship", "welfare"}
+        for entry in evidence:
+            data = archive.read(entry["path"])
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+            assert len(data) == entry["size"] and entry["trainee_id"] == 1
+            assert entry["path"].startswith(folder)
+        welfare_file = next(e for e in evidence if e["service"] == "welfare")
+        assert welfare_file["path"].endswith("慰问记录𠀾.pdf")
+        assert welfare_file["source"]["parent_kind"] == "visit"
+        # the name is stored as UTF-8 (flag bit 11), so any unzip shows 𠀾
+        info = archive.getinfo(welfare_file["path"])
+        assert info.flag_bits & 0x800
+        assert "tables/welfare/visit.csv" in names
+        assert RARE in archive.read("tables/welfare/visit.csv").decode("utf-8-sig")
+    assert manifest["finished_on"] == "2026-07-31" and manifest["retain_until"] == "2036-07-31"
+    first = out.read_bytes()
+    assert run(city, "--cohort", 2024, "--out", out) == 0
+    assert out.read_bytes() == first  # the same archive again
+    assert main(["--cohort", "2024", "--out", str(out), "--verify"]) == 0
+
+
+def test_a_tampered_archive_does_not_verify_and_is_not_purged_by(city, capsys):
+    good = city["tmp"] / "archive-2024.zip"
+    bad = city["tmp"] / "tampered.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, data + b"x" if item.filename.endswith(".pdf") else data)
+    assert main(["--cohort", "2024", "--out", str(bad), "--verify"]) == 1
+    assert "校验值不符" in capsys.readouterr().err
+
+
+def test_purge_deletes_the_evidence_and_pseudonymises_the_cohort_only(city, capsys):
+    out = city["tmp"] / "archive-2024.zip"
+    kept = files(city)
+    assert len(kept) == 4
+    assert run(city, "--cohort", 2024, "--out", out, "--purge") == 0
+    assert "已清除届别 2024" in capsys.readouterr().out
+    left = files(city)
+    assert len(left) == 2  # the two files of trainee 2 (cohort 2025)
+    with city["mentorship"].db.transaction() as s:
+        rows = s.execute(sa.select(Talk.trainee_id, TalkEvidence.id).join(
+            TalkEvidence, TalkEvidence.parent_id == Talk.id)).all()  # fmt: skip
+        assert [tid for tid, _ in rows] == [2]
+        summaries = dict(s.execute(sa.select(Talk.trainee_id, Talk.summary)).all())
+        assert summaries[1] == "" and summaries[2] != ""
+        names = dict(s.execute(sa.select(MENTORSHIP.trainee.id, MENTORSHIP.trainee.name)).all())
+        assert names == {1: "已归档学员1", 2: "学员2", 3: "已归档学员3"}
+        audit = s.execute(sa.select(Audit.action, Audit.entity).where(Audit.actor == "archive"))
+        assert sorted(audit) == [("archive_pseudonymise", "trainee")] * 2 + [
+            ("archive_purge", "evidence")
+        ]
+    with city["welfare"].db.transaction() as s:
+        notes = dict(s.execute(sa.select(Visit.trainee_id, Visit.notes)).all())
+        assert notes == {1: "", 2: f"看望{RARE}"}
+        assert s.scalar(sa.select(sa.func.count()).select_from(VisitEvidence)) == 1
+        purged = s.scalars(sa.select(MoneyAudit.entity).where(
+            MoneyAudit.action == "archive_purge")).all()  # fmt: skip
+        assert purged == ["evidence"]
+    with city["roster"].transaction() as s:
+        one, two = s.get(Trainee, 1), s.get(Trainee, 2)
+        assert (one.name, one.id_number, one.phone) == ("已归档学员1", None, None)
+        assert (two.name, two.id_number) == ("李四", "110101199202021234")
+        events = s.scalars(sa.select(Outbox.envelope).where(Outbox.type == "trainee.updated"))
+        assert sorted(e["payload"]["name"] for e in events) == ["已归档学员1", "已归档学员3"]
+    # the archive still verifies; a second export is refused, a second purge does nothing
+    assert main(["--cohort", "2024", "--out", str(out), "--verify"]) == 0
+    assert run(city, "--cohort", 2024, "--out", city["tmp"] / "again.zip") == 3
+    assert run(city, "--cohort", 2024, "--out", out, "--purge") == 0
+    assert files(city) == left
