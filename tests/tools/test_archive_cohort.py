@@ -22,12 +22,16 @@ import sqlalchemy as sa
 from services.mentorship.models import PROJECTIONS as MENTORSHIP
 from services.mentorship.models import Audit, Talk
 from services.mentorship.models import Evidence as TalkEvidence
+from services.reporting.models import PROJECTIONS as REPORTING
+from services.reporting.models_oversight import DutyItem
+from services.reporting.models_oversight import Evidence as DutyEvidence
+from services.reporting.models_reports import ReportAudit
 from services.roster.models import Outbox, StatusChange, Town, Trainee, Unit, Village
 from services.roster.spec import SPEC as ROSTER
 from services.welfare.models_care import Evidence as VisitEvidence
 from services.welfare.models_care import Visit
 from services.welfare.models_money import MoneyAudit
-from tests.conftest import auth, migrated
+from tests.conftest import _fresh_database, auth, migrated
 from tests.evidence_files import pdf, photo
 from tests.mentorship.test_talks import assign, record
 from tests.welfare.test_housing import copy_world
@@ -74,10 +78,33 @@ def _cohort_and_finish(world, tid: int, name: str, unit: int, town, village) -> 
     world.status(tid, "completed", unit, FINISHED)
 
 
+def _duty_items(world) -> None:
+    """A duty item with a photo for trainees 1 and 2 (reporting)."""
+    for tid in (1, 2):
+        response = world.client.post(
+            "/api/v1/reporting/duty-items",
+            json={"party_kind": "trainee", "party_id": tid, "title": "撰写民情日记",
+                  "due_date": "2026-12-31", "year": 2026},
+            headers=CITY,
+        )  # fmt: skip
+        assert response.status_code == 201, response.get_json()
+        response = world.client.post(
+            f"/api/v1/reporting/duty-items/{response.get_json()['id']}/evidence",
+            data={"file": (io.BytesIO(photo()), "民情日记𠀾.jpg")},
+            content_type="multipart/form-data",
+            headers=CITY,
+        )
+        assert response.status_code == 201, response.get_json()
+
+
 @pytest.fixture(scope="module")
-def city(tmp_path_factory):
+def city(tmp_path_factory, pg_admin_url):
+    """Roster, mentorship and welfare on SQLite, reporting on PostgreSQL."""
     tmp = tmp_path_factory.mktemp("archive")
     store = tmp / "evidence"
+    pg = _fresh_database(pg_admin_url)
+    reporting = build_world("reporting", next(pg), EVIDENCE_DIR=str(store))
+    _duty_items(reporting)
     roster_db = _roster(f"sqlite:///{tmp / 'roster.db'}")
     roster_cfg = ROSTER.config(DATABASE_URL=f"sqlite:///{tmp / 'roster.db'}",
                                BROKER_URL="memory://", EVIDENCE_DIR=str(store))  # fmt: skip
@@ -109,18 +136,24 @@ def city(tmp_path_factory):
         )  # fmt: skip
         assert response.status_code == 201, response.get_json()
 
-    for world in (mentorship, welfare):
+    for world in (mentorship, welfare, reporting):
         _cohort_and_finish(world, 1, RARE, 1, 1, 11)
         _cohort_and_finish(world, 3, "王五", 1, None, None)
-    configs = {"roster": roster_cfg, "mentorship": mentorship.config, "welfare": welfare.config}
+    configs = {
+        "roster": roster_cfg,
+        "mentorship": mentorship.config,
+        "reporting": reporting.config,
+        "welfare": welfare.config,
+    }
     yield {"configs": configs, "tmp": tmp, "store": store, "roster": roster_db,
-           "mentorship": mentorship, "welfare": welfare}  # fmt: skip
-    for db in (roster_db, mentorship.db, welfare.db):
+           "mentorship": mentorship, "welfare": welfare, "reporting": reporting}  # fmt: skip
+    for db in (roster_db, mentorship.db, welfare.db, reporting.db):
         db.dispose()
+    next(pg, None)  # drops the database
 
 
 def run(city, *args) -> int:
-    return main(["--services", "roster,mentorship,welfare", *map(str, args)], city["configs"])
+    return main([str(arg) for arg in args], city["configs"])
 
 
 def files(city) -> list:
@@ -143,9 +176,14 @@ def test_a_dry_run_lists_counts_and_changes_nothing(city, capsys):
     before = snapshot(city)
     assert run(city, "--cohort", 2024, "--dry-run", "--purge") == 0
     out = capsys.readouterr().out
-    assert "试运行" in out and "将删除 2 个佐证材料" in out
+    assert "试运行" in out and "将删除 3 个佐证材料" in out
     plan = json.loads(out[out.index("{") :])
-    assert plan["mentorship"]["evidence_files"] == 1 and plan["welfare"]["evidence_files"] == 1
+    assert {name: plan[name]["evidence_files"] for name in plan} == {
+        "roster": 0,
+        "mentorship": 1,
+        "reporting": 1,
+        "welfare": 1,
+    }
     assert plan["roster"]["trainees"] == 2 and plan["mentorship"]["records"]["talk"] == 1
     assert snapshot(city) == before
     assert not list(city["tmp"].glob("*.zip"))
@@ -180,7 +218,7 @@ def test_the_archive_holds_each_trainees_records_and_evidence_with_a_manifest(ci
         assert talk["summary"] and talk["trainee_id"] == 1
         assert all(not n.startswith("trainees/000002") for n in names)  # another cohort
         evidence = [f for f in manifest["files"] if f["kind"] == "evidence"]
-        assert {e["service"] for e in evidence} == {"mentorship", "welfare"}
+        assert {e["service"] for e in evidence} == {"mentorship", "reporting", "welfare"}
         for entry in evidence:
             data = archive.read(entry["path"])
             assert hashlib.sha256(data).hexdigest() == entry["sha256"]
@@ -215,11 +253,11 @@ def test_a_tampered_archive_does_not_verify_and_is_not_purged_by(city, capsys):
 def test_purge_deletes_the_evidence_and_pseudonymises_the_cohort_only(city, capsys):
     out = city["tmp"] / "archive-2024.zip"
     kept = files(city)
-    assert len(kept) == 4
+    assert len(kept) == 6
     assert run(city, "--cohort", 2024, "--out", out, "--purge") == 0
     assert "已清除届别 2024" in capsys.readouterr().out
     left = files(city)
-    assert len(left) == 2  # the two files of trainee 2 (cohort 2025)
+    assert len(left) == 3  # the three files of trainee 2 (cohort 2025)
     with city["mentorship"].db.transaction() as s:
         rows = s.execute(sa.select(Talk.trainee_id, TalkEvidence.id).join(
             TalkEvidence, TalkEvidence.parent_id == Talk.id)).all()  # fmt: skip
@@ -239,6 +277,13 @@ def test_purge_deletes_the_evidence_and_pseudonymises_the_cohort_only(city, caps
         purged = s.scalars(sa.select(MoneyAudit.entity).where(
             MoneyAudit.action == "archive_purge")).all()  # fmt: skip
         assert purged == ["evidence"]
+    with city["reporting"].db.transaction() as s:
+        left_items = s.scalars(sa.select(DutyItem.party_id).join(
+            DutyEvidence, DutyEvidence.parent_id == DutyItem.id)).all()  # fmt: skip
+        assert left_items == [2]
+        names = dict(s.execute(sa.select(REPORTING.trainee.id, REPORTING.trainee.name)).all())
+        assert names[1] == "已归档学员1" and names[2] == "学员2"
+        assert s.scalars(sa.select(ReportAudit.action).where(ReportAudit.actor == "archive"))
     with city["roster"].transaction() as s:
         one, two = s.get(Trainee, 1), s.get(Trainee, 2)
         assert (one.name, one.id_number, one.phone) == ("已归档学员1", None, None)
