@@ -15,6 +15,7 @@ COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
 COPY embedded ./embedded
+COPY tools ./tools
 COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
 
 # The printed documents (WeasyPrint): pango, a Chinese font and BabelStone Han for the rare
