@@ -14,7 +14,11 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -31,6 +35,7 @@ from services.roster.spec import SPEC as ROSTER
 from services.welfare.models_care import Evidence as VisitEvidence
 from services.welfare.models_care import Visit
 from services.welfare.models_money import MoneyAudit
+from shared.clock import city_today
 from tests.conftest import _fresh_database, auth, migrated
 from tests.evidence_files import pdf, photo
 from tests.mentorship.test_talks import assign, record
@@ -41,9 +46,12 @@ from tools.archive_cohort import main
 
 pytestmark = pytest.mark.xdist_group("archive_cohort")
 
+ROOT = Path(__file__).resolve().parents[2]
 RARE = "张𠀾"
 CITY = auth("city")
-FINISHED = dt.date(2026, 7, 31)
+TODAY = city_today("Asia/Shanghai")
+#: the day cohort 2024's last trainee finished
+FINISHED = TODAY - dt.timedelta(days=30)
 
 
 def _roster(url: str):
@@ -84,7 +92,7 @@ def _duty_items(world) -> None:
         response = world.client.post(
             "/api/v1/reporting/duty-items",
             json={"party_kind": "trainee", "party_id": tid, "title": "撰写民情日记",
-                  "due_date": "2026-12-31", "year": 2026},
+                  "due_date": f"{TODAY.year}-12-31", "year": TODAY.year},
             headers=CITY,
         )  # fmt: skip
         assert response.status_code == 201, response.get_json()
@@ -189,7 +197,24 @@ def test_a_dry_run_lists_counts_and_changes_nothing(city, capsys):
     assert not list(city["tmp"].glob("*.zip"))
 
 
+def test_the_command_reads_each_services_settings_from_the_environment(city):
+    env = {**os.environ, "ARCHIVE_RETENTION_YEARS": "3"}
+    for name, config in city["configs"].items():
+        env[f"{name.upper()}_DATABASE_URL"] = config.DATABASE_URL
+    env["EVIDENCE_DIR"] = str(city["store"])
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.archive_cohort", "--cohort", "2024", "--dry-run"],
+        env=env, capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "试运行（不做任何改动）：届别 2024，2 名选调生，将导出 3 个佐证材料"
+    )
+
+
 def test_a_cohort_with_an_active_trainee_is_refused_unless_forced(city, capsys):
+    assert run(city, "--cohort", 1999, "--out", city["tmp"] / "x.zip") == 2
+    assert capsys.readouterr().err.startswith("届别 1999 没有选调生")
     out = city["tmp"] / "archive-2025.zip"
     assert run(city, "--cohort", 2025, "--out", out) == 2
     err = capsys.readouterr().err
@@ -232,7 +257,8 @@ def test_the_archive_holds_each_trainees_records_and_evidence_with_a_manifest(ci
         assert info.flag_bits & 0x800
         assert "tables/welfare/visit.csv" in names
         assert RARE in archive.read("tables/welfare/visit.csv").decode("utf-8-sig")
-    assert manifest["finished_on"] == "2026-07-31" and manifest["retain_until"] == "2036-07-31"
+    assert manifest["finished_on"] == FINISHED.isoformat()
+    assert manifest["retain_until"] == FINISHED.replace(year=FINISHED.year + 10).isoformat()
     first = out.read_bytes()
     assert run(city, "--cohort", 2024, "--out", out) == 0
     assert out.read_bytes() == first  # the same archive again
