@@ -124,6 +124,8 @@ class Part:
     audit: Callable[[Session, str, str, int, dict | None, dict | None], None]
     evidence_model: type | None = None
     owners: dict[str, Callable[[Session, list[int]], dict[int, int]]] = field(default_factory=dict)
+    #: the service owns its trainee table (roster): the cohort's list goes to a CSV too
+    owns_trainees: bool = False
     #: ``(session, trainee ids) -> date``: the day the last of them finished (roster)
     finished_on: Callable[[Session, list[int]], dt.date | None] | None = None
 
@@ -203,6 +205,7 @@ class PartData:
     unfinished: list[dict]
     purged: list[int]
     finished_on: dt.date | None = None
+    owns_trainees: bool = False
 
 
 def read_part(session: Session, part: Part, cohort: int) -> PartData:
@@ -226,6 +229,7 @@ def read_part(session: Session, part: Part, cohort: int) -> PartData:
         ],
         purged=[t.id for t in trainees if t.name == pseudonym(t.id)],
         finished_on=part.finished_on(session, ids) if part.finished_on and ids else None,
+        owns_trainees=part.owns_trainees,
     )
 
 
@@ -327,6 +331,12 @@ def add_part(writer: Writer, data: PartData, blob: Callable[[str], bytes], folde
                 (lambda rows=rows: _csv([row for _tid, row in rows])),
                 {"kind": "table", "service": service, "table": name, "rows": len(rows)},
             )
+    if data.owns_trainees and data.trainees:
+        writer.add(
+            f"tables/{service}/trainee.csv",
+            (lambda: _csv(data.trainees)),
+            {"kind": "table", "service": service, "table": "trainee", "rows": len(data.trainees)},
+        )
     trainees = {t["id"]: t for t in data.trainees}
     for tid, tables in sorted(by_trainee.items()):
         folder = folders.setdefault(tid, trainee_folder(trainees.get(tid, {"id": tid, "name": ""})))
@@ -426,6 +436,15 @@ def purge_part(session: Session, part: Part, cohort: int, manifest: dict) -> tup
     reference = {"archive_sha256": manifest.get("archive_sha256"), "cohort": cohort}
     trainees = cohort_trainees(session, part, cohort)
     ids = [t.id for t in trainees]
+    exported = manifest["services"].get(part.service, {}).get("records", {})
+    for source in part.sources:
+        count = len(rows_of(session, source, ids))
+        if count > exported.get(source.name, 0):
+            raise Refused(
+                f"{part.service} 的 {source.name} 在导出后新增了记录，请重新导出后再清除 / "
+                f"{source.name} of {part.service} has rows added since the export: export again",
+                1,
+            )
     keys = []
     deleted = 0
     for _tid, row in evidence_of(session, part, ids):

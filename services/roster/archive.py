@@ -54,5 +54,6 @@ def part() -> Part:
         ],
         pseudonymise=_pseudonymise,
         audit=_audit,
+        owns_trainees=True,
         finished_on=_finished_on,
     )

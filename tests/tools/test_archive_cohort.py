@@ -14,15 +14,12 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from services.mentorship.archive import part as mentorship_part
 from services.mentorship.models import PROJECTIONS as MENTORSHIP
 from services.mentorship.models import Audit, Talk
 from services.mentorship.models import Evidence as TalkEvidence
@@ -35,6 +32,7 @@ from services.roster.spec import SPEC as ROSTER
 from services.welfare.models_care import Evidence as VisitEvidence
 from services.welfare.models_care import Visit
 from services.welfare.models_money import MoneyAudit
+from shared.archive import Refused, purge_part
 from shared.clock import city_today
 from tests.conftest import _fresh_database, auth, migrated
 from tests.evidence_files import pdf, photo
@@ -46,7 +44,6 @@ from tools.archive_cohort import main
 
 pytestmark = pytest.mark.xdist_group("archive_cohort")
 
-ROOT = Path(__file__).resolve().parents[2]
 RARE = "张𠀾"
 CITY = auth("city")
 TODAY = city_today("Asia/Shanghai")
@@ -197,19 +194,13 @@ def test_a_dry_run_lists_counts_and_changes_nothing(city, capsys):
     assert not list(city["tmp"].glob("*.zip"))
 
 
-def test_the_command_reads_each_services_settings_from_the_environment(city):
-    env = {**os.environ, "ARCHIVE_RETENTION_YEARS": "3"}
+def test_the_command_reads_each_services_settings_from_the_environment(city, monkeypatch, capsys):
     for name, config in city["configs"].items():
-        env[f"{name.upper()}_DATABASE_URL"] = config.DATABASE_URL
-    env["EVIDENCE_DIR"] = str(city["store"])
-    done = subprocess.run(
-        [sys.executable, "-m", "tools.archive_cohort", "--cohort", "2024", "--dry-run"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(
-        "试运行（不做任何改动）：届别 2024，2 名选调生，将导出 3 个佐证材料"
-    )
+        monkeypatch.setenv(f"{name.upper()}_DATABASE_URL", config.DATABASE_URL)
+    monkeypatch.setenv("EVIDENCE_DIR", str(city["store"]))
+    assert main(["--cohort", "2024", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("试运行（不做任何改动）：届别 2024，2 名选调生，将导出 3 个佐证材料")
 
 
 def test_a_cohort_with_an_active_trainee_is_refused_unless_forced(city, capsys):
@@ -255,6 +246,8 @@ def test_the_archive_holds_each_trainees_records_and_evidence_with_a_manifest(ci
         # the name is stored as UTF-8 (flag bit 11), so any unzip shows 𠀾
         info = archive.getinfo(welfare_file["path"])
         assert info.flag_bits & 0x800
+        roster_csv = archive.read("tables/roster/trainee.csv").decode("utf-8-sig")
+        assert RARE in roster_csv and "李四" not in roster_csv
         assert "tables/welfare/visit.csv" in names
         assert RARE in archive.read("tables/welfare/visit.csv").decode("utf-8-sig")
     assert manifest["finished_on"] == FINISHED.isoformat()
@@ -274,6 +267,15 @@ def test_a_tampered_archive_does_not_verify_and_is_not_purged_by(city, capsys):
             dst.writestr(item, data + b"x" if item.filename.endswith(".pdf") else data)
     assert main(["--cohort", "2024", "--out", str(bad), "--verify"]) == 1
     assert "校验值不符" in capsys.readouterr().err
+
+
+def test_a_purge_by_a_manifest_missing_records_deletes_nothing(city):
+    before = snapshot(city)
+    stale = {"services": {"mentorship": {"records": {"talk": 0}}}, "files": []}
+    with pytest.raises(Refused, match="导出后新增了记录"):
+        with city["mentorship"].db.transaction() as s:
+            purge_part(s, mentorship_part(), 2024, stale)
+    assert snapshot(city) == before
 
 
 def test_purge_deletes_the_evidence_and_pseudonymises_the_cohort_only(city, capsys):
