@@ -142,6 +142,7 @@ class Refused(Exception):
 
 
 def chunks(ids: list[int]) -> Iterator[list[int]]:
+    """``ids`` in slices small enough for one ``IN (...)``."""
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
 
@@ -191,6 +192,7 @@ def plain(value):
 
 
 def row_dict(row) -> dict:
+    """Every column of an ORM row, by attribute name, as JSON has it."""
     return {attr.key: plain(getattr(row, attr.key)) for attr in sa.inspect(type(row)).column_attrs}
 
 
@@ -313,6 +315,7 @@ def _put(archive: zipfile.ZipFile, path: str, data: bytes) -> None:
 
 
 def trainee_folder(trainee: dict) -> str:
+    """``trainees/<id, six digits>-<name>``: sorted by id, readable by name."""
     return f"trainees/{trainee['id']:06d}-{safe_name(trainee['name'])}"
 
 

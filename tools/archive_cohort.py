@@ -31,6 +31,7 @@ SERVICES = ("roster", "mentorship", "reporting", "welfare")
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
     p = argparse.ArgumentParser(
         prog="python -m tools.archive_cohort",
         description="导出、校验并（可选）清除一个已结束届别的成长档案和佐证材料 / "
@@ -63,6 +64,7 @@ def service_configs(names: list[str]) -> dict:
 
 
 def say(zh: str, en: str, stream=None) -> None:
+    """One line, Chinese first."""
     print(f"{zh} / {en}", file=stream or sys.stdout)
 
 
@@ -87,10 +89,12 @@ class Run:
         self.dbs = {name: Database(config.DATABASE_URL) for name, config in configs.items()}
 
     def close(self) -> None:
+        """Close every service's database."""
         for db in self.dbs.values():
             db.dispose()
 
     def read(self) -> dict[str, archive.PartData]:
+        """Each service's share, each read in one transaction of its own database."""
         found = {}
         for name, part in self.parts.items():
             with self.dbs[name].transaction() as session:
@@ -98,6 +102,7 @@ class Run:
         return found
 
     def write(self, data: dict[str, archive.PartData], out: str, forced: list) -> dict:
+        """The ZIP at ``out``, evidence read from each service's store; its manifest."""
         writer = archive.Writer()
         folders: dict[int, str] = {}
         for name, part_data in data.items():
@@ -119,6 +124,7 @@ class Run:
         return writer.write(out, manifest)
 
     def purge(self, manifest: dict) -> dict:
+        """Purge every service by the verified ``manifest``; the counts per service."""
         done = {}
         # roster last: its trainee.updated then tells every service the pseudonym again
         for name in sorted(self.parts, key=lambda n: n == "roster"):
