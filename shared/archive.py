@@ -32,6 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -292,17 +293,21 @@ class Writer:
         manifest with every file's sha256 and size."""
         partial = out_path + ".partial"
         files = []
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-            for path in sorted(self.entries):
-                data_of, source = self.entries[path]
-                data = data_of()
-                files.append(
-                    {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                     **source}
-                )  # fmt: skip
-                _put(archive, path, data)
-            manifest = {**manifest, "files": files}
-            _put(archive, "manifest.json", _json(manifest))
+        try:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+                for path in sorted(self.entries):
+                    data_of, source = self.entries[path]
+                    data = data_of()
+                    files.append(
+                        {"path": path, "sha256": hashlib.sha256(data).hexdigest(),
+                         "size": len(data), **source}
+                    )  # fmt: skip
+                    _put(archive, path, data)
+                manifest = {**manifest, "files": files}
+                _put(archive, "manifest.json", _json(manifest))
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
         os.replace(partial, out_path)
         return manifest
 
@@ -357,7 +362,14 @@ def add_part(writer: Writer, data: PartData, blob: Callable[[str], bytes], folde
         )
 
         def read(row=row) -> bytes:
-            content = blob(row["storage_key"])
+            try:
+                content = blob(row["storage_key"])
+            except Exception as exc:  # noqa: BLE001 - a local file or an S3 object: any failure
+                raise Refused(
+                    f"{service} 的佐证材料 {row['id']}（{row['filename']}）的文件缺失或无法读取，"
+                    f"未生成归档 / evidence {row['id']} of {service} cannot be read: {exc}",
+                    code=1,
+                ) from exc
             if hashlib.sha256(content).hexdigest() != row["sha256"]:
                 raise Refused(
                     f"{service} 的佐证材料 {row['id']}（{row['filename']}）与上传时的 sha256 不符，"

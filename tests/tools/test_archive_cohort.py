@@ -323,3 +323,12 @@ def test_purge_deletes_the_evidence_and_pseudonymises_the_cohort_only(city, caps
     assert run(city, "--cohort", 2024, "--out", city["tmp"] / "again.zip") == 3
     assert run(city, "--cohort", 2024, "--out", out, "--purge") == 0
     assert files(city) == left
+
+
+def test_a_lost_file_stops_the_export_and_leaves_no_archive(city, capsys):
+    out = city["tmp"] / "archive-2025.zip"
+    lost = files(city)[0]
+    lost.unlink()
+    assert run(city, "--cohort", 2025, "--out", out, "--force") == 1
+    assert "的文件缺失或无法读取，未生成归档" in capsys.readouterr().err
+    assert not out.exists() and not list(city["tmp"].glob("*.partial"))
