@@ -212,7 +212,11 @@ def _main(args, run: Run) -> int:
         print(json.dumps(manifest["services"], ensure_ascii=False, sort_keys=True))
     if not args.purge:
         return 0
-    manifest["archive_sha256"] = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with Path(args.out).open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    manifest["archive_sha256"] = digest.hexdigest()
     done = run.purge(manifest)
     say(f"已清除届别 {cohort} 的佐证材料并假名化个人信息", f"purged cohort {cohort}")
     print(json.dumps(done, ensure_ascii=False, sort_keys=True))
