@@ -311,7 +311,17 @@ def test_purge_deletes_the_evidence_and_pseudonymises_the_cohort_only(city, caps
         assert left_items == [2]
         names = dict(s.execute(sa.select(REPORTING.trainee.id, REPORTING.trainee.name)).all())
         assert names[1] == "已归档学员1" and names[2] == "学员2"
-        assert s.scalars(sa.select(ReportAudit.action).where(ReportAudit.actor == "archive"))
+        audit = s.execute(
+            sa.select(ReportAudit.action, ReportAudit.entity, ReportAudit.after)
+            .where(ReportAudit.actor == "archive")
+            .order_by(ReportAudit.id)
+        ).all()
+        assert [(action, entity) for action, entity, _ in audit] == [
+            ("archive_purge", "evidence"),
+            ("archive_pseudonymise", "trainee"),
+            ("archive_pseudonymise", "trainee"),
+        ]
+        assert all(len(after["archive_sha256"]) == 64 for _, _, after in audit)
     with city["roster"].transaction() as s:
         one, two = s.get(Trainee, 1), s.get(Trainee, 2)
         assert (one.name, one.id_number, one.phone) == ("已归档学员1", None, None)
