@@ -1,5 +1,6 @@
-"""Every page, as every role, on a phone in English and on a desktop in Chinese (as the
-city and a town in ``make test``, as every role in ``make screenshots``).
+"""Every page, as every role, on a phone in English and on a desktop in Chinese (the
+phone as all but a unit and the desktop as the city in ``make test``, every role in
+``make screenshots``).
 
 The walk starts at each role's home page and follows every link of the console, one page
 per path (``/trainees/12`` stands for every trainee; a list's filters, sorting and paging
@@ -27,10 +28,15 @@ from tests.console.conftest import DESKTOP, PHONE
 # the console's tests run beside the others instead of after them.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console-walk")]
 
-ROLES = ["city", "town1", "unit1", "mentor1", "trainee1"]
-#: The desktop pass (Chinese, a picture of each page): the city and a town in make test, which
-#: between them reach nearly every page; every role with WALK_EVERY_ROLE=1 (make screenshots).
-DESKTOP_ROLES = ROLES if os.environ.get("WALK_EVERY_ROLE") == "1" else ["city", "town1"]
+EVERY_ROLE = os.environ.get("WALK_EVERY_ROLE") == "1"
+ALL_ROLES = ["city", "town1", "unit1", "mentor1", "trainee1"]
+#: The phone pass (English): every kind of page once in make test — a unit's pages are a
+#: town's with another scope, so the unit walks with WALK_EVERY_ROLE=1 (make screenshots).
+ROLES = ALL_ROLES if EVERY_ROLE else ["city", "town1", "mentor1", "trainee1"]
+#: The desktop pass (Chinese, a picture of each page): the city in make test, which reaches
+#: nearly every page (the town's own pages are walked on the phone); every role with
+#: WALK_EVERY_ROLE=1 (make screenshots).
+DESKTOP_ROLES = ALL_ROLES if EVERY_ROLE else ["city"]
 LIMIT = 70
 #: Links the walk does not follow: files (printed documents too), signing out, the language
 #: switch, the API, assets, pickers' JSON.
