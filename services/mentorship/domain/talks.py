@@ -127,6 +127,8 @@ def record_talk(
             "mode": talk.mode,
             "aspects": talk.aspects,
             "summary": talk.summary,
+            "place": talk.place,
+            "talk_time": talk.talk_time,
             "unit_id": talk.unit_id,
             "town_id": talk.town_id,
             "village_id": talk.village_id,
