@@ -94,11 +94,18 @@ def limit_mb() -> int:
     return max(1, int(current_app.extensions["console"].MAX_UPLOAD) // MiB)
 
 
+#: The types the API accepts, said once for the form and for a refusal.
+TYPES = N_("只接受 JPEG、PNG、WebP 图片和 PDF、DOCX、XLSX 文件（按内容判断，不看扩展名）。")
+
+
 def limits_text() -> str:
-    return _(
-        "每个文件不超过 {size} MB；只接受 JPEG、PNG、WebP 图片和 PDF、DOCX、XLSX 文件"
-        "（按文件内容判断，不看扩展名）；照片上传后去掉拍摄位置等信息。",
-        size=limit_mb(),
+    """The API's limits as the upload form says them."""
+    return " ".join(
+        [
+            _("每个文件不超过 {size} MB。", size=limit_mb()),
+            _(TYPES),
+            _("照片上传后会去掉拍摄位置等信息。"),
+        ]
     )
 
 
@@ -184,10 +191,7 @@ def refusal(exc: ApiError) -> str:
     if exc.status == 413:
         return too_large()
     if exc.status == 415:
-        return _(
-            "文件类型不受支持：只接受 JPEG、PNG、WebP 图片和 PDF、DOCX、XLSX 文件"
-            "（按文件内容判断，改扩展名无效）。"
-        )
+        return " ".join([_("文件类型不受支持。"), _(TYPES)])
     detail = one_language(exc.detail or exc.title or str(exc.status))
     return _("文件未被接受：{why}", why=detail)
 
