@@ -32,10 +32,11 @@ ROLES = ["city", "town1", "unit1", "mentor1", "trainee1"]
 #: between them reach nearly every page; every role with WALK_EVERY_ROLE=1 (make screenshots).
 DESKTOP_ROLES = ROLES if os.environ.get("WALK_EVERY_ROLE") == "1" else ["city", "town1"]
 LIMIT = 70
-#: Links the walk does not follow: files (printed documents too), signing out, the language
-#: switch, the API, assets, pickers' JSON.
+#: Links the walk does not follow: files (printed documents and evidence too), signing out,
+#: the language switch, the API, assets, pickers' JSON.
 SKIP = re.compile(
     r"export=|/print/|/logout|/lang/|/static/|/api/|/pick/|\.(xlsx|docx|pdf)$|/template"
+    r"|/content$"
 )
 CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 
