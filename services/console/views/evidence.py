@@ -39,7 +39,7 @@ from flask import (
 from markupsafe import Markup
 
 from services.console.client import ApiError
-from services.console.i18n import N_, label, one_language
+from services.console.i18n import N_, current, label, one_language
 from services.console.i18n import gettext as _
 from services.console.views.common import api, role
 from shared.evidence import EXTENSIONS, download
@@ -100,13 +100,16 @@ TYPES = N_("只接受 JPEG、PNG、WebP 图片和 PDF、DOCX、XLSX 文件（按
 
 def limits_text() -> str:
     """The API's limits as the upload form says them."""
-    return " ".join(
-        [
-            _("每个文件不超过 {size} MB。", size=limit_mb()),
-            _(TYPES),
-            _("照片上传后会去掉拍摄位置等信息。"),
-        ]
+    return _sentences(
+        _("每个文件不超过 {size} MB。", size=limit_mb()),
+        _(TYPES),
+        _("照片上传后会去掉拍摄位置等信息。"),
     )
+
+
+def _sentences(*parts: str) -> str:
+    """Sentences one after another: a space between English ones, none between Chinese."""
+    return ("" if current() == "zh" else " ").join(parts)
 
 
 def _size(n: int | None) -> str:
@@ -191,7 +194,7 @@ def refusal(exc: ApiError) -> str:
     if exc.status == 413:
         return too_large()
     if exc.status == 415:
-        return " ".join([_("文件类型不受支持。"), _(TYPES)])
+        return _sentences(_("文件类型不受支持。"), _(TYPES))
     detail = one_language(exc.detail or exc.title or str(exc.status))
     return _("文件未被接受：{why}", why=detail)
 
