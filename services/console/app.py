@@ -31,7 +31,7 @@ from services.console import i18n
 from services.console.client import Api, ApiError
 from services.console.config import Config
 from services.console.resources import BLUEPRINTS as RESOURCE_BLUEPRINTS
-from services.console.views import BLUEPRINTS
+from services.console.views import BLUEPRINTS, evidence
 from services.console.views.auth import refresh_if_due
 from shared.http import trust_proxies
 
@@ -144,6 +144,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if exc.code == 413 and request.endpoint == "evidence.upload":
+            # a file larger than the console takes: said above the page it was sent from
+            flash(evidence.too_large(), "error")
+            return redirect(evidence.safe_next())
         messages = [exc.description] if exc.code == 400 and exc.description else []
         return render_template("error.html", status=exc.code, messages=messages), exc.code
 

@@ -201,6 +201,9 @@ class TalkRecordedPayload(_Where):
         validate=validate.Length(min=1, max=4),
     )
     summary = _text(4000, load_default="", dump_default="")
+    #: where it was held (谈话地点) and when it began; absent from events sent before
+    place = _text(200, load_default="", dump_default="")
+    talk_time = fields.AwareDateTime(allow_none=True, load_default=None, dump_default=None)
 
 
 MONTH_CODE = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="YYYY-MM")

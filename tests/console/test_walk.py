@@ -38,10 +38,11 @@ ROLES = ALL_ROLES if EVERY_ROLE else ["city", "town1", "mentor1", "trainee1"]
 #: WALK_EVERY_ROLE=1 (make screenshots).
 DESKTOP_ROLES = ALL_ROLES if EVERY_ROLE else ["city"]
 LIMIT = 70
-#: Links the walk does not follow: files (printed documents too), signing out, the language
-#: switch, the API, assets, pickers' JSON.
+#: Links the walk does not follow: files (printed documents and evidence too), signing out,
+#: the language switch, the API, assets, pickers' JSON.
 SKIP = re.compile(
     r"export=|/print/|/logout|/lang/|/static/|/api/|/pick/|\.(xlsx|docx|pdf)$|/template"
+    r"|/content$"
 )
 CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 

@@ -16,7 +16,7 @@ from services.mentorship.models import Audit, Evidence, Talk
 from shared.evidence import store_from_config
 from tests.conftest import auth
 from tests.evidence_files import ELF, has_exif, pdf, photo, s3_config, s3_server
-from tests.mentorship.test_talks import API, TODAY, assign, record
+from tests.mentorship.test_talks import API, TODAY, assign, record, talk_events
 from tests.worlds import build_world
 
 MAX = 300_000
@@ -227,6 +227,10 @@ def test_a_talk_records_its_place_and_time(world):
     assert talk["talk_time"].startswith(TODAY.isoformat()) or talk["talk_time"]
     with world.db.transaction() as s:
         assert s.get(Talk, talk["id"]).talk_time.utcoffset().total_seconds() == 0
+    # the event says where and when too (the time in UTC, with its offset)
+    [event] = talk_events(world)
+    assert event["payload"]["place"] == "村委会会议室"
+    assert event["payload"]["talk_time"] == f"{TODAY.isoformat()}T01:30:00+00:00"
 
 
 def test_a_talk_time_on_another_day_or_without_its_offset_is_refused(world):

@@ -124,6 +124,8 @@ def test_a_mentor_records_a_talk_with_their_own_mentee_and_it_is_announced(world
         "mode": "in_person",
         "aspects": ["political", "care"],
         "summary": "谈了驻村工作的进展和生活上的困难",
+        "place": "",
+        "talk_time": None,
         "unit_id": 1,
         "town_id": 1,
         "village_id": 11,

@@ -31,6 +31,7 @@ from services.console.i18n import N_, label, one_language
 from services.console.i18n import gettext as _
 from services.console.resources.pick import PICKERS
 from services.console.views.common import XLSX, api, today
+from services.console.views.evidence import evidence_of
 from shared.i18n import clerk_messages
 
 #: The largest number of rows an export walks through (the API's pages of 200).
@@ -162,6 +163,9 @@ class Resource:
     #: a bulk or irreversible form is confirmed first: ``confirm(body)`` says its exact
     #: effect, and the form is sent only when the person confirms that page
     confirm: Callable[[dict], str] | None = None
+    #: the detail page lists the record's evidence (佐证材料) and takes uploads: its kind
+    #: in ``views/evidence.KINDS`` (``duty_item``)
+    evidence: str | None = None
 
     # -- who may do what --------------------------------------------------------------
 
@@ -325,8 +329,9 @@ def detail_page(resource: Resource, id: int | str):
         return redirect(resource.detail_url(row))
     facts = [(c.label, c.value(row)) for c in resource.columns]
     sections = resource.sections(row) if resource.sections else []
+    ev = evidence_of(resource.evidence, row[resource.key]) if resource.evidence else None
     return render_template(
-        "resource_detail.html", r=resource, row=row, facts=facts, sections=sections
+        "resource_detail.html", r=resource, row=row, facts=facts, sections=sections, ev=ev
     )
 
 

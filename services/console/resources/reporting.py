@@ -10,6 +10,7 @@ from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import Column, Field, Filter, Resource, form_page
 from services.console.views.common import places, trainee_names
+from services.console.views.evidence import link as evidence_link
 
 STAFF = ("city", "town", "unit")
 
@@ -198,6 +199,7 @@ DUTIES = Resource(
     prepare=lambda body, mode: _party_id(body),
     aliases={"party_id": "party_kind"},
     sections=_progress,
+    evidence="duty_item",
 )
 
 PROGRESS = Resource(
@@ -254,10 +256,14 @@ def _rectifications(row: dict) -> list:
             r.get("due_date"),
             label("rect_state", r.get("state")),
             r.get("closed_on"),
+            evidence_link("rectification", r["id"], url_for("reporting_visits.show", id=row["id"])),
         ]
         for r in row.get("rectifications") or []
     ]
-    columns = [_("问题"), _("整改要求"), _("责任方"), _("整改时限"), _("状态"), _("销号日期")]
+    columns = [
+        _("问题"), _("整改要求"), _("责任方"), _("整改时限"), _("状态"), _("销号日期"),
+        _("佐证材料"),
+    ]  # fmt: skip
     return [(_("整改事项"), columns, rows)]
 
 
@@ -301,6 +307,7 @@ VISITS = Resource(
     prepare=_one_finding,
     aliases={"party_id": "party_kind"},
     sections=_rectifications,
+    evidence="supervision_visit",
 )
 
 CLOSE = Resource(

@@ -5,6 +5,7 @@ from services.console.views import (
     calendar,
     confirm,
     dashboard,
+    evidence,
     home,
     imports,
     mentors,
@@ -30,4 +31,5 @@ BLUEPRINTS = [
     confirm.bp,
     workload.bp,
     printing.bp,
+    evidence.bp,
 ]

@@ -164,6 +164,8 @@ def login():
                 "role": me["role"],
                 "scope_id": me.get("scope_id"),
                 "name": me.get("name") or username,
+                # the API's subject: whose uploads are one's own (evidence one may delete)
+                "subject": me.get("subject"),
             }
             _keep_tokens(user, answer)
             session["user"] = user

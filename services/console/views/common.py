@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file
+from markupsafe import Markup
 
 from services.console.client import Api, ApiError
 from services.console.i18n import gettext as _
@@ -144,7 +145,10 @@ def xlsx_response(table: Table):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(["" if v is None else v for v in row])
+        # a cell that is a link on the page (Markup) is its text in the sheet
+        sheet.append(
+            ["" if v is None else v.striptags() if isinstance(v, Markup) else v for v in row]
+        )
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(8, width * 2))

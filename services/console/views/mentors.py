@@ -3,7 +3,11 @@ acknowledge as the trainee)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from services.console.client import ApiError
 from services.console.i18n import gettext as _
@@ -23,12 +27,41 @@ from services.console.views.common import (
     today,
     valid_month,
 )
+from services.console.views.evidence import evidence_of
 
 bp = Blueprint("mentors", __name__)
 
 ROLES = ("integrity", "business", "responsible", "practical")
 ASPECTS = ("political", "practice", "conduct", "care")
 MODES = ("in_person", "phone", "video")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.extensions["console"].TIME_ZONE)
+
+
+def talk_time(day: str, clock: str) -> str | None:
+    """A talk's day and the clock time typed for it (``15:30``) as the moment, with the
+    city's offset on that day; None when either is not a valid value."""
+    if not _CLOCK.match(clock):
+        return None
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+    moment = dt.datetime.combine(date, dt.time.fromisoformat(clock), tzinfo=_zone())
+    return moment.isoformat()
+
+
+def clock_of(moment: str | None) -> str:
+    """The time of day of an API moment, in the city (``15:30``); "" without one."""
+    if not moment:
+        return ""
+    try:
+        return dt.datetime.fromisoformat(moment).astimezone(_zone()).strftime("%H:%M")
+    except ValueError:
+        return ""
 
 
 def _own() -> dict:
@@ -189,16 +222,21 @@ def talks():
     table = Table(
         "talks",
         title,
-        [_("日期"), _("学员"), _("导师"), _("导师角色"), _("方式"), _("内容"), _("确认")],
-    )
+        [
+            _("日期"), _("时间"), _("学员"), _("导师"), _("导师角色"), _("方式"), _("地点"),
+            _("内容"), _("确认"),
+        ],
+    )  # fmt: skip
     for t in body["items"]:
         table.add(
             [
                 t["talk_date"],
+                clock_of(t.get("talk_time")) or "—",
                 t.get("trainee_name") or "—",
                 t.get("mentor_name") or "—",
                 label("mentor_role", t["mentor_role"]),
                 label("mode", t["mode"]),
+                t.get("place") or "—",
                 t["summary"],
                 _("已确认") if t.get("acknowledged_at") else _("未确认"),
             ],
@@ -220,6 +258,8 @@ def talk_new():
         "role": request.values.get("role", ""),
         "mode": request.form.get("mode", "in_person"),
         "talk_date": request.form.get("talk_date", today().isoformat()),
+        "talk_time": request.form.get("talk_time", "").strip(),
+        "place": request.form.get("place", ""),
         "aspects": request.form.getlist("aspects"),
         "summary": request.form.get("summary", ""),
         "guidance": request.form.get("guidance", ""),
@@ -237,19 +277,29 @@ def talk_new():
         }
         if values["role"]:
             body["role"] = values["role"]
+        if values["place"].strip():
+            body["place"] = values["place"].strip()
+        if values["talk_time"] and not _CLOCK.match(values["talk_time"]):
+            errors.append(_("谈话时间应为“时:分”，如 15:30。"))
+        elif values["talk_time"]:
+            # a day the API will refuse by its own field: the time waits for a valid one
+            moment = talk_time(values["talk_date"], values["talk_time"])
+            if moment is not None:
+                body["talk_time"] = moment
         if values["guidance"].strip():
             body["guidance"] = values["guidance"].strip()
         if values["follow_up"].strip():
             body["follow_ups"] = [
                 {"action": values["follow_up"].strip(), "due_date": values["follow_up_due"]}
             ]
+        talk = None
         try:
-            talk = api().post("mentorship", "/talks", body)
+            talk = None if errors else api().post("mentorship", "/talks", body)
         except ApiError as exc:
             if exc.status in (401, 404) or exc.status >= 500:
                 raise
             errors = exc.messages()
-        else:
+        if talk is not None:
             flash(_("谈话已记录。"), "ok")
             return redirect(url_for("mentors.talk", id=talk["id"]))
     return render_template(
@@ -273,7 +323,13 @@ def talk(id: int):
         trainee_link = url_for("mentors.talks", trainee_id=t["trainee_id"])
     else:
         trainee_link = None
-    return render_template("talk.html", t=t, trainee_link=trainee_link)
+    return render_template(
+        "talk.html",
+        t=t,
+        trainee_link=trainee_link,
+        talk_time=clock_of(t.get("talk_time")),
+        ev=evidence_of("talk", id),
+    )
 
 
 @bp.post("/talks/<int:id>/acknowledge")

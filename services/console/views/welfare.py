@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from services.console.client import ApiError
 from services.console.i18n import gettext as _
 from services.console.i18n import label
+from services.console.views import evidence
 from services.console.views.common import (
     Table,
     act,
@@ -298,12 +299,18 @@ def campaign(id: int):
             [t.get("name") or _name(tid), p.name("towns", t.get("town_id"))],
             url_for("trainees.show", id=tid),
         )
-    visits = Table("visits", _("走访记录"), [_("学员"), _("日期"), _("走访人"), _("情况")])
+    visits = Table(
+        "visits", _("走访记录"), [_("学员"), _("日期"), _("走访人"), _("情况"), _("佐证材料")]
+    )
+    here = url_for("welfare.campaign", id=id)
     for v in api().items("welfare", f"/campaigns/{id}/visits"):
         visits.add(
-            [_name(v["trainee_id"]), v["visit_date"], v["visitor"], v.get("notes") or ""],
+            [
+                _name(v["trainee_id"]), v["visit_date"], v["visitor"], v.get("notes") or "",
+                evidence.link("care_visit", v["id"], here),
+            ],
             url_for("trainees.show", id=v["trainee_id"]),
-        )
+        )  # fmt: skip
     choices = [
         (row[0], link.rsplit("/", 1)[1])
         for row, link in zip(missed.rows, missed.links, strict=True)

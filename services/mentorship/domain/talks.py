@@ -127,6 +127,9 @@ def record_talk(
             "mode": talk.mode,
             "aspects": talk.aspects,
             "summary": talk.summary,
+            "place": talk.place,
+            # in UTC, as stored (the API takes it with whatever offset it was sent)
+            "talk_time": talk.talk_time and talk.talk_time.astimezone(dt.UTC),
             "unit_id": talk.unit_id,
             "town_id": talk.town_id,
             "village_id": talk.village_id,
