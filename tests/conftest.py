@@ -163,6 +163,22 @@ def amqp_url() -> str:
     return AMQP_URL
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """A module marked ``xdist_group`` shares its fixtures (a started system, a database
+    built test by test) on one worker; a pytest that drops the group (pytest 9 with
+    pytest-xdist 3.8 does, silently) would split it, so the run stops instead."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        marker = item.get_closest_marker("xdist_group")
+        if marker and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                f"pytest {pytest.__version__} ignores pytest-xdist's groups ({item.nodeid}): "
+                "install the versions pyproject.toml pins (make test does)"
+            )
+
+
 _skipped: list[str] = []
 
 
