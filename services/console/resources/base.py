@@ -162,6 +162,10 @@ class Resource:
     #: a bulk or irreversible form is confirmed first: ``confirm(body)`` says its exact
     #: effect, and the form is sent only when the person confirms that page
     confirm: Callable[[dict], str] | None = None
+    #: the list's query with what the API needs by default: ``list_args(params)``
+    list_args: Callable[[dict], dict] | None = None
+    #: lines said above the list (a quota, what is hidden): ``notes(params)``
+    notes: Callable[[dict], list[str]] | None = None
 
     # -- who may do what --------------------------------------------------------------
 
@@ -243,6 +247,8 @@ def list_page(resource: Resource):
     if not resource.may("list"):
         abort(403)
     params, sort = _list_params(resource)
+    if resource.list_args is not None:
+        params = resource.list_args(params)
     client = api()
     if request.args.get("export") == "xlsx":
         return _export(resource, client, params, sort)
@@ -270,6 +276,7 @@ def list_page(resource: Resource):
         sort=sort,
         params=params,
         url_with=_with,
+        notes=resource.notes(params) if resource.notes else [],
     )
 
 
@@ -521,6 +528,8 @@ def field_errors(
             general.append(f"{dotted}: {text}")
     if by_field:
         general.insert(0, _("请更正下面标出的错误。"))
+        if exc.status == 409 and exc.detail:  # what is taken or full, in words
+            general.insert(1, api_text(exc.detail))
     else:
         general.insert(0, api_text(exc.detail or exc.title or str(exc.status)))
     return by_field, general
