@@ -168,14 +168,14 @@ def _sections(row: dict) -> list:
         for o in row.get("opinions") or []
     ]  # fmt: skip
     trail = [
-        [_when(a.get("at")), label("role", a.get("role")), a.get("actor"),
-         label("audit", a.get("action")), trail_note(a)]
+        [_when(a.get("at")), label("role", a.get("role")), label("audit", a.get("action")),
+         trail_note(a)]
         for a in audit_of(row["id"])
     ]  # fmt: skip
     return [
         (N_("评语"), [N_("项目"), N_("内容")], texts),
         (N_("其他导师意见"), [N_("导师"), N_("导师角色"), N_("意见"), N_("时间")], opinions),
-        (N_("审核记录"), [N_("时间"), N_("角色"), N_("操作人"), N_("操作"), N_("说明")], trail),
+        (N_("审核记录"), [N_("时间"), N_("角色"), N_("操作"), N_("说明")], trail),
     ]
 
 

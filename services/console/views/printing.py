@@ -216,10 +216,17 @@ def evaluation(id: int, fmt: str):
     """A year-end evaluation or end-of-placement appraisal for the file: whose, where,
     the responsible mentor's text, the other mentors' opinions, the grade (and the city's
     regrade), and who approved it at each step and when."""
-    from services.console.resources.evaluations import audit_of, mentor_name, trail_note
+    from services.console.resources.evaluations import (
+        audit_of,
+        mentor_name,
+        trail_note,
+        trainee_name,
+    )
 
     e = api().get("reporting", f"/evaluations/{id}")
     trainee = _trainee(e["trainee_id"])
+    if trainee["name"].startswith("#"):  # a mentor reads no roster: the name it knows
+        trainee["name"] = trainee_name(e["trainee_id"])
     kind = label("evaluation_kind", e["kind"])
     status = label("evaluation_status", e["status"])
     if e.get("step") and e["status"] == "submitted":
@@ -254,10 +261,10 @@ def evaluation(id: int, fmt: str):
         sections.append(Section(_("其他导师意见"), table=opinions))
     audit = audit_of(id)
     if audit:
-        history = Table([_("时间"), _("角色"), _("操作人"), _("操作"), _("说明")])
+        history = Table([_("时间"), _("角色"), _("操作"), _("说明")])
         for a in audit:
             history.rows.append(
-                [a["at"][:16].replace("T", " "), label("role", a.get("role")), a.get("actor") or "",
+                [a["at"][:16].replace("T", " "), label("role", a.get("role")),
                  label("audit", a["action"]), trail_note(a)]
             )  # fmt: skip
         sections.append(Section(_("审核记录"), table=history))
