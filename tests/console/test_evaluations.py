@@ -17,6 +17,7 @@ from shared.clock import city_today
 from tests.console.test_app import csrf_of
 from tests.console.test_printing import RARE_MENTOR, fetch, post, refused, squeeze
 from tests.console.test_resources import client_as, html_of
+from tests.shared.test_printing import pdf_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("console-resources")]
 
@@ -146,9 +147,8 @@ def test_the_growth_file_lists_the_evaluation(reviewed):
     listed = html_of(reviewed["town"].get(f"/reporting/evaluations/?trainee_id={TRAINEE}"))
     assert "共 1 条" in listed and reviewed["trainee"]["name"] in listed
     assert "优秀名额" in listed
-    texts = fetch(reviewed["town"], f"/print/growth/{TRAINEE}")
-    for text in texts.values():
-        assert "考核鉴定（1）" in squeeze(text) and "基本称职" in text
+    printed = reviewed["town"].get(f"/print/growth/{TRAINEE}.pdf")  # the same tables
+    assert "考核鉴定（1）" in squeeze(pdf_text(printed.data))
 
 
 def test_the_evaluation_prints_with_its_opinions_grade_and_review(base, api, reviewed):
