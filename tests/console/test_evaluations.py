@@ -119,7 +119,7 @@ def test_the_mentor_writes_and_submits_the_town_returns_and_the_city_regrades(re
     assert "请补充驻村工作实绩" in seen["returned"] and "已退回" in seen["returned"]
     city = seen["city"]
     for text in ("基本称职", "驻村实绩材料不足", RARE_MENTOR, "在村里工作踏实，群众认可。",
-                 "审核记录", "审核通过", "退回", "善于做群众工作"):  # fmt: skip
+                 "审核记录", "审核通过", "退回", "善于做群众工作", "等次调整为基本称职"):  # fmt: skip
         assert text in city, text
     assert f'href="/print/evaluations/{eid}.pdf"' in city
     assert f'href="/print/evaluations/{eid}.docx"' in city
@@ -131,6 +131,8 @@ def test_a_role_is_offered_only_its_own_actions(reviewed):
     for page in (seen["unit"], seen["other"]):  # not the unit's step; not the author
         assert "evaluation_return/new" not in page and "evaluation_approve/new" not in page
     assert "evaluation_submit/new" not in seen["other"]
+    assert f"/reporting/evaluations/{eid}/edit" in seen["draft"]  # the author's draft only
+    assert f"/reporting/evaluations/{eid}/edit" not in seen["other"]
     assert f"evaluation_opinion/new?evaluation_id={eid}" in seen["other"]
     assert "evaluation_opinion/new" not in seen["draft"]
     assert "evaluation_submit/new" not in seen["city"]  # approved: nothing left to do

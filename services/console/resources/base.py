@@ -162,6 +162,10 @@ class Resource:
     #: a bulk or irreversible form is confirmed first: ``confirm(body)`` says its exact
     #: effect, and the form is sent only when the person confirms that page
     confirm: Callable[[dict], str] | None = None
+    #: the new form's heading when it is a decision rather than a new record (退回…)
+    heading: str | None = None
+    #: whether this row's edit form is offered to one who may edit: ``editable(row)``
+    editable: Callable[[dict], bool] | None = None
     #: the list's query with what the API needs by default: ``list_args(params)``
     list_args: Callable[[dict], dict] | None = None
     #: lines said above the list (a quota, what is hidden): ``notes(params)``
@@ -177,6 +181,10 @@ class Resource:
             "edit": self.edit_roles,
         }[what]
         return g.get("user") is not None and g.user["role"] in allowed
+
+    def may_edit(self, row: dict) -> bool:
+        """Is this row's edit form offered (the API still decides)?"""
+        return self.may("edit") and (self.editable is None or self.editable(row))
 
     def form_fields(self, mode: str) -> list[Field]:
         role = g.user["role"]
@@ -390,7 +398,7 @@ def form_page(resource: Resource, id: int | str | None = None):
     else:
         values = _initial(resource, fields_, row)
     heading = (
-        _("新建{what}", what=_(resource.one))
+        (_(resource.heading) if resource.heading else _("新建{what}", what=_(resource.one)))
         if mode == "new"
         else _("编辑{what}：{name}", what=_(resource.one), name=resource.show_name(row))
     )

@@ -142,13 +142,13 @@ def audit_of(evaluation_id) -> list[dict]:
 
 
 def trail_note(entry: dict) -> str:
-    """What a decision said: a return's reason, a regrade's new grade and note."""
+    """What a decision said: a return's reason, a regrade's new grade (its note is the
+    evaluation's own)."""
     after, before = entry.get("after") or {}, entry.get("before") or {}
     if entry.get("action") == "return":
         return after.get("returned_reason") or ""
     if entry.get("action") == "approve" and after.get("grade") != before.get("grade"):
-        return _("等次调整为{grade}：{note}", grade=label("grade", after.get("grade")),
-                 note=after.get("regrade_note") or "")  # fmt: skip
+        return _("等次调整为{grade}", grade=label("grade", after.get("grade")))
     return ""
 
 
@@ -260,6 +260,7 @@ EVALUATIONS = Resource(
     prefill=("trainee_id", "kind", "year"),
     notes=_quota,
     sections=_sections,
+    editable=lambda row: _mine(row) and row.get("status") in EDITABLE,
 )
 
 
@@ -277,6 +278,7 @@ def _action(name: str, verb: str, title: str, fields: list[Field], roles: tuple,
         area="reporting",
         title=title,
         one=title,
+        heading=title,
         columns=[],
         fields=[Field("evaluation_id", N_("考核鉴定"), kind="hidden", required=True), *fields],
         create_roles=roles,
