@@ -119,7 +119,8 @@ def test_the_mentor_writes_and_submits_the_town_returns_and_the_city_regrades(re
     assert "请补充驻村工作实绩" in seen["returned"] and "已退回" in seen["returned"]
     city = seen["city"]
     for text in ("基本称职", "驻村实绩材料不足", RARE_MENTOR, "在村里工作踏实，群众认可。",
-                 "审核记录", "审核通过", "退回", "善于做群众工作", "等次调整为基本称职"):  # fmt: skip
+                 "审核记录", "审核通过", "退回", "善于做群众工作",
+                 "等次调整为基本称职"):  # fmt: skip
         assert text in city, text
     assert f'href="/print/evaluations/{eid}.pdf"' in city
     assert f'href="/print/evaluations/{eid}.docx"' in city
@@ -160,8 +161,8 @@ def test_the_evaluation_prints_with_its_opinions_grade_and_review(base, api, rev
         flat = squeeze(text)
         for value in (f"{year()}年年度考核", squeeze(name), RARE_MENTOR, "在村里工作踏实",
                       "政治坚定，扎根基层", "善于做群众工作", "理论学习需加强", "基本称职",
-                      "驻村实绩材料不足", "审核记录", "请补充驻村工作实绩", "审核通过",
-                      "市委组织部"):  # fmt: skip
+                      "驻村实绩材料不足", "审核记录", "请补充驻村工作实绩", "等次调整为基本称职",
+                      "审核通过", "市委组织部"):  # fmt: skip
             assert squeeze(value) in flat, value
     trainee = reviewed["trainee"]
     towns = [t["id"] for t in api.items("/roster/towns") if t["id"] != trainee["town_id"]]

@@ -141,14 +141,17 @@ def audit_of(evaluation_id) -> list[dict]:
     return audit.get("items", []) if isinstance(audit, dict) else audit
 
 
-def trail_note(entry: dict) -> str:
-    """What a decision said: a return's reason, a regrade's new grade (its note is the
-    evaluation's own)."""
-    after, before = entry.get("after") or {}, entry.get("before") or {}
+def trail_note(entry: dict, evaluation: dict) -> str:
+    """What a decision said: a return's reason; the city's approval with another grade
+    than the author's (its note is the evaluation's own; the audit's ``before`` already
+    has the new grade)."""
+    after = entry.get("after") or {}
     if entry.get("action") == "return":
         return after.get("returned_reason") or ""
-    if entry.get("action") == "approve" and after.get("grade") != before.get("grade"):
-        return _("等次调整为{grade}", grade=label("grade", after.get("grade")))
+    proposed = evaluation.get("proposed_grade")
+    if entry.get("action") == "approve" and entry.get("role") == "city" and proposed:
+        if after.get("grade") != proposed:
+            return _("等次调整为{grade}", grade=label("grade", after.get("grade")))
     return ""
 
 
@@ -169,11 +172,11 @@ def _sections(row: dict) -> list:
     ]  # fmt: skip
     trail = [
         [_when(a.get("at")), label("role", a.get("role")), label("audit", a.get("action")),
-         trail_note(a)]
+         trail_note(a, row)]
         for a in audit_of(row["id"])
     ]  # fmt: skip
     return [
-        (N_("评语"), [N_("项目"), N_("内容")], texts),
+        (N_("评语"), [N_("栏目"), N_("评语内容")], texts),
         (N_("其他导师意见"), [N_("导师"), N_("导师角色"), N_("意见"), N_("时间")], opinions),
         (N_("审核记录"), [N_("时间"), N_("角色"), N_("操作"), N_("说明")], trail),
     ]

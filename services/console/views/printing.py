@@ -265,7 +265,7 @@ def evaluation(id: int, fmt: str):
         for a in audit:
             history.rows.append(
                 [a["at"][:16].replace("T", " "), label("role", a.get("role")),
-                 label("audit", a["action"]), trail_note(a)]
+                 label("audit", a["action"]), trail_note(a, e)]
             )  # fmt: skip
         sections.append(Section(_("审核记录"), table=history))
     title = _("{year} 年{kind}", year=e["year"], kind=kind)
