@@ -85,8 +85,10 @@ def _my_trainees() -> list[tuple]:
 
 
 def _years() -> list[tuple]:
+    """This year first (a year-end evaluation's), last year, then next year (an appraisal
+    of a placement that ends then)."""
     year = today().year
-    return [(y, str(y)) for y in (year + 1, year, year - 1)]
+    return [(y, str(y)) for y in (year, year - 1, year + 1)]
 
 
 def _this_year(params: dict) -> dict:
