@@ -207,4 +207,20 @@ CODES: dict[str, dict[str, str]] = {
         "overdue": "已逾期",
         "closed": "已销号",
     },
+    "evaluation_kind": {
+        "annual": "年度考核",
+        "final": "期满鉴定",
+    },
+    "grade": {
+        "excellent": "优秀",
+        "competent": "称职",
+        "basic": "基本称职",
+        "incompetent": "不称职",
+    },
+    "evaluation_status": {
+        "draft": "草稿",
+        "submitted": "审核中",
+        "returned": "已退回",
+        "approved": "已审定",
+    },
 }

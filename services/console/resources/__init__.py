@@ -7,7 +7,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, url_for
 
 from services.console.i18n import N_
-from services.console.resources import mentorship, notifier, pick, reporting, roster, welfare
+from services.console.resources import (
+    evaluations,
+    mentorship,
+    notifier,
+    pick,
+    reporting,
+    roster,
+    welfare,
+)
 from services.console.resources.base import Resource, blueprint
 
 #: Every resource with pages, by area (the area's index page lists those a role may open).
@@ -16,7 +24,7 @@ AREAS: dict[str, list[Resource]] = {
     "welfare": welfare.RESOURCES,
     "notifier": notifier.RESOURCES,
     "mentorship": mentorship.RESOURCES,
-    "reporting": reporting.RESOURCES,
+    "reporting": [*reporting.RESOURCES, *evaluations.RESOURCES],
 }
 #: Each area's heading (its menu entry).
 TITLES = {"roster": N_("名册"), "mentorship": N_("导师制"), "reporting": N_("报送与督导")}

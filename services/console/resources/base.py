@@ -166,6 +166,14 @@ class Resource:
     #: the detail page lists the record's evidence (佐证材料) and takes uploads: its kind
     #: in ``views/evidence.KINDS`` (``duty_item``)
     evidence: str | None = None
+    #: the new form's heading when it is a decision rather than a new record (退回…)
+    heading: str | None = None
+    #: whether this row's edit form is offered to one who may edit: ``editable(row)``
+    editable: Callable[[dict], bool] | None = None
+    #: the list's query with what the API needs by default: ``list_args(params)``
+    list_args: Callable[[dict], dict] | None = None
+    #: lines said above the list (a quota, what is hidden): ``notes(params)``
+    notes: Callable[[dict], list[str]] | None = None
 
     # -- who may do what --------------------------------------------------------------
 
@@ -177,6 +185,10 @@ class Resource:
             "edit": self.edit_roles,
         }[what]
         return g.get("user") is not None and g.user["role"] in allowed
+
+    def may_edit(self, row: dict) -> bool:
+        """Is this row's edit form offered (the API still decides)?"""
+        return self.may("edit") and (self.editable is None or self.editable(row))
 
     def form_fields(self, mode: str) -> list[Field]:
         role = g.user["role"]
@@ -247,6 +259,8 @@ def list_page(resource: Resource):
     if not resource.may("list"):
         abort(403)
     params, sort = _list_params(resource)
+    if resource.list_args is not None:
+        params = resource.list_args(params)
     client = api()
     if request.args.get("export") == "xlsx":
         return _export(resource, client, params, sort)
@@ -274,6 +288,7 @@ def list_page(resource: Resource):
         sort=sort,
         params=params,
         url_with=_with,
+        notes=resource.notes(params) if resource.notes else [],
     )
 
 
@@ -388,7 +403,7 @@ def form_page(resource: Resource, id: int | str | None = None):
     else:
         values = _initial(resource, fields_, row)
     heading = (
-        _("新建{what}", what=_(resource.one))
+        (_(resource.heading) if resource.heading else _("新建{what}", what=_(resource.one)))
         if mode == "new"
         else _("编辑{what}：{name}", what=_(resource.one), name=resource.show_name(row))
     )
@@ -526,6 +541,8 @@ def field_errors(
             general.append(f"{dotted}: {text}")
     if by_field:
         general.insert(0, _("请更正下面标出的错误。"))
+        if exc.status == 409 and exc.detail:  # what is taken or full, in words
+            general.insert(1, api_text(exc.detail))
     else:
         general.insert(0, api_text(exc.detail or exc.title or str(exc.status)))
     return by_field, general

@@ -1,6 +1,6 @@
 """Printable documents for the file and for finance: a report (the two monthly forms and
-the quarterly report), a talk record, an assessment and a town's monthly subsidy roster, as
-PDF or Word, always downloaded.
+the quarterly report), a talk record, an evaluation, an assessment and a town's monthly
+subsidy roster, as PDF or Word, always downloaded.
 
 Each is read through the person's own API client, so the APIs' scope rules decide who may
 print what (another town's report is the API's 403 or 404 here too); the layout is
@@ -209,6 +209,73 @@ def talk(id: int, fmt: str):
         signatures=[_("导师（签名）"), _("学员（签名）")],
     )
     return _send(doc, f"{title}-{t.get('trainee_name') or id}-{t['talk_date']}", f"talk-{id}", fmt)
+
+
+@bp.get("/evaluations/<int:id>.<any(pdf,docx):fmt>")
+def evaluation(id: int, fmt: str):
+    """A year-end evaluation or end-of-placement appraisal for the file: whose, where,
+    the responsible mentor's text, the other mentors' opinions, the grade (and the city's
+    regrade), and who approved it at each step and when."""
+    from services.console.resources.evaluations import (
+        audit_of,
+        mentor_name,
+        trail_note,
+        trainee_name,
+    )
+
+    e = api().get("reporting", f"/evaluations/{id}")
+    trainee = _trainee(e["trainee_id"])
+    if trainee["name"].startswith("#"):  # a mentor reads no roster: the name it knows
+        trainee["name"] = trainee_name(e["trainee_id"])
+    kind = label("evaluation_kind", e["kind"])
+    status = label("evaluation_status", e["status"])
+    if e.get("step") and e["status"] == "submitted":
+        status += f"（{label('step', e['step'])}）"
+    grade = label("grade", e.get("grade"))
+    if e.get("proposed_grade") and e["proposed_grade"] != e.get("grade"):
+        grade += _("（导师拟定：{grade}）", grade=label("grade", e["proposed_grade"]))
+    facts = [(_("姓名"), trainee["name"]), *_where(trainee)]
+    facts += [
+        (_("届别"), trainee.get("cohort") or "—"),
+        (_("类别"), kind),
+        (_("年度"), e["year"]),
+        (_("责任导师"), mentor_name(e["trainee_id"], e.get("author_id"))),
+        (_("等次"), grade),
+        (_("状态"), status),
+    ]
+    texts = [
+        (_("鉴定意见"), e.get("summary") or "—"),
+        (_("主要优点"), e.get("strengths") or "—"),
+        (_("不足和努力方向"), e.get("improvements") or "—"),
+    ]
+    if e.get("regrade_note"):
+        texts.append((_("等次调整说明"), e["regrade_note"]))
+    sections = [Section(facts=facts), Section(facts=texts, wide=True)]
+    if e.get("opinions"):
+        opinions = Table([_("导师"), _("导师角色"), _("意见")], widths=[18, 16, 66])
+        for o in e["opinions"]:
+            opinions.rows.append(
+                [mentor_name(e["trainee_id"], o.get("mentor_id")),
+                 label("mentor_role", o.get("mentor_role")), o.get("opinion") or ""]
+            )  # fmt: skip
+        sections.append(Section(_("其他导师意见"), table=opinions))
+    audit = audit_of(id)
+    if audit:
+        history = Table([_("时间"), _("角色"), _("操作"), _("说明")])
+        for a in audit:
+            history.rows.append(
+                [a["at"][:16].replace("T", " "), label("role", a.get("role")),
+                 label("audit", a["action"]), trail_note(a, e)]
+            )  # fmt: skip
+        sections.append(Section(_("审核记录"), table=history))
+    title = _("{year} 年{kind}", year=e["year"], kind=kind)
+    doc = Document(
+        title,
+        trainee["name"],
+        sections,
+        signatures=[_("责任导师（签名）"), _("审核人（签名）"), _("日期")],
+    )
+    return _send(doc, f"{title}-{trainee['name']}", f"evaluation-{id}", fmt)
 
 
 @bp.get("/assessment/<int:id>.<any(pdf,docx):fmt>")

@@ -81,6 +81,7 @@ def growth_file(id: int) -> GrowthFile:
         "duties": (
             "reporting", "/duty-items", True, {"party_kind": "trainee", "party_id": id}
         ),
+        "evaluations": ("reporting", "/evaluations", True, {"trainee_id": id}),
         "ledger": ("welfare", "/ledger", True, {"trainee_id": id}),
         "balance": ("welfare", "/ledger/balances", False, {"trainee_id": id}),
         "allocations": ("welfare", "/allocations", False, {"trainee_id": id}),
@@ -204,6 +205,21 @@ def growth_file(id: int) -> GrowthFile:
             [d["year"], d["title"], d["due_date"], f"{d.get('percent', 0)}%",
              d.get("completed_on") or "—"]
         )  # fmt: skip
+    names = {a.get("mentor_id"): a.get("mentor_name") for a in seats}
+    for m in (got["mentors"] or {}).get("mentors", []):
+        names[m.get("mentor_id")] = m.get("mentor_name")
+    evaluations = Table(
+        "evaluations",
+        _("考核鉴定"),
+        [_("类别"), _("年度"), _("等次"), _("状态"), _("责任导师")],
+    )
+    for e in items("evaluations"):
+        evaluations.add(
+            [label("evaluation_kind", e["kind"]), e["year"], label("grade", e.get("grade")),
+             label("evaluation_status", e["status"]),
+             names.get(e.get("author_id")) or f"#{e.get('author_id')}"],
+            url_for("reporting_evaluations.show", id=e["id"]),
+        )  # fmt: skip
     money = Table("money", _("资金"), [_("日期"), _("类型"), _("金额（元）"), _("说明")])
     for e in items("ledger"):
         money.add(
@@ -253,7 +269,8 @@ def growth_file(id: int) -> GrowthFile:
             ],
             url_for("welfare.need", id=n["id"]),
         )
-    tables = [placements, mentors, talks, reports, training, projects, showcases, duties]
+    tables = [placements, mentors, talks, reports, evaluations, training, projects, showcases]
+    tables += [duties]
     tables += [money, housing, visit_table, needs]
     return GrowthFile(trainee, tables, missing, got["balance"])
 
@@ -279,5 +296,6 @@ def show(id: int):
                 else []
             ),
             *((_(text), link) for text, link in TRAINEES.allowed_actions(file.trainee)),
+            (_("考核鉴定"), url_for("reporting_evaluations.index", trainee_id=id)),
         ],
     )
