@@ -254,6 +254,10 @@ def test_the_city_may_regrade_with_a_note_the_others_may_not(ew):
         "驻村天数不足",
     )
     assert events(ew, "evaluation.approved")[-1]["grade"] == "basic"
+    trail = ew.client.get(
+        f"{API}/evaluations/{evaluation['id']}/audit", headers=auth("city")
+    ).get_json()
+    assert (trail[-1]["before"]["grade"], trail[-1]["after"]["grade"]) == ("competent", "basic")
 
 
 def test_the_trainee_sees_its_own_only_once_approved_and_nobody_elses(ew):

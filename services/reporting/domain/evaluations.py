@@ -452,6 +452,7 @@ def approve_evaluation(
     approval is final. The city alone may change the grade, with a ``note``."""
     _current(evaluation, version)
     step = _may_act(evaluation, trainee, role, scope_id)
+    before = _state(evaluation)  # (the audit row's before holds the author's grade)
     if grade is not None and grade != evaluation.grade:
         if role != "city":
             raise Forbidden(
@@ -465,7 +466,6 @@ def approve_evaluation(
         check_quota(session, evaluation, grade, config)
         evaluation.grade = grade
         evaluation.regrade_note = note
-    before = _state(evaluation)
     chain = evaluation.chain.split(",") if evaluation.chain else ["city"]
     position = chain.index(evaluation.step) if evaluation.step in chain else len(chain) - 1
     final = step == "city" or position == len(chain) - 1
