@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from services.console import i18n
 from services.console.client import Api, ApiError
 from services.console.config import Config
+from services.console.formats import percent, yuan
 from services.console.resources import BLUEPRINTS as RESOURCE_BLUEPRINTS
 from services.console.views import BLUEPRINTS, evidence
 from services.console.views.auth import refresh_if_due
@@ -159,19 +160,3 @@ def csrf_token() -> str:
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
-
-
-def yuan(fen) -> str:
-    """Integer fen as yuan with two decimals (never through a float)."""
-    if fen is None or fen == "":
-        return "—"
-    fen = int(fen)
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
-
-
-def percent(rate) -> str:
-    """A rate (0..1, a number or a decimal string) as a percentage."""
-    if rate is None or rate == "":
-        return "—"
-    return f"{float(rate) * 100:.1f}%"

@@ -150,6 +150,11 @@ class SubscriptionIn(StrictSchema):
     description = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+class EventTypesOut(Schema):
+    items = fields.List(fields.String(), metadata={"description": "every event type a "
+                                                   "subscription may name, sorted"})
+
+
 class SubscriptionOut(Schema):
     id = fields.Integer()
     owner_role = fields.String()

@@ -47,6 +47,15 @@ def test_a_town_manages_only_its_own_subscriptions(world):
     assert world.client.get(API, headers=auth("city")).get_json()["total"] == 1
 
 
+def test_the_subscribable_event_types_are_the_catalogues_without_accounts(world):
+    offered = world.client.get(f"{API}/event-types", headers=TOWN_A).get_json()["items"]
+    assert set(TYPES) <= set(offered) and "evaluation.approved" in offered
+    assert not [t for t in offered if t.startswith("account.")] and offered == sorted(offered)
+    for event_type in offered:  # each one offered is one a subscription may name
+        assert subscribe(world, UNIT_X, types=[event_type]).status_code == 201, event_type
+    assert world.client.get(f"{API}/event-types", headers=auth("mentor", 105)).status_code == 403
+
+
 def test_only_a_town_or_a_unit_may_subscribe(world):
     for headers in (auth("trainee", 1), auth("mentor", 105), auth("city")):
         assert subscribe(world, headers).status_code == 403

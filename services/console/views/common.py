@@ -13,6 +13,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from markupsafe import Markup
 
 from services.console.client import Api, ApiError
+from services.console.formats import yuan as yuan_of  # (the views' name for it)
 from services.console.i18n import gettext as _
 from shared.clock import city_today
 
@@ -216,13 +217,7 @@ def require_found(value):
     return value
 
 
-__all__ = ["_"]
-
-
-def yuan_of(fen) -> str:
-    from services.console.app import yuan
-
-    return yuan(fen)
+__all__ = ["_", "yuan_of"]
 
 
 def trainee_names() -> dict[int, str]:

@@ -27,6 +27,7 @@ from services.console.views.common import (
     this_month,
     today,
     valid_month,
+    yuan_of,
 )
 from services.console.views.mentors import ASPECTS
 
@@ -127,9 +128,9 @@ def index():
             fund.add(
                 [
                     t["town_name"],
-                    _yuan(t["budget_fen"]),
-                    _yuan(t["used_fen"]),
-                    _yuan(t["remaining_fen"]),
+                    yuan_of(t["budget_fen"]),
+                    yuan_of(t["used_fen"]),
+                    yuan_of(t["remaining_fen"]),
                 ],
                 link,
             )
@@ -222,12 +223,6 @@ def _last_quarter() -> str:
     now = today()
     quarter = (now.month - 1) // 3
     return f"{now.year - 1}-Q4" if quarter == 0 else f"{now.year}-Q{quarter}"
-
-
-def _yuan(fen) -> str:
-    from services.console.app import yuan
-
-    return yuan(fen)
 
 
 @bp.get("/missing")

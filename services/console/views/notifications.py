@@ -16,20 +16,6 @@ from services.console.views.common import act, api, int_arg, role, roles
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
 
-#: The event types a subscription may name (the notifier's rules table).
-EVENT_TYPES = (
-    "mentor.assigned",
-    "mentor.released",
-    "talk.recorded",
-    "period.opened",
-    "report.due_soon",
-    "report.overdue",
-    "report.returned",
-    "need.raised",
-    "need.resolved",
-    "placement_fee.paid",
-)
-
 
 @bp.app_context_processor
 def unread():
@@ -168,8 +154,10 @@ def subscriptions():
         else:
             flash(_("已订阅。签名密钥只显示这一次，请妥善保存。"), "ok")
     items = api().items("notifier", "/subscriptions")
+    # (the notifier's own list: the console keeps no copy of the catalogue)
+    event_types = api().get("notifier", "/subscriptions/event-types")["items"]
     return render_template(
-        "subscriptions.html", items=items, created=created, event_types=EVENT_TYPES
+        "subscriptions.html", items=items, created=created, event_types=event_types
     )
 
 

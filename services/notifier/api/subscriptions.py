@@ -15,6 +15,7 @@ from services.notifier.schemas import (
     AttemptPage,
     DeliveryListArgs,
     DeliveryPage,
+    EventTypesOut,
     SubscriptionCreated,
     SubscriptionIn,
     SubscriptionOut,
@@ -102,6 +103,16 @@ class Subscriptions(MethodView):
         session().add(row)
         session().commit()
         return row
+
+
+@blp.route("/event-types")
+class EventTypes(MethodView):
+    @require("city", "town", "unit")
+    @blp.response(200, EventTypesOut)
+    def get(self):
+        """The event types a subscription may name (the catalogue's, accounts' excepted):
+        what a town's system and the console offer."""
+        return {"items": sorted(webhooks.SUBSCRIBABLE)}
 
 
 @blp.route("/<int:id>")
