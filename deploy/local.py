@@ -169,6 +169,17 @@ def scaled(scale: list[str], processes: dict[str, str]) -> dict[str, str]:
     }
 
 
+def served(processes: dict[str, str]) -> set[str]:
+    """The services whose databases ``processes`` use: the one each name starts with, and
+    those the outbox relay's ``--services`` lists."""
+    out = set()
+    for name, command in processes.items():
+        out.add(name.split("-", 1)[0])
+        if "--services " in command:
+            out.update(command.split("--services ", 1)[1].split()[0].split(","))
+    return out
+
+
 def up(
     procfile: Path | str = PROCFILE, env_file: Path | str = LOCAL_ENV, scale: list[str] = ()
 ) -> int:
@@ -178,7 +189,7 @@ def up(
 
     processes = procfile_processes(procfile)
     instances = scaled(list(scale), processes)
-    migrate(env_file=env_file, only={name.split("-", 1)[0] for name in processes})
+    migrate(env_file=env_file, only=served(processes))
     env = process_env(env_file)
     check_redis(env)
     if not env.get("METRICS_TOKEN"):

@@ -7,7 +7,7 @@ tests start the system this way::
 
     with LocalStack(Path("/tmp/run")) as stack:
         stack.urls["reporting"]          # http://127.0.0.1:<port>
-        stack.kill("reporting-relay")    # SIGKILL one process; stack.start(name) again
+        stack.kill("outbox-relay")       # SIGKILL one process; stack.start(name) again
 
 Nothing is mocked: gunicorn serves the web processes, the relays, consumers, scheduler and
 worker are the real ones; only ports (free ones), database names and broker names differ
@@ -43,6 +43,10 @@ PG_ADMIN_URL = os.environ.get(
 )
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: One service's relay alone (``python -m services.<name>.relay``): not a Procfile process
+#: (its ``outbox-relay`` serves every service that publishes), but started by name for a
+#: test that wants one service's relay by itself.
+SINGLE_RELAYS = {f"{s}-relay": f"python -m services.{s}.relay" for s in SERVICES}
 
 
 def free_port() -> int:
@@ -76,7 +80,9 @@ class ProcessGroup:
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.procs: dict[str, subprocess.Popen] = {}
-        self.commands = procfile_processes(procfile)
+        #: the Procfile's processes, which a stack starts
+        self.procfile = procfile_processes(procfile)
+        self.commands = {**SINGLE_RELAYS, **self.procfile}
 
     def start(
         self, name: str, port: int | None = None, *, alias: str | None = None, **extra_env
@@ -223,7 +229,7 @@ class LocalStack:
         base_env.update({k: str(v) for k, v in (env or {}).items()})
         self.metrics_token = base_env["METRICS_TOKEN"]
         self.group = ProcessGroup(base_env, self.workdir / "logs")
-        self.names = processes or list(self.group.commands)
+        self.names = processes or list(self.group.procfile)
         self.ports: dict[str, int] = {}
         self.urls: dict[str, str] = {}
 

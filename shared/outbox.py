@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
+import select
 import threading
 import time
 
@@ -118,6 +120,88 @@ def relay_once(db: Database, outbox_model: type, bus: Bus, batch_size: int = 500
     return sent
 
 
+#: The channel an outbox insert notifies on PostgreSQL (the trigger of each service's
+#: migration ``outbox_notify``) and its relay listens to.
+NOTIFY_CHANNEL = "outbox"
+
+#: The trigger, for each service's migration: one notification per inserting statement,
+#: sent when its transaction commits (never for a rolled-back one), without a payload.
+NOTIFY_TRIGGER = f"""
+CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{NOTIFY_CHANNEL}', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+"""
+DROP_NOTIFY_TRIGGER = """
+DROP TRIGGER IF EXISTS outbox_notify ON outbox;
+DROP FUNCTION IF EXISTS outbox_notify();
+"""
+
+
+class _ListenerLost(Exception):
+    """The LISTEN connection failed or was lost."""
+
+
+class _Listener:
+    """A connection of its own (outside the pool, autocommit) that LISTENs to the outbox
+    channel, and waits on its socket: no query while nothing comes."""
+
+    def __init__(self, db: Database) -> None:
+        import psycopg
+
+        pooled = db.engine.raw_connection()
+        self._conn = pooled.driver_connection
+        pooled.detach()  # the engine's connect arguments, but not returned to the pool
+        try:
+            self._conn.rollback()
+            self._conn.autocommit = True
+            self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        except psycopg.Error as exc:
+            self.close()
+            raise _ListenerLost(str(exc)) from exc
+
+    def wait(self, timeout: float, stop: threading.Event) -> None:
+        """Return on a notification, after ``timeout``, or soon after ``stop`` is set.
+        Raises :class:`_ListenerLost` when the connection is lost."""
+        import psycopg
+
+        try:
+            self._wait(timeout, stop)
+        except psycopg.Error as exc:
+            raise _ListenerLost(str(exc)) from exc
+
+    def _wait(self, timeout: float, stop: threading.Event) -> None:
+        import psycopg
+
+        pgconn = self._conn.pgconn
+        deadline = time.monotonic() + timeout
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            # wake at least once a second to see ``stop`` (a signal does not end select)
+            readable, _, _ = select.select([pgconn.socket], [], [], min(left, 1.0))
+            if not readable:
+                continue
+            pgconn.consume_input()
+            if pgconn.status != psycopg.pq.ConnStatus.OK:
+                raise psycopg.OperationalError("the LISTEN connection was lost")
+            notified = False
+            while pgconn.notifies() is not None:
+                notified = True
+            if notified:
+                return
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:  # noqa: BLE001 - a lost connection cannot be closed cleanly
+            pass
+
+
 def run_relay(
     db: Database,
     outbox_model: type,
@@ -127,30 +211,50 @@ def run_relay(
     idle_sleep: float = 0.05,
     max_idle_sleep: float = 0.25,
     batch_size: int = 500,
+    poll_seconds: float | None = None,
 ) -> None:
-    """Relay until ``stop`` is set: publish while rows wait, poll when idle, back off when
+    """Relay until ``stop`` is set: publish while rows wait, wait when idle, back off when
     the broker or the database is away.
 
-    An idle relay polls every ``idle_sleep`` at first and, while nothing comes, half as
-    often each time, down to every ``max_idle_sleep``: at month end four of the five
-    relays sit idle, and polling 20 times a second cost each ~3 % of a core (its own and
-    PostgreSQL's), paid by every request. A row found brings the fast polling back; the
-    first event after a quiet spell waits at most ``max_idle_sleep``."""
+    On PostgreSQL an idle relay waits for the outbox's notification (``NOTIFY_TRIGGER``):
+    no query at all while nothing happens, and an event is published as soon as its
+    transaction commits. It still looks every ``poll_seconds`` (``RELAY_POLL_SECONDS``,
+    default 5), so a notification lost with a dropped connection delays a row, never
+    loses it; it listens before it looks, so a row committed at start is not missed
+    either, and a (re)started relay drains the backlog first.
+
+    On SQLite (the embedded default) an idle relay polls every ``idle_sleep`` at first
+    and, while nothing comes, half as often each time, down to every ``max_idle_sleep``."""
     stop = stop or threading.Event()
+    if poll_seconds is None:
+        poll_seconds = float(os.environ.get("RELAY_POLL_SECONDS") or 5.0)
     backoff = 0.5
     idle = idle_sleep
-    while not stop.is_set():
-        try:
-            if relay_once(db, outbox_model, bus, batch_size) == 0:
-                stop.wait(idle)
-                idle = min(idle * 2, max(max_idle_sleep, idle_sleep))
-            else:
-                idle = idle_sleep
-            backoff = 0.5
-        except (BusError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            log.warning("relay: %s; retrying in %.1fs", str(exc).splitlines()[0][:200], backoff)
-            stop.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
+    listener: _Listener | None = None
+    try:
+        while not stop.is_set():
+            try:
+                if db.is_postgres and listener is None:
+                    listener = _Listener(db)
+                if relay_once(db, outbox_model, bus, batch_size) == 0:
+                    if listener is not None:
+                        listener.wait(poll_seconds, stop)
+                    else:
+                        stop.wait(idle)
+                        idle = min(idle * 2, max(max_idle_sleep, idle_sleep))
+                else:
+                    idle = idle_sleep
+                backoff = 0.5
+            except (BusError, sa.exc.OperationalError, sa.exc.InterfaceError, _ListenerLost) as exc:
+                log.warning("relay: %s; retrying in %.1fs", str(exc).splitlines()[0][:200], backoff)
+                if listener is not None and not isinstance(exc, BusError):
+                    listener.close()
+                    listener = None
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+    finally:
+        if listener is not None:
+            listener.close()
 
 
 def backlog(db: Database, outbox_model: type) -> int:

@@ -96,15 +96,15 @@ def test_2_a_relay_killed_between_publishing_and_marking_sent_again_and_again(ch
     since = chaos.watermark()
     probe = Probe(chaos)
     try:
-        chaos.restart("roster-relay", GRASSROOTS_FAULT="relay.after_publish",
+        chaos.restart("outbox-relay", GRASSROOTS_FAULT="relay.after_publish",
                       GRASSROOTS_FAULT_EVERY=1)  # fmt: skip
-        chaos.wait_started(["roster-relay"])
-        restarts = chaos.restarts["roster-relay"]
+        chaos.wait_started(["outbox-relay"])
+        restarts = chaos.restarts["outbox-relay"]
         burst = chaos.burst(CHANGES)
         # again and again: each restarted relay publishes the same unmarked rows and dies
-        wait_until(lambda: chaos.restarts["roster-relay"] - restarts >= 3, 90)
-        killed = chaos.restarts["roster-relay"] - restarts
-        chaos.restart("roster-relay")  # no more faults: the rest drains
+        wait_until(lambda: chaos.restarts["outbox-relay"] - restarts >= 3, 90)
+        killed = chaos.restarts["outbox-relay"] - restarts
+        chaos.restart("outbox-relay")  # no more faults: the rest drains
         row, tally, _ = settled(chaos, since, burst, "2 relay SIGKILL after publish",
                                 **{"relay deaths": killed})  # fmt: skip
         seen = probe.drain()
@@ -255,14 +255,14 @@ def test_6_an_unroutable_publish_is_not_marked_sent(chaos):
     assert unsent == 1, "an event nobody could receive was marked sent"
     # put the bindings back while the relay is held, so that the next publish reaches
     # every queue at once (routing happens at publish time)
-    chaos.pause("roster-relay")
+    chaos.pause("outbox-relay")
     try:
         with Connection(chaos.amqp_url) as conn:
             channel = conn.channel()
             for queue in queues:
                 channel.queue_bind(queue, chaos.stack.exchange, routing_key)
     finally:
-        chaos.resume("roster-relay")
+        chaos.resume("outbox-relay")
     row, _, _ = settled(chaos, since, None, "6 unroutable publish (binding removed)",
                         **{"held unsent": unsent})  # fmt: skip
     assert_clean(row)

@@ -43,6 +43,14 @@ def _long_running_app(services: dict[str, dict]) -> dict[str, dict]:
     }
 
 
+def _served(name: str, spec: dict) -> list[str]:
+    """The services a process works for: the one its name starts with, or those the
+    combined relay's ``--services`` lists."""
+    if name == "outbox-relay":
+        return spec["command"].split("--services ", 1)[1].split()[0].split(",")
+    return [name.split("-", 1)[0]]
+
+
 def _service_names(services: dict[str, dict], suffix: str) -> set[str]:
     return {name[: -len(suffix)] for name in services if name.endswith(suffix)}
 
@@ -83,9 +91,15 @@ def test_every_service_with_a_web_has_a_one_shot_migration(services):
 
 def test_app_processes_wait_for_their_migration(services):
     for name, spec in _long_running_app(services).items():
-        service = name.rsplit("-", 1)[0]
         depends = spec.get("depends_on", {})
         assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+        if name == "outbox-relay":
+            for service in _served(name, spec):
+                condition = depends.get(f"{service}-migrate", {}).get("condition")
+                assert condition == "service_completed_successfully", (name, service)
+            assert depends.get("rabbitmq", {}).get("condition") == "service_healthy", name
+            continue
+        service = name.rsplit("-", 1)[0]
         if service in STATELESS:
             assert services.get(f"{service}-migrate") is None, name
             webs = {f"{s}-web" for s in _service_names(services, "-web") - STATELESS}
@@ -129,7 +143,10 @@ def test_deploy_local_prints_the_procfile_processes(procfile):
     )
     lines = result.stdout.splitlines()
     assert "roster-web: " + procfile["roster-web"] in lines
-    assert "roster-relay: python -m services.roster.relay" in lines
+    assert (
+        "outbox-relay: python -m shared.relay --services roster,mentorship,reporting,welfare"
+        in lines
+    )
     assert not any(line.startswith("roster-migrate") for line in lines)
 
 
@@ -138,12 +155,12 @@ def test_every_app_process_gets_its_own_services_database(services):
     ``<service>-db`` (a process without it would fall back to a local SQLite file)."""
     wrong = {}
     for name, spec in _long_running_app(services).items():
-        service = name.split("-", 1)[0]
-        if service in STATELESS:
-            continue
-        url = (spec.get("environment") or {}).get(f"{service.upper()}_DATABASE_URL", "")
-        if f"@{service}-db:5432/grassroots_{service}" not in url:
-            wrong[name] = spec.get("environment")
+        for service in _served(name, spec):
+            if service in STATELESS:
+                continue
+            url = (spec.get("environment") or {}).get(f"{service.upper()}_DATABASE_URL", "")
+            if f"@{service}-db:5432/grassroots_{service}" not in url:
+                wrong[name] = spec.get("environment")
     for name, spec in services.items():
         if name.endswith("-migrate"):
             service = name[: -len("-migrate")]
@@ -156,10 +173,10 @@ def test_every_app_process_gets_its_own_services_database(services):
 def test_month_end_scaling_of_the_local_processes_is_checked(procfile):
     from deploy.local import scaled
 
-    instances = scaled(["reporting-consumer=2", "reporting-relay=3"], procfile)
+    instances = scaled(["reporting-consumer=2", "outbox-relay=3"], procfile)
     assert len(instances) == len(procfile) + 1 + 2
     assert instances["reporting-consumer.2"] == procfile["reporting-consumer"]
-    assert "reporting-relay.3" in instances and "reporting-relay.4" not in instances
+    assert "outbox-relay.3" in instances and "outbox-relay.4" not in instances
     assert instances["roster-web.1"] == procfile["roster-web"]
     for bad in (["reporting-web=2"], ["nope=2"], ["reporting-consumer=0"], ["reporting-consumer"]):
         with pytest.raises(SystemExit):
@@ -173,15 +190,15 @@ def test_every_app_process_logs_in_to_rabbitmq_as_its_own_service(services):
     for name, spec in services.items():
         if _is_infrastructure(name):
             continue
-        service = name.split("-", 1)[0]
         environment = spec.get("environment") or {}
-        if service in STATELESS:
-            if any("BROKER_URL" in key for key in environment):
-                wrong[name] = environment
-            continue
-        url = environment.get(f"{service.upper()}_BROKER_URL", "")
-        if "BROKER_URL" in environment or not url.startswith(f"amqp://grassroots-{service}:"):
-            wrong[name] = {k: v for k, v in environment.items() if "BROKER" in k}
+        for service in _served(name, spec):
+            if service in STATELESS:
+                if any("BROKER_URL" in key for key in environment):
+                    wrong[name] = environment
+                continue
+            url = environment.get(f"{service.upper()}_BROKER_URL", "")
+            if "BROKER_URL" in environment or not url.startswith(f"amqp://grassroots-{service}:"):
+                wrong[name] = {k: v for k, v in environment.items() if "BROKER" in k}
     assert not wrong, wrong
     rabbit = services["rabbitmq"]["volumes"]
     assert any(v.endswith(":/etc/rabbitmq/definitions.json:ro") for v in rabbit), rabbit

@@ -3,7 +3,7 @@ prod-local`` runs it, restarts a relay and a consumer killed with SIGKILL while 
 process answers throughout, events keep flowing, and SIGTERM then stops everything.
 
 The Procfile's own commands run, on throwaway databases, broker names and a free port
-(``--env-file`` and ``--procfile`` name the test's copies): roster's web and relay, and
+(``--env-file`` and ``--procfile`` name the test's copies): roster's web, the relay, and
 mentorship's consumer, which applies roster's ``town.created`` to its projection."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.e2e.processes import free_port, http_json, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-PROCESSES = ("roster-web", "roster-relay", "mentorship-consumer")
+PROCESSES = ("roster-web", "outbox-relay", "mentorship-consumer")
 STARTED = re.compile(r"deploy\.local: started (\S+) \(pid (\d+)\)")
 
 
@@ -49,7 +49,7 @@ class ProdLocal:
         return self.log_path.read_text(errors="replace")
 
     def pids(self, name: str) -> list[int]:
-        """The pid of every start of ``name`` (``roster-relay.1``), in order."""
+        """The pid of every start of ``name`` (``outbox-relay.1``), in order."""
         return [int(pid) for n, pid in STARTED.findall(self.log()) if n == name]
 
     def wait_for(self, what: str, predicate, timeout: float = 30.0):
@@ -96,16 +96,21 @@ def databases(pg_admin_url):
     engine.dispose()
 
 
+def _only_ours(command: str, port: int) -> str:
+    """The command on the test's port, the relay only for the services this test has
+    databases for."""
+    return command.replace("--bind 0.0.0.0:8001", f"--bind 127.0.0.1:{port}").replace(
+        "--services roster,mentorship,reporting,welfare", "--services roster,mentorship"
+    )
+
+
 @pytest.fixture
 def prod_local(tmp_path, databases, amqp_url, names, rabbit_cleanup):
     port = free_port()
     commands = procfile_processes(PROCFILE)
     procfile = tmp_path / "Procfile"
     procfile.write_text(
-        "".join(
-            f"{name}: {commands[name].replace('--bind 0.0.0.0:8001', f'--bind 127.0.0.1:{port}')}\n"
-            for name in PROCESSES
-        )
+        "".join(f"{name}: {_only_ours(commands[name], port)}\n" for name in PROCESSES)
     )
     env_file = tmp_path / "test.env"
     env_file.write_text(
@@ -157,7 +162,7 @@ class Watch:
 def test_a_killed_relay_and_consumer_come_back_while_the_web_answers(prod_local, databases):
     started = time.monotonic()
     wait_ready(prod_local.base, timeout=45)
-    for name in ("roster-relay.1", "mentorship-consumer.1"):
+    for name in ("outbox-relay.1", "mentorship-consumer.1"):
         prod_local.wait_for(f"{name} started", lambda n=name: prod_local.pids(n))
     subprocess.run(
         [sys.executable, "-m", "services.roster.manage", "create-account", "--username",
@@ -190,7 +195,7 @@ def test_a_killed_relay_and_consumer_come_back_while_the_web_answers(prod_local,
         with Watch(prod_local.base, token) as watch:
             before = town("R1")
             prod_local.wait_for("the first town in mentorship", lambda: applied(before))
-            old = {n: prod_local.pids(n)[-1] for n in ("roster-relay.1", "mentorship-consumer.1")}
+            old = {n: prod_local.pids(n)[-1] for n in ("outbox-relay.1", "mentorship-consumer.1")}
             for pid in old.values():
                 os.kill(pid, signal.SIGKILL)
             while_dead = town("R2")  # the relay is dead: it waits in roster's outbox
@@ -219,7 +224,7 @@ def test_a_killed_relay_and_consumer_come_back_while_the_web_answers(prod_local,
     reads = sum(watch.answers.values())
     assert reads >= 20, watch.answers
     print(
-        f"\nprod-local restarts: relay pid {old['roster-relay.1']} -> {new['roster-relay.1']}, "
+        f"\nprod-local restarts: relay pid {old['outbox-relay.1']} -> {new['outbox-relay.1']}, "
         f"consumer pid {old['mentorship-consumer.1']} -> {new['mentorship-consumer.1']}; "
         f"{reads} reads (healthz + towns), 0 failed; {elapsed:.1f}s from start"
     )

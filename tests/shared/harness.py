@@ -8,7 +8,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, Database
-from shared.outbox import OutboxMixin, record_event
+from shared.outbox import NOTIFY_TRIGGER, OutboxMixin, record_event
 
 
 class Base(DeclarativeBase):
@@ -51,8 +51,13 @@ HANDLERS = {"trainee.registered": on_trainee, "trainee.updated": on_trainee}
 
 
 def open_db(url: str) -> Database:
+    """The tables, and on PostgreSQL the outbox's NOTIFY trigger, as each service's
+    migrations make them."""
     db = Database(url)
     Base.metadata.create_all(db.engine)
+    if db.is_postgres:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(NOTIFY_TRIGGER)
     return db
 
 

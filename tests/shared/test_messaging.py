@@ -124,15 +124,45 @@ def test_two_relays_at_once_never_publish_a_row_twice(db, bus, probe, amqp_url, 
     assert max(counts.values()) == 1, "a row was published by both relays"
 
 
-def test_an_idle_relay_polls_less_and_still_publishes_a_new_row_soon(db, bus, probe):
-    polls = []
+def _claims(db) -> list[float]:
+    """When the relay looked for unsent rows (each claiming SELECT)."""
+    polls: list[float] = []
     sa.event.listen(
         db.engine,
         "before_cursor_execute",
         lambda conn, cursor, statement, *a: (
-            "FOR UPDATE SKIP LOCKED" in statement and polls.append(time.monotonic())
+            "FROM outbox" in statement and "sent_at IS NULL" in statement
+            and polls.append(time.monotonic())
         ),
+    )  # fmt: skip
+    return polls
+
+
+def test_an_idle_relay_on_postgresql_waits_for_notify_without_a_query(db, bus, probe):
+    polls = _claims(db)
+    stop = threading.Event()
+    relay = threading.Thread(
+        target=run_relay, args=(db, harness.Outbox, bus), kwargs={"stop": stop}
     )
+    relay.start()
+    try:
+        time.sleep(2.0)
+        assert len(polls) == 1, "the idle relay queried the outbox again"
+        for n in (1, 2):
+            harness.add_events(db, 1, start=n)
+            added = time.monotonic()
+            wait_for(lambda n=n: len(probe.drain()) >= n, timeout=5, message="not sent")
+            assert time.monotonic() - added < 1.0
+    finally:
+        stop.set()
+        relay.join(10)
+
+
+def test_an_idle_relay_on_sqlite_polls_less_and_still_publishes_a_new_row_soon(
+    sqlite_url, bus, probe
+):
+    db = harness.open_db(sqlite_url)
+    polls = _claims(db)
     stop = threading.Event()
     relay = threading.Thread(
         target=run_relay,
@@ -157,6 +187,7 @@ def test_an_idle_relay_polls_less_and_still_publishes_a_new_row_soon(db, bus, pr
     finally:
         stop.set()
         relay.join(10)
+        db.dispose()
 
 
 def test_an_unroutable_event_is_not_marked_sent(db, amqp_url, names, rabbit_cleanup):

@@ -1,0 +1,26 @@
+"""outbox notifies its relay: a trigger sends NOTIFY outbox when a row is inserted
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-05 22:00:00
+"""
+
+from alembic import op
+
+from shared.outbox import DROP_NOTIFY_TRIGGER, NOTIFY_TRIGGER
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # PostgreSQL only: on SQLite (the embedded default) the relay polls
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(NOTIFY_TRIGGER)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(DROP_NOTIFY_TRIGGER)
