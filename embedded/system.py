@@ -109,6 +109,8 @@ class EmbeddedSystem:
                 )
                 t.start()
                 running.threads.append(t)
+            if running.spec.outbox_model is None:
+                continue  # (the notifier publishes nothing)
             t = threading.Thread(
                 target=run_relay,
                 args=(running.db, running.spec.outbox_model, running.spec.bus(running.config)),
@@ -161,7 +163,11 @@ class EmbeddedSystem:
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every outbox is published (consumers may still be applying)."""
         deadline = time.monotonic() + timeout
-        while any(backlog(r.db, r.spec.outbox_model) for r in self.services.values()):
+        while any(
+            backlog(r.db, r.spec.outbox_model)
+            for r in self.services.values()
+            if r.spec.outbox_model is not None
+        ):
             if time.monotonic() > deadline:
                 raise TimeoutError("outboxes not drained")
             time.sleep(0.05)

@@ -33,7 +33,8 @@ class ServiceSpec:
 
     name: str
     config_class: type
-    outbox_model: type
+    #: None for a service that publishes nothing (the notifier): no outbox, no relay
+    outbox_model: type | None
     inbox_model: type
     handlers: dict
     migrations_dir: Path
@@ -160,7 +161,7 @@ def service_app(
     title: str,
     description: str,
     blueprints: list,
-    outbox_model: type,
+    outbox_model: type | None,
     idempotency_model: type | None = None,
     revocation_model: type | None = None,
     revocation_direct: bool = False,
@@ -204,7 +205,8 @@ def service_app(
         from shared.idempotency import install
 
         install(app, api, idempotency_model)
-    app.extensions.setdefault("metrics_hooks", []).append(
-        lambda: OUTBOX_BACKLOG.labels(name).set(backlog(db, outbox_model))
-    )
+    if outbox_model is not None:
+        app.extensions.setdefault("metrics_hooks", []).append(
+            lambda: OUTBOX_BACKLOG.labels(name).set(backlog(db, outbox_model))
+        )
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.notifier.api import BLUEPRINTS
 from services.notifier.config import Config
-from services.notifier.models import PROJECTIONS, IdempotencyKey, Outbox
+from services.notifier.models import PROJECTIONS, IdempotencyKey
 from shared.db import Database
 from shared.runtime import service_app
 
@@ -20,7 +20,7 @@ def create_app(config: Config | None = None, db: Database | None = None):
         "gateway), HMAC-signed webhooks for towns' and units' own systems, the delivery "
         "log and preferences.",
         blueprints=BLUEPRINTS,
-        outbox_model=Outbox,
+        outbox_model=None,  # it publishes nothing
         idempotency_model=IdempotencyKey,
         revocation_model=PROJECTIONS.revocation,
     )

@@ -1,5 +1,6 @@
-"""Notifier's tables: outbox, inbox and the projections of roster and mentorship. The
-service's own tables are in the ``models_*`` modules, which use the same ``Base``."""
+"""Notifier's tables: the inbox and the projections of roster and mentorship (it publishes
+nothing, so it has no outbox). The service's own tables are in the ``models_*`` modules,
+which use the same ``Base``."""
 
 from __future__ import annotations
 
@@ -8,16 +9,11 @@ from sqlalchemy.orm import DeclarativeBase
 from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP
 from shared.idempotency import IdempotencyMixin
-from shared.outbox import OutboxMixin
 from shared.projections import declare_projections
 
 
 class Base(DeclarativeBase):
     type_annotation_map = TYPE_ANNOTATION_MAP
-
-
-class Outbox(OutboxMixin, Base):
-    pass
 
 
 class Inbox(InboxMixin, Base):

@@ -151,8 +151,10 @@ class SubscriptionIn(StrictSchema):
 
 
 class EventTypesOut(Schema):
-    items = fields.List(fields.String(), metadata={"description": "every event type a "
-                                                   "subscription may name, sorted"})
+    items = fields.List(
+        fields.String(),
+        metadata={"description": "every event type a subscription may name, sorted"},
+    )
 
 
 class SubscriptionOut(Schema):

@@ -1,4 +1,5 @@
-"""Notifier's pieces for the shared entry points (relay, consumer, manage)."""
+"""Notifier's pieces for the shared entry points (consumer, manage; it publishes nothing,
+so it has neither outbox nor relay)."""
 
 from pathlib import Path
 
@@ -6,14 +7,14 @@ from services.notifier.commands import COMMANDS
 from services.notifier.config import Config
 from services.notifier.domain.notify import react_all
 from services.notifier.handlers import HANDLERS
-from services.notifier.models import IdempotencyKey, Inbox, Outbox
+from services.notifier.models import IdempotencyKey, Inbox
 from services.notifier.worker import run_worker
 from shared.runtime import ServiceSpec
 
 SPEC = ServiceSpec(
     name="notifier",
     config_class=Config,
-    outbox_model=Outbox,
+    outbox_model=None,
     idempotency_model=IdempotencyKey,
     inbox_model=Inbox,
     handlers=HANDLERS,
