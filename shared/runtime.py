@@ -35,7 +35,8 @@ class ServiceSpec:
     config_class: type
     #: None for a service that publishes nothing (the notifier): no outbox, no relay
     outbox_model: type | None
-    inbox_model: type
+    #: None for a service that consumes nothing (roster): no inbox, no consumer
+    inbox_model: type | None
     handlers: dict
     migrations_dir: Path
     extra_commands: dict[str, Callable[[argparse.Namespace, object], int]] = field(

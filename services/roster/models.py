@@ -7,7 +7,6 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP, utcnow
 from shared.idempotency import IdempotencyMixin
 from shared.outbox import OutboxMixin
@@ -22,10 +21,6 @@ class Base(DeclarativeBase):
 
 
 class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Inbox(InboxMixin, Base):
     pass
 
 

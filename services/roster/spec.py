@@ -5,7 +5,7 @@ from pathlib import Path
 from services.roster.commands import COMMANDS
 from services.roster.config import Config
 from services.roster.handlers import HANDLERS
-from services.roster.models import IdempotencyKey, Inbox, Outbox
+from services.roster.models import IdempotencyKey, Outbox
 from shared.runtime import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -13,7 +13,7 @@ SPEC = ServiceSpec(
     config_class=Config,
     outbox_model=Outbox,
     idempotency_model=IdempotencyKey,
-    inbox_model=Inbox,
+    inbox_model=None,  # it consumes nothing
     handlers=HANDLERS,
     migrations_dir=Path(__file__).parent / "migrations",
     extra_commands=COMMANDS,
