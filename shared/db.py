@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import Flask, g
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from shared.clock import utcnow  # noqa: F401 - re-exported: models default to it
 
@@ -242,20 +242,30 @@ def execute_together(session: Session, statements: tuple, params: dict) -> None:
     CTEs of the last (they all run, in one snapshot, and fail or commit together); on
     SQLite one after the other. None of them may read what another writes."""
     conn = session.connection()
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or not any(isinstance(s, sa.Insert) for s in statements):
         for statement in statements:
             conn.execute(statement, params)
         return
     key = tuple(map(id, statements))
     combined = _TOGETHER.get(key)
     if combined is None:
-        *first, last = statements
+        # the main statement must be a construct (an INSERT); a text one can only be a CTE
+        main = next(s for s in reversed(statements) if isinstance(s, sa.Insert))
         ctes = [
             (s if isinstance(s, sa.Insert) else s.columns()).cte(f"w{i}")
-            for i, s in enumerate(first)
+            for i, s in enumerate(statements)
+            if s is not main
         ]
-        combined = _TOGETHER[key] = last.add_cte(*ctes)
+        combined = _TOGETHER[key] = main.add_cte(*ctes)
     conn.execute(combined, params)
+
+
+def attach(session: Session, *objects) -> None:
+    """Make objects whose rows were just written by Core statements persistent in the
+    session as if loaded (no SQL): a caller may go on changing them through the ORM."""
+    for obj in objects:  # all of them first: adding one cascades to those it refers to
+        make_transient_to_detached(obj)
+    session.add_all(objects)
 
 
 def next_id(table: sa.Table) -> sa.ColumnElement:

@@ -46,7 +46,7 @@ from services.mentorship.models import (
     Unit,
     Village,
 )
-from shared.db import execute_together, insert_with_params, next_id, prefixed, utcnow
+from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.outbox import event_row, outbox_insert
 
@@ -133,11 +133,11 @@ def record_talk(
     if follow_ups:
         ids = session.connection().execute(_follow_up_insert(), follow_ups).scalars().all()
         follow_ups = [{**f, "id": i} for f, i in zip(follow_ups, ids, strict=True)]
-    # What the answer shows: a talk as loaded, never added to the session.
-    return Talk(
-        **row,
-        follow_ups=[FollowUp(**f, done_at=None, done_by=None) for f in follow_ups],
-    )
+    # In the session as if loaded (no unit of work on the way in).
+    talk = Talk(**row)
+    talk.follow_ups = [FollowUp(**f, done_at=None, done_by=None) for f in follow_ups]
+    attach(session, *talk.follow_ups, talk)
+    return talk
 
 
 def _announced(row: dict) -> dict:
