@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 
-@dataclass
+@dataclass(repr=False)
 class Counted:
     """What was sent while counting: the statements' text, and BEGIN/COMMIT/ROLLBACK."""
 
@@ -25,7 +25,7 @@ class Counted:
         """Statements plus the transaction's BEGIN and its end (each one a round trip)."""
         return len(self.statements) + self.begins + self.commits + self.rollbacks
 
-    def __str__(self) -> str:
+    def __repr__(self) -> str:
         lines = [f"{len(self.statements)} statements, {self.round_trips} round trips:"]
         return "\n".join([*lines, *(" " + s.split("\n")[0][:160] for s in self.statements)])
 
