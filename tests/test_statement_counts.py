@@ -133,3 +133,22 @@ def test_submitting_a_draft_sends_its_audit_row_and_event_together(reporting_pg)
     )
     assert len(counted.statements) <= 5, counted
     assert counted.round_trips <= 7, counted
+
+
+def test_a_second_form_is_a_409_and_its_one_statement_stores_nothing(reporting_pg):
+    """The writes sent as one statement fail together: no audit row, no event, no second
+    report when the form already exists."""
+    world = reporting_pg
+    open_period(world, CURRENT)
+    body = {"period": CURRENT, "kind": "effectiveness", "content": EFFECTIVENESS, "submit": True}
+    counted_post(world, "/api/v1/reporting/reports", body, auth("trainee", 1))
+    submitted = ReportingOutbox.type == "report.submitted"
+    before = (
+        rows(world, Report),
+        rows(world, ReportAudit),
+        rows(world, ReportingOutbox, submitted),
+    )
+    response = world.client.post("/api/v1/reporting/reports", json=body, headers=auth("trainee", 1))
+    assert response.status_code == 409, response.get_data(as_text=True)
+    after = (rows(world, Report), rows(world, ReportAudit), rows(world, ReportingOutbox, submitted))
+    assert after == before == (1, 1, 1)
