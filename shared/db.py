@@ -273,7 +273,6 @@ def next_id(table: sa.Table) -> sa.ColumnElement:
     the row is produced (a scalar subquery), so that the INSERT of the row can be sent with
     its events, which name the id, in one statement. Ids drawn for a request that then
     fails are skipped, as a rolled-back INSERT's are."""
-    return (
-        sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(table.name, "id")))
-        .scalar_subquery()
-    )
+    return sa.select(
+        sa.func.nextval(sa.func.pg_get_serial_sequence(table.name, "id"))
+    ).scalar_subquery()

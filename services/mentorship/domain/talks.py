@@ -119,7 +119,7 @@ def record_talk(
         row["id"] = rows[0].next_id
     else:
         row["id"] = session.connection().execute(_talk_insert(), row).scalar_one()
-    envelope, event = event_row("talk.recorded", _announced(row), producer=PRODUCER)
+    _, event = event_row("talk.recorded", _announced(row), producer=PRODUCER)
     statements = (_outbox_insert(),)
     params = prefixed("outbox_", event)
     if postgres:

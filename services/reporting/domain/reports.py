@@ -171,9 +171,9 @@ def _owed_form_query(postgres: bool) -> sa.Select:
         )
         columns += [
             sa.case((Obligation.id.is_not(None), next_id(Report.__table__))).label("report_id"),
-            sa.type_coerce(
-                sa.case((sa.bindparam("kind") == "mentoring", talks)), sa.JSON
-            ).label("talks"),
+            sa.type_coerce(sa.case((sa.bindparam("kind") == "mentoring", talks)), sa.JSON).label(
+                "talks"
+            ),
         ]
     return (
         sa.select(*columns)
@@ -456,9 +456,9 @@ def _mark_submitted(
     if report.kind == "mentoring":
         report.content = {
             **report.content,
-            "talks": talks if talks is not None else talks_of(
-                session, report.trainee_id, report.period
-            ),
+            "talks": talks
+            if talks is not None
+            else talks_of(session, report.trainee_id, report.period),
         }
     chain = review_chain(trainee, config)
     if not report.submissions:
