@@ -15,7 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.db import UTCDateTime, utcnow
+from shared.db import UTCDateTime, insert_with_params, utcnow
 
 
 class AuditMixin:
@@ -84,6 +84,14 @@ def record_audits(session: Session, model: type, rows: list[dict]) -> None:
     INSERT now: a set-based handler's, one statement for its whole run of events."""
     if rows:
         session.connection().execute(_insert(model), rows)
+
+
+@functools.cache
+def audit_insert(model: type, prefix: str = "audit_") -> sa.Insert:
+    """The INSERT of one audit row whose values are named ``<prefix><column>`` (pass
+    ``shared.db.prefixed(prefix, audit_row(...))``), built once: for a caller that writes
+    it in one statement with its change (:func:`shared.db.execute_together`)."""
+    return insert_with_params(model.__table__, prefix, skip=("id",))
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import Flask, g
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from shared.clock import utcnow  # noqa: F401 - re-exported: models default to it
 
@@ -210,3 +210,69 @@ def upsert_statement(session, model):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model)
+
+
+# -- several writes in one round trip ------------------------------------------------------
+
+
+def insert_with_params(table: sa.Table, prefix: str, skip: tuple[str, ...] = ()) -> sa.Insert:
+    """An INSERT of ``table`` whose values are the bind parameters ``<prefix><column>``
+    (every column but ``skip``), so that several can be sent together
+    (:func:`execute_together`) without their parameters meeting. Build it once."""
+    return sa.insert(table).values(
+        {
+            c.name: sa.bindparam(prefix + c.name, type_=c.type)
+            for c in table.columns
+            if c.name not in skip
+        }
+    )
+
+
+def prefixed(prefix: str, row: dict) -> dict:
+    """``row``'s values under the names of :func:`insert_with_params`."""
+    return {prefix + key: value for key, value in row.items()}
+
+
+_TOGETHER: dict[tuple, sa.Executable] = {}
+
+
+def execute_together(session: Session, statements: tuple, params: dict) -> None:
+    """Run independent writes (prebuilt statements whose bind parameters have distinct
+    names) in this transaction: on PostgreSQL as ONE statement, the others as data-modifying
+    CTEs of the last (they all run, in one snapshot, and fail or commit together); on
+    SQLite one after the other. None of them may read what another writes."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or not any(isinstance(s, sa.Insert) for s in statements):
+        for statement in statements:
+            conn.execute(statement, params)
+        return
+    key = tuple(map(id, statements))
+    combined = _TOGETHER.get(key)
+    if combined is None:
+        # the main statement must be a construct (an INSERT); a text one can only be a CTE
+        main = next(s for s in reversed(statements) if isinstance(s, sa.Insert))
+        ctes = [
+            (s if isinstance(s, sa.Insert) else s.columns()).cte(f"w{i}")
+            for i, s in enumerate(statements)
+            if s is not main
+        ]
+        combined = _TOGETHER[key] = main.add_cte(*ctes)
+    conn.execute(combined, params)
+
+
+def attach(session: Session, *objects) -> None:
+    """Make objects whose rows were just written by Core statements persistent in the
+    session as if loaded (no SQL): a caller may go on changing them through the ORM."""
+    for obj in objects:  # all of them first: adding one cascades to those it refers to
+        make_transient_to_detached(obj)
+    session.add_all(objects)
+
+
+def next_id(table: sa.Table) -> sa.ColumnElement:
+    """In a SELECT on PostgreSQL: the next value of ``table``'s id sequence, drawn only when
+    the row is produced (a scalar subquery), so that the INSERT of the row can be sent with
+    its events, which name the id, in one statement. Ids drawn for a request that then
+    fails are skipped, as a rolled-back INSERT's are."""
+    return sa.select(
+        sa.func.nextval(sa.func.pg_get_serial_sequence(table.name, "id"))
+    ).scalar_subquery()

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.bus import Bus, BusError
-from shared.db import Database, UTCDateTime, utcnow
+from shared.db import Database, UTCDateTime, insert_with_params, utcnow
 from shared.events import build_event
 from shared.faults import fault
 from shared.observability import OUTBOX_PUBLISHED, current_context
@@ -65,6 +65,18 @@ def record_event(
     (docs/performance.md); a transaction that records many should leave it off, since the
     ORM writes its rows together in a few statements where this is a round trip each.
     """
+    envelope, row = event_row(type_, payload, producer=producer, version=version)
+    if at_once:
+        session.connection().execute(_insert(outbox_model), row)
+    else:
+        session.add(outbox_model(**row))
+    return envelope
+
+
+def event_row(type_: str, payload: dict, *, producer: str, version: int = 1) -> tuple[dict, dict]:
+    """A validated event and its outbox row's values, for a caller that writes the row
+    itself in one statement with its change (:func:`outbox_insert`,
+    :func:`shared.db.execute_together`): the same envelope :func:`record_event` writes."""
     envelope = build_event(
         type_,
         payload,
@@ -72,12 +84,19 @@ def record_event(
         version=version,
         correlation_id=current_context().get("request_id"),
     )
-    row = {"event_id": envelope["id"], "type": type_, "envelope": envelope, "created_at": utcnow()}
-    if at_once:
-        session.connection().execute(_insert(outbox_model), row)
-    else:
-        session.add(outbox_model(**row))
-    return envelope
+    return envelope, {
+        "event_id": envelope["id"],
+        "type": type_,
+        "envelope": envelope,
+        "created_at": utcnow(),
+    }
+
+
+@functools.cache
+def outbox_insert(model: type, prefix: str = "outbox_") -> sa.Insert:
+    """The INSERT of one outbox row whose values are named ``<prefix><column>`` (pass
+    ``shared.db.prefixed(prefix, row)``), built once."""
+    return insert_with_params(model.__table__, prefix, skip=("id", "sent_at"))
 
 
 @functools.cache

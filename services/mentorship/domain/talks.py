@@ -35,18 +35,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import emit, month_bounds
+from services.mentorship.domain.common import PRODUCER, month_bounds
 from services.mentorship.models import (
     Assignment,
     FollowUp,
+    Outbox,
     Talk,
     Town,
     Trainee,
     Unit,
     Village,
 )
-from shared.db import utcnow
+from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.outbox import event_row, outbox_insert
 
 #: How late a talk may still be recorded: long enough for a forgotten entry, short enough
 #: that last year's compliance cannot be rewritten.
@@ -78,73 +80,124 @@ def record_talk(
             "a talk held more than a year ago can no longer be recorded",
             {"talk_date": ["more than a year ago"]},
         )
+    postgres = session.get_bind().dialect.name == "postgresql"
     rows = session.execute(
-        _seats_query(), {"trainee_id": data["trainee_id"], "mentor_id": mentor_id}
+        _seats_query(postgres), {"trainee_id": data["trainee_id"], "mentor_id": mentor_id}
     ).all()
-    trainee = rows[0][0] if rows else None
-    seats = [seat for _, seat in rows]
-    if not seats:
+    if not rows:
         raise NotFound(
             "no such mentee of yours", {"trainee_id": ["not one of your active mentees"]}
         )
-    seat = _seat_for(seats, data.get("role"))
+    seat = _seat_for(rows, data.get("role"))
     if talk_date < seat.start_date:
         raise DomainError(
             "the talk is dated before you became this trainee's mentor",
             {"talk_date": [f"before your assignment began ({seat.start_date.isoformat()})"]},
         )
-    talk = Talk(
-        trainee_id=trainee.id,
-        mentor_id=mentor_id,
-        mentor_role=seat.role,
-        talk_date=talk_date,
-        mode=data["mode"],
-        place=data.get("place", ""),
-        talk_time=data.get("talk_time"),
-        aspects=list(data["aspects"]),
-        summary=data["summary"],
-        guidance=data.get("guidance", ""),
-        unit_id=trainee.unit_id,
-        town_id=trainee.town_id,
-        village_id=trainee.village_id,
-        recorded_by=recorded_by,
-        follow_ups=[
-            FollowUp(action=item["action"], due_date=item["due_date"])
-            for item in data.get("follow_ups", [])
-        ],
-    )
-    session.add(talk)
-    session.flush()
-    emit(
-        session,
-        "talk.recorded",
-        {
-            "talk_id": talk.id,
-            "trainee_id": talk.trainee_id,
-            "mentor_id": talk.mentor_id,
-            "mentor_role": talk.mentor_role,
-            "talk_date": talk.talk_date,
-            "mode": talk.mode,
-            "aspects": talk.aspects,
-            "summary": talk.summary,
-            "place": talk.place,
-            # in UTC, as stored (the API takes it with whatever offset it was sent)
-            "talk_time": talk.talk_time and talk.talk_time.astimezone(dt.UTC),
-            "unit_id": talk.unit_id,
-            "town_id": talk.town_id,
-            "village_id": talk.village_id,
-        },
-        at_once=True,  # one event a request: cheaper than the unit of work
-    )
+    row = {
+        "trainee_id": seat.trainee_id,
+        "mentor_id": mentor_id,
+        "mentor_role": seat.role,
+        "talk_date": talk_date,
+        "mode": data["mode"],
+        "place": data.get("place", ""),
+        "talk_time": data.get("talk_time"),
+        "aspects": list(data["aspects"]),
+        "summary": data["summary"],
+        "guidance": data.get("guidance", ""),
+        "unit_id": seat.unit_id,
+        "town_id": seat.town_id,
+        "village_id": seat.village_id,
+        "acknowledged_at": None,
+        "reflection": "",
+        "recorded_by": recorded_by,
+        "created_at": utcnow(),
+    }
+    # Core statements, no unit of work: on PostgreSQL the id was drawn by the query above,
+    # so the talk and its event go in one statement; elsewhere the INSERT gives the id.
+    if postgres:
+        row["id"] = rows[0].next_id
+    else:
+        row["id"] = session.connection().execute(_talk_insert(), row).scalar_one()
+    _, event = event_row("talk.recorded", _announced(row), producer=PRODUCER)
+    statements = (_outbox_insert(),)
+    params = prefixed("outbox_", event)
+    if postgres:
+        statements = (_talk_insert_with_id(), *statements)
+        params.update(prefixed("talk_", row))
+    execute_together(session, statements, params)
+    follow_ups = [
+        {"talk_id": row["id"], "action": item["action"], "due_date": item["due_date"]}
+        for item in data.get("follow_ups", [])
+    ]
+    if follow_ups:
+        ids = session.connection().execute(_follow_up_insert(), follow_ups).scalars().all()
+        follow_ups = [{**f, "id": i} for f, i in zip(follow_ups, ids, strict=True)]
+    # In the session as if loaded (no unit of work on the way in).
+    talk = Talk(**row)
+    talk.follow_ups = [FollowUp(**f, done_at=None, done_by=None) for f in follow_ups]
+    attach(session, *talk.follow_ups, talk)
     return talk
 
 
+def _announced(row: dict) -> dict:
+    """The ``talk.recorded`` payload of a talk's row."""
+    talk_time = row["talk_time"]
+    return {
+        "talk_id": row["id"],
+        "trainee_id": row["trainee_id"],
+        "mentor_id": row["mentor_id"],
+        "mentor_role": row["mentor_role"],
+        "talk_date": row["talk_date"],
+        "mode": row["mode"],
+        "aspects": row["aspects"],
+        "summary": row["summary"],
+        "place": row["place"],
+        # in UTC, as stored (the API takes it with whatever offset it was sent)
+        "talk_time": talk_time and talk_time.astimezone(dt.UTC),
+        "unit_id": row["unit_id"],
+        "town_id": row["town_id"],
+        "village_id": row["village_id"],
+    }
+
+
 @functools.cache
-def _seats_query() -> sa.Select:
-    """The trainee and the mentor's active seats with them, in one query; built once
-    (building it cost a request more CPU than running it)."""
+def _talk_insert() -> sa.Insert:
+    """A talk's INSERT giving its id (SQLite: the id is not drawn beforehand)."""
+    return sa.insert(Talk.__table__).returning(Talk.__table__.c.id)
+
+
+@functools.cache
+def _talk_insert_with_id() -> sa.Insert:
+    return insert_with_params(Talk.__table__, "talk_")
+
+
+@functools.cache
+def _outbox_insert() -> sa.Insert:
+    return outbox_insert(Outbox)
+
+
+@functools.cache
+def _follow_up_insert() -> sa.Insert:
+    table = FollowUp.__table__
+    return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+@functools.cache
+def _seats_query(postgres: bool) -> sa.Select:
+    """The trainee's place and the mentor's active seats with them, in one query (columns,
+    no entities), with the new talk's id on PostgreSQL; built once (building it cost a
+    request more CPU than running it)."""
     return (
-        sa.select(Trainee, Assignment)
+        sa.select(
+            Trainee.id.label("trainee_id"),
+            Trainee.unit_id,
+            Trainee.town_id,
+            Trainee.village_id,
+            Assignment.role,
+            Assignment.start_date,
+            (next_id(Talk.__table__) if postgres else sa.null()).label("next_id"),
+        )
         .join(
             Assignment,
             sa.and_(
@@ -158,7 +211,7 @@ def _seats_query() -> sa.Select:
     )
 
 
-def _seat_for(seats: list[Assignment], role: str | None) -> Assignment:
+def _seat_for(seats: list[sa.Row], role: str | None) -> sa.Row:
     """The assignment the talk is recorded under: the only one, or the one named."""
     roles = [seat.role for seat in seats]
     if role is not None:

@@ -115,16 +115,24 @@ _NOTE_REPORT = {
 def note_report(session: Session, report: Report) -> None:
     """After a form was created or changed state and flushed (in the same transaction;
     the connection's execute: no ORM work on the month-end submission path)."""
+    session.connection().execute(_NOTE_REPORT[report.kind], note_report_params(report))
+
+
+def note_report_statement(kind: str) -> sa.TextClause:
+    """The upsert of :func:`note_report`, for a caller that sends it with other writes
+    (``shared.db.execute_together``) with :func:`note_report_params`."""
+    return _NOTE_REPORT[kind]
+
+
+def note_report_params(report: Report) -> dict:
+    """The values of :func:`note_report_statement` for ``report``."""
     month = shown_in(report.period.code)
-    session.connection().execute(
-        _NOTE_REPORT[report.kind],
-        {
-            "month": month,
-            "last": month_end(month),
-            "trainee_id": report.trainee_id,
-            "state": state_of(report.status, report.late),
-        },
-    )
+    return {
+        "month": month,
+        "last": month_end(month),
+        "trainee_id": report.trainee_id,
+        "state": state_of(report.status, report.late),
+    }
 
 
 def note_obligations(session: Session, period: Period, kind: str, trainee_ids: list[int]) -> None:

@@ -36,16 +36,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import report_months
-from services.reporting.domain.common import emit
-from services.reporting.models import Trainee
+from services.reporting.domain.common import PRODUCER, emit
+from services.reporting.models import Outbox, Trainee
 from services.reporting.models_reports import (
     KINDS_BY_PERIOD,
     Obligation,
@@ -54,11 +56,12 @@ from services.reporting.models_reports import (
     ReportAudit,
     ReportTalk,
 )
-from shared.audit import record_audit
+from shared.audit import audit_insert, audit_row
 from shared.config import env
 from shared.consumer import payload_key, set_based
-from shared.db import utcnow
+from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.outbox import event_row, outbox_insert
 
 #: What a form must hold before it can be submitted.
 REQUIRED_ON_SUBMIT = {
@@ -116,11 +119,64 @@ def _check_content(kind: str, period: Period, content: dict) -> None:
             )
 
 
+@dataclass(frozen=True)
+class Owed:
+    """What :func:`owed_form` found of a form: the period, the trainee's obligation (None
+    when not owed), and on PostgreSQL the new report's id and the mentoring form's talks
+    (drawn by the same query, so that creating the form is one more statement)."""
+
+    period: Period
+    obligation_id: int | None
+    report_id: int | None = None
+    talks: list[dict] | None = None
+
+
 @functools.cache
-def _owed_form_query() -> sa.Select:
-    """Built once: building it (and its cache key) cost a request more CPU than running it."""
+def _owed_form_query(postgres: bool) -> sa.Select:
+    """Built once: building it (and its cache key) cost a request more CPU than running it.
+    The trainee as columns (what the rules and the event read), not an entity."""
+    columns = [
+        Trainee.id,
+        Trainee.unit_id,
+        Trainee.town_id,
+        Trainee.village_id,
+        Period,
+        Obligation.id.label("obligation_id"),
+    ]
+    if postgres:
+        talk = ReportTalk
+        talks = (
+            sa.select(
+                sa.func.json_agg(
+                    aggregate_order_by(
+                        sa.func.json_build_array(
+                            talk.talk_id,
+                            talk.talk_date,
+                            talk.mentor_id,
+                            talk.mentor_role,
+                            talk.mode,
+                            talk.aspects,
+                            talk.summary,
+                        ),
+                        talk.talk_date,
+                        talk.talk_id,
+                    )
+                )
+            )
+            .where(
+                talk.trainee_id == Trainee.id,
+                talk.talk_date.between(Period.starts_on, Period.ends_on),
+            )
+            .scalar_subquery()
+        )
+        columns += [
+            sa.case((Obligation.id.is_not(None), next_id(Report.__table__))).label("report_id"),
+            sa.type_coerce(sa.case((sa.bindparam("kind") == "mentoring", talks)), sa.JSON).label(
+                "talks"
+            ),
+        ]
     return (
-        sa.select(Trainee, Period, Obligation.id)
+        sa.select(*columns)
         .select_from(Trainee)
         .outerjoin(Period, Period.code == sa.bindparam("code"))
         .outerjoin(
@@ -137,21 +193,41 @@ def _owed_form_query() -> sa.Select:
 
 def owed_form(
     session: Session, trainee_id: int, period_code: str, kind: str
-) -> tuple[Trainee | None, tuple[Period, int | None] | None]:
-    """The trainee, and the period with the trainee's obligation of ``kind`` in it (None
+) -> tuple[sa.Row | None, Owed | None]:
+    """The trainee (its id and place), and what it owes of ``kind`` in the period (None
     when no such period), in one query: the month-end path counts queries."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     row = session.execute(
-        _owed_form_query(), {"trainee_id": trainee_id, "code": period_code, "kind": kind}
+        _owed_form_query(postgres), {"trainee_id": trainee_id, "code": period_code, "kind": kind}
     ).one_or_none()
     if row is None:
         return None, None
-    trainee, period, obligation_id = row
-    return trainee, (None if period is None else (period, obligation_id))
+    if row.Period is None:
+        return row, None
+    if not postgres:
+        return row, Owed(row.Period, row.obligation_id)
+    talks = None
+    if kind == "mentoring":
+        talks = [
+            {
+                "talk_id": talk_id,
+                "talk_date": talk_date,
+                "mentor_id": mentor_id,
+                "mentor_role": mentor_role,
+                "mode": mode,
+                "aspects": list(aspects),
+                "summary": summary,
+            }
+            for talk_id, talk_date, mentor_id, mentor_role, mode, aspects, summary in (
+                row.talks or []
+            )
+        ]
+    return row, Owed(row.Period, row.obligation_id, row.report_id, talks)
 
 
 def create_report(
     session: Session,
-    trainee: Trainee,
+    trainee: Trainee | sa.Row,
     period_code: str,
     kind: str,
     content: dict,
@@ -160,16 +236,21 @@ def create_report(
     config,
     submit: bool = False,
     now: dt.datetime | None = None,
-    owed: tuple[Period, int | None] | None = None,
+    owed: Owed | None = None,
 ) -> Report:
     """Save the trainee's draft of a form it owes (optionally submitting it at once: the
     month-end path, one request per form). A second draft of the same form is a 409.
-    ``owed`` is what :func:`owed_form` found, when the caller has asked already."""
+    ``owed`` is what :func:`owed_form` found, when the caller has asked already.
+
+    Core statements, no unit of work: on PostgreSQL the report, its line of the month's
+    read model, and with a submission its audit row and ``report.submitted``, go in ONE
+    statement (the id was drawn by :func:`owed_form`); on SQLite one each. The report
+    returned is in the session as if loaded (no unit of work on the way in)."""
     if owed is None:
         owed = owed_form(session, trainee.id, period_code, kind)[1]
     if owed is None:
         raise Conflict("this period is not open for reporting", {"period": ["not open"]})
-    period, obligation_id = owed
+    period, obligation_id = owed.period, owed.obligation_id
     if kind not in KINDS_BY_PERIOD[period.kind]:
         raise DomainError(
             f"a {period.kind} owes {', '.join(KINDS_BY_PERIOD[period.kind])}",
@@ -178,39 +259,81 @@ def create_report(
     if obligation_id is None:
         raise DomainError("you owe no such report for this period", {"period": ["no report owed"]})
     _check_content(kind, period, content)
-    if kind == "mentoring" and not submit:  # submitting fills them in (_mark_submitted)
-        content = {**content, "talks": talks_of(session, trainee.id, period)}
+    talks = None
+    if kind == "mentoring":
+        talks = owed.talks if owed.talks is not None else talks_of(session, trainee.id, period)
+        if not submit:  # submitting fills them in (_mark_submitted)
+            content = {**content, "talks": talks}
     now = now or utcnow()
     report = Report(
+        id=owed.report_id,
         obligation_id=obligation_id,
         trainee_id=trainee.id,
         period_id=period.id,
         period=period,
         kind=kind,
         status="draft",
+        step=None,
         content=content,
         created_at=now,
         updated_at=now,
         chain="",
         late=False,
         submissions=0,
+        first_submitted_at=None,
+        submitted_at=None,
         returned_reason="",
+        approved_at=None,
+        version=1,
     )
     if submit:
         # The month-end path: the report is inserted already submitted (one INSERT).
         _check_submittable(report)
-        _mark_submitted(session, report, trainee, config, now)
-    session.add(report)
+        _mark_submitted(session, report, trainee, config, now, talks=talks)
+    row = {c: getattr(report, c) for c in _REPORT_COLUMNS}
+    statements, params = [], {}
+    conn = session.connection()
     try:
-        session.flush()
+        if report.id is None:
+            report.id = row["id"] = conn.execute(_report_insert(), row).scalar_one()
+        else:
+            statements.append(_report_insert_with_id())
+            params.update(prefixed("report_", row))
+        statements.append(report_months.note_report_statement(kind))
+        params.update(report_months.note_report_params(report))
+        if submit:
+            statements += _submission_writes(report, trainee, None, actor, "trainee", params)
+        execute_together(session, tuple(statements), params)
     except sa.exc.IntegrityError:
         raise Conflict(
             "this form is already started: edit it instead", {"kind": ["already exists"]}
         ) from None
-    report_months.note_report(session, report)
-    if submit:
-        _announce_submission(session, report, trainee, None, actor=actor, role="trainee")
+    attach(session, report)
     return report
+
+
+_REPORT_COLUMNS = tuple(c.name for c in Report.__table__.columns)
+
+
+@functools.cache
+def _report_insert() -> sa.Insert:
+    """A report's INSERT giving its id (SQLite: the id is not drawn beforehand)."""
+    return sa.insert(Report.__table__).returning(Report.__table__.c.id)
+
+
+@functools.cache
+def _report_insert_with_id() -> sa.Insert:
+    return insert_with_params(Report.__table__, "report_")
+
+
+@functools.cache
+def _audit_insert() -> sa.Insert:
+    return audit_insert(ReportAudit)
+
+
+@functools.cache
+def _outbox_insert() -> sa.Insert:
+    return outbox_insert(Outbox)
 
 
 def _editable(report: Report, version: int | None) -> None:
@@ -320,13 +443,22 @@ def _check_submittable(report: Report) -> None:
 
 
 def _mark_submitted(
-    session: Session, report: Report, trainee: Trainee, config, now: dt.datetime
+    session: Session,
+    report: Report,
+    trainee: Trainee | sa.Row,
+    config,
+    now: dt.datetime,
+    *,
+    talks: list[dict] | None = None,
 ) -> None:
-    """The submission's state: the chain fixed now, late judged on the first submission."""
+    """The submission's state: the chain fixed now, late judged on the first submission.
+    ``talks``: the mentoring form's, when the caller has read them already."""
     if report.kind == "mentoring":
         report.content = {
             **report.content,
-            "talks": talks_of(session, report.trainee_id, report.period),
+            "talks": talks
+            if talks is not None
+            else talks_of(session, report.trainee_id, report.period),
         }
     chain = review_chain(trainee, config)
     if not report.submissions:
@@ -346,10 +478,18 @@ def _announce_submission(
     session: Session, report: Report, trainee: Trainee, before, *, actor: str, role: str
 ) -> None:
     """Audit and announce a submission (after the report has its id)."""
+    params: dict = {}
+    statements = _submission_writes(report, trainee, before, actor, role, params)
+    execute_together(session, statements, params)
+
+
+def _submission_writes(
+    report: Report, trainee: Trainee | sa.Row, before, actor: str, role: str, params: dict
+) -> tuple[sa.Insert, sa.Insert]:
+    """A submission's audit row and ``report.submitted``: the two INSERTs, their values
+    added to ``params`` (for :func:`shared.db.execute_together`)."""
     resubmission = report.submissions > 1
-    record_audit(
-        session,
-        ReportAudit,
+    audit = audit_row(
         actor,
         "resubmit" if resubmission else "submit",
         "report",
@@ -357,10 +497,8 @@ def _announce_submission(
         before,
         _state(report),
         role=role,
-        at_once=True,  # one row each: cheaper than the unit of work (month-end path)
     )
-    emit(
-        session,
+    _, event = event_row(
         "report.submitted",
         {
             **_event(report, trainee),
@@ -368,8 +506,11 @@ def _announce_submission(
             "late": report.late,
             "resubmission": resubmission,
         },
-        at_once=True,
+        producer=PRODUCER,
     )
+    params.update(prefixed("audit_", audit))
+    params.update(prefixed("outbox_", event))
+    return _audit_insert(), _outbox_insert()
 
 
 def _may_act(report: Report, trainee: Trainee, role: str, scope_id: int | None) -> str:
