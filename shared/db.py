@@ -202,10 +202,12 @@ def session() -> Session:
     return g.db_session
 
 
-def upsert_statement(session, model):
+def upsert_statement(bind, model):
     """The dialect's ``INSERT`` with ``ON CONFLICT`` (PostgreSQL in production, SQLite in
-    the embedded default): one round trip where a read-then-write would take two."""
-    if session.get_bind().dialect.name == "postgresql":
+    the embedded default) for a session's or a connection's (``bind``) database: one round
+    trip where a read-then-write would take two."""
+    dialect = bind.dialect if isinstance(bind, sa.Connection) else bind.get_bind().dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

@@ -26,7 +26,7 @@ from services.notifier.models_notify import (
 from services.notifier.rules import RULES, Rule
 from shared.config import env
 from shared.consumer import defer
-from shared.db import utcnow
+from shared.db import upsert_statement, utcnow
 from shared.events.catalogue import event_types
 from shared.projections import upsert_versioned
 
@@ -141,13 +141,8 @@ def insert_ignoring_duplicates(session: Session, model, rows: list[dict]) -> Non
     fact delivered twice)."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     for chunk in _chunks(rows):
-        session.execute(insert(model.__table__).on_conflict_do_nothing(), chunk)
+        session.execute(upsert_statement(session, model.__table__).on_conflict_do_nothing(), chunk)
 
 
 def write_notifications(

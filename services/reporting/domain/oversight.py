@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
@@ -48,9 +47,8 @@ def month_of(day: dt.date) -> dt.date:
 def bump(session: Session, trainee_id: int, day: dt.date, payload: dict, **increments) -> None:
     """Add ``increments`` to the trainee's month row, creating it if needed, in one atomic
     statement (two consumers bumping the same row never lose an update)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     values = {name: increments.get(name, 0) for name in COUNTERS}
-    statement = insert(OversightMonth).values(
+    statement = upsert_statement(session, OversightMonth).values(
         trainee_id=trainee_id,
         month=month_of(day),
         unit_id=payload["unit_id"],

@@ -49,7 +49,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
@@ -66,7 +65,7 @@ from services.reporting.models_reports import (
     TraineeTenure,
 )
 from shared import workdays
-from shared.db import UTCDateTime, utcnow
+from shared.db import UTCDateTime, upsert_statement, utcnow
 from shared.errors import DomainError, NotFound
 from shared.normalize import message
 
@@ -163,13 +162,6 @@ def overdue_on(deadline: dt.date) -> dt.date:
     return deadline + dt.timedelta(days=1)
 
 
-# -- portable "insert, or nothing if it is there" --------------------------------------------
-
-
-def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 # -- periods --------------------------------------------------------------------------------
 
 
@@ -184,7 +176,7 @@ def open_period(
     base = policy_deadline(kind, ends_on, config)
     deadline = next_working_day(session, base)
     inserted = session.execute(
-        _insert(session)(Period)
+        upsert_statement(session, Period)
         .values(
             code=code,
             kind=kind,
@@ -318,7 +310,7 @@ def add_obligations(
         if trainee_ids is not None:
             select = select.where(TraineeTenure.trainee_id.in_(trainee_ids))
         added = session.execute(
-            _insert(session)(Obligation)
+            upsert_statement(session, Obligation)
             .from_select(["trainee_id", "period_id", "kind", "created_at"], select)
             .on_conflict_do_nothing(index_elements=["trainee_id", "period_id", "kind"])
             .returning(Obligation.trainee_id)
@@ -509,7 +501,7 @@ def send_notices(session: Session, period: Period, notice: str) -> int:
         Obligation.period_id == period.id, Obligation.id.not_in(submitted)
     )
     inserted = session.execute(
-        _insert(session)(ReportNotice)
+        upsert_statement(session, ReportNotice)
         .from_select(["obligation_id", "kind", "sent_at"], pending)
         .on_conflict_do_nothing(index_elements=["obligation_id", "kind"])
         .returning(ReportNotice.obligation_id)

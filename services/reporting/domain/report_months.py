@@ -33,11 +33,11 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.reporting.models_oversight import AssignmentSpan, ReportMonth
 from services.reporting.models_reports import Obligation, Period, Report
+from shared.db import upsert_statement
 
 KINDS = ("effectiveness", "mentoring", "quarterly")
 #: Trainees per statement when obligations are noted (bound parameters stay few).
@@ -145,7 +145,6 @@ def note_obligations(session: Session, period: Period, kind: str, trainee_ids: l
     last = month_end(month)
     table = ReportMonth.__table__
     conn = session.connection()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     ids = sorted(set(trainee_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -156,7 +155,9 @@ def note_obligations(session: Session, period: Period, kind: str, trainee_ids: l
         )
         spans = spans_of(session, chunk)
         conn.execute(
-            insert(table).on_conflict_do_nothing(index_elements=["month", "trainee_id"]),
+            upsert_statement(conn, table).on_conflict_do_nothing(
+                index_elements=["month", "trainee_id"]
+            ),
             [
                 {
                     "month": month,

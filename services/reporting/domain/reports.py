@@ -59,7 +59,15 @@ from services.reporting.models_reports import (
 from shared.audit import audit_insert, audit_row
 from shared.config import env
 from shared.consumer import payload_key, set_based
-from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
+from shared.db import (
+    attach,
+    execute_together,
+    insert_with_params,
+    next_id,
+    prefixed,
+    upsert_statement,
+    utcnow,
+)
 from shared.errors import Conflict, DomainError, NotFound
 from shared.outbox import event_row, outbox_insert
 
@@ -637,9 +645,8 @@ def _on_talks(session: Session, envelopes: list[dict]) -> list:
 def _keep_talks(session: Session, envelopes: list[dict]) -> None:
     """The talks in one executemany (one statement compiled once, whatever the run's
     length); a talk already kept stays as it was."""
-    insert = period_rules._insert(session)
     session.execute(
-        insert(ReportTalk).on_conflict_do_nothing(index_elements=["talk_id"]),
+        upsert_statement(session, ReportTalk).on_conflict_do_nothing(index_elements=["talk_id"]),
         [
             {
                 "talk_id": p["talk_id"],

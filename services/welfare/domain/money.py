@@ -34,7 +34,6 @@ import datetime as dt
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.welfare.domain import calendar as city_calendar
@@ -279,17 +278,12 @@ def stationed_rows(session: Session, month: str, trainee_id: int | None = None) 
     return rows
 
 
-def _insert(session: Session, model):
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
-
-
 def _run_record(session: Session, month: str, actor: str) -> SubsidyMonth:
     """The month's run record, created by the first run, locked: runs of one month (the
     city's, two schedulers' ticks) take turns, each seeing what the one before committed."""
     now = utcnow()
     session.execute(
-        _insert(session, SubsidyMonth)
+        upsert_statement(session, SubsidyMonth)
         .values(
             month=month,
             runs=0,
@@ -473,7 +467,7 @@ def _insert_subsidies(session: Session, values: list[dict]) -> list[int]:
         )
         return list(session.scalars(_UNNEST_INSERT, params))
     statement = (
-        _insert(session, Subsidy)
+        upsert_statement(session, Subsidy)
         .on_conflict_do_nothing(
             index_elements=["trainee_id", "month", "town_id"],
             index_where=live(),
@@ -851,7 +845,7 @@ def on_placed(session: Session, envelope: dict) -> None:
     policy = policy_in_force(session, payload["start_date"])
     overrides = city_calendar.overrides(session, [_fee_limit(payload["start_date"], policy)])
     statement = (
-        _insert(session, PlacementFee)
+        upsert_statement(session, PlacementFee)
         .values(**_entitlement(envelope, policy, utcnow(), overrides))
         .on_conflict_do_nothing(index_elements=["trainee_id"])
         .returning(PlacementFee.id)
