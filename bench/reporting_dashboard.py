@@ -37,11 +37,11 @@ from services.reporting.app import create_app
 from services.reporting.config import Config
 from services.reporting.domain import report_months
 from services.reporting.domain.common import city_today
-from services.reporting.domain.dashboard import dashboard, month_end
+from services.reporting.domain.dashboard import dashboard
 from services.reporting.spec import SPEC
 from shared import migrate
 from shared.auth import issue_token
-from shared.clock import utcnow
+from shared.clock import month_end, utcnow
 from shared.db import Database
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -59,6 +59,24 @@ def city_today(time_zone: str, path: str | os.PathLike | None = None) -> dt.date
     return utcnow(path).astimezone(ZoneInfo(time_zone)).date()
 
 
+def city_date(moment: dt.datetime, time_zone: str) -> dt.date:
+    """The city's calendar date of a moment (a naive one, as SQLite gives it back, is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(time_zone)).date()
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """The first and the last day of a calendar month."""
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return dt.date(year, month, 1), following - dt.timedelta(days=1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return month_bounds(day.year, day.month)[1]
+
+
 def parse_moment(text: str, time_zone: str) -> dt.datetime:
     """A moment as people write it for a clock to start at: an ISO date (10:00 in the
     city), or a date and time (in the city unless it carries an offset)."""

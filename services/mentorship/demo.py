@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from services.mentorship.config import Config
 from services.mentorship.domain import assignments, talks, training
-from services.mentorship.domain.common import city_today, month_bounds
+from services.mentorship.domain.common import city_today
 from services.mentorship.models import Assignment, Position, Project, Trainee
+from shared.clock import month_bounds
 
 # Seats left empty on purpose, so that coverage and gap filling have something to show.
 GAPS = {(5, "business"), (17, "business"), (29, "practical"), (33, "integrity")}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from services.mentorship.access import active_mentor_ids, trainee_scope
 from services.mentorship.domain import talks as domain
-from services.mentorship.domain.common import city_today, month_bounds
+from services.mentorship.domain.common import city_today
 from services.mentorship.models import Person, Talk, Trainee
 from services.mentorship.schemas_talks import (
     AcknowledgeIn,
@@ -23,6 +23,7 @@ from services.mentorship.schemas_talks import (
     TalkPage,
 )
 from shared.auth import Principal, check_scope, current_principal, protect, require
+from shared.clock import month_bounds
 from shared.db import session
 from shared.http import paginate, problem
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.orm import Session
 
 from services.mentorship.models import Audit, Outbox
@@ -31,10 +29,3 @@ def audit(
 ) -> None:
     """Keep who changed what, with the state before and after, in this transaction."""
     record_audit(session, Audit, actor, action, entity, entity_id, before, after)
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    """The first and last day of a calendar month."""
-    first = dt.date(year, month, 1)
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return first, nxt - dt.timedelta(days=1)

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from services.mentorship.config import ROLES
 from services.mentorship.domain.calendar import next_working_day
-from services.mentorship.domain.common import emit, month_bounds
+from services.mentorship.domain.common import emit
 from services.mentorship.models import Assignment, Person, ReminderRun, Talk, Trainee
+from shared.clock import month_bounds
 from shared.db import upsert_statement, utcnow
 
 

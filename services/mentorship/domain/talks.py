@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import PRODUCER, month_bounds
+from services.mentorship.domain.common import PRODUCER
 from services.mentorship.models import (
     Assignment,
     FollowUp,
@@ -46,6 +46,7 @@ from services.mentorship.models import (
     Unit,
     Village,
 )
+from shared.clock import month_bounds
 from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.outbox import event_row, outbox_insert

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from services.mentorship.domain.common import month_bounds
 from services.mentorship.domain.talks import quarter_start
 from services.mentorship.models import Assignment, FollowUp, Person, Talk, Trainee
+from shared.clock import month_bounds
 from shared.events.catalogue import ASPECTS
 
 #: What a workload list sorts by (``-`` in front for descending).

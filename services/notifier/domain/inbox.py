@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.notifier.domain.render import LANGUAGES, render
 from services.notifier.models_notify import Notification
+from shared.clock import city_date
 
 #: event type -> (the object's kind, the payload field holding its id). The console maps a
 #: kind to its page; ``trainee_id`` goes along where the page needs it.
@@ -75,16 +76,10 @@ def read_as(row: Notification, language: str | None, time_zone: str) -> dict:
         "body": body,
         "language": language,
         "link": link_of(row.event_type, (row.params or {}).get("p")),
-        "day": city_day(row.created_at, time_zone),
+        "day": city_date(row.created_at, time_zone),
         "created_at": row.created_at,
         "read_at": row.read_at,
     }
-
-
-def city_day(moment: dt.datetime, time_zone: str) -> dt.date:
-    if moment.tzinfo is None:  # SQLite gives back naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
 def day_bounds(day: dt.date, time_zone: str) -> tuple[dt.datetime, dt.datetime]:
@@ -122,7 +117,7 @@ def counts(session: Session, where, time_zone: str) -> dict:
         for created_at, read_at in session.execute(
             sa.select(Notification.created_at, Notification.read_at).where(where)
         ):
-            day = city_day(created_at, time_zone)
+            day = city_date(created_at, time_zone)
             total_by[day] += 1
             unread_by[day] += read_at is None
         days = {day: (total_by[day], unread_by[day]) for day in total_by}

@@ -51,6 +51,7 @@ from services.reporting.domain import report_months
 from services.reporting.models import Town, Trainee, Unit, Village
 from services.reporting.models_oversight import AssignmentSpan, OversightMonth, ReportMonth
 from services.reporting.models_reports import Obligation, Period, Report
+from shared.clock import month_end
 
 REPORT_KINDS = ("effectiveness", "mentoring", "quarterly")
 STATES = ("on_time", "late", "returned", "missing", "not_due")
@@ -63,12 +64,6 @@ UNSTATIONED_ROLES = ("integrity", "business")
 def month_code(month: dt.date) -> str:
     """``YYYY-MM``."""
     return f"{month.year:04d}-{month.month:02d}"
-
-
-def month_end(month: dt.date) -> dt.date:
-    """The last day of ``month``'s month."""
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
 
 
 def period_codes(month: dt.date) -> list[str]:

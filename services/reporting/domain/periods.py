@@ -65,6 +65,7 @@ from services.reporting.models_reports import (
     TraineeTenure,
 )
 from shared import workdays
+from shared.clock import month_bounds
 from shared.db import UTCDateTime, upsert_statement, utcnow
 from shared.errors import DomainError, NotFound
 from shared.normalize import message
@@ -87,15 +88,10 @@ def parse_code(code: str) -> tuple[str, dt.date, dt.date]:
     year = int(match.group(1))
     if match.group(2):
         month = int(match.group(2))
-        return "month", dt.date(year, month, 1), _month_end(year, month)
+        return "month", dt.date(year, month, 1), month_bounds(year, month)[1]
     quarter = int(match.group(3))
     first_month = 3 * quarter - 2
-    return "quarter", dt.date(year, first_month, 1), _month_end(year, first_month + 2)
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
+    return "quarter", dt.date(year, first_month, 1), month_bounds(year, first_month + 2)[1]
 
 
 def month_code(day: dt.date) -> str:
@@ -121,14 +117,14 @@ def policy_deadline(kind: str, ends_on: dt.date, config) -> dt.date:
         "REPORT_MONTHLY_DEADLINE_DAY" if kind == "month" else "REPORT_QUARTERLY_DEADLINE_DAY",
     )
     after = ends_on + dt.timedelta(days=1)
-    return after.replace(day=min(max(day, 1), _month_end(after.year, after.month).day))
+    return after.replace(day=min(max(day, 1), month_bounds(after.year, after.month)[1].day))
 
 
 def deadline_limit(ends_on: dt.date) -> dt.date:
     """The latest day the calendar may move a period's deadline to: the end of the month
     after the period ends (beyond it the next period's forms would be due first)."""
     after = ends_on + dt.timedelta(days=1)
-    return _month_end(after.year, after.month)
+    return month_bounds(after.year, after.month)[1]
 
 
 def calendar_overrides(session: Session, first: dt.date, last: dt.date) -> dict[dt.date, str]:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from services.reporting.models_oversight import AssignmentSpan, ReportMonth
 from services.reporting.models_reports import Obligation, Period, Report
+from shared.clock import month_end
 from shared.db import upsert_statement
 
 KINDS = ("effectiveness", "mentoring", "quarterly")
@@ -67,11 +68,6 @@ def shown_in(code: str) -> dt.date:
     year = int(code[:4])
     month = 3 * int(code[6:]) if code[5] == "Q" else int(code[5:7])
     return dt.date(year, month, 1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    """The last day of ``month``'s month."""
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def _dates(statement: sa.TextClause) -> sa.TextClause:

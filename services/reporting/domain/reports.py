@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -57,6 +56,7 @@ from services.reporting.models_reports import (
     ReportTalk,
 )
 from shared.audit import audit_insert, audit_row
+from shared.clock import city_date
 from shared.config import env
 from shared.consumer import payload_key, set_based
 from shared.db import (
@@ -79,11 +79,6 @@ REQUIRED_ON_SUBMIT = {
 }
 #: The city's time zone for the consumer's reactions (the web and the tick pass theirs).
 _TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
-
-
-def city_date(moment: dt.datetime, time_zone: str) -> dt.date:
-    """The city's calendar date of a UTC moment."""
-    return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
 # -- the mentoring form's talks --------------------------------------------------------------

@@ -29,7 +29,6 @@ approves and is booked its own part.
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 from collections.abc import Callable
 
@@ -51,6 +50,7 @@ from services.welfare.models_money import (
     SubsidyPolicy,
     TownBudget,
 )
+from shared import clock
 from shared.audit import audit_row, record_audit, record_audits
 from shared.clock import utcnow
 from shared.consumer import payload_key, set_based
@@ -176,9 +176,7 @@ def create_policy(session: Session, data: dict, actor: str, default_due_days: in
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     """First and last day of ``YYYY-MM``."""
-    year, number = int(month[:4]), int(month[5:7])
-    days = calendar.monthrange(year, number)[1]
-    return dt.date(year, number, 1), dt.date(year, number, days)
+    return clock.month_bounds(int(month[:4]), int(month[5:7]))
 
 
 def prorate(monthly_fen: int, days: int, days_in_month: int) -> int:
