@@ -601,6 +601,41 @@ def trust_proxies(app: Flask, hops: int) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
+#: The OpenAPI request body of a sheet upload (an import): a multipart form's ``file``, or
+#: the CSV or XLSX itself as the body.
+SHEET_UPLOAD_BODY = {
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        "text/csv": {"schema": {"type": "string", "format": "binary"}},
+        XLSX: {"schema": {"type": "string", "format": "binary"}},
+    }
+}
+
+
+def sheet_upload() -> tuple[bytes, str]:
+    """The uploaded sheet's bytes and a name that says its kind (the form field ``file``'s
+    filename, or ``.csv``/``.xlsx`` from a raw body's type); 400 when there is none."""
+    if request.files:
+        upload = request.files.get("file")
+        if upload is None:
+            raise problem(
+                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
+            )
+        return upload.read(), upload.filename or ""
+    data = request.get_data(cache=False)
+    if not data:
+        raise problem(400, "Bad Request", "the upload is empty", {"file": ["empty"]})
+    mimetype = request.mimetype or ""
+    name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
+    return data, name
+
+
 def max_body(limit: int | str | Callable[[dict], int]):
     """Mark a view (function or MethodView) as accepting bodies up to ``limit`` bytes, up
     to the value of the config setting named ``limit``, or up to what ``limit(config)``

@@ -151,7 +151,7 @@ class SubscriptionIn(StrictSchema):
 
 
 class EventTypesOut(Schema):
-    items = fields.List(
+    event_types = fields.List(
         fields.String(),
         metadata={"description": "every event type a subscription may name, sorted"},
     )

@@ -48,7 +48,7 @@ def test_a_town_manages_only_its_own_subscriptions(world):
 
 
 def test_the_subscribable_event_types_are_the_catalogues_without_accounts(world):
-    offered = world.client.get(f"{API}/event-types", headers=TOWN_A).get_json()["items"]
+    offered = world.client.get(f"{API}/event-types", headers=TOWN_A).get_json()["event_types"]
     assert set(TYPES) <= set(offered) and "evaluation.approved" in offered
     assert not [t for t in offered if t.startswith("account.")] and offered == sorted(offered)
     for event_type in offered:  # each one offered is one a subscription may name

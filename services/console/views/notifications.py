@@ -155,7 +155,7 @@ def subscriptions():
             flash(_("已订阅。签名密钥只显示这一次，请妥善保存。"), "ok")
     items = api().items("notifier", "/subscriptions")
     # (the notifier's own list: the console keeps no copy of the catalogue)
-    event_types = api().get("notifier", "/subscriptions/event-types")["items"]
+    event_types = api().get("notifier", "/subscriptions/event-types")["event_types"]
     return render_template(
         "subscriptions.html", items=items, created=created, event_types=event_types
     )

@@ -112,7 +112,7 @@ class EventTypes(MethodView):
     def get(self):
         """The event types a subscription may name (the catalogue's, accounts' excepted):
         what a town's system and the console offer."""
-        return {"items": sorted(webhooks.SUBSCRIBABLE)}
+        return {"event_types": sorted(webhooks.SUBSCRIBABLE)}
 
 
 @blp.route("/<int:id>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -30,7 +30,16 @@ from shared import workdays
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.errors import DomainError
-from shared.http import PROBLEM_JSON, max_body, paginate, problem, problem_with, rows_in_error
+from shared.http import (
+    PROBLEM_JSON,
+    SHEET_UPLOAD_BODY,
+    max_body,
+    paginate,
+    problem,
+    problem_with,
+    rows_in_error,
+    sheet_upload,
+)
 from shared.tabular import XLSX, read_sheet, template
 from shared.workdays import message
 
@@ -43,19 +52,6 @@ blp = Blueprint(
 )
 protect(blp)
 
-_FILE_BODY = {
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        },
-        "text/csv": {"schema": {"type": "string", "format": "binary"}},
-        XLSX: {"schema": {"type": "string", "format": "binary"}},
-    }
-}
 NOT_STORED = message("日历有误，未保存任何内容", "the calendar has errors; nothing was stored")
 
 
@@ -193,28 +189,12 @@ class CalendarYear(MethodView):
         return _load(year, entries, args["dry_run"])
 
 
-def _upload() -> tuple[bytes, str]:
-    if request.files:
-        upload = request.files.get("file")
-        if upload is None:
-            raise problem(
-                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
-            )
-        return upload.read(), upload.filename or ""
-    data = request.get_data(cache=False)
-    if not data:
-        raise problem(400, "Bad Request", "the upload is empty", {"file": ["empty"]})
-    mimetype = request.mimetype or ""
-    name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
-    return data, name
-
-
 @blp.route("/years/<int:year>/import")
 @max_body("MAX_UPLOAD_LENGTH")
 class CalendarImport(MethodView):
     @require("city")
     @blp.arguments(CalendarLoadArgs, location="query")
-    @blp.doc(requestBody=_FILE_BODY)
+    @blp.doc(requestBody=SHEET_UPLOAD_BODY)
     @blp.response(200, CalendarLoadOut)
     @blp.alt_response(
         422,
@@ -231,7 +211,7 @@ class CalendarImport(MethodView):
         every row's errors. Limits: ``MAX_UPLOAD_LENGTH`` bytes and 366 rows (413),
         ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
         _year(year)
-        data, filename = _upload()
+        data, filename = sheet_upload()
         sheet = read_sheet(
             data,
             filename,

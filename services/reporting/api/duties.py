@@ -5,7 +5,7 @@ progress with evidence; completion rates per party. Lists download as CSV or XLS
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
@@ -31,12 +31,14 @@ from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import (
     PROBLEM_JSON,
+    SHEET_UPLOAD_BODY,
     export_responses,
     max_body,
     paginate,
     problem,
     problem_with,
     rows_in_error,
+    sheet_upload,
 )
 from shared.idempotency import CREATES
 from shared.normalize import message
@@ -51,19 +53,6 @@ blp = Blueprint(
 protect(blp)
 
 PARTIES = ("city", "town", "unit", "trainee")
-_FILE_BODY = {
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        },
-        "text/csv": {"schema": {"type": "string", "format": "binary"}},
-        exports.XLSX: {"schema": {"type": "string", "format": "binary"}},
-    }
-}
 
 
 def download(body: bytes, fmt: str, stem: str) -> Response:
@@ -182,28 +171,12 @@ class Completion(MethodView):
         return rows
 
 
-def _upload() -> tuple[bytes, str]:
-    if request.files:
-        upload = request.files.get("file")
-        if upload is None:
-            raise problem(
-                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
-            )
-        return upload.read(), upload.filename or ""
-    data = request.get_data(cache=False)
-    if not data:
-        raise problem(400, "Bad Request", "the upload is empty", {"file": ["empty"]})
-    mimetype = request.mimetype or ""
-    name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
-    return data, name
-
-
 @blp.route("/import")
 @max_body("MAX_UPLOAD_LENGTH")
 class DutyImport(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=_FILE_BODY, **CREATES)
+    @blp.doc(requestBody=SHEET_UPLOAD_BODY, **CREATES)
     @blp.response(200, ImportReportOut)
     @blp.alt_response(
         422,
@@ -222,7 +195,7 @@ class DutyImport(MethodView):
         item already in the list and the same item twice included); ``dry_run=true`` only
         checks. Limits: ``MAX_UPLOAD_LENGTH`` bytes and ``DUTY_IMPORT_MAX_ROWS`` rows
         (413), ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
-        data, filename = _upload()
+        data, filename = sheet_upload()
         sheet = read_sheet(
             data,
             filename,

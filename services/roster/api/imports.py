@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -19,7 +19,15 @@ from services.roster import importer
 from services.roster.schemas import ImportArgs, ImportReportOut
 from shared.auth import protect, require
 from shared.db import session
-from shared.http import PROBLEM_JSON, max_body, problem, problem_with, rows_in_error
+from shared.http import (
+    PROBLEM_JSON,
+    SHEET_UPLOAD_BODY,
+    max_body,
+    problem,
+    problem_with,
+    rows_in_error,
+    sheet_upload,
+)
 from shared.idempotency import CREATES
 from shared.normalize import message
 from shared.tabular import XLSX, read_sheet, template
@@ -31,38 +39,6 @@ blp = Blueprint(
     description="Bulk import of trainees and people (XLSX or CSV)",
 )
 protect(blp)
-
-_FILE_BODY = {
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        },
-        "text/csv": {"schema": {"type": "string", "format": "binary"}},
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-            "schema": {"type": "string", "format": "binary"}
-        },
-    }
-}
-
-
-def _upload() -> tuple[bytes, str]:
-    if request.files:
-        upload = request.files.get("file")
-        if upload is None:
-            raise problem(
-                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
-            )
-        return upload.read(), upload.filename or ""
-    data = request.get_data(cache=False)
-    if not data:
-        raise problem(400, "Bad Request", "the upload is empty", {"file": ["empty"]})
-    mimetype = request.mimetype or ""
-    name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
-    return data, name
 
 
 _KINDS = {
@@ -76,7 +52,7 @@ _TEMPLATE_RESPONSE = {
 
 
 def _run(kind: str, args: dict):
-    data, filename = _upload()
+    data, filename = sheet_upload()
     headers, example, _notes = _KINDS[kind]
     sheet = read_sheet(
         data,
@@ -107,7 +83,7 @@ def _run(kind: str, args: dict):
 class ImportTrainees(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=_FILE_BODY, **CREATES)
+    @blp.doc(requestBody=SHEET_UPLOAD_BODY, **CREATES)
     @blp.response(200, ImportReportOut)
     @blp.alt_response(
         422,
@@ -137,7 +113,7 @@ class ImportTrainees(MethodView):
 class ImportPeople(MethodView):
     @require("city")
     @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=_FILE_BODY, **CREATES)
+    @blp.doc(requestBody=SHEET_UPLOAD_BODY, **CREATES)
     @blp.response(200, ImportReportOut)
     @blp.alt_response(
         422,
