@@ -423,6 +423,28 @@ def load_trainee_in_scope(session: Session, trainee_id: int, *, trainee, assignm
     return row
 
 
+class TraineeAccess:
+    """A service's access rule over its own trainee and assignment projections, for its
+    endpoints: ``scope(principal, column)`` for lists, ``load(trainee_id)`` for one."""
+
+    def __init__(self, trainee, assignment):
+        self.trainee, self.assignment = trainee, assignment
+
+    def scope(self, principal, column=None):
+        """A WHERE clause limiting trainee ids in ``column`` (the trainee's id by default)
+        to the caller's scope."""
+        column = self.trainee.id if column is None else column
+        return trainee_scope(principal, column, trainee=self.trainee, assignment=self.assignment)
+
+    def load(self, trainee_id: int):
+        """The trainee, if the caller's scope covers it (else 404)."""
+        from shared.db import session
+
+        return load_trainee_in_scope(
+            session(), trainee_id, trainee=self.trainee, assignment=self.assignment
+        )
+
+
 @dataclass(frozen=True)
 class Projections:
     """A service's projection tables (declared by :func:`declare_projections`)."""

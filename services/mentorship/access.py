@@ -7,10 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from services.mentorship.models import Assignment, Trainee
-from shared.auth import Principal
 from shared.db import session
-from shared.projections import load_trainee_in_scope
-from shared.projections import trainee_scope as shared_trainee_scope
+from shared.projections import TraineeAccess
 
 
 def mentee_ids(mentor_id: int) -> sa.Select:
@@ -18,11 +16,6 @@ def mentee_ids(mentor_id: int) -> sa.Select:
     return sa.select(Assignment.trainee_id).where(
         Assignment.mentor_id == mentor_id, Assignment.active.is_(True)
     )
-
-
-def trainee_scope(principal: Principal, column=Trainee.id):
-    """A WHERE clause limiting trainee ids in ``column`` to the caller's scope."""
-    return shared_trainee_scope(principal, column, trainee=Trainee, assignment=Assignment)
 
 
 def active_mentor_ids(trainee_id: int) -> list[int]:
@@ -36,6 +29,6 @@ def active_mentor_ids(trainee_id: int) -> list[int]:
     )
 
 
-def load_trainee(trainee_id: int) -> Trainee:
-    """The trainee, if the caller's scope covers it (else 404)."""
-    return load_trainee_in_scope(session(), trainee_id, trainee=Trainee, assignment=Assignment)
+_ACCESS = TraineeAccess(Trainee, Assignment)
+trainee_scope = _ACCESS.scope
+load_trainee = _ACCESS.load
