@@ -6,17 +6,26 @@
    the reporting scheduler left out so that this run opens the month itself) and builds a
    province through the services' own paths (:mod:`bench.province`, every step timed);
 2. runs the month-end burst with wrk (``bench/requests.lua``: each pre-generated request
-   sent once, ``-t2`` at ``--conc`` connections): every trainee's talk with their practical
+   sent once, ``-t1`` at ``--conc`` connections, each request timed by the script, the
+   health-check fillers of a run's end left out): every trainee's talk with their practical
    mentor (mentorship), then every trainee's two monthly forms, created and submitted in one
-   request (reporting), while a reader polls the city dashboard; RSS of every process is
-   sampled throughout;
-3. runs the baseline's bare insert endpoint (``../shared/baseline/bench_app.py``, gunicorn
-   ``-w 2``, its own database) with the same wrk script and concurrency in the same run;
-4. measures the event lag (outbox ``created_at`` of the commit to ``processed_at`` in
-   reporting's and the notifier's inbox) and the dashboard's p95 (busy and quiet);
+   request (reporting), each phase after ``--warmup`` untimed requests of its own, while a
+   reader polls the city dashboard; RSS of every process and of the whole stack is sampled
+   throughout;
+3. runs the baseline's bare insert endpoint (``../shared/baseline/bench_app.py`` through
+   ``bench/bare_app.py``, gunicorn ``-w 2``, its own database) with the same wrk script,
+   concurrency and warm-up, before and after the burst, each time with the stack's
+   background processes stopped (the reference) and running;
+4. measures the event lag (outbox ``created_at`` to the moment the inbox row of reporting
+   and of the notifier is seen committed) and the dashboard's p95 (during the burst, which
+   is judged, and quiet);
 5. repeats a shorter burst (the quarter's forms and talks at once, a fixed count) with
    reporting at 1, 2 and 4 web workers and 1 and 2 consumers;
-6. prints one table and writes it to ``docs/performance.md`` above the earlier results.
+6. prints one table, with issue 22's targets passed or failed, and writes it to
+   ``docs/performance.md`` above the earlier results.
+
+The server's autovacuum is on for the run (:func:`autovacuum_on`) and every service's
+database is ANALYZEd after the bulk load.
 
 ``--quick`` builds a small province (300 trainees, 3 months) for development.
 """
@@ -685,26 +694,33 @@ def paused(stack: LocalStack, names: list[str]):
 
 
 def bare_pair(stack: LocalStack, args, workdir: Path, when: str, order=("idle", "busy")):
-    """The bare endpoint twice: with the stack's background processes stopped ("idle": the
-    machine as the baseline had it) and running ("busy": their polling takes its share of
-    the cores, as it does from ours)."""
+    """The bare endpoint twice, on one server: with the stack's background processes
+    stopped ("idle": the machine as the baseline had it) and running ("busy": their polling
+    takes its share of the cores, as it does from ours). Each run has its own warm-up."""
     runs = {}
-    for state in order:
-        label = f"{when}-{state}"
-        log(f"baseline: the bare insert endpoint, {when} the burst, background {state}")
-        if state == "idle":
-            with paused(stack, background(stack)):
-                runs[state] = baseline_run(workdir, args, stack.pg_admin_url, label)
-        else:
-            runs[state] = baseline_run(workdir, args, stack.pg_admin_url, label)
-        runs[state].update(when=when, background=state)
+    with bare_server(stack.pg_admin_url) as base:
+        for state in order:
+            label = f"{when}-{state}"
+            log(f"baseline: the bare insert endpoint, {when} the burst, background {state}")
+            with paused(stack, background(stack) if state == "idle" else []):
+                runs[state] = bare_run(base, workdir, args, label)
+            runs[state].update(when=when, background=state)
     return [runs[state] for state in ("idle", "busy")]
 
 
-def baseline_run(workdir: Path, args, admin_url: str, label: str) -> dict:
-    """The bare insert endpoint under gunicorn -w 2, same wrk script, concurrency and
-    warm-up as ours."""
-    conc, count = args.conc, args.bare_count
+def bare_run(base: str, workdir: Path, args, label: str) -> dict:
+    """The bare insert endpoint with the same wrk script, concurrency and warm-up as ours."""
+    body = {"name": "学员", "qty": 1}
+    lines = [line("POST", "/items", "", body)]
+    warmup = warmup_count(args, args.bare_count)
+    run_wrk(base, lines * warmup, args.conc, workdir, f"bare-warmup-{label}", "/health")
+    return run_wrk(base, lines * args.bare_count, args.conc, workdir, f"bare-{label}", "/health")
+
+
+@contextlib.contextmanager
+def bare_server(admin_url: str):
+    """The baseline's bare insert endpoint under gunicorn -w 2 (sync), on a database of its
+    own, for the block; yields its URL."""
     name = f"gr_bench_bare_{os.getpid()}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -742,24 +758,7 @@ def baseline_run(workdir: Path, args, admin_url: str, label: str) -> dict:
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/health", proc=proc)
-        body = {"name": "学员", "qty": 1}
-        base = f"http://127.0.0.1:{port}"
-        run_wrk(
-            base,
-            [line("POST", "/items", "", body)] * warmup_count(args, count),
-            conc,
-            workdir,
-            f"bare-warmup-{label}",
-            "/health",
-        )
-        return run_wrk(
-            base,
-            [line("POST", "/items", "", body)] * count,
-            conc,
-            workdir,
-            f"bare-{label}",
-            "/health",
-        )
+        yield f"http://127.0.0.1:{port}"
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
