@@ -931,7 +931,11 @@ def run(args) -> dict:
         # Each phase begins as the bare endpoint's runs do: its first requests (the same
         # count, the same wrk script and concurrency) warm the workers and are not timed.
         talks_warm, forms_warm = warmup_count(args, len(talks)), warmup_count(args, len(forms))
-        results["warmup"] = {"talks": talks_warm, "forms": forms_warm, "bare": args.warmup}
+        results["warmup"] = {
+            "talks": talks_warm,
+            "forms": forms_warm,
+            "bare": warmup_count(args, args.bare_count),
+        }
         log(
             f"burst: {len(talks)} talks, then {len(forms)} forms ({talks_warm} and "
             f"{forms_warm} of them warm-up), {args.conc} connections"

@@ -131,8 +131,8 @@ def table(r: dict) -> str:
         f"{s['villages']} villages, {s['units']} units, {s['months']} months of history; wrk "
         f"-t1 -c{r['conc']}; total {r['total_s']:.0f} s",
         "",
-        "| path | requests | 2xx | req/s | p50 ms | p95 ms | p99 ms | req/s vs bare | "
-        "p99 vs bare |",
+        "| path | requests | 2xx | req/s | p50 ms | p95 ms | p99 ms | req/s vs bare idle | "
+        "p99 vs bare idle |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rows = [

@@ -28,7 +28,11 @@ def test_month_end_bench_runs_on_a_tiny_province(pg_admin_url, amqp_url, tmp_pat
             pytest.fail(message + " (CI=true: nothing is skipped)")
         pytest.skip(message)
     docs = tmp_path / "performance.md"
-    docs.write_text("# Performance\n\n<!-- bench:runs -->\n## Latest run — earlier\n\nold table\n")
+    docs.write_text(
+        "# Performance\n\n<!-- bench:runs -->\n## Latest run — earlier\n\nold table\n\n"
+        "| process | peak RSS MiB |\n| --- | ---: |\n| a-web worker 1 | 1,000.0 |\n"
+        "| a-relay | 1,314.2 |\n\nmore\n"
+    )
     raw = tmp_path / "results.json"
     argv = [
         "--quick",
@@ -78,6 +82,9 @@ def test_month_end_bench_runs_on_a_tiny_province(pg_admin_url, amqp_url, tmp_pat
     text = docs.read_text()
     assert "form submission (reporting)" in text and "background stopped" in text
     assert "**whole stack, sum of the peaks**" in text
+    # compared with the earlier run's memory (the sum of its processes' rows)
+    assert results["rss_before"] == {"run": "earlier", "mib": 2314.2, "processes": 2}
+    assert "The previous run recorded (earlier): 2.26 GiB (2 processes)" in text
     targets = text.split("| target (issue 22) | measured | pass |", 1)[1]
     for target in ("form submission ≥ 0.6", "talk recording p99 ≤ 3 ×", "during the burst",
                    "event lag p99 < 1 s", "RSS of the whole stack < 2.26 GiB"):  # fmt: skip
