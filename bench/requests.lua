@@ -9,8 +9,8 @@
 -- would sit on it reading. Those fillers are neither counted nor timed.
 --
 -- Latency: wrk's own histogram takes every answer, fillers included, so this script
--- times the requests itself. Each request carries its own X-Request-ID ("r<line>" or
--- "f<n>" for a filler), which the services echo (and the bare endpoint's wrapper,
+-- times the requests itself. Each request carries its own X-Request-ID ("r<line>.<run>",
+-- "f<n>.<run>" for a filler), which the services echo (and the bare endpoint's wrapper,
 -- bench/bare_app.py); request() stamps the send, response() the answer, both with
 -- CLOCK_MONOTONIC in microseconds. The latency of every answered line goes to
 -- DONE_DIR/latency, one number a line; wrk's histogram (fillers included) is printed too.
@@ -41,12 +41,14 @@ function init(args)
   local file = args[1]
   done_dir = args[2]
   idle_path = args[3]
+  -- the run's name (its folder's), so that request ids differ between the runs of a stack
+  tag = "." .. done_dir:match("([^/]+)/*$"):gsub("[^%w._-]", "")
   reqs = {}
   for line in io.lines(file) do
     local method, path, token, body = line:match("^(%S+)\t(%S+)\t(%S*)\t(.*)$")
     local headers = {
       ["Content-Type"] = "application/json",
-      ["X-Request-ID"] = "r" .. (#reqs + 1),
+      ["X-Request-ID"] = "r" .. (#reqs + 1) .. tag,
     }
     if token ~= "" then
       headers["Authorization"] = "Bearer " .. token
@@ -63,7 +65,7 @@ end
 
 local function filler()
   fillers_sent = (fillers_sent or 0) + 1
-  return wrk.format("GET", idle_path, { ["X-Request-ID"] = "f" .. fillers_sent })
+  return wrk.format("GET", idle_path, { ["X-Request-ID"] = "f" .. fillers_sent .. tag })
 end
 
 function request()
@@ -77,7 +79,7 @@ function request()
   if idx > #reqs then
     return filler()
   end
-  sent["r" .. idx] = now_us()
+  sent["r" .. idx .. tag] = now_us()
   return reqs[idx]
 end
 
