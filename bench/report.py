@@ -13,8 +13,9 @@ Written by `make bench` (`python -m bench.month_end`, see `bench/month_end.py` a
 `bench/province.py`): a province built through the services' own paths, the month-end burst
 against the production processes of the Procfile on this machine, and the baseline's bare
 Flask + SQLAlchemy insert endpoint (`../shared/baseline/bench_app.py`, gunicorn `-w 2`) driven
-by the same wrk script at the same concurrency in the same run. Targets: DESIGN.md,
-"Figures to reach". Each run is added on top; earlier runs stay below.
+by the same wrk script at the same concurrency in the same run. Targets: issue 22's, passed
+or failed in the last table of each run (earlier runs: DESIGN.md's "Figures to reach").
+Each run is added on top; earlier runs stay below.
 
 """
 
