@@ -6,17 +6,26 @@
    the reporting scheduler left out so that this run opens the month itself) and builds a
    province through the services' own paths (:mod:`bench.province`, every step timed);
 2. runs the month-end burst with wrk (``bench/requests.lua``: each pre-generated request
-   sent once, ``-t2`` at ``--conc`` connections): every trainee's talk with their practical
+   sent once, ``-t1`` at ``--conc`` connections, each request timed by the script, the
+   health-check fillers of a run's end left out): every trainee's talk with their practical
    mentor (mentorship), then every trainee's two monthly forms, created and submitted in one
-   request (reporting), while a reader polls the city dashboard; RSS of every process is
-   sampled throughout;
-3. runs the baseline's bare insert endpoint (``../shared/baseline/bench_app.py``, gunicorn
-   ``-w 2``, its own database) with the same wrk script and concurrency in the same run;
-4. measures the event lag (outbox ``created_at`` of the commit to ``processed_at`` in
-   reporting's and the notifier's inbox) and the dashboard's p95 (busy and quiet);
+   request (reporting), each phase after ``--warmup`` untimed requests of its own, while a
+   reader polls the city dashboard; RSS of every process and of the whole stack is sampled
+   throughout;
+3. runs the baseline's bare insert endpoint (``../shared/baseline/bench_app.py`` through
+   ``bench/bare_app.py``, gunicorn ``-w 2``, its own database) with the same wrk script,
+   concurrency and warm-up, before and after the burst, each time with the stack's
+   background processes stopped (the reference) and running;
+4. measures the event lag (outbox ``created_at`` to the moment the inbox row of reporting
+   and of the notifier is seen committed) and the dashboard's p95 (during the burst, which
+   is judged, and quiet);
 5. repeats a shorter burst (the quarter's forms and talks at once, a fixed count) with
    reporting at 1, 2 and 4 web workers and 1 and 2 consumers;
-6. prints one table and writes it to ``docs/performance.md`` above the earlier results.
+6. prints one table, with issue 22's targets passed or failed, and writes it to
+   ``docs/performance.md`` above the earlier results.
+
+The server's autovacuum is on for the run (:func:`autovacuum_on`) and every service's
+database is ANALYZEd after the bulk load.
 
 ``--quick`` builds a small province (300 trainees, 3 months) for development.
 """
@@ -44,7 +53,7 @@ import sqlalchemy as sa
 from bench import report
 from bench.province import Builder, Sizes
 from deploy.local import procfile_processes
-from deploy.stack import LocalStack, free_port, wait_http
+from deploy.stack import PG_ADMIN_URL, LocalStack, free_port, wait_http
 from journey.http import request
 from shared.auth import issue_token
 from shared.clock import city_today, utcnow
@@ -253,6 +262,11 @@ class Wrk:
         if not found:
             raise RuntimeError(f"wrk {self.name}: no result\n{out[-2000:]}")
         data = json.loads(found[-1][len("WRKJSON ") :])
+        # The script's own timings of the lines' answers (fillers left out); wrk's
+        # histogram, fillers included, only when a stalled run wrote none.
+        timed_file = self.dir / "latency"
+        text = timed_file.read_text() if timed_file.exists() else ""
+        timed = [int(v) / 1000 for v in text.split()]
         data.update(
             stalled=self.stalled,
             name=self.name,
@@ -260,10 +274,16 @@ class Wrk:
             count=self.count,
             seconds=round(seconds, 2),
             rps=round(data["s2xx"] / seconds, 1) if seconds else 0,
-            p50_ms=data["p50_us"] / 1000,
-            p95_ms=data["p95_us"] / 1000,
-            p99_ms=data["p99_us"] / 1000,
+            timed=len(timed),
+            wrk_p99_ms=data["p99_us"] / 1000,
         )
+        if timed:
+            data.update({f"p{p}_ms": percentile(timed, p) for p in (50, 95, 99)}, max_ms=max(timed))
+        else:
+            data.update(
+                {f"p{p}_ms": data[f"p{p}_us"] / 1000 for p in (50, 95, 99)},
+                max_ms=data["max_us"] / 1000,
+            )
         return data
 
 
@@ -272,7 +292,9 @@ def run_wrk(base_url, lines, conc, workdir, name, idle="/healthz") -> dict:
     log(
         f"  {name}: {result['s2xx']}/{result['count']} 2xx ({result['s4xx']} 4xx, "
         f"{result['s5xx']} 5xx) in {result['seconds']} s: {result['rps']} req/s, p50 "
-        f"{result['p50_ms']:.1f} p95 {result['p95_ms']:.1f} p99 {result['p99_ms']:.1f} ms"
+        f"{result['p50_ms']:.1f} p95 {result['p95_ms']:.1f} p99 {result['p99_ms']:.1f} ms "
+        f"({result['timed']} timed; {result['fillers']} fillers left out, wrk's p99 with "
+        f"them {result['wrk_p99_ms']:.1f} ms)"
     )
     return result
 
@@ -327,12 +349,14 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
 
 
 class MemorySampler(threading.Thread):
-    """Peak RSS of every process of the stack (each gunicorn worker apart) every 0.5 s."""
+    """Peak RSS of every process of the stack (each gunicorn worker apart) every 0.5 s,
+    and the peak of their sum (the whole stack at one moment)."""
 
     def __init__(self, stack: LocalStack) -> None:
         super().__init__(daemon=True)
         self.stack = stack
         self.peaks: dict[str, int] = {}
+        self.total_peak = 0
         self.families: dict[str, tuple] = {}
         self.stopping = threading.Event()
 
@@ -356,6 +380,7 @@ class MemorySampler(threading.Thread):
     def sample(self) -> None:
         import psutil
 
+        total = 0
         for name, popen in list(self.stack.group.procs.items()):
             try:
                 rss = {
@@ -364,14 +389,15 @@ class MemorySampler(threading.Thread):
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 self.families.pop(name, None)
                 continue
+            total += sum(v for _, v in rss.values())
             if name.endswith("-web"):
                 master = min(rss, default=None)
                 for i, pid in enumerate(sorted(rss)):
                     key = f"{name} master" if pid == master else f"{name} worker {i}"
                     self.peaks[key] = max(self.peaks.get(key, 0), rss[pid][1])
             else:
-                total = sum(v for _, v in rss.values())
-                self.peaks[name] = max(self.peaks.get(name, 0), total)
+                self.peaks[name] = max(self.peaks.get(name, 0), sum(v for _, v in rss.values()))
+        self.total_peak = max(self.total_peak, total)
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -379,9 +405,19 @@ class MemorySampler(threading.Thread):
             self.stopping.wait(0.5)
 
     def stop(self) -> dict[str, float]:
+        """Each process's peak RSS in MiB."""
         self.stopping.set()
         self.join(5)
         return {k: round(v / 2**20, 1) for k, v in sorted(self.peaks.items())}
+
+    def totals(self) -> dict[str, float]:
+        """The whole stack's RSS in MiB: the sum of each process's peak (what the
+        per-process table adds up to) and the peak of the sum over one sample."""
+        return {
+            "sum_of_peaks_mb": round(sum(self.peaks.values()) / 2**20, 1),
+            "peak_of_sum_mb": round(self.total_peak / 2**20, 1),
+            "processes": len(self.peaks),
+        }
 
 
 class DashboardReader(threading.Thread):
@@ -505,9 +541,79 @@ def settle(stack: LocalStack, timeout: float = 1200, services: tuple = ()) -> st
     )
 
 
-def event_lag(stack: LocalStack, since: dt.datetime) -> dict:
-    """Seconds from each event's commit (outbox ``created_at``) to its ``processed_at`` in
-    reporting's and the notifier's inbox, for events created since ``since``."""
+class InboxWatcher(threading.Thread):
+    """When each event's inbox row is first seen committed, in reporting's and the
+    notifier's database: the arrival is stamped after the consumer's commit, not by the
+    consumer (whose ``processed_at`` is taken when it begins a batch, up to a batch's work
+    before its commit). Each poll reads only the inbox's last pages (a TID range scan from
+    a few pages before the newest row seen: the inbox only grows; two consumers of one
+    service may each fill a page of their own), every ``every`` seconds; an arrival is
+    stamped when the poll that saw it returns, so the lag is overstated by at most one
+    poll (``every`` plus the query), never understated."""
+
+    SERVICES = ("reporting", "notifier")
+    #: Pages read again before the newest one seen.
+    MARGIN = 4
+
+    def __init__(self, stack: LocalStack, every: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.every = every
+        self.engines = {
+            s: sa.create_engine(
+                stack.database_urls[s], poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+            )
+            for s in self.SERVICES
+        }
+        self.seen: dict[str, dict[str, float]] = {s: {} for s in self.SERVICES}
+        self.page = dict.fromkeys(self.SERVICES, 0)
+        self.polls = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        with contextlib.ExitStack() as stack:
+            conns = {s: stack.enter_context(e.connect()) for s, e in self.engines.items()}
+            for service, conn in conns.items():
+                # from the inbox's current end: what is there now is older than the watch
+                self.page[service] = max(0, conn.scalar(sa.text(
+                    "SELECT pg_relation_size('inbox') / current_setting('block_size')::int"
+                )) - self.MARGIN)  # fmt: skip
+            while not self.stopping.is_set():
+                for service, conn in conns.items():
+                    self.poll(service, conn)
+                self.polls += 1
+                self.stopping.wait(self.every)
+            for service, conn in conns.items():
+                self.poll(service, conn)  # what committed before stop() was called
+
+    def poll(self, service: str, conn) -> None:
+        rows = conn.execute(
+            sa.text(
+                "SELECT event_id, (ctid::text::point)[0]::bigint FROM inbox "
+                "WHERE ctid >= format('(%s,0)', CAST(:page AS bigint))::tid"
+            ),
+            {"page": self.page[service]},
+        ).all()
+        seen_at = utcnow().timestamp()  # the services' clock (GRASSROOTS_CLOCK_FILE)
+        seen = self.seen[service]
+        newest = self.page[service]
+        for event_id, page in rows:
+            seen.setdefault(event_id, seen_at)
+            newest = max(newest, page)
+        self.page[service] = max(self.page[service], newest - self.MARGIN)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(60)
+        for engine in self.engines.values():
+            engine.dispose()
+
+
+def event_lag(stack: LocalStack, since: dt.datetime, watcher: InboxWatcher | None = None) -> dict:
+    """Seconds from each event's outbox ``created_at`` (in the request's transaction, a few
+    ms before its commit) to its inbox row in reporting's and the notifier's database, for
+    events created since ``since``: seen committed by ``watcher`` (``p50_s``, ``p99_s``,
+    ``max_s``) and by the consumer's own ``processed_at`` (``p99_processed_s``, as the
+    runs before 2026-12 measured it). ``unseen``: inbox rows the watcher missed."""
     created: dict[str, dt.datetime] = {}
     for url in stack.database_urls.values():
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -527,12 +633,18 @@ def event_lag(stack: LocalStack, since: dt.datetime) -> dict:
                 {"s": since},
             ).all()
         engine.dispose()
-        lags = [(_utc(p) - created[e]).total_seconds() for e, p in rows if e in created]
+        rows = [(e, _utc(p)) for e, p in rows if e in created]
+        processed = [(p - created[e]).total_seconds() for e, p in rows]
+        seen = watcher.seen[service] if watcher else {}
+        lags = [seen[e] - created[e].timestamp() for e, _ in rows if e in seen]
         out[service] = {
             "events": len(lags),
             "p50_s": round(percentile(lags, 50), 3) if lags else None,
             "p99_s": round(percentile(lags, 99), 3) if lags else None,
             "max_s": round(max(lags), 3) if lags else None,
+            "unseen": len(rows) - len(lags),
+            "p99_processed_s": round(percentile(processed, 99), 3) if processed else None,
+            "poll_s": watcher.every if watcher else None,
         }
     return out
 
@@ -544,20 +656,71 @@ def _utc(value: dt.datetime) -> dt.datetime:
 # -- the baseline ------------------------------------------------------------------------
 
 
-def pooled(before: dict, after: dict) -> dict:
-    """The bare endpoint's figures before and after the burst, averaged: this VM's speed
-    drifts within minutes (cpu_calib), so ours are compared with the mean of both."""
-    out = dict(after)
+def pooled(runs: list[dict], name: str) -> dict:
+    """The mean of several runs of the bare endpoint (before and after the burst): this
+    VM's speed drifts within minutes (cpu_calib), so ours are compared with the mean."""
+    out = dict(runs[-1])
     for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "seconds"):
-        out[key] = round((before[key] + after[key]) / 2, 2)
-    for key in ("count", "s2xx", "s4xx", "s5xx"):
-        out[key] = before[key] + after[key]
-    out["name"] = "bare (mean of before and after)"
+        out[key] = round(sum(r[key] for r in runs) / len(runs), 2)
+    for key in ("count", "s2xx", "s4xx", "s5xx", "timed", "fillers"):
+        out[key] = sum(r.get(key, 0) for r in runs)
+    out["name"] = name
     return out
 
 
-def baseline_run(workdir: Path, conc: int, count: int, admin_url: str, label: str) -> dict:
-    """The bare insert endpoint under gunicorn -w 2, same wrk script and concurrency."""
+def background(stack: LocalStack) -> list[str]:
+    """The stack's processes that are not web processes: relays, consumers, schedulers,
+    the notifier's worker (whatever the Procfile has now)."""
+    return [name for name in stack.group.procs if not name.endswith("-web")]
+
+
+@contextlib.contextmanager
+def paused(stack: LocalStack, names: list[str]):
+    """SIGSTOP the processes ``names`` (each is its own process group: children too) while
+    the block runs, SIGCONT after. Their AMQP connections have no heartbeat, their database
+    connections simply wait; the web processes are left alone (gunicorn's master would
+    take a stopped worker for a hung one)."""
+    stopped = []
+    try:
+        for name in names:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(stack.group.procs[name].pid, signal.SIGSTOP)
+                stopped.append(name)
+        yield
+    finally:
+        for name in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(stack.group.procs[name].pid, signal.SIGCONT)
+
+
+def bare_pair(stack: LocalStack, args, workdir: Path, when: str, order=("idle", "busy")):
+    """The bare endpoint twice, on one server: with the stack's background processes
+    stopped ("idle": the machine as the baseline had it) and running ("busy": their polling
+    takes its share of the cores, as it does from ours). Each run has its own warm-up."""
+    runs = {}
+    with bare_server(stack.pg_admin_url) as base:
+        for state in order:
+            label = f"{when}-{state}"
+            log(f"baseline: the bare insert endpoint, {when} the burst, background {state}")
+            with paused(stack, background(stack) if state == "idle" else []):
+                runs[state] = bare_run(base, workdir, args, label)
+            runs[state].update(when=when, background=state)
+    return [runs[state] for state in ("idle", "busy")]
+
+
+def bare_run(base: str, workdir: Path, args, label: str) -> dict:
+    """The bare insert endpoint with the same wrk script, concurrency and warm-up as ours."""
+    body = {"name": "学员", "qty": 1}
+    lines = [line("POST", "/items", "", body)]
+    warmup = warmup_count(args, args.bare_count)
+    run_wrk(base, lines * warmup, args.conc, workdir, f"bare-warmup-{label}", "/health")
+    return run_wrk(base, lines * args.bare_count, args.conc, workdir, f"bare-{label}", "/health")
+
+
+@contextlib.contextmanager
+def bare_server(admin_url: str):
+    """The baseline's bare insert endpoint under gunicorn -w 2 (sync), on a database of its
+    own, for the block; yields its URL."""
     name = f"gr_bench_bare_{os.getpid()}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -583,8 +746,10 @@ def baseline_run(workdir: Path, conc: int, count: int, admin_url: str, label: st
             "-b",
             f"127.0.0.1:{port}",
             "--chdir",
+            str(ROOT),
+            "--pythonpath",
             str(BASELINE),
-            "bench_app:app",
+            "bench.bare_app:app",
         ],
         env={**os.environ, "BENCH_DB_URL": url},
         stdout=subprocess.DEVNULL,
@@ -593,24 +758,7 @@ def baseline_run(workdir: Path, conc: int, count: int, admin_url: str, label: st
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/health", proc=proc)
-        body = {"name": "学员", "qty": 1}
-        base = f"http://127.0.0.1:{port}"
-        run_wrk(
-            base,
-            [line("POST", "/items", "", body)] * min(2000, count),
-            conc,
-            workdir,
-            f"bare-warmup-{label}",
-            "/health",
-        )
-        return run_wrk(
-            base,
-            [line("POST", "/items", "", body)] * count,
-            conc,
-            workdir,
-            f"bare-{label}",
-            "/health",
-        )
+        yield f"http://127.0.0.1:{port}"
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -651,6 +799,51 @@ def profiled(stack: LocalStack, name: str, folder: str | None, label: str):
             proc.wait(60)
 
 
+#: The advisory lock every running benchmark holds (shared): the last one to end puts
+#: the server's autovacuum back as its configuration files have it.
+AUTOVACUUM_LOCK = 0x6772_6176  # "grav"
+
+
+@contextlib.contextmanager
+def autovacuum_on(admin_url: str):
+    """Autovacuum on for the run, as in production (PostgreSQL's default): this machine's
+    server has it off for the test suites (``conf.d/90-ci.conf``), and a benchmark
+    database that bulk loads and then takes 60,000 writes without it keeps the plans of
+    tables it no longer has. It is a server setting (no per-database switch exists), so it
+    is turned on with ``ALTER SYSTEM`` and reset when the last benchmark running ends.
+    Yields what the run had (``on``, ``turned on for the run``, or why it stayed off)."""
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock_shared(:k)"), {"k": AUTOVACUUM_LOCK})
+        state = conn.scalar(sa.text("SHOW autovacuum"))
+        if state == "on":
+            note = "on"
+        elif not conn.scalar(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+            note = "off (the server has it off; no right to turn it on)"
+        else:
+            conn.execute(sa.text("ALTER SYSTEM SET autovacuum = on"))
+            conn.execute(sa.text("SELECT pg_reload_conf()"))
+            note = "turned on for the run (the server has it off)"
+        try:
+            yield note
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock_shared(:k)"), {"k": AUTOVACUUM_LOCK})
+            last = conn.scalar(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": AUTOVACUUM_LOCK})
+            # reset only what a benchmark set: postgresql.auto.conf turning on what another
+            # configuration file turns off
+            ours = conn.execute(sa.text(
+                "SELECT bool_or(sourcefile LIKE '%postgresql.auto.conf' AND setting = 'on') "
+                "AND bool_or(sourcefile NOT LIKE '%postgresql.auto.conf' AND setting = 'off') "
+                "FROM pg_file_settings WHERE name = 'autovacuum'"
+            )).scalar()  # fmt: skip
+            if last and ours:
+                conn.execute(sa.text("ALTER SYSTEM RESET autovacuum"))
+                conn.execute(sa.text("SELECT pg_reload_conf()"))
+            if last:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": AUTOVACUUM_LOCK})
+    engine.dispose()
+
+
 # -- the run -----------------------------------------------------------------------------
 
 
@@ -685,6 +878,12 @@ def warm(stack: LocalStack, token: str) -> None:
         request("GET", f"{stack.urls['reporting']}/api/v1/reporting/dashboard", token=token)
 
 
+def warmup_count(args, count: int) -> int:
+    """Requests sent first and not timed, for ours and the bare endpoint alike: ``--warmup``,
+    at most a fifth of the run."""
+    return min(args.warmup, count // 5)
+
+
 def run(args) -> dict:
     today = city_today(CITY_TZ)
     sizes = Sizes.for_trainees(args.trainees, args.months)
@@ -707,10 +906,13 @@ def run(args) -> dict:
     env["JWT_TTL_SECONDS"] = 6 * 3600  # the city's one login lasts the whole run
     names = [name for name in procfile_processes() if name not in SKIP]
     started = time.perf_counter()
-    with LocalStack(workdir, env=env, processes=names, web_workers=2) as stack:
+    with (
+        autovacuum_on(PG_ADMIN_URL) as results["autovacuum"],
+        LocalStack(workdir, env=env, processes=names, web_workers=2) as stack,
+    ):
         results["stack_start_s"] = round(time.perf_counter() - started, 1)
         city = login(stack)
-        log("building the province")
+        log(f"building the province (autovacuum {results['autovacuum']})")
         builder = Builder(stack, city, sizes, today, log=log)
         province = builder.build(lambda *services: settle(stack, services=services))
         results["province"] = province.steps
@@ -723,40 +925,57 @@ def run(args) -> dict:
         warm(stack, city)
 
         # -- the baseline right before the burst (and again right after it) --------
-        log("baseline: the bare insert endpoint")
-        results["bare_before"] = baseline_run(
-            workdir, args.conc, args.bare_count, stack.pg_admin_url, "before"
-        )
+        bare_runs = bare_pair(stack, args, workdir, "before")
 
         # -- the burst ----------------------------------------------------------------
-        log(f"burst: {len(talks)} talks, then {len(forms)} forms, {args.conc} connections")
+        # Each phase begins as the bare endpoint's runs do: its first requests (the same
+        # count, the same wrk script and concurrency) warm the workers and are not timed.
+        talks_warm, forms_warm = warmup_count(args, len(talks)), warmup_count(args, len(forms))
+        results["warmup"] = {
+            "talks": talks_warm,
+            "forms": forms_warm,
+            "bare": warmup_count(args, args.bare_count),
+        }
+        log(
+            f"burst: {len(talks)} talks, then {len(forms)} forms ({talks_warm} and "
+            f"{forms_warm} of them warm-up), {args.conc} connections"
+        )
         since = utcnow()
         memory = MemorySampler(stack)
         memory.start()
+        watcher = InboxWatcher(stack)
+        watcher.start()
         reader = DashboardReader(
             f"{stack.urls['reporting']}/api/v1/reporting/dashboard", city, months
         )
         reader.start()
         burst_started = time.perf_counter()
+        url = stack.urls["mentorship"]
+        run_wrk(url, talks[:talks_warm], args.conc, workdir, "talks-warmup")
         cpu = [cpu_seconds(stack)]
         with profiled(stack, "mentorship-web", args.profile, "talks"):
-            talk = run_wrk(stack.urls["mentorship"], talks, args.conc, workdir, "talks")
+            talk = run_wrk(url, talks[talks_warm:], args.conc, workdir, "talks")
+        cpu.append(cpu_seconds(stack))
+        url = stack.urls["reporting"]
+        run_wrk(url, forms[:forms_warm], args.conc, workdir, "forms-warmup")
         cpu.append(cpu_seconds(stack))
         with profiled(stack, "reporting-web", args.profile, "forms"):
-            form = run_wrk(stack.urls["reporting"], forms, args.conc, workdir, "forms")
+            form = run_wrk(url, forms[forms_warm:], args.conc, workdir, "forms")
         cpu.append(cpu_seconds(stack))
         results["cpu"] = {
             "talks": cpu_used(cpu[0], cpu[1]),
-            "forms": cpu_used(cpu[1], cpu[2]),
+            "forms": cpu_used(cpu[2], cpu[3]),
         }
         results["burst_s"] = round(time.perf_counter() - burst_started, 1)
         results["dashboard_busy"] = reader.stop()
         settled = time.perf_counter()
         settle(stack)
         results["drain_after_burst_s"] = round(time.perf_counter() - settled, 1)
+        watcher.stop()
         results["memory_mb"] = memory.stop()
+        results["memory_total"] = memory.totals()
         results["talks"], results["forms"] = talk, form
-        results["lag"] = event_lag(stack, since)
+        results["lag"] = event_lag(stack, since, watcher)
         log(f"  event lag {results['lag']}")
         quiet = DashboardReader("", city, months)
         quiet.url = f"{stack.urls['reporting']}/api/v1/reporting/dashboard"
@@ -767,11 +986,14 @@ def run(args) -> dict:
         results["dashboard_quiet"] = summary_ms(quiet.month_ms, quiet.year_ms)
         log(f"  dashboard busy {results['dashboard_busy']}, quiet {results['dashboard_quiet']}")
 
-        # -- the baseline, same run ---------------------------------------------------
-        log("baseline: the bare insert endpoint, again")
-        after = baseline_run(workdir, args.conc, args.bare_count, stack.pg_admin_url, "after")
-        results["bare"] = pooled(results["bare_before"], after)
-        results["bare_after"] = after
+        # -- the baseline, same run (in the other order: idle, busy, busy, idle) -----
+        if args.bare_after:
+            bare_runs += bare_pair(stack, args, workdir, "after", order=("busy", "idle"))
+        results["bare_runs"] = bare_runs
+        results["bare_idle"] = pooled([r for r in bare_runs if r["background"] == "idle"], "idle")
+        results["bare_busy"] = pooled([r for r in bare_runs if r["background"] == "busy"], "busy")
+        # the reference: the bare endpoint on the machine as the baseline had it
+        results["bare"] = results["bare_idle"]
 
         # -- reporting scaled ---------------------------------------------------------
         results["matrix"] = []
@@ -787,6 +1009,8 @@ def run(args) -> dict:
                 warm(stack, city)
                 cell_trainees = trainees[n * per : (n + 1) * per]
                 since = utcnow()
+                watcher = InboxWatcher(stack)
+                watcher.start()
                 half = max(1, args.conc // 2)
                 w1 = Wrk(
                     stack.urls["reporting"],
@@ -805,13 +1029,14 @@ def run(args) -> dict:
                 q, t = w1.wait(), w2.wait()
                 drained = time.perf_counter()
                 settle(stack)
+                watcher.stop()
                 cell = {
                     "workers": workers,
                     "consumers": consumers,
                     "forms": q,
                     "talks": t,
                     "drain_s": round(time.perf_counter() - drained, 1),
-                    "lag": event_lag(stack, since),
+                    "lag": event_lag(stack, since, watcher),
                 }
                 log(
                     f"  forms {q['rps']} req/s p99 {q['p99_ms']:.0f} ms; talks {t['rps']} req/s "
@@ -859,6 +1084,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conc", type=int, default=16, help="wrk connections")
     parser.add_argument("--bare-count", type=int, default=15000)
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1000,
+        help="requests sent first and not timed, in each of ours and the bare endpoint's runs",
+    )
+    parser.add_argument(
+        "--no-bare-after",
+        dest="bare_after",
+        action="store_false",
+        help="the bare endpoint before the burst only (--quick)",
+    )
+    parser.add_argument(
         "--matrix-count", type=int, default=1000, help="forms (and talks) per scaling cell"
     )
     parser.add_argument("--no-matrix", dest="matrix", action="store_false")
@@ -882,9 +1119,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.trainees, args.months = min(args.trainees, 300), min(args.months, 3)
         args.bare_count, args.matrix_count = min(args.bare_count, 1500), min(args.matrix_count, 40)
+        args.warmup, args.bare_after = min(args.warmup, 100), False
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is missing (apt-get install -y wrk; make bench does it)")
     results = run(args)
+    if args.docs:
+        results["rss_before"] = report.recorded_rss(Path(args.docs))
     text = report.table(results)
     print(text, flush=True)
     if args.json:

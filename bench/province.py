@@ -144,7 +144,21 @@ class Builder:
         self.step(f"open {self.p.quarter}", "HTTP POST /periods", self.open_period, self.p.quarter)
         self.step("last month's subsidies", "HTTP POST /subsidies/generate", self.subsidies)
         self.step("events reach every service", "RabbitMQ (relays, consumers)", settle)
+        self.step("planner statistics", "SQL ANALYZE, every service's database", self.analyze)
         return self.p
+
+    def analyze(self) -> str:
+        """ANALYZE after the bulk load, as an operator would after a restore: the COPY left
+        the tables without statistics, and the plans of the burst's first statements
+        (prepared ones keep theirs) would be made from none."""
+        for url in self.stack.database_urls.values():
+            engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            try:
+                with engine.connect() as conn:
+                    conn.execute(sa.text("ANALYZE"))
+            finally:
+                engine.dispose()
+        return f"{len(self.stack.database_urls)} databases"
 
     def places(self) -> str:
         s = self.sizes
