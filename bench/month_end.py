@@ -499,9 +499,14 @@ def queue_depths(stack: LocalStack) -> dict[str, int]:
     return depths
 
 
+def _producers(stack: LocalStack) -> list[str]:
+    """The database URLs of the services that publish (the notifier has no outbox)."""
+    return [url for name, url in stack.database_urls.items() if name != "notifier"]
+
+
 def unsent(stack: LocalStack) -> int:
     total = 0
-    for url in stack.database_urls.values():
+    for url in _producers(stack):
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         with engine.connect() as conn:
             total += conn.scalar(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
@@ -615,7 +620,7 @@ def event_lag(stack: LocalStack, since: dt.datetime, watcher: InboxWatcher | Non
     ``max_s``) and by the consumer's own ``processed_at`` (``p99_processed_s``, as the
     runs before 2026-12 measured it). ``unseen``: inbox rows the watcher missed."""
     created: dict[str, dt.datetime] = {}
-    for url in stack.database_urls.values():
+    for url in _producers(stack):
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         with engine.connect() as conn:
             rows = conn.execute(
