@@ -59,12 +59,16 @@ class ServiceRelay:
         self.db = Database(config.DATABASE_URL)
         self.bus = Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
         self.model = outbox_model(service)
+        self.timing = {
+            "poll_seconds": config.RELAY_POLL_SECONDS,
+            "linger": config.RELAY_LINGER_SECONDS,
+        }
         self.thread: threading.Thread | None = None
 
     def start(self, stop: threading.Event, failed: list[str]) -> None:
         def run() -> None:
             try:
-                run_relay(self.db, self.model, self.bus, stop=stop)
+                run_relay(self.db, self.model, self.bus, stop=stop, **self.timing)
             except BaseException:
                 log.exception("relay of %s failed", self.service)
                 failed.append(self.service)

@@ -92,7 +92,14 @@ def relay_main(spec: ServiceSpec) -> None:
     db = Database(config.DATABASE_URL)
     stop = _stop_on_signals()
     log.info("relay started")
-    run_relay(db, spec.outbox_model, spec.bus(config), stop=stop)
+    run_relay(
+        db,
+        spec.outbox_model,
+        spec.bus(config),
+        stop=stop,
+        poll_seconds=config.RELAY_POLL_SECONDS,
+        linger=config.RELAY_LINGER_SECONDS,
+    )
     log.info("relay stopped")
 
 

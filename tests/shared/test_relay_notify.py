@@ -1,6 +1,7 @@
 """Issue 22: on PostgreSQL an idle relay waits for its outbox's NOTIFY instead of polling:
 a committed event is published at once even when the fallback poll is half a minute
-away, and a relay that starts with a backlog publishes it first."""
+away, and a relay that starts with a backlog publishes it first. Woken, it lingers, so
+that the commits of a busy moment go out together."""
 
 from __future__ import annotations
 
@@ -59,8 +60,8 @@ def relay(pg_url):
     db = migrated(SPEC, pg_url)
     bus, stop = RecordingBus(), threading.Event()
 
-    def start():
-        kwargs = {"stop": stop, "poll_seconds": 30}
+    def start(**timing):
+        kwargs = {"stop": stop, "poll_seconds": 30, **timing}
         thread = threading.Thread(target=run_relay, args=(db, Outbox, bus), kwargs=kwargs)
         thread.daemon = True
         thread.start()
@@ -94,3 +95,20 @@ def test_a_relay_started_with_a_backlog_publishes_it_first(relay):
     waiting = record(db, 5)
     start()
     assert wait_for(lambda: set(waiting) <= set(bus.published), 2), bus.published
+
+
+def test_a_woken_relay_lingers_so_that_a_burst_of_commits_goes_out_in_few_batches(relay):
+    """Month end: every commit notifies. Without the linger the relay published a batch
+    per commit (twice the CPU per event); with it, 20 commits over ~0.2 s go out in a
+    few batches, each event still well within a second."""
+    db, bus, start = relay
+    start(linger=0.15)
+    time.sleep(0.5)  # idle
+    committed = {}
+    for _ in range(20):
+        [event_id] = record(db)
+        committed[event_id] = time.monotonic()
+        time.sleep(0.01)
+    assert wait_for(lambda: set(committed) <= set(bus.published), 5), "not all published"
+    assert bus.batches <= 6, f"{bus.batches} batches for 20 commits"
+    assert max(bus.published[e] - t for e, t in committed.items()) < 1.0
