@@ -79,7 +79,7 @@ class EmbeddedSystem:
                 RETRY_DELAYS_MS=[0, 0, 0],
             )
             migrate.upgrade(spec.migrations_dir, config.DATABASE_URL)
-            db = Database(config.DATABASE_URL)
+            db = Database.of(config)
             app = importlib.import_module(f"services.{name}.app").create_app(config, db)
             running = Running(name, spec, config, db, app)
             self.services[name] = running

@@ -143,12 +143,25 @@ class RequestSession(Session):
 
 
 class Database:
-    """One service's database: its engine and a session factory."""
+    """One service's database: its engine, a session factory, and the service's settings.
 
-    def __init__(self, url: str, **engine_kwargs) -> None:
+    The settings are how handlers and domain code reach the service's configuration (the
+    city's time zone, capacities, limits): :func:`settings_of` on any of this database's
+    sessions, in a request or in the consumer alike. The entry points build them once
+    (``spec.database(config)``, a bootstrap); nothing below reads the environment."""
+
+    def __init__(self, url: str, *, settings=None, **engine_kwargs) -> None:
         self.url = url
+        self.settings = settings
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, class_=RequestSession)
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, class_=RequestSession, info={"database": self}
+        )
+
+    @classmethod
+    def of(cls, config) -> Database:
+        """The database of ``config`` (a service's settings), carrying them."""
+        return cls(config.DATABASE_URL, settings=config)
 
     @property
     def is_postgres(self) -> bool:
@@ -173,6 +186,18 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def settings_of(session: Session):
+    """The settings of the service whose database ``session`` is on (see
+    :class:`Database`)."""
+    database = session.info.get("database")
+    settings = database.settings if database is not None else None
+    if settings is None:
+        raise RuntimeError(
+            "this session's Database carries no settings: build it with Database.of(config)"
+        )
+    return settings
 
 
 def init_app_db(app: Flask, db: Database) -> None:

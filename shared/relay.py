@@ -56,7 +56,7 @@ class ServiceRelay:
     def __init__(self, service: str, config: BaseConfig | None = None) -> None:
         config = config or service_config(service)
         self.service = service
-        self.db = Database(config.DATABASE_URL)
+        self.db = Database.of(config)
         self.bus = Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
         self.model = outbox_model(service)
         self.timing = {

@@ -58,6 +58,11 @@ class ServiceSpec:
     def config(self, **overrides):
         return self.config_class(**overrides)
 
+    def database(self, config=None) -> Database:
+        """The service's database for ``config`` (default: from the environment), carrying
+        the settings its handlers read (``shared.db.settings_of``)."""
+        return Database.of(config or self.config())
+
     def bus(self, config) -> Bus:
         return Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
 
@@ -89,7 +94,7 @@ def relay_main(spec: ServiceSpec) -> None:
     """``python -m services.<name>.relay``: publish the service's outbox until stopped."""
     config = spec.config()
     configure_logging(f"{spec.name}-relay", config.LOG_LEVEL)
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     stop = _stop_on_signals()
     log.info("relay started")
     run_relay(
@@ -107,7 +112,7 @@ def consumer_main(spec: ServiceSpec) -> None:
     """``python -m services.<name>.consumer``: apply the service's events until stopped."""
     config = spec.config()
     configure_logging(f"{spec.name}-consumer", config.LOG_LEVEL)
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     stop = _stop_on_signals()
     log.info("consumer started for %d event types", len(spec.handlers))
     spec.consumer(config, db, spec.bus(config)).run(stop)
@@ -141,7 +146,7 @@ def manage_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     if args.command == "purge-idempotency-keys":
         from shared.idempotency import purge_expired
 
-        count = purge_expired(Database(config.DATABASE_URL), spec.idempotency_model)
+        count = purge_expired(Database.of(config), spec.idempotency_model)
         print(f"{spec.name}: purged {count} expired idempotency key(s)")
         return 0
     if args.command == "parked":
@@ -186,7 +191,11 @@ def service_app(
     from shared.outbox import backlog
     from shared.revocation import DirectRevocations, RevocationCache, table_loader
 
-    db = db or Database(config.DATABASE_URL)
+    # the app's settings are those its handlers and domain code see (shared.db.settings_of)
+    if db is None:
+        db = Database.of(config)
+    else:
+        db.settings = config
     bus = Bus(config.BROKER_URL, config.EVENTS_EXCHANGE, config.QUEUE_PREFIX)
 
     def database():

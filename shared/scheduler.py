@@ -41,7 +41,7 @@ def run(
 def main(name: str, config, run_loop: Callable[[object, Database, threading.Event], None]):
     """A scheduler process: logging as ``name``, the signals, the loop, a clean exit."""
     configure_logging(name, config.LOG_LEVEL)
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     stop = threading.Event()
 
     def handler(_signum, _frame):

@@ -339,6 +339,6 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: 
 
 
 def migrated(spec, url: str) -> Database:
-    """Upgrade ``url`` to ``spec``'s schema and open it."""
+    """Upgrade ``url`` to ``spec``'s schema and open it, with the service's settings."""
     migrate.upgrade(spec.migrations_dir, url)
-    return Database(url)
+    return Database(url, settings=spec.config(DATABASE_URL=url))
