@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from services.mentorship.api.compliance import compliance_json
 from services.mentorship.domain.talks import monthly_compliance, quarter_start
-from services.mentorship.schemas_talks import ComplianceOut
+from services.mentorship.schemas.compliance import ComplianceOut
 from tests.conftest import auth
 from tests.mentorship.test_talks import (
     API,

@@ -16,7 +16,7 @@ from services.mentorship import access
 from services.mentorship.domain import assignments as domain
 from services.mentorship.domain.common import city_today
 from services.mentorship.models import Assignment, Audit, Trainee
-from services.mentorship.schemas_assignments import (
+from services.mentorship.schemas.assignments import (
     AssignmentEndIn,
     AssignmentIn,
     AssignmentListArgs,

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from services.mentorship.config import ROLES
 from services.mentorship.domain import talks as domain
 from services.mentorship.domain.common import city_today
-from services.mentorship.schemas_talks import ComplianceArgs, ComplianceOut
+from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
 from shared.auth import own_slice, protect, require
 from shared.db import session
 from shared.http import export_responses, problem

@@ -21,7 +21,7 @@ from services.mentorship import access
 from services.mentorship.domain import assignments as domain
 from services.mentorship.domain.common import city_today
 from services.mentorship.models import Trainee
-from services.mentorship.schemas_assignments import CoverageArgs, CoverageOut
+from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import export_responses, problem

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from services.mentorship.config import ROLES
 from services.mentorship.domain.common import audit
 from services.mentorship.models import RoleDuty
-from services.mentorship.schemas_duties import RoleDutyIn, RoleDutyOut, RoleDutyPage
+from services.mentorship.schemas.duties import RoleDutyIn, RoleDutyOut, RoleDutyPage
 from shared.auth import current_principal, protect, require
 from shared.db import session, utcnow
 from shared.http import ListArgs, paginate, problem

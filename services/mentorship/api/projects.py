@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from services.mentorship.access import load_trainee, trainee_scope
 from services.mentorship.domain import training as domain
 from services.mentorship.models import Participation, Project
-from services.mentorship.schemas_training import (
+from services.mentorship.schemas.projects import (
     ParticipationIn,
     ParticipationOut,
     ParticipationPage,

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from services.mentorship.access import load_trainee
 from services.mentorship.domain import training as domain
 from services.mentorship.models import Showcase
-from services.mentorship.schemas_training import (
+from services.mentorship.schemas.showcases import (
     ShowcaseIn,
     ShowcaseListArgs,
     ShowcaseOut,

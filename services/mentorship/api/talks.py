@@ -14,7 +14,7 @@ from services.mentorship.access import active_mentor_ids, trainee_scope
 from services.mentorship.domain import talks as domain
 from services.mentorship.domain.common import city_today
 from services.mentorship.models import Person, Talk, Trainee
-from services.mentorship.schemas_talks import (
+from services.mentorship.schemas.talks import (
     AcknowledgeIn,
     FollowUpOut,
     TalkIn,

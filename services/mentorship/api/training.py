@@ -18,7 +18,7 @@ from services.mentorship.access import load_trainee, trainee_scope
 from services.mentorship.domain import training as domain
 from services.mentorship.domain.common import city_today
 from services.mentorship.models import Attendance, Trainee, TrainingEvent
-from services.mentorship.schemas_training import (
+from services.mentorship.schemas.training import (
     AttendanceIn,
     AttendanceResultOut,
     TrainingEventDetailOut,

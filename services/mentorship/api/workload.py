@@ -14,7 +14,7 @@ from services.mentorship.access import trainee_scope
 from services.mentorship.domain import workload as domain
 from services.mentorship.domain.common import city_today
 from services.mentorship.models import Person
-from services.mentorship.schemas_workload import (
+from services.mentorship.schemas.workload import (
     WorkloadDetailOut,
     WorkloadListArgs,
     WorkloadPage,

@@ -1,21 +1,20 @@
-"""Request and response bodies of mentor assignments, suggestions, gap filling and
-coverage."""
+"""Request and response bodies of mentor assignments, suggestions and gap filling."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.mentorship.config import ROLES
 from shared.http import ListArgs, StrictSchema, app_today, page_schema
 
 #: Ids are PostgreSQL integers: anything larger names nothing.
-_ID_RANGE = validate.Range(min=1, max=2_147_483_647)
+ID_RANGE = validate.Range(min=1, max=2_147_483_647)
 
 
 def Id(**kw) -> fields.Integer:  # noqa: N802 - a field factory reads like a field class
-    return fields.Integer(strict=True, validate=_ID_RANGE, **kw)
+    return fields.Integer(strict=True, validate=ID_RANGE, **kw)
 
 
 def StrictBoolean(**kw) -> fields.Boolean:  # noqa: N802
@@ -68,15 +67,15 @@ class AssignmentEndIn(StrictSchema):
 
 
 class AssignmentListArgs(ListArgs):
-    trainee_id = fields.Integer(validate=_ID_RANGE)
-    mentor_id = fields.Integer(validate=_ID_RANGE)
+    trainee_id = fields.Integer(validate=ID_RANGE)
+    mentor_id = fields.Integer(validate=ID_RANGE)
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
     vacated = fields.Boolean()
     town_id = fields.Integer(
-        validate=_ID_RANGE, metadata={"description": "the trainee's current town"}
+        validate=ID_RANGE, metadata={"description": "the trainee's current town"}
     )
-    unit_id = fields.Integer(validate=_ID_RANGE, metadata={"description": "the trainee's unit"})
+    unit_id = fields.Integer(validate=ID_RANGE, metadata={"description": "the trainee's unit"})
 
 
 class AssignmentOut(Schema):
@@ -160,55 +159,3 @@ class GapOut(Schema):
 class GapFillOut(Schema):
     filled = fields.List(fields.Nested(AssignmentOut))
     gaps = fields.List(fields.Nested(GapOut))
-
-
-# -- coverage ------------------------------------------------------------------------------
-
-
-class CoverageArgs(Schema):
-    """Query arguments of coverage; unknown ones are ignored, as on every list."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    town_id = fields.Integer(validate=_ID_RANGE)
-    unit_id = fields.Integer(validate=_ID_RANGE)
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
-    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
-
-
-class CountsOut(Schema):
-    trainees = fields.Integer()
-    complete = fields.Integer()
-    incomplete = fields.Integer()
-    rate = fields.Float(allow_none=True, metadata={"description": "complete / trainees"})
-
-
-class GroupCountsOut(CountsOut):
-    id = fields.Integer(allow_none=True)
-    name = fields.String()
-
-
-class CoverageTraineeOut(Schema):
-    trainee_id = fields.Integer()
-    name = fields.String()
-    unit_id = fields.Integer()
-    unit_name = fields.String()
-    town_id = fields.Integer(allow_none=True)
-    town_name = fields.String()
-    village_id = fields.Integer(allow_none=True)
-    village_name = fields.String()
-    stationed = fields.Boolean()
-    missing = fields.List(fields.String())
-    vacated = fields.List(
-        fields.String(), metadata={"description": "missing seats whose holder left the position"}
-    )
-
-
-class CoverageOut(Schema):
-    town_id = fields.Integer(allow_none=True)
-    unit_id = fields.Integer(allow_none=True)
-    counts = fields.Nested(CountsOut)
-    trainees = fields.List(fields.Nested(CoverageTraineeOut))
-    by_town = fields.List(fields.Nested(GroupCountsOut))
-    by_unit = fields.List(fields.Nested(GroupCountsOut))

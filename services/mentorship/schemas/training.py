@@ -1,4 +1,5 @@
-"""Request and response bodies of training and study events, key projects and showcases."""
+"""Request and response bodies of training and study events, their attendance and the
+trainees' training hours; the field helpers key projects and showcases share."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from shared.http import ListArgs, StrictSchema, app_today, page_schema
 
 ID = validate.Range(min=1, max=2_147_483_647)
 TEXT_MAX = 4000
-STORY_MAX = 10000
-SHOWCASE_STATUSES = ("nominated", "published", "declined")
 
 
 def Id(**kw):  # noqa: N802 - a field factory reads like a field class
@@ -26,19 +25,21 @@ def Ids(max_len: int, **kw):  # noqa: N802
     return fields.List(Id(), validate=validate.Length(max=max_len), **kw)
 
 
-def _plausible(value: dt.date) -> None:
+def plausible(value: dt.date) -> None:
+    """A date from 2000 up to a year ahead."""
     if not dt.date(2000, 1, 1) <= value <= app_today() + dt.timedelta(days=366):
         raise ValidationError("not between 2000 and a year ahead")
 
 
-def _not_blank(value: str) -> None:
+def not_blank(value: str) -> None:
+    """Not only spaces."""
     if not value.strip():
         raise ValidationError("must not be blank")
 
 
 def Title(**kw):  # noqa: N802
     """A title or name: 1 to 200 characters, not only spaces."""
-    return fields.String(validate=[validate.Length(min=1, max=200), _not_blank], **kw)
+    return fields.String(validate=[validate.Length(min=1, max=200), not_blank], **kw)
 
 
 # -- training and study ------------------------------------------------------------------
@@ -65,7 +66,7 @@ class InviteIn(StrictSchema):
 class TrainingEventIn(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(TRAINING_KINDS))
     title = Title(required=True)
-    date = fields.Date(required=True, validate=_plausible)
+    date = fields.Date(required=True, validate=plausible)
     hours = fields.Decimal(
         required=True,
         as_string=True,
@@ -87,7 +88,7 @@ class TrainingEventPatch(StrictSchema):
 
     kind = fields.String(validate=validate.OneOf(TRAINING_KINDS))
     title = Title()
-    date = fields.Date(validate=_plausible)
+    date = fields.Date(validate=plausible)
     hours = fields.Decimal(
         as_string=True,
         validate=validate.Range(min=0, max=24, min_inclusive=False),
@@ -159,101 +160,3 @@ class TrainingHoursOut(Schema):
     year = fields.Integer()
     hours = fields.Decimal(as_string=True)
     events = fields.Integer(metadata={"description": "events attended"})
-
-
-# -- key projects --------------------------------------------------------------------------
-
-
-class ProjectIn(StrictSchema):
-    name = Title(required=True)
-    category = fields.String(load_default="", validate=validate.Length(max=50))
-    description = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
-
-
-class ProjectPatch(StrictSchema):
-    """Any of these; absent ones stay as they are. A closed project (``active`` false)
-    takes no new participants."""
-
-    name = Title()
-    category = fields.String(validate=validate.Length(max=50))
-    description = fields.String(validate=validate.Length(max=TEXT_MAX))
-    active = fields.Boolean()
-
-
-class ProjectOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    category = fields.String()
-    description = fields.String()
-    active = fields.Boolean()
-
-
-class ProjectListArgs(ListArgs):
-    q = fields.String(validate=validate.Length(max=100), metadata={"description": "name contains"})
-    category = fields.String(validate=validate.Length(max=50))
-
-
-ProjectPage = page_schema(ProjectOut, "ProjectPage")
-
-
-class ParticipationIn(StrictSchema):
-    trainee_id = Id(required=True)
-    role = fields.String(load_default="", validate=validate.Length(max=100))
-    results = fields.String(load_default="", validate=validate.Length(max=TEXT_MAX))
-    start_date = fields.Date(load_default=None, allow_none=True, validate=_plausible)
-
-
-class ParticipationPatch(StrictSchema):
-    """Any of these; absent ones stay as they are."""
-
-    role = fields.String(validate=validate.Length(max=100))
-    results = fields.String(validate=validate.Length(max=TEXT_MAX))
-    start_date = fields.Date(allow_none=True, validate=_plausible)
-    end_date = fields.Date(allow_none=True, validate=_plausible)
-
-
-class ParticipationOut(Schema):
-    id = fields.Integer()
-    project_id = fields.Integer()
-    project_name = fields.String()
-    trainee_id = fields.Integer()
-    role = fields.String()
-    results = fields.String()
-    start_date = fields.Date(allow_none=True)
-    end_date = fields.Date(allow_none=True)
-
-
-ParticipationPage = page_schema(ParticipationOut, "ParticipationPage")
-
-
-# -- showcases -----------------------------------------------------------------------------
-
-
-class ShowcaseIn(StrictSchema):
-    trainee_id = Id(required=True)
-    participation_id = Id(load_default=None, allow_none=True)
-    title = Title(required=True)
-    story = fields.String(
-        required=True, validate=[validate.Length(min=1, max=STORY_MAX), _not_blank]
-    )
-
-
-class ShowcaseOut(Schema):
-    id = fields.Integer()
-    trainee_id = fields.Integer()
-    participation_id = fields.Integer(allow_none=True)
-    title = fields.String()
-    story = fields.String()
-    nominator_role = fields.String()
-    nominator_scope = fields.Integer(allow_none=True)
-    status = fields.String()
-    published_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-
-
-class ShowcaseListArgs(ListArgs):
-    status = fields.String(validate=validate.OneOf(SHOWCASE_STATUSES))
-    trainee_id = fields.Integer(validate=ID)
-
-
-ShowcasePage = page_schema(ShowcaseOut, "ShowcasePage")

@@ -1,0 +1,1 @@
+"""Mentorship's request and response bodies, one module per resource."""
