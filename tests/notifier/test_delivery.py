@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.notifier.domain import delivery
-from services.notifier.models_notify import (
+from services.notifier.models import (
     DeliveryAttempt,
     Notification,
     Subscription,

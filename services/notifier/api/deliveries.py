@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.notifier.models_notify import Notification
+from services.notifier.models import Notification
 from shared.auth import protect, require
 from shared.db import session, utcnow
 from shared.http import ListArgs, page_schema, paginate, problem

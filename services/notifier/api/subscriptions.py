@@ -10,8 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.notifier.domain import webhooks
-from services.notifier.models_notify import DeliveryAttempt, Subscription, WebhookDelivery
-from services.notifier.schemas import (
+from services.notifier.models import DeliveryAttempt, Subscription, WebhookDelivery
+from services.notifier.schemas.subscriptions import (
     AttemptPage,
     DeliveryListArgs,
     DeliveryPage,

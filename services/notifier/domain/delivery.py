@@ -32,7 +32,7 @@ from services.notifier.domain.notify import (
 )
 from services.notifier.domain.render import render
 from services.notifier.domain.webhooks import sign
-from services.notifier.models_notify import (
+from services.notifier.models import (
     DeliveryAttempt,
     DigestItem,
     Notification,

@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 
 from services.notifier.domain import webhooks
 from services.notifier.domain.render import Message, event_contexts, render
-from services.notifier.models import Person, Trainee
-from services.notifier.models_notify import (
+from services.notifier.domain.rules import RULES, Rule
+from services.notifier.models import (
     Account,
     DigestItem,
     Notification,
+    Person,
     Preference,
+    Trainee,
 )
-from services.notifier.rules import RULES, Rule
 from shared.config import env
 from shared.consumer import defer
 from shared.db import upsert_statement, utcnow
