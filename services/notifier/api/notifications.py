@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.notifier.domain.inbox import counts, day_bounds, read_as
+from services.notifier.domain.notifications import counts, day_bounds, read_as
 from services.notifier.domain.notify import recipient_of
 from services.notifier.domain.render import LANGUAGES
 from services.notifier.models import Notification

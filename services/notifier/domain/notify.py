@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifier.domain import webhooks
+from services.notifier.domain import subscriptions
 from services.notifier.domain.render import Message, event_contexts, render
 from services.notifier.domain.rules import RULES, Rule
 from services.notifier.models import (
@@ -292,7 +292,7 @@ def react_all(session: Session, envelopes: list[dict]) -> None:
     if work:
         write_all_notifications(session, work, time_zone=env("TIME_ZONE", TIME_ZONE))
     for envelope in envelopes:
-        webhooks.queue_deliveries(session, envelope)
+        subscriptions.queue_deliveries(session, envelope)
 
 
 #: Reactions to consumed events, by type (run after the projections; see
