@@ -84,7 +84,7 @@ class Cohort:
 @dataclass
 class Expected:
     """What the journey's steps should have caused the notifier to deliver, by the rules
-    (services/notifier/rules.py), counted per address (or inbox) and event type."""
+    (services/notifier/domain/rules.py), counted per address (or inbox) and event type."""
 
     inbox: dict[int, Counter] = field(default_factory=dict)  # trainee id -> event types
     mail: dict[str, Counter] = field(default_factory=dict)  # e-mail -> event types

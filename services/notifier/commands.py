@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifier.domain import delivery
+from services.notifier.domain import deliveries
 from shared.db import Database
 
 
@@ -11,7 +11,7 @@ def digest(args, config) -> int:
     chose a daily digest), whatever the hour."""
     db = Database(config.DATABASE_URL)
     try:
-        built = delivery.build_digests(db, config)
+        built = deliveries.build_digests(db, config)
     finally:
         db.dispose()
     print(f"notifier: built {built} digest(s)")

@@ -1,7 +1,7 @@
 """Notifier's event handlers: every event. Roster's and mentorship's keep the projections
 that resolve recipients (people, trainees, accounts, mentor assignments); then each event's
-rule (``services.notifier.rules.RULES``) turns it into notification rows, and it is queued
-for the webhooks that asked for it."""
+rule (``services.notifier.domain.rules.RULES``) turns it into notification rows, and it is
+queued for the webhooks that asked for it."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import logging
 import threading
 
 from services.notifier.config import Config
-from services.notifier.domain import delivery
+from services.notifier.domain import deliveries
 from shared.db import Database, utcnow
 from shared.observability import configure_logging
 
@@ -31,11 +31,11 @@ def channel_loop(db: Database, config, channel: str, stop: threading.Event) -> N
     if channel == "webhook":
 
         def step():
-            return delivery.deliver_webhook(db, config)
+            return deliveries.deliver_webhook(db, config)
     else:
 
         def step():
-            return delivery.deliver_one(db, config, channel)
+            return deliveries.deliver_one(db, config, channel)
 
     while not stop.is_set():
         try:
@@ -52,8 +52,8 @@ def digest_loop(db: Database, config, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             now = utcnow()
-            if delivery.digest_due(config, now):
-                delivery.build_digests(db, config, now)
+            if deliveries.digest_due(config, now):
+                deliveries.build_digests(db, config, now)
         except Exception:  # noqa: BLE001
             log.exception("digest pass failed")
         stop.wait(config.NOTIFIER_DIGEST_INTERVAL_SECONDS)

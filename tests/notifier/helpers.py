@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.notifier.models_notify import (
+from services.notifier.models import (
     DigestItem,
     Notification,
     Subscription,

@@ -12,8 +12,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from services.notifier.domain import delivery
-from services.notifier.models_notify import (
+from services.notifier.domain import deliveries
+from services.notifier.models import (
     DeliveryAttempt,
     Notification,
     Subscription,
@@ -45,9 +45,9 @@ def drain(world, *channels: str) -> int:
     sent = 0
     for channel in channels:
         step = (
-            (lambda: delivery.deliver_webhook(world.db, world.config))
+            (lambda: deliveries.deliver_webhook(world.db, world.config))
             if channel == "webhook"
-            else (lambda c=channel: delivery.deliver_one(world.db, world.config, c))
+            else (lambda c=channel: deliveries.deliver_one(world.db, world.config, c))
         )
         while step():
             sent += 1
@@ -85,16 +85,16 @@ def test_a_failing_gateway_is_retried_with_backoff_and_the_sms_finally_parked(wi
     wired.sms.status = 503
     wired.feed("report.due_soon", {"trainee_id": 1, **DUE, **where(1)})
     now = utcnow()
-    assert delivery.deliver_one(wired.db, wired.config, "sms", now)
+    assert deliveries.deliver_one(wired.db, wired.config, "sms", now)
     [sms] = rows(wired, channel="sms")
     assert (sms.status, sms.attempts) == ("pending", 1)
     assert sms.next_attempt_at == now + dt.timedelta(seconds=60)
     # Not due again before its time; then each failure doubles the wait.
-    assert not delivery.deliver_one(wired.db, wired.config, "sms", now)
+    assert not deliveries.deliver_one(wired.db, wired.config, "sms", now)
     later = now
     for attempt in range(2, wired.config.NOTIFIER_MAX_ATTEMPTS + 1):
         later += dt.timedelta(hours=2)
-        assert delivery.deliver_one(wired.db, wired.config, "sms", later)
+        assert deliveries.deliver_one(wired.db, wired.config, "sms", later)
         [sms] = rows(wired, channel="sms")
         assert sms.attempts == attempt
     assert sms.status == "parked" and "503" in sms.last_error
@@ -198,17 +198,17 @@ def test_a_webhook_is_parked_after_the_last_attempt(wired, receivers):
 def test_overdue_reports_make_one_digest_per_town_and_unit_a_day(wired):
     for trainee_id in (1, 3):
         wired.feed("report.overdue", {"trainee_id": trainee_id, **DUE, **where(trainee_id)})
-    assert delivery.build_digests(wired.db, wired.config) == 2  # town 1, unit 1
-    assert delivery.build_digests(wired.db, wired.config) == 0  # nothing waiting
+    assert deliveries.build_digests(wired.db, wired.config) == 2  # town 1, unit 1
+    assert deliveries.build_digests(wired.db, wired.config) == 0  # nothing waiting
     # A late overdue notice waits for tomorrow's digest: one message a day.
     wired.feed("report.overdue", {"trainee_id": 1, **{**DUE, "kind": "mentoring"}, **where(1)})
-    assert delivery.build_digests(wired.db, wired.config) == 0
+    assert deliveries.build_digests(wired.db, wired.config) == 0
     tomorrow = utcnow() + dt.timedelta(days=1)
-    assert delivery.build_digests(wired.db, wired.config, tomorrow) == 2
+    assert deliveries.build_digests(wired.db, wired.config, tomorrow) == 2
     digests = rows(wired, event_type="digest", recipient="unit:1", channel="inbox")
     assert len(digests) == 2
     assert "2条" in digests[0].subject and "学员3" in digests[0].body
-    while delivery.deliver_one(wired.db, wired.config, "email", tomorrow):
+    while deliveries.deliver_one(wired.db, wired.config, "email", tomorrow):
         pass
     assert len(wired.smtp.to("caizheng@example.cn")) == 2
     town = wired.client.get("/api/v1/notifier/notifications", headers=auth("town", 1))

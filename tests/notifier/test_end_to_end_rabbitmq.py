@@ -11,8 +11,7 @@ import threading
 import pytest
 
 from services.notifier.config import Config
-from services.notifier.models import Inbox
-from services.notifier.models_notify import Notification
+from services.notifier.models import Inbox, Notification
 from services.notifier.spec import SPEC
 from services.notifier.worker import run_worker
 from shared.bus import Bus

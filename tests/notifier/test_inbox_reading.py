@@ -13,7 +13,7 @@ import pytest
 from services.console import catalogue
 from services.console.codes import CODES
 from services.notifier.domain.render import LABELS
-from services.notifier.models_notify import Notification
+from services.notifier.models import Notification
 from services.reporting.domain.exports import WORDS
 from tests.conftest import auth
 from tests.notifier.conftest import notifier_world

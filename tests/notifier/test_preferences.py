@@ -8,7 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from services.notifier.domain.notify import Prefs, quiet_until
-from services.notifier.models_notify import DigestItem, Preference
+from services.notifier.models import DigestItem, Preference
 from shared.clock import utcnow
 from tests.conftest import auth
 from tests.notifier.helpers import count, rows

@@ -6,7 +6,7 @@ announced again notifies nobody twice."""
 from __future__ import annotations
 
 from services.notifier.domain.render import event_context, render
-from services.notifier.models_notify import Notification
+from services.notifier.models import Notification
 from tests.conftest import auth
 from tests.notifier.helpers import count, recipients, rows
 

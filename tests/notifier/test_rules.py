@@ -1,4 +1,4 @@
-"""The rules from event to recipients, templates and channels (``services.notifier.rules``),
+"""The rules from event to recipients, templates and channels (``services.notifier.domain.rules``),
 applied through the real handlers and inbox on SQLite."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from services.notifier.models_notify import DigestItem, Notification
-from services.notifier.rules import RULES
+from services.notifier.domain.rules import RULES
+from services.notifier.models import DigestItem, Notification
 from tests.conftest import auth
 from tests.notifier.helpers import count, recipients, rows
 
@@ -252,7 +252,7 @@ def test_an_event_no_rule_names_notifies_nobody(world):
 
 def test_the_readme_table_lists_every_rule_of_the_code():
     root = Path(__file__).resolve().parents[2]
-    marker = "### Rules (`services/notifier/rules.py`"
+    marker = "### Rules (`services/notifier/domain/rules.py`"
     texts = [
         p.read_text() for p in (root / "README.md", root / "docs" / "notifier.md") if p.exists()
     ]

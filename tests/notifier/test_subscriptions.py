@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.notifier.models_notify import Subscription, WebhookDelivery
+from services.notifier.models import Subscription, WebhookDelivery
 from tests.conftest import auth
 from tests.notifier.helpers import count
 from tests.notifier.test_rules import DUE, where

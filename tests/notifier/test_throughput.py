@@ -10,8 +10,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from services.notifier.models import Trainee
-from services.notifier.models_notify import Notification
+from services.notifier.models import Notification, Trainee
 from shared.bus import Bus
 from shared.events import build_event, validate_event
 from tests.notifier.conftest import notifier_world

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from services.notifier.domain import delivery
+from services.notifier.domain import deliveries
 from tests.notifier.conftest import notifier_world
 from tests.notifier.helpers import rows
 from tests.notifier.test_rules import where
@@ -40,7 +40,7 @@ def test_concurrent_workers_send_each_email_exactly_once(pg_url, smtp_server):
 
         def worker(n: int) -> None:
             barrier.wait()
-            while delivery.deliver_one(world.db, world.config, "email"):
+            while deliveries.deliver_one(world.db, world.config, "email"):
                 sent[n] += 1
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(WORKERS)]

@@ -8,11 +8,11 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.notifier.domain.inbox import counts, day_bounds, read_as
+from services.notifier.domain.notifications import counts, day_bounds, read_as
 from services.notifier.domain.notify import recipient_of
 from services.notifier.domain.render import LANGUAGES
-from services.notifier.models_notify import Notification
-from services.notifier.schemas import (
+from services.notifier.models import Notification
+from services.notifier.schemas.notifications import (
     CountsOut,
     InboxFilterArgs,
     LangArgs,

@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.notifier.domain.notify import DEFAULT_PREFS, recipient_of
-from services.notifier.models_notify import Preference
-from services.notifier.schemas import PreferenceIn, PreferenceOut
+from services.notifier.models import Preference
+from services.notifier.schemas.preferences import PreferenceIn, PreferenceOut
 from shared.auth import current_principal, protect
 from shared.db import session, utcnow
 

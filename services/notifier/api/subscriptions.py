@@ -9,9 +9,9 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.notifier.domain import webhooks
-from services.notifier.models_notify import DeliveryAttempt, Subscription, WebhookDelivery
-from services.notifier.schemas import (
+from services.notifier.domain import subscriptions
+from services.notifier.models import DeliveryAttempt, Subscription, WebhookDelivery
+from services.notifier.schemas.subscriptions import (
     AttemptPage,
     DeliveryListArgs,
     DeliveryPage,
@@ -78,8 +78,8 @@ class Subscriptions(MethodView):
         itself, not a private or link-local address), the ``event_types`` wanted. The
         answer carries the signing ``secret``, this once."""
         config = current_app.config
-        webhooks.check_event_types(data["event_types"])
-        webhooks.check_url(
+        subscriptions.check_event_types(data["event_types"])
+        subscriptions.check_url(
             data["url"],
             allow_private=config["NOTIFIER_ALLOW_PRIVATE_WEBHOOKS"],
             self_hosts={
@@ -92,7 +92,7 @@ class Subscriptions(MethodView):
             owner_role=principal.role,
             owner_id=principal.scope_id,
             url=data["url"],
-            secret=webhooks.new_secret(),
+            secret=subscriptions.new_secret(),
             event_types=sorted(set(data["event_types"])),
             description=data["description"],
             active=True,
@@ -112,7 +112,7 @@ class EventTypes(MethodView):
     def get(self):
         """The event types a subscription may name (the catalogue's, accounts' excepted):
         what a town's system and the console offer."""
-        return {"event_types": sorted(webhooks.SUBSCRIBABLE)}
+        return {"event_types": sorted(subscriptions.SUBSCRIBABLE)}
 
 
 @blp.route("/<int:id>")

@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifier.domain import webhooks
+from services.notifier.domain import subscriptions
 from services.notifier.domain.render import Message, event_contexts, render
-from services.notifier.models import Person, Trainee
-from services.notifier.models_notify import (
+from services.notifier.domain.rules import RULES, Rule
+from services.notifier.models import (
     Account,
     DigestItem,
     Notification,
+    Person,
     Preference,
+    Trainee,
 )
-from services.notifier.rules import RULES, Rule
 from shared.config import env
 from shared.consumer import defer
 from shared.db import upsert_statement, utcnow
@@ -291,7 +292,7 @@ def react_all(session: Session, envelopes: list[dict]) -> None:
     if work:
         write_all_notifications(session, work, time_zone=env("TIME_ZONE", TIME_ZONE))
     for envelope in envelopes:
-        webhooks.queue_deliveries(session, envelope)
+        subscriptions.queue_deliveries(session, envelope)
 
 
 #: Reactions to consumed events, by type (run after the projections; see

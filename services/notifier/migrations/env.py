@@ -1,4 +1,4 @@
-from services.notifier.all_models import Base
+from services.notifier.models import Base
 from shared.migrate import run_env
 
 run_env(Base.metadata)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notifier.domain.render import LANGUAGES, render
-from services.notifier.models_notify import Notification
+from services.notifier.models import Notification
 from shared.clock import city_date
 
 #: event type -> (the object's kind, the payload field holding its id). The console maps a

@@ -1,6 +1,6 @@
-"""Notifier's own tables: accounts (how a person is reached), preferences, notifications
-(one row per event, recipient and channel: the in-app inbox and the e-mail/SMS queue),
-digest items, webhook subscriptions, webhook deliveries and their attempt log.
+"""Notifier's notification tables: accounts (how a person is reached), notifications (one
+row per event, recipient and channel: the in-app inbox and the e-mail/SMS queue) and digest
+items.
 
 A *recipient* is a key naming an inbox: ``trainee:<trainee id>``, ``mentor:<person id>``,
 ``town:<town id>``, ``unit:<unit id>`` or ``city`` -- the role and scope of the tokens that
@@ -14,11 +14,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.notifier.models import Base
-
-
-def _big():
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+from services.notifier.models.base import Base, big_integer
 
 
 class Account(Base):
@@ -34,24 +30,9 @@ class Account(Base):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(_big())
+    version: Mapped[int] = mapped_column(big_integer())
 
     __table_args__ = (sa.Index("ix_account_role_scope", "role", "scope_id"),)
-
-
-class Preference(Base):
-    """One recipient's choices: channels beyond the inbox, SMS quiet hours, daily digest,
-    language."""
-
-    __tablename__ = "preference"
-
-    recipient: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    channels: Mapped[list] = mapped_column(sa.JSON)
-    quiet_start: Mapped[str | None] = mapped_column(sa.String(5))
-    quiet_end: Mapped[str | None] = mapped_column(sa.String(5))
-    digest: Mapped[bool] = mapped_column(default=False)
-    language: Mapped[str] = mapped_column(sa.String(2), default="zh")
-    updated_at: Mapped[dt.datetime]
 
 
 class Notification(Base):
@@ -61,7 +42,7 @@ class Notification(Base):
 
     __tablename__ = "notification"
 
-    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(big_integer(), primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(sa.String(36))
     event_type: Mapped[str] = mapped_column(sa.String(64))
     #: The fact behind the event (e.g. ``report.overdue:1:monthly:2026-01``): the same fact
@@ -100,7 +81,7 @@ class DigestItem(Base):
 
     __tablename__ = "digest_item"
 
-    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(big_integer(), primary_key=True, autoincrement=True)
     recipient: Mapped[str] = mapped_column(sa.String(40), index=True)
     event_id: Mapped[str] = mapped_column(sa.String(36))
     event_type: Mapped[str] = mapped_column(sa.String(64))
@@ -113,69 +94,3 @@ class DigestItem(Base):
         sa.UniqueConstraint("event_id", "recipient", name="uq_digest_item_event"),
         sa.UniqueConstraint("fact_key", "recipient", name="uq_digest_item_fact"),
     )
-
-
-class Subscription(Base):
-    """A town's or unit's own system listening for events of its scope."""
-
-    __tablename__ = "subscription"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_role: Mapped[str] = mapped_column(sa.String(8))
-    owner_id: Mapped[int]
-    url: Mapped[str] = mapped_column(sa.String(2000))
-    #: Kept to sign each delivery (shown to the subscriber once, at creation).
-    secret: Mapped[str] = mapped_column(sa.String(64))
-    event_types: Mapped[list] = mapped_column(sa.JSON)
-    description: Mapped[str] = mapped_column(sa.String(200), default="")
-    active: Mapped[bool] = mapped_column(default=True)
-    consecutive_failures: Mapped[int] = mapped_column(default=0)
-    disabled_at: Mapped[dt.datetime | None]
-    disabled_reason: Mapped[str | None] = mapped_column(sa.String(500))
-    created_at: Mapped[dt.datetime]
-    created_by: Mapped[str] = mapped_column(sa.String(64))
-
-    __table_args__ = (sa.Index("ix_subscription_owner", "owner_role", "owner_id"),)
-
-
-class WebhookDelivery(Base):
-    """One event for one subscription; its raw body is what is signed and sent."""
-
-    __tablename__ = "webhook_delivery"
-
-    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
-    delivery_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
-    subscription_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("subscription.id", ondelete="CASCADE"), index=True
-    )
-    event_id: Mapped[str] = mapped_column(sa.String(36))
-    event_type: Mapped[str] = mapped_column(sa.String(64))
-    body: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(8))
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[dt.datetime | None]
-    last_status_code: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(sa.String(500))
-    created_at: Mapped[dt.datetime]
-    sent_at: Mapped[dt.datetime | None]
-
-    __table_args__ = (
-        sa.UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery_event"),
-        sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
-    )
-
-
-class DeliveryAttempt(Base):
-    """The delivery log: every try of a webhook delivery, with its answer."""
-
-    __tablename__ = "delivery_attempt"
-
-    id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=True)
-    delivery_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
-    )
-    attempt: Mapped[int]
-    attempted_at: Mapped[dt.datetime]
-    status_code: Mapped[int | None]
-    error: Mapped[str | None] = mapped_column(sa.String(500))
-    duration_ms: Mapped[int]

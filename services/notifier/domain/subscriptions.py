@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifier.models import Trainee
-from services.notifier.models_notify import Subscription, WebhookDelivery
+from services.notifier.models import Subscription, Trainee, WebhookDelivery
 from shared.db import utcnow
 from shared.errors import DomainError
 from shared.events.catalogue import event_types, payload_schema

@@ -31,8 +31,8 @@ from services.notifier.domain.notify import (
     quiet_until,
 )
 from services.notifier.domain.render import render
-from services.notifier.domain.webhooks import sign
-from services.notifier.models_notify import (
+from services.notifier.domain.subscriptions import sign
+from services.notifier.models import (
     DeliveryAttempt,
     DigestItem,
     Notification,

@@ -1,0 +1,1 @@
+"""Notifier's marshmallow schemas, one module per resource."""
