@@ -9,7 +9,7 @@ from shared.db import Database
 def digest(args, config) -> int:
     """Build today's digests now (overdue notices per town and unit, and the people who
     chose a daily digest), whatever the hour."""
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     try:
         built = deliveries.build_digests(db, config)
     finally:

@@ -92,7 +92,7 @@ def main() -> None:
 
     config = Config()
     configure_logging("notifier-worker", config.LOG_LEVEL)
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     stop = _stop_on_signals()
     log.info("worker started")
     run_worker(db, config, stop)

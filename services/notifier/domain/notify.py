@@ -25,14 +25,12 @@ from services.notifier.models import (
     Preference,
     Trainee,
 )
-from shared.config import env
 from shared.consumer import defer
-from shared.db import upsert_statement, utcnow
+from shared.db import settings_of, upsert_statement, utcnow
 from shared.events.catalogue import event_types
 from shared.projections import upsert_versioned
 
 CHUNK = 1000
-TIME_ZONE = "Asia/Shanghai"
 
 
 @dataclass
@@ -146,15 +144,8 @@ def insert_ignoring_duplicates(session: Session, model, rows: list[dict]) -> Non
         session.execute(upsert_statement(session, model.__table__).on_conflict_do_nothing(), chunk)
 
 
-def write_notifications(
-    session: Session, envelope: dict, rule: Rule, *, time_zone: str = "Asia/Shanghai"
-) -> None:
-    """The rows of one event under its rule."""
-    write_all_notifications(session, [(envelope, rule)], time_zone=time_zone)
-
-
 def write_all_notifications(
-    session: Session, work: list[tuple[dict, Rule]], *, time_zone: str = "Asia/Shanghai"
+    session: Session, work: list[tuple[dict, Rule]], *, time_zone: str
 ) -> None:
     """The rows of many events under their rules, set-based: the names, preferences and
     contacts of every recipient of every event are read once, and the rows are written
@@ -290,7 +281,7 @@ def react_all(session: Session, envelopes: list[dict]) -> None:
     its transaction applied (their projections already kept)."""
     work = [(e, RULES[e["type"]]) for e in envelopes if e["type"] in RULES]
     if work:
-        write_all_notifications(session, work, time_zone=env("TIME_ZONE", TIME_ZONE))
+        write_all_notifications(session, work, time_zone=settings_of(session).TIME_ZONE)
     for envelope in envelopes:
         subscriptions.queue_deliveries(session, envelope)
 
