@@ -43,11 +43,11 @@ PG_ADMIN_URL = os.environ.get(
 )
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-#: One service's relay alone (``python -m services.<name>.relay``): not a Procfile process
+#: One service's relay alone (the combined relay given one service): not a Procfile process
 #: (its ``outbox-relay`` serves every service that publishes), but started by name for a
 #: test that wants one service's relay by itself.
 SINGLE_RELAYS = {
-    f"{s}-relay": f"python -m services.{s}.relay" for s in SERVICES if s != "notifier"
+    f"{s}-relay": f"python -m shared.relay --services {s}" for s in SERVICES if s != "notifier"
 }  # (the notifier publishes nothing)
 
 

@@ -10,8 +10,8 @@ waits for its outbox's NOTIFY on PostgreSQL (``shared.outbox.run_relay``), so an
 thread costs nothing.
 
 Every service's ``outbox`` table has the columns of :class:`shared.outbox.OutboxMixin`, so
-the relay declares the model itself and imports no service. ``python -m
-services.<name>.relay`` still relays one service alone.
+the relay declares the model itself and imports no service. ``--services <name>`` relays
+one service alone.
 """
 
 from __future__ import annotations

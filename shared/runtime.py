@@ -22,7 +22,6 @@ from shared.bus import Bus
 from shared.consumer import EventConsumer, parked_messages, replay_parked
 from shared.db import Database
 from shared.observability import configure_logging
-from shared.outbox import run_relay
 
 log = logging.getLogger(__name__)
 
@@ -88,24 +87,6 @@ def _stop_on_signals() -> threading.Event:
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
     return stop
-
-
-def relay_main(spec: ServiceSpec) -> None:
-    """``python -m services.<name>.relay``: publish the service's outbox until stopped."""
-    config = spec.config()
-    configure_logging(f"{spec.name}-relay", config.LOG_LEVEL)
-    db = Database.of(config)
-    stop = _stop_on_signals()
-    log.info("relay started")
-    run_relay(
-        db,
-        spec.outbox_model,
-        spec.bus(config),
-        stop=stop,
-        poll_seconds=config.RELAY_POLL_SECONDS,
-        linger=config.RELAY_LINGER_SECONDS,
-    )
-    log.info("relay stopped")
 
 
 def consumer_main(spec: ServiceSpec) -> None:
