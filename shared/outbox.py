@@ -294,12 +294,3 @@ def backlog(db: Database, outbox_model: type) -> int:
             )
             or 0
         )
-
-
-def wait_until_sent(db: Database, outbox_model: type, timeout: float = 10.0) -> None:
-    """Block until the outbox is empty (tests and the demo loader use it)."""
-    deadline = time.monotonic() + timeout
-    while backlog(db, outbox_model):
-        if time.monotonic() > deadline:
-            raise TimeoutError("outbox not drained")
-        time.sleep(0.02)
