@@ -22,9 +22,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.welfare.domain import money
-from services.welfare.models import Town, Trainee, Village
-from services.welfare.models_money import Departure, PlacementFee, Subsidy
+from services.welfare.domain import policy, subsidies
+from services.welfare.models import Departure, PlacementFee, Subsidy, Town, Trainee, Village
 from services.welfare.spec import SPEC
 from shared import migrate
 from shared.db import Database
@@ -56,7 +55,7 @@ def load(db: Database, trainees: int) -> None:
         for v in range(VILLAGES_PER_TOWN)
     ]
     insert_all(db, Village, villages)
-    first, last = money.month_bounds(MONTH)
+    first, last = subsidies.month_bounds(MONTH)
     rows, fees, departures = [], [], []
     for i in range(1, trainees + 1):
         village = villages[i % len(villages)]
@@ -102,7 +101,7 @@ def load(db: Database, trainees: int) -> None:
     insert_all(db, PlacementFee, fees)
     insert_all(db, Departure, departures)
     with db.transaction() as session:
-        money.create_policy(
+        policy.create_policy(
             session,
             {
                 "effective_from": dt.date(2025, 1, 1),
@@ -118,7 +117,7 @@ def load(db: Database, trainees: int) -> None:
 def timed(db: Database) -> tuple[float, dict]:
     started = time.perf_counter()
     with db.transaction() as session:
-        result = money.generate(session, MONTH, "bench", dt.date(2026, 11, 1))
+        result = subsidies.generate(session, MONTH, "bench", dt.date(2026, 11, 1))
     return time.perf_counter() - started, result
 
 

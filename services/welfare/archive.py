@@ -8,10 +8,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-import services.welfare.all_models  # noqa: F401 - every table on Base
-from services.welfare.models import PROJECTIONS, Base
-from services.welfare.models_care import Evidence, Need, NeedStep, Visit
-from services.welfare.models_money import LedgerEntry, MoneyAudit
+from services.welfare.models import (
+    PROJECTIONS,
+    Base,
+    Evidence,
+    LedgerEntry,
+    MoneyAudit,
+    Need,
+    NeedStep,
+    Visit,
+)
 from shared.archive import Part, by_trainee_id, child_of, pseudonym, trainee_tables
 from shared.audit import record_audit
 

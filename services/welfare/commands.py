@@ -20,7 +20,7 @@ def tick(args: argparse.Namespace, config) -> int:
     """Run the tick once: generate last month's subsidies if no run did yet, and run again
     the months a back-dated placement reached (safe beside other ticks)."""
     from services.welfare.domain.common import city_today
-    from services.welfare.domain.money import tick as run_tick
+    from services.welfare.domain.subsidies import tick as run_tick
 
     db = Database(config.DATABASE_URL)
     try:

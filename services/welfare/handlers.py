@@ -4,13 +4,14 @@ reporting's ``calendar.updated`` keeps welfare's copy of the working-day calenda
 
 from __future__ import annotations
 
-from services.welfare.domain import calendar, care, money
+from services.welfare.domain import calendar, fees, housing, subsidies
 from services.welfare.models import PROJECTIONS
 from shared.consumer import compose_handlers
 
 HANDLERS = compose_handlers(
-    money.with_placement_history(PROJECTIONS.handlers()),
-    money.EVENT_HANDLERS,
-    care.EVENT_HANDLERS,
+    subsidies.with_placement_history(PROJECTIONS.handlers()),
+    fees.EVENT_HANDLERS,
+    subsidies.EVENT_HANDLERS,
+    housing.EVENT_HANDLERS,
     calendar.EVENT_HANDLERS,
 )

@@ -10,7 +10,7 @@ import functools
 
 from services.welfare.config import Config
 from services.welfare.domain.common import city_today
-from services.welfare.domain.money import tick
+from services.welfare.domain.subsidies import tick
 from shared import scheduler
 
 

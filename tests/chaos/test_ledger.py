@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.welfare.domain import money
-from services.welfare.models_money import PlacementFee
+from services.welfare.domain import fees, ledger
+from services.welfare.models import PlacementFee
 from tests.chaos.harness import EFFECTS, duplicate_effects
 from tests.worlds import build_world
 
@@ -32,7 +32,7 @@ def entitle_trusting_the_inbox(session, envelope) -> None:
     audits only a fee its ``INSERT … ON CONFLICT DO NOTHING RETURNING`` made)."""
     trainee_id = envelope["payload"]["trainee_id"]
     fee = session.scalar(sa.select(PlacementFee).where(PlacementFee.trainee_id == trainee_id))
-    money.audit(session, *money.ENTITLED, fee.id, None, {"trainee_id": trainee_id})
+    ledger.audit(session, *fees.ENTITLED, fee.id, None, {"trainee_id": trainee_id})
 
 
 def test_an_effect_applied_twice_is_counted_as_duplicated(sqlite_url):

@@ -29,9 +29,8 @@ from services.reporting.models_oversight import Evidence as DutyEvidence
 from services.reporting.models_reports import ReportAudit
 from services.roster.models import Outbox, StatusChange, Town, Trainee, Unit, Village
 from services.roster.spec import SPEC as ROSTER
-from services.welfare.models_care import Evidence as VisitEvidence
-from services.welfare.models_care import Visit
-from services.welfare.models_money import MoneyAudit
+from services.welfare.models import Evidence as VisitEvidence
+from services.welfare.models import MoneyAudit, Visit
 from shared.archive import Refused, purge_part
 from shared.clock import city_today
 from tests.conftest import _fresh_database, auth, migrated

@@ -15,8 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare.domain import calendar, needs, visits
-from services.welfare.models import CalendarDay, CalendarYear, Trainee
-from services.welfare.models_care import Campaign, Need
+from services.welfare.models import CalendarDay, CalendarYear, Campaign, Need, Trainee
 from shared import workdays
 from shared.bus import Bus
 from shared.events import build_event, validate_event

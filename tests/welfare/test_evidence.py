@@ -9,8 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from services.welfare.models_care import Evidence
-from services.welfare.models_money import MoneyAudit
+from services.welfare.models import Evidence, MoneyAudit
 from tests.conftest import auth
 from tests.evidence_files import ELF, has_exif, pdf, photo
 from tests.welfare.test_housing import copy_world

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare.domain.common import city_today
-from services.welfare.models_care import Facility
+from services.welfare.models import Facility
 from tests.conftest import auth
 from tests.welfare.test_housing import copy_world
 

@@ -10,9 +10,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from services.welfare.domain import money
-from services.welfare.models import Outbox, Trainee
-from services.welfare.models_money import LedgerEntry, MoneyAudit, PlacementFee
+from services.welfare.domain import fees as domain
+from services.welfare.models import LedgerEntry, MoneyAudit, Outbox, PlacementFee, Trainee
 from shared.bus import Bus
 from shared.clock import city_today
 from shared.events import build_event, validate_event
@@ -109,7 +108,7 @@ def test_the_unique_trainee_is_the_guarantee_even_past_the_event_flag(world):
     add_policy(world, "2026-01-01")
     for version in (60, 61):
         with world.db.transaction() as s:
-            money.on_placed(
+            domain.on_placed(
                 s, placed(3, 11 if version == 60 else 12, 1, dt.date(2026, 3, 1), version)
             )
     assert len(fees(world, trainee_id=3)) == 1

@@ -11,9 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare.config import Config
-from services.welfare.domain import calendar, money
-from services.welfare.models import Inbox, Trainee
-from services.welfare.models_money import PlacementFee
+from services.welfare.domain import calendar, policy
+from services.welfare.models import Inbox, PlacementFee, Trainee
 from services.welfare.spec import SPEC
 from shared.bus import Bus
 from shared.events import build_event
@@ -53,7 +52,7 @@ def test_the_placement_fee_is_created_exactly_once_under_duplicated_and_replayed
 ):
     db, bus = consumer_on_rabbitmq
     with db.transaction() as s:
-        money.create_policy(
+        policy.create_policy(
             s,
             {
                 "effective_from": dt.date(2026, 1, 1),

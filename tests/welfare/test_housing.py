@@ -17,8 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare.domain.common import city_today
-from services.welfare.models import Outbox
-from services.welfare.models_care import Housing, HousingAllocation, HousingConversion
+from services.welfare.models import Housing, HousingAllocation, HousingConversion, Outbox
 from shared.db import Database
 from tests.conftest import auth
 from tests.worlds import World, build_world

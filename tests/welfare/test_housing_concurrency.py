@@ -8,7 +8,7 @@ import threading
 
 import sqlalchemy as sa
 
-from services.welfare.models_care import HousingAllocation
+from services.welfare.models import HousingAllocation
 from tests.conftest import auth
 from tests.welfare.test_housing import API, START, add_housing
 

@@ -10,13 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from services.welfare.models_money import (
-    LedgerEntry,
-    MoneyAudit,
-    PlacementFee,
-    Subsidy,
-    TownBudget,
-)
+from services.welfare.models import LedgerEntry, MoneyAudit, PlacementFee, Subsidy, TownBudget
 from shared.clock import city_today
 from tests.conftest import ROOT, auth
 from tests.welfare.test_policy import API, CITY, FEE, PROBLEM_JSON, add_policy, count, generate
@@ -213,7 +207,7 @@ def test_no_code_path_updates_or_deletes_a_ledger_entry():
 
 
 def test_the_demo_has_subsidies_in_every_state_and_fees_paid_and_overdue(world):
-    from services.welfare import demo_money
+    from services.welfare import demo
 
     for trainee_id in range(4, 16):
         world.trainee(trainee_id, 1 + trainee_id % 2)
@@ -222,11 +216,11 @@ def test_the_demo_has_subsidies_in_every_state_and_fees_paid_and_overdue(world):
         world.place(trainee_id, 1, town, village, start=start)
     today = dt.date(2026, 11, 27)
     with world.db.transaction() as s:
-        assert not demo_money.is_loaded(s)
-        made = demo_money.load(s, today)
+        assert not demo.policy.is_loaded(s)
+        made = demo.load_money(s, today)
     assert made["reversed"] == 2 and made["fees_paid"] > 0 and made["budgets"] == 2
     with world.db.transaction() as s:
-        assert demo_money.is_loaded(s)
+        assert demo.policy.is_loaded(s)
         states = set(s.scalars(sa.select(Subsidy.status)))
         months = set(s.scalars(sa.select(Subsidy.month)))
         overdue = s.scalar(

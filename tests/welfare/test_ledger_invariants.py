@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.welfare.models_money import LedgerEntry, PlacementFee, Subsidy
+from services.welfare.models import LedgerEntry, PlacementFee, Subsidy
 from shared.clock import city_today
 from tests.conftest import auth
 from tests.welfare.test_policy import API, CITY, add_policy

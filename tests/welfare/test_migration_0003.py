@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from services.welfare.domain import money
-from services.welfare.models_money import Subsidy, SubsidyMonth
+from services.welfare.domain import subsidies
+from services.welfare.models import Subsidy, SubsidyMonth
 from shared import migrate
 from tests.welfare.test_policy import add_policy
 
@@ -20,10 +20,10 @@ def _existing_data(world) -> dict[int, int | None]:
     """March and April generated, one of March's reversed; reversal ids by subsidy."""
     add_policy(world, "2026-01-01", monthly=100_000)
     with world.db.transaction() as s:
-        money.generate(s, "2026-03", "city", dt.date(2026, 4, 1))
-        money.generate(s, "2026-04", "city", dt.date(2026, 5, 1))
+        subsidies.generate(s, "2026-03", "city", dt.date(2026, 4, 1))
+        subsidies.generate(s, "2026-04", "city", dt.date(2026, 5, 1))
         first = s.scalars(sa.select(Subsidy).order_by(Subsidy.id)).first()
-        money.reverse(s, first, "重复", "city", dt.date(2026, 4, 2))
+        subsidies.reverse(s, first, "重复", "city", dt.date(2026, 4, 2))
     with world.db.transaction() as s:
         return dict(s.execute(sa.select(Subsidy.id, Subsidy.reversal_id)).all())
 
@@ -50,9 +50,9 @@ def _check(world) -> None:
         "2026-04": (1, 2, 200_000, False, "migration 0003"),
     }
     # The months are known as generated: the tick adds nothing to them.
-    assert money.tick(world.db.sessionmaker, dt.date(2026, 5, 2))["generated"] == {}
+    assert subsidies.tick(world.db.sessionmaker, dt.date(2026, 5, 2))["generated"] == {}
     with pytest.raises(sa.exc.IntegrityError), world.db.transaction() as s:
-        live = s.scalars(sa.select(Subsidy).where(money.live(), Subsidy.month == "2026-04"))
+        live = s.scalars(sa.select(Subsidy).where(subsidies.live(), Subsidy.month == "2026-04"))
         row = live.first()
         s.add(
             Subsidy(

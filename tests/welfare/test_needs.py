@@ -13,8 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare.domain.common import city_today
-from services.welfare.models import Outbox
-from services.welfare.models_care import Need, NeedStep
+from services.welfare.models import Need, NeedStep, Outbox
 from shared import workdays
 from tests.conftest import auth
 from tests.welfare.test_housing import copy_world

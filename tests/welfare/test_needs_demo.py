@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from services.welfare import demo_care
+from services.welfare import demo
 from services.welfare.domain.common import city_today
-from services.welfare.models import Outbox
-from services.welfare.models_care import Campaign, Facility, HousingAllocation, Need, Visit
+from services.welfare.models import Campaign, Facility, HousingAllocation, Need, Outbox, Visit
 from tests.conftest import auth
 from tests.welfare.test_housing import copy_world
 
@@ -26,11 +25,11 @@ def test_the_care_demo_shows_vacancies_mixed_facilities_a_past_campaign_and_ever
 ):
     today = city_today("Asia/Shanghai")
     with world.db.transaction() as session:
-        assert not demo_care.is_loaded(session)
-        made = demo_care.load(session, today)
+        assert not demo.needs.is_loaded(session)
+        made = demo.load_care(session, today)
     assert made["needs"] == 14 and made["flagged"] == 1
     with world.db.transaction() as session:
-        assert demo_care.is_loaded(session)
+        assert demo.needs.is_loaded(session)
         statuses = set(session.scalars(sa.select(Need.status)))
         assert statuses == {"open", "in_progress", "resolved", "closed"}
         assert session.scalar(sa.select(sa.func.max(Need.reopen_count))) == 1

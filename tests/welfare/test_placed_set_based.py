@@ -1,6 +1,6 @@
 """Welfare's reactions to ``trainee.placed`` taken set-based (a consumer batch hands a run
-of placements to ``money.record_placements``, ``money.on_placed_many`` and
-``care.on_placed_many``): the placement history, the placement fees, their audit rows, the
+of placements to ``subsidies.record_placements``, ``fees.on_placed_many`` and
+``housing.on_placed_many``): the placement history, the placement fees, their audit rows, the
 beds flagged for release, and the subsidies generated from that history (moves in the
 middle of a month, back-dated ones) are exactly what the events applied one by one give,
 and a run of 50 placements takes a handful of statements, not a few for each event."""
@@ -15,10 +15,15 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from services.welfare import all_models
-from services.welfare.domain import money
-from services.welfare.models_care import Housing, HousingAllocation
-from services.welfare.models_money import MoneyAudit, PlacementFee, Subsidy
+from services.welfare.domain import policy, subsidies
+from services.welfare.models import (
+    Base,
+    Housing,
+    HousingAllocation,
+    MoneyAudit,
+    PlacementFee,
+    Subsidy,
+)
 from shared.bus import Bus
 from shared.db import Database
 from shared.events import build_event, validate_event
@@ -245,7 +250,7 @@ def add_policies(world) -> None:
                 "placement_fee_fen": fee,
                 "fee_due_days": due_days,
             }
-            money.create_policy(s, data, "city", 30)
+            policy.create_policy(s, data, "city", 30)
 
 
 def _stamp(column: sa.Column) -> bool:
@@ -261,7 +266,7 @@ def snapshot(world) -> dict[str, list]:
     out = {}
     with world.db.transaction() as s:
         fee_trainee = dict(s.execute(sa.select(PlacementFee.id, PlacementFee.trainee_id)).all())
-        for table in all_models.Base.metadata.sorted_tables:
+        for table in Base.metadata.sorted_tables:
             columns = [
                 sa.cast(c, sa.Text).label(c.name) if isinstance(c.type, sa.JSON) else c
                 for c in table.columns
@@ -308,11 +313,13 @@ def test_placements_in_batches_write_what_one_by_one_writes(two_worlds, monkeypa
     # placement back-dated into June, then the tick after July.
     for world in (batched, single):
         with world.db.transaction() as s:
-            money.generate(s, "2026-06", "city", dt.date(2026, 7, 1))
+            subsidies.generate(s, "2026-06", "city", dt.date(2026, 7, 1))
     events = mid_month_moves(stream)
     one_by_one = [single_consumer.apply(e) for e in events]
     assert batch_consumer.apply_batch(events) == one_by_one
-    done = [money.tick(world.db.sessionmaker, dt.date(2026, 8, 1)) for world in (batched, single)]
+    done = [
+        subsidies.tick(world.db.sessionmaker, dt.date(2026, 8, 1)) for world in (batched, single)
+    ]
     assert done[0] == done[1] and done[0]["generated"]["2026-06"] == 1
     assert snapshot(batched) == snapshot(single)
     with single.db.transaction() as s:

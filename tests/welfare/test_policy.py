@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.welfare.models_money import MoneyAudit, Subsidy, SubsidyPolicy
+from services.welfare.models import MoneyAudit, Subsidy, SubsidyPolicy
 from tests.conftest import auth
 
 API = "/api/v1/welfare"

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare import scheduler
-from services.welfare.models_money import Subsidy, SubsidyMonth
+from services.welfare.models import Subsidy, SubsidyMonth
 from services.welfare.spec import SPEC
 from shared.clock import CLOCK_FILE_ENV, travel_to
 from tests.conftest import wait_for

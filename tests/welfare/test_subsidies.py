@@ -9,11 +9,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from services.welfare.domain import money
+from services.welfare.domain import subsidies as domain
 from services.welfare.domain.common import city_today
-from services.welfare.domain.money import month_bounds, prorate
-from services.welfare.models import Outbox
-from services.welfare.models_money import LedgerEntry, MoneyAudit, Subsidy
+from services.welfare.domain.subsidies import month_bounds, prorate
+from services.welfare.models import LedgerEntry, MoneyAudit, Outbox, Subsidy
 from tests.conftest import auth
 from tests.welfare.test_policy import (
     API,
@@ -126,7 +125,7 @@ def test_february_of_a_leap_year_has_twenty_nine_days(world):
     world.status(1, "completed", 1, dt.date(2028, 2, 29))
     # Generated directly: the API refuses months that have not begun yet.
     with world.db.transaction() as s:
-        money.generate(s, "2028-02", "test", dt.date(2028, 3, 1))
+        domain.generate(s, "2028-02", "test", dt.date(2028, 3, 1))
     rows = by_trainee(world, "2028-02")
     assert rows[3].days_in_month == 29
     assert (rows[3].days_stationed, rows[3].amount_fen) == (15, 51_724)  # 51,724.13…

@@ -11,9 +11,16 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from services.welfare.domain import housing, money
-from services.welfare.models_care import Housing, HousingAllocation
-from services.welfare.models_money import LedgerEntry, MoneyAudit, Subsidy, SubsidyMonth
+from services.welfare.domain import housing, subsidies
+from services.welfare.domain.ledger import fund_use
+from services.welfare.models import (
+    Housing,
+    HousingAllocation,
+    LedgerEntry,
+    MoneyAudit,
+    Subsidy,
+    SubsidyMonth,
+)
 from tests.conftest import auth
 from tests.welfare.test_policy import API, CITY, PROBLEM_JSON, add_policy, count
 from tests.welfare.test_subsidies_concurrency import race
@@ -29,11 +36,11 @@ APRIL_1 = dt.date(2026, 4, 1)
 
 def generate(world, month: str, today: dt.date, actor: str = "city:1") -> dict:
     with world.db.transaction() as s:
-        return money.generate(s, month, actor, today)
+        return subsidies.generate(s, month, actor, today)
 
 
 def tick(world, today: dt.date) -> dict:
-    return money.tick(world.db.sessionmaker, today)
+    return subsidies.tick(world.db.sessionmaker, today)
 
 
 def live(world, month: str, **where) -> list[tuple]:
@@ -42,7 +49,7 @@ def live(world, month: str, **where) -> list[tuple]:
         rows = s.scalars(
             sa.select(Subsidy)
             .filter_by(month=month, **where)
-            .where(money.live())
+            .where(subsidies.live())
             .order_by(Subsidy.trainee_id, Subsidy.town_id)
         ).all()
         return [
@@ -58,7 +65,7 @@ def subsidy_id(world, month: str, trainee_id: int, town_id: int) -> int:
                 Subsidy.month == month,
                 Subsidy.trainee_id == trainee_id,
                 Subsidy.town_id == town_id,
-                money.live(),
+                subsidies.live(),
             )
         )
 
@@ -68,8 +75,8 @@ def approve_and_pay(world, ids: list[int], today: dt.date, ref: str = "ZF-1") ->
     with world.db.transaction() as s:
         for each in ids:
             subsidy = s.get(Subsidy, each, with_for_update=True)
-            money.approve(s, subsidy, f"town:{subsidy.town_id}")
-            money.pay(s, subsidy, ref, "city:1", today)
+            subsidies.approve(s, subsidy, f"town:{subsidy.town_id}")
+            subsidies.pay(s, subsidy, ref, "city:1", today)
 
 
 def ledger(world, trainee_id: int) -> list[tuple]:
@@ -150,8 +157,10 @@ def test_a_move_on_11_march_splits_march_into_10_and_21_days(world_pg):
     # Paid per town: each town's fund use carries its own part.
     with world.db.transaction() as s:
         for town_id in (1, 2):
-            money.pay_month(s, "2026-03", town_id, f"ZF-{town_id}", "city:1", dt.date(2026, 4, 10))
-        use = {row["town_id"]: row["used_fen"] for row in money.fund_use(s, 2026, [1, 2])}
+            subsidies.pay_month(
+                s, "2026-03", town_id, f"ZF-{town_id}", "city:1", dt.date(2026, 4, 10)
+            )
+        use = {row["town_id"]: row["used_fen"] for row in fund_use(s, 2026, [1, 2])}
     assert use == {1: 32_258, 2: 167_742}
     assert ledger(world, 1) == [("subsidy", 32_258, 1), ("subsidy", 67_742, 2)]
 
@@ -320,7 +329,7 @@ def paid_live_total(world, trainee_id: int) -> int:
     with world.db.transaction() as s:
         return s.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(Subsidy.amount_fen), 0)).where(
-                Subsidy.trainee_id == trainee_id, Subsidy.status == "paid", money.live()
+                Subsidy.trainee_id == trainee_id, Subsidy.status == "paid", subsidies.live()
             )
         )
 

@@ -10,8 +10,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from services.welfare.domain import money
-from services.welfare.models_money import LedgerEntry, PlacementFee, Subsidy
+from services.welfare.domain import fees, subsidies
+from services.welfare.models import LedgerEntry, PlacementFee, Subsidy
 from tests.welfare.test_fees import placed
 from tests.welfare.test_policy import API, CITY, add_policy, count
 from tests.welfare.test_subsidies import TOWN_A, by_trainee
@@ -49,7 +49,7 @@ def test_concurrent_generation_payment_and_entitlement_each_happen_once(world_pg
 
     def generate(_i):
         with world.db.transaction() as s:
-            return money.generate(s, "2026-03", "test", dt.date(2026, 4, 1))["created"]
+            return subsidies.generate(s, "2026-03", "test", dt.date(2026, 4, 1))["created"]
 
     results = race(generate)
     assert all(isinstance(r, int) for r in results), results
@@ -76,7 +76,7 @@ def test_concurrent_generation_payment_and_entitlement_each_happen_once(world_pg
     # One PostgreSQL world for the three races: each world costs seconds to build.
     def entitle(i):
         with world.db.transaction() as s:
-            money.on_placed(s, placed(3, (11, 12, 21)[i % 3], 1, dt.date(2026, 3, 1), 70 + i))
+            fees.on_placed(s, placed(3, (11, 12, 21)[i % 3], 1, dt.date(2026, 3, 1), 70 + i))
 
     results = race(entitle)
     assert results == [None] * THREADS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.welfare.models_money import LedgerEntry, MoneyAudit
+from services.welfare.models import LedgerEntry, MoneyAudit
 from tests.conftest import auth
 from tests.welfare.test_policy import API, CITY, PROBLEM_JSON, add_policy, count, generate
 from tests.welfare.test_subsidies import by_trainee

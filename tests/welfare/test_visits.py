@@ -11,8 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.welfare.domain.common import city_today
-from services.welfare.models import Outbox
-from services.welfare.models_care import Campaign, Need, Visit
+from services.welfare.models import Campaign, Need, Outbox, Visit
 from tests.conftest import auth
 from tests.welfare.test_housing import copy_world
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from services.welfare.access import trainee_scope
-from services.welfare.models_care import Evidence, Visit
-from services.welfare.models_money import MoneyAudit
+from services.welfare.models import Evidence, MoneyAudit, Visit
 from shared.audit import record_audit
 from shared.auth import Principal, current_principal
 from shared.db import session

@@ -10,9 +10,8 @@ from flask_smorest import Blueprint
 
 from services.welfare.domain import facilities as domain
 from services.welfare.domain.common import city_today
-from services.welfare.models import Town, Trainee
-from services.welfare.models_care import FACILITY_KINDS
-from services.welfare.schemas_care import (
+from services.welfare.models import FACILITY_KINDS, Town, Trainee
+from services.welfare.schemas.facilities import (
     FacilitiesOverviewOut,
     FacilityIn,
     FacilityListArgs,

@@ -15,10 +15,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.api.ledger import load_in_scope, money_scope
-from services.welfare.domain import money as domain
+from services.welfare.domain import fees as domain
 from services.welfare.domain.common import city_today
-from services.welfare.models_money import PlacementFee
-from services.welfare.schemas_money import FeeListArgs, FeeOut, FeePage, FeePayIn
+from services.welfare.models import PlacementFee
+from services.welfare.schemas.fees import FeeListArgs, FeeOut, FeePage, FeePayIn
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import paginate

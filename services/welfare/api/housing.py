@@ -12,9 +12,8 @@ from flask_smorest import Blueprint
 from services.welfare.access import trainee_scope
 from services.welfare.domain import housing as domain
 from services.welfare.domain.common import city_today
-from services.welfare.models import Town
-from services.welfare.models_care import Housing, HousingAllocation, HousingConversion
-from services.welfare.schemas_care import (
+from services.welfare.models import Housing, HousingAllocation, HousingConversion, Town
+from services.welfare.schemas.housing import (
     AllocateIn,
     AllocationListArgs,
     AllocationOut,

@@ -13,10 +13,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare import access
-from services.welfare.domain import money as domain
-from services.welfare.models import Town
-from services.welfare.models_money import LedgerEntry, MoneyAudit
-from services.welfare.schemas_money import (
+from services.welfare.domain import ledger as domain
+from services.welfare.models import LedgerEntry, MoneyAudit, Town
+from services.welfare.schemas.ledger import (
     BalanceArgs,
     BalanceOut,
     BudgetIn,

@@ -16,9 +16,8 @@ from flask_smorest import Blueprint
 from services.welfare.access import load_trainee, trainee_scope
 from services.welfare.domain import needs as domain
 from services.welfare.domain.common import city_today
-from services.welfare.models import Village
-from services.welfare.models_care import Need
-from services.welfare.schemas_care import (
+from services.welfare.models import Need, Village
+from services.welfare.schemas.needs import (
     HandlerIn,
     NeedIn,
     NeedListArgs,

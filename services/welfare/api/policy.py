@@ -11,9 +11,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.welfare.domain import money as domain
-from services.welfare.models_money import SubsidyPolicy
-from services.welfare.schemas_money import PolicyIn, PolicyOut, PolicyPage
+from services.welfare.domain import policy as domain
+from services.welfare.models import SubsidyPolicy
+from services.welfare.schemas.policy import PolicyIn, PolicyOut, PolicyPage
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import ListArgs, paginate

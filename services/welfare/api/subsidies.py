@@ -15,11 +15,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.api.ledger import load_in_scope, money_scope
-from services.welfare.domain import money as domain
+from services.welfare.domain import subsidies as domain
 from services.welfare.domain.common import city_today
-from services.welfare.models import Town
-from services.welfare.models_money import Subsidy
-from services.welfare.schemas_money import (
+from services.welfare.models import Subsidy, Town
+from services.welfare.schemas.subsidies import (
     ApproveMonthIn,
     BatchOut,
     GenerateIn,

@@ -13,9 +13,8 @@ from services.welfare.access import load_trainee, trainee_scope
 from services.welfare.domain import needs
 from services.welfare.domain import visits as domain
 from services.welfare.domain.common import city_today
-from services.welfare.models import Trainee
-from services.welfare.models_care import Campaign, Visit
-from services.welfare.schemas_care import (
+from services.welfare.models import Campaign, Trainee, Visit
+from services.welfare.schemas.visits import (
     CampaignIn,
     CampaignOut,
     CampaignPage,

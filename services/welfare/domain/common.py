@@ -1,4 +1,4 @@
-"""What welfare's rules share: the outbox, the audit trail, the city's calendar."""
+"""What welfare's rules share: the outbox, the city's calendar, who acts for the system."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from shared.clock import city_today  # noqa: F401 - the services' one calendar
 from shared.outbox import record_event
 
 PRODUCER = "welfare"
+#: Who acts when no person does (the tick, a consumed event), in audit rows.
+SYSTEM = "system"
 
 
 def emit(session: Session, type_: str, payload: dict) -> None:

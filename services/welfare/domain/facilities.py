@@ -9,8 +9,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.welfare.models import Town
-from services.welfare.models_care import FACILITY_KINDS, Facility
+from services.welfare.models import FACILITY_KINDS, Facility, Town
 from shared.errors import DomainError
 
 

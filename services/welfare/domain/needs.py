@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from services.welfare.domain import calendar
 from services.welfare.domain.common import emit
 from services.welfare.domain.housing import where
-from services.welfare.models import Person, Town, Trainee, Unit, Village
-from services.welfare.models_care import Need, NeedStep
+from services.welfare.models import Need, NeedStep, Person, Town, Trainee, Unit, Village
 from shared.errors import Conflict, DomainError
 
 #: The time limit of a need when the config does not say (NEED_DUE_DAYS).

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from services.welfare.domain import needs
 from services.welfare.domain.common import emit
 from services.welfare.domain.housing import where
-from services.welfare.models import Trainee
-from services.welfare.models_care import Campaign, Visit
+from services.welfare.models import Campaign, Trainee, Visit
 from shared.errors import DomainError
 
 

@@ -1,4 +1,4 @@
-from services.welfare.all_models import Base
+from services.welfare.models import Base
 from shared.migrate import run_env
 
 run_env(Base.metadata)

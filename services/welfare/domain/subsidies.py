@@ -1,5 +1,6 @@
-"""Welfare's rules: money (subsidy policy, monthly subsidies, placement fees, the ledger,
-town budgets). No Flask here.
+"""Welfare's rules: monthly subsidies (到村补贴), generated from the days stationed, approved
+by the towns, paid by the city, corrected by reversal and re-issue; the placement history
+and departures they are computed from. No Flask here.
 
 Amounts are integers in fen, always taken from the policy, never from the caller.
 
@@ -28,150 +29,36 @@ approves and is booked its own part.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.welfare.domain import calendar as city_calendar
-from services.welfare.domain.common import emit
-from services.welfare.models import Trainee
-from services.welfare.models_money import (
+from services.welfare.domain.common import SYSTEM, emit
+from services.welfare.domain.ledger import audit, book, state
+from services.welfare.domain.policy import policy_in_force
+from services.welfare.models import (
     LIVE,
     Departure,
-    LedgerEntry,
-    MoneyAudit,
     PlacementFee,
     PlacementHistory,
     Subsidy,
     SubsidyMonth,
-    SubsidyPolicy,
-    TownBudget,
+    Trainee,
 )
 from shared import clock
-from shared.audit import audit_row, record_audit, record_audits
 from shared.clock import utcnow
-from shared.consumer import payload_key, set_based
+from shared.consumer import set_based
 from shared.db import upsert_statement
 from shared.errors import Conflict, DomainError
-from shared.workdays import next_working_day
 
-#: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
-DEFAULT_FEE_DUE_DAYS = 30
-SYSTEM = "system"
 #: Who the scheduled tick acts as (the generation runs it starts are audited under it).
 SYSTEM_TICK = f"{SYSTEM}:tick"
-
-
-# -- audit -------------------------------------------------------------------------------
-
-
-def audit(
-    session: Session,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int,
-    before: dict | None,
-    after: dict | None,
-) -> None:
-    """Keep who changed money, when, before and after, in this transaction."""
-    record_audit(session, MoneyAudit, actor, action, entity, entity_id, before, after)
-
-
-def _state(row, *names: str) -> dict:
-    return {name: getattr(row, name) for name in names}
-
 
 SUBSIDY_STATE = ("status", "amount_fen", "approved_by", "paid_by", "paid_on", "payment_ref")
 #: What a re-issue's audit row shows of the subsidy before and after.
 REISSUE_STATE = ("id", "town_id", "days_stationed", "amount_fen", "policy_id", "status")
-FEE_STATE = ("status", "amount_fen", "due_on", "paid_on", "payment_ref", "paid_by")
-
-
-# -- policy ------------------------------------------------------------------------------
-
-
-def policy_in_force(session: Session, on: dt.date) -> SubsidyPolicy | None:
-    """The policy in force on a date: the latest one effective on or before it."""
-    return session.scalars(
-        sa.select(SubsidyPolicy)
-        .where(SubsidyPolicy.effective_from <= on)
-        .order_by(SubsidyPolicy.effective_from.desc())
-        .limit(1)
-    ).first()
-
-
-def policies_in_force(session: Session, dates) -> dict:
-    """The policy in force on each of ``dates``, picked as :func:`policy_in_force` picks
-    it, from one query: the policies from the one in force on the earliest date to the
-    latest date (id, effective_from, placement_fee_fen, fee_due_days; None for a date
-    that no policy covers)."""
-    dates = set(dates)
-    if not dates:
-        return {}
-    first, last = min(dates), max(dates)
-    floor = (
-        sa.select(sa.func.max(SubsidyPolicy.effective_from))
-        .where(SubsidyPolicy.effective_from <= first)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        sa.select(
-            SubsidyPolicy.id,
-            SubsidyPolicy.effective_from,
-            SubsidyPolicy.placement_fee_fen,
-            SubsidyPolicy.fee_due_days,
-        )
-        .where(
-            SubsidyPolicy.effective_from <= last,
-            SubsidyPolicy.effective_from >= sa.func.coalesce(floor, first),
-        )
-        .order_by(SubsidyPolicy.effective_from)
-    ).all()
-    starts = [row.effective_from for row in rows]
-    # The latest policy effective on or before the date, as ``policy_in_force`` orders.
-    return {on: rows[i - 1] if (i := bisect.bisect_right(starts, on)) else None for on in dates}
-
-
-def create_policy(session: Session, data: dict, actor: str, default_due_days: int):
-    """A new policy from ``effective_from`` (the first day of a month). Months already
-    generated keep their amounts: generated rows are never recomputed. 409 if a policy
-    with that date exists."""
-    exists = session.scalar(
-        sa.select(SubsidyPolicy.id).where(SubsidyPolicy.effective_from == data["effective_from"])
-    )
-    if exists:
-        raise Conflict(
-            "a policy with this effective date exists; add one with a later date",
-            {"effective_from": ["already taken"]},
-        )
-    due_days = data.get("fee_due_days")
-    policy = SubsidyPolicy(
-        effective_from=data["effective_from"],
-        monthly_amount_fen=data["monthly_amount_fen"],
-        placement_fee_fen=data["placement_fee_fen"],
-        fee_due_days=due_days if due_days is not None else default_due_days,
-        note=data.get("note") or "",
-        created_by=actor,
-    )
-    session.add(policy)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "create",
-        "policy",
-        policy.id,
-        None,
-        _state(policy, "effective_from", "monthly_amount_fen", "placement_fee_fen", "fee_due_days"),
-    )
-    return policy
-
-
-# -- monthly subsidies -------------------------------------------------------------------
 
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
@@ -492,28 +379,12 @@ def approve(session: Session, subsidy: Subsidy, actor: str) -> Subsidy:
     _original(subsidy, "approved")
     if subsidy.status != "generated":
         raise Conflict(f"the subsidy is {subsidy.status}, not generated")
-    before = _state(subsidy, *SUBSIDY_STATE)
+    before = state(subsidy, *SUBSIDY_STATE)
     subsidy.status = "approved"
     subsidy.approved_by = actor
     subsidy.approved_at = utcnow()
-    audit(session, actor, "approve", "subsidy", subsidy.id, before, _state(subsidy, *SUBSIDY_STATE))
+    audit(session, actor, "approve", "subsidy", subsidy.id, before, state(subsidy, *SUBSIDY_STATE))
     return subsidy
-
-
-def _book(session: Session, **values) -> LedgerEntry:
-    entry = LedgerEntry(**values)
-    session.add(entry)
-    session.flush()
-    audit(
-        session,
-        values["actor"],
-        "book",
-        "ledger_entry",
-        entry.id,
-        None,
-        _state(entry, "trainee_id", "town_id", "kind", "amount_fen", "source_id", "reference"),
-    )
-    return entry
 
 
 def pay(
@@ -523,14 +394,14 @@ def pay(
     _original(subsidy, "paid")
     if subsidy.status != "approved":
         raise Conflict(f"the subsidy is {subsidy.status}; only an approved one is paid")
-    before = _state(subsidy, *SUBSIDY_STATE)
+    before = state(subsidy, *SUBSIDY_STATE)
     subsidy.status = "paid"
     subsidy.paid_by = actor
     subsidy.paid_at = utcnow()
     subsidy.paid_on = today
     subsidy.payment_ref = payment_ref
-    audit(session, actor, "pay", "subsidy", subsidy.id, before, _state(subsidy, *SUBSIDY_STATE))
-    _book(
+    audit(session, actor, "pay", "subsidy", subsidy.id, before, state(subsidy, *SUBSIDY_STATE))
+    book(
         session,
         trainee_id=subsidy.trainee_id,
         town_id=subsidy.town_id,
@@ -595,11 +466,11 @@ def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: 
         "reverse",
         "subsidy",
         subsidy.id,
-        _state(subsidy, *SUBSIDY_STATE),
+        state(subsidy, *SUBSIDY_STATE),
         {"reversal_id": reversal.id, "amount_fen": reversal.amount_fen, "reason": reason},
     )
     if paid:
-        _book(
+        book(
             session,
             trainee_id=subsidy.trainee_id,
             town_id=subsidy.town_id,
@@ -684,7 +555,7 @@ def reissue(
     policy = policy_in_force(session, first)
     if policy is None:
         raise DomainError("no subsidy policy is in force for this month")
-    before = _state(subsidy, *REISSUE_STATE)
+    before = state(subsidy, *REISSUE_STATE)
     before["reversed"] = is_reversed(subsidy)
     if not is_reversed(subsidy):
         reverse(session, subsidy, reason, actor, today)
@@ -712,7 +583,7 @@ def reissue(
         "subsidy",
         issued.id,
         before,
-        {**_state(issued, *REISSUE_STATE), "reissues_id": subsidy.id, "reason": reason},
+        {**state(issued, *REISSUE_STATE), "reissues_id": subsidy.id, "reason": reason},
     )
     # Days the correction freed may belong to another town (a back-dated move): the next
     # tick runs the month again, which adds that town's part.
@@ -800,98 +671,6 @@ def pay_month(
     }
 
 
-# -- placement fees ----------------------------------------------------------------------
-
-
-#: Who, what and which entity an entitlement's audit row names.
-ENTITLED = (f"{SYSTEM}:trainee.placed", "entitle", "placement_fee")
-
-
-def _fee_limit(start: dt.date, policy) -> dt.date:
-    """The start date plus the policy's payment limit in days (before the calendar)."""
-    return start + dt.timedelta(days=policy.fee_due_days if policy else DEFAULT_FEE_DUE_DAYS)
-
-
-def _entitlement(envelope: dict, policy, now: dt.datetime, overrides) -> dict:
-    """The placement-fee row a first village placement inserts, under ``policy`` (the
-    one in force on the start date, or None): due on the working day the limit falls on,
-    or the next one (``overrides``: welfare's calendar around it)."""
-    payload = envelope["payload"]
-    start = payload["start_date"]
-    return {
-        "trainee_id": payload["trainee_id"],
-        "unit_id": payload["unit_id"],
-        "town_id": payload["town_id"],
-        "village_id": payload["village_id"],
-        "placement_start": start,
-        "amount_fen": policy.placement_fee_fen if policy else None,
-        "policy_id": policy.id if policy else None,
-        "due_on": next_working_day(_fee_limit(start, policy), overrides),
-        "status": "due",
-        "source_event_id": str(envelope["id"]),
-        "created_at": now,
-    }
-
-
-def on_placed(session: Session, envelope: dict) -> None:
-    """``trainee.placed`` on a first village placement: the placement-fee entitlement.
-    Once per trainee ever: the unique trainee_id decides (a redelivery, a replay with a new
-    id or a second village inserts nothing), not the event's flag alone."""
-    payload = envelope["payload"]
-    if not payload.get("first_in_village"):
-        return
-    policy = policy_in_force(session, payload["start_date"])
-    overrides = city_calendar.overrides(session, [_fee_limit(payload["start_date"], policy)])
-    statement = (
-        upsert_statement(session, PlacementFee)
-        .values(**_entitlement(envelope, policy, utcnow(), overrides))
-        .on_conflict_do_nothing(index_elements=["trainee_id"])
-        .returning(PlacementFee.id)
-    )
-    fee_id = session.scalar(statement)
-    if fee_id is not None:
-        fee = session.get(PlacementFee, fee_id)
-        audit(session, *ENTITLED, fee_id, None, _state(fee, "trainee_id", *FEE_STATE))
-
-
-def on_placed_many(session: Session, envelopes: list[dict]) -> list[None]:
-    """:func:`on_placed` for a run of events about distinct trainees: the policies and the
-    calendar read once each, the entitlements inserted in one statement (those a trainee
-    already had are skipped by the unique trainee_id, as one by one) and their audit rows
-    in another."""
-    firsts = [e for e in envelopes if e["payload"].get("first_in_village")]
-    if not firsts:
-        return [None] * len(envelopes)
-    policies = policies_in_force(session, [e["payload"]["start_date"] for e in firsts])
-    overrides = city_calendar.overrides(
-        session, [_fee_limit(start, policies[start]) for start in policies]
-    )
-    now = utcnow()
-    table = PlacementFee.__table__
-    # One INSERT … ON CONFLICT DO NOTHING RETURNING for the run (executemany with
-    # RETURNING: SQLAlchemy sends the rows as one multi-row VALUES, its compiled form
-    # cached). Only the rows inserted come back: the new entitlements, by trainee.
-    inserted = {
-        row.trainee_id: row
-        for row in session.execute(
-            upsert_statement(session, table)
-            .on_conflict_do_nothing(index_elements=["trainee_id"])
-            .returning(table.c.id, table.c.trainee_id, *(table.c[n] for n in FEE_STATE)),
-            [_entitlement(e, policies[e["payload"]["start_date"]], now, overrides) for e in firsts],
-        )
-    }
-    record_audits(
-        session,
-        MoneyAudit,
-        [
-            audit_row(*ENTITLED, fee.id, None, _state(fee, "trainee_id", *FEE_STATE))
-            for fee in (inserted.get(e["payload"]["trainee_id"]) for e in firsts)
-            if fee is not None
-        ],
-    )
-    return [None] * len(envelopes)
-
-
 def _history_row(envelope: dict) -> dict:
     payload = envelope["payload"]
     return {
@@ -970,133 +749,6 @@ def on_status_changed(session: Session, envelope: dict) -> None:
         row.left_on = payload["effective_date"]
 
 
-def pay_fee(
-    session: Session,
-    fee: PlacementFee,
-    payment_ref: str,
-    paid_on: dt.date,
-    actor: str,
-    today: dt.date,
-) -> PlacementFee:
-    """The city pays a placement fee: the amount of the policy in force on the placement
-    start, a ledger entry and ``placement_fee.paid``."""
-    if fee.status == "paid":
-        raise Conflict("the placement fee is already paid")
-    if paid_on > today:
-        raise DomainError("the payment date is in the future", {"paid_on": ["in the future"]})
-    if paid_on < fee.placement_start:
-        raise DomainError(
-            "the payment date is before the placement began", {"paid_on": ["too early"]}
-        )
-    before = _state(fee, *FEE_STATE)
-    if fee.amount_fen is None:
-        policy = policy_in_force(session, fee.placement_start)
-        if policy is None:
-            raise DomainError("no policy is in force on the placement start date")
-        fee.amount_fen, fee.policy_id = policy.placement_fee_fen, policy.id
-    fee.status = "paid"
-    fee.paid_on = paid_on
-    fee.payment_ref = payment_ref
-    fee.paid_by = actor
-    fee.paid_at = utcnow()
-    audit(session, actor, "pay", "placement_fee", fee.id, before, _state(fee, *FEE_STATE))
-    _book(
-        session,
-        trainee_id=fee.trainee_id,
-        town_id=fee.town_id,
-        kind="placement_fee",
-        amount_fen=fee.amount_fen,
-        source_type="placement_fee",
-        source_id=fee.id,
-        reference=payment_ref,
-        reason="一次性安置费",
-        booked_on=paid_on,
-        actor=actor,
-    )
-    emit(
-        session,
-        "placement_fee.paid",
-        {
-            "entitlement_id": fee.id,
-            "trainee_id": fee.trainee_id,
-            "amount_fen": fee.amount_fen,
-            "payment_ref": payment_ref,
-            "paid_on": paid_on,
-            "due_on": fee.due_on,
-            "unit_id": fee.unit_id,
-            "town_id": fee.town_id,
-            "village_id": fee.village_id,
-        },
-    )
-    return fee
-
-
-# -- budgets and balances ----------------------------------------------------------------
-
-
-def set_budget(session: Session, town_id: int, year: int, amount_fen: int, actor: str):
-    """The city sets a town's budget for a year (audited, before and after)."""
-    row = session.scalars(
-        sa.select(TownBudget)
-        .where(TownBudget.town_id == town_id, TownBudget.year == year)
-        .with_for_update()
-    ).first()
-    before = _state(row, "amount_fen") if row else None
-    if row is None:
-        row = TownBudget(town_id=town_id, year=year, amount_fen=amount_fen, updated_by=actor)
-        session.add(row)
-    else:
-        row.amount_fen, row.updated_by = amount_fen, actor
-        row.updated_at = utcnow()
-    session.flush()
-    audit(session, actor, "budget", "town_budget", row.id, before, {"amount_fen": amount_fen})
-    return row
-
-
-def fund_use(session: Session, year: int, town_ids) -> list[dict]:
-    """Per town: the year's budget, what the ledger booked in the year, what remains."""
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    budgets = dict(
-        session.execute(
-            sa.select(TownBudget.town_id, TownBudget.amount_fen).where(TownBudget.year == year)
-        ).all()
-    )
-    used = dict(
-        session.execute(
-            sa.select(LedgerEntry.town_id, sa.func.sum(LedgerEntry.amount_fen))
-            .where(LedgerEntry.booked_on.between(first, last))
-            .group_by(LedgerEntry.town_id)
-        ).all()
-    )
-    out = []
-    for town_id in town_ids:
-        budget = budgets.get(town_id)
-        spent = int(used.get(town_id) or 0)
-        out.append(
-            {
-                "town_id": town_id,
-                "year": year,
-                "budget_fen": budget,
-                "used_fen": spent,
-                "remaining_fen": None if budget is None else budget - spent,
-            }
-        )
-    return out
-
-
-def balance(session: Session, *where) -> int:
-    """The sum of the ledger entries matching ``where``."""
-    return int(
-        session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0)).where(*where)
-        )
-        or 0
-    )
-
-
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
-EVENT_HANDLERS: dict = {
-    "trainee.placed": set_based(on_placed, on_placed_many, payload_key("trainee_id")),
-    "trainee.status_changed": on_status_changed,
-}
+EVENT_HANDLERS: dict = {"trainee.status_changed": on_status_changed}

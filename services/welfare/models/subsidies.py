@@ -1,12 +1,10 @@
-"""Welfare's own tables: money. Every amount is an integer in fen (1 yuan = 100 fen).
+"""Welfare's own tables: monthly subsidies, and what they are computed from (the placement
+history and the departures). Every amount is an integer in fen (1 yuan = 100 fen).
 
 Guarantees kept by the database, not only by the code:
 - one live subsidy per trainee, month and town (live: neither a reversal nor reversed),
   one reversal per subsidy and one re-issue per subsidy;
-- one generation run record per month (generations of one month take turns on its row);
-- one placement-fee entitlement per trainee, ever;
-- one ledger entry per money movement (kind and source), and the ledger is append-only:
-  nothing in the code updates or deletes a ledger row.
+- one generation run record per month (generations of one month take turns on its row).
 """
 
 from __future__ import annotations
@@ -16,46 +14,11 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.welfare.models import Base
-from shared.audit import AuditMixin
+from services.welfare.models.base import Base, fen
 from shared.db import utcnow
-
-__all__ = [
-    "Departure",
-    "LedgerEntry",
-    "MoneyAudit",
-    "PlacementFee",
-    "PlacementHistory",
-    "Subsidy",
-    "SubsidyMonth",
-    "SubsidyPolicy",
-    "TownBudget",
-]
-
 
 #: The predicate of a live subsidy (neither a reversal nor reversed).
 LIVE = "reverses_id IS NULL AND reversal_id IS NULL"
-
-
-def _fen():
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-class SubsidyPolicy(Base):
-    """The amounts in force from ``effective_from`` until the next policy's date: the
-    monthly subsidy and the one-time placement fee, and the fee's payment limit in days.
-    Policies are never edited; a change is a new policy with a later date."""
-
-    __tablename__ = "subsidy_policy"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    effective_from: Mapped[dt.date] = mapped_column(unique=True)
-    monthly_amount_fen: Mapped[int] = mapped_column(_fen())
-    placement_fee_fen: Mapped[int] = mapped_column(_fen())
-    fee_due_days: Mapped[int]
-    note: Mapped[str] = mapped_column(sa.String(200), default="")
-    created_by: Mapped[str] = mapped_column(sa.String(64), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Subsidy(Base):
@@ -76,7 +39,7 @@ class Subsidy(Base):
     village_id: Mapped[int]
     days_stationed: Mapped[int]
     days_in_month: Mapped[int]
-    amount_fen: Mapped[int] = mapped_column(_fen())
+    amount_fen: Mapped[int] = mapped_column(fen())
     policy_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(sa.String(16), default="generated", index=True)
     reverses_id: Mapped[int | None] = mapped_column(unique=True)
@@ -116,7 +79,7 @@ class SubsidyMonth(Base):
     month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     runs: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)
-    total_fen: Mapped[int] = mapped_column(_fen(), default=0)
+    total_fen: Mapped[int] = mapped_column(fen(), default=0)
     stale: Mapped[bool] = mapped_column(default=False, index=True)
     first_by: Mapped[str] = mapped_column(sa.String(64), default="")
     first_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -138,67 +101,6 @@ class PlacementHistory(Base):
     village_id: Mapped[int]
 
 
-class PlacementFee(Base):
-    """The one-time placement fee a trainee is entitled to on first arriving in a village.
-    ``amount_fen`` is the policy's in force on ``placement_start`` (None while no policy
-    covers that date; fixed when paid)."""
-
-    __tablename__ = "placement_fee"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trainee_id: Mapped[int] = mapped_column(unique=True)
-    unit_id: Mapped[int]
-    town_id: Mapped[int] = mapped_column(index=True)
-    village_id: Mapped[int]
-    placement_start: Mapped[dt.date]
-    amount_fen: Mapped[int | None] = mapped_column(_fen())
-    policy_id: Mapped[int | None]
-    due_on: Mapped[dt.date] = mapped_column(index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="due", index=True)
-    paid_on: Mapped[dt.date | None]
-    payment_ref: Mapped[str | None] = mapped_column(sa.String(64))
-    paid_by: Mapped[str | None] = mapped_column(sa.String(64))
-    paid_at: Mapped[dt.datetime | None]
-    source_event_id: Mapped[str] = mapped_column(sa.String(36))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class LedgerEntry(Base):
-    """One money movement: positive paid out, negative taken back. Append-only."""
-
-    __tablename__ = "ledger_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trainee_id: Mapped[int] = mapped_column(index=True)
-    town_id: Mapped[int] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(sa.String(24))
-    amount_fen: Mapped[int] = mapped_column(_fen())
-    source_type: Mapped[str] = mapped_column(sa.String(24))
-    source_id: Mapped[int]
-    reference: Mapped[str] = mapped_column(sa.String(64), default="")
-    reason: Mapped[str] = mapped_column(sa.String(500), default="")
-    booked_on: Mapped[dt.date] = mapped_column(index=True)
-    actor: Mapped[str] = mapped_column(sa.String(64))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (sa.UniqueConstraint("kind", "source_id", name="uq_ledger_kind_source"),)
-
-
-class TownBudget(Base):
-    """The subsidy and fee budget the city allocates to a town for a year."""
-
-    __tablename__ = "town_budget"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    town_id: Mapped[int]
-    year: Mapped[int]
-    amount_fen: Mapped[int] = mapped_column(_fen())
-    updated_by: Mapped[str] = mapped_column(sa.String(64), default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (sa.UniqueConstraint("town_id", "year", name="uq_town_budget_year"),)
-
-
 class Departure(Base):
     """When a trainee stopped being stationed (completed or withdrew), from roster's
     ``trainee.status_changed``: subsidies stop the day before ``left_on``."""
@@ -207,9 +109,3 @@ class Departure(Base):
 
     trainee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     left_on: Mapped[dt.date]
-
-
-class MoneyAudit(AuditMixin, Base):
-    """Who changed money, when, with the state before and after."""
-
-    __tablename__ = "money_audit"

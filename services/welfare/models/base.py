@@ -1,6 +1,6 @@
-"""Welfare's tables: outbox, inbox, the projections of roster and mentorship, and its copy
-of reporting's working-day calendar. The service's own tables are in the ``models_*``
-modules, which use the same ``Base``."""
+"""Welfare's platform tables: outbox, inbox, the projections of roster and mentorship, and
+its copy of reporting's working-day calendar. The service's own tables are in the
+resource modules of this package, which use the same ``Base``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ from shared.projections import declare_projections
 
 class Base(DeclarativeBase):
     type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+def fen():
+    """The column type of an amount in fen (an integer; 1 yuan = 100 fen)."""
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 class Outbox(OutboxMixin, Base):

@@ -1,0 +1,1 @@
+"""Welfare's request and response bodies (marshmallow), one module per resource."""
