@@ -23,7 +23,7 @@ def tick(args: argparse.Namespace, config) -> int:
     from services.mentorship.domain.common import city_today
     from services.mentorship.domain.reminders import tick as run_tick
 
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     try:
         today = args.today or city_today(config.TIME_ZONE)
         done = run_tick(db.sessionmaker, config, today)

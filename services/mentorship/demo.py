@@ -12,11 +12,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.mentorship.config import Config
 from services.mentorship.domain import assignments, talks, training
 from services.mentorship.domain.common import city_today
 from services.mentorship.models import Assignment, Position, Project, Trainee
 from shared.clock import month_bounds
+from shared.db import settings_of
 
 # Seats left empty on purpose, so that coverage and gap filling have something to show.
 GAPS = {(5, "business"), (17, "business"), (29, "practical"), (33, "integrity")}
@@ -52,7 +52,7 @@ def _people(session: Session, kind: str, **place) -> list[int]:
 
 def load(session: Session, today: dt.date | None = None) -> dict:
     """Create the demo's mentorship data (the caller commits). Returns counts."""
-    config = Config()
+    config = settings_of(session)
     today = today or city_today(config.TIME_ZONE)
     rng = random.Random(3)
     start = (today.replace(day=1) - dt.timedelta(days=185)).replace(day=1)

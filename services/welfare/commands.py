@@ -22,7 +22,7 @@ def tick(args: argparse.Namespace, config) -> int:
     from services.welfare.domain.common import city_today
     from services.welfare.domain.subsidies import tick as run_tick
 
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     try:
         today = args.today or city_today(config.TIME_ZONE)
         done = run_tick(db.sessionmaker, today)

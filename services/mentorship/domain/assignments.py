@@ -20,7 +20,6 @@ audit row in the caller's transaction; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Set
 from dataclasses import dataclass, field
@@ -29,9 +28,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.mentorship.config import ROLES, Config
+from services.mentorship.config import ROLES
 from services.mentorship.domain.common import audit, emit
 from services.mentorship.models import Assignment, Person, Position, Town, Trainee, Unit, Village
+from shared.db import settings_of
 from shared.errors import Conflict, DomainError, NotFound
 
 log = logging.getLogger(__name__)
@@ -67,13 +67,6 @@ _DAY = dt.timedelta(days=1)
 
 
 # -- settings for event handlers -----------------------------------------------------------
-
-
-@functools.cache
-def _handler_config() -> Config:
-    """The handlers run outside a request: they read the same settings from the
-    environment (capacity per role, the city's time zone)."""
-    return Config()
 
 
 def event_day(envelope: dict, time_zone: str) -> dt.date:
@@ -792,7 +785,7 @@ def on_trainee_moved(session: Session, trainee: Trainee, envelope: dict) -> None
     are filled by a clerk (gap filling), as the trainee's other seats are.
     """
     payload = envelope["payload"]
-    config = _handler_config()
+    config = settings_of(session)
     starts = payload_date(payload["start_date"])
     actor = _system(envelope)
     previous = _previous_place(payload)
@@ -879,7 +872,7 @@ def on_unit_changed(session: Session, trainee: Trainee, envelope: dict) -> None:
     """End the integrity and business seats of a trainee whose employing unit changed
     (reason ``trainee_moved``) the day before the change's day (``trainee.updated``
     carries no date of its own); the new unit's mentors are assigned by a clerk."""
-    last_day = event_day(envelope, _handler_config().TIME_ZONE) - _DAY
+    last_day = event_day(envelope, settings_of(session).TIME_ZONE) - _DAY
     for assignment in active_assignments(session, trainee.id, UNIT_ROLES, lock=True):
         _release(session, trainee, assignment, last_day, "trainee_moved", _system(envelope))
 
@@ -909,7 +902,7 @@ def on_positions_changed(
     ``mentor_left_position``, ``vacated`` true, ended on the day the position ended (its
     ``end_date``, however long ago), or on the event's day when it was removed outright.
     ``before``: the person's positions before this event (:func:`positions_of`)."""
-    day = event_day(envelope, _handler_config().TIME_ZONE)
+    day = event_day(envelope, settings_of(session).TIME_ZONE)
     seats = session.scalars(
         _locked(
             sa.select(Assignment)

@@ -11,7 +11,6 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.welfare.config import Config
 from services.welfare.demo import (
     facilities,
     fees,
@@ -24,6 +23,7 @@ from services.welfare.demo import (
 )
 from services.welfare.domain.common import city_today
 from services.welfare.models import Town, Trainee
+from shared.db import settings_of
 
 
 def is_loaded(session: Session) -> bool:
@@ -39,7 +39,7 @@ def ready(session: Session) -> bool:
 
 def load(session: Session, today: dt.date | None = None) -> dict:
     """Both parts, in one transaction (the caller commits)."""
-    today = today or city_today(Config().TIME_ZONE)
+    today = today or city_today(settings_of(session).TIME_ZONE)
     return {"money": load_money(session, today), "care": load_care(session, today)}
 
 
