@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.roster.api import BLUEPRINTS
+from services.roster.api.auth import init_limits
 from services.roster.config import Config
-from services.roster.limits import init_limits
 from services.roster.models import IdempotencyKey, Outbox, TokenRevocation
 from shared.db import Database
 from shared.runtime import service_app

@@ -9,7 +9,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.roster.domain import emit, trainee_payload
+from services.roster.domain.common import emit
+from services.roster.domain.trainees import trainee_payload
 from services.roster.models import Account, Placement, StatusChange, Trainee
 from shared.archive import Part, by_trainee_id, pseudonym
 from shared.db import utcnow

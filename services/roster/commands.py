@@ -6,7 +6,8 @@ import argparse
 import getpass
 import os
 
-from services.roster import demo, domain
+from services.roster import demo
+from services.roster.domain import accounts as domain
 from shared.db import Database
 from shared.errors import DomainError
 

@@ -14,8 +14,13 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.roster import domain
 from services.roster.config import Config
+from services.roster.domain.accounts import account_payload
+from services.roster.domain.auth import hash_secret
+from services.roster.domain.common import emit
+from services.roster.domain.people import create_person
+from services.roster.domain.places import create_place
+from services.roster.domain.trainees import register_trainee
 from services.roster.models import Account, Town, Unit, Village
 from shared.clock import city_today
 
@@ -100,7 +105,7 @@ def load(session: Session, today: dt.date | None = None) -> dict:
     """Create the demo city in ``session`` (the caller commits). Returns counts."""
     rng = random.Random(20261127)
     today = today or city_today(Config().TIME_ZONE)
-    secret = domain.hash_secret(PASSWORD)
+    secret = hash_secret(PASSWORD)
     accounts: list[dict] = []
 
     def account(username, role, scope_id, display_name, phone=None):
@@ -117,27 +122,27 @@ def load(session: Session, today: dt.date | None = None) -> dict:
     account("city", "city", None, "市委组织部")
     towns, villages, units = [], [], []
     for t, town_name in enumerate(TOWNS, start=1):
-        town = domain.create_place(session, Town, {"code": f"T{t:02d}", "name": town_name})
+        town = create_place(session, Town, {"code": f"T{t:02d}", "name": town_name})
         towns.append(town)
         account(f"town{t}", "town", town.id, f"{town_name}党委")
         for v in range(5):
             name = VILLAGE_NAMES[(t * 3 + v) % len(VILLAGE_NAMES)]
             villages.append(
-                domain.create_place(
+                create_place(
                     session,
                     Village,
                     {"code": f"T{t:02d}V{v + 1:02d}", "name": name, "town_id": town.id},
                 )
             )
     for u, unit_name in enumerate(UNITS, start=1):
-        unit = domain.create_place(session, Unit, {"code": f"U{u:02d}", "name": unit_name})
+        unit = create_place(session, Unit, {"code": f"U{u:02d}", "name": unit_name})
         units.append(unit)
         account(f"unit{u}", "unit", unit.id, unit_name)
 
     mentors, people = [], []
 
     def cadre(kind, title, **place):
-        person = domain.create_person(
+        person = create_person(
             session,
             {
                 "name": _name(rng),
@@ -188,14 +193,14 @@ def load(session: Session, today: dt.date | None = None) -> dict:
                 "village_id": villages[(n - 1) % len(villages)].id,
                 "start_date": start.replace(day=rng.choice([1, 1, 8, 15])),
             }
-        trainee = domain.register_trainee(session, data)
+        trainee = register_trainee(session, data)
         account(f"trainee{n}", "trainee", trainee.id, trainee.name, trainee.phone)
 
     for data in accounts:
         acct = Account(secret_hash=secret, kind="user", **data)
         session.add(acct)
         session.flush()
-        domain.emit(session, "account.created", domain.account_payload(acct))
+        emit(session, "account.created", account_payload(acct))
     return {
         "towns": len(towns),
         "villages": len(villages),

@@ -14,9 +14,9 @@ import pytest
 from services.mentorship.app import create_app as mentorship_app
 from services.mentorship.config import Config as MentorshipConfig
 from services.mentorship.spec import SPEC as MENTORSHIP
-from services.roster import domain
 from services.roster.app import create_app as roster_app
 from services.roster.config import Config as RosterConfig
+from services.roster.domain.accounts import create_account
 from services.roster.models import Outbox as RosterOutbox
 from services.roster.spec import SPEC as ROSTER
 from services.welfare.app import create_app as welfare_app
@@ -35,7 +35,7 @@ PASSWORD = "clerk-secret-1"
 def three(sqlite_url, pg_url, other_pg_url, amqp_url, names, rabbit_cleanup):
     roster_db = migrated(ROSTER, sqlite_url)
     with roster_db.transaction() as session:
-        account, _ = domain.create_account(
+        account, _ = create_account(
             session, {"username": "clerk", "password": PASSWORD, "role": "city"}
         )
         account_id = account.id

@@ -106,14 +106,12 @@ def test_an_api_whose_database_is_away_gives_a_503_page_with_retry_after(pg_url)
 
     from werkzeug.serving import make_server
 
-    from services.roster import domain
+    from services.roster.domain.accounts import create_account
     from tests.shared.test_unavailable import Proxied
 
     roster = Proxied(pg_url)
     with roster.direct.transaction() as s:
-        domain.create_account(
-            s, {"username": "clerk", "password": "clerk-secret-1", "role": "city"}
-        )
+        create_account(s, {"username": "clerk", "password": "clerk-secret-1", "role": "city"})
     server = make_server("127.0.0.1", 0, roster.app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -12,7 +12,9 @@ from collections import Counter
 import pytest
 from kombu import Connection, Queue, binding
 
-from services.roster import domain
+from services.roster.domain.auth import PASSWORD_METHOD
+from services.roster.domain.places import create_place
+from services.roster.domain.trainees import register_trainee
 from services.roster.spec import SPEC
 from shared.bus import Bus
 from shared.consumer import EventConsumer
@@ -142,15 +144,13 @@ def test_a_relay_killed_after_publishing_and_before_marking_sent_changes_nothing
     procs, pg_url, amqp_url, names, tmp_path, pg_admin_url
 ):
     roster_db = migrated(SPEC, pg_url)
-    domain.PASSWORD_METHOD["value"] = "pbkdf2:sha256:1000"
+    PASSWORD_METHOD["value"] = "pbkdf2:sha256:1000"
     with roster_db.transaction() as session:
         from services.roster.models import Unit
 
-        unit = domain.create_place(session, Unit, {"code": "U1", "name": "区财政局"})
+        unit = create_place(session, Unit, {"code": "U1", "name": "区财政局"})
         for n in range(25):
-            domain.register_trainee(
-                session, {"name": f"学员{n}", "cohort": 2025, "unit_id": unit.id}
-            )
+            register_trainee(session, {"name": f"学员{n}", "cohort": 2025, "unit_id": unit.id})
     # A downstream service with an inbox (its own database) consumes trainee.registered.
     import sqlalchemy as sa
 

@@ -14,7 +14,9 @@ from services.mentorship.app import create_app
 from services.mentorship.config import Config
 from services.mentorship.models import Assignment, Inbox
 from services.mentorship.spec import SPEC as MENTORSHIP
-from services.roster import domain as roster
+from services.roster.domain.people import create_person
+from services.roster.domain.places import create_place
+from services.roster.domain.trainees import place_trainee, register_trainee
 from services.roster.models import Outbox as RosterOutbox
 from services.roster.models import Town, Trainee, Unit, Village
 from services.roster.spec import SPEC as ROSTER
@@ -37,10 +39,10 @@ def seed_roster(db) -> dict[str, int]:
             ("town_b", Town, {"code": "TB", "name": "新塘镇"}),
             ("unit", Unit, {"code": "UX", "name": "区财政局"}),
         ):
-            ids[key] = roster.create_place(s, model, data).id
+            ids[key] = create_place(s, model, data).id
         for key, town in (("village_a", "town_a"), ("village_b", "town_b")):
             data = {"code": key.upper(), "name": f"{key}村", "town_id": ids[town]}
-            ids[key] = roster.create_place(s, Village, data).id
+            ids[key] = create_place(s, Village, data).id
         for key, kind, place in (
             ("leader", "unit_leadership", {"unit_id": ids["unit"]}),
             ("cadre", "unit_middle_cadre", {"unit_id": ids["unit"]}),
@@ -49,11 +51,11 @@ def seed_roster(db) -> dict[str, int]:
             ("deputy_b", "town_party_deputy", {"town_id": ids["town_b"]}),
             ("secretary_b", "village_party_secretary", {"village_id": ids["village_b"]}),
         ):
-            person = roster.create_person(
+            person = create_person(
                 s, {"name": f"干部{key}", "positions": [{"kind": kind, **place}]}
             )
             ids[key] = person.id
-        trainee = roster.register_trainee(
+        trainee = register_trainee(
             s,
             {
                 "name": "学员甲",
@@ -125,7 +127,7 @@ def test_a_placement_in_another_town_moves_the_mentors_once_even_if_delivered_tw
 
     with roster_db.transaction() as s:
         trainee = s.get(Trainee, ids["trainee"])
-        roster.place_trainee(s, trainee, ids["village_b"], dt.date(2026, 11, 1))
+        place_trainee(s, trainee, ids["village_b"], dt.date(2026, 11, 1))
     with roster_db.transaction() as s:
         placed = (
             s.scalars(

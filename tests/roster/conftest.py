@@ -18,9 +18,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from services.roster import domain
 from services.roster.app import create_app
 from services.roster.config import Config
+from services.roster.domain.accounts import create_account
+from services.roster.domain.auth import PASSWORD_METHOD
+from services.roster.domain.people import create_person
+from services.roster.domain.places import create_place
+from services.roster.domain.trainees import register_trainee
 from services.roster.models import Outbox, Town, Unit, Village
 from services.roster.spec import SPEC
 from shared.db import Database
@@ -39,7 +43,7 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch):
     """pbkdf2 with few rounds: the tests check logins, not the cost of cracking them."""
-    monkeypatch.setitem(domain.PASSWORD_METHOD, "value", FAST_HASH)
+    monkeypatch.setitem(PASSWORD_METHOD, "value", FAST_HASH)
 
 
 @dataclass
@@ -92,18 +96,18 @@ def seed(db: Database) -> dict:
     """Create the small world through the domain layer; return the ids by name."""
     ids: dict[str, int] = {}
     with db.transaction() as s:
-        town_a = domain.create_place(s, Town, {"code": "TA", "name": "甲镇"})
-        town_b = domain.create_place(s, Town, {"code": "TB", "name": "乙镇"})
+        town_a = create_place(s, Town, {"code": "TA", "name": "甲镇"})
+        town_b = create_place(s, Town, {"code": "TB", "name": "乙镇"})
         villages = {}
         for town, tag in ((town_a, "a"), (town_b, "b")):
             for n in (1, 2):
-                villages[f"village_{tag}{n}"] = domain.create_place(
+                villages[f"village_{tag}{n}"] = create_place(
                     s,
                     Village,
                     {"code": f"V{tag.upper()}{n}", "name": f"{tag}{n}村", "town_id": town.id},
                 )
-        unit_x = domain.create_place(s, Unit, {"code": "UX", "name": "区财政局"})
-        unit_y = domain.create_place(s, Unit, {"code": "UY", "name": "区教育局"})
+        unit_x = create_place(s, Unit, {"code": "UX", "name": "区财政局"})
+        unit_y = create_place(s, Unit, {"code": "UY", "name": "区教育局"})
         ids.update(
             town_a=town_a.id,
             town_b=town_b.id,
@@ -118,7 +122,7 @@ def seed(db: Database) -> dict:
             "cadre_b1": {"kind": "village_party_secretary", "village_id": ids["village_b1"]},
         }
         for n, (key, position) in enumerate(cadres.items()):
-            person = domain.create_person(
+            person = create_person(
                 s,
                 {
                     "name": f"干部{key}",
@@ -144,8 +148,8 @@ def seed(db: Database) -> dict:
             }
             if village_id:
                 data["placement"] = {"village_id": village_id, "start_date": PLACED_ON}
-            ids[key] = domain.register_trainee(s, data).id
-        clerk, _ = domain.create_account(
+            ids[key] = register_trainee(s, data).id
+        clerk, _ = create_account(
             s,
             {
                 "username": "clerk",
@@ -170,7 +174,7 @@ def sqlite_template(tmp_path_factory) -> tuple[Path, dict]:
     (seeding is the slow part of a test, and every test needs the same world)."""
     path = tmp_path_factory.mktemp("roster-template") / "roster.db"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(domain.PASSWORD_METHOD, "value", FAST_HASH)
+        mp.setitem(PASSWORD_METHOD, "value", FAST_HASH)
         db = migrated(SPEC, f"sqlite:///{path}")
         ids = seed(db)
         db.dispose()

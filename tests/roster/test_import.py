@@ -342,7 +342,7 @@ def test_an_import_writes_the_same_rows_and_events_as_registering_one_by_one(ros
     ``trainee.registered`` then ``trainee.placed`` events with the same payloads."""
     import sqlalchemy as sa
 
-    from services.roster import domain
+    from services.roster.domain.trainees import register_trainee, register_trainees
     from services.roster.models import Placement, Trainee
 
     def item(name, village):
@@ -381,9 +381,9 @@ def test_an_import_writes_the_same_rows_and_events_as_registering_one_by_one(ros
     for village in (roster.village_a1, None):
         since = roster.last_outbox_id()
         with roster.db.transaction() as s:
-            one = domain.register_trainee(s, item("逐个", village)).id
+            one = register_trainee(s, item("逐个", village)).id
         with roster.db.transaction() as s:
-            (many,), errors = domain.register_trainees(s, [item("成批", village)])
+            (many,), errors = register_trainees(s, [item("成批", village)])
         assert errors == {}
         assert state(one, since) == state(many, since)
         assert len(state(many, since)[1]) == (2 if village else 1)

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from services.roster import domain
+from services.roster.domain.accounts import create_account
 from shared.clock import utcnow
 from tests.roster.conftest import CLERK_PASSWORD
 from tests.roster.helpers import API, assert_problem
@@ -33,9 +33,7 @@ def make_accounts(roster, count: int) -> list[str]:
     names = [f"user{n}" for n in range(count)]
     with roster.db.transaction() as session:
         for name in names:
-            domain.create_account(
-                session, {"username": name, "password": f"{name}-pass", "role": "city"}
-            )
+            create_account(session, {"username": name, "password": f"{name}-pass", "role": "city"})
     return names
 
 

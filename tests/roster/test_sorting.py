@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.roster import domain
+from services.roster.domain.accounts import create_account
+from services.roster.domain.trainees import register_trainee
 from tests.conftest import auth
 from tests.roster.helpers import API, assert_problem
 
@@ -29,7 +30,7 @@ def test_trainees_sort_by_unit_then_town_by_their_codes(roster):
 def test_trainees_sort_by_status_and_birth_date(roster):
     with roster.db.transaction() as session:
         for name, born in (("早生", dt.date(1990, 1, 2)), ("晚生", dt.date(2000, 5, 6))):
-            domain.register_trainee(
+            register_trainee(
                 session,
                 {"name": name, "unit_id": roster.unit_y, "cohort": 2024, "birth_date": born},
             )
@@ -48,7 +49,7 @@ def test_villages_sort_by_their_town(roster):
 def test_accounts_sort_and_search(roster):
     with roster.db.transaction() as session:
         for username, role in (("zeta-town", "town"), ("alpha-unit", "unit")):
-            domain.create_account(
+            create_account(
                 session,
                 {
                     "username": username,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.roster import domain
+from services.roster.domain.trainees import change_status
+from services.roster.models import Trainee
 from shared.clock import utcnow
 from tests.conftest import make_token
 from tests.roster.conftest import CLERK_PASSWORD
@@ -183,8 +184,8 @@ def test_a_completed_trainees_refresh_is_refused_with_the_reason(roster):
     _account_id, username = trainee_login(roster, "in_b")
     body = login(roster, username, "trainee-pass-1").get_json()
     with roster.db.transaction() as session:
-        trainee = session.get(domain.Trainee, roster.in_b)
-        domain.change_status(session, trainee, "completed", dt.date(2026, 9, 1), "", "test")
+        trainee = session.get(Trainee, roster.in_b)
+        change_status(session, trainee, "completed", dt.date(2026, 9, 1), "", "test")
     assert_problem(refresh(roster, body["refresh_token"]), 401)  # revoked with the account
     denied = assert_problem(login(roster, username, "trainee-pass-1"), 403)
     assert denied["errors"] == {"account": ["trainee_completed"]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.roster import domain
+from services.roster.domain.trainees import register_trainee
 from shared.events import validate_event
 from tests.conftest import auth
 from tests.roster.helpers import API, SEEDED_CADRE_IDS, assert_problem, id_number
@@ -209,7 +209,7 @@ def many(roster):
     """Seven more trainees in unit Y (ten in all), with names that sort plainly."""
     with roster.db.transaction() as session:
         for n, name in enumerate(["Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace"]):
-            domain.register_trainee(
+            register_trainee(
                 session, {"name": name, "unit_id": roster.unit_y, "cohort": 2024 + n % 2}
             )
     return roster

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.roster import domain
+from services.roster.domain.accounts import create_account
 from tests.roster.conftest import CLERK_PASSWORD
 from tests.security.conftest import SERVICES, changed_tables, snapshot
 from tests.security.oas import Document
@@ -599,7 +599,7 @@ def test_spraying_from_one_address_is_throttled_and_the_holder_still_signs_in(wo
     sprayer, attacker, holder = "198.51.100.77", "198.51.100.78", "10.9.9.9"
     username, password = f"holder-{uuid.uuid4().hex[:8]}", "holder-pass-19"
     with world.db.transaction() as session:
-        domain.create_account(session, {"username": username, "password": password, "role": "city"})
+        create_account(session, {"username": username, "password": password, "role": "city"})
     assert _login(world, username, password, holder).status_code == 200  # a known client
     statuses, retry_after = [], None
     for n in range(30):

@@ -437,14 +437,14 @@ def seed_notifier(url: str) -> SecurityWorld:
 
 
 def seed_roster(url: str) -> SecurityWorld:
-    from services.roster import domain
     from services.roster.app import create_app
     from services.roster.config import Config
+    from services.roster.domain.auth import PASSWORD_METHOD
     from services.roster.spec import SPEC
     from tests.roster.conftest import FAST_HASH, seed
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(domain.PASSWORD_METHOD, "value", FAST_HASH)
+        mp.setitem(PASSWORD_METHOD, "value", FAST_HASH)
         db = migrated(SPEC, url)
         ids = seed(db)
         app = create_app(Config(DATABASE_URL=url, BROKER_URL="memory://"), db)

@@ -15,9 +15,9 @@ from contextlib import closing
 import pytest
 import sqlalchemy as sa
 
-from services.roster import domain
 from services.roster.app import create_app
 from services.roster.config import Config
+from services.roster.domain.places import create_place
 from services.roster.models import Unit
 from services.roster.spec import SPEC
 from shared import db as shared_db
@@ -50,7 +50,7 @@ class Proxied:
         proxied = url.set(host="127.0.0.1", port=self.proxy.port)
         self.direct = Database(pg_url)
         with self.direct.transaction() as s:
-            self.unit = domain.create_place(s, Unit, {"code": "U1", "name": "区委办"}).id
+            self.unit = create_place(s, Unit, {"code": "U1", "name": "区委办"}).id
         self.db = Database(proxied.render_as_string(hide_password=False))
         self.app = create_app(
             Config(DATABASE_URL=self.db.url, BROKER_URL="memory://", **config), self.db

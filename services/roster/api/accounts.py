@@ -9,9 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from services.roster import domain
+from services.roster.domain import accounts as domain
 from services.roster.models import Account
-from services.roster.schemas import (
+from services.roster.schemas.accounts import (
     AccountCreatedOut,
     AccountIn,
     AccountListArgs,

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.roster.models import PossibleDuplicate
-from services.roster.schemas import DuplicateListArgs, DuplicatePage
+from services.roster.schemas.duplicates import DuplicateListArgs, DuplicatePage
 from shared.auth import protect, require
 from shared.db import session
 from shared.http import paginate

@@ -15,8 +15,8 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.roster import importer
-from services.roster.schemas import ImportArgs, ImportReportOut
+from services.roster.domain import imports as importer
+from services.roster.schemas.imports import ImportArgs, ImportReportOut
 from shared.auth import protect, require
 from shared.db import session
 from shared.http import (

@@ -7,9 +7,16 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.roster import domain
+from services.roster.domain import people as domain
+from services.roster.domain.common import search_clause
 from services.roster.models import Person, Position, Village
-from services.roster.schemas import PersonIn, PersonListArgs, PersonOut, PersonPage, PersonPatch
+from services.roster.schemas.people import (
+    PersonIn,
+    PersonListArgs,
+    PersonOut,
+    PersonPage,
+    PersonPatch,
+)
 from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
 from shared.http import paginate, problem
@@ -58,7 +65,7 @@ class People(MethodView):
         if scope is not None:
             query = query.where(Person.id.in_(scope))
         if args.get("q"):
-            query = query.where(domain.search_clause(Person, args["q"]))
+            query = query.where(search_clause(Person, args["q"]))
         position_filter = [
             getattr(Position, key) == args[key]
             for key in ("kind", "unit_id", "town_id", "village_id")

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.roster import domain
+from services.roster.domain import common
+from services.roster.domain import places as domain
 from services.roster.models import Town, Unit, Village
-from services.roster.schemas import (
+from services.roster.schemas.places import (
     PlaceIn,
     PlaceListArgs,
     PlaceOut,
@@ -65,7 +66,7 @@ def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, 
         def get(self, id):
             """One record."""
             # Places belong to no scope: every signed-in caller reads them.
-            return domain.require(session(), model, id)
+            return common.require(session(), model, id)
 
         @require("city")
         @blp.arguments(patch_schema)

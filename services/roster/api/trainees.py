@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.roster import domain
+from services.roster.domain import trainees as domain
+from services.roster.domain.common import search_clause
 from services.roster.models import Placement, StatusChange, Town, Trainee, Unit
-from services.roster.schemas import (
+from services.roster.schemas.trainees import (
     PlacementIn,
     PlacementOut,
     StatusChangeIn,
@@ -84,7 +85,7 @@ class Trainees(MethodView):
         the order clerks list them in), ``id``. Identity and phone numbers are masked."""
         query = sa.select(Trainee).where(scope_filter(current_principal()))
         if args.get("q"):
-            query = query.where(domain.search_clause(Trainee, args["q"]))
+            query = query.where(search_clause(Trainee, args["q"]))
         for key in ("status", "unit_id", "town_id", "village_id", "cohort"):
             if args.get(key) is not None:
                 query = query.where(getattr(Trainee, key) == args[key])

@@ -32,9 +32,11 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from services.roster import domain
+from services.roster.domain.people import POSITION_PLACE, create_person
+from services.roster.domain.trainees import register_trainees
 from services.roster.models import Person, Position, Town, Trainee, Unit, Village
-from services.roster.schemas import PersonIn, TraineeIn
+from services.roster.schemas.people import PersonIn
+from services.roster.schemas.trainees import TraineeIn
 from shared import normalize
 from shared.errors import DomainError
 from shared.i18n import clerk_messages
@@ -387,7 +389,7 @@ def import_trainees(session: Session, sheet: Sheet, dry_run: bool) -> dict:
     if errors:
         session.rollback()
         return report
-    ids, failed = domain.register_trainees(session, [data for _, data in valid])
+    ids, failed = register_trainees(session, [data for _, data in valid])
     if failed:
         report["errors"] = [
             {"row": valid[index][0], "errors": clerk_messages(row_errors)}
@@ -474,12 +476,12 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
         place = None
         if kind is not None:
             kind = _POSITION_LABELS.get(normalize.tidy(kind), normalize.tidy(kind))
-            if kind not in domain.POSITION_PLACE:
+            if kind not in POSITION_PLACE:
                 row_errors["position_kind"] = [
                     message(f"未知的职务类别 {kind}", f"unknown kind {kind}")
                 ]
             else:
-                field = domain.POSITION_PLACE[kind]
+                field = POSITION_PLACE[kind]
                 code, column = codes[field], field.replace("_id", "_code")
                 if code is None:
                     row_errors.setdefault(
@@ -523,7 +525,7 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
         for number, data in valid:
             try:
                 with session.begin_nested():
-                    ids.append(domain.create_person(session, data).id)
+                    ids.append(create_person(session, data).id)
             except DomainError as exc:
                 errors.append(
                     {"row": number, "errors": clerk_messages(exc.errors or {"row": [exc.detail]})}

@@ -1,0 +1,62 @@
+"""What roster's rules share: the outbox, finding a row or refusing, the search of
+trainees and people, the uniqueness of identity numbers."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.roster.models import Outbox
+from shared import normalize
+from shared.errors import Conflict, DomainError, NotFound
+from shared.normalize import message
+from shared.outbox import record_event
+
+PRODUCER = "roster"
+
+
+def emit(session: Session, type_: str, payload: dict) -> None:
+    """Record a roster event in the outbox of this transaction."""
+    record_event(session, Outbox, type_, payload, producer=PRODUCER)
+
+
+def _get(session: Session, model, id_: int | None, field: str):
+    obj = session.get(model, id_) if id_ is not None else None
+    if obj is None:
+        raise DomainError(f"no {model.__tablename__} with id {id_}", {field: ["not found"]})
+    return obj
+
+
+def search_clause(model, q: str):
+    """What a list's ``q`` finds among trainees or people: an identity number in any typed
+    form (full-width, spaced, lower-case x) finds that exact number, a phone number in any
+    typed form that exact phone (stored as E.164), anything else the names containing it
+    (NFKC, trimmed)."""
+    if normalize.looks_like_id_number(q):
+        return model.id_number == normalize.id_number_form(q)
+    if normalize.looks_like_phone(q):
+        try:
+            return model.phone == normalize.phone(q)
+        except normalize.Invalid:
+            pass
+    return model.name.contains(normalize.tidy(q), autoescape=True)
+
+
+def _unique_id_number(session: Session, model, value: str | None, exclude: int | None = None):
+    if not value:
+        return
+    query = sa.select(model.id).where(model.id_number == value)
+    if exclude is not None:
+        query = query.where(model.id != exclude)
+    if session.scalar(query) is not None:
+        raise Conflict(
+            message("该身份证号已登记", "this identity number is already registered"),
+            {"id_number": [message("已登记", "already registered")]},
+        )
+
+
+def require(session: Session, model, id_: int):
+    obj = session.get(model, id_)
+    if obj is None:
+        raise NotFound(f"no {model.__tablename__} {id_}")
+    return obj

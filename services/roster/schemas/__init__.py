@@ -1,0 +1,1 @@
+"""Roster's request and response bodies, one module per resource."""
