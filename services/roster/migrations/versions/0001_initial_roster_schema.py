@@ -8,6 +8,8 @@ Create Date: 2026-11-27 08:17:08.524421
 from alembic import op
 import sqlalchemy as sa
 
+from shared import platform_tables
+
 
 revision = "0001"
 down_revision = None
@@ -16,6 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    platform_tables.create_outbox(op)
+    platform_tables.create_inbox(op)
+
     op.create_table(
         "account",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -34,32 +39,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
-    op.create_table(
-        "inbox",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id"),
-    )
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
-
     op.create_table(
         "person",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -264,9 +243,6 @@ def downgrade() -> None:
     op.drop_table("unit")
     op.drop_table("town")
     op.drop_table("person")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_sent_at"))
-
-    op.drop_table("outbox")
-    op.drop_table("inbox")
     op.drop_table("account")
+    platform_tables.drop_inbox(op)
+    platform_tables.drop_outbox(op)

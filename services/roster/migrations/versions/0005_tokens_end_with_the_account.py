@@ -8,6 +8,8 @@ Create Date: 2026-12-16 10:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from shared import platform_tables
+
 
 revision = "0005"
 down_revision = "0004"
@@ -16,17 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "token_revocation",
-        sa.Column("subject", sa.String(length=64), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("reason", sa.String(length=32), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("subject", "role"),
-    )
-    op.create_index("ix_token_revocation_not_before", "token_revocation", ["not_before"])
-    op.create_index("ix_token_revocation_recorded_at", "token_revocation", ["recorded_at"])
+    platform_tables.create_token_revocation(op)
     op.create_table(
         "refresh_token",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -72,6 +64,4 @@ def downgrade() -> None:
     op.drop_index("ix_refresh_token_account_id", table_name="refresh_token")
     op.drop_index("ix_refresh_token_family", table_name="refresh_token")
     op.drop_table("refresh_token")
-    op.drop_index("ix_token_revocation_recorded_at", table_name="token_revocation")
-    op.drop_index("ix_token_revocation_not_before", table_name="token_revocation")
-    op.drop_table("token_revocation")
+    platform_tables.drop_token_revocation(op)

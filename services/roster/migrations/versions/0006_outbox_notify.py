@@ -7,7 +7,7 @@ Create Date: 2026-12-05 22:00:00
 
 from alembic import op
 
-from shared.outbox import DROP_NOTIFY_TRIGGER, NOTIFY_TRIGGER
+from shared import platform_tables
 
 revision = "0006"
 down_revision = "0005"
@@ -16,11 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # PostgreSQL only: on SQLite (the embedded default) the relay polls
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(NOTIFY_TRIGGER)
+    platform_tables.create_outbox_notify(op)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(DROP_NOTIFY_TRIGGER)
+    platform_tables.drop_outbox_notify(op)

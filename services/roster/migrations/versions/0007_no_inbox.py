@@ -5,8 +5,9 @@ Revises: 0006
 Create Date: 2026-12-05 22:45:00
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from shared import platform_tables
 
 revision = "0007"
 down_revision = "0006"
@@ -15,14 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.drop_table("inbox")
+    platform_tables.drop_inbox(op)
 
 
 def downgrade() -> None:
-    op.create_table(
-        "inbox",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id"),
-    )
+    platform_tables.create_inbox(op)

@@ -8,6 +8,8 @@ Create Date: 2026-11-27 09:30:23.089655
 from alembic import op
 import sqlalchemy as sa
 
+from shared import platform_tables
+
 
 revision = "0001"
 down_revision = None
@@ -16,6 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    platform_tables.create_outbox(op)
+    platform_tables.create_inbox(op)
+    platform_tables.create_projections(op)
+
     op.create_table(
         "campaign",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,13 +95,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "inbox",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id"),
-    )
-    op.create_table(
         "ledger_entry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("trainee_id", sa.Integer(), nullable=False),
@@ -119,23 +118,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ledger_entry_town_id"), ["town_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_ledger_entry_trainee_id"), ["trainee_id"], unique=False
-        )
-
-    op.create_table(
-        "mentor_assignment",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("trainee_id", sa.Integer(), nullable=False),
-        sa.Column("mentor_id", sa.Integer(), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("mentor_assignment", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_mentor_assignment_mentor_id"), ["mentor_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_mentor_assignment_trainee_id"), ["trainee_id"], unique=False
         )
 
     op.create_table(
@@ -187,35 +169,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_need_trainee_id"), ["trainee_id"], unique=False)
 
     op.create_table(
-        "outbox",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
-
-    op.create_table(
-        "person",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("gender", sa.String(length=8), nullable=True),
-        sa.Column("phone", sa.String(length=32), nullable=True),
-        sa.Column("email", sa.String(length=254), nullable=True),
-        sa.Column("version", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
         "placement_fee",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("trainee_id", sa.Integer(), nullable=False),
@@ -242,25 +195,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_placement_fee_due_on"), ["due_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_placement_fee_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_placement_fee_town_id"), ["town_id"], unique=False)
-
-    op.create_table(
-        "position",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("title", sa.String(length=100), nullable=False),
-        sa.Column("unit_id", sa.Integer(), nullable=True),
-        sa.Column("town_id", sa.Integer(), nullable=True),
-        sa.Column("village_id", sa.Integer(), nullable=True),
-        sa.Column("start_date", sa.Date(), nullable=True),
-        sa.Column("end_date", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("position", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_position_person_id"), ["person_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_position_town_id"), ["town_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_position_unit_id"), ["unit_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_position_village_id"), ["village_id"], unique=False)
 
     op.create_table(
         "subsidy",
@@ -325,14 +259,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("effective_from"),
     )
     op.create_table(
-        "town",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("code", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("version", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
         "town_budget",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("town_id", sa.Integer(), nullable=False),
@@ -345,48 +271,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("town_id", "year", name="uq_town_budget_year"),
     )
-    op.create_table(
-        "trainee",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("gender", sa.String(length=8), nullable=True),
-        sa.Column("cohort", sa.Integer(), nullable=False),
-        sa.Column("unit_id", sa.Integer(), nullable=False),
-        sa.Column("town_id", sa.Integer(), nullable=True),
-        sa.Column("village_id", sa.Integer(), nullable=True),
-        sa.Column("placement_start", sa.Date(), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("phone", sa.String(length=32), nullable=True),
-        sa.Column("email", sa.String(length=254), nullable=True),
-        sa.Column("version", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("trainee", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_trainee_status"), ["status"], unique=False)
-        batch_op.create_index(batch_op.f("ix_trainee_town_id"), ["town_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_trainee_unit_id"), ["unit_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_trainee_village_id"), ["village_id"], unique=False)
-
-    op.create_table(
-        "unit",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("code", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("version", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
-        "village",
-        sa.Column("town_id", sa.Integer(), nullable=False),
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("code", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("version", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("village", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_village_town_id"), ["town_id"], unique=False)
-
     op.create_table(
         "housing_allocation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -489,20 +373,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_housing_allocation_active"))
 
     op.drop_table("housing_allocation")
-    with op.batch_alter_table("village", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_village_town_id"))
-
-    op.drop_table("village")
-    op.drop_table("unit")
-    with op.batch_alter_table("trainee", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_trainee_village_id"))
-        batch_op.drop_index(batch_op.f("ix_trainee_unit_id"))
-        batch_op.drop_index(batch_op.f("ix_trainee_town_id"))
-        batch_op.drop_index(batch_op.f("ix_trainee_status"))
-
-    op.drop_table("trainee")
     op.drop_table("town_budget")
-    op.drop_table("town")
     op.drop_table("subsidy_policy")
     with op.batch_alter_table("subsidy", schema=None) as batch_op:
         batch_op.drop_index(
@@ -516,24 +387,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_subsidy_month"))
 
     op.drop_table("subsidy")
-    with op.batch_alter_table("position", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_position_village_id"))
-        batch_op.drop_index(batch_op.f("ix_position_unit_id"))
-        batch_op.drop_index(batch_op.f("ix_position_town_id"))
-        batch_op.drop_index(batch_op.f("ix_position_person_id"))
-
-    op.drop_table("position")
     with op.batch_alter_table("placement_fee", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_placement_fee_town_id"))
         batch_op.drop_index(batch_op.f("ix_placement_fee_status"))
         batch_op.drop_index(batch_op.f("ix_placement_fee_due_on"))
 
     op.drop_table("placement_fee")
-    op.drop_table("person")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_sent_at"))
-
-    op.drop_table("outbox")
     with op.batch_alter_table("need", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_need_trainee_id"))
         batch_op.drop_index(batch_op.f("ix_need_status"))
@@ -544,18 +403,12 @@ def downgrade() -> None:
 
     op.drop_table("need")
     op.drop_table("money_audit")
-    with op.batch_alter_table("mentor_assignment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_mentor_assignment_trainee_id"))
-        batch_op.drop_index(batch_op.f("ix_mentor_assignment_mentor_id"))
-
-    op.drop_table("mentor_assignment")
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_entry_trainee_id"))
         batch_op.drop_index(batch_op.f("ix_ledger_entry_town_id"))
         batch_op.drop_index(batch_op.f("ix_ledger_entry_booked_on"))
 
     op.drop_table("ledger_entry")
-    op.drop_table("inbox")
     with op.batch_alter_table("housing_conversion", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_housing_conversion_town_id"))
 
@@ -570,3 +423,6 @@ def downgrade() -> None:
     op.drop_table("facility")
     op.drop_table("departure")
     op.drop_table("campaign")
+    platform_tables.drop_projections(op)
+    platform_tables.drop_inbox(op)
+    platform_tables.drop_outbox(op)
