@@ -15,7 +15,7 @@ from shared.errors import DomainError
 def create_account(args: argparse.Namespace, config) -> int:
     """Create a login: the first city account of a new installation, for instance."""
     password = args.password or os.environ.get("ACCOUNT_PASSWORD") or getpass.getpass()
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     try:
         with db.transaction() as session:
             account, _ = domain.create_account(
@@ -48,7 +48,7 @@ create_account.arguments = [
 
 def load_demo(args: argparse.Namespace, config) -> int:
     """Load the demo city into an empty roster database."""
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     try:
         with db.transaction() as session:
             if demo.is_loaded(session):
