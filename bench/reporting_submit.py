@@ -45,8 +45,7 @@ from services.mentorship.spec import SPEC as MENTORSHIP_SPEC
 from services.reporting.config import Config
 from services.reporting.domain import periods
 from services.reporting.domain.common import city_today
-from services.reporting.models import Trainee
-from services.reporting.models_reports import Report, TraineeTenure
+from services.reporting.models import Report, Trainee, TraineeTenure
 from services.reporting.spec import SPEC
 from shared import migrate
 from shared.clock import utcnow

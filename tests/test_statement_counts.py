@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from services.mentorship.models import Outbox as MentorshipOutbox
 from services.reporting.models import Outbox as ReportingOutbox
-from services.reporting.models_reports import Report, ReportAudit
+from services.reporting.models import Report, ReportAudit
 from tests.conftest import auth
 from tests.mentorship.test_talks import LONG_AGO, assign, talk_body
 from tests.reporting.test_reports import CURRENT, EFFECTIVENESS, TODAY, open_period, talk

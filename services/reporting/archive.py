@@ -10,11 +10,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-import services.reporting.all_models  # noqa: F401 - every table on Base
-from services.reporting.models import PROJECTIONS, Base
-from services.reporting.models_evaluations import Evaluation, EvaluationOpinion
-from services.reporting.models_oversight import DutyItem, DutyProgress, Evidence
-from services.reporting.models_reports import Report, ReportAudit
+from services.reporting.models import (
+    PROJECTIONS,
+    Base,
+    DutyItem,
+    DutyProgress,
+    Evaluation,
+    EvaluationOpinion,
+    Evidence,
+    Report,
+    ReportAudit,
+)
 from shared.archive import Part, Source, by_trainee_id, child_of, pseudonym, trainee_tables
 from shared.audit import record_audit
 

@@ -119,7 +119,7 @@ def calendar_announce(args: argparse.Namespace, config) -> int:
     import sqlalchemy as sa
 
     from services.reporting.domain import calendar
-    from services.reporting.models_reports import CalendarDay
+    from services.reporting.models import CalendarDay
 
     db = Database(config.DATABASE_URL)
     try:

@@ -11,8 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from services.reporting.domain.assessment import DEFAULT_WEIGHTS, explain, period_range, rank
-from services.reporting.models import Outbox
-from services.reporting.models_oversight import Assessment, AssessmentWeight
+from services.reporting.models import Assessment, AssessmentWeight, Outbox
 from tests.conftest import auth
 from tests.reporting.test_dashboard import (
     API,

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 
 from services.reporting.commands import COMMANDS
 from services.reporting.domain import calendar, periods
-from services.reporting.models_reports import CalendarDay, Period, ReportAudit
+from services.reporting.models import CalendarDay, Period, ReportAudit
 from shared import migrate, workdays
 from shared.errors import DomainError
 from shared.workdays import HOLIDAY, WORKDAY, CalendarEntry

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 
 from services.reporting.domain import report_months
 from services.reporting.domain.dashboard import dashboard
-from services.reporting.models_oversight import OversightMonth
-from services.reporting.models_reports import Obligation, Period, Report
+from services.reporting.models import Obligation, OversightMonth, Period, Report
 from shared.bus import Bus
 from shared.clock import city_today
 from shared.events import build_event, validate_event

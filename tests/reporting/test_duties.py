@@ -9,7 +9,7 @@ import io
 
 from openpyxl import Workbook, load_workbook
 
-from services.reporting.models_oversight import DutyItem, DutyProgress
+from services.reporting.models import DutyItem, DutyProgress
 from tests.conftest import auth
 from tests.reporting.test_dashboard import API, assert_problem, count
 

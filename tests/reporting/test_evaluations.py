@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.reporting.models_evaluations import Evaluation, EvaluationOpinion, MentorRating
-from services.reporting.models_reports import ReportAudit
+from services.reporting.models import Evaluation, EvaluationOpinion, MentorRating, ReportAudit
 from shared.clock import city_today
 from tests.conftest import auth
 from tests.reporting.test_reports import count, events

@@ -10,8 +10,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from services.reporting.models_oversight import Evidence
-from services.reporting.models_reports import ReportAudit
+from services.reporting.models import Evidence, ReportAudit
 from shared.clock import city_today
 from tests.conftest import auth
 from tests.evidence_files import ELF, has_exif, pdf, photo

@@ -10,7 +10,7 @@ import io
 
 from openpyxl import Workbook, load_workbook
 
-from services.reporting.models_oversight import DutyItem
+from services.reporting.models import DutyItem
 from tests.conftest import auth
 from tests.reporting.test_dashboard import API, assert_problem, count
 

@@ -14,9 +14,7 @@ import sqlalchemy as sa
 
 from services.reporting.config import Config
 from services.reporting.domain import periods
-from services.reporting.models import Outbox
-from services.reporting.models_oversight import ReportMonth
-from services.reporting.models_reports import Obligation, Period, ReportAudit
+from services.reporting.models import Obligation, Outbox, Period, ReportAudit, ReportMonth
 from shared import workdays
 from tests.conftest import auth
 from tests.reporting.test_reports import API, CITY, TODAY, count, events, open_period
@@ -217,7 +215,7 @@ def test_leaving_backdated_past_a_period_whose_notices_went_out_drops_them_too(w
     """Found by the dashboard's read-model test on PostgreSQL: the notices of a dropped
     obligation kept it referenced (a foreign key violation), so the leaving event could
     not be applied and would have been parked."""
-    from services.reporting.models_reports import ReportNotice
+    from services.reporting.models import ReportNotice
 
     current = periods.month_code(TODAY)
     open_period(world, current)

@@ -26,9 +26,14 @@ from services.reporting.domain.dashboard import (
     roles_held,
     trainee_month,
 )
-from services.reporting.models import Trainee
-from services.reporting.models_oversight import AssignmentSpan, ReportMonth
-from services.reporting.models_reports import Obligation, Period, Report
+from services.reporting.models import (
+    AssignmentSpan,
+    Obligation,
+    Period,
+    Report,
+    ReportMonth,
+    Trainee,
+)
 from shared import migrate
 from shared.clock import city_today
 

@@ -14,8 +14,7 @@ from openpyxl import load_workbook
 
 from services.reporting.domain import periods
 from services.reporting.domain.common import city_today
-from services.reporting.models import Outbox
-from services.reporting.models_reports import Obligation, Report
+from services.reporting.models import Obligation, Outbox, Report
 from tests.conftest import auth
 
 API = "/api/v1/reporting"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.reporting import demo_reports
-from services.reporting.models_reports import Period, Report, ReportAudit
+from services.reporting.demo import reports as demo_reports
+from services.reporting.models import Period, Report, ReportAudit
 from tests.reporting.test_reports import count, events
 
 

@@ -9,8 +9,7 @@ import threading
 import pytest
 
 from services.reporting.config import Config
-from services.reporting.models import Inbox
-from services.reporting.models_reports import ReportTalk
+from services.reporting.models import Inbox, ReportTalk
 from shared.bus import Bus
 from shared.events import build_event
 from tests.conftest import auth, wait_for

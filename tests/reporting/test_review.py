@@ -6,7 +6,7 @@ review (403). Every decision is in the audit trail, with the state before and af
 
 from __future__ import annotations
 
-from services.reporting.models_reports import Report, ReportAudit
+from services.reporting.models import Report, ReportAudit
 from tests.conftest import auth
 from tests.reporting.test_reports import (
     API,

@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 from services.reporting.domain import periods
-from services.reporting.models import Base
-from services.reporting.models_oversight import ReportMonth
-from services.reporting.models_reports import (
+from services.reporting.models import (
     KINDS_BY_PERIOD,
+    Base,
     Obligation,
     Period,
+    ReportMonth,
     TraineeTenure,
 )
 from shared.bus import Bus

@@ -10,7 +10,7 @@ import io
 
 from services.reporting.domain.common import city_today
 from services.reporting.domain.supervision import figures
-from services.reporting.models_oversight import Rectification, SupervisionVisit
+from services.reporting.models import Rectification, SupervisionVisit
 from tests.conftest import auth
 from tests.reporting.test_dashboard import API, assert_problem, count
 
@@ -166,13 +166,13 @@ def test_rectification_items_download_as_csv_with_chinese_headers(world):
 
 
 def test_the_demo_has_open_overdue_and_closed_items_and_a_duty_list_with_progress(world):
-    from services.reporting import demo_oversight
+    from services.reporting.demo import duties, supervision
 
     with world.db.transaction() as s:
-        assert not demo_oversight.is_loaded(s)
-        made = demo_oversight.load(s, TODAY)
+        assert not supervision.is_loaded(s) and not duties.is_loaded(s)
+        made = {**supervision.load(s, TODAY), **duties.load(s, TODAY)}
     assert made["visits"] == 2 and made["duty_items"] > 10 and made["progress"] > 5
     states = [r["state"] for r in world.client.get(RECTS, headers=auth("city")).get_json()["items"]]
     assert {"open", "overdue", "closed"} <= set(states)
     with world.db.transaction() as s:
-        assert demo_oversight.is_loaded(s)
+        assert supervision.is_loaded(s) and duties.is_loaded(s)

@@ -14,7 +14,7 @@ import pytest
 
 from services.reporting.commands import COMMANDS
 from services.reporting.domain.periods import tick
-from services.reporting.models_reports import Period, ReportNotice
+from services.reporting.models import Period, ReportNotice
 from shared import workdays
 from tests.reporting.test_reports import count, events
 

@@ -24,9 +24,8 @@ from services.mentorship.models import PROJECTIONS as MENTORSHIP
 from services.mentorship.models import Audit, Talk
 from services.mentorship.models import Evidence as TalkEvidence
 from services.reporting.models import PROJECTIONS as REPORTING
-from services.reporting.models_oversight import DutyItem
-from services.reporting.models_oversight import Evidence as DutyEvidence
-from services.reporting.models_reports import ReportAudit
+from services.reporting.models import DutyItem, ReportAudit
+from services.reporting.models import Evidence as DutyEvidence
 from services.roster.models import Outbox, StatusChange, Town, Trainee, Unit, Village
 from services.roster.spec import SPEC as ROSTER
 from services.welfare.models import Evidence as VisitEvidence

@@ -15,8 +15,8 @@ from flask_smorest import Blueprint
 
 from services.reporting.domain import calendar as domain
 from services.reporting.domain.common import city_today
-from services.reporting.models_reports import CalendarDay
-from services.reporting.schemas_reports import (
+from services.reporting.models import CalendarDay
+from services.reporting.schemas.calendar import (
     CalendarArgs,
     CalendarDayIn,
     CalendarDayOut,

@@ -14,7 +14,7 @@ from services.reporting.api.duties import download
 from services.reporting.domain import dashboard as domain
 from services.reporting.domain import exports
 from services.reporting.domain.common import city_today
-from services.reporting.schemas_oversight import (
+from services.reporting.schemas.dashboard import (
     DashboardArgs,
     DashboardOut,
     MissingArgs,

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from services.reporting.domain import duties as domain
 from services.reporting.domain import exports
 from services.reporting.domain.common import city_today
-from services.reporting.models_oversight import DutyItem
-from services.reporting.schemas_oversight import (
+from services.reporting.models import DutyItem
+from services.reporting.schemas.duties import (
     CompletionArgs,
     CompletionOut,
     DutyItemIn,

@@ -13,10 +13,15 @@ from flask_smorest import Blueprint
 from services.reporting.access import load_trainee, trainee_scope
 from services.reporting.domain import evaluations as domain
 from services.reporting.domain.common import city_today
-from services.reporting.models import MentorAssignment, Person, Trainee
-from services.reporting.models_evaluations import Evaluation, MentorRating
-from services.reporting.models_reports import ReportAudit
-from services.reporting.schemas_evaluations import (
+from services.reporting.models import (
+    Evaluation,
+    MentorAssignment,
+    MentorRating,
+    Person,
+    ReportAudit,
+    Trainee,
+)
+from services.reporting.schemas.evaluations import (
     EvaluationApproveIn,
     EvaluationIn,
     EvaluationListArgs,
@@ -38,7 +43,7 @@ from services.reporting.schemas_evaluations import (
     RatingSummaryPage,
     VersionIn,
 )
-from services.reporting.schemas_reports import AuditOut
+from services.reporting.schemas.reports import AuditOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import paginate, problem

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from services.reporting.api.duties import load_item
 from services.reporting.api.supervision import load_rectification, load_visit
-from services.reporting.models_oversight import Evidence
-from services.reporting.models_reports import ReportAudit
+from services.reporting.models import Evidence, ReportAudit
 from shared.audit import record_audit
 from shared.auth import Principal, current_principal
 from shared.evidence import Parent, evidence_blueprint

@@ -13,8 +13,8 @@ from flask_smorest import Blueprint
 
 from services.reporting.domain import periods as domain
 from services.reporting.domain.common import city_today
-from services.reporting.models_reports import Period
-from services.reporting.schemas_reports import (
+from services.reporting.models import Period
+from services.reporting.schemas.periods import (
     ExtensionIn,
     PeriodIn,
     PeriodListArgs,

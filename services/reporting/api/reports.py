@@ -17,9 +17,17 @@ from services.reporting.api.duties import download
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
 from services.reporting.domain.common import city_today
-from services.reporting.models import MentorAssignment, Town, Trainee, Unit
-from services.reporting.models_reports import Obligation, Period, Report, ReportAudit
-from services.reporting.schemas_reports import (
+from services.reporting.models import (
+    MentorAssignment,
+    Obligation,
+    Period,
+    Report,
+    ReportAudit,
+    Town,
+    Trainee,
+    Unit,
+)
+from services.reporting.schemas.reports import (
     ApproveIn,
     AuditOut,
     ObligationListArgs,

@@ -14,8 +14,8 @@ from services.reporting.api.duties import download
 from services.reporting.domain import exports
 from services.reporting.domain import supervision as domain
 from services.reporting.domain.common import city_today
-from services.reporting.models_oversight import Rectification, SupervisionVisit
-from services.reporting.schemas_oversight import (
+from services.reporting.models import Rectification, SupervisionVisit
+from services.reporting.schemas.supervision import (
     CloseIn,
     FindingIn,
     OwnerFiguresOut,

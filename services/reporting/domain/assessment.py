@@ -46,18 +46,22 @@ from sqlalchemy.orm import Session
 
 from services.reporting.domain import dashboard as board
 from services.reporting.domain.common import emit
-from services.reporting.models import Town, Trainee, Unit
-from services.reporting.models_oversight import (
+from services.reporting.models import (
     Assessment,
     AssessmentScore,
     AssessmentWeight,
     AssignmentSpan,
     DutyItem,
     NeedFact,
+    Obligation,
     OversightMonth,
+    Period,
     Rectification,
+    Report,
+    Town,
+    Trainee,
+    Unit,
 )
-from services.reporting.models_reports import Obligation, Period, Report
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from services.reporting.domain import periods
 from services.reporting.domain.common import emit
-from services.reporting.models_reports import CalendarDay, CalendarRevision, Period, ReportAudit
+from services.reporting.models import CalendarDay, CalendarRevision, Period, ReportAudit
 from shared import workdays
 from shared.db import upsert_statement, utcnow
 from shared.errors import DomainError, NotFound

@@ -48,9 +48,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
-from services.reporting.models import Town, Trainee, Unit, Village
-from services.reporting.models_oversight import AssignmentSpan, OversightMonth, ReportMonth
-from services.reporting.models_reports import Obligation, Period, Report
+from services.reporting.models import (
+    AssignmentSpan,
+    Obligation,
+    OversightMonth,
+    Period,
+    Report,
+    ReportMonth,
+    Town,
+    Trainee,
+    Unit,
+    Village,
+)
 from shared.clock import month_end
 
 REPORT_KINDS = ("effectiveness", "mentoring", "quarterly")

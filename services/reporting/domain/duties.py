@@ -27,8 +27,15 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from services.reporting.models import Town, Trainee, Unit, Village
-from services.reporting.models_oversight import PARTY_KINDS, DutyItem, DutyProgress
+from services.reporting.models import (
+    PARTY_KINDS,
+    DutyItem,
+    DutyProgress,
+    Town,
+    Trainee,
+    Unit,
+    Village,
+)
 from shared import normalize
 from shared.auth import Principal
 from shared.db import utcnow

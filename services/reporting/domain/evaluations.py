@@ -41,14 +41,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain.common import emit
-from services.reporting.models import MentorAssignment, Trainee
-from services.reporting.models_evaluations import (
+from services.reporting.models import (
     GRADES,
     Evaluation,
     EvaluationOpinion,
+    MentorAssignment,
     MentorRating,
+    ReportAudit,
+    Trainee,
+    TraineeTenure,
 )
-from services.reporting.models_reports import ReportAudit, TraineeTenure
 from shared.audit import record_audit
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, Forbidden, NotFound

@@ -23,7 +23,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
-from services.reporting.models_oversight import (
+from services.reporting.models import (
     AssignmentSpan,
     FeeFact,
     NeedFact,

@@ -53,8 +53,7 @@ from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
 from services.reporting.domain.common import emit
-from services.reporting.models import Trainee
-from services.reporting.models_reports import (
+from services.reporting.models import (
     KINDS_BY_PERIOD,
     CalendarDay,
     Obligation,
@@ -62,6 +61,7 @@ from services.reporting.models_reports import (
     Report,
     ReportAudit,
     ReportNotice,
+    Trainee,
     TraineeTenure,
 )
 from shared import workdays

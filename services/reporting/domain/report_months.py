@@ -35,8 +35,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.reporting.models_oversight import AssignmentSpan, ReportMonth
-from services.reporting.models_reports import Obligation, Period, Report
+from services.reporting.models import AssignmentSpan, Obligation, Period, Report, ReportMonth
 from shared.clock import month_end
 from shared.db import upsert_statement
 

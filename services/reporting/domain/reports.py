@@ -46,14 +46,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import report_months
 from services.reporting.domain.common import PRODUCER, emit
-from services.reporting.models import Outbox, Trainee
-from services.reporting.models_reports import (
+from services.reporting.models import (
     KINDS_BY_PERIOD,
     Obligation,
+    Outbox,
     Period,
     Report,
     ReportAudit,
     ReportTalk,
+    Trainee,
 )
 from shared.audit import audit_insert, audit_row
 from shared.clock import city_date

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.reporting.models import Town, Unit
-from services.reporting.models_oversight import Rectification, SupervisionVisit
+from services.reporting.models import Rectification, SupervisionVisit, Town, Unit
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, NotFound
 

@@ -1,4 +1,4 @@
-from services.reporting.all_models import Base
+from services.reporting.models import Base
 from shared.migrate import run_env
 
 run_env(Base.metadata)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.reporting.models_evaluations import EVALUATION_KINDS, EVALUATION_STATUSES, GRADES
+from services.reporting.models import EVALUATION_KINDS, EVALUATION_STATUSES, GRADES
 from shared.fields import Text
 from shared.http import ListArgs, StrictSchema, page_schema
 

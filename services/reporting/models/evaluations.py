@@ -9,7 +9,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.reporting.models import Base
+from services.reporting.models.base import Base
 from shared.db import utcnow
 from shared.events.catalogue import EVALUATION_KINDS, GRADES
 

@@ -1,6 +1,7 @@
 """The reporting part of the demo city: six months of periods with on-time, late,
-returned and missing reports (``demo_reports``), and supervision visits with open,
-overdue and closed rectification items plus this year's duty list (``demo_oversight``).
+returned and missing reports (``demo.reports``), and supervision visits with open,
+overdue and closed rectification items (``demo.supervision``) plus this year's duty list
+(``demo.duties``).
 Runs once roster's and mentorship's demo events have reached the projections."""
 
 from __future__ import annotations
@@ -10,17 +11,16 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.reporting import demo_oversight, demo_reports
 from services.reporting.config import Config
+from services.reporting.demo import duties, reports, supervision
 from services.reporting.domain.common import city_today
-from services.reporting.models import MentorAssignment, Trainee
-from services.reporting.models_reports import Period, ReportTalk
+from services.reporting.models import MentorAssignment, Period, ReportTalk, Trainee
 
 
 def is_loaded(session: Session) -> bool:
     """True once periods exist (the demo, real data, or the scheduler's first tick)."""
     periods = session.scalar(sa.select(sa.func.count()).select_from(Period))
-    return periods > 2 or demo_oversight.is_loaded(session)
+    return periods > 2 or supervision.is_loaded(session) or duties.is_loaded(session)
 
 
 def _count(session: Session, query) -> int:
@@ -39,6 +39,6 @@ def load(session: Session, today: dt.date | None = None) -> dict:
     """Both parts, in one transaction (the caller commits)."""
     today = today or city_today(Config().TIME_ZONE)
     return {
-        "reports": demo_reports.load(session, today),
-        "oversight": demo_oversight.load(session, today),
+        "reports": reports.load(session, today),
+        "oversight": {**supervision.load(session, today), **duties.load(session, today)},
     }

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from services.reporting.config import Config
 from services.reporting.domain import periods, reports
 from services.reporting.domain.common import city_today
-from services.reporting.models import Trainee
-from services.reporting.models_reports import Obligation, Period
+from services.reporting.models import Obligation, Period, Trainee
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 WORK = [

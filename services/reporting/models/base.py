@@ -1,5 +1,6 @@
-"""Reporting's tables: outbox, inbox and the projections of roster and mentorship. The
-service's own tables are in the ``models_*`` modules, which use the same ``Base``."""
+"""Reporting's platform tables: outbox, inbox, idempotency keys and the projections of
+roster and mentorship. The service's own tables are in the other modules of
+``models``, which use the same ``Base``."""
 
 from __future__ import annotations
 

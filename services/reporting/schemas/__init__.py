@@ -1,0 +1,1 @@
+"""Reporting's marshmallow schemas: one module per resource, as in ``api``."""

@@ -1,0 +1,59 @@
+"""Fields and arguments that several of reporting's resources share: a month, bounded
+text, ids, years and dates, and the ``format``/``lang`` of a download."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+TEXT_MAX = 4000
+
+
+class Month(fields.Field):
+    """A calendar month written ``YYYY-MM``, loaded as the date of its first day."""
+
+    default_error_messages = {"invalid": "a month as YYYY-MM"}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
+        match = _MONTH.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise self.make_error("invalid")
+        if int(match.group(1)) < 2000:
+            raise ValidationError("before 2000")
+        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return None if value is None else f"{value.year:04d}-{value.month:02d}"
+
+
+def _text(max_len: int = TEXT_MAX, **kw) -> fields.String:
+    return fields.String(validate=validate.Length(max=max_len), **kw)
+
+
+def _required_text(max_len: int = TEXT_MAX) -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_len))
+
+
+_ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
+_YEAR = validate.Range(min=2000, max=2100)
+
+
+def _after_2000(day: dt.date) -> None:
+    if day.year < 2000:
+        raise ValidationError("before 2000")
+
+
+_DATE = {"validate": _after_2000}
+
+
+class ExportArgs(Schema):
+    """``format`` and ``lang`` of a list or figure that downloads."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
