@@ -22,7 +22,7 @@ def tick(args: argparse.Namespace, config) -> int:
     from services.reporting.domain.common import city_today
     from services.reporting.domain.periods import tick as run_tick
 
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     try:
         today = args.today or city_today(config.TIME_ZONE)
         done = run_tick(db.sessionmaker, config, today)
@@ -81,7 +81,7 @@ def calendar_load(args: argparse.Namespace, config) -> int:
             print(json.dumps({"row": key, "errors": problems}, ensure_ascii=False))
         print(f"{len(errors)} row(s) in error; nothing was loaded")
         return 1
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     today = args.today or city_today(config.TIME_ZONE)
     try:
         with db.transaction() as session:
@@ -121,7 +121,7 @@ def calendar_announce(args: argparse.Namespace, config) -> int:
     from services.reporting.domain import calendar
     from services.reporting.models import CalendarDay
 
-    db = Database(config.DATABASE_URL)
+    db = Database.of(config)
     try:
         with db.transaction() as session:
             years = args.year or sorted(

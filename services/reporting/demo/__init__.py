@@ -11,10 +11,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.reporting.config import Config
 from services.reporting.demo import duties, reports, supervision
 from services.reporting.domain.common import city_today
 from services.reporting.models import MentorAssignment, Period, ReportTalk, Trainee
+from shared.db import settings_of
 
 
 def is_loaded(session: Session) -> bool:
@@ -37,7 +37,7 @@ def ready(session: Session) -> bool:
 
 def load(session: Session, today: dt.date | None = None) -> dict:
     """Both parts, in one transaction (the caller commits)."""
-    today = today or city_today(Config().TIME_ZONE)
+    today = today or city_today(settings_of(session).TIME_ZONE)
     return {
         "reports": reports.load(session, today),
         "oversight": {**supervision.load(session, today), **duties.load(session, today)},

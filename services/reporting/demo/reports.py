@@ -12,10 +12,10 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.reporting.config import Config
 from services.reporting.domain import periods, reports
 from services.reporting.domain.common import city_today
 from services.reporting.models import Obligation, Period, Trainee
+from shared.db import settings_of
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 WORK = [
@@ -55,7 +55,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 def load(session: Session, today: dt.date | None = None) -> dict:
     """Open the periods and write the demo's reports (the caller commits). Returns counts."""
-    config = Config()
+    config = settings_of(session)
     today = today or city_today(config.TIME_ZONE)
     rng = random.Random(7)
     first = today.replace(day=1)

@@ -58,7 +58,6 @@ from services.reporting.models import (
 )
 from shared.audit import audit_insert, audit_row
 from shared.clock import city_date
-from shared.config import env
 from shared.consumer import payload_key, set_based
 from shared.db import (
     attach,
@@ -66,6 +65,7 @@ from shared.db import (
     insert_with_params,
     next_id,
     prefixed,
+    settings_of,
     upsert_statement,
     utcnow,
 )
@@ -79,7 +79,6 @@ REQUIRED_ON_SUBMIT = {
     "quarterly": ("summary",),
 }
 #: The city's time zone for the consumer's reactions (the web and the tick pass theirs).
-_TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 
 
 # -- the mentoring form's talks --------------------------------------------------------------
@@ -662,16 +661,17 @@ def _keep_talks(session: Session, envelopes: list[dict]) -> None:
 set_based(_on_talk, _on_talks, payload_key("talk_id"))
 
 
-def _today(envelope: dict) -> dt.date:
-    return city_date(utcnow(), _TIME_ZONE)
+def _today(session: Session) -> dt.date:
+    """The city's date now, in the service's time zone (its settings)."""
+    return city_date(utcnow(), settings_of(session).TIME_ZONE)
 
 
-def _registered(envelope: dict) -> tuple[int, dict]:
+def _registered(envelope: dict, time_zone: str) -> tuple[int, dict]:
     """The tenure fact of a registration or update: training began when it arrived (or at
     the placement's start, if earlier); a trainee not active left then, unless a leaving
     is known already."""
     p = envelope["payload"]
-    arrived = city_date(envelope["occurred_at"], _TIME_ZONE)
+    arrived = city_date(envelope["occurred_at"], time_zone)
     starts = [d for d in (arrived, p.get("placement_start")) if d is not None]
     leaving = p["status"] != "active"
     return p["id"], {
@@ -681,25 +681,27 @@ def _registered(envelope: dict) -> tuple[int, dict]:
     }
 
 
-def _placed(envelope: dict) -> tuple[int, dict]:
+def _placed(envelope: dict, time_zone: str) -> tuple[int, dict]:
     p = envelope["payload"]
     return p["trainee_id"], {"active_from": p["start_date"]}
 
 
 def _tenure_reaction(fact, key: str):
     """A reaction folding each event's tenure fact (``fact(envelope)``) into the trainee's
-    tenure, then refreshing what the trainee owes; with its set-based version for a run
+    tenure (``fact(envelope, time_zone)``), then refreshing what the trainee owes; with its
+    set-based version for a run
     of events of distinct trainees (``payload[key]``, as the projection's): a few
     statements for the run, not a few for each event."""
 
     def react(session: Session, envelope: dict) -> None:
-        trainee_id, known = fact(envelope)
+        trainee_id, known = fact(envelope, settings_of(session).TIME_ZONE)
         period_rules.note_tenure(session, trainee_id, **known)
-        period_rules.refresh_trainee(session, trainee_id, _today(envelope))
+        period_rules.refresh_trainee(session, trainee_id, _today(session))
 
     def react_many(session: Session, envelopes: list[dict]) -> list:
-        tenures = period_rules.note_tenures(session, dict(fact(e) for e in envelopes))
-        period_rules.refresh_trainees(session, tenures, _today(envelopes[0]))
+        zone = settings_of(session).TIME_ZONE
+        tenures = period_rules.note_tenures(session, dict(fact(e, zone) for e in envelopes))
+        period_rules.refresh_trainees(session, tenures, _today(session))
         return [None] * len(envelopes)
 
     return set_based(react, react_many, payload_key(key))
@@ -715,7 +717,7 @@ def _on_status(session: Session, envelope: dict) -> None:
         period_rules.note_tenure(session, p["trainee_id"], returned=True)
     else:
         period_rules.note_tenure(session, p["trainee_id"], left_on=p["effective_date"])
-    period_rules.refresh_trainee(session, p["trainee_id"], _today(envelope))
+    period_rules.refresh_trainee(session, p["trainee_id"], _today(session))
 
 
 #: Reactions to consumed events, by type (run after the projections; see
