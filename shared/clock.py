@@ -18,6 +18,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 CLOCK_FILE_ENV = "GRASSROOTS_CLOCK_FILE"
+#: The city's time zone when the settings name none (``TIME_ZONE``'s default; the one
+#: place it is written).
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 _ZERO = dt.timedelta(0)
 _lock = threading.Lock()
 _cached: tuple[str, tuple[int, int], dt.timedelta] | None = None  # (path, stamp, offset)

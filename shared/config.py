@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from shared.clock import DEFAULT_TIME_ZONE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GRASSROOTS_VAR_DIR", PROJECT_ROOT / "var"))
 
@@ -101,7 +103,7 @@ class BaseConfig:
         # Proxies in front of the web process whose X-Forwarded-For is believed (werkzeug's
         # ProxyFix): 0 believes none, the client address is the socket's.
         self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
-        self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+        self.TIME_ZONE = env("TIME_ZONE", DEFAULT_TIME_ZONE)
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * 1024 * 1024)
         self.MAX_UPLOAD_LENGTH = env_int("MAX_UPLOAD_LENGTH", 10 * 1024 * 1024)
         # Evidence (shared/evidence.py): the largest file, and where files are kept —

@@ -41,7 +41,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.routing import IntegerConverter
 
-from shared.clock import city_today
+from shared.clock import DEFAULT_TIME_ZONE, city_today
 from shared.errors import DomainError, TooManyAttempts
 from shared.i18n import clerk_messages
 from shared.observability import (
@@ -646,10 +646,6 @@ def max_body(limit: int | str | Callable[[dict], int]):
         return view
 
     return decorator
-
-
-#: The city's time zone where no app names one (``TIME_ZONE``'s default).
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 def app_today() -> dt.date:

@@ -34,10 +34,7 @@ import unicodedata
 
 import phonenumbers
 
-from shared.clock import city_today
-
-#: The city's time zone where no caller names one.
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
+from shared.clock import DEFAULT_TIME_ZONE, city_today
 
 
 def message(zh: str, en: str) -> str:

@@ -10,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
+from shared.clock import DEFAULT_TIME_ZONE
 from shared.config import VAR_DIR, env, env_int
 
 SERVICES = ("roster", "mentorship", "reporting", "welfare", "notifier")
@@ -56,7 +57,7 @@ class Config:
         self.SESSION_COOKIE_SECURE = env("CONSOLE_COOKIE_SECURE", "0") == "1"
         self.SESSION_HOURS = env_int("CONSOLE_SESSION_HOURS", 8)
         self.DEFAULT_LANG = env("CONSOLE_DEFAULT_LANG", "zh")
-        self.TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+        self.TIME_ZONE = env("TIME_ZONE", DEFAULT_TIME_ZONE)
         self.MAX_UPLOAD = env_int("CONSOLE_MAX_UPLOAD", 10 * 1024 * 1024)
         # proxies in front of the console whose X-Forwarded-For is believed (0: none)
         self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)

@@ -14,7 +14,6 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.roster.config import Config
 from services.roster.domain.accounts import account_payload
 from services.roster.domain.auth import hash_secret
 from services.roster.domain.common import emit
@@ -23,6 +22,7 @@ from services.roster.domain.places import create_place
 from services.roster.domain.trainees import register_trainee
 from services.roster.models import Account, Town, Unit, Village
 from shared.clock import city_today
+from shared.db import settings_of
 
 PASSWORD = "demo"
 TOWNS = ["石龙镇", "新塘镇", "东城街道", "南岗镇", "白云镇", "溪头镇"]
@@ -104,7 +104,7 @@ def is_loaded(session: Session) -> bool:
 def load(session: Session, today: dt.date | None = None) -> dict:
     """Create the demo city in ``session`` (the caller commits). Returns counts."""
     rng = random.Random(20261127)
-    today = today or city_today(Config().TIME_ZONE)
+    today = today or city_today(settings_of(session).TIME_ZONE)
     secret = hash_secret(PASSWORD)
     accounts: list[dict] = []
 

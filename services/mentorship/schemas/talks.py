@@ -17,9 +17,10 @@ from marshmallow import (
 )
 
 from services.mentorship.config import ROLES
+from shared.clock import DEFAULT_TIME_ZONE
 from shared.events.catalogue import ASPECTS, TALK_MODES
 from shared.fields import Text as PlainText
-from shared.http import DEFAULT_TIME_ZONE, ListArgs, StrictSchema, page_schema
+from shared.http import ListArgs, StrictSchema, page_schema
 
 TEXT_MAX = 4000
 FOLLOW_UPS_MAX = 20
