@@ -327,7 +327,7 @@ class Builder:
 
     def history_seats(self) -> str:
         """The seats held on each history month's last day, into ``report_month`` (the
-        COPY wrote none: the spans come from mentorship's events)."""
+        COPY wrote none: the assignments' dates come from mentorship's events)."""
         engine = sa.create_engine(self.stack.database_urls["reporting"])
         try:
             with engine.begin() as conn:

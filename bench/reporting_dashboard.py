@@ -5,8 +5,8 @@ it to reporting's schema and bulk-loads (COPY) 20,000 trainees in 100 towns (5 v
 each) and 200 units; 24 monthly periods and their 8 quarters; every obligation (two forms
 a month, the quarterly report a quarter: about 1.1 million) with its form in a realistic
 mix (on time, late, returned, draft, none); the dashboard's read models (one
-``report_month`` and one ``oversight_month`` row per trainee and month, mentor assignment
-spans). Then it times 20
+``report_month`` and one ``oversight_month`` row per trainee and month, mentor
+assignments with their dates). Then it times 20
 runs (after one warm-up) of:
 
 - ``dashboard()`` for the whole city and the last full month (the domain function);
@@ -46,6 +46,8 @@ from shared.db import Database
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TOWNS, VILLAGES_PER_TOWN, UNITS = 100, 5, 200
+#: Mentors' ids (from MENTORS to twice that): the dashboard reads who only for scopes.
+MENTORS = 10_000
 ROLES = ("integrity", "business", "responsible", "practical")
 BITS = {"integrity": 1, "business": 2, "responsible": 4, "practical": 8}
 #: A form's fate: (status, late) or None for no form at all, with weights.
@@ -313,19 +315,31 @@ def load(db: Database, trainees: int, months: list[dt.date], rng: random.Random)
                     continue  # a seat never filled
                 start = months[0] - dt.timedelta(days=30)
                 end = None
-                if rng.random() < 0.1:  # replaced once: two spans
+                if rng.random() < 0.1:  # replaced once: two assignments
                     end = rng.choice(months) + dt.timedelta(days=10)
-                    spans.append((len(spans) + 1, trainee_id, role, BITS[role], start, end))
+                    spans.append((trainee_id, role, BITS[role], start, end))
                     start = end + dt.timedelta(days=1)
-                spans.append((len(spans) + 1, trainee_id, role, BITS[role], start, None))
-        counts["assignment_spans"] = copy(
+                spans.append((trainee_id, role, BITS[role], start, None))
+        counts["mentor_assignments"] = copy(
             conn,
-            "assignment_span",
-            ("assignment_id", "trainee_id", "role", "role_bit", "start_date", "end_date"),
-            spans,
+            "mentor_assignment",
+            (
+                "id",
+                "trainee_id",
+                "mentor_id",
+                "role",
+                "active",
+                "role_bit",
+                "start_date",
+                "end_date",
+            ),
+            (
+                (n, trainee_id, MENTORS + n % MENTORS, role, end is None, bit, start, end)
+                for n, (trainee_id, role, bit, start, end) in enumerate(spans, start=1)
+            ),
         )
         held: dict[int, list] = {}
-        for _id, trainee_id, _role, bit, start, end in spans:
+        for trainee_id, _role, bit, start, end in spans:
             held.setdefault(trainee_id, []).append((bit, start, end))
         counts["report_months"] = copy(
             conn,

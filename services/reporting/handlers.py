@@ -10,8 +10,7 @@ from shared.consumer import compose_handlers
 HANDLERS = compose_handlers(
     PROJECTIONS.handlers(),
     reports.EVENT_HANDLERS,
+    # Also mentorship's assignments (``mentor_assignment``, with the dates the dashboard
+    # needs), which ``PROJECTIONS`` leaves to reporting.
     oversight.EVENT_HANDLERS,
-    # The dashboard records each seat's dates itself, also when a release overtook its
-    # assignment (the projection then has nothing new to say about the assignment).
-    always=("mentor.assigned", "mentor.released"),
 )

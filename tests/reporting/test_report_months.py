@@ -27,7 +27,7 @@ from services.reporting.domain.dashboard import (
     trainee_month,
 )
 from services.reporting.models import (
-    AssignmentSpan,
+    MentorAssignment,
     Obligation,
     Period,
     Report,
@@ -170,13 +170,13 @@ def old_covered(conn, month: dt.date, period_id: int, town_id, unit_id) -> int:
     """The former coverage: the month's trainees' spans held on its last day, grouped."""
     last = month_end(month)
     held = (
-        sa.select(AssignmentSpan.trainee_id.label("trainee_id"), roles_held(conn).label("bits"))
+        sa.select(MentorAssignment.trainee_id.label("trainee_id"), roles_held(conn).label("bits"))
         .where(
-            AssignmentSpan.trainee_id.in_(old_month_trainees(period_id, town_id, unit_id)),
-            sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= last),
-            sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= last),
+            MentorAssignment.trainee_id.in_(old_month_trainees(period_id, town_id, unit_id)),
+            sa.or_(MentorAssignment.start_date.is_(None), MentorAssignment.start_date <= last),
+            sa.or_(MentorAssignment.end_date.is_(None), MentorAssignment.end_date >= last),
         )
-        .group_by(AssignmentSpan.trainee_id)
+        .group_by(MentorAssignment.trainee_id)
         .subquery()
     )
     return conn.execute(

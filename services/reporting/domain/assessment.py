@@ -50,8 +50,8 @@ from services.reporting.models import (
     Assessment,
     AssessmentScore,
     AssessmentWeight,
-    AssignmentSpan,
     DutyItem,
+    MentorAssignment,
     NeedFact,
     Obligation,
     OversightMonth,
@@ -238,15 +238,15 @@ def figures(session: Session, party: str, first: dt.date, last: dt.date, today: 
         end = board.month_end(month)
         held = (
             sa.select(
-                AssignmentSpan.trainee_id.label("trainee_id"),
+                MentorAssignment.trainee_id.label("trainee_id"),
                 board.roles_held(conn).label("bits"),
             )
             .where(
-                AssignmentSpan.trainee_id.in_(sa.select(population.c.trainee_id)),
-                sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= end),
-                sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= end),
+                MentorAssignment.trainee_id.in_(sa.select(population.c.trainee_id)),
+                sa.or_(MentorAssignment.start_date.is_(None), MentorAssignment.start_date <= end),
+                sa.or_(MentorAssignment.end_date.is_(None), MentorAssignment.end_date >= end),
             )
-            .group_by(AssignmentSpan.trainee_id)
+            .group_by(MentorAssignment.trainee_id)
             .subquery()
         )
         for party_id, covered in conn.execute(

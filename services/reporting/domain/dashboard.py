@@ -34,7 +34,7 @@ month of 20,000 trainees takes a handful of index range scans (see
 ``report_month`` rows (one per trainee with each form's state, kept by
 ``domain.report_months`` in the transaction of every change; the joins of obligations and
 forms they replace took most of the time) with the mentor seats held on the month's last
-day (coverage; from the assignment spans when the month's period is not open), talks and
+day (coverage; from the assignments' dates when the month's period is not open), talks and
 care from its ``oversight_month`` rows.
 """
 
@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
 from services.reporting.models import (
-    AssignmentSpan,
+    MentorAssignment,
     Obligation,
     OversightMonth,
     Period,
@@ -121,7 +121,7 @@ def _scope(column, town_id: int | None, unit_id: int | None) -> list:
     return where
 
 
-#: The seats a trainee needs, as ``AssignmentSpan.role_bit`` masks: all four roles when
+#: The seats a trainee needs, as ``MentorAssignment.role_bit`` masks: all four roles when
 #: stationed in a village (1 | 2 | 4 | 8), the unit's two otherwise (1 | 2).
 STATIONED_MASK, UNSTATIONED_MASK = 15, 3
 
@@ -130,8 +130,8 @@ def roles_held(conn):
     """The OR of the role bits of a trainee's grouped spans (PostgreSQL's ``bit_or``;
     SQLite has none, and there the sum of the distinct bits is the same number)."""
     if conn.dialect.name == "postgresql":
-        return sa.func.bit_or(AssignmentSpan.role_bit)
-    return sa.func.sum(sa.distinct(AssignmentSpan.role_bit))
+        return sa.func.bit_or(MentorAssignment.role_bit)
+    return sa.func.sum(sa.distinct(MentorAssignment.role_bit))
 
 
 def covered_where(bits, village_id) -> sa.ColumnElement:
@@ -331,13 +331,15 @@ def dashboard(
     else:
         last = month_end(month)
         held = (
-            sa.select(AssignmentSpan.trainee_id.label("trainee_id"), roles_held(conn).label("bits"))
-            .where(
-                AssignmentSpan.trainee_id.in_(population),
-                sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= last),
-                sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= last),
+            sa.select(
+                MentorAssignment.trainee_id.label("trainee_id"), roles_held(conn).label("bits")
             )
-            .group_by(AssignmentSpan.trainee_id)
+            .where(
+                MentorAssignment.trainee_id.in_(population),
+                sa.or_(MentorAssignment.start_date.is_(None), MentorAssignment.start_date <= last),
+                sa.or_(MentorAssignment.end_date.is_(None), MentorAssignment.end_date >= last),
+            )
+            .group_by(MentorAssignment.trainee_id)
             .subquery()
         )
         covered = conn.execute(
@@ -455,10 +457,12 @@ def trainee_month(session: Session, trainee: Trainee, month: dt.date, today: dt.
     roles = sorted(
         set(
             session.scalars(
-                sa.select(AssignmentSpan.role).where(
-                    AssignmentSpan.trainee_id == trainee.id,
-                    sa.or_(AssignmentSpan.start_date.is_(None), AssignmentSpan.start_date <= last),
-                    sa.or_(AssignmentSpan.end_date.is_(None), AssignmentSpan.end_date >= last),
+                sa.select(MentorAssignment.role).where(
+                    MentorAssignment.trainee_id == trainee.id,
+                    sa.or_(
+                        MentorAssignment.start_date.is_(None), MentorAssignment.start_date <= last
+                    ),
+                    sa.or_(MentorAssignment.end_date.is_(None), MentorAssignment.end_date >= last),
                 )
             )
         )

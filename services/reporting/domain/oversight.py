@@ -2,7 +2,9 @@
 
 Each reaction records the event's *fact* under the producer's own id (talk, visit, fee
 entitlement, need, assignment) and, only when the fact is new, bumps the counters of the
-trainee's month in ``oversight_month``. So:
+trainee's month in ``oversight_month``. A talk's fact is the ``report_talk`` row that
+also pre-fills the mentoring form (``domain.reports.keep_talks``); an assignment's is its
+``mentor_assignment`` row, who and whether active as well as its dates. So:
 
 - a redelivered envelope is dropped by the inbox before it gets here;
 - the same fact in a second envelope (a replay with a new id) finds its fact row and
@@ -23,18 +25,18 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
+from services.reporting.domain.reports import keep_talks
 from services.reporting.models import (
-    AssignmentSpan,
     FeeFact,
+    MentorAssignment,
     NeedFact,
     OversightMonth,
-    TalkFact,
     VisitFact,
 )
 from shared.consumer import defer, payload_key, set_based
 from shared.db import upsert_statement
 
-#: Each mentor role as one bit (see ``AssignmentSpan.role_bit``).
+#: Each mentor role as one bit (see ``MentorAssignment.role_bit``).
 ROLE_BITS = {"integrity": 1, "business": 2, "responsible": 4, "practical": 8}
 COUNTERS = ("talks", "visits", "fees_paid", "fees_on_time", "needs_resolved", "needs_on_time")
 
@@ -109,44 +111,17 @@ def _new_fact(session: Session, model, key: int, **values) -> bool:
 
 
 def on_talk_recorded(session: Session, envelope: dict) -> None:
-    """A talk: one more talk in the trainee's month."""
+    """A talk: kept (``report_talk``) and, when new, one more talk in the trainee's month."""
     payload = envelope["payload"]
-    if _new_fact(
-        session,
-        TalkFact,
-        payload["talk_id"],
-        trainee_id=payload["trainee_id"],
-        talk_date=payload["talk_date"],
-    ):
+    if keep_talks(session, [payload]):
         bump(session, payload["trainee_id"], payload["talk_date"], payload, talks=1)
 
 
-def _new_facts(session: Session, model, facts: list[dict]) -> set:
-    """Insert the facts (of distinct keys) not yet known, in one executemany; the keys of
-    those that were new."""
-    table = model.__table__
-    key = model.__mapper__.primary_key[0]
-    return set(
-        session.scalars(
-            upsert_statement(session, table)
-            .on_conflict_do_nothing(index_elements=[key.name])
-            .returning(key),
-            facts,
-        )
-    )
-
-
 def _on_talks_recorded(session: Session, envelopes: list[dict]) -> list:
-    """Talks of distinct ids: the new ones, then their months' counters, summed per row."""
+    """Talks of distinct ids: the new ones kept, then their months' counters, summed per
+    row."""
     payloads = [e["payload"] for e in envelopes]
-    new = _new_facts(
-        session,
-        TalkFact,
-        [
-            {"talk_id": p["talk_id"], "trainee_id": p["trainee_id"], "talk_date": p["talk_date"]}
-            for p in payloads
-        ],
-    )
+    new = keep_talks(session, payloads)
     fresh = [p for p in payloads if p["talk_id"] in new]
     bump_many(session, [(p["trainee_id"], p["talk_date"], p, {"talks": 1}) for p in fresh])
     return [None] * len(envelopes)
@@ -239,42 +214,45 @@ def on_need_resolved(session: Session, envelope: dict) -> None:
     )
 
 
-def _span_values(payload: dict) -> dict:
+def _assignment_values(payload: dict) -> dict:
     return {
-        "assignment_id": payload["assignment_id"],
+        "id": payload["assignment_id"],
         "trainee_id": payload["trainee_id"],
+        "mentor_id": payload["mentor_id"],
         "role": payload["role"],
+        "active": True,
         "role_bit": ROLE_BITS[payload["role"]],
         "start_date": payload["start_date"],
     }
 
 
-def _keep_spans(session: Session, payloads: list[dict]) -> None:
-    """The assignments' starts, in one executemany: a span its release created first gets
-    its start, nothing else (the payloads' assignments are distinct). Not one multi-row
-    VALUES: SQLAlchemy compiles that anew for every run (5 ms for fifty rows, more than
-    PostgreSQL takes to apply them), while this statement is compiled once."""
-    table = AssignmentSpan.__table__
+def _keep_assignments(session: Session, payloads: list[dict]) -> None:
+    """The assignments, in one executemany: a row already there (the assignment again, or
+    its release that overtook it) only gets its start if it has none, and stays inactive
+    once released (the payloads' assignments are distinct). Not one multi-row VALUES:
+    SQLAlchemy compiles that anew for every run (5 ms for fifty rows, more than PostgreSQL
+    takes to apply them), while this statement is compiled once."""
+    table = MentorAssignment.__table__
     insert = upsert_statement(session, table)
     session.execute(
         insert.on_conflict_do_update(
-            index_elements=["assignment_id"],
+            index_elements=["id"],
             set_={"start_date": insert.excluded.start_date},
             where=table.c.start_date.is_(None),
         ),
-        [_span_values(p) for p in payloads],
+        [_assignment_values(p) for p in payloads],
     )
     for payload in payloads:
         defer(session, report_months.SeatsChanged(payload["trainee_id"]))
 
 
 def on_mentor_assigned(session: Session, envelope: dict) -> None:
-    """An assignment's start (for coverage in past months)."""
-    _keep_spans(session, [envelope["payload"]])
+    """An assignment: who, active, and its start (for coverage in past months)."""
+    _keep_assignments(session, [envelope["payload"]])
 
 
 def _on_mentor_assigned_many(session: Session, envelopes: list[dict]) -> list:
-    _keep_spans(session, [e["payload"] for e in envelopes])
+    _keep_assignments(session, [e["payload"] for e in envelopes])
     return [True] * len(envelopes)
 
 
@@ -282,23 +260,27 @@ set_based(on_mentor_assigned, _on_mentor_assigned_many, payload_key("assignment_
 
 
 def on_mentor_released(session: Session, envelope: dict) -> None:
-    """An assignment's end; a release that overtook its assignment keeps no start."""
+    """An assignment's end: no longer active, never again; a release that overtook its
+    assignment keeps no start."""
     payload = envelope["payload"]
     row = session.get(
-        AssignmentSpan, payload["assignment_id"], with_for_update=True, populate_existing=True
+        MentorAssignment, payload["assignment_id"], with_for_update=True, populate_existing=True
     )
     if row is None:
         session.add(
-            AssignmentSpan(
-                assignment_id=payload["assignment_id"],
+            MentorAssignment(
+                id=payload["assignment_id"],
                 trainee_id=payload["trainee_id"],
+                mentor_id=payload["mentor_id"],
                 role=payload["role"],
+                active=False,
                 role_bit=ROLE_BITS[payload["role"]],
                 end_date=payload["end_date"],
             )
         )
         session.flush()
     else:
+        row.active = False
         row.end_date = payload["end_date"]
     defer(session, report_months.SeatsChanged(payload["trainee_id"]))
 

@@ -35,7 +35,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.reporting.models import AssignmentSpan, Obligation, Period, Report, ReportMonth
+from services.reporting.models import MentorAssignment, Obligation, Period, Report, ReportMonth
 from shared.clock import month_end
 from shared.db import upsert_statement
 
@@ -78,7 +78,7 @@ def _dates(statement: sa.TextClause) -> sa.TextClause:
 #: A trainee's seats held on day ``:last`` (the sum of distinct bits is their OR, and
 #: SQLite has no ``bit_or``).
 _SEATS = (
-    "(SELECT coalesce(sum(DISTINCT s.role_bit), 0) FROM assignment_span s "
+    "(SELECT coalesce(sum(DISTINCT s.role_bit), 0) FROM mentor_assignment s "
     "WHERE s.trainee_id = {trainee} "
     "AND (s.start_date IS NULL OR s.start_date <= :last) "
     "AND (s.end_date IS NULL OR s.end_date >= :last))"
@@ -242,13 +242,13 @@ def spans_of(session: Session, trainee_ids: list[int] | None = None) -> dict[int
     """Each trainee's spans ``(role_bit, start_date, end_date)`` (of ``trainee_ids``, or
     of every trainee)."""
     query = sa.select(
-        AssignmentSpan.trainee_id,
-        AssignmentSpan.role_bit,
-        AssignmentSpan.start_date,
-        AssignmentSpan.end_date,
+        MentorAssignment.trainee_id,
+        MentorAssignment.role_bit,
+        MentorAssignment.start_date,
+        MentorAssignment.end_date,
     )
     if trainee_ids is not None:
-        query = query.where(AssignmentSpan.trainee_id.in_(trainee_ids))
+        query = query.where(MentorAssignment.trainee_id.in_(trainee_ids))
     spans: dict[int, list] = {}
     for trainee_id, *span in session.execute(query):
         spans.setdefault(trainee_id, []).append(tuple(span))

@@ -627,38 +627,31 @@ def approve_report(
 # -- reactions to consumed events ------------------------------------------------------------
 
 
-def _on_talk(session: Session, envelope: dict) -> None:
-    """Keep the talk for the mentoring form; the same talk twice is kept once."""
-    _keep_talks(session, [envelope])
-
-
-def _on_talks(session: Session, envelopes: list[dict]) -> list:
-    _keep_talks(session, envelopes)
-    return [None] * len(envelopes)
-
-
-def _keep_talks(session: Session, envelopes: list[dict]) -> None:
-    """The talks in one executemany (one statement compiled once, whatever the run's
-    length); a talk already kept stays as it was."""
-    session.execute(
-        upsert_statement(session, ReportTalk).on_conflict_do_nothing(index_elements=["talk_id"]),
-        [
-            {
-                "talk_id": p["talk_id"],
-                "trainee_id": p["trainee_id"],
-                "mentor_id": p["mentor_id"],
-                "mentor_role": p["mentor_role"],
-                "talk_date": p["talk_date"],
-                "mode": p["mode"],
-                "aspects": list(p["aspects"]),
-                "summary": p.get("summary", ""),
-            }
-            for p in (e["payload"] for e in envelopes)
-        ],
+def keep_talks(session: Session, payloads: list[dict]) -> set[int]:
+    """Keep the talks (``talk.recorded`` payloads of distinct talks) for the mentoring form,
+    in one executemany (one statement compiled once, whatever the run's length); a talk
+    already kept stays as it was. The ids of the talks that were new (the dashboard counts
+    those: ``domain.oversight``)."""
+    return set(
+        session.scalars(
+            upsert_statement(session, ReportTalk)
+            .on_conflict_do_nothing(index_elements=["talk_id"])
+            .returning(ReportTalk.talk_id),
+            [
+                {
+                    "talk_id": p["talk_id"],
+                    "trainee_id": p["trainee_id"],
+                    "mentor_id": p["mentor_id"],
+                    "mentor_role": p["mentor_role"],
+                    "talk_date": p["talk_date"],
+                    "mode": p["mode"],
+                    "aspects": list(p["aspects"]),
+                    "summary": p.get("summary", ""),
+                }
+                for p in payloads
+            ],
+        )
     )
-
-
-set_based(_on_talk, _on_talks, payload_key("talk_id"))
 
 
 def _today(session: Session) -> dt.date:
@@ -723,7 +716,6 @@ def _on_status(session: Session, envelope: dict) -> None:
 #: Reactions to consumed events, by type (run after the projections; see
 #: ``shared.consumer.compose_handlers``).
 EVENT_HANDLERS: dict = {
-    "talk.recorded": _on_talk,
     "trainee.registered": _on_registered,
     "trainee.updated": _on_registered,
     "trainee.placed": _on_placed,

@@ -19,12 +19,10 @@ from services.reporting.models.base import (
 )
 from services.reporting.models.calendar import CalendarDay, CalendarRevision
 from services.reporting.models.dashboard import (
-    AssignmentSpan,
     FeeFact,
     NeedFact,
     OversightMonth,
     ReportMonth,
-    TalkFact,
     VisitFact,
 )
 from services.reporting.models.duties import PARTY_KINDS, DutyItem, DutyProgress
@@ -61,7 +59,6 @@ __all__ = [
     "Assessment",
     "AssessmentScore",
     "AssessmentWeight",
-    "AssignmentSpan",
     "Base",
     "CalendarDay",
     "CalendarRevision",
@@ -89,7 +86,6 @@ __all__ = [
     "ReportNotice",
     "ReportTalk",
     "SupervisionVisit",
-    "TalkFact",
     "Town",
     "Trainee",
     "TraineeTenure",

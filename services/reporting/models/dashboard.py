@@ -3,9 +3,10 @@ read model of this service's own forms.
 
 Read models (fed by ``domain.oversight.EVENT_HANDLERS``):
 
-- one *fact* row per event fact, keyed by the producer's own id (``talk_id``,
-  ``visit_id``, ``entitlement_id``, ``need_id``, ``assignment_id``): the same fact applied
-  twice, even in two different envelopes, inserts nothing the second time;
+- one *fact* row per event fact, keyed by the producer's own id (``visit_id``,
+  ``entitlement_id``, ``need_id``; a talk is its ``report_talk`` row, an assignment's
+  dates are on its ``mentor_assignment`` row): the same fact applied twice, even in two
+  different envelopes, inserts nothing the second time;
 - ``oversight_month``: one row per (trainee, month) with counters that a handler bumps only
   when it inserted a new fact, so the counters always equal a recount of the facts,
   whatever order the events arrive in. The dashboard reads these rows (one index range per
@@ -61,16 +62,6 @@ class OversightMonth(Base):
     )
 
 
-class TalkFact(Base):
-    """A talk recorded in mentorship (``talk.recorded``)."""
-
-    __tablename__ = "talk_fact"
-
-    talk_id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=False)
-    trainee_id: Mapped[int] = mapped_column(index=True)
-    talk_date: Mapped[dt.date]
-
-
 class VisitFact(Base):
     """A care visit recorded in welfare (``visit.recorded``)."""
 
@@ -106,28 +97,6 @@ class NeedFact(Base):
     on_time: Mapped[bool | None]
 
 
-class AssignmentSpan(Base):
-    """The dates of a mentor assignment (the ``mentor_assignment`` projection keeps who and
-    whether active; this keeps from when until when, for coverage in past months). A
-    release that overtook its assignment leaves ``start_date`` unknown (NULL): coverage
-    then counts the seat as held until its end."""
-
-    __tablename__ = "assignment_span"
-
-    assignment_id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=False)
-    trainee_id: Mapped[int]
-    role: Mapped[str] = mapped_column(sa.String(16))
-    #: The role as one bit (integrity 1, business 2, responsible 4, practical 8): a
-    #: trainee's seats held on a day OR together into one number.
-    role_bit: Mapped[int]
-    start_date: Mapped[dt.date | None]
-    end_date: Mapped[dt.date | None]
-
-    __table_args__ = (
-        sa.Index("ix_assignment_span_trainee", "trainee_id", "start_date", "end_date", "role_bit"),
-    )
-
-
 # -- the read model of this service's own forms ----------------------------------------------
 
 
@@ -137,7 +106,7 @@ class ReportMonth(Base):
     mentoring forms and, in a quarter's last month, the quarter's report — and the mentor
     seats held on its last day. Written in the same transaction as every change of an
     obligation, a form or an assignment's dates, so that a month's figures are one GROUP
-    BY over its rows, not joins of obligations, forms and spans."""
+    BY over its rows, not joins of obligations, forms and assignments."""
 
     __tablename__ = "report_month"
 
@@ -146,7 +115,7 @@ class ReportMonth(Base):
     effectiveness: Mapped[int | None] = mapped_column(sa.SmallInteger)
     mentoring: Mapped[int | None] = mapped_column(sa.SmallInteger)
     quarterly: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    #: The mentor seats held on the month's last day, as ``AssignmentSpan.role_bit``s
+    #: The mentor seats held on the month's last day, as ``MentorAssignment.role_bit``s
     #: ORed together (coverage reads this instead of every span).
     seats: Mapped[int] = mapped_column(sa.SmallInteger, server_default=sa.text("0"))
 

@@ -1,5 +1,5 @@
 """Reporting's own tables: reports — the forms themselves, the talks that pre-fill the
-mentoring form, and the audit trail of report decisions."""
+mentoring form (and that the dashboard counts), and the audit trail of report decisions."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class Report(Base):
 
 class ReportTalk(Base):
     """A talk announced by mentorship (``talk.recorded``), kept to pre-fill the mentoring
-    form; keyed by mentorship's talk id, so a fact arriving twice is kept once."""
+    form and counted once in the dashboard's ``oversight_month`` when it is new; keyed by
+    mentorship's talk id, so a fact arriving twice is kept (and counted) once."""
 
     __tablename__ = "report_talk"
 
