@@ -1,6 +1,7 @@
 """Project-wide rules: services never import each other, the committed OpenAPI
 documents match the code, and no service reads the wall clock."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,49 @@ def test_no_module_reads_the_wall_clock_today():
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+#: The entry points that build a service's settings from the environment (a bootstrap), and
+#: the manage commands (a command line may take a secret from the environment);
+#: everything else gets them from there (``shared.db.settings_of``, ``current_app.config``).
+BOOTSTRAPS = {"config.py", "app.py", "scheduler.py", "worker.py", "spec.py", "manage.py",
+              "commands.py"}  # fmt: skip
+SERVICE_NAMES = ("roster", "mentorship", "reporting", "welfare", "notifier")
+
+
+def _reads_the_environment(text: str) -> bool:
+    return bool(re.search(r"os\.environ|os\.getenv|\benv\(|\benv_int\(|\bConfig\(\)", text))
+
+
+def test_no_handler_or_domain_code_reads_the_environment():
+    """Issue 23: settings are injected in one place (the entry point's config, carried by
+    the service's database); a handler, a domain function, a view or a schema reading the
+    environment would see another city's time zone than the app's."""
+    offenders = []
+    for name in SERVICE_NAMES:
+        folder = ROOT / "services" / name
+        for path in folder.rglob("*.py"):
+            relative = path.relative_to(folder)
+            if relative.parts[0] == "migrations" or (
+                len(relative.parts) == 1 and relative.name in BOOTSTRAPS
+            ):
+                continue
+            if _reads_the_environment(path.read_text(encoding="utf-8")):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == [], offenders
+
+
+def test_every_service_has_the_one_layout():
+    """Issue 23: models/, schemas/, domain/ and api/ packages in every service, and none
+    of the old flat files beside them."""
+    for name in SERVICE_NAMES:
+        folder = ROOT / "services" / name
+        for package in ("models", "schemas", "domain", "api"):
+            assert (folder / package / "__init__.py").is_file(), f"{name}: no {package}/"
+        flat = sorted(
+            p.name
+            for p in folder.glob("*.py")
+            if re.fullmatch(r"(models|schemas|domain)(_\w+)?\.py|all_models\.py", p.name)
+        )
+        assert flat == [], f"{name}: {flat}"
+        assert (folder / "models" / "base.py").is_file(), f"{name}: no models/base.py"
