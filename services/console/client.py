@@ -27,6 +27,12 @@ class ApiError(Exception):
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}"
 
+    @property
+    def refused(self) -> bool:
+        """The API refused what was asked (a 4xx a page shows with its form), rather than
+        a 401, 404 or a server's failure, which go to the error pages."""
+        return self.status not in (401, 404) and self.status < 500
+
     def messages(self) -> list[str]:
         """One line per problem: the detail, then each field's errors (and each row's)."""
         lines = [self.detail or self.title or str(self.status)]

@@ -30,7 +30,7 @@ from services.console.codes import CODES
 from services.console.i18n import N_, label, one_language
 from services.console.i18n import gettext as _
 from services.console.resources.pick import PICKERS
-from services.console.views.common import XLSX, api, today
+from services.console.views.common import XLSX, api, places, today
 from services.console.views.evidence import evidence_of
 from shared.i18n import clerk_messages
 
@@ -237,6 +237,69 @@ def code_choices(kind: str | None) -> list[tuple]:
     return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
 
 
+def towns() -> list[tuple]:
+    """Every town as (id, name), for a select or a filter."""
+    return [(t["id"], t["name"]) for t in places().towns()]
+
+
+def units() -> list[tuple]:
+    """Every unit as (id, name), for a select or a filter."""
+    return [(u["id"], u["name"]) for u in places().units()]
+
+
+def choice_fields(
+    table: list[tuple[str, str, Callable[[], list[tuple]] | str, str]], **more
+) -> list[Field]:
+    """One field per kind a form lets one choose (a role, a handler, a party), from a
+    table of (key, label, source, help): ``source`` is a select's ``options`` or a
+    :data:`PICKERS` kind to pick from; ``more`` is said of every field (``on=("new",)``).
+    Only the chosen kind's field is meant: see :func:`chosen`."""
+    return [
+        Field(key, text, kind="select", options=source, help=help_, **more)
+        if callable(source)
+        else Field(key, text, kind="pick", pick=source, help=help_, **more)
+        for key, text, source, help_ in table
+    ]
+
+
+def chosen(body: dict, fields: dict[str, str], choice: str) -> tuple[bool, object]:
+    """Take every kind's field (``fields``: kind -> field key) out of the body and give
+    the value of the one that belongs to the kind chosen in ``choice``; the first item
+    says whether that kind has a field of its own."""
+    values = {kind: body.pop(key, None) for kind, key in fields.items()}
+    kind = body.get(choice)
+    return kind in values, values.get(kind)
+
+
+def step(
+    name: str,
+    service: str,
+    path: str,
+    verb: str,
+    parent: Field,
+    title: str,
+    fields: list[Field],
+    roles: tuple[str, ...],
+    **more,
+) -> Resource:
+    """A step taken on one record of ``path`` (end an assignment, record attendance, close
+    a rectification): a form POSTed to ``{path}/<id>/{verb}``, with no list of its own.
+    Its first field, ``parent``, names the record (its id from the query string)."""
+    more.setdefault("one", title)
+    more.setdefault("prefill", (parent.key,))
+    return Resource(
+        name=name,
+        service=service,
+        path=path,
+        create_path=f"{path}/{{{parent.key}}}/{verb}",
+        title=title,
+        columns=[],
+        fields=[parent, *fields],
+        create_roles=roles,
+        **more,
+    )
+
+
 # -- lists ---------------------------------------------------------------------------------
 
 
@@ -392,7 +455,7 @@ def form_page(resource: Resource, id: int | str | None = None):
             try:
                 saved = _send(resource, client, body, id)
             except ApiError as exc:
-                if exc.status in (401, 404) or exc.status >= 500:
+                if not exc.refused:
                     raise
                 errors, general = field_errors(exc, fields_, resource.aliases)
             else:

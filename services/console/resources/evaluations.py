@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from flask import g, url_for
 
-from services.console.client import ApiError
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource
-from services.console.views.common import api, role, scope_id, today, trainee_names, user
+from services.console.resources.base import Column, Field, Filter, Resource, step
+from services.console.views.common import api, readable, role, scope_id, today, trainee_names, user
 
 STAFF = ("city", "town", "unit")
 EDITABLE = ("draft", "returned")
@@ -26,14 +25,10 @@ def _seats(trainee_id) -> list[dict]:
     request: the names of the trainee and of its mentors (a mentor lists no roster)."""
     cache = g.setdefault("evaluation_seats", {})
     if trainee_id not in cache:
-        try:
-            cache[trainee_id] = api().items(
-                "mentorship", "/assignments", limit=200, trainee_id=trainee_id
-            )
-        except ApiError as exc:
-            if exc.status >= 500:
-                raise
-            cache[trainee_id] = []
+        cache[trainee_id] = readable(
+            lambda: api().items("mentorship", "/assignments", limit=200, trainee_id=trainee_id),
+            [],
+        )
     return cache[trainee_id]
 
 
@@ -102,11 +97,8 @@ def _quota(params: dict) -> list[str]:
         return []
     kind = params.get("kind") or "annual"
     year = params.get("year") or today().year
-    try:
-        q = api().get("reporting", "/evaluations/quota", kind=kind, year=year)
-    except ApiError as exc:
-        if exc.status >= 500:
-            raise
+    q = readable(lambda: api().get("reporting", "/evaluations/quota", kind=kind, year=year))
+    if q is None:
         return []
     return [
         _(
@@ -134,12 +126,7 @@ def _name(row: dict) -> str:
 
 def audit_of(evaluation_id) -> list[dict]:
     """Every decision on the evaluation, oldest first (none if the caller may not read it)."""
-    try:
-        audit = api().get("reporting", f"/evaluations/{evaluation_id}/audit")
-    except ApiError as exc:
-        if exc.status >= 500:
-            raise
-        return []
+    audit = readable(lambda: api().get("reporting", f"/evaluations/{evaluation_id}/audit"), [])
     return audit.get("items", []) if isinstance(audit, dict) else audit
 
 
@@ -275,19 +262,17 @@ def _back(saved: dict, values: dict) -> str:
 
 def _action(name: str, verb: str, title: str, fields: list[Field], roles: tuple, **kw):
     """A decision on an evaluation: a form POSTed to ``/evaluations/<id>/<verb>``."""
-    return Resource(
-        name=name,
-        service="reporting",
-        path="/evaluations",
-        create_path=f"/evaluations/{{evaluation_id}}/{verb}",
+    return step(
+        name,
+        "reporting",
+        "/evaluations",
+        verb,
+        Field("evaluation_id", N_("考核鉴定"), kind="hidden", required=True),
+        title,
+        fields,
+        roles,
         area="reporting",
-        title=title,
-        one=title,
         heading=title,
-        columns=[],
-        fields=[Field("evaluation_id", N_("考核鉴定"), kind="hidden", required=True), *fields],
-        create_roles=roles,
-        prefill=("evaluation_id",),
         after=_back,
         home="reporting_evaluations.index",
         **kw,
@@ -362,12 +347,9 @@ EVALUATIONS.actions = [
 
 def _my_mentors() -> list[tuple]:
     """The trainee's mentors not yet rated this year."""
-    try:
-        rows = api().get("reporting", "/mentor-ratings/mentors", year=today().year)
-    except ApiError as exc:
-        if exc.status >= 500:
-            raise
-        return []
+    rows = readable(
+        lambda: api().get("reporting", "/mentor-ratings/mentors", year=today().year), []
+    )
     return [
         (m["mentor_id"], f"{m['mentor_name']}（{label('mentor_role', m['role'])}）")
         for m in rows

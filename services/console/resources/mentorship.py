@@ -7,22 +7,13 @@ from __future__ import annotations
 from flask import request, url_for
 from markupsafe import Markup
 
-from services.console.client import ApiError
 from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource
-from services.console.views.common import api, places, trainee_names
+from services.console.resources.base import Column, Field, Filter, Resource, step, towns, units
+from services.console.views.common import api, readable, trainee_names
 
 WRITERS = ("city", "town", "unit")
 STAFF = WRITERS
-
-
-def _towns() -> list[tuple]:
-    return [(t["id"], t["name"]) for t in places().towns()]
-
-
-def _units() -> list[tuple]:
-    return [(u["id"], u["name"]) for u in places().units()]
 
 
 def _trainee(row: dict) -> str:
@@ -53,8 +44,8 @@ ASSIGNMENTS = Resource(
     filters=[
         Filter("role", N_("导师类别"), codes="mentor_role"),
         Filter("active", N_("在任"), codes="bool"),
-        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city", "unit")),
-        Filter("unit_id", N_("派出单位"), options=_units, roles=("city", "town")),
+        Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
+        Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
     ],
     fields=[
         Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
@@ -68,17 +59,14 @@ ASSIGNMENTS = Resource(
     prefill=("trainee_id",),
 )
 
-ASSIGNMENT_END = Resource(
-    name="assignment_end",
-    service="mentorship",
-    path="/assignments",
-    create_path="/assignments/{assignment_id}/end",
-    area="mentorship",
-    title=N_("结束导师指派"),
-    one=N_("结束导师指派"),
-    columns=[],
-    fields=[
-        Field("assignment_id", N_("导师指派"), kind="hidden", required=True),
+ASSIGNMENT_END = step(
+    "assignment_end",
+    "mentorship",
+    "/assignments",
+    "end",
+    Field("assignment_id", N_("导师指派"), kind="hidden", required=True),
+    N_("结束导师指派"),
+    [
         Field(
             "end_date",
             N_("结束日期"),
@@ -87,8 +75,8 @@ ASSIGNMENT_END = Resource(
         ),
         Field("reason", N_("原因"), kind="textarea", nullable=False),
     ],
-    create_roles=WRITERS,
-    prefill=("assignment_id",),
+    WRITERS,
+    area="mentorship",
     after=lambda saved, values: url_for("mentorship_assignments.show", id=saved["id"]),
 )
 
@@ -158,7 +146,7 @@ TRAINING = Resource(
             "invite_town",
             N_("邀请镇（街道）的选调生"),
             kind="select",
-            options=_towns,
+            options=towns,
             api="invite.town_ids",
             on=("new",),
             roles=("city", "town"),
@@ -167,7 +155,7 @@ TRAINING = Resource(
             "invite_unit",
             N_("邀请单位的选调生"),
             kind="select",
-            options=_units,
+            options=units,
             api="invite.unit_ids",
             on=("new",),
             roles=("city", "unit"),
@@ -203,12 +191,7 @@ def _not_yet_attended() -> list[tuple]:
     event_id = request.args.get("event_id", "").strip()
     if not event_id.isdigit() or len(event_id) > 10:
         return []
-    try:
-        event = api().get("mentorship", f"/training-events/{event_id}")
-    except ApiError as exc:
-        if exc.status >= 500:
-            raise
-        return []
+    event = readable(lambda: api().get("mentorship", f"/training-events/{event_id}"), {})
     return [
         (a["trainee_id"], a.get("name") or _trainee(a))
         for a in event.get("attendance") or []
@@ -228,17 +211,14 @@ def _attendance_effect(body: dict) -> str:
     )
 
 
-ATTENDANCE = Resource(
-    name="attendance",
-    service="mentorship",
-    path="/training-events",
-    create_path="/training-events/{event_id}/attendance",
-    area="mentorship",
-    title=N_("出勤"),
-    one=N_("出勤记录"),
-    columns=[],
-    fields=[
-        Field("event_id", N_("培训学习活动"), kind="hidden", required=True),
+ATTENDANCE = step(
+    "attendance",
+    "mentorship",
+    "/training-events",
+    "attendance",
+    Field("event_id", N_("培训学习活动"), kind="hidden", required=True),
+    N_("出勤"),
+    [
         Field(
             "trainee_ids",
             N_("出勤的选调生"),
@@ -248,8 +228,9 @@ ATTENDANCE = Resource(
             help=N_("列出尚未记录出勤的受邀选调生；可一次勾选多人。"),
         ),
     ],
-    create_roles=WRITERS,
-    prefill=("event_id",),
+    WRITERS,
+    area="mentorship",
+    one=N_("出勤记录"),
     prepare=_recorded,
     confirm=_attendance_effect,
     after=lambda saved, values: url_for("mentorship_training.show", id=values["event_id"]),
@@ -264,12 +245,9 @@ TRAINING.actions = [
 
 
 def _participants(row: dict) -> list:
-    try:
-        items = api().items("mentorship", f"/projects/{row['id']}/participants", limit=1000)
-    except ApiError as exc:
-        if exc.status >= 500:
-            raise
-        items = []
+    items = readable(
+        lambda: api().items("mentorship", f"/projects/{row['id']}/participants", limit=1000), []
+    )
     edits = PARTICIPATIONS.may("edit")
     rows = [
         [_trainee(p), p.get("role"), p.get("results"), p.get("start_date"), p.get("end_date")]

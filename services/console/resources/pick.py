@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, jsonify, request
 
 from services.console.client import ApiError
-from services.console.views.common import api, places
+from services.console.views.common import api, places, readable
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,9 @@ class Picker:
     show: Callable[[dict], str] = lambda row: row["name"]
 
     def search(self, q: str, limit: int = 12) -> list[dict]:
-        try:
-            body = api().get(self.service, self.path, q=q[:100], per_page=limit, sort="name")
-        except ApiError as exc:
-            if exc.status >= 500:
-                raise
-            return []
+        body = readable(
+            lambda: api().get(self.service, self.path, q=q[:100], per_page=limit, sort="name"), {}
+        )
         return [{"id": row["id"], "name": self.show(row)} for row in body.get("items", [])]
 
     def name(self, id_) -> str:

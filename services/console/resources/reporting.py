@@ -8,19 +8,22 @@ from flask import Blueprint, url_for
 
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource, form_page
+from services.console.resources.base import (
+    Column,
+    Field,
+    Filter,
+    Resource,
+    choice_fields,
+    chosen,
+    form_page,
+    step,
+    towns,
+    units,
+)
 from services.console.views.common import places, trainee_names
 from services.console.views.evidence import link as evidence_link
 
 STAFF = ("city", "town", "unit")
-
-
-def _towns() -> list[tuple]:
-    return [(t["id"], t["name"]) for t in places().towns()]
-
-
-def _units() -> list[tuple]:
-    return [(u["id"], u["name"]) for u in places().units()]
 
 
 def _party(kind_key: str, id_key: str):
@@ -41,27 +44,22 @@ def _party(kind_key: str, id_key: str):
 
 def _party_fields(kinds: tuple[str, ...]) -> list[Field]:
     """One field per kind of party (the chosen kind's is sent as ``party_id``)."""
-    out = [
-        Field("party_kind", N_("对象类别"), kind="select", required=True,
-              options=lambda: [(k, label("duty_party", k)) for k in kinds]),
-        Field("party_town", N_("镇（街道）"), kind="select", options=_towns,
-              help=N_("对象为镇（街道）时必选。")),
-        Field("party_unit", N_("派出单位"), kind="select", options=_units,
-              help=N_("对象为派出单位时必选。")),
-    ]  # fmt: skip
-    if "village" in kinds:
-        out.append(Field("party_village", N_("村（社区）"), kind="pick", pick="villages",
-                         help=N_("对象为村（社区）时必选。")))  # fmt: skip
-    if "trainee" in kinds:
-        out.append(Field("party_trainee", N_("选调生"), kind="pick", pick="trainees",
-                         help=N_("对象为选调生时必选。")))  # fmt: skip
-    return out
+    table = {
+        "town": ("party_town", N_("镇（街道）"), towns, N_("对象为镇（街道）时必选。")),
+        "unit": ("party_unit", N_("派出单位"), units, N_("对象为派出单位时必选。")),
+        "village": ("party_village", N_("村（社区）"), "villages", N_("对象为村（社区）时必选。")),
+        "trainee": ("party_trainee", N_("选调生"), "trainees", N_("对象为选调生时必选。")),
+    }
+    kind = Field("party_kind", N_("对象类别"), kind="select", required=True,
+                 options=lambda: [(k, label("duty_party", k)) for k in kinds])  # fmt: skip
+    return [kind, *choice_fields([table[k] for k in table if k in kinds])]
 
 
 def _party_id(body: dict) -> dict:
-    chosen = {k: body.pop(f"party_{k}", None) for k in ("town", "unit", "village", "trainee")}
-    if body.get("party_kind") in chosen:
-        body["party_id"] = chosen[body["party_kind"]]
+    fields = {k: f"party_{k}" for k in ("town", "unit", "village", "trainee")}
+    found, party = chosen(body, fields, "party_kind")
+    if found:
+        body["party_id"] = party
     return body
 
 
@@ -202,17 +200,14 @@ DUTIES = Resource(
     evidence="duty_item",
 )
 
-PROGRESS = Resource(
-    name="progress",
-    service="reporting",
-    path="/duty-items",
-    create_path="/duty-items/{item_id}/progress",
-    area="reporting",
-    title=N_("进展"),
-    one=N_("进展报告"),
-    columns=[],
-    fields=[
-        Field("item_id", N_("责任事项"), kind="hidden", required=True),
+PROGRESS = step(
+    "progress",
+    "reporting",
+    "/duty-items",
+    "progress",
+    Field("item_id", N_("责任事项"), kind="hidden", required=True),
+    N_("进展"),
+    [
         Field(
             "percent",
             N_("完成比例"),
@@ -222,8 +217,9 @@ PROGRESS = Resource(
         ),
         Field("evidence", N_("佐证"), kind="textarea", required=True, nullable=False),
     ],  # fmt: skip
-    create_roles=("city", "town", "unit", "trainee"),
-    prefill=("item_id",),
+    ("city", "town", "unit", "trainee"),
+    area="reporting",
+    one=N_("进展报告"),
     after=lambda saved, values: url_for("reporting_duties.show", id=values["item_id"]),
 )
 
@@ -310,22 +306,19 @@ VISITS = Resource(
     evidence="supervision_visit",
 )
 
-CLOSE = Resource(
-    name="close",
-    service="reporting",
-    path="/rectifications",
-    create_path="/rectifications/{rectification_id}/close",
-    area="reporting",
-    title=N_("整改销号"),
-    one=N_("整改销号"),
-    columns=[],
-    fields=[
-        Field("rectification_id", N_("整改事项"), kind="hidden", required=True),
+CLOSE = step(
+    "close",
+    "reporting",
+    "/rectifications",
+    "close",
+    Field("rectification_id", N_("整改事项"), kind="hidden", required=True),
+    N_("整改销号"),
+    [
         Field("evidence", N_("整改佐证"), kind="textarea", required=True, nullable=False),
         Field("closed_on", N_("销号日期"), kind="date", help=N_("留空为今天；不能晚于今天。")),
     ],
-    create_roles=STAFF,
-    prefill=("rectification_id",),
+    STAFF,
+    area="reporting",
     after=lambda saved, values: url_for("reporting_visits.show", id=saved["visit_id"]),
 )
 

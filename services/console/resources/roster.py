@@ -9,18 +9,19 @@ from flask import g, url_for
 from services.console.client import Api
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.base import (
+    Column,
+    Field,
+    Filter,
+    Resource,
+    choice_fields,
+    chosen,
+    towns,
+    units,
+)
 from services.console.views.common import api, places, trainee_names
 
 STAFF = ("city", "town", "unit")
-
-
-def _towns() -> list[tuple]:
-    return [(t["id"], t["name"]) for t in places().towns()]
-
-
-def _units() -> list[tuple]:
-    return [(u["id"], u["name"]) for u in places().units()]
 
 
 def _genders() -> list[tuple]:
@@ -64,8 +65,8 @@ TRAINEES = Resource(
     ],
     filters=[
         Filter("status", N_("状态"), codes="trainee_status"),
-        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city", "unit")),
-        Filter("unit_id", N_("派出单位"), options=_units, roles=("city", "town")),
+        Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
+        Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
         Filter("cohort", N_("届别"), kind="number"),
     ],
     fields=[
@@ -80,7 +81,7 @@ TRAINEES = Resource(
         Field("major", N_("专业")),
         Field("cohort", N_("届别"), kind="number", required=True),
         Field(
-            "unit_id", N_("派出单位"), kind="select", options=_units, required=True, roles=("city",)
+            "unit_id", N_("派出单位"), kind="select", options=units, required=True, roles=("city",)
         ),
     ],
     list_roles=STAFF,
@@ -200,8 +201,8 @@ PEOPLE = Resource(
     ],
     filters=[
         Filter("kind", N_("职务类别"), codes="position_kind"),
-        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city", "unit")),
-        Filter("unit_id", N_("派出单位"), options=_units, roles=("city", "town")),
+        Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
+        Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
     ],
     fields=[
         Field("name", N_("姓名"), required=True, nullable=False),
@@ -240,8 +241,8 @@ POSITIONS = Resource(
         Field("person_id", N_("干部"), kind="pick", pick="people", required=True),
         Field("kind", N_("职务类别"), kind="select", codes="position_kind", required=True),
         Field("title", N_("职务名称"), nullable=False),
-        Field("unit_id", N_("派出单位"), kind="select", options=_units),
-        Field("town_id", N_("镇（街道）"), kind="select", options=_towns),
+        Field("unit_id", N_("派出单位"), kind="select", options=units),
+        Field("town_id", N_("镇（街道）"), kind="select", options=towns),
         Field("village_id", N_("村"), kind="pick", pick="villages"),
         Field("start_date", N_("开始日期"), kind="date"),
     ],
@@ -290,8 +291,8 @@ VILLAGES = _place_resource(
     extra_columns=[
         Column("town_id", N_("镇（街道）"), sort="town", show=_place("towns", "town_id"))
     ],
-    extra_fields=[Field("town_id", N_("镇（街道）"), kind="select", options=_towns, required=True)],
-    filters=[Filter("town_id", N_("镇（街道）"), options=_towns)],
+    extra_fields=[Field("town_id", N_("镇（街道）"), kind="select", options=towns, required=True)],
+    filters=[Filter("town_id", N_("镇（街道）"), options=towns)],
 )
 
 
@@ -325,11 +326,9 @@ def _scope_name(row: dict) -> str:
 
 def _account_scope(body: dict, mode: str) -> dict:
     """The scope field that belongs to the chosen role becomes ``scope_id``."""
-    chosen = {key: body.pop(key, None) for key in SCOPE_FIELDS.values()}
-    if mode == "new":
-        key = SCOPE_FIELDS.get(body.get("role"))
-        if key:
-            body["scope_id"] = chosen[key]
+    found, scope = chosen(body, SCOPE_FIELDS, "role")
+    if mode == "new" and found:
+        body["scope_id"] = scope
     return body
 
 
@@ -353,37 +352,14 @@ ACCOUNTS = Resource(
     fields=[
         Field("username", N_("用户名"), required=True, on=("new",)),
         Field("role", N_("角色"), kind="select", codes="role", required=True, on=("new",)),
-        Field(
-            "scope_town",
-            N_("所属镇（街道）"),
-            kind="select",
-            options=_towns,
+        *choice_fields(
+            [
+                ("scope_town", N_("所属镇（街道）"), towns, N_("角色为镇（街道）时必选。")),
+                ("scope_unit", N_("所属单位"), units, N_("角色为派出单位时必选。")),
+                ("scope_person", N_("导师本人"), "people", N_("角色为导师时必选。")),
+                ("scope_trainee", N_("选调生本人"), "trainees", N_("角色为选调生时必选。")),
+            ],
             on=("new",),
-            help=N_("角色为镇（街道）时必选。"),
-        ),
-        Field(
-            "scope_unit",
-            N_("所属单位"),
-            kind="select",
-            options=_units,
-            on=("new",),
-            help=N_("角色为派出单位时必选。"),
-        ),
-        Field(
-            "scope_person",
-            N_("导师本人"),
-            kind="pick",
-            pick="people",
-            on=("new",),
-            help=N_("角色为导师时必选。"),
-        ),
-        Field(
-            "scope_trainee",
-            N_("选调生本人"),
-            kind="pick",
-            pick="trainees",
-            on=("new",),
-            help=N_("角色为选调生时必选。"),
         ),
         Field("display_name", N_("名称"), nullable=False),
         Field("email", N_("电子邮箱")),

@@ -17,17 +17,22 @@ from flask import g, url_for
 from services.console.client import Api, ApiError
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.base import (
+    Column,
+    Field,
+    Filter,
+    Resource,
+    choice_fields,
+    chosen,
+    step,
+    towns,
+)
 from services.console.views.common import api, places, trainee_names, yuan_of
 from services.console.views.confirm import confirm_url
 
 STAFF = ("city", "town", "unit")
 OFFICES = ("city", "town")
 _YUAN = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
-
-
-def _towns() -> list[tuple]:
-    return [(t["id"], t["name"]) for t in places().towns()]
 
 
 def _town(row: dict) -> str:
@@ -65,6 +70,20 @@ def _own_town(body: dict, mode: str) -> dict:
     return body
 
 
+#: The city chooses the town of what it lists and writes; a town's clerk its own
+#: (:func:`_own_town`).
+TOWN_FILTER = Filter("town_id", N_("镇（街道）"), options=towns, roles=("city",))
+TOWN_FIELD = Field(
+    "town_id",
+    N_("镇（街道）"),
+    kind="select",
+    options=towns,
+    required=True,
+    on=("new",),
+    roles=("city",),
+)
+
+
 # -- housing and its beds ----------------------------------------------------------------------
 
 
@@ -96,7 +115,6 @@ def _beds_in(row: dict) -> list:
 
 
 HOUSING = Resource(
-    home="welfare.index",
     name="housing",
     service="welfare",
     path="/housing",
@@ -115,19 +133,11 @@ HOUSING = Resource(
         Column("condition", N_("状况")),
     ],
     filters=[
-        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city",)),
+        TOWN_FILTER,
         Filter("vacant", N_("有空床"), codes="bool"),
     ],
     fields=[
-        Field(
-            "town_id",
-            N_("镇（街道）"),
-            kind="select",
-            options=_towns,
-            required=True,
-            on=("new",),
-            roles=("city",),
-        ),
+        TOWN_FIELD,
         Field("address", N_("地址"), required=True, nullable=False),
         Field("rooms", N_("房间"), kind="number", required=True),
         Field("beds", N_("床位"), kind="number", required=True),
@@ -142,42 +152,33 @@ HOUSING = Resource(
     sections=_beds_in,
 )
 
-ALLOCATE = Resource(
-    home="welfare.index",
-    name="allocate",
-    service="welfare",
-    path="/housing",
-    create_path="/housing/{housing_id}/allocations",
-    title=N_("分配床位"),
-    one=N_("床位分配"),
-    columns=[],
-    fields=[
-        Field("housing_id", N_("周转房"), kind="select", options=_vacant_housing, required=True),
+ALLOCATE = step(
+    "allocate",
+    "welfare",
+    "/housing",
+    "allocations",
+    Field("housing_id", N_("周转房"), kind="select", options=_vacant_housing, required=True),
+    N_("分配床位"),
+    [
         Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
         Field("start_date", N_("入住日期"), kind="date", required=True),
     ],
-    create_roles=OFFICES,
+    OFFICES,
+    one=N_("床位分配"),
     prefill=("housing_id", "trainee_id"),
     after=lambda saved, values: url_for("welfare_housing.show", id=values["housing_id"]),
 )
 
-RELEASE = Resource(
-    home="welfare.index",
-    name="release",
-    service="welfare",
-    path="/allocations",
-    create_path="/allocations/{allocation_id}/release",
-    title=N_("腾退床位"),
-    one=N_("床位腾退"),
-    columns=[],
-    fields=[
-        Field(
-            "allocation_id",
-            N_("床位分配"),
-            kind="select",
-            options=_active_allocations,
-            required=True,
-        ),
+RELEASE = step(
+    "release",
+    "welfare",
+    "/allocations",
+    "release",
+    Field(
+        "allocation_id", N_("床位分配"), kind="select", options=_active_allocations, required=True
+    ),
+    N_("腾退床位"),
+    [
         Field(
             "end_date",
             N_("腾退日期"),
@@ -187,13 +188,12 @@ RELEASE = Resource(
         ),
         Field("reason", N_("原因"), kind="textarea", required=True, nullable=False),
     ],
-    create_roles=OFFICES,
-    prefill=("allocation_id",),
+    OFFICES,
+    one=N_("床位腾退"),
     after=lambda saved, values: url_for("welfare_allocations.show", id=saved["id"]),
 )
 
 ALLOCATIONS = Resource(
-    home="welfare.index",
     name="allocations",
     service="welfare",
     path="/allocations",
@@ -227,7 +227,6 @@ HOUSING.actions = [
 ]
 
 CONVERSIONS = Resource(
-    home="welfare.index",
     name="conversions",
     service="welfare",
     path="/conversions",
@@ -245,19 +244,11 @@ CONVERSIONS = Resource(
         Column("completed_on", N_("完工日期")),
     ],
     filters=[
-        Filter("town_id", N_("镇（街道）"), options=_towns, roles=("city",)),
+        TOWN_FILTER,
         Filter("status", N_("状态"), codes="conversion_status"),
     ],
     fields=[
-        Field(
-            "town_id",
-            N_("镇（街道）"),
-            kind="select",
-            options=_towns,
-            required=True,
-            on=("new",),
-            roles=("city",),
-        ),
+        TOWN_FIELD,
         Field("address", N_("地址"), required=True, nullable=False),
         Field("status", N_("状态"), kind="select", codes="conversion_status", required=True),
         Field("beds_gained", N_("新增床位"), kind="number"),
@@ -288,7 +279,6 @@ def _set_facility(client: Api, body: dict, id_: int | None) -> dict:
 
 
 FACILITY = Resource(
-    home="welfare.index",
     name="facility",
     service="welfare",
     path="/facilities",
@@ -296,7 +286,7 @@ FACILITY = Resource(
     one=N_("设施建设情况"),
     columns=[],
     fields=[
-        Field("town_id", N_("镇（街道）"), kind="select", options=_towns, roles=("city",)),
+        Field("town_id", N_("镇（街道）"), kind="select", options=towns, roles=("city",)),
         Field("kind", N_("设施"), kind="select", codes="facility", required=True),
         Field("state", N_("状况"), kind="select", codes="facility_state", required=True),
         Field("started_on", N_("开工日期"), kind="date", help=N_("在建时必填。")),
@@ -327,7 +317,6 @@ def _check_budget(client: Api, body: dict, id_: int | None) -> dict:
 
 
 BUDGET = Resource(
-    home="welfare.index",
     name="budget",
     service="welfare",
     path="/fund-use",
@@ -335,7 +324,7 @@ BUDGET = Resource(
     one=N_("年度预算"),
     columns=[],
     fields=[
-        Field("town_id", N_("镇（街道）"), kind="select", options=_towns, required=True),
+        Field("town_id", N_("镇（街道）"), kind="select", options=towns, required=True),
         Field("year", N_("年度"), kind="number", required=True),
         Field("amount_fen", N_("预算（元）"), required=True, help=N_("可有两位小数。")),
     ],
@@ -348,7 +337,6 @@ BUDGET = Resource(
 )
 
 POLICIES = Resource(
-    home="welfare.index",
     name="policies",
     service="welfare",
     path="/policies",
@@ -393,7 +381,6 @@ def _campaigns() -> list[tuple]:
 
 
 CAMPAIGNS = Resource(
-    home="welfare.index",
     name="campaigns",
     service="welfare",
     path="/campaigns",
@@ -419,17 +406,14 @@ CAMPAIGNS = Resource(
     detail_url=lambda row: url_for("welfare.campaign", id=row["id"]),
 )
 
-VISITS = Resource(
-    home="welfare.index",
-    name="visits",
-    service="welfare",
-    path="/campaigns",
-    create_path="/campaigns/{campaign_id}/visits",
-    title=N_("走访记录"),
-    one=N_("走访记录"),
-    columns=[],
-    fields=[
-        Field("campaign_id", N_("走访慰问活动"), kind="select", options=_campaigns, required=True),
+VISITS = step(
+    "visits",
+    "welfare",
+    "/campaigns",
+    "visits",
+    Field("campaign_id", N_("走访慰问活动"), kind="select", options=_campaigns, required=True),
+    N_("走访记录"),
+    [
         Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
         Field("visit_date", N_("走访日期"), kind="date", required=True),
         Field("visitor", N_("走访人"), required=True, nullable=False),
@@ -437,7 +421,7 @@ VISITS = Resource(
         Field("gifts", N_("慰问品"), nullable=False),
         Field("needs_raised", N_("反映的需求"), kind="textarea", nullable=False),
     ],
-    create_roles=STAFF,
+    STAFF,
     prefill=("campaign_id", "trainee_id"),
     after=lambda saved, values: url_for("welfare.campaign", id=values["campaign_id"]),
 )
@@ -460,9 +444,7 @@ def _handler(row: dict) -> str:
 def _handler_scope(body: dict, mode: str) -> dict:
     """The scope field that belongs to the chosen handler role becomes
     ``handler_scope_id``."""
-    chosen = {key: body.pop(key, None) for key in HANDLER_FIELDS.values()}
-    key = HANDLER_FIELDS.get(body.get("handler_role"))
-    body["handler_scope_id"] = chosen[key] if key else None
+    _found, body["handler_scope_id"] = chosen(body, HANDLER_FIELDS, "handler_role")
     return body
 
 
@@ -476,7 +458,6 @@ def _open_needs() -> list[tuple]:
 
 
 NEEDS = Resource(
-    home="welfare.index",
     name="needs",
     service="welfare",
     path="/needs",
@@ -504,42 +485,25 @@ NEEDS = Resource(
     detail_url=lambda row: url_for("welfare.need", id=row["id"]),
 )
 
-ASSIGN = Resource(
-    home="welfare.index",
-    name="assign",
-    service="welfare",
-    path="/needs",
-    create_path="/needs/{need_id}/assign",
-    title=N_("转办需求"),
-    one=N_("转办"),
-    columns=[],
-    fields=[
-        Field("need_id", N_("需求"), kind="select", options=_open_needs, required=True),
+ASSIGN = step(
+    "assign",
+    "welfare",
+    "/needs",
+    "assign",
+    Field("need_id", N_("需求"), kind="select", options=_open_needs, required=True),
+    N_("转办需求"),
+    [
         Field("handler_role", N_("承办方"), kind="select", codes="handler_role", required=True),
-        Field(
-            "handler_town",
-            N_("承办镇（街道）"),
-            kind="pick",
-            pick="towns",
-            help=N_("承办方为镇（街道）时必选。"),
-        ),
-        Field(
-            "handler_unit",
-            N_("承办单位"),
-            kind="pick",
-            pick="units",
-            help=N_("承办方为派出单位时必选。"),
-        ),
-        Field(
-            "handler_village",
-            N_("承办村"),
-            kind="pick",
-            pick="villages",
-            help=N_("承办方为村时必选。"),
+        *choice_fields(
+            [
+                ("handler_town", N_("承办镇（街道）"), "towns", N_("承办方为镇（街道）时必选。")),
+                ("handler_unit", N_("承办单位"), "units", N_("承办方为派出单位时必选。")),
+                ("handler_village", N_("承办村"), "villages", N_("承办方为村时必选。")),
+            ]
         ),
     ],
-    create_roles=("city", "town", "unit", "mentor"),
-    prefill=("need_id",),
+    ("city", "town", "unit", "mentor"),
+    one=N_("转办"),
     prepare=_handler_scope,
     aliases={"handler_scope_id": "handler_role"},
     after=lambda saved, values: url_for("welfare.need", id=saved["id"]),

@@ -119,7 +119,7 @@ def load_year():
             },
         )
     except ApiError as exc:
-        if exc.status in (401, 404) or exc.status >= 500:
+        if not exc.refused:
             raise
         return _render(year, exc.status, error=exc.messages(), rows=exc.row_errors())
     counts = {"year": year, "holidays": done["holidays"], "workdays": done["workdays"]}

@@ -182,18 +182,37 @@ def back(default: str):
     return redirect(target)
 
 
+def attempt(call) -> tuple[object, list[str]]:
+    """Run an API change for a form: ``(its answer, [])``, or ``(None, the problem's
+    lines)`` when the API refuses it (a 401, a 404 or a server's failure still goes to the
+    error pages)."""
+    try:
+        return call(), []
+    except ApiError as exc:
+        if not exc.refused:
+            raise
+        return None, exc.messages()
+
+
+def readable(call, default=None):
+    """What the API answers, or ``default`` when it refuses the caller: what the caller's
+    role may not read stays empty; a server's failure still goes to the error page."""
+    try:
+        return call()
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        return default
+
+
 def act(call, success: str, default: str):
     """Run an API change for a form; on success flash ``success``, on a 4xx flash the
     problem's messages (a 404 still renders the 404 page); either way go back."""
-    try:
-        call()
-    except ApiError as exc:
-        if exc.status in (401, 404) or exc.status >= 500:
-            raise
-        for line in exc.messages():
-            flash(line, "error")
-        return back(default)
-    flash(success, "ok")
+    _answer, problems = attempt(call)
+    for line in problems:
+        flash(line, "error")
+    if not problems:
+        flash(success, "ok")
     return back(default)
 
 

@@ -621,7 +621,7 @@ def page(name: str):
     try:
         done = action.perform(params, values, effect)
     except ApiError as exc:
-        if exc.status in (401, 404) or exc.status >= 500:
+        if not exc.refused:
             raise
         if {"expected_count", "expected_total_fen"} & set(exc.errors or {}):
             # changed after this page read it: the API refused the whole batch

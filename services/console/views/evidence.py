@@ -234,7 +234,7 @@ def upload(kind: str, id: int):
             files={"file": (sent.filename, sent.stream, "application/octet-stream")},
         )
     except ApiError as exc:
-        if exc.status in (401, 404) or exc.status >= 500:
+        if not exc.refused:
             raise
         flash(refusal(exc) if exc.status in (413, 415, 422) else "; ".join(exc.messages()), "error")
     else:
@@ -264,7 +264,7 @@ def remove(service: str, eid: int):
     try:
         api().delete(service, f"/evidence/{eid}")
     except ApiError as exc:
-        if exc.status in (401, 404) or exc.status >= 500:
+        if not exc.refused:
             raise
         flash("; ".join(one_language(m) for m in exc.messages()), "error")
     else:

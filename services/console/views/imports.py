@@ -47,7 +47,7 @@ def index():
                     },
                 )
             except ApiError as exc:
-                if exc.status in (401, 404) or exc.status >= 500:
+                if not exc.refused:
                     raise
                 error, rows, status = exc.messages(), exc.row_errors(), exc.status
                 body = exc.body

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from services.console.client import ApiError
 from services.console.i18n import gettext as _
 from services.console.i18n import label
 from services.console.views.common import (
     Table,
     act,
     api,
+    attempt,
     form_int,
     int_arg,
     page,
@@ -93,22 +93,8 @@ def index():
                 ],
                 url_for("mentors.assign", trainee_id=t["trainee_id"]),
             )
-    by_town = Table(
-        "by_town", _("按镇街的配备情况"), [_("镇（街道）"), _("学员"), _("配齐"), _("配备率")]
-    )
-    for r in coverage.get("by_town", []):
-        by_town.add(
-            [r["name"], r["trainees"], r["complete"], f"{r['rate'] * 100:.1f}%"],
-            url_for("mentors.index", town_id=r["id"]),
-        )
-    by_unit = Table(
-        "by_unit", _("按单位的配备情况"), [_("派出单位"), _("学员"), _("配齐"), _("配备率")]
-    )
-    for r in coverage.get("by_unit", []):
-        by_unit.add(
-            [r["name"], r["trainees"], r["complete"], f"{r['rate'] * 100:.1f}%"],
-            url_for("mentors.index", unit_id=r["id"]),
-        )
+    by_town = _coverage_by(coverage, "by_town", _("按镇街的配备情况"), _("镇（街道）"), "town_id")
+    by_unit = _coverage_by(coverage, "by_unit", _("按单位的配备情况"), _("派出单位"), "unit_id")
     return page(
         "mentors.html",
         [gaps, by_town, by_unit],
@@ -117,6 +103,18 @@ def index():
         units=places().units() if role() == "city" else [],
         own=own,
     )
+
+
+def _coverage_by(coverage: dict, name: str, title: str, place: str, key: str) -> Table:
+    """The coverage's rates by town or by unit (``name``), each row linking to its place's
+    gaps (``key``: the filter of ``mentors.index``)."""
+    table = Table(name, title, [place, _("学员"), _("配齐"), _("配备率")])
+    for r in coverage.get(name, []):
+        table.add(
+            [r["name"], r["trainees"], r["complete"], f"{r['rate'] * 100:.1f}%"],
+            url_for("mentors.index", **{key: r["id"]}),
+        )
+    return table
 
 
 @bp.post("/mentors/gaps/fill")
@@ -292,14 +290,9 @@ def talk_new():
             body["follow_ups"] = [
                 {"action": values["follow_up"].strip(), "due_date": values["follow_up_due"]}
             ]
-        talk = None
-        try:
-            talk = None if errors else api().post("mentorship", "/talks", body)
-        except ApiError as exc:
-            if exc.status in (401, 404) or exc.status >= 500:
-                raise
-            errors = exc.messages()
-        if talk is not None:
+        if not errors:
+            talk, errors = attempt(lambda: api().post("mentorship", "/talks", body))
+        if not errors:
             flash(_("谈话已记录。"), "ok")
             return redirect(url_for("mentors.talk", id=talk["id"]))
     return render_template(

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, g, render_template, request, ur
 from services.console.client import ApiError
 from services.console.i18n import current as current_lang
 from services.console.i18n import gettext as _
-from services.console.views.common import act, api, int_arg, role, roles
+from services.console.views.common import act, api, attempt, int_arg, role, roles
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
@@ -144,14 +144,10 @@ def subscriptions():
             "event_types": request.form.getlist("event_types"),
             "description": request.form.get("description", "").strip(),
         }
-        try:
-            created = api().post("notifier", "/subscriptions", body)
-        except ApiError as exc:
-            if exc.status in (401, 404) or exc.status >= 500:
-                raise
-            for line in exc.messages():
-                flash(line, "error")
-        else:
+        created, problems = attempt(lambda: api().post("notifier", "/subscriptions", body))
+        for line in problems:
+            flash(line, "error")
+        if not problems:
             flash(_("已订阅。签名密钥只显示这一次，请妥善保存。"), "ok")
     items = api().items("notifier", "/subscriptions")
     # (the notifier's own list: the console keeps no copy of the catalogue)

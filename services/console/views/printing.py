@@ -54,6 +54,23 @@ def _fonts_missing(exc):
     return response
 
 
+def _audit_section(audit: list[dict], note) -> Section:
+    """The record's decisions, oldest first: when, who, what and ``note(entry)``."""
+    history = Table([_("时间"), _("角色"), _("操作"), _("说明")])
+    for a in audit:
+        history.rows.append(
+            [a["at"][:16].replace("T", " "), label("role", a.get("role")),
+             label("audit", a["action"]), note(a)]
+        )  # fmt: skip
+    return Section(_("审核记录"), table=history)
+
+
+def _returned_reason(entry: dict) -> str:
+    """A report's return says its reason; other decisions say nothing more."""
+    after = entry.get("after") or {}
+    return (after.get("returned_reason") if entry["action"] == "return" else None) or ""
+
+
 def _send(doc: Document, name: str, fallback: str, fmt: str):
     """The document as a download named ``name`` (RFC 5987), ``fallback`` for a client
     that reads only an ASCII name."""
@@ -133,15 +150,7 @@ def report(id: int, fmt: str):
     except ApiError:
         audit = []
     if audit:
-        history = Table([_("时间"), _("角色"), _("操作"), _("说明")])
-        for a in audit:
-            after = a.get("after") or {}
-            reason = after.get("returned_reason") if a["action"] == "return" else None
-            history.rows.append(
-                [a["at"][:16].replace("T", " "), label("role", a.get("role")),
-                 label("audit", a["action"]), reason or ""]
-            )  # fmt: skip
-        sections.append(Section(_("审核记录"), table=history))
+        sections.append(_audit_section(audit, _returned_reason))
     title = label("kind", r["kind"])
     doc = Document(
         title,
@@ -261,13 +270,7 @@ def evaluation(id: int, fmt: str):
         sections.append(Section(_("其他导师意见"), table=opinions))
     audit = audit_of(id)
     if audit:
-        history = Table([_("时间"), _("角色"), _("操作"), _("说明")])
-        for a in audit:
-            history.rows.append(
-                [a["at"][:16].replace("T", " "), label("role", a.get("role")),
-                 label("audit", a["action"]), trail_note(a, e)]
-            )  # fmt: skip
-        sections.append(Section(_("审核记录"), table=history))
+        sections.append(_audit_section(audit, lambda a: trail_note(a, e)))
     title = _("{year} 年{kind}", year=e["year"], kind=kind)
     doc = Document(
         title,

@@ -12,6 +12,7 @@ from services.console.views.common import (
     Table,
     act,
     api,
+    attempt,
     page,
     role,
     roles,
@@ -146,13 +147,8 @@ def new():
             "content": content,
             "submit": request.form.get("action") == "submit",
         }
-        try:
-            report = api().post("reporting", "/reports", body)
-        except ApiError as exc:
-            if exc.status in (401, 404) or exc.status >= 500:
-                raise
-            errors = exc.messages()
-        else:
+        report, errors = attempt(lambda: api().post("reporting", "/reports", body))
+        if not errors:
             flash(_("已提交。") if body["submit"] else _("已保存草稿。"), "ok")
             return redirect(url_for("reports.show", id=report["id"]))
     report = {"period": period, "kind": kind, "content": dict(content), "status": "new"}
@@ -191,7 +187,7 @@ def show(id: int):
             if request.form.get("action") == "submit":
                 api().post("reporting", f"/reports/{id}/submit", {"version": saved["version"]})
         except ApiError as exc:
-            if exc.status in (401, 404) or exc.status >= 500:
+            if not exc.refused:
                 raise
             errors = exc.messages()
             report = {**report, "content": content}

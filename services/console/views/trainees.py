@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, url_for
 
-from services.console.client import ApiError
 from services.console.i18n import gettext as _
 from services.console.i18n import label
-from services.console.views.common import Table, api, page, places, roles, today, yuan_of
+from services.console.views.common import Table, api, page, places, readable, roles, today, yuan_of
 
 bp = Blueprint("trainees", __name__, url_prefix="/trainees")
 
@@ -60,14 +59,10 @@ def growth_file(id: int) -> GrowthFile:
     year = today().year
 
     def optional(service, path, whole=False, **params):
-        try:
-            if whole:
-                return {"items": client.items(service, path, limit=2000, **params)}
-            return client.get(service, path, **params)
-        except ApiError as exc:
-            if exc.status >= 500:
-                raise
-            return None  # a section the caller's role may not read stays empty
+        # a section the caller's role may not read stays empty (None)
+        if whole:
+            return readable(lambda: {"items": client.items(service, path, limit=2000, **params)})
+        return readable(lambda: client.get(service, path, **params))
 
     calls = {
         "mentors": ("mentorship", f"/trainees/{id}/mentors", False, {}),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from services.console.client import ApiError
 from services.console.i18n import gettext as _
 from services.console.i18n import label
 from services.console.views import evidence
@@ -13,6 +12,7 @@ from services.console.views.common import (
     Table,
     act,
     api,
+    attempt,
     checked,
     form_int,
     int_arg,
@@ -94,13 +94,10 @@ def subsidies_action(action: str):
     month = request.form.get("month", "")
     if action != "generate":
         return redirect(url_for("welfare.subsidies", month=month))
-    try:
-        done = api().post("welfare", "/subsidies/generate", {"month": month})
-    except ApiError as exc:
-        if exc.status in (401, 404) or exc.status >= 500:
-            raise
-        for line in exc.messages():
-            flash(line, "error")
+    done, problems = attempt(lambda: api().post("welfare", "/subsidies/generate", {"month": month}))
+    for line in problems:
+        flash(line, "error")
+    if problems:
         return redirect(url_for("welfare.subsidies", month=month))
     if done["created"]:
         flash(
@@ -376,13 +373,8 @@ def need_new():
         }
         if role() != "trainee":
             body["trainee_id"] = form_int("trainee_id")
-        try:
-            need = api().post("welfare", "/needs", body)
-        except ApiError as exc:
-            if exc.status in (401, 404) or exc.status >= 500:
-                raise
-            errors = exc.messages()
-        else:
+        need, errors = attempt(lambda: api().post("welfare", "/needs", body))
+        if not errors:
             flash(_("已提交需求。"), "ok")
             return redirect(url_for("welfare.need", id=need["id"]))
     return render_template(
