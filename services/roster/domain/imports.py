@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
@@ -58,11 +59,8 @@ TRAINEE_FIELDS = (
     "village_code",
     "placement_start",
 )
-TRAINEE_HEADERS = {
-    "姓名": "name",
-    "性别": "gender",
-    "出生日期": "birth_date",
-    "出生年月日": "birth_date",
+#: The headers, both imports alike, of the identity number, the phone and the e-mail.
+_CONTACT_HEADERS = {
     "身份证号": "id_number",
     "身份证号码": "id_number",
     "公民身份号码": "id_number",
@@ -73,6 +71,13 @@ TRAINEE_HEADERS = {
     "联系电话": "phone",
     "邮箱": "email",
     "电子邮箱": "email",
+}
+TRAINEE_HEADERS = {
+    "姓名": "name",
+    "性别": "gender",
+    "出生日期": "birth_date",
+    "出生年月日": "birth_date",
+    **_CONTACT_HEADERS,
     "学历": "education",
     "毕业院校": "school",
     "专业": "major",
@@ -100,16 +105,7 @@ PERSON_FIELDS = (
 PERSON_HEADERS = {
     "姓名": "name",
     "性别": "gender",
-    "身份证号": "id_number",
-    "身份证号码": "id_number",
-    "公民身份号码": "id_number",
-    "手机": "phone",
-    "手机号": "phone",
-    "手机号码": "phone",
-    "电话": "phone",
-    "联系电话": "phone",
-    "邮箱": "email",
-    "电子邮箱": "email",
+    **_CONTACT_HEADERS,
     "职务类别": "position_kind",
     "职务": "title",
     "单位编码": "unit_code",
@@ -280,6 +276,22 @@ class _Rows:
     def add(self, number: int, key: str, text: str) -> None:
         self.errors.setdefault(number, {}).setdefault(key, []).append(text)
 
+    def id_numbers(
+        self, session: Session, numbers: dict[int, str], model: type, what: tuple
+    ) -> None:
+        """Flag the identity numbers (``numbers``: row number -> number) given twice in
+        the file, and those already registered as a ``model`` (``what``: its name in
+        Chinese and English)."""
+        self.same_id_numbers(numbers)
+        taken = dict(
+            _in_chunks(
+                session,
+                lambda part: sa.select(model.id_number, model.id).where(model.id_number.in_(part)),
+                set(numbers.values()),
+            )
+        )
+        self.registered(numbers, taken, what)
+
     def same_id_numbers(self, numbers: dict[int, str]) -> None:
         first: dict[str, int] = {}
         for number, value in numbers.items():
@@ -302,6 +314,30 @@ class _Rows:
                         f"already registered: the identity number of {what[1]} {taken[value]}",
                     ),
                 )
+
+    def alike(
+        self,
+        keys: dict[int, tuple],
+        numbers: dict[int, str],
+        registered: dict[tuple, list[tuple[int, str | None]]],
+        duplicate_of: Callable[[int], str],
+        same_as_row: Callable[[int], str],
+    ) -> None:
+        """Flag each row whose key (``keys``: row number -> key) a registered record
+        (``registered``: key -> [(id, identity number)]) or an earlier row shares, where
+        either has no identity number (``numbers``), in the words of ``duplicate_of(id)``
+        and of ``same_as_row(row)`` (only the first such row)."""
+        earlier: dict[tuple, list[int]] = defaultdict(list)
+        for number, key in keys.items():
+            mine = numbers.get(number)
+            for record_id, theirs in registered.get(key, []):
+                if not (mine and theirs):
+                    self.add(number, "name", duplicate_of(record_id))
+            for other in earlier[key]:
+                if not (mine and numbers.get(other)):
+                    self.add(number, "name", same_as_row(other))
+                    break
+            earlier[key].append(number)
 
     def as_list(self) -> list[dict]:
         return [{"row": n, "errors": e} for n, e in sorted(self.errors.items())]
@@ -372,17 +408,7 @@ def import_trainees(session: Session, sheet: Sheet, dry_run: bool) -> dict:
                 checks.add(number, key, text)
         if loaded is not None and not row_errors:
             valid.append((number, loaded))
-    checks.same_id_numbers(numbers)
-    taken = dict(
-        _in_chunks(
-            session,
-            lambda part: sa.select(Trainee.id_number, Trainee.id).where(
-                Trainee.id_number.in_(part)
-            ),
-            set(numbers.values()),
-        )
-    )
-    checks.registered(numbers, taken, ("选调生", "trainee"))
+    checks.id_numbers(session, numbers, Trainee, ("选调生", "trainee"))
     _possible_trainee_duplicates(session, checks, keys, numbers)
     errors = checks.as_list()
     report = _report("trainees", sheet, errors, dry_run)
@@ -421,34 +447,21 @@ def _possible_trainee_duplicates(
         names,
     ):
         registered[(name, birth, unit_id)].append((tid, id_number))
-    earlier: dict[tuple, list[int]] = defaultdict(list)
-    for number, key in keys.items():
-        mine = numbers.get(number)
-        for tid, theirs in registered.get(key, []):
-            if not (mine and theirs):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能重复：与已登记的选调生 #{tid} 姓名、出生日期、单位相同；"
-                        "如确是两人，请为两人都填写身份证号",
-                        f"possibly a duplicate of trainee {tid} (the same name, birth date "
-                        "and unit); if they are two people, give both identity numbers",
-                    ),
-                )
-        for other in earlier[key]:
-            if not (mine and numbers.get(other)):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能与第 {other} 行是同一人（姓名、出生日期、单位相同）",
-                        f"possibly the same person as row {other} (the same name, birth "
-                        "date and unit)",
-                    ),
-                )
-                break
-        earlier[key].append(number)
+    checks.alike(
+        keys,
+        numbers,
+        registered,
+        lambda tid: message(
+            f"可能重复：与已登记的选调生 #{tid} 姓名、出生日期、单位相同；"
+            "如确是两人，请为两人都填写身份证号",
+            f"possibly a duplicate of trainee {tid} (the same name, birth date "
+            "and unit); if they are two people, give both identity numbers",
+        ),
+        lambda other: message(
+            f"可能与第 {other} 行是同一人（姓名、出生日期、单位相同）",
+            f"possibly the same person as row {other} (the same name, birth date and unit)",
+        ),
+    )
 
 
 # -- people ---------------------------------------------------------------------------------
@@ -508,15 +521,7 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
                 checks.add(number, key, text)
         if loaded is not None and not row_errors:
             valid.append((number, loaded))
-    checks.same_id_numbers(numbers)
-    taken = dict(
-        _in_chunks(
-            session,
-            lambda part: sa.select(Person.id_number, Person.id).where(Person.id_number.in_(part)),
-            set(numbers.values()),
-        )
-    )
-    checks.registered(numbers, taken, ("干部", "person"))
+    checks.id_numbers(session, numbers, Person, ("干部", "person"))
     _possible_person_duplicates(session, checks, keys, numbers)
     errors = checks.as_list()
     report = _report("people", sheet, errors, dry_run)
@@ -573,30 +578,18 @@ def _possible_person_duplicates(
     for person_id, name, id_number in people:
         for place in held[person_id] or {None}:
             registered[(name, place)].append((person_id, id_number))
-    earlier: dict[tuple, list[int]] = defaultdict(list)
-    for number, key in keys.items():
-        mine = numbers.get(number)
-        for person_id, theirs in registered.get(key, []):
-            if not (mine and theirs):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能重复：与已登记的干部 #{person_id} 姓名相同、任职地点相同；"
-                        "如确是两人，请为两人都填写身份证号",
-                        f"possibly a duplicate of person {person_id} (the same name and "
-                        "place); if they are two people, give both identity numbers",
-                    ),
-                )
-        for other in earlier[key]:
-            if not (mine and numbers.get(other)):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能与第 {other} 行是同一人（姓名、任职地点相同）",
-                        f"possibly the same person as row {other} (the same name and place)",
-                    ),
-                )
-                break
-        earlier[key].append(number)
+    checks.alike(
+        keys,
+        numbers,
+        registered,
+        lambda person_id: message(
+            f"可能重复：与已登记的干部 #{person_id} 姓名相同、任职地点相同；"
+            "如确是两人，请为两人都填写身份证号",
+            f"possibly a duplicate of person {person_id} (the same name and "
+            "place); if they are two people, give both identity numbers",
+        ),
+        lambda other: message(
+            f"可能与第 {other} 行是同一人（姓名、任职地点相同）",
+            f"possibly the same person as row {other} (the same name and place)",
+        ),
+    )
