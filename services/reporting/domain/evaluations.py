@@ -205,7 +205,11 @@ def create_evaluation(
     return evaluation
 
 
-def _author(evaluation: Evaluation, mentor_id: int | None) -> None:
+def _authors_open(
+    evaluation: Evaluation, mentor_id: int | None, version: int | None, closed: str
+) -> None:
+    """Refuse all but the author (403), an evaluation changed since ``version`` was read
+    and one neither a draft nor returned (409, ``closed`` saying why)."""
     if mentor_id != evaluation.author_id:
         raise Forbidden(
             message(
@@ -213,6 +217,9 @@ def _author(evaluation: Evaluation, mentor_id: int | None) -> None:
                 "only the responsible mentor who wrote it edits and submits it",
             )
         )
+    _current(evaluation, version)
+    if evaluation.status not in ("draft", "returned"):
+        raise Conflict(closed, {"status": [evaluation.status]})
 
 
 def update_evaluation(
@@ -224,13 +231,12 @@ def update_evaluation(
     version: int | None,
 ) -> Evaluation:
     """The author changes a draft or returned evaluation (the given fields only)."""
-    _author(evaluation, mentor_id)
-    _current(evaluation, version)
-    if evaluation.status not in ("draft", "returned"):
-        raise Conflict(
-            message("已提交或已通过的鉴定不能修改", f"a {evaluation.status} evaluation is closed"),
-            {"status": [evaluation.status]},
-        )
+    _authors_open(
+        evaluation,
+        mentor_id,
+        version,
+        message("已提交或已通过的鉴定不能修改", f"a {evaluation.status} evaluation is closed"),
+    )
     for key in EDITABLE:
         if key in data:
             setattr(evaluation, key, data[key])
@@ -350,13 +356,12 @@ def submit_evaluation(
     version: int | None,
 ) -> Evaluation:
     """The author submits (or resubmits) the evaluation for review."""
-    _author(evaluation, mentor_id)
-    _current(evaluation, version)
-    if evaluation.status not in ("draft", "returned"):
-        raise Conflict(
-            message("鉴定已经提交", f"this evaluation is already {evaluation.status}"),
-            {"status": [evaluation.status]},
-        )
+    _authors_open(
+        evaluation,
+        mentor_id,
+        version,
+        message("鉴定已经提交", f"this evaluation is already {evaluation.status}"),
+    )
     missing = [key for key in REQUIRED_ON_SUBMIT if not getattr(evaluation, key)]
     if missing:
         raise DomainError(
