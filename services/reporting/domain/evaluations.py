@@ -194,15 +194,21 @@ def create_evaluation(
         Evaluation.kind == data["kind"],
         Evaluation.year == data["year"],
     )
-    if session.scalar(exists) is not None:
-        raise taken
-    session.add(evaluation)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:  # written at the same moment in another request
-        raise taken from None
+    _add_once(session, evaluation, exists, taken)
     _audit(session, evaluation, actor, "mentor", "create", None)
     return evaluation
+
+
+def _add_once(session: Session, row, exists: sa.Select, taken: DomainError) -> None:
+    """Add ``row`` unless ``exists`` finds its like: ``taken`` then, and when another
+    request wrote its like at the same moment (the unique constraint refuses this one)."""
+    if session.scalar(exists) is not None:
+        raise taken
+    session.add(row)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        raise taken from None
 
 
 def _authors_open(
@@ -546,13 +552,7 @@ def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.dat
         MentorRating.trainee_id == trainee.id,
         MentorRating.year == year,
     )
-    if session.scalar(exists) is not None:
-        raise taken
-    session.add(rating)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:  # rated at the same moment in another request
-        raise taken from None
+    _add_once(session, rating, exists, taken)
     return rating
 
 
