@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -54,6 +55,17 @@ def record_audit(
         session.connection().execute(_insert(model), row)
     else:
         session.add(model(**row))
+
+
+def auditor(model: type) -> Callable[..., None]:
+    """A service's ``audit(session, actor, action, entity, entity_id, before, after)``:
+    :func:`record_audit` into ``model``'s table, in this transaction."""
+
+    def audit(session: Session, *args, **kwargs) -> None:
+        record_audit(session, model, *args, **kwargs)
+
+    audit.__doc__ = f"Keep who changed what, with the state before and after, in {model.__name__}."
+    return audit
 
 
 def audit_row(

@@ -54,7 +54,7 @@ from shared import normalize
 from shared.auth import Principal, current_principal, protect
 from shared.db import UTCDateTime, session, utcnow
 from shared.errors import DomainError
-from shared.http import ListArgs, max_body, page_schema, paginate, problem
+from shared.http import FILE_FORM, ListArgs, max_body, page_schema, paginate, problem
 from shared.normalize import message
 
 MiB = 1024 * 1024
@@ -454,18 +454,7 @@ class EvidenceOut(Schema):
 
 EvidencePage = page_schema(EvidenceOut, "EvidencePage")
 
-UPLOAD_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        }
-    },
-}
+UPLOAD_BODY = {"required": True, "content": FILE_FORM}
 DOWNLOAD = {
     "200": {
         "description": "the file, as a download (never shown inline)",

@@ -42,14 +42,17 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.routing import IntegerConverter
 
 from shared.clock import DEFAULT_TIME_ZONE, city_today
+from shared.db import session as request_session
 from shared.errors import DomainError, TooManyAttempts
 from shared.i18n import clerk_messages
+from shared.normalize import message
 from shared.observability import (
     HTTP_LATENCY,
     HTTP_REQUESTS,
     configure_logging,
     request_context,
 )
+from shared.tabular import Sheet, read_sheet
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("grassroots.access")
@@ -601,17 +604,21 @@ def trust_proxies(app: Flask, hops: int) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
+#: The OpenAPI content of an upload as a multipart form's ``file``.
+FILE_FORM = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"],
+        }
+    }
+}
 #: The OpenAPI request body of a sheet upload (an import): a multipart form's ``file``, or
 #: the CSV or XLSX itself as the body.
 SHEET_UPLOAD_BODY = {
     "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        },
+        **FILE_FORM,
         "text/csv": {"schema": {"type": "string", "format": "binary"}},
         XLSX: {"schema": {"type": "string", "format": "binary"}},
     }
@@ -754,3 +761,101 @@ def rows_in_error(report: dict) -> Response:
     response.status_code = 422
     response.mimetype = PROBLEM_JSON
     return response
+
+
+# -- sheet imports ---------------------------------------------------------------------------
+
+
+class ImportArgs(Schema):
+    """An import's query: ``dry_run=true`` checks a file without importing it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    dry_run = fields.Boolean(load_default=False)
+
+
+class RowError(Schema):
+    row = fields.Integer()
+    errors = fields.Dict()
+
+
+class SkippedRow(Schema):
+    row = fields.Integer()
+    reason = fields.String()
+
+
+class ImportReportOut(Schema):
+    """What a sheet import did, or would do (a dry run), with every row's errors."""
+
+    rows = fields.Integer(metadata={"description": "data rows read (skipped rows not counted)"})
+    imported = fields.Integer()
+    dry_run = fields.Boolean()
+    errors = fields.List(fields.Nested(RowError))
+    ids = fields.List(fields.Integer())
+    header_row = fields.Integer(metadata={"description": "the row the header was found in"})
+    columns = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "field -> the column's header as the file writes it"},
+    )
+    skipped = fields.List(
+        fields.Nested(SkippedRow),
+        metadata={"description": "title rows, total rows, notes, the example row left in"},
+    )
+
+
+def sheet_import(blp, report: type[Schema] = ImportReportOut, **doc):
+    """The decorators of a sheet import's POST (put under the access check): the
+    :class:`ImportArgs` query, the upload as the body (:data:`SHEET_UPLOAD_BODY`, with
+    ``doc`` besides), ``report`` as the answer, and as the 422 of rows in error."""
+
+    def decorator(view):
+        view = blp.alt_response(
+            422,
+            schema=problem_with(report),
+            content_type=PROBLEM_JSON,
+            description="rows in error; nothing imported",
+        )(view)
+        view = blp.response(200, report)(view)
+        view = blp.doc(requestBody=SHEET_UPLOAD_BODY, **doc)(view)
+        return blp.arguments(ImportArgs, location="query")(view)
+
+    return decorator
+
+
+def import_sheet(
+    columns: dict[str, str],
+    max_rows: int,
+    run: Callable[[Sheet], dict],
+    dry_run: bool,
+    *,
+    example: dict | None = None,
+    report: type[Schema] = ImportReportOut,
+):
+    """A sheet import's work: read the upload (:func:`shared.tabular.read_sheet`, cells up
+    to ``IMPORT_MAX_CELL``), refuse a file without data rows (422), ``run(sheet)`` for
+    its report; a report with errors answers 422 (``run`` stored nothing), else the
+    import is committed unless ``dry_run``."""
+    data, filename = sheet_upload()
+    sheet = read_sheet(
+        data,
+        filename,
+        columns,
+        max_rows,
+        max_cell=current_app.config["IMPORT_MAX_CELL"],
+        example=example,
+    )
+    if not sheet.rows:
+        raise problem(
+            422,
+            "Empty file",
+            message("文件有表头但没有数据行", "the file has a header but no rows"),
+            {"file": ["no rows"]},
+        )
+    done = report().dump(run(sheet))
+    if done["errors"]:
+        return rows_in_error(done)
+    if not dry_run:
+        request_session().commit()
+    return done

@@ -8,6 +8,7 @@ Each service declares one :class:`ServiceSpec` in its ``spec.py``; its ``relay.p
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from shared import migrate
 from shared.bus import Bus
+from shared.clock import city_today
 from shared.consumer import EventConsumer, parked_messages, replay_parked
 from shared.db import Database
 from shared.observability import configure_logging
@@ -76,6 +78,33 @@ class ServiceSpec:
             batch=config.CONSUMER_BATCH,
             finish=self.finish,
         )
+
+
+def service_spec(
+    spec_file: str,
+    config_class: type,
+    models,
+    handlers: dict,
+    commands: dict,
+    **more,
+) -> ServiceSpec:
+    """A service's :class:`ServiceSpec` as every service lays itself out: named after its
+    package (the folder of ``spec_file``, its ``spec.py``), Alembic's migrations in that
+    folder's ``migrations``, and the platform tables its ``models`` package declares
+    (``Outbox``, ``Inbox``, ``IdempotencyKey``: one without an ``Outbox`` publishes
+    nothing, one without an ``Inbox`` consumes nothing). ``more``: the other fields."""
+    folder = Path(spec_file).parent
+    return ServiceSpec(
+        name=folder.name,
+        config_class=config_class,
+        outbox_model=getattr(models, "Outbox", None),
+        inbox_model=getattr(models, "Inbox", None),
+        idempotency_model=getattr(models, "IdempotencyKey", None),
+        handlers=handlers,
+        migrations_dir=folder / "migrations",
+        extra_commands=commands,
+        **more,
+    )
 
 
 def _stop_on_signals() -> threading.Event:
@@ -140,6 +169,35 @@ def manage_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
         print(f"{spec.name}: replayed {count} parked message(s)")
         return 0
     return spec.extra_commands[args.command](args, config)
+
+
+def iso_date(text: str) -> dt.date:
+    """A command line's date (argparse ``type``): YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a date as YYYY-MM-DD") from None
+
+
+#: A command's ``--today`` (``command.arguments``): the city's date it acts for.
+TODAY_ARGUMENT = (
+    ("--today",),
+    {"type": iso_date, "default": None, "help": "the city's date (default: now)"},
+)
+
+
+def tick_once(config, today: dt.date | None, tick: Callable[[Callable, dt.date], dict]) -> int:
+    """A ``manage tick`` command's work: ``tick(sessionmaker, today)`` once, on the
+    service's database, for ``today`` (default: the city's date now), and what it did
+    printed as JSON."""
+    db = Database.of(config)
+    try:
+        today = today or city_today(config.TIME_ZONE)
+        done = tick(db.sessionmaker, today)
+    finally:
+        db.dispose()
+    print(json.dumps({"today": today.isoformat(), **done}, ensure_ascii=False))
+    return 0
 
 
 def run(fn, spec: ServiceSpec) -> None:

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 
 from shared.db import Database
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("a date as YYYY-MM-DD") from None
+from shared.runtime import TODAY_ARGUMENT, tick_once
 
 
 def tick(args: argparse.Namespace, config) -> int:
     """Run the tick once: open this month and quarter, add obligations, send the due-soon
     and overdue notices (each exactly once, safe beside other ticks)."""
-    from services.reporting.domain.common import city_today
     from services.reporting.domain.periods import tick as run_tick
 
-    db = Database.of(config)
-    try:
-        today = args.today or city_today(config.TIME_ZONE)
-        done = run_tick(db.sessionmaker, config, today)
-    finally:
-        db.dispose()
-    print(json.dumps({"today": today.isoformat(), **done}, ensure_ascii=False))
-    return 0
+    return tick_once(config, args.today, lambda sessions, today: run_tick(sessions, config, today))
 
 
-tick.arguments = [
-    (("--today",), {"type": _date, "default": None, "help": "the city's date (default: now)"})
-]
+tick.arguments = [TODAY_ARGUMENT]
 
 
 def calendar_load(args: argparse.Namespace, config) -> int:
@@ -107,7 +90,7 @@ def calendar_load(args: argparse.Namespace, config) -> int:
 calendar_load.arguments = [
     (("--year",), {"type": int, "action": "append", "help": "a year to load (repeatable)"}),
     (("--file",), {"default": None, "help": "JSON, XLSX or CSV (default: the shipped one)"}),
-    (("--today",), {"type": _date, "default": None, "help": "the city's date (default: now)"}),
+    TODAY_ARGUMENT,
 ]
 
 

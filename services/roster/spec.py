@@ -1,20 +1,10 @@
-"""Roster's pieces for the shared entry points (relay, manage)."""
+"""Roster's pieces for the shared entry points (relay, manage; it consumes nothing, so it
+has neither inbox nor consumer)."""
 
-from pathlib import Path
-
+from services.roster import models
 from services.roster.commands import COMMANDS
 from services.roster.config import Config
 from services.roster.handlers import HANDLERS
-from services.roster.models import IdempotencyKey, Outbox
-from shared.runtime import ServiceSpec
+from shared.runtime import service_spec
 
-SPEC = ServiceSpec(
-    name="roster",
-    config_class=Config,
-    outbox_model=Outbox,
-    idempotency_model=IdempotencyKey,
-    inbox_model=None,  # it consumes nothing
-    handlers=HANDLERS,
-    migrations_dir=Path(__file__).parent / "migrations",
-    extra_commands=COMMANDS,
-)
+SPEC = service_spec(__file__, Config, models, HANDLERS, COMMANDS)

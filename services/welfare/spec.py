@@ -1,22 +1,11 @@
 """Welfare's pieces for the shared entry points (relay, consumer, manage)."""
 
-from pathlib import Path
-
-from services.welfare import scheduler
+from services.welfare import models, scheduler
 from services.welfare.commands import COMMANDS
 from services.welfare.config import Config
 from services.welfare.handlers import HANDLERS
-from services.welfare.models import IdempotencyKey, Inbox, Outbox
-from shared.runtime import ServiceSpec
+from shared.runtime import service_spec
 
-SPEC = ServiceSpec(
-    name="welfare",
-    config_class=Config,
-    outbox_model=Outbox,
-    idempotency_model=IdempotencyKey,
-    inbox_model=Inbox,
-    handlers=HANDLERS,
-    migrations_dir=Path(__file__).parent / "migrations",
-    extra_commands=COMMANDS,
-    background={"scheduler": scheduler.run},
+SPEC = service_spec(
+    __file__, Config, models, HANDLERS, COMMANDS, background={"scheduler": scheduler.run}
 )

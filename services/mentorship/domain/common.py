@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.mentorship.models import Audit, Outbox
-from shared.audit import record_audit
+from shared.audit import auditor
 from shared.clock import city_today  # noqa: F401 - the services' one calendar
 from shared.outbox import record_event
 
@@ -18,14 +18,5 @@ def emit(session: Session, type_: str, payload: dict, *, at_once: bool = False) 
     record_event(session, Outbox, type_, payload, producer=PRODUCER, at_once=at_once)
 
 
-def audit(
-    session: Session,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int,
-    before: dict | None,
-    after: dict | None,
-) -> None:
-    """Keep who changed what, with the state before and after, in this transaction."""
-    record_audit(session, Audit, actor, action, entity, entity_id, before, after)
+#: Keep who changed what, when, before and after, in this transaction.
+audit = auditor(Audit)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP
-from shared.idempotency import IdempotencyMixin
+from shared.platform_models import declare_platform
 from shared.projections import declare_projections
 
 
@@ -22,12 +21,8 @@ def big_integer():
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class IdempotencyKey(IdempotencyMixin, Base):
-    pass
+PLATFORM = declare_platform(Base, outbox=False)
+Inbox, IdempotencyKey = PLATFORM.inbox, PLATFORM.idempotency_key
 
 
 PROJECTIONS = declare_projections(Base)

@@ -24,25 +24,12 @@ from services.reporting.schemas.duties import (
     DutyListArgs,
     DutyProgressIn,
     DutyProgressOut,
-    ImportArgs,
-    ImportReportOut,
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import (
-    PROBLEM_JSON,
-    SHEET_UPLOAD_BODY,
-    export_responses,
-    max_body,
-    paginate,
-    problem,
-    problem_with,
-    rows_in_error,
-    sheet_upload,
-)
+from shared.http import export_responses, import_sheet, max_body, paginate, problem, sheet_import
 from shared.idempotency import CREATES
-from shared.normalize import message
-from shared.tabular import read_sheet, template
+from shared.tabular import template
 
 blp = Blueprint(
     "duties",
@@ -175,15 +162,7 @@ class Completion(MethodView):
 @max_body("MAX_UPLOAD_LENGTH")
 class DutyImport(MethodView):
     @require("city")
-    @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=SHEET_UPLOAD_BODY, **CREATES)
-    @blp.response(200, ImportReportOut)
-    @blp.alt_response(
-        422,
-        schema=problem_with(ImportReportOut),
-        content_type=PROBLEM_JSON,
-        description="rows in error; nothing imported",
-    )
+    @sheet_import(blp, **CREATES)
     def post(self, args):
         """Load a duty list from XLSX or CSV (the city only). Columns (Chinese or English):
         年度 year, 责任主体类型 party_kind (单位, 镇（街）, 村（社区）, 选调生), 责任主体编码
@@ -195,30 +174,15 @@ class DutyImport(MethodView):
         item already in the list and the same item twice included); ``dry_run=true`` only
         checks. Limits: ``MAX_UPLOAD_LENGTH`` bytes and ``DUTY_IMPORT_MAX_ROWS`` rows
         (413), ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
-        data, filename = sheet_upload()
-        sheet = read_sheet(
-            data,
-            filename,
+        return import_sheet(
             domain.COLUMNS,
             current_app.config.get("DUTY_IMPORT_MAX_ROWS", 5000),
-            max_cell=current_app.config["IMPORT_MAX_CELL"],
+            lambda sheet: domain.import_items(
+                session(), sheet, DutyItemRow(), current_principal().subject, args["dry_run"]
+            ),
+            args["dry_run"],
             example={field: value for _header, field, value in domain.TEMPLATE},
         )
-        if not sheet.rows:
-            raise problem(
-                422,
-                "Empty file",
-                message("文件有表头但没有数据行", "the file has a header but no rows"),
-                {"file": ["no rows"]},
-            )
-        report = domain.import_items(
-            session(), sheet, DutyItemRow(), current_principal().subject, args["dry_run"]
-        )
-        if report["errors"]:
-            return rows_in_error(ImportReportOut().dump(report))
-        if not args["dry_run"]:
-            session().commit()
-        return ImportReportOut().dump(report)
 
 
 @blp.route("/import/template")

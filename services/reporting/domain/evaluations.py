@@ -194,18 +194,28 @@ def create_evaluation(
         Evaluation.kind == data["kind"],
         Evaluation.year == data["year"],
     )
-    if session.scalar(exists) is not None:
-        raise taken
-    session.add(evaluation)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:  # written at the same moment in another request
-        raise taken from None
+    _add_once(session, evaluation, exists, taken)
     _audit(session, evaluation, actor, "mentor", "create", None)
     return evaluation
 
 
-def _author(evaluation: Evaluation, mentor_id: int | None) -> None:
+def _add_once(session: Session, row, exists: sa.Select, taken: DomainError) -> None:
+    """Add ``row`` unless ``exists`` finds its like: ``taken`` then, and when another
+    request wrote its like at the same moment (the unique constraint refuses this one)."""
+    if session.scalar(exists) is not None:
+        raise taken
+    session.add(row)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        raise taken from None
+
+
+def _authors_open(
+    evaluation: Evaluation, mentor_id: int | None, version: int | None, closed: str
+) -> None:
+    """Refuse all but the author (403), an evaluation changed since ``version`` was read
+    and one neither a draft nor returned (409, ``closed`` saying why)."""
     if mentor_id != evaluation.author_id:
         raise Forbidden(
             message(
@@ -213,6 +223,9 @@ def _author(evaluation: Evaluation, mentor_id: int | None) -> None:
                 "only the responsible mentor who wrote it edits and submits it",
             )
         )
+    _current(evaluation, version)
+    if evaluation.status not in ("draft", "returned"):
+        raise Conflict(closed, {"status": [evaluation.status]})
 
 
 def update_evaluation(
@@ -224,13 +237,12 @@ def update_evaluation(
     version: int | None,
 ) -> Evaluation:
     """The author changes a draft or returned evaluation (the given fields only)."""
-    _author(evaluation, mentor_id)
-    _current(evaluation, version)
-    if evaluation.status not in ("draft", "returned"):
-        raise Conflict(
-            message("已提交或已通过的鉴定不能修改", f"a {evaluation.status} evaluation is closed"),
-            {"status": [evaluation.status]},
-        )
+    _authors_open(
+        evaluation,
+        mentor_id,
+        version,
+        message("已提交或已通过的鉴定不能修改", f"a {evaluation.status} evaluation is closed"),
+    )
     for key in EDITABLE:
         if key in data:
             setattr(evaluation, key, data[key])
@@ -350,13 +362,12 @@ def submit_evaluation(
     version: int | None,
 ) -> Evaluation:
     """The author submits (or resubmits) the evaluation for review."""
-    _author(evaluation, mentor_id)
-    _current(evaluation, version)
-    if evaluation.status not in ("draft", "returned"):
-        raise Conflict(
-            message("鉴定已经提交", f"this evaluation is already {evaluation.status}"),
-            {"status": [evaluation.status]},
-        )
+    _authors_open(
+        evaluation,
+        mentor_id,
+        version,
+        message("鉴定已经提交", f"this evaluation is already {evaluation.status}"),
+    )
     missing = [key for key in REQUIRED_ON_SUBMIT if not getattr(evaluation, key)]
     if missing:
         raise DomainError(
@@ -541,13 +552,7 @@ def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.dat
         MentorRating.trainee_id == trainee.id,
         MentorRating.year == year,
     )
-    if session.scalar(exists) is not None:
-        raise taken
-    session.add(rating)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:  # rated at the same moment in another request
-        raise taken from None
+    _add_once(session, rating, exists, taken)
     return rating
 
 

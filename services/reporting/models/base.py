@@ -9,10 +9,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped
 
-from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP
-from shared.idempotency import IdempotencyMixin
-from shared.outbox import OutboxMixin
+from shared.platform_models import declare_platform
 from shared.projections import AssignmentProjection, declare_projections
 
 
@@ -20,16 +18,8 @@ class Base(DeclarativeBase):
     type_annotation_map = TYPE_ANNOTATION_MAP
 
 
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class IdempotencyKey(IdempotencyMixin, Base):
-    pass
+PLATFORM = declare_platform(Base)
+Outbox, Inbox, IdempotencyKey = PLATFORM.outbox, PLATFORM.inbox, PLATFORM.idempotency_key
 
 
 # Roster's projections as every service has them; mentorship's assignments are below.

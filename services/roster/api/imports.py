@@ -16,21 +16,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.roster.domain import imports as importer
-from services.roster.schemas.imports import ImportArgs, ImportReportOut
+from services.roster.schemas.imports import ImportReportOut
 from shared.auth import protect, require
 from shared.db import session
-from shared.http import (
-    PROBLEM_JSON,
-    SHEET_UPLOAD_BODY,
-    max_body,
-    problem,
-    problem_with,
-    rows_in_error,
-    sheet_upload,
-)
+from shared.http import import_sheet, max_body, sheet_import
 from shared.idempotency import CREATES
-from shared.normalize import message
-from shared.tabular import XLSX, read_sheet, template
+from shared.tabular import XLSX, template
 
 blp = Blueprint(
     "imports",
@@ -52,45 +43,23 @@ _TEMPLATE_RESPONSE = {
 
 
 def _run(kind: str, args: dict):
-    data, filename = sheet_upload()
     headers, example, _notes = _KINDS[kind]
-    sheet = read_sheet(
-        data,
-        filename,
+    run = importer.import_trainees if kind == "trainees" else importer.import_people
+    return import_sheet(
         headers,
         current_app.config["IMPORT_MAX_ROWS"],
-        max_cell=current_app.config["IMPORT_MAX_CELL"],
+        lambda sheet: run(session(), sheet, args["dry_run"]),
+        args["dry_run"],
         example=importer.example(example),
+        report=ImportReportOut,
     )
-    if not sheet.rows:
-        raise problem(
-            422,
-            "Empty file",
-            message("文件有表头但没有数据行", "the file has a header but no rows"),
-            {"file": ["no rows"]},
-        )
-    run = importer.import_trainees if kind == "trainees" else importer.import_people
-    report = run(session(), sheet, args["dry_run"])
-    if report["errors"]:
-        return rows_in_error(ImportReportOut().dump(report))
-    if not args["dry_run"]:
-        session().commit()
-    return ImportReportOut().dump(report)
 
 
 @blp.route("/trainees")
 @max_body("MAX_UPLOAD_LENGTH")
 class ImportTrainees(MethodView):
     @require("city")
-    @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=SHEET_UPLOAD_BODY, **CREATES)
-    @blp.response(200, ImportReportOut)
-    @blp.alt_response(
-        422,
-        schema=problem_with(ImportReportOut),
-        content_type=PROBLEM_JSON,
-        description="rows in error; nothing imported",
-    )
+    @sheet_import(blp, ImportReportOut, **CREATES)
     def post(self, args):
         """Import trainees. Columns (Chinese or English): 姓名 name, 性别 gender, 出生日期
         birth_date, 身份证号 id_number, 手机 phone, 邮箱 email, 学历 education, 毕业院校
@@ -112,15 +81,7 @@ class ImportTrainees(MethodView):
 @max_body("MAX_UPLOAD_LENGTH")
 class ImportPeople(MethodView):
     @require("city")
-    @blp.arguments(ImportArgs, location="query")
-    @blp.doc(requestBody=SHEET_UPLOAD_BODY, **CREATES)
-    @blp.response(200, ImportReportOut)
-    @blp.alt_response(
-        422,
-        schema=problem_with(ImportReportOut),
-        content_type=PROBLEM_JSON,
-        description="rows in error; nothing imported",
-    )
+    @sheet_import(blp, ImportReportOut, **CREATES)
     def post(self, args):
         """Import cadres, one position per row. Columns: 姓名 name, 性别 gender, 身份证号
         id_number, 手机 phone, 邮箱 email, 职务类别 position_kind (领导班子成员, 中层干部,

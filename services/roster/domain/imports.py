@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
@@ -58,11 +59,8 @@ TRAINEE_FIELDS = (
     "village_code",
     "placement_start",
 )
-TRAINEE_HEADERS = {
-    "姓名": "name",
-    "性别": "gender",
-    "出生日期": "birth_date",
-    "出生年月日": "birth_date",
+#: The headers, both imports alike, of the identity number, the phone and the e-mail.
+_CONTACT_HEADERS = {
     "身份证号": "id_number",
     "身份证号码": "id_number",
     "公民身份号码": "id_number",
@@ -73,6 +71,13 @@ TRAINEE_HEADERS = {
     "联系电话": "phone",
     "邮箱": "email",
     "电子邮箱": "email",
+}
+TRAINEE_HEADERS = {
+    "姓名": "name",
+    "性别": "gender",
+    "出生日期": "birth_date",
+    "出生年月日": "birth_date",
+    **_CONTACT_HEADERS,
     "学历": "education",
     "毕业院校": "school",
     "专业": "major",
@@ -100,16 +105,7 @@ PERSON_FIELDS = (
 PERSON_HEADERS = {
     "姓名": "name",
     "性别": "gender",
-    "身份证号": "id_number",
-    "身份证号码": "id_number",
-    "公民身份号码": "id_number",
-    "手机": "phone",
-    "手机号": "phone",
-    "手机号码": "phone",
-    "电话": "phone",
-    "联系电话": "phone",
-    "邮箱": "email",
-    "电子邮箱": "email",
+    **_CONTACT_HEADERS,
     "职务类别": "position_kind",
     "职务": "title",
     "单位编码": "unit_code",
@@ -276,9 +272,60 @@ class _Rows:
 
     def __init__(self) -> None:
         self.errors: dict[int, dict] = {}
+        #: (row number, loaded row) of the rows without errors.
+        self.valid: list[tuple[int, dict]] = []
+        #: row number -> identity number, for the checks across rows.
+        self.numbers: dict[int, str] = {}
+        #: row number -> what a possible duplicate shares (see ``alike``).
+        self.keys: dict[int, tuple] = {}
+
+    def rows(self, sheet: Sheet) -> Iterator[tuple[int, dict, dict]]:
+        """Each data row of ``sheet``: its number, its cells as the schema reads them
+        (:func:`_cells`) and its errors so far (cells over the length limit first)."""
+        for number, raw in sheet.rows:
+            row_errors: dict = {k: list(v) for k, v in sheet.cell_errors.get(number, {}).items()}
+            yield number, _cells(raw, row_errors), row_errors
+
+    def load(
+        self, number: int, schema, row: dict, row_errors: dict
+    ) -> tuple[dict | None, str | None]:
+        """The row loaded by ``schema`` (None when it fails; a cell already in error is not
+        read again) and its name as normalized (None when there is none); its identity
+        number kept for the checks across rows."""
+        for key in row_errors:
+            row.pop(key, None)
+        loaded = _load(schema, row, row_errors)
+        id_number = (
+            loaded["id_number"] if loaded else _quietly(normalize.id_number, row.get("id_number"))
+        )
+        if id_number:
+            self.numbers[number] = id_number
+        return loaded, loaded["name"] if loaded else _quietly(normalize.name, row.get("name"))
+
+    def keep(self, number: int, loaded: dict | None, row_errors: dict) -> None:
+        """A row read: its errors, or (loaded without any) the row as valid."""
+        for key, messages in row_errors.items():
+            for text in messages:
+                self.add(number, key, text)
+        if loaded is not None and not row_errors:
+            self.valid.append((number, loaded))
 
     def add(self, number: int, key: str, text: str) -> None:
         self.errors.setdefault(number, {}).setdefault(key, []).append(text)
+
+    def id_numbers(self, session: Session, model: type, what: tuple) -> None:
+        """Flag the identity numbers given twice in the file, and those already
+        registered as a ``model`` (``what``: its name in Chinese and English)."""
+        numbers = self.numbers
+        self.same_id_numbers(numbers)
+        taken = dict(
+            _in_chunks(
+                session,
+                lambda part: sa.select(model.id_number, model.id).where(model.id_number.in_(part)),
+                set(numbers.values()),
+            )
+        )
+        self.registered(numbers, taken, what)
 
     def same_id_numbers(self, numbers: dict[int, str]) -> None:
         first: dict[str, int] = {}
@@ -303,6 +350,29 @@ class _Rows:
                     ),
                 )
 
+    def alike(
+        self,
+        registered: dict[tuple, list[tuple[int, str | None]]],
+        duplicate_of: Callable[[int], str],
+        same_as_row: Callable[[int], str],
+    ) -> None:
+        """Flag each row whose key (``keys``) a registered record (``registered``: key ->
+        [(id, identity number)]) or an earlier row shares, where either has no identity
+        number, in the words of ``duplicate_of(id)`` and of ``same_as_row(row)`` (only
+        the first such row)."""
+        numbers = self.numbers
+        earlier: dict[tuple, list[int]] = defaultdict(list)
+        for number, key in self.keys.items():
+            mine = numbers.get(number)
+            for record_id, theirs in registered.get(key, []):
+                if not (mine and theirs):
+                    self.add(number, "name", duplicate_of(record_id))
+            for other in earlier[key]:
+                if not (mine and numbers.get(other)):
+                    self.add(number, "name", same_as_row(other))
+                    break
+            earlier[key].append(number)
+
     def as_list(self) -> list[dict]:
         return [{"row": n, "errors": e} for n, e in sorted(self.errors.items())]
 
@@ -317,12 +387,7 @@ def import_trainees(session: Session, sheet: Sheet, dry_run: bool) -> dict:
     villages = dict(session.execute(sa.select(Village.code, Village.id)).all())
     schema = TraineeIn()
     checks = _Rows()
-    valid: list[tuple[int, dict]] = []
-    numbers: dict[int, str] = {}
-    keys: dict[int, tuple] = {}
-    for number, raw in sheet.rows:
-        row_errors: dict = {k: list(v) for k, v in sheet.cell_errors.get(number, {}).items()}
-        row = _cells(raw, row_errors)
+    for number, row, row_errors in checks.rows(sheet):
         unit_code = row.pop("unit_code", None)
         village_code = row.pop("village_code", None)
         start = row.pop("placement_start", None)
@@ -350,45 +415,24 @@ def import_trainees(session: Session, sheet: Sheet, dry_run: bool) -> dict:
                     "village_id": villages[_code(village_code)],
                     "start_date": start,
                 }
-        for key in row_errors:  # a cell already in error is not read again
-            row.pop(key, None)
-        loaded = _load(schema, row, row_errors)
+        loaded, name = checks.load(number, schema, row, row_errors)
         row_errors.pop("unit_id", None)  # reported by its code
-        id_number = (
-            loaded["id_number"] if loaded else _quietly(normalize.id_number, row.get("id_number"))
-        )
-        if id_number:
-            numbers[number] = id_number
-        name = loaded["name"] if loaded else _quietly(normalize.name, row.get("name"))
         if name and "unit_id" in row and "birth_date" not in row_errors:
             birth = (
                 loaded["birth_date"]
                 if loaded
                 else _quietly(dt.date.fromisoformat, row.get("birth_date"))
             )
-            keys[number] = (name, birth, row["unit_id"])
-        for key, messages in row_errors.items():
-            for text in messages:
-                checks.add(number, key, text)
-        if loaded is not None and not row_errors:
-            valid.append((number, loaded))
-    checks.same_id_numbers(numbers)
-    taken = dict(
-        _in_chunks(
-            session,
-            lambda part: sa.select(Trainee.id_number, Trainee.id).where(
-                Trainee.id_number.in_(part)
-            ),
-            set(numbers.values()),
-        )
-    )
-    checks.registered(numbers, taken, ("选调生", "trainee"))
-    _possible_trainee_duplicates(session, checks, keys, numbers)
+            checks.keys[number] = (name, birth, row["unit_id"])
+        checks.keep(number, loaded, row_errors)
+    checks.id_numbers(session, Trainee, ("选调生", "trainee"))
+    _possible_trainee_duplicates(session, checks)
     errors = checks.as_list()
     report = _report("trainees", sheet, errors, dry_run)
     if errors:
         session.rollback()
         return report
+    valid = checks.valid
     ids, failed = register_trainees(session, [data for _, data in valid])
     if failed:
         report["errors"] = [
@@ -402,11 +446,10 @@ def import_trainees(session: Session, sheet: Sheet, dry_run: bool) -> dict:
     return report
 
 
-def _possible_trainee_duplicates(
-    session: Session, checks: _Rows, keys: dict[int, tuple], numbers: dict[int, str]
-) -> None:
+def _possible_trainee_duplicates(session: Session, checks: _Rows) -> None:
     """Rows alike a registered trainee or an earlier row by name, birth date and unit,
     where either has no identity number."""
+    keys = checks.keys
     if not keys:
         return
     names = {key[0] for key in keys.values()}
@@ -421,34 +464,19 @@ def _possible_trainee_duplicates(
         names,
     ):
         registered[(name, birth, unit_id)].append((tid, id_number))
-    earlier: dict[tuple, list[int]] = defaultdict(list)
-    for number, key in keys.items():
-        mine = numbers.get(number)
-        for tid, theirs in registered.get(key, []):
-            if not (mine and theirs):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能重复：与已登记的选调生 #{tid} 姓名、出生日期、单位相同；"
-                        "如确是两人，请为两人都填写身份证号",
-                        f"possibly a duplicate of trainee {tid} (the same name, birth date "
-                        "and unit); if they are two people, give both identity numbers",
-                    ),
-                )
-        for other in earlier[key]:
-            if not (mine and numbers.get(other)):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能与第 {other} 行是同一人（姓名、出生日期、单位相同）",
-                        f"possibly the same person as row {other} (the same name, birth "
-                        "date and unit)",
-                    ),
-                )
-                break
-        earlier[key].append(number)
+    checks.alike(
+        registered,
+        lambda tid: message(
+            f"可能重复：与已登记的选调生 #{tid} 姓名、出生日期、单位相同；"
+            "如确是两人，请为两人都填写身份证号",
+            f"possibly a duplicate of trainee {tid} (the same name, birth date "
+            "and unit); if they are two people, give both identity numbers",
+        ),
+        lambda other: message(
+            f"可能与第 {other} 行是同一人（姓名、出生日期、单位相同）",
+            f"possibly the same person as row {other} (the same name, birth date and unit)",
+        ),
+    )
 
 
 # -- people ---------------------------------------------------------------------------------
@@ -464,12 +492,7 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
     }
     schema = PersonIn()
     checks = _Rows()
-    valid: list[tuple[int, dict]] = []
-    numbers: dict[int, str] = {}
-    keys: dict[int, tuple] = {}
-    for number, raw in sheet.rows:
-        row_errors: dict = {k: list(v) for k, v in sheet.cell_errors.get(number, {}).items()}
-        row = _cells(raw, row_errors)
+    for number, row, row_errors in checks.rows(sheet):
         kind = row.pop("position_kind", None)
         title = row.pop("title", None) or ""
         codes = {f: row.pop(f.replace("_id", "_code"), None) for f in places}
@@ -492,37 +515,17 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
                 else:
                     place = (field, places[field][_code(code)])
                     row["positions"] = [{"kind": kind, "title": title, field: place[1]}]
-        for key in row_errors:
-            row.pop(key, None)
-        loaded = _load(schema, row, row_errors)
-        id_number = (
-            loaded["id_number"] if loaded else _quietly(normalize.id_number, row.get("id_number"))
-        )
-        if id_number:
-            numbers[number] = id_number
-        name = loaded["name"] if loaded else _quietly(normalize.name, row.get("name"))
+        loaded, name = checks.load(number, schema, row, row_errors)
         if name and (place is not None or kind is None):
-            keys[number] = (name, place)
-        for key, messages in row_errors.items():
-            for text in messages:
-                checks.add(number, key, text)
-        if loaded is not None and not row_errors:
-            valid.append((number, loaded))
-    checks.same_id_numbers(numbers)
-    taken = dict(
-        _in_chunks(
-            session,
-            lambda part: sa.select(Person.id_number, Person.id).where(Person.id_number.in_(part)),
-            set(numbers.values()),
-        )
-    )
-    checks.registered(numbers, taken, ("干部", "person"))
-    _possible_person_duplicates(session, checks, keys, numbers)
+            checks.keys[number] = (name, place)
+        checks.keep(number, loaded, row_errors)
+    checks.id_numbers(session, Person, ("干部", "person"))
+    _possible_person_duplicates(session, checks)
     errors = checks.as_list()
     report = _report("people", sheet, errors, dry_run)
     ids = []
     if not errors:
-        for number, data in valid:
+        for number, data in checks.valid:
             try:
                 with session.begin_nested():
                     ids.append(create_person(session, data).id)
@@ -538,11 +541,10 @@ def import_people(session: Session, sheet: Sheet, dry_run: bool) -> dict:
     return report
 
 
-def _possible_person_duplicates(
-    session: Session, checks: _Rows, keys: dict[int, tuple], numbers: dict[int, str]
-) -> None:
+def _possible_person_duplicates(session: Session, checks: _Rows) -> None:
     """Rows alike a registered person or an earlier row by name and the place of their
     position (or both without one), where either has no identity number."""
+    keys = checks.keys
     if not keys:
         return
     names = {key[0] for key in keys.values()}
@@ -573,30 +575,16 @@ def _possible_person_duplicates(
     for person_id, name, id_number in people:
         for place in held[person_id] or {None}:
             registered[(name, place)].append((person_id, id_number))
-    earlier: dict[tuple, list[int]] = defaultdict(list)
-    for number, key in keys.items():
-        mine = numbers.get(number)
-        for person_id, theirs in registered.get(key, []):
-            if not (mine and theirs):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能重复：与已登记的干部 #{person_id} 姓名相同、任职地点相同；"
-                        "如确是两人，请为两人都填写身份证号",
-                        f"possibly a duplicate of person {person_id} (the same name and "
-                        "place); if they are two people, give both identity numbers",
-                    ),
-                )
-        for other in earlier[key]:
-            if not (mine and numbers.get(other)):
-                checks.add(
-                    number,
-                    "name",
-                    message(
-                        f"可能与第 {other} 行是同一人（姓名、任职地点相同）",
-                        f"possibly the same person as row {other} (the same name and place)",
-                    ),
-                )
-                break
-        earlier[key].append(number)
+    checks.alike(
+        registered,
+        lambda person_id: message(
+            f"可能重复：与已登记的干部 #{person_id} 姓名相同、任职地点相同；"
+            "如确是两人，请为两人都填写身份证号",
+            f"possibly a duplicate of person {person_id} (the same name and "
+            "place); if they are two people, give both identity numbers",
+        ),
+        lambda other: message(
+            f"可能与第 {other} 行是同一人（姓名、任职地点相同）",
+            f"possibly the same person as row {other} (the same name and place)",
+        ),
+    )

@@ -5,17 +5,12 @@ from __future__ import annotations
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import TYPE_ANNOTATION_MAP
-from shared.idempotency import IdempotencyMixin
-from shared.outbox import OutboxMixin
+from shared.platform_models import declare_platform
 
 
 class Base(DeclarativeBase):
     type_annotation_map = TYPE_ANNOTATION_MAP
 
 
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class IdempotencyKey(IdempotencyMixin, Base):
-    pass
+PLATFORM = declare_platform(Base, inbox=False)
+Outbox, IdempotencyKey = PLATFORM.outbox, PLATFORM.idempotency_key

@@ -10,21 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.welfare.models import LedgerEntry, MoneyAudit, TownBudget
-from shared.audit import record_audit
+from shared.audit import auditor
 from shared.clock import utcnow
 
-
-def audit(
-    session: Session,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int,
-    before: dict | None,
-    after: dict | None,
-) -> None:
-    """Keep who changed money, when, before and after, in this transaction."""
-    record_audit(session, MoneyAudit, actor, action, entity, entity_id, before, after)
+#: Keep who changed money, when, before and after, in this transaction.
+audit = auditor(MoneyAudit)
 
 
 def state(row, *names: str) -> dict:

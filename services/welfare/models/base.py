@@ -4,15 +4,11 @@ resource modules of this package, which use the same ``Base``."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase
 
-from shared.consumer import InboxMixin
 from shared.db import TYPE_ANNOTATION_MAP
-from shared.idempotency import IdempotencyMixin
-from shared.outbox import OutboxMixin
+from shared.platform_models import declare_platform
 from shared.projections import declare_projections
 
 
@@ -25,42 +21,12 @@ def fen():
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class IdempotencyKey(IdempotencyMixin, Base):
-    pass
+PLATFORM = declare_platform(Base, calendar=True)
+Outbox, Inbox, IdempotencyKey = PLATFORM.outbox, PLATFORM.inbox, PLATFORM.idempotency_key
+CalendarDay, CalendarYear = PLATFORM.calendar_day, PLATFORM.calendar_year
 
 
 PROJECTIONS = declare_projections(Base)
 Town, Village, Unit = PROJECTIONS.town, PROJECTIONS.village, PROJECTIONS.unit
 Person, Position, Trainee = PROJECTIONS.person, PROJECTIONS.position, PROJECTIONS.trainee
 MentorAssignment = PROJECTIONS.assignment
-
-
-class CalendarDay(Base):
-    """A day of the city's working-day calendar that differs from the plain week (a
-    ``holiday``, or a swapped ``workday``), as reporting last announced it
-    (``calendar.updated``); seeded from the shipped national calendar. Due dates fall on
-    working days (``shared.workdays``)."""
-
-    __tablename__ = "calendar_day"
-
-    day: Mapped[dt.date] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(8))
-    name: Mapped[str] = mapped_column(sa.String(100), default="")
-
-
-class CalendarYear(Base):
-    """The revision of each year's days applied from ``calendar.updated`` (a year not
-    listed still has the seeded days: revision 0); an older or repeated one is ignored."""
-
-    __tablename__ = "calendar_year"
-
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    revision: Mapped[int]
