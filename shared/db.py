@@ -127,6 +127,12 @@ def _ping_when_idle(engine: sa.Engine, idle_seconds: float) -> None:
             raise sa.exc.DisconnectionError(f"idle connection is gone: {exc}") from exc
 
 
+def big_integer() -> sa.types.TypeEngine:
+    """A BIGINT column type, INTEGER on SQLite (whose only autoincrementing key is an
+    INTEGER PRIMARY KEY): ids and amounts that may pass 2^31."""
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
 class RequestSession(Session):
     """A session whose ``commit()`` can be held: while ``info["hold_commit"]`` is set, a
     commit only flushes (and notes ``info["commit_held"]``), and the transaction stays

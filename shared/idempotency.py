@@ -49,7 +49,7 @@ from flask_smorest.spec.plugins import FlaskPlugin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.auth import current_principal
-from shared.db import UTCDateTime, current_db, session, utcnow
+from shared.db import UTCDateTime, big_integer, current_db, session, utcnow
 from shared.http import problem_response
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,7 @@ class IdempotencyMixin:
     __tablename__ = "idempotency_key"
     __table_args__ = (sa.UniqueConstraint("caller", "key", name="uq_idempotency_key_caller_key"),)
 
-    id: Mapped[int] = mapped_column(
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = mapped_column(big_integer(), primary_key=True, autoincrement=True)
     #: ``<role>:<subject>`` of the token that sent it
     caller: Mapped[str] = mapped_column(sa.String(128))
     key: Mapped[str] = mapped_column(sa.String(MAX_LENGTH))

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.bus import Bus, BusError
-from shared.db import Database, UTCDateTime, insert_with_params, utcnow
+from shared.db import Database, UTCDateTime, big_integer, insert_with_params, utcnow
 from shared.events import build_event
 from shared.faults import fault
 from shared.observability import OUTBOX_PUBLISHED, current_context
@@ -34,9 +34,7 @@ class OutboxMixin:
 
     __tablename__ = "outbox"
 
-    id: Mapped[int] = mapped_column(
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = mapped_column(big_integer(), primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
     type: Mapped[str] = mapped_column(sa.String(64))
     envelope: Mapped[dict] = mapped_column(sa.JSON)

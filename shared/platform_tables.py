@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shared.db import big_integer
 from shared.outbox import DROP_NOTIFY_TRIGGER, NOTIFY_TRIGGER
 
 #: The columns with an index of their own (``index=True``), by table.
@@ -49,10 +50,6 @@ def _drop_table(op, table: str) -> None:
     op.drop_table(table)
 
 
-def _big() -> sa.types.TypeEngine:
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
 def _on_postgresql(op) -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
@@ -62,7 +59,7 @@ def create_outbox(op) -> None:
     _create_table(
         op,
         "outbox",
-        sa.Column("id", _big(), autoincrement=True, nullable=False),
+        sa.Column("id", big_integer(), autoincrement=True, nullable=False),
         sa.Column("event_id", sa.String(length=36), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("envelope", sa.JSON(), nullable=False),
@@ -114,7 +111,7 @@ def create_idempotency_key(op) -> None:
     _create_table(
         op,
         "idempotency_key",
-        sa.Column("id", _big(), autoincrement=True, nullable=False),
+        sa.Column("id", big_integer(), autoincrement=True, nullable=False),
         sa.Column("caller", sa.String(length=128), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
@@ -157,7 +154,7 @@ def _their_id() -> sa.Column:
 
 
 def _version() -> sa.Column:
-    return sa.Column("version", _big(), nullable=False)
+    return sa.Column("version", big_integer(), nullable=False)
 
 
 def _create_place(op, table: str, *own: sa.Column) -> None:

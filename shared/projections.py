@@ -17,12 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.consumer import payload_key, set_based
-from shared.db import upsert_statement
+from shared.db import big_integer, upsert_statement
 from shared.revocation import TokenRevocationMixin, revocation_handlers
-
-
-def _big():
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 class PlaceProjection:
@@ -31,7 +27,7 @@ class PlaceProjection:
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     code: Mapped[str] = mapped_column(sa.String(32))
     name: Mapped[str] = mapped_column(sa.String(100))
-    version: Mapped[int] = mapped_column(_big())
+    version: Mapped[int] = mapped_column(big_integer())
 
 
 class VillageProjection(PlaceProjection):
@@ -46,7 +42,7 @@ class PersonProjection:
     gender: Mapped[str | None] = mapped_column(sa.String(8))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    version: Mapped[int] = mapped_column(_big())
+    version: Mapped[int] = mapped_column(big_integer())
 
 
 class PositionProjection:
@@ -77,7 +73,7 @@ class TraineeProjection:
     status: Mapped[str] = mapped_column(sa.String(16), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    version: Mapped[int] = mapped_column(_big())
+    version: Mapped[int] = mapped_column(big_integer())
 
 
 def _time_version(envelope: dict) -> int:

@@ -4,7 +4,6 @@ of the package, which use the same ``Base``."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import TYPE_ANNOTATION_MAP
@@ -14,11 +13,6 @@ from shared.projections import declare_projections
 
 class Base(DeclarativeBase):
     type_annotation_map = TYPE_ANNOTATION_MAP
-
-
-def big_integer():
-    """A BIGINT column type, INTEGER on SQLite (which autoincrements only that)."""
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 PLATFORM = declare_platform(Base, outbox=False)

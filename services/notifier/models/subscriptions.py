@@ -7,7 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.notifier.models.base import Base, big_integer
+from services.notifier.models.base import Base
+from shared.db import big_integer
 
 
 class Subscription(Base):

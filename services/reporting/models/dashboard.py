@@ -23,11 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.reporting.models.base import Base
 from services.reporting.models.periods import Obligation
 from services.reporting.models.reports import Report
-
-
-def _big():
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
+from shared.db import big_integer
 
 # -- read models of other services' events ---------------------------------------------------
 
@@ -67,7 +63,7 @@ class VisitFact(Base):
 
     __tablename__ = "visit_fact"
 
-    visit_id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=False)
+    visit_id: Mapped[int] = mapped_column(big_integer(), primary_key=True, autoincrement=False)
     trainee_id: Mapped[int] = mapped_column(index=True)
     visit_date: Mapped[dt.date]
 
@@ -77,7 +73,9 @@ class FeeFact(Base):
 
     __tablename__ = "fee_fact"
 
-    entitlement_id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=False)
+    entitlement_id: Mapped[int] = mapped_column(
+        big_integer(), primary_key=True, autoincrement=False
+    )
     trainee_id: Mapped[int] = mapped_column(index=True)
     paid_on: Mapped[dt.date]
     due_on: Mapped[dt.date]
@@ -88,7 +86,7 @@ class NeedFact(Base):
 
     __tablename__ = "need_fact"
 
-    need_id: Mapped[int] = mapped_column(_big(), primary_key=True, autoincrement=False)
+    need_id: Mapped[int] = mapped_column(big_integer(), primary_key=True, autoincrement=False)
     trainee_id: Mapped[int] = mapped_column(index=True)
     unit_id: Mapped[int]
     town_id: Mapped[int | None] = mapped_column(index=True)

@@ -4,10 +4,9 @@ resource modules of this package, which use the same ``Base``."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.db import TYPE_ANNOTATION_MAP
+from shared.db import TYPE_ANNOTATION_MAP, big_integer
 from shared.platform_models import declare_platform
 from shared.projections import declare_projections
 
@@ -18,7 +17,7 @@ class Base(DeclarativeBase):
 
 def fen():
     """The column type of an amount in fen (an integer; 1 yuan = 100 fen)."""
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    return big_integer()
 
 
 PLATFORM = declare_platform(Base, calendar=True)
