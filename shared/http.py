@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import swagger_ui_bundle
@@ -52,7 +53,9 @@ from shared.observability import (
     configure_logging,
     request_context,
 )
-from shared.tabular import Sheet, read_sheet
+
+if TYPE_CHECKING:
+    from shared.tabular import Sheet
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("grassroots.access")
@@ -838,6 +841,10 @@ def import_sheet(
     its report; a report with errors answers 422 (``run`` stored nothing), else the
     import is committed unless ``dry_run``."""
     data, filename = sheet_upload()
+    # (openpyxl is imported on a sheet's first upload: the consumers, schedulers and workers
+    # that import this module never read one, and it costs each of them ~14 MiB)
+    from shared.tabular import read_sheet
+
     sheet = read_sheet(
         data,
         filename,

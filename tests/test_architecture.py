@@ -125,3 +125,14 @@ def test_every_service_has_the_one_layout():
         )
         assert flat == [], f"{name}: {flat}"
         assert (folder / "models" / "base.py").is_file(), f"{name}: no models/base.py"
+
+
+@pytest.mark.parametrize("module", [f"services.{name}.consumer" for name in SERVICE_NAMES[1:]])
+def test_the_background_processes_do_not_load_the_spreadsheet_library(module):
+    """openpyxl (with lxml and PIL) costs every process that imports it ~14 MiB; only the
+    web workers that read or write a sheet need it. A module-level import of it in shared
+    code raised the stack's RSS from 2.19 to 2.35 GiB (docs/performance.md)."""
+    code = f"import sys, {module}; print('openpyxl' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
