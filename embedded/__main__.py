@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 
 from werkzeug.serving import run_simple
@@ -13,7 +14,16 @@ from shared.config import VAR_DIR
 from shared.observability import configure_logging
 
 
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C and a supervisor's SIGTERM stop the server and then the relays and consumers,
+    # also when this process was started with SIGINT ignored (a shell's background job, a
+    # test worker's child), which Python would otherwise keep: it then waited to be killed.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     configure_logging("embedded", os.environ.get("LOG_LEVEL", "INFO"))
     logging.getLogger("grassroots.access").setLevel(os.environ.get("ACCESS_LOG_LEVEL", "WARNING"))
     host = os.environ.get("HOST", "127.0.0.1")
