@@ -194,6 +194,12 @@ def attempt(call) -> tuple[object, list[str]]:
         return None, exc.messages()
 
 
+def render_form(template: str, *, errors: list[str], **context):
+    """A form's page: a 422 while it shows ``errors`` (the typed values stay in it), so a
+    refused form is never answered as a page that went well."""
+    return render_template(template, errors=errors, **context), (422 if errors else 200)
+
+
 def readable(call, default=None):
     """What the API answers, or ``default`` when it refuses the caller: what the caller's
     role may not read stays empty; a server's failure still goes to the error page."""
