@@ -19,6 +19,7 @@ from services.console.i18n import label, ngettext
 from services.console.views.common import (
     api,
     places,
+    review_status,
     role,
     roles,
     scope_id,
@@ -71,15 +72,6 @@ def _reviewed(title: str, subtitle, sections: list, audit: list, note, author: s
     if audit:
         sections.append(_audit_section(audit, note))
     return Document(title, subtitle, sections, signatures=[author, _("审核人（签名）"), _("日期")])
-
-
-def _status(record: dict, codes: str) -> str:
-    """A reviewed record's status (a ``codes`` name), with the step it waits at while
-    submitted."""
-    status = label(codes, record["status"])
-    if record.get("step") and record["status"] == "submitted":
-        status += f"（{label('step', record['step'])}）"
-    return status
 
 
 def _returned_reason(entry: dict) -> str:
@@ -137,7 +129,7 @@ def report(id: int, fmt: str):
     facts = [(_("姓名"), trainee["name"]), *_where(trainee)]
     facts += [
         (_("期间"), r["period"]),
-        (_("状态"), _status(r, "report_status")),
+        (_("状态"), review_status(r, "report_status")),
         (_("截止日期"), r.get("deadline") or "—"),
         (_("提交时间"), (r.get("submitted_at") or "—")[:16].replace("T", " ")),
     ]
@@ -254,7 +246,7 @@ def evaluation(id: int, fmt: str):
         (_("年度"), e["year"]),
         (_("责任导师"), mentor_name(e["trainee_id"], e.get("author_id"))),
         (_("等次"), grade),
-        (_("状态"), _status(e, "evaluation_status")),
+        (_("状态"), review_status(e, "evaluation_status")),
     ]
     texts = [
         (_("鉴定意见"), e.get("summary") or "—"),
