@@ -106,6 +106,14 @@ def _trainee_name(trainee_id: int) -> str:
         return _("学员 {id}", id=trainee_id)
 
 
+def _record(params, service: str, path: str) -> dict:
+    """The record an action names (``id``; a 404 without one), as the API reads it."""
+    id_ = _int(params.get("id"))
+    if id_ is None:
+        abort(404)
+    return api().get(service, f"{path}/{id_}")
+
+
 def _live(rows: list[dict]) -> list[dict]:
     return [s for s in rows if s.get("reverses_id") is None and not s.get("reversed")]
 
@@ -201,14 +209,6 @@ def _subsidies_page(params) -> str:
 
 
 # -- one subsidy -----------------------------------------------------------------------------
-
-
-def _record(params, service: str, path: str) -> dict:
-    """The record an action names (``id``; a 404 without one), as the API reads it."""
-    id_ = _int(params.get("id"))
-    if id_ is None:
-        abort(404)
-    return api().get(service, f"{path}/{id_}")
 
 
 def _subsidy(params) -> dict:
