@@ -247,6 +247,14 @@ def units() -> list[tuple]:
     return [(u["id"], u["name"]) for u in places().units()]
 
 
+#: The town and unit filters of a list that spans both: a town's clerk is not offered the
+#: town filter, nor a unit's the unit filter (their own is the only one they see).
+SCOPE_FILTERS = [
+    Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
+    Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
+]
+
+
 def choice_fields(
     table: list[tuple[str, str, Callable[[], list[tuple]] | str, str]], **more
 ) -> list[Field]:

@@ -11,7 +11,16 @@ from flask import g, url_for
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import Column, Field, Filter, Resource, step
-from services.console.views.common import api, readable, role, scope_id, today, trainee_names, user
+from services.console.views.common import (
+    api,
+    readable,
+    review_status,
+    role,
+    scope_id,
+    today,
+    trainee_names,
+    user,
+)
 
 STAFF = ("city", "town", "unit")
 EDITABLE = ("draft", "returned")
@@ -112,13 +121,6 @@ def _quota(params: dict) -> list[str]:
     ]
 
 
-def _status(row: dict) -> str:
-    status = label("evaluation_status", row.get("status"))
-    if row.get("status") == "submitted" and row.get("step"):
-        status += f"（{label('step', row['step'])}）"
-    return status
-
-
 def _name(row: dict) -> str:
     return _("{trainee} {year} 年{kind}", trainee=trainee_name(row.get("trainee_id")),
              year=row.get("year"), kind=label("evaluation_kind", row.get("kind")))  # fmt: skip
@@ -191,7 +193,7 @@ EVALUATIONS = Resource(
         Column("kind", N_("类别"), codes="evaluation_kind"),
         Column("year", N_("年度"), sort="year"),
         Column("grade", N_("等次"), codes="grade"),
-        Column("status", N_("状态"), show=_status),
+        Column("status", N_("状态"), show=lambda row: review_status(row, "evaluation_status")),
         Column(
             "author_id",
             N_("责任导师"),

@@ -9,7 +9,16 @@ from markupsafe import Markup
 
 from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource, step, towns, units
+from services.console.resources.base import (
+    SCOPE_FILTERS,
+    Column,
+    Field,
+    Filter,
+    Resource,
+    step,
+    towns,
+    units,
+)
 from services.console.views.common import api, readable, trainee_names
 
 WRITERS = ("city", "town", "unit")
@@ -44,8 +53,7 @@ ASSIGNMENTS = Resource(
     filters=[
         Filter("role", N_("导师类别"), codes="mentor_role"),
         Filter("active", N_("在任"), codes="bool"),
-        Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
-        Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
+        *SCOPE_FILTERS,
     ],
     fields=[
         Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),

@@ -244,23 +244,14 @@ def _one_finding(body: dict, mode: str) -> dict:
 
 
 def _rectifications(row: dict) -> list:
+    """The visit's rectification items, as their own list shows them, with their evidence."""
+    here = url_for("reporting_visits.show", id=row["id"])
+    columns = RECTIFICATIONS.columns
     rows = [
-        [
-            r.get("finding"),
-            r.get("requirement"),
-            _party("owner_kind", "owner_id")(r),
-            r.get("due_date"),
-            label("rect_state", r.get("state")),
-            r.get("closed_on"),
-            evidence_link("rectification", r["id"], url_for("reporting_visits.show", id=row["id"])),
-        ]
+        [*(c.value(r) for c in columns), evidence_link("rectification", r["id"], here)]
         for r in row.get("rectifications") or []
     ]
-    columns = [
-        _("问题"), _("整改要求"), _("责任方"), _("整改时限"), _("状态"), _("销号日期"),
-        _("佐证材料"),
-    ]  # fmt: skip
-    return [(_("整改事项"), columns, rows)]
+    return [(_("整改事项"), [*(_(c.label) for c in columns), _("佐证材料")], rows)]
 
 
 VISITS = Resource(

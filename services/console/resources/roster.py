@@ -10,6 +10,7 @@ from services.console.client import Api
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import (
+    SCOPE_FILTERS,
     Column,
     Field,
     Filter,
@@ -65,8 +66,7 @@ TRAINEES = Resource(
     ],
     filters=[
         Filter("status", N_("状态"), codes="trainee_status"),
-        Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
-        Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
+        *SCOPE_FILTERS,
         Filter("cohort", N_("届别"), kind="number"),
     ],
     fields=[
@@ -201,8 +201,7 @@ PEOPLE = Resource(
     ],
     filters=[
         Filter("kind", N_("职务类别"), codes="position_kind"),
-        Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
-        Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
+        *SCOPE_FILTERS,
     ],
     fields=[
         Field("name", N_("姓名"), required=True, nullable=False),

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from services.console.client import Api, ApiError
 from services.console.formats import yuan as yuan_of  # (the views' name for it)
 from services.console.i18n import gettext as _
+from services.console.i18n import label
 from shared.clock import city_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -192,6 +193,21 @@ def attempt(call) -> tuple[object, list[str]]:
         if not exc.refused:
             raise
         return None, exc.messages()
+
+
+def review_status(record: dict, codes: str) -> str:
+    """A reviewed record's status (a ``codes`` name), with the step it waits at while
+    submitted (a report's, an evaluation's)."""
+    status = label(codes, record.get("status"))
+    if record.get("status") == "submitted" and record.get("step"):
+        status += f"（{label('step', record['step'])}）"
+    return status
+
+
+def render_form(template: str, *, errors: list[str], **context):
+    """A form's page: a 422 while it shows ``errors`` (the typed values stay in it), so a
+    refused form is never answered as a page that went well."""
+    return render_template(template, errors=errors, **context), (422 if errors else 200)
 
 
 def readable(call, default=None):

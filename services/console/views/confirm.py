@@ -106,6 +106,14 @@ def _trainee_name(trainee_id: int) -> str:
         return _("学员 {id}", id=trainee_id)
 
 
+def _record(params, service: str, path: str) -> dict:
+    """The record an action names (``id``; a 404 without one), as the API reads it."""
+    id_ = _int(params.get("id"))
+    if id_ is None:
+        abort(404)
+    return api().get(service, f"{path}/{id_}")
+
+
 def _live(rows: list[dict]) -> list[dict]:
     return [s for s in rows if s.get("reverses_id") is None and not s.get("reversed")]
 
@@ -122,35 +130,45 @@ def _month_batch(params: dict, status: str) -> tuple[list[dict], str, str]:
     return rows, places().name("towns", town_id), month
 
 
-def _batch_effect(params: dict, status: str, says: str, none: str) -> Effect:
-    rows, town, month = _month_batch(params, status)
-    total = sum(s["amount_fen"] for s in rows)
-    listed = [
-        [_trainee_name(s["trainee_id"]), f"{s['days_stationed']}/{s['days_in_month']}",
-         yuan_of(s["amount_fen"])]
-        for s in rows
-    ]  # fmt: skip
-    return Effect(
-        len(rows),
-        total,
-        _(says, n=len(rows), total=cny(total), town=town, month=month),
-        listed,
-        None if rows else _(none, town=town, month=month),
-        facts={"town": town, "month": month},
-    )
+def _batch_effect(status: str, says: str, none: str):
+    """The effect of acting on a month's batch of a town's subsidies in ``status``: said
+    by ``says``, or why there is nothing to do by ``none``."""
+
+    def effect(params: dict) -> Effect:
+        rows, town, month = _month_batch(params, status)
+        total = sum(s["amount_fen"] for s in rows)
+        listed = [
+            [_trainee_name(s["trainee_id"]), f"{s['days_stationed']}/{s['days_in_month']}",
+             yuan_of(s["amount_fen"])]
+            for s in rows
+        ]  # fmt: skip
+        return Effect(
+            len(rows),
+            total,
+            _(says, n=len(rows), total=cny(total), town=town, month=month),
+            listed,
+            None if rows else _(none, town=town, month=month),
+            facts={"town": town, "month": month},
+        )
+
+    return effect
 
 
-def _expected(effect: Effect) -> dict:
-    return {"expected_count": effect.count, "expected_total_fen": effect.total_fen}
+def _batch_done(path: str, body: dict, effect: Effect, none: str, done: str, **more) -> str:
+    """Act on the month's batch (``body`` with the count and total the clerk confirmed) and
+    say the result counted, or ``none`` when the API found nothing to do."""
+    expected = {"expected_count": effect.count, "expected_total_fen": effect.total_fen}
+    answer = api().post("welfare", path, {**body, **expected})
+    if not answer["count"]:
+        return _(none, **effect.facts)
+    return _(done, n=answer["count"], total=cny(answer["total_fen"]), **more, **effect.facts)
 
 
-def _pay_month_effect(params):
-    return _batch_effect(
-        params,
-        "approved",
-        N_("发放 {n} 笔补贴，共 {total}（{town} {month}）"),
-        N_("{town} {month} 没有已审核待发放的补贴。"),
-    )
+_pay_month_effect = _batch_effect(
+    "approved",
+    N_("发放 {n} 笔补贴，共 {total}（{town} {month}）"),
+    N_("{town} {month} 没有已审核待发放的补贴。"),
+)
 
 
 def _pay_month(params, values, effect):
@@ -158,39 +176,31 @@ def _pay_month(params, values, effect):
         "month": effect.facts["month"],
         "town_id": _int(params.get("town_id")),
         "payment_ref": values["payment_ref"],
-        **_expected(effect),
     }
-    done = api().post("welfare", "/subsidies/pay-month", body)
-    if not done["count"]:
-        return _("没有发放任何补贴：{town} {month} 没有已审核待发放的补贴。", **effect.facts)
-    return _(
-        "已发放 {n} 笔，共 {total}（{town} {month}，支付凭证 {ref}）。",
-        n=done["count"],
-        total=cny(done["total_fen"]),
+    return _batch_done(
+        "/subsidies/pay-month",
+        body,
+        effect,
+        N_("没有发放任何补贴：{town} {month} 没有已审核待发放的补贴。"),
+        N_("已发放 {n} 笔，共 {total}（{town} {month}，支付凭证 {ref}）。"),
         ref=values["payment_ref"],
-        **effect.facts,
     )
 
 
-def _approve_month_effect(params):
-    return _batch_effect(
-        params,
-        "generated",
-        N_("审核通过 {n} 笔补贴，共 {total}（{town} {month}）"),
-        N_("{town} {month} 没有待审核的补贴。"),
-    )
+_approve_month_effect = _batch_effect(
+    "generated",
+    N_("审核通过 {n} 笔补贴，共 {total}（{town} {month}）"),
+    N_("{town} {month} 没有待审核的补贴。"),
+)
 
 
 def _approve_month(params, values, effect):
-    body = {"month": effect.facts["month"], **_expected(effect)}
-    done = api().post("welfare", "/subsidies/approve-month", body)
-    if not done["count"]:
-        return _("没有审核任何补贴：{town} {month} 没有待审核的补贴。", **effect.facts)
-    return _(
-        "已审核通过 {n} 笔，共 {total}（{town} {month}）。",
-        n=done["count"],
-        total=cny(done["total_fen"]),
-        **effect.facts,
+    return _batch_done(
+        "/subsidies/approve-month",
+        {"month": effect.facts["month"]},
+        effect,
+        N_("没有审核任何补贴：{town} {month} 没有待审核的补贴。"),
+        N_("已审核通过 {n} 笔，共 {total}（{town} {month}）。"),
     )
 
 
@@ -202,10 +212,7 @@ def _subsidies_page(params) -> str:
 
 
 def _subsidy(params) -> dict:
-    id_ = _int(params.get("id"))
-    if id_ is None:
-        abort(404)
-    return api().get("welfare", f"/subsidies/{id_}")
+    return _record(params, "welfare", "/subsidies")
 
 
 def _about(s: dict) -> dict:
@@ -363,10 +370,7 @@ def _subsidy_page(params) -> str:
 
 
 def _fee_effect(params):
-    id_ = _int(params.get("id"))
-    if id_ is None:
-        abort(404)
-    f = api().get("welfare", f"/placement-fees/{id_}")
+    f = _record(params, "welfare", "/placement-fees")
     about = {
         "name": _trainee_name(f["trainee_id"]),
         "town": places().name("towns", f["town_id"]),
@@ -410,10 +414,7 @@ def _pay_fee(params, values, effect):
 
 
 def _assessment_effect(params):
-    id_ = _int(params.get("id"))
-    if id_ is None:
-        abort(404)
-    a = api().get("reporting", f"/assessments/{id_}")
+    a = _record(params, "reporting", "/assessments")
     about = {
         "period": a["period"],
         "kind": label("party_kind", a["party_kind"]),
@@ -447,10 +448,7 @@ def _publish(params, values, effect):
 
 def _showcase_effect(publish: bool):
     def effect(params):
-        id_ = _int(params.get("id"))
-        if id_ is None:
-            abort(404)
-        s = api().get("mentorship", f"/showcases/{id_}")
+        s = _record(params, "mentorship", "/showcases")
         about = {"title": s["title"], "trainee": _trainee_name(s["trainee_id"]), "id": s["id"]}
         nothing = None
         if s["status"] != "nominated":

@@ -20,6 +20,7 @@ from services.console.views.common import (
     int_arg,
     page,
     places,
+    render_form,
     role,
     roles,
     scope_id,
@@ -295,7 +296,7 @@ def talk_new():
         if not errors:
             flash(_("谈话已记录。"), "ok")
             return redirect(url_for("mentors.talk", id=talk["id"]))
-    return render_template(
+    return render_form(
         "talk_new.html",
         mentees=mentees,
         v=values,
@@ -303,7 +304,7 @@ def talk_new():
         roles=ROLES,
         aspects=ASPECTS,
         modes=MODES,
-    ), (422 if errors else 200)
+    )
 
 
 @bp.get("/talks/<int:id>")

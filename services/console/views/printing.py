@@ -19,6 +19,7 @@ from services.console.i18n import label, ngettext
 from services.console.views.common import (
     api,
     places,
+    review_status,
     role,
     roles,
     scope_id,
@@ -63,6 +64,14 @@ def _audit_section(audit: list[dict], note) -> Section:
              label("audit", a["action"]), note(a)]
         )  # fmt: skip
     return Section(_("审核记录"), table=history)
+
+
+def _reviewed(title: str, subtitle, sections: list, audit: list, note, author: str) -> Document:
+    """A reviewed record's document: its review history last, if it has one (see
+    :func:`_audit_section`), then lines for ``author``, the reviewer and the date."""
+    if audit:
+        sections.append(_audit_section(audit, note))
+    return Document(title, subtitle, sections, signatures=[author, _("审核人（签名）"), _("日期")])
 
 
 def _returned_reason(entry: dict) -> str:
@@ -117,13 +126,10 @@ def report(id: int, fmt: str):
     of the console's form, the month's talks of a mentoring form, and its review history."""
     r = api().get("reporting", f"/reports/{id}")
     trainee = _trainee(r["trainee_id"])
-    status = label("report_status", r["status"])
-    if r.get("step") and r["status"] == "submitted":
-        status += f"（{label('step', r['step'])}）"
     facts = [(_("姓名"), trainee["name"]), *_where(trainee)]
     facts += [
         (_("期间"), r["period"]),
-        (_("状态"), status),
+        (_("状态"), review_status(r, "report_status")),
         (_("截止日期"), r.get("deadline") or "—"),
         (_("提交时间"), (r.get("submitted_at") or "—")[:16].replace("T", " ")),
     ]
@@ -149,15 +155,8 @@ def report(id: int, fmt: str):
         audit = audit.get("items", []) if isinstance(audit, dict) else audit
     except ApiError:
         audit = []
-    if audit:
-        sections.append(_audit_section(audit, _returned_reason))
     title = label("kind", r["kind"])
-    doc = Document(
-        title,
-        r["period"],
-        sections,
-        signatures=[_("填表人（签名）"), _("审核人（签名）"), _("日期")],
-    )
+    doc = _reviewed(title, r["period"], sections, audit, _returned_reason, _("填表人（签名）"))
     return _send(doc, f"{title}-{trainee['name']}-{r['period']}", f"report-{id}", fmt)
 
 
@@ -237,9 +236,6 @@ def evaluation(id: int, fmt: str):
     if trainee["name"].startswith("#"):  # a mentor reads no roster: the name it knows
         trainee["name"] = trainee_name(e["trainee_id"])
     kind = label("evaluation_kind", e["kind"])
-    status = label("evaluation_status", e["status"])
-    if e.get("step") and e["status"] == "submitted":
-        status += f"（{label('step', e['step'])}）"
     grade = label("grade", e.get("grade"))
     if e.get("proposed_grade") and e["proposed_grade"] != e.get("grade"):
         grade += _("（导师拟定：{grade}）", grade=label("grade", e["proposed_grade"]))
@@ -250,7 +246,7 @@ def evaluation(id: int, fmt: str):
         (_("年度"), e["year"]),
         (_("责任导师"), mentor_name(e["trainee_id"], e.get("author_id"))),
         (_("等次"), grade),
-        (_("状态"), status),
+        (_("状态"), review_status(e, "evaluation_status")),
     ]
     texts = [
         (_("鉴定意见"), e.get("summary") or "—"),
@@ -268,16 +264,9 @@ def evaluation(id: int, fmt: str):
                  label("mentor_role", o.get("mentor_role")), o.get("opinion") or ""]
             )  # fmt: skip
         sections.append(Section(_("其他导师意见"), table=opinions))
-    audit = audit_of(id)
-    if audit:
-        sections.append(_audit_section(audit, lambda a: trail_note(a, e)))
     title = _("{year} 年{kind}", year=e["year"], kind=kind)
-    doc = Document(
-        title,
-        trainee["name"],
-        sections,
-        signatures=[_("责任导师（签名）"), _("审核人（签名）"), _("日期")],
-    )
+    audit, author = audit_of(id), _("责任导师（签名）")
+    doc = _reviewed(title, trainee["name"], sections, audit, lambda a: trail_note(a, e), author)
     return _send(doc, f"{title}-{trainee['name']}", f"evaluation-{id}", fmt)
 
 

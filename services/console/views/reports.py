@@ -3,7 +3,7 @@ the town, unit or city reviews, returns and approves."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from services.console.client import ApiError
 from services.console.i18n import N_, label
@@ -14,6 +14,7 @@ from services.console.views.common import (
     api,
     attempt,
     page,
+    render_form,
     role,
     roles,
     trainee_names,
@@ -159,7 +160,7 @@ def new():
         except ApiError:
             talks = []
         report["content"]["talks"] = talks
-    return render_template(
+    return render_form(
         "report.html",
         r=report,
         fields=FIELDS[kind],
@@ -167,7 +168,7 @@ def new():
         errors=errors,
         audit=[],
         can_review=False,
-    ), (422 if errors else 200)
+    )
 
 
 @bp.route("/<int:id>", methods=["GET", "POST"])
@@ -203,7 +204,7 @@ def show(id: int):
     can_review = report["status"] == "submitted" and (
         role() == "city" or (role() == report.get("step"))
     )
-    return render_template(
+    return render_form(
         "report.html",
         r=report,
         fields=FIELDS[report["kind"]],
@@ -212,7 +213,7 @@ def show(id: int):
         audit=audit,
         can_review=can_review,
         trainee_name=trainee_name,
-    ), (422 if errors else 200)
+    )
 
 
 def _trainee_name(trainee_id) -> str | None:

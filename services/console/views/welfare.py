@@ -19,6 +19,7 @@ from services.console.views.common import (
     months_back,
     page,
     places,
+    render_form,
     role,
     roles,
     today,
@@ -377,13 +378,13 @@ def need_new():
         if not errors:
             flash(_("已提交需求。"), "ok")
             return redirect(url_for("welfare.need", id=need["id"]))
-    return render_template(
+    return render_form(
         "need_new.html",
         v=values,
         errors=errors,
         categories=CATEGORIES,
         trainees=_pickable_trainees() if role() != "trainee" else [],
-    ), (422 if errors else 200)
+    )
 
 
 def _pickable_trainees() -> list[tuple[int, str]]:
