@@ -30,7 +30,7 @@ from services.mentorship.schemas.assignments import (
 )
 from shared.auth import Principal, check_scope, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import paginate, problem, where_given
 
 blp = Blueprint(
     "assignments",
@@ -86,9 +86,9 @@ class Assignments(MethodView):
         ``role``, ``active``, ``vacated``, and the trainee's ``town_id`` or ``unit_id``; sort
         by ``id``, ``start_date``, ``end_date``, ``role``, ``trainee_id``, ``mentor_id``."""
         query = sa.select(Assignment).where(_visible(current_principal()))
-        for key in ("trainee_id", "mentor_id", "role", "active", "vacated"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Assignment, key) == args[key])
+        query = where_given(
+            query, args, Assignment, "trainee_id", "mentor_id", "role", "active", "vacated"
+        )
         for key in ("town_id", "unit_id"):
             if args.get(key) is not None:
                 query = query.where(

@@ -32,7 +32,7 @@ from services.mentorship.schemas.training import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import get_or_404, paginate, problem
 
 blp = Blueprint(
     "training",
@@ -55,13 +55,7 @@ def event_visibility(principal: Principal):
 
 def load_event(event_id: int) -> TrainingEvent:
     """The event, if the caller may see it (else 404)."""
-    principal = current_principal()
-    event = session().scalar(
-        sa.select(TrainingEvent).where(TrainingEvent.id == event_id, event_visibility(principal))
-    )
-    if event is None:
-        raise problem(404, "Not found", "no such record in your scope")
-    return event
+    return get_or_404(TrainingEvent, event_id, event_visibility(current_principal()))
 
 
 def _with_counts(events: list[TrainingEvent], principal: Principal) -> list[dict]:

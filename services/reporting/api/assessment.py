@@ -26,7 +26,7 @@ from services.reporting.schemas.assessment import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, paginate, problem
+from shared.http import export_responses, get_or_404, paginate
 
 blp = Blueprint(
     "assessment",
@@ -48,10 +48,7 @@ def visible():
 
 def load(assessment_id: int) -> Assessment:
     """The assessment if visible (else 404)."""
-    item = session().scalar(sa.select(Assessment).where(Assessment.id == assessment_id, visible()))
-    if item is None:
-        raise problem(404, "Not found", "no such record in your scope")
-    return item
+    return get_or_404(Assessment, assessment_id, visible())
 
 
 def out(item: Assessment) -> dict:

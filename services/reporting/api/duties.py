@@ -27,7 +27,15 @@ from services.reporting.schemas.duties import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, import_sheet, max_body, paginate, problem, sheet_import
+from shared.http import (
+    export_responses,
+    import_sheet,
+    max_body,
+    paginate,
+    problem,
+    sheet_import,
+    where_given,
+)
 from shared.idempotency import CREATES
 from shared.tabular import template
 
@@ -71,9 +79,7 @@ class DutyItems(MethodView):
         ``id``, ``percent``. ``format=csv|xlsx`` downloads every matching item (Chinese
         headers; ``lang=en`` for English)."""
         query = sa.select(DutyItem).where(domain.scope_clause(current_principal()))
-        for key in ("year", "party_kind", "party_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(DutyItem, key) == args[key])
+        query = where_given(query, args, DutyItem, "year", "party_kind", "party_id")
         if args.get("completed") is not None:
             done = DutyItem.completed_on.is_not(None)
             query = query.where(done if args["completed"] else ~done)

@@ -29,7 +29,7 @@ from services.reporting.schemas.supervision import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, paginate, problem
+from shared.http import export_responses, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "supervision",
@@ -52,10 +52,6 @@ def today():
     return city_today(current_app.config["TIME_ZONE"])
 
 
-def _not_found():
-    return problem(404, "Not found", "no such record in your scope")
-
-
 def _with_state(item: Rectification) -> Rectification:
     item.state = domain.state(item, today())
     return item
@@ -69,26 +65,12 @@ def _visit_out(visit: SupervisionVisit) -> SupervisionVisit:
 
 def load_visit(visit_id: int) -> SupervisionVisit:
     """The visit, if the caller may read it (else 404)."""
-    visit = session().scalar(
-        sa.select(SupervisionVisit).where(
-            SupervisionVisit.id == visit_id, domain.visit_scope(current_principal())
-        )
-    )
-    if visit is None:
-        raise _not_found()
-    return visit
+    return get_or_404(SupervisionVisit, visit_id, domain.visit_scope(current_principal()))
 
 
 def load_rectification(item_id: int) -> Rectification:
     """The item, if the caller's scope owns it (else 404)."""
-    item = session().scalar(
-        sa.select(Rectification).where(
-            Rectification.id == item_id, domain.rectification_scope(current_principal())
-        )
-    )
-    if item is None:
-        raise _not_found()
-    return item
+    return get_or_404(Rectification, item_id, domain.rectification_scope(current_principal()))
 
 
 @blp.route("")
@@ -104,9 +86,7 @@ class Visits(MethodView):
             .where(domain.visit_scope(current_principal()))
             .options(selectinload(SupervisionVisit.rectifications))
         )
-        for key in ("party_kind", "party_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(SupervisionVisit, key) == args[key])
+        query = where_given(query, args, SupervisionVisit, "party_kind", "party_id")
         args["sort"] = args.get("sort") or "-visit_date,-id"
         page = paginate(
             session(),
@@ -170,9 +150,7 @@ class Rectifications(MethodView):
             .where(domain.rectification_scope(current_principal()))
             .options(selectinload(Rectification.visit))
         )
-        for key in ("owner_kind", "owner_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Rectification, key) == args[key])
+        query = where_given(query, args, Rectification, "owner_kind", "owner_id")
         closed = Rectification.closed_on.is_not(None)
         if args.get("state") == "closed":
             query = query.where(closed)

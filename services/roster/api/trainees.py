@@ -23,7 +23,7 @@ from services.roster.schemas.trainees import (
 )
 from shared.auth import Principal, check_scope, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import paginate, problem, where_given
 
 blp = Blueprint(
     "trainees",
@@ -86,9 +86,9 @@ class Trainees(MethodView):
         query = sa.select(Trainee).where(scope_filter(current_principal()))
         if args.get("q"):
             query = query.where(search_clause(Trainee, args["q"]))
-        for key in ("status", "unit_id", "town_id", "village_id", "cohort"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Trainee, key) == args[key])
+        query = where_given(
+            query, args, Trainee, "status", "unit_id", "town_id", "village_id", "cohort"
+        )
         return paginate(
             session(),
             query,

@@ -21,7 +21,7 @@ from services.welfare.models import PlacementFee
 from services.welfare.schemas.fees import FeeListArgs, FeeOut, FeePage, FeePayIn
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate
+from shared.http import paginate, where_given
 
 blp = Blueprint(
     "fees",
@@ -61,9 +61,7 @@ def _page(query, args) -> dict:
 
 def _listed(args):
     query = sa.select(PlacementFee).where(money_scope(current_principal(), PlacementFee))
-    for key in ("status", "town_id", "trainee_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(PlacementFee, key) == args[key])
+    query = where_given(query, args, PlacementFee, "status", "town_id", "trainee_id")
     return query
 
 

@@ -27,7 +27,7 @@ from services.welfare.schemas.ledger import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, page_schema, paginate, problem
+from shared.http import ListArgs, page_schema, paginate, problem, where_given
 
 blp = Blueprint(
     "ledger",
@@ -68,9 +68,7 @@ class Ledger(MethodView):
         """Ledger entries in the caller's scope, newest last; filter by ``trainee_id``,
         ``town_id``, ``kind``; sort by ``id``, ``booked_on``, ``amount_fen``."""
         query = sa.select(LedgerEntry).where(money_scope(current_principal(), LedgerEntry))
-        for key in ("trainee_id", "town_id", "kind"):
-            if args.get(key) is not None:
-                query = query.where(getattr(LedgerEntry, key) == args[key])
+        query = where_given(query, args, LedgerEntry, "trainee_id", "town_id", "kind")
         return paginate(
             session(),
             query,

@@ -28,7 +28,7 @@ from services.welfare.schemas.needs import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, paginate, problem
+from shared.http import ListArgs, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "needs",
@@ -84,12 +84,7 @@ def need_visibility(principal: Principal):
 
 def load_need(need_id: int) -> Need:
     """The need, if the caller may read it (else 404, as for a missing one)."""
-    need = session().scalar(
-        sa.select(Need).where(Need.id == need_id, need_visibility(current_principal()))
-    )
-    if need is None:
-        raise problem(404, "Not found", "no such record in your scope")
-    return need
+    return get_or_404(Need, need_id, need_visibility(current_principal()))
 
 
 def load_handled(need_id: int) -> Need:
@@ -142,9 +137,7 @@ class Needs(MethodView):
         ``confidential``, ``handler_role``; sort by ``id``, ``due_on``, ``raised_on``,
         ``status``."""
         query = sa.select(Need).where(need_visibility(current_principal()))
-        for key in ("trainee_id", "status", "category", "handler_role"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Need, key) == args[key])
+        query = where_given(query, args, Need, "trainee_id", "status", "category", "handler_role")
         if args.get("confidential") is not None:
             query = query.where(Need.confidential.is_(args["confidential"]))
         args["sort"] = args.get("sort") or "-id"

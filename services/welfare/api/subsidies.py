@@ -33,7 +33,7 @@ from services.welfare.schemas.subsidies import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import paginate, problem, where_given
 
 blp = Blueprint(
     "subsidies",
@@ -126,9 +126,7 @@ class Subsidies(MethodView):
         ``status``, ``town_id``, ``trainee_id``; sort by ``id``, ``month``, ``trainee_id``,
         ``amount_fen``."""
         query = sa.select(Subsidy).where(money_scope(current_principal(), Subsidy))
-        for key in ("month", "status", "town_id", "trainee_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Subsidy, key) == args[key])
+        query = where_given(query, args, Subsidy, "month", "status", "town_id", "trainee_id")
         page = paginate(
             session(),
             query,

@@ -27,7 +27,7 @@ from services.welfare.schemas.visits import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, paginate, problem
+from shared.http import ListArgs, get_or_404, paginate
 
 blp = Blueprint(
     "campaigns",
@@ -40,10 +40,7 @@ protect(blp)
 
 def load_campaign(campaign_id: int) -> Campaign:
     """A campaign (campaigns are city-wide; what is scoped is the visits)."""
-    campaign = session().get(Campaign, campaign_id)
-    if campaign is None:
-        raise problem(404, "Not found", "no such campaign")
-    return campaign
+    return get_or_404(Campaign, campaign_id, detail="no such campaign")
 
 
 @blp.route("")
