@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from services.reporting.access import trainee_scope
 from services.reporting.api.duties import download
+from services.reporting.api.review import audit_trail, read_version, review_step
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
 from services.reporting.domain.common import city_today
@@ -22,7 +23,6 @@ from services.reporting.models import (
     Obligation,
     Period,
     Report,
-    ReportAudit,
     Town,
     Trainee,
     Unit,
@@ -43,7 +43,7 @@ from services.reporting.schemas.reports import (
 )
 from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, paginate, problem
+from shared.http import export_responses, paginate, problem, where_given
 
 blp = Blueprint(
     "reports",
@@ -103,19 +103,6 @@ def _mentor_ids(trainee_id: int) -> list[int]:
     )
 
 
-def _version(data: dict) -> int | None:
-    """The version the caller read: the body's ``version`` or the If-Match header."""
-    if data.get("version") is not None:
-        return data["version"]
-    header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/")
-    header = header.strip('"')
-    if not header:
-        return None
-    if not header.isdigit():
-        raise problem(400, "Bad If-Match", "send the report's version", {"If-Match": ["digits"]})
-    return int(header)
-
-
 def _own(trainee: Trainee) -> None:
     principal = current_principal()
     if principal.role != "trainee" or principal.scope_id != trainee.id:
@@ -125,14 +112,8 @@ def _own(trainee: Trainee) -> None:
 def _filtered(query: sa.Select, args: dict) -> sa.Select:
     if args.get("period"):
         query = query.where(Period.code == args["period"])
-    for key in ("kind", "status", "step", "trainee_id", "late"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Report, key) == args[key])
-    if args.get("town_id") is not None:
-        query = query.where(Trainee.town_id == args["town_id"])
-    if args.get("unit_id") is not None:
-        query = query.where(Trainee.unit_id == args["unit_id"])
-    return query
+    query = where_given(query, args, Report, "kind", "status", "step", "trainee_id", "late")
+    return where_given(query, args, Trainee, "town_id", "unit_id")
 
 
 def _base_query() -> sa.Select:
@@ -228,7 +209,7 @@ class ReportItem(MethodView):
             raise problem(
                 422, "Unprocessable Entity", "the form did not validate", exc.messages
             ) from None
-        domain.update_report(session(), report, content, version=_version(data))
+        domain.update_report(session(), report, content, version=read_version(data, "report"))
         session().commit()
         return report
 
@@ -250,7 +231,7 @@ class ReportSubmit(MethodView):
             actor=principal.subject,
             role=principal.role,
             config=current_app.config,
-            version=_version(data),
+            version=read_version(data, "report"),
         )
         session().commit()
         return report
@@ -265,19 +246,13 @@ class ReportReturn(MethodView):
         """Return a submitted report to the trainee with a ``reason`` (the reviewer of the
         current step, or the city). Announced as ``report.returned``; audited."""
         report, trainee = load_report(id)
-        principal = current_principal()
-        domain.return_report(
-            session(),
+        return review_step(
+            domain.return_report,
             report,
             trainee,
             data["reason"],
-            actor=principal.subject,
-            role=principal.role,
-            scope_id=principal.scope_id,
-            version=_version(data),
+            version=read_version(data, "report"),
         )
-        session().commit()
-        return report
 
 
 @blp.route("/<int:id>/approve")
@@ -289,18 +264,9 @@ class ReportApprove(MethodView):
         """Sign the report off at your step (town, then unit; the city at any step, for
         good). Announced as ``report.approved`` (``final`` on the last step); audited."""
         report, trainee = load_report(id)
-        principal = current_principal()
-        domain.approve_report(
-            session(),
-            report,
-            trainee,
-            actor=principal.subject,
-            role=principal.role,
-            scope_id=principal.scope_id,
-            version=_version(data),
+        return review_step(
+            domain.approve_report, report, trainee, version=read_version(data, "report")
         )
-        session().commit()
-        return report
 
 
 @blp.route("/<int:id>/audit")
@@ -309,15 +275,7 @@ class ReportAuditTrail(MethodView):
     def get(self, id):
         """Every decision on the report (submit, return, approve), oldest first."""
         load_report(id)
-        return (
-            session()
-            .scalars(
-                sa.select(ReportAudit)
-                .where(ReportAudit.entity == "report", ReportAudit.entity_id == id)
-                .order_by(ReportAudit.id)
-            )
-            .all()
-        )
+        return audit_trail("report", id)
 
 
 @queue.route("")
