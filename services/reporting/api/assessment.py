@@ -6,14 +6,12 @@ assessments of its kind, with its own score only."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.api.duties import download
 from services.reporting.domain import assessment as domain
 from services.reporting.domain import exports
-from services.reporting.domain.common import city_today
 from services.reporting.models import Assessment
 from services.reporting.schemas.assessment import (
     AssessmentGetArgs,
@@ -26,7 +24,7 @@ from services.reporting.schemas.assessment import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, get_or_404, paginate
+from shared.http import app_today, export_responses, get_or_404, paginate
 
 blp = Blueprint(
     "assessment",
@@ -128,7 +126,7 @@ class Assessments(MethodView):
             data["period"],
             data["party_kind"],
             current_principal().subject,
-            city_today(current_app.config["TIME_ZONE"]),
+            app_today(),
         )
         session().commit()
         return out(item)

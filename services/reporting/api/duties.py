@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from services.reporting.domain import duties as domain
 from services.reporting.domain import exports
-from services.reporting.domain.common import city_today
 from services.reporting.models import DutyItem
 from services.reporting.schemas.duties import (
     CompletionArgs,
@@ -28,6 +27,7 @@ from services.reporting.schemas.duties import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import (
+    app_today,
     export_responses,
     import_sheet,
     max_body,
@@ -132,7 +132,7 @@ class DutyProgressView(MethodView):
             item,
             data["percent"],
             data["evidence"],
-            today=city_today(current_app.config["TIME_ZONE"]),
+            today=app_today(),
             by=current_principal().subject,
         )
         session().commit()

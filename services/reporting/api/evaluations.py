@@ -13,7 +13,6 @@ from flask_smorest import Blueprint
 from services.reporting.access import load_trainee, trainee_scope
 from services.reporting.api.review import audit_trail, read_version, review_step
 from services.reporting.domain import evaluations as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import (
     Evaluation,
     MentorAssignment,
@@ -46,7 +45,7 @@ from services.reporting.schemas.evaluations import (
 from services.reporting.schemas.reports import AuditOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem, where_given
+from shared.http import app_today, paginate, problem, where_given
 
 blp = Blueprint(
     "evaluations",
@@ -73,10 +72,6 @@ SORTABLE = {
     "submitted_at": Evaluation.submitted_at,
     "updated_at": Evaluation.updated_at,
 }
-
-
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def load_evaluation(evaluation_id: int) -> tuple[Evaluation, Trainee]:
@@ -138,7 +133,7 @@ class Evaluations(MethodView):
             data,
             mentor_id=principal.scope_id,
             actor=principal.subject,
-            today=_today(),
+            today=app_today(),
         )
         session().commit()
         return evaluation
@@ -298,7 +293,7 @@ class Ratings(MethodView):
     def post(self, data):
         """Rate one of your mentors for this year or last (once): ``score`` 1–5 and a
         ``comment``. The mentor never learns who rated."""
-        rating = domain.rate_mentor(session(), _own_trainee(), data, today=_today())
+        rating = domain.rate_mentor(session(), _own_trainee(), data, today=app_today())
         session().commit()
         return rating
 

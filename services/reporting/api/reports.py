@@ -17,7 +17,6 @@ from services.reporting.api.duties import download
 from services.reporting.api.review import audit_trail, read_version, review_step
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import (
     MentorAssignment,
     Obligation,
@@ -43,7 +42,7 @@ from services.reporting.schemas.reports import (
 )
 from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, paginate, problem, where_given
+from shared.http import app_today, export_responses, paginate, problem, where_given
 
 blp = Blueprint(
     "reports",
@@ -304,7 +303,7 @@ class Obligations(MethodView):
         """Who owes what in the caller's scope (for a trainee: "my reports"): each owed
         form with its deadline and its report's status (``owed`` when not started);
         ``outstanding=true`` keeps those not yet submitted."""
-        today = city_today(current_app.config["TIME_ZONE"])
+        today = app_today()
         query = (
             sa.select(Obligation, Period, Report)
             .join(Period, Period.id == Obligation.period_id)

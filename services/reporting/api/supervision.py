@@ -5,7 +5,6 @@ with evidence; open and overdue items per town and unit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
@@ -13,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from services.reporting.api.duties import download
 from services.reporting.domain import exports
 from services.reporting.domain import supervision as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import Rectification, SupervisionVisit
 from services.reporting.schemas.supervision import (
     CloseIn,
@@ -29,7 +27,7 @@ from services.reporting.schemas.supervision import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, get_or_404, paginate, problem, where_given
+from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "supervision",
@@ -47,13 +45,8 @@ rect_blp = Blueprint(
 protect(rect_blp)
 
 
-def today():
-    """The city's date."""
-    return city_today(current_app.config["TIME_ZONE"])
-
-
 def _with_state(item: Rectification) -> Rectification:
-    item.state = domain.state(item, today())
+    item.state = domain.state(item, app_today())
     return item
 
 
@@ -106,7 +99,9 @@ class Visits(MethodView):
         was checked), ``summary``, and ``findings`` — each becomes a rectification item
         owned by the party visited unless ``owner_kind``/``owner_id`` say otherwise, with
         its time limit ``due_date`` (not before the visit)."""
-        visit = domain.record_visit(session(), data, today=today(), by=current_principal().subject)
+        visit = domain.record_visit(
+            session(), data, today=app_today(), by=current_principal().subject
+        )
         session().commit()
         return _visit_out(visit)
 
@@ -144,7 +139,7 @@ class Rectifications(MethodView):
         ``owner_kind``, ``owner_id`` and ``state`` today (``open``: not closed and not
         past its time limit; ``overdue``: not closed and past it; ``closed``). Sort by
         ``due_date``, ``id``. ``format=csv|xlsx`` downloads them."""
-        on = today()
+        on = app_today()
         query = (
             sa.select(Rectification)
             .where(domain.rectification_scope(current_principal()))
@@ -184,8 +179,8 @@ class RectificationFigures(MethodView):
         overdue, closed, closed on time. A town or unit gets its own line."""
         principal = current_principal()
         if principal.role == "city":
-            return domain.figures(session(), today())
-        return domain.figures(session(), today(), principal.role, principal.scope_id)
+            return domain.figures(session(), app_today())
+        return domain.figures(session(), app_today(), principal.role, principal.scope_id)
 
 
 @rect_blp.route("/<int:id>/close")
@@ -197,8 +192,8 @@ class CloseRectification(MethodView):
         """Close an item with its ``evidence`` (its owner or the city; once — a second
         close is a 409). ``closed_on`` defaults to today and may not be in the future."""
         item = load_rectification(id)
-        on = data.get("closed_on") or today()
-        if on > today():
+        on = data.get("closed_on") or app_today()
+        if on > app_today():
             raise problem(
                 422,
                 "Unprocessable Entity",

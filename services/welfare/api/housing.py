@@ -5,13 +5,11 @@ allocations of the trainees in their scope. Idle-house conversion projects per t
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.access import trainee_scope
 from services.welfare.domain import housing as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Housing, HousingAllocation, HousingConversion, Town
 from services.welfare.schemas.housing import (
     AllocateIn,
@@ -32,7 +30,7 @@ from services.welfare.schemas.housing import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import get_or_404, paginate, problem, where_given
+from shared.http import app_today, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "housing",
@@ -56,10 +54,6 @@ for _blp in (blp, allocations_blp, conversions_blp):
     protect(_blp)
 
 NOT_FOUND = ("Not found", "no such record in your scope")
-
-
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def town_clause(principal: Principal, column):
@@ -194,7 +188,7 @@ class HousingAllocations(MethodView):
             id,
             data["trainee_id"],
             data["start_date"],
-            today=_today(),
+            today=app_today(),
             by=current_principal().subject,
         )
         session().commit()
@@ -269,7 +263,7 @@ class AllocationRelease(MethodView):
             id,
             data["end_date"],
             data["reason"],
-            today=_today(),
+            today=app_today(),
             by=current_principal().subject,
         )
         session().commit()

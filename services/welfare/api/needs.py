@@ -15,7 +15,6 @@ from flask_smorest import Blueprint
 
 from services.welfare.access import load_trainee, trainee_scope
 from services.welfare.domain import needs as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Need, Village
 from services.welfare.schemas.needs import (
     HandlerIn,
@@ -28,7 +27,7 @@ from services.welfare.schemas.needs import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, get_or_404, paginate, problem, where_given
+from shared.http import ListArgs, app_today, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "needs",
@@ -40,10 +39,6 @@ blp = Blueprint(
 protect(blp)
 
 OPEN = ("open", "in_progress")
-
-
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def _due_days() -> int:
@@ -115,7 +110,7 @@ def mark_overdue(page: dict, today) -> dict:
 
 
 def one(need: Need) -> Need:
-    need.overdue = need.status in OPEN and need.due_on < _today()
+    need.overdue = need.status in OPEN and need.due_on < app_today()
     return need
 
 
@@ -141,7 +136,7 @@ class Needs(MethodView):
         if args.get("confidential") is not None:
             query = query.where(Need.confidential.is_(args["confidential"]))
         args["sort"] = args.get("sort") or "-id"
-        return mark_overdue(paginate(session(), query, args, SORTABLE), _today())
+        return mark_overdue(paginate(session(), query, args, SORTABLE), app_today())
 
     @blp.arguments(NeedIn)
     @blp.response(201, NeedOut)
@@ -169,7 +164,7 @@ class Needs(MethodView):
             data,
             by_role=principal.role,
             by=principal.subject,
-            today=_today(),
+            today=app_today(),
             due_days=_due_days(),
         )
         session().commit()
@@ -183,7 +178,7 @@ class OverdueNeeds(MethodView):
     def get(self, args):
         """Open or in-progress needs past their time limit, that you may read, the most
         overdue first."""
-        today = _today()
+        today = app_today()
         query = sa.select(Need).where(
             need_visibility(current_principal()), Need.status.in_(OPEN), Need.due_on < today
         )
@@ -241,7 +236,7 @@ class NeedResolve(MethodView):
             session(),
             need,
             data["resolution"],
-            today=_today(),
+            today=app_today(),
             by_role=principal.role,
             by=principal.subject,
         )
@@ -256,7 +251,7 @@ class NeedConfirm(MethodView):
     def post(self, id):
         """The trainee confirms the resolution: closed (only when resolved, else 409)."""
         need = load_own(id)
-        domain.confirm(session(), need, today=_today(), by=current_principal().subject)
+        domain.confirm(session(), need, today=app_today(), by=current_principal().subject)
         session().commit()
         return one(need)
 
@@ -274,7 +269,7 @@ class NeedReopen(MethodView):
             session(),
             need,
             data["reason"],
-            today=_today(),
+            today=app_today(),
             by=current_principal().subject,
             due_days=_due_days(),
         )

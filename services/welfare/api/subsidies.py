@@ -10,13 +10,11 @@ the policy only.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.api.ledger import load_in_scope, money_scope
 from services.welfare.domain import subsidies as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Subsidy, Town
 from services.welfare.schemas.subsidies import (
     ApproveMonthIn,
@@ -33,7 +31,7 @@ from services.welfare.schemas.subsidies import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem, where_given
+from shared.http import app_today, paginate, problem, where_given
 
 blp = Blueprint(
     "subsidies",
@@ -42,10 +40,6 @@ blp = Blueprint(
     description="Monthly subsidies: generate, approve (town), pay and reverse (city)",
 )
 protect(blp)
-
-
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def describe(rows: list[Subsidy]) -> list[dict]:
@@ -69,7 +63,7 @@ class Generate(MethodView):
         first day. Generating a month again only adds what became known since (a back-dated
         placement), never a second subsidy. 422 for a month not over yet or without a
         policy."""
-        result = domain.generate(session(), data["month"], current_principal().subject, _today())
+        result = domain.generate(session(), data["month"], current_principal().subject, app_today())
         session().commit()
         return result
 
@@ -110,7 +104,7 @@ class PayMonth(MethodView):
             data["town_id"],
             data["payment_ref"],
             current_principal().subject,
-            _today(),
+            app_today(),
             data,
         )
         session().commit()
@@ -171,7 +165,9 @@ class Pay(MethodView):
         """The city marks an approved subsidy paid with the payment reference: a ledger
         entry and ``subsidy.paid``. 409 unless approved (a subsidy is paid once)."""
         subsidy = load_in_scope(Subsidy, id, lock=True)
-        domain.pay(session(), subsidy, data["payment_ref"], current_principal().subject, _today())
+        domain.pay(
+            session(), subsidy, data["payment_ref"], current_principal().subject, app_today()
+        )
         session().commit()
         return describe([subsidy])[0]
 
@@ -187,7 +183,7 @@ class Reverse(MethodView):
         Returns the reversal; 409 if already reversed or if it is itself a reversal."""
         subsidy = load_in_scope(Subsidy, id, lock=True)
         reversal = domain.reverse(
-            session(), subsidy, data["reason"], current_principal().subject, _today()
+            session(), subsidy, data["reason"], current_principal().subject, app_today()
         )
         session().commit()
         return describe([reversal])[0]
@@ -213,7 +209,7 @@ class Reissue(MethodView):
             data["days_stationed"],
             data["reason"],
             current_principal().subject,
-            _today(),
+            app_today(),
         )
         session().commit()
         return describe([issued])[0]

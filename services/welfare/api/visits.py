@@ -12,7 +12,6 @@ from flask_smorest import Blueprint
 from services.welfare.access import load_trainee, trainee_scope
 from services.welfare.domain import needs
 from services.welfare.domain import visits as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Campaign, Trainee, Visit
 from services.welfare.schemas.visits import (
     CampaignIn,
@@ -27,7 +26,7 @@ from services.welfare.schemas.visits import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, get_or_404, paginate
+from shared.http import ListArgs, app_today, get_or_404, paginate
 
 blp = Blueprint(
     "campaigns",
@@ -108,7 +107,7 @@ class CampaignVisits(MethodView):
             campaign,
             trainee,
             data,
-            today=city_today(current_app.config["TIME_ZONE"]),
+            today=app_today(),
             by_role=principal.role,
             by=principal.subject,
             due_days=int(current_app.config.get("NEED_DUE_DAYS", needs.DEFAULT_DUE_DAYS)),
