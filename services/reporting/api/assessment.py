@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.reporting.api.duties import download
+from services.reporting.api.duties import download_sheets
 from services.reporting.domain import assessment as domain
 from services.reporting.domain import exports
 from services.reporting.models import Assessment
@@ -150,12 +150,8 @@ class AssessmentView(MethodView):
                 s for s in item.scores if s.party_id in {r["party_id"] for r in data["scores"]}
             ]
             sheets = exports.assessment_tables(item, scores, args["lang"])
-            body = (
-                exports.csv_bytes(sheets[0][1], sheets[0][2])
-                if args["format"] == "csv"
-                else exports.xlsx_bytes(sheets)
-            )
-            return download(body, args["format"], f"assessment-{item.period}-{item.party_kind}")
+            stem = f"assessment-{item.period}-{item.party_kind}"
+            return download_sheets(args["format"], sheets, stem)
         return data
 
 

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.access import load_trainee
-from services.reporting.api.duties import download
+from services.reporting.api.duties import download_table
 from services.reporting.domain import dashboard as domain
 from services.reporting.domain import exports
 from services.reporting.schemas.dashboard import (
@@ -68,13 +68,9 @@ class Dashboard(MethodView):
         ).as_dict()
         if args["format"] != "json":
             headers, rows = exports.dashboard_table(data, args["lang"])
-            sheet = "工作看板" if args["lang"] == "zh" else "Dashboard"
-            body = (
-                exports.csv_bytes(headers, rows)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, rows)])
+            return download_table(
+                args, ("工作看板", "Dashboard"), headers, rows, f"dashboard-{data['month']}"
             )
-            return download(body, args["format"], f"dashboard-{data['month']}")
         return jsonify(data)
 
 
@@ -99,13 +95,8 @@ class Missing(MethodView):
         if args["format"] != "json":
             rows = session().execute(query.order_by(columns.trainee_id, columns.kind)).all()
             headers, table = exports.missing_table(rows, args["lang"])
-            sheet = "未报送名单" if args["lang"] == "zh" else "Missing"
-            body = (
-                exports.csv_bytes(headers, table)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, table)])
-            )
-            return download(body, args["format"], f"missing-{domain.month_code(month)}")
+            stem = f"missing-{domain.month_code(month)}"
+            return download_table(args, ("未报送名单", "Missing"), headers, table, stem)
         order = []
         for part in (args.get("sort") or "trainee_id,kind").split(","):
             key = part.strip().lstrip("-")

@@ -58,6 +58,20 @@ def download(body: bytes, fmt: str, stem: str) -> Response:
     return response
 
 
+def download_sheets(fmt: str, sheets: list[tuple], stem: str) -> Response:
+    """``sheets`` (``(name, headers, rows)`` each) as the ``fmt`` attachment: a CSV of
+    the first one, or an XLSX of them all."""
+    body = exports.csv_bytes(*sheets[0][1:]) if fmt == "csv" else exports.xlsx_bytes(sheets)
+    return download(body, fmt, stem)
+
+
+def download_table(args: dict, names: tuple[str, str], headers, rows, stem: str) -> Response:
+    """One table as the attachment ``args["format"]`` asks for; the XLSX sheet is named
+    in ``args["lang"]`` (``names``: the Chinese and the English name)."""
+    name = names[0] if args["lang"] == "zh" else names[1]
+    return download_sheets(args["format"], [(name, headers, rows)], stem)
+
+
 def load_item(item_id: int) -> DutyItem:
     """The item, if the caller's scope covers it (else 404)."""
     item = session().get(DutyItem, item_id)
@@ -88,13 +102,7 @@ class DutyItems(MethodView):
             headers, rows = exports.duty_items_table(
                 items, domain.party_names(session()), args["lang"]
             )
-            sheet = "责任清单" if args["lang"] == "zh" else "Duty list"
-            body = (
-                exports.csv_bytes(headers, rows)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, rows)])
-            )
-            return download(body, args["format"], "duty-items")
+            return download_table(args, ("责任清单", "Duty list"), headers, rows, "duty-items")
         query = query.options(selectinload(DutyItem.progress))
         sortable = {"due_date": DutyItem.due_date, "id": DutyItem.id, "percent": DutyItem.percent}
         return paginate(session(), query, args, sortable)
@@ -154,13 +162,9 @@ class Completion(MethodView):
         )
         if args["format"] != "json":
             headers, table = exports.completion_table(rows, args["lang"])
-            sheet = "完成情况" if args["lang"] == "zh" else "Completion"
-            body = (
-                exports.csv_bytes(headers, table)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, table)])
+            return download_table(
+                args, ("完成情况", "Completion"), headers, table, f"duty-completion-{args['year']}"
             )
-            return download(body, args["format"], f"duty-completion-{args['year']}")
         return rows
 
 

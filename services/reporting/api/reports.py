@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from services.reporting.access import trainee_scope
-from services.reporting.api.duties import download
+from services.reporting.api.duties import download_table
 from services.reporting.api.review import audit_trail, read_version, review_step
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
@@ -150,13 +150,8 @@ class Reports(MethodView):
             headers, table = exports.reports_table(
                 rows, current_app.config["TIME_ZONE"], args["lang"]
             )
-            sheet = "报表清单" if args["lang"] == "zh" else "Reports"
-            body = (
-                exports.csv_bytes(headers, table)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, table)])
-            )
-            return download(body, args["format"], f"reports-{args.get('period') or 'all'}")
+            stem = f"reports-{args.get('period') or 'all'}"
+            return download_table(args, ("报表清单", "Reports"), headers, table, stem)
         return paginate(session(), query, args, SORTABLE)
 
     @require("trainee")

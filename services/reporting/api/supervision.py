@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
-from services.reporting.api.duties import download
+from services.reporting.api.duties import download_table
 from services.reporting.domain import exports
 from services.reporting.domain import supervision as domain
 from services.reporting.models import Rectification, SupervisionVisit
@@ -156,13 +156,9 @@ class Rectifications(MethodView):
         if args["format"] != "json":
             items = session().scalars(query.order_by(Rectification.due_date, Rectification.id))
             headers, rows = exports.rectifications_table(items, on, domain.state, args["lang"])
-            sheet = "整改事项" if args["lang"] == "zh" else "Rectifications"
-            body = (
-                exports.csv_bytes(headers, rows)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, rows)])
+            return download_table(
+                args, ("整改事项", "Rectifications"), headers, rows, "rectifications"
             )
-            return download(body, args["format"], "rectifications")
         page = paginate(
             session(), query, args, {"due_date": Rectification.due_date, "id": Rectification.id}
         )
