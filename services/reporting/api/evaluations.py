@@ -45,7 +45,7 @@ from services.reporting.schemas.evaluations import (
 from services.reporting.schemas.reports import AuditOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import app_today, paginate, problem, where_given
+from shared.http import app_today, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "evaluations",
@@ -77,9 +77,7 @@ SORTABLE = {
 def load_evaluation(evaluation_id: int) -> tuple[Evaluation, Trainee]:
     """The evaluation and its trainee, if the caller's scope covers them (else 404); a
     trainee sees its own only once approved."""
-    evaluation = session().get(Evaluation, evaluation_id)
-    if evaluation is None:
-        raise problem(404, "Not found", "no such evaluation in your scope")
+    evaluation = get_or_404(Evaluation, evaluation_id, detail="no such evaluation in your scope")
     trainee = load_trainee(evaluation.trainee_id)
     if current_principal().role == "trainee" and evaluation.status != "approved":
         raise problem(404, "Not found", "no such evaluation in your scope")

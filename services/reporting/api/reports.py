@@ -12,13 +12,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from services.reporting.access import trainee_scope
+from services.reporting.access import load_trainee, trainee_scope
 from services.reporting.api.duties import download_table
 from services.reporting.api.review import audit_trail, read_version, review_step
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
 from services.reporting.models import (
-    MentorAssignment,
     Obligation,
     Period,
     Report,
@@ -40,9 +39,9 @@ from services.reporting.schemas.reports import (
     SubmitIn,
     load_content,
 )
-from shared.auth import check_scope, current_principal, protect, require
+from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import app_today, export_responses, paginate, problem, where_given
+from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "reports",
@@ -77,29 +76,8 @@ SORTABLE = {
 
 def load_report(report_id: int) -> tuple[Report, Trainee]:
     """The report and its trainee, if the caller's scope covers them (else 404)."""
-    report = session().get(Report, report_id)
-    trainee = session().get(Trainee, report.trainee_id) if report is not None else None
-    mentors = ()
-    if trainee is not None and current_principal().role == "mentor":
-        mentors = _mentor_ids(trainee.id)
-    check_scope(
-        trainee,
-        unit_id=trainee and trainee.unit_id,
-        town_ids=[trainee and trainee.town_id],
-        trainee_id=trainee and trainee.id,
-        mentor_ids=mentors,
-    )
-    return report, trainee
-
-
-def _mentor_ids(trainee_id: int) -> list[int]:
-    return list(
-        session().scalars(
-            sa.select(MentorAssignment.mentor_id).where(
-                MentorAssignment.trainee_id == trainee_id, MentorAssignment.active.is_(True)
-            )
-        )
-    )
+    report = get_or_404(Report, report_id)
+    return report, load_trainee(report.trainee_id)
 
 
 def _own(trainee: Trainee) -> None:
