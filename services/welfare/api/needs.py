@@ -95,6 +95,16 @@ def load_handled(need_id: int) -> Need:
     return need
 
 
+def handle(step, need_id: int, *args, **kwargs) -> Need:
+    """Take ``step`` (the domain's assign, start or resolve) on a need the caller handles,
+    as the caller, and commit; the need as answered."""
+    need = load_handled(need_id)
+    principal = current_principal()
+    step(session(), need, *args, by_role=principal.role, by=principal.subject, **kwargs)
+    session().commit()
+    return one(need)
+
+
 def load_own(need_id: int) -> Need:
     """A need concerning the calling trainee."""
     need = load_need(need_id)
@@ -202,11 +212,7 @@ class NeedAssign(MethodView):
     def post(self, data, id):
         """Hand the need to another handler (the city, or the current handler passing it
         on); not once closed (409)."""
-        need = load_handled(id)
-        principal = current_principal()
-        domain.assign(session(), need, data, by_role=principal.role, by=principal.subject)
-        session().commit()
-        return one(need)
+        return handle(domain.assign, id, data)
 
 
 @blp.route("/<int:id>/start")
@@ -215,11 +221,7 @@ class NeedStart(MethodView):
     @blp.response(200, NeedOut)
     def post(self, id):
         """The handler starts on an open need (else 409)."""
-        need = load_handled(id)
-        principal = current_principal()
-        domain.start(session(), need, by_role=principal.role, by=principal.subject)
-        session().commit()
-        return one(need)
+        return handle(domain.start, id)
 
 
 @blp.route("/<int:id>/resolve")
@@ -230,18 +232,7 @@ class NeedResolve(MethodView):
     def post(self, data, id):
         """The handler reports the need resolved, saying how (from open or in progress,
         else 409). Announced as ``need.resolved`` with whether it was on time."""
-        need = load_handled(id)
-        principal = current_principal()
-        domain.resolve(
-            session(),
-            need,
-            data["resolution"],
-            today=app_today(),
-            by_role=principal.role,
-            by=principal.subject,
-        )
-        session().commit()
-        return one(need)
+        return handle(domain.resolve, id, data["resolution"], today=app_today())
 
 
 @blp.route("/<int:id>/confirm")
