@@ -54,6 +54,15 @@ def load_showcase(showcase_id: int) -> Showcase:
     return get_or_404(Showcase, showcase_id, showcase_visibility(current_principal()))
 
 
+def decide(showcase_id: int, *, publish: bool) -> Showcase:
+    """Publish or decline a nominated story as the caller (the city), and commit."""
+    showcase = domain.decide_showcase(
+        session(), load_showcase(showcase_id), publish, current_principal().subject
+    )
+    session().commit()
+    return showcase
+
+
 @blp.route("")
 class Showcases(MethodView):
     @blp.arguments(ShowcaseListArgs, location="query")
@@ -102,11 +111,7 @@ class ShowcasePublish(MethodView):
     @blp.response(200, ShowcaseOut)
     def post(self, id):
         """Publish a nominated story (city only; a decided one is a 409)."""
-        showcase = domain.decide_showcase(
-            session(), load_showcase(id), True, current_principal().subject
-        )
-        session().commit()
-        return showcase
+        return decide(id, publish=True)
 
 
 @blp.route("/<int:id>/decline")
@@ -115,8 +120,4 @@ class ShowcaseDecline(MethodView):
     @blp.response(200, ShowcaseOut)
     def post(self, id):
         """Decline a nominated story (city only; a decided one is a 409)."""
-        showcase = domain.decide_showcase(
-            session(), load_showcase(id), False, current_principal().subject
-        )
-        session().commit()
-        return showcase
+        return decide(id, publish=False)

@@ -73,6 +73,17 @@ def _unit_keeps_to_itself(data: dict) -> None:
         )
 
 
+def history(model, trainee_id: int, order) -> list:
+    """The trainee's rows of ``model`` (its placements, its status changes) by ``order``,
+    if the caller's scope covers the trainee (else 404)."""
+    load_trainee(trainee_id)
+    return (
+        session()
+        .scalars(sa.select(model).where(model.trainee_id == trainee_id).order_by(order))
+        .all()
+    )
+
+
 @blp.route("")
 class Trainees(MethodView):
     @blp.arguments(TraineeListArgs, location="query")
@@ -144,16 +155,7 @@ class TraineePlacements(MethodView):
     @blp.response(200, PlacementOut(many=True))
     def get(self, id):
         """The placement history, oldest first."""
-        load_trainee(id)
-        return (
-            session()
-            .scalars(
-                sa.select(Placement)
-                .where(Placement.trainee_id == id)
-                .order_by(Placement.start_date)
-            )
-            .all()
-        )
+        return history(Placement, id, Placement.start_date)
 
     @require("city")
     @blp.arguments(PlacementIn)
@@ -174,16 +176,7 @@ class TraineeStatus(MethodView):
     @blp.response(200, StatusChangeOut(many=True))
     def get(self, id):
         """The history of status changes."""
-        load_trainee(id)
-        return (
-            session()
-            .scalars(
-                sa.select(StatusChange)
-                .where(StatusChange.trainee_id == id)
-                .order_by(StatusChange.id)
-            )
-            .all()
-        )
+        return history(StatusChange, id, StatusChange.id)
 
     @require("city")
     @blp.arguments(StatusChangeIn)
