@@ -27,7 +27,7 @@ from services.welfare.schemas.ledger import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, page_schema, paginate, problem, where_given
+from shared.http import ListArgs, get_or_404, page_schema, paginate, problem, where_given
 
 blp = Blueprint(
     "ledger",
@@ -123,8 +123,7 @@ class Budget(MethodView):
     @blp.response(200, FundUseCity)
     def put(self, data, town_id, year):
         """Set a town's budget for a year (city only; audited with before and after)."""
-        if session().get(Town, town_id) is None:
-            raise problem(404, "Not found", "no such town")
+        get_or_404(Town, town_id, detail="no such town")
         if not 2000 <= year <= 2100:
             raise problem(404, "Not found", "no such year")
         domain.set_budget(session(), town_id, year, data["amount_fen"], current_principal().subject)

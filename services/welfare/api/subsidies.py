@@ -31,7 +31,7 @@ from services.welfare.schemas.subsidies import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import app_today, paginate, problem, where_given
+from shared.http import app_today, get_or_404, paginate, where_given
 
 blp = Blueprint(
     "subsidies",
@@ -96,8 +96,7 @@ class PayMonth(MethodView):
         reference: a ledger entry and a ``subsidy.paid`` each. With ``expected_count``
         and/or ``expected_total_fen`` (what the clerk confirmed), 422 and nothing paid if
         the approved subsidies are no longer exactly that. 404 for an unknown town."""
-        if session().get(Town, data["town_id"]) is None:
-            raise problem(404, "Not found", "no such town")
+        get_or_404(Town, data["town_id"], detail="no such town")
         result = domain.pay_month(
             session(),
             data["month"],
