@@ -80,6 +80,25 @@ def problem(status: int, title: str, detail: str = "", errors=None) -> ProblemEr
     return ProblemError(status, title, detail, errors)
 
 
+#: The detail of the 404 for an object outside the caller's scope: the same answer as for a
+#: missing one, so that ids cannot be probed.
+NOT_IN_SCOPE = "no such record in your scope"
+
+
+def get_or_404(model, id_: int, *where, detail: str = NOT_IN_SCOPE):
+    """The ``model`` row of id ``id_``, else a 404 ``Not found`` with ``detail``. Without
+    ``where`` it is the session's ``get`` (no query for a row already loaded); with
+    ``where`` (the caller's visibility) one SELECT of the row that also meets them, so
+    that a row out of scope answers as a missing one."""
+    if where:
+        row = request_session().scalar(sa.select(model).where(model.id == id_, *where))
+    else:
+        row = request_session().get(model, id_)
+    if row is None:
+        raise problem(404, "Not found", detail)
+    return row
+
+
 def problem_response(status: int, title: str, detail: str = "", errors=None) -> Response:
     """A problem+json response; its field errors for clerks, ``中文 / English``
     (:func:`shared.i18n.clerk_messages`)."""
@@ -720,6 +739,15 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
             "total": fields.Integer(),
         },
     )
+
+
+def where_given(query: sa.Select, args: dict, model, *keys: str) -> sa.Select:
+    """``query`` kept to the rows whose ``model`` column ``key`` equals ``args[key]``, for
+    each of ``keys`` the list's arguments give (not None): a list's plain filters."""
+    for key in keys:
+        if args.get(key) is not None:
+            query = query.where(getattr(model, key) == args[key])
+    return query
 
 
 def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object]) -> dict:

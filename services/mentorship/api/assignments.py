@@ -14,7 +14,6 @@ from flask_smorest import Blueprint
 
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
-from services.mentorship.domain.common import city_today
 from services.mentorship.models import Assignment, Audit, Trainee
 from services.mentorship.schemas.assignments import (
     AssignmentEndIn,
@@ -30,7 +29,7 @@ from services.mentorship.schemas.assignments import (
 )
 from shared.auth import Principal, check_scope, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import app_today, paginate, problem, where_given
 
 blp = Blueprint(
     "assignments",
@@ -41,10 +40,6 @@ blp = Blueprint(
 protect(blp)
 
 WRITERS = ("city", "town", "unit")
-
-
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def _capacity() -> dict[str, int]:
@@ -86,9 +81,9 @@ class Assignments(MethodView):
         ``role``, ``active``, ``vacated``, and the trainee's ``town_id`` or ``unit_id``; sort
         by ``id``, ``start_date``, ``end_date``, ``role``, ``trainee_id``, ``mentor_id``."""
         query = sa.select(Assignment).where(_visible(current_principal()))
-        for key in ("trainee_id", "mentor_id", "role", "active", "vacated"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Assignment, key) == args[key])
+        query = where_given(
+            query, args, Assignment, "trainee_id", "mentor_id", "role", "active", "vacated"
+        )
         for key in ("town_id", "unit_id"):
             if args.get(key) is not None:
                 query = query.where(
@@ -122,7 +117,7 @@ class Assignments(MethodView):
         the current holder's assignment. Announced as ``mentor.assigned`` (after
         ``mentor.released`` when replacing)."""
         access.load_trainee(data["trainee_id"])
-        today = _today()
+        today = app_today()
         assignment = domain.assign(
             session(),
             data["trainee_id"],
@@ -156,7 +151,7 @@ class AssignmentEnd(MethodView):
         in the future); ``reason`` is kept in the audit trail. Announced as
         ``mentor.released`` with reason ``manual``."""
         assignment = load_assignment(id)
-        today = _today()
+        today = app_today()
         domain.end_assignment(
             session(),
             assignment,
@@ -204,7 +199,7 @@ class TraineeSuggestions(MethodView):
         """Per role, the people eligible today with their current load and capacity; those
         at capacity are listed apart (``at_capacity``), the current holder not at all."""
         trainee = access.load_trainee(id)
-        return domain.suggestions(session(), trainee, _capacity(), _today())
+        return domain.suggestions(session(), trainee, _capacity(), app_today())
 
 
 @blp.route("/gaps/fill")
@@ -247,7 +242,7 @@ class GapFill(MethodView):
             session(),
             sa.and_(*conditions),
             capacity=_capacity(),
-            today=_today(),
+            today=app_today(),
             actor=principal.subject,
         )
         session().commit()

@@ -14,11 +14,10 @@ from openpyxl import Workbook
 
 from services.mentorship.config import ROLES
 from services.mentorship.domain import talks as domain
-from services.mentorship.domain.common import city_today
 from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
 from shared.auth import own_slice, protect, require
 from shared.db import session
-from shared.http import export_responses, problem
+from shared.http import app_today, export_responses, problem
 from shared.tabular import safe_row
 
 blp = Blueprint(
@@ -247,7 +246,7 @@ class Compliance(MethodView):
         its mentor in the month, a ``quarterly`` one in the calendar quarter up to the
         month's end (``TALK_CADENCE``)."""
         town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "trainees")
-        this_month = city_today(current_app.config["TIME_ZONE"]).replace(day=1)
+        this_month = app_today().replace(day=1)
         month = args.get("month") or this_month
         if month > this_month:
             raise problem(

@@ -11,7 +11,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from openpyxl import Workbook
@@ -19,12 +19,11 @@ from openpyxl.styles import Font
 
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
-from services.mentorship.domain.common import city_today
 from services.mentorship.models import Trainee
 from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, problem
+from shared.http import app_today, export_responses, problem
 from shared.tabular import safe_row
 
 blp = Blueprint(
@@ -79,7 +78,7 @@ def _filename(report: dict, extension: str) -> str:
         parts.append(f"town-{report['town_id']}")
     if report["unit_id"] is not None:
         parts.append(f"unit-{report['unit_id']}")
-    parts.append(city_today(current_app.config["TIME_ZONE"]).isoformat())
+    parts.append(app_today().isoformat())
     return "-".join(parts) + "." + extension
 
 

@@ -24,7 +24,7 @@ from services.mentorship.schemas.projects import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, paginate, problem
+from shared.http import ListArgs, get_or_404, paginate, problem
 
 blp = Blueprint(
     "projects",
@@ -37,10 +37,7 @@ protect(blp)
 
 def load_project(project_id: int) -> Project:
     """A project of the catalogue (everyone may read the catalogue), else 404."""
-    project = session().get(Project, project_id)
-    if project is None:
-        raise problem(404, "Not found", "no such project")
-    return project
+    return get_or_404(Project, project_id, detail="no such project")
 
 
 def participation_view(participation: Participation, project: Project) -> dict:
@@ -151,9 +148,7 @@ class ProjectParticipant(MethodView):
 
 def load_participation(participation_id: int) -> Participation:
     """A participation of a trainee in the caller's scope, else 404."""
-    participation = session().get(Participation, participation_id)
-    if participation is None:
-        raise problem(404, "Not found", "no such participation")
+    participation = get_or_404(Participation, participation_id, detail="no such participation")
     load_trainee(participation.trainee_id)  # 404 outside the caller's scope
     return participation
 

@@ -22,7 +22,7 @@ from services.mentorship.schemas.showcases import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import get_or_404, paginate, where_given
 
 blp = Blueprint(
     "showcases",
@@ -51,13 +51,15 @@ def showcase_visibility(principal: Principal):
 
 def load_showcase(showcase_id: int) -> Showcase:
     """The showcase, if the caller may read it (else 404)."""
-    showcase = session().scalar(
-        sa.select(Showcase).where(
-            Showcase.id == showcase_id, showcase_visibility(current_principal())
-        )
+    return get_or_404(Showcase, showcase_id, showcase_visibility(current_principal()))
+
+
+def decide(showcase_id: int, *, publish: bool) -> Showcase:
+    """Publish or decline a nominated story as the caller (the city), and commit."""
+    showcase = domain.decide_showcase(
+        session(), load_showcase(showcase_id), publish, current_principal().subject
     )
-    if showcase is None:
-        raise problem(404, "Not found", "no such record in your scope")
+    session().commit()
     return showcase
 
 
@@ -69,9 +71,7 @@ class Showcases(MethodView):
         """Showcases the caller may read, newest first; filter by ``status`` and
         ``trainee_id``; sort by ``id``, ``published_at``."""
         query = sa.select(Showcase).where(showcase_visibility(current_principal()))
-        for key in ("status", "trainee_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Showcase, key) == args[key])
+        query = where_given(query, args, Showcase, "status", "trainee_id")
         args["sort"] = args.get("sort") or "-id"
         return paginate(
             session(), query, args, {"id": Showcase.id, "published_at": Showcase.published_at}
@@ -111,11 +111,7 @@ class ShowcasePublish(MethodView):
     @blp.response(200, ShowcaseOut)
     def post(self, id):
         """Publish a nominated story (city only; a decided one is a 409)."""
-        showcase = domain.decide_showcase(
-            session(), load_showcase(id), True, current_principal().subject
-        )
-        session().commit()
-        return showcase
+        return decide(id, publish=True)
 
 
 @blp.route("/<int:id>/decline")
@@ -124,8 +120,4 @@ class ShowcaseDecline(MethodView):
     @blp.response(200, ShowcaseOut)
     def post(self, id):
         """Decline a nominated story (city only; a decided one is a 409)."""
-        showcase = domain.decide_showcase(
-            session(), load_showcase(id), False, current_principal().subject
-        )
-        session().commit()
-        return showcase
+        return decide(id, publish=False)

@@ -25,7 +25,7 @@ from services.mentorship.schemas.talks import (
 from shared.auth import Principal, check_scope, current_principal, protect, require
 from shared.clock import month_bounds
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import paginate, problem, where_given
 
 blp = Blueprint(
     "talks",
@@ -102,9 +102,7 @@ class Talks(MethodView):
             .where(talk_visibility(current_principal()))
             .options(selectinload(Talk.follow_ups))
         )
-        for key in ("trainee_id", "mentor_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Talk, key) == args[key])
+        query = where_given(query, args, Talk, "trainee_id", "mentor_id")
         if args.get("role"):
             query = query.where(Talk.mentor_role == args["role"])
         if args.get("month"):

@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.mentorship.access import load_trainee, trainee_scope
 from services.mentorship.domain import training as domain
-from services.mentorship.domain.common import city_today
 from services.mentorship.models import Attendance, Trainee, TrainingEvent
 from services.mentorship.schemas.training import (
     AttendanceIn,
@@ -32,7 +30,7 @@ from services.mentorship.schemas.training import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import app_today, get_or_404, paginate, problem
 
 blp = Blueprint(
     "training",
@@ -55,13 +53,7 @@ def event_visibility(principal: Principal):
 
 def load_event(event_id: int) -> TrainingEvent:
     """The event, if the caller may see it (else 404)."""
-    principal = current_principal()
-    event = session().scalar(
-        sa.select(TrainingEvent).where(TrainingEvent.id == event_id, event_visibility(principal))
-    )
-    if event is None:
-        raise problem(404, "Not found", "no such record in your scope")
-    return event
+    return get_or_404(TrainingEvent, event_id, event_visibility(current_principal()))
 
 
 def _with_counts(events: list[TrainingEvent], principal: Principal) -> list[dict]:
@@ -243,6 +235,6 @@ class TrainingHours(MethodView):
         """A trainee's training hours in a calendar ``year`` (default: this year in the
         city): the hours of the events they attended."""
         load_trainee(id)
-        year = args.get("year") or city_today(current_app.config["TIME_ZONE"]).year
+        year = args.get("year") or app_today().year
         hours, events = domain.training_hours(session(), id, year)
         return {"trainee_id": id, "year": year, "hours": hours, "events": events}

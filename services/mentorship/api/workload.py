@@ -12,7 +12,6 @@ from flask_smorest import Blueprint
 
 from services.mentorship.access import trainee_scope
 from services.mentorship.domain import workload as domain
-from services.mentorship.domain.common import city_today
 from services.mentorship.models import Person
 from services.mentorship.schemas.workload import (
     WorkloadDetailOut,
@@ -21,7 +20,7 @@ from services.mentorship.schemas.workload import (
 )
 from shared.auth import current_principal, own_slice, protect, require
 from shared.db import session
-from shared.http import problem
+from shared.http import app_today, problem
 
 blp = Blueprint(
     "workload",
@@ -80,7 +79,7 @@ class WorkloadList(MethodView):
         (this month in the city's time zone): a page of them and their true total.
         Filter by ``town_id``, ``unit_id`` (of the trainees) and ``q`` (part of the
         mentor's name); sort by any figure or ``name``."""
-        today = city_today(current_app.config["TIME_ZONE"])
+        today = app_today()
         rows, total = domain.workload_page(
             session(),
             today,
@@ -109,7 +108,7 @@ class WorkloadItem(MethodView):
         town or unit only a mentor of its own trainees."""
         principal = current_principal()
         filters = _filters({}, mentor_id)
-        today = city_today(current_app.config["TIME_ZONE"])
+        today = app_today()
         found = domain.one_workload(session(), today, current_app.config["TALK_CADENCE"], filters)
         if found is None:
             person = session().get(Person, mentor_id)

@@ -24,7 +24,7 @@ from services.notifier.schemas.notifications import (
 )
 from shared.auth import current_principal, protect
 from shared.db import session, utcnow
-from shared.http import paginate, problem
+from shared.http import get_or_404, paginate
 
 blp = Blueprint(
     "notifications",
@@ -151,15 +151,7 @@ class MarkAllRead(MethodView):
 
 
 def _mine(notification_id: int) -> Notification:
-    row = (
-        session()
-        .scalars(sa.select(Notification).where(Notification.id == notification_id, my_inbox()))
-        .first()
-    )
-    if row is None:
-        # The query already keeps to the caller's own; a miss is the same 404 either way.
-        raise problem(404, "Not found", "no such record in your scope")
-    return row
+    return get_or_404(Notification, notification_id, my_inbox())
 
 
 BLUEPRINTS = [blp]

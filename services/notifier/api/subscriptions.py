@@ -23,7 +23,7 @@ from services.notifier.schemas.subscriptions import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session, utcnow
-from shared.http import ListArgs, paginate, problem
+from shared.http import ListArgs, get_or_404, paginate
 
 blp = Blueprint(
     "subscriptions",
@@ -49,15 +49,7 @@ def _visible():
 
 def load_subscription(subscription_id: int) -> Subscription:
     """The subscription, if the caller owns it (or is the city); else 404."""
-    row = (
-        session()
-        .scalars(sa.select(Subscription).where(Subscription.id == subscription_id, _visible()))
-        .first()
-    )
-    if row is None:
-        # The query already keeps to the caller's own; a miss is the same 404 either way.
-        raise problem(404, "Not found", "no such record in your scope")
-    return row
+    return get_or_404(Subscription, subscription_id, _visible())
 
 
 @blp.route("")

@@ -6,14 +6,12 @@ assessments of its kind, with its own score only."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.reporting.api.duties import download
+from services.reporting.api.duties import download_sheets
 from services.reporting.domain import assessment as domain
 from services.reporting.domain import exports
-from services.reporting.domain.common import city_today
 from services.reporting.models import Assessment
 from services.reporting.schemas.assessment import (
     AssessmentGetArgs,
@@ -26,7 +24,7 @@ from services.reporting.schemas.assessment import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, paginate, problem
+from shared.http import app_today, export_responses, get_or_404, paginate
 
 blp = Blueprint(
     "assessment",
@@ -48,10 +46,7 @@ def visible():
 
 def load(assessment_id: int) -> Assessment:
     """The assessment if visible (else 404)."""
-    item = session().scalar(sa.select(Assessment).where(Assessment.id == assessment_id, visible()))
-    if item is None:
-        raise problem(404, "Not found", "no such record in your scope")
-    return item
+    return get_or_404(Assessment, assessment_id, visible())
 
 
 def out(item: Assessment) -> dict:
@@ -131,7 +126,7 @@ class Assessments(MethodView):
             data["period"],
             data["party_kind"],
             current_principal().subject,
-            city_today(current_app.config["TIME_ZONE"]),
+            app_today(),
         )
         session().commit()
         return out(item)
@@ -155,12 +150,8 @@ class AssessmentView(MethodView):
                 s for s in item.scores if s.party_id in {r["party_id"] for r in data["scores"]}
             ]
             sheets = exports.assessment_tables(item, scores, args["lang"])
-            body = (
-                exports.csv_bytes(sheets[0][1], sheets[0][2])
-                if args["format"] == "csv"
-                else exports.xlsx_bytes(sheets)
-            )
-            return download(body, args["format"], f"assessment-{item.period}-{item.party_kind}")
+            stem = f"assessment-{item.period}-{item.party_kind}"
+            return download_sheets(args["format"], sheets, stem)
         return data
 
 

@@ -14,7 +14,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.domain import calendar as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import CalendarDay
 from services.reporting.schemas.calendar import (
     CalendarArgs,
@@ -33,6 +32,7 @@ from shared.errors import DomainError
 from shared.http import (
     PROBLEM_JSON,
     SHEET_UPLOAD_BODY,
+    app_today,
     max_body,
     paginate,
     problem,
@@ -53,10 +53,6 @@ blp = Blueprint(
 protect(blp)
 
 NOT_STORED = message("日历有误，未保存任何内容", "the calendar has errors; nothing was stored")
-
-
-def _today() -> dt.date:
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def _day(text: str) -> dt.date:
@@ -118,7 +114,7 @@ class CalendarDayItem(MethodView):
             session(),
             entries[0],
             current_app.config,
-            today=_today(),
+            today=app_today(),
             actor=principal.subject,
             role=principal.role,
         )
@@ -135,7 +131,7 @@ class CalendarDayItem(MethodView):
             session(),
             _day(day),
             current_app.config,
-            today=_today(),
+            today=app_today(),
             actor=principal.subject,
             role=principal.role,
         )
@@ -149,7 +145,7 @@ def _load(year: int, entries, dry_run: bool) -> dict:
         year,
         entries,
         current_app.config,
-        today=_today(),
+        today=app_today(),
         actor=principal.subject,
         role=principal.role,
     )

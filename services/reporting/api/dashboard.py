@@ -5,15 +5,14 @@ drill-down to the trainee. JSON, or CSV/XLSX with ``format``."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, jsonify
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.access import load_trainee
-from services.reporting.api.duties import download
+from services.reporting.api.duties import download_table
 from services.reporting.domain import dashboard as domain
 from services.reporting.domain import exports
-from services.reporting.domain.common import city_today
 from services.reporting.schemas.dashboard import (
     DashboardArgs,
     DashboardOut,
@@ -23,7 +22,7 @@ from services.reporting.schemas.dashboard import (
 )
 from shared.auth import own_slice, protect, require
 from shared.db import session
-from shared.http import export_responses, problem
+from shared.http import app_today, export_responses, problem
 
 blp = Blueprint(
     "dashboard",
@@ -34,15 +33,11 @@ blp = Blueprint(
 protect(blp)
 
 
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
-
-
 def scoped(args: dict) -> tuple:
     """(month, town_id, unit_id) the caller may see: the city any; a town or unit only
     itself (another's id is a 403). The month defaults to this one and may not be later."""
     town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "dashboard")
-    this_month = _today().replace(day=1)
+    this_month = app_today().replace(day=1)
     month = args.get("month") or this_month
     if month > this_month:
         raise problem(
@@ -69,17 +64,13 @@ class Dashboard(MethodView):
         resolved and on time). Rates are exact decimals as text."""
         month, town_id, unit_id = scoped(args)
         data = domain.dashboard(
-            session(), month, today=_today(), town_id=town_id, unit_id=unit_id
+            session(), month, today=app_today(), town_id=town_id, unit_id=unit_id
         ).as_dict()
         if args["format"] != "json":
             headers, rows = exports.dashboard_table(data, args["lang"])
-            sheet = "工作看板" if args["lang"] == "zh" else "Dashboard"
-            body = (
-                exports.csv_bytes(headers, rows)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, rows)])
+            return download_table(
+                args, ("工作看板", "Dashboard"), headers, rows, f"dashboard-{data['month']}"
             )
-            return download(body, args["format"], f"dashboard-{data['month']}")
         return jsonify(data)
 
 
@@ -98,19 +89,14 @@ class Missing(MethodView):
         month, town_id, unit_id = scoped(args)
         states = (args["state"],) if args.get("state") else domain.OVERDUE_STATES
         query = domain.missing_query(
-            month, today=_today(), town_id=town_id, unit_id=unit_id, states=states
+            month, today=app_today(), town_id=town_id, unit_id=unit_id, states=states
         )
         columns = query.selected_columns
         if args["format"] != "json":
             rows = session().execute(query.order_by(columns.trainee_id, columns.kind)).all()
             headers, table = exports.missing_table(rows, args["lang"])
-            sheet = "未报送名单" if args["lang"] == "zh" else "Missing"
-            body = (
-                exports.csv_bytes(headers, table)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, table)])
-            )
-            return download(body, args["format"], f"missing-{domain.month_code(month)}")
+            stem = f"missing-{domain.month_code(month)}"
+            return download_table(args, ("未报送名单", "Missing"), headers, table, stem)
         order = []
         for part in (args.get("sort") or "trainee_id,kind").split(","):
             key = part.strip().lstrip("-")
@@ -151,7 +137,7 @@ class TraineeMonth(MethodView):
         held on the month's last day and those missing, visits, fees and needs."""
         month, _town, _unit = scoped({"month": args.get("month")})
         trainee = load_trainee(trainee_id)
-        return domain.trainee_month(session(), trainee, month, _today())
+        return domain.trainee_month(session(), trainee, month, app_today())
 
 
 BLUEPRINTS = [blp]

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from services.reporting.domain import duties as domain
 from services.reporting.domain import exports
-from services.reporting.domain.common import city_today
 from services.reporting.models import DutyItem
 from services.reporting.schemas.duties import (
     CompletionArgs,
@@ -27,7 +26,16 @@ from services.reporting.schemas.duties import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, import_sheet, max_body, paginate, problem, sheet_import
+from shared.http import (
+    app_today,
+    export_responses,
+    import_sheet,
+    max_body,
+    paginate,
+    problem,
+    sheet_import,
+    where_given,
+)
 from shared.idempotency import CREATES
 from shared.tabular import template
 
@@ -48,6 +56,20 @@ def download(body: bytes, fmt: str, stem: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
     return response
+
+
+def download_sheets(fmt: str, sheets: list[tuple], stem: str) -> Response:
+    """``sheets`` (``(name, headers, rows)`` each) as the ``fmt`` attachment: a CSV of
+    the first one, or an XLSX of them all."""
+    body = exports.csv_bytes(*sheets[0][1:]) if fmt == "csv" else exports.xlsx_bytes(sheets)
+    return download(body, fmt, stem)
+
+
+def download_table(args: dict, names: tuple[str, str], headers, rows, stem: str) -> Response:
+    """One table as the attachment ``args["format"]`` asks for; the XLSX sheet is named
+    in ``args["lang"]`` (``names``: the Chinese and the English name)."""
+    name = names[0] if args["lang"] == "zh" else names[1]
+    return download_sheets(args["format"], [(name, headers, rows)], stem)
 
 
 def load_item(item_id: int) -> DutyItem:
@@ -71,9 +93,7 @@ class DutyItems(MethodView):
         ``id``, ``percent``. ``format=csv|xlsx`` downloads every matching item (Chinese
         headers; ``lang=en`` for English)."""
         query = sa.select(DutyItem).where(domain.scope_clause(current_principal()))
-        for key in ("year", "party_kind", "party_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(DutyItem, key) == args[key])
+        query = where_given(query, args, DutyItem, "year", "party_kind", "party_id")
         if args.get("completed") is not None:
             done = DutyItem.completed_on.is_not(None)
             query = query.where(done if args["completed"] else ~done)
@@ -82,13 +102,7 @@ class DutyItems(MethodView):
             headers, rows = exports.duty_items_table(
                 items, domain.party_names(session()), args["lang"]
             )
-            sheet = "责任清单" if args["lang"] == "zh" else "Duty list"
-            body = (
-                exports.csv_bytes(headers, rows)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, rows)])
-            )
-            return download(body, args["format"], "duty-items")
+            return download_table(args, ("责任清单", "Duty list"), headers, rows, "duty-items")
         query = query.options(selectinload(DutyItem.progress))
         sortable = {"due_date": DutyItem.due_date, "id": DutyItem.id, "percent": DutyItem.percent}
         return paginate(session(), query, args, sortable)
@@ -126,7 +140,7 @@ class DutyProgressView(MethodView):
             item,
             data["percent"],
             data["evidence"],
-            today=city_today(current_app.config["TIME_ZONE"]),
+            today=app_today(),
             by=current_principal().subject,
         )
         session().commit()
@@ -148,13 +162,9 @@ class Completion(MethodView):
         )
         if args["format"] != "json":
             headers, table = exports.completion_table(rows, args["lang"])
-            sheet = "完成情况" if args["lang"] == "zh" else "Completion"
-            body = (
-                exports.csv_bytes(headers, table)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, table)])
+            return download_table(
+                args, ("完成情况", "Completion"), headers, table, f"duty-completion-{args['year']}"
             )
-            return download(body, args["format"], f"duty-completion-{args['year']}")
         return rows
 
 

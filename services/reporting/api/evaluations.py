@@ -6,19 +6,18 @@ mentors, anonymous to the mentor. The rules are in ``domain.evaluations``."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.access import load_trainee, trainee_scope
+from services.reporting.api.review import audit_trail, read_version, review_step
 from services.reporting.domain import evaluations as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import (
     Evaluation,
     MentorAssignment,
     MentorRating,
     Person,
-    ReportAudit,
     Trainee,
 )
 from services.reporting.schemas.evaluations import (
@@ -46,7 +45,7 @@ from services.reporting.schemas.evaluations import (
 from services.reporting.schemas.reports import AuditOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import app_today, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "evaluations",
@@ -75,30 +74,10 @@ SORTABLE = {
 }
 
 
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
-
-
-def _version(data: dict) -> int | None:
-    """The version the caller read: the body's ``version`` or the If-Match header."""
-    if data.get("version") is not None:
-        return data["version"]
-    header = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
-    if not header:
-        return None
-    if not header.isdigit():
-        raise problem(
-            400, "Bad If-Match", "send the evaluation's version", {"If-Match": ["digits"]}
-        )
-    return int(header)
-
-
 def load_evaluation(evaluation_id: int) -> tuple[Evaluation, Trainee]:
     """The evaluation and its trainee, if the caller's scope covers them (else 404); a
     trainee sees its own only once approved."""
-    evaluation = session().get(Evaluation, evaluation_id)
-    if evaluation is None:
-        raise problem(404, "Not found", "no such evaluation in your scope")
+    evaluation = get_or_404(Evaluation, evaluation_id, detail="no such evaluation in your scope")
     trainee = load_trainee(evaluation.trainee_id)
     if current_principal().role == "trainee" and evaluation.status != "approved":
         raise problem(404, "Not found", "no such evaluation in your scope")
@@ -126,12 +105,10 @@ class Evaluations(MethodView):
         )
         if principal.role == "trainee":
             query = query.where(Evaluation.status == "approved")
-        for key in ("kind", "year", "status", "grade", "trainee_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Evaluation, key) == args[key])
-        for key in ("town_id", "unit_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Trainee, key) == args[key])
+        query = where_given(
+            query, args, Evaluation, "kind", "year", "status", "grade", "trainee_id"
+        )
+        query = where_given(query, args, Trainee, "town_id", "unit_id")
         if args.get("awaiting_me"):
             query = query.where(Evaluation.status == "submitted")
             if principal.role != "city":
@@ -154,7 +131,7 @@ class Evaluations(MethodView):
             data,
             mentor_id=principal.scope_id,
             actor=principal.subject,
-            today=_today(),
+            today=app_today(),
         )
         session().commit()
         return evaluation
@@ -188,7 +165,11 @@ class EvaluationItem(MethodView):
         ``version`` read (or If-Match): a stale one is a 409."""
         evaluation, _ = load_evaluation(id)
         domain.update_evaluation(
-            session(), evaluation, data, mentor_id=_mentor_id(), version=_version(data)
+            session(),
+            evaluation,
+            data,
+            mentor_id=_mentor_id(),
+            version=read_version(data, "evaluation"),
         )
         session().commit()
         return evaluation
@@ -223,7 +204,7 @@ class Submit(MethodView):
             mentor_id=_mentor_id(),
             actor=current_principal().subject,
             config=current_app.config,
-            version=_version(data),
+            version=read_version(data, "evaluation"),
         )
         session().commit()
         return evaluation
@@ -238,19 +219,13 @@ class Return(MethodView):
         """Send it back to the author with a ``reason`` (the current step's reviewer, or
         the city). Announced as ``evaluation.returned``."""
         evaluation, trainee = load_evaluation(id)
-        principal = current_principal()
-        domain.return_evaluation(
-            session(),
+        return review_step(
+            domain.return_evaluation,
             evaluation,
             trainee,
             data["reason"],
-            actor=principal.subject,
-            role=principal.role,
-            scope_id=principal.scope_id,
-            version=_version(data),
+            version=read_version(data, "evaluation"),
         )
-        session().commit()
-        return evaluation
 
 
 @blp.route("/<int:id>/approve")
@@ -263,21 +238,15 @@ class Approve(MethodView):
         good). The city may give another ``grade`` with a ``note``. Announced as
         ``evaluation.approved``."""
         evaluation, trainee = load_evaluation(id)
-        principal = current_principal()
-        domain.approve_evaluation(
-            session(),
+        return review_step(
+            domain.approve_evaluation,
             evaluation,
             trainee,
-            actor=principal.subject,
-            role=principal.role,
-            scope_id=principal.scope_id,
+            version=read_version(data, "evaluation"),
             config=current_app.config,
-            version=_version(data),
             grade=data.get("grade"),
             note=data.get("note", ""),
         )
-        session().commit()
-        return evaluation
 
 
 @blp.route("/<int:id>/audit")
@@ -286,15 +255,7 @@ class Audit(MethodView):
     def get(self, id):
         """Every decision on the evaluation, oldest first."""
         load_evaluation(id)
-        return (
-            session()
-            .scalars(
-                sa.select(ReportAudit)
-                .where(ReportAudit.entity == "evaluation", ReportAudit.entity_id == id)
-                .order_by(ReportAudit.id)
-            )
-            .all()
-        )
+        return audit_trail("evaluation", id)
 
 
 # -- mentor ratings ---------------------------------------------------------------------------
@@ -330,7 +291,7 @@ class Ratings(MethodView):
     def post(self, data):
         """Rate one of your mentors for this year or last (once): ``score`` 1–5 and a
         ``comment``. The mentor never learns who rated."""
-        rating = domain.rate_mentor(session(), _own_trainee(), data, today=_today())
+        rating = domain.rate_mentor(session(), _own_trainee(), data, today=app_today())
         session().commit()
         return rating
 

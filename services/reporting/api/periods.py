@@ -4,15 +4,12 @@ the deadlines follow is ``api.calendar``'s."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.domain import periods as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import Period
 from services.reporting.schemas.periods import (
     ExtensionIn,
@@ -24,7 +21,7 @@ from services.reporting.schemas.periods import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.errors import DomainError, NotFound
-from shared.http import paginate, problem
+from shared.http import app_today, paginate, problem
 
 blp = Blueprint(
     "periods",
@@ -33,10 +30,6 @@ blp = Blueprint(
     description="Reporting periods (months and quarters) and their deadlines",
 )
 protect(blp)
-
-
-def _today() -> dt.date:
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def _out(period: Period) -> Period:
@@ -88,7 +81,7 @@ class Periods(MethodView):
         already open is a 409."""
         principal = current_principal()
         period, opened = domain.open_period(
-            session(), data["code"], current_app.config, today=_today(), by=principal.subject
+            session(), data["code"], current_app.config, today=app_today(), by=principal.subject
         )
         if not opened:
             raise problem(409, "Conflict", "this period is already open", {"code": ["open"]})

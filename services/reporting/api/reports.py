@@ -7,22 +7,20 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from services.reporting.access import trainee_scope
-from services.reporting.api.duties import download
+from services.reporting.access import load_trainee, trainee_scope
+from services.reporting.api.duties import download_table
+from services.reporting.api.review import audit_trail, read_version, review_step
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import (
-    MentorAssignment,
     Obligation,
     Period,
     Report,
-    ReportAudit,
     Town,
     Trainee,
     Unit,
@@ -41,9 +39,9 @@ from services.reporting.schemas.reports import (
     SubmitIn,
     load_content,
 )
-from shared.auth import check_scope, current_principal, protect, require
+from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, paginate, problem
+from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "reports",
@@ -78,42 +76,8 @@ SORTABLE = {
 
 def load_report(report_id: int) -> tuple[Report, Trainee]:
     """The report and its trainee, if the caller's scope covers them (else 404)."""
-    report = session().get(Report, report_id)
-    trainee = session().get(Trainee, report.trainee_id) if report is not None else None
-    mentors = ()
-    if trainee is not None and current_principal().role == "mentor":
-        mentors = _mentor_ids(trainee.id)
-    check_scope(
-        trainee,
-        unit_id=trainee and trainee.unit_id,
-        town_ids=[trainee and trainee.town_id],
-        trainee_id=trainee and trainee.id,
-        mentor_ids=mentors,
-    )
-    return report, trainee
-
-
-def _mentor_ids(trainee_id: int) -> list[int]:
-    return list(
-        session().scalars(
-            sa.select(MentorAssignment.mentor_id).where(
-                MentorAssignment.trainee_id == trainee_id, MentorAssignment.active.is_(True)
-            )
-        )
-    )
-
-
-def _version(data: dict) -> int | None:
-    """The version the caller read: the body's ``version`` or the If-Match header."""
-    if data.get("version") is not None:
-        return data["version"]
-    header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/")
-    header = header.strip('"')
-    if not header:
-        return None
-    if not header.isdigit():
-        raise problem(400, "Bad If-Match", "send the report's version", {"If-Match": ["digits"]})
-    return int(header)
+    report = get_or_404(Report, report_id)
+    return report, load_trainee(report.trainee_id)
 
 
 def _own(trainee: Trainee) -> None:
@@ -125,14 +89,8 @@ def _own(trainee: Trainee) -> None:
 def _filtered(query: sa.Select, args: dict) -> sa.Select:
     if args.get("period"):
         query = query.where(Period.code == args["period"])
-    for key in ("kind", "status", "step", "trainee_id", "late"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Report, key) == args[key])
-    if args.get("town_id") is not None:
-        query = query.where(Trainee.town_id == args["town_id"])
-    if args.get("unit_id") is not None:
-        query = query.where(Trainee.unit_id == args["unit_id"])
-    return query
+    query = where_given(query, args, Report, "kind", "status", "step", "trainee_id", "late")
+    return where_given(query, args, Trainee, "town_id", "unit_id")
 
 
 def _base_query() -> sa.Select:
@@ -170,13 +128,8 @@ class Reports(MethodView):
             headers, table = exports.reports_table(
                 rows, current_app.config["TIME_ZONE"], args["lang"]
             )
-            sheet = "报表清单" if args["lang"] == "zh" else "Reports"
-            body = (
-                exports.csv_bytes(headers, table)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, table)])
-            )
-            return download(body, args["format"], f"reports-{args.get('period') or 'all'}")
+            stem = f"reports-{args.get('period') or 'all'}"
+            return download_table(args, ("报表清单", "Reports"), headers, table, stem)
         return paginate(session(), query, args, SORTABLE)
 
     @require("trainee")
@@ -228,7 +181,7 @@ class ReportItem(MethodView):
             raise problem(
                 422, "Unprocessable Entity", "the form did not validate", exc.messages
             ) from None
-        domain.update_report(session(), report, content, version=_version(data))
+        domain.update_report(session(), report, content, version=read_version(data, "report"))
         session().commit()
         return report
 
@@ -250,7 +203,7 @@ class ReportSubmit(MethodView):
             actor=principal.subject,
             role=principal.role,
             config=current_app.config,
-            version=_version(data),
+            version=read_version(data, "report"),
         )
         session().commit()
         return report
@@ -265,19 +218,13 @@ class ReportReturn(MethodView):
         """Return a submitted report to the trainee with a ``reason`` (the reviewer of the
         current step, or the city). Announced as ``report.returned``; audited."""
         report, trainee = load_report(id)
-        principal = current_principal()
-        domain.return_report(
-            session(),
+        return review_step(
+            domain.return_report,
             report,
             trainee,
             data["reason"],
-            actor=principal.subject,
-            role=principal.role,
-            scope_id=principal.scope_id,
-            version=_version(data),
+            version=read_version(data, "report"),
         )
-        session().commit()
-        return report
 
 
 @blp.route("/<int:id>/approve")
@@ -289,18 +236,9 @@ class ReportApprove(MethodView):
         """Sign the report off at your step (town, then unit; the city at any step, for
         good). Announced as ``report.approved`` (``final`` on the last step); audited."""
         report, trainee = load_report(id)
-        principal = current_principal()
-        domain.approve_report(
-            session(),
-            report,
-            trainee,
-            actor=principal.subject,
-            role=principal.role,
-            scope_id=principal.scope_id,
-            version=_version(data),
+        return review_step(
+            domain.approve_report, report, trainee, version=read_version(data, "report")
         )
-        session().commit()
-        return report
 
 
 @blp.route("/<int:id>/audit")
@@ -309,15 +247,7 @@ class ReportAuditTrail(MethodView):
     def get(self, id):
         """Every decision on the report (submit, return, approve), oldest first."""
         load_report(id)
-        return (
-            session()
-            .scalars(
-                sa.select(ReportAudit)
-                .where(ReportAudit.entity == "report", ReportAudit.entity_id == id)
-                .order_by(ReportAudit.id)
-            )
-            .all()
-        )
+        return audit_trail("report", id)
 
 
 @queue.route("")
@@ -346,7 +276,7 @@ class Obligations(MethodView):
         """Who owes what in the caller's scope (for a trainee: "my reports"): each owed
         form with its deadline and its report's status (``owed`` when not started);
         ``outstanding=true`` keeps those not yet submitted."""
-        today = city_today(current_app.config["TIME_ZONE"])
+        today = app_today()
         query = (
             sa.select(Obligation, Period, Report)
             .join(Period, Period.id == Obligation.period_id)

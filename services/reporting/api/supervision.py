@@ -5,15 +5,13 @@ with evidence; open and overdue items per town and unit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
-from services.reporting.api.duties import download
+from services.reporting.api.duties import download_table
 from services.reporting.domain import exports
 from services.reporting.domain import supervision as domain
-from services.reporting.domain.common import city_today
 from services.reporting.models import Rectification, SupervisionVisit
 from services.reporting.schemas.supervision import (
     CloseIn,
@@ -29,7 +27,7 @@ from services.reporting.schemas.supervision import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import export_responses, paginate, problem
+from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "supervision",
@@ -47,17 +45,8 @@ rect_blp = Blueprint(
 protect(rect_blp)
 
 
-def today():
-    """The city's date."""
-    return city_today(current_app.config["TIME_ZONE"])
-
-
-def _not_found():
-    return problem(404, "Not found", "no such record in your scope")
-
-
 def _with_state(item: Rectification) -> Rectification:
-    item.state = domain.state(item, today())
+    item.state = domain.state(item, app_today())
     return item
 
 
@@ -69,26 +58,12 @@ def _visit_out(visit: SupervisionVisit) -> SupervisionVisit:
 
 def load_visit(visit_id: int) -> SupervisionVisit:
     """The visit, if the caller may read it (else 404)."""
-    visit = session().scalar(
-        sa.select(SupervisionVisit).where(
-            SupervisionVisit.id == visit_id, domain.visit_scope(current_principal())
-        )
-    )
-    if visit is None:
-        raise _not_found()
-    return visit
+    return get_or_404(SupervisionVisit, visit_id, domain.visit_scope(current_principal()))
 
 
 def load_rectification(item_id: int) -> Rectification:
     """The item, if the caller's scope owns it (else 404)."""
-    item = session().scalar(
-        sa.select(Rectification).where(
-            Rectification.id == item_id, domain.rectification_scope(current_principal())
-        )
-    )
-    if item is None:
-        raise _not_found()
-    return item
+    return get_or_404(Rectification, item_id, domain.rectification_scope(current_principal()))
 
 
 @blp.route("")
@@ -104,9 +79,7 @@ class Visits(MethodView):
             .where(domain.visit_scope(current_principal()))
             .options(selectinload(SupervisionVisit.rectifications))
         )
-        for key in ("party_kind", "party_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(SupervisionVisit, key) == args[key])
+        query = where_given(query, args, SupervisionVisit, "party_kind", "party_id")
         args["sort"] = args.get("sort") or "-visit_date,-id"
         page = paginate(
             session(),
@@ -126,7 +99,9 @@ class Visits(MethodView):
         was checked), ``summary``, and ``findings`` — each becomes a rectification item
         owned by the party visited unless ``owner_kind``/``owner_id`` say otherwise, with
         its time limit ``due_date`` (not before the visit)."""
-        visit = domain.record_visit(session(), data, today=today(), by=current_principal().subject)
+        visit = domain.record_visit(
+            session(), data, today=app_today(), by=current_principal().subject
+        )
         session().commit()
         return _visit_out(visit)
 
@@ -164,15 +139,13 @@ class Rectifications(MethodView):
         ``owner_kind``, ``owner_id`` and ``state`` today (``open``: not closed and not
         past its time limit; ``overdue``: not closed and past it; ``closed``). Sort by
         ``due_date``, ``id``. ``format=csv|xlsx`` downloads them."""
-        on = today()
+        on = app_today()
         query = (
             sa.select(Rectification)
             .where(domain.rectification_scope(current_principal()))
             .options(selectinload(Rectification.visit))
         )
-        for key in ("owner_kind", "owner_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Rectification, key) == args[key])
+        query = where_given(query, args, Rectification, "owner_kind", "owner_id")
         closed = Rectification.closed_on.is_not(None)
         if args.get("state") == "closed":
             query = query.where(closed)
@@ -183,13 +156,9 @@ class Rectifications(MethodView):
         if args["format"] != "json":
             items = session().scalars(query.order_by(Rectification.due_date, Rectification.id))
             headers, rows = exports.rectifications_table(items, on, domain.state, args["lang"])
-            sheet = "整改事项" if args["lang"] == "zh" else "Rectifications"
-            body = (
-                exports.csv_bytes(headers, rows)
-                if args["format"] == "csv"
-                else exports.xlsx_bytes([(sheet, headers, rows)])
+            return download_table(
+                args, ("整改事项", "Rectifications"), headers, rows, "rectifications"
             )
-            return download(body, args["format"], "rectifications")
         page = paginate(
             session(), query, args, {"due_date": Rectification.due_date, "id": Rectification.id}
         )
@@ -206,8 +175,8 @@ class RectificationFigures(MethodView):
         overdue, closed, closed on time. A town or unit gets its own line."""
         principal = current_principal()
         if principal.role == "city":
-            return domain.figures(session(), today())
-        return domain.figures(session(), today(), principal.role, principal.scope_id)
+            return domain.figures(session(), app_today())
+        return domain.figures(session(), app_today(), principal.role, principal.scope_id)
 
 
 @rect_blp.route("/<int:id>/close")
@@ -219,8 +188,8 @@ class CloseRectification(MethodView):
         """Close an item with its ``evidence`` (its owner or the city; once — a second
         close is a 409). ``closed_on`` defaults to today and may not be in the future."""
         item = load_rectification(id)
-        on = data.get("closed_on") or today()
-        if on > today():
+        on = data.get("closed_on") or app_today()
+        if on > app_today():
             raise problem(
                 422,
                 "Unprocessable Entity",

@@ -32,6 +32,16 @@ _token_in = TokenIn()
 _revoke_in = RevokeIn()
 
 
+def _json_or_form(schema) -> dict:
+    """The OpenAPI request body of an OAuth endpoint: ``schema`` as JSON or as a form."""
+    return {
+        "content": {
+            "application/json": {"schema": schema},
+            "application/x-www-form-urlencoded": {"schema": schema},
+        }
+    }
+
+
 def _body() -> dict:
     if request.mimetype == "application/x-www-form-urlencoded":
         return request.form.to_dict()
@@ -80,15 +90,7 @@ def _refresh_part(raw: str, expires_at) -> dict:
 
 @blp.route("/token")
 class Token(MethodView):
-    @blp.doc(
-        requestBody={
-            "content": {
-                "application/json": {"schema": TokenIn},
-                "application/x-www-form-urlencoded": {"schema": TokenIn},
-            }
-        },
-        security=[],
-    )
+    @blp.doc(requestBody=_json_or_form(TokenIn), security=[])
     @blp.response(200, TokenOut)
     @blp.alt_response(
         401,
@@ -162,15 +164,7 @@ class Token(MethodView):
 
 @blp.route("/revoke")
 class Revoke(MethodView):
-    @blp.doc(
-        requestBody={
-            "content": {
-                "application/json": {"schema": RevokeIn},
-                "application/x-www-form-urlencoded": {"schema": RevokeIn},
-            }
-        },
-        security=[],
-    )
+    @blp.doc(requestBody=_json_or_form(RevokeIn), security=[])
     @blp.response(200)
     def post(self):
         """Sign out (RFC 7009): the refresh token and every other of its sign-in stop

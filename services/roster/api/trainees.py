@@ -23,7 +23,7 @@ from services.roster.schemas.trainees import (
 )
 from shared.auth import Principal, check_scope, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import paginate, problem, where_given
 
 blp = Blueprint(
     "trainees",
@@ -73,6 +73,17 @@ def _unit_keeps_to_itself(data: dict) -> None:
         )
 
 
+def history(model, trainee_id: int, order) -> list:
+    """The trainee's rows of ``model`` (its placements, its status changes) by ``order``,
+    if the caller's scope covers the trainee (else 404)."""
+    load_trainee(trainee_id)
+    return (
+        session()
+        .scalars(sa.select(model).where(model.trainee_id == trainee_id).order_by(order))
+        .all()
+    )
+
+
 @blp.route("")
 class Trainees(MethodView):
     @blp.arguments(TraineeListArgs, location="query")
@@ -86,9 +97,9 @@ class Trainees(MethodView):
         query = sa.select(Trainee).where(scope_filter(current_principal()))
         if args.get("q"):
             query = query.where(search_clause(Trainee, args["q"]))
-        for key in ("status", "unit_id", "town_id", "village_id", "cohort"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Trainee, key) == args[key])
+        query = where_given(
+            query, args, Trainee, "status", "unit_id", "town_id", "village_id", "cohort"
+        )
         return paginate(
             session(),
             query,
@@ -144,16 +155,7 @@ class TraineePlacements(MethodView):
     @blp.response(200, PlacementOut(many=True))
     def get(self, id):
         """The placement history, oldest first."""
-        load_trainee(id)
-        return (
-            session()
-            .scalars(
-                sa.select(Placement)
-                .where(Placement.trainee_id == id)
-                .order_by(Placement.start_date)
-            )
-            .all()
-        )
+        return history(Placement, id, Placement.start_date)
 
     @require("city")
     @blp.arguments(PlacementIn)
@@ -174,16 +176,7 @@ class TraineeStatus(MethodView):
     @blp.response(200, StatusChangeOut(many=True))
     def get(self, id):
         """The history of status changes."""
-        load_trainee(id)
-        return (
-            session()
-            .scalars(
-                sa.select(StatusChange)
-                .where(StatusChange.trainee_id == id)
-                .order_by(StatusChange.id)
-            )
-            .all()
-        )
+        return history(StatusChange, id, StatusChange.id)
 
     @require("city")
     @blp.arguments(StatusChangeIn)

@@ -4,15 +4,12 @@ visits, may add to those in their scope (the mechanism: ``shared.evidence``)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from services.welfare.access import trainee_scope
 from services.welfare.models import Evidence, MoneyAudit, Visit
 from shared.audit import record_audit
 from shared.auth import Principal, current_principal
-from shared.db import session
 from shared.evidence import Parent, evidence_blueprint
-from shared.http import problem
+from shared.http import get_or_404
 
 #: Who records visits, and so may add evidence to them.
 RECORDERS = ("city", "unit", "town")
@@ -20,14 +17,7 @@ RECORDERS = ("city", "unit", "town")
 
 def load_visit(visit_id: int) -> Visit:
     """The visit, if its trainee is in the caller's scope (else 404)."""
-    visit = session().scalar(
-        sa.select(Visit).where(
-            Visit.id == visit_id, trainee_scope(current_principal(), Visit.trainee_id)
-        )
-    )
-    if visit is None:
-        raise problem(404, "Not found", "no such record in your scope")
-    return visit
+    return get_or_404(Visit, visit_id, trainee_scope(current_principal(), Visit.trainee_id))
 
 
 def may_add_to_visit(visit: Visit, principal: Principal) -> bool:

@@ -4,12 +4,10 @@ sees every town and the city-wide completion; a trainee reads its own town's."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.domain import facilities as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import FACILITY_KINDS, Town, Trainee
 from services.welfare.schemas.facilities import (
     FacilitiesOverviewOut,
@@ -20,7 +18,7 @@ from services.welfare.schemas.facilities import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import problem
+from shared.http import app_today, problem
 
 blp = Blueprint(
     "facilities",
@@ -89,7 +87,7 @@ class FacilityItem(MethodView):
             town_id,
             kind,
             data,
-            today=city_today(current_app.config["TIME_ZONE"]),
+            today=app_today(),
             by=principal.subject,
         )
         session().commit()

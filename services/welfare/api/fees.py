@@ -10,18 +10,16 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.api.ledger import load_in_scope, money_scope
 from services.welfare.domain import fees as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import PlacementFee
 from services.welfare.schemas.fees import FeeListArgs, FeeOut, FeePage, FeePayIn
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate
+from shared.http import app_today, paginate, where_given
 
 blp = Blueprint(
     "fees",
@@ -32,10 +30,6 @@ blp = Blueprint(
 protect(blp)
 
 
-def _today() -> dt.date:
-    return city_today(current_app.config["TIME_ZONE"])
-
-
 def _out(fee: PlacementFee, today: dt.date) -> dict:
     data = {name: getattr(fee, name) for name in FeeOut().fields if name != "overdue"}
     data["overdue"] = fee.status == "due" and fee.due_on < today
@@ -43,7 +37,7 @@ def _out(fee: PlacementFee, today: dt.date) -> dict:
 
 
 def _page(query, args) -> dict:
-    today = _today()
+    today = app_today()
     page = paginate(
         session(),
         query,
@@ -61,9 +55,7 @@ def _page(query, args) -> dict:
 
 def _listed(args):
     query = sa.select(PlacementFee).where(money_scope(current_principal(), PlacementFee))
-    for key in ("status", "town_id", "trainee_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(PlacementFee, key) == args[key])
+    query = where_given(query, args, PlacementFee, "status", "town_id", "trainee_id")
     return query
 
 
@@ -85,7 +77,7 @@ class Overdue(MethodView):
     def get(self, args):
         """Entitlements still unpaid after their due date (today in the city's time
         zone), in the caller's scope."""
-        query = _listed(args).where(PlacementFee.status == "due", PlacementFee.due_on < _today())
+        query = _listed(args).where(PlacementFee.status == "due", PlacementFee.due_on < app_today())
         return _page(query, args)
 
 
@@ -94,7 +86,7 @@ class FeeItem(MethodView):
     @blp.response(200, FeeOut)
     def get(self, id):
         """One placement-fee entitlement."""
-        return _out(load_in_scope(PlacementFee, id), _today())
+        return _out(load_in_scope(PlacementFee, id), app_today())
 
 
 @blp.route("/placement-fees/<int:id>/pay")
@@ -107,7 +99,7 @@ class FeePay(MethodView):
         with a reference and the payment date (not in the future, not before the
         placement): a ledger entry and ``placement_fee.paid``. 409 if already paid."""
         fee = load_in_scope(PlacementFee, id, lock=True)
-        today = _today()
+        today = app_today()
         domain.pay_fee(
             session(), fee, data["payment_ref"], data["paid_on"], current_principal().subject, today
         )

@@ -5,13 +5,11 @@ allocations of the trainees in their scope. Idle-house conversion projects per t
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.access import trainee_scope
 from services.welfare.domain import housing as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Housing, HousingAllocation, HousingConversion, Town
 from services.welfare.schemas.housing import (
     AllocateIn,
@@ -32,7 +30,7 @@ from services.welfare.schemas.housing import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import app_today, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "housing",
@@ -58,10 +56,6 @@ for _blp in (blp, allocations_blp, conversions_blp):
 NOT_FOUND = ("Not found", "no such record in your scope")
 
 
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
-
-
 def town_clause(principal: Principal, column):
     """The city all towns; a town its own."""
     return sa.true() if principal.is_city else column == principal.scope_id
@@ -81,13 +75,19 @@ def target_town(principal: Principal, town_id: int | None) -> int:
     return town_id
 
 
+def load_in_town(model, id_: int):
+    """The ``model`` row (a housing unit, a conversion) of the caller's town (city: any),
+    else 404."""
+    principal = current_principal()
+    row = session().get(model, id_)
+    if row is None or not (principal.is_city or row.town_id == principal.scope_id):
+        raise problem(404, *NOT_FOUND)
+    return row
+
+
 def load_housing(housing_id: int) -> Housing:
     """A housing unit of the caller's town (city: any), else 404."""
-    principal = current_principal()
-    housing = session().get(Housing, housing_id)
-    if housing is None or not (principal.is_city or housing.town_id == principal.scope_id):
-        raise problem(404, *NOT_FOUND)
-    return housing
+    return load_in_town(Housing, housing_id)
 
 
 def with_occupancy(rows: list[Housing]) -> list[Housing]:
@@ -188,7 +188,7 @@ class HousingAllocations(MethodView):
             id,
             data["trainee_id"],
             data["start_date"],
-            today=_today(),
+            today=app_today(),
             by=current_principal().subject,
         )
         session().commit()
@@ -219,9 +219,7 @@ class Allocations(MethodView):
         release (the trainee moved town, completed or withdrew). Sort by ``id``,
         ``start_date``."""
         query = sa.select(HousingAllocation).where(allocation_visibility(current_principal()))
-        for key in ("trainee_id", "housing_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(HousingAllocation, key) == args[key])
+        query = where_given(query, args, HousingAllocation, "trainee_id", "housing_id")
         if args.get("active") is not None:
             query = query.where(HousingAllocation.active.is_(args["active"]))
         if args.get("flagged") is not None:
@@ -238,15 +236,7 @@ class Allocations(MethodView):
 
 def load_allocation(allocation_id: int) -> HousingAllocation:
     """An allocation the caller may read, else 404."""
-    allocation = session().scalar(
-        sa.select(HousingAllocation).where(
-            HousingAllocation.id == allocation_id,
-            allocation_visibility(current_principal()),
-        )
-    )
-    if allocation is None:
-        raise problem(404, *NOT_FOUND)
-    return allocation
+    return get_or_404(HousingAllocation, allocation_id, allocation_visibility(current_principal()))
 
 
 @allocations_blp.route("/<int:id>")
@@ -273,7 +263,7 @@ class AllocationRelease(MethodView):
             id,
             data["end_date"],
             data["reason"],
-            today=_today(),
+            today=app_today(),
             by=current_principal().subject,
         )
         session().commit()
@@ -282,11 +272,7 @@ class AllocationRelease(MethodView):
 
 def load_conversion(conversion_id: int) -> HousingConversion:
     """A conversion project of the caller's town (city: any), else 404."""
-    principal = current_principal()
-    conversion = session().get(HousingConversion, conversion_id)
-    if conversion is None or not (principal.is_city or conversion.town_id == principal.scope_id):
-        raise problem(404, *NOT_FOUND)
-    return conversion
+    return load_in_town(HousingConversion, conversion_id)
 
 
 @conversions_blp.route("")
@@ -301,9 +287,7 @@ class Conversions(MethodView):
         query = sa.select(HousingConversion).where(
             town_clause(principal, HousingConversion.town_id)
         )
-        for key in ("town_id", "status"):
-            if args.get(key) is not None:
-                query = query.where(getattr(HousingConversion, key) == args[key])
+        query = where_given(query, args, HousingConversion, "town_id", "status")
         return paginate(
             session(),
             query,

@@ -27,7 +27,7 @@ from services.welfare.schemas.ledger import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, page_schema, paginate, problem
+from shared.http import ListArgs, get_or_404, page_schema, paginate, problem, where_given
 
 blp = Blueprint(
     "ledger",
@@ -68,9 +68,7 @@ class Ledger(MethodView):
         """Ledger entries in the caller's scope, newest last; filter by ``trainee_id``,
         ``town_id``, ``kind``; sort by ``id``, ``booked_on``, ``amount_fen``."""
         query = sa.select(LedgerEntry).where(money_scope(current_principal(), LedgerEntry))
-        for key in ("trainee_id", "town_id", "kind"):
-            if args.get(key) is not None:
-                query = query.where(getattr(LedgerEntry, key) == args[key])
+        query = where_given(query, args, LedgerEntry, "trainee_id", "town_id", "kind")
         return paginate(
             session(),
             query,
@@ -125,8 +123,7 @@ class Budget(MethodView):
     @blp.response(200, FundUseCity)
     def put(self, data, town_id, year):
         """Set a town's budget for a year (city only; audited with before and after)."""
-        if session().get(Town, town_id) is None:
-            raise problem(404, "Not found", "no such town")
+        get_or_404(Town, town_id, detail="no such town")
         if not 2000 <= year <= 2100:
             raise problem(404, "Not found", "no such year")
         domain.set_budget(session(), town_id, year, data["amount_fen"], current_principal().subject)

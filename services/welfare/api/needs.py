@@ -15,7 +15,6 @@ from flask_smorest import Blueprint
 
 from services.welfare.access import load_trainee, trainee_scope
 from services.welfare.domain import needs as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Need, Village
 from services.welfare.schemas.needs import (
     HandlerIn,
@@ -28,7 +27,7 @@ from services.welfare.schemas.needs import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, paginate, problem
+from shared.http import ListArgs, app_today, get_or_404, paginate, problem, where_given
 
 blp = Blueprint(
     "needs",
@@ -40,10 +39,6 @@ blp = Blueprint(
 protect(blp)
 
 OPEN = ("open", "in_progress")
-
-
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def _due_days() -> int:
@@ -84,12 +79,7 @@ def need_visibility(principal: Principal):
 
 def load_need(need_id: int) -> Need:
     """The need, if the caller may read it (else 404, as for a missing one)."""
-    need = session().scalar(
-        sa.select(Need).where(Need.id == need_id, need_visibility(current_principal()))
-    )
-    if need is None:
-        raise problem(404, "Not found", "no such record in your scope")
-    return need
+    return get_or_404(Need, need_id, need_visibility(current_principal()))
 
 
 def load_handled(need_id: int) -> Need:
@@ -103,6 +93,16 @@ def load_handled(need_id: int) -> Need:
     if not handles:
         raise problem(403, "Forbidden", "only the handler or the city acts on this need")
     return need
+
+
+def handle(step, need_id: int, *args, **kwargs) -> Need:
+    """Take ``step`` (the domain's assign, start or resolve) on a need the caller handles,
+    as the caller, and commit; the need as answered."""
+    need = load_handled(need_id)
+    principal = current_principal()
+    step(session(), need, *args, by_role=principal.role, by=principal.subject, **kwargs)
+    session().commit()
+    return one(need)
 
 
 def load_own(need_id: int) -> Need:
@@ -120,7 +120,7 @@ def mark_overdue(page: dict, today) -> dict:
 
 
 def one(need: Need) -> Need:
-    need.overdue = need.status in OPEN and need.due_on < _today()
+    need.overdue = need.status in OPEN and need.due_on < app_today()
     return need
 
 
@@ -142,13 +142,11 @@ class Needs(MethodView):
         ``confidential``, ``handler_role``; sort by ``id``, ``due_on``, ``raised_on``,
         ``status``."""
         query = sa.select(Need).where(need_visibility(current_principal()))
-        for key in ("trainee_id", "status", "category", "handler_role"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Need, key) == args[key])
+        query = where_given(query, args, Need, "trainee_id", "status", "category", "handler_role")
         if args.get("confidential") is not None:
             query = query.where(Need.confidential.is_(args["confidential"]))
         args["sort"] = args.get("sort") or "-id"
-        return mark_overdue(paginate(session(), query, args, SORTABLE), _today())
+        return mark_overdue(paginate(session(), query, args, SORTABLE), app_today())
 
     @blp.arguments(NeedIn)
     @blp.response(201, NeedOut)
@@ -176,7 +174,7 @@ class Needs(MethodView):
             data,
             by_role=principal.role,
             by=principal.subject,
-            today=_today(),
+            today=app_today(),
             due_days=_due_days(),
         )
         session().commit()
@@ -190,7 +188,7 @@ class OverdueNeeds(MethodView):
     def get(self, args):
         """Open or in-progress needs past their time limit, that you may read, the most
         overdue first."""
-        today = _today()
+        today = app_today()
         query = sa.select(Need).where(
             need_visibility(current_principal()), Need.status.in_(OPEN), Need.due_on < today
         )
@@ -214,11 +212,7 @@ class NeedAssign(MethodView):
     def post(self, data, id):
         """Hand the need to another handler (the city, or the current handler passing it
         on); not once closed (409)."""
-        need = load_handled(id)
-        principal = current_principal()
-        domain.assign(session(), need, data, by_role=principal.role, by=principal.subject)
-        session().commit()
-        return one(need)
+        return handle(domain.assign, id, data)
 
 
 @blp.route("/<int:id>/start")
@@ -227,11 +221,7 @@ class NeedStart(MethodView):
     @blp.response(200, NeedOut)
     def post(self, id):
         """The handler starts on an open need (else 409)."""
-        need = load_handled(id)
-        principal = current_principal()
-        domain.start(session(), need, by_role=principal.role, by=principal.subject)
-        session().commit()
-        return one(need)
+        return handle(domain.start, id)
 
 
 @blp.route("/<int:id>/resolve")
@@ -242,18 +232,7 @@ class NeedResolve(MethodView):
     def post(self, data, id):
         """The handler reports the need resolved, saying how (from open or in progress,
         else 409). Announced as ``need.resolved`` with whether it was on time."""
-        need = load_handled(id)
-        principal = current_principal()
-        domain.resolve(
-            session(),
-            need,
-            data["resolution"],
-            today=_today(),
-            by_role=principal.role,
-            by=principal.subject,
-        )
-        session().commit()
-        return one(need)
+        return handle(domain.resolve, id, data["resolution"], today=app_today())
 
 
 @blp.route("/<int:id>/confirm")
@@ -263,7 +242,7 @@ class NeedConfirm(MethodView):
     def post(self, id):
         """The trainee confirms the resolution: closed (only when resolved, else 409)."""
         need = load_own(id)
-        domain.confirm(session(), need, today=_today(), by=current_principal().subject)
+        domain.confirm(session(), need, today=app_today(), by=current_principal().subject)
         session().commit()
         return one(need)
 
@@ -281,7 +260,7 @@ class NeedReopen(MethodView):
             session(),
             need,
             data["reason"],
-            today=_today(),
+            today=app_today(),
             by=current_principal().subject,
             due_days=_due_days(),
         )

@@ -10,13 +10,11 @@ the policy only.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.welfare.api.ledger import load_in_scope, money_scope
 from services.welfare.domain import subsidies as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Subsidy, Town
 from services.welfare.schemas.subsidies import (
     ApproveMonthIn,
@@ -33,7 +31,7 @@ from services.welfare.schemas.subsidies import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import paginate, problem
+from shared.http import app_today, get_or_404, paginate, where_given
 
 blp = Blueprint(
     "subsidies",
@@ -42,10 +40,6 @@ blp = Blueprint(
     description="Monthly subsidies: generate, approve (town), pay and reverse (city)",
 )
 protect(blp)
-
-
-def _today():
-    return city_today(current_app.config["TIME_ZONE"])
 
 
 def describe(rows: list[Subsidy]) -> list[dict]:
@@ -69,7 +63,7 @@ class Generate(MethodView):
         first day. Generating a month again only adds what became known since (a back-dated
         placement), never a second subsidy. 422 for a month not over yet or without a
         policy."""
-        result = domain.generate(session(), data["month"], current_principal().subject, _today())
+        result = domain.generate(session(), data["month"], current_principal().subject, app_today())
         session().commit()
         return result
 
@@ -102,15 +96,14 @@ class PayMonth(MethodView):
         reference: a ledger entry and a ``subsidy.paid`` each. With ``expected_count``
         and/or ``expected_total_fen`` (what the clerk confirmed), 422 and nothing paid if
         the approved subsidies are no longer exactly that. 404 for an unknown town."""
-        if session().get(Town, data["town_id"]) is None:
-            raise problem(404, "Not found", "no such town")
+        get_or_404(Town, data["town_id"], detail="no such town")
         result = domain.pay_month(
             session(),
             data["month"],
             data["town_id"],
             data["payment_ref"],
             current_principal().subject,
-            _today(),
+            app_today(),
             data,
         )
         session().commit()
@@ -126,9 +119,7 @@ class Subsidies(MethodView):
         ``status``, ``town_id``, ``trainee_id``; sort by ``id``, ``month``, ``trainee_id``,
         ``amount_fen``."""
         query = sa.select(Subsidy).where(money_scope(current_principal(), Subsidy))
-        for key in ("month", "status", "town_id", "trainee_id"):
-            if args.get(key) is not None:
-                query = query.where(getattr(Subsidy, key) == args[key])
+        query = where_given(query, args, Subsidy, "month", "status", "town_id", "trainee_id")
         page = paginate(
             session(),
             query,
@@ -173,7 +164,9 @@ class Pay(MethodView):
         """The city marks an approved subsidy paid with the payment reference: a ledger
         entry and ``subsidy.paid``. 409 unless approved (a subsidy is paid once)."""
         subsidy = load_in_scope(Subsidy, id, lock=True)
-        domain.pay(session(), subsidy, data["payment_ref"], current_principal().subject, _today())
+        domain.pay(
+            session(), subsidy, data["payment_ref"], current_principal().subject, app_today()
+        )
         session().commit()
         return describe([subsidy])[0]
 
@@ -189,7 +182,7 @@ class Reverse(MethodView):
         Returns the reversal; 409 if already reversed or if it is itself a reversal."""
         subsidy = load_in_scope(Subsidy, id, lock=True)
         reversal = domain.reverse(
-            session(), subsidy, data["reason"], current_principal().subject, _today()
+            session(), subsidy, data["reason"], current_principal().subject, app_today()
         )
         session().commit()
         return describe([reversal])[0]
@@ -215,7 +208,7 @@ class Reissue(MethodView):
             data["days_stationed"],
             data["reason"],
             current_principal().subject,
-            _today(),
+            app_today(),
         )
         session().commit()
         return describe([issued])[0]

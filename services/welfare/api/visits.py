@@ -12,7 +12,6 @@ from flask_smorest import Blueprint
 from services.welfare.access import load_trainee, trainee_scope
 from services.welfare.domain import needs
 from services.welfare.domain import visits as domain
-from services.welfare.domain.common import city_today
 from services.welfare.models import Campaign, Trainee, Visit
 from services.welfare.schemas.visits import (
     CampaignIn,
@@ -27,7 +26,7 @@ from services.welfare.schemas.visits import (
 )
 from shared.auth import current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, paginate, problem
+from shared.http import ListArgs, app_today, get_or_404, paginate
 
 blp = Blueprint(
     "campaigns",
@@ -40,10 +39,7 @@ protect(blp)
 
 def load_campaign(campaign_id: int) -> Campaign:
     """A campaign (campaigns are city-wide; what is scoped is the visits)."""
-    campaign = session().get(Campaign, campaign_id)
-    if campaign is None:
-        raise problem(404, "Not found", "no such campaign")
-    return campaign
+    return get_or_404(Campaign, campaign_id, detail="no such campaign")
 
 
 @blp.route("")
@@ -111,7 +107,7 @@ class CampaignVisits(MethodView):
             campaign,
             trainee,
             data,
-            today=city_today(current_app.config["TIME_ZONE"]),
+            today=app_today(),
             by_role=principal.role,
             by=principal.subject,
             due_days=int(current_app.config.get("NEED_DUE_DAYS", needs.DEFAULT_DUE_DAYS)),
