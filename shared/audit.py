@@ -32,6 +32,12 @@ class AuditMixin:
     after: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
+def state(row, *names: str) -> dict:
+    """The named attributes of a row: an audit row's before or after, or an event's
+    payload."""
+    return {name: getattr(row, name) for name in names}
+
+
 def record_audit(
     session: Session,
     model: type,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from services.mentorship.config import ROLES
 from services.mentorship.domain.common import audit, emit
 from services.mentorship.models import Assignment, Person, Position, Town, Trainee, Unit, Village
+from shared.audit import state
 from shared.db import settings_of
 from shared.errors import Conflict, DomainError, NotFound
 
@@ -205,28 +206,28 @@ def _locked(query: sa.Select) -> sa.Select:
 # -- changes ---------------------------------------------------------------------------------
 
 
+#: The audited columns of an assignment.
+AUDITED = (
+    "id",
+    "trainee_id",
+    "mentor_id",
+    "role",
+    "start_date",
+    "end_date",
+    "active",
+    "end_reason",
+    "vacated",
+    "assigned_by",
+)
+
+
 def snapshot(assignment: Assignment) -> dict:
     """The audited state of an assignment."""
-    return {
-        "id": assignment.id,
-        "trainee_id": assignment.trainee_id,
-        "mentor_id": assignment.mentor_id,
-        "role": assignment.role,
-        "start_date": assignment.start_date,
-        "end_date": assignment.end_date,
-        "active": assignment.active,
-        "end_reason": assignment.end_reason,
-        "vacated": assignment.vacated,
-        "assigned_by": assignment.assigned_by,
-    }
+    return state(assignment, *AUDITED)
 
 
 def _where(trainee: Trainee) -> dict:
-    return {
-        "unit_id": trainee.unit_id,
-        "town_id": trainee.town_id,
-        "village_id": trainee.village_id,
-    }
+    return state(trainee, "unit_id", "town_id", "village_id")
 
 
 def _create(

@@ -51,7 +51,7 @@ from services.reporting.models import (
     Trainee,
     TraineeTenure,
 )
-from shared.audit import record_audit
+from shared.audit import record_audit, state
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.normalize import message
@@ -96,13 +96,7 @@ def mentors_of(session: Session, trainee_id: int) -> dict[int, str]:
 
 
 def _state(evaluation: Evaluation) -> dict:
-    return {
-        "status": evaluation.status,
-        "step": evaluation.step,
-        "grade": evaluation.grade,
-        "version": evaluation.version,
-        "returned_reason": evaluation.returned_reason,
-    }
+    return state(evaluation, "status", "step", "grade", "version", "returned_reason")
 
 
 def _event(evaluation: Evaluation, trainee: Trainee) -> dict:
@@ -112,9 +106,7 @@ def _event(evaluation: Evaluation, trainee: Trainee) -> dict:
         "trainee_id": trainee.id,
         "year": evaluation.year,
         "author_id": evaluation.author_id,
-        "unit_id": trainee.unit_id,
-        "town_id": trainee.town_id,
-        "village_id": trainee.village_id,
+        **state(trainee, "unit_id", "town_id", "village_id"),
     }
 
 

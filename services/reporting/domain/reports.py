@@ -56,7 +56,7 @@ from services.reporting.models import (
     ReportTalk,
     Trainee,
 )
-from shared.audit import audit_insert, audit_row
+from shared.audit import audit_insert, audit_row, state
 from shared.clock import city_date
 from shared.consumer import payload_key, set_based
 from shared.db import (
@@ -375,13 +375,7 @@ def _flush(session: Session) -> None:
 
 
 def _state(report: Report) -> dict:
-    return {
-        "status": report.status,
-        "step": report.step,
-        "version": report.version,
-        "late": report.late,
-        "returned_reason": report.returned_reason,
-    }
+    return state(report, "status", "step", "version", "late", "returned_reason")
 
 
 def _event(report: Report, trainee: Trainee) -> dict:
@@ -390,9 +384,7 @@ def _event(report: Report, trainee: Trainee) -> dict:
         "kind": report.kind,
         "trainee_id": report.trainee_id,
         "period": report.period.code,
-        "unit_id": trainee.unit_id,
-        "town_id": trainee.town_id,
-        "village_id": trainee.village_id,
+        **state(trainee, "unit_id", "town_id", "village_id"),
     }
 
 

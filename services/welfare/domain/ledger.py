@@ -10,16 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.welfare.models import LedgerEntry, MoneyAudit, TownBudget
-from shared.audit import auditor
+from shared.audit import auditor, state
 from shared.clock import utcnow
 
 #: Keep who changed money, when, before and after, in this transaction.
 audit = auditor(MoneyAudit)
-
-
-def state(row, *names: str) -> dict:
-    """The named attributes of a row, for an audit row's before or after."""
-    return {name: getattr(row, name) for name in names}
 
 
 def book(session: Session, **values) -> LedgerEntry:

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.welfare.domain.common import SYSTEM, emit
-from services.welfare.domain.ledger import audit, book, state
+from services.welfare.domain.ledger import audit, book
 from services.welfare.domain.policy import policy_in_force
 from services.welfare.models import (
     LIVE,
@@ -48,6 +48,7 @@ from services.welfare.models import (
     Trainee,
 )
 from shared import clock
+from shared.audit import state
 from shared.clock import utcnow
 from shared.consumer import set_based
 from shared.db import upsert_statement
