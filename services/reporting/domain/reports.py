@@ -44,8 +44,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
-from services.reporting.domain import report_months
-from services.reporting.domain.common import PRODUCER, emit
+from services.reporting.domain import report_months, review
+from services.reporting.domain.common import PRODUCER, audit, emit
 from services.reporting.models import (
     KINDS_BY_PERIOD,
     Obligation,
@@ -391,15 +391,6 @@ def _event(report: Report, trainee: Trainee) -> dict:
 # -- submit, return, approve ----------------------------------------------------------------
 
 
-def review_chain(trainee: Trainee, config) -> list[str]:
-    """The steps a submission of this trainee goes through (see the module docstring)."""
-    chain = period_rules.setting(config, "REPORT_REVIEW_CHAIN")
-    if isinstance(chain, str):
-        chain = [s.strip() for s in chain.split(",") if s.strip()]
-    steps = [s for s in chain if s != "town" or trainee.village_id is not None]
-    return steps or ["city"]
-
-
 def submit_report(
     session: Session,
     report: Report,
@@ -455,17 +446,12 @@ def _mark_submitted(
             if talks is not None
             else talks_of(session, report.trainee_id, report.period),
         }
-    chain = review_chain(trainee, config)
     if not report.submissions:
         report.first_submitted_at = now
         report.late = city_date(now, period_rules.setting(config, "TIME_ZONE")) > (
             report.period.deadline
         )
-    report.status = "submitted"
-    report.chain = ",".join(chain)
-    report.step = chain[0]
-    report.submitted_at = now
-    report.updated_at = now
+    review.submit(report, review.steps(trainee, config, "REPORT_REVIEW_CHAIN"), now)
     report.submissions = (report.submissions or 0) + 1
 
 
@@ -529,6 +515,15 @@ def _may_act(report: Report, trainee: Trainee, role: str, scope_id: int | None) 
     return role
 
 
+def _reviewed(
+    session: Session, report: Report, before: dict, action: str, actor: str, role: str
+) -> None:
+    """After a return or an approval: the report written, its month noted, the audit row."""
+    _flush(session)
+    report_months.note_report(session, report)
+    audit(session, actor, action, "report", report.id, before, _state(report), role=role)
+
+
 def return_report(
     session: Session,
     report: Report,
@@ -544,23 +539,8 @@ def return_report(
     _editable(report, version)
     step = _may_act(report, trainee, role, scope_id)
     before = _state(report)
-    report.status = "returned"
-    report.step = None
-    report.returned_reason = reason
-    report.updated_at = utcnow()
-    _flush(session)
-    report_months.note_report(session, report)
-    session.add(
-        ReportAudit(
-            actor=actor,
-            role=role,
-            action="return",
-            entity="report",
-            entity_id=report.id,
-            before=before,
-            after=_state(report),
-        )
-    )
+    review.send_back(report, reason, utcnow())
+    _reviewed(session, report, before, "return", actor, role)
     emit(
         session,
         "report.returned",
@@ -584,30 +564,8 @@ def approve_report(
     _editable(report, version)
     step = _may_act(report, trainee, role, scope_id)
     before = _state(report)
-    chain = report.chain.split(",") if report.chain else ["city"]
-    position = chain.index(report.step) if report.step in chain else len(chain) - 1
-    final = step == "city" or position == len(chain) - 1
-    now = utcnow()
-    if final:
-        report.status = "approved"
-        report.step = None
-        report.approved_at = now
-    else:
-        report.step = chain[position + 1]
-    report.updated_at = now
-    _flush(session)
-    report_months.note_report(session, report)
-    session.add(
-        ReportAudit(
-            actor=actor,
-            role=role,
-            action="approve",
-            entity="report",
-            entity_id=report.id,
-            before=before,
-            after=_state(report),
-        )
-    )
+    final = review.sign_off(report, step, utcnow())
+    _reviewed(session, report, before, "approve", actor, role)
     emit(
         session,
         "report.approved",
