@@ -148,12 +148,8 @@ def pay_fee(
     audit(session, actor, "pay", "placement_fee", fee.id, before, state(fee, *FEE_STATE))
     book(
         session,
-        trainee_id=fee.trainee_id,
-        town_id=fee.town_id,
-        kind="placement_fee",
-        amount_fen=fee.amount_fen,
-        source_type="placement_fee",
-        source_id=fee.id,
+        fee,
+        "placement_fee",
         reference=payment_ref,
         reason="一次性安置费",
         booked_on=paid_on,

@@ -17,9 +17,19 @@ from shared.clock import utcnow
 audit = auditor(MoneyAudit)
 
 
-def book(session: Session, **values) -> LedgerEntry:
-    """Book one money movement in the ledger (audited)."""
-    entry = LedgerEntry(**values)
+def book(
+    session: Session, source, source_type: str, kind: str | None = None, **values
+) -> LedgerEntry:
+    """Book the money of ``source`` (a fee or subsidy paid, or a reversal: its trainee,
+    town, amount and id) in the ledger, audited; ``kind`` is ``source_type`` unless given,
+    ``values`` the entry's ``reference``, ``reason``, ``booked_on`` and ``actor``."""
+    entry = LedgerEntry(
+        **state(source, "trainee_id", "town_id", "amount_fen"),
+        kind=kind or source_type,
+        source_type=source_type,
+        source_id=source.id,
+        **values,
+    )
     session.add(entry)
     session.flush()
     audit(
