@@ -880,19 +880,20 @@ def on_unit_changed(session: Session, trainee: Trainee, envelope: dict) -> None:
 
 #: A position as compared before and after a person's event.
 PositionKey = tuple[str, int | None, int | None, int | None, dt.date | None, dt.date | None]
+_POSITION_KEY = (
+    Position.kind,
+    Position.unit_id,
+    Position.town_id,
+    Position.village_id,
+    Position.start_date,
+    Position.end_date,
+)
 
 
 def positions_of(session: Session, person_id: int) -> set[PositionKey]:
     """The person's positions as now projected (read before a person's event is applied,
     to tell a position that ended in it from one removed outright)."""
-    query = sa.select(
-        Position.kind,
-        Position.unit_id,
-        Position.town_id,
-        Position.village_id,
-        Position.start_date,
-        Position.end_date,
-    ).where(Position.person_id == person_id)
+    query = sa.select(*_POSITION_KEY).where(Position.person_id == person_id)
     return {tuple(row) for row in session.execute(query)}
 
 
@@ -940,14 +941,7 @@ def _left_on(
     event (an older spell in the same post) is not this seat's end."""
     column = _SEAT_PLACE[role]
     rows = session.execute(
-        sa.select(
-            Position.kind,
-            Position.unit_id,
-            Position.town_id,
-            Position.village_id,
-            Position.start_date,
-            Position.end_date,
-        ).where(
+        sa.select(*_POSITION_KEY).where(
             Position.person_id == person_id,
             Position.kind.in_(ROLE_KINDS[role]),
             getattr(Position, column) == getattr(trainee, column),
