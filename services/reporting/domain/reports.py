@@ -300,7 +300,7 @@ def create_report(
         if report.id is None:
             report.id = row["id"] = conn.execute(_report_insert(), row).scalar_one()
         else:
-            statements.append(_report_insert_with_id())
+            statements.append(insert_with_params(Report.__table__, "report_"))
             params.update(prefixed("report_", row))
         statements.append(report_months.note_report_statement(kind))
         params.update(report_months.note_report_params(report))
@@ -322,21 +322,6 @@ _REPORT_COLUMNS = tuple(c.name for c in Report.__table__.columns)
 def _report_insert() -> sa.Insert:
     """A report's INSERT giving its id (SQLite: the id is not drawn beforehand)."""
     return sa.insert(Report.__table__).returning(Report.__table__.c.id)
-
-
-@functools.cache
-def _report_insert_with_id() -> sa.Insert:
-    return insert_with_params(Report.__table__, "report_")
-
-
-@functools.cache
-def _audit_insert() -> sa.Insert:
-    return audit_insert(ReportAudit)
-
-
-@functools.cache
-def _outbox_insert() -> sa.Insert:
-    return outbox_insert(Outbox)
 
 
 def _editable(report: Report, version: int | None) -> None:
@@ -491,7 +476,7 @@ def _submission_writes(
     )
     params.update(prefixed("audit_", audit))
     params.update(prefixed("outbox_", event))
-    return _audit_insert(), _outbox_insert()
+    return audit_insert(ReportAudit), outbox_insert(Outbox)
 
 
 def _may_act(report: Report, trainee: Trainee, role: str, scope_id: int | None) -> str:
