@@ -664,15 +664,13 @@ def pay_month(
     }
 
 
+#: A placement history row's columns, named as ``trainee.placed`` names them.
+_HISTORY = ("trainee_id", "start_date", "placement_id", "town_id", "village_id")
+
+
 def _history_row(envelope: dict) -> dict:
     payload = envelope["payload"]
-    return {
-        "trainee_id": payload["trainee_id"],
-        "start_date": payload["start_date"],
-        "placement_id": payload["placement_id"],
-        "town_id": payload["town_id"],
-        "village_id": payload["village_id"],
-    }
+    return {name: payload[name] for name in _HISTORY}
 
 
 def record_placement(session: Session, envelope: dict) -> None:
