@@ -32,25 +32,20 @@ class AuditMixin:
     after: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
-def record_audit(
-    session: Session,
-    model: type,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int,
-    before: dict | None,
-    after: dict | None,
-    *,
-    at_once: bool = False,
-    **columns,
-) -> None:
-    """Add one audit row (dates and decimals as text) to this transaction; ``columns``
-    fills a table's own extra columns (reporting's ``role``). ``at_once``: one Core
+def state(row, *names: str) -> dict:
+    """The named attributes of a row: an audit row's before or after, or an event's
+    payload."""
+    return {name: getattr(row, name) for name in names}
+
+
+def record_audit(session: Session, model: type, *values, at_once: bool = False, **columns) -> None:
+    """Add one audit row to this transaction: ``values`` and ``columns`` as
+    :func:`audit_row` takes them (``actor, action, entity, entity_id, before, after``,
+    and a table's own extra columns such as reporting's ``role``). ``at_once``: one Core
     INSERT now instead of an ORM object flushed later, as for
     :func:`shared.outbox.record_event` (for one row a request; many rows are cheaper
     through the ORM, which writes them together)."""
-    row = audit_row(actor, action, entity, entity_id, before, after, **columns)
+    row = audit_row(*values, **columns)
     if at_once:
         session.connection().execute(_insert(model), row)
     else:
@@ -77,8 +72,9 @@ def audit_row(
     after: dict | None,
     **columns,
 ) -> dict:
-    """The values of one audit row as :func:`record_audit` writes it, for
-    :func:`record_audits` (a set-based handler's rows must read like the one-by-one's)."""
+    """The values of one audit row (dates and decimals as text), as :func:`record_audit`
+    writes it and for :func:`record_audits` (a set-based handler's rows must read like
+    the one-by-one's); ``columns`` fills a table's own extra columns."""
     return {
         "at": utcnow(),
         "actor": actor[:64],

@@ -148,29 +148,28 @@ def _verify(
     return principal, valid
 
 
+def _int_claim(claims: dict, name: str, error: type[Exception], claim: str) -> int:
+    """The claim as an integer, or PyJWT's ``error`` saying "<claim> must be an integer."."""
+    try:
+        return int(claims[name])
+    except (ValueError, TypeError, OverflowError):
+        raise error(f"{claim} must be an integer.") from None
+
+
 def _check_times(claims: dict, now: float) -> tuple[float, int]:
     """PyJWT's checks of ``iat``, ``nbf`` and ``exp`` (same errors, same messages, same
     leeway), against ``now``; the window ``(valid from, exp)`` they allow."""
     leeway = LEEWAY_SECONDS
-    try:
-        iat = int(claims["iat"])
-    except (ValueError, TypeError, OverflowError):
-        raise jwt.InvalidIssuedAtError("Issued At claim (iat) must be an integer.") from None
+    iat = _int_claim(claims, "iat", jwt.InvalidIssuedAtError, "Issued At claim (iat)")
     if iat > now + leeway:
         raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
     starts = iat - leeway
     if "nbf" in claims:
-        try:
-            nbf = int(claims["nbf"])
-        except (ValueError, TypeError, OverflowError):
-            raise jwt.DecodeError("Not Before claim (nbf) must be an integer.") from None
+        nbf = _int_claim(claims, "nbf", jwt.DecodeError, "Not Before claim (nbf)")
         if nbf > now + leeway:
             raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
         starts = max(starts, nbf - leeway)
-    try:
-        exp = int(claims["exp"])
-    except (ValueError, TypeError, OverflowError):
-        raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.") from None
+    exp = _int_claim(claims, "exp", jwt.DecodeError, "Expiration Time claim (exp)")
     if exp <= now - leeway:
         raise jwt.ExpiredSignatureError("Signature has expired")
     return starts, exp + leeway

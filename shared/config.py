@@ -75,7 +75,8 @@ def dev_keys() -> tuple[str, str]:
 
 
 class BaseConfig:
-    """Settings common to every service. Subclasses set SERVICE."""
+    """Settings common to every service. Subclasses set SERVICE and read their own
+    settings in :meth:`read_own`."""
 
     SERVICE = "base"
 
@@ -146,8 +147,13 @@ class BaseConfig:
         # /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404
         self.METRICS_TOKEN = _read_secret("METRICS_TOKEN")
         self.TESTING = False
+        self.read_own()
         for key, value in overrides.items():
             setattr(self, key, value)
+
+    def read_own(self) -> None:
+        """A service's own settings, from the environment (a subclass's); the overrides
+        given to the constructor are applied after them."""
 
     @property
     def max_attempts(self) -> int:

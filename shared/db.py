@@ -4,6 +4,7 @@ PostgreSQL and SQLite."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -248,10 +249,11 @@ def upsert_statement(bind, model):
 # -- several writes in one round trip ------------------------------------------------------
 
 
+@functools.cache
 def insert_with_params(table: sa.Table, prefix: str, skip: tuple[str, ...] = ()) -> sa.Insert:
     """An INSERT of ``table`` whose values are the bind parameters ``<prefix><column>``
     (every column but ``skip``), so that several can be sent together
-    (:func:`execute_together`) without their parameters meeting. Build it once."""
+    (:func:`execute_together`) without their parameters meeting. Built once."""
     return sa.insert(table).values(
         {
             c.name: sa.bindparam(prefix + c.name, type_=c.type)

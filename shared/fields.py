@@ -51,44 +51,51 @@ class Name(Text):
         return normalize.name(typed)
 
 
-class IdNumber(fields.String):
+class _Normalised(fields.String):
+    """A string stored as ``_normalise`` makes it, described (OpenAPI) by
+    ``DESCRIPTION``."""
+
+    DESCRIPTION = ""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("metadata", {}).setdefault("description", self.DESCRIPTION)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        typed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self._normalise(typed)
+        except normalize.Invalid as exc:
+            raise _refused(exc) from None
+
+    def _normalise(self, typed: str) -> str:
+        raise NotImplementedError
+
+
+class IdNumber(_Normalised):
     """A resident identity number, stored canonical (18 characters, upper-case X); typed
     with full-width digits, spaces or a lower-case x it is accepted."""
 
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("metadata", {}).setdefault(
-            "description",
-            "18-character resident identity number; full-width digits, spaces and a "
-            "lower-case x are accepted and stored canonical; the region, birth date and "
-            "check digit are checked",
-        )
-        super().__init__(**kwargs)
+    DESCRIPTION = (
+        "18-character resident identity number; full-width digits, spaces and a "
+        "lower-case x are accepted and stored canonical; the region, birth date and "
+        "check digit are checked"
+    )
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        typed = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return normalize.id_number(typed, today=app_today())
-        except normalize.Invalid as exc:
-            raise _refused(exc) from None
+    def _normalise(self, typed: str) -> str:
+        return normalize.id_number(typed, today=app_today())
 
 
-class Phone(fields.String):
+class Phone(_Normalised):
     """A Chinese mobile or landline number, stored as E.164 (``+8613912345678``)."""
 
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("metadata", {}).setdefault(
-            "description",
-            "a Chinese mobile or landline number as typed (139 1234 5678, +86 139..., "
-            "020-12345678, full-width digits); stored and announced as E.164",
-        )
-        super().__init__(**kwargs)
+    DESCRIPTION = (
+        "a Chinese mobile or landline number as typed (139 1234 5678, +86 139..., "
+        "020-12345678, full-width digits); stored and announced as E.164"
+    )
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        typed = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return normalize.phone(typed)
-        except normalize.Invalid as exc:
-            raise _refused(exc) from None
+    def _normalise(self, typed: str) -> str:
+        return normalize.phone(typed)
 
 
 class Email(fields.Email):

@@ -97,6 +97,11 @@ def upsert_versioned(session: Session, model, key: int, version: int, values: di
     return True
 
 
+def _keep(session: Session, model, payload: dict, version: int, fields) -> bool:
+    """:func:`upsert_versioned` of the row ``payload["id"]`` with the payload's ``fields``."""
+    return upsert_versioned(session, model, payload["id"], version, {f: payload[f] for f in fields})
+
+
 def _forget(session: Session, model, keys) -> None:
     """Expire the session's copies of rows just written by a statement (not the ORM), so
     that a later ``session.get`` in the same batch reads them again."""
@@ -187,24 +192,14 @@ def roster_handlers(
     def place(model, fields):
         def handler(session: Session, envelope: dict) -> bool:
             payload = envelope["payload"]
-            return upsert_versioned(
-                session,
-                model,
-                payload["id"],
-                _time_version(envelope),
-                {f: payload[f] for f in fields},
-            )
+            return _keep(session, model, payload, _time_version(envelope), fields)
 
         return handler
 
     def on_person(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
-        changed = upsert_versioned(
-            session,
-            person,
-            payload["id"],
-            payload["version"],
-            {f: payload[f] for f in ("name", "gender", "phone", "email")},
+        changed = _keep(
+            session, person, payload, payload["version"], ("name", "gender", "phone", "email")
         )
         if changed:
             session.execute(sa.delete(position).where(position.person_id == payload["id"]))
@@ -214,13 +209,7 @@ def roster_handlers(
 
     def on_trainee(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
-        return upsert_versioned(
-            session,
-            trainee,
-            payload["id"],
-            payload["version"],
-            {f: payload[f] for f in TRAINEE_FIELDS},
-        )
+        return _keep(session, trainee, payload, payload["version"], TRAINEE_FIELDS)
 
     def on_trainee_many(session: Session, envelopes: list[dict]) -> list[bool]:
         return upsert_versioned_many(
@@ -303,6 +292,18 @@ class AssignmentProjection:
     active: Mapped[bool] = mapped_column(default=True)
 
 
+def assignment_row(payload: dict, *, active: bool) -> dict:
+    """An assignment projection's columns from a ``mentor.assigned`` or ``mentor.released``
+    payload."""
+    return {
+        "id": payload["assignment_id"],
+        "trainee_id": payload["trainee_id"],
+        "mentor_id": payload["mentor_id"],
+        "role": payload["role"],
+        "active": active,
+    }
+
+
 def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bool]]:
     """Handlers keeping an assignment projection. A release that overtakes its assignment
     leaves the row inactive: once released, an assignment never becomes active again."""
@@ -313,13 +314,7 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
         # overtook it) is left as it is.
         inserted = session.execute(
             upsert_statement(session, assignment)
-            .values(
-                id=payload["assignment_id"],
-                trainee_id=payload["trainee_id"],
-                mentor_id=payload["mentor_id"],
-                role=payload["role"],
-                active=True,
-            )
+            .values(**assignment_row(payload, active=True))
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(assignment.id)
         ).first()
@@ -334,16 +329,7 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
                 upsert_statement(session, assignment.__table__)
                 .on_conflict_do_nothing(index_elements=["id"])
                 .returning(assignment.__table__.c.id),
-                [
-                    {
-                        "id": p["assignment_id"],
-                        "trainee_id": p["trainee_id"],
-                        "mentor_id": p["mentor_id"],
-                        "role": p["role"],
-                        "active": True,
-                    }
-                    for p in payloads
-                ],
+                [assignment_row(p, active=True) for p in payloads],
             )
         )
         return [p["assignment_id"] in inserted for p in payloads]
@@ -354,15 +340,7 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
             assignment, payload["assignment_id"], with_for_update=True, populate_existing=True
         )
         if row is None:
-            session.add(
-                assignment(
-                    id=payload["assignment_id"],
-                    trainee_id=payload["trainee_id"],
-                    mentor_id=payload["mentor_id"],
-                    role=payload["role"],
-                    active=False,
-                )
-            )
+            session.add(assignment(**assignment_row(payload, active=False)))
             return True
         changed = row.active
         row.active = False

@@ -340,6 +340,14 @@ def _csv_rows(data: bytes, limit: int, max_cell: int) -> list[tuple[int, list]]:
 # -- templates ---------------------------------------------------------------------------------
 
 
+#: A template's first notes (zh, en): how its header and example rows are read.
+EXAMPLE_ROW_NOTES = (
+    "第一行是表头，第二行是示例（原样留下的示例行不会导入），请从第三行起填写，或改写示例行。",
+    "The first row is the header and the second an example (left as it is, it is not "
+    "imported); fill in from the third row, or overwrite the example.",
+)
+
+
 def template(
     headers: Sequence[str],
     example: Sequence,

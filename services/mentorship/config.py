@@ -19,8 +19,7 @@ class Config(BaseConfig):
 
     SERVICE = "mentorship"
 
-    def __init__(self, **overrides: object) -> None:
-        super().__init__(**overrides)
+    def read_own(self) -> None:
         # How many trainees one person may mentor in each role at once.
         self.MENTOR_CAPACITY = {
             "integrity": env_int("MENTOR_CAPACITY_INTEGRITY", 10),
@@ -42,5 +41,3 @@ class Config(BaseConfig):
             raise ValueError("TALK_REMINDER_DAY: a day from 1 to 28")
         # How often mentorship-scheduler runs its tick.
         self.TICK_INTERVAL_SECONDS = env_int("MENTORSHIP_TICK_INTERVAL_SECONDS", 60)
-        for key, value in overrides.items():
-            setattr(self, key, value)

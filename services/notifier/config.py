@@ -14,8 +14,7 @@ class Config(BaseConfig):
 
     SERVICE = "notifier"
 
-    def __init__(self, **overrides: object) -> None:
-        super().__init__(**overrides)
+    def read_own(self) -> None:
         self.NOTIFIER_SMTP_HOST = env("NOTIFIER_SMTP_HOST")
         self.NOTIFIER_SMTP_PORT = env_int("NOTIFIER_SMTP_PORT", 25)
         self.NOTIFIER_SMTP_USER = env("NOTIFIER_SMTP_USER")
@@ -35,5 +34,3 @@ class Config(BaseConfig):
         self.NOTIFIER_DIGEST_INTERVAL_SECONDS = float(
             env("NOTIFIER_DIGEST_INTERVAL_SECONDS", "30") or 30
         )
-        for key, value in overrides.items():
-            setattr(self, key, value)

@@ -21,8 +21,7 @@ class Config(BaseConfig):
 
     SERVICE = "reporting"
 
-    def __init__(self, **overrides: object) -> None:
-        super().__init__(**overrides)
+    def read_own(self) -> None:
         # Reports (periods, deadlines, review): the day of the next month by which the two
         # monthly forms are due, and of the month after a quarter for the quarterly report.
         self.REPORT_MONTHLY_DEADLINE_DAY = env_int("REPORT_MONTHLY_DEADLINE_DAY", 5)
@@ -44,5 +43,3 @@ class Config(BaseConfig):
         self.TICK_INTERVAL_SECONDS = env_int("TICK_INTERVAL_SECONDS", 60)
         # Largest duty-list file (rows).
         self.DUTY_IMPORT_MAX_ROWS = env_int("DUTY_IMPORT_MAX_ROWS", 5000)
-        for key, value in overrides.items():
-            setattr(self, key, value)

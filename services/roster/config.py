@@ -8,8 +8,7 @@ class Config(BaseConfig):
 
     SERVICE = "roster"
 
-    def __init__(self, **overrides: object) -> None:
-        super().__init__(**overrides)
+    def read_own(self) -> None:
         # Login limits (README, docs/security.md): failures in a row that lock an account,
         # the first lock (doubling each next time) and the longest; a known client (an
         # address or device that signed in within LOGIN_KNOWN_CLIENT_DAYS) is not kept
@@ -29,5 +28,3 @@ class Config(BaseConfig):
         self.REFRESH_TOKEN_TTL_SECONDS = env_int("REFRESH_TOKEN_TTL_SECONDS", 8 * 3600)
         self.REFRESH_REUSE_GRACE_SECONDS = env_int("REFRESH_REUSE_GRACE_SECONDS", 30)
         self.IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
-        for key, value in overrides.items():
-            setattr(self, key, value)

@@ -8,8 +8,7 @@ class Config(BaseConfig):
 
     SERVICE = "welfare"
 
-    def __init__(self, **overrides: object) -> None:
-        super().__init__(**overrides)
+    def read_own(self) -> None:
         # Days a placement fee may stay unpaid after the placement start before it is
         # overdue, for policies that do not say otherwise.
         self.PLACEMENT_FEE_DUE_DAYS = env_int("PLACEMENT_FEE_DUE_DAYS", 30)
@@ -18,5 +17,3 @@ class Config(BaseConfig):
         # How often the scheduler process runs welfare's tick (a month's subsidies are
         # generated at the first tick after it ends).
         self.TICK_INTERVAL_SECONDS = env_int("WELFARE_TICK_INTERVAL_SECONDS", 60)
-        for key, value in overrides.items():
-            setattr(self, key, value)

@@ -169,20 +169,19 @@ class _Where(PayloadSchema):
     village_id = _id(allow_none=True, load_default=None)
 
 
-class MentorAssignedPayload(_Where):
+class _AssignmentRef(_Where):
     assignment_id = _id(required=True)
     trainee_id = _id(required=True)
     mentor_id = _id(required=True)
     role = fields.String(required=True, validate=validate.OneOf(MENTOR_ROLES))
+
+
+class MentorAssignedPayload(_AssignmentRef):
     start_date = fields.Date(required=True)
     assigned_by = _text(64, load_default="", dump_default="")
 
 
-class MentorReleasedPayload(_Where):
-    assignment_id = _id(required=True)
-    trainee_id = _id(required=True)
-    mentor_id = _id(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(MENTOR_ROLES))
+class MentorReleasedPayload(_AssignmentRef):
     end_date = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(RELEASE_REASONS))
     vacated = fields.Boolean(required=True)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from services.mentorship.config import ROLES
 from services.mentorship.domain.common import audit, emit
 from services.mentorship.models import Assignment, Person, Position, Town, Trainee, Unit, Village
+from shared.audit import state
 from shared.db import settings_of
 from shared.errors import Conflict, DomainError, NotFound
 
@@ -205,28 +206,28 @@ def _locked(query: sa.Select) -> sa.Select:
 # -- changes ---------------------------------------------------------------------------------
 
 
+#: The audited columns of an assignment.
+AUDITED = (
+    "id",
+    "trainee_id",
+    "mentor_id",
+    "role",
+    "start_date",
+    "end_date",
+    "active",
+    "end_reason",
+    "vacated",
+    "assigned_by",
+)
+
+
 def snapshot(assignment: Assignment) -> dict:
     """The audited state of an assignment."""
-    return {
-        "id": assignment.id,
-        "trainee_id": assignment.trainee_id,
-        "mentor_id": assignment.mentor_id,
-        "role": assignment.role,
-        "start_date": assignment.start_date,
-        "end_date": assignment.end_date,
-        "active": assignment.active,
-        "end_reason": assignment.end_reason,
-        "vacated": assignment.vacated,
-        "assigned_by": assignment.assigned_by,
-    }
+    return state(assignment, *AUDITED)
 
 
 def _where(trainee: Trainee) -> dict:
-    return {
-        "unit_id": trainee.unit_id,
-        "town_id": trainee.town_id,
-        "village_id": trainee.village_id,
-    }
+    return state(trainee, "unit_id", "town_id", "village_id")
 
 
 def _create(
@@ -879,19 +880,20 @@ def on_unit_changed(session: Session, trainee: Trainee, envelope: dict) -> None:
 
 #: A position as compared before and after a person's event.
 PositionKey = tuple[str, int | None, int | None, int | None, dt.date | None, dt.date | None]
+_POSITION_KEY = (
+    Position.kind,
+    Position.unit_id,
+    Position.town_id,
+    Position.village_id,
+    Position.start_date,
+    Position.end_date,
+)
 
 
 def positions_of(session: Session, person_id: int) -> set[PositionKey]:
     """The person's positions as now projected (read before a person's event is applied,
     to tell a position that ended in it from one removed outright)."""
-    query = sa.select(
-        Position.kind,
-        Position.unit_id,
-        Position.town_id,
-        Position.village_id,
-        Position.start_date,
-        Position.end_date,
-    ).where(Position.person_id == person_id)
+    query = sa.select(*_POSITION_KEY).where(Position.person_id == person_id)
     return {tuple(row) for row in session.execute(query)}
 
 
@@ -939,14 +941,7 @@ def _left_on(
     event (an older spell in the same post) is not this seat's end."""
     column = _SEAT_PLACE[role]
     rows = session.execute(
-        sa.select(
-            Position.kind,
-            Position.unit_id,
-            Position.town_id,
-            Position.village_id,
-            Position.start_date,
-            Position.end_date,
-        ).where(
+        sa.select(*_POSITION_KEY).where(
             Position.person_id == person_id,
             Position.kind.in_(ROLE_KINDS[role]),
             getattr(Position, column) == getattr(trainee, column),

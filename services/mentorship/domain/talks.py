@@ -121,10 +121,10 @@ def record_talk(
     else:
         row["id"] = session.connection().execute(_talk_insert(), row).scalar_one()
     _, event = event_row("talk.recorded", _announced(row), producer=PRODUCER)
-    statements = (_outbox_insert(),)
+    statements = (outbox_insert(Outbox),)
     params = prefixed("outbox_", event)
     if postgres:
-        statements = (_talk_insert_with_id(), *statements)
+        statements = (insert_with_params(Talk.__table__, "talk_"), *statements)
         params.update(prefixed("talk_", row))
     execute_together(session, statements, params)
     follow_ups = [
@@ -166,16 +166,6 @@ def _announced(row: dict) -> dict:
 def _talk_insert() -> sa.Insert:
     """A talk's INSERT giving its id (SQLite: the id is not drawn beforehand)."""
     return sa.insert(Talk.__table__).returning(Talk.__table__.c.id)
-
-
-@functools.cache
-def _talk_insert_with_id() -> sa.Insert:
-    return insert_with_params(Talk.__table__, "talk_")
-
-
-@functools.cache
-def _outbox_insert() -> sa.Insert:
-    return outbox_insert(Outbox)
 
 
 @functools.cache

@@ -274,45 +274,32 @@ def one_workload(
     return rows[0] if rows else None
 
 
+def _mentors_talks(session: Session, filters: Filters, query: sa.Select, pending) -> list[dict]:
+    """The rows of ``query`` over the mentor's talks in scope that are ``pending``, each
+    with its trainee's name."""
+    query = (
+        query.add_columns(sa.func.coalesce(Trainee.name, "").label("trainee_name"))
+        .outerjoin(Trainee, Trainee.id == Talk.trainee_id)
+        .where(pending, Talk.mentor_id == filters.mentor_id, *filters.trainees(Talk.trainee_id))
+    )
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
 def open_follow_ups(session: Session, filters: Filters) -> list[dict]:
     """The mentor's follow-ups not yet done, in scope, the earliest due first."""
     query = (
         sa.select(
-            FollowUp.id,
-            FollowUp.talk_id,
-            FollowUp.action,
-            FollowUp.due_date,
-            Talk.trainee_id,
-            sa.func.coalesce(Trainee.name, "").label("trainee_name"),
+            FollowUp.id, FollowUp.talk_id, FollowUp.action, FollowUp.due_date, Talk.trainee_id
         )
         .join(Talk, Talk.id == FollowUp.talk_id)
-        .outerjoin(Trainee, Trainee.id == Talk.trainee_id)
-        .where(
-            FollowUp.done_at.is_(None),
-            Talk.mentor_id == filters.mentor_id,
-            *filters.trainees(Talk.trainee_id),
-        )
         .order_by(FollowUp.due_date, FollowUp.id)
     )
-    return [dict(row._mapping) for row in session.execute(query)]
+    return _mentors_talks(session, filters, query, FollowUp.done_at.is_(None))
 
 
 def unacknowledged_talks(session: Session, filters: Filters) -> list[dict]:
     """The mentor's talks their trainee has not acknowledged yet, in scope, oldest first."""
-    query = (
-        sa.select(
-            Talk.id,
-            Talk.talk_date,
-            Talk.mentor_role,
-            Talk.trainee_id,
-            sa.func.coalesce(Trainee.name, "").label("trainee_name"),
-        )
-        .outerjoin(Trainee, Trainee.id == Talk.trainee_id)
-        .where(
-            Talk.acknowledged_at.is_(None),
-            Talk.mentor_id == filters.mentor_id,
-            *filters.trainees(Talk.trainee_id),
-        )
-        .order_by(Talk.talk_date, Talk.id)
+    query = sa.select(Talk.id, Talk.talk_date, Talk.mentor_role, Talk.trainee_id).order_by(
+        Talk.talk_date, Talk.id
     )
-    return [dict(row._mapping) for row in session.execute(query)]
+    return _mentors_talks(session, filters, query, Talk.acknowledged_at.is_(None))

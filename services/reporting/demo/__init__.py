@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.reporting.demo import duties, reports, supervision
+from services.reporting.demo.common import count
 from services.reporting.domain.common import city_today
 from services.reporting.models import MentorAssignment, Period, ReportTalk, Trainee
 from shared.db import settings_of
@@ -19,19 +20,14 @@ from shared.db import settings_of
 
 def is_loaded(session: Session) -> bool:
     """True once periods exist (the demo, real data, or the scheduler's first tick)."""
-    periods = session.scalar(sa.select(sa.func.count()).select_from(Period))
-    return periods > 2 or supervision.is_loaded(session) or duties.is_loaded(session)
-
-
-def _count(session: Session, query) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(query)) or 0
+    return count(session, Period) > 2 or supervision.is_loaded(session) or duties.is_loaded(session)
 
 
 def ready(session: Session) -> bool:
     """Roster's trainees and mentorship's assignments and talks have arrived."""
-    placed = _count(session, sa.select(Trainee.id).where(Trainee.village_id.isnot(None)).subquery())
-    seats = _count(session, MentorAssignment)
-    talks = _count(session, ReportTalk)
+    placed = count(session, sa.select(Trainee.id).where(Trainee.village_id.isnot(None)).subquery())
+    seats = count(session, MentorAssignment)
+    talks = count(session, ReportTalk)
     return placed >= 38 and seats >= 100 and talks >= 100
 
 

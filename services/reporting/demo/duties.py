@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.reporting.demo.common import count, first
 from services.reporting.domain import duties
 from services.reporting.models import DutyItem, Town, Trainee, Unit, Village
 
@@ -20,22 +20,18 @@ TRAINEE_DUTIES = ("完成一篇驻村调研报告", "参与一项中心工作或
 
 def is_loaded(session: Session) -> bool:
     """True once duty items exist (the demo or real data)."""
-    return bool(session.scalar(sa.select(sa.func.count()).select_from(DutyItem)))
-
-
-def _first(session: Session, model, limit: int) -> list:
-    return list(session.scalars(sa.select(model).order_by(model.id).limit(limit)))
+    return count(session, DutyItem) > 0
 
 
 def load(session: Session, today: dt.date) -> dict:
     """Create the demo's duty list; returns counts."""
-    towns, units = _first(session, Town, 3), _first(session, Unit, 3)
+    towns, units = first(session, Town, 3), first(session, Unit, 3)
     made = {"duty_items": 0, "progress": 0}
     year = today.year
     parties = [("town", town.id, TOWN_DUTIES) for town in towns]
-    parties += [("village", village.id, VILLAGE_DUTIES) for village in _first(session, Village, 4)]
+    parties += [("village", village.id, VILLAGE_DUTIES) for village in first(session, Village, 4)]
     parties += [("unit", unit.id, UNIT_DUTIES) for unit in units]
-    parties += [("trainee", trainee.id, TRAINEE_DUTIES) for trainee in _first(session, Trainee, 6)]
+    parties += [("trainee", trainee.id, TRAINEE_DUTIES) for trainee in first(session, Trainee, 6)]
     for number, (kind, party_id, titles) in enumerate(parties):
         for index, title in enumerate(titles):
             due = dt.date(year, 6, 30) if index == 0 else dt.date(year, 12, 31)

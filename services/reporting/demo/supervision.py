@@ -7,25 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.reporting.demo.common import count, first
 from services.reporting.domain import supervision
 from services.reporting.models import SupervisionVisit, Town, Unit
 
 
 def is_loaded(session: Session) -> bool:
     """True once visits exist (the demo or real data)."""
-    return bool(session.scalar(sa.select(sa.func.count()).select_from(SupervisionVisit)))
-
-
-def _first(session: Session, model, limit: int) -> list:
-    return list(session.scalars(sa.select(model).order_by(model.id).limit(limit)))
+    return count(session, SupervisionVisit) > 0
 
 
 def load(session: Session, today: dt.date) -> dict:
     """Create the demo's supervision visits; returns counts."""
-    towns, units = _first(session, Town, 3), _first(session, Unit, 3)
+    towns, units = first(session, Town, 3), first(session, Unit, 3)
     made = {"visits": 0, "rectifications": 0}
     if towns:
         visit = supervision.record_visit(

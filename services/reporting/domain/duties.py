@@ -42,7 +42,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import clerk_messages
 from shared.normalize import message
-from shared.tabular import Sheet
+from shared.tabular import EXAMPLE_ROW_NOTES, Sheet
 
 PARTY_LABELS = {
     "单位": "unit",
@@ -275,9 +275,7 @@ TEMPLATE = (
     ("完成时限", "due_date", "2027-12-31"),
 )
 TEMPLATE_NOTES = (
-    "第一行是表头，第二行是示例（原样留下的示例行不会导入），请从第三行起填写，或改写示例行。",
-    "The first row is the header and the second an example (left as it is, it is not "
-    "imported); fill in from the third row, or overwrite the example.",
+    *EXAMPLE_ROW_NOTES,
     "责任主体类型：单位、镇（街）、村（社区）、选调生；责任主体编码：单位、镇、村的编码，"
     "选调生填其编号。",
     "完成时限：2027-12-31、2027/12/31、2027.12.31、2027年12月31日 或 Excel 的日期单元格均可。",

@@ -40,18 +40,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
-from services.reporting.domain.common import emit
+from services.reporting.domain import review
+from services.reporting.domain.common import audit, emit
 from services.reporting.models import (
     GRADES,
     Evaluation,
     EvaluationOpinion,
     MentorAssignment,
     MentorRating,
-    ReportAudit,
     Trainee,
     TraineeTenure,
 )
-from shared.audit import record_audit
+from shared.audit import state
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
 from shared.normalize import message
@@ -96,13 +96,7 @@ def mentors_of(session: Session, trainee_id: int) -> dict[int, str]:
 
 
 def _state(evaluation: Evaluation) -> dict:
-    return {
-        "status": evaluation.status,
-        "step": evaluation.step,
-        "grade": evaluation.grade,
-        "version": evaluation.version,
-        "returned_reason": evaluation.returned_reason,
-    }
+    return state(evaluation, "status", "step", "grade", "version", "returned_reason")
 
 
 def _event(evaluation: Evaluation, trainee: Trainee) -> dict:
@@ -112,23 +106,13 @@ def _event(evaluation: Evaluation, trainee: Trainee) -> dict:
         "trainee_id": trainee.id,
         "year": evaluation.year,
         "author_id": evaluation.author_id,
-        "unit_id": trainee.unit_id,
-        "town_id": trainee.town_id,
-        "village_id": trainee.village_id,
+        **state(trainee, "unit_id", "town_id", "village_id"),
     }
 
 
 def _audit(session, evaluation, actor, role, action, before) -> None:
-    record_audit(
-        session,
-        ReportAudit,
-        actor,
-        action,
-        "evaluation",
-        evaluation.id,
-        before,
-        _state(evaluation),
-        role=role,
+    audit(
+        session, actor, action, "evaluation", evaluation.id, before, _state(evaluation), role=role
     )
 
 
@@ -341,16 +325,6 @@ def check_quota(session: Session, evaluation: Evaluation, grade: str | None, con
 # -- review -----------------------------------------------------------------------------------
 
 
-def review_chain(trainee: Trainee, config) -> list[str]:
-    """The steps of the trainee's evaluation: the configured chain, without the town for
-    a trainee not stationed in a village."""
-    chain = period_rules.setting(config, "EVALUATION_REVIEW_CHAIN")
-    if isinstance(chain, str):
-        chain = [s.strip() for s in chain.split(",") if s.strip()]
-    steps = [s for s in chain if s != "town" or trainee.village_id is not None]
-    return steps or ["city"]
-
-
 def submit_evaluation(
     session: Session,
     evaluation: Evaluation,
@@ -376,14 +350,9 @@ def submit_evaluation(
         )
     check_quota(session, evaluation, evaluation.grade, config)
     before = _state(evaluation)
-    chain = review_chain(trainee, config)
     now = utcnow()
-    evaluation.status = "submitted"
-    evaluation.chain = ",".join(chain)
-    evaluation.step = chain[0]
+    review.submit(evaluation, review.steps(trainee, config, "EVALUATION_REVIEW_CHAIN"), now)
     evaluation.proposed_grade = evaluation.grade
-    evaluation.submitted_at = now
-    evaluation.updated_at = now
     _flush(session)
     _audit(session, evaluation, actor, "mentor", "submit", before)
     emit(
@@ -434,10 +403,7 @@ def return_evaluation(
     _current(evaluation, version)
     step = _may_act(evaluation, trainee, role, scope_id)
     before = _state(evaluation)
-    evaluation.status = "returned"
-    evaluation.step = None
-    evaluation.returned_reason = reason
-    evaluation.updated_at = utcnow()
+    review.send_back(evaluation, reason, utcnow())
     _flush(session)
     _audit(session, evaluation, actor, role, "return", before)
     emit(
@@ -479,17 +445,7 @@ def approve_evaluation(
         check_quota(session, evaluation, grade, config)
         evaluation.grade = grade
         evaluation.regrade_note = note
-    chain = evaluation.chain.split(",") if evaluation.chain else ["city"]
-    position = chain.index(evaluation.step) if evaluation.step in chain else len(chain) - 1
-    final = step == "city" or position == len(chain) - 1
-    now = utcnow()
-    if final:
-        evaluation.status = "approved"
-        evaluation.step = None
-        evaluation.approved_at = now
-    else:
-        evaluation.step = chain[position + 1]
-    evaluation.updated_at = now
+    final = review.sign_off(evaluation, step, utcnow())
     _flush(session)
     _audit(session, evaluation, actor, role, "approve", before)
     emit(

@@ -35,6 +35,7 @@ from services.reporting.models import (
 )
 from shared.consumer import defer, payload_key, set_based
 from shared.db import upsert_statement
+from shared.projections import assignment_row
 
 #: Each mentor role as one bit (see ``MentorAssignment.role_bit``).
 ROLE_BITS = {"integrity": 1, "business": 2, "responsible": 4, "practical": 8}
@@ -101,11 +102,13 @@ def bump_many(session: Session, bumps: list[tuple[int, dt.date, dict, dict]]) ->
     )
 
 
-def _new_fact(session: Session, model, key: int, **values) -> bool:
-    """Insert the fact unless it is known; True when it was new."""
-    if session.get(model, key, with_for_update=True, populate_existing=True) is not None:
+def _new_fact(session: Session, model, payload: dict, key: str, *names: str) -> bool:
+    """Insert the fact (its ``key`` and ``names``, as the payload names them) unless it is
+    known; True when it was new."""
+    known = session.get(model, payload[key], with_for_update=True, populate_existing=True)
+    if known is not None:
         return False
-    session.add(model(**{model.__mapper__.primary_key[0].key: key}, **values))
+    session.add(model(**{name: payload[name] for name in (key, *names)}))
     session.flush()
     return True
 
@@ -136,27 +139,14 @@ set_based(on_talk_recorded, _on_talks_recorded, payload_key("talk_id"))
 def on_visit_recorded(session: Session, envelope: dict) -> None:
     """A care visit: one more visit in the trainee's month."""
     payload = envelope["payload"]
-    if _new_fact(
-        session,
-        VisitFact,
-        payload["visit_id"],
-        trainee_id=payload["trainee_id"],
-        visit_date=payload["visit_date"],
-    ):
+    if _new_fact(session, VisitFact, payload, "visit_id", "trainee_id", "visit_date"):
         bump(session, payload["trainee_id"], payload["visit_date"], payload, visits=1)
 
 
 def on_fee_paid(session: Session, envelope: dict) -> None:
     """A placement fee paid: counted in the month paid; on time when paid by its due day."""
     payload = envelope["payload"]
-    if _new_fact(
-        session,
-        FeeFact,
-        payload["entitlement_id"],
-        trainee_id=payload["trainee_id"],
-        paid_on=payload["paid_on"],
-        due_on=payload["due_on"],
-    ):
+    if _new_fact(session, FeeFact, payload, "entitlement_id", "trainee_id", "paid_on", "due_on"):
         on_time = int(payload["paid_on"] <= payload["due_on"])
         bump(
             session,
@@ -216,11 +206,7 @@ def on_need_resolved(session: Session, envelope: dict) -> None:
 
 def _assignment_values(payload: dict) -> dict:
     return {
-        "id": payload["assignment_id"],
-        "trainee_id": payload["trainee_id"],
-        "mentor_id": payload["mentor_id"],
-        "role": payload["role"],
-        "active": True,
+        **assignment_row(payload, active=True),
         "role_bit": ROLE_BITS[payload["role"]],
         "start_date": payload["start_date"],
     }
@@ -269,11 +255,7 @@ def on_mentor_released(session: Session, envelope: dict) -> None:
     if row is None:
         session.add(
             MentorAssignment(
-                id=payload["assignment_id"],
-                trainee_id=payload["trainee_id"],
-                mentor_id=payload["mentor_id"],
-                role=payload["role"],
-                active=False,
+                **assignment_row(payload, active=False),
                 role_bit=ROLE_BITS[payload["role"]],
                 end_date=payload["end_date"],
             )

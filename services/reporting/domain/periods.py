@@ -52,14 +52,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.reporting.domain import report_months
-from services.reporting.domain.common import emit
+from services.reporting.domain.common import audit, emit
 from services.reporting.models import (
     KINDS_BY_PERIOD,
     CalendarDay,
     Obligation,
     Period,
     Report,
-    ReportAudit,
     ReportNotice,
     Trainee,
     TraineeTenure,
@@ -249,17 +248,7 @@ def extend_deadline(
     period.extended_to = deadline
     period.deadline = deadline
     period.extension_reason = reason
-    session.add(
-        ReportAudit(
-            actor=actor,
-            role=role,
-            action="extend",
-            entity="period",
-            entity_id=period.id,
-            before=before,
-            after=period_state(period),
-        )
-    )
+    audit(session, actor, "extend", "period", period.id, before, period_state(period), role=role)
     session.flush()
     return period
 

@@ -44,8 +44,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
-from services.reporting.domain import report_months
-from services.reporting.domain.common import PRODUCER, emit
+from services.reporting.domain import report_months, review
+from services.reporting.domain.common import PRODUCER, audit, emit
 from services.reporting.models import (
     KINDS_BY_PERIOD,
     Obligation,
@@ -56,7 +56,7 @@ from services.reporting.models import (
     ReportTalk,
     Trainee,
 )
-from shared.audit import audit_insert, audit_row
+from shared.audit import audit_insert, audit_row, state
 from shared.clock import city_date
 from shared.consumer import payload_key, set_based
 from shared.db import (
@@ -300,7 +300,7 @@ def create_report(
         if report.id is None:
             report.id = row["id"] = conn.execute(_report_insert(), row).scalar_one()
         else:
-            statements.append(_report_insert_with_id())
+            statements.append(insert_with_params(Report.__table__, "report_"))
             params.update(prefixed("report_", row))
         statements.append(report_months.note_report_statement(kind))
         params.update(report_months.note_report_params(report))
@@ -322,21 +322,6 @@ _REPORT_COLUMNS = tuple(c.name for c in Report.__table__.columns)
 def _report_insert() -> sa.Insert:
     """A report's INSERT giving its id (SQLite: the id is not drawn beforehand)."""
     return sa.insert(Report.__table__).returning(Report.__table__.c.id)
-
-
-@functools.cache
-def _report_insert_with_id() -> sa.Insert:
-    return insert_with_params(Report.__table__, "report_")
-
-
-@functools.cache
-def _audit_insert() -> sa.Insert:
-    return audit_insert(ReportAudit)
-
-
-@functools.cache
-def _outbox_insert() -> sa.Insert:
-    return outbox_insert(Outbox)
 
 
 def _editable(report: Report, version: int | None) -> None:
@@ -375,13 +360,7 @@ def _flush(session: Session) -> None:
 
 
 def _state(report: Report) -> dict:
-    return {
-        "status": report.status,
-        "step": report.step,
-        "version": report.version,
-        "late": report.late,
-        "returned_reason": report.returned_reason,
-    }
+    return state(report, "status", "step", "version", "late", "returned_reason")
 
 
 def _event(report: Report, trainee: Trainee) -> dict:
@@ -390,22 +369,11 @@ def _event(report: Report, trainee: Trainee) -> dict:
         "kind": report.kind,
         "trainee_id": report.trainee_id,
         "period": report.period.code,
-        "unit_id": trainee.unit_id,
-        "town_id": trainee.town_id,
-        "village_id": trainee.village_id,
+        **state(trainee, "unit_id", "town_id", "village_id"),
     }
 
 
 # -- submit, return, approve ----------------------------------------------------------------
-
-
-def review_chain(trainee: Trainee, config) -> list[str]:
-    """The steps a submission of this trainee goes through (see the module docstring)."""
-    chain = period_rules.setting(config, "REPORT_REVIEW_CHAIN")
-    if isinstance(chain, str):
-        chain = [s.strip() for s in chain.split(",") if s.strip()]
-    steps = [s for s in chain if s != "town" or trainee.village_id is not None]
-    return steps or ["city"]
 
 
 def submit_report(
@@ -463,17 +431,12 @@ def _mark_submitted(
             if talks is not None
             else talks_of(session, report.trainee_id, report.period),
         }
-    chain = review_chain(trainee, config)
     if not report.submissions:
         report.first_submitted_at = now
         report.late = city_date(now, period_rules.setting(config, "TIME_ZONE")) > (
             report.period.deadline
         )
-    report.status = "submitted"
-    report.chain = ",".join(chain)
-    report.step = chain[0]
-    report.submitted_at = now
-    report.updated_at = now
+    review.submit(report, review.steps(trainee, config, "REPORT_REVIEW_CHAIN"), now)
     report.submissions = (report.submissions or 0) + 1
 
 
@@ -513,7 +476,7 @@ def _submission_writes(
     )
     params.update(prefixed("audit_", audit))
     params.update(prefixed("outbox_", event))
-    return _audit_insert(), _outbox_insert()
+    return audit_insert(ReportAudit), outbox_insert(Outbox)
 
 
 def _may_act(report: Report, trainee: Trainee, role: str, scope_id: int | None) -> str:
@@ -537,6 +500,15 @@ def _may_act(report: Report, trainee: Trainee, role: str, scope_id: int | None) 
     return role
 
 
+def _reviewed(
+    session: Session, report: Report, before: dict, action: str, actor: str, role: str
+) -> None:
+    """After a return or an approval: the report written, its month noted, the audit row."""
+    _flush(session)
+    report_months.note_report(session, report)
+    audit(session, actor, action, "report", report.id, before, _state(report), role=role)
+
+
 def return_report(
     session: Session,
     report: Report,
@@ -552,23 +524,8 @@ def return_report(
     _editable(report, version)
     step = _may_act(report, trainee, role, scope_id)
     before = _state(report)
-    report.status = "returned"
-    report.step = None
-    report.returned_reason = reason
-    report.updated_at = utcnow()
-    _flush(session)
-    report_months.note_report(session, report)
-    session.add(
-        ReportAudit(
-            actor=actor,
-            role=role,
-            action="return",
-            entity="report",
-            entity_id=report.id,
-            before=before,
-            after=_state(report),
-        )
-    )
+    review.send_back(report, reason, utcnow())
+    _reviewed(session, report, before, "return", actor, role)
     emit(
         session,
         "report.returned",
@@ -592,30 +549,8 @@ def approve_report(
     _editable(report, version)
     step = _may_act(report, trainee, role, scope_id)
     before = _state(report)
-    chain = report.chain.split(",") if report.chain else ["city"]
-    position = chain.index(report.step) if report.step in chain else len(chain) - 1
-    final = step == "city" or position == len(chain) - 1
-    now = utcnow()
-    if final:
-        report.status = "approved"
-        report.step = None
-        report.approved_at = now
-    else:
-        report.step = chain[position + 1]
-    report.updated_at = now
-    _flush(session)
-    report_months.note_report(session, report)
-    session.add(
-        ReportAudit(
-            actor=actor,
-            role=role,
-            action="approve",
-            entity="report",
-            entity_id=report.id,
-            before=before,
-            after=_state(report),
-        )
-    )
+    final = review.sign_off(report, step, utcnow())
+    _reviewed(session, report, before, "approve", actor, role)
     emit(
         session,
         "report.approved",

@@ -10,22 +10,16 @@ from sqlalchemy.orm import Session
 from services.roster.domain.auth import hash_secret, revoke_tokens
 from services.roster.domain.common import emit
 from services.roster.models import Account, Person, Town, Trainee, Unit
+from shared.audit import state
 from shared.errors import Conflict, DomainError
 
 _SCOPE_MODELS = {"unit": Unit, "town": Town, "mentor": Person, "trainee": Trainee}
 
 
 def account_payload(account: Account) -> dict:
-    return {
-        "id": account.id,
-        "username": account.username,
-        "role": account.role,
-        "scope_id": account.scope_id,
-        "display_name": account.display_name,
-        "email": account.email,
-        "phone": account.phone,
-        "active": account.active,
-    }
+    return state(
+        account, "id", "username", "role", "scope_id", "display_name", "email", "phone", "active"
+    )
 
 
 def create_account(session: Session, data: dict) -> tuple[Account, str | None]:

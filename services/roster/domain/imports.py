@@ -42,7 +42,7 @@ from shared import normalize
 from shared.errors import DomainError
 from shared.i18n import clerk_messages
 from shared.normalize import message
-from shared.tabular import Sheet
+from shared.tabular import EXAMPLE_ROW_NOTES, Sheet
 
 TRAINEE_FIELDS = (
     "name",
@@ -157,9 +157,7 @@ PERSON_TEMPLATE = (
     ("村编码", "village_code", ""),
 )
 TEMPLATE_NOTES = (
-    "第一行是表头，第二行是示例（原样留下的示例行不会导入），请从第三行起填写，或改写示例行。",
-    "The first row is the header and the second an example (left as it is, it is not "
-    "imported); fill in from the third row, or overwrite the example.",
+    *EXAMPLE_ROW_NOTES,
     "身份证号：18位，末位可以是 x 或 X；请保持该列为文本格式，否则 Excel 会丢失末几位。",
     "日期：1996-03-02、1996/3/2、1996.3.2、1996年3月2日 或 Excel 的日期单元格均可。",
     "手机号：中国大陆手机或固定电话，如 139 1234 5678、020-12345678。",

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from services.roster.domain.common import _unique_id_number, emit
 from services.roster.models import Person, Position, Town, Unit, Village
+from shared.audit import state
 from shared.errors import DomainError
 
 # Which place a position of each kind must name.
@@ -21,22 +22,9 @@ POSITION_PLACE = {
 
 def person_payload(person: Person) -> dict:
     return {
-        "id": person.id,
-        "name": person.name,
-        "gender": person.gender,
-        "phone": person.phone,
-        "email": person.email,
-        "version": person.version,
+        **state(person, "id", "name", "gender", "phone", "email", "version"),
         "positions": [
-            {
-                "kind": p.kind,
-                "title": p.title,
-                "unit_id": p.unit_id,
-                "town_id": p.town_id,
-                "village_id": p.village_id,
-                "start_date": p.start_date,
-                "end_date": p.end_date,
-            }
+            state(p, "kind", "title", "unit_id", "town_id", "village_id", "start_date", "end_date")
             for p in person.positions
         ],
     }

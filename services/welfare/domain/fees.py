@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from services.welfare.domain import calendar as city_calendar
 from services.welfare.domain.common import SYSTEM, emit
-from services.welfare.domain.ledger import audit, book, state
+from services.welfare.domain.ledger import audit, book
 from services.welfare.domain.policy import policies_in_force, policy_in_force
 from services.welfare.models import MoneyAudit, PlacementFee
-from shared.audit import audit_row, record_audits
+from shared.audit import audit_row, record_audits, state
 from shared.clock import utcnow
 from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
@@ -148,12 +148,8 @@ def pay_fee(
     audit(session, actor, "pay", "placement_fee", fee.id, before, state(fee, *FEE_STATE))
     book(
         session,
-        trainee_id=fee.trainee_id,
-        town_id=fee.town_id,
-        kind="placement_fee",
-        amount_fen=fee.amount_fen,
-        source_type="placement_fee",
-        source_id=fee.id,
+        fee,
+        "placement_fee",
         reference=payment_ref,
         reason="一次性安置费",
         booked_on=paid_on,

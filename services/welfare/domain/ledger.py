@@ -10,21 +10,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.welfare.models import LedgerEntry, MoneyAudit, TownBudget
-from shared.audit import auditor
+from shared.audit import auditor, state
 from shared.clock import utcnow
 
 #: Keep who changed money, when, before and after, in this transaction.
 audit = auditor(MoneyAudit)
 
 
-def state(row, *names: str) -> dict:
-    """The named attributes of a row, for an audit row's before or after."""
-    return {name: getattr(row, name) for name in names}
-
-
-def book(session: Session, **values) -> LedgerEntry:
-    """Book one money movement in the ledger (audited)."""
-    entry = LedgerEntry(**values)
+def book(
+    session: Session, source, source_type: str, kind: str | None = None, **values
+) -> LedgerEntry:
+    """Book the money of ``source`` (a fee or subsidy paid, or a reversal: its trainee,
+    town, amount and id) in the ledger, audited; ``kind`` is ``source_type`` unless given,
+    ``values`` the entry's ``reference``, ``reason``, ``booked_on`` and ``actor``."""
+    entry = LedgerEntry(
+        **state(source, "trainee_id", "town_id", "amount_fen"),
+        kind=kind or source_type,
+        source_type=source_type,
+        source_id=source.id,
+        **values,
+    )
     session.add(entry)
     session.flush()
     audit(

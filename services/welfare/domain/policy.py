@@ -10,8 +10,9 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.welfare.domain.ledger import audit, state
+from services.welfare.domain.ledger import audit
 from services.welfare.models import SubsidyPolicy
+from shared.audit import state
 from shared.errors import Conflict
 
 

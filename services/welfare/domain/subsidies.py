@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.welfare.domain.common import SYSTEM, emit
-from services.welfare.domain.ledger import audit, book, state
+from services.welfare.domain.ledger import audit, book
 from services.welfare.domain.policy import policy_in_force
 from services.welfare.models import (
     LIVE,
@@ -48,6 +48,7 @@ from services.welfare.models import (
     Trainee,
 )
 from shared import clock
+from shared.audit import state
 from shared.clock import utcnow
 from shared.consumer import set_based
 from shared.db import upsert_statement
@@ -403,12 +404,8 @@ def pay(
     audit(session, actor, "pay", "subsidy", subsidy.id, before, state(subsidy, *SUBSIDY_STATE))
     book(
         session,
-        trainee_id=subsidy.trainee_id,
-        town_id=subsidy.town_id,
-        kind="subsidy",
-        amount_fen=subsidy.amount_fen,
-        source_type="subsidy",
-        source_id=subsidy.id,
+        subsidy,
+        "subsidy",
         reference=payment_ref,
         reason=f"{subsidy.month} 到村补贴",
         booked_on=today,
@@ -432,20 +429,24 @@ def pay(
     return subsidy
 
 
+def _successor(subsidy: Subsidy, **values) -> Subsidy:
+    """A new row for the subsidy's trainee, month and place (its reversal or reissue)."""
+    return Subsidy(
+        **state(subsidy, "trainee_id", "month", "unit_id", "town_id", "village_id"),
+        days_in_month=subsidy.days_in_month,
+        **values,
+    )
+
+
 def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: dt.date):
     """Correct a subsidy with a new reversing row of the negated amount (never an edit).
     A paid one is taken back with a negative ledger entry; an unpaid one is voided (it can
     no longer be approved or paid). A subsidy is reversed at most once."""
     _original(subsidy, "reversed")
     paid = subsidy.status == "paid"
-    reversal = Subsidy(
-        trainee_id=subsidy.trainee_id,
-        month=subsidy.month,
-        unit_id=subsidy.unit_id,
-        town_id=subsidy.town_id,
-        village_id=subsidy.village_id,
+    reversal = _successor(
+        subsidy,
         days_stationed=-subsidy.days_stationed,
-        days_in_month=subsidy.days_in_month,
         amount_fen=-subsidy.amount_fen,
         policy_id=subsidy.policy_id,
         status="paid" if paid else "void",
@@ -472,12 +473,9 @@ def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: 
     if paid:
         book(
             session,
-            trainee_id=subsidy.trainee_id,
-            town_id=subsidy.town_id,
+            reversal,  # the subsidy's trainee and town, its amount negated
+            "subsidy",
             kind="subsidy_reversal",
-            amount_fen=-subsidy.amount_fen,
-            source_type="subsidy",
-            source_id=reversal.id,
             reference=subsidy.payment_ref or "",
             reason=reason,
             booked_on=today,
@@ -559,14 +557,9 @@ def reissue(
     before["reversed"] = is_reversed(subsidy)
     if not is_reversed(subsidy):
         reverse(session, subsidy, reason, actor, today)
-    issued = Subsidy(
-        trainee_id=subsidy.trainee_id,
-        month=subsidy.month,
-        unit_id=subsidy.unit_id,
-        town_id=subsidy.town_id,
-        village_id=subsidy.village_id,
+    issued = _successor(
+        subsidy,
         days_stationed=days_stationed,
-        days_in_month=subsidy.days_in_month,
         amount_fen=prorate(policy.monthly_amount_fen, days_stationed, subsidy.days_in_month),
         policy_id=policy.id,
         status="generated",
@@ -671,15 +664,13 @@ def pay_month(
     }
 
 
+#: A placement history row's columns, named as ``trainee.placed`` names them.
+_HISTORY = ("trainee_id", "start_date", "placement_id", "town_id", "village_id")
+
+
 def _history_row(envelope: dict) -> dict:
     payload = envelope["payload"]
-    return {
-        "trainee_id": payload["trainee_id"],
-        "start_date": payload["start_date"],
-        "placement_id": payload["placement_id"],
-        "town_id": payload["town_id"],
-        "village_id": payload["village_id"],
-    }
+    return {name: payload[name] for name in _HISTORY}
 
 
 def record_placement(session: Session, envelope: dict) -> None:
