@@ -32,11 +32,6 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import column_index_from_string, get_column_letter
-
 from shared.errors import DomainError
 from shared.normalize import message, nfkc
 
@@ -52,6 +47,12 @@ SKIPPED_ALLOWANCE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TOTALS = ("合计", "总计", "小计", "共计", "total", "subtotal", "sum")
 _NOTES = ("注:", "注：", "备注:", "备注：", "说明", "填表说明", "note")
+
+
+#: The control characters an XLSX cell cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``).
+#: openpyxl itself (with lxml and PIL, ~14 MiB a process) is imported by the functions
+#: that read or write a workbook: most web workers and every background process never do.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def safe_cell(value):
@@ -239,6 +240,8 @@ _MERGE_SCAN = 64 * 1024 * 1024
 
 def _xlsx_rows(data: bytes, limit: int) -> list[tuple[int, list]]:
     """The non-blank rows of the first worksheet, merged cells filled down."""
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except _NOT_XLSX as exc:
@@ -269,6 +272,8 @@ def _xlsx_rows(data: bytes, limit: int) -> list[tuple[int, list]]:
 def _fill_merged(worksheet, rows: list[tuple[int, list]]) -> None:
     """Copy the value of each range merged over several rows into the rows below its
     first cell (read-only mode does not know merged cells: they are read from the XML)."""
+    from openpyxl.utils import column_index_from_string
+
     ranges = []
     source = worksheet._get_source()  # noqa: SLF001 - openpyxl gives no other way
     try:
@@ -359,6 +364,10 @@ def template(
     """An import's template: an XLSX with the (Chinese) ``headers``, one ``example`` row,
     the ``text_columns`` (0-based) formatted as text so that Excel keeps an 18-digit
     identity number as typed, and a second sheet of ``notes`` (填表说明)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = title

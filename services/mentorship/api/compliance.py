@@ -10,7 +10,6 @@ import io
 from flask import Response, current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from openpyxl import Workbook
 
 from services.mentorship.config import ROLES
 from services.mentorship.domain import talks as domain
@@ -149,6 +148,8 @@ def export_csv(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
 
 def export_xlsx(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
     """A workbook: the per-trainee table, and a summary sheet (totals and per role)."""
+    from openpyxl import Workbook  # on a download only (shared.tabular says why)
+
     labels = LABELS[lang]
     headers, rows = detail_table(report, lang)
     # Write-only mode streams rows instead of building every cell object in memory.

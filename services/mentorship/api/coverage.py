@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
@@ -101,6 +99,9 @@ def as_csv(report: dict, lang: str) -> Response:
 
 def as_xlsx(report: dict, lang: str) -> Response:
     """The incomplete trainees on one sheet, the counts on a second."""
+    from openpyxl import Workbook  # on a download only (shared.tabular says why)
+    from openpyxl.styles import Font
+
     summary_title, summary_headers, sheet_title = SUMMARY[lang]
     book = Workbook()
     sheet = book.active

@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-
 from services.reporting.domain.assessment import INDICATORS, NAMES
 from shared.tabular import safe_row
 
@@ -246,6 +244,8 @@ def csv_bytes(headers: list, rows: list[list]) -> bytes:
 
 def xlsx_bytes(sheets: list[tuple[str, list, list[list]]]) -> bytes:
     """A workbook of (sheet title, headers, rows) sheets."""
+    from openpyxl import Workbook  # on a download only (shared.tabular says why)
+
     book = Workbook(write_only=True)
     for title, headers, rows in sheets:
         sheet = book.create_sheet(title[:31])
