@@ -288,6 +288,18 @@ def check_scope(obj, **parties) -> None:
         raise problem(404, "Not found", "no such record in your scope")
 
 
+def check_trainee_scope(obj, trainee, mentor_ids=()) -> None:
+    """:func:`check_scope` for a trainee's record (or the trainee itself): the trainee's
+    unit, town and id, and the mentors who may read it (a mentor's scope)."""
+    check_scope(
+        obj,
+        unit_id=trainee and trainee.unit_id,
+        town_ids=[trainee and trainee.town_id],
+        trainee_id=trainee and trainee.id,
+        mentor_ids=mentor_ids,
+    )
+
+
 def protect(blueprint) -> None:
     """Require a valid token for every route of ``blueprint``."""
 

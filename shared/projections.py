@@ -377,7 +377,7 @@ def trainee_scope(principal, column, *, trainee, assignment):
 def load_trainee_in_scope(session: Session, trainee_id: int, *, trainee, assignment):
     """The trainee with this id if the caller's scope covers it, else a 404 (the same
     answer for a missing trainee, so ids cannot be probed)."""
-    from shared.auth import check_scope, current_principal
+    from shared.auth import check_trainee_scope, current_principal
 
     row = session.get(trainee, trainee_id)
     mentors = ()
@@ -387,13 +387,7 @@ def load_trainee_in_scope(session: Session, trainee_id: int, *, trainee, assignm
                 assignment.trainee_id == trainee_id, assignment.active.is_(True)
             )
         ).all()
-    check_scope(
-        row,
-        unit_id=row and row.unit_id,
-        town_ids=[row and row.town_id],
-        trainee_id=row and row.id,
-        mentor_ids=mentors,
-    )
+    check_trainee_scope(row, row, mentors)
     return row
 
 

@@ -27,7 +27,13 @@ from services.mentorship.schemas.assignments import (
     SuggestionsOut,
     TraineeMentorsOut,
 )
-from shared.auth import Principal, check_scope, current_principal, protect, require
+from shared.auth import (
+    Principal,
+    check_trainee_scope,
+    current_principal,
+    protect,
+    require,
+)
 from shared.db import session
 from shared.http import app_today, paginate, problem, where_given
 
@@ -62,13 +68,7 @@ def load_assignment(id_: int) -> Assignment:
     mentors: list[int] = []
     if trainee is not None and current_principal().role == "mentor":
         mentors = [*access.active_mentor_ids(trainee.id), assignment.mentor_id]
-    check_scope(
-        trainee and assignment,
-        unit_id=trainee and trainee.unit_id,
-        town_ids=[trainee and trainee.town_id],
-        trainee_id=trainee and trainee.id,
-        mentor_ids=mentors,
-    )
+    check_trainee_scope(trainee and assignment, trainee, mentors)
     return assignment
 
 

@@ -22,7 +22,13 @@ from services.mentorship.schemas.talks import (
     TalkOut,
     TalkPage,
 )
-from shared.auth import Principal, check_scope, current_principal, protect, require
+from shared.auth import (
+    Principal,
+    check_trainee_scope,
+    current_principal,
+    protect,
+    require,
+)
 from shared.clock import month_bounds
 from shared.db import session
 from shared.http import paginate, problem, where_given
@@ -54,13 +60,7 @@ def load_talk(talk_id: int) -> Talk:
     mentors = []
     if talk is not None and principal.role == "mentor":
         mentors = [talk.mentor_id, *active_mentor_ids(talk.trainee_id)]
-    check_scope(
-        talk,
-        unit_id=trainee and trainee.unit_id,
-        town_ids=[trainee and trainee.town_id],
-        trainee_id=talk and talk.trainee_id,
-        mentor_ids=mentors,
-    )
+    check_trainee_scope(talk, trainee, mentors)
     return talk
 
 

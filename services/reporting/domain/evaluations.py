@@ -37,7 +37,6 @@ import math
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import review
@@ -67,22 +66,7 @@ REQUIRED_ON_SUBMIT = ("grade", "summary")
 EDITABLE = ("grade", "summary", "strengths", "improvements")
 
 
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(
-            message("鉴定已被他人同时修改，请刷新后重试", "changed by someone else: reload it"),
-            {"version": ["stale"]},
-        ) from None
-
-
-def _current(evaluation: Evaluation, version: int | None) -> None:
-    if version is not None and version != evaluation.version:
-        raise Conflict(
-            message("鉴定在您读取后已被修改，请刷新", "the evaluation changed since you read it"),
-            {"version": [f"current version is {evaluation.version}"]},
-        )
+PAPER = review.Paper("鉴定", "evaluation")
 
 
 def mentors_of(session: Session, trainee_id: int) -> dict[int, str]:
@@ -207,7 +191,7 @@ def _authors_open(
                 "only the responsible mentor who wrote it edits and submits it",
             )
         )
-    _current(evaluation, version)
+    PAPER.check_version(evaluation, version)
     if evaluation.status not in ("draft", "returned"):
         raise Conflict(closed, {"status": [evaluation.status]})
 
@@ -231,7 +215,7 @@ def update_evaluation(
         if key in data:
             setattr(evaluation, key, data[key])
     evaluation.updated_at = utcnow()
-    _flush(session)
+    PAPER.flush(session)
     return evaluation
 
 
@@ -353,7 +337,7 @@ def submit_evaluation(
     now = utcnow()
     review.submit(evaluation, review.steps(trainee, config, "EVALUATION_REVIEW_CHAIN"), now)
     evaluation.proposed_grade = evaluation.grade
-    _flush(session)
+    PAPER.flush(session)
     _audit(session, evaluation, actor, "mentor", "submit", before)
     emit(
         session,
@@ -361,31 +345,6 @@ def submit_evaluation(
         {**_event(evaluation, trainee), "grade": evaluation.grade, "submitted_at": now},
     )
     return evaluation
-
-
-def _may_act(evaluation: Evaluation, trainee: Trainee, role: str, scope_id: int | None) -> str:
-    if evaluation.status != "submitted":
-        raise Conflict(
-            message("只能审核已提交的鉴定", f"this evaluation is {evaluation.status}"),
-            {"status": [evaluation.status]},
-        )
-    if role == "city":
-        return "city"
-    own = {"town": trainee.town_id, "unit": trainee.unit_id}.get(role)
-    if own is None or own != scope_id:
-        raise NotFound("no such evaluation in your scope")
-    if evaluation.step != role:
-        raise Conflict(
-            message(
-                f"该鉴定等待{_STEP_NAMES.get(evaluation.step, evaluation.step)}审核",
-                f"it awaits the {evaluation.step}",
-            ),
-            {"step": [evaluation.step]},
-        )
-    return role
-
-
-_STEP_NAMES = {"town": "乡镇", "unit": "派出单位", "city": "市委组织部"}
 
 
 def return_evaluation(
@@ -400,11 +359,10 @@ def return_evaluation(
     version: int | None,
 ) -> Evaluation:
     """A reviewer sends the evaluation back to its author with a reason."""
-    _current(evaluation, version)
-    step = _may_act(evaluation, trainee, role, scope_id)
+    step = PAPER.reviewer_step(evaluation, trainee, role, scope_id, version)
     before = _state(evaluation)
     review.send_back(evaluation, reason, utcnow())
-    _flush(session)
+    PAPER.flush(session)
     _audit(session, evaluation, actor, role, "return", before)
     emit(
         session,
@@ -429,8 +387,7 @@ def approve_evaluation(
 ) -> Evaluation:
     """Sign the evaluation off at the caller's step; the city's (or the last step's)
     approval is final. The city alone may change the grade, with a ``note``."""
-    _current(evaluation, version)
-    step = _may_act(evaluation, trainee, role, scope_id)
+    step = PAPER.reviewer_step(evaluation, trainee, role, scope_id, version)
     before = _state(evaluation)  # (the audit row's before holds the author's grade)
     if grade is not None and grade != evaluation.grade:
         if role != "city":
@@ -446,7 +403,7 @@ def approve_evaluation(
         evaluation.grade = grade
         evaluation.regrade_note = note
     final = review.sign_off(evaluation, step, utcnow())
-    _flush(session)
+    PAPER.flush(session)
     _audit(session, evaluation, actor, role, "approve", before)
     emit(
         session,

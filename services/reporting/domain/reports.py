@@ -41,7 +41,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import report_months, review
@@ -69,7 +68,7 @@ from shared.db import (
     upsert_statement,
     utcnow,
 )
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError
 from shared.outbox import event_row, outbox_insert
 
 #: What a form must hold before it can be submitted.
@@ -324,19 +323,14 @@ def _report_insert() -> sa.Insert:
     return sa.insert(Report.__table__).returning(Report.__table__.c.id)
 
 
-def _editable(report: Report, version: int | None) -> None:
-    if version is not None and version != report.version:
-        raise Conflict(
-            "the report changed since you read it: reload it",
-            {"version": [f"current version is {report.version}"]},
-        )
+PAPER = review.Paper("报告", "report")
 
 
 def update_report(
     session: Session, report: Report, content: dict, *, version: int | None
 ) -> Report:
     """Change a draft or returned report's fields (the given ones only)."""
-    _editable(report, version)
+    PAPER.check_version(report, version)
     if report.status not in ("draft", "returned"):
         raise Conflict(f"a {report.status} report cannot be edited", {"status": [report.status]})
     _check_content(report.kind, report.period, content)
@@ -345,18 +339,8 @@ def update_report(
         merged["talks"] = talks_of(session, report.trainee_id, report.period)
     report.content = merged
     report.updated_at = utcnow()
-    _flush(session)
+    PAPER.flush(session)
     return report
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(
-            "the report was changed by someone else at the same time: reload it",
-            {"version": ["stale"]},
-        ) from None
 
 
 def _state(report: Report) -> dict:
@@ -388,11 +372,11 @@ def submit_report(
     now: dt.datetime | None = None,
 ) -> Report:
     """Submit (or resubmit) a draft or returned report; late ones are marked, not refused."""
-    _editable(report, version)
+    PAPER.check_version(report, version)
     _check_submittable(report)
     before = _state(report) if report.submissions else None
     _mark_submitted(session, report, trainee, config, now or utcnow())
-    _flush(session)
+    PAPER.flush(session)
     report_months.note_report(session, report)
     _announce_submission(session, report, trainee, before, actor=actor, role=role)
     return report
@@ -479,32 +463,11 @@ def _submission_writes(
     return audit_insert(ReportAudit), outbox_insert(Outbox)
 
 
-def _may_act(report: Report, trainee: Trainee, role: str, scope_id: int | None) -> str:
-    """The step the caller acts at, or an error: the city at any step; a town or unit at
-    its own step, for its own trainees."""
-    if report.status != "submitted":
-        raise Conflict(
-            f"only a submitted report can be reviewed; this one is {report.status}",
-            {"status": [report.status]},
-        )
-    if role == "city":
-        return "city"
-    own = {"town": trainee.town_id, "unit": trainee.unit_id}.get(role)
-    if own is None or own != scope_id:
-        raise NotFound("no such report in your scope")
-    if report.step != role:
-        raise Conflict(
-            f"this report awaits the {report.step}'s review, not yours",
-            {"step": [report.step]},
-        )
-    return role
-
-
 def _reviewed(
     session: Session, report: Report, before: dict, action: str, actor: str, role: str
 ) -> None:
     """After a return or an approval: the report written, its month noted, the audit row."""
-    _flush(session)
+    PAPER.flush(session)
     report_months.note_report(session, report)
     audit(session, actor, action, "report", report.id, before, _state(report), role=role)
 
@@ -521,8 +484,7 @@ def return_report(
     version: int | None = None,
 ) -> Report:
     """Send a submitted report back to the trainee with a reason."""
-    _editable(report, version)
-    step = _may_act(report, trainee, role, scope_id)
+    step = PAPER.reviewer_step(report, trainee, role, scope_id, version)
     before = _state(report)
     review.send_back(report, reason, utcnow())
     _reviewed(session, report, before, "return", actor, role)
@@ -546,8 +508,7 @@ def approve_report(
 ) -> Report:
     """Sign a submitted report off at the caller's step; the last step (or the city)
     approves it for good."""
-    _editable(report, version)
-    step = _may_act(report, trainee, role, scope_id)
+    step = PAPER.reviewer_step(report, trainee, role, scope_id, version)
     before = _state(report)
     final = review.sign_off(report, step, utcnow())
     _reviewed(session, report, before, "approve", actor, role)

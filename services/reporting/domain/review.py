@@ -3,14 +3,85 @@ both go through. No Flask here.
 
 A submission fixes its chain of steps from the trainee's placement; a reviewer returns the
 item to its author with a reason, or approves it at a step, which passes it to the next
-step or, at the last step (or by the city), approves it for good. Who may act, and what
-is audited and announced, is each module's own."""
+step or, at the last step (or by the city), approves it for good: the town or unit at its
+own step for its own trainees, the city at any step. What is audited and announced is each
+module's own; the refusals, named by a :class:`Paper`, are the same."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from services.reporting.domain.periods import setting
+from shared.errors import Conflict, NotFound
+from shared.normalize import message
+
+STEP_NAMES = {"town": "乡镇", "unit": "派出单位", "city": "市委组织部"}
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A reviewed kind, as its refusals name it."""
+
+    zh: str
+    en: str
+
+    def check_version(self, item, version: int | None) -> None:
+        """409 when the caller read an older ``version`` of the item (None: not checked)."""
+        if version is not None and version != item.version:
+            raise Conflict(
+                message(
+                    f"{self.zh}在您读取后已被修改，请刷新",
+                    f"the {self.en} changed since you read it: reload it",
+                ),
+                {"version": [f"current version is {item.version}"]},
+            )
+
+    def flush(self, session: Session) -> None:
+        """Write the item; 409 when someone else changed it meanwhile (its version moved)."""
+        try:
+            session.flush()
+        except StaleDataError:
+            raise Conflict(
+                message(
+                    f"{self.zh}已被他人同时修改，请刷新后重试",
+                    f"the {self.en} was changed by someone else at the same time: reload it",
+                ),
+                {"version": ["stale"]},
+            ) from None
+
+    def reviewer_step(
+        self, item, trainee, role: str, scope_id: int | None, version: int | None
+    ) -> str:
+        """The step the caller acts at, or the refusal: the item must be the version read
+        and submitted; the city acts at any step, a town or unit at its own step for its
+        own trainees (another's trainee: 404, as if it did not exist)."""
+        self.check_version(item, version)
+        if item.status != "submitted":
+            raise Conflict(
+                message(
+                    f"只能审核已提交的{self.zh}",
+                    f"only a submitted {self.en} can be reviewed; this one is {item.status}",
+                ),
+                {"status": [item.status]},
+            )
+        if role == "city":
+            return "city"
+        own = {"town": trainee.town_id, "unit": trainee.unit_id}.get(role)
+        if own is None or own != scope_id:
+            raise NotFound(f"no such {self.en} in your scope")
+        if item.step != role:
+            raise Conflict(
+                message(
+                    f"该{self.zh}等待{STEP_NAMES.get(item.step, item.step)}审核",
+                    f"this {self.en} awaits the {item.step}'s review, not yours",
+                ),
+                {"step": [item.step]},
+            )
+        return role
 
 
 def steps(trainee, config, name: str) -> list[str]:

@@ -21,7 +21,13 @@ from services.roster.schemas.trainees import (
     TraineePage,
     TraineePatch,
 )
-from shared.auth import Principal, check_scope, current_principal, protect, require
+from shared.auth import (
+    Principal,
+    check_trainee_scope,
+    current_principal,
+    protect,
+    require,
+)
 from shared.db import session
 from shared.http import paginate, problem, where_given
 
@@ -53,12 +59,7 @@ def load_trainee(id_: int, *, for_update: bool = False) -> Trainee:
     locks the row first, so that two clerks changing one trainee at once are served one
     after the other instead of the second failing on the row's version."""
     trainee = session().get(Trainee, id_, with_for_update=for_update)
-    check_scope(
-        trainee,
-        unit_id=trainee and trainee.unit_id,
-        town_ids=[trainee and trainee.town_id],
-        trainee_id=trainee and trainee.id,
-    )
+    check_trainee_scope(trainee, trainee)
     return trainee
 
 

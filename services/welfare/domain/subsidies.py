@@ -53,6 +53,7 @@ from shared.clock import utcnow
 from shared.consumer import set_based
 from shared.db import upsert_statement
 from shared.errors import Conflict, DomainError
+from shared.normalize import message
 
 #: Who the scheduled tick acts as (the generation runs it starts are audited under it).
 SYSTEM_TICK = f"{SYSTEM}:tick"
@@ -368,23 +369,44 @@ def is_reversed(subsidy: Subsidy) -> bool:
     return subsidy.reversal_id is not None
 
 
-def _original(subsidy: Subsidy, doing: str) -> None:
+def _original(subsidy: Subsidy, zh: str, en: str) -> None:
+    """409 unless the subsidy is an original one, not reversed (``zh``/``en``: the deed)."""
     if subsidy.reverses_id is not None:
-        raise Conflict(f"a reversal cannot be {doing}")
+        raise Conflict(message(f"冲正记录不能{zh}", f"a reversal cannot be {en}"))
     if is_reversed(subsidy):
-        raise Conflict(f"a reversed subsidy cannot be {doing}")
+        raise Conflict(message(f"已冲正的补贴不能{zh}", f"a reversed subsidy cannot be {en}"))
+
+
+#: A subsidy's two steps after it is generated: the status each needs and gives, and its
+#: name and the statuses' in Chinese (for the refusals).
+_STEPS = {"approve": ("generated", "approved", "审批"), "pay": ("approved", "paid", "发放")}
+_STATUS_ZH = {"generated": "待审批", "approved": "已审批", "paid": "已发放", "void": "已作废"}
+
+
+def _advance(session: Session, subsidy: Subsidy, action: str, actor: str, **values) -> None:
+    """Move an original subsidy (not a reversal, nor reversed) one step, stamped by
+    ``actor`` (``<status>_by``, ``<status>_at``) with ``values``, and audited."""
+    needs, status, zh = _STEPS[action]
+    _original(subsidy, zh, status)
+    if subsidy.status != needs:
+        now = _STATUS_ZH.get(subsidy.status, subsidy.status)
+        raise Conflict(
+            message(
+                f"该补贴{now}，只有{_STATUS_ZH[needs]}的补贴可以{zh}",
+                f"the subsidy is {subsidy.status}; only a {needs} one can be {status}",
+            )
+        )
+    before = state(subsidy, *SUBSIDY_STATE)
+    subsidy.status = status
+    values.update({f"{status}_by": actor, f"{status}_at": utcnow()})
+    for name, value in values.items():
+        setattr(subsidy, name, value)
+    audit(session, actor, action, "subsidy", subsidy.id, before, state(subsidy, *SUBSIDY_STATE))
 
 
 def approve(session: Session, subsidy: Subsidy, actor: str) -> Subsidy:
     """The town approves a generated subsidy."""
-    _original(subsidy, "approved")
-    if subsidy.status != "generated":
-        raise Conflict(f"the subsidy is {subsidy.status}, not generated")
-    before = state(subsidy, *SUBSIDY_STATE)
-    subsidy.status = "approved"
-    subsidy.approved_by = actor
-    subsidy.approved_at = utcnow()
-    audit(session, actor, "approve", "subsidy", subsidy.id, before, state(subsidy, *SUBSIDY_STATE))
+    _advance(session, subsidy, "approve", actor)
     return subsidy
 
 
@@ -392,16 +414,7 @@ def pay(
     session: Session, subsidy: Subsidy, payment_ref: str, actor: str, today: dt.date
 ) -> Subsidy:
     """The city marks an approved subsidy paid: a ledger entry and ``subsidy.paid``."""
-    _original(subsidy, "paid")
-    if subsidy.status != "approved":
-        raise Conflict(f"the subsidy is {subsidy.status}; only an approved one is paid")
-    before = state(subsidy, *SUBSIDY_STATE)
-    subsidy.status = "paid"
-    subsidy.paid_by = actor
-    subsidy.paid_at = utcnow()
-    subsidy.paid_on = today
-    subsidy.payment_ref = payment_ref
-    audit(session, actor, "pay", "subsidy", subsidy.id, before, state(subsidy, *SUBSIDY_STATE))
+    _advance(session, subsidy, "pay", actor, paid_on=today, payment_ref=payment_ref)
     book(
         session,
         subsidy,
@@ -442,7 +455,7 @@ def reverse(session: Session, subsidy: Subsidy, reason: str, actor: str, today: 
     """Correct a subsidy with a new reversing row of the negated amount (never an edit).
     A paid one is taken back with a negative ledger entry; an unpaid one is voided (it can
     no longer be approved or paid). A subsidy is reversed at most once."""
-    _original(subsidy, "reversed")
+    _original(subsidy, "冲正", "reversed")
     paid = subsidy.status == "paid"
     reversal = _successor(
         subsidy,
