@@ -1,6 +1,7 @@
 """Project-wide rules: services never import each other, the committed OpenAPI
 documents match the code, and no service reads the wall clock."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -144,3 +145,56 @@ def test_no_process_loads_the_spreadsheet_library_before_a_sheet_is_read_or_writ
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def _refusal_classes(trees: dict) -> set[str]:
+    """The names of shared.errors.DomainError and of every class deriving from it."""
+    names, grew = {"DomainError"}, True
+    while grew:
+        grew = False
+        for tree in trees.values():
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in names:
+                    bases = {getattr(b, "id", getattr(b, "attr", None)) for b in node.bases}
+                    if bases & names:
+                        names.add(node.name)
+                        grew = True
+    return names
+
+
+def _english_only(node) -> bool:
+    """A text written as one literal (or f-string), not through ``message(zh, en)``."""
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def test_every_refusal_the_services_write_is_in_chinese_first():
+    """A refusal a clerk reads (a DomainError's detail, each of its field messages) is
+    written as ``shared.normalize.message(zh, en)``: the console shows it in the clerk's
+    language, a town's system gets both. (Marshmallow's own messages are put in both
+    languages at the door by shared.i18n.)"""
+    files = [
+        path
+        for path in [*ROOT.glob("services/*/**/*.py"), *ROOT.glob("shared/**/*.py")]
+        if "migrations" not in path.parts and "console" not in path.parts
+    ]
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in files}
+    refusals = _refusal_classes(trees)
+    found = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            call = node.exc
+            if getattr(call.func, "id", getattr(call.func, "attr", None)) not in refusals:
+                continue
+            texts = list(call.args[:1])
+            if len(call.args) > 1 and isinstance(call.args[1], ast.Dict):
+                for value in call.args[1].values:
+                    texts += value.elts if isinstance(value, ast.List) else [value]
+            if any(_english_only(text) for text in texts):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "refusals in English only (use shared.normalize.message):\n" + "\n".join(
+        found
+    )

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 import requests
 
+from services.console.i18n import one_language
+
 _SESSION = requests.Session()  # keeps connections alive between calls; thread-safe for this use
 
 
@@ -34,8 +36,9 @@ class ApiError(Exception):
         return self.status not in (401, 404) and self.status < 500
 
     def messages(self) -> list[str]:
-        """One line per problem: the detail, then each field's errors (and each row's)."""
-        lines = [self.detail or self.title or str(self.status)]
+        """One line per problem: the detail, then each field's errors (and each row's),
+        each in the user's language (the services write ``中文 / English``)."""
+        lines = [one_language(self.detail or self.title or str(self.status))]
         if self.row_errors():
             return lines  # shown as a table of rows by the page that asked
         return lines + _flatten(self.errors)
@@ -57,10 +60,12 @@ def _flatten(errors, prefix: str = "") -> list[str]:
     elif isinstance(errors, list):
         for value in errors:
             out += (
-                _flatten(value, prefix) if isinstance(value, (dict, list)) else [f"{prefix}{value}"]
+                _flatten(value, prefix)
+                if isinstance(value, (dict, list))
+                else [f"{prefix}{one_language(value)}"]
             )
     elif errors not in (None, ""):
-        out.append(f"{prefix}{errors}")
+        out.append(f"{prefix}{one_language(errors)}")
     return out
 
 

@@ -42,8 +42,12 @@ def catalogue(lang: str) -> _gettext.NullTranslations:
 
 
 def current() -> str:
-    """The language of this request: the session's choice, else the configured default."""
-    lang = session.get("lang")
+    """The language of this request: the session's choice, else the configured default
+    (outside a request too)."""
+    try:
+        lang = session.get("lang")
+    except RuntimeError:  # no request: the default
+        lang = None
     if lang in LANGS:
         return lang
     try:
