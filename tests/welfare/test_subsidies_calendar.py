@@ -476,7 +476,9 @@ def test_a_tick_in_the_month_itself_generates_nothing_for_it(world_pg):
     # No policy yet: the tick skips the month and keeps no record of it.
     assert tick(world, APRIL_1) == {
         "generated": {},
-        "skipped": {"2026-03": "no subsidy policy is in force for this month"},
+        "skipped": {
+            "2026-03": "该月没有生效的补贴标准 / no subsidy policy is in force for this month"
+        },
     }
     assert count(world, SubsidyMonth) == 0
     add_policy(world, "2026-01-01", monthly=100_000)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.welfare.models import FACILITY_KINDS, Facility, Town
 from shared.errors import DomainError
+from shared.normalize import message
 
 
 def check_dates(state: str, started_on, completed_on, today: dt.date) -> None:
@@ -18,24 +19,25 @@ def check_dates(state: str, started_on, completed_on, today: dt.date) -> None:
     ready has a completion (and, if given, a start before it); none lies in the future."""
     errors: dict[str, list[str]] = {}
     if state == "none":
+        not_built = message("未建的设施不填", "not for a facility that does not exist")
         if started_on is not None:
-            errors["started_on"] = ["not for a facility that does not exist"]
+            errors["started_on"] = [not_built]
         if completed_on is not None:
-            errors["completed_on"] = ["not for a facility that does not exist"]
+            errors["completed_on"] = [not_built]
     elif state == "in_progress":
         if started_on is None:
-            errors["started_on"] = ["required when in progress"]
+            errors["started_on"] = [message("在建时必填", "required when in progress")]
         if completed_on is not None:
-            errors["completed_on"] = ["only when ready"]
+            errors["completed_on"] = [message("建成时才填", "only when ready")]
     elif completed_on is None:
-        errors["completed_on"] = ["required when ready"]
+        errors["completed_on"] = [message("建成时必填", "required when ready")]
     for key, value in (("started_on", started_on), ("completed_on", completed_on)):
         if value is not None and value > today and key not in errors:
-            errors[key] = ["not in the future"]
+            errors[key] = [message("不能晚于今天", "not in the future")]
     if started_on and completed_on and completed_on < started_on and "completed_on" not in errors:
-        errors["completed_on"] = ["not before started_on"]
+        errors["completed_on"] = [message("不能早于开工日期", "not before started_on")]
     if errors:
-        raise DomainError("the dates do not fit the state", errors)
+        raise DomainError(message("日期与建设状况不符", "the dates do not fit the state"), errors)
 
 
 def set_state(

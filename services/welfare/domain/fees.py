@@ -19,6 +19,7 @@ from shared.clock import utcnow
 from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
 from shared.errors import Conflict, DomainError
+from shared.normalize import message
 from shared.workdays import next_working_day
 
 #: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
@@ -127,18 +128,29 @@ def pay_fee(
     """The city pays a placement fee: the amount of the policy in force on the placement
     start, a ledger entry and ``placement_fee.paid``."""
     if fee.status == "paid":
-        raise Conflict("the placement fee is already paid")
+        raise Conflict(message("该安置费已发放", "the placement fee is already paid"))
     if paid_on > today:
-        raise DomainError("the payment date is in the future", {"paid_on": ["in the future"]})
+        raise DomainError(
+            message("发放日期晚于今天", "the payment date is in the future"),
+            {"paid_on": [message("不能晚于今天", "in the future")]},
+        )
     if paid_on < fee.placement_start:
         raise DomainError(
-            "the payment date is before the placement began", {"paid_on": ["too early"]}
+            message(
+                "发放日期早于基层锻炼开始日期", "the payment date is before the placement began"
+            ),
+            {"paid_on": [message("早于基层锻炼开始日期", "too early")]},
         )
     before = state(fee, *FEE_STATE)
     if fee.amount_fen is None:
         policy = policy_in_force(session, fee.placement_start)
         if policy is None:
-            raise DomainError("no policy is in force on the placement start date")
+            raise DomainError(
+                message(
+                    "基层锻炼开始之日尚无生效的补贴标准",
+                    "no policy is in force on the placement start date",
+                )
+            )
         fee.amount_fen, fee.policy_id = policy.placement_fee_fen, policy.id
     fee.status = "paid"
     fee.paid_on = paid_on

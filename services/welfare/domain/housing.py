@@ -20,6 +20,7 @@ from services.welfare.models import Housing, HousingAllocation, HousingConversio
 from shared.consumer import payload_key, set_based
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.normalize import message
 
 #: How far ahead an allocation may start (a bed is promised, not imagined).
 MAX_DAYS_AHEAD = 30
@@ -58,13 +59,16 @@ def update_housing(session: Session, housing_id: int, data: dict) -> Housing:
     """Change a housing unit; its beds never drop below the beds in use."""
     housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
     if housing is None:
-        raise NotFound("no such housing")
+        raise NotFound(message("周转房不存在", "no such housing"))
     beds = data.get("beds", housing.beds)
     in_use = occupied(session, [housing.id]).get(housing.id, 0)
     if beds < in_use:
         raise DomainError(
-            f"{in_use} beds are in use; release allocations before reducing beds to {beds}",
-            {"beds": [f"at least {in_use} (beds in use)"]},
+            message(
+                f"已有 {in_use} 张床位在住，请先腾退再把床位减到 {beds} 张",
+                f"{in_use} beds are in use; release allocations before reducing beds to {beds}",
+            ),
+            {"beds": [message(f"不能少于在住的 {in_use} 张", f"at least {in_use} (beds in use)")]},
         )
     for key, value in data.items():
         setattr(housing, key, value)
@@ -76,12 +80,17 @@ def delete_housing(session: Session, housing_id: int) -> None:
     """Remove a housing unit that never housed anyone (history is kept otherwise)."""
     housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
     if housing is None:
-        raise NotFound("no such housing")
+        raise NotFound(message("周转房不存在", "no such housing"))
     used = session.scalar(
         sa.select(sa.func.count()).where(HousingAllocation.housing_id == housing_id)
     )
     if used:
-        raise Conflict("this housing has allocations; it is kept for the record")
+        raise Conflict(
+            message(
+                "该周转房有过床位分配，须留存备查，不能删除",
+                "this housing has allocations; it is kept for the record",
+            )
+        )
     session.delete(housing)
     session.flush()
 
@@ -101,23 +110,35 @@ def allocate(
     # allocation committed before ours.
     housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
     if housing is None:
-        raise NotFound("no such housing")
+        raise NotFound(message("周转房不存在", "no such housing"))
     trainee = session.get(Trainee, trainee_id)
     if trainee is None:
-        raise DomainError("no such trainee", {"trainee_id": ["unknown trainee"]})
+        raise DomainError(
+            message("选调生不存在", "no such trainee"),
+            {"trainee_id": [message("没有这名选调生", "unknown trainee")]},
+        )
     if trainee.status != "active":
         raise DomainError(
-            "only an active trainee gets a bed", {"trainee_id": ["the trainee is not active"]}
+            message("只有在锻炼期内的选调生才能分配床位", "only an active trainee gets a bed"),
+            {"trainee_id": [message("该选调生不在锻炼期内", "the trainee is not active")]},
         )
     if trainee.town_id != housing.town_id:
         raise DomainError(
-            "the housing is not in the trainee's current town",
-            {"trainee_id": ["not placed in this housing's town"]},
+            message(
+                "该周转房不在选调生当前所在的镇（街道）",
+                "the housing is not in the trainee's current town",
+            ),
+            {
+                "trainee_id": [
+                    message("未派驻到该周转房所在的镇（街道）", "not placed in this housing's town")
+                ]
+            },
         )
     if start_date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        ahead = MAX_DAYS_AHEAD
         raise DomainError(
-            "the start date is too far ahead",
-            {"start_date": [f"at most {MAX_DAYS_AHEAD} days ahead"]},
+            message("入住日期过晚", "the start date is too far ahead"),
+            {"start_date": [message(f"最晚为 {ahead} 天之后", f"at most {ahead} days ahead")]},
         )
     held = session.scalar(
         sa.select(HousingAllocation.id).where(
@@ -125,10 +146,20 @@ def allocate(
         )
     )
     if held is not None:
-        raise Conflict(f"the trainee already holds a bed (allocation {held}); release it first")
+        raise Conflict(
+            message(
+                f"该选调生已有床位（分配记录 {held}），请先腾退",
+                f"the trainee already holds a bed (allocation {held}); release it first",
+            )
+        )
     in_use = occupied(session, [housing.id]).get(housing.id, 0)
     if in_use >= housing.beds:
-        raise Conflict(f"no vacant bed: {in_use} of {housing.beds} in use")
+        raise Conflict(
+            message(
+                f"没有空余床位：{housing.beds} 张床位已住 {in_use} 张",
+                f"no vacant bed: {in_use} of {housing.beds} in use",
+            )
+        )
     allocation = HousingAllocation(
         housing_id=housing.id,
         trainee_id=trainee_id,
@@ -168,16 +199,20 @@ def release(
         HousingAllocation, allocation_id, with_for_update=True, populate_existing=True
     )
     if allocation is None:
-        raise NotFound("no such allocation")
+        raise NotFound(message("床位分配记录不存在", "no such allocation"))
     if not allocation.active:
-        raise Conflict("this allocation is already released")
+        raise Conflict(message("该床位已腾退", "this allocation is already released"))
     if end_date < allocation.start_date:
+        start = allocation.start_date.isoformat()
         raise DomainError(
-            "the end date is before the allocation's start",
-            {"end_date": [f"on or after {allocation.start_date.isoformat()}"]},
+            message("腾退日期早于入住日期", "the end date is before the allocation's start"),
+            {"end_date": [message(f"不能早于 {start}", f"on or after {start}")]},
         )
     if end_date > today:
-        raise DomainError("the end date is in the future", {"end_date": ["not after today"]})
+        raise DomainError(
+            message("腾退日期晚于今天", "the end date is in the future"),
+            {"end_date": [message("不能晚于今天", "not after today")]},
+        )
     allocation.active = False
     allocation.active_trainee_id = None
     allocation.end_date = end_date
@@ -257,18 +292,18 @@ def check_conversion_dates(data: dict) -> None:
     status = data["status"]
     errors: dict[str, list[str]] = {}
     if status in ("in_progress", "done") and data.get("started_on") is None:
-        errors["started_on"] = ["required once the work has started"]
+        errors["started_on"] = [message("开工后必填", "required once the work has started")]
     if status == "done" and data.get("completed_on") is None:
-        errors["completed_on"] = ["required when done"]
+        errors["completed_on"] = [message("完工时必填", "required when done")]
     if status != "done" and data.get("completed_on") is not None:
-        errors["completed_on"] = ["only when done"]
+        errors["completed_on"] = [message("完工时才填", "only when done")]
     if status != "done" and data.get("beds_gained"):
-        errors["beds_gained"] = ["beds are gained only when done"]
+        errors["beds_gained"] = [message("完工后才有新增床位", "beds are gained only when done")]
     started, completed = data.get("started_on"), data.get("completed_on")
     if started and completed and completed < started:
-        errors["completed_on"] = ["not before started_on"]
+        errors["completed_on"] = [message("不能早于开工日期", "not before started_on")]
     if errors:
-        raise DomainError("the dates do not fit the status", errors)
+        raise DomainError(message("日期与状态不符", "the dates do not fit the status"), errors)
 
 
 def save_conversion(

@@ -17,11 +17,22 @@ from services.welfare.domain.common import emit
 from services.welfare.domain.housing import where
 from services.welfare.models import Need, NeedStep, Person, Town, Trainee, Unit, Village
 from shared.errors import Conflict, DomainError
+from shared.normalize import message
 
 #: The time limit of a need when the config does not say (NEED_DUE_DAYS).
 DEFAULT_DUE_DAYS = 15
 
 _SCOPES = {"unit": Unit, "town": Town, "village": Village}
+
+#: Handlers, statuses and steps in Chinese (for the refusals).
+_HANDLER_ZH = {
+    "city": "市委组织部",
+    "unit": "派出单位",
+    "town": "镇（街道）",
+    "village": "村（社区）",
+}
+_STATUS_ZH = {"open": "待处理", "in_progress": "处理中", "resolved": "已解决", "closed": "已办结"}
+_VERB_ZH = {"started": "开始办理", "resolved": "办结", "confirmed": "确认", "reopened": "重新办理"}
 
 
 def due_on(session: Session, today: dt.date, due_days: int) -> dt.date:
@@ -44,18 +55,21 @@ def check_handler(session: Session, handler: dict) -> dict:
     role = handler["handler_role"]
     scope_id = handler.get("handler_scope_id")
     person_id = handler.get("handler_person_id")
+    role_zh = _HANDLER_ZH.get(role, role)
     errors: dict[str, list[str]] = {}
     if role == "city":
         if scope_id is not None:
-            errors["handler_scope_id"] = ["the city has no scope id"]
+            errors["handler_scope_id"] = [
+                message("由市委组织部承办时不填承办范围", "the city has no scope id")
+            ]
     elif scope_id is None:
-        errors["handler_scope_id"] = [f"which {role}?"]
+        errors["handler_scope_id"] = [message(f"请指定{role_zh}", f"which {role}?")]
     elif session.get(_SCOPES[role], scope_id) is None:
-        errors["handler_scope_id"] = [f"unknown {role}"]
+        errors["handler_scope_id"] = [message(f"该{role_zh}不存在", f"unknown {role}")]
     if person_id is not None and session.get(Person, person_id) is None:
-        errors["handler_person_id"] = ["unknown person"]
+        errors["handler_person_id"] = [message("该承办人不存在", "unknown person")]
     if errors:
-        raise DomainError("no such handler", errors)
+        raise DomainError(message("承办方不存在", "no such handler"), errors)
     return {"handler_role": role, "handler_scope_id": scope_id, "handler_person_id": person_id}
 
 
@@ -87,7 +101,8 @@ def raise_need(
     ``need.raised`` (without the category when confidential)."""
     if trainee.status != "active":
         raise DomainError(
-            "needs are raised for active trainees", {"trainee_id": ["the trainee is not active"]}
+            message("只能为在锻炼期内的选调生登记需求", "needs are raised for active trainees"),
+            {"trainee_id": [message("该选调生不在锻炼期内", "the trainee is not active")]},
         )
     handler_fields = {
         k: data[k] for k in ("handler_role", "handler_scope_id", "handler_person_id") if k in data
@@ -134,7 +149,13 @@ def _move(session: Session, need: Need, allowed: tuple[str, ...], to: str, verb:
     first, so that two clerks acting at once cannot both resolve (and announce) it."""
     session.refresh(need, with_for_update=True)
     if need.status not in allowed:
-        raise Conflict(f"a need that is {need.status} cannot be {verb}")
+        status_zh = _STATUS_ZH.get(need.status, need.status)
+        raise Conflict(
+            message(
+                f"该需求当前为“{status_zh}”，不能{_VERB_ZH.get(verb, verb)}",
+                f"a need that is {need.status} cannot be {verb}",
+            )
+        )
     before = need.status
     need.status = to
     return before
@@ -144,7 +165,7 @@ def assign(session: Session, need: Need, handler: dict, *, by_role: str, by: str
     """Hand the need to another handler (not once closed)."""
     session.refresh(need, with_for_update=True)
     if need.status == "closed":
-        raise Conflict("a closed need cannot be reassigned")
+        raise Conflict(message("已办结的需求不能转办", "a closed need cannot be reassigned"))
     checked = check_handler(session, handler)
     for key, value in checked.items():
         setattr(need, key, value)

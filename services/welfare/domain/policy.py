@@ -14,6 +14,7 @@ from services.welfare.domain.ledger import audit
 from services.welfare.models import SubsidyPolicy
 from shared.audit import state
 from shared.errors import Conflict
+from shared.normalize import message
 
 
 def policy_in_force(session: Session, on: dt.date) -> SubsidyPolicy | None:
@@ -67,8 +68,11 @@ def create_policy(session: Session, data: dict, actor: str, default_due_days: in
     )
     if exists:
         raise Conflict(
-            "a policy with this effective date exists; add one with a later date",
-            {"effective_from": ["already taken"]},
+            message(
+                "该起始日期已有补贴标准，请以更晚的起始日期新增",
+                "a policy with this effective date exists; add one with a later date",
+            ),
+            {"effective_from": [message("该日期已有补贴标准", "already taken")]},
         )
     due_days = data.get("fee_due_days")
     policy = SubsidyPolicy(

@@ -245,11 +245,15 @@ def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
     first, last = month_bounds(month)
     if last >= today:
         # Days stationed are known only once the month is over.
-        raise DomainError("the month is not over yet", {"month": ["not over yet"]})
+        raise DomainError(
+            message("该月尚未结束", "the month is not over yet"),
+            {"month": [message("尚未结束", "not over yet")]},
+        )
     policy = policy_in_force(session, first)
     if policy is None:
         raise DomainError(
-            "no subsidy policy is in force for this month", {"month": ["no policy in force"]}
+            message("该月没有生效的补贴标准", "no subsidy policy is in force for this month"),
+            {"month": [message("没有生效的补贴标准", "no policy in force")]},
         )
     run = _run_record(session, month, actor)
     rows = stationed_rows(session, month)
@@ -517,11 +521,19 @@ def reissue(
     the month than it has. ``subsidy`` must be locked by the caller. Audited: the subsidy
     before, the new one after."""
     if subsidy.reverses_id is not None:
-        raise Conflict("a reversal cannot be re-issued; re-issue the subsidy it reverses")
+        raise Conflict(
+            message(
+                "冲正记录不能重新核发，请重新核发原补贴",
+                "a reversal cannot be re-issued; re-issue the subsidy it reverses",
+            )
+        )
     successor = session.scalar(sa.select(Subsidy.id).where(Subsidy.reissues_id == subsidy.id))
     if successor is not None:
         raise Conflict(
-            f"this subsidy has been re-issued already (subsidy {successor}); correct that one"
+            message(
+                f"该补贴已重新核发过（补贴 {successor}），请更正那一条",
+                f"this subsidy has been re-issued already (subsidy {successor}); correct that one",
+            )
         )
     first, _ = month_bounds(subsidy.month)
     if days_stationed is None:
@@ -532,14 +544,25 @@ def reissue(
         )
         if not days_stationed:
             raise DomainError(
-                "by the records the trainee was not stationed in this town that month; "
-                "reverse the subsidy instead",
-                {"days_stationed": ["no days stationed in this town by the records"]},
+                message(
+                    "据记录，该选调生当月未在该镇（街道）驻村，请改为冲正该补贴",
+                    "by the records the trainee was not stationed in this town that month; "
+                    "reverse the subsidy instead",
+                ),
+                {
+                    "days_stationed": [
+                        message(
+                            "据记录，当月在该镇（街道）没有驻村天数",
+                            "no days stationed in this town by the records",
+                        )
+                    ]
+                },
             )
     if not 1 <= days_stationed <= subsidy.days_in_month:
+        most = subsidy.days_in_month
         raise DomainError(
-            f"days stationed must be from 1 to {subsidy.days_in_month}",
-            {"days_stationed": [f"from 1 to {subsidy.days_in_month}"]},
+            message(f"驻村天数应为 1 至 {most} 天", f"days stationed must be from 1 to {most}"),
+            {"days_stationed": [message(f"应为 1 至 {most} 天", f"from 1 to {most}")]},
         )
     others = session.scalars(
         sa.select(Subsidy)
@@ -554,18 +577,27 @@ def reissue(
     same_town = [o.id for o in others if o.town_id == subsidy.town_id]
     if same_town:
         raise Conflict(
-            f"the trainee has a live subsidy for this town and month (subsidy {same_town[0]})"
+            message(
+                f"该选调生当月在该镇（街道）已有一笔有效补贴（补贴 {same_town[0]}）",
+                f"the trainee has a live subsidy for this town and month (subsidy {same_town[0]})",
+            )
         )
     elsewhere = sum(o.days_stationed for o in others)
     if elsewhere + days_stationed > subsidy.days_in_month:
+        month_days, left = subsidy.days_in_month, subsidy.days_in_month - elsewhere
         raise DomainError(
-            f"the trainee's other towns already have {elsewhere} days of this month's "
-            f"{subsidy.days_in_month}",
-            {"days_stationed": [f"at most {subsidy.days_in_month - elsewhere}"]},
+            message(
+                f"该选调生当月在其他镇（街道）已有 {elsewhere} 天（本月共 {month_days} 天）",
+                f"the trainee's other towns already have {elsewhere} days of this month's "
+                f"{month_days}",
+            ),
+            {"days_stationed": [message(f"最多 {left} 天", f"at most {left}")]},
         )
     policy = policy_in_force(session, first)
     if policy is None:
-        raise DomainError("no subsidy policy is in force for this month")
+        raise DomainError(
+            message("该月没有生效的补贴标准", "no subsidy policy is in force for this month")
+        )
     before = state(subsidy, *REISSUE_STATE)
     before["reversed"] = is_reversed(subsidy)
     if not is_reversed(subsidy):
@@ -623,15 +655,17 @@ def _check_expected(rows: list[Subsidy], expected: dict | None, verb: tuple[str,
     count, total = len(rows), sum(r.amount_fen for r in rows)
     errors = {}
     if expected.get("expected_count") not in (None, count):
-        errors["expected_count"] = [f"现为 {count} 笔 / now {count}"]
+        errors["expected_count"] = [message(f"现为 {count} 笔", f"now {count}")]
     if expected.get("expected_total_fen") not in (None, total):
-        errors["expected_total_fen"] = [f"现为 {total} 分 / now {total} fen"]
+        errors["expected_total_fen"] = [message(f"现为 {total} 分", f"now {total} fen")]
     if errors:
         zh, en = verb
         raise DomainError(
-            f"待{zh}的补贴已变化（现为 {count} 笔，共 {total} 分），未作任何处理，请重新确认 / "
-            f"the subsidies to {en} have changed (now {count}, {total} fen in all); "
-            "nothing was done, confirm again",
+            message(
+                f"待{zh}的补贴已变化（现为 {count} 笔，共 {total} 分），未作任何处理，请重新确认",
+                f"the subsidies to {en} have changed (now {count}, {total} fen in all); "
+                "nothing was done, confirm again",
+            ),
             errors,
         )
 
