@@ -137,7 +137,7 @@ def test_a_completed_or_withdrawn_trainee_gets_no_mentors(world):
 def test_a_mentor_must_be_somebody(world):
     before = counts(world)
     body = assert_problem(assign(world, 1, 999, "integrity"), 422)
-    assert body["errors"] == {"mentor_id": ["no such person"]}
+    assert body["errors"] == {"mentor_id": ["查无此人 / no such person"]}
     assert counts(world) == before
 
 
@@ -185,8 +185,9 @@ def test_a_mentor_at_capacity_is_refused(small_world):
     assigned(small_world, 1, 102, "business")
     before = counts(small_world)
     body = assert_problem(assign(small_world, 3, 102, "business"), 422)
-    assert body["detail"].startswith("capacity reached")
-    assert body["errors"] == {"mentor_id": ["capacity reached"]}
+    assert body["detail"].startswith("已达上限")
+    assert "/ capacity reached: " in body["detail"]
+    assert body["errors"] == {"mentor_id": ["已达带教上限 / capacity reached"]}
     assert counts(small_world) == before
     assigned(small_world, 3, 103, "business")
 

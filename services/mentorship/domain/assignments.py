@@ -29,11 +29,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import audit, emit
+from services.mentorship.domain.common import ROLE_NAMES, TRAINEE_STATUS_NAMES, audit, emit
 from services.mentorship.models import Assignment, Person, Position, Town, Trainee, Unit, Village
 from shared.audit import state
 from shared.db import settings_of
 from shared.errors import Conflict, DomainError, NotFound
+from shared.normalize import message
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ _RULES = {
     "village",
 }
 _PLACE_MODELS = {"unit_id": Unit, "town_id": Town, "village_id": Village}
+#: The places of ``_SEAT_PLACE`` in Chinese, for refusals.
+_PLACE_NAMES = {"unit_id": "派出单位", "town_id": "镇（街）", "village_id": "村（社区）"}
 _DAY = dt.timedelta(days=1)
 
 
@@ -153,15 +156,23 @@ def check_eligible(
 ) -> None:
     """Refuse (422, naming the rule) unless the person may hold ``role`` for ``trainee``."""
     if trainee.status != "active":
+        status = TRAINEE_STATUS_NAMES.get(trainee.status, trainee.status)
         raise DomainError(
-            f"the trainee is {trainee.status}: only active trainees get mentors",
-            {"trainee_id": [f"trainee is {trainee.status}"]},
+            message(
+                f"该选调生状态为“{status}”，只有在岗选调生才能配备导师",
+                f"the trainee is {trainee.status}: only active trainees get mentors",
+            ),
+            {"trainee_id": [message(f"选调生状态为“{status}”", f"trainee is {trainee.status}")]},
         )
-    if getattr(trainee, _SEAT_PLACE[role]) is None:
+    column = _SEAT_PLACE[role]
+    if getattr(trainee, column) is None:
         raise DomainError(
-            f"the trainee is not stationed in a village: a {role} mentor belongs to the "
-            f"trainee's current {_SEAT_PLACE[role][:-3]}",
-            {"role": ["the trainee is not placed"]},
+            message(
+                f"该选调生未驻村：{ROLE_NAMES[role]}应由其所在{_PLACE_NAMES[column]}的干部担任",
+                f"the trainee is not stationed in a village: a {role} mentor belongs to the "
+                f"trainee's current {column[:-3]}",
+            ),
+            {"role": [message("选调生未驻村", "the trainee is not placed")]},
         )
     if not is_eligible(session, trainee, person_id, role, day):
         rule = rule_text(session, trainee, role)
@@ -356,29 +367,47 @@ def assign(
     """
     trainee = session.get(Trainee, trainee_id, with_for_update=True, populate_existing=True)
     if trainee is None:
-        raise NotFound(f"no trainee with id {trainee_id}", {"trainee_id": ["not found"]})
+        raise NotFound(
+            message(f"没有编号为 {trainee_id} 的选调生", f"no trainee with id {trainee_id}"),
+            {"trainee_id": [message("不存在", "not found")]},
+        )
     mentor = session.get(Person, mentor_id, with_for_update=True, populate_existing=True)
     if mentor is None:
-        raise DomainError(f"no person with id {mentor_id}", {"mentor_id": ["no such person"]})
+        raise DomainError(
+            message(f"没有编号为 {mentor_id} 的干部", f"no person with id {mentor_id}"),
+            {"mentor_id": [message("查无此人", "no such person")]},
+        )
     check_eligible(session, trainee, mentor_id, role, today)
     current = active_seat(session, trainee_id, role, lock=True)
     if current is not None and current.mentor_id == mentor_id:
         raise Conflict(
-            f"person {mentor_id} is already the trainee's {role} mentor (assignment {current.id})",
-            {"mentor_id": ["already holds this seat"]},
+            message(
+                f"干部 {mentor_id} 已是该选调生的{ROLE_NAMES[role]}（配备记录 {current.id}）",
+                f"person {mentor_id} is already the trainee's {role} mentor "
+                f"(assignment {current.id})",
+            ),
+            {"mentor_id": [message("已担任该导师", "already holds this seat")]},
         )
     if current is not None and not replace:
         raise Conflict(
-            f"the trainee already has a {role} mentor (person {current.mentor_id}, "
-            f"assignment {current.id}); send replace: true to replace them",
-            {"role": ["this seat is taken"]},
+            message(
+                f"该选调生已有{ROLE_NAMES[role]}（干部 {current.mentor_id}，配备记录 "
+                f"{current.id}）；如需更换，请选择替换现任导师",
+                f"the trainee already has a {role} mentor (person {current.mentor_id}, "
+                f"assignment {current.id}); send replace: true to replace them",
+            ),
+            {"role": [message("该导师已有人担任", "this seat is taken")]},
         )
     limit = capacity[role]
     if load_of(session, mentor_id, role) >= limit:
         raise DomainError(
-            f"capacity reached: {mentor.name} already mentors {limit} trainee(s) as {role} "
-            f"mentor (capacity {limit})",
-            {"mentor_id": ["capacity reached"]},
+            message(
+                f"已达上限：{mentor.name} 已担任 {limit} 名选调生的{ROLE_NAMES[role]}"
+                f"（上限 {limit} 名）",
+                f"capacity reached: {mentor.name} already mentors {limit} trainee(s) as {role} "
+                f"mentor (capacity {limit})",
+            ),
+            {"mentor_id": [message("已达带教上限", "capacity reached")]},
         )
     if current is not None:
         _release(session, trainee, current, start_date - dt.timedelta(days=1), "replaced", actor)
@@ -400,18 +429,28 @@ def end_assignment(
     session.get(Assignment, assignment.id, with_for_update=True, populate_existing=True)
     if not assignment.active:
         raise Conflict(
-            f"assignment {assignment.id} ended on {assignment.end_date}",
-            {"id": ["already ended"]},
+            message(
+                f"配备记录 {assignment.id} 已于 {assignment.end_date} 结束",
+                f"assignment {assignment.id} ended on {assignment.end_date}",
+            ),
+            {"id": [message("已结束", "already ended")]},
         )
-    if end_date < assignment.start_date:
+    began = assignment.start_date
+    if end_date < began:
         raise DomainError(
-            f"an assignment cannot end before it began ({assignment.start_date})",
-            {"end_date": [f"before the start date {assignment.start_date}"]},
+            message(
+                f"导师配备的结束日期不能早于开始日期（{began}）",
+                f"an assignment cannot end before it began ({began})",
+            ),
+            {"end_date": [message(f"早于开始日期 {began}", f"before the start date {began}")]},
         )
     if end_date > today:
         raise DomainError(
-            "an assignment cannot end in the future: end it on the day",
-            {"end_date": ["in the future"]},
+            message(
+                "结束日期不能晚于今天，请到当天再结束导师配备",
+                "an assignment cannot end in the future: end it on the day",
+            ),
+            {"end_date": [message("晚于今天", "in the future")]},
         )
     trainee = session.get(Trainee, assignment.trainee_id)
     _release(session, trainee, assignment, end_date, "manual", actor, note=note)

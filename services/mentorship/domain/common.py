@@ -11,6 +11,20 @@ from shared.outbox import record_event
 
 PRODUCER = "mentorship"
 
+#: Chinese names of the codes that refusals name (as the console shows them).
+ROLE_NAMES = {
+    "integrity": "廉政导师",
+    "business": "业务导师",
+    "responsible": "责任导师",
+    "practical": "实践导师",
+}
+TRAINEE_STATUS_NAMES = {
+    "active": "在岗",
+    "completed": "期满",
+    "withdrawn": "退出",
+    "registered": "已登记",
+}
+
 
 def emit(session: Session, type_: str, payload: dict, *, at_once: bool = False) -> None:
     """Record a mentorship event in this transaction's outbox (``at_once``: see

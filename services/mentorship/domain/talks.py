@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import PRODUCER
+from services.mentorship.domain.common import PRODUCER, ROLE_NAMES
 from services.mentorship.models import (
     Assignment,
     FollowUp,
@@ -49,6 +49,7 @@ from services.mentorship.models import (
 from shared.clock import month_bounds
 from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.normalize import message
 from shared.outbox import event_row, outbox_insert
 
 #: How late a talk may still be recorded: long enough for a forgotten entry, short enough
@@ -73,13 +74,23 @@ def record_talk(
     # Checks of the date alone come first: they reveal nothing about the trainee.
     if talk_date > today:
         raise DomainError(
-            "a talk cannot be dated in the future",
-            {"talk_date": [f"after today ({today.isoformat()}) in the city's time zone"]},
+            message("谈话日期不能晚于今天", "a talk cannot be dated in the future"),
+            {
+                "talk_date": [
+                    message(
+                        f"晚于今天（本市时间 {today.isoformat()}）",
+                        f"after today ({today.isoformat()}) in the city's time zone",
+                    )
+                ]
+            },
         )
     if talk_date < today - LATE_RECORDING:
         raise DomainError(
-            "a talk held more than a year ago can no longer be recorded",
-            {"talk_date": ["more than a year ago"]},
+            message(
+                "一年以前的谈心谈话不能再补录",
+                "a talk held more than a year ago can no longer be recorded",
+            ),
+            {"talk_date": [message("超过一年", "more than a year ago")]},
         )
     postgres = session.get_bind().dialect.name == "postgresql"
     rows = session.execute(
@@ -87,13 +98,25 @@ def record_talk(
     ).all()
     if not rows:
         raise NotFound(
-            "no such mentee of yours", {"trainee_id": ["not one of your active mentees"]}
+            message("您没有指导这名选调生", "no such mentee of yours"),
+            {"trainee_id": [message("不是您当前指导的选调生", "not one of your active mentees")]},
         )
     seat = _seat_for(rows, data.get("role"))
     if talk_date < seat.start_date:
+        began = seat.start_date.isoformat()
         raise DomainError(
-            "the talk is dated before you became this trainee's mentor",
-            {"talk_date": [f"before your assignment began ({seat.start_date.isoformat()})"]},
+            message(
+                "谈话日期早于您担任该选调生导师的日期",
+                "the talk is dated before you became this trainee's mentor",
+            ),
+            {
+                "talk_date": [
+                    message(
+                        f"早于您担任导师的开始日期（{began}）",
+                        f"before your assignment began ({began})",
+                    )
+                ]
+            },
         )
     row = {
         "trainee_id": seat.trainee_id,
@@ -210,15 +233,40 @@ def _seat_for(seats: list[sa.Row], role: str | None) -> sa.Row:
             if seat.role == role:
                 return seat
         raise DomainError(
-            f"you do not mentor this trainee as {role}",
-            {"role": [f"you are this trainee's {' and '.join(roles)} mentor"]},
+            message(
+                f"您不是该选调生的{ROLE_NAMES.get(role, role)}",
+                f"you do not mentor this trainee as {role}",
+            ),
+            {
+                "role": [
+                    message(
+                        f"您是该选调生的{_role_names(roles)}",
+                        f"you are this trainee's {' and '.join(roles)} mentor",
+                    )
+                ]
+            },
         )
     if len(seats) > 1:
         raise DomainError(
-            "you mentor this trainee in several roles: say which one this talk was in",
-            {"role": [f"required: one of {', '.join(roles)}"]},
+            message(
+                "您在该选调生处担任多个导师角色，请选择本次谈话的导师角色",
+                "you mentor this trainee in several roles: say which one this talk was in",
+            ),
+            {
+                "role": [
+                    message(
+                        f"必选：{_role_names(roles)}之一",
+                        f"required: one of {', '.join(roles)}",
+                    )
+                ]
+            },
         )
     return seats[0]
+
+
+def _role_names(roles: list[str]) -> str:
+    """Roles in Chinese, as a list in words (for refusals)."""
+    return "、".join(ROLE_NAMES.get(role, role) for role in roles)
 
 
 def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:
@@ -227,7 +275,8 @@ def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:
     session.refresh(talk, with_for_update=True)
     if talk.acknowledged_at is not None:
         raise Conflict(
-            "this talk has already been acknowledged", {"talk": ["already acknowledged"]}
+            message("该谈话已经确认过", "this talk has already been acknowledged"),
+            {"talk": [message("已确认", "already acknowledged")]},
         )
     talk.acknowledged_at = utcnow()
     talk.reflection = reflection
@@ -239,9 +288,12 @@ def mark_follow_up_done(session: Session, talk: Talk, follow_up_id: int, by: str
     """Mark one follow-up action of a talk done (once)."""
     follow_up = session.get(FollowUp, follow_up_id, with_for_update=True, populate_existing=True)
     if follow_up is None or follow_up.talk_id != talk.id:
-        raise NotFound("no such follow-up of this talk")
+        raise NotFound(message("该谈话没有这项跟进事项", "no such follow-up of this talk"))
     if follow_up.done_at is not None:
-        raise Conflict("this follow-up is already done", {"follow_up": ["already done"]})
+        raise Conflict(
+            message("该跟进事项已经完成", "this follow-up is already done"),
+            {"follow_up": [message("已完成", "already done")]},
+        )
     follow_up.done_at = utcnow()
     follow_up.done_by = by
     session.flush()

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.mentorship.domain.common import emit
+from services.mentorship.domain.common import TRAINEE_STATUS_NAMES, emit
 from services.mentorship.models import (
     Attendance,
     Participation,
@@ -24,8 +24,11 @@ from services.mentorship.models import (
 )
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError
+from shared.normalize import message
 
 TENTH = Decimal("0.1")
+#: A showcase's status in Chinese, for refusals (as the console shows it).
+SHOWCASE_STATUS_NAMES = {"nominated": "已推荐", "published": "已发布", "declined": "未采用"}
 
 
 # -- training and study --------------------------------------------------------------------
@@ -47,7 +50,15 @@ def create_event(session: Session, data: dict, *, within, created_by: str) -> Tr
             criteria.append(column.in_(set(invite[key])))
     if not criteria:
         raise DomainError(
-            "say whom to invite", {"invite": ["name towns, units, cohorts or trainees"]}
+            message("请选择邀请对象", "say whom to invite"),
+            {
+                "invite": [
+                    message(
+                        "请选择镇（街）、单位、届别或选调生",
+                        "name towns, units, cohorts or trainees",
+                    )
+                ]
+            },
         )
     ids = session.scalars(
         sa.select(Trainee.id)
@@ -56,14 +67,24 @@ def create_event(session: Session, data: dict, *, within, created_by: str) -> Tr
     ).all()
     unknown = sorted(set(invite.get("trainee_ids") or ()) - set(ids))
     if unknown:
+        why = message(
+            f"不在岗或不在您的管理范围内：{unknown[:20]}",
+            f"not active or not in your scope: {unknown[:20]}",
+        )
         raise DomainError(
-            "some trainees named are not active trainees in your scope",
-            {"invite": {"trainee_ids": [f"not active or not in your scope: {unknown[:20]}"]}},
+            message(
+                "所列选调生中有的不在岗或不在您的管理范围内",
+                "some trainees named are not active trainees in your scope",
+            ),
+            {"invite": {"trainee_ids": [why]}},
         )
     if not ids:
         raise DomainError(
-            "the invitation matches no active trainee in your scope",
-            {"invite": ["matches nobody"]},
+            message(
+                "邀请范围内没有您管理范围内的在岗选调生",
+                "the invitation matches no active trainee in your scope",
+            ),
+            {"invite": [message("没有匹配的选调生", "matches nobody")]},
         )
     event = TrainingEvent(
         kind=data["kind"],
@@ -103,8 +124,11 @@ def mark_attendance(
     missing = sorted(wanted - invited)
     if missing:
         raise DomainError(
-            "some trainees were not invited to this event (or are not in your scope)",
-            {"trainee_ids": [f"not invited: {missing[:20]}"]},
+            message(
+                "有的选调生未受邀参加本次活动（或不在您的管理范围内）",
+                "some trainees were not invited to this event (or are not in your scope)",
+            ),
+            {"trainee_ids": [message(f"未受邀：{missing[:20]}", f"not invited: {missing[:20]}")]},
         )
     newly = sorted(
         session.scalars(
@@ -157,7 +181,7 @@ def training_hours(session: Session, trainee_id: int, year: int) -> tuple[Decima
 def create_project(session: Session, data: dict) -> Project:
     """Add a key project to the catalogue (names are unique)."""
     if session.scalar(sa.select(Project.id).where(Project.name == data["name"])) is not None:
-        raise Conflict("a project with this name exists", {"name": ["already used"]})
+        raise _name_taken()
     project = Project(**data)
     session.add(project)
     session.flush()
@@ -172,20 +196,33 @@ def update_project(session: Session, project: Project, data: dict) -> Project:
             sa.select(Project.id).where(Project.name == name, Project.id != project.id)
         )
         if taken is not None:
-            raise Conflict("a project with this name exists", {"name": ["already used"]})
+            raise _name_taken()
     for key, value in data.items():
         setattr(project, key, value)
     session.flush()
     return project
 
 
+def _name_taken() -> Conflict:
+    """The refusal of a project name another project has."""
+    return Conflict(
+        message("已有同名项目", "a project with this name exists"),
+        {"name": [message("已被使用", "already used")]},
+    )
+
+
 def join_project(session: Session, project: Project, trainee: Trainee, data: dict) -> Participation:
     """A trainee joins a key project in a role; announced as ``project.joined``."""
     if not project.active:
-        raise DomainError("this project is closed", {"project": ["not active"]})
-    if trainee.status != "active":
         raise DomainError(
-            "only an active trainee joins a project", {"trainee_id": [f"status {trainee.status}"]}
+            message("该项目已关闭", "this project is closed"),
+            {"project": [message("项目已关闭", "not active")]},
+        )
+    if trainee.status != "active":
+        status = TRAINEE_STATUS_NAMES.get(trainee.status, trainee.status)
+        raise DomainError(
+            message("只有在岗选调生才能参加项目", "only an active trainee joins a project"),
+            {"trainee_id": [message(f"状态为“{status}”", f"status {trainee.status}")]},
         )
     existing = session.scalar(
         sa.select(Participation.id).where(
@@ -194,8 +231,15 @@ def join_project(session: Session, project: Project, trainee: Trainee, data: dic
     )
     if existing is not None:
         raise Conflict(
-            "the trainee already takes part in this project",
-            {"trainee_id": [f"already participating (participation {existing})"]},
+            message("该选调生已参加这个项目", "the trainee already takes part in this project"),
+            {
+                "trainee_id": [
+                    message(
+                        f"已参加（参与记录 {existing}）",
+                        f"already participating (participation {existing})",
+                    )
+                ]
+            },
         )
     participation = Participation(
         project_id=project.id,
@@ -227,7 +271,10 @@ def update_participation(session: Session, participation: Participation, data: d
     end = data.get("end_date", participation.end_date)
     if start is not None and end is not None and end < start:
         raise DomainError(
-            "a participation cannot end before it starts", {"end_date": ["before start_date"]}
+            message(
+                "参加项目的结束日期不能早于开始日期", "a participation cannot end before it starts"
+            ),
+            {"end_date": [message("早于开始日期", "before start_date")]},
         )
     for key, value in data.items():
         setattr(participation, key, value)
@@ -247,8 +294,15 @@ def nominate_showcase(
         participation = session.get(Participation, participation_id)
         if participation is None or participation.trainee_id != trainee.id:
             raise DomainError(
-                "the participation named is not this trainee's",
-                {"participation_id": ["not a participation of this trainee"]},
+                message(
+                    "所选的参与项目记录不属于该选调生",
+                    "the participation named is not this trainee's",
+                ),
+                {
+                    "participation_id": [
+                        message("不是该选调生的参与记录", "not a participation of this trainee")
+                    ]
+                },
             )
     showcase = Showcase(
         trainee_id=trainee.id,
@@ -269,7 +323,13 @@ def decide_showcase(session: Session, showcase: Showcase, publish: bool, by: str
     """The city publishes or declines a nomination (once)."""
     session.refresh(showcase, with_for_update=True)
     if showcase.status != "nominated":
-        raise Conflict(f"this showcase is already {showcase.status}", {"status": [showcase.status]})
+        status = SHOWCASE_STATUS_NAMES.get(showcase.status, showcase.status)
+        raise Conflict(
+            message(
+                f"这篇典型事迹已有结果：{status}", f"this showcase is already {showcase.status}"
+            ),
+            {"status": [showcase.status]},
+        )
     showcase.status = "published" if publish else "declined"
     showcase.decided_by = by
     if publish:
