@@ -90,7 +90,9 @@ def test_bad_subscriptions_are_refused_and_nothing_is_stored(world):
     response = world.client.post(API, json=bad[0], headers=TOWN_A)
     assert "url" in response.get_json()["errors"]
     response = world.client.post(API, json=bad[3], headers=TOWN_A)
-    assert response.get_json()["errors"] == {"event_types": ["unknown event type: report.exploded"]}
+    assert response.get_json()["errors"] == {
+        "event_types": ["未知的事件类型：report.exploded / unknown event type: report.exploded"]
+    }
     assert count(world, Subscription) == 0
 
 

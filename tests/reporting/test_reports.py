@@ -254,7 +254,9 @@ def test_more_days_in_the_village_than_the_month_has_is_refused(world):
     open_period(world, code)
     response = create(world, period=code, content={"work_done": "x", "days_in_village": 29})
     assert response.status_code == 422
-    assert response.get_json()["errors"]["content"]["days_in_village"] == ["at most 28 in 2026-02"]
+    assert response.get_json()["errors"]["content"]["days_in_village"] == [
+        "2026-02 最多 28 天 / at most 28 in 2026-02"
+    ]
     assert count(world, Report) == 0
 
 

@@ -25,6 +25,7 @@ from services.notifier.models import Subscription, Trainee, WebhookDelivery
 from shared.db import utcnow
 from shared.errors import DomainError
 from shared.events.catalogue import event_types, payload_schema
+from shared.normalize import message
 
 #: Accounts are never sent to anyone's system.
 SUBSCRIBABLE = tuple(t for t in event_types() if not t.startswith("account."))
@@ -49,7 +50,11 @@ def check_url(url: str, *, allow_private: bool, self_hosts: set[str], own_host: 
     parts = urlsplit(url)
     errors: list[str] = []
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        errors.append("an http:// or https:// URL with a host")
+        errors.append(
+            message(
+                "应为带主机名的 http:// 或 https:// 网址", "an http:// or https:// URL with a host"
+            )
+        )
     else:
         host = parts.hostname.lower()
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -60,24 +65,32 @@ def check_url(url: str, *, allow_private: bool, self_hosts: set[str], own_host: 
             or (own.hostname and host == own.hostname.lower() and port == own_port)
             or parts.path.startswith("/api/v1/notifier")
         ):
-            errors.append("a URL of the notifier itself")
+            errors.append(message("不能是通知服务自身的网址", "a URL of the notifier itself"))
         else:
             errors.extend(_address_errors(host, port, allow_private))
     if errors:
-        raise DomainError("this URL cannot receive webhooks", {"url": errors})
+        raise DomainError(
+            message("该网址不能接收 Webhook 推送", "this URL cannot receive webhooks"),
+            {"url": errors},
+        )
 
 
 def _address_errors(host: str, port: int, allow_private: bool) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return ["a host name that resolves"]
+        return [message("主机名无法解析", "a host name that resolves")]
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if address.is_link_local or address.is_multicast or address.is_unspecified:
-            return ["not a link-local, multicast or unspecified address"]
+            return [
+                message(
+                    "不能是链路本地、组播或未指定的地址",
+                    "not a link-local, multicast or unspecified address",
+                )
+            ]
         if not allow_private and (address.is_private or address.is_loopback or address.is_reserved):
-            return ["not a private or loopback address"]
+            return [message("不能是内网或回环地址", "not a private or loopback address")]
     return []
 
 
@@ -86,8 +99,12 @@ def check_event_types(types: list[str]) -> None:
     unknown = sorted({t for t in types if t not in SUBSCRIBABLE})
     if unknown:
         raise DomainError(
-            "subscribe to event types of the catalogue",
-            {"event_types": [f"unknown event type: {t}" for t in unknown]},
+            message("请订阅事件目录中的事件类型", "subscribe to event types of the catalogue"),
+            {
+                "event_types": [
+                    message(f"未知的事件类型：{t}", f"unknown event type: {t}") for t in unknown
+                ]
+            },
         )
 
 

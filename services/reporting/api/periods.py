@@ -22,6 +22,7 @@ from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.errors import DomainError, NotFound
 from shared.http import app_today, paginate, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "periods",
@@ -42,7 +43,7 @@ def _load(code: str) -> Period:
         domain.parse_code(code)
         return _out(domain.get_period(session(), code))
     except DomainError:  # a malformed code is as unknown as a missing one
-        raise NotFound("no such period") from None
+        raise NotFound(message("没有这个报送期", "no such period")) from None
 
 
 @blp.route("")

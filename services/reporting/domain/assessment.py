@@ -64,6 +64,7 @@ from services.reporting.models import (
 )
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError
+from shared.normalize import message
 
 INDICATORS = (
     "report_timeliness",
@@ -113,10 +114,16 @@ def period_range(code: str) -> tuple[dt.date, dt.date]:
     """First and last day of ``YYYY`` or ``YYYY-Qn``."""
     match = PERIOD.match(code or "")
     if not match:
-        raise DomainError("a period is YYYY or YYYY-Qn", {"period": ["YYYY or YYYY-Qn"]})
+        raise DomainError(
+            message("考核期间应为年份或季度，如 2026 或 2026-Q4", "a period is YYYY or YYYY-Qn"),
+            {"period": [message("应为 YYYY 或 YYYY-Qn", "YYYY or YYYY-Qn")]},
+        )
     year = int(match.group(1))
     if not 2000 <= year <= 2100:
-        raise DomainError("a period between 2000 and 2100", {"period": ["year out of range"]})
+        raise DomainError(
+            message("考核期间应在 2000 至 2100 年之间", "a period between 2000 and 2100"),
+            {"period": [message("年份超出范围", "year out of range")]},
+        )
     if match.group(2):
         quarter = int(match.group(2))
         first = dt.date(year, 3 * quarter - 2, 1)
@@ -152,18 +159,19 @@ def set_weights(session: Session, new: dict[str, Decimal], by: str) -> dict[str,
     errors = {}
     missing = [name for name in INDICATORS if name not in new]
     if missing:
-        errors.update({name: ["required"] for name in missing})
+        errors.update({name: [message("必填", "required")] for name in missing})
     unknown = [name for name in new if name not in INDICATORS]
-    errors.update({name: ["unknown indicator"] for name in unknown})
+    errors.update({name: [message("未知的指标", "unknown indicator")] for name in unknown})
     for name, value in new.items():
         if name in INDICATORS and not (Decimal(0) <= value <= TOTAL):
-            errors[name] = ["between 0 and 100"]
+            errors[name] = [message("应在 0 到 100 之间", "between 0 and 100")]
     if errors:
-        raise DomainError("the weights did not validate", errors)
+        raise DomainError(message("权重填写有误", "the weights did not validate"), errors)
     total = sum(new.values(), Decimal(0))
     if total != TOTAL:
         raise DomainError(
-            "the weights must add up to 100", {"weights": [f"they add up to {total}"]}
+            message("各项权重之和应为 100", "the weights must add up to 100"),
+            {"weights": [message(f"现在合计 {total}", f"they add up to {total}")]},
         )
     for name in INDICATORS:
         row = session.get(AssessmentWeight, name, with_for_update=True, populate_existing=True)
@@ -402,7 +410,10 @@ def compute(session: Session, period: str, party: str, by: str, today: dt.date) 
         .with_for_update()
     )
     if assessment is not None and assessment.status == "published":
-        raise Conflict("this assessment is published and final", {"period": ["already published"]})
+        raise Conflict(
+            message("该期考核已发布，不能重新计算", "this assessment is published and final"),
+            {"period": [message("已发布", "already published")]},
+        )
     current = weights(session)
     counts = figures(session, party, first, last, today)
     model = Town if party == "town" else Unit
@@ -435,7 +446,10 @@ def publish(session: Session, assessment: Assessment, by: str) -> Assessment:
     """Freeze a draft and announce ``assessment.published`` with its ranking."""
     session.refresh(assessment, with_for_update=True)
     if assessment.status == "published":
-        raise Conflict("this assessment is already published", {"status": ["published"]})
+        raise Conflict(
+            message("该期考核已经发布", "this assessment is already published"),
+            {"status": [message("已发布", "published")]},
+        )
     assessment.status = "published"
     assessment.published_at = utcnow()
     assessment.published_by = by

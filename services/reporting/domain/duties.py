@@ -82,20 +82,32 @@ def party_places(session: Session, kind: str, party_id: int) -> tuple[int | None
     """(town_id, unit_id) of the scope a party's items fall in; NotFound if unknown."""
     if kind == "unit":
         if session.get(Unit, party_id) is None:
-            raise NotFound("no such unit", {"party_id": ["unknown unit"]})
+            raise NotFound(
+                message("找不到该单位", "no such unit"),
+                {"party_id": [message("单位不存在", "unknown unit")]},
+            )
         return None, party_id
     if kind == "town":
         if session.get(Town, party_id) is None:
-            raise NotFound("no such town", {"party_id": ["unknown town"]})
+            raise NotFound(
+                message("找不到该镇（街）", "no such town"),
+                {"party_id": [message("镇（街）不存在", "unknown town")]},
+            )
         return party_id, None
     if kind == "village":
         village = session.get(Village, party_id)
         if village is None:
-            raise NotFound("no such village", {"party_id": ["unknown village"]})
+            raise NotFound(
+                message("找不到该村（社区）", "no such village"),
+                {"party_id": [message("村（社区）不存在", "unknown village")]},
+            )
         return village.town_id, None
     trainee = session.get(Trainee, party_id)
     if trainee is None:
-        raise NotFound("no such trainee", {"party_id": ["unknown trainee"]})
+        raise NotFound(
+            message("找不到该选调生", "no such trainee"),
+            {"party_id": [message("选调生不存在", "unknown trainee")]},
+        )
     return trainee.town_id, trainee.unit_id
 
 
@@ -136,7 +148,8 @@ def create_item(session: Session, data: dict, by: str) -> DutyItem:
     town_id, unit_id = party_places(session, data["party_kind"], data["party_id"])
     if data["due_date"].year < data["year"]:
         raise DomainError(
-            "the due date is before the item's year", {"due_date": ["before the year"]}
+            message("完成时限早于事项所属年度", "the due date is before the item's year"),
+            {"due_date": [message("早于所属年度", "before the year")]},
         )
     exists = session.scalar(
         sa.select(DutyItem.id).where(
@@ -148,8 +161,11 @@ def create_item(session: Session, data: dict, by: str) -> DutyItem:
     )
     if exists is not None:
         raise Conflict(
-            "this party already has an item with this title this year",
-            {"title": [f"same as item {exists}"]},
+            message(
+                "该责任主体本年度已有同名事项",
+                "this party already has an item with this title this year",
+            ),
+            {"title": [message(f"与事项 {exists} 同名", f"same as item {exists}")]},
         )
     item = DutyItem(
         year=data["year"],
@@ -174,14 +190,27 @@ def report_progress(
     # The row lock orders two simultaneous updates of one item.
     session.refresh(item, with_for_update=True)
     if item.completed_on is not None:
-        raise Conflict("this item is already completed", {"percent": ["already completed"]})
+        raise Conflict(
+            message("该事项已经完成", "this item is already completed"),
+            {"percent": [message("已完成", "already completed")]},
+        )
     if percent < item.percent:
         raise DomainError(
-            "progress only moves forward",
-            {"percent": [f"below the last reported {item.percent}%"]},
+            message("进度只能增加，不能低于上次填报", "progress only moves forward"),
+            {
+                "percent": [
+                    message(
+                        f"低于上次填报的 {item.percent}%",
+                        f"below the last reported {item.percent}%",
+                    )
+                ]
+            },
         )
     if not evidence.strip():
-        raise DomainError("give the evidence of the progress", {"evidence": ["required"]})
+        raise DomainError(
+            message("请填写进展情况的佐证材料", "give the evidence of the progress"),
+            {"evidence": [message("必填", "required")]},
+        )
     entry = DutyProgress(item=item, percent=percent, evidence=evidence, reported_on=today, by=by)
     session.add(entry)
     item.percent = percent

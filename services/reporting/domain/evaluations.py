@@ -127,7 +127,7 @@ def create_evaluation(
     """The responsible mentor starts the trainee's evaluation of a kind and year."""
     role = mentors_of(session, trainee.id).get(mentor_id)
     if role is None:
-        raise NotFound("no such trainee in your scope")
+        raise NotFound(message("您的范围内没有这位选调生", "no such trainee in your scope"))
     if role != "responsible":
         raise Forbidden(
             message(
@@ -155,7 +155,7 @@ def create_evaluation(
             f"{trainee.name} 的 {data['year']} 年{KIND_NAMES[data['kind']]}已经开始撰写，请编辑它",
             "this evaluation is already started: edit it instead",
         ),
-        {"year": ["already exists"]},
+        {"year": [message("已存在", "already exists")]},
     )
     exists = sa.select(Evaluation.id).where(
         Evaluation.trainee_id == trainee.id,
@@ -234,7 +234,7 @@ def write_opinion(
     if evaluation.status == "approved":
         raise Conflict(
             message("鉴定已审核通过，不能再填写意见", "the evaluation is approved"),
-            {"status": ["approved"]},
+            {"status": [message("已审核通过", "approved")]},
         )
     opinion = next((o for o in evaluation.opinions if o.mentor_id == mentor_id), None)
     if opinion is None:
@@ -302,7 +302,14 @@ def check_quota(session: Session, evaluation: Evaluation, grade: str | None, con
                 f"the quota of excellent is full: {q['used']} of {q['allowed']} "
                 f"for {q['evaluated']} evaluated",
             ),
-            {"grade": [f"excellent: {q['used']} of {q['allowed']} used"]},
+            {
+                "grade": [
+                    message(
+                        f"优秀名额已用 {q['used']} 个，共 {q['allowed']} 个",
+                        f"excellent: {q['used']} of {q['allowed']} used",
+                    )
+                ]
+            },
         )
 
 
@@ -330,7 +337,7 @@ def submit_evaluation(
     if missing:
         raise DomainError(
             message("请先填写等次和鉴定意见再提交", "fill in the grade and summary first"),
-            {key: ["required to submit"] for key in missing},
+            {key: [message("提交前必填", "required to submit")] for key in missing},
         )
     check_quota(session, evaluation, evaluation.grade, config)
     before = _state(evaluation)
@@ -397,7 +404,7 @@ def approve_evaluation(
         if not note.strip():
             raise DomainError(
                 message("调整等次请说明理由", "say why the grade changes"),
-                {"note": ["required when the grade changes"]},
+                {"note": [message("调整等次时必填", "required when the grade changes")]},
             )
         check_quota(session, evaluation, grade, config)
         evaluation.grade = grade
@@ -431,7 +438,13 @@ def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.dat
                 f"只能评价 {today.year - 1} 或 {today.year} 年的导师",
                 f"rate {today.year - 1} or {today.year}",
             ),
-            {"year": [f"{today.year - 1} or {today.year}"]},
+            {
+                "year": [
+                    message(
+                        f"{today.year - 1} 或 {today.year} 年", f"{today.year - 1} or {today.year}"
+                    )
+                ]
+            },
         )
     role = session.scalar(
         sa.select(MentorAssignment.role)
@@ -443,10 +456,8 @@ def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.dat
         .limit(1)
     )
     if role is None:
-        raise DomainError(
-            message("这位不是您的导师", "not one of your mentors"),
-            {"mentor_id": ["not one of your mentors"]},
-        )
+        not_yours = message("这位不是您的导师", "not one of your mentors")
+        raise DomainError(not_yours, {"mentor_id": [not_yours]})
     rating = MentorRating(
         mentor_id=data["mentor_id"],
         trainee_id=trainee.id,
@@ -458,7 +469,7 @@ def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.dat
     )
     taken = Conflict(
         message(f"您已评价过这位导师 {year} 年的工作", "you rated this mentor for the year"),
-        {"mentor_id": ["already rated this year"]},
+        {"mentor_id": [message("该年度已评价过", "already rated this year")]},
     )
     exists = sa.select(MentorRating.id).where(
         MentorRating.mentor_id == rating.mentor_id,

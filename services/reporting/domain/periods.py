@@ -83,7 +83,14 @@ def parse_code(code: str) -> tuple[str, dt.date, dt.date]:
     """``(kind, starts_on, ends_on)`` of a period code (``2026-03`` or ``2026-Q1``)."""
     match = _CODE.match(code or "")
     if match is None or int(match.group(1)) < 2000:
-        raise DomainError("not a period", {"code": ["YYYY-MM or YYYY-Qn, from 2000"]})
+        raise DomainError(
+            message("报送期有误", "not a period"),
+            {
+                "code": [
+                    message("应为 YYYY-MM 或 YYYY-Qn，2000 年起", "YYYY-MM or YYYY-Qn, from 2000")
+                ]
+            },
+        )
     year = int(match.group(1))
     if match.group(2):
         month = int(match.group(2))
@@ -167,7 +174,10 @@ def open_period(
     ``period.opened`` is recorded and its obligations created in this transaction."""
     kind, starts_on, ends_on = parse_code(code)
     if starts_on > today:
-        raise DomainError("a period cannot open before it begins", {"code": ["in the future"]})
+        raise DomainError(
+            message("报送期尚未开始，不能开启", "a period cannot open before it begins"),
+            {"code": [message("尚未开始", "in the future")]},
+        )
     base = policy_deadline(kind, ends_on, config)
     deadline = next_working_day(session, base)
     inserted = session.execute(
@@ -209,7 +219,10 @@ def get_period(session: Session, code: str) -> Period:
     """The period with this code, or :class:`NotFound`."""
     period = session.scalars(sa.select(Period).where(Period.code == code)).one_or_none()
     if period is None:
-        raise NotFound("no such period is open", {"period": [f"{code} is not open"]})
+        raise NotFound(
+            message("该报送期尚未开启", "no such period is open"),
+            {"period": [message(f"{code} 尚未开启", f"{code} is not open")]},
+        )
     return period
 
 
@@ -226,14 +239,18 @@ def extend_deadline(
     deadline must fall after the period's end and no later than :func:`deadline_limit` (the
     limit the calendar's moves keep too); a non-working day is the city's own choice here."""
     if deadline <= period.ends_on:
+        ends_on = period.ends_on.isoformat()
         raise DomainError(
-            "a deadline must fall after the period ends",
-            {"deadline": [f"after {period.ends_on.isoformat()}"]},
+            message("截止日期应在报送期结束之后", "a deadline must fall after the period ends"),
+            {"deadline": [message(f"应晚于 {ends_on}", f"after {ends_on}")]},
         )
     limit = deadline_limit(period.ends_on)
     if deadline > limit:
         raise DomainError(
-            "a deadline cannot pass the end of the month after the period",
+            message(
+                "截止日期不能晚于报送期结束后次月的月底",
+                "a deadline cannot pass the end of the month after the period",
+            ),
             {
                 "deadline": [
                     message(

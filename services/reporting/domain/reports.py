@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import report_months, review
 from services.reporting.domain.common import PRODUCER, audit, emit
+from services.reporting.domain.exports import REPORT_STATUS, WORDS
 from services.reporting.models import (
     KINDS_BY_PERIOD,
     Obligation,
@@ -69,6 +70,7 @@ from shared.db import (
     utcnow,
 )
 from shared.errors import Conflict, DomainError
+from shared.normalize import message
 from shared.outbox import event_row, outbox_insert
 
 #: What a form must hold before it can be submitted.
@@ -115,9 +117,10 @@ def _check_content(kind: str, period: Period, content: dict) -> None:
     if kind == "effectiveness" and days is not None:
         length = (period.ends_on - period.starts_on).days + 1
         if days > length:
+            most = message(f"{period.code} 最多 {length} 天", f"at most {length} in {period.code}")
             raise DomainError(
-                "more days in the village than the month has",
-                {"content": {"days_in_village": [f"at most {length} in {period.code}"]}},
+                message("在村天数超过了当月天数", "more days in the village than the month has"),
+                {"content": {"days_in_village": [most]}},
             )
 
 
@@ -251,15 +254,30 @@ def create_report(
     if owed is None:
         owed = owed_form(session, trainee.id, period_code, kind)[1]
     if owed is None:
-        raise Conflict("this period is not open for reporting", {"period": ["not open"]})
+        raise Conflict(
+            message("该报送期未开启，不能填报", "this period is not open for reporting"),
+            {"period": [message("未开启", "not open")]},
+        )
     period, obligation_id = owed.period, owed.obligation_id
     if kind not in KINDS_BY_PERIOD[period.kind]:
+        owed_kinds = KINDS_BY_PERIOD[period.kind]
+        forms = "、".join(WORDS["zh"]["kind"].get(k, k) for k in owed_kinds)
         raise DomainError(
-            f"a {period.kind} owes {', '.join(KINDS_BY_PERIOD[period.kind])}",
-            {"kind": [f"not a {period.kind}'s report"]},
+            message(
+                f"{period.code} 应填报的是{forms}",
+                f"a {period.kind} owes {', '.join(owed_kinds)}",
+            ),
+            {
+                "kind": [
+                    message(f"不是 {period.code} 应填报的表格", f"not a {period.kind}'s report")
+                ]
+            },
         )
     if obligation_id is None:
-        raise DomainError("you owe no such report for this period", {"period": ["no report owed"]})
+        raise DomainError(
+            message("您本期无需填报这份表格", "you owe no such report for this period"),
+            {"period": [message("本期无需报送", "no report owed")]},
+        )
     _check_content(kind, period, content)
     talks = None
     if kind == "mentoring":
@@ -308,7 +326,10 @@ def create_report(
         execute_together(session, tuple(statements), params)
     except sa.exc.IntegrityError:
         raise Conflict(
-            "this form is already started: edit it instead", {"kind": ["already exists"]}
+            message(
+                "这份表格已经开始填写，请直接修改", "this form is already started: edit it instead"
+            ),
+            {"kind": [message("已存在", "already exists")]},
         ) from None
     attach(session, report)
     return report
@@ -332,7 +353,11 @@ def update_report(
     """Change a draft or returned report's fields (the given ones only)."""
     PAPER.check_version(report, version)
     if report.status not in ("draft", "returned"):
-        raise Conflict(f"a {report.status} report cannot be edited", {"status": [report.status]})
+        status = REPORT_STATUS["zh"].get(report.status, report.status)
+        raise Conflict(
+            message(f"该报告{status}，不能修改", f"a {report.status} report cannot be edited"),
+            {"status": [report.status]},
+        )
     _check_content(report.kind, report.period, content)
     merged = {**report.content, **content}
     if report.kind == "mentoring":
@@ -384,16 +409,21 @@ def submit_report(
 
 def _check_submittable(report: Report) -> None:
     if report.status not in ("draft", "returned"):
-        raise Conflict(f"this report is already {report.status}", {"status": [report.status]})
+        status = REPORT_STATUS["zh"].get(report.status, report.status)
+        raise Conflict(
+            message(f"该报告{status}，不能再提交", f"this report is already {report.status}"),
+            {"status": [report.status]},
+        )
     missing = [
         name
         for name in REQUIRED_ON_SUBMIT[report.kind]
         if report.content.get(name) in (None, "", [])
     ]
     if missing:
+        required = message("提交前必填", "required to submit")
         raise DomainError(
-            "fill in the form before submitting it",
-            {"content": {name: ["required to submit"] for name in missing}},
+            message("请先填完表格再提交", "fill in the form before submitting it"),
+            {"content": {name: [required] for name in missing}},
         )
 
 

@@ -37,7 +37,11 @@ class Paper:
                     f"{self.zh}在您读取后已被修改，请刷新",
                     f"the {self.en} changed since you read it: reload it",
                 ),
-                {"version": [f"current version is {item.version}"]},
+                {
+                    "version": [
+                        message(f"当前版本为 {item.version}", f"current version is {item.version}")
+                    ]
+                },
             )
 
     def flush(self, session: Session) -> None:
@@ -50,7 +54,7 @@ class Paper:
                     f"{self.zh}已被他人同时修改，请刷新后重试",
                     f"the {self.en} was changed by someone else at the same time: reload it",
                 ),
-                {"version": ["stale"]},
+                {"version": [message("已被他人修改", "stale")]},
             ) from None
 
     def reviewer_step(
@@ -72,7 +76,9 @@ class Paper:
             return "city"
         own = {"town": trainee.town_id, "unit": trainee.unit_id}.get(role)
         if own is None or own != scope_id:
-            raise NotFound(f"no such {self.en} in your scope")
+            raise NotFound(
+                message(f"您的范围内没有这份{self.zh}", f"no such {self.en} in your scope")
+            )
         if item.step != role:
             raise Conflict(
                 message(

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.reporting.domain.exports import WORDS
 from services.reporting.models import Rectification, SupervisionVisit, Town, Unit
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, NotFound
+from shared.normalize import message
 
 VISIT_KINDS = ("research", "inspection")
 
@@ -32,15 +34,25 @@ VISIT_KINDS = ("research", "inspection")
 def _party_exists(session: Session, kind: str, party_id: int) -> None:
     model = Town if kind == "town" else Unit
     if session.get(model, party_id) is None:
-        raise NotFound(f"no such {kind}", {"party_id": [f"unknown {kind}"]})
+        name = WORDS["zh"]["party_kind"].get(kind, kind)
+        raise NotFound(
+            message(f"找不到该{name}", f"no such {kind}"),
+            {"party_id": [message(f"{name}不存在", f"unknown {kind}")]},
+        )
 
 
 def record_visit(session: Session, data: dict, *, today: dt.date, by: str) -> SupervisionVisit:
     """Record a visit with its findings (each one a rectification item)."""
     if data["visit_date"] > today:
         raise DomainError(
-            "a visit cannot be dated in the future",
-            {"visit_date": [f"after today ({today.isoformat()})"]},
+            message("督导调研日期不能晚于今天", "a visit cannot be dated in the future"),
+            {
+                "visit_date": [
+                    message(
+                        f"晚于今天（{today.isoformat()}）", f"after today ({today.isoformat()})"
+                    )
+                ]
+            },
         )
     _party_exists(session, data["party_kind"], data["party_id"])
     visit = SupervisionVisit(
@@ -68,7 +80,8 @@ def add_rectification(
     owner_id = data.get("owner_id") or visit.party_id
     if data["due_date"] < visit.visit_date:
         raise DomainError(
-            "the time limit is before the visit", {field: ["due_date before the visit"]}
+            message("整改时限早于督导调研日期", "the time limit is before the visit"),
+            {field: [message("整改时限早于调研日期", "due_date before the visit")]},
         )
     _party_exists(session, owner_kind, owner_id)
     item = Rectification(
@@ -90,11 +103,20 @@ def close_rectification(
     """Close an item once with its evidence."""
     session.refresh(item, with_for_update=True)
     if item.closed_on is not None:
-        raise Conflict("this item is already closed", {"rectification": ["already closed"]})
+        raise Conflict(
+            message("该整改事项已经销号", "this item is already closed"),
+            {"rectification": [message("已销号", "already closed")]},
+        )
     if not evidence.strip():
-        raise DomainError("give the evidence of the rectification", {"evidence": ["required"]})
+        raise DomainError(
+            message("请填写整改的佐证材料", "give the evidence of the rectification"),
+            {"evidence": [message("必填", "required")]},
+        )
     if closed_on < item.visit.visit_date:
-        raise DomainError("closed before the visit", {"closed_on": ["before the visit"]})
+        raise DomainError(
+            message("销号日期早于督导调研日期", "closed before the visit"),
+            {"closed_on": [message("早于走访日期", "before the visit")]},
+        )
     item.closed_on = closed_on
     item.evidence = evidence
     item.closed_by = by
