@@ -169,31 +169,38 @@ def _english_only(node) -> bool:
     )
 
 
+def _texts(call, detail: int) -> list:
+    """The texts of a refusal: its detail (the ``detail``-th argument) and the messages of
+    its field errors (the argument after it, a dict of lists)."""
+    texts = list(call.args[detail : detail + 1])
+    if len(call.args) > detail + 1 and isinstance(call.args[detail + 1], ast.Dict):
+        for value in call.args[detail + 1].values:
+            texts += value.elts if isinstance(value, ast.List) else [value]
+    return texts
+
+
 def test_every_refusal_the_services_write_is_in_chinese_first():
-    """A refusal a clerk reads (a DomainError's detail, each of its field messages) is
-    written as ``shared.normalize.message(zh, en)``: the console shows it in the clerk's
-    language, a town's system gets both. (Marshmallow's own messages are put in both
-    languages at the door by shared.i18n.)"""
+    """A refusal a clerk reads is written as ``shared.normalize.message(zh, en)``: a
+    DomainError's detail and field messages, a ``problem(status, title, detail, errors)``'s
+    detail and field messages, a schema's ``ValidationError``. The console shows it in the
+    clerk's language, a town's system gets both. (Marshmallow's own messages are put in both
+    languages at the door by shared.i18n; a problem's title is its kind, in English.)"""
     files = [
         path
         for path in [*ROOT.glob("services/*/**/*.py"), *ROOT.glob("shared/**/*.py")]
         if "migrations" not in path.parts and "console" not in path.parts
     ]
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in files}
-    refusals = _refusal_classes(trees)
+    detail_at = dict.fromkeys(_refusal_classes(trees), 0) | {"problem": 2, "ValidationError": 0}
     found = []
     for path, tree in trees.items():
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
                 continue
-            call = node.exc
-            if getattr(call.func, "id", getattr(call.func, "attr", None)) not in refusals:
-                continue
-            texts = list(call.args[:1])
-            if len(call.args) > 1 and isinstance(call.args[1], ast.Dict):
-                for value in call.args[1].values:
-                    texts += value.elts if isinstance(value, ast.List) else [value]
-            if any(_english_only(text) for text in texts):
+            name = getattr(node.exc.func, "id", getattr(node.exc.func, "attr", None))
+            if name in detail_at and any(
+                _english_only(text) for text in _texts(node.exc, detail_at[name])
+            ):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, "refusals in English only (use shared.normalize.message):\n" + "\n".join(
         found
