@@ -37,6 +37,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shared.normalize import message
+
 #: The archive's format name, in its manifest.
 FORMAT = "grassroots-cohort-archive/1"
 #: Every entry's timestamp: the archive must not depend on when it was written.
@@ -362,18 +364,23 @@ def add_part(writer: Writer, data: PartData, blob: Callable[[str], bytes], folde
         )
 
         def read(row=row) -> bytes:
+            what = f"{service} 的佐证材料 {row['id']}（{row['filename']}）"
             try:
                 content = blob(row["storage_key"])
             except Exception as exc:  # noqa: BLE001 - a local file or an S3 object: any failure
                 raise Refused(
-                    f"{service} 的佐证材料 {row['id']}（{row['filename']}）的文件缺失或无法读取，"
-                    f"未生成归档 / evidence {row['id']} of {service} cannot be read: {exc}",
+                    message(
+                        f"{what}的文件缺失或无法读取，未生成归档",
+                        f"evidence {row['id']} of {service} cannot be read: {exc}",
+                    ),
                     code=1,
                 ) from exc
             if hashlib.sha256(content).hexdigest() != row["sha256"]:
                 raise Refused(
-                    f"{service} 的佐证材料 {row['id']}（{row['filename']}）与上传时的 sha256 不符，"
-                    f"未生成归档 / evidence {row['id']} of {service} does not match its sha256",
+                    message(
+                        f"{what}与上传时的 sha256 不符，未生成归档",
+                        f"evidence {row['id']} of {service} does not match its sha256",
+                    ),
                     code=1,
                 )
             return content
@@ -409,7 +416,9 @@ def verify(path: str) -> dict:
             present = set(archive.namelist()) - {"manifest.json"}
             if present != set(listed):
                 extra = sorted(present ^ set(listed))[:5]
-                raise Refused(f"归档文件与清单不一致：{extra} / archive and manifest differ", 1)
+                raise Refused(
+                    message(f"归档文件与清单不一致：{extra}", "archive and manifest differ"), 1
+                )
             for name, item in listed.items():
                 digest = hashlib.sha256()
                 size = 0
@@ -418,9 +427,13 @@ def verify(path: str) -> dict:
                         digest.update(chunk)
                         size += len(chunk)
                 if (digest.hexdigest(), size) != (item["sha256"], item["size"]):
-                    raise Refused(f"归档中 {name} 的校验值不符 / {name}: checksum mismatch", 1)
+                    raise Refused(
+                        message(f"归档中 {name} 的校验值不符", f"{name}: checksum mismatch"), 1
+                    )
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise Refused(f"无法读取归档 {path}：{exc} / cannot read the archive", 1) from None
+        raise Refused(
+            message(f"无法读取归档 {path}：{exc}", "cannot read the archive"), 1
+        ) from None
     return manifest
 
 
@@ -456,8 +469,11 @@ def purge_part(session: Session, part: Part, cohort: int, manifest: dict) -> tup
         count = len(rows_of(session, source, ids))
         if count > exported.get(source.name, 0):
             raise Refused(
-                f"{part.service} 的 {source.name} 在导出后新增了记录，请重新导出后再清除 / "
-                f"{source.name} of {part.service} has rows added since the export: export again",
+                message(
+                    f"{part.service} 的 {source.name} 在导出后新增了记录，请重新导出后再清除",
+                    f"{source.name} of {part.service} has rows added since the export: "
+                    "export again",
+                ),
                 1,
             )
     keys = []
@@ -465,9 +481,12 @@ def purge_part(session: Session, part: Part, cohort: int, manifest: dict) -> tup
     for _tid, row in evidence_of(session, part, ids):
         if row.id not in archived:
             raise Refused(
-                f"{part.service} 的佐证材料 {row.id} 不在归档中，请重新导出后再清除 / "
-                f"evidence {row.id} is not in the archive: export again", 1
-            )  # fmt: skip
+                message(
+                    f"{part.service} 的佐证材料 {row.id} 不在归档中，请重新导出后再清除",
+                    f"evidence {row.id} is not in the archive: export again",
+                ),
+                1,
+            )
         before = {"parent_kind": row.parent_kind, "parent_id": row.parent_id,
                   "sha256": row.sha256, "size": row.size}  # fmt: skip
         part.audit(session, "archive_purge", "evidence", row.id, before, reference)

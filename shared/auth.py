@@ -33,6 +33,7 @@ from flask import current_app, g, request
 from shared.auth_keys import generate_keypair
 from shared.clock import utcnow
 from shared.http import problem
+from shared.normalize import message
 from shared.revocation import RevocationCache, revoked
 
 __all__ = [
@@ -50,6 +51,14 @@ __all__ = [
 ]
 
 ROLES = ("city", "unit", "town", "mentor", "trainee")
+#: The roles in Chinese, for refusals.
+ROLE_NAMES = {
+    "city": "市委组织部",
+    "unit": "单位",
+    "town": "镇（街）",
+    "mentor": "导师",
+    "trainee": "选调生",
+}
 #: Seconds of clock difference allowed when checking ``exp``, ``nbf`` and ``iat``: none,
 #: every process reads the one clock (``shared.clock``).
 LEEWAY_SECONDS = 0
@@ -215,7 +224,14 @@ def current_principal() -> Principal:
     if principal is None:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
-            raise problem(401, "Authentication required", "send Authorization: Bearer <token>")
+            raise problem(
+                401,
+                "Authentication required",
+                message(
+                    "请先登录（请求须带 Authorization: Bearer <token>）",
+                    "send Authorization: Bearer <token>",
+                ),
+            )
         config = current_app.config
         try:
             principal = verify_token_cached(
@@ -250,7 +266,15 @@ def require(*roles: str):
         def wrapper(*args, **kwargs):
             principal = current_principal()
             if roles and principal.role not in roles:
-                raise problem(403, "Forbidden", f"role {principal.role} may not do this")
+                role = principal.role
+                raise problem(
+                    403,
+                    "Forbidden",
+                    message(
+                        f"{ROLE_NAMES.get(role, role)}账号无权进行此操作",
+                        f"role {role} may not do this",
+                    ),
+                )
             return fn(*args, **kwargs)
 
         return wrapper
@@ -314,8 +338,12 @@ def own_slice(town_id: int | None, unit_id: int | None, what: str) -> tuple:
     principal = current_principal()
     for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
         if principal.role == role and value not in (None, principal.scope_id):
+            name = ROLE_NAMES[role]
             raise problem(
-                403, "Forbidden", f"a {role} sees only its own {what}", {key: [f"not your {role}"]}
+                403,
+                "Forbidden",
+                message(f"{name}只能查看本{name}的数据", f"a {role} sees only its own {what}"),
+                {key: [message(f"不是本{name}", f"not your {role}")]},
             )
     if principal.role == "town":
         town_id = principal.scope_id

@@ -128,8 +128,18 @@ def read_sheet(
     elif name.endswith(".csv") or not name:
         raw = _csv_rows(data, max_rows + SKIPPED_ALLOWANCE, max_cell)
     else:
-        raise UnreadableFile("upload an .xlsx or .csv file", {"file": ["unsupported type"]})
+        raise UnreadableFile(
+            message("请上传 .xlsx 或 .csv 文件", "upload an .xlsx or .csv file"),
+            {"file": [message("不支持的文件类型", "unsupported type")]},
+        )
     return _table(raw, columns, max_rows, max_cell, example)
+
+
+def _not_xlsx(exc: Exception) -> UnreadableFile:
+    return UnreadableFile(
+        message("无法读取这个 XLSX 文件", "this is not a readable XLSX file"),
+        {"file": [exc.__class__.__name__]},
+    )
 
 
 def _too_many(max_rows: int) -> TooManyRows:
@@ -161,12 +171,13 @@ def _table(
     if best is None:
         if not raw:
             raise UnreadableFile(
-                message("文件是空的", "the file is empty"), {"file": ["no header row"]}
+                message("文件是空的", "the file is empty"),
+                {"file": [message("没有表头", "no header row")]},
             )
         expected = "、".join(list(columns)[:4])
         raise UnreadableFile(
             message(f"找不到表头（应有 {expected} 等列）", f"no header row naming {expected}"),
-            {"file": ["no header row"]},
+            {"file": [message("没有表头", "no header row")]},
         )
     header_number, header_values = raw[best]
     sheet = Sheet(header_row=header_number)
@@ -245,9 +256,7 @@ def _xlsx_rows(data: bytes, limit: int) -> list[tuple[int, list]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except _NOT_XLSX as exc:
-        raise UnreadableFile(
-            "this is not a readable XLSX file", {"file": [exc.__class__.__name__]}
-        ) from None
+        raise _not_xlsx(exc) from None
     try:
         worksheet = workbook.worksheets[0]
         out: list[tuple[int, list]] = []
@@ -262,9 +271,7 @@ def _xlsx_rows(data: bytes, limit: int) -> list[tuple[int, list]]:
         _fill_merged(worksheet, out)
         return out
     except _NOT_XLSX as exc:  # read-only mode parses a sheet only as it is read
-        raise UnreadableFile(
-            "this is not a readable XLSX file", {"file": [exc.__class__.__name__]}
-        ) from None
+        raise _not_xlsx(exc) from None
     finally:
         workbook.close()
 
@@ -313,9 +320,17 @@ def _csv_rows(data: bytes, limit: int, max_cell: int) -> list[tuple[int, list]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise UnreadableFile("the CSV is neither UTF-8 nor GB18030", {"file": ["encoding"]})
+        raise UnreadableFile(
+            message(
+                "CSV 文件的编码既不是 UTF-8 也不是 GB18030", "the CSV is neither UTF-8 nor GB18030"
+            ),
+            {"file": [message("编码无法识别", "encoding")]},
+        )
     if "\x00" in text:
-        raise UnreadableFile("this is not a text CSV file", {"file": ["binary content"]})
+        raise UnreadableFile(
+            message("这不是文本格式的 CSV 文件", "this is not a text CSV file"),
+            {"file": [message("含有二进制内容", "binary content")]},
+        )
     reader = csv.reader(io.StringIO(text))
     out: list[tuple[int, list]] = []
     number = 0

@@ -21,6 +21,7 @@ from shared.auth import current_principal, issue_token
 from shared.clock import utcnow
 from shared.db import session
 from shared.http import PROBLEM_JSON, ProblemSchema, problem, problem_response
+from shared.normalize import message
 
 blp = Blueprint(
     "auth",
@@ -47,7 +48,12 @@ def _body() -> dict:
         return request.form.to_dict()
     raw = request.get_json(silent=True)
     if raw is None:
-        raise problem(400, "Bad Request", "send JSON or a form", {"body": ["not JSON"]})
+        raise problem(
+            400,
+            "Bad Request",
+            message("请以 JSON 或表单格式提交", "send JSON or a form"),
+            {"body": [message("不是 JSON", "not JSON")]},
+        )
     return raw
 
 
@@ -56,7 +62,10 @@ def _load(schema, raw) -> dict:
         return schema.load(raw)
     except ValidationError as exc:
         raise problem(
-            422, "Unprocessable Entity", "the request did not validate", exc.messages
+            422,
+            "Unprocessable Entity",
+            message("请求内容有误，请按提示修改", "the request did not validate"),
+            exc.messages,
         ) from None
 
 

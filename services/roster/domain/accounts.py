@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.roster.domain.auth import hash_secret, revoke_tokens
-from services.roster.domain.common import emit
+from services.roster.domain.common import emit, name_zh
 from services.roster.models import Account, Person, Town, Trainee, Unit
 from shared.audit import state
 from shared.errors import Conflict, DomainError
+from shared.normalize import message
 
 _SCOPE_MODELS = {"unit": Unit, "town": Town, "mentor": Person, "trainee": Trainee}
 
@@ -29,16 +30,26 @@ def create_account(session: Session, data: dict) -> tuple[Account, str | None]:
     role, scope_id = data["role"], data.get("scope_id")
     if role == "city":
         if scope_id is not None:
-            raise DomainError("a city account has no scope", {"scope_id": ["must be empty"]})
+            raise DomainError(
+                message("市委组织部账号不设管理范围", "a city account has no scope"),
+                {"scope_id": [message("应为空", "must be empty")]},
+            )
     else:
         model = _SCOPE_MODELS[role]
         if scope_id is None or session.get(model, scope_id) is None:
+            table = model.__tablename__
             raise DomainError(
-                f"a {role} account needs the id of an existing {model.__tablename__}",
-                {"scope_id": ["not found"]},
+                message(
+                    f"{name_zh(role)}账号须填写一个已登记的{name_zh(table)}的编号",
+                    f"a {role} account needs the id of an existing {table}",
+                ),
+                {"scope_id": [message("不存在", "not found")]},
             )
     if session.scalar(sa.select(Account.id).where(Account.username == data["username"])):
-        raise Conflict("this username is taken", {"username": ["already used"]})
+        raise Conflict(
+            message("该用户名已被使用", "this username is taken"),
+            {"username": [message("已被使用", "already used")]},
+        )
     secret = None
     if data.get("kind", "user") == "client":
         secret = secrets.token_urlsafe(32)
@@ -47,7 +58,10 @@ def create_account(session: Session, data: dict) -> tuple[Account, str | None]:
     else:
         password = data.pop("password", None)
         if not password:
-            raise DomainError("a user account needs a password", {"password": ["required"]})
+            raise DomainError(
+                message("登录账号须设置密码", "a user account needs a password"),
+                {"password": [message("必填", "required")]},
+            )
         data["secret_hash"] = hash_secret(password)
     account = Account(**data)
     session.add(account)

@@ -24,6 +24,7 @@ from services.roster.models import (
 )
 from shared.db import utcnow
 from shared.errors import DomainError, TooManyAttempts
+from shared.normalize import message
 from shared.revocation import record_revocation
 
 PASSWORD_METHOD = {"value": "scrypt"}
@@ -164,7 +165,12 @@ def authenticate(
     if counter.locked_until and counter.locked_until > now:
         if account is None or not is_known_client(session, account, client, policy):
             wait = max(1, math.ceil((counter.locked_until - now).total_seconds()))
-            raise TooManyAttempts("too many failed attempts; try again later", wait)
+            raise TooManyAttempts(
+                message(
+                    "登录失败次数过多，请稍后再试", "too many failed attempts; try again later"
+                ),
+                wait,
+            )
     # An unknown username costs a hash check too, so timing tells nothing either.
     valid = check_password_hash(account.secret_hash if account else _DUMMY_HASH(), secret)
     if account is None or not valid:
@@ -231,7 +237,10 @@ class BadRefreshToken(DomainError):
 
     def __init__(self, why: str = "invalid") -> None:
         super().__init__(
-            "the refresh token is unknown, expired, revoked or already used; sign in again",
+            message(
+                "登录已失效（刷新令牌无效、已过期、已撤销或已使用），请重新登录",
+                "the refresh token is unknown, expired, revoked or already used; sign in again",
+            ),
             {"refresh_token": [why]},
         )
 
@@ -262,12 +271,12 @@ def use_refresh_token(
     if row.used_at is not None:
         if now - row.used_at > dt.timedelta(seconds=reuse_grace_seconds):
             _revoke_family(session, row.family, now)
-            raise BadRefreshToken("reused")
-        raise BadRefreshToken("rotated")
+            raise BadRefreshToken(why="reused")
+        raise BadRefreshToken(why="rotated")
     account = session.get(Account, row.account_id)
     revocation = session.get(TokenRevocation, (str(account.id), account.role))
     if revocation is not None and row.issued_at < revocation.not_before:
-        raise BadRefreshToken("revoked")
+        raise BadRefreshToken(why="revoked")
     refusal = login_refusal(session, account)
     if refusal:
         raise AccountRefused(refusal)
@@ -327,7 +336,7 @@ class _BadCredentials(DomainError):
     title = "Invalid credentials"
 
     def __init__(self) -> None:
-        super().__init__("wrong username or password")
+        super().__init__(message("用户名或密码错误", "wrong username or password"))
 
 
 BadCredentials = _BadCredentials

@@ -14,6 +14,28 @@ from shared.outbox import record_event
 
 PRODUCER = "roster"
 
+#: Roster's records (by table) and roles in Chinese, for refusals (没有编号为 5 的村（社区）).
+NAMES = {
+    "town": "镇（街）",
+    "village": "村（社区）",
+    "unit": "单位",
+    "person": "干部",
+    "trainee": "选调生",
+    "mentor": "导师",
+    "city": "市委组织部",
+}
+
+
+def name_zh(code: str) -> str:
+    """The Chinese name of a table or role (:data:`NAMES`), else the code."""
+    return NAMES.get(code, code)
+
+
+def no_such(model, id_) -> str:
+    """``没有编号为 … 的… / no … with id …``: the refusal of an id that names no row."""
+    table = model.__tablename__
+    return message(f"没有编号为 {id_} 的{name_zh(table)}", f"no {table} with id {id_}")
+
 
 def emit(session: Session, type_: str, payload: dict) -> None:
     """Record a roster event in the outbox of this transaction."""
@@ -23,7 +45,7 @@ def emit(session: Session, type_: str, payload: dict) -> None:
 def _get(session: Session, model, id_: int | None, field: str):
     obj = session.get(model, id_) if id_ is not None else None
     if obj is None:
-        raise DomainError(f"no {model.__tablename__} with id {id_}", {field: ["not found"]})
+        raise DomainError(no_such(model, id_), {field: [message("不存在", "not found")]})
     return obj
 
 
@@ -58,5 +80,6 @@ def _unique_id_number(session: Session, model, value: str | None, exclude: int |
 def require(session: Session, model, id_: int):
     obj = session.get(model, id_)
     if obj is None:
-        raise NotFound(f"no {model.__tablename__} {id_}")
+        table = model.__tablename__
+        raise NotFound(message(f"没有编号为 {id_} 的{name_zh(table)}", f"no {table} {id_}"))
     return obj

@@ -14,6 +14,8 @@ from shared.db import utcnow
 from shared.errors import Conflict, DomainError
 from shared.normalize import message
 
+#: The statuses in Chinese, for refusals.
+STATUS_NAMES = {"active": "在岗", "completed": "期满", "withdrawn": "退出"}
 STATUS_TRANSITIONS = {
     "active": {"completed", "withdrawn"},
     "completed": set(),
@@ -78,11 +80,12 @@ def register_trainees(session: Session, items: list[dict]) -> tuple[list[int], d
     )
     numbers = {i["id_number"] for i in items if i.get("id_number")}
     taken = set(session.scalars(sa.select(Trainee.id_number).where(Trainee.id_number.in_(numbers))))
+    not_found = message("不存在", "not found")
     for index, item in enumerate(items):
         if item["unit_id"] not in units:
-            errors[index] = {"unit_id": ["not found"]}
+            errors[index] = {"unit_id": [not_found]}
         elif item.get("placement") and item["placement"]["village_id"] not in villages:
-            errors[index] = {"village_id": ["not found"]}
+            errors[index] = {"village_id": [not_found]}
         elif item.get("id_number") in taken:
             errors[index] = {"id_number": [message("已登记", "already registered")]}
     if errors or not items:
@@ -193,8 +196,12 @@ def place_trainee(
     """Station a trainee in a village from ``start_date``; the current placement, if any,
     ends the day before. Announces ``trainee.placed``."""
     if trainee.status != "active":
+        status_zh = STATUS_NAMES.get(trainee.status, trainee.status)
         raise DomainError(
-            f"a {trainee.status} trainee cannot be placed", {"trainee": ["not active"]}
+            message(
+                f"该选调生已{status_zh}，不能派驻", f"a {trainee.status} trainee cannot be placed"
+            ),
+            {"trainee": [message("不在锻炼期内", "not active")]},
         )
     village = _get(session, Village, village_id, "village_id")
     current = current_placement(trainee)
@@ -202,14 +209,18 @@ def place_trainee(
     if current is not None:
         if current.village_id == village_id:
             raise Conflict(
-                "the trainee is already placed in this village",
-                {"village_id": ["same as the current placement"]},
+                message("该选调生已派驻在这个村", "the trainee is already placed in this village"),
+                {"village_id": [message("与当前派驻相同", "same as the current placement")]},
             )
         if start_date <= current.start_date:
+            started = current.start_date.isoformat()
+            later = message("应晚于当前派驻的开始日期", "not after the current placement's start")
             raise DomainError(
-                "a new placement must start after the current one started "
-                f"({current.start_date.isoformat()})",
-                {"start_date": ["not after the current placement's start"]},
+                message(
+                    f"新的派驻须晚于当前派驻的开始日期（{started}）",
+                    f"a new placement must start after the current one started ({started})",
+                ),
+                {"start_date": [later]},
             )
         current.end_date = start_date - dt.timedelta(days=1)
         current.is_current = False
@@ -258,16 +269,24 @@ def change_status(
     training (as every service reads ``trainee.status_changed``): the current placement's
     last day is the day before (its start day at the earliest)."""
     if to_status not in STATUS_TRANSITIONS[trainee.status]:
+        status = trainee.status
+        status_zh, to_zh = (STATUS_NAMES.get(s, s) for s in (status, to_status))
         raise DomainError(
-            f"a {trainee.status} trainee cannot become {to_status}",
-            {"status": [f"not allowed from {trainee.status}"]},
+            message(
+                f"状态为“{status_zh}”的选调生不能改为“{to_zh}”",
+                f"a {status} trainee cannot become {to_status}",
+            ),
+            {"status": [message(f"不能从“{status_zh}”变更", f"not allowed from {status}")]},
         )
     current = current_placement(trainee)
     if current is not None:
         if effective_date < current.start_date:
             raise DomainError(
-                "the change cannot precede the current placement's start",
-                {"effective_date": ["before the placement started"]},
+                message(
+                    "变更日期不能早于当前派驻的开始日期",
+                    "the change cannot precede the current placement's start",
+                ),
+                {"effective_date": [message("早于派驻开始日期", "before the placement started")]},
             )
         current.end_date = max(current.start_date, effective_date - dt.timedelta(days=1))
         current.is_current = False
