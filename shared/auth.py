@@ -32,7 +32,7 @@ from flask import current_app, g, request
 
 from shared.auth_keys import generate_keypair
 from shared.clock import utcnow
-from shared.http import problem
+from shared.http import NOT_IN_SCOPE, problem
 from shared.normalize import message
 from shared.revocation import RevocationCache, revoked
 
@@ -251,8 +251,11 @@ def current_principal() -> Principal:
             raise problem(
                 401,
                 "Token revoked",
-                "登录已失效，请重新登录 (the account was deactivated, its password changed or "
-                "its trainee left training after this token was issued; sign in again)",
+                message(
+                    "登录已失效，请重新登录（账号已停用、密码已修改或选调生已离岗）",
+                    "the account was deactivated, its password changed or its trainee left "
+                    "training after this token was issued: sign in again",
+                ),
             )
         g.principal = principal
     return principal
@@ -309,7 +312,7 @@ def check_scope(obj, **parties) -> None:
     """The one check every object endpoint makes: 404 unless ``obj`` exists and the
     caller's scope covers it (the same answer for both, so ids cannot be probed)."""
     if obj is None or not in_scope(current_principal(), **parties):
-        raise problem(404, "Not found", "no such record in your scope")
+        raise problem(404, "Not found", NOT_IN_SCOPE)
 
 
 def check_trainee_scope(obj, trainee, mentor_ids=()) -> None:

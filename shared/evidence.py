@@ -54,7 +54,15 @@ from shared import normalize
 from shared.auth import Principal, current_principal, protect
 from shared.db import UTCDateTime, session, utcnow
 from shared.errors import DomainError
-from shared.http import FILE_FORM, ListArgs, max_body, page_schema, paginate, problem
+from shared.http import (
+    FILE_FORM,
+    NOT_IN_SCOPE,
+    ListArgs,
+    max_body,
+    page_schema,
+    paginate,
+    problem,
+)
 from shared.normalize import message
 
 MiB = 1024 * 1024
@@ -509,7 +517,7 @@ def evidence_blueprint(
         row = session().get(model, evidence_id)
         parent = by_kind.get(row.parent_kind) if row is not None else None
         if parent is None:
-            raise problem(404, "Not found", "no such record in your scope")
+            raise problem(404, "Not found", NOT_IN_SCOPE)
         return row, parent, parent.load(row.parent_id)
 
     @blp.route("/evidence/<int:id>/content")
@@ -531,7 +539,11 @@ def evidence_blueprint(
             principal = current_principal()
             own = (row.uploaded_by, row.uploaded_by_role) == (principal.subject, principal.role)
             if not own and principal.role != "city":
-                raise problem(403, "Forbidden", "only the uploader or the city")
+                raise problem(
+                    403,
+                    "Forbidden",
+                    message("只有上传者或市委组织部可以删除", "only the uploader or the city"),
+                )
             before = _state(row)
             audit(session(), "delete", row, before, None)
             session().delete(row)
@@ -569,13 +581,24 @@ def _parent_routes(blp, service, model, parent: Parent, audit, out) -> None:
             record = parent.load(id)
             principal = current_principal()
             if not parent.may_add(record, principal):
-                raise problem(403, "Forbidden", "you may read this record but not add to it")
+                raise problem(
+                    403,
+                    "Forbidden",
+                    message(
+                        "您可以查看这条记录，但不能为它添加佐证材料",
+                        "you may read this record but not add to it",
+                    ),
+                )
             upload = request.files.get("file")
             if upload is None:
                 raise problem(
-                    400, "Bad Request", "send the file in the form field 'file'",
-                    {"file": ["missing"]},
-                )  # fmt: skip
+                    400,
+                    "Bad Request",
+                    message(
+                        "请在表单字段 file 中上传文件", "send the file in the form field 'file'"
+                    ),
+                    {"file": [message("缺少文件", "missing")]},
+                )
             limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
             clean = accept(upload.stream.read(limit + 1), upload.filename, limit)
             key = new_key(service)

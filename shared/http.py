@@ -82,7 +82,7 @@ def problem(status: int, title: str, detail: str = "", errors=None) -> ProblemEr
 
 #: The detail of the 404 for an object outside the caller's scope: the same answer as for a
 #: missing one, so that ids cannot be probed.
-NOT_IN_SCOPE = "no such record in your scope"
+NOT_IN_SCOPE = message("没有这条记录，或不在您的管理范围内", "no such record in your scope")
 
 
 def get_or_404(model, id_: int, *where, detail: str = NOT_IN_SCOPE):
@@ -654,12 +654,20 @@ def sheet_upload() -> tuple[bytes, str]:
         upload = request.files.get("file")
         if upload is None:
             raise problem(
-                400, "Bad Request", "send the file in the form field 'file'", {"file": ["missing"]}
+                400,
+                "Bad Request",
+                message("请在表单字段 file 中上传文件", "send the file in the form field 'file'"),
+                {"file": [message("缺少文件", "missing")]},
             )
         return upload.read(), upload.filename or ""
     data = request.get_data(cache=False)
     if not data:
-        raise problem(400, "Bad Request", "the upload is empty", {"file": ["empty"]})
+        raise problem(
+            400,
+            "Bad Request",
+            message("上传的文件是空的", "the upload is empty"),
+            {"file": [message("文件为空", "empty")]},
+        )
     mimetype = request.mimetype or ""
     name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
     return data, name
@@ -765,8 +773,11 @@ def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object])
             raise problem(
                 400,
                 "Bad sort",
-                f"sort by one of: {', '.join(sorted(sortable))}",
-                {"sort": [f"unknown field {key}"]},
+                message(
+                    f"只能按以下字段排序：{'、'.join(sorted(sortable))}",
+                    f"sort by one of: {', '.join(sorted(sortable))}",
+                ),
+                {"sort": [message(f"不能按 {key} 排序", f"unknown field {key}")]},
             )
         order.append(column.desc() if desc else column.asc())
     default = next(iter(sortable.values()))
@@ -886,7 +897,7 @@ def import_sheet(
             422,
             "Empty file",
             message("文件有表头但没有数据行", "the file has a header but no rows"),
-            {"file": ["no rows"]},
+            {"file": [message("没有数据行", "no rows")]},
         )
     done = report().dump(run(sheet))
     if done["errors"]:

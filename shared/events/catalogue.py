@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from shared.normalize import message
+
 TRAINEE_STATUSES = ("active", "completed", "withdrawn")
 ROLES = ("city", "unit", "town", "mentor", "trainee")
 POSITION_KINDS = (
@@ -393,9 +395,11 @@ class CalendarUpdatedPayload(PayloadSchema):
     def _days_of_the_year(self, data: dict, **_kw) -> None:
         dates = [d["date"] for d in data.get("days", [])]
         if any(d.year != data.get("year") for d in dates):
-            raise ValidationError("every day must fall in the year", "days")
+            raise ValidationError(
+                message("每一天都应在该年度内", "every day must fall in the year"), "days"
+            )
         if len(set(dates)) != len(dates):
-            raise ValidationError("a day is listed twice", "days")
+            raise ValidationError(message("同一天列了两次", "a day is listed twice"), "days")
 
 
 class SubsidyPaidPayload(_Where):

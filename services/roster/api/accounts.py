@@ -22,6 +22,7 @@ from shared import fields as clean
 from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
 from shared.http import StrictSchema, paginate, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "accounts",
@@ -92,7 +93,12 @@ class Accounts(MethodView):
             or data.get("scope_id") != principal.scope_id
         ):
             raise problem(
-                403, "Forbidden", "a town or unit creates only client credentials for itself"
+                403,
+                "Forbidden",
+                message(
+                    "镇（街）或单位只能为本级创建系统对接凭据",
+                    "a town or unit creates only client credentials for itself",
+                ),
             )
         account, secret = domain.create_account(session(), data)
         session().commit()

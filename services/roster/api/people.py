@@ -20,6 +20,7 @@ from services.roster.schemas.people import (
 from shared.auth import check_scope, current_principal, protect, require
 from shared.db import session
 from shared.http import paginate, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "people", __name__, url_prefix="/api/v1/roster/people", description="Cadres and their positions"
@@ -40,7 +41,9 @@ def _positions_in_scope(principal) -> sa.Select | None:
         )
     if principal.role == "mentor":
         return sa.select(sa.literal(principal.scope_id))
-    raise problem(403, "Forbidden", "trainees do not list cadres")
+    raise problem(
+        403, "Forbidden", message("选调生不能查看干部名单", "trainees do not list cadres")
+    )
 
 
 def _visible(person: Person | None) -> bool:

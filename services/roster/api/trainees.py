@@ -30,6 +30,7 @@ from shared.auth import (
 )
 from shared.db import session
 from shared.http import paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "trainees",
@@ -69,8 +70,8 @@ def _unit_keeps_to_itself(data: dict) -> None:
         raise problem(
             403,
             "Forbidden",
-            "a unit registers only its own trainees",
-            {"unit_id": ["not your unit"]},
+            message("派出单位只能登记本单位的选调生", "a unit registers only its own trainees"),
+            {"unit_id": [message("不是本单位", "not your unit")]},
         )
 
 
@@ -125,7 +126,10 @@ class Trainees(MethodView):
         _unit_keeps_to_itself(data)
         if data.get("placement") and not current_principal().is_city:
             raise problem(
-                403, "Forbidden", "placements are made by the city", {"placement": ["city only"]}
+                403,
+                "Forbidden",
+                message("选调生的驻村安排由市委组织部确定", "placements are made by the city"),
+                {"placement": [message("仅市委组织部可操作", "city only")]},
             )
         trainee = domain.register_trainee(session(), data)
         session().commit()

@@ -22,9 +22,9 @@ class PlacementIn(StrictSchema):
     @validates("start_date")
     def _not_far_future(self, value: dt.date, **_kw) -> None:
         if value > app_today() + dt.timedelta(days=366):
-            raise ValidationError("more than a year ahead")
+            raise ValidationError(message("不能晚于一年之后", "more than a year ahead"))
         if value < dt.date(2000, 1, 1):
-            raise ValidationError("before 2000")
+            raise ValidationError(message("不能早于 2000 年", "before 2000"))
 
 
 class TraineeIn(StrictSchema):
