@@ -481,7 +481,7 @@ def test_mentor_gaps_are_filled_and_assigned_by_hand(console, api):
     c.go("/mentors/")
     with c.page.expect_navigation():  # neither a town nor a unit: the API says what it needs
         c.page.click("button:has-text('自动补齐导师')")
-    assert "town_id or unit_id is required" in c.page.inner_text(".flashes")
+    assert "请选择镇（街）或单位" in c.page.inner_text(".flashes")
     gaps = [t for t in api.get("/mentorship/coverage")["trainees"] if t["missing"]]
     assert gaps, "the demo city has gaps"
     c.page.select_option("#fill-town", str(gaps[0]["town_id"]))

@@ -36,6 +36,7 @@ from shared.auth import (
 )
 from shared.db import session
 from shared.http import app_today, paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "assignments",
@@ -217,21 +218,30 @@ class GapFill(MethodView):
         if principal.role == "town":
             if town_id not in (None, principal.scope_id):
                 raise problem(
-                    403, "Forbidden", "a town fills its own gaps", {"town_id": ["not yours"]}
+                    403,
+                    "Forbidden",
+                    message("镇（街）只能补齐本镇（街）的导师空缺", "a town fills its own gaps"),
+                    {"town_id": [message("不是本镇（街）", "not yours")]},
                 )
             town_id = principal.scope_id
         elif principal.role == "unit":
             if unit_id not in (None, principal.scope_id):
                 raise problem(
-                    403, "Forbidden", "a unit fills its own gaps", {"unit_id": ["not yours"]}
+                    403,
+                    "Forbidden",
+                    message("单位只能补齐本单位的导师空缺", "a unit fills its own gaps"),
+                    {"unit_id": [message("不是本单位", "not yours")]},
                 )
             unit_id = principal.scope_id
         elif town_id is None and unit_id is None:
             raise problem(
                 422,
                 "Unprocessable Entity",
-                "name the town_id or the unit_id whose gaps to fill",
-                {"town_id": ["town_id or unit_id is required"]},
+                message(
+                    "请选择要补齐导师的镇（街）或单位",
+                    "name the town_id or the unit_id whose gaps to fill",
+                ),
+                {"town_id": [message("请选择镇（街）或单位", "town_id or unit_id is required")]},
             )
         conditions = [sa.true()]
         if town_id is not None:

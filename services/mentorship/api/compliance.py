@@ -17,6 +17,7 @@ from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
 from shared.auth import own_slice, protect, require
 from shared.db import session
 from shared.http import app_today, export_responses, problem
+from shared.normalize import message
 from shared.tabular import safe_row
 
 blp = Blueprint(
@@ -253,8 +254,8 @@ class Compliance(MethodView):
             raise problem(
                 422,
                 "Unprocessable Entity",
-                "that month has not begun",
-                {"month": ["in the future"]},
+                message("该月尚未开始", "that month has not begun"),
+                {"month": [message("不能是将来的月份", "in the future")]},
             )
         report = domain.monthly_compliance(
             session(),

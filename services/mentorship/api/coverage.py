@@ -17,11 +17,13 @@ from flask_smorest import Blueprint
 
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
+from services.mentorship.domain.common import PLACE_NAMES
 from services.mentorship.models import Trainee
 from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, export_responses, problem
+from shared.normalize import message
 from shared.tabular import safe_row
 
 blp = Blueprint(
@@ -148,8 +150,15 @@ class Coverage(MethodView):
         town_id, unit_id = args.get("town_id"), args.get("unit_id")
         for key, value in (("town_id", town_id), ("unit_id", unit_id)):
             if principal.role == key[:-3] and value not in (None, principal.scope_id):
+                place = PLACE_NAMES[key[:-3]]
                 raise problem(
-                    403, "Forbidden", f"a {key[:-3]} sees its own coverage", {key: ["not yours"]}
+                    403,
+                    "Forbidden",
+                    message(
+                        f"{place}只能查看本{place}的导师配备情况",
+                        f"a {key[:-3]} sees its own coverage",
+                    ),
+                    {key: [message(f"不是本{place}", "not yours")]},
                 )
         conditions = [access.trainee_scope(principal)]
         if town_id is not None:

@@ -8,12 +8,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import audit
+from services.mentorship.domain.common import ROLE_NAMES, audit
 from services.mentorship.models import RoleDuty
 from services.mentorship.schemas.duties import RoleDutyIn, RoleDutyOut, RoleDutyPage
 from shared.auth import current_principal, protect, require
 from shared.db import session, utcnow
 from shared.http import ListArgs, paginate, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "duties",
@@ -27,7 +28,14 @@ protect(blp)
 def load_duty(role: str) -> RoleDuty:
     duty = session().scalar(sa.select(RoleDuty).where(RoleDuty.role == role))
     if duty is None:
-        raise problem(404, "Not found", f"no such mentor role: one of {', '.join(ROLES)}")
+        names = "、".join(f"{ROLE_NAMES[code]}（{code}）" for code in ROLES)
+        raise problem(
+            404,
+            "Not found",
+            message(
+                f"没有这类导师：应为{names}之一", f"no such mentor role: one of {', '.join(ROLES)}"
+            ),
+        )
     return duty
 
 

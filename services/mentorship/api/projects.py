@@ -25,6 +25,7 @@ from services.mentorship.schemas.projects import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import ListArgs, get_or_404, paginate, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "projects",
@@ -37,7 +38,7 @@ protect(blp)
 
 def load_project(project_id: int) -> Project:
     """A project of the catalogue (everyone may read the catalogue), else 404."""
-    return get_or_404(Project, project_id, detail="no such project")
+    return get_or_404(Project, project_id, detail=message("没有这个项目", "no such project"))
 
 
 def participation_view(participation: Participation, project: Project) -> dict:
@@ -140,7 +141,11 @@ class ProjectParticipant(MethodView):
             )
         )
         if participation is None:
-            raise problem(404, "Not found", "the trainee does not take part in this project")
+            raise problem(
+                404,
+                "Not found",
+                message("该选调生未参加这个项目", "the trainee does not take part in this project"),
+            )
         domain.update_participation(session(), participation, data)
         session().commit()
         return participation_view(participation, project)
@@ -148,7 +153,11 @@ class ProjectParticipant(MethodView):
 
 def load_participation(participation_id: int) -> Participation:
     """A participation of a trainee in the caller's scope, else 404."""
-    participation = get_or_404(Participation, participation_id, detail="no such participation")
+    participation = get_or_404(
+        Participation,
+        participation_id,
+        detail=message("没有这条参与记录", "no such participation"),
+    )
     load_trainee(participation.trainee_id)  # 404 outside the caller's scope
     return participation
 

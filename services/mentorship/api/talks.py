@@ -32,6 +32,7 @@ from shared.auth import (
 from shared.clock import month_bounds
 from shared.db import session
 from shared.http import paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "talks",
@@ -166,7 +167,14 @@ class FollowUpDone(MethodView):
         principal = current_principal()
         own = talk.mentor_id if principal.role == "mentor" else talk.trainee_id
         if principal.scope_id != own:
-            raise problem(403, "Forbidden", "only the mentor who recorded the talk or the trainee")
+            raise problem(
+                403,
+                "Forbidden",
+                message(
+                    "只有记录这次谈话的导师或选调生本人可以操作",
+                    "only the mentor who recorded the talk or the trainee",
+                ),
+            )
         follow_up = domain.mark_follow_up_done(session(), talk, follow_up_id, principal.subject)
         session().commit()
         return follow_up

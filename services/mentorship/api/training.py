@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 
 from services.mentorship.access import load_trainee, trainee_scope
 from services.mentorship.domain import training as domain
+from services.mentorship.domain.common import PLACE_NAMES
 from services.mentorship.models import Attendance, Trainee, TrainingEvent
 from services.mentorship.schemas.training import (
     AttendanceIn,
@@ -31,6 +32,7 @@ from services.mentorship.schemas.training import (
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "training",
@@ -88,11 +90,15 @@ def _keep_to_own_places(invite: dict, principal: Principal) -> None:
     for role, key in (("town", "town_ids"), ("unit", "unit_ids")):
         others = set(invite.get(key) or ()) - {principal.scope_id}
         if principal.role == role and others:
+            place, named = PLACE_NAMES[role], sorted(others)
+            why = message(f"不是本{place}：{named}", f"not your {role}: {named}")
             raise problem(
                 403,
                 "Forbidden",
-                f"a {role} invites only its own trainees",
-                {"invite": {key: [f"not your {role}: {sorted(others)}"]}},
+                message(
+                    f"{place}只能邀请本{place}的选调生", f"a {role} invites only its own trainees"
+                ),
+                {"invite": {key: [why]}},
             )
 
 
@@ -184,7 +190,14 @@ class TrainingEventItem(MethodView):
         principal = current_principal()
         event = load_event(id)
         if not principal.is_city and event.created_by != principal.subject:
-            raise problem(403, "Forbidden", "only the city or the event's creator changes it")
+            raise problem(
+                403,
+                "Forbidden",
+                message(
+                    "只有市委组织部或活动的创建者可以修改",
+                    "only the city or the event's creator changes it",
+                ),
+            )
         if "hours" in data:
             data["hours"] = data["hours"].quantize(domain.TENTH)
         announced = ("kind", "title", "date", "hours")
@@ -194,11 +207,15 @@ class TrainingEventItem(MethodView):
             .select_from(Attendance)
             .where(Attendance.event_id == id, Attendance.attended.is_(True))
         ):
+            recorded = message("已登记出席", "attendance already recorded")
             raise problem(
                 409,
                 "Conflict",
-                "attendance was announced with these; they no longer change",
-                {key: ["attendance already recorded"] for key in changed},
+                message(
+                    "已按这些信息登记了出席，不能再修改",
+                    "attendance was announced with these; they no longer change",
+                ),
+                {key: [recorded] for key in changed},
             )
         for key, value in data.items():
             setattr(event, key, value)

@@ -21,6 +21,7 @@ from services.mentorship.schemas.workload import (
 from shared.auth import current_principal, own_slice, protect, require
 from shared.db import session
 from shared.http import app_today, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "workload",
@@ -39,7 +40,11 @@ def _filters(args: dict, mentor_id: int | None = None) -> domain.Filters:
     town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "mentors")
     if principal.role == "mentor":
         if mentor_id not in (None, principal.scope_id):
-            raise problem(404, "Not found", "no such record in your scope")
+            raise problem(
+                404,
+                "Not found",
+                message("您的管理范围内没有这条记录", "no such record in your scope"),
+            )
         mentor_id = principal.scope_id
         return domain.Filters(lambda _column: sa.true(), mentor_id, town_id, unit_id, args.get("q"))
     return domain.Filters(
@@ -58,8 +63,11 @@ def _sort(text: str | None) -> list[tuple[str, bool]]:
             raise problem(
                 400,
                 "Bad sort",
-                f"sort by one of: {', '.join(domain.SORTABLE)}",
-                {"sort": [f"unknown field {key}"]},
+                message(
+                    f"只能按以下字段排序：{'、'.join(domain.SORTABLE)}",
+                    f"sort by one of: {', '.join(domain.SORTABLE)}",
+                ),
+                {"sort": [message(f"未知的排序字段 {key}", f"unknown field {key}")]},
             )
         out.append((key, part.startswith("-")))
     return out
@@ -115,7 +123,11 @@ class WorkloadItem(MethodView):
             # Nothing to count is a workload of nothing for the city and for the mentor
             # themself; a town or unit cannot tell it from a mentor outside its scope.
             if person is None or principal.role not in ("city", "mentor"):
-                raise problem(404, "Not found", "no such mentor in your scope")
+                raise problem(
+                    404,
+                    "Not found",
+                    message("您的管理范围内没有这位导师", "no such mentor in your scope"),
+                )
             found = domain.Workload(mentor_id, person.name)
         return {
             **asdict(found),

@@ -24,6 +24,8 @@ TRAINEE_STATUS_NAMES = {
     "withdrawn": "退出",
     "registered": "已登记",
 }
+#: The places a town's or a unit's account speaks for, by its role.
+PLACE_NAMES = {"town": "镇（街）", "unit": "单位"}
 
 
 def emit(session: Session, type_: str, payload: dict, *, at_once: bool = False) -> None:

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.mentorship.config import ROLES
 from shared.http import ListArgs, StrictSchema, app_today, page_schema
+from shared.normalize import message
 
 #: Ids are PostgreSQL integers: anything larger names nothing.
 ID_RANGE = validate.Range(min=1, max=2_147_483_647)
@@ -26,9 +27,9 @@ def _plausible(value: dt.date | None) -> None:
     if value is None:
         return
     if value < dt.date(2000, 1, 1):
-        raise ValidationError("before 2000")
+        raise ValidationError(message("不能早于 2000 年", "before 2000"))
     if value > app_today() + dt.timedelta(days=366):
-        raise ValidationError("more than a year ahead")
+        raise ValidationError(message("不能晚于一年之后", "more than a year ahead"))
 
 
 # -- assignments -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from shared.events.catalogue import ASPECTS
 from shared.fields import Text
 from shared.http import StrictSchema, page_schema
+from shared.normalize import message
 
 
 class RoleDutyIn(StrictSchema):
@@ -21,7 +22,7 @@ class RoleDutyIn(StrictSchema):
     @validates("aspects")
     def _once_each(self, value: list, **_kwargs) -> None:
         if len(set(value)) != len(value):
-            raise ValidationError("each aspect once")
+            raise ValidationError(message("每个方面只能选一次", "each aspect once"))
 
 
 class RoleDutyOut(Schema):

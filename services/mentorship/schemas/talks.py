@@ -21,6 +21,7 @@ from shared.clock import DEFAULT_TIME_ZONE
 from shared.events.catalogue import ASPECTS, TALK_MODES
 from shared.fields import Text as PlainText
 from shared.http import ListArgs, StrictSchema, page_schema
+from shared.normalize import message
 
 TEXT_MAX = 4000
 FOLLOW_UPS_MAX = 20
@@ -30,7 +31,7 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 class Month(fields.Field):
     """A calendar month written ``YYYY-MM``, loaded as the date of its first day."""
 
-    default_error_messages = {"invalid": "a month as YYYY-MM"}
+    default_error_messages = {"invalid": message("月份应写作 YYYY-MM", "a month as YYYY-MM")}
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
         match = _MONTH.match(value) if isinstance(value, str) else None
@@ -38,7 +39,7 @@ class Month(fields.Field):
             raise self.make_error("invalid")
         year = int(match.group(1))
         if year < 2000:
-            raise ValidationError("before 2000")
+            raise ValidationError(message("不能早于 2000 年", "before 2000"))
         return dt.date(year, int(match.group(2)), 1)
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
@@ -60,7 +61,7 @@ class FollowUpIn(StrictSchema):
     @validates("action")
     def _not_blank(self, value: str, **_kw) -> None:
         if not value.strip():
-            raise ValidationError("say what is to be done")
+            raise ValidationError(message("请写明要做的事项", "say what is to be done"))
 
 
 class TalkIn(StrictSchema):
@@ -109,12 +110,12 @@ class TalkIn(StrictSchema):
     @validates("aspects")
     def _each_aspect_once(self, value: list[str], **_kw) -> None:
         if len(set(value)) != len(value):
-            raise ValidationError("each aspect at most once")
+            raise ValidationError(message("每个方面最多选一次", "each aspect at most once"))
 
     @validates("summary")
     def _summary_not_blank(self, value: str, **_kw) -> None:
         if not value.strip():
-            raise ValidationError("summarise the talk")
+            raise ValidationError(message("请填写谈话的主要内容", "summarise the talk"))
 
     @validates_schema
     def _time_on_the_day(self, data: dict, **_kw) -> None:
@@ -123,7 +124,8 @@ class TalkIn(StrictSchema):
             return
         zone = current_app.config["TIME_ZONE"] if has_app_context() else DEFAULT_TIME_ZONE
         if talk_time.astimezone(ZoneInfo(zone)).date() != talk_date:
-            raise ValidationError({"talk_time": ["not on talk_date in the city's time zone"]})
+            why = message("按本市时间不在谈话日期当天", "not on talk_date in the city's time zone")
+            raise ValidationError({"talk_time": [why]})
 
     @validates_schema
     def _follow_ups_after_the_talk(self, data: dict, **_kw) -> None:
@@ -131,7 +133,7 @@ class TalkIn(StrictSchema):
         if talk_date is None:
             return
         errors = {
-            index: {"due_date": ["not before the talk"]}
+            index: {"due_date": [message("不能早于谈话日期", "not before the talk")]}
             for index, item in enumerate(data.get("follow_ups") or [])
             if item["due_date"] < talk_date
         }

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from shared.events.catalogue import TRAINING_KINDS
 from shared.http import ListArgs, StrictSchema, app_today, page_schema
+from shared.normalize import message
 
 ID = validate.Range(min=1, max=2_147_483_647)
 TEXT_MAX = 4000
@@ -28,13 +29,15 @@ def Ids(max_len: int, **kw):  # noqa: N802
 def plausible(value: dt.date) -> None:
     """A date from 2000 up to a year ahead."""
     if not dt.date(2000, 1, 1) <= value <= app_today() + dt.timedelta(days=366):
-        raise ValidationError("not between 2000 and a year ahead")
+        raise ValidationError(
+            message("应在 2000 年之后、一年之内", "not between 2000 and a year ahead")
+        )
 
 
 def not_blank(value: str) -> None:
     """Not only spaces."""
     if not value.strip():
-        raise ValidationError("must not be blank")
+        raise ValidationError(message("不能为空", "must not be blank"))
 
 
 def Title(**kw):  # noqa: N802
@@ -60,7 +63,12 @@ class InviteIn(StrictSchema):
     @validates_schema
     def _someone(self, data: dict, **_kw) -> None:
         if not any(data.get(key) for key in ("town_ids", "unit_ids", "cohorts", "trainee_ids")):
-            raise ValidationError("name towns, units, cohorts or trainees to invite")
+            raise ValidationError(
+                message(
+                    "请选择要邀请的镇（街）、单位、届别或选调生",
+                    "name towns, units, cohorts or trainees to invite",
+                )
+            )
 
 
 class TrainingEventIn(StrictSchema):
@@ -80,7 +88,7 @@ class TrainingEventIn(StrictSchema):
     @validates("hours")
     def _one_decimal_place(self, value: Decimal, **_kw) -> None:
         if value != value.quantize(Decimal("0.1")):
-            raise ValidationError("at most one decimal place")
+            raise ValidationError(message("最多保留一位小数", "at most one decimal place"))
 
 
 class TrainingEventPatch(StrictSchema):
@@ -100,7 +108,7 @@ class TrainingEventPatch(StrictSchema):
     @validates("hours")
     def _one_decimal_place(self, value: Decimal, **_kw) -> None:
         if value != value.quantize(Decimal("0.1")):
-            raise ValidationError("at most one decimal place")
+            raise ValidationError(message("最多保留一位小数", "at most one decimal place"))
 
 
 class TrainingEventOut(Schema):
@@ -140,7 +148,9 @@ class AttendanceIn(StrictSchema):
     trainee_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=5000))
     attended = fields.Boolean(
         required=True,
-        validate=validate.Equal(True, error="only attendance can be recorded"),
+        validate=validate.Equal(
+            True, error=message("只能登记出席", "only attendance can be recorded")
+        ),
         metadata={"description": "true: attendance, once announced, is not withdrawn"},
     )
 
