@@ -20,7 +20,7 @@ from services.mentorship.schemas.workload import (
 )
 from shared.auth import current_principal, own_slice, protect, require
 from shared.db import session
-from shared.http import app_today, problem
+from shared.http import NOT_IN_SCOPE, app_today, problem
 from shared.normalize import message
 
 blp = Blueprint(
@@ -40,11 +40,7 @@ def _filters(args: dict, mentor_id: int | None = None) -> domain.Filters:
     town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "mentors")
     if principal.role == "mentor":
         if mentor_id not in (None, principal.scope_id):
-            raise problem(
-                404,
-                "Not found",
-                message("您的管理范围内没有这条记录", "no such record in your scope"),
-            )
+            raise problem(404, "Not found", NOT_IN_SCOPE)
         mentor_id = principal.scope_id
         return domain.Filters(lambda _column: sa.true(), mentor_id, town_id, unit_id, args.get("q"))
     return domain.Filters(
