@@ -12,6 +12,7 @@ from services.notifier.schemas.deliveries import DeliveryArgs, OutboundOut, Outb
 from shared.auth import protect, require
 from shared.db import session, utcnow
 from shared.http import paginate, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "deliveries",
@@ -49,9 +50,16 @@ class Retry(MethodView):
         parked)."""
         row = session().get(Notification, id)
         if row is None or row.channel not in ("email", "sms"):
-            raise problem(404, "Not found", "no such e-mail or SMS")
+            raise problem(404, "Not found", message("没有这条邮件或短信", "no such e-mail or SMS"))
         if row.status != "parked":
-            raise problem(409, "Conflict", "only a parked message can be sent again")
+            raise problem(
+                409,
+                "Conflict",
+                message(
+                    "只有多次发送失败、已搁置的消息才能重新发送",
+                    "only a parked message can be sent again",
+                ),
+            )
         row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
         session().commit()
         return row

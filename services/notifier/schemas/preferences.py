@@ -7,18 +7,20 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.http import StrictSchema
+from shared.normalize import message
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM_ERROR = message("应为 HH:MM", "HH:MM")
 
 
 class QuietHours(StrictSchema):
-    start = fields.String(required=True, validate=validate.Regexp(_HHMM, error="HH:MM"))
-    end = fields.String(required=True, validate=validate.Regexp(_HHMM, error="HH:MM"))
+    start = fields.String(required=True, validate=validate.Regexp(_HHMM, error=_HHMM_ERROR))
+    end = fields.String(required=True, validate=validate.Regexp(_HHMM, error=_HHMM_ERROR))
 
     @validates_schema
     def _not_empty(self, data, **_kw):
         if data.get("start") == data.get("end"):
-            raise ValidationError({"end": ["differs from start"]})
+            raise ValidationError({"end": [message("不能与开始时间相同", "differs from start")]})
 
 
 class PreferenceIn(StrictSchema):

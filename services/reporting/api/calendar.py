@@ -91,7 +91,7 @@ class CalendarDayItem(MethodView):
         """One listed day (404 when the day is not listed: then its weekday decides)."""
         row = session().get(CalendarDay, _day(day))
         if row is None:
-            raise problem(404, "Not found", "this day is not listed")
+            raise problem(404, "Not found", message("这一天不在日历中", "this day is not listed"))
         return row
 
     @require("city")

@@ -23,6 +23,7 @@ from services.reporting.schemas.dashboard import (
 from shared.auth import own_slice, protect, require
 from shared.db import session
 from shared.http import app_today, export_responses, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "dashboard",
@@ -41,7 +42,10 @@ def scoped(args: dict) -> tuple:
     month = args.get("month") or this_month
     if month > this_month:
         raise problem(
-            422, "Unprocessable Entity", "that month has not begun", {"month": ["in the future"]}
+            422,
+            "Unprocessable Entity",
+            message("该月尚未开始", "that month has not begun"),
+            {"month": [message("尚未开始", "in the future")]},
         )
     return month, town_id, unit_id
 
@@ -104,8 +108,11 @@ class Missing(MethodView):
                 raise problem(
                     400,
                     "Bad sort",
-                    "sort by one of: kind, period, trainee_id",
-                    {"sort": [f"unknown field {key}"]},
+                    message(
+                        "只能按 kind、period、trainee_id 排序",
+                        "sort by one of: kind, period, trainee_id",
+                    ),
+                    {"sort": [message(f"未知的字段 {key}", f"unknown field {key}")]},
                 )
             column = columns[key]
             order.append(column.desc() if part.strip().startswith("-") else column.asc())

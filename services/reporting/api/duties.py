@@ -37,6 +37,7 @@ from shared.http import (
     where_given,
 )
 from shared.idempotency import CREATES
+from shared.normalize import message
 from shared.tabular import template
 
 blp = Blueprint(
@@ -76,7 +77,9 @@ def load_item(item_id: int) -> DutyItem:
     """The item, if the caller's scope covers it (else 404)."""
     item = session().get(DutyItem, item_id)
     if item is None or not domain.in_scope(current_principal(), item):
-        raise problem(404, "Not found", "no such record in your scope")
+        raise problem(
+            404, "Not found", message("您的范围内没有这条记录", "no such record in your scope")
+        )
     return item
 
 

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.access import load_trainee, trainee_scope
-from services.reporting.api.review import audit_trail, read_version, review_step
+from services.reporting.api.review import NOT_KNOWN, audit_trail, read_version, review_step
 from services.reporting.domain import evaluations as domain
 from services.reporting.models import (
     Evaluation,
@@ -46,6 +46,7 @@ from services.reporting.schemas.reports import AuditOut
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "evaluations",
@@ -77,10 +78,11 @@ SORTABLE = {
 def load_evaluation(evaluation_id: int) -> tuple[Evaluation, Trainee]:
     """The evaluation and its trainee, if the caller's scope covers them (else 404); a
     trainee sees its own only once approved."""
-    evaluation = get_or_404(Evaluation, evaluation_id, detail="no such evaluation in your scope")
+    not_found = message("您的范围内没有这份鉴定", "no such evaluation in your scope")
+    evaluation = get_or_404(Evaluation, evaluation_id, detail=not_found)
     trainee = load_trainee(evaluation.trainee_id)
     if current_principal().role == "trainee" and evaluation.status != "approved":
-        raise problem(404, "Not found", "no such evaluation in your scope")
+        raise problem(404, "Not found", not_found)
     return evaluation, trainee
 
 
@@ -265,7 +267,7 @@ def _own_trainee() -> Trainee:
     principal = current_principal()
     trainee = session().get(Trainee, principal.scope_id)
     if trainee is None:
-        raise problem(404, "Not found", "you are not known here yet")
+        raise problem(404, "Not found", NOT_KNOWN)
     return trainee
 
 
@@ -334,7 +336,14 @@ class Summary(MethodView):
         sees the figures (``shown`` false), so that no mentor can tell who rated."""
         principal = current_principal()
         if principal.role == "trainee":
-            raise problem(403, "Forbidden", "trainees rate; they do not read the sums")
+            raise problem(
+                403,
+                "Forbidden",
+                message(
+                    "选调生只能评价导师，不能查看评价汇总",
+                    "trainees rate; they do not read the sums",
+                ),
+            )
         mentor_ids = [principal.scope_id] if principal.role == "mentor" else None
         scope = (
             trainee_scope(principal, MentorRating.trainee_id)

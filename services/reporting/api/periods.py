@@ -85,7 +85,12 @@ class Periods(MethodView):
             session(), data["code"], current_app.config, today=app_today(), by=principal.subject
         )
         if not opened:
-            raise problem(409, "Conflict", "this period is already open", {"code": ["open"]})
+            raise problem(
+                409,
+                "Conflict",
+                message("该报送期已经开启", "this period is already open"),
+                {"code": [message("已开启", "open")]},
+            )
         session().commit()
         return _out(period)
 

@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 
 from services.reporting.access import load_trainee, trainee_scope
 from services.reporting.api.duties import download_table
-from services.reporting.api.review import audit_trail, read_version, review_step
+from services.reporting.api.review import NOT_KNOWN, audit_trail, read_version, review_step
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
 from services.reporting.models import (
@@ -42,6 +42,7 @@ from services.reporting.schemas.reports import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "reports",
@@ -83,7 +84,14 @@ def load_report(report_id: int) -> tuple[Report, Trainee]:
 def _own(trainee: Trainee) -> None:
     principal = current_principal()
     if principal.role != "trainee" or principal.scope_id != trainee.id:
-        raise problem(403, "Forbidden", "only the trainee edits and submits its own forms")
+        raise problem(
+            403,
+            "Forbidden",
+            message(
+                "只有选调生本人可以填写和提交自己的表格",
+                "only the trainee edits and submits its own forms",
+            ),
+        )
 
 
 def _filtered(query: sa.Select, args: dict) -> sa.Select:
@@ -144,7 +152,7 @@ class Reports(MethodView):
             session(), principal.scope_id, data["period"], data["kind"]
         )
         if trainee is None:
-            raise problem(404, "Not found", "you are not known here yet")
+            raise problem(404, "Not found", NOT_KNOWN)
         report = domain.create_report(
             session(),
             trainee,
@@ -179,7 +187,10 @@ class ReportItem(MethodView):
             content = load_content(report.kind, data["content"])
         except ValidationError as exc:
             raise problem(
-                422, "Unprocessable Entity", "the form did not validate", exc.messages
+                422,
+                "Unprocessable Entity",
+                message("表格填写有误", "the form did not validate"),
+                exc.messages,
             ) from None
         domain.update_report(session(), report, content, version=read_version(data, "report"))
         session().commit()
@@ -321,7 +332,10 @@ def _order(sort: str) -> list:
         column = _OBLIGATION_SORT.get(part.lstrip("-+"))
         if column is None:
             raise problem(
-                400, "Bad sort", "sort by deadline, kind, id", {"sort": [f"unknown field {part}"]}
+                400,
+                "Bad sort",
+                message("只能按 deadline、kind、id 排序", "sort by deadline, kind, id"),
+                {"sort": [message(f"未知的字段 {part}", f"unknown field {part}")]},
             )
         order.append(column.desc() if part.startswith("-") else column.asc())
     return [*order, Obligation.id]

@@ -13,6 +13,13 @@ from services.reporting.models import ReportAudit
 from shared.auth import current_principal
 from shared.db import session
 from shared.http import problem
+from shared.normalize import message
+
+#: The papers' Chinese names, for the messages.
+_PAPER_ZH = {"report": "报告", "evaluation": "鉴定"}
+
+#: The 404 of a trainee whose record has not reached this service yet.
+NOT_KNOWN = message("系统中还没有您的选调生信息", "you are not known here yet")
 
 
 def read_version(data: dict, paper: str) -> int | None:
@@ -26,7 +33,12 @@ def read_version(data: dict, paper: str) -> int | None:
     if not header:
         return None
     if not header.isdigit():
-        raise problem(400, "Bad If-Match", f"send the {paper}'s version", {"If-Match": ["digits"]})
+        raise problem(
+            400,
+            "Bad If-Match",
+            message(f"请提供{_PAPER_ZH.get(paper, paper)}的版本号", f"send the {paper}'s version"),
+            {"If-Match": [message("应为数字", "digits")]},
+        )
     return int(header)
 
 

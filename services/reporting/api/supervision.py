@@ -28,6 +28,7 @@ from services.reporting.schemas.supervision import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "supervision",
@@ -193,8 +194,8 @@ class CloseRectification(MethodView):
             raise problem(
                 422,
                 "Unprocessable Entity",
-                "a closing day in the future",
-                {"closed_on": ["in the future"]},
+                message("销号日期不能晚于今天", "a closing day in the future"),
+                {"closed_on": [message("不能晚于今天", "in the future")]},
             )
         domain.close_rectification(
             session(), item, data["evidence"], closed_on=on, by=current_principal().subject

@@ -111,7 +111,7 @@ def _check_year(kind: str, year: int, trainee: Trainee, today: dt.date) -> None:
             message(
                 f"年度应在 {earliest} 至 {latest} 年之间", f"the year must be {earliest}–{latest}"
             ),
-            {"year": [f"{earliest}–{latest}"]},
+            {"year": [message(f"应在 {earliest}–{latest} 年之间", f"{earliest}–{latest}")]},
         )
 
 

@@ -8,8 +8,11 @@ from services.reporting.domain.assessment import INDICATORS
 from services.reporting.models import OWNER_KINDS
 from services.reporting.schemas.common import ExportArgs
 from shared.http import ListArgs, StrictSchema, page_schema
+from shared.normalize import message
 
-PERIOD = validate.Regexp(r"^\d{4}(-Q[1-4])?$", error="YYYY or YYYY-Qn")
+PERIOD = validate.Regexp(
+    r"^\d{4}(-Q[1-4])?$", error=message("应为 YYYY 或 YYYY-Qn", "YYYY or YYYY-Qn")
+)
 
 
 class WeightsIn(StrictSchema):

@@ -8,6 +8,8 @@ import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from shared.normalize import message
+
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TEXT_MAX = 4000
 
@@ -15,14 +17,14 @@ TEXT_MAX = 4000
 class Month(fields.Field):
     """A calendar month written ``YYYY-MM``, loaded as the date of its first day."""
 
-    default_error_messages = {"invalid": "a month as YYYY-MM"}
+    default_error_messages = {"invalid": message("应为 YYYY-MM 格式的月份", "a month as YYYY-MM")}
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
         match = _MONTH.match(value) if isinstance(value, str) else None
         if match is None:
             raise self.make_error("invalid")
         if int(match.group(1)) < 2000:
-            raise ValidationError("before 2000")
+            raise ValidationError(message("不能早于 2000 年", "before 2000"))
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
@@ -43,7 +45,7 @@ _YEAR = validate.Range(min=2000, max=2100)
 
 def _after_2000(day: dt.date) -> None:
     if day.year < 2000:
-        raise ValidationError("before 2000")
+        raise ValidationError(message("不能早于 2000 年", "before 2000"))
 
 
 _DATE = {"validate": _after_2000}

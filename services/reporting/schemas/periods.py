@@ -5,8 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.http import ListArgs, StrictSchema, page_schema
+from shared.normalize import message
 
-PERIOD_CODE = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", error="YYYY-MM or YYYY-Qn")
+PERIOD_CODE = validate.Regexp(
+    r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+    error=message("应为 YYYY-MM 或 YYYY-Qn", "YYYY-MM or YYYY-Qn"),
+)
 
 
 class PeriodIn(StrictSchema):
@@ -24,7 +28,9 @@ class ExtensionIn(StrictSchema):
     @validates_schema
     def _reason_not_blank(self, data, **_kw):
         if not data.get("reason", "x").strip():
-            raise ValidationError({"reason": ["say why the deadline moves"]})
+            raise ValidationError(
+                {"reason": [message("请说明调整截止日期的理由", "say why the deadline moves")]}
+            )
 
 
 class PeriodOut(Schema):

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.reporting.schemas.periods import PERIOD_CODE
 from shared.events.catalogue import REPORT_KINDS
 from shared.http import ListArgs, StrictSchema, page_schema
+from shared.normalize import message
 
 TEXT_MAX = 4000
 STATUSES = ("draft", "submitted", "returned", "approved")
@@ -62,7 +63,7 @@ def load_content(kind: str | None, raw) -> dict:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ValidationError({"content": ["an object"]})
+        raise ValidationError({"content": [message("应为对象", "an object")]})
     schema = CONTENT.get(kind)
     if schema is None:
         return {}
@@ -112,7 +113,9 @@ class ReturnIn(StrictSchema):
     @validates_schema
     def _reason_not_blank(self, data, **_kw):
         if not data.get("reason", "x").strip():
-            raise ValidationError({"reason": ["say what to change"]})
+            raise ValidationError(
+                {"reason": [message("请说明需要修改的地方", "say what to change")]}
+            )
 
 
 class ApproveIn(StrictSchema):

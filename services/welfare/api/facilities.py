@@ -19,6 +19,7 @@ from services.welfare.schemas.facilities import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, problem
+from shared.normalize import message
 
 blp = Blueprint(
     "facilities",
@@ -79,9 +80,16 @@ class FacilityItem(MethodView):
         if session().get(Town, town_id) is None or not (
             principal.is_city or principal.scope_id == town_id
         ):
-            raise problem(404, "Not found", "no such town in your scope")
+            raise problem(
+                404,
+                "Not found",
+                message("您的范围内没有这个镇（街道）", "no such town in your scope"),
+            )
         if kind not in FACILITY_KINDS:
-            raise problem(404, "Not found", f"a facility is one of: {', '.join(FACILITY_KINDS)}")
+            kinds = ", ".join(FACILITY_KINDS)
+            raise problem(
+                404, "Not found", message(f"设施只能是：{kinds}", f"a facility is one of: {kinds}")
+            )
         row = domain.set_state(
             session(),
             town_id,

@@ -31,6 +31,7 @@ from services.welfare.schemas.housing import (
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "housing",
@@ -53,7 +54,7 @@ conversions_blp = Blueprint(
 for _blp in (blp, allocations_blp, conversions_blp):
     protect(_blp)
 
-NOT_FOUND = ("Not found", "no such record in your scope")
+NOT_FOUND = ("Not found", message("您的范围内没有这条记录", "no such record in your scope"))
 
 
 def town_clause(principal: Principal, column):
@@ -69,9 +70,15 @@ def target_town(principal: Principal, town_id: int | None) -> int:
             raise problem(404, *NOT_FOUND)
         return principal.scope_id
     if town_id is None:
-        raise problem(422, "Unprocessable Entity", "which town?", {"town_id": ["required"]})
+        raise problem(
+            422,
+            "Unprocessable Entity",
+            message("请指定镇（街道）", "which town?"),
+            {"town_id": [message("必填", "required")]},
+        )
     if session().get(Town, town_id) is None:
-        raise problem(422, "Unprocessable Entity", "unknown town", {"town_id": ["unknown town"]})
+        unknown = message("该镇（街道）不存在", "unknown town")
+        raise problem(422, "Unprocessable Entity", unknown, {"town_id": [unknown]})
     return town_id
 
 

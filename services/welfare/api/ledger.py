@@ -28,6 +28,7 @@ from services.welfare.schemas.ledger import (
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
 from shared.http import ListArgs, get_or_404, page_schema, paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "ledger",
@@ -36,6 +37,8 @@ blp = Blueprint(
     description="The money ledger (台账), balances, town budgets and fund use",
 )
 protect(blp)
+
+NOT_IN_SCOPE = message("您的范围内没有这条记录", "no such record in your scope")
 
 
 def money_scope(principal: Principal, model):
@@ -56,7 +59,7 @@ def load_in_scope(model, id_: int, *, lock: bool = False):
         query = query.with_for_update()
     row = session().scalars(query).first()
     if row is None:
-        raise problem(404, "Not found", "no such record in your scope")
+        raise problem(404, "Not found", NOT_IN_SCOPE)
     return row
 
 
@@ -91,13 +94,16 @@ class Balances(MethodView):
         a town sees only its own balance, a unit and a trainee none."""
         if (args.get("trainee_id") is None) == (args.get("town_id") is None):
             raise problem(
-                400, "Bad query", "give trainee_id or town_id", {"trainee_id": ["one of two"]}
+                400,
+                "Bad query",
+                message("请在 trainee_id 和 town_id 中指定一个", "give trainee_id or town_id"),
+                {"trainee_id": [message("二者选一", "one of two")]},
             )
         principal = current_principal()
         if args.get("trainee_id") is not None:
             trainee = access.load_trainee(args["trainee_id"])
             if principal.role == "mentor":
-                raise problem(404, "Not found", "no such record in your scope")
+                raise problem(404, "Not found", NOT_IN_SCOPE)
             where = [LedgerEntry.trainee_id == trainee.id]
             if principal.role == "town":
                 where.append(LedgerEntry.town_id == principal.scope_id)
@@ -105,7 +111,7 @@ class Balances(MethodView):
             if principal.role not in ("city", "town") or (
                 principal.role == "town" and principal.scope_id != args["town_id"]
             ):
-                raise problem(404, "Not found", "no such record in your scope")
+                raise problem(404, "Not found", NOT_IN_SCOPE)
             where = [LedgerEntry.town_id == args["town_id"]]
         entries = session().scalar(sa.select(sa.func.count(LedgerEntry.id)).where(*where))
         return {
@@ -123,9 +129,9 @@ class Budget(MethodView):
     @blp.response(200, FundUseCity)
     def put(self, data, town_id, year):
         """Set a town's budget for a year (city only; audited with before and after)."""
-        get_or_404(Town, town_id, detail="no such town")
+        get_or_404(Town, town_id, detail=message("没有这个镇（街道）", "no such town"))
         if not 2000 <= year <= 2100:
-            raise problem(404, "Not found", "no such year")
+            raise problem(404, "Not found", message("没有这个年度", "no such year"))
         domain.set_budget(session(), town_id, year, data["amount_fen"], current_principal().subject)
         session().commit()
         return _fund_use(year, [town_id])

@@ -28,6 +28,7 @@ from services.welfare.schemas.needs import (
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
 from shared.http import ListArgs, app_today, get_or_404, paginate, problem, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "needs",
@@ -91,7 +92,14 @@ def load_handled(need_id: int) -> Need:
         sa.select(sa.func.count()).where(Need.id == need.id, handled_by(principal))
     )
     if not handles:
-        raise problem(403, "Forbidden", "only the handler or the city acts on this need")
+        raise problem(
+            403,
+            "Forbidden",
+            message(
+                "只有承办方或市委组织部可以处理该需求",
+                "only the handler or the city acts on this need",
+            ),
+        )
     return need
 
 
@@ -109,7 +117,11 @@ def load_own(need_id: int) -> Need:
     """A need concerning the calling trainee."""
     need = load_need(need_id)
     if need.trainee_id != current_principal().scope_id:
-        raise problem(403, "Forbidden", "only the trainee concerned")
+        raise problem(
+            403,
+            "Forbidden",
+            message("只有提出需求的选调生本人可以操作", "only the trainee concerned"),
+        )
     return need
 
 
@@ -161,11 +173,18 @@ class Needs(MethodView):
         trainee_id = data.pop("trainee_id", None)
         if principal.role == "trainee":
             if trainee_id not in (None, principal.scope_id):
-                raise problem(404, "Not found", "no such record in your scope")
+                raise problem(
+                    404,
+                    "Not found",
+                    message("您的范围内没有这条记录", "no such record in your scope"),
+                )
             trainee_id = principal.scope_id
         elif trainee_id is None:
             raise problem(
-                422, "Unprocessable Entity", "which trainee?", {"trainee_id": ["required"]}
+                422,
+                "Unprocessable Entity",
+                message("请指定选调生", "which trainee?"),
+                {"trainee_id": [message("必填", "required")]},
             )
         trainee = load_trainee(trainee_id)
         need = domain.raise_need(

@@ -32,6 +32,7 @@ from services.welfare.schemas.subsidies import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, where_given
+from shared.normalize import message
 
 blp = Blueprint(
     "subsidies",
@@ -96,7 +97,7 @@ class PayMonth(MethodView):
         reference: a ledger entry and a ``subsidy.paid`` each. With ``expected_count``
         and/or ``expected_total_fen`` (what the clerk confirmed), 422 and nothing paid if
         the approved subsidies are no longer exactly that. 404 for an unknown town."""
-        get_or_404(Town, data["town_id"], detail="no such town")
+        get_or_404(Town, data["town_id"], detail=message("没有这个镇（街道）", "no such town"))
         result = domain.pay_month(
             session(),
             data["month"],

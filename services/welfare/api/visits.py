@@ -27,6 +27,7 @@ from services.welfare.schemas.visits import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import ListArgs, app_today, get_or_404, paginate
+from shared.normalize import message
 
 blp = Blueprint(
     "campaigns",
@@ -39,7 +40,9 @@ protect(blp)
 
 def load_campaign(campaign_id: int) -> Campaign:
     """A campaign (campaigns are city-wide; what is scoped is the visits)."""
-    return get_or_404(Campaign, campaign_id, detail="no such campaign")
+    return get_or_404(
+        Campaign, campaign_id, detail=message("没有这次走访慰问活动", "no such campaign")
+    )
 
 
 @blp.route("")

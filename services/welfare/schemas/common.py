@@ -8,6 +8,7 @@ import datetime as dt
 from marshmallow import ValidationError, fields, validate
 
 from shared.http import app_today
+from shared.normalize import message
 
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -35,7 +36,7 @@ def Day(**kw):  # noqa: N802
 def not_blank(value: str) -> None:
     """Refuse text that is only blanks."""
     if not value.strip():
-        raise ValidationError("must not be blank")
+        raise ValidationError(message("不能为空白", "must not be blank"))
 
 
 def Text(max_len: int, min_len: int = 0, **kw):  # noqa: N802
@@ -61,6 +62,6 @@ def plausible(value: dt.date | None) -> None:
     if value is None:
         return
     if value < dt.date(2000, 1, 1):
-        raise ValidationError("before 2000")
+        raise ValidationError(message("不能早于 2000 年", "before 2000"))
     if value > app_today() + dt.timedelta(days=3 * 366):
-        raise ValidationError("more than three years ahead")
+        raise ValidationError(message("不能晚于三年之后", "more than three years ahead"))

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.welfare.schemas.common import Fen, plausible
 from shared.http import StrictSchema, page_schema
+from shared.normalize import message
 
 
 class PolicyIn(StrictSchema):
@@ -31,7 +32,11 @@ class PolicyIn(StrictSchema):
     def _first_of_month(self, value, **_kw) -> None:
         plausible(value)
         if value.day != 1:
-            raise ValidationError("a policy applies from the first day of a month")
+            raise ValidationError(
+                message(
+                    "补贴标准应从某月 1 日起生效", "a policy applies from the first day of a month"
+                )
+            )
 
 
 class PolicyOut(Schema):

@@ -7,8 +7,12 @@ from marshmallow import Schema, fields, validate
 
 from services.welfare.schemas.common import ID_RANGE, MAX_FEN, Id
 from shared.http import ListArgs, StrictSchema, page_schema
+from shared.normalize import message
 
-MONTH = validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="YYYY-MM, a month from 2000")
+MONTH = validate.Regexp(
+    r"^20\d{2}-(0[1-9]|1[0-2])$",
+    error=message("应为 YYYY-MM，2000 年起的月份", "YYYY-MM, a month from 2000"),
+)
 SUBSIDY_STATUSES = ("generated", "approved", "paid", "void")
 
 
