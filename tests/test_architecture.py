@@ -195,6 +195,10 @@ def test_every_refusal_the_services_write_is_in_chinese_first():
     found = []
     for path, tree in trees.items():
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and any(  # get_or_404(..., detail="...")
+                k.arg == "detail" and _english_only(k.value) for k in node.keywords
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
             if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
                 continue
             name = getattr(node.exc.func, "id", getattr(node.exc.func, "attr", None))

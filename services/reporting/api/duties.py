@@ -27,6 +27,7 @@ from services.reporting.schemas.duties import (
 from shared.auth import current_principal, protect, require
 from shared.db import session
 from shared.http import (
+    NOT_IN_SCOPE,
     app_today,
     export_responses,
     import_sheet,
@@ -37,7 +38,6 @@ from shared.http import (
     where_given,
 )
 from shared.idempotency import CREATES
-from shared.normalize import message
 from shared.tabular import template
 
 blp = Blueprint(
@@ -77,9 +77,7 @@ def load_item(item_id: int) -> DutyItem:
     """The item, if the caller's scope covers it (else 404)."""
     item = session().get(DutyItem, item_id)
     if item is None or not domain.in_scope(current_principal(), item):
-        raise problem(
-            404, "Not found", message("您的范围内没有这条记录", "no such record in your scope")
-        )
+        raise problem(404, "Not found", NOT_IN_SCOPE)
     return item
 
 

@@ -30,7 +30,7 @@ from services.welfare.schemas.housing import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import app_today, get_or_404, paginate, problem, where_given
+from shared.http import NOT_IN_SCOPE, app_today, get_or_404, paginate, problem, where_given
 from shared.normalize import message
 
 blp = Blueprint(
@@ -54,7 +54,7 @@ conversions_blp = Blueprint(
 for _blp in (blp, allocations_blp, conversions_blp):
     protect(_blp)
 
-NOT_FOUND = ("Not found", message("您的范围内没有这条记录", "no such record in your scope"))
+NOT_FOUND = ("Not found", NOT_IN_SCOPE)
 
 
 def town_clause(principal: Principal, column):

@@ -27,7 +27,15 @@ from services.welfare.schemas.ledger import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, get_or_404, page_schema, paginate, problem, where_given
+from shared.http import (
+    NOT_IN_SCOPE,
+    ListArgs,
+    get_or_404,
+    page_schema,
+    paginate,
+    problem,
+    where_given,
+)
 from shared.normalize import message
 
 blp = Blueprint(
@@ -37,8 +45,6 @@ blp = Blueprint(
     description="The money ledger (台账), balances, town budgets and fund use",
 )
 protect(blp)
-
-NOT_IN_SCOPE = message("您的范围内没有这条记录", "no such record in your scope")
 
 
 def money_scope(principal: Principal, model):

@@ -27,7 +27,15 @@ from services.welfare.schemas.needs import (
 )
 from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
-from shared.http import ListArgs, app_today, get_or_404, paginate, problem, where_given
+from shared.http import (
+    NOT_IN_SCOPE,
+    ListArgs,
+    app_today,
+    get_or_404,
+    paginate,
+    problem,
+    where_given,
+)
 from shared.normalize import message
 
 blp = Blueprint(
@@ -173,11 +181,7 @@ class Needs(MethodView):
         trainee_id = data.pop("trainee_id", None)
         if principal.role == "trainee":
             if trainee_id not in (None, principal.scope_id):
-                raise problem(
-                    404,
-                    "Not found",
-                    message("您的范围内没有这条记录", "no such record in your scope"),
-                )
+                raise problem(404, "Not found", NOT_IN_SCOPE)
             trainee_id = principal.scope_id
         elif trainee_id is None:
             raise problem(
