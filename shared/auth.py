@@ -35,6 +35,7 @@ from shared.clock import utcnow
 from shared.http import NOT_IN_SCOPE, problem
 from shared.normalize import message
 from shared.revocation import RevocationCache, revoked
+from shared.vocabulary import ACCOUNT_ROLES
 
 __all__ = [
     "Principal",
@@ -51,14 +52,6 @@ __all__ = [
 ]
 
 ROLES = ("city", "unit", "town", "mentor", "trainee")
-#: The roles in Chinese, for refusals.
-ROLE_NAMES = {
-    "city": "市委组织部",
-    "unit": "单位",
-    "town": "镇（街）",
-    "mentor": "导师",
-    "trainee": "选调生",
-}
 #: Seconds of clock difference allowed when checking ``exp``, ``nbf`` and ``iat``: none,
 #: every process reads the one clock (``shared.clock``).
 LEEWAY_SECONDS = 0
@@ -274,7 +267,7 @@ def require(*roles: str):
                     403,
                     "Forbidden",
                     message(
-                        f"{ROLE_NAMES.get(role, role)}账号无权进行此操作",
+                        f"{ACCOUNT_ROLES.get(role, role)}账号无权进行此操作",
                         f"role {role} may not do this",
                     ),
                 )
@@ -341,7 +334,7 @@ def own_slice(town_id: int | None, unit_id: int | None, what: str) -> tuple:
     principal = current_principal()
     for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
         if principal.role == role and value not in (None, principal.scope_id):
-            name = ROLE_NAMES[role]
+            name = ACCOUNT_ROLES[role]
             raise problem(
                 403,
                 "Forbidden",

@@ -19,6 +19,7 @@ from shared.db import session
 from shared.http import app_today, export_responses, problem
 from shared.normalize import message
 from shared.tabular import safe_row
+from shared.vocabulary import MENTOR_ROLES
 
 blp = Blueprint(
     "compliance",
@@ -41,12 +42,7 @@ LABELS = {
             "本月谈话次数",
             "一月一谈是否达标",
         ],
-        "roles": {
-            "integrity": "廉政导师",
-            "business": "业务导师",
-            "responsible": "责任导师",
-            "practical": "实践导师",
-        },
+        "roles": MENTOR_ROLES,
         "cadence": {"monthly": "每月", "quarterly": "每季度"},
         "yes": "是",
         "no": "否",

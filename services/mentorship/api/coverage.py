@@ -25,6 +25,7 @@ from shared.db import session
 from shared.http import app_today, export_responses, problem
 from shared.normalize import message
 from shared.tabular import safe_row
+from shared.vocabulary import MENTOR_ROLES
 
 blp = Blueprint(
     "coverage", __name__, url_prefix="/api/v1/mentorship/coverage", description="coverage"
@@ -32,12 +33,7 @@ blp = Blueprint(
 protect(blp)
 
 ROLE_NAMES = {
-    "zh": {
-        "integrity": "廉政导师",
-        "business": "业务导师",
-        "responsible": "责任导师",
-        "practical": "实践导师",
-    },
+    "zh": MENTOR_ROLES,
     "en": {
         "integrity": "integrity",
         "business": "business",

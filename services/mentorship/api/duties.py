@@ -8,13 +8,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import ROLE_NAMES, audit
+from services.mentorship.domain.common import audit
 from services.mentorship.models import RoleDuty
 from services.mentorship.schemas.duties import RoleDutyIn, RoleDutyOut, RoleDutyPage
 from shared.auth import current_principal, protect, require
 from shared.db import session, utcnow
 from shared.http import ListArgs, paginate, problem
 from shared.normalize import message
+from shared.vocabulary import MENTOR_ROLES
 
 blp = Blueprint(
     "duties",
@@ -28,7 +29,7 @@ protect(blp)
 def load_duty(role: str) -> RoleDuty:
     duty = session().scalar(sa.select(RoleDuty).where(RoleDuty.role == role))
     if duty is None:
-        names = "、".join(f"{ROLE_NAMES[code]}（{code}）" for code in ROLES)
+        names = "、".join(f"{MENTOR_ROLES[code]}（{code}）" for code in ROLES)
         raise problem(
             404,
             "Not found",

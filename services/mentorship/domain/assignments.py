@@ -29,12 +29,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import ROLE_NAMES, TRAINEE_STATUS_NAMES, audit, emit
+from services.mentorship.domain.common import audit, emit
 from services.mentorship.models import Assignment, Person, Position, Town, Trainee, Unit, Village
 from shared.audit import state
 from shared.db import settings_of
 from shared.errors import Conflict, DomainError, NotFound
 from shared.normalize import message
+from shared.vocabulary import MENTOR_ROLES, TRAINEE_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def check_eligible(
 ) -> None:
     """Refuse (422, naming the rule) unless the person may hold ``role`` for ``trainee``."""
     if trainee.status != "active":
-        status = TRAINEE_STATUS_NAMES.get(trainee.status, trainee.status)
+        status = TRAINEE_STATUSES.get(trainee.status, trainee.status)
         raise DomainError(
             message(
                 f"该选调生状态为“{status}”，只有在岗选调生才能配备导师",
@@ -168,7 +169,7 @@ def check_eligible(
     if getattr(trainee, column) is None:
         raise DomainError(
             message(
-                f"该选调生未驻村：{ROLE_NAMES[role]}应由其所在{_PLACE_NAMES[column]}的干部担任",
+                f"该选调生未驻村：{MENTOR_ROLES[role]}应由其所在{_PLACE_NAMES[column]}的干部担任",
                 f"the trainee is not stationed in a village: a {role} mentor belongs to the "
                 f"trainee's current {column[:-3]}",
             ),
@@ -382,7 +383,7 @@ def assign(
     if current is not None and current.mentor_id == mentor_id:
         raise Conflict(
             message(
-                f"干部 {mentor_id} 已是该选调生的{ROLE_NAMES[role]}（配备记录 {current.id}）",
+                f"干部 {mentor_id} 已是该选调生的{MENTOR_ROLES[role]}（配备记录 {current.id}）",
                 f"person {mentor_id} is already the trainee's {role} mentor "
                 f"(assignment {current.id})",
             ),
@@ -391,7 +392,7 @@ def assign(
     if current is not None and not replace:
         raise Conflict(
             message(
-                f"该选调生已有{ROLE_NAMES[role]}（干部 {current.mentor_id}，配备记录 "
+                f"该选调生已有{MENTOR_ROLES[role]}（干部 {current.mentor_id}，配备记录 "
                 f"{current.id}）；如需更换，请选择替换现任导师",
                 f"the trainee already has a {role} mentor (person {current.mentor_id}, "
                 f"assignment {current.id}); send replace: true to replace them",
@@ -402,7 +403,7 @@ def assign(
     if load_of(session, mentor_id, role) >= limit:
         raise DomainError(
             message(
-                f"已达上限：{mentor.name} 已担任 {limit} 名选调生的{ROLE_NAMES[role]}"
+                f"已达上限：{mentor.name} 已担任 {limit} 名选调生的{MENTOR_ROLES[role]}"
                 f"（上限 {limit} 名）",
                 f"capacity reached: {mentor.name} already mentors {limit} trainee(s) as {role} "
                 f"mentor (capacity {limit})",

@@ -12,18 +12,6 @@ from shared.outbox import record_event
 PRODUCER = "mentorship"
 
 #: Chinese names of the codes that refusals name (as the console shows them).
-ROLE_NAMES = {
-    "integrity": "廉政导师",
-    "business": "业务导师",
-    "responsible": "责任导师",
-    "practical": "实践导师",
-}
-TRAINEE_STATUS_NAMES = {
-    "active": "在岗",
-    "completed": "期满",
-    "withdrawn": "退出",
-    "registered": "已登记",
-}
 #: The places a town's or a unit's account speaks for, by its role.
 PLACE_NAMES = {"town": "镇（街）", "unit": "单位"}
 

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from services.mentorship.config import ROLES
-from services.mentorship.domain.common import PRODUCER, ROLE_NAMES
+from services.mentorship.domain.common import PRODUCER
 from services.mentorship.models import (
     Assignment,
     FollowUp,
@@ -51,6 +51,7 @@ from shared.db import attach, execute_together, insert_with_params, next_id, pre
 from shared.errors import Conflict, DomainError, NotFound
 from shared.normalize import message
 from shared.outbox import event_row, outbox_insert
+from shared.vocabulary import MENTOR_ROLES
 
 #: How late a talk may still be recorded: long enough for a forgotten entry, short enough
 #: that last year's compliance cannot be rewritten.
@@ -234,7 +235,7 @@ def _seat_for(seats: list[sa.Row], role: str | None) -> sa.Row:
                 return seat
         raise DomainError(
             message(
-                f"您不是该选调生的{ROLE_NAMES.get(role, role)}",
+                f"您不是该选调生的{MENTOR_ROLES.get(role, role)}",
                 f"you do not mentor this trainee as {role}",
             ),
             {
@@ -266,7 +267,7 @@ def _seat_for(seats: list[sa.Row], role: str | None) -> sa.Row:
 
 def _role_names(roles: list[str]) -> str:
     """Roles in Chinese, as a list in words (for refusals)."""
-    return "、".join(ROLE_NAMES.get(role, role) for role in roles)
+    return "、".join(MENTOR_ROLES.get(role, role) for role in roles)
 
 
 def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:

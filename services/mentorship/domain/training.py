@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.mentorship.domain.common import TRAINEE_STATUS_NAMES, emit
+from services.mentorship.domain.common import emit
 from services.mentorship.models import (
     Attendance,
     Participation,
@@ -25,6 +25,7 @@ from services.mentorship.models import (
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError
 from shared.normalize import message
+from shared.vocabulary import TRAINEE_STATUSES
 
 TENTH = Decimal("0.1")
 #: A showcase's status in Chinese, for refusals (as the console shows it).
@@ -219,7 +220,7 @@ def join_project(session: Session, project: Project, trainee: Trainee, data: dic
             {"project": [message("项目已关闭", "not active")]},
         )
     if trainee.status != "active":
-        status = TRAINEE_STATUS_NAMES.get(trainee.status, trainee.status)
+        status = TRAINEE_STATUSES.get(trainee.status, trainee.status)
         raise DomainError(
             message("只有在岗选调生才能参加项目", "only an active trainee joins a project"),
             {"trainee_id": [message(f"状态为“{status}”", f"status {trainee.status}")]},

@@ -12,16 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notifier.models import Person, Town, Trainee, Unit, Village
+from shared.vocabulary import MENTOR_ROLES
 
 LANGUAGES = ("zh", "en")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 LABELS = {
     "zh": {
-        "integrity": "廉政导师",
-        "business": "业务导师",
-        "responsible": "责任导师",
-        "practical": "实践导师",
+        **MENTOR_ROLES,
         "effectiveness": "基层锻炼工作成效表",
         "mentoring": "导师制落实情况（谈心谈话）表",
         "quarterly": "季度报告",

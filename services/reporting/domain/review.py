@@ -18,8 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.reporting.domain.periods import setting
 from shared.errors import Conflict, NotFound
 from shared.normalize import message
-
-STEP_NAMES = {"town": "乡镇", "unit": "派出单位", "city": "市委组织部"}
+from shared.vocabulary import ACCOUNT_ROLES
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ class Paper:
         if item.step != role:
             raise Conflict(
                 message(
-                    f"该{self.zh}等待{STEP_NAMES.get(item.step, item.step)}审核",
+                    f"该{self.zh}等待{ACCOUNT_ROLES.get(item.step, item.step)}审核",
                     f"this {self.en} awaits the {item.step}'s review, not yours",
                 ),
                 {"step": [item.step]},

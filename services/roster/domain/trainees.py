@@ -13,9 +13,9 @@ from services.roster.models import Account, Placement, StatusChange, Trainee, Un
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError
 from shared.normalize import message
+from shared.vocabulary import TRAINEE_STATUSES
 
 #: The statuses in Chinese, for refusals.
-STATUS_NAMES = {"active": "在岗", "completed": "期满", "withdrawn": "退出"}
 STATUS_TRANSITIONS = {
     "active": {"completed", "withdrawn"},
     "completed": set(),
@@ -196,7 +196,7 @@ def place_trainee(
     """Station a trainee in a village from ``start_date``; the current placement, if any,
     ends the day before. Announces ``trainee.placed``."""
     if trainee.status != "active":
-        status_zh = STATUS_NAMES.get(trainee.status, trainee.status)
+        status_zh = TRAINEE_STATUSES.get(trainee.status, trainee.status)
         raise DomainError(
             message(
                 f"该选调生已{status_zh}，不能派驻", f"a {trainee.status} trainee cannot be placed"
@@ -270,7 +270,7 @@ def change_status(
     last day is the day before (its start day at the earliest)."""
     if to_status not in STATUS_TRANSITIONS[trainee.status]:
         status = trainee.status
-        status_zh, to_zh = (STATUS_NAMES.get(s, s) for s in (status, to_status))
+        status_zh, to_zh = (TRAINEE_STATUSES.get(s, s) for s in (status, to_status))
         raise DomainError(
             message(
                 f"状态为“{status_zh}”的选调生不能改为“{to_zh}”",
