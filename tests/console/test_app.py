@@ -15,6 +15,7 @@ from flask import session
 
 from services.console import catalogue, i18n
 from services.console.app import create_app, yuan
+from services.console.client import ApiError
 from services.console.codes import CODES
 from services.console.config import SERVICES, Config
 
@@ -164,6 +165,28 @@ def test_english_comes_from_the_catalogue_with_plural_forms_and_code_contexts():
         assert i18n.gettext("登录") == "登录"
         assert i18n.label("role", "city") == "市委组织部"
         assert i18n.ngettext("已导入 {n} 行。", "已导入 {n} 行。", 12) == "已导入 12 行。"
+
+
+def test_an_api_refusal_reads_in_the_pages_language_detail_and_fields_alike():
+    """The services write each refusal ``中文 / English``; a page shows one half."""
+    refusal = ApiError(
+        422,
+        "Rule violated",
+        "谈话日期不能晚于今天 / a talk cannot be dated in the future",
+        {"talk_date": ["晚于今天 / after today"], "aspects": ["必填 / required"]},
+    )
+    nowhere = {s: "http://127.0.0.1:9" for s in SERVICES}
+    app = create_app(Config(SECRET_KEY="test", API_URLS=nowhere))
+    with app.test_request_context("/"):
+        session["lang"] = "zh"
+        assert refusal.messages() == [
+            "谈话日期不能晚于今天", "talk_date: 晚于今天", "aspects: 必填"
+        ]  # fmt: skip
+        session["lang"] = "en"
+        assert refusal.messages() == [
+            "a talk cannot be dated in the future", "talk_date: after today", "aspects: required"
+        ]  # fmt: skip
+    assert refusal.messages()[0] == "谈话日期不能晚于今天"  # no request: the default, Chinese
 
 
 def test_money_is_shown_from_integer_fen():
