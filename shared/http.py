@@ -749,6 +749,20 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     )
 
 
+def month_up_to_now(month: dt.date | None) -> dt.date:
+    """A figure's month: ``month`` (its first day), this month if None; a later month is a
+    422 (it has not begun)."""
+    this_month = app_today().replace(day=1)
+    if month is not None and month > this_month:
+        raise problem(
+            422,
+            "Unprocessable Entity",
+            message("该月尚未开始", "that month has not begun"),
+            {"month": [message("不能是将来的月份", "in the future")]},
+        )
+    return month or this_month
+
+
 def where_given(query: sa.Select, args: dict, model, *keys: str) -> sa.Select:
     """``query`` kept to the rows whose ``model`` column ``key`` equals ``args[key]``, for
     each of ``keys`` the list's arguments give (not None): a list's plain filters."""
@@ -758,11 +772,11 @@ def where_given(query: sa.Select, args: dict, model, *keys: str) -> sa.Select:
     return query
 
 
-def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object]) -> dict:
-    """Run ``query`` for one page. ``sort`` is a comma list of names from ``sortable``,
-    each optionally prefixed with ``-`` for descending; anything else is a 400."""
+def sort_order(spec: str, sortable: dict[str, object]) -> list:
+    """The ORDER BY of a list's ``sort``: a comma list of names from ``sortable``, each
+    optionally prefixed with ``-`` for descending; anything else is a 400."""
     order = []
-    for part in (args.get("sort") or "").split(","):
+    for part in spec.split(","):
         part = part.strip()
         if not part:
             continue
@@ -780,8 +794,13 @@ def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object])
                 {"sort": [message(f"不能按 {key} 排序", f"unknown field {key}")]},
             )
         order.append(column.desc() if desc else column.asc())
-    default = next(iter(sortable.values()))
-    order.append(default)
+    return order
+
+
+def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object]) -> dict:
+    """Run ``query`` for one page, in the order of ``sort`` (:func:`sort_order`), then by
+    ``sortable``'s first column."""
+    order = [*sort_order(args.get("sort") or "", sortable), next(iter(sortable.values()))]
     page, per_page = args["page"], args["per_page"]
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))

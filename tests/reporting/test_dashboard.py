@@ -283,7 +283,11 @@ def test_bad_months_are_refused(world):
             world.client.get(f"{API}/dashboard?month={month}", headers=auth("city")), 422
         )
         assert "month" in body["errors"]["query"]
-    assert_problem(world.client.get(f"{API}/dashboard?month=2999-01", headers=auth("city")), 422)
+    later = assert_problem(
+        world.client.get(f"{API}/dashboard?month=2999-01", headers=auth("city")), 422
+    )
+    assert later["detail"] == "该月尚未开始 / that month has not begun"
+    assert later["errors"] == {"month": ["不能是将来的月份 / in the future"]}
 
 
 # -- talks, coverage, care -----------------------------------------------------------------
@@ -434,6 +438,18 @@ def test_the_missing_list_names_each_form_not_submitted_or_returned(world):
         f"{API}/dashboard/missing?month=2026-03&state=returned", headers=auth("city")
     ).get_json()
     assert returned_only["total"] == 1
+    by_kind = world.client.get(
+        f"{API}/dashboard/missing?month=2026-03&sort=-kind,trainee_id", headers=auth("city")
+    ).get_json()
+    assert [(r["kind"], r["trainee_id"]) for r in by_kind["items"]] == [
+        ("mentoring", 2), ("mentoring", 3), ("effectiveness", 2)
+    ]  # fmt: skip
+    bad = assert_problem(
+        world.client.get(f"{API}/dashboard/missing?month=2026-03&sort=name", headers=auth("city")),
+        400,
+    )
+    assert bad["detail"].startswith("只能按以下字段排序：")
+    assert bad["errors"] == {"sort": ["不能按 name 排序 / unknown field name"]}
 
 
 def test_the_drill_down_shows_one_trainees_month_within_scope(world):

@@ -16,8 +16,7 @@ from services.mentorship.domain import talks as domain
 from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
 from shared.auth import own_slice, protect, require
 from shared.db import session
-from shared.http import app_today, export_responses, problem
-from shared.normalize import message
+from shared.http import export_responses, month_up_to_now
 from shared.tabular import safe_row
 from shared.vocabulary import MENTOR_ROLES
 
@@ -244,15 +243,7 @@ class Compliance(MethodView):
         its mentor in the month, a ``quarterly`` one in the calendar quarter up to the
         month's end (``TALK_CADENCE``)."""
         town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "trainees")
-        this_month = app_today().replace(day=1)
-        month = args.get("month") or this_month
-        if month > this_month:
-            raise problem(
-                422,
-                "Unprocessable Entity",
-                message("该月尚未开始", "that month has not begun"),
-                {"month": [message("不能是将来的月份", "in the future")]},
-            )
+        month = month_up_to_now(args.get("month"))
         report = domain.monthly_compliance(
             session(),
             month,

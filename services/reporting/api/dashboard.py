@@ -22,8 +22,7 @@ from services.reporting.schemas.dashboard import (
 )
 from shared.auth import own_slice, protect, require
 from shared.db import session
-from shared.http import app_today, export_responses, problem
-from shared.normalize import message
+from shared.http import app_today, export_responses, month_up_to_now, sort_order
 
 blp = Blueprint(
     "dashboard",
@@ -38,16 +37,7 @@ def scoped(args: dict) -> tuple:
     """(month, town_id, unit_id) the caller may see: the city any; a town or unit only
     itself (another's id is a 403). The month defaults to this one and may not be later."""
     town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "dashboard")
-    this_month = app_today().replace(day=1)
-    month = args.get("month") or this_month
-    if month > this_month:
-        raise problem(
-            422,
-            "Unprocessable Entity",
-            message("该月尚未开始", "that month has not begun"),
-            {"month": [message("尚未开始", "in the future")]},
-        )
-    return month, town_id, unit_id
+    return month_up_to_now(args.get("month")), town_id, unit_id
 
 
 @blp.route("")
@@ -101,21 +91,8 @@ class Missing(MethodView):
             headers, table = exports.missing_table(rows, args["lang"])
             stem = f"missing-{domain.month_code(month)}"
             return download_table(args, ("未报送名单", "Missing"), headers, table, stem)
-        order = []
-        for part in (args.get("sort") or "trainee_id,kind").split(","):
-            key = part.strip().lstrip("-")
-            if key not in ("trainee_id", "kind", "period"):
-                raise problem(
-                    400,
-                    "Bad sort",
-                    message(
-                        "只能按 kind、period、trainee_id 排序",
-                        "sort by one of: kind, period, trainee_id",
-                    ),
-                    {"sort": [message(f"未知的字段 {key}", f"unknown field {key}")]},
-                )
-            column = columns[key]
-            order.append(column.desc() if part.strip().startswith("-") else column.asc())
+        sortable = {key: columns[key] for key in ("trainee_id", "kind", "period")}
+        order = sort_order(args.get("sort") or "trainee_id,kind", sortable)
         total = session().scalar(sa.select(sa.func.count()).select_from(query.subquery()))
         page, per_page = args["page"], args["per_page"]
         rows = (
