@@ -19,6 +19,8 @@ ACCOUNT_ROLES = {
     "mentor": "导师",
     "trainee": "选调生",
 }
+#: The places a trainee is placed in or employed by.
+PLACES = {"town": "镇（街）", "village": "村（社区）", "unit": "单位"}
 #: A trainee's status.
 TRAINEE_STATUSES = {
     "registered": "已登记",

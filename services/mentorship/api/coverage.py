@@ -17,7 +17,6 @@ from flask_smorest import Blueprint
 
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
-from services.mentorship.domain.common import PLACE_NAMES
 from services.mentorship.models import Trainee
 from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
 from shared.auth import current_principal, protect, require
@@ -25,7 +24,7 @@ from shared.db import session
 from shared.http import app_today, export_responses, problem
 from shared.normalize import message
 from shared.tabular import safe_row
-from shared.vocabulary import MENTOR_ROLES
+from shared.vocabulary import MENTOR_ROLES, PLACES
 
 blp = Blueprint(
     "coverage", __name__, url_prefix="/api/v1/mentorship/coverage", description="coverage"
@@ -146,7 +145,7 @@ class Coverage(MethodView):
         town_id, unit_id = args.get("town_id"), args.get("unit_id")
         for key, value in (("town_id", town_id), ("unit_id", unit_id)):
             if principal.role == key[:-3] and value not in (None, principal.scope_id):
-                place = PLACE_NAMES[key[:-3]]
+                place = PLACES[key[:-3]]
                 raise problem(
                     403,
                     "Forbidden",

@@ -15,7 +15,6 @@ from flask_smorest import Blueprint
 
 from services.mentorship.access import load_trainee, trainee_scope
 from services.mentorship.domain import training as domain
-from services.mentorship.domain.common import PLACE_NAMES
 from services.mentorship.models import Attendance, Trainee, TrainingEvent
 from services.mentorship.schemas.training import (
     AttendanceIn,
@@ -33,6 +32,7 @@ from shared.auth import Principal, current_principal, protect, require
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, problem
 from shared.normalize import message
+from shared.vocabulary import PLACES
 
 blp = Blueprint(
     "training",
@@ -90,7 +90,7 @@ def _keep_to_own_places(invite: dict, principal: Principal) -> None:
     for role, key in (("town", "town_ids"), ("unit", "unit_ids")):
         others = set(invite.get(key) or ()) - {principal.scope_id}
         if principal.role == role and others:
-            place, named = PLACE_NAMES[role], sorted(others)
+            place, named = PLACES[role], sorted(others)
             why = message(f"不是本{place}：{named}", f"not your {role}: {named}")
             raise problem(
                 403,

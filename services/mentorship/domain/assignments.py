@@ -35,7 +35,7 @@ from shared.audit import state
 from shared.db import settings_of
 from shared.errors import Conflict, DomainError, NotFound
 from shared.normalize import message
-from shared.vocabulary import MENTOR_ROLES, TRAINEE_STATUSES
+from shared.vocabulary import MENTOR_ROLES, PLACES, TRAINEE_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,6 @@ _RULES = {
 }
 _PLACE_MODELS = {"unit_id": Unit, "town_id": Town, "village_id": Village}
 #: The places of ``_SEAT_PLACE`` in Chinese, for refusals.
-_PLACE_NAMES = {"unit_id": "派出单位", "town_id": "镇（街）", "village_id": "村（社区）"}
 _DAY = dt.timedelta(days=1)
 
 
@@ -169,7 +168,7 @@ def check_eligible(
     if getattr(trainee, column) is None:
         raise DomainError(
             message(
-                f"该选调生未驻村：{MENTOR_ROLES[role]}应由其所在{_PLACE_NAMES[column]}的干部担任",
+                f"该选调生未驻村：{MENTOR_ROLES[role]}应由其所在{PLACES[column.removesuffix('_id')]}的干部担任",
                 f"the trainee is not stationed in a village: a {role} mentor belongs to the "
                 f"trainee's current {column[:-3]}",
             ),

@@ -12,8 +12,6 @@ from shared.outbox import record_event
 PRODUCER = "mentorship"
 
 #: Chinese names of the codes that refusals name (as the console shows them).
-#: The places a town's or a unit's account speaks for, by its role.
-PLACE_NAMES = {"town": "镇（街）", "unit": "单位"}
 
 
 def emit(session: Session, type_: str, payload: dict, *, at_once: bool = False) -> None:

@@ -171,7 +171,7 @@ class EvaluationItem(MethodView):
             evaluation,
             data,
             mentor_id=_mentor_id(),
-            version=read_version(data, "evaluation"),
+            version=read_version(data, domain.PAPER),
         )
         session().commit()
         return evaluation
@@ -206,7 +206,7 @@ class Submit(MethodView):
             mentor_id=_mentor_id(),
             actor=current_principal().subject,
             config=current_app.config,
-            version=read_version(data, "evaluation"),
+            version=read_version(data, domain.PAPER),
         )
         session().commit()
         return evaluation
@@ -226,7 +226,7 @@ class Return(MethodView):
             evaluation,
             trainee,
             data["reason"],
-            version=read_version(data, "evaluation"),
+            version=read_version(data, domain.PAPER),
         )
 
 
@@ -244,7 +244,7 @@ class Approve(MethodView):
             domain.approve_evaluation,
             evaluation,
             trainee,
-            version=read_version(data, "evaluation"),
+            version=read_version(data, domain.PAPER),
             config=current_app.config,
             grade=data.get("grade"),
             note=data.get("note", ""),

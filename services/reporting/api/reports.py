@@ -192,7 +192,7 @@ class ReportItem(MethodView):
                 message("表格填写有误", "the form did not validate"),
                 exc.messages,
             ) from None
-        domain.update_report(session(), report, content, version=read_version(data, "report"))
+        domain.update_report(session(), report, content, version=read_version(data, domain.PAPER))
         session().commit()
         return report
 
@@ -214,7 +214,7 @@ class ReportSubmit(MethodView):
             actor=principal.subject,
             role=principal.role,
             config=current_app.config,
-            version=read_version(data, "report"),
+            version=read_version(data, domain.PAPER),
         )
         session().commit()
         return report
@@ -234,7 +234,7 @@ class ReportReturn(MethodView):
             report,
             trainee,
             data["reason"],
-            version=read_version(data, "report"),
+            version=read_version(data, domain.PAPER),
         )
 
 
@@ -248,7 +248,7 @@ class ReportApprove(MethodView):
         good). Announced as ``report.approved`` (``final`` on the last step); audited."""
         report, trainee = load_report(id)
         return review_step(
-            domain.approve_report, report, trainee, version=read_version(data, "report")
+            domain.approve_report, report, trainee, version=read_version(data, domain.PAPER)
         )
 
 

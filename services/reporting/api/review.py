@@ -9,23 +9,21 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import request
 
+from services.reporting.domain.review import Paper
 from services.reporting.models import ReportAudit
 from shared.auth import current_principal
 from shared.db import session
 from shared.http import problem
 from shared.normalize import message
 
-#: The papers' Chinese names, for the messages.
-_PAPER_ZH = {"report": "报告", "evaluation": "鉴定"}
-
 #: The 404 of a trainee whose record has not reached this service yet.
 NOT_KNOWN = message("系统中还没有您的选调生信息", "you are not known here yet")
 
 
-def read_version(data: dict, paper: str) -> int | None:
+def read_version(data: dict, paper: Paper) -> int | None:
     """The version the caller read: the body's ``version`` or the If-Match header
     (``3``, ``"3"`` or ``W/"3"``); anything else is a 400 asking for the ``paper``'s
-    version."""
+    version (the domain module's ``PAPER``)."""
     if data.get("version") is not None:
         return data["version"]
     header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/")
@@ -36,7 +34,7 @@ def read_version(data: dict, paper: str) -> int | None:
         raise problem(
             400,
             "Bad If-Match",
-            message(f"请提供{_PAPER_ZH.get(paper, paper)}的版本号", f"send the {paper}'s version"),
+            message(f"请提供{paper.zh}的版本号", f"send the {paper.en}'s version"),
             {"If-Match": [message("应为数字", "digits")]},
         )
     return int(header)

@@ -11,12 +11,12 @@ from shared import normalize
 from shared.errors import Conflict, DomainError, NotFound
 from shared.normalize import message
 from shared.outbox import record_event
-from shared.vocabulary import ACCOUNT_ROLES
+from shared.vocabulary import ACCOUNT_ROLES, PLACES
 
 PRODUCER = "roster"
 
 #: Roster's records (by table) and roles in Chinese, for refusals (没有编号为 5 的村（社区）).
-NAMES = {**ACCOUNT_ROLES, "village": "村（社区）", "person": "干部"}
+NAMES = {**ACCOUNT_ROLES, **PLACES, "person": "干部"}
 
 
 def name_zh(code: str) -> str:
