@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
@@ -27,24 +25,19 @@ from services.mentorship.schemas.assignments import (
     SuggestionsOut,
     TraineeMentorsOut,
 )
+from shared.api import blueprint, endpoint
 from shared.auth import (
     Principal,
     check_trainee_scope,
     current_principal,
-    protect,
-    require,
 )
 from shared.db import session
 from shared.http import app_today, paginate, problem, where_given
 from shared.normalize import message
 
-blp = Blueprint(
-    "assignments",
-    __name__,
-    url_prefix="/api/v1/mentorship",
-    description="Mentor assignments (导师), suggestions and gap filling",
+blp = blueprint(
+    "assignments", "/api/v1/mentorship", "Mentor assignments (导师), suggestions and gap filling"
 )
-protect(blp)
 
 WRITERS = ("city", "town", "unit")
 
@@ -73,187 +66,165 @@ def load_assignment(id_: int) -> Assignment:
     return assignment
 
 
-@blp.route("/assignments")
-class Assignments(MethodView):
-    @blp.arguments(AssignmentListArgs, location="query")
-    @blp.response(200, AssignmentPage)
-    def get(self, args):
-        """Assignments in the caller's scope; filter by ``trainee_id``, ``mentor_id``,
-        ``role``, ``active``, ``vacated``, and the trainee's ``town_id`` or ``unit_id``; sort
-        by ``id``, ``start_date``, ``end_date``, ``role``, ``trainee_id``, ``mentor_id``."""
-        query = sa.select(Assignment).where(_visible(current_principal()))
-        query = where_given(
-            query, args, Assignment, "trainee_id", "mentor_id", "role", "active", "vacated"
-        )
-        for key in ("town_id", "unit_id"):
-            if args.get(key) is not None:
-                query = query.where(
-                    Assignment.trainee_id.in_(
-                        sa.select(Trainee.id).where(getattr(Trainee, key) == args[key])
-                    )
+@endpoint(blp, "GET /assignments", query=AssignmentListArgs, out=AssignmentPage)
+def get_assignments(args):
+    """Assignments in the caller's scope; filter by ``trainee_id``, ``mentor_id``,
+    ``role``, ``active``, ``vacated``, and the trainee's ``town_id`` or ``unit_id``; sort
+    by ``id``, ``start_date``, ``end_date``, ``role``, ``trainee_id``, ``mentor_id``."""
+    query = sa.select(Assignment).where(_visible(current_principal()))
+    query = where_given(
+        query, args, Assignment, "trainee_id", "mentor_id", "role", "active", "vacated"
+    )
+    for key in ("town_id", "unit_id"):
+        if args.get(key) is not None:
+            query = query.where(
+                Assignment.trainee_id.in_(
+                    sa.select(Trainee.id).where(getattr(Trainee, key) == args[key])
                 )
-        page = paginate(
-            session(),
-            query,
-            args,
-            {
-                "id": Assignment.id,
-                "start_date": Assignment.start_date,
-                "end_date": Assignment.end_date,
-                "role": Assignment.role,
-                "trainee_id": Assignment.trainee_id,
-                "mentor_id": Assignment.mentor_id,
-            },
-        )
-        page["items"] = domain.describe(session(), page["items"])
-        return page
-
-    @require(*WRITERS)
-    @blp.arguments(AssignmentIn)
-    @blp.response(201, AssignmentOut)
-    def post(self, data):
-        """Make a person the trainee's mentor in a role, from ``start_date`` (default:
-        today in the city). 422 names the eligibility rule that failed, or says the mentor
-        is at capacity; 409 if the seat is taken, unless ``replace`` is true, which ends
-        the current holder's assignment. Announced as ``mentor.assigned`` (after
-        ``mentor.released`` when replacing)."""
-        access.load_trainee(data["trainee_id"])
-        today = app_today()
-        assignment = domain.assign(
-            session(),
-            data["trainee_id"],
-            data["mentor_id"],
-            data["role"],
-            start_date=data["start_date"] or today,
-            replace=data["replace"],
-            actor=current_principal().subject,
-            capacity=_capacity(),
-            today=today,
-        )
-        session().commit()
-        return domain.describe(session(), [assignment])[0]
-
-
-@blp.route("/assignments/<int:id>")
-class AssignmentItem(MethodView):
-    @blp.response(200, AssignmentOut)
-    def get(self, id):
-        """One assignment."""
-        return domain.describe(session(), [load_assignment(id)])[0]
-
-
-@blp.route("/assignments/<int:id>/end")
-class AssignmentEnd(MethodView):
-    @require(*WRITERS)
-    @blp.arguments(AssignmentEndIn)
-    @blp.response(200, AssignmentOut)
-    def post(self, data, id):
-        """End an assignment on ``end_date`` (default: today; neither before it began nor
-        in the future); ``reason`` is kept in the audit trail. Announced as
-        ``mentor.released`` with reason ``manual``."""
-        assignment = load_assignment(id)
-        today = app_today()
-        domain.end_assignment(
-            session(),
-            assignment,
-            end_date=data["end_date"] or today,
-            actor=current_principal().subject,
-            today=today,
-            note=data["reason"],
-        )
-        session().commit()
-        return domain.describe(session(), [assignment])[0]
-
-
-@blp.route("/assignments/<int:id>/audit")
-class AssignmentAudit(MethodView):
-    @require(*WRITERS)
-    @blp.response(200, AuditOut(many=True))
-    def get(self, id):
-        """The audit trail of an assignment: who changed it, when, before and after."""
-        load_assignment(id)
-        return (
-            session()
-            .scalars(
-                sa.select(Audit)
-                .where(Audit.entity == "assignment", Audit.entity_id == id)
-                .order_by(Audit.id)
             )
-            .all()
+    page = paginate(
+        session(),
+        query,
+        args,
+        {
+            "id": Assignment.id,
+            "start_date": Assignment.start_date,
+            "end_date": Assignment.end_date,
+            "role": Assignment.role,
+            "trainee_id": Assignment.trainee_id,
+            "mentor_id": Assignment.mentor_id,
+        },
+    )
+    page["items"] = domain.describe(session(), page["items"])
+    return page
+
+
+@endpoint(blp, "POST /assignments", *WRITERS, body=AssignmentIn, out=AssignmentOut, status=201)
+def post_assignments(data):
+    """Make a person the trainee's mentor in a role, from ``start_date`` (default:
+    today in the city). 422 names the eligibility rule that failed, or says the mentor
+    is at capacity; 409 if the seat is taken, unless ``replace`` is true, which ends
+    the current holder's assignment. Announced as ``mentor.assigned`` (after
+    ``mentor.released`` when replacing)."""
+    access.load_trainee(data["trainee_id"])
+    today = app_today()
+    assignment = domain.assign(
+        session(),
+        data["trainee_id"],
+        data["mentor_id"],
+        data["role"],
+        start_date=data["start_date"] or today,
+        replace=data["replace"],
+        actor=current_principal().subject,
+        capacity=_capacity(),
+        today=today,
+    )
+    session().commit()
+    return domain.describe(session(), [assignment])[0]
+
+
+@endpoint(blp, "GET /assignments/<int:id>", out=AssignmentOut)
+def get_assignment_item(id):
+    """One assignment."""
+    return domain.describe(session(), [load_assignment(id)])[0]
+
+
+@endpoint(blp, "POST /assignments/<int:id>/end", *WRITERS, body=AssignmentEndIn, out=AssignmentOut)
+def post_assignment_end(data, id):
+    """End an assignment on ``end_date`` (default: today; neither before it began nor
+    in the future); ``reason`` is kept in the audit trail. Announced as
+    ``mentor.released`` with reason ``manual``."""
+    assignment = load_assignment(id)
+    today = app_today()
+    domain.end_assignment(
+        session(),
+        assignment,
+        end_date=data["end_date"] or today,
+        actor=current_principal().subject,
+        today=today,
+        note=data["reason"],
+    )
+    session().commit()
+    return domain.describe(session(), [assignment])[0]
+
+
+@endpoint(blp, "GET /assignments/<int:id>/audit", *WRITERS, out=AuditOut(many=True))
+def get_assignment_audit(id):
+    """The audit trail of an assignment: who changed it, when, before and after."""
+    load_assignment(id)
+    return (
+        session()
+        .scalars(
+            sa.select(Audit)
+            .where(Audit.entity == "assignment", Audit.entity_id == id)
+            .order_by(Audit.id)
         )
+        .all()
+    )
 
 
-@blp.route("/trainees/<int:id>/mentors")
-class TraineeMentors(MethodView):
-    @blp.response(200, TraineeMentorsOut)
-    def get(self, id):
-        """The trainee's active mentors with their names, and the required roles still
-        missing."""
-        return domain.mentors_of(session(), access.load_trainee(id))
+@endpoint(blp, "GET /trainees/<int:id>/mentors", out=TraineeMentorsOut)
+def get_trainee_mentors(id):
+    """The trainee's active mentors with their names, and the required roles still
+    missing."""
+    return domain.mentors_of(session(), access.load_trainee(id))
 
 
-@blp.route("/trainees/<int:id>/suggestions")
-class TraineeSuggestions(MethodView):
-    @require(*WRITERS)
-    @blp.response(200, SuggestionsOut)
-    def get(self, id):
-        """Per role, the people eligible today with their current load and capacity; those
-        at capacity are listed apart (``at_capacity``), the current holder not at all."""
-        trainee = access.load_trainee(id)
-        return domain.suggestions(session(), trainee, _capacity(), app_today())
+@endpoint(blp, "GET /trainees/<int:id>/suggestions", *WRITERS, out=SuggestionsOut)
+def get_trainee_suggestions(id):
+    """Per role, the people eligible today with their current load and capacity; those
+    at capacity are listed apart (``at_capacity``), the current holder not at all."""
+    trainee = access.load_trainee(id)
+    return domain.suggestions(session(), trainee, _capacity(), app_today())
 
 
-@blp.route("/gaps/fill")
-class GapFill(MethodView):
-    @require(*WRITERS)
-    @blp.arguments(GapFillIn)
-    @blp.response(200, GapFillOut)
-    def post(self, data):
-        """Fill every empty required seat of the active trainees of a town (``town_id``) or
-        unit (``unit_id``) where exactly one eligible person has spare capacity; answer
-        the assignments made and the gaps left with the reason. A town or unit fills its
-        own (the id may be left out); the city names one."""
-        principal = current_principal()
-        town_id, unit_id = data["town_id"], data["unit_id"]
-        if principal.role == "town":
-            if town_id not in (None, principal.scope_id):
-                raise problem(
-                    403,
-                    "Forbidden",
-                    message("镇（街）只能补齐本镇（街）的导师空缺", "a town fills its own gaps"),
-                    {"town_id": [message("不是本镇（街）", "not yours")]},
-                )
-            town_id = principal.scope_id
-        elif principal.role == "unit":
-            if unit_id not in (None, principal.scope_id):
-                raise problem(
-                    403,
-                    "Forbidden",
-                    message("单位只能补齐本单位的导师空缺", "a unit fills its own gaps"),
-                    {"unit_id": [message("不是本单位", "not yours")]},
-                )
-            unit_id = principal.scope_id
-        elif town_id is None and unit_id is None:
+@endpoint(blp, "POST /gaps/fill", *WRITERS, body=GapFillIn, out=GapFillOut)
+def post_gap_fill(data):
+    """Fill every empty required seat of the active trainees of a town (``town_id``) or
+    unit (``unit_id``) where exactly one eligible person has spare capacity; answer
+    the assignments made and the gaps left with the reason. A town or unit fills its
+    own (the id may be left out); the city names one."""
+    principal = current_principal()
+    town_id, unit_id = data["town_id"], data["unit_id"]
+    if principal.role == "town":
+        if town_id not in (None, principal.scope_id):
             raise problem(
-                422,
-                "Unprocessable Entity",
-                message(
-                    "请选择要补齐导师的镇（街）或单位",
-                    "name the town_id or the unit_id whose gaps to fill",
-                ),
-                {"town_id": [message("请选择镇（街）或单位", "town_id or unit_id is required")]},
+                403,
+                "Forbidden",
+                message("镇（街）只能补齐本镇（街）的导师空缺", "a town fills its own gaps"),
+                {"town_id": [message("不是本镇（街）", "not yours")]},
             )
-        conditions = [sa.true()]
-        if town_id is not None:
-            conditions.append(Trainee.town_id == town_id)
-        if unit_id is not None:
-            conditions.append(Trainee.unit_id == unit_id)
-        result = domain.fill_gaps(
-            session(),
-            sa.and_(*conditions),
-            capacity=_capacity(),
-            today=app_today(),
-            actor=principal.subject,
+        town_id = principal.scope_id
+    elif principal.role == "unit":
+        if unit_id not in (None, principal.scope_id):
+            raise problem(
+                403,
+                "Forbidden",
+                message("单位只能补齐本单位的导师空缺", "a unit fills its own gaps"),
+                {"unit_id": [message("不是本单位", "not yours")]},
+            )
+        unit_id = principal.scope_id
+    elif town_id is None and unit_id is None:
+        raise problem(
+            422,
+            "Unprocessable Entity",
+            message(
+                "请选择要补齐导师的镇（街）或单位",
+                "name the town_id or the unit_id whose gaps to fill",
+            ),
+            {"town_id": [message("请选择镇（街）或单位", "town_id or unit_id is required")]},
         )
-        session().commit()
-        return result
+    conditions = [sa.true()]
+    if town_id is not None:
+        conditions.append(Trainee.town_id == town_id)
+    if unit_id is not None:
+        conditions.append(Trainee.unit_id == unit_id)
+    result = domain.fill_gaps(
+        session(),
+        sa.and_(*conditions),
+        capacity=_capacity(),
+        today=app_today(),
+        actor=principal.subject,
+    )
+    session().commit()
+    return result

@@ -8,25 +8,22 @@ import csv
 import io
 
 from flask import Response, current_app, jsonify
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.mentorship.config import ROLES
 from services.mentorship.domain import talks as domain
 from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
-from shared.auth import own_slice, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import own_slice
 from shared.db import session
 from shared.http import export_responses, month_up_to_now
 from shared.tabular import safe_row
 from shared.vocabulary import MENTOR_ROLES
 
-blp = Blueprint(
+blp = blueprint(
     "compliance",
-    __name__,
-    url_prefix="/api/v1/mentorship/compliance",
-    description="One talk a month (一月一谈): compliance by month for the city, a town or a unit",
+    "/api/v1/mentorship/compliance",
+    "One talk a month (一月一谈): compliance by month for the city, a town or a unit",
 )
-protect(blp)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -223,37 +220,33 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
     return response
 
 
-@blp.route("")
-class Compliance(MethodView):
-    @require("city", "town", "unit")
-    @blp.arguments(ComplianceArgs, location="query")
-    @blp.response(200, ComplianceOut)
-    @export_responses(blp)
-    def get(self, args):
-        """One talk a month for ``month`` (YYYY-MM, default this month in the city's time
-        zone): the city for any town (``town_id``) or unit (``unit_id``) or the whole city;
-        a town or unit for itself only (another's id is a 403). ``format=csv|xlsx``
-        downloads the table with Chinese headers (``lang=en`` for English).
+@endpoint(blp, "GET", "city", "town", "unit", query=ComplianceArgs, out=ComplianceOut)
+@export_responses(blp)
+def get_compliance(args):
+    """One talk a month for ``month`` (YYYY-MM, default this month in the city's time
+    zone): the city for any town (``town_id``) or unit (``unit_id``) or the whole city;
+    a town or unit for itself only (another's id is a 403). ``format=csv|xlsx``
+    downloads the table with Chinese headers (``lang=en`` for English).
 
-        Counted: trainees active now (unless their mentoring began after the month), and
-        those since completed or withdrawn who held a mentor assignment during the month;
-        a town or unit holds its current trainees. Compliant: at least one talk in the
-        month. Per role (null when not required: a trainee not stationed in a village
-        needs only ``integrity`` and ``business``): a ``monthly`` role needs a talk from
-        its mentor in the month, a ``quarterly`` one in the calendar quarter up to the
-        month's end (``TALK_CADENCE``)."""
-        town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "trainees")
-        month = month_up_to_now(args.get("month"))
-        report = domain.monthly_compliance(
-            session(),
-            month,
-            current_app.config["TALK_CADENCE"],
-            town_id=town_id,
-            unit_id=unit_id,
-        )
-        stem = f"compliance-{month.year:04d}-{month.month:02d}"
-        if args["format"] == "csv":
-            return _download(export_csv(report, args["lang"]), "text/csv", f"{stem}.csv")
-        if args["format"] == "xlsx":
-            return _download(export_xlsx(report, args["lang"]), XLSX, f"{stem}.xlsx")
-        return jsonify(compliance_json(report))
+    Counted: trainees active now (unless their mentoring began after the month), and
+    those since completed or withdrawn who held a mentor assignment during the month;
+    a town or unit holds its current trainees. Compliant: at least one talk in the
+    month. Per role (null when not required: a trainee not stationed in a village
+    needs only ``integrity`` and ``business``): a ``monthly`` role needs a talk from
+    its mentor in the month, a ``quarterly`` one in the calendar quarter up to the
+    month's end (``TALK_CADENCE``)."""
+    town_id, unit_id = own_slice(args.get("town_id"), args.get("unit_id"), "trainees")
+    month = month_up_to_now(args.get("month"))
+    report = domain.monthly_compliance(
+        session(),
+        month,
+        current_app.config["TALK_CADENCE"],
+        town_id=town_id,
+        unit_id=unit_id,
+    )
+    stem = f"compliance-{month.year:04d}-{month.month:02d}"
+    if args["format"] == "csv":
+        return _download(export_csv(report, args["lang"]), "text/csv", f"{stem}.csv")
+    if args["format"] == "xlsx":
+        return _download(export_xlsx(report, args["lang"]), XLSX, f"{stem}.xlsx")
+    return jsonify(compliance_json(report))

@@ -12,24 +12,20 @@ import io
 
 import sqlalchemy as sa
 from flask import Response
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
 from services.mentorship.models import Trainee
 from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.http import app_today, export_responses, problem
 from shared.normalize import message
 from shared.tabular import safe_row
 from shared.vocabulary import MENTOR_ROLES, PLACES
 
-blp = Blueprint(
-    "coverage", __name__, url_prefix="/api/v1/mentorship/coverage", description="coverage"
-)
-protect(blp)
+blp = blueprint("coverage", "/api/v1/mentorship/coverage", "coverage")
 
 ROLE_NAMES = {
     "zh": MENTOR_ROLES,
@@ -124,49 +120,46 @@ def as_xlsx(report: dict, lang: str) -> Response:
     )
 
 
-@blp.route("")
-class Coverage(MethodView):
-    @require("city", "town", "unit")
-    @blp.arguments(CoverageArgs, location="query")
-    @blp.response(
-        200,
-        CoverageOut,
-        description="JSON; with format=csv a text/csv file, with format=xlsx an Excel "
-        "workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)",
-    )
-    @export_responses(blp)
-    def get(self, args):
-        """Which active trainees miss a required mentor, with the counts (trainees,
-        complete, incomplete, rate) overall, per town and per unit; seats emptied because
-        the mentor left the position are flagged (``vacated``). Filter by ``town_id`` and
-        ``unit_id`` (a town and a unit see their own only); ``format`` is ``json``,
-        ``csv`` or ``xlsx``, with Chinese column headers unless ``lang=en``."""
-        principal = current_principal()
-        town_id, unit_id = args.get("town_id"), args.get("unit_id")
-        for key, value in (("town_id", town_id), ("unit_id", unit_id)):
-            if principal.role == key[:-3] and value not in (None, principal.scope_id):
-                place = PLACES[key[:-3]]
-                raise problem(
-                    403,
-                    "Forbidden",
-                    message(
-                        f"{place}只能查看本{place}的导师配备情况",
-                        f"a {key[:-3]} sees its own coverage",
-                    ),
-                    {key: [message(f"不是本{place}", "not yours")]},
-                )
-        conditions = [access.trainee_scope(principal)]
-        if town_id is not None:
-            conditions.append(Trainee.town_id == town_id)
-        if unit_id is not None:
-            conditions.append(Trainee.unit_id == unit_id)
-        report = {
-            "town_id": town_id,
-            "unit_id": unit_id,
-            **domain.coverage(session(), sa.and_(*conditions)),
-        }
-        if args["format"] == "csv":
-            return as_csv(report, args["lang"])
-        if args["format"] == "xlsx":
-            return as_xlsx(report, args["lang"])
-        return report
+@endpoint(blp, "GET", "city", "town", "unit", query=CoverageArgs, status=None)
+@blp.response(
+    200,
+    CoverageOut,
+    description="JSON; with format=csv a text/csv file, with format=xlsx an Excel "
+    "workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)",
+)
+@export_responses(blp)
+def get_coverage(args):
+    """Which active trainees miss a required mentor, with the counts (trainees,
+    complete, incomplete, rate) overall, per town and per unit; seats emptied because
+    the mentor left the position are flagged (``vacated``). Filter by ``town_id`` and
+    ``unit_id`` (a town and a unit see their own only); ``format`` is ``json``,
+    ``csv`` or ``xlsx``, with Chinese column headers unless ``lang=en``."""
+    principal = current_principal()
+    town_id, unit_id = args.get("town_id"), args.get("unit_id")
+    for key, value in (("town_id", town_id), ("unit_id", unit_id)):
+        if principal.role == key[:-3] and value not in (None, principal.scope_id):
+            place = PLACES[key[:-3]]
+            raise problem(
+                403,
+                "Forbidden",
+                message(
+                    f"{place}只能查看本{place}的导师配备情况",
+                    f"a {key[:-3]} sees its own coverage",
+                ),
+                {key: [message(f"不是本{place}", "not yours")]},
+            )
+    conditions = [access.trainee_scope(principal)]
+    if town_id is not None:
+        conditions.append(Trainee.town_id == town_id)
+    if unit_id is not None:
+        conditions.append(Trainee.unit_id == unit_id)
+    report = {
+        "town_id": town_id,
+        "unit_id": unit_id,
+        **domain.coverage(session(), sa.and_(*conditions)),
+    }
+    if args["format"] == "csv":
+        return as_csv(report, args["lang"])
+    if args["format"] == "xlsx":
+        return as_xlsx(report, args["lang"])
+    return report

@@ -4,26 +4,23 @@ talks are expected to cover. Everyone signed in reads them; the city edits them,
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.mentorship.config import ROLES
 from services.mentorship.domain.common import audit
 from services.mentorship.models import RoleDuty
 from services.mentorship.schemas.duties import RoleDutyIn, RoleDutyOut, RoleDutyPage
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session, utcnow
 from shared.http import ListArgs, paginate, problem
 from shared.normalize import message
 from shared.vocabulary import MENTOR_ROLES
 
-blp = Blueprint(
+blp = blueprint(
     "duties",
-    __name__,
-    url_prefix="/api/v1/mentorship/role-duties",
-    description="Each mentor role's duty statement and expected aspects",
+    "/api/v1/mentorship/role-duties",
+    "Each mentor role's duty statement and expected aspects",
 )
-protect(blp)
 
 
 def load_duty(role: str) -> RoleDuty:
@@ -44,36 +41,30 @@ def _state(duty: RoleDuty) -> dict:
     return {"statement": duty.statement, "aspects": list(duty.aspects)}
 
 
-@blp.route("")
-class RoleDuties(MethodView):
-    @blp.arguments(ListArgs, location="query")
-    @blp.response(200, RoleDutyPage)
-    def get(self, args):
-        """The four roles' duties, in the roles' order (integrity, business, responsible,
-        practical: the order they were seeded in) unless sorted by ``role``."""
-        return paginate(
-            session(), sa.select(RoleDuty), args, {"id": RoleDuty.id, "role": RoleDuty.role}
-        )
+@endpoint(blp, "GET", query=ListArgs, out=RoleDutyPage)
+def get_role_duties(args):
+    """The four roles' duties, in the roles' order (integrity, business, responsible,
+    practical: the order they were seeded in) unless sorted by ``role``."""
+    return paginate(
+        session(), sa.select(RoleDuty), args, {"id": RoleDuty.id, "role": RoleDuty.role}
+    )
 
 
-@blp.route("/<role>")
-class RoleDutyItem(MethodView):
-    @blp.response(200, RoleDutyOut)
-    def get(self, role):
-        """One role's duties."""
-        return load_duty(role)
+@endpoint(blp, "GET /<role>", out=RoleDutyOut)
+def get_role_duty_item(role):
+    """One role's duties."""
+    return load_duty(role)
 
-    @require("city")
-    @blp.arguments(RoleDutyIn)
-    @blp.response(200, RoleDutyOut)
-    def put(self, data, role):
-        """Set a role's ``statement`` and expected ``aspects`` (the city only; audited)."""
-        duty = load_duty(role)
-        before = _state(duty)
-        duty.statement = data["statement"]
-        duty.aspects = data["aspects"]
-        duty.updated_by = current_principal().subject[:64]
-        duty.updated_at = utcnow()
-        audit(session(), duty.updated_by, "changed", "role_duty", duty.id, before, _state(duty))
-        session().commit()
-        return duty
+
+@endpoint(blp, "PUT /<role>", "city", body=RoleDutyIn, out=RoleDutyOut)
+def put_role_duty_item(data, role):
+    """Set a role's ``statement`` and expected ``aspects`` (the city only; audited)."""
+    duty = load_duty(role)
+    before = _state(duty)
+    duty.statement = data["statement"]
+    duty.aspects = data["aspects"]
+    duty.updated_by = current_principal().subject[:64]
+    duty.updated_at = utcnow()
+    audit(session(), duty.updated_by, "changed", "role_duty", duty.id, before, _state(duty))
+    session().commit()
+    return duty

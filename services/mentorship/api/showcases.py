@@ -8,8 +8,6 @@ published stories."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.mentorship.access import load_trainee
 from services.mentorship.domain import training as domain
@@ -20,17 +18,16 @@ from services.mentorship.schemas.showcases import (
     ShowcaseOut,
     ShowcasePage,
 )
-from shared.auth import Principal, current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import Principal, current_principal
 from shared.db import session
 from shared.http import get_or_404, paginate, where_given
 
-blp = Blueprint(
+blp = blueprint(
     "showcases",
-    __name__,
-    url_prefix="/api/v1/mentorship/showcases",
-    description="Showcase stories nominated by towns and units, published by the city",
+    "/api/v1/mentorship/showcases",
+    "Showcase stories nominated by towns and units, published by the city",
 )
-protect(blp)
 
 
 def showcase_visibility(principal: Principal):
@@ -63,61 +60,49 @@ def decide(showcase_id: int, *, publish: bool) -> Showcase:
     return showcase
 
 
-@blp.route("")
-class Showcases(MethodView):
-    @blp.arguments(ShowcaseListArgs, location="query")
-    @blp.response(200, ShowcasePage)
-    def get(self, args):
-        """Showcases the caller may read, newest first; filter by ``status`` and
-        ``trainee_id``; sort by ``id``, ``published_at``."""
-        query = sa.select(Showcase).where(showcase_visibility(current_principal()))
-        query = where_given(query, args, Showcase, "status", "trainee_id")
-        args["sort"] = args.get("sort") or "-id"
-        return paginate(
-            session(), query, args, {"id": Showcase.id, "published_at": Showcase.published_at}
-        )
-
-    @require("town", "unit")
-    @blp.arguments(ShowcaseIn)
-    @blp.response(201, ShowcaseOut)
-    def post(self, data):
-        """Nominate an outstanding result of a trainee in your town or unit (optionally
-        tied to one of their key-project ``participation_id``) as a showcase story."""
-        principal = current_principal()
-        trainee = load_trainee(data["trainee_id"])
-        showcase = domain.nominate_showcase(
-            session(),
-            trainee,
-            data,
-            by=principal.subject,
-            role=principal.role,
-            scope_id=principal.scope_id,
-        )
-        session().commit()
-        return showcase
+@endpoint(blp, "GET", query=ShowcaseListArgs, out=ShowcasePage)
+def get_showcases(args):
+    """Showcases the caller may read, newest first; filter by ``status`` and
+    ``trainee_id``; sort by ``id``, ``published_at``."""
+    query = sa.select(Showcase).where(showcase_visibility(current_principal()))
+    query = where_given(query, args, Showcase, "status", "trainee_id")
+    args["sort"] = args.get("sort") or "-id"
+    return paginate(
+        session(), query, args, {"id": Showcase.id, "published_at": Showcase.published_at}
+    )
 
 
-@blp.route("/<int:id>")
-class ShowcaseItem(MethodView):
-    @blp.response(200, ShowcaseOut)
-    def get(self, id):
-        """One showcase."""
-        return load_showcase(id)
+@endpoint(blp, "POST", "town", "unit", body=ShowcaseIn, out=ShowcaseOut, status=201)
+def post_showcases(data):
+    """Nominate an outstanding result of a trainee in your town or unit (optionally
+    tied to one of their key-project ``participation_id``) as a showcase story."""
+    principal = current_principal()
+    trainee = load_trainee(data["trainee_id"])
+    showcase = domain.nominate_showcase(
+        session(),
+        trainee,
+        data,
+        by=principal.subject,
+        role=principal.role,
+        scope_id=principal.scope_id,
+    )
+    session().commit()
+    return showcase
 
 
-@blp.route("/<int:id>/publish")
-class ShowcasePublish(MethodView):
-    @require("city")
-    @blp.response(200, ShowcaseOut)
-    def post(self, id):
-        """Publish a nominated story (city only; a decided one is a 409)."""
-        return decide(id, publish=True)
+@endpoint(blp, "GET /<int:id>", out=ShowcaseOut)
+def get_showcase_item(id):
+    """One showcase."""
+    return load_showcase(id)
 
 
-@blp.route("/<int:id>/decline")
-class ShowcaseDecline(MethodView):
-    @require("city")
-    @blp.response(200, ShowcaseOut)
-    def post(self, id):
-        """Decline a nominated story (city only; a decided one is a 409)."""
-        return decide(id, publish=False)
+@endpoint(blp, "POST /<int:id>/publish", "city", out=ShowcaseOut)
+def post_showcase_publish(id):
+    """Publish a nominated story (city only; a decided one is a 409)."""
+    return decide(id, publish=True)
+
+
+@endpoint(blp, "POST /<int:id>/decline", "city", out=ShowcaseOut)
+def post_showcase_decline(id):
+    """Decline a nominated story (city only; a decided one is a 409)."""
+    return decide(id, publish=False)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from services.mentorship.access import active_mentor_ids, trainee_scope
@@ -22,26 +20,22 @@ from services.mentorship.schemas.talks import (
     TalkOut,
     TalkPage,
 )
+from shared.api import blueprint, endpoint
 from shared.auth import (
     Principal,
     check_trainee_scope,
     current_principal,
-    protect,
-    require,
 )
 from shared.clock import month_bounds
 from shared.db import session
 from shared.http import paginate, problem, where_given
 from shared.normalize import message
 
-blp = Blueprint(
+blp = blueprint(
     "talks",
-    __name__,
-    url_prefix="/api/v1/mentorship/talks",
-    description="Talks (谈心谈话) between mentors and their mentees, acknowledgements and "
-    "follow-ups",
+    "/api/v1/mentorship/talks",
+    "Talks (谈心谈话) between mentors and their mentees, acknowledgements and follow-ups",
 )
-protect(blp)
 
 
 def talk_visibility(principal: Principal):
@@ -91,90 +85,79 @@ def named(talks: list[Talk]) -> list[Talk]:
     return talks
 
 
-@blp.route("")
-class Talks(MethodView):
-    @blp.arguments(TalkListArgs, location="query")
-    @blp.response(200, TalkPage)
-    def get(self, args):
-        """Talks in the caller's scope, newest first; filter by ``trainee_id``,
-        ``mentor_id``, ``month`` (YYYY-MM) and ``role``; sort by ``talk_date``, ``id``."""
-        query = (
-            sa.select(Talk)
-            .where(talk_visibility(current_principal()))
-            .options(selectinload(Talk.follow_ups))
+@endpoint(blp, "GET", query=TalkListArgs, out=TalkPage)
+def get_talks(args):
+    """Talks in the caller's scope, newest first; filter by ``trainee_id``,
+    ``mentor_id``, ``month`` (YYYY-MM) and ``role``; sort by ``talk_date``, ``id``."""
+    query = (
+        sa.select(Talk)
+        .where(talk_visibility(current_principal()))
+        .options(selectinload(Talk.follow_ups))
+    )
+    query = where_given(query, args, Talk, "trainee_id", "mentor_id")
+    if args.get("role"):
+        query = query.where(Talk.mentor_role == args["role"])
+    if args.get("month"):
+        first, last = month_bounds(args["month"].year, args["month"].month)
+        query = query.where(Talk.talk_date.between(first, last))
+    args["sort"] = args.get("sort") or "-talk_date,-id"
+    page = paginate(session(), query, args, {"talk_date": Talk.talk_date, "id": Talk.id})
+    page["items"] = named(list(page["items"]))
+    return page
+
+
+@endpoint(blp, "POST", "mentor", body=TalkIn(), out=TalkOut, status=201)
+def post_talks(data):
+    """Record a talk with one of your active mentees (mentors only). ``talk_date`` is
+    the day in the city's time zone, not in the future and not before your
+    assignment began; the role is that of your assignment (give ``role`` only if you
+    hold several with this trainee). Announced as ``talk.recorded``."""
+    principal = current_principal()
+    talk = domain.record_talk(
+        session(),
+        principal.scope_id,
+        data,
+        today=city_today(current_app.config["TIME_ZONE"]),
+        recorded_by=principal.subject,
+    )
+    session().commit()
+    return talk
+
+
+@endpoint(blp, "GET /<int:id>", out=TalkOut)
+def get_talk_item(id):
+    """One talk with its follow-ups, naming the trainee and the mentor."""
+    return named([load_talk(id)])[0]
+
+
+@endpoint(blp, "POST /<int:id>/acknowledge", "trainee", body=AcknowledgeIn, out=TalkOut)
+def post_talk_acknowledgement(data, id):
+    """The trainee acknowledges a talk with them, once, optionally adding a
+    ``reflection`` (a second acknowledgement is a 409)."""
+    talk = load_talk(id)
+    domain.acknowledge_talk(session(), talk, data["reflection"])
+    session().commit()
+    return talk
+
+
+@endpoint(
+    blp, "POST /<int:id>/follow-ups/<int:follow_up_id>/done", "mentor", "trainee", out=FollowUpOut
+)
+def post_follow_up_done(id, follow_up_id):
+    """Mark a follow-up action done: by the mentor who recorded the talk or by the
+    trainee (once; a second time is a 409)."""
+    talk = load_talk(id)
+    principal = current_principal()
+    own = talk.mentor_id if principal.role == "mentor" else talk.trainee_id
+    if principal.scope_id != own:
+        raise problem(
+            403,
+            "Forbidden",
+            message(
+                "只有记录这次谈话的导师或选调生本人可以操作",
+                "only the mentor who recorded the talk or the trainee",
+            ),
         )
-        query = where_given(query, args, Talk, "trainee_id", "mentor_id")
-        if args.get("role"):
-            query = query.where(Talk.mentor_role == args["role"])
-        if args.get("month"):
-            first, last = month_bounds(args["month"].year, args["month"].month)
-            query = query.where(Talk.talk_date.between(first, last))
-        args["sort"] = args.get("sort") or "-talk_date,-id"
-        page = paginate(session(), query, args, {"talk_date": Talk.talk_date, "id": Talk.id})
-        page["items"] = named(list(page["items"]))
-        return page
-
-    @require("mentor")
-    @blp.arguments(TalkIn())  # an instance: webargs would build a class anew per request
-    @blp.response(201, TalkOut)
-    def post(self, data):
-        """Record a talk with one of your active mentees (mentors only). ``talk_date`` is
-        the day in the city's time zone, not in the future and not before your
-        assignment began; the role is that of your assignment (give ``role`` only if you
-        hold several with this trainee). Announced as ``talk.recorded``."""
-        principal = current_principal()
-        talk = domain.record_talk(
-            session(),
-            principal.scope_id,
-            data,
-            today=city_today(current_app.config["TIME_ZONE"]),
-            recorded_by=principal.subject,
-        )
-        session().commit()
-        return talk
-
-
-@blp.route("/<int:id>")
-class TalkItem(MethodView):
-    @blp.response(200, TalkOut)
-    def get(self, id):
-        """One talk with its follow-ups, naming the trainee and the mentor."""
-        return named([load_talk(id)])[0]
-
-
-@blp.route("/<int:id>/acknowledge")
-class TalkAcknowledgement(MethodView):
-    @require("trainee")
-    @blp.arguments(AcknowledgeIn)
-    @blp.response(200, TalkOut)
-    def post(self, data, id):
-        """The trainee acknowledges a talk with them, once, optionally adding a
-        ``reflection`` (a second acknowledgement is a 409)."""
-        talk = load_talk(id)
-        domain.acknowledge_talk(session(), talk, data["reflection"])
-        session().commit()
-        return talk
-
-
-@blp.route("/<int:id>/follow-ups/<int:follow_up_id>/done")
-class FollowUpDone(MethodView):
-    @require("mentor", "trainee")
-    @blp.response(200, FollowUpOut)
-    def post(self, id, follow_up_id):
-        """Mark a follow-up action done: by the mentor who recorded the talk or by the
-        trainee (once; a second time is a 409)."""
-        talk = load_talk(id)
-        principal = current_principal()
-        own = talk.mentor_id if principal.role == "mentor" else talk.trainee_id
-        if principal.scope_id != own:
-            raise problem(
-                403,
-                "Forbidden",
-                message(
-                    "只有记录这次谈话的导师或选调生本人可以操作",
-                    "only the mentor who recorded the talk or the trainee",
-                ),
-            )
-        follow_up = domain.mark_follow_up_done(session(), talk, follow_up_id, principal.subject)
-        session().commit()
-        return follow_up
+    follow_up = domain.mark_follow_up_done(session(), talk, follow_up_id, principal.subject)
+    session().commit()
+    return follow_up

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.mentorship.access import load_trainee, trainee_scope
 from services.mentorship.domain import training as domain
@@ -28,19 +26,18 @@ from services.mentorship.schemas.training import (
     TrainingHoursArgs,
     TrainingHoursOut,
 )
-from shared.auth import Principal, current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import Principal, current_principal
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, problem
 from shared.normalize import message
 from shared.vocabulary import PLACES
 
-blp = Blueprint(
+blp = blueprint(
     "training",
-    __name__,
-    url_prefix="/api/v1/mentorship",
-    description="Training and study events, invitations, attendance and training hours",
+    "/api/v1/mentorship",
+    "Training and study events, invitations, attendance and training hours",
 )
-protect(blp)
 
 
 def event_visibility(principal: Principal):
@@ -102,156 +99,165 @@ def _keep_to_own_places(invite: dict, principal: Principal) -> None:
             )
 
 
-@blp.route("/training-events")
-class TrainingEvents(MethodView):
-    @blp.arguments(TrainingEventListArgs, location="query")
-    @blp.response(200, TrainingEventPage)
-    def get(self, args):
-        """Events with an invited trainee in the caller's scope, newest first; filter by
-        ``kind``, ``year``, ``trainee_id``; sort by ``date``, ``id``."""
-        principal = current_principal()
-        query = sa.select(TrainingEvent).where(event_visibility(principal))
-        if args.get("kind"):
-            query = query.where(TrainingEvent.kind == args["kind"])
-        if args.get("year"):
-            year = args["year"]
-            query = query.where(
-                TrainingEvent.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+@endpoint(blp, "GET /training-events", query=TrainingEventListArgs, out=TrainingEventPage)
+def get_training_events(args):
+    """Events with an invited trainee in the caller's scope, newest first; filter by
+    ``kind``, ``year``, ``trainee_id``; sort by ``date``, ``id``."""
+    principal = current_principal()
+    query = sa.select(TrainingEvent).where(event_visibility(principal))
+    if args.get("kind"):
+        query = query.where(TrainingEvent.kind == args["kind"])
+    if args.get("year"):
+        year = args["year"]
+        query = query.where(TrainingEvent.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    if args.get("trainee_id"):
+        query = query.where(
+            sa.exists().where(
+                Attendance.event_id == TrainingEvent.id,
+                Attendance.trainee_id == args["trainee_id"],
+                # Only a trainee of the caller's own may be asked about.
+                trainee_scope(principal, Attendance.trainee_id),
             )
-        if args.get("trainee_id"):
-            query = query.where(
-                sa.exists().where(
-                    Attendance.event_id == TrainingEvent.id,
-                    Attendance.trainee_id == args["trainee_id"],
-                    # Only a trainee of the caller's own may be asked about.
-                    trainee_scope(principal, Attendance.trainee_id),
-                )
-            )
-        args["sort"] = args.get("sort") or "-date,-id"
-        page = paginate(
-            session(), query, args, {"date": TrainingEvent.date, "id": TrainingEvent.id}
         )
-        page["items"] = _with_counts(page["items"], principal)
-        return page
+    args["sort"] = args.get("sort") or "-date,-id"
+    page = paginate(session(), query, args, {"date": TrainingEvent.date, "id": TrainingEvent.id})
+    page["items"] = _with_counts(page["items"], principal)
+    return page
 
-    @require("city", "town", "unit")
-    @blp.arguments(TrainingEventIn)
-    @blp.response(201, TrainingEventOut)
-    def post(self, data):
-        """Create an event and invite the active trainees matching any of
-        ``invite.town_ids``, ``unit_ids``, ``cohorts``, ``trainee_ids`` within the
-        caller's scope (a town or unit invites only its own trainees). Each invitee gets
-        an attendance row, not yet attended."""
-        principal = current_principal()
-        _keep_to_own_places(data["invite"], principal)
-        event = domain.create_event(
-            session(),
-            data,
-            within=trainee_scope(principal, Trainee.id),
-            created_by=principal.subject,
+
+@endpoint(
+    blp,
+    "POST /training-events",
+    "city",
+    "town",
+    "unit",
+    body=TrainingEventIn,
+    out=TrainingEventOut,
+    status=201,
+)
+def post_training_events(data):
+    """Create an event and invite the active trainees matching any of
+    ``invite.town_ids``, ``unit_ids``, ``cohorts``, ``trainee_ids`` within the
+    caller's scope (a town or unit invites only its own trainees). Each invitee gets
+    an attendance row, not yet attended."""
+    principal = current_principal()
+    _keep_to_own_places(data["invite"], principal)
+    event = domain.create_event(
+        session(),
+        data,
+        within=trainee_scope(principal, Trainee.id),
+        created_by=principal.subject,
+    )
+    session().commit()
+    return _with_counts([event], principal)[0]
+
+
+@endpoint(blp, "GET /training-events/<int:id>", out=TrainingEventDetailOut)
+def get_training_event_item(id):
+    """One event with the attendance of the invited trainees in the caller's scope."""
+    principal = current_principal()
+    event = load_event(id)
+    detail = _with_counts([event], principal)[0]
+    rows = session().execute(
+        sa.select(Attendance, Trainee.name)
+        .join(Trainee, Trainee.id == Attendance.trainee_id, isouter=True)
+        .where(Attendance.event_id == id, trainee_scope(principal, Attendance.trainee_id))
+        .order_by(Attendance.trainee_id)
+    )
+    detail["attendance"] = [
+        {
+            "trainee_id": attendance.trainee_id,
+            "name": name or "",
+            "attended": attendance.attended,
+            "recorded_at": attendance.recorded_at,
+        }
+        for attendance, name in rows
+    ]
+    return detail
+
+
+@endpoint(
+    blp,
+    "PATCH /training-events/<int:id>",
+    "city",
+    "town",
+    "unit",
+    body=TrainingEventPatch,
+    out=TrainingEventOut,
+)
+def patch_training_event_item(data, id):
+    """Change an event's ``kind``, ``title``, ``date``, ``hours``, ``organiser`` or
+    ``description`` (the city any event it sees; a town or unit those it created); the
+    invitations stay. Once attendance has been announced (``training.attended``
+    carries them) the kind, title, date and hours no longer change: 409."""
+    principal = current_principal()
+    event = load_event(id)
+    if not principal.is_city and event.created_by != principal.subject:
+        raise problem(
+            403,
+            "Forbidden",
+            message(
+                "只有市委组织部或活动的创建者可以修改",
+                "only the city or the event's creator changes it",
+            ),
         )
-        session().commit()
-        return _with_counts([event], principal)[0]
-
-
-@blp.route("/training-events/<int:id>")
-class TrainingEventItem(MethodView):
-    @blp.response(200, TrainingEventDetailOut)
-    def get(self, id):
-        """One event with the attendance of the invited trainees in the caller's scope."""
-        principal = current_principal()
-        event = load_event(id)
-        detail = _with_counts([event], principal)[0]
-        rows = session().execute(
-            sa.select(Attendance, Trainee.name)
-            .join(Trainee, Trainee.id == Attendance.trainee_id, isouter=True)
-            .where(Attendance.event_id == id, trainee_scope(principal, Attendance.trainee_id))
-            .order_by(Attendance.trainee_id)
+    if "hours" in data:
+        data["hours"] = data["hours"].quantize(domain.TENTH)
+    announced = ("kind", "title", "date", "hours")
+    changed = [k for k in announced if k in data and data[k] != getattr(event, k)]
+    if changed and session().scalar(
+        sa.select(sa.func.count())
+        .select_from(Attendance)
+        .where(Attendance.event_id == id, Attendance.attended.is_(True))
+    ):
+        recorded = message("已登记出席", "attendance already recorded")
+        raise problem(
+            409,
+            "Conflict",
+            message(
+                "已按这些信息登记了出席，不能再修改",
+                "attendance was announced with these; they no longer change",
+            ),
+            {key: [recorded] for key in changed},
         )
-        detail["attendance"] = [
-            {
-                "trainee_id": attendance.trainee_id,
-                "name": name or "",
-                "attended": attendance.attended,
-                "recorded_at": attendance.recorded_at,
-            }
-            for attendance, name in rows
-        ]
-        return detail
-
-    @require("city", "town", "unit")
-    @blp.arguments(TrainingEventPatch)
-    @blp.response(200, TrainingEventOut)
-    def patch(self, data, id):
-        """Change an event's ``kind``, ``title``, ``date``, ``hours``, ``organiser`` or
-        ``description`` (the city any event it sees; a town or unit those it created); the
-        invitations stay. Once attendance has been announced (``training.attended``
-        carries them) the kind, title, date and hours no longer change: 409."""
-        principal = current_principal()
-        event = load_event(id)
-        if not principal.is_city and event.created_by != principal.subject:
-            raise problem(
-                403,
-                "Forbidden",
-                message(
-                    "只有市委组织部或活动的创建者可以修改",
-                    "only the city or the event's creator changes it",
-                ),
-            )
-        if "hours" in data:
-            data["hours"] = data["hours"].quantize(domain.TENTH)
-        announced = ("kind", "title", "date", "hours")
-        changed = [k for k in announced if k in data and data[k] != getattr(event, k)]
-        if changed and session().scalar(
-            sa.select(sa.func.count())
-            .select_from(Attendance)
-            .where(Attendance.event_id == id, Attendance.attended.is_(True))
-        ):
-            recorded = message("已登记出席", "attendance already recorded")
-            raise problem(
-                409,
-                "Conflict",
-                message(
-                    "已按这些信息登记了出席，不能再修改",
-                    "attendance was announced with these; they no longer change",
-                ),
-                {key: [recorded] for key in changed},
-            )
-        for key, value in data.items():
-            setattr(event, key, value)
-        session().commit()
-        return _with_counts([event], principal)[0]
+    for key, value in data.items():
+        setattr(event, key, value)
+    session().commit()
+    return _with_counts([event], principal)[0]
 
 
-@blp.route("/training-events/<int:id>/attendance")
-class TrainingAttendance(MethodView):
-    @require("city", "town", "unit")
-    @blp.arguments(AttendanceIn)
-    @blp.response(200, AttendanceResultOut)
-    def post(self, data, id):
-        """Mark invited trainees (in the caller's scope) as attended. Each newly marked
-        trainee is announced once as ``training.attended``; marking again changes
-        nothing and announces nothing."""
-        principal = current_principal()
-        event = load_event(id)
-        marked, already = domain.mark_attendance(
-            session(),
-            event,
-            data["trainee_ids"],
-            within=trainee_scope(principal, Attendance.trainee_id),
-        )
-        session().commit()
-        return {"event_id": event.id, "marked": marked, "already": already}
+@endpoint(
+    blp,
+    "POST /training-events/<int:id>/attendance",
+    "city",
+    "town",
+    "unit",
+    body=AttendanceIn,
+    out=AttendanceResultOut,
+)
+def post_training_attendance(data, id):
+    """Mark invited trainees (in the caller's scope) as attended. Each newly marked
+    trainee is announced once as ``training.attended``; marking again changes
+    nothing and announces nothing."""
+    principal = current_principal()
+    event = load_event(id)
+    marked, already = domain.mark_attendance(
+        session(),
+        event,
+        data["trainee_ids"],
+        within=trainee_scope(principal, Attendance.trainee_id),
+    )
+    session().commit()
+    return {"event_id": event.id, "marked": marked, "already": already}
 
 
-@blp.route("/trainees/<int:id>/training-hours")
-class TrainingHours(MethodView):
-    @blp.arguments(TrainingHoursArgs, location="query")
-    @blp.response(200, TrainingHoursOut)
-    def get(self, args, id):
-        """A trainee's training hours in a calendar ``year`` (default: this year in the
-        city): the hours of the events they attended."""
-        load_trainee(id)
-        year = args.get("year") or app_today().year
-        hours, events = domain.training_hours(session(), id, year)
-        return {"trainee_id": id, "year": year, "hours": hours, "events": events}
+@endpoint(
+    blp, "GET /trainees/<int:id>/training-hours", query=TrainingHoursArgs, out=TrainingHoursOut
+)
+def get_training_hours(args, id):
+    """A trainee's training hours in a calendar ``year`` (default: this year in the
+    city): the hours of the events they attended."""
+    load_trainee(id)
+    year = args.get("year") or app_today().year
+    hours, events = domain.training_hours(session(), id, year)
+    return {"trainee_id": id, "year": year, "hours": hours, "events": events}

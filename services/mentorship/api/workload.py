@@ -7,8 +7,6 @@ from dataclasses import asdict
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.mentorship.access import trainee_scope
 from services.mentorship.domain import workload as domain
@@ -18,19 +16,17 @@ from services.mentorship.schemas.workload import (
     WorkloadListArgs,
     WorkloadPage,
 )
-from shared.auth import current_principal, own_slice, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal, own_slice
 from shared.db import session
 from shared.http import NOT_IN_SCOPE, app_today, problem
 from shared.normalize import message
 
-blp = Blueprint(
+blp = blueprint(
     "workload",
-    __name__,
-    url_prefix="/api/v1/mentorship/workload",
-    description="Mentors' workload: mentees, this month's talks, open follow-ups, "
-    "talks not yet acknowledged",
+    "/api/v1/mentorship/workload",
+    "Mentors' workload: mentees, this month's talks, open follow-ups, talks not yet acknowledged",
 )
-protect(blp)
 
 
 def _filters(args: dict, mentor_id: int | None = None) -> domain.Filters:
@@ -73,62 +69,55 @@ def _month(today) -> str:
     return f"{today.year:04d}-{today.month:02d}"
 
 
-@blp.route("")
-class WorkloadList(MethodView):
-    @require("city", "town", "unit", "mentor")
-    @blp.arguments(WorkloadListArgs, location="query")
-    @blp.response(200, WorkloadPage)
-    def get(self, args):
-        """Every mentor holding an active seat in your scope, with this month's figures
-        (this month in the city's time zone): a page of them and their true total.
-        Filter by ``town_id``, ``unit_id`` (of the trainees) and ``q`` (part of the
-        mentor's name); sort by any figure or ``name``."""
-        today = app_today()
-        rows, total = domain.workload_page(
-            session(),
-            today,
-            current_app.config["TALK_CADENCE"],
-            _filters(args),
-            sort=_sort(args.get("sort")),
-            page=args["page"],
-            per_page=args["per_page"],
-        )
-        return {
-            "items": rows,
-            "page": args["page"],
-            "per_page": args["per_page"],
-            "total": total,
-            "month": _month(today),
-        }
+@endpoint(blp, "GET", "city", "town", "unit", "mentor", query=WorkloadListArgs, out=WorkloadPage)
+def get_workload_list(args):
+    """Every mentor holding an active seat in your scope, with this month's figures
+    (this month in the city's time zone): a page of them and their true total.
+    Filter by ``town_id``, ``unit_id`` (of the trainees) and ``q`` (part of the
+    mentor's name); sort by any figure or ``name``."""
+    today = app_today()
+    rows, total = domain.workload_page(
+        session(),
+        today,
+        current_app.config["TALK_CADENCE"],
+        _filters(args),
+        sort=_sort(args.get("sort")),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    return {
+        "items": rows,
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": total,
+        "month": _month(today),
+    }
 
 
-@blp.route("/<int:mentor_id>")
-class WorkloadItem(MethodView):
-    @require("city", "town", "unit", "mentor")
-    @blp.response(200, WorkloadDetailOut)
-    def get(self, mentor_id):
-        """One mentor's workload with their open follow-ups and the talks waiting for the
-        trainee's acknowledgement. A mentor reads only their own (another's is a 404); a
-        town or unit only a mentor of its own trainees."""
-        principal = current_principal()
-        filters = _filters({}, mentor_id)
-        today = app_today()
-        found = domain.one_workload(session(), today, current_app.config["TALK_CADENCE"], filters)
-        if found is None:
-            person = session().get(Person, mentor_id)
-            # Nothing to count is a workload of nothing for the city and for the mentor
-            # themself; a town or unit cannot tell it from a mentor outside its scope.
-            if person is None or principal.role not in ("city", "mentor"):
-                raise problem(
-                    404,
-                    "Not found",
-                    message("您的管理范围内没有这位导师", "no such mentor in your scope"),
-                )
-            found = domain.Workload(mentor_id, person.name)
-        return {
-            **asdict(found),
-            "talks_missing": found.talks_missing,
-            "month": _month(today),
-            "follow_ups": domain.open_follow_ups(session(), filters),
-            "waiting_talks": domain.unacknowledged_talks(session(), filters),
-        }
+@endpoint(blp, "GET /<int:mentor_id>", "city", "town", "unit", "mentor", out=WorkloadDetailOut)
+def get_workload_item(mentor_id):
+    """One mentor's workload with their open follow-ups and the talks waiting for the
+    trainee's acknowledgement. A mentor reads only their own (another's is a 404); a
+    town or unit only a mentor of its own trainees."""
+    principal = current_principal()
+    filters = _filters({}, mentor_id)
+    today = app_today()
+    found = domain.one_workload(session(), today, current_app.config["TALK_CADENCE"], filters)
+    if found is None:
+        person = session().get(Person, mentor_id)
+        # Nothing to count is a workload of nothing for the city and for the mentor
+        # themself; a town or unit cannot tell it from a mentor outside its scope.
+        if person is None or principal.role not in ("city", "mentor"):
+            raise problem(
+                404,
+                "Not found",
+                message("您的管理范围内没有这位导师", "no such mentor in your scope"),
+            )
+        found = domain.Workload(mentor_id, person.name)
+    return {
+        **asdict(found),
+        "talks_missing": found.talks_missing,
+        "month": _month(today),
+        "follow_ups": domain.open_follow_ups(session(), filters),
+        "waiting_talks": domain.unacknowledged_talks(session(), filters),
+    }

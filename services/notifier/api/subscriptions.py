@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.notifier.domain import subscriptions
 from services.notifier.models import DeliveryAttempt, Subscription, WebhookDelivery
@@ -21,18 +19,17 @@ from services.notifier.schemas.subscriptions import (
     SubscriptionOut,
     SubscriptionPage,
 )
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session, utcnow
 from shared.http import ListArgs, get_or_404, paginate
 
-blp = Blueprint(
+blp = blueprint(
     "subscriptions",
-    __name__,
-    url_prefix="/api/v1/notifier/subscriptions",
-    description="Webhooks for towns' and units' own systems: subscriptions, deliveries, "
+    "/api/v1/notifier/subscriptions",
+    "Webhooks for towns' and units' own systems: subscriptions, deliveries, "
     "the delivery log, re-enabling",
 )
-protect(blp)
 
 
 def _visible():
@@ -52,133 +49,115 @@ def load_subscription(subscription_id: int) -> Subscription:
     return get_or_404(Subscription, subscription_id, _visible())
 
 
-@blp.route("")
-class Subscriptions(MethodView):
-    @require("city", "town", "unit")
-    @blp.arguments(ListArgs, location="query")
-    @blp.response(200, SubscriptionPage)
-    def get(self, args):
-        """My town's or unit's subscriptions (the city sees all); sort by ``id``."""
-        query = sa.select(Subscription).where(_visible())
-        return paginate(session(), query, args, {"id": Subscription.id})
-
-    @require("town", "unit")
-    @blp.arguments(SubscriptionIn)
-    @blp.response(201, SubscriptionCreated)
-    def post(self, data):
-        """Subscribe my town's or unit's system: an http(s) ``url`` (not the notifier
-        itself, not a private or link-local address), the ``event_types`` wanted. The
-        answer carries the signing ``secret``, this once."""
-        config = current_app.config
-        subscriptions.check_event_types(data["event_types"])
-        subscriptions.check_url(
-            data["url"],
-            allow_private=config["NOTIFIER_ALLOW_PRIVATE_WEBHOOKS"],
-            self_hosts={
-                h.strip().lower() for h in config["NOTIFIER_SELF_HOSTS"].split(",") if h.strip()
-            },
-            own_host=request.host,
-        )
-        principal = current_principal()
-        row = Subscription(
-            owner_role=principal.role,
-            owner_id=principal.scope_id,
-            url=data["url"],
-            secret=subscriptions.new_secret(),
-            event_types=sorted(set(data["event_types"])),
-            description=data["description"],
-            active=True,
-            consecutive_failures=0,
-            created_at=utcnow(),
-            created_by=principal.subject,
-        )
-        session().add(row)
-        session().commit()
-        return row
+@endpoint(blp, "GET", "city", "town", "unit", query=ListArgs, out=SubscriptionPage)
+def get_subscriptions(args):
+    """My town's or unit's subscriptions (the city sees all); sort by ``id``."""
+    query = sa.select(Subscription).where(_visible())
+    return paginate(session(), query, args, {"id": Subscription.id})
 
 
-@blp.route("/event-types")
-class EventTypes(MethodView):
-    @require("city", "town", "unit")
-    @blp.response(200, EventTypesOut)
-    def get(self):
-        """The event types a subscription may name (the catalogue's, accounts' excepted):
-        what a town's system and the console offer."""
-        return {"event_types": sorted(subscriptions.SUBSCRIBABLE)}
+@endpoint(blp, "POST", "town", "unit", body=SubscriptionIn, out=SubscriptionCreated, status=201)
+def post_subscriptions(data):
+    """Subscribe my town's or unit's system: an http(s) ``url`` (not the notifier
+    itself, not a private or link-local address), the ``event_types`` wanted. The
+    answer carries the signing ``secret``, this once."""
+    config = current_app.config
+    subscriptions.check_event_types(data["event_types"])
+    subscriptions.check_url(
+        data["url"],
+        allow_private=config["NOTIFIER_ALLOW_PRIVATE_WEBHOOKS"],
+        self_hosts={
+            h.strip().lower() for h in config["NOTIFIER_SELF_HOSTS"].split(",") if h.strip()
+        },
+        own_host=request.host,
+    )
+    principal = current_principal()
+    row = Subscription(
+        owner_role=principal.role,
+        owner_id=principal.scope_id,
+        url=data["url"],
+        secret=subscriptions.new_secret(),
+        event_types=sorted(set(data["event_types"])),
+        description=data["description"],
+        active=True,
+        consecutive_failures=0,
+        created_at=utcnow(),
+        created_by=principal.subject,
+    )
+    session().add(row)
+    session().commit()
+    return row
 
 
-@blp.route("/<int:id>")
-class SubscriptionItem(MethodView):
-    @blp.response(200, SubscriptionOut)
-    def get(self, id):
-        """One subscription (never its secret)."""
-        return load_subscription(id)
+@endpoint(blp, "GET /event-types", "city", "town", "unit", out=EventTypesOut)
+def get_event_types():
+    """The event types a subscription may name (the catalogue's, accounts' excepted):
+    what a town's system and the console offer."""
+    return {"event_types": sorted(subscriptions.SUBSCRIBABLE)}
 
-    @require("town", "unit")
-    @blp.response(204)
-    def delete(self, id):
-        """Unsubscribe; the deliveries and their log go with it."""
-        row = load_subscription(id)
-        session().execute(
-            sa.delete(DeliveryAttempt).where(
-                DeliveryAttempt.delivery_id.in_(
-                    sa.select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == id)
-                )
+
+@endpoint(blp, "GET /<int:id>", out=SubscriptionOut)
+def get_subscription_item(id):
+    """One subscription (never its secret)."""
+    return load_subscription(id)
+
+
+@endpoint(blp, "DELETE /<int:id>", "town", "unit", status=204)
+def delete_subscription_item(id):
+    """Unsubscribe; the deliveries and their log go with it."""
+    row = load_subscription(id)
+    session().execute(
+        sa.delete(DeliveryAttempt).where(
+            DeliveryAttempt.delivery_id.in_(
+                sa.select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == id)
             )
         )
-        session().execute(sa.delete(WebhookDelivery).where(WebhookDelivery.subscription_id == id))
-        session().delete(row)
-        session().commit()
+    )
+    session().execute(sa.delete(WebhookDelivery).where(WebhookDelivery.subscription_id == id))
+    session().delete(row)
+    session().commit()
 
 
-@blp.route("/<int:id>/enable")
-class Enable(MethodView):
-    @blp.response(200, SubscriptionOut)
-    def post(self, id):
-        """Re-enable a subscription disabled after repeated failures: its waiting
-        deliveries go out again, and its parked ones are given a fresh start."""
-        row = load_subscription(id)
-        now = utcnow()
-        row.active, row.consecutive_failures = True, 0
-        row.disabled_at = row.disabled_reason = None
-        session().execute(
-            sa.update(WebhookDelivery)
-            .where(WebhookDelivery.subscription_id == id, WebhookDelivery.status != "sent")
-            .values(status="pending", attempts=0, next_attempt_at=now)
-        )
-        session().commit()
-        return row
+@endpoint(blp, "POST /<int:id>/enable", out=SubscriptionOut)
+def post_enable(id):
+    """Re-enable a subscription disabled after repeated failures: its waiting
+    deliveries go out again, and its parked ones are given a fresh start."""
+    row = load_subscription(id)
+    now = utcnow()
+    row.active, row.consecutive_failures = True, 0
+    row.disabled_at = row.disabled_reason = None
+    session().execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == id, WebhookDelivery.status != "sent")
+        .values(status="pending", attempts=0, next_attempt_at=now)
+    )
+    session().commit()
+    return row
 
 
-@blp.route("/<int:id>/deliveries")
-class Deliveries(MethodView):
-    @blp.arguments(DeliveryListArgs, location="query")
-    @blp.response(200, DeliveryPage)
-    def get(self, args, id):
-        """The subscription's deliveries, newest first; filter by ``status``."""
-        load_subscription(id)
-        query = sa.select(WebhookDelivery).where(WebhookDelivery.subscription_id == id)
-        if args.get("status"):
-            query = query.where(WebhookDelivery.status == args["status"])
-        args["sort"] = args.get("sort") or "-id"
-        return paginate(session(), query, args, {"id": WebhookDelivery.id})
+@endpoint(blp, "GET /<int:id>/deliveries", query=DeliveryListArgs, out=DeliveryPage)
+def get_deliveries(args, id):
+    """The subscription's deliveries, newest first; filter by ``status``."""
+    load_subscription(id)
+    query = sa.select(WebhookDelivery).where(WebhookDelivery.subscription_id == id)
+    if args.get("status"):
+        query = query.where(WebhookDelivery.status == args["status"])
+    args["sort"] = args.get("sort") or "-id"
+    return paginate(session(), query, args, {"id": WebhookDelivery.id})
 
 
-@blp.route("/<int:id>/attempts")
-class Attempts(MethodView):
-    @blp.arguments(ListArgs, location="query")
-    @blp.response(200, AttemptPage)
-    def get(self, args, id):
-        """The delivery log: every attempt, with the receiver's status code or the error
-        and the time it took, newest first."""
-        load_subscription(id)
-        query = (
-            sa.select(DeliveryAttempt)
-            .join(WebhookDelivery, WebhookDelivery.id == DeliveryAttempt.delivery_id)
-            .where(WebhookDelivery.subscription_id == id)
-        )
-        args["sort"] = args.get("sort") or "-id"
-        return paginate(session(), query, args, {"id": DeliveryAttempt.id})
+@endpoint(blp, "GET /<int:id>/attempts", query=ListArgs, out=AttemptPage)
+def get_attempts(args, id):
+    """The delivery log: every attempt, with the receiver's status code or the error
+    and the time it took, newest first."""
+    load_subscription(id)
+    query = (
+        sa.select(DeliveryAttempt)
+        .join(WebhookDelivery, WebhookDelivery.id == DeliveryAttempt.delivery_id)
+        .where(WebhookDelivery.subscription_id == id)
+    )
+    args["sort"] = args.get("sort") or "-id"
+    return paginate(session(), query, args, {"id": DeliveryAttempt.id})
 
 
 BLUEPRINTS = [blp]

@@ -6,8 +6,6 @@ assessments of its kind, with its own score only."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.reporting.api.duties import download_sheets
 from services.reporting.domain import assessment as domain
@@ -22,17 +20,16 @@ from services.reporting.schemas.assessment import (
     WeightsIn,
     WeightsOut,
 )
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.http import app_today, export_responses, get_or_404, paginate
 
-blp = Blueprint(
+blp = blueprint(
     "assessment",
-    __name__,
-    url_prefix="/api/v1/reporting/assessments",
-    description="Assessment (组织工作考核) of towns and units: weights, scores, ranking",
+    "/api/v1/reporting/assessments",
+    "Assessment (组织工作考核) of towns and units: weights, scores, ranking",
 )
-protect(blp)
 
 
 def visible():
@@ -79,93 +76,75 @@ def out(item: Assessment) -> dict:
     }
 
 
-@blp.route("/weights")
-class Weights(MethodView):
-    @require("city")
-    @blp.response(200, WeightsOut)
-    def get(self):
-        """The indicators' weights (points out of 100)."""
-        return {"weights": domain.weights(session())}
-
-    @require("city")
-    @blp.arguments(WeightsIn)
-    @blp.response(200, WeightsOut)
-    def put(self, data):
-        """Set every indicator's weight: each 0-100, together exactly 100. Indicators:
-        report_timeliness, talk_compliance, mentor_coverage, rectification,
-        visit_coverage, needs_on_time, duty_completion."""
-        new = domain.set_weights(session(), data["weights"], current_principal().subject)
-        session().commit()
-        return {"weights": new}
+@endpoint(blp, "GET /weights", "city", out=WeightsOut)
+def get_weights():
+    """The indicators' weights (points out of 100)."""
+    return {"weights": domain.weights(session())}
 
 
-@blp.route("")
-class Assessments(MethodView):
-    @require("city", "town", "unit")
-    @blp.arguments(AssessmentListArgs, location="query")
-    @blp.response(200, AssessmentPage)
-    def get(self, args):
-        """Assessments (the city all; a town or unit the published ones of its kind);
-        filter by ``period`` and ``party_kind``."""
-        query = sa.select(Assessment).where(visible())
-        for key in ("period", "party_kind"):
-            if args.get(key):
-                query = query.where(getattr(Assessment, key) == args[key])
-        args["sort"] = args.get("sort") or "-period"
-        return paginate(session(), query, args, {"period": Assessment.period, "id": Assessment.id})
-
-    @require("city")
-    @blp.arguments(AssessmentIn)
-    @blp.response(201, AssessmentOut)
-    def post(self, data):
-        """Compute (or recompute, while a draft) the assessment of every town or every
-        unit for ``period`` (YYYY or YYYY-Qn) with the current weights. A published one is
-        a 409."""
-        item = domain.compute(
-            session(),
-            data["period"],
-            data["party_kind"],
-            current_principal().subject,
-            app_today(),
-        )
-        session().commit()
-        return out(item)
+@endpoint(blp, "PUT /weights", "city", body=WeightsIn, out=WeightsOut)
+def put_weights(data):
+    """Set every indicator's weight: each 0-100, together exactly 100. Indicators:
+    report_timeliness, talk_compliance, mentor_coverage, rectification,
+    visit_coverage, needs_on_time, duty_completion."""
+    new = domain.set_weights(session(), data["weights"], current_principal().subject)
+    session().commit()
+    return {"weights": new}
 
 
-@blp.route("/<int:id>")
-class AssessmentView(MethodView):
-    @require("city", "town", "unit")
-    @blp.arguments(AssessmentGetArgs, location="query")
-    @blp.response(200, AssessmentOut)
-    @export_responses(blp)
-    def get(self, args, id):
-        """One assessment: the ranking and each score's explanation (per indicator: the
-        numerator and denominator, the share, the weight, the points and the points
-        lost). ``format=xlsx`` gives a ranking sheet and an explanation sheet; ``csv``
-        the ranking."""
-        item = load(id)
-        data = out(item)
-        if args["format"] != "json":
-            scores = [
-                s for s in item.scores if s.party_id in {r["party_id"] for r in data["scores"]}
-            ]
-            sheets = exports.assessment_tables(item, scores, args["lang"])
-            stem = f"assessment-{item.period}-{item.party_kind}"
-            return download_sheets(args["format"], sheets, stem)
-        return data
+@endpoint(blp, "GET", "city", "town", "unit", query=AssessmentListArgs, out=AssessmentPage)
+def get_assessments(args):
+    """Assessments (the city all; a town or unit the published ones of its kind);
+    filter by ``period`` and ``party_kind``."""
+    query = sa.select(Assessment).where(visible())
+    for key in ("period", "party_kind"):
+        if args.get(key):
+            query = query.where(getattr(Assessment, key) == args[key])
+    args["sort"] = args.get("sort") or "-period"
+    return paginate(session(), query, args, {"period": Assessment.period, "id": Assessment.id})
 
 
-@blp.route("/<int:id>/publish")
-class Publish(MethodView):
-    @require("city")
-    @blp.response(200, AssessmentOut)
-    def post(self, id):
-        """Publish a draft (final; announced as ``assessment.published``). Publishing
-        twice is a 409."""
-        item = load(id)
-        domain.publish(session(), item, current_principal().subject)
-        session().commit()
-        return out(item)
+@endpoint(blp, "POST", "city", body=AssessmentIn, out=AssessmentOut, status=201)
+def post_assessments(data):
+    """Compute (or recompute, while a draft) the assessment of every town or every
+    unit for ``period`` (YYYY or YYYY-Qn) with the current weights. A published one is
+    a 409."""
+    item = domain.compute(
+        session(),
+        data["period"],
+        data["party_kind"],
+        current_principal().subject,
+        app_today(),
+    )
+    session().commit()
+    return out(item)
+
+
+@endpoint(blp, "GET /<int:id>", "city", "town", "unit", query=AssessmentGetArgs, out=AssessmentOut)
+@export_responses(blp)
+def get_assessment_view(args, id):
+    """One assessment: the ranking and each score's explanation (per indicator: the
+    numerator and denominator, the share, the weight, the points and the points
+    lost). ``format=xlsx`` gives a ranking sheet and an explanation sheet; ``csv``
+    the ranking."""
+    item = load(id)
+    data = out(item)
+    if args["format"] != "json":
+        scores = [s for s in item.scores if s.party_id in {r["party_id"] for r in data["scores"]}]
+        sheets = exports.assessment_tables(item, scores, args["lang"])
+        stem = f"assessment-{item.period}-{item.party_kind}"
+        return download_sheets(args["format"], sheets, stem)
+    return data
+
+
+@endpoint(blp, "POST /<int:id>/publish", "city", out=AssessmentOut)
+def post_publish(id):
+    """Publish a draft (final; announced as ``assessment.published``). Publishing
+    twice is a 409."""
+    item = load(id)
+    domain.publish(session(), item, current_principal().subject)
+    session().commit()
+    return out(item)
 
 
 BLUEPRINTS = [blp]

@@ -10,8 +10,6 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Response, current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.reporting.domain import calendar as domain
 from services.reporting.models import CalendarDay
@@ -26,7 +24,8 @@ from services.reporting.schemas.calendar import (
     CalendarYearIn,
 )
 from shared import workdays
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.errors import DomainError
 from shared.http import (
@@ -43,14 +42,12 @@ from shared.http import (
 from shared.tabular import XLSX, read_sheet, template
 from shared.workdays import message
 
-blp = Blueprint(
+blp = blueprint(
     "calendar",
-    __name__,
-    url_prefix="/api/v1/reporting/calendar",
-    description="The city's working-day calendar (节假日与调休): a deadline that falls on a "
+    "/api/v1/reporting/calendar",
+    "The city's working-day calendar (节假日与调休): a deadline that falls on a "
     "weekend or a holiday moves to the next working day; a swapped working day counts",
 )
-protect(blp)
 
 NOT_STORED = message("日历有误，未保存任何内容", "the calendar has errors; nothing was stored")
 
@@ -67,75 +64,67 @@ def _year(year: int) -> int:
     return year
 
 
-@blp.route("")
-class Calendar(MethodView):
-    @blp.arguments(CalendarArgs, location="query")
-    @blp.response(200, CalendarPage)
-    def get(self, args):
-        """The listed days (holidays and swapped working days), in date order; filter by
-        ``year`` and ``kind``; sort by ``day`` or ``kind``. Days not listed are working
-        days Monday to Friday and days off at weekends."""
-        query = sa.select(CalendarDay)
-        if args.get("year"):
-            first = dt.date(args["year"], 1, 1)
-            query = query.where(CalendarDay.day.between(first, first.replace(month=12, day=31)))
-        if args.get("kind"):
-            query = query.where(CalendarDay.kind == args["kind"])
-        return paginate(session(), query, args, {"day": CalendarDay.day, "kind": CalendarDay.kind})
+@endpoint(blp, "GET", query=CalendarArgs, out=CalendarPage)
+def get_calendar(args):
+    """The listed days (holidays and swapped working days), in date order; filter by
+    ``year`` and ``kind``; sort by ``day`` or ``kind``. Days not listed are working
+    days Monday to Friday and days off at weekends."""
+    query = sa.select(CalendarDay)
+    if args.get("year"):
+        first = dt.date(args["year"], 1, 1)
+        query = query.where(CalendarDay.day.between(first, first.replace(month=12, day=31)))
+    if args.get("kind"):
+        query = query.where(CalendarDay.kind == args["kind"])
+    return paginate(session(), query, args, {"day": CalendarDay.day, "kind": CalendarDay.kind})
 
 
-@blp.route("/<string:day>")
-class CalendarDayItem(MethodView):
-    @blp.response(200, CalendarDayOut)
-    def get(self, day):
-        """One listed day (404 when the day is not listed: then its weekday decides)."""
-        row = session().get(CalendarDay, _day(day))
-        if row is None:
-            raise problem(404, "Not found", message("这一天不在日历中", "this day is not listed"))
-        return row
+@endpoint(blp, "GET /<string:day>", out=CalendarDayOut)
+def get_calendar_day_item(day):
+    """One listed day (404 when the day is not listed: then its weekday decides)."""
+    row = session().get(CalendarDay, _day(day))
+    if row is None:
+        raise problem(404, "Not found", message("这一天不在日历中", "this day is not listed"))
+    return row
 
-    @require("city")
-    @blp.arguments(CalendarDayIn)
-    @blp.response(200, CalendarDayOut)
-    def put(self, data, day):
-        """List ``day`` (city) as a ``holiday`` or a swapped ``workday`` (a Saturday or
-        Sunday only), or change it. Deadlines not yet passed and not extended move to the
-        next working day (audited); a change pushing one past the end of the following
-        month is refused."""
-        row = {"date": day, **data}
-        entries, errors = workdays.read_entries([("day", row)])
-        if errors:
-            problems = errors[0][1]
-            raise DomainError(
-                NOT_STORED, {"day" if k == "date" else k: v for k, v in problems.items()}
-            )
-        principal = current_principal()
-        listed = domain.set_day(
-            session(),
-            entries[0],
-            current_app.config,
-            today=app_today(),
-            actor=principal.subject,
-            role=principal.role,
-        )
-        session().commit()
-        return listed
 
-    @require("city")
-    @blp.response(204)
-    def delete(self, day):
-        """Unlist a day (city): it is again a working day Monday to Friday, a day off at
-        the weekend; the deadlines follow (audited)."""
-        principal = current_principal()
-        domain.remove_day(
-            session(),
-            _day(day),
-            current_app.config,
-            today=app_today(),
-            actor=principal.subject,
-            role=principal.role,
-        )
-        session().commit()
+@endpoint(blp, "PUT /<string:day>", "city", body=CalendarDayIn, out=CalendarDayOut)
+def put_calendar_day_item(data, day):
+    """List ``day`` (city) as a ``holiday`` or a swapped ``workday`` (a Saturday or
+    Sunday only), or change it. Deadlines not yet passed and not extended move to the
+    next working day (audited); a change pushing one past the end of the following
+    month is refused."""
+    row = {"date": day, **data}
+    entries, errors = workdays.read_entries([("day", row)])
+    if errors:
+        problems = errors[0][1]
+        raise DomainError(NOT_STORED, {"day" if k == "date" else k: v for k, v in problems.items()})
+    principal = current_principal()
+    listed = domain.set_day(
+        session(),
+        entries[0],
+        current_app.config,
+        today=app_today(),
+        actor=principal.subject,
+        role=principal.role,
+    )
+    session().commit()
+    return listed
+
+
+@endpoint(blp, "DELETE /<string:day>", "city", status=204)
+def delete_calendar_day_item(day):
+    """Unlist a day (city): it is again a working day Monday to Friday, a day off at
+    the weekend; the deadlines follow (audited)."""
+    principal = current_principal()
+    domain.remove_day(
+        session(),
+        _day(day),
+        current_app.config,
+        today=app_today(),
+        actor=principal.subject,
+        role=principal.role,
+    )
+    session().commit()
 
 
 def _load(year: int, entries, dry_run: bool) -> dict:
@@ -156,107 +145,103 @@ def _load(year: int, entries, dry_run: bool) -> dict:
     return {**done, "dry_run": dry_run}
 
 
-@blp.route("/years/<int:year>")
-class CalendarYear(MethodView):
-    @require("city")
-    @blp.arguments(CalendarYearIn)
-    @blp.arguments(CalendarLoadArgs, location="query")
-    @blp.response(200, CalendarLoadOut)
-    def put(self, data, args, year):
-        """Replace every listed day of ``year`` (city), at once: when the State Council
-        publishes the year's notice, send its holidays and swapped working days. Dates
-        may be typed as clerks do (``2027/2/6``, ``2027.2.6``, full-width digits). Refused
-        with every problem named, storing nothing: a date not understood or outside the
-        year, an unknown kind, the same day twice, a swapped working day on Monday to
-        Friday, a deadline pushed past the end of the following month. ``dry_run=true``
-        only checks and tells what would move."""
-        _year(year)
-        if not data["days"]:
-            raise DomainError(NOT_STORED, {"days": [message("没有列出任何一天", "no days listed")]})
-        entries, errors = workdays.read_entries(
-            enumerate(data["days"]),
-            year=year,
-            source=data["source"],
-            provisional=data["provisional"],
-            label=lambda index: (f"第 {index + 1} 项", f"days[{index}]"),
-        )
-        if errors:
-            raise DomainError(NOT_STORED, {"days": {str(i): problems for i, problems in errors}})
-        return _load(year, entries, args["dry_run"])
+@endpoint(
+    blp,
+    "PUT /years/<int:year>",
+    "city",
+    query=CalendarLoadArgs,
+    body=CalendarYearIn,
+    out=CalendarLoadOut,
+)
+def put_calendar_year(data, args, year):
+    """Replace every listed day of ``year`` (city), at once: when the State Council
+    publishes the year's notice, send its holidays and swapped working days. Dates
+    may be typed as clerks do (``2027/2/6``, ``2027.2.6``, full-width digits). Refused
+    with every problem named, storing nothing: a date not understood or outside the
+    year, an unknown kind, the same day twice, a swapped working day on Monday to
+    Friday, a deadline pushed past the end of the following month. ``dry_run=true``
+    only checks and tells what would move."""
+    _year(year)
+    if not data["days"]:
+        raise DomainError(NOT_STORED, {"days": [message("没有列出任何一天", "no days listed")]})
+    entries, errors = workdays.read_entries(
+        enumerate(data["days"]),
+        year=year,
+        source=data["source"],
+        provisional=data["provisional"],
+        label=lambda index: (f"第 {index + 1} 项", f"days[{index}]"),
+    )
+    if errors:
+        raise DomainError(NOT_STORED, {"days": {str(i): problems for i, problems in errors}})
+    return _load(year, entries, args["dry_run"])
 
 
-@blp.route("/years/<int:year>/import")
+@endpoint(blp, "POST /years/<int:year>/import", "city", query=CalendarLoadArgs, out=CalendarLoadOut)
 @max_body("MAX_UPLOAD_LENGTH")
-class CalendarImport(MethodView):
-    @require("city")
-    @blp.arguments(CalendarLoadArgs, location="query")
-    @blp.doc(requestBody=SHEET_UPLOAD_BODY)
-    @blp.response(200, CalendarLoadOut)
-    @blp.alt_response(
-        422,
-        schema=problem_with(CalendarImportOut),
-        content_type=PROBLEM_JSON,
-        description="rows in error; nothing stored",
+@blp.doc(requestBody=SHEET_UPLOAD_BODY)
+@blp.alt_response(
+    422,
+    schema=problem_with(CalendarImportOut),
+    content_type=PROBLEM_JSON,
+    description="rows in error; nothing stored",
+)
+def post_calendar_import(args, year):
+    """Replace every listed day of ``year`` from an XLSX or CSV sheet (city). Columns
+    (Chinese or English): 日期 date, 类型 kind (放假 / 上班, or holiday / workday),
+    名称 name, 来源 source; the header may be below title rows (skipped and listed),
+    dates as clerks type them (2027/2/6, 2027.2.6, 2027年2月6日, Excel dates). The same
+    checks as the JSON load; a sheet with any row in error stores nothing and answers
+    every row's errors. Limits: ``MAX_UPLOAD_LENGTH`` bytes and 366 rows (413),
+    ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
+    _year(year)
+    data, filename = sheet_upload()
+    sheet = read_sheet(
+        data,
+        filename,
+        domain.SHEET_HEADERS,
+        366,
+        max_cell=current_app.config["IMPORT_MAX_CELL"],
     )
-    def post(self, args, year):
-        """Replace every listed day of ``year`` from an XLSX or CSV sheet (city). Columns
-        (Chinese or English): 日期 date, 类型 kind (放假 / 上班, or holiday / workday),
-        名称 name, 来源 source; the header may be below title rows (skipped and listed),
-        dates as clerks type them (2027/2/6, 2027.2.6, 2027年2月6日, Excel dates). The same
-        checks as the JSON load; a sheet with any row in error stores nothing and answers
-        every row's errors. Limits: ``MAX_UPLOAD_LENGTH`` bytes and 366 rows (413),
-        ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
-        _year(year)
-        data, filename = sheet_upload()
-        sheet = read_sheet(
-            data,
-            filename,
-            domain.SHEET_HEADERS,
-            366,
-            max_cell=current_app.config["IMPORT_MAX_CELL"],
-        )
-        if not sheet.rows:
-            raise DomainError(NOT_STORED, {"file": [message("文件没有数据行", "no rows")]})
-        entries, errors = domain.read_sheet(sheet.rows, year)
-        found = dict(errors)
-        for number, problems in sheet.cell_errors.items():
-            found.setdefault(number, {}).update(problems)
-        if found:
-            report = {
-                "rows": len(sheet.rows),
-                "errors": [{"row": n, "errors": e} for n, e in sorted(found.items())],
-                "skipped": sheet.skipped,
-            }
-            return rows_in_error(CalendarImportOut().dump(report))
-        return _load(year, entries, args["dry_run"])
-
-
-@blp.route("/years/<int:year>/import/template")
-class CalendarImportTemplate(MethodView):
-    @require("city")
-    @blp.doc(
-        responses={
-            "200": {
-                "description": "the template: an XLSX with the Chinese headers and an example",
-                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-            }
+    if not sheet.rows:
+        raise DomainError(NOT_STORED, {"file": [message("文件没有数据行", "no rows")]})
+    entries, errors = domain.read_sheet(sheet.rows, year)
+    found = dict(errors)
+    for number, problems in sheet.cell_errors.items():
+        found.setdefault(number, {}).update(problems)
+    if found:
+        report = {
+            "rows": len(sheet.rows),
+            "errors": [{"row": n, "errors": e} for n, e in sorted(found.items())],
+            "skipped": sheet.skipped,
         }
+        return rows_in_error(CalendarImportOut().dump(report))
+    return _load(year, entries, args["dry_run"])
+
+
+@endpoint(blp, "GET /years/<int:year>/import/template", "city", status=None)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "the template: an XLSX with the Chinese headers and an example",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+def get_calendar_import_template(year):
+    """The calendar's import template for ``year`` (XLSX, the city): the Chinese
+    headers (日期, 类型, 名称, 来源) and one example row, National Day, which is real
+    data: keep it or overwrite it."""
+    _year(year)
+    body = template(
+        ["日期", "类型", "名称", "来源"],
+        [f"{year}-10-01", "放假", "国庆节", ""],
+        notes=CALENDAR_NOTES,
     )
-    def get(self, year):
-        """The calendar's import template for ``year`` (XLSX, the city): the Chinese
-        headers (日期, 类型, 名称, 来源) and one example row, National Day, which is real
-        data: keep it or overwrite it."""
-        _year(year)
-        body = template(
-            ["日期", "类型", "名称", "来源"],
-            [f"{year}-10-01", "放假", "国庆节", ""],
-            notes=CALENDAR_NOTES,
-        )
-        response = Response(body, mimetype=XLSX)
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="calendar-{year}-template.xlsx"'
-        )
-        return response
+    response = Response(body, mimetype=XLSX)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="calendar-{year}-template.xlsx"'
+    )
+    return response
 
 
 CALENDAR_NOTES = (

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.reporting.domain import periods as domain
 from services.reporting.models import Period
@@ -18,19 +16,18 @@ from services.reporting.schemas.periods import (
     PeriodOut,
     PeriodPage,
 )
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.errors import DomainError, NotFound
 from shared.http import app_today, paginate, problem
 from shared.normalize import message
 
-blp = Blueprint(
+blp = blueprint(
     "periods",
-    __name__,
-    url_prefix="/api/v1/reporting/periods",
-    description="Reporting periods (months and quarters) and their deadlines",
+    "/api/v1/reporting/periods",
+    "Reporting periods (months and quarters) and their deadlines",
 )
-protect(blp)
 
 
 def _out(period: Period) -> Period:
@@ -46,80 +43,73 @@ def _load(code: str) -> Period:
         raise NotFound(message("没有这个报送期", "no such period")) from None
 
 
-@blp.route("")
-class Periods(MethodView):
-    @blp.arguments(PeriodListArgs, location="query")
-    @blp.response(200, PeriodPage)
-    def get(self, args):
-        """Periods, newest first; filter by ``kind`` and ``year``; sort by ``starts_on``,
-        ``deadline``, ``code``."""
-        query = sa.select(Period)
-        if args.get("kind"):
-            query = query.where(Period.kind == args["kind"])
-        if args.get("year"):
-            query = query.where(Period.code.startswith(f"{args['year']:04d}-"))
-        args["sort"] = args.get("sort") or "-starts_on,kind"
-        page = paginate(
-            session(),
-            query,
-            args,
-            {
-                "starts_on": Period.starts_on,
-                "kind": Period.kind,
-                "deadline": Period.deadline,
-                "code": Period.code,
-            },
+@endpoint(blp, "GET", query=PeriodListArgs, out=PeriodPage)
+def get_periods(args):
+    """Periods, newest first; filter by ``kind`` and ``year``; sort by ``starts_on``,
+    ``deadline``, ``code``."""
+    query = sa.select(Period)
+    if args.get("kind"):
+        query = query.where(Period.kind == args["kind"])
+    if args.get("year"):
+        query = query.where(Period.code.startswith(f"{args['year']:04d}-"))
+    args["sort"] = args.get("sort") or "-starts_on,kind"
+    page = paginate(
+        session(),
+        query,
+        args,
+        {
+            "starts_on": Period.starts_on,
+            "kind": Period.kind,
+            "deadline": Period.deadline,
+            "code": Period.code,
+        },
+    )
+    page["items"] = [_out(p) for p in page["items"]]
+    return page
+
+
+@endpoint(blp, "POST", "city", body=PeriodIn, out=PeriodOut, status=201)
+def post_periods(data):
+    """Open a period now (city): a past one to back-fill, or the current one before the
+    tick does. Creates the obligations and announces ``period.opened``; a period
+    already open is a 409."""
+    principal = current_principal()
+    period, opened = domain.open_period(
+        session(), data["code"], current_app.config, today=app_today(), by=principal.subject
+    )
+    if not opened:
+        raise problem(
+            409,
+            "Conflict",
+            message("该报送期已经开启", "this period is already open"),
+            {"code": [message("已开启", "open")]},
         )
-        page["items"] = [_out(p) for p in page["items"]]
-        return page
-
-    @require("city")
-    @blp.arguments(PeriodIn)
-    @blp.response(201, PeriodOut)
-    def post(self, data):
-        """Open a period now (city): a past one to back-fill, or the current one before the
-        tick does. Creates the obligations and announces ``period.opened``; a period
-        already open is a 409."""
-        principal = current_principal()
-        period, opened = domain.open_period(
-            session(), data["code"], current_app.config, today=app_today(), by=principal.subject
-        )
-        if not opened:
-            raise problem(
-                409,
-                "Conflict",
-                message("该报送期已经开启", "this period is already open"),
-                {"code": [message("已开启", "open")]},
-            )
-        session().commit()
-        return _out(period)
+    session().commit()
+    return _out(period)
 
 
-@blp.route("/<string:code>")
-class PeriodItem(MethodView):
-    @blp.response(200, PeriodOut)
-    def get(self, code):
-        """One period by its code (``2026-03``, ``2026-Q1``)."""
-        return _load(code)
+@endpoint(blp, "GET /<string:code>", out=PeriodOut)
+def get_period_item(code):
+    """One period by its code (``2026-03``, ``2026-Q1``)."""
+    return _load(code)
 
-    @require("city")
-    @blp.arguments(ExtensionIn)
-    @blp.response(200, PeriodOut)
-    def patch(self, data, code):
-        """Extend (or move) the period's deadline with a reason (city; audited). The
-        notices of the tick follow the new deadline."""
-        period = _load(code)
-        principal = current_principal()
-        domain.extend_deadline(
-            session(),
-            period,
-            data["deadline"],
-            data["reason"],
-            actor=principal.subject,
-            role=principal.role,
-        )
-        session().commit()
-        return _out(period)
+
+@endpoint(blp, "PATCH /<string:code>", "city", body=ExtensionIn, out=PeriodOut)
+def patch_period_item(data, code):
+    """Extend (or move) the period's deadline with a reason (city; audited). The
+    notices of the tick follow the new deadline."""
+    period = _load(code)
+    principal = current_principal()
+    domain.extend_deadline(
+        session(),
+        period,
+        data["deadline"],
+        data["reason"],
+        actor=principal.subject,
+        role=principal.role,
+    )
+    session().commit()
+    return _out(period)
 
 
 BLUEPRINTS = [blp]

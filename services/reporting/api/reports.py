@@ -8,8 +8,6 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from services.reporting.access import load_trainee, trainee_scope
@@ -39,33 +37,28 @@ from services.reporting.schemas.reports import (
     SubmitIn,
     load_content,
 )
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
 from shared.normalize import message
 
-blp = Blueprint(
+blp = blueprint(
     "reports",
-    __name__,
-    url_prefix="/api/v1/reporting/reports",
-    description="The effectiveness form, the mentoring form and the quarterly report: "
+    "/api/v1/reporting/reports",
+    "The effectiveness form, the mentoring form and the quarterly report: "
     "drafts, submission and review",
 )
-protect(blp)
-queue = Blueprint(
+queue = blueprint(
     "review_queue",
-    __name__,
-    url_prefix="/api/v1/reporting/review-queue",
-    description="Reports awaiting the caller's step of the sign-off chain",
+    "/api/v1/reporting/review-queue",
+    "Reports awaiting the caller's step of the sign-off chain",
 )
-protect(queue)
-obligations = Blueprint(
+obligations = blueprint(
     "obligations",
-    __name__,
-    url_prefix="/api/v1/reporting/obligations",
-    description="Who owes what: each trainee's reports per period, written or not",
+    "/api/v1/reporting/obligations",
+    "Who owes what: each trainee's reports per period, written or not",
 )
-protect(obligations)
 
 SORTABLE = {
     "id": Report.id,
@@ -110,214 +103,182 @@ def _base_query() -> sa.Select:
     )
 
 
-@blp.route("")
-class Reports(MethodView):
-    @blp.arguments(ReportListArgs, location="query")
-    @blp.response(200, ReportPage)
-    @export_responses(blp)
-    def get(self, args):
-        """Reports in the caller's scope; filter by ``period``, ``kind``, ``status``,
-        ``step``, ``trainee_id``, ``town_id``, ``unit_id``, ``late``; sort by ``id``,
-        ``submitted_at``, ``updated_at``, ``trainee_id``. ``format=csv|xlsx`` downloads
-        the whole filtered list (Chinese headers; ``lang=en`` for English)."""
-        args["sort"] = args.get("sort") or "-id"
-        query = _filtered(_base_query(), args)
-        if args["format"] != "json":
-            rows = (
-                session()
-                .execute(
-                    query.with_only_columns(Report, Trainee.name, Unit.name, Town.name)
-                    .outerjoin(Unit, Unit.id == Trainee.unit_id)
-                    .outerjoin(Town, Town.id == Trainee.town_id)
-                    .order_by(Report.id)
-                )
-                .all()
+@endpoint(blp, "GET", query=ReportListArgs, out=ReportPage)
+@export_responses(blp)
+def get_reports(args):
+    """Reports in the caller's scope; filter by ``period``, ``kind``, ``status``,
+    ``step``, ``trainee_id``, ``town_id``, ``unit_id``, ``late``; sort by ``id``,
+    ``submitted_at``, ``updated_at``, ``trainee_id``. ``format=csv|xlsx`` downloads
+    the whole filtered list (Chinese headers; ``lang=en`` for English)."""
+    args["sort"] = args.get("sort") or "-id"
+    query = _filtered(_base_query(), args)
+    if args["format"] != "json":
+        rows = (
+            session()
+            .execute(
+                query.with_only_columns(Report, Trainee.name, Unit.name, Town.name)
+                .outerjoin(Unit, Unit.id == Trainee.unit_id)
+                .outerjoin(Town, Town.id == Trainee.town_id)
+                .order_by(Report.id)
             )
-            headers, table = exports.reports_table(
-                rows, current_app.config["TIME_ZONE"], args["lang"]
-            )
-            stem = f"reports-{args.get('period') or 'all'}"
-            return download_table(args, ("报表清单", "Reports"), headers, table, stem)
-        return paginate(session(), query, args, SORTABLE)
-
-    @require("trainee")
-    @blp.arguments(ReportIn())  # an instance: webargs would build a class anew per request
-    @blp.response(201, ReportOut)
-    def post(self, data):
-        """Start one of your forms (trainees): ``period``, ``kind`` and ``content``; with
-        ``submit: true`` it is submitted at once. A form you do not owe is a 422, one
-        already started a 409. The mentoring form's talks are filled in for you."""
-        principal = current_principal()
-        trainee, owed = domain.owed_form(
-            session(), principal.scope_id, data["period"], data["kind"]
+            .all()
         )
-        if trainee is None:
-            raise problem(404, "Not found", NOT_KNOWN)
-        report = domain.create_report(
-            session(),
-            trainee,
-            data["period"],
-            data["kind"],
-            data["content"],
-            actor=principal.subject,
-            config=current_app.config,
-            submit=data["submit"],
-            owed=owed,
+        headers, table = exports.reports_table(rows, current_app.config["TIME_ZONE"], args["lang"])
+        stem = f"reports-{args.get('period') or 'all'}"
+        return download_table(args, ("报表清单", "Reports"), headers, table, stem)
+    return paginate(session(), query, args, SORTABLE)
+
+
+@endpoint(blp, "POST", "trainee", body=ReportIn(), out=ReportOut, status=201)
+def post_reports(data):
+    """Start one of your forms (trainees): ``period``, ``kind`` and ``content``; with
+    ``submit: true`` it is submitted at once. A form you do not owe is a 422, one
+    already started a 409. The mentoring form's talks are filled in for you."""
+    principal = current_principal()
+    trainee, owed = domain.owed_form(session(), principal.scope_id, data["period"], data["kind"])
+    if trainee is None:
+        raise problem(404, "Not found", NOT_KNOWN)
+    report = domain.create_report(
+        session(),
+        trainee,
+        data["period"],
+        data["kind"],
+        data["content"],
+        actor=principal.subject,
+        config=current_app.config,
+        submit=data["submit"],
+        owed=owed,
+    )
+    session().commit()
+    return report
+
+
+@endpoint(blp, "GET /<int:id>", out=ReportOut)
+def get_report_item(id):
+    """One report."""
+    return load_report(id)[0]
+
+
+@endpoint(blp, "PATCH /<int:id>", body=ReportUpdateIn, out=ReportOut)
+def patch_report_item(data, id):
+    """Change your draft or returned form (the trainee itself): the ``content`` fields
+    given replace the old ones. Send the ``version`` read (or If-Match): a stale one
+    is a 409."""
+    report, trainee = load_report(id)
+    _own(trainee)
+    try:
+        content = load_content(report.kind, data["content"])
+    except ValidationError as exc:
+        raise problem(
+            422,
+            "Unprocessable Entity",
+            message("表格填写有误", "the form did not validate"),
+            exc.messages,
+        ) from None
+    domain.update_report(session(), report, content, version=read_version(data, domain.PAPER))
+    session().commit()
+    return report
+
+
+@endpoint(blp, "POST /<int:id>/submit", body=SubmitIn, out=ReportOut)
+def post_report_submit(data, id):
+    """Submit (or resubmit after a return) your form; after the deadline it is
+    accepted and marked late. Announced as ``report.submitted``."""
+    report, trainee = load_report(id)
+    _own(trainee)
+    principal = current_principal()
+    domain.submit_report(
+        session(),
+        report,
+        trainee,
+        actor=principal.subject,
+        role=principal.role,
+        config=current_app.config,
+        version=read_version(data, domain.PAPER),
+    )
+    session().commit()
+    return report
+
+
+@endpoint(blp, "POST /<int:id>/return", "town", "unit", "city", body=ReturnIn, out=ReportOut)
+def post_report_return(data, id):
+    """Return a submitted report to the trainee with a ``reason`` (the reviewer of the
+    current step, or the city). Announced as ``report.returned``; audited."""
+    report, trainee = load_report(id)
+    return review_step(
+        domain.return_report,
+        report,
+        trainee,
+        data["reason"],
+        version=read_version(data, domain.PAPER),
+    )
+
+
+@endpoint(blp, "POST /<int:id>/approve", "town", "unit", "city", body=ApproveIn, out=ReportOut)
+def post_report_approve(data, id):
+    """Sign the report off at your step (town, then unit; the city at any step, for
+    good). Announced as ``report.approved`` (``final`` on the last step); audited."""
+    report, trainee = load_report(id)
+    return review_step(
+        domain.approve_report, report, trainee, version=read_version(data, domain.PAPER)
+    )
+
+
+@endpoint(blp, "GET /<int:id>/audit", out=AuditOut(many=True))
+def get_report_audit_trail(id):
+    """Every decision on the report (submit, return, approve), oldest first."""
+    load_report(id)
+    return audit_trail("report", id)
+
+
+@endpoint(queue, "GET", "town", "unit", "city", query=ReportListArgs, out=ReportPage)
+@export_responses(queue)
+def get_review_queue(args):
+    """Reports awaiting the caller's step, oldest submission first: a town's or a
+    unit's own trainees at its step; for the city every report awaiting review (filter
+    by ``step``)."""
+    principal = current_principal()
+    query = _filtered(_base_query(), args).where(Report.status == "submitted")
+    if principal.role != "city":
+        query = query.where(Report.step == principal.role)
+    args["sort"] = args.get("sort") or "submitted_at"
+    return paginate(session(), query, args, SORTABLE)
+
+
+@endpoint(obligations, "GET", query=ObligationListArgs, out=ObligationPage)
+def get_obligations(args):
+    """Who owes what in the caller's scope (for a trainee: "my reports"): each owed
+    form with its deadline and its report's status (``owed`` when not started);
+    ``outstanding=true`` keeps those not yet submitted."""
+    today = app_today()
+    query = (
+        sa.select(Obligation, Period, Report)
+        .join(Period, Period.id == Obligation.period_id)
+        .outerjoin(Report, Report.obligation_id == Obligation.id)
+        .where(trainee_scope(current_principal(), Obligation.trainee_id))
+    )
+    if args.get("period"):
+        query = query.where(Period.code == args["period"])
+    if args.get("kind"):
+        query = query.where(Obligation.kind == args["kind"])
+    if args.get("trainee_id") is not None:
+        query = query.where(Obligation.trainee_id == args["trainee_id"])
+    if args.get("outstanding") is not None:
+        submitted = Report.first_submitted_at.is_not(None)
+        query = query.where(
+            sa.or_(Report.id.is_(None), Report.first_submitted_at.is_(None))
+            if args["outstanding"]
+            else submitted
         )
-        session().commit()
-        return report
-
-
-@blp.route("/<int:id>")
-class ReportItem(MethodView):
-    @blp.response(200, ReportOut)
-    def get(self, id):
-        """One report."""
-        return load_report(id)[0]
-
-    @blp.arguments(ReportUpdateIn)
-    @blp.response(200, ReportOut)
-    def patch(self, data, id):
-        """Change your draft or returned form (the trainee itself): the ``content`` fields
-        given replace the old ones. Send the ``version`` read (or If-Match): a stale one
-        is a 409."""
-        report, trainee = load_report(id)
-        _own(trainee)
-        try:
-            content = load_content(report.kind, data["content"])
-        except ValidationError as exc:
-            raise problem(
-                422,
-                "Unprocessable Entity",
-                message("表格填写有误", "the form did not validate"),
-                exc.messages,
-            ) from None
-        domain.update_report(session(), report, content, version=read_version(data, domain.PAPER))
-        session().commit()
-        return report
-
-
-@blp.route("/<int:id>/submit")
-class ReportSubmit(MethodView):
-    @blp.arguments(SubmitIn)
-    @blp.response(200, ReportOut)
-    def post(self, data, id):
-        """Submit (or resubmit after a return) your form; after the deadline it is
-        accepted and marked late. Announced as ``report.submitted``."""
-        report, trainee = load_report(id)
-        _own(trainee)
-        principal = current_principal()
-        domain.submit_report(
-            session(),
-            report,
-            trainee,
-            actor=principal.subject,
-            role=principal.role,
-            config=current_app.config,
-            version=read_version(data, domain.PAPER),
-        )
-        session().commit()
-        return report
-
-
-@blp.route("/<int:id>/return")
-class ReportReturn(MethodView):
-    @require("town", "unit", "city")
-    @blp.arguments(ReturnIn)
-    @blp.response(200, ReportOut)
-    def post(self, data, id):
-        """Return a submitted report to the trainee with a ``reason`` (the reviewer of the
-        current step, or the city). Announced as ``report.returned``; audited."""
-        report, trainee = load_report(id)
-        return review_step(
-            domain.return_report,
-            report,
-            trainee,
-            data["reason"],
-            version=read_version(data, domain.PAPER),
-        )
-
-
-@blp.route("/<int:id>/approve")
-class ReportApprove(MethodView):
-    @require("town", "unit", "city")
-    @blp.arguments(ApproveIn)
-    @blp.response(200, ReportOut)
-    def post(self, data, id):
-        """Sign the report off at your step (town, then unit; the city at any step, for
-        good). Announced as ``report.approved`` (``final`` on the last step); audited."""
-        report, trainee = load_report(id)
-        return review_step(
-            domain.approve_report, report, trainee, version=read_version(data, domain.PAPER)
-        )
-
-
-@blp.route("/<int:id>/audit")
-class ReportAuditTrail(MethodView):
-    @blp.response(200, AuditOut(many=True))
-    def get(self, id):
-        """Every decision on the report (submit, return, approve), oldest first."""
-        load_report(id)
-        return audit_trail("report", id)
-
-
-@queue.route("")
-class ReviewQueue(MethodView):
-    @require("town", "unit", "city")
-    @queue.arguments(ReportListArgs, location="query")
-    @queue.response(200, ReportPage)
-    @export_responses(queue)
-    def get(self, args):
-        """Reports awaiting the caller's step, oldest submission first: a town's or a
-        unit's own trainees at its step; for the city every report awaiting review (filter
-        by ``step``)."""
-        principal = current_principal()
-        query = _filtered(_base_query(), args).where(Report.status == "submitted")
-        if principal.role != "city":
-            query = query.where(Report.step == principal.role)
-        args["sort"] = args.get("sort") or "submitted_at"
-        return paginate(session(), query, args, SORTABLE)
-
-
-@obligations.route("")
-class Obligations(MethodView):
-    @obligations.arguments(ObligationListArgs, location="query")
-    @obligations.response(200, ObligationPage)
-    def get(self, args):
-        """Who owes what in the caller's scope (for a trainee: "my reports"): each owed
-        form with its deadline and its report's status (``owed`` when not started);
-        ``outstanding=true`` keeps those not yet submitted."""
-        today = app_today()
-        query = (
-            sa.select(Obligation, Period, Report)
-            .join(Period, Period.id == Obligation.period_id)
-            .outerjoin(Report, Report.obligation_id == Obligation.id)
-            .where(trainee_scope(current_principal(), Obligation.trainee_id))
-        )
-        if args.get("period"):
-            query = query.where(Period.code == args["period"])
-        if args.get("kind"):
-            query = query.where(Obligation.kind == args["kind"])
-        if args.get("trainee_id") is not None:
-            query = query.where(Obligation.trainee_id == args["trainee_id"])
-        if args.get("outstanding") is not None:
-            submitted = Report.first_submitted_at.is_not(None)
-            query = query.where(
-                sa.or_(Report.id.is_(None), Report.first_submitted_at.is_(None))
-                if args["outstanding"]
-                else submitted
-            )
-        args["sort"] = args.get("sort") or "-deadline,kind"
-        order = _order(args.get("sort"))
-        page, per_page = args["page"], args["per_page"]
-        total = session().scalar(
-            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        )
-        rows = session().execute(
-            query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
-        )
-        items = [_obligation(o, p, r, today) for o, p, r in rows]
-        return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
+    args["sort"] = args.get("sort") or "-deadline,kind"
+    order = _order(args.get("sort"))
+    page, per_page = args["page"], args["per_page"]
+    total = session().scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
+    rows = session().execute(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
+    items = [_obligation(o, p, r, today) for o, p, r in rows]
+    return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
 
 
 _OBLIGATION_SORT = {"deadline": Period.deadline, "kind": Obligation.kind, "id": Obligation.id}

@@ -5,8 +5,6 @@ scope (its IT team integrating with the API)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.roster.domain import accounts as domain
@@ -19,18 +17,13 @@ from services.roster.schemas.accounts import (
     AccountPage,
 )
 from shared import fields as clean
-from shared.auth import check_scope, current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import check_scope, current_principal
 from shared.db import session
 from shared.http import StrictSchema, paginate, problem
 from shared.normalize import message
 
-blp = Blueprint(
-    "accounts",
-    __name__,
-    url_prefix="/api/v1/roster/accounts",
-    description="Accounts and client credentials",
-)
-protect(blp)
+blp = blueprint("accounts", "/api/v1/roster/accounts", "Accounts and client credentials")
 
 
 class AccountPatch(StrictSchema):
@@ -47,87 +40,78 @@ def _scope_clause(principal):
     return sa.and_(Account.role == principal.role, Account.scope_id == principal.scope_id)
 
 
-@blp.route("")
-class Accounts(MethodView):
-    @require("city", "town", "unit")
-    @blp.arguments(AccountListArgs, location="query")
-    @blp.response(200, AccountPage)
-    def get(self, args):
-        """Accounts the caller manages (a town or unit: its own); search (``q``: part of
-        the username or display name), filter by ``role``; sort
-        by ``username``, ``display_name``, ``role``, ``kind``, ``active``, ``id``."""
-        query = sa.select(Account).where(_scope_clause(current_principal()))
-        if args.get("role"):
-            query = query.where(Account.role == args["role"])
-        if args.get("q"):
-            query = query.where(
-                sa.or_(
-                    Account.username.contains(args["q"], autoescape=True),
-                    Account.display_name.contains(args["q"], autoescape=True),
-                )
+@endpoint(blp, "GET", "city", "town", "unit", query=AccountListArgs, out=AccountPage)
+def get_accounts(args):
+    """Accounts the caller manages (a town or unit: its own); search (``q``: part of
+    the username or display name), filter by ``role``; sort
+    by ``username``, ``display_name``, ``role``, ``kind``, ``active``, ``id``."""
+    query = sa.select(Account).where(_scope_clause(current_principal()))
+    if args.get("role"):
+        query = query.where(Account.role == args["role"])
+    if args.get("q"):
+        query = query.where(
+            sa.or_(
+                Account.username.contains(args["q"], autoescape=True),
+                Account.display_name.contains(args["q"], autoescape=True),
             )
-        return paginate(
-            session(),
-            query,
-            args,
-            {
-                "id": Account.id,
-                "username": Account.username,
-                "display_name": Account.display_name,
-                "role": Account.role,
-                "kind": Account.kind,
-                "active": Account.active,
-            },
         )
-
-    @require("city", "town", "unit")
-    @blp.arguments(AccountIn)
-    @blp.response(201, AccountCreatedOut)
-    def post(self, data):
-        """Create a login, or a client credential (``kind=client``) whose
-        ``client_secret`` is in this response only. Announced as ``account.created``."""
-        principal = current_principal()
-        if not principal.is_city and (
-            data["kind"] != "client"
-            or data["role"] != principal.role
-            or data.get("scope_id") != principal.scope_id
-        ):
-            raise problem(
-                403,
-                "Forbidden",
-                message(
-                    "镇（街）或单位只能为本级创建系统对接凭据",
-                    "a town or unit creates only client credentials for itself",
-                ),
-            )
-        account, secret = domain.create_account(session(), data)
-        session().commit()
-        if secret:
-            # Not a column: the secret is only in this response (the response decorator
-            # dumps the account; a dict dumped twice would lose its masked phone).
-            account.client_secret = secret
-        return account
+    return paginate(
+        session(),
+        query,
+        args,
+        {
+            "id": Account.id,
+            "username": Account.username,
+            "display_name": Account.display_name,
+            "role": Account.role,
+            "kind": Account.kind,
+            "active": Account.active,
+        },
+    )
 
 
-@blp.route("/<int:id>")
-class AccountItem(MethodView):
-    @require("city", "town", "unit")
-    @blp.response(200, AccountOut)
-    def get(self, id):
-        """One account the caller manages."""
-        return _load(id)
+@endpoint(blp, "POST", "city", "town", "unit", body=AccountIn, out=AccountCreatedOut, status=201)
+def post_accounts(data):
+    """Create a login, or a client credential (``kind=client``) whose
+    ``client_secret`` is in this response only. Announced as ``account.created``."""
+    principal = current_principal()
+    if not principal.is_city and (
+        data["kind"] != "client"
+        or data["role"] != principal.role
+        or data.get("scope_id") != principal.scope_id
+    ):
+        raise problem(
+            403,
+            "Forbidden",
+            message(
+                "镇（街）或单位只能为本级创建系统对接凭据",
+                "a town or unit creates only client credentials for itself",
+            ),
+        )
+    account, secret = domain.create_account(session(), data)
+    session().commit()
+    if secret:
+        # Not a column: the secret is only in this response (the response decorator
+        # dumps the account; a dict dumped twice would lose its masked phone).
+        account.client_secret = secret
+    return account
 
-    @require("city", "town", "unit")
-    @blp.arguments(AccountPatch)
-    @blp.response(200, AccountOut)
-    def patch(self, data, id):
-        """Change contact details, deactivate, or set a new password. Deactivating or a
-        new password ends the account's tokens on every service within seconds
-        (``account.revoked``)."""
-        account = _load(id)
-        domain.update_account(session(), account, data)
-        session().commit()
-        return account
+
+@endpoint(blp, "GET /<int:id>", "city", "town", "unit", out=AccountOut)
+def get_account_item(id):
+    """One account the caller manages."""
+    return _load(id)
+
+
+@endpoint(blp, "PATCH /<int:id>", "city", "town", "unit", body=AccountPatch, out=AccountOut)
+def patch_account_item(data, id):
+    """Change contact details, deactivate, or set a new password. Deactivating or a
+    new password ends the account's tokens on every service within seconds
+    (``account.revoked``)."""
+    account = _load(id)
+    domain.update_account(session(), account, data)
+    session().commit()
+    return account
 
 
 def _load(id_: int) -> Account:

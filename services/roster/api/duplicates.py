@@ -6,40 +6,32 @@ decides which is the person and corrects or withdraws the other."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.roster.models import PossibleDuplicate
 from services.roster.schemas.duplicates import DuplicateListArgs, DuplicatePage
-from shared.auth import protect, require
+from shared.api import blueprint, endpoint
 from shared.db import session
 from shared.http import paginate
 
-blp = Blueprint(
+blp = blueprint(
     "duplicates",
-    __name__,
-    url_prefix="/api/v1/roster/duplicates",
-    description="Possible duplicates found among the stored trainees and people",
+    "/api/v1/roster/duplicates",
+    "Possible duplicates found among the stored trainees and people",
 )
-protect(blp)
 
 
-@blp.route("")
-class Duplicates(MethodView):
-    @require("city")
-    @blp.arguments(DuplicateListArgs, location="query")
-    @blp.response(200, DuplicatePage)
-    def get(self, args):
-        """Pairs of rows that may be one person (city only), oldest first: ``kind`` is
-        the table and column (``trainee.id_number``, ``person.id_number``), ``first_id``
-        the row that kept the value, ``second_id`` the row left as it was; the value is
-        masked. Filter by ``kind``; sort by ``id`` or ``found_at``."""
-        query = sa.select(PossibleDuplicate)
-        if args.get("kind"):
-            query = query.where(PossibleDuplicate.kind == args["kind"])
-        return paginate(
-            session(),
-            query,
-            args,
-            {"id": PossibleDuplicate.id, "found_at": PossibleDuplicate.found_at},
-        )
+@endpoint(blp, "GET", "city", query=DuplicateListArgs, out=DuplicatePage)
+def get_duplicates(args):
+    """Pairs of rows that may be one person (city only), oldest first: ``kind`` is
+    the table and column (``trainee.id_number``, ``person.id_number``), ``first_id``
+    the row that kept the value, ``second_id`` the row left as it was; the value is
+    masked. Filter by ``kind``; sort by ``id`` or ``found_at``."""
+    query = sa.select(PossibleDuplicate)
+    if args.get("kind"):
+        query = query.where(PossibleDuplicate.kind == args["kind"])
+    return paginate(
+        session(),
+        query,
+        args,
+        {"id": PossibleDuplicate.id, "found_at": PossibleDuplicate.found_at},
+    )

@@ -12,24 +12,18 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Response, current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.roster.domain import imports as importer
 from services.roster.schemas.imports import ImportReportOut
-from shared.auth import protect, require
+from shared.api import blueprint, endpoint
 from shared.db import session
 from shared.http import import_sheet, max_body, sheet_import
 from shared.idempotency import CREATES
 from shared.tabular import XLSX, template
 
-blp = Blueprint(
-    "imports",
-    __name__,
-    url_prefix="/api/v1/roster/imports",
-    description="Bulk import of trainees and people (XLSX or CSV)",
+blp = blueprint(
+    "imports", "/api/v1/roster/imports", "Bulk import of trainees and people (XLSX or CSV)"
 )
-protect(blp)
 
 
 _KINDS = {
@@ -55,42 +49,38 @@ def _run(kind: str, args: dict):
     )
 
 
-@blp.route("/trainees")
+@endpoint(blp, "POST /trainees", "city", status=None)
 @max_body("MAX_UPLOAD_LENGTH")
-class ImportTrainees(MethodView):
-    @require("city")
-    @sheet_import(blp, ImportReportOut, **CREATES)
-    def post(self, args):
-        """Import trainees. Columns (Chinese or English): 姓名 name, 性别 gender, 出生日期
-        birth_date, 身份证号 id_number, 手机 phone, 邮箱 email, 学历 education, 毕业院校
-        school, 专业 major, 届别 cohort, 单位编码 unit_code, and to place them at once
-        村编码 village_code with 派驻日期 placement_start. The header may be below title
-        rows; total rows (合计), notes and the template's example row are skipped and
-        listed in ``skipped``. Values are read as the API reads them (names trimmed,
-        identity numbers checked, phones as E.164, dates as 1996/3/2, 1996.3.2,
-        1996年3月2日 or Excel dates). Every row's errors come at once, including an
-        identity number already registered, the same number twice in the file, and a
-        possible duplicate: a row with the same name, birth date and unit as a
-        registered trainee (or an earlier row) where either has no identity number, so
-        that a second upload of a file creates nothing (give both identity numbers if
-        they are two people)."""
-        return _run("trainees", args)
+@sheet_import(blp, ImportReportOut, **CREATES)
+def post_import_trainees(args):
+    """Import trainees. Columns (Chinese or English): 姓名 name, 性别 gender, 出生日期
+    birth_date, 身份证号 id_number, 手机 phone, 邮箱 email, 学历 education, 毕业院校
+    school, 专业 major, 届别 cohort, 单位编码 unit_code, and to place them at once
+    村编码 village_code with 派驻日期 placement_start. The header may be below title
+    rows; total rows (合计), notes and the template's example row are skipped and
+    listed in ``skipped``. Values are read as the API reads them (names trimmed,
+    identity numbers checked, phones as E.164, dates as 1996/3/2, 1996.3.2,
+    1996年3月2日 or Excel dates). Every row's errors come at once, including an
+    identity number already registered, the same number twice in the file, and a
+    possible duplicate: a row with the same name, birth date and unit as a
+    registered trainee (or an earlier row) where either has no identity number, so
+    that a second upload of a file creates nothing (give both identity numbers if
+    they are two people)."""
+    return _run("trainees", args)
 
 
-@blp.route("/people")
+@endpoint(blp, "POST /people", "city", status=None)
 @max_body("MAX_UPLOAD_LENGTH")
-class ImportPeople(MethodView):
-    @require("city")
-    @sheet_import(blp, ImportReportOut, **CREATES)
-    def post(self, args):
-        """Import cadres, one position per row. Columns: 姓名 name, 性别 gender, 身份证号
-        id_number, 手机 phone, 邮箱 email, 职务类别 position_kind (领导班子成员, 中层干部,
-        党建副书记, 村党组织书记, or the English kinds), 职务 title, and the place's code:
-        单位编码 unit_code, 镇编码 town_code or 村编码 village_code. Read and checked as
-        the trainees' import is; a possible duplicate is a row with the same name and the
-        same place as a registered person (or an earlier row), either without an
-        identity number."""
-        return _run("people", args)
+@sheet_import(blp, ImportReportOut, **CREATES)
+def post_import_people(args):
+    """Import cadres, one position per row. Columns: 姓名 name, 性别 gender, 身份证号
+    id_number, 手机 phone, 邮箱 email, 职务类别 position_kind (领导班子成员, 中层干部,
+    党建副书记, 村党组织书记, or the English kinds), 职务 title, and the place's code:
+    单位编码 unit_code, 镇编码 town_code or 村编码 village_code. Read and checked as
+    the trainees' import is; a possible duplicate is a row with the same name and the
+    same place as a registered person (or an earlier row), either without an
+    identity number."""
+    return _run("people", args)
 
 
 def _template(kind: str) -> Response:
@@ -114,21 +104,17 @@ def _template(kind: str) -> Response:
 TEMPLATE_NAMES = {"trainees": "选调生导入模板.xlsx", "people": "干部导入模板.xlsx"}
 
 
-@blp.route("/trainees/template")
-class TraineeTemplate(MethodView):
-    @require("city")
-    @blp.doc(responses={"200": _TEMPLATE_RESPONSE})
-    def get(self):
-        """The trainees' import template (XLSX): the Chinese headers, one example row
-        (left in, it is skipped) and a sheet of notes; the identity number and phone
-        columns are formatted as text so that Excel keeps them as typed."""
-        return _template("trainees")
+@endpoint(blp, "GET /trainees/template", "city", status=None)
+@blp.doc(responses={"200": _TEMPLATE_RESPONSE})
+def get_trainee_template():
+    """The trainees' import template (XLSX): the Chinese headers, one example row
+    (left in, it is skipped) and a sheet of notes; the identity number and phone
+    columns are formatted as text so that Excel keeps them as typed."""
+    return _template("trainees")
 
 
-@blp.route("/people/template")
-class PeopleTemplate(MethodView):
-    @require("city")
-    @blp.doc(responses={"200": _TEMPLATE_RESPONSE})
-    def get(self):
-        """The cadres' import template (XLSX), as the trainees' one."""
-        return _template("people")
+@endpoint(blp, "GET /people/template", "city", status=None)
+@blp.doc(responses={"200": _TEMPLATE_RESPONSE})
+def get_people_template():
+    """The cadres' import template (XLSX), as the trainees' one."""
+    return _template("people")

@@ -4,8 +4,6 @@ people who hold positions in their places; a mentor sees their own record."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.roster.domain import people as domain
 from services.roster.domain.common import search_clause
@@ -17,15 +15,13 @@ from services.roster.schemas.people import (
     PersonPage,
     PersonPatch,
 )
-from shared.auth import check_scope, current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import check_scope, current_principal
 from shared.db import session
 from shared.http import paginate, problem
 from shared.normalize import message
 
-blp = Blueprint(
-    "people", __name__, url_prefix="/api/v1/roster/people", description="Cadres and their positions"
-)
-protect(blp)
+blp = blueprint("people", "/api/v1/roster/people", "Cadres and their positions")
 
 
 def _positions_in_scope(principal) -> sa.Select | None:
@@ -54,64 +50,55 @@ def _visible(person: Person | None) -> bool:
     return person.id in set(session().scalars(subquery))
 
 
-@blp.route("")
-class People(MethodView):
-    @blp.arguments(PersonListArgs, location="query")
-    @blp.response(200, PersonPage)
-    def get(self, args):
-        """List people in the caller's scope; search (``q``: an identity number or a phone
-        in any typed form finds that exact one, other text a part of the name), filter by
-        position ``kind``, ``unit_id``, ``town_id``, ``village_id``; sort by ``name`` or
-        ``id``."""
-        query = sa.select(Person)
-        scope = _positions_in_scope(current_principal())
-        if scope is not None:
-            query = query.where(Person.id.in_(scope))
-        if args.get("q"):
-            query = query.where(search_clause(Person, args["q"]))
-        position_filter = [
-            getattr(Position, key) == args[key]
-            for key in ("kind", "unit_id", "town_id", "village_id")
-            if args.get(key) is not None
-        ]
-        if position_filter:
-            query = query.where(
-                Person.id.in_(
-                    sa.select(Position.person_id).where(
-                        *position_filter, Position.end_date.is_(None)
-                    )
-                )
+@endpoint(blp, "GET", query=PersonListArgs, out=PersonPage)
+def get_people(args):
+    """List people in the caller's scope; search (``q``: an identity number or a phone
+    in any typed form finds that exact one, other text a part of the name), filter by
+    position ``kind``, ``unit_id``, ``town_id``, ``village_id``; sort by ``name`` or
+    ``id``."""
+    query = sa.select(Person)
+    scope = _positions_in_scope(current_principal())
+    if scope is not None:
+        query = query.where(Person.id.in_(scope))
+    if args.get("q"):
+        query = query.where(search_clause(Person, args["q"]))
+    position_filter = [
+        getattr(Position, key) == args[key]
+        for key in ("kind", "unit_id", "town_id", "village_id")
+        if args.get(key) is not None
+    ]
+    if position_filter:
+        query = query.where(
+            Person.id.in_(
+                sa.select(Position.person_id).where(*position_filter, Position.end_date.is_(None))
             )
-        return paginate(session(), query, args, {"id": Person.id, "name": Person.name})
-
-    @require("city")
-    @blp.arguments(PersonIn)
-    @blp.response(201, PersonOut)
-    def post(self, data):
-        """Register a cadre with positions (city only); announced as ``person.created``."""
-        person = domain.create_person(session(), data)
-        session().commit()
-        return person
+        )
+    return paginate(session(), query, args, {"id": Person.id, "name": Person.name})
 
 
-@blp.route("/<int:id>")
-class PersonItem(MethodView):
-    @blp.response(200, PersonOut)
-    def get(self, id):
-        """One person, if in the caller's scope."""
-        person = session().get(Person, id)
-        if not _visible(person):
-            check_scope(None)  # the same 404 as every object endpoint's miss
-        return person
+@endpoint(blp, "POST", "city", body=PersonIn, out=PersonOut, status=201)
+def post_people(data):
+    """Register a cadre with positions (city only); announced as ``person.created``."""
+    person = domain.create_person(session(), data)
+    session().commit()
+    return person
 
-    @require("city")
-    @blp.arguments(PersonPatch)
-    @blp.response(200, PersonOut)
-    def patch(self, data, id):
-        """Change a person; ``positions`` replaces the list. Announced as
-        ``person.updated`` (a position ended here vacates mentor seats downstream)."""
-        person = session().get(Person, id)
-        check_scope(person)
-        domain.update_person(session(), person, data)
-        session().commit()
-        return person
+
+@endpoint(blp, "GET /<int:id>", out=PersonOut)
+def get_person_item(id):
+    """One person, if in the caller's scope."""
+    person = session().get(Person, id)
+    if not _visible(person):
+        check_scope(None)  # the same 404 as every object endpoint's miss
+    return person
+
+
+@endpoint(blp, "PATCH /<int:id>", "city", body=PersonPatch, out=PersonOut)
+def patch_person_item(data, id):
+    """Change a person; ``positions`` replaces the list. Announced as
+    ``person.updated`` (a position ended here vacates mentor seats downstream)."""
+    person = session().get(Person, id)
+    check_scope(person)
+    domain.update_person(session(), person, data)
+    session().commit()
+    return person

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.roster.domain import common
 from services.roster.domain import places as domain
@@ -21,7 +19,8 @@ from services.roster.schemas.places import (
     VillagePage,
     VillagePatch,
 )
-from shared.auth import check_scope, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import check_scope
 from shared.db import session
 from shared.http import paginate
 
@@ -29,60 +28,46 @@ PREFIX = "/api/v1/roster"
 
 
 def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, path, description):
-    blp = Blueprint(
-        path, __name__ + "." + path, url_prefix=f"{PREFIX}/{path}", description=description
-    )
-    protect(blp)
+    blp = blueprint(path, f"{PREFIX}/{path}", description)
 
-    class Collection(MethodView):
-        @blp.arguments(args_schema, location="query")
-        @blp.response(200, page_schema)
-        def get(self, args):
-            """List, filter (``q``: name contains; villages also ``town_id``) and sort
-            (``code``, ``name``, ``id``; villages also ``town``, by the town's code)."""
-            query = sa.select(model)
-            if args.get("q"):
-                query = query.where(model.name.contains(args["q"], autoescape=True))
-            if model is Village and args.get("town_id"):
-                query = query.where(Village.town_id == args["town_id"])
-            sortable = {"id": model.id, "code": model.code, "name": model.name}
-            if model is Village:
-                sortable["town"] = (
-                    sa.select(Town.code).where(Town.id == Village.town_id).scalar_subquery()
-                )
-            return paginate(session(), query, args, sortable)
+    @endpoint(blp, "GET", query=args_schema, out=page_schema)
+    def get_places(args):
+        """List, filter (``q``: name contains; villages also ``town_id``) and sort
+        (``code``, ``name``, ``id``; villages also ``town``, by the town's code)."""
+        query = sa.select(model)
+        if args.get("q"):
+            query = query.where(model.name.contains(args["q"], autoescape=True))
+        if model is Village and args.get("town_id"):
+            query = query.where(Village.town_id == args["town_id"])
+        sortable = {"id": model.id, "code": model.code, "name": model.name}
+        if model is Village:
+            sortable["town"] = (
+                sa.select(Town.code).where(Town.id == Village.town_id).scalar_subquery()
+            )
+        return paginate(session(), query, args, sortable)
 
-        @require("city")
-        @blp.arguments(in_schema)
-        @blp.response(201, out_schema)
-        def post(self, data):
-            """Create (city only); announced as ``<kind>.created``."""
-            obj = domain.create_place(session(), model, data)
-            session().commit()
-            return obj
+    @endpoint(blp, "POST", "city", body=in_schema, out=out_schema, status=201)
+    def post_places(data):
+        """Create (city only); announced as ``<kind>.created``."""
+        obj = domain.create_place(session(), model, data)
+        session().commit()
+        return obj
 
-    class Item(MethodView):
-        @blp.response(200, out_schema)
-        def get(self, id):
-            """One record."""
-            # Places belong to no scope: every signed-in caller reads them.
-            return common.require(session(), model, id)
+    @endpoint(blp, "GET /<int:id>", out=out_schema)
+    def get_place(id):
+        """One record."""
+        # Places belong to no scope: every signed-in caller reads them.
+        return common.require(session(), model, id)
 
-        @require("city")
-        @blp.arguments(patch_schema)
-        @blp.response(200, out_schema)
-        def patch(self, data, id):
-            """Change code or name (city only); announced as ``<kind>.updated``."""
-            obj = session().get(model, id)
-            check_scope(obj)
-            domain.update_place(session(), obj, data)
-            session().commit()
-            return obj
+    @endpoint(blp, "PATCH /<int:id>", "city", body=patch_schema, out=out_schema)
+    def patch_place(data, id):
+        """Change code or name (city only); announced as ``<kind>.updated``."""
+        obj = session().get(model, id)
+        check_scope(obj)
+        domain.update_place(session(), obj, data)
+        session().commit()
+        return obj
 
-    # blp.route, not add_url_rule: only routes made by blp.route reach the OpenAPI document
-    # (POST and PATCH were missing from it, so no generated test saw them).
-    blp.route("", endpoint=f"{path}_collection")(Collection)
-    blp.route("/<int:id>", endpoint=f"{path}_item")(Item)
     return blp
 
 

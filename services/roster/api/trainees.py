@@ -4,8 +4,6 @@ its own, a trainee itself; the city sees and changes everything."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.roster.domain import trainees as domain
 from services.roster.domain.common import search_clause
@@ -21,24 +19,17 @@ from services.roster.schemas.trainees import (
     TraineePage,
     TraineePatch,
 )
+from shared.api import blueprint, endpoint
 from shared.auth import (
     Principal,
     check_trainee_scope,
     current_principal,
-    protect,
-    require,
 )
 from shared.db import session
 from shared.http import paginate, problem, where_given
 from shared.normalize import message
 
-blp = Blueprint(
-    "trainees",
-    __name__,
-    url_prefix="/api/v1/roster/trainees",
-    description="Trainees (选调生), placements and status",
-)
-protect(blp)
+blp = blueprint("trainees", "/api/v1/roster/trainees", "Trainees (选调生), placements and status")
 
 
 def scope_filter(principal: Principal):
@@ -86,119 +77,108 @@ def history(model, trainee_id: int, order) -> list:
     )
 
 
-@blp.route("")
-class Trainees(MethodView):
-    @blp.arguments(TraineeListArgs, location="query")
-    @blp.response(200, TraineePage)
-    def get(self, args):
-        """Trainees in the caller's scope; search (``q``: an identity number or a phone in
-        any typed form finds that exact one, other text a part of the name), filter by
-        ``status``, ``unit_id``, ``town_id``, ``village_id``, ``cohort``; sort by
-        ``name``, ``cohort``, ``status``, ``birth_date``, ``unit`` or ``town`` (their codes,
-        the order clerks list them in), ``id``. Identity and phone numbers are masked."""
-        query = sa.select(Trainee).where(scope_filter(current_principal()))
-        if args.get("q"):
-            query = query.where(search_clause(Trainee, args["q"]))
-        query = where_given(
-            query, args, Trainee, "status", "unit_id", "town_id", "village_id", "cohort"
+@endpoint(blp, "GET", query=TraineeListArgs, out=TraineePage)
+def get_trainees(args):
+    """Trainees in the caller's scope; search (``q``: an identity number or a phone in
+    any typed form finds that exact one, other text a part of the name), filter by
+    ``status``, ``unit_id``, ``town_id``, ``village_id``, ``cohort``; sort by
+    ``name``, ``cohort``, ``status``, ``birth_date``, ``unit`` or ``town`` (their codes,
+    the order clerks list them in), ``id``. Identity and phone numbers are masked."""
+    query = sa.select(Trainee).where(scope_filter(current_principal()))
+    if args.get("q"):
+        query = query.where(search_clause(Trainee, args["q"]))
+    query = where_given(
+        query, args, Trainee, "status", "unit_id", "town_id", "village_id", "cohort"
+    )
+    return paginate(
+        session(),
+        query,
+        args,
+        {
+            "id": Trainee.id,
+            "name": Trainee.name,
+            "cohort": Trainee.cohort,
+            "status": Trainee.status,
+            "birth_date": Trainee.birth_date,
+            "unit": sa.select(Unit.code).where(Unit.id == Trainee.unit_id).scalar_subquery(),
+            "town": sa.select(Town.code).where(Town.id == Trainee.town_id).scalar_subquery(),
+        },
+    )
+
+
+@endpoint(blp, "POST", "city", "unit", body=TraineeIn, out=TraineeDetailOut, status=201)
+def post_trainees(data):
+    """Register a trainee, optionally with a first ``placement``. Announced as
+    ``trainee.registered`` (and ``trainee.placed``)."""
+    _unit_keeps_to_itself(data)
+    if data.get("placement") and not current_principal().is_city:
+        raise problem(
+            403,
+            "Forbidden",
+            message("选调生的驻村安排由市委组织部确定", "placements are made by the city"),
+            {"placement": [message("仅市委组织部可操作", "city only")]},
         )
-        return paginate(
-            session(),
-            query,
-            args,
-            {
-                "id": Trainee.id,
-                "name": Trainee.name,
-                "cohort": Trainee.cohort,
-                "status": Trainee.status,
-                "birth_date": Trainee.birth_date,
-                "unit": sa.select(Unit.code).where(Unit.id == Trainee.unit_id).scalar_subquery(),
-                "town": sa.select(Town.code).where(Town.id == Trainee.town_id).scalar_subquery(),
-            },
-        )
-
-    @require("city", "unit")
-    @blp.arguments(TraineeIn)
-    @blp.response(201, TraineeDetailOut)
-    def post(self, data):
-        """Register a trainee, optionally with a first ``placement``. Announced as
-        ``trainee.registered`` (and ``trainee.placed``)."""
-        _unit_keeps_to_itself(data)
-        if data.get("placement") and not current_principal().is_city:
-            raise problem(
-                403,
-                "Forbidden",
-                message("选调生的驻村安排由市委组织部确定", "placements are made by the city"),
-                {"placement": [message("仅市委组织部可操作", "city only")]},
-            )
-        trainee = domain.register_trainee(session(), data)
-        session().commit()
-        return trainee
+    trainee = domain.register_trainee(session(), data)
+    session().commit()
+    return trainee
 
 
-@blp.route("/<int:id>")
-class TraineeItem(MethodView):
-    @blp.response(200, TraineeDetailOut)
-    def get(self, id):
-        """One trainee with their placements."""
-        return load_trainee(id)
-
-    @require("city", "unit")
-    @blp.arguments(TraineePatch)
-    @blp.response(200, TraineeDetailOut)
-    def patch(self, data, id):
-        """Change a trainee's profile; announced as ``trainee.updated``."""
-        trainee = load_trainee(id, for_update=True)
-        _unit_keeps_to_itself(data)
-        domain.update_trainee(session(), trainee, data)
-        session().commit()
-        return trainee
+@endpoint(blp, "GET /<int:id>", out=TraineeDetailOut)
+def get_trainee_item(id):
+    """One trainee with their placements."""
+    return load_trainee(id)
 
 
-@blp.route("/<int:id>/placements")
-class TraineePlacements(MethodView):
-    @blp.response(200, PlacementOut(many=True))
-    def get(self, id):
-        """The placement history, oldest first."""
-        return history(Placement, id, Placement.start_date)
-
-    @require("city")
-    @blp.arguments(PlacementIn)
-    @blp.response(201, PlacementOut)
-    def post(self, data, id):
-        """Station the trainee in a village from ``start_date`` (city only); the current
-        placement ends the day before. Announced as ``trainee.placed``."""
-        trainee = load_trainee(id, for_update=True)
-        placement = domain.place_trainee(
-            session(), trainee, data["village_id"], data["start_date"], data["note"]
-        )
-        session().commit()
-        return placement
+@endpoint(blp, "PATCH /<int:id>", "city", "unit", body=TraineePatch, out=TraineeDetailOut)
+def patch_trainee_item(data, id):
+    """Change a trainee's profile; announced as ``trainee.updated``."""
+    trainee = load_trainee(id, for_update=True)
+    _unit_keeps_to_itself(data)
+    domain.update_trainee(session(), trainee, data)
+    session().commit()
+    return trainee
 
 
-@blp.route("/<int:id>/status")
-class TraineeStatus(MethodView):
-    @blp.response(200, StatusChangeOut(many=True))
-    def get(self, id):
-        """The history of status changes."""
-        return history(StatusChange, id, StatusChange.id)
+@endpoint(blp, "GET /<int:id>/placements", out=PlacementOut(many=True))
+def get_trainee_placements(id):
+    """The placement history, oldest first."""
+    return history(Placement, id, Placement.start_date)
 
-    @require("city")
-    @blp.arguments(StatusChangeIn)
-    @blp.response(201, StatusChangeOut)
-    def post(self, data, id):
-        """Complete or withdraw the trainee (city only) from ``effective_date``, the first
-        day no longer in training (it may be in the past: mentor seats, subsidies and
-        forms follow it); the current placement's last day is the day before. Announced
-        as ``trainee.status_changed``."""
-        trainee = load_trainee(id, for_update=True)
-        change = domain.change_status(
-            session(),
-            trainee,
-            data["status"],
-            data["effective_date"],
-            data["reason"],
-            current_principal().subject,
-        )
-        session().commit()
-        return change
+
+@endpoint(blp, "POST /<int:id>/placements", "city", body=PlacementIn, out=PlacementOut, status=201)
+def post_trainee_placements(data, id):
+    """Station the trainee in a village from ``start_date`` (city only); the current
+    placement ends the day before. Announced as ``trainee.placed``."""
+    trainee = load_trainee(id, for_update=True)
+    placement = domain.place_trainee(
+        session(), trainee, data["village_id"], data["start_date"], data["note"]
+    )
+    session().commit()
+    return placement
+
+
+@endpoint(blp, "GET /<int:id>/status", out=StatusChangeOut(many=True))
+def get_trainee_status(id):
+    """The history of status changes."""
+    return history(StatusChange, id, StatusChange.id)
+
+
+@endpoint(
+    blp, "POST /<int:id>/status", "city", body=StatusChangeIn, out=StatusChangeOut, status=201
+)
+def post_trainee_status(data, id):
+    """Complete or withdraw the trainee (city only) from ``effective_date``, the first
+    day no longer in training (it may be in the past: mentor seats, subsidies and
+    forms follow it); the current placement's last day is the day before. Announced
+    as ``trainee.status_changed``."""
+    trainee = load_trainee(id, for_update=True)
+    change = domain.change_status(
+        session(),
+        trainee,
+        data["status"],
+        data["effective_date"],
+        data["reason"],
+        current_principal().subject,
+    )
+    session().commit()
+    return change

@@ -10,24 +10,19 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.welfare.api.ledger import load_in_scope, money_scope
 from services.welfare.domain import fees as domain
 from services.welfare.models import PlacementFee
 from services.welfare.schemas.fees import FeeListArgs, FeeOut, FeePage, FeePayIn
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.http import app_today, paginate, where_given
 
-blp = Blueprint(
-    "fees",
-    __name__,
-    url_prefix="/api/v1/welfare",
-    description="Placement fees: entitlements, payment (city), overdue list",
+blp = blueprint(
+    "fees", "/api/v1/welfare", "Placement fees: entitlements, payment (city), overdue list"
 )
-protect(blp)
 
 
 def _out(fee: PlacementFee, today: dt.date) -> dict:
@@ -59,52 +54,40 @@ def _listed(args):
     return query
 
 
-@blp.route("/placement-fees")
-class Fees(MethodView):
-    @blp.arguments(FeeListArgs, location="query")
-    @blp.response(200, FeePage)
-    def get(self, args):
-        """Placement-fee entitlements in the caller's scope; filter by ``status``,
-        ``town_id``, ``trainee_id``; sort by ``id``, ``due_on``, ``trainee_id``,
-        ``placement_start``."""
-        return _page(_listed(args), args)
+@endpoint(blp, "GET /placement-fees", query=FeeListArgs, out=FeePage)
+def get_fees(args):
+    """Placement-fee entitlements in the caller's scope; filter by ``status``,
+    ``town_id``, ``trainee_id``; sort by ``id``, ``due_on``, ``trainee_id``,
+    ``placement_start``."""
+    return _page(_listed(args), args)
 
 
-@blp.route("/placement-fees/overdue")
-class Overdue(MethodView):
-    @blp.arguments(FeeListArgs, location="query")
-    @blp.response(200, FeePage)
-    def get(self, args):
-        """Entitlements still unpaid after their due date (today in the city's time
-        zone), in the caller's scope."""
-        query = _listed(args).where(PlacementFee.status == "due", PlacementFee.due_on < app_today())
-        return _page(query, args)
+@endpoint(blp, "GET /placement-fees/overdue", query=FeeListArgs, out=FeePage)
+def get_overdue(args):
+    """Entitlements still unpaid after their due date (today in the city's time
+    zone), in the caller's scope."""
+    query = _listed(args).where(PlacementFee.status == "due", PlacementFee.due_on < app_today())
+    return _page(query, args)
 
 
-@blp.route("/placement-fees/<int:id>")
-class FeeItem(MethodView):
-    @blp.response(200, FeeOut)
-    def get(self, id):
-        """One placement-fee entitlement."""
-        return _out(load_in_scope(PlacementFee, id), app_today())
+@endpoint(blp, "GET /placement-fees/<int:id>", out=FeeOut)
+def get_fee_item(id):
+    """One placement-fee entitlement."""
+    return _out(load_in_scope(PlacementFee, id), app_today())
 
 
-@blp.route("/placement-fees/<int:id>/pay")
-class FeePay(MethodView):
-    @require("city")
-    @blp.arguments(FeePayIn)
-    @blp.response(200, FeeOut)
-    def post(self, data, id):
-        """The city pays the fee (amount from the policy in force on the placement start)
-        with a reference and the payment date (not in the future, not before the
-        placement): a ledger entry and ``placement_fee.paid``. 409 if already paid."""
-        fee = load_in_scope(PlacementFee, id, lock=True)
-        today = app_today()
-        domain.pay_fee(
-            session(), fee, data["payment_ref"], data["paid_on"], current_principal().subject, today
-        )
-        session().commit()
-        return _out(fee, today)
+@endpoint(blp, "POST /placement-fees/<int:id>/pay", "city", body=FeePayIn, out=FeeOut)
+def post_fee_pay(data, id):
+    """The city pays the fee (amount from the policy in force on the placement start)
+    with a reference and the payment date (not in the future, not before the
+    placement): a ledger entry and ``placement_fee.paid``. 409 if already paid."""
+    fee = load_in_scope(PlacementFee, id, lock=True)
+    today = app_today()
+    domain.pay_fee(
+        session(), fee, data["payment_ref"], data["paid_on"], current_principal().subject, today
+    )
+    session().commit()
+    return _out(fee, today)
 
 
 BLUEPRINTS = [blp]

@@ -5,8 +5,6 @@ allocations of the trainees in their scope. Idle-house conversion projects per t
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.welfare.access import trainee_scope
 from services.welfare.domain import housing as domain
@@ -28,28 +26,29 @@ from services.welfare.schemas.housing import (
     HousingPatch,
     ReleaseIn,
 )
-from shared.auth import Principal, current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import Principal, current_principal, protect
 from shared.db import session
 from shared.http import NOT_IN_SCOPE, app_today, get_or_404, paginate, problem, where_given
 from shared.normalize import message
 
-blp = Blueprint(
+blp = blueprint(
     "housing",
-    __name__,
-    url_prefix="/api/v1/welfare/housing",
-    description="Turnover housing (周转房) of each town and its beds",
+    "/api/v1/welfare/housing",
+    "Turnover housing (周转房) of each town and its beds",
+    signed_in=False,
 )
-allocations_blp = Blueprint(
+allocations_blp = blueprint(
     "allocations",
-    __name__,
-    url_prefix="/api/v1/welfare/allocations",
-    description="Beds of turnover housing given to trainees, and their release",
+    "/api/v1/welfare/allocations",
+    "Beds of turnover housing given to trainees, and their release",
+    signed_in=False,
 )
-conversions_blp = Blueprint(
+conversions_blp = blueprint(
     "conversions",
-    __name__,
-    url_prefix="/api/v1/welfare/conversions",
-    description="Projects converting idle houses into turnover housing (闲置房改造)",
+    "/api/v1/welfare/conversions",
+    "Projects converting idle houses into turnover housing (闲置房改造)",
+    signed_in=False,
 )
 for _blp in (blp, allocations_blp, conversions_blp):
     protect(_blp)
@@ -106,100 +105,93 @@ def with_occupancy(rows: list[Housing]) -> list[Housing]:
     return rows
 
 
-@blp.route("")
-class HousingList(MethodView):
-    @require("city", "town")
-    @blp.arguments(HousingListArgs, location="query")
-    @blp.response(200, HousingPage)
-    def get(self, args):
-        """Housing units of your town (the city: all, or ``town_id``) with beds in use and
-        vacancies; ``vacant=true`` lists only those with a vacant bed; sort by ``id``,
-        ``town_id``, ``beds``."""
-        principal = current_principal()
-        query = sa.select(Housing).where(town_clause(principal, Housing.town_id))
-        if args.get("town_id") is not None:
-            query = query.where(Housing.town_id == args["town_id"])
-        if args.get("vacant") is not None:
-            in_use = (
-                sa.select(sa.func.count())
-                .where(
-                    HousingAllocation.housing_id == Housing.id,
-                    HousingAllocation.active.is_(True),
-                )
-                .scalar_subquery()
+@endpoint(blp, "GET", "city", "town", query=HousingListArgs, out=HousingPage)
+def get_housing_list(args):
+    """Housing units of your town (the city: all, or ``town_id``) with beds in use and
+    vacancies; ``vacant=true`` lists only those with a vacant bed; sort by ``id``,
+    ``town_id``, ``beds``."""
+    principal = current_principal()
+    query = sa.select(Housing).where(town_clause(principal, Housing.town_id))
+    if args.get("town_id") is not None:
+        query = query.where(Housing.town_id == args["town_id"])
+    if args.get("vacant") is not None:
+        in_use = (
+            sa.select(sa.func.count())
+            .where(
+                HousingAllocation.housing_id == Housing.id,
+                HousingAllocation.active.is_(True),
             )
-            query = query.where(
-                (in_use < Housing.beds) if args["vacant"] else (in_use >= Housing.beds)
-            )
-        page = paginate(
-            session(),
-            query,
-            args,
-            {"id": Housing.id, "town_id": Housing.town_id, "beds": Housing.beds},
+            .scalar_subquery()
         )
-        with_occupancy(page["items"])
-        return page
-
-    @require("city", "town")
-    @blp.arguments(HousingIn)
-    @blp.response(201, HousingOut)
-    def post(self, data):
-        """Add a housing unit (beds at least 1; source ``new_build`` or
-        ``converted_idle_house``). A town adds to its own town; the city names ``town_id``."""
-        town_id = target_town(current_principal(), data.pop("town_id", None))
-        housing = domain.create_housing(session(), town_id, data)
-        session().commit()
-        return with_occupancy([housing])[0]
+        query = query.where((in_use < Housing.beds) if args["vacant"] else (in_use >= Housing.beds))
+    page = paginate(
+        session(),
+        query,
+        args,
+        {"id": Housing.id, "town_id": Housing.town_id, "beds": Housing.beds},
+    )
+    with_occupancy(page["items"])
+    return page
 
 
-@blp.route("/<int:id>")
-class HousingItem(MethodView):
-    @require("city", "town")
-    @blp.response(200, HousingOut)
-    def get(self, id):
-        """One housing unit with beds in use and vacancies."""
-        return with_occupancy([load_housing(id)])[0]
-
-    @require("city", "town")
-    @blp.arguments(HousingPatch)
-    @blp.response(200, HousingOut)
-    def patch(self, data, id):
-        """Change a housing unit; beds never drop below the beds in use (422)."""
-        load_housing(id)
-        housing = domain.update_housing(session(), id, data)
-        session().commit()
-        return with_occupancy([housing])[0]
-
-    @require("city", "town")
-    @blp.response(204)
-    def delete(self, id):
-        """Remove a housing unit that never had an allocation (else 409: kept for the
-        record)."""
-        load_housing(id)
-        domain.delete_housing(session(), id)
-        session().commit()
+@endpoint(blp, "POST", "city", "town", body=HousingIn, out=HousingOut, status=201)
+def post_housing_list(data):
+    """Add a housing unit (beds at least 1; source ``new_build`` or
+    ``converted_idle_house``). A town adds to its own town; the city names ``town_id``."""
+    town_id = target_town(current_principal(), data.pop("town_id", None))
+    housing = domain.create_housing(session(), town_id, data)
+    session().commit()
+    return with_occupancy([housing])[0]
 
 
-@blp.route("/<int:id>/allocations")
-class HousingAllocations(MethodView):
-    @require("city", "town")
-    @blp.arguments(AllocateIn)
-    @blp.response(201, AllocationOut)
-    def post(self, data, id):
-        """Give a bed to an active trainee placed in this housing's town. A trainee holds
-        one bed at a time (409); a full housing refuses (409). Announced as
-        ``housing.allocated``."""
-        load_housing(id)
-        allocation = domain.allocate(
-            session(),
-            id,
-            data["trainee_id"],
-            data["start_date"],
-            today=app_today(),
-            by=current_principal().subject,
-        )
-        session().commit()
-        return allocation
+@endpoint(blp, "GET /<int:id>", "city", "town", out=HousingOut)
+def get_housing_item(id):
+    """One housing unit with beds in use and vacancies."""
+    return with_occupancy([load_housing(id)])[0]
+
+
+@endpoint(blp, "PATCH /<int:id>", "city", "town", body=HousingPatch, out=HousingOut)
+def patch_housing_item(data, id):
+    """Change a housing unit; beds never drop below the beds in use (422)."""
+    load_housing(id)
+    housing = domain.update_housing(session(), id, data)
+    session().commit()
+    return with_occupancy([housing])[0]
+
+
+@endpoint(blp, "DELETE /<int:id>", "city", "town", status=204)
+def delete_housing_item(id):
+    """Remove a housing unit that never had an allocation (else 409: kept for the
+    record)."""
+    load_housing(id)
+    domain.delete_housing(session(), id)
+    session().commit()
+
+
+@endpoint(
+    blp,
+    "POST /<int:id>/allocations",
+    "city",
+    "town",
+    body=AllocateIn,
+    out=AllocationOut,
+    status=201,
+)
+def post_housing_allocations(data, id):
+    """Give a bed to an active trainee placed in this housing's town. A trainee holds
+    one bed at a time (409); a full housing refuses (409). Announced as
+    ``housing.allocated``."""
+    load_housing(id)
+    allocation = domain.allocate(
+        session(),
+        id,
+        data["trainee_id"],
+        data["start_date"],
+        today=app_today(),
+        by=current_principal().subject,
+    )
+    session().commit()
+    return allocation
 
 
 def allocation_visibility(principal: Principal):
@@ -216,29 +208,26 @@ def allocation_visibility(principal: Principal):
     return clause
 
 
-@allocations_blp.route("")
-class Allocations(MethodView):
-    @allocations_blp.arguments(AllocationListArgs, location="query")
-    @allocations_blp.response(200, AllocationPage)
-    def get(self, args):
-        """Allocations in your scope (a trainee: its own); filter by ``trainee_id``,
-        ``housing_id``, ``active``; ``flagged=true`` lists the active ones flagged for
-        release (the trainee moved town, completed or withdrew). Sort by ``id``,
-        ``start_date``."""
-        query = sa.select(HousingAllocation).where(allocation_visibility(current_principal()))
-        query = where_given(query, args, HousingAllocation, "trainee_id", "housing_id")
-        if args.get("active") is not None:
-            query = query.where(HousingAllocation.active.is_(args["active"]))
-        if args.get("flagged") is not None:
-            query = query.where(HousingAllocation.flagged_for_release.is_(args["flagged"]))
-            if args["flagged"]:
-                query = query.where(HousingAllocation.active.is_(True))
-        return paginate(
-            session(),
-            query,
-            args,
-            {"id": HousingAllocation.id, "start_date": HousingAllocation.start_date},
-        )
+@endpoint(allocations_blp, "GET", query=AllocationListArgs, out=AllocationPage)
+def get_allocations(args):
+    """Allocations in your scope (a trainee: its own); filter by ``trainee_id``,
+    ``housing_id``, ``active``; ``flagged=true`` lists the active ones flagged for
+    release (the trainee moved town, completed or withdrew). Sort by ``id``,
+    ``start_date``."""
+    query = sa.select(HousingAllocation).where(allocation_visibility(current_principal()))
+    query = where_given(query, args, HousingAllocation, "trainee_id", "housing_id")
+    if args.get("active") is not None:
+        query = query.where(HousingAllocation.active.is_(args["active"]))
+    if args.get("flagged") is not None:
+        query = query.where(HousingAllocation.flagged_for_release.is_(args["flagged"]))
+        if args["flagged"]:
+            query = query.where(HousingAllocation.active.is_(True))
+    return paginate(
+        session(),
+        query,
+        args,
+        {"id": HousingAllocation.id, "start_date": HousingAllocation.start_date},
+    )
 
 
 def load_allocation(allocation_id: int) -> HousingAllocation:
@@ -246,35 +235,31 @@ def load_allocation(allocation_id: int) -> HousingAllocation:
     return get_or_404(HousingAllocation, allocation_id, allocation_visibility(current_principal()))
 
 
-@allocations_blp.route("/<int:id>")
-class AllocationItem(MethodView):
-    @allocations_blp.response(200, AllocationOut)
-    def get(self, id):
-        """One allocation in your scope."""
-        return load_allocation(id)
+@endpoint(allocations_blp, "GET /<int:id>", out=AllocationOut)
+def get_allocation_item(id):
+    """One allocation in your scope."""
+    return load_allocation(id)
 
 
-@allocations_blp.route("/<int:id>/release")
-class AllocationRelease(MethodView):
-    @require("city", "town")
-    @allocations_blp.arguments(ReleaseIn)
-    @allocations_blp.response(200, AllocationOut)
-    def post(self, data, id):
-        """Release a bed from ``end_date`` (not before the start, not in the future) with
-        a reason; only the town owning the housing, or the city. Announced as
-        ``housing.released``."""
-        allocation = load_allocation(id)
-        load_housing(allocation.housing_id)
-        allocation = domain.release(
-            session(),
-            id,
-            data["end_date"],
-            data["reason"],
-            today=app_today(),
-            by=current_principal().subject,
-        )
-        session().commit()
-        return allocation
+@endpoint(
+    allocations_blp, "POST /<int:id>/release", "city", "town", body=ReleaseIn, out=AllocationOut
+)
+def post_allocation_release(data, id):
+    """Release a bed from ``end_date`` (not before the start, not in the future) with
+    a reason; only the town owning the housing, or the city. Announced as
+    ``housing.released``."""
+    allocation = load_allocation(id)
+    load_housing(allocation.housing_id)
+    allocation = domain.release(
+        session(),
+        id,
+        data["end_date"],
+        data["reason"],
+        today=app_today(),
+        by=current_principal().subject,
+    )
+    session().commit()
+    return allocation
 
 
 def load_conversion(conversion_id: int) -> HousingConversion:
@@ -282,54 +267,45 @@ def load_conversion(conversion_id: int) -> HousingConversion:
     return load_in_town(HousingConversion, conversion_id)
 
 
-@conversions_blp.route("")
-class Conversions(MethodView):
-    @require("city", "town")
-    @conversions_blp.arguments(ConversionListArgs, location="query")
-    @conversions_blp.response(200, ConversionPage)
-    def get(self, args):
-        """Idle-house conversion projects of your town (the city: all); filter by
-        ``town_id`` and ``status``; sort by ``id``, ``town_id``."""
-        principal = current_principal()
-        query = sa.select(HousingConversion).where(
-            town_clause(principal, HousingConversion.town_id)
-        )
-        query = where_given(query, args, HousingConversion, "town_id", "status")
-        return paginate(
-            session(),
-            query,
-            args,
-            {"id": HousingConversion.id, "town_id": HousingConversion.town_id},
-        )
-
-    @require("city", "town")
-    @conversions_blp.arguments(ConversionIn)
-    @conversions_blp.response(201, ConversionOut)
-    def post(self, data):
-        """Add a conversion project (``planned``, ``in_progress`` with ``started_on``,
-        or ``done`` with ``completed_on`` and the ``beds_gained``)."""
-        town_id = target_town(current_principal(), data.pop("town_id", None))
-        conversion = domain.save_conversion(session(), None, town_id, data)
-        session().commit()
-        return conversion
+@endpoint(conversions_blp, "GET", "city", "town", query=ConversionListArgs, out=ConversionPage)
+def get_conversions(args):
+    """Idle-house conversion projects of your town (the city: all); filter by
+    ``town_id`` and ``status``; sort by ``id``, ``town_id``."""
+    principal = current_principal()
+    query = sa.select(HousingConversion).where(town_clause(principal, HousingConversion.town_id))
+    query = where_given(query, args, HousingConversion, "town_id", "status")
+    return paginate(
+        session(),
+        query,
+        args,
+        {"id": HousingConversion.id, "town_id": HousingConversion.town_id},
+    )
 
 
-@conversions_blp.route("/<int:id>")
-class ConversionItem(MethodView):
-    @require("city", "town")
-    @conversions_blp.response(200, ConversionOut)
-    def get(self, id):
-        """One conversion project."""
-        return load_conversion(id)
+@endpoint(conversions_blp, "POST", "city", "town", body=ConversionIn, out=ConversionOut, status=201)
+def post_conversions(data):
+    """Add a conversion project (``planned``, ``in_progress`` with ``started_on``,
+    or ``done`` with ``completed_on`` and the ``beds_gained``)."""
+    town_id = target_town(current_principal(), data.pop("town_id", None))
+    conversion = domain.save_conversion(session(), None, town_id, data)
+    session().commit()
+    return conversion
 
-    @require("city", "town")
-    @conversions_blp.arguments(ConversionPatch)
-    @conversions_blp.response(200, ConversionOut)
-    def patch(self, data, id):
-        """Change a conversion project (its status and dates stay consistent)."""
-        conversion = domain.save_conversion(session(), load_conversion(id), 0, data)
-        session().commit()
-        return conversion
+
+@endpoint(conversions_blp, "GET /<int:id>", "city", "town", out=ConversionOut)
+def get_conversion_item(id):
+    """One conversion project."""
+    return load_conversion(id)
+
+
+@endpoint(
+    conversions_blp, "PATCH /<int:id>", "city", "town", body=ConversionPatch, out=ConversionOut
+)
+def patch_conversion_item(data, id):
+    """Change a conversion project (its status and dates stay consistent)."""
+    conversion = domain.save_conversion(session(), load_conversion(id), 0, data)
+    session().commit()
+    return conversion
 
 
 BLUEPRINTS = [blp, allocations_blp, conversions_blp]

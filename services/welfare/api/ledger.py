@@ -9,8 +9,6 @@ removes an entry.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.welfare import access
 from services.welfare.domain import ledger as domain
@@ -25,7 +23,8 @@ from services.welfare.schemas.ledger import (
     LedgerPage,
     MoneyAuditOut,
 )
-from shared.auth import Principal, current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import Principal, current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
@@ -38,13 +37,9 @@ from shared.http import (
 )
 from shared.normalize import message
 
-blp = Blueprint(
-    "ledger",
-    __name__,
-    url_prefix="/api/v1/welfare",
-    description="The money ledger (台账), balances, town budgets and fund use",
+blp = blueprint(
+    "ledger", "/api/v1/welfare", "The money ledger (台账), balances, town budgets and fund use"
 )
-protect(blp)
 
 
 def money_scope(principal: Principal, model):
@@ -69,78 +64,68 @@ def load_in_scope(model, id_: int, *, lock: bool = False):
     return row
 
 
-@blp.route("/ledger")
-class Ledger(MethodView):
-    @blp.arguments(LedgerListArgs, location="query")
-    @blp.response(200, LedgerPage)
-    def get(self, args):
-        """Ledger entries in the caller's scope, newest last; filter by ``trainee_id``,
-        ``town_id``, ``kind``; sort by ``id``, ``booked_on``, ``amount_fen``."""
-        query = sa.select(LedgerEntry).where(money_scope(current_principal(), LedgerEntry))
-        query = where_given(query, args, LedgerEntry, "trainee_id", "town_id", "kind")
-        return paginate(
-            session(),
-            query,
-            args,
-            {
-                "id": LedgerEntry.id,
-                "booked_on": LedgerEntry.booked_on,
-                "amount_fen": LedgerEntry.amount_fen,
-            },
+@endpoint(blp, "GET /ledger", query=LedgerListArgs, out=LedgerPage)
+def get_ledger(args):
+    """Ledger entries in the caller's scope, newest last; filter by ``trainee_id``,
+    ``town_id``, ``kind``; sort by ``id``, ``booked_on``, ``amount_fen``."""
+    query = sa.select(LedgerEntry).where(money_scope(current_principal(), LedgerEntry))
+    query = where_given(query, args, LedgerEntry, "trainee_id", "town_id", "kind")
+    return paginate(
+        session(),
+        query,
+        args,
+        {
+            "id": LedgerEntry.id,
+            "booked_on": LedgerEntry.booked_on,
+            "amount_fen": LedgerEntry.amount_fen,
+        },
+    )
+
+
+@endpoint(blp, "GET /ledger/balances", query=BalanceArgs, out=BalanceOut)
+def get_balances(args):
+    """The balance (sum of the entries) of one trainee (``trainee_id``) or one town
+    (``town_id``): exactly one of them. A trainee outside the caller's scope is a 404;
+    a town sees only its own balance, a unit and a trainee none."""
+    if (args.get("trainee_id") is None) == (args.get("town_id") is None):
+        raise problem(
+            400,
+            "Bad query",
+            message("请在 trainee_id 和 town_id 中指定一个", "give trainee_id or town_id"),
+            {"trainee_id": [message("二者选一", "one of two")]},
         )
+    principal = current_principal()
+    if args.get("trainee_id") is not None:
+        trainee = access.load_trainee(args["trainee_id"])
+        if principal.role == "mentor":
+            raise problem(404, "Not found", NOT_IN_SCOPE)
+        where = [LedgerEntry.trainee_id == trainee.id]
+        if principal.role == "town":
+            where.append(LedgerEntry.town_id == principal.scope_id)
+    else:
+        if principal.role not in ("city", "town") or (
+            principal.role == "town" and principal.scope_id != args["town_id"]
+        ):
+            raise problem(404, "Not found", NOT_IN_SCOPE)
+        where = [LedgerEntry.town_id == args["town_id"]]
+    entries = session().scalar(sa.select(sa.func.count(LedgerEntry.id)).where(*where))
+    return {
+        "trainee_id": args.get("trainee_id"),
+        "town_id": args.get("town_id"),
+        "balance_fen": domain.balance(session(), *where),
+        "entries": entries,
+    }
 
 
-@blp.route("/ledger/balances")
-class Balances(MethodView):
-    @blp.arguments(BalanceArgs, location="query")
-    @blp.response(200, BalanceOut)
-    def get(self, args):
-        """The balance (sum of the entries) of one trainee (``trainee_id``) or one town
-        (``town_id``): exactly one of them. A trainee outside the caller's scope is a 404;
-        a town sees only its own balance, a unit and a trainee none."""
-        if (args.get("trainee_id") is None) == (args.get("town_id") is None):
-            raise problem(
-                400,
-                "Bad query",
-                message("请在 trainee_id 和 town_id 中指定一个", "give trainee_id or town_id"),
-                {"trainee_id": [message("二者选一", "one of two")]},
-            )
-        principal = current_principal()
-        if args.get("trainee_id") is not None:
-            trainee = access.load_trainee(args["trainee_id"])
-            if principal.role == "mentor":
-                raise problem(404, "Not found", NOT_IN_SCOPE)
-            where = [LedgerEntry.trainee_id == trainee.id]
-            if principal.role == "town":
-                where.append(LedgerEntry.town_id == principal.scope_id)
-        else:
-            if principal.role not in ("city", "town") or (
-                principal.role == "town" and principal.scope_id != args["town_id"]
-            ):
-                raise problem(404, "Not found", NOT_IN_SCOPE)
-            where = [LedgerEntry.town_id == args["town_id"]]
-        entries = session().scalar(sa.select(sa.func.count(LedgerEntry.id)).where(*where))
-        return {
-            "trainee_id": args.get("trainee_id"),
-            "town_id": args.get("town_id"),
-            "balance_fen": domain.balance(session(), *where),
-            "entries": entries,
-        }
-
-
-@blp.route("/budgets/<int:town_id>/<int:year>")
-class Budget(MethodView):
-    @require("city")
-    @blp.arguments(BudgetIn)
-    @blp.response(200, FundUseCity)
-    def put(self, data, town_id, year):
-        """Set a town's budget for a year (city only; audited with before and after)."""
-        get_or_404(Town, town_id, detail=message("没有这个镇（街道）", "no such town"))
-        if not 2000 <= year <= 2100:
-            raise problem(404, "Not found", message("没有这个年度", "no such year"))
-        domain.set_budget(session(), town_id, year, data["amount_fen"], current_principal().subject)
-        session().commit()
-        return _fund_use(year, [town_id])
+@endpoint(blp, "PUT /budgets/<int:town_id>/<int:year>", "city", body=BudgetIn, out=FundUseCity)
+def put_budget(data, town_id, year):
+    """Set a town's budget for a year (city only; audited with before and after)."""
+    get_or_404(Town, town_id, detail=message("没有这个镇（街道）", "no such town"))
+    if not 2000 <= year <= 2100:
+        raise problem(404, "Not found", message("没有这个年度", "no such year"))
+    domain.set_budget(session(), town_id, year, data["amount_fen"], current_principal().subject)
+    session().commit()
+    return _fund_use(year, [town_id])
 
 
 def _fund_use(year: int, town_ids: list[int]) -> dict:
@@ -157,34 +142,26 @@ def _fund_use(year: int, town_ids: list[int]) -> dict:
     }
 
 
-@blp.route("/fund-use")
-class FundUse(MethodView):
-    @require("city", "town")
-    @blp.arguments(FundUseArgs, location="query")
-    @blp.response(200, FundUseCity)
-    def get(self, args):
-        """Fund use in a year: per town the budget, what was paid (ledger entries booked
-        in the year, reversals subtracted) and what remains; the city sees every town and
-        the totals, a town itself."""
-        principal = current_principal()
-        if principal.role == "town":
-            town_ids = [principal.scope_id]
-        else:
-            town_ids = list(session().scalars(sa.select(Town.id).order_by(Town.id)))
-        return _fund_use(args["year"], town_ids)
+@endpoint(blp, "GET /fund-use", "city", "town", query=FundUseArgs, out=FundUseCity)
+def get_fund_use(args):
+    """Fund use in a year: per town the budget, what was paid (ledger entries booked
+    in the year, reversals subtracted) and what remains; the city sees every town and
+    the totals, a town itself."""
+    principal = current_principal()
+    if principal.role == "town":
+        town_ids = [principal.scope_id]
+    else:
+        town_ids = list(session().scalars(sa.select(Town.id).order_by(Town.id)))
+    return _fund_use(args["year"], town_ids)
 
 
 MoneyAuditPage = page_schema(MoneyAuditOut, "MoneyAuditPage")
 
 
-@blp.route("/money-audit")
-class Audit(MethodView):
-    @require("city")
-    @blp.arguments(ListArgs, location="query")
-    @blp.response(200, MoneyAuditPage)
-    def get(self, args):
-        """The money audit trail (city only): who changed what, when, before and after."""
-        return paginate(session(), sa.select(MoneyAudit), args, {"id": MoneyAudit.id})
+@endpoint(blp, "GET /money-audit", "city", query=ListArgs, out=MoneyAuditPage)
+def get_audit(args):
+    """The money audit trail (city only): who changed what, when, before and after."""
+    return paginate(session(), sa.select(MoneyAudit), args, {"id": MoneyAudit.id})
 
 
 BLUEPRINTS = [blp]

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.welfare.access import load_trainee, trainee_scope
 from services.welfare.domain import needs as domain
@@ -25,7 +23,8 @@ from services.welfare.schemas.needs import (
     ReopenIn,
     ResolveIn,
 )
-from shared.auth import Principal, current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import Principal, current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
@@ -38,14 +37,12 @@ from shared.http import (
 )
 from shared.normalize import message
 
-blp = Blueprint(
+blp = blueprint(
     "needs",
-    __name__,
-    url_prefix="/api/v1/welfare/needs",
-    description="The needs register (思想动态与实际需求): concerns and practical problems of "
+    "/api/v1/welfare/needs",
+    "The needs register (思想动态与实际需求): concerns and practical problems of "
     "trainees, their handlers, time limits and resolution",
 )
-protect(blp)
 
 OPEN = ("open", "in_progress")
 
@@ -152,143 +149,121 @@ SORTABLE = {
 }
 
 
-@blp.route("")
-class Needs(MethodView):
-    @blp.arguments(NeedListArgs, location="query")
-    @blp.response(200, NeedPage)
-    def get(self, args):
-        """Needs you may read (confidential ones only if you are the city, the handler or
-        the trainee concerned); filter by ``trainee_id``, ``status``, ``category``,
-        ``confidential``, ``handler_role``; sort by ``id``, ``due_on``, ``raised_on``,
-        ``status``."""
-        query = sa.select(Need).where(need_visibility(current_principal()))
-        query = where_given(query, args, Need, "trainee_id", "status", "category", "handler_role")
-        if args.get("confidential") is not None:
-            query = query.where(Need.confidential.is_(args["confidential"]))
-        args["sort"] = args.get("sort") or "-id"
-        return mark_overdue(paginate(session(), query, args, SORTABLE), app_today())
+@endpoint(blp, "GET", query=NeedListArgs, out=NeedPage)
+def get_needs(args):
+    """Needs you may read (confidential ones only if you are the city, the handler or
+    the trainee concerned); filter by ``trainee_id``, ``status``, ``category``,
+    ``confidential``, ``handler_role``; sort by ``id``, ``due_on``, ``raised_on``,
+    ``status``."""
+    query = sa.select(Need).where(need_visibility(current_principal()))
+    query = where_given(query, args, Need, "trainee_id", "status", "category", "handler_role")
+    if args.get("confidential") is not None:
+        query = query.where(Need.confidential.is_(args["confidential"]))
+    args["sort"] = args.get("sort") or "-id"
+    return mark_overdue(paginate(session(), query, args, SORTABLE), app_today())
 
-    @blp.arguments(NeedIn)
-    @blp.response(201, NeedOut)
-    def post(self, data):
-        """Raise a need: a trainee for itself (``trainee_id`` may be left out); a mentor
-        for an active mentee; a unit, town or the city for a trainee in scope. The handler
-        defaults to the trainee's town (its unit if not placed); the time limit is
-        NEED_DUE_DAYS days (default 15), moved to the next working day of the city's
-        calendar. Announced as ``need.raised`` (a confidential need's event names no
-        category)."""
-        principal = current_principal()
-        trainee_id = data.pop("trainee_id", None)
-        if principal.role == "trainee":
-            if trainee_id not in (None, principal.scope_id):
-                raise problem(404, "Not found", NOT_IN_SCOPE)
-            trainee_id = principal.scope_id
-        elif trainee_id is None:
-            raise problem(
-                422,
-                "Unprocessable Entity",
-                message("请指定选调生", "which trainee?"),
-                {"trainee_id": [message("必填", "required")]},
-            )
-        trainee = load_trainee(trainee_id)
-        need = domain.raise_need(
-            session(),
-            trainee,
-            data,
-            by_role=principal.role,
-            by=principal.subject,
-            today=app_today(),
-            due_days=_due_days(),
+
+@endpoint(blp, "POST", body=NeedIn, out=NeedOut, status=201)
+def post_needs(data):
+    """Raise a need: a trainee for itself (``trainee_id`` may be left out); a mentor
+    for an active mentee; a unit, town or the city for a trainee in scope. The handler
+    defaults to the trainee's town (its unit if not placed); the time limit is
+    NEED_DUE_DAYS days (default 15), moved to the next working day of the city's
+    calendar. Announced as ``need.raised`` (a confidential need's event names no
+    category)."""
+    principal = current_principal()
+    trainee_id = data.pop("trainee_id", None)
+    if principal.role == "trainee":
+        if trainee_id not in (None, principal.scope_id):
+            raise problem(404, "Not found", NOT_IN_SCOPE)
+        trainee_id = principal.scope_id
+    elif trainee_id is None:
+        raise problem(
+            422,
+            "Unprocessable Entity",
+            message("请指定选调生", "which trainee?"),
+            {"trainee_id": [message("必填", "required")]},
         )
-        session().commit()
-        return one(need)
+    trainee = load_trainee(trainee_id)
+    need = domain.raise_need(
+        session(),
+        trainee,
+        data,
+        by_role=principal.role,
+        by=principal.subject,
+        today=app_today(),
+        due_days=_due_days(),
+    )
+    session().commit()
+    return one(need)
 
 
-@blp.route("/overdue")
-class OverdueNeeds(MethodView):
-    @blp.arguments(ListArgs, location="query")
-    @blp.response(200, NeedPage)
-    def get(self, args):
-        """Open or in-progress needs past their time limit, that you may read, the most
-        overdue first."""
-        today = app_today()
-        query = sa.select(Need).where(
-            need_visibility(current_principal()), Need.status.in_(OPEN), Need.due_on < today
-        )
-        args["sort"] = args.get("sort") or "due_on"
-        return mark_overdue(paginate(session(), query, args, SORTABLE), today)
+@endpoint(blp, "GET /overdue", query=ListArgs, out=NeedPage)
+def get_overdue_needs(args):
+    """Open or in-progress needs past their time limit, that you may read, the most
+    overdue first."""
+    today = app_today()
+    query = sa.select(Need).where(
+        need_visibility(current_principal()), Need.status.in_(OPEN), Need.due_on < today
+    )
+    args["sort"] = args.get("sort") or "due_on"
+    return mark_overdue(paginate(session(), query, args, SORTABLE), today)
 
 
-@blp.route("/<int:id>")
-class NeedItem(MethodView):
-    @blp.response(200, NeedOut)
-    def get(self, id):
-        """One need with its history."""
-        return one(load_need(id))
+@endpoint(blp, "GET /<int:id>", out=NeedOut)
+def get_need_item(id):
+    """One need with its history."""
+    return one(load_need(id))
 
 
-@blp.route("/<int:id>/assign")
-class NeedAssign(MethodView):
-    @require("city", "unit", "town", "mentor")
-    @blp.arguments(HandlerIn)
-    @blp.response(200, NeedOut)
-    def post(self, data, id):
-        """Hand the need to another handler (the city, or the current handler passing it
-        on); not once closed (409)."""
-        return handle(domain.assign, id, data)
+@endpoint(
+    blp, "POST /<int:id>/assign", "city", "unit", "town", "mentor", body=HandlerIn, out=NeedOut
+)
+def post_need_assign(data, id):
+    """Hand the need to another handler (the city, or the current handler passing it
+    on); not once closed (409)."""
+    return handle(domain.assign, id, data)
 
 
-@blp.route("/<int:id>/start")
-class NeedStart(MethodView):
-    @require("city", "unit", "town", "mentor")
-    @blp.response(200, NeedOut)
-    def post(self, id):
-        """The handler starts on an open need (else 409)."""
-        return handle(domain.start, id)
+@endpoint(blp, "POST /<int:id>/start", "city", "unit", "town", "mentor", out=NeedOut)
+def post_need_start(id):
+    """The handler starts on an open need (else 409)."""
+    return handle(domain.start, id)
 
 
-@blp.route("/<int:id>/resolve")
-class NeedResolve(MethodView):
-    @require("city", "unit", "town", "mentor")
-    @blp.arguments(ResolveIn)
-    @blp.response(200, NeedOut)
-    def post(self, data, id):
-        """The handler reports the need resolved, saying how (from open or in progress,
-        else 409). Announced as ``need.resolved`` with whether it was on time."""
-        return handle(domain.resolve, id, data["resolution"], today=app_today())
+@endpoint(
+    blp, "POST /<int:id>/resolve", "city", "unit", "town", "mentor", body=ResolveIn, out=NeedOut
+)
+def post_need_resolve(data, id):
+    """The handler reports the need resolved, saying how (from open or in progress,
+    else 409). Announced as ``need.resolved`` with whether it was on time."""
+    return handle(domain.resolve, id, data["resolution"], today=app_today())
 
 
-@blp.route("/<int:id>/confirm")
-class NeedConfirm(MethodView):
-    @require("trainee")
-    @blp.response(200, NeedOut)
-    def post(self, id):
-        """The trainee confirms the resolution: closed (only when resolved, else 409)."""
-        need = load_own(id)
-        domain.confirm(session(), need, today=app_today(), by=current_principal().subject)
-        session().commit()
-        return one(need)
+@endpoint(blp, "POST /<int:id>/confirm", "trainee", out=NeedOut)
+def post_need_confirm(id):
+    """The trainee confirms the resolution: closed (only when resolved, else 409)."""
+    need = load_own(id)
+    domain.confirm(session(), need, today=app_today(), by=current_principal().subject)
+    session().commit()
+    return one(need)
 
 
-@blp.route("/<int:id>/reopen")
-class NeedReopen(MethodView):
-    @require("trainee")
-    @blp.arguments(ReopenIn)
-    @blp.response(200, NeedOut)
-    def post(self, data, id):
-        """The trainee is not satisfied: the resolved need is open again with the
-        ``reason`` and a fresh time limit (only when resolved, else 409)."""
-        need = load_own(id)
-        domain.reopen(
-            session(),
-            need,
-            data["reason"],
-            today=app_today(),
-            by=current_principal().subject,
-            due_days=_due_days(),
-        )
-        session().commit()
-        return one(need)
+@endpoint(blp, "POST /<int:id>/reopen", "trainee", body=ReopenIn, out=NeedOut)
+def post_need_reopen(data, id):
+    """The trainee is not satisfied: the resolved need is open again with the
+    ``reason`` and a fresh time limit (only when resolved, else 409)."""
+    need = load_own(id)
+    domain.reopen(
+        session(),
+        need,
+        data["reason"],
+        today=app_today(),
+        by=current_principal().subject,
+        due_days=_due_days(),
+    )
+    session().commit()
+    return one(need)
 
 
 BLUEPRINTS = [blp]

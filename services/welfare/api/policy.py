@@ -8,53 +8,44 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.welfare.domain import policy as domain
 from services.welfare.models import SubsidyPolicy
 from services.welfare.schemas.policy import PolicyIn, PolicyOut, PolicyPage
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.http import ListArgs, paginate
 
-blp = Blueprint(
-    "policy",
-    __name__,
-    url_prefix="/api/v1/welfare",
-    description="Subsidy policy: monthly subsidy and placement fee amounts by date",
+blp = blueprint(
+    "policy", "/api/v1/welfare", "Subsidy policy: monthly subsidy and placement fee amounts by date"
 )
-protect(blp)
 
 
-@blp.route("/policies")
-class Policies(MethodView):
-    @blp.arguments(ListArgs, location="query")
-    @blp.response(200, PolicyPage)
-    def get(self, args):
-        """Every policy; sort by ``effective_from`` (default) or ``id``."""
-        return paginate(
-            session(),
-            sa.select(SubsidyPolicy),
-            args,
-            {"effective_from": SubsidyPolicy.effective_from, "id": SubsidyPolicy.id},
-        )
+@endpoint(blp, "GET /policies", query=ListArgs, out=PolicyPage)
+def get_policies(args):
+    """Every policy; sort by ``effective_from`` (default) or ``id``."""
+    return paginate(
+        session(),
+        sa.select(SubsidyPolicy),
+        args,
+        {"effective_from": SubsidyPolicy.effective_from, "id": SubsidyPolicy.id},
+    )
 
-    @require("city")
-    @blp.arguments(PolicyIn)
-    @blp.response(201, PolicyOut)
-    def post(self, data):
-        """Add a policy from the first day of a month (city only): the monthly subsidy and
-        the placement fee in integer fen, the fee's payment limit in days (default
-        ``PLACEMENT_FEE_DUE_DAYS``). 409 if a policy with that date exists."""
-        policy = domain.create_policy(
-            session(),
-            data,
-            current_principal().subject,
-            current_app.config["PLACEMENT_FEE_DUE_DAYS"],
-        )
-        session().commit()
-        return policy
+
+@endpoint(blp, "POST /policies", "city", body=PolicyIn, out=PolicyOut, status=201)
+def post_policies(data):
+    """Add a policy from the first day of a month (city only): the monthly subsidy and
+    the placement fee in integer fen, the fee's payment limit in days (default
+    ``PLACEMENT_FEE_DUE_DAYS``). 409 if a policy with that date exists."""
+    policy = domain.create_policy(
+        session(),
+        data,
+        current_principal().subject,
+        current_app.config["PLACEMENT_FEE_DUE_DAYS"],
+    )
+    session().commit()
+    return policy
 
 
 BLUEPRINTS = [blp]

@@ -10,8 +10,6 @@ the policy only.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.welfare.api.ledger import load_in_scope, money_scope
 from services.welfare.domain import subsidies as domain
@@ -29,18 +27,17 @@ from services.welfare.schemas.subsidies import (
     SubsidyOut,
     SubsidyPage,
 )
-from shared.auth import current_principal, protect, require
+from shared.api import blueprint, endpoint
+from shared.auth import current_principal
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, where_given
 from shared.normalize import message
 
-blp = Blueprint(
+blp = blueprint(
     "subsidies",
-    __name__,
-    url_prefix="/api/v1/welfare",
-    description="Monthly subsidies: generate, approve (town), pay and reverse (city)",
+    "/api/v1/welfare",
+    "Monthly subsidies: generate, approve (town), pay and reverse (city)",
 )
-protect(blp)
 
 
 def describe(rows: list[Subsidy]) -> list[dict]:
@@ -52,167 +49,137 @@ def describe(rows: list[Subsidy]) -> list[dict]:
     ]
 
 
-@blp.route("/subsidies/generate")
-class Generate(MethodView):
-    @require("city")
-    @blp.arguments(GenerateIn)
-    @blp.response(200, GenerateOut)
-    def post(self, data):
-        """Generate a month's subsidies (city only) for every trainee stationed during it,
-        one per trainee and town (a move in the month splits it by days), pro-rata by days
-        stationed, each rounded half up to the fen, with the policy in force on the month's
-        first day. Generating a month again only adds what became known since (a back-dated
-        placement), never a second subsidy. 422 for a month not over yet or without a
-        policy."""
-        result = domain.generate(session(), data["month"], current_principal().subject, app_today())
-        session().commit()
-        return result
+@endpoint(blp, "POST /subsidies/generate", "city", body=GenerateIn, out=GenerateOut)
+def post_generate(data):
+    """Generate a month's subsidies (city only) for every trainee stationed during it,
+    one per trainee and town (a move in the month splits it by days), pro-rata by days
+    stationed, each rounded half up to the fen, with the policy in force on the month's
+    first day. Generating a month again only adds what became known since (a back-dated
+    placement), never a second subsidy. 422 for a month not over yet or without a
+    policy."""
+    result = domain.generate(session(), data["month"], current_principal().subject, app_today())
+    session().commit()
+    return result
 
 
-@blp.route("/subsidies/approve-month")
-class ApproveMonth(MethodView):
-    @require("town")
-    @blp.arguments(ApproveMonthIn)
-    @blp.response(200, BatchOut)
-    def post(self, data):
-        """The town approves all its generated subsidies of a month at once (reversed
-        ones excepted); a second call approves nothing more. With ``expected_count`` and/or
-        ``expected_total_fen`` (what the clerk confirmed), 422 and nothing approved if the
-        month's generated subsidies are no longer exactly that."""
-        town_id = current_principal().scope_id
-        result = domain.approve_month(
-            session(), data["month"], town_id, current_principal().subject, data
-        )
-        session().commit()
-        return result
+@endpoint(blp, "POST /subsidies/approve-month", "town", body=ApproveMonthIn, out=BatchOut)
+def post_approve_month(data):
+    """The town approves all its generated subsidies of a month at once (reversed
+    ones excepted); a second call approves nothing more. With ``expected_count`` and/or
+    ``expected_total_fen`` (what the clerk confirmed), 422 and nothing approved if the
+    month's generated subsidies are no longer exactly that."""
+    town_id = current_principal().scope_id
+    result = domain.approve_month(
+        session(), data["month"], town_id, current_principal().subject, data
+    )
+    session().commit()
+    return result
 
 
-@blp.route("/subsidies/pay-month")
-class PayMonth(MethodView):
-    @require("city")
-    @blp.arguments(PayMonthIn)
-    @blp.response(200, BatchOut)
-    def post(self, data):
-        """The city pays all of a town's approved subsidies of a month under one payment
-        reference: a ledger entry and a ``subsidy.paid`` each. With ``expected_count``
-        and/or ``expected_total_fen`` (what the clerk confirmed), 422 and nothing paid if
-        the approved subsidies are no longer exactly that. 404 for an unknown town."""
-        get_or_404(Town, data["town_id"], detail=message("没有这个镇（街道）", "no such town"))
-        result = domain.pay_month(
-            session(),
-            data["month"],
-            data["town_id"],
-            data["payment_ref"],
-            current_principal().subject,
-            app_today(),
-            data,
-        )
-        session().commit()
-        return result
+@endpoint(blp, "POST /subsidies/pay-month", "city", body=PayMonthIn, out=BatchOut)
+def post_pay_month(data):
+    """The city pays all of a town's approved subsidies of a month under one payment
+    reference: a ledger entry and a ``subsidy.paid`` each. With ``expected_count``
+    and/or ``expected_total_fen`` (what the clerk confirmed), 422 and nothing paid if
+    the approved subsidies are no longer exactly that. 404 for an unknown town."""
+    get_or_404(Town, data["town_id"], detail=message("没有这个镇（街道）", "no such town"))
+    result = domain.pay_month(
+        session(),
+        data["month"],
+        data["town_id"],
+        data["payment_ref"],
+        current_principal().subject,
+        app_today(),
+        data,
+    )
+    session().commit()
+    return result
 
 
-@blp.route("/subsidies")
-class Subsidies(MethodView):
-    @blp.arguments(SubsidyListArgs, location="query")
-    @blp.response(200, SubsidyPage)
-    def get(self, args):
-        """Subsidies (and reversals) in the caller's scope; filter by ``month``,
-        ``status``, ``town_id``, ``trainee_id``; sort by ``id``, ``month``, ``trainee_id``,
-        ``amount_fen``."""
-        query = sa.select(Subsidy).where(money_scope(current_principal(), Subsidy))
-        query = where_given(query, args, Subsidy, "month", "status", "town_id", "trainee_id")
-        page = paginate(
-            session(),
-            query,
-            args,
-            {
-                "id": Subsidy.id,
-                "month": Subsidy.month,
-                "trainee_id": Subsidy.trainee_id,
-                "amount_fen": Subsidy.amount_fen,
-            },
-        )
-        page["items"] = describe(page["items"])
-        return page
+@endpoint(blp, "GET /subsidies", query=SubsidyListArgs, out=SubsidyPage)
+def get_subsidies(args):
+    """Subsidies (and reversals) in the caller's scope; filter by ``month``,
+    ``status``, ``town_id``, ``trainee_id``; sort by ``id``, ``month``, ``trainee_id``,
+    ``amount_fen``."""
+    query = sa.select(Subsidy).where(money_scope(current_principal(), Subsidy))
+    query = where_given(query, args, Subsidy, "month", "status", "town_id", "trainee_id")
+    page = paginate(
+        session(),
+        query,
+        args,
+        {
+            "id": Subsidy.id,
+            "month": Subsidy.month,
+            "trainee_id": Subsidy.trainee_id,
+            "amount_fen": Subsidy.amount_fen,
+        },
+    )
+    page["items"] = describe(page["items"])
+    return page
 
 
-@blp.route("/subsidies/<int:id>")
-class SubsidyItem(MethodView):
-    @blp.response(200, SubsidyOut)
-    def get(self, id):
-        """One subsidy."""
-        return describe([load_in_scope(Subsidy, id)])[0]
+@endpoint(blp, "GET /subsidies/<int:id>", out=SubsidyOut)
+def get_subsidy_item(id):
+    """One subsidy."""
+    return describe([load_in_scope(Subsidy, id)])[0]
 
 
-@blp.route("/subsidies/<int:id>/approve")
-class Approve(MethodView):
-    @require("town")
-    @blp.response(200, SubsidyOut)
-    def post(self, id):
-        """The town approves a generated subsidy of its own. 409 unless generated."""
-        subsidy = load_in_scope(Subsidy, id, lock=True)
-        domain.approve(session(), subsidy, current_principal().subject)
-        session().commit()
-        return describe([subsidy])[0]
+@endpoint(blp, "POST /subsidies/<int:id>/approve", "town", out=SubsidyOut)
+def post_approve(id):
+    """The town approves a generated subsidy of its own. 409 unless generated."""
+    subsidy = load_in_scope(Subsidy, id, lock=True)
+    domain.approve(session(), subsidy, current_principal().subject)
+    session().commit()
+    return describe([subsidy])[0]
 
 
-@blp.route("/subsidies/<int:id>/pay")
-class Pay(MethodView):
-    @require("city")
-    @blp.arguments(PayIn)
-    @blp.response(200, SubsidyOut)
-    def post(self, data, id):
-        """The city marks an approved subsidy paid with the payment reference: a ledger
-        entry and ``subsidy.paid``. 409 unless approved (a subsidy is paid once)."""
-        subsidy = load_in_scope(Subsidy, id, lock=True)
-        domain.pay(
-            session(), subsidy, data["payment_ref"], current_principal().subject, app_today()
-        )
-        session().commit()
-        return describe([subsidy])[0]
+@endpoint(blp, "POST /subsidies/<int:id>/pay", "city", body=PayIn, out=SubsidyOut)
+def post_pay(data, id):
+    """The city marks an approved subsidy paid with the payment reference: a ledger
+    entry and ``subsidy.paid``. 409 unless approved (a subsidy is paid once)."""
+    subsidy = load_in_scope(Subsidy, id, lock=True)
+    domain.pay(session(), subsidy, data["payment_ref"], current_principal().subject, app_today())
+    session().commit()
+    return describe([subsidy])[0]
 
 
-@blp.route("/subsidies/<int:id>/reverse")
-class Reverse(MethodView):
-    @require("city")
-    @blp.arguments(ReverseIn)
-    @blp.response(201, SubsidyOut)
-    def post(self, data, id):
-        """Correct a subsidy (city only) with a new reversing row of the negated amount:
-        a paid one is taken back with a negative ledger entry, an unpaid one is voided.
-        Returns the reversal; 409 if already reversed or if it is itself a reversal."""
-        subsidy = load_in_scope(Subsidy, id, lock=True)
-        reversal = domain.reverse(
-            session(), subsidy, data["reason"], current_principal().subject, app_today()
-        )
-        session().commit()
-        return describe([reversal])[0]
+@endpoint(
+    blp, "POST /subsidies/<int:id>/reverse", "city", body=ReverseIn, out=SubsidyOut, status=201
+)
+def post_reverse(data, id):
+    """Correct a subsidy (city only) with a new reversing row of the negated amount:
+    a paid one is taken back with a negative ledger entry, an unpaid one is voided.
+    Returns the reversal; 409 if already reversed or if it is itself a reversal."""
+    subsidy = load_in_scope(Subsidy, id, lock=True)
+    reversal = domain.reverse(
+        session(), subsidy, data["reason"], current_principal().subject, app_today()
+    )
+    session().commit()
+    return describe([reversal])[0]
 
 
-@blp.route("/subsidies/<int:id>/reissue")
-class Reissue(MethodView):
-    @require("city")
-    @blp.arguments(ReissueIn)
-    @blp.response(201, SubsidyOut)
-    def post(self, data, id):
-        """Re-issue a reversed or wrong subsidy (city only) with the right days stationed
-        (``days_stationed``, or omitted: the days the records now give); the amount is the
-        policy's, never sent. The original is reversed first if it was not (a paid one
-        taken back in the ledger); the new subsidy (``reissues_id``) is approved and paid
-        like any other. Returns the new subsidy; 409 for a reversal, a subsidy re-issued
-        already or a town with a live subsidy; 422 for days the month (or the trainee's
-        other towns) leave no room for."""
-        subsidy = load_in_scope(Subsidy, id, lock=True)
-        issued = domain.reissue(
-            session(),
-            subsidy,
-            data["days_stationed"],
-            data["reason"],
-            current_principal().subject,
-            app_today(),
-        )
-        session().commit()
-        return describe([issued])[0]
+@endpoint(
+    blp, "POST /subsidies/<int:id>/reissue", "city", body=ReissueIn, out=SubsidyOut, status=201
+)
+def post_reissue(data, id):
+    """Re-issue a reversed or wrong subsidy (city only) with the right days stationed
+    (``days_stationed``, or omitted: the days the records now give); the amount is the
+    policy's, never sent. The original is reversed first if it was not (a paid one
+    taken back in the ledger); the new subsidy (``reissues_id``) is approved and paid
+    like any other. Returns the new subsidy; 409 for a reversal, a subsidy re-issued
+    already or a town with a live subsidy; 422 for days the month (or the trainee's
+    other towns) leave no room for."""
+    subsidy = load_in_scope(Subsidy, id, lock=True)
+    issued = domain.reissue(
+        session(),
+        subsidy,
+        data["days_stationed"],
+        data["reason"],
+        current_principal().subject,
+        app_today(),
+    )
+    session().commit()
+    return describe([issued])[0]
 
 
 BLUEPRINTS = [blp]
