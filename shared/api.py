@@ -40,6 +40,7 @@ def endpoint(
     query: SchemaArg = None,
     out: SchemaArg = None,
     status: int | None = 200,
+    name: str | None = None,
 ) -> Callable:
     """Declare the decorated function as the endpoint ``route`` of ``blp``.
 
@@ -50,7 +51,7 @@ def endpoint(
     and status (``status=None``: the function answers a response itself, documented by
     its own ``blp.doc``/``alt_response`` decorators, listed under this one).
 
-    The function's name is the endpoint's name (the metrics' label).
+    The endpoint's name (the metrics' label) is ``name``, by default the function's.
     """
     method, _, rule = route.partition(" ")
 
@@ -66,7 +67,7 @@ def endpoint(
             view = blp.arguments(body)(view)
         if roles:
             view = require(*roles)(view)
-        blp.route(rule, methods=[method])(view)
+        blp.route(rule, methods=[method], endpoint=name or fn.__name__)(view)
         return view
 
     return decorator

@@ -45,13 +45,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Response, current_app, request
-from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared import normalize
-from shared.auth import Principal, current_principal, protect
+from shared.api import blueprint, endpoint
+from shared.auth import Principal, current_principal
 from shared.db import UTCDateTime, session, utcnow
 from shared.errors import DomainError
 from shared.http import (
@@ -495,14 +495,12 @@ def evidence_blueprint(
     ``DELETE /evidence/{id}`` (its uploader or the city). ``audit(session, action,
     evidence, before, after)`` writes the service's audit row in the same transaction."""
     prefix = f"/api/v1/{service}"
-    blp = Blueprint(
+    blp = blueprint(
         "evidence",
-        f"services.{service}.evidence",
-        url_prefix=prefix,
-        description="Evidence (佐证材料): photos and files attached to records, checked by "
+        prefix,
+        "Evidence (佐证材料): photos and files attached to records, checked by "
         "content, served only as downloads",
     )
-    protect(blp)
     by_kind = {parent.kind: parent for parent in parents}
 
     def out(row):
@@ -520,110 +518,102 @@ def evidence_blueprint(
             raise problem(404, "Not found", NOT_IN_SCOPE)
         return row, parent, parent.load(row.parent_id)
 
-    @blp.route("/evidence/<int:id>/content")
-    class Content(MethodView):
-        @blp.doc(responses=DOWNLOAD)
-        def get(self, id):
-            """Download one piece of evidence (whoever may read its record): always as an
-            attachment, with the type read from its content and ``nosniff``."""
-            row, _parent, _record = load_evidence(id)
-            return download(row, current_store().get(row.storage_key))
+    @endpoint(blp, "GET /evidence/<int:id>/content", status=None)
+    @blp.doc(responses=DOWNLOAD)
+    def get_evidence_content(id):
+        """Download one piece of evidence (whoever may read its record): always as an
+        attachment, with the type read from its content and ``nosniff``."""
+        row, _parent, _record = load_evidence(id)
+        return download(row, current_store().get(row.storage_key))
 
-    @blp.route("/evidence/<int:id>")
-    class One(MethodView):
-        @blp.response(204)
-        def delete(self, id):
-            """Delete one piece of evidence: its uploader or the city (others who may read
-            its record: 403). Audited; the stored file goes with it."""
-            row, _parent, _record = load_evidence(id)
-            principal = current_principal()
-            own = (row.uploaded_by, row.uploaded_by_role) == (principal.subject, principal.role)
-            if not own and principal.role != "city":
-                raise problem(
-                    403,
-                    "Forbidden",
-                    message("只有上传者或市委组织部可以删除", "only the uploader or the city"),
-                )
-            before = _state(row)
-            audit(session(), "delete", row, before, None)
-            session().delete(row)
-            session().commit()
-            _forget(row.storage_key)
+    @endpoint(blp, "DELETE /evidence/<int:id>", status=204)
+    def delete_evidence(id):
+        """Delete one piece of evidence: its uploader or the city (others who may read
+        its record: 403). Audited; the stored file goes with it."""
+        row, _parent, _record = load_evidence(id)
+        principal = current_principal()
+        own = (row.uploaded_by, row.uploaded_by_role) == (principal.subject, principal.role)
+        if not own and principal.role != "city":
+            raise problem(
+                403,
+                "Forbidden",
+                message("只有上传者或市委组织部可以删除", "only the uploader or the city"),
+            )
+        before = _state(row)
+        audit(session(), "delete", row, before, None)
+        session().delete(row)
+        session().commit()
+        _forget(row.storage_key)
 
     return blp
 
 
 def _parent_routes(blp, service, model, parent: Parent, audit, out) -> None:
-    @blp.route(f"/{parent.path}/<int:id>/evidence", endpoint=f"{parent.kind}_evidence")
+    rule, kind = f"/{parent.path}/<int:id>/evidence", parent.kind
+
+    @endpoint(blp, f"GET {rule}", query=ListArgs, out=EvidencePage, name=f"get_{kind}_evidence")
+    def get_evidence(args, id):
+        """The evidence of one record (whoever may read it), newest first; paged."""
+        parent.load(id)
+        query = sa.select(model).where(model.parent_kind == parent.kind, model.parent_id == id)
+        args["sort"] = args.get("sort") or "-uploaded_at,-id"
+        page = paginate(session(), query, args, {"uploaded_at": model.uploaded_at, "id": model.id})
+        return {**page, "items": [out(row) for row in page["items"]]}
+
+    @endpoint(blp, f"POST {rule}", out=EvidenceOut, status=201, name=f"post_{kind}_evidence")
+    @blp.doc(requestBody=UPLOAD_BODY)
     # the request as a whole: MAX_UPLOAD_LENGTH, the one limit of every upload (413 over it)
     @max_body("MAX_UPLOAD_LENGTH")
-    class Evidence(MethodView):
-        @blp.arguments(ListArgs, location="query")
-        @blp.response(200, EvidencePage)
-        def get(self, args, id):
-            """The evidence of one record (whoever may read it), newest first; paged."""
-            parent.load(id)
-            query = sa.select(model).where(model.parent_kind == parent.kind, model.parent_id == id)
-            args["sort"] = args.get("sort") or "-uploaded_at,-id"
-            page = paginate(
-                session(), query, args, {"uploaded_at": model.uploaded_at, "id": model.id}
+    def post_evidence(id):
+        """Attach a file (multipart form field ``file``) to the record: a JPEG, PNG or
+        WebP photo (re-encoded: EXIF and location dropped), a PDF without scripts, a
+        DOCX or an XLSX without macros, at most ``EVIDENCE_MAX_BYTES`` (413 over it;
+        415 for another type, whatever its name says; 422 empty, corrupt or unsafe).
+        Stored under a random key; audited."""
+        record = parent.load(id)
+        principal = current_principal()
+        if not parent.may_add(record, principal):
+            raise problem(
+                403,
+                "Forbidden",
+                message(
+                    "您可以查看这条记录，但不能为它添加佐证材料",
+                    "you may read this record but not add to it",
+                ),
             )
-            return {**page, "items": [out(row) for row in page["items"]]}
-
-        @blp.doc(requestBody=UPLOAD_BODY)
-        @blp.response(201, EvidenceOut)
-        def post(self, id):
-            """Attach a file (multipart form field ``file``) to the record: a JPEG, PNG or
-            WebP photo (re-encoded: EXIF and location dropped), a PDF without scripts, a
-            DOCX or an XLSX without macros, at most ``EVIDENCE_MAX_BYTES`` (413 over it;
-            415 for another type, whatever its name says; 422 empty, corrupt or unsafe).
-            Stored under a random key; audited."""
-            record = parent.load(id)
-            principal = current_principal()
-            if not parent.may_add(record, principal):
-                raise problem(
-                    403,
-                    "Forbidden",
-                    message(
-                        "您可以查看这条记录，但不能为它添加佐证材料",
-                        "you may read this record but not add to it",
-                    ),
-                )
-            upload = request.files.get("file")
-            if upload is None:
-                raise problem(
-                    400,
-                    "Bad Request",
-                    message(
-                        "请在表单字段 file 中上传文件", "send the file in the form field 'file'"
-                    ),
-                    {"file": [message("缺少文件", "missing")]},
-                )
-            limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
-            clean = accept(upload.stream.read(limit + 1), upload.filename, limit)
-            key = new_key(service)
-            row = model(
-                parent_kind=parent.kind,
-                parent_id=id,
-                storage_key=key,
-                filename=clean.filename,
-                content_type=clean.content_type,
-                size=len(clean.data),
-                sha256=clean.sha256,
-                uploaded_by=principal.subject[:64],
-                uploaded_by_role=principal.role,
-                uploaded_at=utcnow(),
+        upload = request.files.get("file")
+        if upload is None:
+            raise problem(
+                400,
+                "Bad Request",
+                message("请在表单字段 file 中上传文件", "send the file in the form field 'file'"),
+                {"file": [message("缺少文件", "missing")]},
             )
-            session().add(row)
-            session().flush()
-            audit(session(), "upload", row, None, _state(row))
-            current_store().put(key, clean.data, clean.content_type)
-            try:
-                session().commit()
-            except BaseException:
-                _forget(key)
-                raise
-            return out(row)
+        limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+        clean = accept(upload.stream.read(limit + 1), upload.filename, limit)
+        key = new_key(service)
+        row = model(
+            parent_kind=parent.kind,
+            parent_id=id,
+            storage_key=key,
+            filename=clean.filename,
+            content_type=clean.content_type,
+            size=len(clean.data),
+            sha256=clean.sha256,
+            uploaded_by=principal.subject[:64],
+            uploaded_by_role=principal.role,
+            uploaded_at=utcnow(),
+        )
+        session().add(row)
+        session().flush()
+        audit(session(), "upload", row, None, _state(row))
+        current_store().put(key, clean.data, clean.content_type)
+        try:
+            session().commit()
+        except BaseException:
+            _forget(key)
+            raise
+        return out(row)
 
 
 def _state(row) -> dict:
