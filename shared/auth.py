@@ -328,17 +328,27 @@ def protect(blueprint) -> None:
         current_principal()
 
 
-def own_slice(town_id: int | None, unit_id: int | None, what: str) -> tuple:
-    """(town_id, unit_id) a figure may be computed for: the city any; a town or a unit
-    only itself (naming another is a 403; naming none means itself)."""
+def own_slice(
+    town_id: int | None,
+    unit_id: int | None,
+    what: str,
+    *,
+    doing: tuple[str, str] = ("查看{own}的数据", "sees only its own {what}"),
+) -> tuple:
+    """(town_id, unit_id) a figure may be computed for, or an action taken on: the city
+    any; a town or a unit only itself (naming another is a 403 saying what it may be
+    ``doing``; naming none means itself)."""
     principal = current_principal()
     for role, key, value in (("town", "town_id", town_id), ("unit", "unit_id", unit_id)):
         if principal.role == role and value not in (None, principal.scope_id):
             name = ACCOUNT_ROLES[role]
+            zh, en = doing
             raise problem(
                 403,
                 "Forbidden",
-                message(f"{name}只能查看本{name}的数据", f"a {role} sees only its own {what}"),
+                message(
+                    f"{name}只能" + zh.format(own=f"本{name}"), f"a {role} " + en.format(what=what)
+                ),
                 {key: [message(f"不是本{name}", f"not your {role}")]},
             )
     if principal.role == "town":

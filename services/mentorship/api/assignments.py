@@ -30,6 +30,7 @@ from shared.auth import (
     Principal,
     check_trainee_scope,
     current_principal,
+    own_slice,
 )
 from shared.db import session
 from shared.http import app_today, paginate, problem, where_given
@@ -185,26 +186,13 @@ def post_gap_fill(data):
     the assignments made and the gaps left with the reason. A town or unit fills its
     own (the id may be left out); the city names one."""
     principal = current_principal()
-    town_id, unit_id = data["town_id"], data["unit_id"]
-    if principal.role == "town":
-        if town_id not in (None, principal.scope_id):
-            raise problem(
-                403,
-                "Forbidden",
-                message("镇（街）只能补齐本镇（街）的导师空缺", "a town fills its own gaps"),
-                {"town_id": [message("不是本镇（街）", "not yours")]},
-            )
-        town_id = principal.scope_id
-    elif principal.role == "unit":
-        if unit_id not in (None, principal.scope_id):
-            raise problem(
-                403,
-                "Forbidden",
-                message("单位只能补齐本单位的导师空缺", "a unit fills its own gaps"),
-                {"unit_id": [message("不是本单位", "not yours")]},
-            )
-        unit_id = principal.scope_id
-    elif town_id is None and unit_id is None:
+    town_id, unit_id = own_slice(
+        data["town_id"],
+        data["unit_id"],
+        "gaps",
+        doing=("补齐{own}的导师空缺", "fills only its own {what}"),
+    )
+    if town_id is None and unit_id is None:
         raise problem(
             422,
             "Unprocessable Entity",
