@@ -22,6 +22,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
@@ -113,6 +114,11 @@ class Field:
         return code_choices(self.codes)
 
 
+def shown_by(key: str) -> Callable[[dict], str]:
+    """A record's name as its ``key`` says it (``#id`` when that is empty)."""
+    return lambda row: row.get(key) or f"#{row.get('id')}"
+
+
 @dataclass
 class Resource:
     """What a resource's pages need to know; see the module's docstring."""
@@ -121,16 +127,17 @@ class Resource:
     service: str
     path: str
     title: str
-    one: str
-    columns: list[Column]
+    #: what one of them is called (新建…, 编辑…): the title unless said
+    one: str = ""
+    columns: list[Column] = field(default_factory=list)
     fields: list[Field] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
-    searchable: bool = True
-    search_label: str = N_("搜索")
+    #: the search box's label; None: the list has no search box
+    search: str | None = None
     list_roles: tuple[str, ...] = ()
     create_roles: tuple[str, ...] = ()
     edit_roles: tuple[str, ...] = ()
-    show_name: Callable[[dict], str] = lambda row: row.get("name") or f"#{row.get('id')}"
+    show_name: Callable[[dict], str] = shown_by("name")
     default_sort: str = "id"
     per_page: int = 50
     #: the path to POST a new one to; ``{key}`` is taken from the form (then left out of
@@ -154,11 +161,10 @@ class Resource:
     aliases: dict[str, str] = field(default_factory=dict)
     #: the row's key in the API's paths (``id``, or ``code`` for a period)
     key: str = "id"
-    #: the area's index page (the form's cancel link when there is no list)
-    area: str = "roster"
     #: read the record another way than GET ``path/id`` (one's own settings): ``load(api)``
     load: Callable[[Api], dict] | None = None
-    #: the endpoint a form without a list goes back to, where it is not its area's index
+    #: the endpoint a form without a list goes back to, where it is not its service's area
+    #: index (``/roster/``, ``/mentorship/``, ``/reporting/``)
     home: str | None = None
     #: a bulk or irreversible form is confirmed first: ``confirm(body)`` says its exact
     #: effect, and the form is sent only when the person confirms that page
@@ -174,6 +180,9 @@ class Resource:
     list_args: Callable[[dict], dict] | None = None
     #: lines said above the list (a quota, what is hidden): ``notes(params)``
     notes: Callable[[dict], list[str]] | None = None
+
+    def __post_init__(self) -> None:
+        self.one = self.one or self.title
 
     # -- who may do what --------------------------------------------------------------
 
@@ -226,11 +235,51 @@ class Resource:
 
     def texts(self) -> set[str]:
         """Every message id this resource shows (a test checks each has its English)."""
-        out = {self.title, self.one, self.search_label}
+        out = {self.title, self.one} | ({self.search} if self.search else set())
         out |= {c.label for c in self.columns} | {f.label for f in self.fields}
         out |= {f.label for f in self.filters} | {f.help for f in self.fields if f.help}
         out |= {text for text, _url, _roles in self.actions}
         return out
+
+
+# -- a field of each kind, so that a declaration is one line ---------------------------------
+
+
+def textarea(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="textarea", **more)
+
+
+def date(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="date", **more)
+
+
+def number(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="number", **more)
+
+
+def checkbox(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="checkbox", **more)
+
+
+def select(key: str, label: str, source: str | Callable[[], list[tuple]], **more) -> Field:
+    """A select of ``source``: a :data:`CODES` kind, or ``options()``."""
+    if callable(source):
+        return Field(key, label, kind="select", options=source, **more)
+    return Field(key, label, kind="select", codes=source, **more)
+
+
+def pick(key: str, label: str, kind: str, **more) -> Field:
+    """A picker of a :data:`PICKERS` kind (a name typed, an id sent)."""
+    return Field(key, label, kind="pick", pick=kind, **more)
+
+
+def hidden(key: str, label: str) -> Field:
+    """The hidden field naming the record a step is taken on (from the query string)."""
+    return Field(key, label, kind="hidden", required=True)
+
+
+#: The trainee a form is about, picked by name: the same field on many forms.
+TRAINEE = pick("trainee_id", N_("选调生"), "trainees", required=True)
 
 
 def code_choices(kind: str | None) -> list[tuple]:
@@ -253,6 +302,8 @@ SCOPE_FILTERS = [
     Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
     Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
 ]
+#: The year filter of a list of yearly things (events, duties, evaluations, ratings).
+YEAR_FILTER = Filter("year", N_("年度"), kind="number")
 
 
 def choice_fields(
@@ -263,9 +314,9 @@ def choice_fields(
     :data:`PICKERS` kind to pick from; ``more`` is said of every field (``on=("new",)``).
     Only the chosen kind's field is meant: see :func:`chosen`."""
     return [
-        Field(key, text, kind="select", options=source, help=help_, **more)
+        select(key, text, source, help=help_, **more)
         if callable(source)
-        else Field(key, text, kind="pick", pick=source, help=help_, **more)
+        else pick(key, text, source, help=help_, **more)
         for key, text, source, help_ in table
     ]
 
@@ -281,31 +332,33 @@ def chosen(body: dict, fields: dict[str, str], choice: str) -> tuple[bool, objec
 
 def step(
     name: str,
-    service: str,
-    path: str,
-    verb: str,
+    post: str,
     parent: Field,
     title: str,
     fields: list[Field],
     roles: tuple[str, ...],
     **more,
 ) -> Resource:
-    """A step taken on one record of ``path`` (end an assignment, record attendance, close
-    a rectification): a form POSTed to ``{path}/<id>/{verb}``, with no list of its own.
-    Its first field, ``parent``, names the record (its id from the query string)."""
-    more.setdefault("one", title)
+    """A step taken on one record (end an assignment, record attendance, close a
+    rectification): a form POSTed to ``post`` (``/assignments/{assignment_id}/end``), with
+    no list of its own. Its first field, ``parent``, names the record (its id from the
+    query string) and fills the ``{…}`` of the path."""
     more.setdefault("prefill", (parent.key,))
     return Resource(
         name=name,
-        service=service,
-        path=path,
-        create_path=f"{path}/{{{parent.key}}}/{verb}",
+        path=post.split("/{")[0],
+        create_path=post,
         title=title,
-        columns=[],
         fields=[parent, *fields],
         create_roles=roles,
         **more,
     )
+
+
+def makers(service: str, **shared) -> tuple[Callable[..., Resource], Callable[..., Resource]]:
+    """The :class:`Resource` and :func:`step` of one service's module, with its service and
+    what else all its resources share (``home``) said once."""
+    return partial(Resource, service=service, **shared), partial(step, service=service, **shared)
 
 
 # -- lists ---------------------------------------------------------------------------------
@@ -317,7 +370,7 @@ def _list_params(resource: Resource) -> tuple[dict, str]:
         value = request.args.get(f.key, "").strip()
         if value:
             params[f.key] = value
-    if resource.searchable and request.args.get("q", "").strip():
+    if resource.search and request.args.get("q", "").strip():
         params["q"] = request.args["q"].strip()[:100]
     sort = request.args.get("sort", "")
     if sort.lstrip("-") not in resource.sorts:

@@ -19,6 +19,9 @@ from services.console.i18n import label
 from shared.clock import city_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The offices' roles, and every role that signs in.
+STAFF = ("city", "town", "unit")
+EVERYONE = (*STAFF, "mentor", "trainee")
 
 
 def api() -> Api:

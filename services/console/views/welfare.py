@@ -9,6 +9,7 @@ from services.console.i18n import gettext as _
 from services.console.i18n import label
 from services.console.views import evidence
 from services.console.views.common import (
+    STAFF,
     Table,
     act,
     api,
@@ -31,7 +32,6 @@ from services.console.views.common import (
 
 bp = Blueprint("welfare", __name__, url_prefix="/welfare")
 
-STAFF = ("city", "town", "unit")
 CATEGORIES = ("work", "life", "housing", "health", "thoughts", "other")
 FACILITIES = ("canteen", "bathhouse", "toilet", "library", "recreation_room")
 
