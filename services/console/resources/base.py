@@ -125,8 +125,9 @@ class Resource:
 
     name: str
     service: str
-    path: str
     title: str
+    #: the API's path of the records: ``/<name>`` unless said
+    path: str = ""
     #: what one of them is called (新建…, 编辑…): the title unless said
     one: str = ""
     columns: list[Column] = field(default_factory=list)
@@ -182,6 +183,7 @@ class Resource:
     notes: Callable[[dict], list[str]] | None = None
 
     def __post_init__(self) -> None:
+        self.path = self.path or f"/{self.name}"
         self.one = self.one or self.title
 
     # -- who may do what --------------------------------------------------------------
@@ -219,6 +221,21 @@ class Resource:
 
     def new_url(self, **args) -> str:
         return url_for(f"{self.endpoint}.new", **args)
+
+    def action(
+        self, text: str, roles: tuple[str, ...], when: Callable[[dict], object] | None = None
+    ):
+        """This form as one of the :attr:`actions` of the record it is about (its first field
+        names it): ``text`` links, for ``roles``, to the form with the record's id filled
+        in, on the rows ``when`` allows (every row if None)."""
+        key = self.fields[0].key
+
+        def url(row: dict) -> str | None:
+            if when is not None and not when(row):
+                return None
+            return self.new_url(**{key: row["id"]})
+
+        return text, url, roles
 
     def allowed_actions(self, row: dict) -> list[tuple[str, str]]:
         role = g.user["role"]

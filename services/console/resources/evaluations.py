@@ -132,6 +132,12 @@ def _quota(params: dict) -> list[str]:
     ]
 
 
+def _what(key: str, label: str, source, **more) -> Field:
+    """What an evaluation is of (its trainee, kind and year): chosen when it is written (a
+    link may fill it in), never changed after."""
+    return select(key, label, source, required=True, on=("new",), **more)
+
+
 def _name(row: dict) -> str:
     return _("{trainee} {year} 年{kind}", trainee=trainee_name(row.get("trainee_id")),
              year=row.get("year"), kind=label("evaluation_kind", row.get("kind")))  # fmt: skip
@@ -186,7 +192,6 @@ def _sections(row: dict) -> list:
 
 EVALUATIONS = _resource(
     name="evaluations",
-    path="/evaluations",
     title=N_("考核鉴定"),
     show_name=_name,
     per_page=20,
@@ -222,23 +227,9 @@ EVALUATIONS = _resource(
         Filter("trainee_id", N_("选调生"), kind="hidden"),
     ],
     fields=[
-        select(
-            "trainee_id",
-            N_("选调生"),
-            _my_trainees,
-            required=True,
-            on=("new",),
-            help=N_("您担任责任导师的选调生。"),
-        ),
-        select("kind", N_("类别"), "evaluation_kind", required=True, on=("new",)),
-        select(
-            "year",
-            N_("年度"),
-            _years,
-            required=True,
-            on=("new",),
-            help=N_("期满鉴定填期满的年份。"),
-        ),
+        _what("trainee_id", N_("选调生"), _my_trainees, help=N_("您担任责任导师的选调生。")),
+        _what("kind", N_("类别"), "evaluation_kind"),
+        _what("year", N_("年度"), _years, help=N_("期满鉴定填期满的年份。")),
         select("grade", N_("等次"), "grade", help=N_("提交时必填；优秀等次受全市名额限制。")),
         textarea("summary", N_("鉴定意见"), nullable=False, help=N_("提交时必填。")),
         textarea("strengths", N_("主要优点"), nullable=False),
@@ -251,7 +242,7 @@ EVALUATIONS = _resource(
     prefill=("trainee_id", "kind", "year"),
     notes=_quota,
     sections=_sections,
-    editable=lambda row: _mine(row) and row.get("status") in EDITABLE,
+    editable=lambda row: _drafting(row),
 )
 
 
@@ -315,6 +306,11 @@ def _mine(row: dict) -> bool:
     return row.get("author_id") == scope_id()
 
 
+def _drafting(row: dict) -> bool:
+    """The signed-in mentor's own evaluation, while it may be edited and submitted."""
+    return _mine(row) and row.get("status") in EDITABLE
+
+
 def _reviewer(row: dict) -> bool:
     return row.get("status") == "submitted" and (role() == "city" or role() == row.get("step"))
 
@@ -324,17 +320,15 @@ def _print(fmt: str):
 
 
 EVALUATIONS.actions = [
-    (N_("提交审核"), lambda r: SUBMIT.new_url(evaluation_id=r["id"])
-     if _mine(r) and r.get("status") in EDITABLE else None, ("mentor",)),
-    (N_("填写意见"), lambda r: OPINION.new_url(evaluation_id=r["id"])
-     if not _mine(r) and r.get("status") != "approved" else None, ("mentor",)),
-    (N_("退回"), lambda r: RETURN.new_url(evaluation_id=r["id"]) if _reviewer(r) else None,
-     STAFF),
-    (N_("审核通过"), lambda r: APPROVE.new_url(evaluation_id=r["id"]) if _reviewer(r) else None,
-     STAFF),
+    SUBMIT.action(N_("提交审核"), ("mentor",), _drafting),
+    OPINION.action(
+        N_("填写意见"), ("mentor",), lambda r: not _mine(r) and r.get("status") != "approved"
+    ),
+    RETURN.action(N_("退回"), STAFF, _reviewer),
+    APPROVE.action(N_("审核通过"), STAFF, _reviewer),
     (N_("打印 PDF"), _print("pdf"), EVERYONE),
     (N_("下载 Word"), _print("docx"), EVERYONE),
-]  # fmt: skip
+]
 
 
 # -- mentor ratings -----------------------------------------------------------------------------

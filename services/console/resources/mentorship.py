@@ -42,7 +42,6 @@ def _trainee(row: dict) -> str:
 
 ASSIGNMENTS = _resource(
     name="assignments",
-    path="/assignments",
     title=N_("导师指派"),
     show_name=lambda row: f"{row.get('trainee_name')} · {row.get('mentor_name')}",
     columns=[
@@ -84,13 +83,7 @@ ASSIGNMENT_END = _step(
     after=lambda saved, values: url_for("mentorship_assignments.show", id=saved["id"]),
 )
 
-ASSIGNMENTS.actions = [
-    (
-        N_("结束指派"),
-        lambda row: ASSIGNMENT_END.new_url(assignment_id=row["id"]) if row.get("active") else None,
-        STAFF,
-    ),
-]
+ASSIGNMENTS.actions = [ASSIGNMENT_END.action(N_("结束指派"), STAFF, lambda row: row.get("active"))]
 
 
 # -- training and study events -----------------------------------------------------------------
@@ -231,9 +224,7 @@ ATTENDANCE = _step(
     after=lambda saved, values: url_for("mentorship_training.show", id=values["event_id"]),
 )
 
-TRAINING.actions = [
-    (N_("记录出勤"), lambda row: ATTENDANCE.new_url(event_id=row["id"]), STAFF),
-]
+TRAINING.actions = [ATTENDANCE.action(N_("记录出勤"), STAFF)]
 
 
 # -- key projects ------------------------------------------------------------------------------
@@ -260,7 +251,6 @@ def _edit_link(participation: dict) -> Markup:
 
 PROJECTS = _resource(
     name="projects",
-    path="/projects",
     title=N_("重点项目"),
     search=N_("名称"),
     columns=[
@@ -287,7 +277,6 @@ PROJECTS = _resource(
 
 PARTICIPATIONS = _resource(
     name="participations",
-    path="/participations",
     create_path="/projects/{project_id}/participants",
     title=N_("项目参与"),
     show_name=lambda row: f"{_trainee(row)} · {row.get('project_name')}",
@@ -306,16 +295,13 @@ PARTICIPATIONS = _resource(
     after=lambda saved, values: url_for("mentorship_projects.show", id=saved["project_id"]),
 )
 
-PROJECTS.actions = [
-    (N_("添加参与的选调生"), lambda row: PARTICIPATIONS.new_url(project_id=row["id"]), STAFF),
-]
+PROJECTS.actions = [PARTICIPATIONS.action(N_("添加参与的选调生"), STAFF)]
 
 
 # -- showcases ---------------------------------------------------------------------------------
 
 SHOWCASES = _resource(
     name="showcases",
-    path="/showcases",
     title=N_("典型展示"),
     one=N_("典型事迹"),
     show_name=shown_by("title"),

@@ -49,7 +49,6 @@ def _save(client: Api, body: dict, id_: int | None) -> dict:
 PREFERENCES = Resource(
     name="preferences",
     service="notifier",
-    path="/preferences",
     title=N_("通知设置"),
     show_name=lambda row: _("我的"),
     fields=[

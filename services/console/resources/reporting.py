@@ -77,7 +77,6 @@ def _party_id(body: dict) -> dict:
 
 PERIODS = _resource(
     name="periods",
-    path="/periods",
     key="code",
     title=N_("报送期"),
     show_name=lambda row: row.get("code") or "",
@@ -209,11 +208,7 @@ PROGRESS = _step(
 )
 
 DUTIES.actions = [
-    (
-        N_("报告进展"),
-        lambda row: None if row.get("completed_on") else PROGRESS.new_url(item_id=row["id"]),
-        (*STAFF, "trainee"),
-    ),
+    PROGRESS.action(N_("报告进展"), (*STAFF, "trainee"), lambda row: not row.get("completed_on"))
 ]
 
 
@@ -296,7 +291,6 @@ def _rectification_url(row: dict) -> str:
 
 RECTIFICATIONS = _resource(
     name="rectifications",
-    path="/rectifications",
     title=N_("整改事项"),
     columns=[
         Column("finding", N_("问题")),

@@ -15,6 +15,7 @@ from services.console.resources.base import (
     Column,
     Field,
     Filter,
+    Resource,
     checkbox,
     choice_fields,
     chosen,
@@ -49,6 +50,18 @@ _IDENTITY = [
 ]
 
 
+def _people(columns: list[Column], **more) -> Resource:
+    """A register of people (trainees, cadres): the offices list it by name, and the
+    roster searches it by name, identity number or phone."""
+    return _resource(
+        search=N_("姓名、身份证号或手机号"),
+        columns=[Column("name", N_("姓名"), sort="name"), *columns],
+        list_roles=STAFF,
+        default_sort="name",
+        **more,
+    )
+
+
 def _place(kind: str, key: str):
     return lambda row: places().name(kind, row.get(key)) if row.get(key) else ""
 
@@ -67,13 +80,10 @@ def _unit_registers_its_own(body: dict, mode: str) -> dict:
     return body
 
 
-TRAINEES = _resource(
+TRAINEES = _people(
     name="trainees",
-    path="/trainees",
     title=N_("选调生"),
-    search=N_("姓名、身份证号或手机号"),
     columns=[
-        Column("name", N_("姓名"), sort="name"),
         Column("cohort", N_("届别"), sort="cohort"),
         Column("status", N_("状态"), sort="status", codes="trainee_status"),
         Column("unit_id", N_("派出单位"), sort="unit", show=_place("units", "unit_id")),
@@ -97,10 +107,8 @@ TRAINEES = _resource(
         number("cohort", N_("届别"), required=True),
         select("unit_id", N_("派出单位"), units, required=True, roles=("city",)),
     ],
-    list_roles=STAFF,
     create_roles=("city", "unit"),
     edit_roles=("city", "unit"),
-    default_sort="name",
     detail_url=_profile,
     prepare=_unit_registers_its_own,
 )
@@ -146,8 +154,8 @@ STATUS_CHANGES = _step(
 )
 
 TRAINEES.actions = [
-    (N_("派驻到村"), lambda row: PLACEMENTS.new_url(trainee_id=row["id"]), ("city",)),
-    (N_("变更状态"), lambda row: STATUS_CHANGES.new_url(trainee_id=row["id"]), ("city",)),
+    PLACEMENTS.action(N_("派驻到村"), ("city",)),
+    STATUS_CHANGES.action(N_("变更状态"), ("city",)),
 ]
 
 
@@ -184,13 +192,10 @@ def _position_rows(row: dict) -> list:
     return [(_("职务"), columns, rows)]
 
 
-PEOPLE = _resource(
+PEOPLE = _people(
     name="people",
-    path="/people",
     title=N_("干部"),
-    search=N_("姓名、身份证号或手机号"),
     columns=[
-        Column("name", N_("姓名"), sort="name"),
         Column(
             "gender", N_("性别"), show=lambda row: _(row["gender"]) if row.get("gender") else ""
         ),
@@ -202,14 +207,9 @@ PEOPLE = _resource(
         Filter("kind", N_("职务类别"), codes="position_kind"),
         *SCOPE_FILTERS,
     ],
-    fields=[
-        *_NAME,
-        *_IDENTITY,
-    ],
-    list_roles=STAFF,
+    fields=[*_NAME, *_IDENTITY],
     create_roles=("city",),
     edit_roles=("city",),
-    default_sort="name",
     sections=_position_rows,
 )
 
@@ -244,9 +244,7 @@ POSITIONS = _resource(
     after=lambda saved, values: url_for("roster_people.show", id=saved["id"]),
 )
 
-PEOPLE.actions = [
-    (N_("添加职务"), lambda row: POSITIONS.new_url(person_id=row["id"]), ("city",)),
-]
+PEOPLE.actions = [POSITIONS.action(N_("添加职务"), ("city",))]
 
 
 # -- places ---------------------------------------------------------------------------------------
@@ -255,7 +253,6 @@ PEOPLE.actions = [
 def _place_resource(name: str, title: str, extra_columns=(), extra_fields=(), filters=()):
     return _resource(
         name=name,
-        path=f"/{name}",
         title=title,
         search=N_("名称"),
         columns=[Column("code", N_("编码"), sort="code"), Column("name", N_("名称"), sort="name")]
@@ -324,7 +321,6 @@ def _account_scope(body: dict, mode: str) -> dict:
 
 ACCOUNTS = _resource(
     name="accounts",
-    path="/accounts",
     title=N_("账号"),
     search=N_("用户名或名称"),
     show_name=lambda row: row.get("display_name") or row.get("username"),

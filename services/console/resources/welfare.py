@@ -135,7 +135,6 @@ def _beds_in(row: dict) -> list:
 
 HOUSING = _town_record(
     name="housing",
-    path="/housing",
     title=N_("周转房"),
     show_name=_housing_name,
     columns=[
@@ -187,7 +186,6 @@ RELEASE = _step(
 
 ALLOCATIONS = _resource(
     name="allocations",
-    path="/allocations",
     title=N_("床位分配"),
     show_name=lambda row: f"{_trainee(row)} — {row.get('address')}",
     columns=[
@@ -206,18 +204,13 @@ ALLOCATIONS = _resource(
     ],
     list_roles=STAFF,
     default_sort="-start_date",
-    actions=[
-        (N_("腾退床位"), lambda row: RELEASE.new_url(allocation_id=row["id"]), OFFICES),
-    ],
+    actions=[RELEASE.action(N_("腾退床位"), OFFICES)],
 )
 
-HOUSING.actions = [
-    (N_("分配床位"), lambda row: ALLOCATE.new_url(housing_id=row["id"]), OFFICES),
-]
+HOUSING.actions = [ALLOCATE.action(N_("分配床位"), OFFICES)]
 
 CONVERSIONS = _town_record(
     name="conversions",
-    path="/conversions",
     title=N_("闲置房改造"),
     one=N_("改造项目"),
     show_name=shown_by("address"),
@@ -309,7 +302,6 @@ BUDGET = _resource(
 
 POLICIES = _resource(
     name="policies",
-    path="/policies",
     title=N_("补贴标准"),
     show_name=lambda row: str(row.get("effective_from")),
     columns=[
@@ -349,7 +341,6 @@ def _campaigns() -> list[tuple]:
 
 CAMPAIGNS = _resource(
     name="campaigns",
-    path="/campaigns",
     title=N_("走访慰问活动"),
     columns=[
         Column("name", N_("名称")),
@@ -421,7 +412,6 @@ def _open_needs() -> list[tuple]:
 
 NEEDS = _resource(
     name="needs",
-    path="/needs",
     title=N_("思想动态与实际需求"),
     one=N_("需求"),
     show_name=shown_by("title"),

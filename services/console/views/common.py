@@ -9,7 +9,17 @@ import io
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, send_file
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from markupsafe import Markup
 
 from services.console.client import Api, ApiError
@@ -198,6 +208,17 @@ def attempt(call) -> tuple[object, list[str]]:
         return None, exc.messages()
 
 
+def create(service: str, path: str, body: dict, done: str, show: str):
+    """Send a new record's form to the API: ``(the redirect to its page, [])`` (the
+    endpoint ``show``, by its id) with ``done`` flashed, or ``(None, the problem's lines)``
+    when the API refuses it, for the form to show again."""
+    saved, problems = attempt(lambda: api().post(service, path, body))
+    if problems:
+        return None, problems
+    flash(done, "ok")
+    return redirect(url_for(show, id=saved["id"])), []
+
+
 def review_status(record: dict, codes: str) -> str:
     """A reviewed record's status (a ``codes`` name), with the step it waits at while
     submitted (a report's, an evaluation's)."""
@@ -256,6 +277,12 @@ def require_found(value):
 
 
 __all__ = ["_", "yuan_of"]
+
+
+def where(row: dict) -> list:
+    """Where a trainee serves, as the API names it: the town, village and unit (three cells
+    of a table)."""
+    return [row.get("town_name"), row.get("village_name"), row.get("unit_name")]
 
 
 def trainee_names() -> dict[int, str]:

@@ -15,7 +15,7 @@ from services.console.views.common import (
     Table,
     act,
     api,
-    attempt,
+    create,
     form_int,
     int_arg,
     page,
@@ -27,6 +27,7 @@ from services.console.views.common import (
     this_month,
     today,
     valid_month,
+    where,
 )
 from services.console.views.evidence import evidence_of
 
@@ -88,9 +89,7 @@ def index():
                 [
                     t["name"],
                     "、".join(label("mentor_role", r) for r in t["missing"]),
-                    t.get("town_name"),
-                    t.get("village_name"),
-                    t.get("unit_name"),
+                    *where(t),
                 ],
                 url_for("mentors.assign", trainee_id=t["trainee_id"]),
             )
@@ -193,9 +192,7 @@ def compliance():
                 t["name"],
                 t["talks"],
                 _("是") if t["compliant"] else _("否"),
-                t.get("town_name"),
-                t.get("village_name"),
-                t.get("unit_name"),
+                *where(t),
                 *[{True: "✓", False: "✗"}.get(t["roles"].get(r), "—") for r in ROLES],
             ],
             url_for("trainees.show", id=t["trainee_id"]),
@@ -292,10 +289,9 @@ def talk_new():
                 {"action": values["follow_up"].strip(), "due_date": values["follow_up_due"]}
             ]
         if not errors:
-            talk, errors = attempt(lambda: api().post("mentorship", "/talks", body))
-        if not errors:
-            flash(_("谈话已记录。"), "ok")
-            return redirect(url_for("mentors.talk", id=talk["id"]))
+            sent, errors = create("mentorship", "/talks", body, _("谈话已记录。"), "mentors.talk")
+            if sent:
+                return sent
     return render_form(
         "talk_new.html",
         mentees=mentees,

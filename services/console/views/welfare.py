@@ -15,6 +15,7 @@ from services.console.views.common import (
     api,
     attempt,
     checked,
+    create,
     form_int,
     int_arg,
     months_back,
@@ -374,10 +375,9 @@ def need_new():
         }
         if role() != "trainee":
             body["trainee_id"] = form_int("trainee_id")
-        need, errors = attempt(lambda: api().post("welfare", "/needs", body))
-        if not errors:
-            flash(_("已提交需求。"), "ok")
-            return redirect(url_for("welfare.need", id=need["id"]))
+        sent, errors = create("welfare", "/needs", body, _("已提交需求。"), "welfare.need")
+        if sent:
+            return sent
     return render_form(
         "need_new.html",
         v=values,
