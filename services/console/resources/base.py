@@ -9,6 +9,8 @@ columns, filters and form fields it has and which roles may list, create and edi
   are English with the API's field names) is put next to the form's own fields, in the
   user's language (``shared.normalize`` gives marshmallow's messages in Chinese first), and
   the typed values stay in the form.
+- **Steps** (:meth:`Resource.step`) are forms taken on one record of a resource (end an
+  assignment, close a rectification), offered on its detail page by :meth:`Resource.action`.
 - **Pickers** (``kind="pick"``) are a text box that searches as you type (``picker.js``,
   ``/pick/<kind>``) beside a hidden id; without JavaScript the typed name is looked up
   on the server when the form is sent.
@@ -22,7 +24,6 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
@@ -222,6 +223,35 @@ class Resource:
     def new_url(self, **args) -> str:
         return url_for(f"{self.endpoint}.new", **args)
 
+    def step(
+        self,
+        name: str,
+        post: str,
+        title: str,
+        fields: list[Field],
+        roles: tuple[str, ...],
+        parent: Field | None = None,
+        **more,
+    ) -> Resource:
+        """A step taken on one of these records (end an assignment, record attendance, close
+        a rectification): a form POSTed to ``{path}/{post}`` (``post``:
+        ``{assignment_id}/end``), with no list of its own. Its first field, ``parent``,
+        names the record and fills the ``{…}``: hidden, its id from the link of
+        :meth:`action`, unless a field to choose it by is given."""
+        key = re.search(r"\{(\w+)\}", post).group(1)
+        more.setdefault("prefill", (key,))
+        more.setdefault("home", self.home)
+        return Resource(
+            name=name,
+            service=self.service,
+            title=title,
+            path=self.path,
+            create_path=f"{self.path}/{post}",
+            fields=[parent or Field(key, self.one, kind="hidden", required=True), *fields],
+            create_roles=roles,
+            **more,
+        )
+
     def action(
         self, text: str, roles: tuple[str, ...], when: Callable[[dict], object] | None = None
     ):
@@ -290,11 +320,6 @@ def pick(key: str, label: str, kind: str, **more) -> Field:
     return Field(key, label, kind="pick", pick=kind, **more)
 
 
-def hidden(key: str, label: str) -> Field:
-    """The hidden field naming the record a step is taken on (from the query string)."""
-    return Field(key, label, kind="hidden", required=True)
-
-
 #: The trainee a form is about, picked by name: the same field on many forms.
 TRAINEE = pick("trainee_id", N_("选调生"), "trainees", required=True)
 
@@ -345,37 +370,6 @@ def chosen(body: dict, fields: dict[str, str], choice: str) -> tuple[bool, objec
     values = {kind: body.pop(key, None) for kind, key in fields.items()}
     kind = body.get(choice)
     return kind in values, values.get(kind)
-
-
-def step(
-    name: str,
-    post: str,
-    parent: Field,
-    title: str,
-    fields: list[Field],
-    roles: tuple[str, ...],
-    **more,
-) -> Resource:
-    """A step taken on one record (end an assignment, record attendance, close a
-    rectification): a form POSTed to ``post`` (``/assignments/{assignment_id}/end``), with
-    no list of its own. Its first field, ``parent``, names the record (its id from the
-    query string) and fills the ``{…}`` of the path."""
-    more.setdefault("prefill", (parent.key,))
-    return Resource(
-        name=name,
-        path=post.split("/{")[0],
-        create_path=post,
-        title=title,
-        fields=[parent, *fields],
-        create_roles=roles,
-        **more,
-    )
-
-
-def makers(service: str, **shared) -> tuple[Callable[..., Resource], Callable[..., Resource]]:
-    """The :class:`Resource` and :func:`step` of one service's module, with its service and
-    what else all its resources share (``home``) said once."""
-    return partial(Resource, service=service, **shared), partial(step, service=service, **shared)
 
 
 # -- lists ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ every scope and rule (the quota of 优秀 is its 409); these say what each role 
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import g, url_for
 
 from services.console.i18n import N_, label
@@ -15,8 +17,7 @@ from services.console.resources.base import (
     Column,
     Field,
     Filter,
-    hidden,
-    makers,
+    Resource,
     select,
     textarea,
 )
@@ -33,7 +34,7 @@ from services.console.views.common import (
     user,
 )
 
-_resource, _step = makers("reporting")
+_resource = partial(Resource, service="reporting")
 EDITABLE = ("draft", "returned")
 
 
@@ -190,6 +191,15 @@ def _sections(row: dict) -> list:
     ]
 
 
+def _mine(row: dict) -> bool:
+    return row.get("author_id") == scope_id()
+
+
+def _drafting(row: dict) -> bool:
+    """The signed-in mentor's own evaluation, while it may be edited and submitted."""
+    return _mine(row) and row.get("status") in EDITABLE
+
+
 EVALUATIONS = _resource(
     name="evaluations",
     title=N_("考核鉴定"),
@@ -242,7 +252,7 @@ EVALUATIONS = _resource(
     prefill=("trainee_id", "kind", "year"),
     notes=_quota,
     sections=_sections,
-    editable=lambda row: _drafting(row),
+    editable=_drafting,
 )
 
 
@@ -252,10 +262,9 @@ def _back(saved: dict, values: dict) -> str:
 
 def _action(name: str, verb: str, title: str, fields: list[Field], roles: tuple, **kw):
     """A decision on an evaluation: a form POSTed to ``/evaluations/<id>/<verb>``."""
-    return _step(
+    return EVALUATIONS.step(
         name,
-        f"/evaluations/{{evaluation_id}}/{verb}",
-        hidden("evaluation_id", N_("考核鉴定")),
+        f"{{evaluation_id}}/{verb}",
         title,
         fields,
         roles,
@@ -300,15 +309,6 @@ APPROVE = _action(
     ],
     STAFF,
 )
-
-
-def _mine(row: dict) -> bool:
-    return row.get("author_id") == scope_id()
-
-
-def _drafting(row: dict) -> bool:
-    """The signed-in mentor's own evaluation, while it may be edited and submitted."""
-    return _mine(row) and row.get("status") in EDITABLE
 
 
 def _reviewer(row: dict) -> bool:

@@ -4,6 +4,8 @@ The mentorship API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import request, url_for
 from markupsafe import Markup
 
@@ -16,10 +18,9 @@ from services.console.resources.base import (
     Column,
     Field,
     Filter,
+    Resource,
     checkbox,
     date,
-    hidden,
-    makers,
     number,
     pick,
     select,
@@ -30,7 +31,7 @@ from services.console.resources.base import (
 )
 from services.console.views.common import EVERYONE, STAFF, api, readable, trainee_names
 
-_resource, _step = makers("mentorship")
+_resource = partial(Resource, service="mentorship")
 
 
 def _trainee(row: dict) -> str:
@@ -70,10 +71,9 @@ ASSIGNMENTS = _resource(
     prefill=("trainee_id",),
 )
 
-ASSIGNMENT_END = _step(
+ASSIGNMENT_END = ASSIGNMENTS.step(
     "assignment_end",
-    "/assignments/{assignment_id}/end",
-    hidden("assignment_id", N_("导师指派")),
+    "{assignment_id}/end",
     N_("结束导师指派"),
     [
         date("end_date", N_("结束日期"), help=N_("留空为今天；不能早于开始日期或晚于今天。")),
@@ -202,10 +202,9 @@ def _attendance_effect(body: dict) -> str:
     )
 
 
-ATTENDANCE = _step(
+ATTENDANCE = TRAINING.step(
     "attendance",
-    "/training-events/{event_id}/attendance",
-    hidden("event_id", N_("培训学习活动")),
+    "{event_id}/attendance",
     N_("出勤"),
     [
         Field(

@@ -4,6 +4,8 @@ reporting API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, url_for
 
 from services.console.i18n import N_, label
@@ -13,12 +15,11 @@ from services.console.resources.base import (
     Column,
     Field,
     Filter,
+    Resource,
     choice_fields,
     chosen,
     date,
     form_page,
-    hidden,
-    makers,
     number,
     select,
     shown_by,
@@ -29,7 +30,7 @@ from services.console.resources.base import (
 from services.console.views.common import EVERYONE, STAFF, places, trainee_names
 from services.console.views.evidence import link as evidence_link
 
-_resource, _step = makers("reporting")
+_resource = partial(Resource, service="reporting")
 
 
 def _party(kind_key: str, id_key: str):
@@ -191,10 +192,9 @@ DUTIES = _resource(
     evidence="duty_item",
 )
 
-PROGRESS = _step(
+PROGRESS = DUTIES.step(
     "progress",
-    "/duty-items/{item_id}/progress",
-    hidden("item_id", N_("责任事项")),
+    "{item_id}/progress",
     N_("进展"),
     [
         number(
@@ -268,19 +268,6 @@ VISITS = _resource(
     evidence="supervision_visit",
 )
 
-CLOSE = _step(
-    "close",
-    "/rectifications/{rectification_id}/close",
-    hidden("rectification_id", N_("整改事项")),
-    N_("整改销号"),
-    [
-        textarea("evidence", N_("整改佐证"), required=True, nullable=False),
-        date("closed_on", N_("销号日期"), help=N_("留空为今天；不能晚于今天。")),
-    ],
-    STAFF,
-    after=lambda saved, values: url_for("reporting_visits.show", id=saved["visit_id"]),
-)
-
 
 def _rectification_url(row: dict) -> str:
     """An open item opens its closing form; a closed one its visit."""
@@ -307,6 +294,18 @@ RECTIFICATIONS = _resource(
     list_roles=STAFF,
     default_sort="due_date",
     detail_url=_rectification_url,
+)
+
+CLOSE = RECTIFICATIONS.step(
+    "close",
+    "{rectification_id}/close",
+    N_("整改销号"),
+    [
+        textarea("evidence", N_("整改佐证"), required=True, nullable=False),
+        date("closed_on", N_("销号日期"), help=N_("留空为今天；不能晚于今天。")),
+    ],
+    STAFF,
+    after=lambda saved, values: url_for("reporting_visits.show", id=saved["visit_id"]),
 )
 
 RESOURCES = [PERIODS, DUTIES, PROGRESS, VISITS, RECTIFICATIONS, CLOSE]

@@ -4,6 +4,8 @@ API checks every scope, these say what each role is offered."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import g, url_for
 
 from services.console.client import Api
@@ -20,7 +22,6 @@ from services.console.resources.base import (
     choice_fields,
     chosen,
     date,
-    makers,
     number,
     pick,
     select,
@@ -30,7 +31,7 @@ from services.console.resources.base import (
 )
 from services.console.views.common import STAFF, api, places, trainee_names
 
-_resource, _step = makers("roster")
+_resource = partial(Resource, service="roster")
 
 
 def _genders() -> list[tuple]:
@@ -113,10 +114,9 @@ TRAINEES = _people(
     prepare=_unit_registers_its_own,
 )
 
-PLACEMENTS = _step(
+PLACEMENTS = TRAINEES.step(
     "placements",
-    "/trainees/{trainee_id}/placements",
-    TRAINEE,
+    "{trainee_id}/placements",
     N_("派驻"),
     [
         pick("village_id", N_("派驻村"), "villages", required=True),
@@ -124,14 +124,14 @@ PLACEMENTS = _step(
         textarea("note", N_("备注"), nullable=False),
     ],
     ("city",),
+    parent=TRAINEE,
     aliases={"trainee": "trainee_id"},
     after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )
 
-STATUS_CHANGES = _step(
+STATUS_CHANGES = TRAINEES.step(
     "status",
-    "/trainees/{trainee_id}/status",
-    TRAINEE,
+    "{trainee_id}/status",
     N_("状态变更"),
     [
         select(
@@ -149,6 +149,7 @@ STATUS_CHANGES = _step(
         textarea("reason", N_("原因"), nullable=False),
     ],
     ("city",),
+    parent=TRAINEE,
     aliases={"trainee": "trainee_id"},
     after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )

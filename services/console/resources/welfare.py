@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from flask import g, url_for
 
@@ -26,7 +27,6 @@ from services.console.resources.base import (
     choice_fields,
     chosen,
     date,
-    makers,
     number,
     select,
     shown_by,
@@ -37,7 +37,7 @@ from services.console.views.common import STAFF, api, places, trainee_names, yua
 from services.console.views.confirm import confirm_url
 
 #: Welfare's forms without a list go back to its own index.
-_resource, _step = makers("welfare", home="welfare.index")
+_resource = partial(Resource, service="welfare", home="welfare.index")
 OFFICES = ("city", "town")
 _YUAN = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 
@@ -155,33 +155,19 @@ HOUSING = _town_record(
     sections=_beds_in,
 )
 
-ALLOCATE = _step(
+ALLOCATE = HOUSING.step(
     "allocate",
-    "/housing/{housing_id}/allocations",
-    select("housing_id", N_("周转房"), _vacant_housing, required=True),
+    "{housing_id}/allocations",
     N_("分配床位"),
     [
         TRAINEE,
         date("start_date", N_("入住日期"), required=True),
     ],
     OFFICES,
+    parent=select("housing_id", N_("周转房"), _vacant_housing, required=True),
     one=N_("床位分配"),
     prefill=("housing_id", "trainee_id"),
     after=lambda saved, values: url_for("welfare_housing.show", id=values["housing_id"]),
-)
-
-RELEASE = _step(
-    "release",
-    "/allocations/{allocation_id}/release",
-    select("allocation_id", N_("床位分配"), _active_allocations, required=True),
-    N_("腾退床位"),
-    [
-        date("end_date", N_("腾退日期"), required=True, help=N_("不早于入住日期，不晚于今天。")),
-        textarea("reason", N_("原因"), required=True, nullable=False),
-    ],
-    OFFICES,
-    one=N_("床位腾退"),
-    after=lambda saved, values: url_for("welfare_allocations.show", id=saved["id"]),
 )
 
 ALLOCATIONS = _resource(
@@ -204,8 +190,23 @@ ALLOCATIONS = _resource(
     ],
     list_roles=STAFF,
     default_sort="-start_date",
-    actions=[RELEASE.action(N_("腾退床位"), OFFICES)],
 )
+
+RELEASE = ALLOCATIONS.step(
+    "release",
+    "{allocation_id}/release",
+    N_("腾退床位"),
+    [
+        date("end_date", N_("腾退日期"), required=True, help=N_("不早于入住日期，不晚于今天。")),
+        textarea("reason", N_("原因"), required=True, nullable=False),
+    ],
+    OFFICES,
+    parent=select("allocation_id", N_("床位分配"), _active_allocations, required=True),
+    one=N_("床位腾退"),
+    after=lambda saved, values: url_for("welfare_allocations.show", id=saved["id"]),
+)
+
+ALLOCATIONS.actions = [RELEASE.action(N_("腾退床位"), OFFICES)]
 
 HOUSING.actions = [ALLOCATE.action(N_("分配床位"), OFFICES)]
 
@@ -361,10 +362,9 @@ CAMPAIGNS = _resource(
     detail_url=lambda row: url_for("welfare.campaign", id=row["id"]),
 )
 
-VISITS = _step(
+VISITS = CAMPAIGNS.step(
     "visits",
-    "/campaigns/{campaign_id}/visits",
-    select("campaign_id", N_("走访慰问活动"), _campaigns, required=True),
+    "{campaign_id}/visits",
     N_("走访记录"),
     [
         TRAINEE,
@@ -375,6 +375,7 @@ VISITS = _step(
         textarea("needs_raised", N_("反映的需求"), nullable=False),
     ],
     STAFF,
+    parent=select("campaign_id", N_("走访慰问活动"), _campaigns, required=True),
     prefill=("campaign_id", "trainee_id"),
     after=lambda saved, values: url_for("welfare.campaign", id=values["campaign_id"]),
 )
@@ -435,10 +436,9 @@ NEEDS = _resource(
     detail_url=lambda row: url_for("welfare.need", id=row["id"]),
 )
 
-ASSIGN = _step(
+ASSIGN = NEEDS.step(
     "assign",
-    "/needs/{need_id}/assign",
-    select("need_id", N_("需求"), _open_needs, required=True),
+    "{need_id}/assign",
     N_("转办需求"),
     [
         select("handler_role", N_("承办方"), "handler_role", required=True),
@@ -451,6 +451,7 @@ ASSIGN = _step(
         ),
     ],
     ("city", "town", "unit", "mentor"),
+    parent=select("need_id", N_("需求"), _open_needs, required=True),
     one=N_("转办"),
     prepare=_handler_scope,
     aliases={"handler_scope_id": "handler_role"},
