@@ -8,6 +8,7 @@ import functools
 import io
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
@@ -65,9 +66,28 @@ def roles(*allowed: str):
     return wrap
 
 
+def config():
+    """The console's :class:`~services.console.config.Config` (``create_app`` keeps it)."""
+    return current_app.extensions["console"]
+
+
+def city_zone() -> ZoneInfo:
+    """The city's time zone (the console's ``TIME_ZONE``), for the API's UTC timestamps."""
+    return ZoneInfo(config().TIME_ZONE)
+
+
+def city_time(moment: str | None, fmt: str = "%H:%M") -> str | None:
+    """An API timestamp (ISO, with its offset) in the city's time as ``fmt``; None when
+    there is none or it is not one."""
+    try:
+        return dt.datetime.fromisoformat(moment or "").astimezone(city_zone()).strftime(fmt)
+    except ValueError:
+        return None
+
+
 def today() -> dt.date:
     """Today in the city (the console's ``TIME_ZONE``), from ``shared.clock``."""
-    return city_today(current_app.extensions["console"].TIME_ZONE)
+    return city_today(config().TIME_ZONE)
 
 
 def this_month() -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from services.console.i18n import gettext as _
 from services.console.i18n import label
@@ -15,6 +14,8 @@ from services.console.views.common import (
     Table,
     act,
     api,
+    city_time,
+    city_zone,
     create,
     form_int,
     int_arg,
@@ -39,10 +40,6 @@ MODES = ("in_person", "phone", "video")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.extensions["console"].TIME_ZONE)
-
-
 def talk_time(day: str, clock: str) -> str | None:
     """A talk's day and the clock time typed for it (``15:30``) as the moment, with the
     city's offset on that day; None when either is not a valid value."""
@@ -52,18 +49,8 @@ def talk_time(day: str, clock: str) -> str | None:
         date = dt.date.fromisoformat(day)
     except ValueError:
         return None
-    moment = dt.datetime.combine(date, dt.time.fromisoformat(clock), tzinfo=_zone())
+    moment = dt.datetime.combine(date, dt.time.fromisoformat(clock), tzinfo=city_zone())
     return moment.isoformat()
-
-
-def clock_of(moment: str | None) -> str:
-    """The time of day of an API moment, in the city (``15:30``); "" without one."""
-    if not moment:
-        return ""
-    try:
-        return dt.datetime.fromisoformat(moment).astimezone(_zone()).strftime("%H:%M")
-    except ValueError:
-        return ""
 
 
 def _own() -> dict:
@@ -227,7 +214,7 @@ def talks():
         table.add(
             [
                 t["talk_date"],
-                clock_of(t.get("talk_time")) or "—",
+                city_time(t.get("talk_time")) or "—",
                 t.get("trainee_name") or "—",
                 t.get("mentor_name") or "—",
                 label("mentor_role", t["mentor_role"]),
@@ -317,7 +304,7 @@ def talk(id: int):
         "talk.html",
         t=t,
         trainee_link=trainee_link,
-        talk_time=clock_of(t.get("talk_time")),
+        talk_time=city_time(t.get("talk_time")),
         ev=evidence_of("talk", id),
     )
 
