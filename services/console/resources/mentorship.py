@@ -4,6 +4,7 @@ The mentorship API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from flask import request, url_for
@@ -281,7 +282,7 @@ PARTICIPATIONS = _resource(
     show_name=lambda row: f"{_trainee(row)} · {row.get('project_name')}",
     fields=[
         Field("project_id", N_("重点项目"), kind="hidden", required=True, on=("new",)),
-        pick("trainee_id", N_("选调生"), "trainees", required=True, on=("new",)),
+        replace(TRAINEE, on=("new",)),
         Field("role", N_("承担角色"), nullable=False),
         textarea("results", N_("成效"), nullable=False),
         date("start_date", N_("开始日期")),
