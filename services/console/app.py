@@ -63,17 +63,9 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in BLUEPRINTS + RESOURCE_BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
-        _=i18n.gettext,
-        ngettext=i18n.ngettext,
-        label=i18n.label,
-        lang=i18n.current,
-        csrf_token=csrf_token,
-        fen=yuan,
-        pct=percent,
+        i18n.TEMPLATE_GLOBALS, csrf_token=csrf_token, fen=yuan, pct=percent
     )
-    app.jinja_env.filters["yuan"] = yuan
-    app.jinja_env.filters["pct"] = percent
-    app.jinja_env.filters["in_lang"] = i18n.one_language
+    app.jinja_env.filters.update(yuan=yuan, pct=percent, in_lang=i18n.one_language)
 
     @app.get("/healthz")
     def healthz():

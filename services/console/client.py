@@ -69,20 +69,15 @@ def _flatten(errors, prefix: str = "") -> list[str]:
     return out
 
 
+@dataclass(eq=False)
 class Api:
-    """Calls ``<base>/api/v1/<service><path>`` with ``Authorization: Bearer <token>``."""
+    """Calls ``<base>/api/v1/<service><path>`` with ``Authorization: Bearer <token>``
+    (left out of its repr, which may end up in a log)."""
 
-    def __init__(
-        self,
-        bases: dict[str, str],
-        token: str | None,
-        timeout: float,
-        request_id: str | None = None,
-    ) -> None:
-        self.bases = bases
-        self.token = token
-        self.timeout = timeout
-        self.request_id = request_id
+    bases: dict[str, str]
+    token: str | None = field(repr=False)
+    timeout: float
+    request_id: str | None = None
 
     def url(self, service: str, path: str, params: dict | None = None) -> str:
         url = f"{self.bases[service].rstrip('/')}/api/v1/{service}{path}"

@@ -87,6 +87,10 @@ def one_language(text) -> str:
     return en if current() == "en" else zh
 
 
+#: What the templates speak the reader's language with (besides the ``in_lang`` filter).
+TEMPLATE_GLOBALS = {"_": gettext, "ngettext": ngettext, "label": label, "lang": current}
+
+
 def wants_lang() -> str | None:
     lang = request.args.get("lang")
     return lang if lang in LANGS else None

@@ -9,6 +9,8 @@ columns, filters and form fields it has and which roles may list, create and edi
   are English with the API's field names) is put next to the form's own fields, in the
   user's language (``shared.normalize`` gives marshmallow's messages in Chinese first), and
   the typed values stay in the form.
+- **Steps** (:meth:`Resource.step`) are forms taken on one record of a resource (end an
+  assignment, close a rectification), offered on its detail page by :meth:`Resource.action`.
 - **Pickers** (``kind="pick"``) are a text box that searches as you type (``picker.js``,
   ``/pick/<kind>``) beside a hidden id; without JavaScript the typed name is looked up
   on the server when the form is sent.
@@ -113,24 +115,31 @@ class Field:
         return code_choices(self.codes)
 
 
+def shown_by(key: str) -> Callable[[dict], str]:
+    """A record's name as its ``key`` says it (``#id`` when that is empty)."""
+    return lambda row: row.get(key) or f"#{row.get('id')}"
+
+
 @dataclass
 class Resource:
     """What a resource's pages need to know; see the module's docstring."""
 
     name: str
     service: str
-    path: str
     title: str
-    one: str
-    columns: list[Column]
+    #: the API's path of the records: ``/<name>`` unless said
+    path: str = ""
+    #: what one of them is called (新建…, 编辑…): the title unless said
+    one: str = ""
+    columns: list[Column] = field(default_factory=list)
     fields: list[Field] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
-    searchable: bool = True
-    search_label: str = N_("搜索")
+    #: the search box's label; None: the list has no search box
+    search: str | None = None
     list_roles: tuple[str, ...] = ()
     create_roles: tuple[str, ...] = ()
     edit_roles: tuple[str, ...] = ()
-    show_name: Callable[[dict], str] = lambda row: row.get("name") or f"#{row.get('id')}"
+    show_name: Callable[[dict], str] = shown_by("name")
     default_sort: str = "id"
     per_page: int = 50
     #: the path to POST a new one to; ``{key}`` is taken from the form (then left out of
@@ -154,11 +163,10 @@ class Resource:
     aliases: dict[str, str] = field(default_factory=dict)
     #: the row's key in the API's paths (``id``, or ``code`` for a period)
     key: str = "id"
-    #: the area's index page (the form's cancel link when there is no list)
-    area: str = "roster"
     #: read the record another way than GET ``path/id`` (one's own settings): ``load(api)``
     load: Callable[[Api], dict] | None = None
-    #: the endpoint a form without a list goes back to, where it is not its area's index
+    #: the endpoint a form without a list goes back to, where it is not its service's area
+    #: index (``/roster/``, ``/mentorship/``, ``/reporting/``)
     home: str | None = None
     #: a bulk or irreversible form is confirmed first: ``confirm(body)`` says its exact
     #: effect, and the form is sent only when the person confirms that page
@@ -174,6 +182,10 @@ class Resource:
     list_args: Callable[[dict], dict] | None = None
     #: lines said above the list (a quota, what is hidden): ``notes(params)``
     notes: Callable[[dict], list[str]] | None = None
+
+    def __post_init__(self) -> None:
+        self.path = self.path or f"/{self.name}"
+        self.one = self.one or self.title
 
     # -- who may do what --------------------------------------------------------------
 
@@ -211,6 +223,50 @@ class Resource:
     def new_url(self, **args) -> str:
         return url_for(f"{self.endpoint}.new", **args)
 
+    def step(
+        self,
+        name: str,
+        post: str,
+        title: str,
+        fields: list[Field],
+        roles: tuple[str, ...],
+        parent: Field | None = None,
+        **more,
+    ) -> Resource:
+        """A step taken on one of these records (end an assignment, record attendance, close
+        a rectification): a form POSTed to ``{path}/{post}`` (``post``:
+        ``{assignment_id}/end``), with no list of its own. Its first field, ``parent``,
+        names the record and fills the ``{…}``: hidden, its id from the link of
+        :meth:`action`, unless a field to choose it by is given."""
+        key = re.search(r"\{(\w+)\}", post).group(1)
+        more.setdefault("prefill", (key,))
+        more.setdefault("home", self.home)
+        return Resource(
+            name=name,
+            service=self.service,
+            title=title,
+            path=self.path,
+            create_path=f"{self.path}/{post}",
+            fields=[parent or Field(key, self.one, kind="hidden", required=True), *fields],
+            create_roles=roles,
+            **more,
+        )
+
+    def action(
+        self, text: str, roles: tuple[str, ...], when: Callable[[dict], object] | None = None
+    ):
+        """This form as one of the :attr:`actions` of the record it is about (its first field
+        names it): ``text`` links, for ``roles``, to the form with the record's id filled
+        in, on the rows ``when`` allows (every row if None)."""
+        key = self.fields[0].key
+
+        def url(row: dict) -> str | None:
+            if when is not None and not when(row):
+                return None
+            return self.new_url(**{key: row["id"]})
+
+        return text, url, roles
+
     def allowed_actions(self, row: dict) -> list[tuple[str, str]]:
         role = g.user["role"]
         shown = [(text, url(row)) for text, url, roles in self.actions if role in roles]
@@ -226,11 +282,46 @@ class Resource:
 
     def texts(self) -> set[str]:
         """Every message id this resource shows (a test checks each has its English)."""
-        out = {self.title, self.one, self.search_label}
+        out = {self.title, self.one} | ({self.search} if self.search else set())
         out |= {c.label for c in self.columns} | {f.label for f in self.fields}
         out |= {f.label for f in self.filters} | {f.help for f in self.fields if f.help}
         out |= {text for text, _url, _roles in self.actions}
         return out
+
+
+# -- a field of each kind, so that a declaration is one line ---------------------------------
+
+
+def textarea(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="textarea", **more)
+
+
+def date(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="date", **more)
+
+
+def number(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="number", **more)
+
+
+def checkbox(key: str, label: str, **more) -> Field:
+    return Field(key, label, kind="checkbox", **more)
+
+
+def select(key: str, label: str, source: str | Callable[[], list[tuple]], **more) -> Field:
+    """A select of ``source``: a :data:`CODES` kind, or ``options()``."""
+    if callable(source):
+        return Field(key, label, kind="select", options=source, **more)
+    return Field(key, label, kind="select", codes=source, **more)
+
+
+def pick(key: str, label: str, kind: str, **more) -> Field:
+    """A picker of a :data:`PICKERS` kind (a name typed, an id sent)."""
+    return Field(key, label, kind="pick", pick=kind, **more)
+
+
+#: The trainee a form is about, picked by name: the same field on many forms.
+TRAINEE = pick("trainee_id", N_("选调生"), "trainees", required=True)
 
 
 def code_choices(kind: str | None) -> list[tuple]:
@@ -253,6 +344,8 @@ SCOPE_FILTERS = [
     Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
     Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
 ]
+#: The year filter of a list of yearly things (events, duties, evaluations, ratings).
+YEAR_FILTER = Filter("year", N_("年度"), kind="number")
 
 
 def choice_fields(
@@ -263,9 +356,9 @@ def choice_fields(
     :data:`PICKERS` kind to pick from; ``more`` is said of every field (``on=("new",)``).
     Only the chosen kind's field is meant: see :func:`chosen`."""
     return [
-        Field(key, text, kind="select", options=source, help=help_, **more)
+        select(key, text, source, help=help_, **more)
         if callable(source)
-        else Field(key, text, kind="pick", pick=source, help=help_, **more)
+        else pick(key, text, source, help=help_, **more)
         for key, text, source, help_ in table
     ]
 
@@ -279,35 +372,6 @@ def chosen(body: dict, fields: dict[str, str], choice: str) -> tuple[bool, objec
     return kind in values, values.get(kind)
 
 
-def step(
-    name: str,
-    service: str,
-    path: str,
-    verb: str,
-    parent: Field,
-    title: str,
-    fields: list[Field],
-    roles: tuple[str, ...],
-    **more,
-) -> Resource:
-    """A step taken on one record of ``path`` (end an assignment, record attendance, close
-    a rectification): a form POSTed to ``{path}/<id>/{verb}``, with no list of its own.
-    Its first field, ``parent``, names the record (its id from the query string)."""
-    more.setdefault("one", title)
-    more.setdefault("prefill", (parent.key,))
-    return Resource(
-        name=name,
-        service=service,
-        path=path,
-        create_path=f"{path}/{{{parent.key}}}/{verb}",
-        title=title,
-        columns=[],
-        fields=[parent, *fields],
-        create_roles=roles,
-        **more,
-    )
-
-
 # -- lists ---------------------------------------------------------------------------------
 
 
@@ -317,7 +381,7 @@ def _list_params(resource: Resource) -> tuple[dict, str]:
         value = request.args.get(f.key, "").strip()
         if value:
             params[f.key] = value
-    if resource.searchable and request.args.get("q", "").strip():
+    if resource.search and request.args.get("q", "").strip():
         params["q"] = request.args["q"].strip()[:100]
     sort = request.args.get("sort", "")
     if sort.lstrip("-") not in resource.sorts:

@@ -6,12 +6,24 @@ every scope and rule (the quota of 优秀 is its 409); these say what each role 
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import g, url_for
 
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource, step
+from services.console.resources.base import (
+    YEAR_FILTER,
+    Column,
+    Field,
+    Filter,
+    Resource,
+    select,
+    textarea,
+)
 from services.console.views.common import (
+    EVERYONE,
+    STAFF,
     api,
     readable,
     review_status,
@@ -22,7 +34,7 @@ from services.console.views.common import (
     user,
 )
 
-STAFF = ("city", "town", "unit")
+_resource = partial(Resource, service="reporting")
 EDITABLE = ("draft", "returned")
 
 
@@ -121,6 +133,12 @@ def _quota(params: dict) -> list[str]:
     ]
 
 
+def _what(key: str, label: str, source, **more) -> Field:
+    """What an evaluation is of (its trainee, kind and year): chosen when it is written (a
+    link may fill it in), never changed after."""
+    return select(key, label, source, required=True, on=("new",), **more)
+
+
 def _name(row: dict) -> str:
     return _("{trainee} {year} 年{kind}", trainee=trainee_name(row.get("trainee_id")),
              year=row.get("year"), kind=label("evaluation_kind", row.get("kind")))  # fmt: skip
@@ -173,15 +191,19 @@ def _sections(row: dict) -> list:
     ]
 
 
-EVALUATIONS = Resource(
+def _mine(row: dict) -> bool:
+    return row.get("author_id") == scope_id()
+
+
+def _drafting(row: dict) -> bool:
+    """The signed-in mentor's own evaluation, while it may be edited and submitted."""
+    return _mine(row) and row.get("status") in EDITABLE
+
+
+EVALUATIONS = _resource(
     name="evaluations",
-    service="reporting",
-    path="/evaluations",
-    area="reporting",
     title=N_("考核鉴定"),
-    one=N_("考核鉴定"),
     show_name=_name,
-    searchable=False,
     per_page=20,
     columns=[
         Column(
@@ -205,56 +227,32 @@ EVALUATIONS = Resource(
             sort="submitted_at",
             show=lambda r: _when(r.get("submitted_at")),
         ),
-    ],  # fmt: skip
+    ],
     filters=[
         Filter("kind", N_("类别"), codes="evaluation_kind"),
-        Filter("year", N_("年度"), kind="number"),
+        YEAR_FILTER,
         Filter("status", N_("状态"), codes="evaluation_status"),
         Filter("grade", N_("等次"), codes="grade"),
         Filter("awaiting_me", N_("待我审核"), codes="bool", roles=STAFF),
         Filter("trainee_id", N_("选调生"), kind="hidden"),
     ],
     fields=[
-        Field(
-            "trainee_id",
-            N_("选调生"),
-            kind="select",
-            options=_my_trainees,
-            required=True,
-            on=("new",),
-            help=N_("您担任责任导师的选调生。"),
-        ),
-        Field(
-            "kind", N_("类别"), kind="select", codes="evaluation_kind", required=True, on=("new",)
-        ),
-        Field(
-            "year",
-            N_("年度"),
-            kind="select",
-            options=_years,
-            required=True,
-            on=("new",),
-            help=N_("期满鉴定填期满的年份。"),
-        ),
-        Field(
-            "grade",
-            N_("等次"),
-            kind="select",
-            codes="grade",
-            help=N_("提交时必填；优秀等次受全市名额限制。"),
-        ),
-        Field("summary", N_("鉴定意见"), kind="textarea", nullable=False, help=N_("提交时必填。")),
-        Field("strengths", N_("主要优点"), kind="textarea", nullable=False),
-        Field("improvements", N_("不足和努力方向"), kind="textarea", nullable=False),
-    ],  # fmt: skip
-    list_roles=("city", "town", "unit", "mentor", "trainee"),
+        _what("trainee_id", N_("选调生"), _my_trainees, help=N_("您担任责任导师的选调生。")),
+        _what("kind", N_("类别"), "evaluation_kind"),
+        _what("year", N_("年度"), _years, help=N_("期满鉴定填期满的年份。")),
+        select("grade", N_("等次"), "grade", help=N_("提交时必填；优秀等次受全市名额限制。")),
+        textarea("summary", N_("鉴定意见"), nullable=False, help=N_("提交时必填。")),
+        textarea("strengths", N_("主要优点"), nullable=False),
+        textarea("improvements", N_("不足和努力方向"), nullable=False),
+    ],
+    list_roles=EVERYONE,
     create_roles=("mentor",),
     edit_roles=("mentor",),
     default_sort="-year",
     prefill=("trainee_id", "kind", "year"),
     notes=_quota,
     sections=_sections,
-    editable=lambda row: _mine(row) and row.get("status") in EDITABLE,
+    editable=_drafting,
 )
 
 
@@ -264,16 +262,12 @@ def _back(saved: dict, values: dict) -> str:
 
 def _action(name: str, verb: str, title: str, fields: list[Field], roles: tuple, **kw):
     """A decision on an evaluation: a form POSTed to ``/evaluations/<id>/<verb>``."""
-    return step(
+    return EVALUATIONS.step(
         name,
-        "reporting",
-        "/evaluations",
-        verb,
-        Field("evaluation_id", N_("考核鉴定"), kind="hidden", required=True),
+        f"{{evaluation_id}}/{verb}",
         title,
         fields,
         roles,
-        area="reporting",
         heading=title,
         after=_back,
         home="reporting_evaluations.index",
@@ -286,7 +280,7 @@ OPINION = _action(
     "evaluation_opinion",
     "opinions",
     N_("导师意见"),
-    [Field("opinion", N_("意见"), kind="textarea", required=True, nullable=False)],
+    [textarea("opinion", N_("意见"), required=True, nullable=False)],
     ("mentor",),
     submit=lambda client, body, id_: client.put(
         "reporting", f"/evaluations/{body.pop('evaluation_id')}/opinions", body
@@ -296,7 +290,7 @@ RETURN = _action(
     "evaluation_return",
     "return",
     N_("退回考核鉴定"),
-    [Field("reason", N_("退回原因"), kind="textarea", required=True, nullable=False)],
+    [textarea("reason", N_("退回原因"), required=True, nullable=False)],
     STAFF,
 )
 APPROVE = _action(
@@ -304,22 +298,17 @@ APPROVE = _action(
     "approve",
     N_("审核通过考核鉴定"),
     [
-        Field(
+        select(
             "grade",
             N_("调整等次"),
-            kind="select",
-            codes="grade",
+            "grade",
             roles=("city",),
             help=N_("留空为不调整；调整须说明理由。"),
         ),
-        Field("note", N_("调整说明"), kind="textarea", roles=("city",)),
-    ],  # fmt: skip
+        textarea("note", N_("调整说明"), roles=("city",)),
+    ],
     STAFF,
 )
-
-
-def _mine(row: dict) -> bool:
-    return row.get("author_id") == scope_id()
 
 
 def _reviewer(row: dict) -> bool:
@@ -331,17 +320,15 @@ def _print(fmt: str):
 
 
 EVALUATIONS.actions = [
-    (N_("提交审核"), lambda r: SUBMIT.new_url(evaluation_id=r["id"])
-     if _mine(r) and r.get("status") in EDITABLE else None, ("mentor",)),
-    (N_("填写意见"), lambda r: OPINION.new_url(evaluation_id=r["id"])
-     if not _mine(r) and r.get("status") != "approved" else None, ("mentor",)),
-    (N_("退回"), lambda r: RETURN.new_url(evaluation_id=r["id"]) if _reviewer(r) else None,
-     STAFF),
-    (N_("审核通过"), lambda r: APPROVE.new_url(evaluation_id=r["id"]) if _reviewer(r) else None,
-     STAFF),
-    (N_("打印 PDF"), _print("pdf"), ("city", "town", "unit", "mentor", "trainee")),
-    (N_("下载 Word"), _print("docx"), ("city", "town", "unit", "mentor", "trainee")),
-]  # fmt: skip
+    SUBMIT.action(N_("提交审核"), ("mentor",), _drafting),
+    OPINION.action(
+        N_("填写意见"), ("mentor",), lambda r: not _mine(r) and r.get("status") != "approved"
+    ),
+    RETURN.action(N_("退回"), STAFF, _reviewer),
+    APPROVE.action(N_("审核通过"), STAFF, _reviewer),
+    (N_("打印 PDF"), _print("pdf"), EVERYONE),
+    (N_("下载 Word"), _print("docx"), EVERYONE),
+]
 
 
 # -- mentor ratings -----------------------------------------------------------------------------
@@ -368,14 +355,10 @@ def _rated_mentor(row: dict) -> str:
 SCORES = {5: N_("5 分（很满意）"), 4: N_("4 分（满意）"), 3: N_("3 分（一般）"),
           2: N_("2 分（不太满意）"), 1: N_("1 分（不满意）")}  # fmt: skip
 
-RATINGS = Resource(
+RATINGS = _resource(
     name="ratings",
-    service="reporting",
     path="/mentor-ratings",
-    area="reporting",
     title=N_("导师评价"),
-    one=N_("导师评价"),
-    searchable=False,
     columns=[
         Column("mentor_id", N_("导师"), show=_rated_mentor),
         Column("mentor_role", N_("导师角色"), codes="mentor_role"),
@@ -384,32 +367,24 @@ RATINGS = Resource(
         Column("comment", N_("意见建议")),
         Column("created_at", N_("评价时间"), sort="id", show=lambda r: _when(r.get("created_at"))),
     ],
-    filters=[Filter("year", N_("年度"), kind="number")],
+    filters=[YEAR_FILTER],
     fields=[
-        Field(
+        select(
             "mentor_id",
             N_("导师"),
-            kind="select",
-            options=_my_mentors,
+            _my_mentors,
             required=True,
             help=N_("每年对每位导师评价一次；导师看不到是谁评的。"),
         ),
-        Field(
+        select(
             "year",
             N_("年度"),
-            kind="select",
+            lambda: [(y, str(y)) for y in (today().year, today().year - 1)],
             required=True,
-            options=lambda: [(y, str(y)) for y in (today().year, today().year - 1)],
         ),
-        Field(
-            "score",
-            N_("评分"),
-            kind="select",
-            required=True,
-            options=lambda: [(k, _(v)) for k, v in SCORES.items()],
-        ),
-        Field("comment", N_("意见建议"), kind="textarea", nullable=False),
-    ],  # fmt: skip
+        select("score", N_("评分"), lambda: [(k, _(v)) for k, v in SCORES.items()], required=True),
+        textarea("comment", N_("意见建议"), nullable=False),
+    ],
     list_roles=("trainee", "city"),
     create_roles=("trainee",),
     default_sort="-id",
@@ -436,14 +411,10 @@ def _hidden(key: str, show=None):
     return value
 
 
-RATING_SUMS = Resource(
+RATING_SUMS = _resource(
     name="rating_sums",
-    service="reporting",
     path="/mentor-ratings/summary",
-    area="reporting",
     title=N_("导师评价汇总"),
-    one=N_("导师评价汇总"),
-    searchable=False,
     columns=[
         Column("mentor_name", N_("导师")),
         Column("count", N_("评价人数"), show=_hidden("count")),
@@ -454,9 +425,9 @@ RATING_SUMS = Resource(
             N_("意见建议"),
             show=_hidden("comments", lambda r: "；".join(r.get("comments") or []) or "—"),
         ),
-    ],  # fmt: skip
-    filters=[Filter("year", N_("年度"), kind="number")],
-    list_roles=("city", "town", "unit", "mentor"),
+    ],
+    filters=[YEAR_FILTER],
+    list_roles=(*STAFF, "mentor"),
     default_sort="mentor_id",
     detail_url=lambda row: None,
     list_args=_this_year,

@@ -4,6 +4,9 @@ The mentorship API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+
 from flask import request, url_for
 from markupsafe import Markup
 
@@ -11,18 +14,25 @@ from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
 from services.console.resources.base import (
     SCOPE_FILTERS,
+    TRAINEE,
+    YEAR_FILTER,
     Column,
     Field,
     Filter,
     Resource,
-    step,
+    checkbox,
+    date,
+    number,
+    pick,
+    select,
+    shown_by,
+    textarea,
     towns,
     units,
 )
-from services.console.views.common import api, readable, trainee_names
+from services.console.views.common import EVERYONE, STAFF, api, readable, trainee_names
 
-WRITERS = ("city", "town", "unit")
-STAFF = WRITERS
+_resource = partial(Resource, service="mentorship")
 
 
 def _trainee(row: dict) -> str:
@@ -32,14 +42,9 @@ def _trainee(row: dict) -> str:
 # -- mentor assignments ----------------------------------------------------------------------
 
 
-ASSIGNMENTS = Resource(
+ASSIGNMENTS = _resource(
     name="assignments",
-    service="mentorship",
-    path="/assignments",
-    area="mentorship",
     title=N_("导师指派"),
-    one=N_("导师指派"),
-    searchable=False,
     show_name=lambda row: f"{row.get('trainee_name')} · {row.get('mentor_name')}",
     columns=[
         Column("trainee_name", N_("选调生"), sort="trainee_id"),
@@ -56,45 +61,30 @@ ASSIGNMENTS = Resource(
         *SCOPE_FILTERS,
     ],
     fields=[
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
-        Field("mentor_id", N_("导师"), kind="pick", pick="people", required=True),
-        Field("role", N_("导师类别"), kind="select", codes="mentor_role", required=True),
-        Field("start_date", N_("开始日期"), kind="date", help=N_("留空为今天。")),
+        TRAINEE,
+        pick("mentor_id", N_("导师"), "people", required=True),
+        select("role", N_("导师类别"), "mentor_role", required=True),
+        date("start_date", N_("开始日期"), help=N_("留空为今天。")),
     ],
-    list_roles=("city", "town", "unit", "mentor"),
-    create_roles=WRITERS,
+    list_roles=(*STAFF, "mentor"),
+    create_roles=STAFF,
     default_sort="-start_date",
     prefill=("trainee_id",),
 )
 
-ASSIGNMENT_END = step(
+ASSIGNMENT_END = ASSIGNMENTS.step(
     "assignment_end",
-    "mentorship",
-    "/assignments",
-    "end",
-    Field("assignment_id", N_("导师指派"), kind="hidden", required=True),
+    "{assignment_id}/end",
     N_("结束导师指派"),
     [
-        Field(
-            "end_date",
-            N_("结束日期"),
-            kind="date",
-            help=N_("留空为今天；不能早于开始日期或晚于今天。"),
-        ),
-        Field("reason", N_("原因"), kind="textarea", nullable=False),
+        date("end_date", N_("结束日期"), help=N_("留空为今天；不能早于开始日期或晚于今天。")),
+        textarea("reason", N_("原因"), nullable=False),
     ],
-    WRITERS,
-    area="mentorship",
+    STAFF,
     after=lambda saved, values: url_for("mentorship_assignments.show", id=saved["id"]),
 )
 
-ASSIGNMENTS.actions = [
-    (
-        N_("结束指派"),
-        lambda row: ASSIGNMENT_END.new_url(assignment_id=row["id"]) if row.get("active") else None,
-        WRITERS,
-    ),
-]
+ASSIGNMENTS.actions = [ASSIGNMENT_END.action(N_("结束指派"), STAFF, lambda row: row.get("active"))]
 
 
 # -- training and study events -----------------------------------------------------------------
@@ -121,15 +111,12 @@ def _attendance(row: dict) -> list:
     return [(_("出勤"), [_("姓名"), _("出勤"), _("记录时间")], rows)]
 
 
-TRAINING = Resource(
+TRAINING = _resource(
     name="training",
-    service="mentorship",
     path="/training-events",
-    area="mentorship",
     title=N_("培训学习"),
     one=N_("培训学习活动"),
-    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
-    searchable=False,
+    show_name=shown_by("title"),
     columns=[
         Column("title", N_("名称")),
         Column("kind", N_("类型"), codes="training_kind"),
@@ -141,47 +128,44 @@ TRAINING = Resource(
     ],
     filters=[
         Filter("kind", N_("类型"), codes="training_kind"),
-        Filter("year", N_("年度"), kind="number"),
+        YEAR_FILTER,
     ],
     fields=[
-        Field("kind", N_("类型"), kind="select", codes="training_kind", required=True),
+        select("kind", N_("类型"), "training_kind", required=True),
         Field("title", N_("名称"), required=True, nullable=False),
-        Field("date", N_("日期"), kind="date", required=True),
+        date("date", N_("日期"), required=True),
         Field("hours", N_("学时"), required=True),
         Field("organiser", N_("组织者"), nullable=False),
-        Field("description", N_("内容"), kind="textarea", nullable=False),
-        Field(
+        textarea("description", N_("内容"), nullable=False),
+        select(
             "invite_town",
             N_("邀请镇（街道）的选调生"),
-            kind="select",
-            options=towns,
+            towns,
             api="invite.town_ids",
             on=("new",),
             roles=("city", "town"),
         ),
-        Field(
+        select(
             "invite_unit",
             N_("邀请单位的选调生"),
-            kind="select",
-            options=units,
+            units,
             api="invite.unit_ids",
             on=("new",),
             roles=("city", "unit"),
         ),
-        Field("invite_cohort", N_("邀请届别"), kind="number", api="invite.cohorts", on=("new",)),
-        Field(
+        number("invite_cohort", N_("邀请届别"), api="invite.cohorts", on=("new",)),
+        pick(
             "invite_trainee",
             N_("邀请选调生"),
-            kind="pick",
-            pick="trainees",
+            "trainees",
             api="invite.trainee_ids",
             on=("new",),
             help=N_("以上至少填一项。"),
         ),
     ],
-    list_roles=("city", "town", "unit", "mentor", "trainee"),
-    create_roles=WRITERS,
-    edit_roles=WRITERS,  # the API: the city, or the town or unit that created it
+    list_roles=EVERYONE,
+    create_roles=STAFF,
+    edit_roles=STAFF,  # the API: the city, or the town or unit that created it
     default_sort="-date",
     prepare=_as_lists,
     aliases={"invite": "invite_trainee", "invite._schema": "invite_trainee"},
@@ -219,12 +203,9 @@ def _attendance_effect(body: dict) -> str:
     )
 
 
-ATTENDANCE = step(
+ATTENDANCE = TRAINING.step(
     "attendance",
-    "mentorship",
-    "/training-events",
-    "attendance",
-    Field("event_id", N_("培训学习活动"), kind="hidden", required=True),
+    "{event_id}/attendance",
     N_("出勤"),
     [
         Field(
@@ -236,17 +217,14 @@ ATTENDANCE = step(
             help=N_("列出尚未记录出勤的受邀选调生；可一次勾选多人。"),
         ),
     ],
-    WRITERS,
-    area="mentorship",
+    STAFF,
     one=N_("出勤记录"),
     prepare=_recorded,
     confirm=_attendance_effect,
     after=lambda saved, values: url_for("mentorship_training.show", id=values["event_id"]),
 )
 
-TRAINING.actions = [
-    (N_("记录出勤"), lambda row: ATTENDANCE.new_url(event_id=row["id"]), WRITERS),
-]
+TRAINING.actions = [ATTENDANCE.action(N_("记录出勤"), STAFF)]
 
 
 # -- key projects ------------------------------------------------------------------------------
@@ -271,14 +249,10 @@ def _edit_link(participation: dict) -> Markup:
     return Markup('<a href="{}">{}</a>').format(href, _("编辑"))
 
 
-PROJECTS = Resource(
+PROJECTS = _resource(
     name="projects",
-    service="mentorship",
-    path="/projects",
-    area="mentorship",
     title=N_("重点项目"),
-    one=N_("重点项目"),
-    search_label=N_("名称"),
+    search=N_("名称"),
     columns=[
         Column("name", N_("名称"), sort="name"),
         Column("category", N_("类别")),
@@ -291,63 +265,46 @@ PROJECTS = Resource(
         Field(
             "category", N_("类别"), nullable=False, help=N_("如：百千万工程、品牌创建、节庆活动")
         ),
-        Field("description", N_("简介"), kind="textarea", nullable=False),
-        Field(
-            "active",
-            N_("进行中"),
-            kind="checkbox",
-            on=("edit",),
-            help=N_("结束后不能再添加参与的选调生。"),
-        ),
+        textarea("description", N_("简介"), nullable=False),
+        checkbox("active", N_("进行中"), on=("edit",), help=N_("结束后不能再添加参与的选调生。")),
     ],
-    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    list_roles=EVERYONE,
     create_roles=("city",),
     edit_roles=("city",),
     default_sort="name",
     sections=_participants,
 )
 
-PARTICIPATIONS = Resource(
+PARTICIPATIONS = _resource(
     name="participations",
-    service="mentorship",
-    path="/participations",
     create_path="/projects/{project_id}/participants",
-    area="mentorship",
     title=N_("项目参与"),
-    one=N_("项目参与"),
     show_name=lambda row: f"{_trainee(row)} · {row.get('project_name')}",
-    columns=[],
     fields=[
         Field("project_id", N_("重点项目"), kind="hidden", required=True, on=("new",)),
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True, on=("new",)),
+        replace(TRAINEE, on=("new",)),
         Field("role", N_("承担角色"), nullable=False),
-        Field("results", N_("成效"), kind="textarea", nullable=False),
-        Field("start_date", N_("开始日期"), kind="date"),
-        Field("end_date", N_("结束日期"), kind="date", on=("edit",)),
+        textarea("results", N_("成效"), nullable=False),
+        date("start_date", N_("开始日期")),
+        date("end_date", N_("结束日期"), on=("edit",)),
     ],
-    create_roles=WRITERS,
-    edit_roles=WRITERS,  # the API: a trainee of the caller's scope
+    create_roles=STAFF,
+    edit_roles=STAFF,  # the API: a trainee of the caller's scope
     prefill=("project_id",),
     home="mentorship_projects.index",
     after=lambda saved, values: url_for("mentorship_projects.show", id=saved["project_id"]),
 )
 
-PROJECTS.actions = [
-    (N_("添加参与的选调生"), lambda row: PARTICIPATIONS.new_url(project_id=row["id"]), WRITERS),
-]
+PROJECTS.actions = [PARTICIPATIONS.action(N_("添加参与的选调生"), STAFF)]
 
 
 # -- showcases ---------------------------------------------------------------------------------
 
-SHOWCASES = Resource(
+SHOWCASES = _resource(
     name="showcases",
-    service="mentorship",
-    path="/showcases",
-    area="mentorship",
     title=N_("典型展示"),
     one=N_("典型事迹"),
-    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
-    searchable=False,
+    show_name=shown_by("title"),
     columns=[
         Column("title", N_("标题")),
         Column("trainee_id", N_("选调生"), show=_trainee),
@@ -358,11 +315,11 @@ SHOWCASES = Resource(
     ],
     filters=[Filter("status", N_("状态"), codes="showcase_status")],
     fields=[
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
+        TRAINEE,
         Field("title", N_("标题"), required=True, nullable=False),
-        Field("story", N_("事迹"), kind="textarea", required=True, nullable=False),
+        textarea("story", N_("事迹"), required=True, nullable=False),
     ],
-    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    list_roles=EVERYONE,
     create_roles=("town", "unit"),
     default_sort="-id",
 )
@@ -391,16 +348,12 @@ def _aspects(row: dict) -> str:
     return "、".join(label("aspect", a) for a in row.get("aspects") or [])
 
 
-ROLE_DUTIES = Resource(
+ROLE_DUTIES = _resource(
     name="duties",
-    service="mentorship",
     path="/role-duties",
     key="role",
-    area="mentorship",
     title=N_("导师职责"),
-    one=N_("导师职责"),
     show_name=lambda row: label("mentor_role", row.get("role")),
-    searchable=False,
     columns=[
         Column("role", N_("导师类别"), codes="mentor_role"),
         Column("statement", N_("职责")),
@@ -408,7 +361,7 @@ ROLE_DUTIES = Resource(
         Column("updated_at", N_("更新时间"), show=lambda row: (row.get("updated_at") or "")[:10]),
     ],
     fields=[
-        Field("statement", N_("职责"), kind="textarea", required=True),
+        textarea("statement", N_("职责"), required=True),
         Field(
             "aspects",
             N_("谈话应涉及的方面"),
@@ -417,7 +370,7 @@ ROLE_DUTIES = Resource(
             required=True,
         ),
     ],
-    list_roles=("city", "town", "unit", "mentor", "trainee"),
+    list_roles=EVERYONE,
     edit_roles=("city",),
     submit=lambda client, body, role: client.put("mentorship", f"/role-duties/{role}", body),
 )

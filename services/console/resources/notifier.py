@@ -9,9 +9,8 @@ from flask import url_for
 from services.console.client import Api
 from services.console.i18n import N_
 from services.console.i18n import gettext as _
-from services.console.resources.base import Field, Resource
-
-EVERYONE = ("city", "town", "unit", "mentor", "trainee")
+from services.console.resources.base import Field, Resource, checkbox, select
+from services.console.views.common import EVERYONE
 
 
 def _languages() -> list[tuple]:
@@ -50,14 +49,11 @@ def _save(client: Api, body: dict, id_: int | None) -> dict:
 PREFERENCES = Resource(
     name="preferences",
     service="notifier",
-    path="/preferences",
     title=N_("通知设置"),
-    one=N_("通知设置"),
-    columns=[],
     show_name=lambda row: _("我的"),
     fields=[
-        Field("email", N_("电子邮件"), kind="checkbox", help=N_("站内消息总是开启。")),
-        Field("sms", N_("短信"), kind="checkbox"),
+        checkbox("email", N_("电子邮件"), help=N_("站内消息总是开启。")),
+        checkbox("sms", N_("短信")),
         Field(
             "quiet_start",
             N_("免打扰开始"),
@@ -65,8 +61,8 @@ PREFERENCES = Resource(
             help=N_("时:分，如 22:00；此时段内短信等到结束再发。两项都空则不设。"),
         ),
         Field("quiet_end", N_("免打扰结束"), api="quiet_hours.end"),
-        Field("digest", N_("每日汇总"), kind="checkbox", help=N_("邮件和短信合为每天一封邮件。")),
-        Field("language", N_("语言"), kind="select", options=_languages, required=True),
+        checkbox("digest", N_("每日汇总"), help=N_("邮件和短信合为每天一封邮件。")),
+        select("language", N_("语言"), _languages, required=True),
     ],
     edit_roles=EVERYONE,
     load=_mine,

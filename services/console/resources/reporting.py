@@ -4,26 +4,33 @@ reporting API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, url_for
 
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import (
+    YEAR_FILTER,
     Column,
     Field,
     Filter,
     Resource,
     choice_fields,
     chosen,
+    date,
     form_page,
-    step,
+    number,
+    select,
+    shown_by,
+    textarea,
     towns,
     units,
 )
-from services.console.views.common import places, trainee_names
+from services.console.views.common import EVERYONE, STAFF, places, trainee_names
 from services.console.views.evidence import link as evidence_link
 
-STAFF = ("city", "town", "unit")
+_resource = partial(Resource, service="reporting")
 
 
 def _party(kind_key: str, id_key: str):
@@ -50,8 +57,12 @@ def _party_fields(kinds: tuple[str, ...]) -> list[Field]:
         "village": ("party_village", N_("村（社区）"), "villages", N_("对象为村（社区）时必选。")),
         "trainee": ("party_trainee", N_("选调生"), "trainees", N_("对象为选调生时必选。")),
     }
-    kind = Field("party_kind", N_("对象类别"), kind="select", required=True,
-                 options=lambda: [(k, label("duty_party", k)) for k in kinds])  # fmt: skip
+    kind = select(
+        "party_kind",
+        N_("对象类别"),
+        lambda: [(k, label("duty_party", k)) for k in kinds],
+        required=True,
+    )
     return [kind, *choice_fields([table[k] for k in table if k in kinds])]
 
 
@@ -65,16 +76,11 @@ def _party_id(body: dict) -> dict:
 
 # -- periods -----------------------------------------------------------------------------------
 
-PERIODS = Resource(
+PERIODS = _resource(
     name="periods",
-    service="reporting",
-    path="/periods",
     key="code",
-    area="reporting",
     title=N_("报送期"),
-    one=N_("报送期"),
     show_name=lambda row: row.get("code") or "",
-    searchable=False,
     columns=[
         Column("code", N_("期别"), sort="code"),
         Column("kind", N_("类型"), codes="period_kind"),
@@ -86,25 +92,18 @@ PERIODS = Resource(
     ],
     filters=[
         Filter("kind", N_("类型"), codes="period_kind"),
-        Filter("year", N_("年度"), kind="number"),
+        YEAR_FILTER,
     ],
     fields=[
         Field(
             "code", N_("期别"), required=True, on=("new",), help=N_("月：2026-03；季度：2026-Q1")
         ),
-        Field(
-            "deadline",
-            N_("截止日期"),
-            kind="date",
-            required=True,
-            on=("edit",),
-            help=N_("须在本期结束之后。"),
+        date(
+            "deadline", N_("截止日期"), required=True, on=("edit",), help=N_("须在本期结束之后。")
         ),
-        Field(
-            "reason", N_("调整原因"), kind="textarea", required=True, on=("edit",), nullable=False
-        ),
-    ],  # fmt: skip
-    list_roles=("city", "town", "unit", "mentor", "trainee"),
+        textarea("reason", N_("调整原因"), required=True, on=("edit",), nullable=False),
+    ],
+    list_roles=EVERYONE,
     create_roles=("city",),
     edit_roles=("city",),
     default_sort="-starts_on",
@@ -124,15 +123,11 @@ INDICATORS = {
     "duty_completion": N_("责任清单按期完成率"),
 }
 
-WEIGHTS = Resource(
+WEIGHTS = _resource(
     name="weights",
-    service="reporting",
     path="/assessments",
-    area="reporting",
     title=N_("考核权重"),
-    one=N_("考核权重"),
     show_name=lambda row: _("合计 100 分"),
-    columns=[],
     fields=[
         Field(key, name, required=True, api=f"weights.{key}", help=N_("0–100 分"))
         for key, name in INDICATORS.items()
@@ -162,15 +157,12 @@ def _progress(row: dict) -> list:
     return [(_("进展"), [_("完成比例"), _("佐证"), _("报告日期"), _("报告人")], rows)]
 
 
-DUTIES = Resource(
+DUTIES = _resource(
     name="duties",
-    service="reporting",
     path="/duty-items",
-    area="reporting",
     title=N_("责任清单"),
     one=N_("责任事项"),
-    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
-    searchable=False,
+    show_name=shown_by("title"),
     columns=[
         Column("title", N_("事项")),
         Column("party_id", N_("责任对象"), show=_party("party_kind", "party_id")),
@@ -180,18 +172,18 @@ DUTIES = Resource(
         Column("completed_on", N_("完成日期")),
     ],
     filters=[
-        Filter("year", N_("年度"), kind="number"),
+        YEAR_FILTER,
         Filter("party_kind", N_("对象类别"), codes="duty_party"),
         Filter("completed", N_("已完成"), codes="bool"),
     ],
     fields=[
-        Field("year", N_("年度"), kind="number", required=True),
+        number("year", N_("年度"), required=True),
         *_party_fields(("town", "unit", "village", "trainee")),
         Field("title", N_("事项"), required=True, nullable=False),
-        Field("description", N_("内容"), kind="textarea", nullable=False),
-        Field("due_date", N_("完成时限"), kind="date", required=True),
+        textarea("description", N_("内容"), nullable=False),
+        date("due_date", N_("完成时限"), required=True),
     ],
-    list_roles=("city", "town", "unit", "trainee"),
+    list_roles=(*STAFF, "trainee"),
     create_roles=("city",),
     default_sort="due_date",
     prepare=lambda body, mode: _party_id(body),
@@ -200,35 +192,23 @@ DUTIES = Resource(
     evidence="duty_item",
 )
 
-PROGRESS = step(
+PROGRESS = DUTIES.step(
     "progress",
-    "reporting",
-    "/duty-items",
-    "progress",
-    Field("item_id", N_("责任事项"), kind="hidden", required=True),
+    "{item_id}/progress",
     N_("进展"),
     [
-        Field(
-            "percent",
-            N_("完成比例"),
-            kind="number",
-            required=True,
-            help=N_("0–100，不能低于上次；100 即完成。"),
+        number(
+            "percent", N_("完成比例"), required=True, help=N_("0–100，不能低于上次；100 即完成。")
         ),
-        Field("evidence", N_("佐证"), kind="textarea", required=True, nullable=False),
-    ],  # fmt: skip
-    ("city", "town", "unit", "trainee"),
-    area="reporting",
+        textarea("evidence", N_("佐证"), required=True, nullable=False),
+    ],
+    (*STAFF, "trainee"),
     one=N_("进展报告"),
     after=lambda saved, values: url_for("reporting_duties.show", id=values["item_id"]),
 )
 
 DUTIES.actions = [
-    (
-        N_("报告进展"),
-        lambda row: None if row.get("completed_on") else PROGRESS.new_url(item_id=row["id"]),
-        ("city", "town", "unit", "trainee"),
-    ),
+    PROGRESS.action(N_("报告进展"), (*STAFF, "trainee"), lambda row: not row.get("completed_on"))
 ]
 
 
@@ -254,15 +234,11 @@ def _rectifications(row: dict) -> list:
     return [(_("整改事项"), [*(_(c.label) for c in columns), _("佐证材料")], rows)]
 
 
-VISITS = Resource(
+VISITS = _resource(
     name="visits",
-    service="reporting",
     path="/supervision-visits",
-    area="reporting",
     title=N_("督导调研"),
-    one=N_("督导调研"),
     show_name=lambda row: f"{row.get('visit_date')} {_party('party_kind', 'party_id')(row)}",
-    searchable=False,
     columns=[
         Column("visit_date", N_("日期"), sort="visit_date"),
         Column("kind", N_("类型"), codes="visit_kind"),
@@ -273,21 +249,16 @@ VISITS = Resource(
     ],
     filters=[Filter("party_kind", N_("对象类别"), codes="party_kind")],
     fields=[
-        Field("kind", N_("类型"), kind="select", codes="visit_kind", required=True),
-        Field("visit_date", N_("日期"), kind="date", required=True),
+        select("kind", N_("类型"), "visit_kind", required=True),
+        date("visit_date", N_("日期"), required=True),
         *_party_fields(("town", "unit")),
         Field("team", N_("督导组"), required=True, nullable=False),
-        Field("checked", N_("检查内容"), kind="textarea", required=True, nullable=False),
-        Field("summary", N_("总体情况"), kind="textarea", nullable=False),
-        Field(
-            "finding",
-            N_("发现的问题"),
-            kind="textarea",
-            help=N_("可留空；有问题时成为被督导方的整改事项。"),
-        ),
-        Field("requirement", N_("整改要求"), kind="textarea"),
-        Field("due_date", N_("整改时限"), kind="date"),
-    ],  # fmt: skip
+        textarea("checked", N_("检查内容"), required=True, nullable=False),
+        textarea("summary", N_("总体情况"), nullable=False),
+        textarea("finding", N_("发现的问题"), help=N_("可留空；有问题时成为被督导方的整改事项。")),
+        textarea("requirement", N_("整改要求")),
+        date("due_date", N_("整改时限")),
+    ],
     list_roles=STAFF,
     create_roles=("city",),
     default_sort="-visit_date",
@@ -295,22 +266,6 @@ VISITS = Resource(
     aliases={"party_id": "party_kind"},
     sections=_rectifications,
     evidence="supervision_visit",
-)
-
-CLOSE = step(
-    "close",
-    "reporting",
-    "/rectifications",
-    "close",
-    Field("rectification_id", N_("整改事项"), kind="hidden", required=True),
-    N_("整改销号"),
-    [
-        Field("evidence", N_("整改佐证"), kind="textarea", required=True, nullable=False),
-        Field("closed_on", N_("销号日期"), kind="date", help=N_("留空为今天；不能晚于今天。")),
-    ],
-    STAFF,
-    area="reporting",
-    after=lambda saved, values: url_for("reporting_visits.show", id=saved["visit_id"]),
 )
 
 
@@ -321,14 +276,9 @@ def _rectification_url(row: dict) -> str:
     return url_for("reporting_visits.show", id=row["visit_id"])
 
 
-RECTIFICATIONS = Resource(
+RECTIFICATIONS = _resource(
     name="rectifications",
-    service="reporting",
-    path="/rectifications",
-    area="reporting",
     title=N_("整改事项"),
-    one=N_("整改事项"),
-    searchable=False,
     columns=[
         Column("finding", N_("问题")),
         Column("requirement", N_("整改要求")),
@@ -344,6 +294,18 @@ RECTIFICATIONS = Resource(
     list_roles=STAFF,
     default_sort="due_date",
     detail_url=_rectification_url,
+)
+
+CLOSE = RECTIFICATIONS.step(
+    "close",
+    "{rectification_id}/close",
+    N_("整改销号"),
+    [
+        textarea("evidence", N_("整改佐证"), required=True, nullable=False),
+        date("closed_on", N_("销号日期"), help=N_("留空为今天；不能晚于今天。")),
+    ],
+    STAFF,
+    after=lambda saved, values: url_for("reporting_visits.show", id=saved["visit_id"]),
 )
 
 RESOURCES = [PERIODS, DUTIES, PROGRESS, VISITS, RECTIFICATIONS, CLOSE]

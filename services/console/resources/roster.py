@@ -4,6 +4,8 @@ API checks every scope, these say what each role is offered."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import g, url_for
 
 from services.console.client import Api
@@ -11,22 +13,54 @@ from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import (
     SCOPE_FILTERS,
+    TRAINEE,
     Column,
     Field,
     Filter,
     Resource,
+    checkbox,
     choice_fields,
     chosen,
+    date,
+    number,
+    pick,
+    select,
+    textarea,
     towns,
     units,
 )
-from services.console.views.common import api, places, trainee_names
+from services.console.views.common import STAFF, api, places, trainee_names
 
-STAFF = ("city", "town", "unit")
+_resource = partial(Resource, service="roster")
 
 
 def _genders() -> list[tuple]:
     return [(N_("男"), _("男")), (N_("女"), _("女"))]
+
+
+#: Who a person is, asked alike of a trainee (who adds a birth date after the gender) and
+#: of a cadre: the identity number and phone are given once, when the person is registered.
+_NAME = [
+    Field("name", N_("姓名"), required=True, nullable=False),
+    select("gender", N_("性别"), _genders),
+]
+_IDENTITY = [
+    Field("id_number", N_("身份证号"), on=("new",)),
+    Field("phone", N_("手机号"), on=("new",)),
+    Field("email", N_("电子邮箱")),
+]
+
+
+def _people(columns: list[Column], **more) -> Resource:
+    """A register of people (trainees, cadres): the offices list it by name, and the
+    roster searches it by name, identity number or phone."""
+    return _resource(
+        search=N_("姓名、身份证号或手机号"),
+        columns=[Column("name", N_("姓名"), sort="name"), *columns],
+        list_roles=STAFF,
+        default_sort="name",
+        **more,
+    )
 
 
 def _place(kind: str, key: str):
@@ -47,15 +81,10 @@ def _unit_registers_its_own(body: dict, mode: str) -> dict:
     return body
 
 
-TRAINEES = Resource(
+TRAINEES = _people(
     name="trainees",
-    service="roster",
-    path="/trainees",
     title=N_("选调生"),
-    one=N_("选调生"),
-    search_label=N_("姓名、身份证号或手机号"),
     columns=[
-        Column("name", N_("姓名"), sort="name"),
         Column("cohort", N_("届别"), sort="cohort"),
         Column("status", N_("状态"), sort="status", codes="trainee_status"),
         Column("unit_id", N_("派出单位"), sort="unit", show=_place("units", "unit_id")),
@@ -70,83 +99,64 @@ TRAINEES = Resource(
         Filter("cohort", N_("届别"), kind="number"),
     ],
     fields=[
-        Field("name", N_("姓名"), required=True, nullable=False),
-        Field("gender", N_("性别"), kind="select", options=_genders),
-        Field("birth_date", N_("出生日期"), kind="date"),
-        Field("id_number", N_("身份证号"), on=("new",)),
-        Field("phone", N_("手机号"), on=("new",)),
-        Field("email", N_("电子邮箱")),
+        *_NAME,
+        date("birth_date", N_("出生日期")),
+        *_IDENTITY,
         Field("education", N_("学历")),
         Field("school", N_("毕业院校")),
         Field("major", N_("专业")),
-        Field("cohort", N_("届别"), kind="number", required=True),
-        Field(
-            "unit_id", N_("派出单位"), kind="select", options=units, required=True, roles=("city",)
-        ),
+        number("cohort", N_("届别"), required=True),
+        select("unit_id", N_("派出单位"), units, required=True, roles=("city",)),
     ],
-    list_roles=STAFF,
     create_roles=("city", "unit"),
     edit_roles=("city", "unit"),
-    default_sort="name",
     detail_url=_profile,
     prepare=_unit_registers_its_own,
 )
 
-PLACEMENTS = Resource(
-    name="placements",
-    service="roster",
-    path="/trainees",
-    create_path="/trainees/{trainee_id}/placements",
-    title=N_("派驻"),
-    one=N_("派驻"),
-    columns=[],
-    fields=[
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
-        Field("village_id", N_("派驻村"), kind="pick", pick="villages", required=True),
-        Field("start_date", N_("开始日期"), kind="date", required=True),
-        Field("note", N_("备注"), kind="textarea", nullable=False),
+PLACEMENTS = TRAINEES.step(
+    "placements",
+    "{trainee_id}/placements",
+    N_("派驻"),
+    [
+        pick("village_id", N_("派驻村"), "villages", required=True),
+        date("start_date", N_("开始日期"), required=True),
+        textarea("note", N_("备注"), nullable=False),
     ],
-    create_roles=("city",),
-    prefill=("trainee_id",),
+    ("city",),
+    parent=TRAINEE,
     aliases={"trainee": "trainee_id"},
     after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )
 
-STATUS_CHANGES = Resource(
-    name="status",
-    service="roster",
-    path="/trainees",
-    create_path="/trainees/{trainee_id}/status",
-    title=N_("状态变更"),
-    one=N_("状态变更"),
-    columns=[],
-    fields=[
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
-        Field(
+STATUS_CHANGES = TRAINEES.step(
+    "status",
+    "{trainee_id}/status",
+    N_("状态变更"),
+    [
+        select(
             "status",
             N_("新状态"),
-            kind="select",
+            lambda: [(s, label("trainee_status", s)) for s in ("completed", "withdrawn")],
             required=True,
-            options=lambda: [(s, label("trainee_status", s)) for s in ("completed", "withdrawn")],
         ),
-        Field(
+        date(
             "effective_date",
             N_("生效日期"),
-            kind="date",
             required=True,
             help=N_("不再参加锻炼的第一天；可以是过去的日期。"),
         ),
-        Field("reason", N_("原因"), kind="textarea", nullable=False),
+        textarea("reason", N_("原因"), nullable=False),
     ],
-    create_roles=("city",),
-    prefill=("trainee_id",),
+    ("city",),
+    parent=TRAINEE,
     aliases={"trainee": "trainee_id"},
     after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )
 
 TRAINEES.actions = [
-    (N_("派驻到村"), lambda row: PLACEMENTS.new_url(trainee_id=row["id"]), ("city",)),
-    (N_("变更状态"), lambda row: STATUS_CHANGES.new_url(trainee_id=row["id"]), ("city",)),
+    PLACEMENTS.action(N_("派驻到村"), ("city",)),
+    STATUS_CHANGES.action(N_("变更状态"), ("city",)),
 ]
 
 
@@ -183,15 +193,10 @@ def _position_rows(row: dict) -> list:
     return [(_("职务"), columns, rows)]
 
 
-PEOPLE = Resource(
+PEOPLE = _people(
     name="people",
-    service="roster",
-    path="/people",
     title=N_("干部"),
-    one=N_("干部"),
-    search_label=N_("姓名、身份证号或手机号"),
     columns=[
-        Column("name", N_("姓名"), sort="name"),
         Column(
             "gender", N_("性别"), show=lambda row: _(row["gender"]) if row.get("gender") else ""
         ),
@@ -203,17 +208,9 @@ PEOPLE = Resource(
         Filter("kind", N_("职务类别"), codes="position_kind"),
         *SCOPE_FILTERS,
     ],
-    fields=[
-        Field("name", N_("姓名"), required=True, nullable=False),
-        Field("gender", N_("性别"), kind="select", options=_genders),
-        Field("id_number", N_("身份证号"), on=("new",)),
-        Field("phone", N_("手机号"), on=("new",)),
-        Field("email", N_("电子邮箱")),
-    ],
-    list_roles=STAFF,
+    fields=[*_NAME, *_IDENTITY],
     create_roles=("city",),
     edit_roles=("city",),
-    default_sort="name",
     sections=_position_rows,
 )
 
@@ -229,21 +226,18 @@ def _add_position(client: Api, body: dict, id_: int | None) -> dict:
     return client.patch("roster", f"/people/{person_id}", {"positions": [*kept, body]})
 
 
-POSITIONS = Resource(
+POSITIONS = _resource(
     name="positions",
-    service="roster",
     path="/people",
     title=N_("职务"),
-    one=N_("职务"),
-    columns=[],
     fields=[
-        Field("person_id", N_("干部"), kind="pick", pick="people", required=True),
-        Field("kind", N_("职务类别"), kind="select", codes="position_kind", required=True),
+        pick("person_id", N_("干部"), "people", required=True),
+        select("kind", N_("职务类别"), "position_kind", required=True),
         Field("title", N_("职务名称"), nullable=False),
-        Field("unit_id", N_("派出单位"), kind="select", options=units),
-        Field("town_id", N_("镇（街道）"), kind="select", options=towns),
-        Field("village_id", N_("村"), kind="pick", pick="villages"),
-        Field("start_date", N_("开始日期"), kind="date"),
+        select("unit_id", N_("派出单位"), units),
+        select("town_id", N_("镇（街道）"), towns),
+        pick("village_id", N_("村"), "villages"),
+        date("start_date", N_("开始日期")),
     ],
     create_roles=("city",),
     prefill=("person_id",),
@@ -251,22 +245,17 @@ POSITIONS = Resource(
     after=lambda saved, values: url_for("roster_people.show", id=saved["id"]),
 )
 
-PEOPLE.actions = [
-    (N_("添加职务"), lambda row: POSITIONS.new_url(person_id=row["id"]), ("city",)),
-]
+PEOPLE.actions = [POSITIONS.action(N_("添加职务"), ("city",))]
 
 
 # -- places ---------------------------------------------------------------------------------------
 
 
 def _place_resource(name: str, title: str, extra_columns=(), extra_fields=(), filters=()):
-    return Resource(
+    return _resource(
         name=name,
-        service="roster",
-        path=f"/{name}",
         title=title,
-        one=title,
-        search_label=N_("名称"),
+        search=N_("名称"),
         columns=[Column("code", N_("编码"), sort="code"), Column("name", N_("名称"), sort="name")]
         + list(extra_columns),
         filters=list(filters),
@@ -290,7 +279,7 @@ VILLAGES = _place_resource(
     extra_columns=[
         Column("town_id", N_("镇（街道）"), sort="town", show=_place("towns", "town_id"))
     ],
-    extra_fields=[Field("town_id", N_("镇（街道）"), kind="select", options=towns, required=True)],
+    extra_fields=[select("town_id", N_("镇（街道）"), towns, required=True)],
     filters=[Filter("town_id", N_("镇（街道）"), options=towns)],
 )
 
@@ -331,13 +320,10 @@ def _account_scope(body: dict, mode: str) -> dict:
     return body
 
 
-ACCOUNTS = Resource(
+ACCOUNTS = _resource(
     name="accounts",
-    service="roster",
-    path="/accounts",
     title=N_("账号"),
-    one=N_("账号"),
-    search_label=N_("用户名或名称"),
+    search=N_("用户名或名称"),
     show_name=lambda row: row.get("display_name") or row.get("username"),
     columns=[
         Column("username", N_("用户名"), sort="username"),
@@ -350,7 +336,7 @@ ACCOUNTS = Resource(
     filters=[Filter("role", N_("角色"), codes="role")],
     fields=[
         Field("username", N_("用户名"), required=True, on=("new",)),
-        Field("role", N_("角色"), kind="select", codes="role", required=True, on=("new",)),
+        select("role", N_("角色"), "role", required=True, on=("new",)),
         *choice_fields(
             [
                 ("scope_town", N_("所属镇（街道）"), towns, N_("角色为镇（街道）时必选。")),
@@ -363,7 +349,7 @@ ACCOUNTS = Resource(
         Field("display_name", N_("名称"), nullable=False),
         Field("email", N_("电子邮箱")),
         Field("phone", N_("手机号"), on=("new",)),  # shown masked: not sent back masked
-        Field("active", N_("启用"), kind="checkbox", on=("edit",)),
+        checkbox("active", N_("启用"), on=("edit",)),
         Field("password", N_("密码"), kind="password", help=N_("至少 4 位；修改时留空则不变。")),
     ],
     list_roles=("city",),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from flask import g, url_for
 
@@ -18,19 +19,25 @@ from services.console.client import Api, ApiError
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import (
+    TRAINEE,
     Column,
     Field,
     Filter,
     Resource,
     choice_fields,
     chosen,
-    step,
+    date,
+    number,
+    select,
+    shown_by,
+    textarea,
     towns,
 )
-from services.console.views.common import api, places, trainee_names, yuan_of
+from services.console.views.common import STAFF, api, places, trainee_names, yuan_of
 from services.console.views.confirm import confirm_url
 
-STAFF = ("city", "town", "unit")
+#: Welfare's forms without a list go back to its own index.
+_resource = partial(Resource, service="welfare", home="welfare.index")
 OFFICES = ("city", "town")
 _YUAN = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 
@@ -70,18 +77,30 @@ def _own_town(body: dict, mode: str) -> dict:
     return body
 
 
-#: The city chooses the town of what it lists and writes; a town's clerk its own
-#: (:func:`_own_town`).
-TOWN_FILTER = Filter("town_id", N_("镇（街道）"), options=towns, roles=("city",))
-TOWN_FIELD = Field(
-    "town_id",
-    N_("镇（街道）"),
-    kind="select",
-    options=towns,
-    required=True,
-    on=("new",),
-    roles=("city",),
-)
+def _town_record(columns: list, filters: list, fields: list, **more) -> Resource:
+    """A town's record at an address (a house, an idle-house conversion), kept by the
+    offices: the city chooses the town of what it lists and writes, a town's clerk writes
+    its own (:func:`_own_town`). ``columns``, ``filters`` and ``fields`` are the record's
+    own, said after the address and the town (and, of the fields, before the note)."""
+    return _resource(
+        columns=[
+            Column("address", N_("地址")),
+            Column("town_id", N_("镇（街道）"), sort="town_id", show=_town),
+            *columns,
+        ],
+        filters=[Filter("town_id", N_("镇（街道）"), options=towns, roles=("city",)), *filters],
+        fields=[
+            select("town_id", N_("镇（街道）"), towns, required=True, on=("new",), roles=("city",)),
+            Field("address", N_("地址"), required=True, nullable=False),
+            *fields,
+            textarea("note", N_("备注"), nullable=False),
+        ],
+        list_roles=OFFICES,
+        create_roles=OFFICES,
+        edit_roles=OFFICES,
+        prepare=_own_town,
+        **more,
+    )
 
 
 # -- housing and its beds ----------------------------------------------------------------------
@@ -114,17 +133,11 @@ def _beds_in(row: dict) -> list:
     return [(_("床位分配"), columns, rows)]
 
 
-HOUSING = Resource(
+HOUSING = _town_record(
     name="housing",
-    service="welfare",
-    path="/housing",
     title=N_("周转房"),
-    one=N_("周转房"),
-    searchable=False,
     show_name=_housing_name,
     columns=[
-        Column("address", N_("地址")),
-        Column("town_id", N_("镇（街道）"), sort="town_id", show=_town),
         Column("rooms", N_("房间")),
         Column("beds", N_("床位"), sort="beds"),
         Column("occupied", N_("在住")),
@@ -132,74 +145,34 @@ HOUSING = Resource(
         Column("source", N_("来源"), codes="housing_source"),
         Column("condition", N_("状况")),
     ],
-    filters=[
-        TOWN_FILTER,
-        Filter("vacant", N_("有空床"), codes="bool"),
-    ],
+    filters=[Filter("vacant", N_("有空床"), codes="bool")],
     fields=[
-        TOWN_FIELD,
-        Field("address", N_("地址"), required=True, nullable=False),
-        Field("rooms", N_("房间"), kind="number", required=True),
-        Field("beds", N_("床位"), kind="number", required=True),
-        Field("source", N_("来源"), kind="select", codes="housing_source", required=True),
+        number("rooms", N_("房间"), required=True),
+        number("beds", N_("床位"), required=True),
+        select("source", N_("来源"), "housing_source", required=True),
         Field("condition", N_("状况"), nullable=False),
-        Field("note", N_("备注"), kind="textarea", nullable=False),
     ],
-    list_roles=OFFICES,
-    create_roles=OFFICES,
-    edit_roles=OFFICES,
-    prepare=_own_town,
     sections=_beds_in,
 )
 
-ALLOCATE = step(
+ALLOCATE = HOUSING.step(
     "allocate",
-    "welfare",
-    "/housing",
-    "allocations",
-    Field("housing_id", N_("周转房"), kind="select", options=_vacant_housing, required=True),
+    "{housing_id}/allocations",
     N_("分配床位"),
     [
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
-        Field("start_date", N_("入住日期"), kind="date", required=True),
+        TRAINEE,
+        date("start_date", N_("入住日期"), required=True),
     ],
     OFFICES,
+    parent=select("housing_id", N_("周转房"), _vacant_housing, required=True),
     one=N_("床位分配"),
     prefill=("housing_id", "trainee_id"),
     after=lambda saved, values: url_for("welfare_housing.show", id=values["housing_id"]),
 )
 
-RELEASE = step(
-    "release",
-    "welfare",
-    "/allocations",
-    "release",
-    Field(
-        "allocation_id", N_("床位分配"), kind="select", options=_active_allocations, required=True
-    ),
-    N_("腾退床位"),
-    [
-        Field(
-            "end_date",
-            N_("腾退日期"),
-            kind="date",
-            required=True,
-            help=N_("不早于入住日期，不晚于今天。"),
-        ),
-        Field("reason", N_("原因"), kind="textarea", required=True, nullable=False),
-    ],
-    OFFICES,
-    one=N_("床位腾退"),
-    after=lambda saved, values: url_for("welfare_allocations.show", id=saved["id"]),
-)
-
-ALLOCATIONS = Resource(
+ALLOCATIONS = _resource(
     name="allocations",
-    service="welfare",
-    path="/allocations",
     title=N_("床位分配"),
-    one=N_("床位分配"),
-    searchable=False,
     show_name=lambda row: f"{_trainee(row)} — {row.get('address')}",
     columns=[
         Column("trainee_id", N_("选调生"), show=_trainee),
@@ -217,50 +190,46 @@ ALLOCATIONS = Resource(
     ],
     list_roles=STAFF,
     default_sort="-start_date",
-    actions=[
-        (N_("腾退床位"), lambda row: RELEASE.new_url(allocation_id=row["id"]), OFFICES),
-    ],
 )
 
-HOUSING.actions = [
-    (N_("分配床位"), lambda row: ALLOCATE.new_url(housing_id=row["id"]), OFFICES),
-]
+RELEASE = ALLOCATIONS.step(
+    "release",
+    "{allocation_id}/release",
+    N_("腾退床位"),
+    [
+        date("end_date", N_("腾退日期"), required=True, help=N_("不早于入住日期，不晚于今天。")),
+        textarea("reason", N_("原因"), required=True, nullable=False),
+    ],
+    OFFICES,
+    parent=select("allocation_id", N_("床位分配"), _active_allocations, required=True),
+    one=N_("床位腾退"),
+    after=lambda saved, values: url_for("welfare_allocations.show", id=saved["id"]),
+)
 
-CONVERSIONS = Resource(
+ALLOCATIONS.actions = [RELEASE.action(N_("腾退床位"), OFFICES)]
+
+HOUSING.actions = [ALLOCATE.action(N_("分配床位"), OFFICES)]
+
+CONVERSIONS = _town_record(
     name="conversions",
-    service="welfare",
-    path="/conversions",
     title=N_("闲置房改造"),
     one=N_("改造项目"),
-    searchable=False,
-    show_name=lambda row: row.get("address") or f"#{row.get('id')}",
+    show_name=shown_by("address"),
     columns=[
-        Column("address", N_("地址")),
-        Column("town_id", N_("镇（街道）"), sort="town_id", show=_town),
         Column("status", N_("状态"), codes="conversion_status"),
         Column("beds_gained", N_("新增床位")),
         Column("planned_on", N_("计划日期")),
         Column("started_on", N_("开工日期")),
         Column("completed_on", N_("完工日期")),
     ],
-    filters=[
-        TOWN_FILTER,
-        Filter("status", N_("状态"), codes="conversion_status"),
-    ],
+    filters=[Filter("status", N_("状态"), codes="conversion_status")],
     fields=[
-        TOWN_FIELD,
-        Field("address", N_("地址"), required=True, nullable=False),
-        Field("status", N_("状态"), kind="select", codes="conversion_status", required=True),
-        Field("beds_gained", N_("新增床位"), kind="number"),
-        Field("planned_on", N_("计划日期"), kind="date"),
-        Field("started_on", N_("开工日期"), kind="date", help=N_("在建时必填。")),
-        Field("completed_on", N_("完工日期"), kind="date", help=N_("完工时必填。")),
-        Field("note", N_("备注"), kind="textarea", nullable=False),
+        select("status", N_("状态"), "conversion_status", required=True),
+        number("beds_gained", N_("新增床位")),
+        date("planned_on", N_("计划日期")),
+        date("started_on", N_("开工日期"), help=N_("在建时必填。")),
+        date("completed_on", N_("完工日期"), help=N_("完工时必填。")),
     ],
-    list_roles=OFFICES,
-    create_roles=OFFICES,
-    edit_roles=OFFICES,
-    prepare=_own_town,
 )
 
 
@@ -278,19 +247,17 @@ def _set_facility(client: Api, body: dict, id_: int | None) -> dict:
     return client.put("welfare", f"/facilities/{town_id}/{kind}", body)
 
 
-FACILITY = Resource(
+FACILITY = _resource(
     name="facility",
-    service="welfare",
     path="/facilities",
     title=N_("“五小”设施"),
     one=N_("设施建设情况"),
-    columns=[],
     fields=[
-        Field("town_id", N_("镇（街道）"), kind="select", options=towns, roles=("city",)),
-        Field("kind", N_("设施"), kind="select", codes="facility", required=True),
-        Field("state", N_("状况"), kind="select", codes="facility_state", required=True),
-        Field("started_on", N_("开工日期"), kind="date", help=N_("在建时必填。")),
-        Field("completed_on", N_("完工日期"), kind="date", help=N_("建成时必填。")),
+        select("town_id", N_("镇（街道）"), towns, roles=("city",)),
+        select("kind", N_("设施"), "facility", required=True),
+        select("state", N_("状况"), "facility_state", required=True),
+        date("started_on", N_("开工日期"), help=N_("在建时必填。")),
+        date("completed_on", N_("完工日期"), help=N_("建成时必填。")),
     ],
     create_roles=OFFICES,
     prefill=("town_id", "kind"),
@@ -316,16 +283,14 @@ def _check_budget(client: Api, body: dict, id_: int | None) -> dict:
     return {"id": 0, **body}
 
 
-BUDGET = Resource(
+BUDGET = _resource(
     name="budget",
-    service="welfare",
     path="/fund-use",
     title=N_("镇（街道）年度预算"),
     one=N_("年度预算"),
-    columns=[],
     fields=[
-        Field("town_id", N_("镇（街道）"), kind="select", options=towns, required=True),
-        Field("year", N_("年度"), kind="number", required=True),
+        select("town_id", N_("镇（街道）"), towns, required=True),
+        number("year", N_("年度"), required=True),
         Field("amount_fen", N_("预算（元）"), required=True, help=N_("可有两位小数。")),
     ],
     create_roles=("city",),
@@ -336,13 +301,9 @@ BUDGET = Resource(
     ),
 )
 
-POLICIES = Resource(
+POLICIES = _resource(
     name="policies",
-    service="welfare",
-    path="/policies",
     title=N_("补贴标准"),
-    one=N_("补贴标准"),
-    searchable=False,
     show_name=lambda row: str(row.get("effective_from")),
     columns=[
         Column("effective_from", N_("起始日期"), sort="effective_from"),
@@ -352,16 +313,15 @@ POLICIES = Resource(
         Column("note", N_("备注")),
     ],
     fields=[
-        Field(
+        date(
             "effective_from",
             N_("起始日期"),
-            kind="date",
             required=True,
             help=N_("某月的第一天；已生成的月份不受影响。"),
         ),
         Field("monthly_amount_fen", N_("每月到村补贴（元）"), required=True),
         Field("placement_fee_fen", N_("一次性安置费（元）"), required=True),
-        Field("fee_due_days", N_("安置费发放时限（天）"), kind="number"),
+        number("fee_due_days", N_("安置费发放时限（天）")),
         Field("note", N_("备注"), nullable=False),
     ],
     list_roles=STAFF,
@@ -380,13 +340,9 @@ def _campaigns() -> list[tuple]:
     return [(c["id"], c["name"]) for c in api().items("welfare", "/campaigns", limit=500)]
 
 
-CAMPAIGNS = Resource(
+CAMPAIGNS = _resource(
     name="campaigns",
-    service="welfare",
-    path="/campaigns",
     title=N_("走访慰问活动"),
-    one=N_("走访慰问活动"),
-    searchable=False,
     columns=[
         Column("name", N_("名称")),
         Column("starts_on", N_("开始日期"), sort="starts_on"),
@@ -395,10 +351,10 @@ CAMPAIGNS = Resource(
     ],
     fields=[
         Field("name", N_("名称"), required=True, nullable=False),
-        Field("starts_on", N_("开始日期"), kind="date", required=True),
-        Field("ends_on", N_("结束日期"), kind="date", required=True),
+        date("starts_on", N_("开始日期"), required=True),
+        date("ends_on", N_("结束日期"), required=True),
         Field("organisers", N_("组织者"), required=True, nullable=False),
-        Field("description", N_("说明"), kind="textarea", nullable=False),
+        textarea("description", N_("说明"), nullable=False),
     ],
     list_roles=STAFF,
     create_roles=("city",),
@@ -406,22 +362,20 @@ CAMPAIGNS = Resource(
     detail_url=lambda row: url_for("welfare.campaign", id=row["id"]),
 )
 
-VISITS = step(
+VISITS = CAMPAIGNS.step(
     "visits",
-    "welfare",
-    "/campaigns",
-    "visits",
-    Field("campaign_id", N_("走访慰问活动"), kind="select", options=_campaigns, required=True),
+    "{campaign_id}/visits",
     N_("走访记录"),
     [
-        Field("trainee_id", N_("选调生"), kind="pick", pick="trainees", required=True),
-        Field("visit_date", N_("走访日期"), kind="date", required=True),
+        TRAINEE,
+        date("visit_date", N_("走访日期"), required=True),
         Field("visitor", N_("走访人"), required=True, nullable=False),
-        Field("notes", N_("情况"), kind="textarea", nullable=False),
+        textarea("notes", N_("情况"), nullable=False),
         Field("gifts", N_("慰问品"), nullable=False),
-        Field("needs_raised", N_("反映的需求"), kind="textarea", nullable=False),
+        textarea("needs_raised", N_("反映的需求"), nullable=False),
     ],
     STAFF,
+    parent=select("campaign_id", N_("走访慰问活动"), _campaigns, required=True),
     prefill=("campaign_id", "trainee_id"),
     after=lambda saved, values: url_for("welfare.campaign", id=values["campaign_id"]),
 )
@@ -457,14 +411,11 @@ def _open_needs() -> list[tuple]:
     return [(n["id"], f"{n['title']}（{_trainee(n)}）") for n in rows]
 
 
-NEEDS = Resource(
+NEEDS = _resource(
     name="needs",
-    service="welfare",
-    path="/needs",
     title=N_("思想动态与实际需求"),
     one=N_("需求"),
-    searchable=False,
-    show_name=lambda row: row.get("title") or f"#{row.get('id')}",
+    show_name=shown_by("title"),
     columns=[
         Column("title", N_("标题")),
         Column("trainee_id", N_("选调生"), show=_trainee),
@@ -485,15 +436,12 @@ NEEDS = Resource(
     detail_url=lambda row: url_for("welfare.need", id=row["id"]),
 )
 
-ASSIGN = step(
+ASSIGN = NEEDS.step(
     "assign",
-    "welfare",
-    "/needs",
-    "assign",
-    Field("need_id", N_("需求"), kind="select", options=_open_needs, required=True),
+    "{need_id}/assign",
     N_("转办需求"),
     [
-        Field("handler_role", N_("承办方"), kind="select", codes="handler_role", required=True),
+        select("handler_role", N_("承办方"), "handler_role", required=True),
         *choice_fields(
             [
                 ("handler_town", N_("承办镇（街道）"), "towns", N_("承办方为镇（街道）时必选。")),
@@ -503,6 +451,7 @@ ASSIGN = step(
         ),
     ],
     ("city", "town", "unit", "mentor"),
+    parent=select("need_id", N_("需求"), _open_needs, required=True),
     one=N_("转办"),
     prepare=_handler_scope,
     aliases={"handler_scope_id": "handler_role"},
@@ -523,5 +472,3 @@ RESOURCES = [
     NEEDS,
     ASSIGN,
 ]
-for _resource in RESOURCES:
-    _resource.home = "welfare.index"

@@ -8,8 +8,19 @@ import functools
 import io
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, send_file
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from markupsafe import Markup
 
 from services.console.client import Api, ApiError
@@ -19,6 +30,9 @@ from services.console.i18n import label
 from shared.clock import city_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The offices' roles, and every role that signs in.
+STAFF = ("city", "town", "unit")
+EVERYONE = (*STAFF, "mentor", "trainee")
 
 
 def api() -> Api:
@@ -52,9 +66,28 @@ def roles(*allowed: str):
     return wrap
 
 
+def config():
+    """The console's :class:`~services.console.config.Config` (``create_app`` keeps it)."""
+    return current_app.extensions["console"]
+
+
+def city_zone() -> ZoneInfo:
+    """The city's time zone (the console's ``TIME_ZONE``), for the API's UTC timestamps."""
+    return ZoneInfo(config().TIME_ZONE)
+
+
+def city_time(moment: str | None, fmt: str = "%H:%M") -> str | None:
+    """An API timestamp (ISO, with its offset) in the city's time as ``fmt``; None when
+    there is none or it is not one."""
+    try:
+        return dt.datetime.fromisoformat(moment or "").astimezone(city_zone()).strftime(fmt)
+    except ValueError:
+        return None
+
+
 def today() -> dt.date:
     """Today in the city (the console's ``TIME_ZONE``), from ``shared.clock``."""
-    return city_today(current_app.extensions["console"].TIME_ZONE)
+    return city_today(config().TIME_ZONE)
 
 
 def this_month() -> str:
@@ -195,6 +228,17 @@ def attempt(call) -> tuple[object, list[str]]:
         return None, exc.messages()
 
 
+def create(service: str, path: str, body: dict, done: str, show: str):
+    """Send a new record's form to the API: ``(the redirect to its page, [])`` (the
+    endpoint ``show``, by its id) with ``done`` flashed, or ``(None, the problem's lines)``
+    when the API refuses it, for the form to show again."""
+    saved, problems = attempt(lambda: api().post(service, path, body))
+    if problems:
+        return None, problems
+    flash(done, "ok")
+    return redirect(url_for(show, id=saved["id"])), []
+
+
 def review_status(record: dict, codes: str) -> str:
     """A reviewed record's status (a ``codes`` name), with the step it waits at while
     submitted (a report's, an evaluation's)."""
@@ -253,6 +297,12 @@ def require_found(value):
 
 
 __all__ = ["_", "yuan_of"]
+
+
+def where(row: dict) -> list:
+    """Where a trainee serves, as the API names it: the town, village and unit (three cells
+    of a table)."""
+    return [row.get("town_name"), row.get("village_name"), row.get("unit_name")]
 
 
 def trainee_names() -> dict[int, str]:

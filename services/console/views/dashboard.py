@@ -27,6 +27,7 @@ from services.console.views.common import (
     this_month,
     today,
     valid_month,
+    where,
     yuan_of,
 )
 from services.console.views.mentors import ASPECTS
@@ -256,9 +257,7 @@ def missing():
                 r["trainee_name"],
                 label("kind", r["kind"]),
                 label("missing_state", r["state"]),
-                r.get("town_name"),
-                r.get("village_name"),
-                r.get("unit_name"),
+                *where(r),
                 r["deadline"],
                 r.get("returned_reason") or "",
             ],

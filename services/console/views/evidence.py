@@ -18,30 +18,18 @@ client, so the API's scope rules decide: another town's file is the 404 page her
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import urllib.parse
 from dataclasses import dataclass
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from services.console.client import ApiError
 from services.console.i18n import N_, current, label, one_language
 from services.console.i18n import gettext as _
-from services.console.views.common import api, role
+from services.console.views.common import api, city_time, config, role
 from shared.evidence import EXTENSIONS, download
 
 bp = Blueprint("evidence", __name__)
@@ -91,7 +79,7 @@ def _kind(name: str) -> Kind:
 
 def limit_mb() -> int:
     """The largest file, in MB: the console's own limit (the API's default is the same)."""
-    return max(1, int(current_app.extensions["console"].MAX_UPLOAD) // MiB)
+    return max(1, int(config().MAX_UPLOAD) // MiB)
 
 
 #: The types the API accepts, said once for the form and for a refusal.
@@ -121,13 +109,7 @@ def _size(n: int | None) -> str:
 
 
 def _when(moment: str | None) -> str:
-    if not moment:
-        return "—"
-    zone = ZoneInfo(current_app.extensions["console"].TIME_ZONE)
-    try:
-        return dt.datetime.fromisoformat(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return moment
+    return city_time(moment, "%Y-%m-%d %H:%M") or moment or "—"
 
 
 def _own(row: dict) -> bool:

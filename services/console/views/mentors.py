@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from services.console.i18n import gettext as _
 from services.console.i18n import label
@@ -15,7 +14,9 @@ from services.console.views.common import (
     Table,
     act,
     api,
-    attempt,
+    city_time,
+    city_zone,
+    create,
     form_int,
     int_arg,
     page,
@@ -27,6 +28,7 @@ from services.console.views.common import (
     this_month,
     today,
     valid_month,
+    where,
 )
 from services.console.views.evidence import evidence_of
 
@@ -38,10 +40,6 @@ MODES = ("in_person", "phone", "video")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.extensions["console"].TIME_ZONE)
-
-
 def talk_time(day: str, clock: str) -> str | None:
     """A talk's day and the clock time typed for it (``15:30``) as the moment, with the
     city's offset on that day; None when either is not a valid value."""
@@ -51,18 +49,8 @@ def talk_time(day: str, clock: str) -> str | None:
         date = dt.date.fromisoformat(day)
     except ValueError:
         return None
-    moment = dt.datetime.combine(date, dt.time.fromisoformat(clock), tzinfo=_zone())
+    moment = dt.datetime.combine(date, dt.time.fromisoformat(clock), tzinfo=city_zone())
     return moment.isoformat()
-
-
-def clock_of(moment: str | None) -> str:
-    """The time of day of an API moment, in the city (``15:30``); "" without one."""
-    if not moment:
-        return ""
-    try:
-        return dt.datetime.fromisoformat(moment).astimezone(_zone()).strftime("%H:%M")
-    except ValueError:
-        return ""
 
 
 def _own() -> dict:
@@ -88,9 +76,7 @@ def index():
                 [
                     t["name"],
                     "、".join(label("mentor_role", r) for r in t["missing"]),
-                    t.get("town_name"),
-                    t.get("village_name"),
-                    t.get("unit_name"),
+                    *where(t),
                 ],
                 url_for("mentors.assign", trainee_id=t["trainee_id"]),
             )
@@ -193,9 +179,7 @@ def compliance():
                 t["name"],
                 t["talks"],
                 _("是") if t["compliant"] else _("否"),
-                t.get("town_name"),
-                t.get("village_name"),
-                t.get("unit_name"),
+                *where(t),
                 *[{True: "✓", False: "✗"}.get(t["roles"].get(r), "—") for r in ROLES],
             ],
             url_for("trainees.show", id=t["trainee_id"]),
@@ -230,7 +214,7 @@ def talks():
         table.add(
             [
                 t["talk_date"],
-                clock_of(t.get("talk_time")) or "—",
+                city_time(t.get("talk_time")) or "—",
                 t.get("trainee_name") or "—",
                 t.get("mentor_name") or "—",
                 label("mentor_role", t["mentor_role"]),
@@ -292,10 +276,9 @@ def talk_new():
                 {"action": values["follow_up"].strip(), "due_date": values["follow_up_due"]}
             ]
         if not errors:
-            talk, errors = attempt(lambda: api().post("mentorship", "/talks", body))
-        if not errors:
-            flash(_("谈话已记录。"), "ok")
-            return redirect(url_for("mentors.talk", id=talk["id"]))
+            sent, errors = create("mentorship", "/talks", body, _("谈话已记录。"), "mentors.talk")
+            if sent:
+                return sent
     return render_form(
         "talk_new.html",
         mentees=mentees,
@@ -321,7 +304,7 @@ def talk(id: int):
         "talk.html",
         t=t,
         trainee_link=trainee_link,
-        talk_time=clock_of(t.get("talk_time")),
+        talk_time=city_time(t.get("talk_time")),
         ev=evidence_of("talk", id),
     )
 

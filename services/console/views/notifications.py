@@ -4,14 +4,13 @@ subscriptions."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, g, render_template, request, url_for
+from flask import Blueprint, flash, g, render_template, request, url_for
 
 from services.console.client import ApiError
 from services.console.i18n import current as current_lang
 from services.console.i18n import gettext as _
-from services.console.views.common import act, api, attempt, int_arg, role, roles
+from services.console.views.common import act, api, attempt, city_time, int_arg, role, roles
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
@@ -73,12 +72,6 @@ def _day(value: str | None) -> str | None:
         return dt.date.fromisoformat(value or "").isoformat()
     except ValueError:
         return None
-
-
-def city_time(moment: str) -> str:
-    """An API timestamp as the city's HH:MM."""
-    zone = ZoneInfo(current_app.extensions["console"].TIME_ZONE)
-    return dt.datetime.fromisoformat(moment).astimezone(zone).strftime("%H:%M")
 
 
 def link_url(link: dict | None) -> str | None:

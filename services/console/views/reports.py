@@ -12,7 +12,7 @@ from services.console.views.common import (
     Table,
     act,
     api,
-    attempt,
+    create,
     page,
     render_form,
     role,
@@ -148,10 +148,10 @@ def new():
             "content": content,
             "submit": request.form.get("action") == "submit",
         }
-        report, errors = attempt(lambda: api().post("reporting", "/reports", body))
-        if not errors:
-            flash(_("已提交。") if body["submit"] else _("已保存草稿。"), "ok")
-            return redirect(url_for("reports.show", id=report["id"]))
+        done = _("已提交。") if body["submit"] else _("已保存草稿。")
+        sent, errors = create("reporting", "/reports", body, done, "reports.show")
+        if sent:
+            return sent
     report = {"period": period, "kind": kind, "content": dict(content), "status": "new"}
     if kind == "mentoring" and len(period) == 7:
         # what the service will carry into the form: the month's talks, shown before saving

@@ -9,11 +9,13 @@ from services.console.i18n import gettext as _
 from services.console.i18n import label
 from services.console.views import evidence
 from services.console.views.common import (
+    STAFF,
     Table,
     act,
     api,
     attempt,
     checked,
+    create,
     form_int,
     int_arg,
     months_back,
@@ -31,7 +33,6 @@ from services.console.views.common import (
 
 bp = Blueprint("welfare", __name__, url_prefix="/welfare")
 
-STAFF = ("city", "town", "unit")
 CATEGORIES = ("work", "life", "housing", "health", "thoughts", "other")
 FACILITIES = ("canteen", "bathhouse", "toilet", "library", "recreation_room")
 
@@ -374,10 +375,9 @@ def need_new():
         }
         if role() != "trainee":
             body["trainee_id"] = form_int("trainee_id")
-        need, errors = attempt(lambda: api().post("welfare", "/needs", body))
-        if not errors:
-            flash(_("已提交需求。"), "ok")
-            return redirect(url_for("welfare.need", id=need["id"]))
+        sent, errors = create("welfare", "/needs", body, _("已提交需求。"), "welfare.need")
+        if sent:
+            return sent
     return render_form(
         "need_new.html",
         v=values,
