@@ -7,6 +7,7 @@ a mentor, who sees no sums of too few ratings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -123,6 +124,10 @@ def test_the_mentor_writes_and_submits_the_town_returns_and_the_city_regrades(re
                  "等次调整为基本称职"):  # fmt: skip
         assert text in city, text
     assert f'href="/print/evaluations/{eid}.pdf"' in city
+    # the review trail's times are the city's (the API's are UTC, eight hours behind)
+    for entry in api.get(f"/reporting/evaluations/{eid}/audit"):
+        utc = dt.datetime.fromisoformat(entry["at"])
+        assert (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") in city
     assert f'href="/print/evaluations/{eid}.docx"' in city
 
 

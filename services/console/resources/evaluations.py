@@ -25,6 +25,7 @@ from services.console.views.common import (
     EVERYONE,
     STAFF,
     api,
+    city_time,
     readable,
     review_status,
     role,
@@ -86,7 +87,8 @@ def _person(person_id) -> str:
 
 
 def _when(value) -> str:
-    return (value or "")[:16].replace("T", " ") or "—"
+    """An API timestamp (stored in UTC) as the city's date and time."""
+    return city_time(value, "%Y-%m-%d %H:%M") or "—"
 
 
 # -- evaluations ----------------------------------------------------------------------------
