@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shared import workdays
-from shared.db import upsert_statement
+from shared.db import excluded, upsert_statement
 
 
 class CalendarCopy:
@@ -54,7 +54,7 @@ class CalendarCopy:
         newer = session.scalar(
             statement.on_conflict_do_update(
                 index_elements=["year"],
-                set_={"revision": statement.excluded.revision},
+                set_=excluded(statement, "revision"),
                 where=table.c.revision < statement.excluded.revision,
             ).returning(table.c.year)
         )

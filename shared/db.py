@@ -246,6 +246,12 @@ def upsert_statement(bind, model):
     return insert(model)
 
 
+def excluded(insert, *names: str) -> dict:
+    """An upsert's ``set_`` taking the columns ``names`` from the row it offered (the
+    conflicting row's ``EXCLUDED`` values)."""
+    return {name: insert.excluded[name] for name in names}
+
+
 # -- several writes in one round trip ------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.clock import utcnow
-from shared.db import Database, upsert_statement
+from shared.db import Database, excluded, upsert_statement
 from shared.events.catalogue import REVOCATION_REASONS
 
 log = logging.getLogger(__name__)
@@ -60,11 +60,7 @@ def record_revocation(
     session.execute(
         insert.on_conflict_do_update(
             index_elements=["subject", "role"],
-            set_={
-                "not_before": insert.excluded.not_before,
-                "reason": insert.excluded.reason,
-                "recorded_at": insert.excluded.recorded_at,
-            },
+            set_=excluded(insert, "not_before", "reason", "recorded_at"),
             where=model.not_before < insert.excluded.not_before,
         )
     )

@@ -81,27 +81,25 @@ class ServiceSpec:
 
 
 def service_spec(
-    spec_file: str,
     config_class: type,
     models,
     handlers: dict,
     commands: dict,
     **more,
 ) -> ServiceSpec:
-    """A service's :class:`ServiceSpec` as every service lays itself out: named after its
-    package (the folder of ``spec_file``, its ``spec.py``), Alembic's migrations in that
-    folder's ``migrations``, and the platform tables its ``models`` package declares
-    (``Outbox``, ``Inbox``, ``IdempotencyKey``: one without an ``Outbox`` publishes
-    nothing, one without an ``Inbox`` consumes nothing). ``more``: the other fields."""
-    folder = Path(spec_file).parent
+    """A service's :class:`ServiceSpec` as every service lays itself out: named by its
+    settings (``config_class.SERVICE``), Alembic's migrations in ``migrations`` beside its
+    ``models`` package, and the platform tables that package declares (``Outbox``,
+    ``Inbox``, ``IdempotencyKey``: one without an ``Outbox`` publishes nothing, one without
+    an ``Inbox`` consumes nothing). ``more``: the other fields."""
     return ServiceSpec(
-        name=folder.name,
+        name=config_class.SERVICE,
         config_class=config_class,
         outbox_model=getattr(models, "Outbox", None),
         inbox_model=getattr(models, "Inbox", None),
         idempotency_model=getattr(models, "IdempotencyKey", None),
         handlers=handlers,
-        migrations_dir=folder / "migrations",
+        migrations_dir=Path(models.__file__).parent.parent / "migrations",
         extra_commands=commands,
         **more,
     )
@@ -266,3 +264,42 @@ def service_app(
             lambda: OUTBOX_BACKLOG.labels(name).set(backlog(db, outbox_model))
         )
     return app
+
+
+def app_factory(
+    config_class: type,
+    models,
+    blueprints: list,
+    description: str,
+    *,
+    setup: Callable[[object], None] | None = None,
+) -> Callable[..., object]:
+    """A service's ``create_app(config=None, db=None)`` as every service lays itself out:
+    the :func:`service_app` of the service ``config_class.SERVICE`` names, titled after it,
+    with the platform tables its ``models`` package declares (as :func:`service_spec` finds
+    them: one without an ``Outbox`` publishes nothing; roster, which owns the revocations,
+    reads its ``TokenRevocation`` directly, the others their projection of it).
+    ``setup(app)``: what the service adds to its app."""
+    name = config_class.SERVICE
+    owned = getattr(models, "TokenRevocation", None)
+
+    def create_app(config=None, db: Database | None = None):
+        """The service's app for ``config`` (default: from the environment) on ``db``
+        (default: the config's database)."""
+        app = service_app(
+            name,
+            config or config_class(),
+            db,
+            title=f"Grassroots {name}",
+            description=description,
+            blueprints=blueprints,
+            outbox_model=getattr(models, "Outbox", None),
+            idempotency_model=getattr(models, "IdempotencyKey", None),
+            revocation_model=owned or models.PROJECTIONS.revocation,
+            revocation_direct=owned is not None,
+        )
+        if setup is not None:
+            setup(app)
+        return app
+
+    return create_app

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+from services.mentorship import models
 from services.mentorship.api import BLUEPRINTS
 from services.mentorship.config import Config
-from services.mentorship.models import PROJECTIONS, IdempotencyKey, Outbox
-from shared.db import Database
-from shared.runtime import service_app
+from shared.runtime import app_factory
 
+#: The service, as its OpenAPI document describes it.
+DESCRIPTION = (
+    "Mentor assignments (导师), coverage, talks (谈心谈话), one talk a month "
+    "(一月一谈), training and study, key projects and showcases."
+)
 
-def create_app(config: Config | None = None, db: Database | None = None):
-    """Build the mentorship app for ``config`` (default: from the environment)."""
-    return service_app(
-        "mentorship",
-        config or Config(),
-        db,
-        title="Grassroots mentorship",
-        description="Mentor assignments (导师), coverage, talks (谈心谈话), one talk a month "
-        "(一月一谈), training and study, key projects and showcases.",
-        blueprints=BLUEPRINTS,
-        outbox_model=Outbox,
-        idempotency_model=IdempotencyKey,
-        revocation_model=PROJECTIONS.revocation,
-    )
+create_app = app_factory(Config, models, BLUEPRINTS, DESCRIPTION)

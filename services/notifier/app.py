@@ -1,26 +1,18 @@
-"""``create_app``: notifier's Flask app (gunicorn: ``services.notifier.app:create_app()``)."""
+"""``create_app``: notifier's Flask app (gunicorn: ``services.notifier.app:create_app()``).
+It publishes nothing: its models declare no outbox."""
 
 from __future__ import annotations
 
+from services.notifier import models
 from services.notifier.api import BLUEPRINTS
 from services.notifier.config import Config
-from services.notifier.models import PROJECTIONS, IdempotencyKey
-from shared.db import Database
-from shared.runtime import service_app
+from shared.runtime import app_factory
 
+#: The service, as its OpenAPI document describes it.
+DESCRIPTION = (
+    "Notification rules, each person's in-app inbox, e-mail (SMTP), SMS (HTTP "
+    "gateway), HMAC-signed webhooks for towns' and units' own systems, the delivery "
+    "log and preferences."
+)
 
-def create_app(config: Config | None = None, db: Database | None = None):
-    """Build the notifier app for ``config`` (default: from the environment)."""
-    return service_app(
-        "notifier",
-        config or Config(),
-        db,
-        title="Grassroots notifier",
-        description="Notification rules, each person's in-app inbox, e-mail (SMTP), SMS (HTTP "
-        "gateway), HMAC-signed webhooks for towns' and units' own systems, the delivery "
-        "log and preferences.",
-        blueprints=BLUEPRINTS,
-        outbox_model=None,  # it publishes nothing
-        idempotency_model=IdempotencyKey,
-        revocation_model=PROJECTIONS.revocation,
-    )
+create_app = app_factory(Config, models, BLUEPRINTS, DESCRIPTION)

@@ -10,7 +10,6 @@ from services.notifier.worker import run_worker
 from shared.runtime import service_spec
 
 SPEC = service_spec(
-    __file__,
     Config,
     models,
     HANDLERS,

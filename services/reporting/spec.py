@@ -8,7 +8,6 @@ from services.reporting.handlers import HANDLERS
 from shared.runtime import service_spec
 
 SPEC = service_spec(
-    __file__,
     Config,
     models,
     HANDLERS,

@@ -7,4 +7,4 @@ from services.roster.config import Config
 from services.roster.handlers import HANDLERS
 from shared.runtime import service_spec
 
-SPEC = service_spec(__file__, Config, models, HANDLERS, COMMANDS)
+SPEC = service_spec(Config, models, HANDLERS, COMMANDS)

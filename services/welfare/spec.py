@@ -6,6 +6,4 @@ from services.welfare.config import Config
 from services.welfare.handlers import HANDLERS
 from shared.runtime import service_spec
 
-SPEC = service_spec(
-    __file__, Config, models, HANDLERS, COMMANDS, background={"scheduler": scheduler.run}
-)
+SPEC = service_spec(Config, models, HANDLERS, COMMANDS, background={"scheduler": scheduler.run})

@@ -78,37 +78,32 @@ HEADERS = {
 # -- parties and scope ---------------------------------------------------------------------
 
 
+#: The rows of each kind of party.
+_PARTY_MODELS = {"unit": Unit, "town": Town, "village": Village, "trainee": Trainee}
+
+
+def find_party(session: Session, kind: str, party_id: int):
+    """The party (a unit, town, village or trainee) of ``kind``; NotFound if unknown."""
+    party = session.get(_PARTY_MODELS[kind], party_id)
+    if party is None:
+        name = _KIND_ZH[kind]
+        raise NotFound(
+            message(f"找不到该{name}", f"no such {kind}"),
+            {"party_id": [message(f"{name}不存在", f"unknown {kind}")]},
+        )
+    return party
+
+
 def party_places(session: Session, kind: str, party_id: int) -> tuple[int | None, int | None]:
     """(town_id, unit_id) of the scope a party's items fall in; NotFound if unknown."""
+    party = find_party(session, kind, party_id)
     if kind == "unit":
-        if session.get(Unit, party_id) is None:
-            raise NotFound(
-                message("找不到该单位", "no such unit"),
-                {"party_id": [message("单位不存在", "unknown unit")]},
-            )
-        return None, party_id
+        return None, party.id
     if kind == "town":
-        if session.get(Town, party_id) is None:
-            raise NotFound(
-                message("找不到该镇（街）", "no such town"),
-                {"party_id": [message("镇（街）不存在", "unknown town")]},
-            )
-        return party_id, None
+        return party.id, None
     if kind == "village":
-        village = session.get(Village, party_id)
-        if village is None:
-            raise NotFound(
-                message("找不到该村（社区）", "no such village"),
-                {"party_id": [message("村（社区）不存在", "unknown village")]},
-            )
-        return village.town_id, None
-    trainee = session.get(Trainee, party_id)
-    if trainee is None:
-        raise NotFound(
-            message("找不到该选调生", "no such trainee"),
-            {"party_id": [message("选调生不存在", "unknown trainee")]},
-        )
-    return trainee.town_id, trainee.unit_id
+        return party.town_id, None
+    return party.town_id, party.unit_id
 
 
 def scope_clause(principal: Principal):

@@ -40,7 +40,6 @@ from sqlalchemy.orm import Session
 
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import review
-from services.reporting.domain.common import audit, emit
 from services.reporting.models import (
     GRADES,
     Evaluation,
@@ -66,9 +65,6 @@ REQUIRED_ON_SUBMIT = ("grade", "summary")
 EDITABLE = ("grade", "summary", "strengths", "improvements")
 
 
-PAPER = review.Paper("鉴定", "evaluation")
-
-
 def mentors_of(session: Session, trainee_id: int) -> dict[int, str]:
     """The trainee's active mentors: person id → role."""
     rows = session.execute(
@@ -77,10 +73,6 @@ def mentors_of(session: Session, trainee_id: int) -> dict[int, str]:
         )
     ).all()
     return {mentor_id: role for mentor_id, role in rows}
-
-
-def _state(evaluation: Evaluation) -> dict:
-    return state(evaluation, "status", "step", "grade", "version", "returned_reason")
 
 
 def _event(evaluation: Evaluation, trainee: Trainee) -> dict:
@@ -94,10 +86,9 @@ def _event(evaluation: Evaluation, trainee: Trainee) -> dict:
     }
 
 
-def _audit(session, evaluation, actor, role, action, before) -> None:
-    audit(
-        session, actor, action, "evaluation", evaluation.id, before, _state(evaluation), role=role
-    )
+PAPER = review.Paper(
+    "鉴定", "evaluation", ("status", "step", "grade", "version", "returned_reason"), _event
+)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -163,7 +154,7 @@ def create_evaluation(
         Evaluation.year == data["year"],
     )
     _add_once(session, evaluation, exists, taken)
-    _audit(session, evaluation, actor, "mentor", "create", None)
+    PAPER.add_audit(session, evaluation, "create", None, actor=actor, role="mentor")
     return evaluation
 
 
@@ -340,43 +331,19 @@ def submit_evaluation(
             {key: [message("提交前必填", "required to submit")] for key in missing},
         )
     check_quota(session, evaluation, evaluation.grade, config)
-    before = _state(evaluation)
+    before = PAPER.state(evaluation)
     now = utcnow()
     review.submit(evaluation, review.steps(trainee, config, "EVALUATION_REVIEW_CHAIN"), now)
     evaluation.proposed_grade = evaluation.grade
-    PAPER.flush(session)
-    _audit(session, evaluation, actor, "mentor", "submit", before)
-    emit(
-        session,
-        "evaluation.submitted",
-        {**_event(evaluation, trainee), "grade": evaluation.grade, "submitted_at": now},
+    fields = {"grade": evaluation.grade, "submitted_at": now}
+    PAPER.decided(
+        session, evaluation, trainee, "submit", before, actor=actor, role="mentor", **fields
     )
     return evaluation
 
 
-def return_evaluation(
-    session: Session,
-    evaluation: Evaluation,
-    trainee: Trainee,
-    reason: str,
-    *,
-    actor: str,
-    role: str,
-    scope_id: int | None,
-    version: int | None,
-) -> Evaluation:
-    """A reviewer sends the evaluation back to its author with a reason."""
-    step = PAPER.reviewer_step(evaluation, trainee, role, scope_id, version)
-    before = _state(evaluation)
-    review.send_back(evaluation, reason, utcnow())
-    PAPER.flush(session)
-    _audit(session, evaluation, actor, role, "return", before)
-    emit(
-        session,
-        "evaluation.returned",
-        {**_event(evaluation, trainee), "reason": reason, "step": step, "returned_by": actor},
-    )
-    return evaluation
+#: A reviewer sends the evaluation back to its author with a reason.
+return_evaluation = PAPER.send_back
 
 
 def approve_evaluation(
@@ -393,37 +360,35 @@ def approve_evaluation(
     note: str = "",
 ) -> Evaluation:
     """Sign the evaluation off at the caller's step; the city's (or the last step's)
-    approval is final. The city alone may change the grade, with a ``note``."""
-    step = PAPER.reviewer_step(evaluation, trainee, role, scope_id, version)
-    before = _state(evaluation)  # (the audit row's before holds the author's grade)
-    if grade is not None and grade != evaluation.grade:
-        if role != "city":
-            raise Forbidden(
-                message("只有市委组织部可以调整等次", "only the city changes the grade")
-            )
-        if not note.strip():
-            raise DomainError(
-                message("调整等次请说明理由", "say why the grade changes"),
-                {"note": [message("调整等次时必填", "required when the grade changes")]},
-            )
-        check_quota(session, evaluation, grade, config)
-        evaluation.grade = grade
-        evaluation.regrade_note = note
-    final = review.sign_off(evaluation, step, utcnow())
-    PAPER.flush(session)
-    _audit(session, evaluation, actor, role, "approve", before)
-    emit(
+    approval is final. The city alone may change the grade, with a ``note`` (the audit
+    row's before keeps the author's grade)."""
+
+    def regrade(evaluation: Evaluation) -> dict:
+        if grade is not None and grade != evaluation.grade:
+            if role != "city":
+                raise Forbidden(
+                    message("只有市委组织部可以调整等次", "only the city changes the grade")
+                )
+            if not note.strip():
+                raise DomainError(
+                    message("调整等次请说明理由", "say why the grade changes"),
+                    {"note": [message("调整等次时必填", "required when the grade changes")]},
+                )
+            check_quota(session, evaluation, grade, config)
+            evaluation.grade = grade
+            evaluation.regrade_note = note
+        return {"grade": evaluation.grade}
+
+    return PAPER.approve(
         session,
-        "evaluation.approved",
-        {
-            **_event(evaluation, trainee),
-            "grade": evaluation.grade,
-            "step": step,
-            "final": final,
-            "approved_by": actor,
-        },
+        evaluation,
+        trainee,
+        actor=actor,
+        role=role,
+        scope_id=scope_id,
+        version=version,
+        amend=regrade,
     )
-    return evaluation
 
 
 # -- rating the mentors -----------------------------------------------------------------------

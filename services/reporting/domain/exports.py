@@ -17,213 +17,144 @@ from shared.tabular import safe_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-WORDS = {
-    "zh": {
+
+def _by_language(table):
+    """A table written with each text beside its translation, as ``{"zh": …, "en": …}``:
+    each ``(zh, en)`` pair, at any depth of dicts and lists, becomes its text in each
+    language (so that the two cannot drift apart)."""
+
+    def pick(node, index: int):
+        if isinstance(node, tuple):
+            return node[index]
+        if isinstance(node, dict):
+            return {key: pick(value, index) for key, value in node.items()}
+        if isinstance(node, list):
+            return [pick(value, index) for value in node]
+        return node
+
+    return {language: pick(table, index) for index, language in enumerate(("zh", "en"))}
+
+
+WORDS = _by_language(
+    {
         "party_kind": {
-            "unit": "单位",
-            "town": "镇（街）",
-            "village": "村（社区）",
-            "trainee": "选调生",
+            "unit": ("单位", "unit"),
+            "town": ("镇（街）", "town"),
+            "village": ("村（社区）", "village"),
+            "trainee": ("选调生", "trainee"),
         },
         "kind": {
-            "effectiveness": "基层锻炼工作成效表",
-            "mentoring": "导师制落实情况（谈心谈话）表",
-            "quarterly": "季度报告",
+            "effectiveness": ("基层锻炼工作成效表", "Effectiveness form"),
+            "mentoring": ("导师制落实情况（谈心谈话）表", "Mentoring form"),
+            "quarterly": ("季度报告", "Quarterly report"),
         },
         "state": {
-            "on_time": "按时",
-            "late": "逾期提交",
-            "returned": "退回待改",
-            "missing": "未提交",
-            "not_due": "未到期",
+            "on_time": ("按时", "on time"),
+            "late": ("逾期提交", "late"),
+            "returned": ("退回待改", "returned"),
+            "missing": ("未提交", "missing"),
+            "not_due": ("未到期", "not yet due"),
         },
-        "rect": {"open": "整改中", "overdue": "逾期未整改", "closed": "已整改"},
-        "visit_kind": {"research": "调研", "inspection": "督查"},
-        "yes": "是",
-        "no": "否",
-        "none": "无数据",
-    },
-    "en": {
-        "party_kind": {"unit": "unit", "town": "town", "village": "village", "trainee": "trainee"},
-        "kind": {
-            "effectiveness": "Effectiveness form",
-            "mentoring": "Mentoring form",
-            "quarterly": "Quarterly report",
+        "rect": {
+            "open": ("整改中", "open"),
+            "overdue": ("逾期未整改", "overdue"),
+            "closed": ("已整改", "closed"),
         },
-        "state": {
-            "on_time": "on time",
-            "late": "late",
-            "returned": "returned",
-            "missing": "missing",
-            "not_due": "not yet due",
-        },
-        "rect": {"open": "open", "overdue": "overdue", "closed": "closed"},
-        "visit_kind": {"research": "research", "inspection": "inspection"},
-        "yes": "yes",
-        "no": "no",
-        "none": "no data",
-    },
-}
+        "visit_kind": {"research": ("调研", "research"), "inspection": ("督查", "inspection")},
+        "yes": ("是", "yes"),
+        "no": ("否", "no"),
+        "none": ("无数据", "no data"),
+    }
+)
 
 HEADERS = {
-    "duty_items": {
-        "zh": [
-            "编号",
-            "年度",
-            "责任主体类型",
-            "责任主体",
-            "责任事项",
-            "具体内容",
-            "完成时限",
-            "完成进度（%）",
-            "完成日期",
-        ],
-        "en": [
-            "Id",
-            "Year",
-            "Party kind",
-            "Party",
-            "Title",
-            "Description",
-            "Due date",
-            "Progress (%)",
-            "Completed on",
-        ],
-    },
-    "completion": {
-        "zh": [
-            "责任主体类型",
-            "责任主体",
-            "事项数",
-            "已完成",
-            "按期完成",
-            "平均进度（%）",
-            "完成率",
-        ],
-        "en": [
-            "Party kind",
-            "Party",
-            "Items",
-            "Completed",
-            "Completed on time",
-            "Average progress (%)",
-            "Rate",
-        ],
-    },
-    "rectifications": {
-        "zh": [
-            "编号",
-            "督导日期",
-            "问题",
-            "整改要求",
-            "责任主体类型",
-            "责任主体编号",
-            "整改时限",
-            "状态",
-            "完成日期",
-            "整改佐证",
-        ],
-        "en": [
-            "Id",
-            "Visit date",
-            "Finding",
-            "Requirement",
-            "Owner kind",
-            "Owner id",
-            "Due date",
-            "State",
-            "Closed on",
-            "Evidence",
-        ],
-    },
-    "missing": {
-        "zh": [
-            "学员编号",
-            "姓名",
-            "用人单位",
-            "镇（街）",
-            "村（社区）",
-            "报表",
-            "期间",
-            "截止日期",
-            "状态",
-            "退回原因",
-        ],
-        "en": [
-            "Trainee id",
-            "Name",
-            "Unit",
-            "Town",
-            "Village",
-            "Form",
-            "Period",
-            "Deadline",
-            "State",
-            "Reason returned",
-        ],
-    },
-    "dashboard": {
-        "zh": ["指标", "数值"],
-        "en": ["Figure", "Value"],
-    },
-    "assessment": {
-        "zh": ["排名", "编号", "名称", "得分"],
-        "en": ["Rank", "Id", "Name", "Score"],
-    },
+    "duty_items": _by_language(
+        [
+            ("编号", "Id"),
+            ("年度", "Year"),
+            ("责任主体类型", "Party kind"),
+            ("责任主体", "Party"),
+            ("责任事项", "Title"),
+            ("具体内容", "Description"),
+            ("完成时限", "Due date"),
+            ("完成进度（%）", "Progress (%)"),
+            ("完成日期", "Completed on"),
+        ]
+    ),
+    "completion": _by_language(
+        [
+            ("责任主体类型", "Party kind"),
+            ("责任主体", "Party"),
+            ("事项数", "Items"),
+            ("已完成", "Completed"),
+            ("按期完成", "Completed on time"),
+            ("平均进度（%）", "Average progress (%)"),
+            ("完成率", "Rate"),
+        ]
+    ),
+    "rectifications": _by_language(
+        [
+            ("编号", "Id"),
+            ("督导日期", "Visit date"),
+            ("问题", "Finding"),
+            ("整改要求", "Requirement"),
+            ("责任主体类型", "Owner kind"),
+            ("责任主体编号", "Owner id"),
+            ("整改时限", "Due date"),
+            ("状态", "State"),
+            ("完成日期", "Closed on"),
+            ("整改佐证", "Evidence"),
+        ]
+    ),
+    "missing": _by_language(
+        [
+            ("学员编号", "Trainee id"),
+            ("姓名", "Name"),
+            ("用人单位", "Unit"),
+            ("镇（街）", "Town"),
+            ("村（社区）", "Village"),
+            ("报表", "Form"),
+            ("期间", "Period"),
+            ("截止日期", "Deadline"),
+            ("状态", "State"),
+            ("退回原因", "Reason returned"),
+        ]
+    ),
+    "dashboard": _by_language([("指标", "Figure"), ("数值", "Value")]),
+    "assessment": _by_language(
+        [("排名", "Rank"), ("编号", "Id"), ("名称", "Name"), ("得分", "Score")]
+    ),
 }
 
-DASHBOARD_LABELS = {
-    "zh": {
-        "month": "月份",
-        "owing": "应报人数",
-        "on_time": "按时报送人数",
-        "late": "逾期报送人数",
-        "returned": "被退回人数",
-        "missing": "未报送人数",
-        "not_due": "未到报送期限人数",
-        "timeliness_rate": "按时报送率",
-        "talk_trainees": "应谈人数",
-        "with_talk": "已谈人数",
-        "talk_rate": "一月一谈落实率",
-        "covered": "导师配齐人数",
-        "coverage_rate": "导师配备率",
-        "visits": "走访慰问次数",
-        "trainees_visited": "走访慰问人数",
-        "fees_paid": "安置费发放笔数",
-        "fees_on_time": "按时发放笔数",
-        "needs_resolved": "诉求解决件数",
-        "needs_on_time": "按时解决件数",
+DASHBOARD_LABELS = _by_language(
+    {
+        "month": ("月份", "Month"),
+        "owing": ("应报人数", "Trainees owing"),
+        "on_time": ("按时报送人数", "Trainees on time"),
+        "late": ("逾期报送人数", "Trainees late"),
+        "returned": ("被退回人数", "Trainees returned"),
+        "missing": ("未报送人数", "Trainees missing"),
+        "not_due": ("未到报送期限人数", "Trainees with nothing due yet"),
+        "timeliness_rate": ("按时报送率", "Reports on time"),
+        "talk_trainees": ("应谈人数", "Trainees counted for talks"),
+        "with_talk": ("已谈人数", "Trainees with a talk"),
+        "talk_rate": ("一月一谈落实率", "One talk a month"),
+        "covered": ("导师配齐人数", "Trainees fully mentored"),
+        "coverage_rate": ("导师配备率", "Mentor coverage"),
+        "visits": ("走访慰问次数", "Care visits"),
+        "trainees_visited": ("走访慰问人数", "Trainees visited"),
+        "fees_paid": ("安置费发放笔数", "Placement fees paid"),
+        "fees_on_time": ("按时发放笔数", "Paid on time"),
+        "needs_resolved": ("诉求解决件数", "Needs resolved"),
+        "needs_on_time": ("按时解决件数", "Resolved on time"),
         "forms": (
             "{kind}：应报 {owed}，按时 {on_time}，逾期 {late}，退回 {returned}，未报 {missing}，"
-            "未到期 {not_due}"
-        ),
-    },
-    "en": {
-        "month": "Month",
-        "owing": "Trainees owing",
-        "on_time": "Trainees on time",
-        "late": "Trainees late",
-        "returned": "Trainees returned",
-        "missing": "Trainees missing",
-        "not_due": "Trainees with nothing due yet",
-        "timeliness_rate": "Reports on time",
-        "talk_trainees": "Trainees counted for talks",
-        "with_talk": "Trainees with a talk",
-        "talk_rate": "One talk a month",
-        "covered": "Trainees fully mentored",
-        "coverage_rate": "Mentor coverage",
-        "visits": "Care visits",
-        "trainees_visited": "Trainees visited",
-        "fees_paid": "Placement fees paid",
-        "fees_on_time": "Paid on time",
-        "needs_resolved": "Needs resolved",
-        "needs_on_time": "Resolved on time",
-        "forms": (
+            "未到期 {not_due}",
             "{kind}: owed {owed}, on time {on_time}, late {late}, returned {returned}, "
-            "missing {missing}, not yet due {not_due}"
+            "missing {missing}, not yet due {not_due}",
         ),
-    },
-}
+    }
+)
 
 
 def _percent(value) -> str:
@@ -435,49 +366,38 @@ def assessment_tables(assessment, scores, lang: str = "zh") -> list[tuple[str, l
     return [ranking, explanation]
 
 
-REPORT_STATUS = {
-    "zh": {"draft": "草稿", "submitted": "待审核", "returned": "已退回", "approved": "已通过"},
-    "en": {
-        "draft": "draft",
-        "submitted": "awaiting review",
-        "returned": "returned",
-        "approved": "approved",
-    },
-}
-STEP = {
-    "zh": {"town": "镇（街）审核", "unit": "单位审核", "city": "组织部审核", None: ""},
-    "en": {"town": "town review", "unit": "unit review", "city": "city review", None: ""},
-}
-REPORT_HEADERS = {
-    "zh": [
-        "编号",
-        "学员编号",
-        "姓名",
-        "单位",
-        "镇（街）",
-        "期间",
-        "表格",
-        "状态",
-        "审核环节",
-        "是否逾期",
-        "提交时间",
-        "退回原因",
-    ],
-    "en": [
-        "id",
-        "trainee id",
-        "name",
-        "unit",
-        "town",
-        "period",
-        "form",
-        "status",
-        "step",
-        "late",
-        "submitted at",
-        "returned reason",
-    ],
-}
+REPORT_STATUS = _by_language(
+    {
+        "draft": ("草稿", "draft"),
+        "submitted": ("待审核", "awaiting review"),
+        "returned": ("已退回", "returned"),
+        "approved": ("已通过", "approved"),
+    }
+)
+STEP = _by_language(
+    {
+        "town": ("镇（街）审核", "town review"),
+        "unit": ("单位审核", "unit review"),
+        "city": ("组织部审核", "city review"),
+        None: ("", ""),
+    }
+)
+REPORT_HEADERS = _by_language(
+    [
+        ("编号", "id"),
+        ("学员编号", "trainee id"),
+        ("姓名", "name"),
+        ("单位", "unit"),
+        ("镇（街）", "town"),
+        ("期间", "period"),
+        ("表格", "form"),
+        ("状态", "status"),
+        ("审核环节", "step"),
+        ("是否逾期", "late"),
+        ("提交时间", "submitted at"),
+        ("退回原因", "returned reason"),
+    ]
+)
 
 
 def reports_table(rows, time_zone: str, lang: str = "zh") -> tuple[list, list]:

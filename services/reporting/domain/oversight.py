@@ -34,7 +34,7 @@ from services.reporting.models import (
     VisitFact,
 )
 from shared.consumer import defer, payload_key, set_based
-from shared.db import upsert_statement
+from shared.db import excluded, upsert_statement
 from shared.projections import assignment_row
 
 #: Each mentor role as one bit (see ``MentorAssignment.role_bit``).
@@ -48,32 +48,16 @@ def month_of(day: dt.date) -> dt.date:
 
 
 def bump(session: Session, trainee_id: int, day: dt.date, payload: dict, **increments) -> None:
-    """Add ``increments`` to the trainee's month row, creating it if needed, in one atomic
-    statement (two consumers bumping the same row never lose an update)."""
-    values = {name: increments.get(name, 0) for name in COUNTERS}
-    statement = upsert_statement(session, OversightMonth).values(
-        trainee_id=trainee_id,
-        month=month_of(day),
-        unit_id=payload["unit_id"],
-        town_id=payload.get("town_id"),
-        **values,
-    )
-    table = OversightMonth.__table__.c
-    statement = statement.on_conflict_do_update(
-        index_elements=["trainee_id", "month"],
-        set_={
-            "unit_id": statement.excluded.unit_id,
-            "town_id": statement.excluded.town_id,
-            **{name: table[name] + value for name, value in increments.items()},
-        },
-    )
-    session.execute(statement)
+    """Add ``increments`` to the trainee's month row, creating it if needed (one bump of
+    :func:`bump_many`)."""
+    bump_many(session, [(trainee_id, day, payload, increments)])
 
 
 def bump_many(session: Session, bumps: list[tuple[int, dt.date, dict, dict]]) -> None:
-    """``bump(session, trainee_id, day, payload, **increments)`` for each of ``bumps`` in
-    order, in one executemany: the increments of each (trainee, month) row are summed
-    first, and its place is the last bump's, as bumping one by one would leave it."""
+    """Add each of ``bumps`` (trainee id, day, payload, increments) to the trainee's month
+    row, creating it if needed, in order, in one atomic executemany (two consumers bumping
+    the same row never lose an update): the increments of each (trainee, month) row are
+    summed first, and its place is the last bump's, as bumping one by one would leave it."""
     rows: dict[tuple[int, dt.date], dict] = {}
     for trainee_id, day, payload, increments in bumps:
         row = rows.setdefault(
@@ -92,8 +76,7 @@ def bump_many(session: Session, bumps: list[tuple[int, dt.date, dict, dict]]) ->
         insert.on_conflict_do_update(
             index_elements=["trainee_id", "month"],
             set_={
-                "unit_id": insert.excluded.unit_id,
-                "town_id": insert.excluded.town_id,
+                **excluded(insert, "unit_id", "town_id"),
                 **{name: table.c[name] + insert.excluded[name] for name in named},
             },
         ),
@@ -223,7 +206,7 @@ def _keep_assignments(session: Session, payloads: list[dict]) -> None:
     session.execute(
         insert.on_conflict_do_update(
             index_elements=["id"],
-            set_={"start_date": insert.excluded.start_date},
+            set_=excluded(insert, "start_date"),
             where=table.c.start_date.is_(None),
         ),
         [_assignment_values(p) for p in payloads],

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import report_months, review
-from services.reporting.domain.common import PRODUCER, audit, emit
+from services.reporting.domain.common import PRODUCER
 from services.reporting.domain.exports import REPORT_STATUS, WORDS
 from services.reporting.models import (
     KINDS_BY_PERIOD,
@@ -344,9 +344,6 @@ def _report_insert() -> sa.Insert:
     return sa.insert(Report.__table__).returning(Report.__table__.c.id)
 
 
-PAPER = review.Paper("报告", "report")
-
-
 def update_report(
     session: Session, report: Report, content: dict, *, version: int | None
 ) -> Report:
@@ -368,10 +365,6 @@ def update_report(
     return report
 
 
-def _state(report: Report) -> dict:
-    return state(report, "status", "step", "version", "late", "returned_reason")
-
-
 def _event(report: Report, trainee: Trainee) -> dict:
     return {
         "report_id": report.id,
@@ -380,6 +373,16 @@ def _event(report: Report, trainee: Trainee) -> dict:
         "period": report.period.code,
         **state(trainee, "unit_id", "town_id", "village_id"),
     }
+
+
+#: A return or an approval also notes the report's month (the dashboards' read model).
+PAPER = review.Paper(
+    "报告",
+    "report",
+    ("status", "step", "version", "late", "returned_reason"),
+    _event,
+    after=report_months.note_report,
+)
 
 
 # -- submit, return, approve ----------------------------------------------------------------
@@ -399,7 +402,7 @@ def submit_report(
     """Submit (or resubmit) a draft or returned report; late ones are marked, not refused."""
     PAPER.check_version(report, version)
     _check_submittable(report)
-    before = _state(report) if report.submissions else None
+    before = PAPER.state(report) if report.submissions else None
     _mark_submitted(session, report, trainee, config, now or utcnow())
     PAPER.flush(session)
     report_months.note_report(session, report)
@@ -475,7 +478,7 @@ def _submission_writes(
         "report",
         report.id,
         before,
-        _state(report),
+        PAPER.state(report),
         role=role,
     )
     _, event = event_row(
@@ -493,61 +496,13 @@ def _submission_writes(
     return audit_insert(ReportAudit), outbox_insert(Outbox)
 
 
-def _reviewed(
-    session: Session, report: Report, before: dict, action: str, actor: str, role: str
-) -> None:
-    """After a return or an approval: the report written, its month noted, the audit row."""
-    PAPER.flush(session)
-    report_months.note_report(session, report)
-    audit(session, actor, action, "report", report.id, before, _state(report), role=role)
+#: Send a submitted report back to the trainee with a reason (``report.returned``).
+return_report = PAPER.send_back
 
 
-def return_report(
-    session: Session,
-    report: Report,
-    trainee: Trainee,
-    reason: str,
-    *,
-    actor: str,
-    role: str,
-    scope_id: int | None,
-    version: int | None = None,
-) -> Report:
-    """Send a submitted report back to the trainee with a reason."""
-    step = PAPER.reviewer_step(report, trainee, role, scope_id, version)
-    before = _state(report)
-    review.send_back(report, reason, utcnow())
-    _reviewed(session, report, before, "return", actor, role)
-    emit(
-        session,
-        "report.returned",
-        {**_event(report, trainee), "reason": reason, "step": step, "returned_by": actor},
-    )
-    return report
-
-
-def approve_report(
-    session: Session,
-    report: Report,
-    trainee: Trainee,
-    *,
-    actor: str,
-    role: str,
-    scope_id: int | None,
-    version: int | None = None,
-) -> Report:
-    """Sign a submitted report off at the caller's step; the last step (or the city)
-    approves it for good."""
-    step = PAPER.reviewer_step(report, trainee, role, scope_id, version)
-    before = _state(report)
-    final = review.sign_off(report, step, utcnow())
-    _reviewed(session, report, before, "approve", actor, role)
-    emit(
-        session,
-        "report.approved",
-        {**_event(report, trainee), "step": step, "final": final, "approved_by": actor},
-    )
-    return report
+#: Sign a submitted report off at the caller's step; the last step (or the city) approves
+#: it for good (``report.approved``, ``final``).
+approve_report = PAPER.approve
 
 
 # -- reactions to consumed events ------------------------------------------------------------

@@ -4,29 +4,49 @@ both go through. No Flask here.
 A submission fixes its chain of steps from the trainee's placement; a reviewer returns the
 item to its author with a reason, or approves it at a step, which passes it to the next
 step or, at the last step (or by the city), approves it for good: the town or unit at its
-own step for its own trainees, the city at any step. What is audited and announced is each
-module's own; the refusals, named by a :class:`Paper`, are the same."""
+own step for its own trainees, the city at any step. Each module declares its paper (a
+:class:`Paper`): what its audit rows keep, what its events carry and what a decision
+writes besides; the refusals, the return, the approval and how a decision is written,
+audited and announced are the same."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from services.reporting.domain.common import audit, emit
 from services.reporting.domain.periods import setting
+from shared.audit import state
+from shared.db import utcnow
 from shared.errors import Conflict, NotFound
 from shared.normalize import message
 from shared.vocabulary import ACCOUNT_ROLES
 
+#: The event each audited decision announces (``<paper>.returned`` for a ``return``).
+ANNOUNCED = {"submit": "submitted", "return": "returned", "approve": "approved"}
+
 
 @dataclass(frozen=True)
 class Paper:
-    """A reviewed kind, as its refusals name it."""
+    """A reviewed kind: as its refusals name it (``en`` also names it in the audit trail
+    and its events, ``report.returned``), and its own part of each decision."""
 
     zh: str
     en: str
+    #: The item's fields an audit row keeps, before and after a decision (:meth:`state`).
+    audited: tuple[str, ...]
+    #: The fields every event of the item carries, ``event(item, trainee)``.
+    event: Callable[[object, object], dict]
+    #: What a decision writes besides, once the item is flushed (``after(session, item)``).
+    after: Callable[[Session, object], None] | None = None
+
+    def state(self, item) -> dict:
+        """The item's audited fields, as they are now."""
+        return state(item, *self.audited)
 
     def check_version(self, item, version: int | None) -> None:
         """409 when the caller read an older ``version`` of the item (None: not checked)."""
@@ -88,6 +108,72 @@ class Paper:
             )
         return role
 
+    def add_audit(
+        self, session: Session, item, action: str, before: dict | None, *, actor: str, role: str
+    ) -> None:
+        """The audit row of ``action`` on the item: ``before`` (None: it was created) and now."""
+        audit(session, actor, action, self.en, item.id, before, self.state(item), role=role)
+
+    def decided(
+        self, session: Session, item, trainee, action: str, before: dict, *, actor, role, **fields
+    ) -> None:
+        """Write a decision (``action``) on the item: the item (409 if someone else changed
+        it meanwhile), its ``after``, the audit row, and the event the action announces
+        (:data:`ANNOUNCED`) with ``fields``."""
+        self.flush(session)
+        if self.after is not None:
+            self.after(session, item)
+        self.add_audit(session, item, action, before, actor=actor, role=role)
+        emit(session, f"{self.en}.{ANNOUNCED[action]}", {**self.event(item, trainee), **fields})
+
+    def send_back(
+        self,
+        session: Session,
+        item,
+        trainee,
+        reason: str,
+        *,
+        actor: str,
+        role: str,
+        scope_id: int | None,
+        version: int | None = None,
+    ):
+        """A reviewer returns the submitted item to its author with ``reason``, at the
+        caller's step (:meth:`reviewer_step`); audited, and announced with the reason."""
+        step = self.reviewer_step(item, trainee, role, scope_id, version)
+        before = self.state(item)
+        item.status = "returned"
+        item.step = None
+        item.returned_reason = reason
+        item.updated_at = utcnow()
+        fields = {"reason": reason, "step": step, "returned_by": actor}
+        self.decided(session, item, trainee, "return", before, actor=actor, role=role, **fields)
+        return item
+
+    def approve(
+        self,
+        session: Session,
+        item,
+        trainee,
+        *,
+        actor: str,
+        role: str,
+        scope_id: int | None,
+        version: int | None = None,
+        amend: Callable[[object], dict] | None = None,
+    ):
+        """A reviewer signs the submitted item off at the caller's step
+        (:meth:`reviewer_step`, :func:`sign_off`); audited, and announced with ``final``.
+        ``amend(item)``: what the reviewer changes besides, once the step is allowed (the
+        audit row's before is the item as it was); its answer, fields the event adds."""
+        step = self.reviewer_step(item, trainee, role, scope_id, version)
+        before = self.state(item)
+        amended = amend(item) if amend is not None else {}
+        final = sign_off(item, step, utcnow())
+        fields = {**amended, "step": step, "final": final, "approved_by": actor}
+        self.decided(session, item, trainee, "approve", before, actor=actor, role=role, **fields)
+        return item
+
 
 def steps(trainee, config, name: str) -> list[str]:
     """The steps a submission of this trainee goes through: the chain set as ``name``,
@@ -106,14 +192,6 @@ def submit(item, chain: list[str], now: dt.datetime) -> None:
     item.chain = ",".join(chain)
     item.step = chain[0]
     item.submitted_at = now
-    item.updated_at = now
-
-
-def send_back(item, reason: str, now: dt.datetime) -> None:
-    """Return the item to its author with ``reason``."""
-    item.status = "returned"
-    item.step = None
-    item.returned_reason = reason
     item.updated_at = now
 
 

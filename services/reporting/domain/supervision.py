@@ -22,23 +22,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.reporting.domain.exports import WORDS
-from services.reporting.models import Rectification, SupervisionVisit, Town, Unit
+from services.reporting.domain.duties import find_party
+from services.reporting.models import Rectification, SupervisionVisit
 from shared.auth import Principal
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError
 from shared.normalize import message
 
 VISIT_KINDS = ("research", "inspection")
-
-
-def _party_exists(session: Session, kind: str, party_id: int) -> None:
-    model = Town if kind == "town" else Unit
-    if session.get(model, party_id) is None:
-        name = WORDS["zh"]["party_kind"].get(kind, kind)
-        raise NotFound(
-            message(f"找不到该{name}", f"no such {kind}"),
-            {"party_id": [message(f"{name}不存在", f"unknown {kind}")]},
-        )
 
 
 def record_visit(session: Session, data: dict, *, today: dt.date, by: str) -> SupervisionVisit:
@@ -54,7 +44,7 @@ def record_visit(session: Session, data: dict, *, today: dt.date, by: str) -> Su
                 ]
             },
         )
-    _party_exists(session, data["party_kind"], data["party_id"])
+    find_party(session, data["party_kind"], data["party_id"])
     visit = SupervisionVisit(
         kind=data["kind"],
         visit_date=data["visit_date"],
@@ -83,7 +73,7 @@ def add_rectification(
             message("整改时限早于督导调研日期", "the time limit is before the visit"),
             {field: [message("整改时限早于调研日期", "due_date before the visit")]},
         )
-    _party_exists(session, owner_kind, owner_id)
+    find_party(session, owner_kind, owner_id)
     item = Rectification(
         visit=visit,
         finding=data["finding"],
