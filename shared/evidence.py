@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -58,6 +58,7 @@ from shared.http import (
     FILE_FORM,
     NOT_IN_SCOPE,
     ListArgs,
+    form_file,
     max_body,
     page_schema,
     paginate,
@@ -581,14 +582,7 @@ def _parent_routes(blp, service, model, parent: Parent, audit, out) -> None:
                     "you may read this record but not add to it",
                 ),
             )
-        upload = request.files.get("file")
-        if upload is None:
-            raise problem(
-                400,
-                "Bad Request",
-                message("请在表单字段 file 中上传文件", "send the file in the form field 'file'"),
-                {"file": [message("缺少文件", "missing")]},
-            )
+        upload = form_file()
         limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
         clean = accept(upload.stream.read(limit + 1), upload.filename, limit)
         key = new_key(service)

@@ -647,18 +647,24 @@ SHEET_UPLOAD_BODY = {
 }
 
 
+def form_file():
+    """The multipart form field ``file`` (a werkzeug ``FileStorage``); 400 without it."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise problem(
+            400,
+            "Bad Request",
+            message("请在表单字段 file 中上传文件", "send the file in the form field 'file'"),
+            {"file": [message("缺少文件", "missing")]},
+        )
+    return upload
+
+
 def sheet_upload() -> tuple[bytes, str]:
     """The uploaded sheet's bytes and a name that says its kind (the form field ``file``'s
     filename, or ``.csv``/``.xlsx`` from a raw body's type); 400 when there is none."""
     if request.files:
-        upload = request.files.get("file")
-        if upload is None:
-            raise problem(
-                400,
-                "Bad Request",
-                message("请在表单字段 file 中上传文件", "send the file in the form field 'file'"),
-                {"file": [message("缺少文件", "missing")]},
-            )
+        upload = form_file()
         return upload.read(), upload.filename or ""
     data = request.get_data(cache=False)
     if not data:

@@ -136,3 +136,18 @@ def test_a_refused_file_stores_nothing(world, store_dir, data, status):
     item = duty_item(world)
     assert upload(world, f"/duty-items/{item}", data, "a.jpg").status_code == status
     assert stored(world, store_dir) == (0, 0)
+
+
+def test_an_upload_without_its_file_field_is_a_400_naming_the_field(world, store_dir):
+    item = duty_item(world)
+    response = world.client.post(
+        f"{API}/duty-items/{item}/evidence",
+        data={"photo": (io.BytesIO(photo()), "佐证.jpg")},
+        content_type="multipart/form-data",
+        headers=CITY,
+    )
+    assert response.status_code == 400, response.get_json()
+    body = response.get_json()
+    assert body["detail"].startswith("请在表单字段 file 中上传文件")
+    assert body["errors"]["file"][0].startswith("缺少文件")
+    assert stored(world, store_dir) == (0, 0)
