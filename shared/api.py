@@ -21,6 +21,7 @@ from marshmallow import Schema
 from shared.auth import protect, require
 
 SchemaArg = type[Schema] | Schema | None
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def blueprint(name: str, url_prefix: str, description: str, *, signed_in: bool = True):
@@ -54,6 +55,8 @@ def endpoint(
     The endpoint's name (the metrics' label) is ``name``, by default the function's.
     """
     method, _, rule = route.partition(" ")
+    if method not in METHODS:
+        raise ValueError(f"{route!r}: the method is one of {', '.join(METHODS)}")
 
     def decorator(fn: Callable) -> Callable:
         view = fn

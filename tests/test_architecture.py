@@ -128,6 +128,39 @@ def test_every_service_has_the_one_layout():
         assert (folder / "models" / "base.py").is_file(), f"{name}: no models/base.py"
 
 
+def test_every_endpoint_is_declared_by_shared_api():
+    """Issue 23: an endpoint is one ``shared.api.endpoint`` line over a function and a
+    blueprint one ``shared.api.blueprint`` call, in every service and in ``shared/``: no
+    MethodView class, no hand-made Blueprint, no ``@require`` apart from its endpoint."""
+    modules = [*ROOT.glob("services/*/api/*.py"), *ROOT.glob("shared/*.py")]
+    found = []
+    for path in modules:
+        if path.name == "api.py" and path.parent.name == "shared":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                getattr(base, "id", getattr(base, "attr", None)) == "MethodView"
+                for base in node.bases
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} class {node.name}")
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Blueprint":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} Blueprint(...)")
+            elif isinstance(node, ast.FunctionDef):
+                for decorator in node.decorator_list:
+                    call = decorator.func if isinstance(decorator, ast.Call) else decorator
+                    if getattr(call, "id", None) == "require":
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno} @require")
+    assert found == []
+
+
+def test_an_endpoint_with_an_unknown_method_is_refused_when_declared():
+    from shared.api import blueprint, endpoint
+
+    blp = blueprint("widgets", "/api/v1/test/widgets", "test")
+    with pytest.raises(ValueError, match="GTE"):
+        endpoint(blp, "GTE /<int:id>")
+
+
 @pytest.mark.parametrize(
     "module",
     [f"services.{name}.consumer" for name in SERVICE_NAMES[1:]]
