@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from services.mentorship.models import Assignment, Audit, Outbox
+from services.mentorship.models import Assignment, Audit, Outbox, Person
 from shared.clock import city_today
 from tests.conftest import auth
 from tests.worlds import build_world
@@ -145,10 +145,15 @@ def test_a_mentor_must_be_somebody(world):
 
 
 def test_a_filled_seat_is_a_conflict_unless_replaced(world):
+    with world.db.transaction() as session:
+        session.get(Person, 102).name = "𠮷野"
     assigned(world, 1, 102, "business")
     body = assert_problem(assign(world, 1, 103, "business"), 409)
     assert "replace: true" in body["detail"]
-    assert_problem(assign(world, 1, 102, "business", replace=True), 409)  # already theirs
+    # a clerk reads the holder's name, not a person's id
+    assert body["detail"].startswith("该选调生已有业务导师（𠮷野）；如需更换")
+    body = assert_problem(assign(world, 1, 102, "business", replace=True), 409)  # theirs
+    assert body["detail"].startswith("𠮷野已是该选调生的业务导师 / ")
     assert active_seats(world, 1) == {"business": 102}
 
 

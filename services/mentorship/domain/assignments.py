@@ -382,18 +382,19 @@ def assign(
     if current is not None and current.mentor_id == mentor_id:
         raise Conflict(
             message(
-                f"干部 {mentor_id} 已是该选调生的{MENTOR_ROLES[role]}（配备记录 {current.id}）",
-                f"person {mentor_id} is already the trainee's {role} mentor "
+                f"{mentor.name}已是该选调生的{MENTOR_ROLES[role]}",
+                f"{mentor.name} (person {mentor_id}) is already the trainee's {role} mentor "
                 f"(assignment {current.id})",
             ),
             {"mentor_id": [message("已担任该导师", "already holds this seat")]},
         )
     if current is not None and not replace:
+        holder = session.get(Person, current.mentor_id)
+        name = holder.name if holder is not None else current.mentor_id
         raise Conflict(
             message(
-                f"该选调生已有{MENTOR_ROLES[role]}（干部 {current.mentor_id}，配备记录 "
-                f"{current.id}）；如需更换，请选择替换现任导师",
-                f"the trainee already has a {role} mentor (person {current.mentor_id}, "
+                f"该选调生已有{MENTOR_ROLES[role]}（{name}）；如需更换，请选择替换现任导师",
+                f"the trainee already has a {role} mentor ({name}, person {current.mentor_id}, "
                 f"assignment {current.id}); send replace: true to replace them",
             ),
             {"role": [message("该导师已有人担任", "this seat is taken")]},
