@@ -32,7 +32,7 @@ from flask import current_app, g, request
 
 from shared.auth_keys import generate_keypair
 from shared.clock import utcnow
-from shared.http import NOT_IN_SCOPE, problem
+from shared.http import NOT_IN_SCOPE, field_problem, problem
 from shared.normalize import message
 from shared.revocation import RevocationCache, revoked
 from shared.vocabulary import ACCOUNT_ROLES
@@ -343,13 +343,11 @@ def own_slice(
         if principal.role == role and value not in (None, principal.scope_id):
             name = ACCOUNT_ROLES[role]
             zh, en = doing
-            raise problem(
+            raise field_problem(
                 403,
-                "Forbidden",
-                message(
-                    f"{name}只能" + zh.format(own=f"本{name}"), f"a {role} " + en.format(what=what)
-                ),
-                {key: [message(f"不是本{name}", f"not your {role}")]},
+                key,
+                (f"{name}只能" + zh.format(own=f"本{name}"), f"a {role} " + en.format(what=what)),
+                (f"不是本{name}", f"not your {role}"),
             )
     if principal.role == "town":
         town_id = principal.scope_id

@@ -80,6 +80,25 @@ def problem(status: int, title: str, detail: str = "", errors=None) -> ProblemEr
     return ProblemError(status, title, detail, errors)
 
 
+#: The titles :func:`field_problem` gives, as the services have always sent them.
+TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+}
+
+
+def field_problem(
+    status: int, field: str, detail: tuple[str, str], reason: tuple[str, str]
+) -> ProblemError:
+    """:func:`problem` refusing one field (as :meth:`shared.errors.DomainError.on`):
+    ``detail`` says what is wrong, ``reason`` is the field's short word, each a (Chinese,
+    English) pair; the title is the status's."""
+    return problem(status, TITLES[status], message(*detail), {field: [message(*reason)]})
+
+
 #: The detail of the 404 for an object outside the caller's scope: the same answer as for a
 #: missing one, so that ids cannot be probed.
 NOT_IN_SCOPE = message("没有这条记录，或不在您的管理范围内", "no such record in your scope")
@@ -651,11 +670,11 @@ def form_file():
     """The multipart form field ``file`` (a werkzeug ``FileStorage``); 400 without it."""
     upload = request.files.get("file")
     if upload is None:
-        raise problem(
+        raise field_problem(
             400,
-            "Bad Request",
-            message("请在表单字段 file 中上传文件", "send the file in the form field 'file'"),
-            {"file": [message("缺少文件", "missing")]},
+            "file",
+            ("请在表单字段 file 中上传文件", "send the file in the form field 'file'"),
+            ("缺少文件", "missing"),
         )
     return upload
 
@@ -668,11 +687,8 @@ def sheet_upload() -> tuple[bytes, str]:
         return upload.read(), upload.filename or ""
     data = request.get_data(cache=False)
     if not data:
-        raise problem(
-            400,
-            "Bad Request",
-            message("上传的文件是空的", "the upload is empty"),
-            {"file": [message("文件为空", "empty")]},
+        raise field_problem(
+            400, "file", ("上传的文件是空的", "the upload is empty"), ("文件为空", "empty")
         )
     mimetype = request.mimetype or ""
     name = ".csv" if "csv" in mimetype else ".xlsx" if "spreadsheet" in mimetype else ""
@@ -760,11 +776,11 @@ def month_up_to_now(month: dt.date | None) -> dt.date:
     422 (it has not begun)."""
     this_month = app_today().replace(day=1)
     if month is not None and month > this_month:
-        raise problem(
+        raise field_problem(
             422,
-            "Unprocessable Entity",
-            message("该月尚未开始", "that month has not begun"),
-            {"month": [message("不能是将来的月份", "in the future")]},
+            "month",
+            ("该月尚未开始", "that month has not begun"),
+            ("不能是将来的月份", "in the future"),
         )
     return month or this_month
 

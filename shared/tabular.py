@@ -71,19 +71,16 @@ def safe_row(row) -> list:
     return [safe_cell(value) for value in row]
 
 
-class UnreadableFile(DomainError):
-    status = 400
-    title = "Unreadable file"
+class UnreadableFile(DomainError, status=400, title="Unreadable file"):
+    """A file that is not what it claims to be, or has no header row."""
 
 
-class TooManyRows(DomainError):
-    status = 413
-    title = "Too many rows"
+class TooManyRows(DomainError, status=413, title="Too many rows"):
+    """More data rows than an import takes at once."""
 
 
-class CellTooLong(DomainError):
-    status = 422
-    title = "Cell too long"
+class CellTooLong(DomainError, status=422, title="Cell too long"):
+    """A CSV field too long for the CSV reader (an XLSX cell too long is a row's error)."""
 
 
 @dataclass
@@ -128,9 +125,10 @@ def read_sheet(
     elif name.endswith(".csv") or not name:
         raw = _csv_rows(data, max_rows + SKIPPED_ALLOWANCE, max_cell)
     else:
-        raise UnreadableFile(
-            message("请上传 .xlsx 或 .csv 文件", "upload an .xlsx or .csv file"),
-            {"file": [message("不支持的文件类型", "unsupported type")]},
+        raise UnreadableFile.on(
+            "file",
+            ("请上传 .xlsx 或 .csv 文件", "upload an .xlsx or .csv file"),
+            ("不支持的文件类型", "unsupported type"),
         )
     return _table(raw, columns, max_rows, max_cell, example)
 
@@ -143,11 +141,10 @@ def _not_xlsx(exc: Exception) -> UnreadableFile:
 
 
 def _too_many(max_rows: int) -> TooManyRows:
-    return TooManyRows(
-        message(
-            f"文件超过 {max_rows} 行的上限", f"more than {max_rows} rows: the limit is {max_rows}"
-        ),
-        {"file": [message(f"最多 {max_rows} 行", f"at most {max_rows} rows")]},
+    return TooManyRows.on(
+        "file",
+        (f"文件超过 {max_rows} 行的上限", f"more than {max_rows} rows: the limit is {max_rows}"),
+        (f"最多 {max_rows} 行", f"at most {max_rows} rows"),
     )
 
 
@@ -170,14 +167,14 @@ def _table(
             best, best_score = index, score
     if best is None:
         if not raw:
-            raise UnreadableFile(
-                message("文件是空的", "the file is empty"),
-                {"file": [message("没有表头", "no header row")]},
+            raise UnreadableFile.on(
+                "file", ("文件是空的", "the file is empty"), ("没有表头", "no header row")
             )
         expected = "、".join(list(columns)[:4])
-        raise UnreadableFile(
-            message(f"找不到表头（应有 {expected} 等列）", f"no header row naming {expected}"),
-            {"file": [message("没有表头", "no header row")]},
+        raise UnreadableFile.on(
+            "file",
+            (f"找不到表头（应有 {expected} 等列）", f"no header row naming {expected}"),
+            ("没有表头", "no header row"),
         )
     header_number, header_values = raw[best]
     sheet = Sheet(header_row=header_number)
@@ -320,16 +317,16 @@ def _csv_rows(data: bytes, limit: int, max_cell: int) -> list[tuple[int, list]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise UnreadableFile(
-            message(
-                "CSV 文件的编码既不是 UTF-8 也不是 GB18030", "the CSV is neither UTF-8 nor GB18030"
-            ),
-            {"file": [message("编码无法识别", "encoding")]},
+        raise UnreadableFile.on(
+            "file",
+            ("CSV 文件的编码既不是 UTF-8 也不是 GB18030", "the CSV is neither UTF-8 nor GB18030"),
+            ("编码无法识别", "encoding"),
         )
     if "\x00" in text:
-        raise UnreadableFile(
-            message("这不是文本格式的 CSV 文件", "this is not a text CSV file"),
-            {"file": [message("含有二进制内容", "binary content")]},
+        raise UnreadableFile.on(
+            "file",
+            ("这不是文本格式的 CSV 文件", "this is not a text CSV file"),
+            ("含有二进制内容", "binary content"),
         )
     reader = csv.reader(io.StringIO(text))
     out: list[tuple[int, list]] = []
@@ -343,12 +340,13 @@ def _csv_rows(data: bytes, limit: int, max_cell: int) -> list[tuple[int, list]]:
     except csv.Error as exc:
         row = number + 1
         if "field larger than field limit" in str(exc):
-            raise CellTooLong(
-                message(
+            raise CellTooLong.on(
+                "file",
+                (
                     f"第 {row} 行有单元格超过 {max_cell} 个字符的上限",
                     f"row {row} has a cell over the limit of {max_cell} characters",
                 ),
-                {"file": [message(f"第 {row} 行：单元格过长", f"row {row}: a cell too long")]},
+                (f"第 {row} 行：单元格过长", f"row {row}: a cell too long"),
             ) from None
         raise UnreadableFile(
             message(f"第 {row} 行不是有效的 CSV", f"row {row} is not valid CSV"),

@@ -33,8 +33,7 @@ from shared.auth import (
     own_slice,
 )
 from shared.db import session
-from shared.http import app_today, paginate, problem, where_given
-from shared.normalize import message
+from shared.http import app_today, field_problem, paginate, where_given
 
 blp = blueprint(
     "assignments", "/api/v1/mentorship", "Mentor assignments (导师), suggestions and gap filling"
@@ -193,14 +192,14 @@ def post_gap_fill(data):
         doing=("补齐{own}的导师空缺", "fills only its own {what}"),
     )
     if town_id is None and unit_id is None:
-        raise problem(
+        raise field_problem(
             422,
-            "Unprocessable Entity",
-            message(
+            "town_id",
+            (
                 "请选择要补齐导师的镇（街）或单位",
                 "name the town_id or the unit_id whose gaps to fill",
             ),
-            {"town_id": [message("请选择镇（街）或单位", "town_id or unit_id is required")]},
+            ("请选择镇（街）或单位", "town_id or unit_id is required"),
         )
     conditions = [sa.true()]
     if town_id is not None:

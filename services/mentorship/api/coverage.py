@@ -20,8 +20,7 @@ from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
 from shared.api import blueprint, endpoint
 from shared.auth import current_principal
 from shared.db import session
-from shared.http import app_today, export_responses, problem
-from shared.normalize import message
+from shared.http import app_today, export_responses, field_problem
 from shared.tabular import safe_row
 from shared.vocabulary import MENTOR_ROLES, PLACES
 
@@ -139,14 +138,11 @@ def get_coverage(args):
     for key, value in (("town_id", town_id), ("unit_id", unit_id)):
         if principal.role == key[:-3] and value not in (None, principal.scope_id):
             place = PLACES[key[:-3]]
-            raise problem(
+            raise field_problem(
                 403,
-                "Forbidden",
-                message(
-                    f"{place}只能查看本{place}的导师配备情况",
-                    f"a {key[:-3]} sees its own coverage",
-                ),
-                {key: [message(f"不是本{place}", "not yours")]},
+                key,
+                (f"{place}只能查看本{place}的导师配备情况", f"a {key[:-3]} sees its own coverage"),
+                (f"不是本{place}", "not yours"),
             )
     conditions = [access.trainee_scope(principal)]
     if town_id is not None:

@@ -34,7 +34,6 @@ from services.mentorship.models import Assignment, Person, Position, Town, Train
 from shared.audit import state
 from shared.db import settings_of
 from shared.errors import Conflict, DomainError, NotFound
-from shared.normalize import message
 from shared.vocabulary import MENTOR_ROLES, PLACES, TRAINEE_STATUSES
 
 log = logging.getLogger(__name__)
@@ -157,22 +156,24 @@ def check_eligible(
     """Refuse (422, naming the rule) unless the person may hold ``role`` for ``trainee``."""
     if trainee.status != "active":
         status = TRAINEE_STATUSES.get(trainee.status, trainee.status)
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "trainee_id",
+            (
                 f"该选调生状态为“{status}”，只有在岗选调生才能配备导师",
                 f"the trainee is {trainee.status}: only active trainees get mentors",
             ),
-            {"trainee_id": [message(f"选调生状态为“{status}”", f"trainee is {trainee.status}")]},
+            (f"选调生状态为“{status}”", f"trainee is {trainee.status}"),
         )
     column = _SEAT_PLACE[role]
     if getattr(trainee, column) is None:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "role",
+            (
                 f"该选调生未驻村：{MENTOR_ROLES[role]}应由其所在{PLACES[column.removesuffix('_id')]}的干部担任",
                 f"the trainee is not stationed in a village: a {role} mentor belongs to the "
                 f"trainee's current {column[:-3]}",
             ),
-            {"role": [message("选调生未驻村", "the trainee is not placed")]},
+            ("选调生未驻村", "the trainee is not placed"),
         )
     if not is_eligible(session, trainee, person_id, role, day):
         rule = rule_text(session, trainee, role)
@@ -367,48 +368,53 @@ def assign(
     """
     trainee = session.get(Trainee, trainee_id, with_for_update=True, populate_existing=True)
     if trainee is None:
-        raise NotFound(
-            message(f"没有编号为 {trainee_id} 的选调生", f"no trainee with id {trainee_id}"),
-            {"trainee_id": [message("不存在", "not found")]},
+        raise NotFound.on(
+            "trainee_id",
+            (f"没有编号为 {trainee_id} 的选调生", f"no trainee with id {trainee_id}"),
+            ("不存在", "not found"),
         )
     mentor = session.get(Person, mentor_id, with_for_update=True, populate_existing=True)
     if mentor is None:
-        raise DomainError(
-            message(f"没有编号为 {mentor_id} 的干部", f"no person with id {mentor_id}"),
-            {"mentor_id": [message("查无此人", "no such person")]},
+        raise DomainError.on(
+            "mentor_id",
+            (f"没有编号为 {mentor_id} 的干部", f"no person with id {mentor_id}"),
+            ("查无此人", "no such person"),
         )
     check_eligible(session, trainee, mentor_id, role, today)
     current = active_seat(session, trainee_id, role, lock=True)
     if current is not None and current.mentor_id == mentor_id:
-        raise Conflict(
-            message(
+        raise Conflict.on(
+            "mentor_id",
+            (
                 f"{mentor.name}已是该选调生的{MENTOR_ROLES[role]}",
                 f"{mentor.name} (person {mentor_id}) is already the trainee's {role} mentor "
                 f"(assignment {current.id})",
             ),
-            {"mentor_id": [message("已担任该导师", "already holds this seat")]},
+            ("已担任该导师", "already holds this seat"),
         )
     if current is not None and not replace:
         holder = session.get(Person, current.mentor_id)
         name = holder.name if holder is not None else current.mentor_id
-        raise Conflict(
-            message(
+        raise Conflict.on(
+            "role",
+            (
                 f"该选调生已有{MENTOR_ROLES[role]}（{name}）；如需更换，请选择替换现任导师",
                 f"the trainee already has a {role} mentor ({name}, person {current.mentor_id}, "
                 f"assignment {current.id}); send replace: true to replace them",
             ),
-            {"role": [message("该导师已有人担任", "this seat is taken")]},
+            ("该导师已有人担任", "this seat is taken"),
         )
     limit = capacity[role]
     if load_of(session, mentor_id, role) >= limit:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "mentor_id",
+            (
                 f"已达上限：{mentor.name} 已担任 {limit} 名选调生的{MENTOR_ROLES[role]}"
                 f"（上限 {limit} 名）",
                 f"capacity reached: {mentor.name} already mentors {limit} trainee(s) as {role} "
                 f"mentor (capacity {limit})",
             ),
-            {"mentor_id": [message("已达带教上限", "capacity reached")]},
+            ("已达带教上限", "capacity reached"),
         )
     if current is not None:
         _release(session, trainee, current, start_date - dt.timedelta(days=1), "replaced", actor)
@@ -429,29 +435,32 @@ def end_assignment(
     # Locked and read afresh: of two clerks ending it at once, the second sees it ended.
     session.get(Assignment, assignment.id, with_for_update=True, populate_existing=True)
     if not assignment.active:
-        raise Conflict(
-            message(
+        raise Conflict.on(
+            "id",
+            (
                 f"配备记录 {assignment.id} 已于 {assignment.end_date} 结束",
                 f"assignment {assignment.id} ended on {assignment.end_date}",
             ),
-            {"id": [message("已结束", "already ended")]},
+            ("已结束", "already ended"),
         )
     began = assignment.start_date
     if end_date < began:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "end_date",
+            (
                 f"导师配备的结束日期不能早于开始日期（{began}）",
                 f"an assignment cannot end before it began ({began})",
             ),
-            {"end_date": [message(f"早于开始日期 {began}", f"before the start date {began}")]},
+            (f"早于开始日期 {began}", f"before the start date {began}"),
         )
     if end_date > today:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "end_date",
+            (
                 "结束日期不能晚于今天，请到当天再结束导师配备",
                 "an assignment cannot end in the future: end it on the day",
             ),
-            {"end_date": [message("晚于今天", "in the future")]},
+            ("晚于今天", "in the future"),
         )
     trainee = session.get(Trainee, assignment.trainee_id)
     _release(session, trainee, assignment, end_date, "manual", actor, note=note)

@@ -74,50 +74,43 @@ def record_talk(
     talk_date = data["talk_date"]
     # Checks of the date alone come first: they reveal nothing about the trainee.
     if talk_date > today:
-        raise DomainError(
-            message("谈话日期不能晚于今天", "a talk cannot be dated in the future"),
-            {
-                "talk_date": [
-                    message(
-                        f"晚于今天（本市时间 {today.isoformat()}）",
-                        f"after today ({today.isoformat()}) in the city's time zone",
-                    )
-                ]
-            },
+        raise DomainError.on(
+            "talk_date",
+            ("谈话日期不能晚于今天", "a talk cannot be dated in the future"),
+            (
+                f"晚于今天（本市时间 {today.isoformat()}）",
+                f"after today ({today.isoformat()}) in the city's time zone",
+            ),
         )
     if talk_date < today - LATE_RECORDING:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "talk_date",
+            (
                 "一年以前的谈心谈话不能再补录",
                 "a talk held more than a year ago can no longer be recorded",
             ),
-            {"talk_date": [message("超过一年", "more than a year ago")]},
+            ("超过一年", "more than a year ago"),
         )
     postgres = session.get_bind().dialect.name == "postgresql"
     rows = session.execute(
         _seats_query(postgres), {"trainee_id": data["trainee_id"], "mentor_id": mentor_id}
     ).all()
     if not rows:
-        raise NotFound(
-            message("您没有指导这名选调生", "no such mentee of yours"),
-            {"trainee_id": [message("不是您当前指导的选调生", "not one of your active mentees")]},
+        raise NotFound.on(
+            "trainee_id",
+            ("您没有指导这名选调生", "no such mentee of yours"),
+            ("不是您当前指导的选调生", "not one of your active mentees"),
         )
     seat = _seat_for(rows, data.get("role"))
     if talk_date < seat.start_date:
         began = seat.start_date.isoformat()
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "talk_date",
+            (
                 "谈话日期早于您担任该选调生导师的日期",
                 "the talk is dated before you became this trainee's mentor",
             ),
-            {
-                "talk_date": [
-                    message(
-                        f"早于您担任导师的开始日期（{began}）",
-                        f"before your assignment began ({began})",
-                    )
-                ]
-            },
+            (f"早于您担任导师的开始日期（{began}）", f"before your assignment began ({began})"),
         )
     row = {
         "trainee_id": seat.trainee_id,
@@ -233,34 +226,25 @@ def _seat_for(seats: list[sa.Row], role: str | None) -> sa.Row:
         for seat in seats:
             if seat.role == role:
                 return seat
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "role",
+            (
                 f"您不是该选调生的{MENTOR_ROLES.get(role, role)}",
                 f"you do not mentor this trainee as {role}",
             ),
-            {
-                "role": [
-                    message(
-                        f"您是该选调生的{_role_names(roles)}",
-                        f"you are this trainee's {' and '.join(roles)} mentor",
-                    )
-                ]
-            },
+            (
+                f"您是该选调生的{_role_names(roles)}",
+                f"you are this trainee's {' and '.join(roles)} mentor",
+            ),
         )
     if len(seats) > 1:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "role",
+            (
                 "您在该选调生处担任多个导师角色，请选择本次谈话的导师角色",
                 "you mentor this trainee in several roles: say which one this talk was in",
             ),
-            {
-                "role": [
-                    message(
-                        f"必选：{_role_names(roles)}之一",
-                        f"required: one of {', '.join(roles)}",
-                    )
-                ]
-            },
+            (f"必选：{_role_names(roles)}之一", f"required: one of {', '.join(roles)}"),
         )
     return seats[0]
 
@@ -275,9 +259,10 @@ def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:
     # The row lock makes two simultaneous acknowledgements one success and one conflict.
     session.refresh(talk, with_for_update=True)
     if talk.acknowledged_at is not None:
-        raise Conflict(
-            message("该谈话已经确认过", "this talk has already been acknowledged"),
-            {"talk": [message("已确认", "already acknowledged")]},
+        raise Conflict.on(
+            "talk",
+            ("该谈话已经确认过", "this talk has already been acknowledged"),
+            ("已确认", "already acknowledged"),
         )
     talk.acknowledged_at = utcnow()
     talk.reflection = reflection
@@ -291,9 +276,10 @@ def mark_follow_up_done(session: Session, talk: Talk, follow_up_id: int, by: str
     if follow_up is None or follow_up.talk_id != talk.id:
         raise NotFound(message("该谈话没有这项跟进事项", "no such follow-up of this talk"))
     if follow_up.done_at is not None:
-        raise Conflict(
-            message("该跟进事项已经完成", "this follow-up is already done"),
-            {"follow_up": [message("已完成", "already done")]},
+        raise Conflict.on(
+            "follow_up",
+            ("该跟进事项已经完成", "this follow-up is already done"),
+            ("已完成", "already done"),
         )
     follow_up.done_at = utcnow()
     follow_up.done_by = by

@@ -50,16 +50,10 @@ def create_event(session: Session, data: dict, *, within, created_by: str) -> Tr
         if invite.get(key):
             criteria.append(column.in_(set(invite[key])))
     if not criteria:
-        raise DomainError(
-            message("请选择邀请对象", "say whom to invite"),
-            {
-                "invite": [
-                    message(
-                        "请选择镇（街）、单位、届别或选调生",
-                        "name towns, units, cohorts or trainees",
-                    )
-                ]
-            },
+        raise DomainError.on(
+            "invite",
+            ("请选择邀请对象", "say whom to invite"),
+            ("请选择镇（街）、单位、届别或选调生", "name towns, units, cohorts or trainees"),
         )
     ids = session.scalars(
         sa.select(Trainee.id)
@@ -80,12 +74,13 @@ def create_event(session: Session, data: dict, *, within, created_by: str) -> Tr
             {"invite": {"trainee_ids": [why]}},
         )
     if not ids:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "invite",
+            (
                 "邀请范围内没有您管理范围内的在岗选调生",
                 "the invitation matches no active trainee in your scope",
             ),
-            {"invite": [message("没有匹配的选调生", "matches nobody")]},
+            ("没有匹配的选调生", "matches nobody"),
         )
     event = TrainingEvent(
         kind=data["kind"],
@@ -124,12 +119,13 @@ def mark_attendance(
     )
     missing = sorted(wanted - invited)
     if missing:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "trainee_ids",
+            (
                 "有的选调生未受邀参加本次活动（或不在您的管理范围内）",
                 "some trainees were not invited to this event (or are not in your scope)",
             ),
-            {"trainee_ids": [message(f"未受邀：{missing[:20]}", f"not invited: {missing[:20]}")]},
+            (f"未受邀：{missing[:20]}", f"not invited: {missing[:20]}"),
         )
     newly = sorted(
         session.scalars(
@@ -206,24 +202,23 @@ def update_project(session: Session, project: Project, data: dict) -> Project:
 
 def _name_taken() -> Conflict:
     """The refusal of a project name another project has."""
-    return Conflict(
-        message("已有同名项目", "a project with this name exists"),
-        {"name": [message("已被使用", "already used")]},
+    return Conflict.on(
+        "name", ("已有同名项目", "a project with this name exists"), ("已被使用", "already used")
     )
 
 
 def join_project(session: Session, project: Project, trainee: Trainee, data: dict) -> Participation:
     """A trainee joins a key project in a role; announced as ``project.joined``."""
     if not project.active:
-        raise DomainError(
-            message("该项目已关闭", "this project is closed"),
-            {"project": [message("项目已关闭", "not active")]},
+        raise DomainError.on(
+            "project", ("该项目已关闭", "this project is closed"), ("项目已关闭", "not active")
         )
     if trainee.status != "active":
         status = TRAINEE_STATUSES.get(trainee.status, trainee.status)
-        raise DomainError(
-            message("只有在岗选调生才能参加项目", "only an active trainee joins a project"),
-            {"trainee_id": [message(f"状态为“{status}”", f"status {trainee.status}")]},
+        raise DomainError.on(
+            "trainee_id",
+            ("只有在岗选调生才能参加项目", "only an active trainee joins a project"),
+            (f"状态为“{status}”", f"status {trainee.status}"),
         )
     existing = session.scalar(
         sa.select(Participation.id).where(
@@ -231,16 +226,10 @@ def join_project(session: Session, project: Project, trainee: Trainee, data: dic
         )
     )
     if existing is not None:
-        raise Conflict(
-            message("该选调生已参加这个项目", "the trainee already takes part in this project"),
-            {
-                "trainee_id": [
-                    message(
-                        f"已参加（参与记录 {existing}）",
-                        f"already participating (participation {existing})",
-                    )
-                ]
-            },
+        raise Conflict.on(
+            "trainee_id",
+            ("该选调生已参加这个项目", "the trainee already takes part in this project"),
+            (f"已参加（参与记录 {existing}）", f"already participating (participation {existing})"),
         )
     participation = Participation(
         project_id=project.id,
@@ -271,11 +260,10 @@ def update_participation(session: Session, participation: Participation, data: d
     start = data.get("start_date", participation.start_date)
     end = data.get("end_date", participation.end_date)
     if start is not None and end is not None and end < start:
-        raise DomainError(
-            message(
-                "参加项目的结束日期不能早于开始日期", "a participation cannot end before it starts"
-            ),
-            {"end_date": [message("早于开始日期", "before start_date")]},
+        raise DomainError.on(
+            "end_date",
+            ("参加项目的结束日期不能早于开始日期", "a participation cannot end before it starts"),
+            ("早于开始日期", "before start_date"),
         )
     for key, value in data.items():
         setattr(participation, key, value)
@@ -294,16 +282,13 @@ def nominate_showcase(
     if participation_id is not None:
         participation = session.get(Participation, participation_id)
         if participation is None or participation.trainee_id != trainee.id:
-            raise DomainError(
-                message(
+            raise DomainError.on(
+                "participation_id",
+                (
                     "所选的参与项目记录不属于该选调生",
                     "the participation named is not this trainee's",
                 ),
-                {
-                    "participation_id": [
-                        message("不是该选调生的参与记录", "not a participation of this trainee")
-                    ]
-                },
+                ("不是该选调生的参与记录", "not a participation of this trainee"),
             )
     showcase = Showcase(
         trainee_id=trainee.id,

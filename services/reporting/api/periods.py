@@ -20,7 +20,7 @@ from shared.api import blueprint, endpoint
 from shared.auth import current_principal
 from shared.db import session
 from shared.errors import DomainError, NotFound
-from shared.http import app_today, paginate, problem
+from shared.http import app_today, field_problem, paginate
 from shared.normalize import message
 
 blp = blueprint(
@@ -78,11 +78,8 @@ def post_periods(data):
         session(), data["code"], current_app.config, today=app_today(), by=principal.subject
     )
     if not opened:
-        raise problem(
-            409,
-            "Conflict",
-            message("该报送期已经开启", "this period is already open"),
-            {"code": [message("已开启", "open")]},
+        raise field_problem(
+            409, "code", ("该报送期已经开启", "this period is already open"), ("已开启", "open")
         )
     session().commit()
     return _out(period)

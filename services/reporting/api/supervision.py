@@ -26,8 +26,14 @@ from services.reporting.schemas.supervision import (
 from shared.api import blueprint, endpoint
 from shared.auth import current_principal
 from shared.db import session
-from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
-from shared.normalize import message
+from shared.http import (
+    app_today,
+    export_responses,
+    field_problem,
+    get_or_404,
+    paginate,
+    where_given,
+)
 
 blp = blueprint(
     "supervision",
@@ -165,11 +171,11 @@ def post_close_rectification(data, id):
     item = load_rectification(id)
     on = data.get("closed_on") or app_today()
     if on > app_today():
-        raise problem(
+        raise field_problem(
             422,
-            "Unprocessable Entity",
-            message("销号日期不能晚于今天", "a closing day in the future"),
-            {"closed_on": [message("不能晚于今天", "in the future")]},
+            "closed_on",
+            ("销号日期不能晚于今天", "a closing day in the future"),
+            ("不能晚于今天", "in the future"),
         )
     domain.close_rectification(
         session(), item, data["evidence"], closed_on=on, by=current_principal().subject

@@ -114,15 +114,17 @@ def period_range(code: str) -> tuple[dt.date, dt.date]:
     """First and last day of ``YYYY`` or ``YYYY-Qn``."""
     match = PERIOD.match(code or "")
     if not match:
-        raise DomainError(
-            message("考核期间应为年份或季度，如 2026 或 2026-Q4", "a period is YYYY or YYYY-Qn"),
-            {"period": [message("应为 YYYY 或 YYYY-Qn", "YYYY or YYYY-Qn")]},
+        raise DomainError.on(
+            "period",
+            ("考核期间应为年份或季度，如 2026 或 2026-Q4", "a period is YYYY or YYYY-Qn"),
+            ("应为 YYYY 或 YYYY-Qn", "YYYY or YYYY-Qn"),
         )
     year = int(match.group(1))
     if not 2000 <= year <= 2100:
-        raise DomainError(
-            message("考核期间应在 2000 至 2100 年之间", "a period between 2000 and 2100"),
-            {"period": [message("年份超出范围", "year out of range")]},
+        raise DomainError.on(
+            "period",
+            ("考核期间应在 2000 至 2100 年之间", "a period between 2000 and 2100"),
+            ("年份超出范围", "year out of range"),
         )
     if match.group(2):
         quarter = int(match.group(2))
@@ -169,9 +171,10 @@ def set_weights(session: Session, new: dict[str, Decimal], by: str) -> dict[str,
         raise DomainError(message("权重填写有误", "the weights did not validate"), errors)
     total = sum(new.values(), Decimal(0))
     if total != TOTAL:
-        raise DomainError(
-            message("各项权重之和应为 100", "the weights must add up to 100"),
-            {"weights": [message(f"现在合计 {total}", f"they add up to {total}")]},
+        raise DomainError.on(
+            "weights",
+            ("各项权重之和应为 100", "the weights must add up to 100"),
+            (f"现在合计 {total}", f"they add up to {total}"),
         )
     for name in INDICATORS:
         row = session.get(AssessmentWeight, name, with_for_update=True, populate_existing=True)
@@ -410,9 +413,10 @@ def compute(session: Session, period: str, party: str, by: str, today: dt.date) 
         .with_for_update()
     )
     if assessment is not None and assessment.status == "published":
-        raise Conflict(
-            message("该期考核已发布，不能重新计算", "this assessment is published and final"),
-            {"period": [message("已发布", "already published")]},
+        raise Conflict.on(
+            "period",
+            ("该期考核已发布，不能重新计算", "this assessment is published and final"),
+            ("已发布", "already published"),
         )
     current = weights(session)
     counts = figures(session, party, first, last, today)
@@ -446,9 +450,10 @@ def publish(session: Session, assessment: Assessment, by: str) -> Assessment:
     """Freeze a draft and announce ``assessment.published`` with its ranking."""
     session.refresh(assessment, with_for_update=True)
     if assessment.status == "published":
-        raise Conflict(
-            message("该期考核已经发布", "this assessment is already published"),
-            {"status": [message("已发布", "published")]},
+        raise Conflict.on(
+            "status",
+            ("该期考核已经发布", "this assessment is already published"),
+            ("已发布", "published"),
         )
     assessment.status = "published"
     assessment.published_at = utcnow()

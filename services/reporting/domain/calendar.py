@@ -50,9 +50,10 @@ SHEET_HEADERS = {
 def check_year(year: int) -> None:
     """A year the calendar may hold (else a 422 naming it)."""
     if not YEARS[0] <= year <= YEARS[1]:
-        raise DomainError(
-            message("年份超出范围", "the year is out of range"),
-            {"year": [message(f"应在 {YEARS[0]}–{YEARS[1]} 之间", f"{YEARS[0]} to {YEARS[1]}")]},
+        raise DomainError.on(
+            "year",
+            ("年份超出范围", "the year is out of range"),
+            (f"应在 {YEARS[0]}–{YEARS[1]} 之间", f"{YEARS[0]} to {YEARS[1]}"),
         )
 
 
@@ -121,9 +122,10 @@ def remove_day(
     """Unlist a day (404 if it is not listed): it is again what its weekday makes it."""
     row = session.get(CalendarDay, day, with_for_update=True)
     if row is None:
-        raise NotFound(
-            message("这一天不在日历中", "this day is not listed"),
-            {"day": [message(f"{day.isoformat()} 未列出", f"{day.isoformat()} is not listed")]},
+        raise NotFound.on(
+            "day",
+            ("这一天不在日历中", "this day is not listed"),
+            (f"{day.isoformat()} 未列出", f"{day.isoformat()} is not listed"),
         )
     _check_deadlines(session, {day: None}, {day.year}, config, "day")
     before = day_state(row)

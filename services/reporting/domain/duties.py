@@ -87,9 +87,8 @@ def find_party(session: Session, kind: str, party_id: int):
     party = session.get(_PARTY_MODELS[kind], party_id)
     if party is None:
         name = _KIND_ZH[kind]
-        raise NotFound(
-            message(f"找不到该{name}", f"no such {kind}"),
-            {"party_id": [message(f"{name}不存在", f"unknown {kind}")]},
+        raise NotFound.on(
+            "party_id", (f"找不到该{name}", f"no such {kind}"), (f"{name}不存在", f"unknown {kind}")
         )
     return party
 
@@ -142,9 +141,10 @@ def create_item(session: Session, data: dict, by: str) -> DutyItem:
     and year is a Conflict)."""
     town_id, unit_id = party_places(session, data["party_kind"], data["party_id"])
     if data["due_date"].year < data["year"]:
-        raise DomainError(
-            message("完成时限早于事项所属年度", "the due date is before the item's year"),
-            {"due_date": [message("早于所属年度", "before the year")]},
+        raise DomainError.on(
+            "due_date",
+            ("完成时限早于事项所属年度", "the due date is before the item's year"),
+            ("早于所属年度", "before the year"),
         )
     exists = session.scalar(
         sa.select(DutyItem.id).where(
@@ -155,12 +155,13 @@ def create_item(session: Session, data: dict, by: str) -> DutyItem:
         )
     )
     if exists is not None:
-        raise Conflict(
-            message(
+        raise Conflict.on(
+            "title",
+            (
                 "该责任主体本年度已有同名事项",
                 "this party already has an item with this title this year",
             ),
-            {"title": [message(f"与事项 {exists} 同名", f"same as item {exists}")]},
+            (f"与事项 {exists} 同名", f"same as item {exists}"),
         )
     item = DutyItem(
         year=data["year"],
@@ -185,26 +186,22 @@ def report_progress(
     # The row lock orders two simultaneous updates of one item.
     session.refresh(item, with_for_update=True)
     if item.completed_on is not None:
-        raise Conflict(
-            message("该事项已经完成", "this item is already completed"),
-            {"percent": [message("已完成", "already completed")]},
+        raise Conflict.on(
+            "percent",
+            ("该事项已经完成", "this item is already completed"),
+            ("已完成", "already completed"),
         )
     if percent < item.percent:
-        raise DomainError(
-            message("进度只能增加，不能低于上次填报", "progress only moves forward"),
-            {
-                "percent": [
-                    message(
-                        f"低于上次填报的 {item.percent}%",
-                        f"below the last reported {item.percent}%",
-                    )
-                ]
-            },
+        raise DomainError.on(
+            "percent",
+            ("进度只能增加，不能低于上次填报", "progress only moves forward"),
+            (f"低于上次填报的 {item.percent}%", f"below the last reported {item.percent}%"),
         )
     if not evidence.strip():
-        raise DomainError(
-            message("请填写进展情况的佐证材料", "give the evidence of the progress"),
-            {"evidence": [message("必填", "required")]},
+        raise DomainError.on(
+            "evidence",
+            ("请填写进展情况的佐证材料", "give the evidence of the progress"),
+            ("必填", "required"),
         )
     entry = DutyProgress(item=item, percent=percent, evidence=evidence, reported_on=today, by=by)
     session.add(entry)

@@ -98,11 +98,10 @@ def _check_year(kind: str, year: int, trainee: Trainee, today: dt.date) -> None:
     latest = today.year + (1 if kind == "final" else 0)
     earliest = trainee.cohort
     if not earliest <= year <= latest:
-        raise DomainError(
-            message(
-                f"年度应在 {earliest} 至 {latest} 年之间", f"the year must be {earliest}–{latest}"
-            ),
-            {"year": [message(f"应在 {earliest}–{latest} 年之间", f"{earliest}–{latest}")]},
+        raise DomainError.on(
+            "year",
+            (f"年度应在 {earliest} 至 {latest} 年之间", f"the year must be {earliest}–{latest}"),
+            (f"应在 {earliest}–{latest} 年之间", f"{earliest}–{latest}"),
         )
 
 
@@ -141,12 +140,13 @@ def create_evaluation(
         updated_at=now,
         **{key: data.get(key) or ("" if key != "grade" else None) for key in EDITABLE},
     )
-    taken = Conflict(
-        message(
+    taken = Conflict.on(
+        "year",
+        (
             f"{trainee.name} 的 {data['year']} 年{KIND_NAMES[data['kind']]}已经开始撰写，请编辑它",
             "this evaluation is already started: edit it instead",
         ),
-        {"year": [message("已存在", "already exists")]},
+        ("已存在", "already exists"),
     )
     exists = sa.select(Evaluation.id).where(
         Evaluation.trainee_id == trainee.id,
@@ -223,9 +223,10 @@ def write_opinion(
             )
         )
     if evaluation.status == "approved":
-        raise Conflict(
-            message("鉴定已审核通过，不能再填写意见", "the evaluation is approved"),
-            {"status": [message("已审核通过", "approved")]},
+        raise Conflict.on(
+            "status",
+            ("鉴定已审核通过，不能再填写意见", "the evaluation is approved"),
+            ("已审核通过", "approved"),
         )
     opinion = next((o for o in evaluation.opinions if o.mentor_id == mentor_id), None)
     if opinion is None:
@@ -286,21 +287,18 @@ def check_quota(session: Session, evaluation: Evaluation, grade: str | None, con
         return
     q = quota(session, evaluation.kind, evaluation.year, config, excluding=evaluation.id)
     if q["used"] + 1 > q["allowed"]:
-        raise Conflict(
-            message(
+        raise Conflict.on(
+            "grade",
+            (
                 f"优秀等次名额已满：{evaluation.year} 年{KIND_NAMES[evaluation.kind]}共 "
                 f"{q['evaluated']} 人，优秀最多 {q['allowed']} 人，已有 {q['used']} 人",
                 f"the quota of excellent is full: {q['used']} of {q['allowed']} "
                 f"for {q['evaluated']} evaluated",
             ),
-            {
-                "grade": [
-                    message(
-                        f"优秀名额已用 {q['used']} 个，共 {q['allowed']} 个",
-                        f"excellent: {q['used']} of {q['allowed']} used",
-                    )
-                ]
-            },
+            (
+                f"优秀名额已用 {q['used']} 个，共 {q['allowed']} 个",
+                f"excellent: {q['used']} of {q['allowed']} used",
+            ),
         )
 
 
@@ -370,9 +368,10 @@ def approve_evaluation(
                     message("只有市委组织部可以调整等次", "only the city changes the grade")
                 )
             if not note.strip():
-                raise DomainError(
-                    message("调整等次请说明理由", "say why the grade changes"),
-                    {"note": [message("调整等次时必填", "required when the grade changes")]},
+                raise DomainError.on(
+                    "note",
+                    ("调整等次请说明理由", "say why the grade changes"),
+                    ("调整等次时必填", "required when the grade changes"),
                 )
             check_quota(session, evaluation, grade, config)
             evaluation.grade = grade
@@ -398,18 +397,13 @@ def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.dat
     """The trainee rates one of its mentors for a year (once)."""
     year = data["year"]
     if not (today.year - 1 <= year <= today.year):
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "year",
+            (
                 f"只能评价 {today.year - 1} 或 {today.year} 年的导师",
                 f"rate {today.year - 1} or {today.year}",
             ),
-            {
-                "year": [
-                    message(
-                        f"{today.year - 1} 或 {today.year} 年", f"{today.year - 1} or {today.year}"
-                    )
-                ]
-            },
+            (f"{today.year - 1} 或 {today.year} 年", f"{today.year - 1} or {today.year}"),
         )
     role = session.scalar(
         sa.select(MentorAssignment.role)
@@ -432,9 +426,10 @@ def rate_mentor(session: Session, trainee: Trainee, data: dict, *, today: dt.dat
         comment=data.get("comment", ""),
         created_at=utcnow(),
     )
-    taken = Conflict(
-        message(f"您已评价过这位导师 {year} 年的工作", "you rated this mentor for the year"),
-        {"mentor_id": [message("该年度已评价过", "already rated this year")]},
+    taken = Conflict.on(
+        "mentor_id",
+        (f"您已评价过这位导师 {year} 年的工作", "you rated this mentor for the year"),
+        ("该年度已评价过", "already rated this year"),
     )
     exists = sa.select(MentorRating.id).where(
         MentorRating.mentor_id == rating.mentor_id,

@@ -67,7 +67,6 @@ from shared import workdays
 from shared.clock import month_bounds
 from shared.db import UTCDateTime, upsert_statement, utcnow
 from shared.errors import DomainError, NotFound
-from shared.normalize import message
 
 #: ``report.due_soon`` goes out this many days before the deadline.
 DUE_SOON_DAYS = 2
@@ -83,13 +82,10 @@ def parse_code(code: str) -> tuple[str, dt.date, dt.date]:
     """``(kind, starts_on, ends_on)`` of a period code (``2026-03`` or ``2026-Q1``)."""
     match = _CODE.match(code or "")
     if match is None or int(match.group(1)) < 2000:
-        raise DomainError(
-            message("报送期有误", "not a period"),
-            {
-                "code": [
-                    message("应为 YYYY-MM 或 YYYY-Qn，2000 年起", "YYYY-MM or YYYY-Qn, from 2000")
-                ]
-            },
+        raise DomainError.on(
+            "code",
+            ("报送期有误", "not a period"),
+            ("应为 YYYY-MM 或 YYYY-Qn，2000 年起", "YYYY-MM or YYYY-Qn, from 2000"),
         )
     year = int(match.group(1))
     if match.group(2):
@@ -174,9 +170,10 @@ def open_period(
     ``period.opened`` is recorded and its obligations created in this transaction."""
     kind, starts_on, ends_on = parse_code(code)
     if starts_on > today:
-        raise DomainError(
-            message("报送期尚未开始，不能开启", "a period cannot open before it begins"),
-            {"code": [message("尚未开始", "in the future")]},
+        raise DomainError.on(
+            "code",
+            ("报送期尚未开始，不能开启", "a period cannot open before it begins"),
+            ("尚未开始", "in the future"),
         )
     base = policy_deadline(kind, ends_on, config)
     deadline = next_working_day(session, base)
@@ -219,9 +216,10 @@ def get_period(session: Session, code: str) -> Period:
     """The period with this code, or :class:`NotFound`."""
     period = session.scalars(sa.select(Period).where(Period.code == code)).one_or_none()
     if period is None:
-        raise NotFound(
-            message("该报送期尚未开启", "no such period is open"),
-            {"period": [message(f"{code} 尚未开启", f"{code} is not open")]},
+        raise NotFound.on(
+            "period",
+            ("该报送期尚未开启", "no such period is open"),
+            (f"{code} 尚未开启", f"{code} is not open"),
         )
     return period
 
@@ -240,26 +238,24 @@ def extend_deadline(
     limit the calendar's moves keep too); a non-working day is the city's own choice here."""
     if deadline <= period.ends_on:
         ends_on = period.ends_on.isoformat()
-        raise DomainError(
-            message("截止日期应在报送期结束之后", "a deadline must fall after the period ends"),
-            {"deadline": [message(f"应晚于 {ends_on}", f"after {ends_on}")]},
+        raise DomainError.on(
+            "deadline",
+            ("截止日期应在报送期结束之后", "a deadline must fall after the period ends"),
+            (f"应晚于 {ends_on}", f"after {ends_on}"),
         )
     limit = deadline_limit(period.ends_on)
     if deadline > limit:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "deadline",
+            (
                 "截止日期不能晚于报送期结束后次月的月底",
                 "a deadline cannot pass the end of the month after the period",
             ),
-            {
-                "deadline": [
-                    message(
-                        f"截止日期最晚为 {limit.isoformat()}（次月月底），否则下一期的表格会先到期",
-                        f"at the latest {limit.isoformat()} (the end of the following month), "
-                        "or the next period's forms would fall due first",
-                    )
-                ]
-            },
+            (
+                f"截止日期最晚为 {limit.isoformat()}（次月月底），否则下一期的表格会先到期",
+                f"at the latest {limit.isoformat()} (the end of the following month), "
+                "or the next period's forms would fall due first",
+            ),
         )
     before = period_state(period)
     period.extended_to = deadline

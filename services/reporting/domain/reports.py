@@ -254,29 +254,25 @@ def create_report(
     if owed is None:
         owed = owed_form(session, trainee.id, period_code, kind)[1]
     if owed is None:
-        raise Conflict(
-            message("该报送期未开启，不能填报", "this period is not open for reporting"),
-            {"period": [message("未开启", "not open")]},
+        raise Conflict.on(
+            "period",
+            ("该报送期未开启，不能填报", "this period is not open for reporting"),
+            ("未开启", "not open"),
         )
     period, obligation_id = owed.period, owed.obligation_id
     if kind not in KINDS_BY_PERIOD[period.kind]:
         owed_kinds = KINDS_BY_PERIOD[period.kind]
         forms = "、".join(WORDS["zh"]["kind"].get(k, k) for k in owed_kinds)
-        raise DomainError(
-            message(
-                f"{period.code} 应填报的是{forms}",
-                f"a {period.kind} owes {', '.join(owed_kinds)}",
-            ),
-            {
-                "kind": [
-                    message(f"不是 {period.code} 应填报的表格", f"not a {period.kind}'s report")
-                ]
-            },
+        raise DomainError.on(
+            "kind",
+            (f"{period.code} 应填报的是{forms}", f"a {period.kind} owes {', '.join(owed_kinds)}"),
+            (f"不是 {period.code} 应填报的表格", f"not a {period.kind}'s report"),
         )
     if obligation_id is None:
-        raise DomainError(
-            message("您本期无需填报这份表格", "you owe no such report for this period"),
-            {"period": [message("本期无需报送", "no report owed")]},
+        raise DomainError.on(
+            "period",
+            ("您本期无需填报这份表格", "you owe no such report for this period"),
+            ("本期无需报送", "no report owed"),
         )
     _check_content(kind, period, content)
     talks = None
@@ -325,11 +321,10 @@ def create_report(
             statements += _submission_writes(report, trainee, None, actor, "trainee", params)
         execute_together(session, tuple(statements), params)
     except sa.exc.IntegrityError:
-        raise Conflict(
-            message(
-                "这份表格已经开始填写，请直接修改", "this form is already started: edit it instead"
-            ),
-            {"kind": [message("已存在", "already exists")]},
+        raise Conflict.on(
+            "kind",
+            ("这份表格已经开始填写，请直接修改", "this form is already started: edit it instead"),
+            ("已存在", "already exists"),
         ) from None
     attach(session, report)
     return report

@@ -51,16 +51,13 @@ class Paper:
     def check_version(self, item, version: int | None) -> None:
         """409 when the caller read an older ``version`` of the item (None: not checked)."""
         if version is not None and version != item.version:
-            raise Conflict(
-                message(
+            raise Conflict.on(
+                "version",
+                (
                     f"{self.zh}在您读取后已被修改，请刷新",
                     f"the {self.en} changed since you read it: reload it",
                 ),
-                {
-                    "version": [
-                        message(f"当前版本为 {item.version}", f"current version is {item.version}")
-                    ]
-                },
+                (f"当前版本为 {item.version}", f"current version is {item.version}"),
             )
 
     def flush(self, session: Session) -> None:
@@ -68,12 +65,13 @@ class Paper:
         try:
             session.flush()
         except StaleDataError:
-            raise Conflict(
-                message(
+            raise Conflict.on(
+                "version",
+                (
                     f"{self.zh}已被他人同时修改，请刷新后重试",
                     f"the {self.en} was changed by someone else at the same time: reload it",
                 ),
-                {"version": [message("已被他人修改", "stale")]},
+                ("已被他人修改", "stale"),
             ) from None
 
     def reviewer_step(

@@ -26,7 +26,6 @@ from services.reporting.domain.duties import find_party
 from services.reporting.models import Rectification, SupervisionVisit
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
-from shared.normalize import message
 
 VISIT_KINDS = ("research", "inspection")
 
@@ -34,15 +33,10 @@ VISIT_KINDS = ("research", "inspection")
 def record_visit(session: Session, data: dict, *, today: dt.date, by: str) -> SupervisionVisit:
     """Record a visit with its findings (each one a rectification item)."""
     if data["visit_date"] > today:
-        raise DomainError(
-            message("督导调研日期不能晚于今天", "a visit cannot be dated in the future"),
-            {
-                "visit_date": [
-                    message(
-                        f"晚于今天（{today.isoformat()}）", f"after today ({today.isoformat()})"
-                    )
-                ]
-            },
+        raise DomainError.on(
+            "visit_date",
+            ("督导调研日期不能晚于今天", "a visit cannot be dated in the future"),
+            (f"晚于今天（{today.isoformat()}）", f"after today ({today.isoformat()})"),
         )
     find_party(session, data["party_kind"], data["party_id"])
     visit = SupervisionVisit(
@@ -69,9 +63,10 @@ def add_rectification(
     owner_kind = data.get("owner_kind") or visit.party_kind
     owner_id = data.get("owner_id") or visit.party_id
     if data["due_date"] < visit.visit_date:
-        raise DomainError(
-            message("整改时限早于督导调研日期", "the time limit is before the visit"),
-            {field: [message("整改时限早于调研日期", "due_date before the visit")]},
+        raise DomainError.on(
+            field,
+            ("整改时限早于督导调研日期", "the time limit is before the visit"),
+            ("整改时限早于调研日期", "due_date before the visit"),
         )
     find_party(session, owner_kind, owner_id)
     item = Rectification(
@@ -93,19 +88,22 @@ def close_rectification(
     """Close an item once with its evidence."""
     session.refresh(item, with_for_update=True)
     if item.closed_on is not None:
-        raise Conflict(
-            message("该整改事项已经销号", "this item is already closed"),
-            {"rectification": [message("已销号", "already closed")]},
+        raise Conflict.on(
+            "rectification",
+            ("该整改事项已经销号", "this item is already closed"),
+            ("已销号", "already closed"),
         )
     if not evidence.strip():
-        raise DomainError(
-            message("请填写整改的佐证材料", "give the evidence of the rectification"),
-            {"evidence": [message("必填", "required")]},
+        raise DomainError.on(
+            "evidence",
+            ("请填写整改的佐证材料", "give the evidence of the rectification"),
+            ("必填", "required"),
         )
     if closed_on < item.visit.visit_date:
-        raise DomainError(
-            message("销号日期早于督导调研日期", "closed before the visit"),
-            {"closed_on": [message("早于走访日期", "before the visit")]},
+        raise DomainError.on(
+            "closed_on",
+            ("销号日期早于督导调研日期", "closed before the visit"),
+            ("早于走访日期", "before the visit"),
         )
     item.closed_on = closed_on
     item.evidence = evidence

@@ -19,7 +19,7 @@ from shared.api import blueprint, endpoint
 from shared.auth import current_principal, issue_token
 from shared.clock import utcnow
 from shared.db import session
-from shared.http import PROBLEM_JSON, ProblemSchema, problem, problem_response
+from shared.http import PROBLEM_JSON, ProblemSchema, field_problem, problem, problem_response
 from shared.normalize import message
 
 blp = blueprint(
@@ -47,11 +47,11 @@ def _body() -> dict:
         return request.form.to_dict()
     raw = request.get_json(silent=True)
     if raw is None:
-        raise problem(
+        raise field_problem(
             400,
-            "Bad Request",
-            message("请以 JSON 或表单格式提交", "send JSON or a form"),
-            {"body": [message("不是 JSON", "not JSON")]},
+            "body",
+            ("请以 JSON 或表单格式提交", "send JSON or a form"),
+            ("不是 JSON", "not JSON"),
         )
     return raw
 

@@ -26,8 +26,7 @@ from shared.auth import (
     current_principal,
 )
 from shared.db import session
-from shared.http import paginate, problem, where_given
-from shared.normalize import message
+from shared.http import field_problem, paginate, where_given
 
 blp = blueprint("trainees", "/api/v1/roster/trainees", "Trainees (选调生), placements and status")
 
@@ -58,11 +57,11 @@ def load_trainee(id_: int, *, for_update: bool = False) -> Trainee:
 def _unit_keeps_to_itself(data: dict) -> None:
     principal = current_principal()
     if principal.role == "unit" and data.get("unit_id", principal.scope_id) != principal.scope_id:
-        raise problem(
+        raise field_problem(
             403,
-            "Forbidden",
-            message("派出单位只能登记本单位的选调生", "a unit registers only its own trainees"),
-            {"unit_id": [message("不是本单位", "not your unit")]},
+            "unit_id",
+            ("派出单位只能登记本单位的选调生", "a unit registers only its own trainees"),
+            ("不是本单位", "not your unit"),
         )
 
 
@@ -112,11 +111,11 @@ def post_trainees(data):
     ``trainee.registered`` (and ``trainee.placed``)."""
     _unit_keeps_to_itself(data)
     if data.get("placement") and not current_principal().is_city:
-        raise problem(
+        raise field_problem(
             403,
-            "Forbidden",
-            message("选调生的驻村安排由市委组织部确定", "placements are made by the city"),
-            {"placement": [message("仅市委组织部可操作", "city only")]},
+            "placement",
+            ("选调生的驻村安排由市委组织部确定", "placements are made by the city"),
+            ("仅市委组织部可操作", "city only"),
         )
     trainee = domain.register_trainee(session(), data)
     session().commit()

@@ -12,7 +12,6 @@ from services.roster.domain.common import emit, name_zh
 from services.roster.models import Account, Person, Town, Trainee, Unit
 from shared.audit import state
 from shared.errors import Conflict, DomainError
-from shared.normalize import message
 
 _SCOPE_MODELS = {"unit": Unit, "town": Town, "mentor": Person, "trainee": Trainee}
 
@@ -30,25 +29,26 @@ def create_account(session: Session, data: dict) -> tuple[Account, str | None]:
     role, scope_id = data["role"], data.get("scope_id")
     if role == "city":
         if scope_id is not None:
-            raise DomainError(
-                message("市委组织部账号不设管理范围", "a city account has no scope"),
-                {"scope_id": [message("应为空", "must be empty")]},
+            raise DomainError.on(
+                "scope_id",
+                ("市委组织部账号不设管理范围", "a city account has no scope"),
+                ("应为空", "must be empty"),
             )
     else:
         model = _SCOPE_MODELS[role]
         if scope_id is None or session.get(model, scope_id) is None:
             table = model.__tablename__
-            raise DomainError(
-                message(
+            raise DomainError.on(
+                "scope_id",
+                (
                     f"{name_zh(role)}账号须填写一个已登记的{name_zh(table)}的编号",
                     f"a {role} account needs the id of an existing {table}",
                 ),
-                {"scope_id": [message("不存在", "not found")]},
+                ("不存在", "not found"),
             )
     if session.scalar(sa.select(Account.id).where(Account.username == data["username"])):
-        raise Conflict(
-            message("该用户名已被使用", "this username is taken"),
-            {"username": [message("已被使用", "already used")]},
+        raise Conflict.on(
+            "username", ("该用户名已被使用", "this username is taken"), ("已被使用", "already used")
         )
     secret = None
     if data.get("kind", "user") == "client":
@@ -58,9 +58,10 @@ def create_account(session: Session, data: dict) -> tuple[Account, str | None]:
     else:
         password = data.pop("password", None)
         if not password:
-            raise DomainError(
-                message("登录账号须设置密码", "a user account needs a password"),
-                {"password": [message("必填", "required")]},
+            raise DomainError.on(
+                "password",
+                ("登录账号须设置密码", "a user account needs a password"),
+                ("必填", "required"),
             )
         data["secret_hash"] = hash_secret(password)
     account = Account(**data)

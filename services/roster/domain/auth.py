@@ -122,12 +122,9 @@ REFUSALS = {
 }
 
 
-class AccountRefused(DomainError):
+class AccountRefused(DomainError, status=403, title="Sign-in refused"):
     """The right credentials, but the account may not sign in: 403 naming why
     (``errors.account``: ``account_inactive``, ``trainee_withdrawn``, ``trainee_completed``)."""
-
-    status = 403
-    title = "Sign-in refused"
 
     def __init__(self, reason: str) -> None:
         super().__init__(REFUSALS[reason], {"account": [reason]})
@@ -231,9 +228,8 @@ def issue_refresh_token(
     return raw, row.expires_at
 
 
-class BadRefreshToken(DomainError):
-    status = 401
-    title = "Invalid refresh token"
+class BadRefreshToken(DomainError, status=401, title="Invalid refresh token"):
+    """A refresh token that cannot be used (401); the caller signs in again."""
 
     def __init__(self, why: str = "invalid") -> None:
         super().__init__(
@@ -331,9 +327,8 @@ def _DUMMY_HASH() -> str:  # noqa: N802 - a constant made on first use
 _DUMMY: dict[str, str] = {}
 
 
-class _BadCredentials(DomainError):
-    status = 401
-    title = "Invalid credentials"
+class _BadCredentials(DomainError, status=401, title="Invalid credentials"):
+    """A wrong username or password (401), the same answer for either."""
 
     def __init__(self) -> None:
         super().__init__(message("用户名或密码错误", "wrong username or password"))

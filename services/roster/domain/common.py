@@ -64,9 +64,10 @@ def _unique_id_number(session: Session, model, value: str | None, exclude: int |
     if exclude is not None:
         query = query.where(model.id != exclude)
     if session.scalar(query) is not None:
-        raise Conflict(
-            message("该身份证号已登记", "this identity number is already registered"),
-            {"id_number": [message("已登记", "already registered")]},
+        raise Conflict.on(
+            "id_number",
+            ("该身份证号已登记", "this identity number is already registered"),
+            ("已登记", "already registered"),
         )
 
 

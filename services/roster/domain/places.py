@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from services.roster.domain.common import _get, emit
 from services.roster.models import Town, Village
 from shared.errors import Conflict
-from shared.normalize import message
 
 
 def place_payload(obj) -> dict:
@@ -23,9 +22,8 @@ def _unique_code(session: Session, model, code: str, exclude_id: int | None = No
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if session.scalar(query) is not None:
-        raise Conflict(
-            message(f"编码 {code} 已被使用", f"code {code} is taken"),
-            {"code": [message("已被使用", "already used")]},
+        raise Conflict.on(
+            "code", (f"编码 {code} 已被使用", f"code {code} is taken"), ("已被使用", "already used")
         )
 
 

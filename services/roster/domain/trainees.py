@@ -197,20 +197,20 @@ def place_trainee(
     ends the day before. Announces ``trainee.placed``."""
     if trainee.status != "active":
         status_zh = TRAINEE_STATUSES.get(trainee.status, trainee.status)
-        raise DomainError(
-            message(
-                f"该选调生已{status_zh}，不能派驻", f"a {trainee.status} trainee cannot be placed"
-            ),
-            {"trainee": [message("不在锻炼期内", "not active")]},
+        raise DomainError.on(
+            "trainee",
+            (f"该选调生已{status_zh}，不能派驻", f"a {trainee.status} trainee cannot be placed"),
+            ("不在锻炼期内", "not active"),
         )
     village = _get(session, Village, village_id, "village_id")
     current = current_placement(trainee)
     first = not trainee.placements
     if current is not None:
         if current.village_id == village_id:
-            raise Conflict(
-                message("该选调生已派驻在这个村", "the trainee is already placed in this village"),
-                {"village_id": [message("与当前派驻相同", "same as the current placement")]},
+            raise Conflict.on(
+                "village_id",
+                ("该选调生已派驻在这个村", "the trainee is already placed in this village"),
+                ("与当前派驻相同", "same as the current placement"),
             )
         if start_date <= current.start_date:
             started = current.start_date.isoformat()
@@ -271,22 +271,24 @@ def change_status(
     if to_status not in STATUS_TRANSITIONS[trainee.status]:
         status = trainee.status
         status_zh, to_zh = (TRAINEE_STATUSES.get(s, s) for s in (status, to_status))
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "status",
+            (
                 f"状态为“{status_zh}”的选调生不能改为“{to_zh}”",
                 f"a {status} trainee cannot become {to_status}",
             ),
-            {"status": [message(f"不能从“{status_zh}”变更", f"not allowed from {status}")]},
+            (f"不能从“{status_zh}”变更", f"not allowed from {status}"),
         )
     current = current_placement(trainee)
     if current is not None:
         if effective_date < current.start_date:
-            raise DomainError(
-                message(
+            raise DomainError.on(
+                "effective_date",
+                (
                     "变更日期不能早于当前派驻的开始日期",
                     "the change cannot precede the current placement's start",
                 ),
-                {"effective_date": [message("早于派驻开始日期", "before the placement started")]},
+                ("早于派驻开始日期", "before the placement started"),
             )
         current.end_date = max(current.start_date, effective_date - dt.timedelta(days=1))
         current.is_current = False

@@ -29,7 +29,15 @@ from services.welfare.schemas.housing import (
 from shared.api import blueprint, endpoint
 from shared.auth import Principal, current_principal, protect
 from shared.db import session
-from shared.http import NOT_IN_SCOPE, app_today, get_or_404, paginate, problem, where_given
+from shared.http import (
+    NOT_IN_SCOPE,
+    app_today,
+    field_problem,
+    get_or_404,
+    paginate,
+    problem,
+    where_given,
+)
 from shared.normalize import message
 
 blp = blueprint(
@@ -69,11 +77,8 @@ def target_town(principal: Principal, town_id: int | None) -> int:
             raise problem(404, *NOT_FOUND)
         return principal.scope_id
     if town_id is None:
-        raise problem(
-            422,
-            "Unprocessable Entity",
-            message("请指定镇（街道）", "which town?"),
-            {"town_id": [message("必填", "required")]},
+        raise field_problem(
+            422, "town_id", ("请指定镇（街道）", "which town?"), ("必填", "required")
         )
     if session().get(Town, town_id) is None:
         unknown = message("该镇（街道）不存在", "unknown town")

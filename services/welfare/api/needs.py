@@ -30,6 +30,7 @@ from shared.http import (
     NOT_IN_SCOPE,
     ListArgs,
     app_today,
+    field_problem,
     get_or_404,
     paginate,
     problem,
@@ -178,11 +179,8 @@ def post_needs(data):
             raise problem(404, "Not found", NOT_IN_SCOPE)
         trainee_id = principal.scope_id
     elif trainee_id is None:
-        raise problem(
-            422,
-            "Unprocessable Entity",
-            message("请指定选调生", "which trainee?"),
-            {"trainee_id": [message("必填", "required")]},
+        raise field_problem(
+            422, "trainee_id", ("请指定选调生", "which trainee?"), ("必填", "required")
         )
     trainee = load_trainee(trainee_id)
     need = domain.raise_need(

@@ -130,16 +130,16 @@ def pay_fee(
     if fee.status == "paid":
         raise Conflict(message("该安置费已发放", "the placement fee is already paid"))
     if paid_on > today:
-        raise DomainError(
-            message("发放日期晚于今天", "the payment date is in the future"),
-            {"paid_on": [message("不能晚于今天", "in the future")]},
+        raise DomainError.on(
+            "paid_on",
+            ("发放日期晚于今天", "the payment date is in the future"),
+            ("不能晚于今天", "in the future"),
         )
     if paid_on < fee.placement_start:
-        raise DomainError(
-            message(
-                "发放日期早于基层锻炼开始日期", "the payment date is before the placement began"
-            ),
-            {"paid_on": [message("早于基层锻炼开始日期", "too early")]},
+        raise DomainError.on(
+            "paid_on",
+            ("发放日期早于基层锻炼开始日期", "the payment date is before the placement began"),
+            ("早于基层锻炼开始日期", "too early"),
         )
     before = state(fee, *FEE_STATE)
     if fee.amount_fen is None:

@@ -63,12 +63,13 @@ def update_housing(session: Session, housing_id: int, data: dict) -> Housing:
     beds = data.get("beds", housing.beds)
     in_use = occupied(session, [housing.id]).get(housing.id, 0)
     if beds < in_use:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "beds",
+            (
                 f"已有 {in_use} 张床位在住，请先腾退再把床位减到 {beds} 张",
                 f"{in_use} beds are in use; release allocations before reducing beds to {beds}",
             ),
-            {"beds": [message(f"不能少于在住的 {in_use} 张", f"at least {in_use} (beds in use)")]},
+            (f"不能少于在住的 {in_use} 张", f"at least {in_use} (beds in use)"),
         )
     for key, value in data.items():
         setattr(housing, key, value)
@@ -113,32 +114,30 @@ def allocate(
         raise NotFound(message("周转房不存在", "no such housing"))
     trainee = session.get(Trainee, trainee_id)
     if trainee is None:
-        raise DomainError(
-            message("选调生不存在", "no such trainee"),
-            {"trainee_id": [message("没有这名选调生", "unknown trainee")]},
+        raise DomainError.on(
+            "trainee_id", ("选调生不存在", "no such trainee"), ("没有这名选调生", "unknown trainee")
         )
     if trainee.status != "active":
-        raise DomainError(
-            message("只有在锻炼期内的选调生才能分配床位", "only an active trainee gets a bed"),
-            {"trainee_id": [message("该选调生不在锻炼期内", "the trainee is not active")]},
+        raise DomainError.on(
+            "trainee_id",
+            ("只有在锻炼期内的选调生才能分配床位", "only an active trainee gets a bed"),
+            ("该选调生不在锻炼期内", "the trainee is not active"),
         )
     if trainee.town_id != housing.town_id:
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "trainee_id",
+            (
                 "该周转房不在选调生当前所在的镇（街道）",
                 "the housing is not in the trainee's current town",
             ),
-            {
-                "trainee_id": [
-                    message("未派驻到该周转房所在的镇（街道）", "not placed in this housing's town")
-                ]
-            },
+            ("未派驻到该周转房所在的镇（街道）", "not placed in this housing's town"),
         )
     if start_date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
         ahead = MAX_DAYS_AHEAD
-        raise DomainError(
-            message("入住日期过晚", "the start date is too far ahead"),
-            {"start_date": [message(f"最晚为 {ahead} 天之后", f"at most {ahead} days ahead")]},
+        raise DomainError.on(
+            "start_date",
+            ("入住日期过晚", "the start date is too far ahead"),
+            (f"最晚为 {ahead} 天之后", f"at most {ahead} days ahead"),
         )
     held = session.scalar(
         sa.select(HousingAllocation.id).where(
@@ -204,14 +203,16 @@ def release(
         raise Conflict(message("该床位已腾退", "this allocation is already released"))
     if end_date < allocation.start_date:
         start = allocation.start_date.isoformat()
-        raise DomainError(
-            message("腾退日期早于入住日期", "the end date is before the allocation's start"),
-            {"end_date": [message(f"不能早于 {start}", f"on or after {start}")]},
+        raise DomainError.on(
+            "end_date",
+            ("腾退日期早于入住日期", "the end date is before the allocation's start"),
+            (f"不能早于 {start}", f"on or after {start}"),
         )
     if end_date > today:
-        raise DomainError(
-            message("腾退日期晚于今天", "the end date is in the future"),
-            {"end_date": [message("不能晚于今天", "not after today")]},
+        raise DomainError.on(
+            "end_date",
+            ("腾退日期晚于今天", "the end date is in the future"),
+            ("不能晚于今天", "not after today"),
         )
     allocation.active = False
     allocation.active_trainee_id = None

@@ -100,9 +100,10 @@ def raise_need(
     working day after that, :func:`due_on`). Announced as
     ``need.raised`` (without the category when confidential)."""
     if trainee.status != "active":
-        raise DomainError(
-            message("只能为在锻炼期内的选调生登记需求", "needs are raised for active trainees"),
-            {"trainee_id": [message("该选调生不在锻炼期内", "the trainee is not active")]},
+        raise DomainError.on(
+            "trainee_id",
+            ("只能为在锻炼期内的选调生登记需求", "needs are raised for active trainees"),
+            ("该选调生不在锻炼期内", "the trainee is not active"),
         )
     handler_fields = {
         k: data[k] for k in ("handler_role", "handler_scope_id", "handler_person_id") if k in data

@@ -14,7 +14,6 @@ from services.welfare.domain.ledger import audit
 from services.welfare.models import SubsidyPolicy
 from shared.audit import state
 from shared.errors import Conflict
-from shared.normalize import message
 
 
 def policy_in_force(session: Session, on: dt.date) -> SubsidyPolicy | None:
@@ -67,12 +66,13 @@ def create_policy(session: Session, data: dict, actor: str, default_due_days: in
         sa.select(SubsidyPolicy.id).where(SubsidyPolicy.effective_from == data["effective_from"])
     )
     if exists:
-        raise Conflict(
-            message(
+        raise Conflict.on(
+            "effective_from",
+            (
                 "该起始日期已有补贴标准，请以更晚的起始日期新增",
                 "a policy with this effective date exists; add one with a later date",
             ),
-            {"effective_from": [message("该日期已有补贴标准", "already taken")]},
+            ("该日期已有补贴标准", "already taken"),
         )
     due_days = data.get("fee_due_days")
     policy = SubsidyPolicy(

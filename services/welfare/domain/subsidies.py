@@ -245,15 +245,15 @@ def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
     first, last = month_bounds(month)
     if last >= today:
         # Days stationed are known only once the month is over.
-        raise DomainError(
-            message("该月尚未结束", "the month is not over yet"),
-            {"month": [message("尚未结束", "not over yet")]},
+        raise DomainError.on(
+            "month", ("该月尚未结束", "the month is not over yet"), ("尚未结束", "not over yet")
         )
     policy = policy_in_force(session, first)
     if policy is None:
-        raise DomainError(
-            message("该月没有生效的补贴标准", "no subsidy policy is in force for this month"),
-            {"month": [message("没有生效的补贴标准", "no policy in force")]},
+        raise DomainError.on(
+            "month",
+            ("该月没有生效的补贴标准", "no subsidy policy is in force for this month"),
+            ("没有生效的补贴标准", "no policy in force"),
         )
     run = _run_record(session, month, actor)
     rows = stationed_rows(session, month)
@@ -543,26 +543,24 @@ def reissue(
             if row["town_id"] == subsidy.town_id
         )
         if not days_stationed:
-            raise DomainError(
-                message(
+            raise DomainError.on(
+                "days_stationed",
+                (
                     "据记录，该选调生当月未在该镇（街道）驻村，请改为冲正该补贴",
                     "by the records the trainee was not stationed in this town that month; "
                     "reverse the subsidy instead",
                 ),
-                {
-                    "days_stationed": [
-                        message(
-                            "据记录，当月在该镇（街道）没有驻村天数",
-                            "no days stationed in this town by the records",
-                        )
-                    ]
-                },
+                (
+                    "据记录，当月在该镇（街道）没有驻村天数",
+                    "no days stationed in this town by the records",
+                ),
             )
     if not 1 <= days_stationed <= subsidy.days_in_month:
         most = subsidy.days_in_month
-        raise DomainError(
-            message(f"驻村天数应为 1 至 {most} 天", f"days stationed must be from 1 to {most}"),
-            {"days_stationed": [message(f"应为 1 至 {most} 天", f"from 1 to {most}")]},
+        raise DomainError.on(
+            "days_stationed",
+            (f"驻村天数应为 1 至 {most} 天", f"days stationed must be from 1 to {most}"),
+            (f"应为 1 至 {most} 天", f"from 1 to {most}"),
         )
     others = session.scalars(
         sa.select(Subsidy)
@@ -585,13 +583,14 @@ def reissue(
     elsewhere = sum(o.days_stationed for o in others)
     if elsewhere + days_stationed > subsidy.days_in_month:
         month_days, left = subsidy.days_in_month, subsidy.days_in_month - elsewhere
-        raise DomainError(
-            message(
+        raise DomainError.on(
+            "days_stationed",
+            (
                 f"该选调生当月在其他镇（街道）已有 {elsewhere} 天（本月共 {month_days} 天）",
                 f"the trainee's other towns already have {elsewhere} days of this month's "
                 f"{month_days}",
             ),
-            {"days_stationed": [message(f"最多 {left} 天", f"at most {left}")]},
+            (f"最多 {left} 天", f"at most {left}"),
         )
     policy = policy_in_force(session, first)
     if policy is None:

@@ -13,15 +13,15 @@ from services.welfare.domain.common import emit
 from services.welfare.domain.housing import where
 from services.welfare.models import Campaign, Trainee, Visit
 from shared.errors import DomainError
-from shared.normalize import message
 
 
 def create_campaign(session: Session, data: dict, *, by: str) -> Campaign:
     """A new campaign; it ends on or after it starts."""
     if data["ends_on"] < data["starts_on"]:
-        raise DomainError(
-            message("活动结束日期早于开始日期", "the campaign ends before it starts"),
-            {"ends_on": [message("不能早于开始日期", "not before starts_on")]},
+        raise DomainError.on(
+            "ends_on",
+            ("活动结束日期早于开始日期", "the campaign ends before it starts"),
+            ("不能早于开始日期", "not before starts_on"),
         )
     campaign = Campaign(created_by=by, **data)
     session.add(campaign)
@@ -46,19 +46,22 @@ def record_visit(
     visit_date = data["visit_date"]
     if not campaign.starts_on <= visit_date <= campaign.ends_on:
         starts, ends = campaign.starts_on.isoformat(), campaign.ends_on.isoformat()
-        raise DomainError(
-            message("走访日期不在活动期间内", "the visit is outside the campaign's dates"),
-            {"visit_date": [message(f"应在 {starts} 至 {ends}", f"between {starts} and {ends}")]},
+        raise DomainError.on(
+            "visit_date",
+            ("走访日期不在活动期间内", "the visit is outside the campaign's dates"),
+            (f"应在 {starts} 至 {ends}", f"between {starts} and {ends}"),
         )
     if visit_date > today:
-        raise DomainError(
-            message("走访日期晚于今天", "the visit date is in the future"),
-            {"visit_date": [message("不能晚于今天", "not after today")]},
+        raise DomainError.on(
+            "visit_date",
+            ("走访日期晚于今天", "the visit date is in the future"),
+            ("不能晚于今天", "not after today"),
         )
     if trainee.status != "active":
-        raise DomainError(
-            message("只走访在锻炼期内的选调生", "only active trainees are visited"),
-            {"trainee_id": [message("不在锻炼期内", "not active")]},
+        raise DomainError.on(
+            "trainee_id",
+            ("只走访在锻炼期内的选调生", "only active trainees are visited"),
+            ("不在锻炼期内", "not active"),
         )
     need = None
     if data.get("need"):
