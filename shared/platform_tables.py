@@ -1,8 +1,8 @@
 """The platform tables of the services' migrations, written once: the outbox and its NOTIFY
 trigger, the inbox, the idempotency keys, the token revocations, and the projections of
-roster's places, people and trainees and of mentorship's assignments. A migration calls
-them with its ``op`` (``create_outbox(op)`` in ``upgrade``, ``drop_outbox(op)`` in
-``downgrade``).
+roster's places, people and trainees and of mentorship's assignments. A migration names
+them with its ``op``: ``create(op, "outbox", "inbox")`` in ``upgrade``, ``drop(op, "outbox",
+"inbox")`` in ``downgrade`` (which drops them in the reverse order).
 
 Each function issues the same DDL as the blocks it replaced in the migrations, so a fresh
 ``upgrade head`` builds the same schema as before. The tables are those of
@@ -32,47 +32,30 @@ _INDEXED = {
     "mentor_assignment": ["mentor_id", "trainee_id"],
 }
 
-#: The tables of :func:`create_projections`, in the order it creates them (and
-#: :func:`drop_projections` drops them in reverse).
-_PROJECTIONS = ["town", "village", "unit", "person", "position", "trainee"]
-_ASSIGNMENTS = "mentor_assignment"
+#: roster's places, people and trainees as :func:`shared.projections.declare_projections`
+#: declares them, in the order they are created; with ``"mentor_assignment"`` after them
+#: where the service keeps mentorship's assignments.
+PROJECTIONS = ("town", "village", "unit", "person", "position", "trainee")
 
 
-def _create_table(op, table: str, *elements) -> None:
-    op.create_table(table, *elements)
-    for column in _INDEXED.get(table, []):
-        op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)
+def create(op, *tables: str) -> None:
+    """Create the named tables of :data:`TABLES`, in the order given, with their indexes."""
+    for table in tables:
+        op.create_table(table, *TABLES[table]())
+        for column in _INDEXED.get(table, []):
+            op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)
 
 
-def _drop_table(op, table: str) -> None:
-    for column in reversed(_INDEXED.get(table, [])):
-        op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
-    op.drop_table(table)
+def drop(op, *tables: str) -> None:
+    """Undo :func:`create` of the same names (dropping them in the reverse order)."""
+    for table in reversed(tables):
+        for column in reversed(_INDEXED.get(table, [])):
+            op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
+        op.drop_table(table)
 
 
 def _on_postgresql(op) -> bool:
     return op.get_bind().dialect.name == "postgresql"
-
-
-def create_outbox(op) -> None:
-    """The ``outbox`` table (:class:`shared.outbox.OutboxMixin`)."""
-    _create_table(
-        op,
-        "outbox",
-        sa.Column("id", big_integer(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("envelope", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-
-
-def drop_outbox(op) -> None:
-    """Undo :func:`create_outbox`."""
-    _drop_table(op, "outbox")
 
 
 def create_outbox_notify(op) -> None:
@@ -89,28 +72,52 @@ def drop_outbox_notify(op) -> None:
         op.execute(DROP_NOTIFY_TRIGGER)
 
 
-def create_inbox(op) -> None:
-    """The ``inbox`` table (:class:`shared.consumer.InboxMixin`)."""
-    _create_table(
-        op,
-        "inbox",
+def _their_id() -> sa.Column:
+    """A projection's key: the id the owning service gave the record, never one of ours."""
+    return sa.Column("id", sa.Integer(), autoincrement=False, nullable=False)
+
+
+def _version() -> sa.Column:
+    return sa.Column("version", big_integer(), nullable=False)
+
+
+def _place(*own: sa.Column) -> list:
+    # a place mixin's own columns come before those of PlaceProjection, as SQLAlchemy
+    # orders them
+    return [
+        *own,
+        _their_id(),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        _version(),
+        sa.PrimaryKeyConstraint("id"),
+    ]
+
+
+#: Each platform table's columns and constraints, made anew for each migration that
+#: creates it: the table of :class:`shared.outbox.OutboxMixin` (``outbox``),
+#: :class:`shared.consumer.InboxMixin` (``inbox``),
+#: :class:`shared.idempotency.IdempotencyMixin` (``idempotency_key``),
+#: :class:`shared.revocation.TokenRevocationMixin` (``token_revocation``) and the
+#: :data:`PROJECTIONS` with ``mentor_assignment``.
+TABLES = {
+    "outbox": lambda: [
+        sa.Column("id", big_integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("envelope", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    ],
+    "inbox": lambda: [
         sa.Column("event_id", sa.String(length=36), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("event_id"),
-    )
-
-
-def drop_inbox(op) -> None:
-    """Undo :func:`create_inbox`."""
-    _drop_table(op, "inbox")
-
-
-def create_idempotency_key(op) -> None:
-    """The ``idempotency_key`` table (:class:`shared.idempotency.IdempotencyMixin`)."""
-    _create_table(
-        op,
-        "idempotency_key",
+    ],
+    "idempotency_key": lambda: [
         sa.Column("id", big_integer(), autoincrement=True, nullable=False),
         sa.Column("caller", sa.String(length=128), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
@@ -121,66 +128,19 @@ def create_idempotency_key(op) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("caller", "key", name="uq_idempotency_key_caller_key"),
-    )
-
-
-def drop_idempotency_key(op) -> None:
-    """Undo :func:`create_idempotency_key`."""
-    _drop_table(op, "idempotency_key")
-
-
-def create_token_revocation(op) -> None:
-    """The ``token_revocation`` table (:class:`shared.revocation.TokenRevocationMixin`)."""
-    _create_table(
-        op,
-        "token_revocation",
+    ],
+    "token_revocation": lambda: [
         sa.Column("subject", sa.String(length=64), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("subject", "role"),
-    )
-
-
-def drop_token_revocation(op) -> None:
-    """Undo :func:`create_token_revocation`."""
-    _drop_table(op, "token_revocation")
-
-
-def _their_id() -> sa.Column:
-    """A projection's key: the id the owning service gave the record, never one of ours."""
-    return sa.Column("id", sa.Integer(), autoincrement=False, nullable=False)
-
-
-def _version() -> sa.Column:
-    return sa.Column("version", big_integer(), nullable=False)
-
-
-def _create_place(op, table: str, *own: sa.Column) -> None:
-    # a place mixin's own columns come before those of PlaceProjection, as SQLAlchemy
-    # orders them
-    _create_table(
-        op,
-        table,
-        *own,
-        _their_id(),
-        sa.Column("code", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        _version(),
-        sa.PrimaryKeyConstraint("id"),
-    )
-
-
-def create_projections(op, *, assignments: bool = True) -> None:
-    """The tables :func:`shared.projections.declare_projections` declares (given the same
-    ``assignments``), but ``token_revocation``: :func:`create_token_revocation`."""
-    _create_place(op, "town")
-    _create_place(op, "village", sa.Column("town_id", sa.Integer(), nullable=False))
-    _create_place(op, "unit")
-    _create_table(
-        op,
-        "person",
+    ],
+    "town": _place,
+    "village": lambda: _place(sa.Column("town_id", sa.Integer(), nullable=False)),
+    "unit": _place,
+    "person": lambda: [
         _their_id(),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("gender", sa.String(length=8), nullable=True),
@@ -188,10 +148,8 @@ def create_projections(op, *, assignments: bool = True) -> None:
         sa.Column("email", sa.String(length=254), nullable=True),
         _version(),
         sa.PrimaryKeyConstraint("id"),
-    )
-    _create_table(
-        op,
-        "position",
+    ],
+    "position": lambda: [
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -202,10 +160,8 @@ def create_projections(op, *, assignments: bool = True) -> None:
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
-    )
-    _create_table(
-        op,
-        "trainee",
+    ],
+    "trainee": lambda: [
         _their_id(),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("gender", sa.String(length=8), nullable=True),
@@ -219,22 +175,13 @@ def create_projections(op, *, assignments: bool = True) -> None:
         sa.Column("email", sa.String(length=254), nullable=True),
         _version(),
         sa.PrimaryKeyConstraint("id"),
-    )
-    if assignments:
-        _create_table(
-            op,
-            _ASSIGNMENTS,
-            _their_id(),
-            sa.Column("trainee_id", sa.Integer(), nullable=False),
-            sa.Column("mentor_id", sa.Integer(), nullable=False),
-            sa.Column("role", sa.String(length=16), nullable=False),
-            sa.Column("active", sa.Boolean(), nullable=False),
-            sa.PrimaryKeyConstraint("id"),
-        )
-
-
-def drop_projections(op, *, assignments: bool = True) -> None:
-    """Undo :func:`create_projections` (given the same ``assignments``)."""
-    tables = _PROJECTIONS + ([_ASSIGNMENTS] if assignments else [])
-    for table in reversed(tables):
-        _drop_table(op, table)
+    ],
+    "mentor_assignment": lambda: [
+        _their_id(),
+        sa.Column("trainee_id", sa.Integer(), nullable=False),
+        sa.Column("mentor_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    ],
+}

@@ -18,9 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.create_outbox(op)
-    platform_tables.create_inbox(op)
-    platform_tables.create_projections(op, assignments=False)
+    platform_tables.create(op, "outbox", "inbox", *platform_tables.PROJECTIONS)
 
     op.create_table(
         "assignment",
@@ -241,6 +239,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assignment_mentor_id"))
 
     op.drop_table("assignment")
-    platform_tables.drop_projections(op, assignments=False)
-    platform_tables.drop_inbox(op)
-    platform_tables.drop_outbox(op)
+    platform_tables.drop(op, "outbox", "inbox", *platform_tables.PROJECTIONS)

@@ -18,9 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.create_outbox(op)
-    platform_tables.create_inbox(op)
-    platform_tables.create_projections(op)
+    platform_tables.create(op, "outbox", "inbox", *platform_tables.PROJECTIONS, "mentor_assignment")
 
     op.create_table(
         "account",
@@ -215,6 +213,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_account_role_scope")
 
     op.drop_table("account")
-    platform_tables.drop_projections(op)
-    platform_tables.drop_inbox(op)
-    platform_tables.drop_outbox(op)
+    platform_tables.drop(op, "outbox", "inbox", *platform_tables.PROJECTIONS, "mentor_assignment")

@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.create_token_revocation(op)
+    platform_tables.create(op, "token_revocation")
 
 
 def downgrade() -> None:
-    platform_tables.drop_token_revocation(op)
+    platform_tables.drop(op, "token_revocation")

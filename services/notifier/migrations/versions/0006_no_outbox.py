@@ -21,5 +21,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    platform_tables.create_outbox(op)
+    platform_tables.create(op, "outbox")
     platform_tables.create_outbox_notify(op)

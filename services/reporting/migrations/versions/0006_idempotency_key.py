@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.create_idempotency_key(op)
+    platform_tables.create(op, "idempotency_key")
 
 
 def downgrade() -> None:
-    platform_tables.drop_idempotency_key(op)
+    platform_tables.drop(op, "idempotency_key")

@@ -18,8 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.create_outbox(op)
-    platform_tables.create_inbox(op)
+    platform_tables.create(op, "outbox", "inbox")
 
     op.create_table(
         "account",
@@ -244,5 +243,4 @@ def downgrade() -> None:
     op.drop_table("town")
     op.drop_table("person")
     op.drop_table("account")
-    platform_tables.drop_inbox(op)
-    platform_tables.drop_outbox(op)
+    platform_tables.drop(op, "outbox", "inbox")

@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.create_token_revocation(op)
+    platform_tables.create(op, "token_revocation")
     op.create_table(
         "refresh_token",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -64,4 +64,4 @@ def downgrade() -> None:
     op.drop_index("ix_refresh_token_account_id", table_name="refresh_token")
     op.drop_index("ix_refresh_token_family", table_name="refresh_token")
     op.drop_table("refresh_token")
-    platform_tables.drop_token_revocation(op)
+    platform_tables.drop(op, "token_revocation")

@@ -16,8 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.drop_inbox(op)
+    platform_tables.drop(op, "inbox")
 
 
 def downgrade() -> None:
-    platform_tables.create_inbox(op)
+    platform_tables.create(op, "inbox")

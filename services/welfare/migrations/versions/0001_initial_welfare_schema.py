@@ -18,9 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    platform_tables.create_outbox(op)
-    platform_tables.create_inbox(op)
-    platform_tables.create_projections(op)
+    platform_tables.create(op, "outbox", "inbox", *platform_tables.PROJECTIONS, "mentor_assignment")
 
     op.create_table(
         "campaign",
@@ -423,6 +421,4 @@ def downgrade() -> None:
     op.drop_table("facility")
     op.drop_table("departure")
     op.drop_table("campaign")
-    platform_tables.drop_projections(op)
-    platform_tables.drop_inbox(op)
-    platform_tables.drop_outbox(op)
+    platform_tables.drop(op, "outbox", "inbox", *platform_tables.PROJECTIONS, "mentor_assignment")
