@@ -35,7 +35,6 @@ import os
 import re
 import secrets
 import unicodedata
-import urllib.parse
 import warnings
 import zipfile
 import zlib
@@ -58,6 +57,7 @@ from shared.http import (
     FILE_FORM,
     NOT_IN_SCOPE,
     ListArgs,
+    content_disposition,
     form_file,
     max_body,
     page_schema,
@@ -65,6 +65,7 @@ from shared.http import (
     problem,
 )
 from shared.normalize import message
+from shared.tabular import XLSX
 
 MiB = 1024 * 1024
 #: The default largest file (``EVIDENCE_MAX_BYTES``).
@@ -78,7 +79,6 @@ ZIP_RATIO = 100
 JPEG, PNG, WEBP = "image/jpeg", "image/png", "image/webp"
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Each accepted type and the extension its downloads carry.
 EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".pdf", DOCX: ".docx", XLSX: ".xlsx"}
 _OTHER_EXTENSIONS = {".jpeg": JPEG, ".jpe": JPEG}
@@ -634,17 +634,8 @@ def download(row, data: bytes) -> Response:
     """``data`` as an attachment named after ``row``, with its sniffed type, ``nosniff``
     and a CSP that would sandbox it should a browser render it anyway."""
     response = Response(data, mimetype=row.content_type)
-    response.headers["Content-Disposition"] = content_disposition(row.filename)
+    response.headers["Content-Disposition"] = content_disposition(row.filename, "evidence")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the UTF-8 one (RFC 6266/5987)."""
-    stem, ext = os.path.splitext(filename)
-    stem = "".join(c for c in stem if c.isascii() and c not in '"\\;' and c.isprintable())
-    fallback = (stem if stem.strip(" ._-") else "evidence") + ext
-    quoted = urllib.parse.quote(filename, safe="")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quoted}"

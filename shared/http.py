@@ -15,12 +15,14 @@ import hmac
 import http
 import io
 import logging
+import os
 import re
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import sqlalchemy as sa
 import swagger_ui_bundle
@@ -53,6 +55,7 @@ from shared.observability import (
     configure_logging,
     request_context,
 )
+from shared.tabular import XLSX, csv_bytes, xlsx_bytes
 
 if TYPE_CHECKING:
     from shared.tabular import Sheet
@@ -184,7 +187,43 @@ class ProblemSchema(Schema):
 
 #: The 200 of an export (``?format=csv`` or ``xlsx``): a file.
 EXPORT_FILE = {"type": "string", "format": "binary"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The type a download is sent as, by its file name's extension.
+DOWNLOAD_TYPES = {".csv": "text/csv", ".xlsx": XLSX}
+
+
+def content_disposition(filename: str, fallback: str = "download") -> str:
+    """``attachment`` named ``filename``; a name beyond ASCII (a Chinese one) also gets an
+    ASCII name for old clients, its ASCII letters or else ``fallback``, beside the UTF-8
+    one (RFC 6266/5987)."""
+    stem, ext = os.path.splitext(filename)
+    stem = "".join(c for c in stem if c.isascii() and c not in '"\\;' and c.isprintable())
+    if stem + ext == filename:
+        return f'attachment; filename="{filename}"'
+    ascii_name = (stem if stem.strip(" ._-") else fallback) + ext
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def download(body: bytes, filename: str, fallback: str = "download") -> Response:
+    """``body`` as an attachment named ``filename`` (:func:`content_disposition`), typed by
+    the name's extension (:data:`DOWNLOAD_TYPES`)."""
+    mimetype = DOWNLOAD_TYPES[os.path.splitext(filename)[1]]
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(filename, fallback)
+    return response
+
+
+def download_sheets(fmt: str, sheets: list[tuple], stem: str) -> Response:
+    """``sheets`` (``(title, headers, rows)`` each) as the download ``stem.fmt``: a CSV of
+    the first one, or an XLSX of them all."""
+    body = csv_bytes(*sheets[0][1:]) if fmt == "csv" else xlsx_bytes(sheets)
+    return download(body, f"{stem}.{fmt}")
+
+
+def download_table(args: dict, names: tuple[str, str], headers, rows, stem: str) -> Response:
+    """One table as the file a list's ``format`` asks for; an XLSX sheet is named in its
+    ``lang`` (``names``: the Chinese and the English name)."""
+    name = names[0] if args["lang"] == "zh" else names[1]
+    return download_sheets(args["format"], [(name, headers, rows)], stem)
 
 
 def export_responses(blp):

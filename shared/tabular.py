@@ -18,8 +18,10 @@ A sheet is XLSX (the first worksheet) or CSV in UTF-8, with or without BOM, or G
 
 Rows come back keyed by field name (the import's columns), with their row number in the
 file, so that an import can report errors the way a clerk finds them. Any file that is not
-what it claims to be is an :class:`UnreadableFile` (400). Exports pass their cells
-through :func:`safe_row`; :func:`template` writes an import's template.
+what it claims to be is an :class:`UnreadableFile` (400). Exports are written by
+:func:`csv_bytes` and :func:`xlsx_bytes` (every cell through :func:`safe_row`), their
+labels kept in both languages with :func:`by_language`; :func:`template` writes an
+import's template.
 """
 
 from __future__ import annotations
@@ -69,6 +71,49 @@ def safe_cell(value):
 def safe_row(row) -> list:
     """:func:`safe_cell` of every value of a row."""
     return [safe_cell(value) for value in row]
+
+
+def csv_bytes(headers: Sequence, rows) -> bytes:
+    """An export as UTF-8 CSV with a byte-order mark, so that Excel on Chinese Windows
+    reads the Chinese as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(safe_row(row) for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(sheets) -> bytes:
+    """A workbook of ``(title, headers, rows)`` sheets (a title cut to Excel's 31
+    characters), streamed in openpyxl's write-only mode rather than built cell by cell."""
+    from openpyxl import Workbook  # on a download only (see ILLEGAL_CHARACTERS_RE)
+
+    book = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(list(headers))
+        for row in rows:
+            sheet.append(safe_row(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def by_language(table) -> dict:
+    """A table of labels written with each text beside its translation, as ``{"zh": …,
+    "en": …}``: each ``(zh, en)`` pair, at any depth of dicts and lists, becomes its text
+    in each language (so that the two cannot drift apart)."""
+
+    def pick(node, index: int):
+        if isinstance(node, tuple):
+            return node[index]
+        if isinstance(node, dict):
+            return {key: pick(value, index) for key, value in node.items()}
+        if isinstance(node, list):
+            return [pick(value, index) for value in node]
+        return node
+
+    return {language: pick(table, index) for index, language in enumerate(("zh", "en"))}
 
 
 class UnreadableFile(DomainError, status=400, title="Unreadable file"):

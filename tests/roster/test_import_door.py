@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -245,6 +246,11 @@ def test_each_import_has_a_template_with_chinese_headers_and_an_example(roster, 
     response = roster.client.get(f"{API}/imports/{kind}/template", headers=auth("city"))
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
+    # saved under its Chinese name, with an ASCII one for clients that cannot read it
+    name = {"trainees": "选调生导入模板.xlsx", "people": "干部导入模板.xlsx"}[kind]
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=\"{kind}-template.xlsx\"; filename*=UTF-8''{quote(name)}"
+    )
     book = load_workbook(io.BytesIO(response.data))
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == first and len(rows) == 2

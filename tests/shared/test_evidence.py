@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from shared import evidence
+from shared.http import content_disposition
 from tests.evidence_files import (
     CAMERA,
     ELF,
@@ -107,11 +108,12 @@ def test_the_name_is_nfkc_keeps_chinese_and_takes_the_real_extension():
 
 
 def test_the_download_header_is_an_attachment_with_an_ascii_fallback():
-    header = evidence.content_disposition('𠮷 "照片".jpg')
+    header = content_disposition('𠮷 "照片".jpg', "evidence")
     assert header.startswith('attachment; filename="')
     assert "filename*=UTF-8''%F0%A0%AE%B7" in header
-    fallback = evidence.content_disposition("谈话.pdf")
+    fallback = content_disposition("谈话.pdf", "evidence")
     assert fallback.startswith('attachment; filename="evidence.pdf"')
+    assert content_disposition("talks-2027-01.csv") == 'attachment; filename="talks-2027-01.csv"'
 
 
 def test_the_local_store_keeps_files_under_random_keys(tmp_path):

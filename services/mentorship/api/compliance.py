@@ -4,10 +4,7 @@ the rate; as JSON, CSV or XLSX."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, current_app, jsonify
+from flask import current_app, jsonify
 
 from services.mentorship.config import ROLES
 from services.mentorship.domain import talks as domain
@@ -15,8 +12,8 @@ from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
 from shared.api import blueprint, endpoint
 from shared.auth import own_slice
 from shared.db import session
-from shared.http import export_responses, month_up_to_now
-from shared.tabular import safe_row
+from shared.http import download_sheets, export_responses, month_up_to_now
+from shared.tabular import by_language
 from shared.vocabulary import MENTOR_ROLES
 
 blp = blueprint(
@@ -25,57 +22,47 @@ blp = blueprint(
     "One talk a month (一月一谈): compliance by month for the city, a town or a unit",
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-LABELS = {
-    "zh": {
+LABELS = by_language(
+    {
         "columns": [
-            "学员编号",
-            "姓名",
-            "用人单位",
-            "镇（街）",
-            "村（社区）",
-            "本月谈话次数",
-            "一月一谈是否达标",
-        ],
-        "roles": MENTOR_ROLES,
-        "cadence": {"monthly": "每月", "quarterly": "每季度"},
-        "yes": "是",
-        "no": "否",
-        "n/a": "不适用",
-        "detail_sheet": "一月一谈",
-        "summary_sheet": "汇总",
-        "summary": ["月份", "范围", "应谈人数", "已谈人数", "未谈人数", "达标率"],
-        "role_summary": ["导师类别", "频次", "应谈人数", "已谈人数", "达标率"],
-        "city": "全市",
-    },
-    "en": {
-        "columns": [
-            "Trainee id",
-            "Name",
-            "Unit",
-            "Town",
-            "Village",
-            "Talks this month",
-            "One talk a month met",
+            ("学员编号", "Trainee id"),
+            ("姓名", "Name"),
+            ("用人单位", "Unit"),
+            ("镇（街）", "Town"),
+            ("村（社区）", "Village"),
+            ("本月谈话次数", "Talks this month"),
+            ("一月一谈是否达标", "One talk a month met"),
         ],
         "roles": {
-            "integrity": "Integrity mentor",
-            "business": "Business mentor",
-            "responsible": "Responsible mentor",
-            "practical": "Practical mentor",
+            "integrity": (MENTOR_ROLES["integrity"], "Integrity mentor"),
+            "business": (MENTOR_ROLES["business"], "Business mentor"),
+            "responsible": (MENTOR_ROLES["responsible"], "Responsible mentor"),
+            "practical": (MENTOR_ROLES["practical"], "Practical mentor"),
         },
-        "cadence": {"monthly": "monthly", "quarterly": "quarterly"},
-        "yes": "yes",
-        "no": "no",
-        "n/a": "n/a",
-        "detail_sheet": "One talk a month",
-        "summary_sheet": "Summary",
-        "summary": ["Month", "Scope", "Trainees", "With a talk", "Without a talk", "Rate"],
-        "role_summary": ["Mentor role", "Cadence", "Due", "Met", "Rate"],
-        "city": "whole city",
-    },
-}
+        "cadence": {"monthly": ("每月", "monthly"), "quarterly": ("每季度", "quarterly")},
+        "yes": ("是", "yes"),
+        "no": ("否", "no"),
+        "n/a": ("不适用", "n/a"),
+        "detail_sheet": ("一月一谈", "One talk a month"),
+        "summary_sheet": ("汇总", "Summary"),
+        "summary": [
+            ("月份", "Month"),
+            ("范围", "Scope"),
+            ("应谈人数", "Trainees"),
+            ("已谈人数", "With a talk"),
+            ("未谈人数", "Without a talk"),
+            ("达标率", "Rate"),
+        ],
+        "role_summary": [
+            ("导师类别", "Mentor role"),
+            ("频次", "Cadence"),
+            ("应谈人数", "Due"),
+            ("已谈人数", "Met"),
+            ("达标率", "Rate"),
+        ],
+        "city": ("全市", "whole city"),
+    }
+)
 
 
 def _yes_no(value: bool | None, labels: dict) -> str:
@@ -128,56 +115,31 @@ def _scope_label(report: domain.ComplianceReport, labels: dict) -> str:
     return " / ".join(names)
 
 
-def export_csv(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
-    """The per-trainee table as UTF-8 CSV with a byte-order mark (so Excel reads the
-    Chinese headers correctly)."""
-    headers, rows = detail_table(report, lang)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(safe_row(row) for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def export_xlsx(report: domain.ComplianceReport, lang: str = "zh") -> bytes:
-    """A workbook: the per-trainee table, and a summary sheet (totals and per role)."""
-    from openpyxl import Workbook  # on a download only (shared.tabular says why)
-
+def export_sheets(report: domain.ComplianceReport, lang: str = "zh") -> list[tuple]:
+    """The per-trainee table, and a summary sheet (totals, then per role)."""
     labels = LABELS[lang]
-    headers, rows = detail_table(report, lang)
-    # Write-only mode streams rows instead of building every cell object in memory.
-    book = Workbook(write_only=True)
-    detail = book.create_sheet(labels["detail_sheet"])
-    detail.append(headers)
-    for row in rows:
-        detail.append(safe_row(row))
-    summary = book.create_sheet(labels["summary_sheet"])
-    summary.append(labels["summary"])
-    summary.append(
+    totals = [
+        f"{report.month.year:04d}-{report.month.month:02d}",
+        _scope_label(report, labels),
+        report.total,
+        report.compliant,
+        report.total - report.compliant,
+        _percent(report.rate),
+    ]
+    roles = [
         [
-            f"{report.month.year:04d}-{report.month.month:02d}",
-            _scope_label(report, labels),
-            report.total,
-            report.compliant,
-            report.total - report.compliant,
-            _percent(report.rate),
+            labels["roles"][role],
+            labels["cadence"][figures["cadence"]],
+            figures["due"],
+            figures["met"],
+            _percent(figures["rate"]),
         ]
-    )
-    summary.append([])
-    summary.append(labels["role_summary"])
-    for role, figures in report.roles.items():
-        summary.append(
-            [
-                labels["roles"][role],
-                labels["cadence"][figures["cadence"]],
-                figures["due"],
-                figures["met"],
-                _percent(figures["rate"]),
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        for role, figures in report.roles.items()
+    ]
+    return [
+        (labels["detail_sheet"], *detail_table(report, lang)),
+        (labels["summary_sheet"], labels["summary"], [totals, [], labels["role_summary"], *roles]),
+    ]
 
 
 def _row_json(row: domain.ComplianceRow) -> dict:
@@ -214,12 +176,6 @@ def compliance_json(report: domain.ComplianceReport) -> dict:
     }
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @endpoint(blp, "GET", "city", "town", "unit", query=ComplianceArgs, out=ComplianceOut)
 @export_responses(blp)
 def get_compliance(args):
@@ -245,8 +201,6 @@ def get_compliance(args):
         unit_id=unit_id,
     )
     stem = f"compliance-{month.year:04d}-{month.month:02d}"
-    if args["format"] == "csv":
-        return _download(export_csv(report, args["lang"]), "text/csv", f"{stem}.csv")
-    if args["format"] == "xlsx":
-        return _download(export_xlsx(report, args["lang"]), XLSX, f"{stem}.xlsx")
+    if args["format"] in ("csv", "xlsx"):
+        return download_sheets(args["format"], export_sheets(report, args["lang"]), stem)
     return jsonify(compliance_json(report))

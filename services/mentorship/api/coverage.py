@@ -7,7 +7,6 @@ own; a unit its own.
 
 from __future__ import annotations
 
-import csv
 import io
 
 import sqlalchemy as sa
@@ -20,34 +19,44 @@ from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
 from shared.api import blueprint, endpoint
 from shared.auth import current_principal
 from shared.db import session
-from shared.http import app_today, export_responses, field_problem
-from shared.tabular import safe_row
+from shared.http import app_today, download, export_responses, field_problem
+from shared.tabular import by_language, csv_bytes, safe_row
 from shared.vocabulary import MENTOR_ROLES, PLACES
 
 blp = blueprint("coverage", "/api/v1/mentorship/coverage", "coverage")
 
-ROLE_NAMES = {
-    "zh": MENTOR_ROLES,
-    "en": {
-        "integrity": "integrity",
-        "business": "business",
-        "responsible": "responsible",
-        "practical": "practical",
-    },
-}
-HEADERS = {
-    "zh": ["姓名", "单位", "镇（街）", "村（社区）", "缺少的导师", "因导师离任空缺", "学员编号"],
-    "en": ["Name", "Unit", "Town", "Village", "Missing mentors", "Vacated seats", "Trainee id"],
-}
-SUMMARY = {
-    "zh": ("汇总", ["学员数", "配齐", "未配齐", "配齐率"], "缺少导师"),
-    "en": ("Summary", ["Trainees", "Complete", "Incomplete", "Rate"], "Missing mentors"),
-}
-SEPARATOR = {"zh": "、", "en": ", "}
+LABELS = by_language(
+    {
+        "roles": {
+            "integrity": (MENTOR_ROLES["integrity"], "integrity"),
+            "business": (MENTOR_ROLES["business"], "business"),
+            "responsible": (MENTOR_ROLES["responsible"], "responsible"),
+            "practical": (MENTOR_ROLES["practical"], "practical"),
+        },
+        "headers": [
+            ("姓名", "Name"),
+            ("单位", "Unit"),
+            ("镇（街）", "Town"),
+            ("村（社区）", "Village"),
+            ("缺少的导师", "Missing mentors"),
+            ("因导师离任空缺", "Vacated seats"),
+            ("学员编号", "Trainee id"),
+        ],
+        "sheet": ("缺少导师", "Missing mentors"),
+        "summary_sheet": ("汇总", "Summary"),
+        "summary": [
+            ("学员数", "Trainees"),
+            ("配齐", "Complete"),
+            ("未配齐", "Incomplete"),
+            ("配齐率", "Rate"),
+        ],
+        "separator": ("、", ", "),
+    }
+)
 
 
 def _rows(report: dict, lang: str) -> list[list]:
-    names, sep = ROLE_NAMES[lang], SEPARATOR[lang]
+    names, sep = LABELS[lang]["roles"], LABELS[lang]["separator"]
     return [
         [
             row["name"],
@@ -72,33 +81,24 @@ def _filename(report: dict, extension: str) -> str:
     return "-".join(parts) + "." + extension
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def as_csv(report: dict, lang: str) -> Response:
-    """The incomplete trainees as CSV (UTF-8 with a BOM, so that Excel reads the Chinese)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADERS[lang])
-    writer.writerows(safe_row(row) for row in _rows(report, lang))
-    return _download(out.getvalue().encode("utf-8-sig"), "text/csv", _filename(report, "csv"))
+    """The incomplete trainees as CSV."""
+    body = csv_bytes(LABELS[lang]["headers"], _rows(report, lang))
+    return download(body, _filename(report, "csv"))
 
 
 def as_xlsx(report: dict, lang: str) -> Response:
-    """The incomplete trainees on one sheet, the counts on a second."""
+    """The incomplete trainees on one sheet, the counts on a second; laid out for reading
+    (bold headers, set widths, empty cells for Excel's filters), so not
+    :func:`shared.tabular.xlsx_bytes`'s plain stream."""
     from openpyxl import Workbook  # on a download only (shared.tabular says why)
     from openpyxl.styles import Font
 
-    summary_title, summary_headers, sheet_title = SUMMARY[lang]
+    labels = LABELS[lang]
     book = Workbook()
     sheet = book.active
-    sheet.title = sheet_title
-    sheet.append(HEADERS[lang])
+    sheet.title = labels["sheet"]
+    sheet.append(labels["headers"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in _rows(report, lang):
@@ -106,17 +106,13 @@ def as_xlsx(report: dict, lang: str) -> Response:
         sheet.append([value if value != "" else None for value in safe_row(row)])
     for column, width in zip("ABCDEFG", (12, 20, 14, 16, 30, 20, 10), strict=True):
         sheet.column_dimensions[column].width = width
-    summary = book.create_sheet(summary_title)
-    summary.append(summary_headers)
+    summary = book.create_sheet(labels["summary_sheet"])
+    summary.append(labels["summary"])
     counts = report["counts"]
     summary.append([counts["trainees"], counts["complete"], counts["incomplete"], counts["rate"]])
     buffer = io.BytesIO()
     book.save(buffer)
-    return _download(
-        buffer.getvalue(),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _filename(report, "xlsx"),
-    )
+    return download(buffer.getvalue(), _filename(report, "xlsx"))
 
 
 @endpoint(blp, "GET", "city", "town", "unit", query=CoverageArgs, status=None)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.reporting.api.duties import download_sheets
 from services.reporting.domain import assessment as domain
 from services.reporting.domain import exports
 from services.reporting.models import Assessment
@@ -23,7 +22,7 @@ from services.reporting.schemas.assessment import (
 from shared.api import blueprint, endpoint
 from shared.auth import current_principal
 from shared.db import session
-from shared.http import app_today, export_responses, get_or_404, paginate
+from shared.http import app_today, download_sheets, export_responses, get_or_404, paginate
 
 blp = blueprint(
     "assessment",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import current_app
 
 from services.reporting.domain import calendar as domain
 from services.reporting.models import CalendarDay
@@ -32,6 +32,7 @@ from shared.http import (
     PROBLEM_JSON,
     SHEET_UPLOAD_BODY,
     app_today,
+    download,
     max_body,
     paginate,
     problem,
@@ -237,11 +238,7 @@ def get_calendar_import_template(year):
         [f"{year}-10-01", "放假", "国庆节", ""],
         notes=CALENDAR_NOTES,
     )
-    response = Response(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="calendar-{year}-template.xlsx"'
-    )
-    return response
+    return download(body, f"calendar-{year}-template.xlsx")
 
 
 CALENDAR_NOTES = (

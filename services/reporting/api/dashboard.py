@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import jsonify
 
 from services.reporting.access import load_trainee
-from services.reporting.api.duties import download_table
 from services.reporting.domain import dashboard as domain
 from services.reporting.domain import exports
 from services.reporting.schemas.dashboard import (
@@ -21,7 +20,7 @@ from services.reporting.schemas.dashboard import (
 from shared.api import blueprint, endpoint
 from shared.auth import own_slice
 from shared.db import session
-from shared.http import app_today, export_responses, month_up_to_now, sort_order
+from shared.http import app_today, download_table, export_responses, month_up_to_now, sort_order
 
 blp = blueprint(
     "dashboard",

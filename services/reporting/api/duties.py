@@ -5,7 +5,7 @@ progress with evidence; completion rates per party. Lists download as CSV or XLS
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from services.reporting.domain import duties as domain
@@ -28,6 +28,8 @@ from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
     app_today,
+    download,
+    download_table,
     export_responses,
     import_sheet,
     max_body,
@@ -37,7 +39,7 @@ from shared.http import (
     where_given,
 )
 from shared.idempotency import CREATES
-from shared.tabular import template
+from shared.tabular import XLSX, template
 
 blp = blueprint(
     "duties",
@@ -46,28 +48,6 @@ blp = blueprint(
 )
 
 PARTIES = ("city", "town", "unit", "trainee")
-
-
-def download(body: bytes, fmt: str, stem: str) -> Response:
-    """A CSV or XLSX attachment."""
-    mimetype = "text/csv" if fmt == "csv" else exports.XLSX
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
-    return response
-
-
-def download_sheets(fmt: str, sheets: list[tuple], stem: str) -> Response:
-    """``sheets`` (``(name, headers, rows)`` each) as the ``fmt`` attachment: a CSV of
-    the first one, or an XLSX of them all."""
-    body = exports.csv_bytes(*sheets[0][1:]) if fmt == "csv" else exports.xlsx_bytes(sheets)
-    return download(body, fmt, stem)
-
-
-def download_table(args: dict, names: tuple[str, str], headers, rows, stem: str) -> Response:
-    """One table as the attachment ``args["format"]`` asks for; the XLSX sheet is named
-    in ``args["lang"]`` (``names``: the Chinese and the English name)."""
-    name = names[0] if args["lang"] == "zh" else names[1]
-    return download_sheets(args["format"], [(name, headers, rows)], stem)
 
 
 def load_item(item_id: int) -> DutyItem:
@@ -178,7 +158,7 @@ def post_duty_import(args):
     responses={
         "200": {
             "description": "the template: an XLSX with the Chinese headers and an example",
-            "content": {exports.XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
         }
     }
 )
@@ -190,7 +170,7 @@ def get_duty_import_template():
         [value for _header, _field, value in domain.TEMPLATE],
         notes=domain.TEMPLATE_NOTES,
     )
-    return download(body, "xlsx", "duty-items-template")
+    return download(body, "duty-items-template.xlsx")
 
 
 BLUEPRINTS = [blp]

@@ -11,7 +11,6 @@ from flask import current_app
 from marshmallow import ValidationError
 
 from services.reporting.access import load_trainee, trainee_scope
-from services.reporting.api.duties import download_table
 from services.reporting.api.review import NOT_KNOWN, audit_trail, read_version, review_step
 from services.reporting.domain import exports
 from services.reporting.domain import reports as domain
@@ -40,7 +39,15 @@ from services.reporting.schemas.reports import (
 from shared.api import blueprint, endpoint
 from shared.auth import current_principal
 from shared.db import session
-from shared.http import app_today, export_responses, get_or_404, paginate, problem, where_given
+from shared.http import (
+    app_today,
+    download_table,
+    export_responses,
+    get_or_404,
+    paginate,
+    problem,
+    where_given,
+)
 from shared.normalize import message
 
 blp = blueprint(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from services.reporting.api.duties import download_table
 from services.reporting.domain import exports
 from services.reporting.domain import supervision as domain
 from services.reporting.models import Rectification, SupervisionVisit
@@ -28,6 +27,7 @@ from shared.auth import current_principal
 from shared.db import session
 from shared.http import (
     app_today,
+    download_table,
     export_responses,
     field_problem,
     get_or_404,

@@ -1,41 +1,15 @@
 """Exports (导出): CSV and XLSX of duty items, completion rates, rectification items,
 dashboards, missing lists and assessments, with Chinese headers by default (``lang=en``
-for English). No Flask here: each builder gives (headers, rows); :func:`csv_bytes` and
-:func:`xlsx_bytes` write them.
-
-CSV is UTF-8 with a byte-order mark, so that Excel on Chinese Windows reads the headers.
-XLSX is written in openpyxl's write-only mode (rows streamed, not kept as cell objects).
+for English). No Flask here: each builder gives (headers, rows);
+:func:`shared.tabular.csv_bytes` and :func:`shared.tabular.xlsx_bytes` write them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
 from services.reporting.domain.assessment import INDICATORS, NAMES
-from shared.tabular import safe_row
+from shared.tabular import by_language
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _by_language(table):
-    """A table written with each text beside its translation, as ``{"zh": …, "en": …}``:
-    each ``(zh, en)`` pair, at any depth of dicts and lists, becomes its text in each
-    language (so that the two cannot drift apart)."""
-
-    def pick(node, index: int):
-        if isinstance(node, tuple):
-            return node[index]
-        if isinstance(node, dict):
-            return {key: pick(value, index) for key, value in node.items()}
-        if isinstance(node, list):
-            return [pick(value, index) for value in node]
-        return node
-
-    return {language: pick(table, index) for index, language in enumerate(("zh", "en"))}
-
-
-WORDS = _by_language(
+WORDS = by_language(
     {
         "party_kind": {
             "unit": ("单位", "unit"),
@@ -68,7 +42,7 @@ WORDS = _by_language(
 )
 
 HEADERS = {
-    "duty_items": _by_language(
+    "duty_items": by_language(
         [
             ("编号", "Id"),
             ("年度", "Year"),
@@ -81,7 +55,7 @@ HEADERS = {
             ("完成日期", "Completed on"),
         ]
     ),
-    "completion": _by_language(
+    "completion": by_language(
         [
             ("责任主体类型", "Party kind"),
             ("责任主体", "Party"),
@@ -92,7 +66,7 @@ HEADERS = {
             ("完成率", "Rate"),
         ]
     ),
-    "rectifications": _by_language(
+    "rectifications": by_language(
         [
             ("编号", "Id"),
             ("督导日期", "Visit date"),
@@ -106,7 +80,7 @@ HEADERS = {
             ("整改佐证", "Evidence"),
         ]
     ),
-    "missing": _by_language(
+    "missing": by_language(
         [
             ("学员编号", "Trainee id"),
             ("姓名", "Name"),
@@ -120,13 +94,13 @@ HEADERS = {
             ("退回原因", "Reason returned"),
         ]
     ),
-    "dashboard": _by_language([("指标", "Figure"), ("数值", "Value")]),
-    "assessment": _by_language(
+    "dashboard": by_language([("指标", "Figure"), ("数值", "Value")]),
+    "assessment": by_language(
         [("排名", "Rank"), ("编号", "Id"), ("名称", "Name"), ("得分", "Score")]
     ),
 }
 
-DASHBOARD_LABELS = _by_language(
+DASHBOARD_LABELS = by_language(
     {
         "month": ("月份", "Month"),
         "owing": ("应报人数", "Trainees owing"),
@@ -162,30 +136,6 @@ def _percent(value) -> str:
     if value is None:
         return ""
     return f"{float(value) * 100:.1f}%"
-
-
-def csv_bytes(headers: list, rows: list[list]) -> bytes:
-    """UTF-8 CSV with a byte-order mark."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(safe_row(row) for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def xlsx_bytes(sheets: list[tuple[str, list, list[list]]]) -> bytes:
-    """A workbook of (sheet title, headers, rows) sheets."""
-    from openpyxl import Workbook  # on a download only (shared.tabular says why)
-
-    book = Workbook(write_only=True)
-    for title, headers, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append(safe_row(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def duty_items_table(items, names: dict, lang: str = "zh") -> tuple[list, list]:
@@ -366,7 +316,7 @@ def assessment_tables(assessment, scores, lang: str = "zh") -> list[tuple[str, l
     return [ranking, explanation]
 
 
-REPORT_STATUS = _by_language(
+REPORT_STATUS = by_language(
     {
         "draft": ("草稿", "draft"),
         "submitted": ("待审核", "awaiting review"),
@@ -374,7 +324,7 @@ REPORT_STATUS = _by_language(
         "approved": ("已通过", "approved"),
     }
 )
-STEP = _by_language(
+STEP = by_language(
     {
         "town": ("镇（街）审核", "town review"),
         "unit": ("单位审核", "unit review"),
@@ -382,7 +332,7 @@ STEP = _by_language(
         None: ("", ""),
     }
 )
-REPORT_HEADERS = _by_language(
+REPORT_HEADERS = by_language(
     [
         ("编号", "id"),
         ("学员编号", "trainee id"),

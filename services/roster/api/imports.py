@@ -9,15 +9,13 @@ field is too long to read at all)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response, current_app
 
 from services.roster.domain import imports as importer
 from services.roster.schemas.imports import ImportReportOut
 from shared.api import blueprint, endpoint
 from shared.db import session
-from shared.http import import_sheet, max_body, sheet_import
+from shared.http import download, import_sheet, max_body, sheet_import
 from shared.idempotency import CREATES
 from shared.tabular import XLSX, template
 
@@ -93,12 +91,7 @@ def _template(kind: str) -> Response:
         ],
         notes=notes,
     )
-    response = Response(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{kind}-template.xlsx"; '
-        f"filename*=UTF-8''{quote(TEMPLATE_NAMES[kind])}"
-    )
-    return response
+    return download(body, TEMPLATE_NAMES[kind], f"{kind}-template")
 
 
 TEMPLATE_NAMES = {"trainees": "选调生导入模板.xlsx", "people": "干部导入模板.xlsx"}
