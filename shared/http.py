@@ -187,6 +187,11 @@ class ProblemSchema(Schema):
 
 #: The 200 of an export (``?format=csv`` or ``xlsx``): a file.
 EXPORT_FILE = {"type": "string", "format": "binary"}
+#: The 200 of an import's template (OpenAPI), the file :func:`shared.tabular.template` writes.
+TEMPLATE_RESPONSE = {
+    "description": "the template: an XLSX with the Chinese headers and one example row",
+    "content": {XLSX: {"schema": EXPORT_FILE}},
+}
 #: The type a download is sent as, by its file name's extension.
 DOWNLOAD_TYPES = {".csv": "text/csv", ".xlsx": XLSX}
 

@@ -31,6 +31,7 @@ from shared.errors import DomainError
 from shared.http import (
     PROBLEM_JSON,
     SHEET_UPLOAD_BODY,
+    TEMPLATE_RESPONSE,
     app_today,
     download,
     max_body,
@@ -40,7 +41,7 @@ from shared.http import (
     rows_in_error,
     sheet_upload,
 )
-from shared.tabular import XLSX, read_sheet, template
+from shared.tabular import read_sheet, template
 from shared.workdays import message
 
 blp = blueprint(
@@ -220,14 +221,7 @@ def post_calendar_import(args, year):
 
 
 @endpoint(blp, "GET /years/<int:year>/import/template", "city", status=None)
-@blp.doc(
-    responses={
-        "200": {
-            "description": "the template: an XLSX with the Chinese headers and an example",
-            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-)
+@blp.doc(responses={"200": TEMPLATE_RESPONSE})
 def get_calendar_import_template(year):
     """The calendar's import template for ``year`` (XLSX, the city): the Chinese
     headers (日期, 类型, 名称, 来源) and one example row, National Day, which is real

@@ -27,6 +27,7 @@ from shared.auth import current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
+    TEMPLATE_RESPONSE,
     app_today,
     download,
     download_table,
@@ -39,7 +40,7 @@ from shared.http import (
     where_given,
 )
 from shared.idempotency import CREATES
-from shared.tabular import XLSX, template
+from shared.tabular import template
 
 blp = blueprint(
     "duties",
@@ -154,14 +155,7 @@ def post_duty_import(args):
 
 
 @endpoint(blp, "GET /import/template", "city", status=None)
-@blp.doc(
-    responses={
-        "200": {
-            "description": "the template: an XLSX with the Chinese headers and an example",
-            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-)
+@blp.doc(responses={"200": TEMPLATE_RESPONSE})
 def get_duty_import_template():
     """The duty list's import template (XLSX, the city): the Chinese headers, one
     example row (left in, it is skipped) and a sheet of notes."""

@@ -15,9 +15,9 @@ from services.roster.domain import imports as importer
 from services.roster.schemas.imports import ImportReportOut
 from shared.api import blueprint, endpoint
 from shared.db import session
-from shared.http import download, import_sheet, max_body, sheet_import
+from shared.http import TEMPLATE_RESPONSE, download, import_sheet, max_body, sheet_import
 from shared.idempotency import CREATES
-from shared.tabular import XLSX, template
+from shared.tabular import template
 
 blp = blueprint(
     "imports", "/api/v1/roster/imports", "Bulk import of trainees and people (XLSX or CSV)"
@@ -27,10 +27,6 @@ blp = blueprint(
 _KINDS = {
     "trainees": (importer.TRAINEE_HEADERS, importer.TRAINEE_TEMPLATE, importer.TEMPLATE_NOTES),
     "people": (importer.PERSON_HEADERS, importer.PERSON_TEMPLATE, importer.PEOPLE_NOTES),
-}
-_TEMPLATE_RESPONSE = {
-    "description": "the template: an XLSX with the Chinese headers and one example row",
-    "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
 }
 
 
@@ -98,7 +94,7 @@ TEMPLATE_NAMES = {"trainees": "选调生导入模板.xlsx", "people": "干部导
 
 
 @endpoint(blp, "GET /trainees/template", "city", status=None)
-@blp.doc(responses={"200": _TEMPLATE_RESPONSE})
+@blp.doc(responses={"200": TEMPLATE_RESPONSE})
 def get_trainee_template():
     """The trainees' import template (XLSX): the Chinese headers, one example row
     (left in, it is skipped) and a sheet of notes; the identity number and phone
@@ -107,7 +103,7 @@ def get_trainee_template():
 
 
 @endpoint(blp, "GET /people/template", "city", status=None)
-@blp.doc(responses={"200": _TEMPLATE_RESPONSE})
+@blp.doc(responses={"200": TEMPLATE_RESPONSE})
 def get_people_template():
     """The cadres' import template (XLSX), as the trainees' one."""
     return _template("people")
