@@ -80,6 +80,11 @@ def month_end(day: dt.date) -> dt.date:
     return month_bounds(day.year, day.month)[1]
 
 
+def month_code(day: dt.date) -> str:
+    """``YYYY-MM``, the code of the month holding ``day``."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def parse_moment(text: str, time_zone: str) -> dt.datetime:
     """A moment as people write it for a clock to start at: an ISO date (10:00 in the
     city), or a date and time (in the city unless it carries an offset)."""

@@ -9,9 +9,10 @@ import datetime as dt
 from marshmallow import ValidationError, fields
 
 from shared import normalize
+from shared.clock import month_code
 from shared.http import app_today
 
-__all__ = ["Day", "Email", "IdNumber", "Name", "Phone", "Text"]
+__all__ = ["Day", "Email", "IdNumber", "Month", "Name", "Phone", "Text"]
 
 
 def _refused(exc: normalize.Invalid) -> ValidationError:
@@ -118,3 +119,17 @@ class Day(fields.Date):
             return normalize.parse_date(value)
         except normalize.Invalid as exc:
             raise _refused(exc) from None
+
+
+class Month(fields.Field):
+    """A calendar month as clerks type it (:func:`shared.normalize.parse_month`), loaded
+    as the date of its first day and answered ``YYYY-MM``."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
+        try:
+            return normalize.parse_month(value)
+        except normalize.Invalid as exc:
+            raise _refused(exc) from None
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return None if value is None else month_code(value)

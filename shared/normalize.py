@@ -270,6 +270,9 @@ _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _SEPARATED = re.compile(rf"^(\d{{4}})\s*([-/.])\s*(\d{{1,2}})\s*\2\s*(\d{{1,2}}){_TIME}$")
 _CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月|(\d{2}))$")
+#: The first month a month field takes (none of the records is older).
+FIRST_YEAR = 2000
 #: Excel's day 0 (its serial numbers count from here; serial 60 is the 29 February 1900
 #: that never was, so only serials from 61, 1 March 1900, are read).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -313,3 +316,23 @@ def parse_date(value) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise Invalid(message(f"不存在的日期：{shown}", f"no such date: {shown}")) from None
+
+
+def parse_month(value) -> dt.date:
+    """The first day of a month as a clerk types it: ``2027-01``, ``2027-1``, ``2027/1``,
+    ``2027.1``, ``2027年1月`` or ``202701``, also in full-width characters; from
+    :data:`FIRST_YEAR`. Anything else is :class:`Invalid` naming the form to write."""
+    typed = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else ""
+    match = _MONTH.match(typed)
+    month = next((int(g) for g in match.groups()[1:] if g), 0) if match else 0
+    if not 1 <= month <= 12:
+        shown = str(value).strip()[:40]
+        raise Invalid(
+            message(
+                f"无法识别的月份：{shown}（请写作 2027-01）",
+                f"not a month: {shown} (write 2027-01)",
+            )
+        )
+    if int(match.group(1)) < FIRST_YEAR:
+        raise Invalid(message(f"不能早于 {FIRST_YEAR} 年", f"before {FIRST_YEAR}"))
+    return dt.date(int(match.group(1)), month, 1)

@@ -249,6 +249,17 @@ def test_a_bad_compliance_query_is_a_422(world, query):
     assert_problem(world.client.get(f"{API}/compliance?{query}", headers=auth("city")), 422)
 
 
+#: ASCII digits to their full-width forms, as an input method types them.
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_the_month_may_be_typed_as_a_clerk_writes_it(world):
+    typed = f"{MONTH_B.year}年{MONTH_B.month}月".translate(FULL_WIDTH)
+    response = world.client.get(f"{API}/compliance?month={typed}", headers=auth("city"))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["month"] == ym(MONTH_B)
+
+
 def test_a_month_that_has_not_begun_is_refused(world):
     next_month = (THIS_MONTH + dt.timedelta(days=32)).replace(day=1)
     response = world.client.get(f"{API}/compliance?month={ym(next_month)}", headers=auth("city"))

@@ -265,3 +265,17 @@ def test_dates_as_clerks_type_them(typed):
 @pytest.mark.parametrize("typed", ["1996/3-2", "2/3/1996", "1996-02-30", "", None, 12, True])
 def test_dates_not_understood_are_refused(typed):
     refused(normalize.parse_date, typed)
+
+
+@pytest.mark.parametrize(
+    "typed", ["2027-03", "2027-3", " 2027/3 ", "2027.03", "2027年3月", "２０２７年３月", "202703"]
+)
+def test_months_as_clerks_type_them(typed):
+    assert normalize.parse_month(typed) == dt.date(2027, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "typed", ["2027-13", "2027-00", "27-03", "2027", "2027年3月5日", "1999-12", "", None, 202703]
+)
+def test_months_not_understood_are_refused(typed):
+    refused(normalize.parse_month, typed)

@@ -11,6 +11,7 @@ from services.mentorship.domain import talks as domain
 from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
 from shared.api import blueprint, endpoint
 from shared.auth import own_slice
+from shared.clock import month_code
 from shared.db import session
 from shared.http import download_sheets, export_responses, month_up_to_now
 from shared.tabular import by_language
@@ -119,7 +120,7 @@ def export_sheets(report: domain.ComplianceReport, lang: str = "zh") -> list[tup
     """The per-trainee table, and a summary sheet (totals, then per role)."""
     labels = LABELS[lang]
     totals = [
-        f"{report.month.year:04d}-{report.month.month:02d}",
+        month_code(report.month),
         _scope_label(report, labels),
         report.total,
         report.compliant,
@@ -164,7 +165,7 @@ def compliance_json(report: domain.ComplianceReport) -> dict:
     long to dump (a test keeps the two identical)."""
     rows = [_row_json(row) for row in report.trainees]
     return {
-        "month": f"{report.month.year:04d}-{report.month.month:02d}",
+        "month": month_code(report.month),
         "town_id": report.town_id,
         "unit_id": report.unit_id,
         "total": report.total,
@@ -200,7 +201,7 @@ def get_compliance(args):
         town_id=town_id,
         unit_id=unit_id,
     )
-    stem = f"compliance-{month.year:04d}-{month.month:02d}"
+    stem = f"compliance-{month_code(month)}"
     if args["format"] in ("csv", "xlsx"):
         return download_sheets(args["format"], export_sheets(report, args["lang"]), stem)
     return jsonify(compliance_json(report))

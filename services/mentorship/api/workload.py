@@ -18,6 +18,7 @@ from services.mentorship.schemas.workload import (
 )
 from shared.api import blueprint, endpoint
 from shared.auth import current_principal, own_slice
+from shared.clock import month_code
 from shared.db import session
 from shared.http import NOT_IN_SCOPE, app_today, problem
 from shared.normalize import message
@@ -65,10 +66,6 @@ def _sort(text: str | None) -> list[tuple[str, bool]]:
     return out
 
 
-def _month(today) -> str:
-    return f"{today.year:04d}-{today.month:02d}"
-
-
 @endpoint(blp, "GET", "city", "town", "unit", "mentor", query=WorkloadListArgs, out=WorkloadPage)
 def get_workload_list(args):
     """Every mentor holding an active seat in your scope, with this month's figures
@@ -90,7 +87,7 @@ def get_workload_list(args):
         "page": args["page"],
         "per_page": args["per_page"],
         "total": total,
-        "month": _month(today),
+        "month": month_code(today),
     }
 
 
@@ -117,7 +114,7 @@ def get_workload_item(mentor_id):
     return {
         **asdict(found),
         "talks_missing": found.talks_missing,
-        "month": _month(today),
+        "month": month_code(today),
         "follow_ups": domain.open_follow_ups(session(), filters),
         "waiting_talks": domain.unacknowledged_talks(session(), filters),
     }

@@ -30,7 +30,7 @@ from services.mentorship.config import ROLES
 from services.mentorship.domain.calendar import next_working_day
 from services.mentorship.domain.common import emit
 from services.mentorship.models import Assignment, Person, ReminderRun, Talk, Trainee
-from shared.clock import month_bounds
+from shared.clock import month_bounds, month_code
 from shared.db import upsert_statement, utcnow
 
 
@@ -46,11 +46,6 @@ class Missing:
     town_id: int | None
     village_id: int | None
     roles: list[str] = field(default_factory=list)
-
-
-def month_code(day: dt.date) -> str:
-    """``YYYY-MM`` of ``day``'s month."""
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def reminder_day(session: Session, month: dt.date, day_of_month: int) -> dt.date:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from services.mentorship.schemas.talks import Month
+from shared.fields import Month
 
 
 class ComplianceArgs(Schema):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -19,31 +17,13 @@ from marshmallow import (
 from services.mentorship.config import ROLES
 from shared.clock import DEFAULT_TIME_ZONE
 from shared.events.catalogue import ASPECTS, TALK_MODES
+from shared.fields import Month
 from shared.fields import Text as PlainText
 from shared.http import ListArgs, StrictSchema, page_schema
 from shared.normalize import message
 
 TEXT_MAX = 4000
 FOLLOW_UPS_MAX = 20
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-class Month(fields.Field):
-    """A calendar month written ``YYYY-MM``, loaded as the date of its first day."""
-
-    default_error_messages = {"invalid": message("月份应写作 YYYY-MM", "a month as YYYY-MM")}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
-        match = _MONTH.match(value) if isinstance(value, str) else None
-        if match is None:
-            raise self.make_error("invalid")
-        year = int(match.group(1))
-        if year < 2000:
-            raise ValidationError(message("不能早于 2000 年", "before 2000"))
-        return dt.date(year, int(match.group(2)), 1)
-
-    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
-        return None if value is None else f"{value.year:04d}-{value.month:02d}"
 
 
 def Text(**kw):  # noqa: N802 - a field factory reads like a field class

@@ -60,7 +60,7 @@ from services.reporting.models import (
     Unit,
     Village,
 )
-from shared.clock import month_end
+from shared.clock import month_code, month_end
 
 REPORT_KINDS = ("effectiveness", "mentoring", "quarterly")
 STATES = ("on_time", "late", "returned", "missing", "not_due")
@@ -68,11 +68,6 @@ STATES = ("on_time", "late", "returned", "missing", "not_due")
 OVERDUE_STATES = ("missing", "returned")
 ALL_ROLES = ("integrity", "business", "responsible", "practical")
 UNSTATIONED_ROLES = ("integrity", "business")
-
-
-def month_code(month: dt.date) -> str:
-    """``YYYY-MM``."""
-    return f"{month.year:04d}-{month.month:02d}"
 
 
 def period_codes(month: dt.date) -> list[str]:

@@ -64,7 +64,7 @@ from services.reporting.models import (
     TraineeTenure,
 )
 from shared import workdays
-from shared.clock import month_bounds
+from shared.clock import month_bounds, month_code
 from shared.db import UTCDateTime, upsert_statement, utcnow
 from shared.errors import DomainError, NotFound
 
@@ -94,11 +94,6 @@ def parse_code(code: str) -> tuple[str, dt.date, dt.date]:
     quarter = int(match.group(3))
     first_month = 3 * quarter - 2
     return "quarter", dt.date(year, first_month, 1), month_bounds(year, first_month + 2)[1]
-
-
-def month_code(day: dt.date) -> str:
-    """The code of the month holding ``day``."""
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def quarter_code(day: dt.date) -> str:

@@ -4,31 +4,12 @@ text, ids, years and dates, and the ``format``/``lang`` of a download."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from shared.normalize import message
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TEXT_MAX = 4000
-
-
-class Month(fields.Field):
-    """A calendar month written ``YYYY-MM``, loaded as the date of its first day."""
-
-    default_error_messages = {"invalid": message("应为 YYYY-MM 格式的月份", "a month as YYYY-MM")}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
-        match = _MONTH.match(value) if isinstance(value, str) else None
-        if match is None:
-            raise self.make_error("invalid")
-        if int(match.group(1)) < 2000:
-            raise ValidationError(message("不能早于 2000 年", "before 2000"))
-        return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
-        return None if value is None else f"{value.year:04d}-{value.month:02d}"
 
 
 def _text(max_len: int = TEXT_MAX, **kw) -> fields.String:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.reporting.schemas.common import _ID, ExportArgs, Month
+from services.reporting.schemas.common import _ID, ExportArgs
+from shared.fields import Month
 from shared.http import ListArgs, page_schema
 
 
