@@ -12,7 +12,7 @@ from shared import normalize
 from shared.clock import month_code
 from shared.http import app_today
 
-__all__ = ["Day", "Email", "IdNumber", "Month", "Name", "Phone", "Text"]
+__all__ = ["Day", "Email", "IdNumber", "Month", "MonthCode", "Name", "Phone", "Text"]
 
 
 def _refused(exc: normalize.Invalid) -> ValidationError:
@@ -121,9 +121,13 @@ class Day(fields.Date):
             raise _refused(exc) from None
 
 
-class Month(fields.Field):
+class Month(fields.String):
     """A calendar month as clerks type it (:func:`shared.normalize.parse_month`), loaded
-    as the date of its first day and answered ``YYYY-MM``."""
+    as the date of its first day and answered ``YYYY-MM`` (documented as a string)."""
+
+    def __init__(self, **kwargs) -> None:
+        metadata = {"example": "2027-03", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
         try:
@@ -133,3 +137,13 @@ class Month(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
         return None if value is None else month_code(value)
+
+
+class MonthCode(Month):
+    """:class:`Month` kept as its code, ``YYYY-MM``, where a month is a key (a subsidy's)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return month_code(super()._deserialize(value, attr, data, **kwargs))
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return value

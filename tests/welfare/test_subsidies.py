@@ -144,6 +144,13 @@ def test_generating_a_month_twice_creates_nothing_new(world):
     assert count(world, Subsidy) == 2
 
 
+def test_the_month_may_be_typed_as_a_clerk_writes_it(world):
+    add_policy(world, "2026-01-01")
+    first = generate(world, "２０２６年３月")
+    assert (first["month"], first["created"]) == ("2026-03", 2)
+    assert generate(world, "2026/3")["created"] == 0  # the same month, already generated
+
+
 def test_a_month_without_a_policy_or_not_yet_over_is_refused(world):
     response = world.client.post(
         f"{API}/subsidies/generate", json={"month": "2026-03"}, headers=CITY
@@ -161,8 +168,8 @@ def test_a_month_without_a_policy_or_not_yet_over_is_refused(world):
 def test_bad_generation_input_is_refused_and_nothing_is_stored(world):
     add_policy(world, "2026-01-01")
     for body in (
-        {"month": "2026-3"},
         {"month": "2026-13"},
+        {"month": "2026"},
         {"month": 202603},
         {"month": "1999-01"},
         {},

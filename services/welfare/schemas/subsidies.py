@@ -6,18 +6,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.welfare.schemas.common import ID_RANGE, MAX_FEN, Id
+from shared.fields import MonthCode
 from shared.http import ListArgs, StrictSchema, page_schema
-from shared.normalize import message
 
-MONTH = validate.Regexp(
-    r"^20\d{2}-(0[1-9]|1[0-2])$",
-    error=message("应为 YYYY-MM，2000 年起的月份", "YYYY-MM, a month from 2000"),
-)
 SUBSIDY_STATUSES = ("generated", "approved", "paid", "void")
 
 
 class GenerateIn(StrictSchema):
-    month = fields.String(required=True, validate=MONTH)
+    month = MonthCode(required=True)
 
 
 class GenerateOut(Schema):
@@ -53,11 +49,11 @@ class ExpectedEffect(StrictSchema):
 
 
 class ApproveMonthIn(ExpectedEffect):
-    month = fields.String(required=True, validate=MONTH)
+    month = MonthCode(required=True)
 
 
 class PayMonthIn(ExpectedEffect):
-    month = fields.String(required=True, validate=MONTH)
+    month = MonthCode(required=True)
     town_id = Id(required=True)
     payment_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -92,7 +88,7 @@ class ReissueIn(StrictSchema):
 
 
 class SubsidyListArgs(ListArgs):
-    month = fields.String(validate=MONTH)
+    month = MonthCode()
     status = fields.String(validate=validate.OneOf(SUBSIDY_STATUSES))
     town_id = fields.Integer(validate=ID_RANGE)
     trainee_id = fields.Integer(validate=ID_RANGE)
