@@ -37,6 +37,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from shared.audit import record_audit
 from shared.normalize import message
 
 #: The archive's format name, in its manifest.
@@ -112,25 +113,50 @@ def trainee_tables(base, exclude: Iterable[str] = ()) -> list[Source]:
     return sorted(found, key=lambda source: source.name)
 
 
+def clear_projection(session: Session, trainee) -> None:
+    """:attr:`Part.pseudonymise` of a service that keeps roster's trainee as a projection:
+    a pseudonym for the name, no phone or e-mail."""
+    trainee.name = pseudonym(trainee.id)
+    trainee.phone = trainee.email = None
+
+
 @dataclass
 class Part:
     """What one service archives. ``trainee_model``: its table of trainees (``id``,
     ``name``, ``cohort``, ``status``); ``owners``: for each kind of record that takes
     evidence, ``(session, trainee ids) -> {record id: trainee id}``; ``pseudonymise(
-    session, trainee)`` clears a trainee's personal fields; ``audit(session, action,
-    entity, entity_id, before, after)`` writes the service's audit row (or event)."""
+    session, trainee)`` clears a trainee's personal fields; ``audit_model``: the table
+    :meth:`audit` writes each purge into, as ``archive`` (none: roster, whose events are
+    its record)."""
 
     service: str
     trainee_model: type
     sources: list[Source]
-    pseudonymise: Callable[[Session, object], None]
-    audit: Callable[[Session, str, str, int, dict | None, dict | None], None]
+    pseudonymise: Callable[[Session, object], None] = clear_projection
+    audit_model: type | None = None
+    #: a table's own columns of each audit row (reporting's ``role``)
+    audit_columns: dict = field(default_factory=dict)
     evidence_model: type | None = None
     owners: dict[str, Callable[[Session, list[int]], dict[int, int]]] = field(default_factory=dict)
     #: the service owns its trainee table (roster): the cohort's list goes to a CSV too
     owns_trainees: bool = False
     #: ``(session, trainee ids) -> date``: the day the last of them finished (roster)
     finished_on: Callable[[Session, list[int]], dt.date | None] | None = None
+
+    def audit(self, session: Session, action: str, entity: str, entity_id: int, before, after):
+        """Keep one purge step in :attr:`audit_model`, in this transaction."""
+        if self.audit_model is not None:
+            record_audit(
+                session,
+                self.audit_model,
+                "archive",
+                action,
+                entity,
+                entity_id,
+                before,
+                after,
+                **self.audit_columns,
+            )
 
 
 class Refused(Exception):

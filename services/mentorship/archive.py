@@ -7,20 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.mentorship.domain.common import audit
-from services.mentorship.models import PROJECTIONS, Base, Evidence, FollowUp, Talk
-from shared.archive import Part, child_of, pseudonym, trainee_tables
-
-ACTOR = "archive"
-
-
-def _pseudonymise(session: Session, trainee) -> None:
-    trainee.name = pseudonym(trainee.id)
-    trainee.phone = trainee.email = None
-
-
-def _audit(session, action, entity, entity_id, before, after) -> None:
-    audit(session, ACTOR, action, entity, entity_id, before, after)
+from services.mentorship.models import PROJECTIONS, Audit, Base, Evidence, FollowUp, Talk
+from shared.archive import Part, child_of, trainee_tables
 
 
 def _talks(session: Session, ids: list[int]) -> dict[int, int]:
@@ -35,8 +23,7 @@ def part() -> Part:
         service="mentorship",
         trainee_model=PROJECTIONS.trainee,
         sources=[*trainee_tables(Base), follow_ups],
-        pseudonymise=_pseudonymise,
-        audit=_audit,
+        audit_model=Audit,
         evidence_model=Evidence,
         owners={"talk": _talks},
     )

@@ -21,22 +21,10 @@ from services.reporting.models import (
     Report,
     ReportAudit,
 )
-from shared.archive import Part, Source, by_trainee_id, child_of, pseudonym, trainee_tables
-from shared.audit import record_audit
+from shared.archive import Part, Source, by_trainee_id, child_of, trainee_tables
 
-ACTOR = "archive"
 #: free text of a form or report: its strings blanked, its figures kept
 SCRUB = {Report.__tablename__: ("content", "returned_reason")}
-
-
-def _pseudonymise(session: Session, trainee) -> None:
-    trainee.name = pseudonym(trainee.id)
-    trainee.phone = trainee.email = None
-
-
-def _audit(session, action, entity, entity_id, before, after) -> None:
-    record_audit(session, ReportAudit, ACTOR, action, entity, entity_id, before, after,
-                 role="city")  # fmt: skip
 
 
 def _trainee_items(ids: list[int]) -> sa.Select:
@@ -77,8 +65,8 @@ def part() -> Part:
                 DutyItem.party_kind == "trainee",
             ),  # fmt: skip
         ],
-        pseudonymise=_pseudonymise,
-        audit=_audit,
+        audit_model=ReportAudit,
+        audit_columns={"role": "city"},
         evidence_model=Evidence,
         owners={"duty_item": _duty_items},
     )

@@ -33,11 +33,6 @@ def _pseudonymise(session: Session, trainee: Trainee) -> None:
     emit(session, "trainee.updated", trainee_payload(trainee))
 
 
-def _audit(session, action, entity, entity_id, before, after) -> None:
-    # roster keeps no audit table: the trainee.updated event (outbox) is its record
-    return None
-
-
 def _finished_on(session: Session, ids: list[int]) -> dt.date | None:
     return session.scalar(
         sa.select(sa.func.max(StatusChange.effective_date)).where(StatusChange.trainee_id.in_(ids))
@@ -54,7 +49,6 @@ def part() -> Part:
             by_trainee_id(StatusChange, scrub=("reason",)),
         ],
         pseudonymise=_pseudonymise,
-        audit=_audit,
         owns_trainees=True,
         finished_on=_finished_on,
     )

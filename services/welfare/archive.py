@@ -18,10 +18,8 @@ from services.welfare.models import (
     NeedStep,
     Visit,
 )
-from shared.archive import Part, by_trainee_id, child_of, pseudonym, trainee_tables
-from shared.audit import record_audit
+from shared.archive import Part, by_trainee_id, child_of, trainee_tables
 
-ACTOR = "archive"
 #: free text of a trainee's records, blanked at purge
 SCRUB = {
     Visit.__tablename__: ("notes", "gifts", "needs_raised"),
@@ -29,15 +27,6 @@ SCRUB = {
     # the money ledger is append-only: kept as it is
     LedgerEntry.__tablename__: (),
 }
-
-
-def _pseudonymise(session: Session, trainee) -> None:
-    trainee.name = pseudonym(trainee.id)
-    trainee.phone = trainee.email = None
-
-
-def _audit(session, action, entity, entity_id, before, after) -> None:
-    record_audit(session, MoneyAudit, ACTOR, action, entity, entity_id, before, after)
 
 
 def _visits(session: Session, ids: list[int]) -> dict[int, int]:
@@ -56,8 +45,7 @@ def part() -> Part:
         service="welfare",
         trainee_model=PROJECTIONS.trainee,
         sources=[*sources, steps],
-        pseudonymise=_pseudonymise,
-        audit=_audit,
+        audit_model=MoneyAudit,
         evidence_model=Evidence,
         owners={"visit": _visits},
     )
