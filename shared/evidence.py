@@ -50,6 +50,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared import normalize
 from shared.api import blueprint, endpoint
+from shared.audit import record_audit
 from shared.auth import Principal, current_principal
 from shared.db import UTCDateTime, session, utcnow
 from shared.errors import DomainError
@@ -489,13 +490,22 @@ def evidence_blueprint(
     service: str,
     model: type,
     parents: list[Parent],
-    audit: Callable[[sa.orm.Session, str, object, dict | None, dict | None], None],
+    audit_model: type,
 ) -> Blueprint:
     """The evidence endpoints of ``service`` under ``/api/v1/<service>``: for each parent
     ``GET``/``POST /<path>/{id}/evidence``, and ``GET /evidence/{id}/content``,
-    ``DELETE /evidence/{id}`` (its uploader or the city). ``audit(session, action,
-    evidence, before, after)`` writes the service's audit row in the same transaction."""
+    ``DELETE /evidence/{id}`` (its uploader or the city). Each upload and removal is kept
+    in ``audit_model``, the service's audit table, in the same transaction (with the
+    caller's role where the table has a ``role`` column)."""
     prefix = f"/api/v1/{service}"
+    with_role = "role" in audit_model.__table__.c
+
+    def audit(session_, action: str, row, before, after) -> None:
+        principal = current_principal()
+        extra = {"role": principal.role} if with_role else {}
+        who = principal.subject
+        record_audit(session_, audit_model, who, action, "evidence", row.id, before, after, **extra)
+
     blp = blueprint(
         "evidence",
         prefix,

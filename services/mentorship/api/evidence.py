@@ -5,9 +5,8 @@ mechanism: ``shared.evidence``)."""
 from __future__ import annotations
 
 from services.mentorship.api.talks import load_talk
-from services.mentorship.domain.common import audit
-from services.mentorship.models import Evidence
-from shared.auth import Principal, current_principal
+from services.mentorship.models import Audit, Evidence
+from shared.auth import Principal
 from shared.evidence import Parent, evidence_blueprint
 
 
@@ -17,13 +16,9 @@ def may_add_to_talk(talk, principal: Principal) -> bool:
     return principal.role == "city" or own.get(principal.role) == principal.scope_id
 
 
-def _audit(session, action: str, row, before, after) -> None:
-    audit(session, current_principal().subject, action, "evidence", row.id, before, after)
-
-
 blp = evidence_blueprint(
     "mentorship",
     Evidence,
     [Parent("talk", "talks", load_talk, may_add_to_talk)],
-    _audit,
+    Audit,
 )

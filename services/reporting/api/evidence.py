@@ -8,8 +8,7 @@ from __future__ import annotations
 from services.reporting.api.duties import load_item
 from services.reporting.api.supervision import load_rectification, load_visit
 from services.reporting.models import Evidence, ReportAudit
-from shared.audit import record_audit
-from shared.auth import Principal, current_principal
+from shared.auth import Principal
 from shared.evidence import Parent, evidence_blueprint
 
 
@@ -22,12 +21,6 @@ def _the_city(_record, principal: Principal) -> bool:
     return principal.role == "city"
 
 
-def _audit(s, action: str, row, before, after) -> None:
-    principal = current_principal()
-    record_audit(s, ReportAudit, principal.subject, action, "evidence", row.id, before, after,
-                 role=principal.role)  # fmt: skip
-
-
 blp = evidence_blueprint(
     "reporting",
     Evidence,
@@ -36,5 +29,5 @@ blp = evidence_blueprint(
         Parent("supervision_visit", "supervision-visits", load_visit, _the_city),
         Parent("rectification", "rectifications", load_rectification, _anyone_in_scope),
     ],
-    _audit,
+    ReportAudit,
 )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from services.welfare.access import trainee_scope
 from services.welfare.models import Evidence, MoneyAudit, Visit
-from shared.audit import record_audit
 from shared.auth import Principal, current_principal
 from shared.evidence import Parent, evidence_blueprint
 from shared.http import get_or_404
@@ -25,15 +24,9 @@ def may_add_to_visit(visit: Visit, principal: Principal) -> bool:
     return principal.role in RECORDERS
 
 
-def _audit(s, action: str, row, before, after) -> None:
-    # welfare's one audit trail (money_audit) keeps evidence changes too
-    record_audit(s, MoneyAudit, current_principal().subject, action, "evidence", row.id,
-                 before, after)  # fmt: skip
-
-
 blp = evidence_blueprint(
     "welfare",
     Evidence,
     [Parent("visit", "visits", load_visit, may_add_to_visit)],
-    _audit,
+    MoneyAudit,
 )
