@@ -16,6 +16,7 @@ import logging
 import select
 import threading
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -68,6 +69,19 @@ def record_event(
     else:
         session.add(outbox_model(**row))
     return envelope
+
+
+def emitter(outbox_model: type, producer: str) -> Callable[..., dict]:
+    """A service's ``emit(session, type_, payload, *, at_once=False)``:
+    :func:`record_event` into its outbox, as ``producer``, in this transaction."""
+
+    def emit(session: Session, type_: str, payload: dict, *, at_once: bool = False) -> dict:
+        return record_event(
+            session, outbox_model, type_, payload, producer=producer, at_once=at_once
+        )
+
+    emit.__doc__ = f"Record a {producer} event in this transaction's outbox."
+    return emit
 
 
 def event_row(type_: str, payload: dict, *, producer: str, version: int = 1) -> tuple[dict, dict]:

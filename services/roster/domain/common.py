@@ -10,7 +10,7 @@ from services.roster.models import Outbox
 from shared import normalize
 from shared.errors import Conflict, DomainError, NotFound
 from shared.normalize import message
-from shared.outbox import record_event
+from shared.outbox import emitter
 from shared.vocabulary import ACCOUNT_ROLES, PLACES
 
 PRODUCER = "roster"
@@ -30,9 +30,7 @@ def no_such(model, id_) -> str:
     return message(f"没有编号为 {id_} 的{name_zh(table)}", f"no {table} with id {id_}")
 
 
-def emit(session: Session, type_: str, payload: dict) -> None:
-    """Record a roster event in the outbox of this transaction."""
-    record_event(session, Outbox, type_, payload, producer=PRODUCER)
+emit = emitter(Outbox, PRODUCER)
 
 
 def _get(session: Session, model, id_: int | None, field: str):
