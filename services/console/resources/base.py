@@ -29,10 +29,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from services.console.client import Api, ApiError
 from services.console.codes import CODES
-from services.console.i18n import N_, label, one_language
 from services.console.i18n import gettext as _
+from services.console.i18n import label, one_language
 from services.console.resources.pick import PICKERS
-from services.console.views.common import XLSX, api, places, today
+from services.console.views.common import XLSX, api, today
 from services.console.views.evidence import evidence_of
 from shared.i18n import clerk_messages
 
@@ -113,6 +113,10 @@ class Field:
         if self.options is not None:
             return self.options()
         return code_choices(self.codes)
+
+
+def code_choices(kind: str | None) -> list[tuple]:
+    return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
 
 
 def shown_by(key: str) -> Callable[[dict], str]:
@@ -287,89 +291,6 @@ class Resource:
         out |= {f.label for f in self.filters} | {f.help for f in self.fields if f.help}
         out |= {text for text, _url, _roles in self.actions}
         return out
-
-
-# -- a field of each kind, so that a declaration is one line ---------------------------------
-
-
-def textarea(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="textarea", **more)
-
-
-def date(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="date", **more)
-
-
-def number(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="number", **more)
-
-
-def checkbox(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="checkbox", **more)
-
-
-def select(key: str, label: str, source: str | Callable[[], list[tuple]], **more) -> Field:
-    """A select of ``source``: a :data:`CODES` kind, or ``options()``."""
-    if callable(source):
-        return Field(key, label, kind="select", options=source, **more)
-    return Field(key, label, kind="select", codes=source, **more)
-
-
-def pick(key: str, label: str, kind: str, **more) -> Field:
-    """A picker of a :data:`PICKERS` kind (a name typed, an id sent)."""
-    return Field(key, label, kind="pick", pick=kind, **more)
-
-
-#: The trainee a form is about, picked by name: the same field on many forms.
-TRAINEE = pick("trainee_id", N_("选调生"), "trainees", required=True)
-
-
-def code_choices(kind: str | None) -> list[tuple]:
-    return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
-
-
-def towns() -> list[tuple]:
-    """Every town as (id, name), for a select or a filter."""
-    return [(t["id"], t["name"]) for t in places().towns()]
-
-
-def units() -> list[tuple]:
-    """Every unit as (id, name), for a select or a filter."""
-    return [(u["id"], u["name"]) for u in places().units()]
-
-
-#: The town and unit filters of a list that spans both: a town's clerk is not offered the
-#: town filter, nor a unit's the unit filter (their own is the only one they see).
-SCOPE_FILTERS = [
-    Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
-    Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
-]
-#: The year filter of a list of yearly things (events, duties, evaluations, ratings).
-YEAR_FILTER = Filter("year", N_("年度"), kind="number")
-
-
-def choice_fields(
-    table: list[tuple[str, str, Callable[[], list[tuple]] | str, str]], **more
-) -> list[Field]:
-    """One field per kind a form lets one choose (a role, a handler, a party), from a
-    table of (key, label, source, help): ``source`` is a select's ``options`` or a
-    :data:`PICKERS` kind to pick from; ``more`` is said of every field (``on=("new",)``).
-    Only the chosen kind's field is meant: see :func:`chosen`."""
-    return [
-        select(key, text, source, help=help_, **more)
-        if callable(source)
-        else pick(key, text, source, help=help_, **more)
-        for key, text, source, help_ in table
-    ]
-
-
-def chosen(body: dict, fields: dict[str, str], choice: str) -> tuple[bool, object]:
-    """Take every kind's field (``fields``: kind -> field key) out of the body and give
-    the value of the one that belongs to the kind chosen in ``choice``; the first item
-    says whether that kind has a field of its own."""
-    values = {kind: body.pop(key, None) for kind, key in fields.items()}
-    kind = body.get(choice)
-    return kind in values, values.get(kind)
 
 
 # -- lists ---------------------------------------------------------------------------------

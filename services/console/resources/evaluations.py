@@ -12,15 +12,9 @@ from flask import g, url_for
 
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    YEAR_FILTER,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    select,
-    textarea,
-)
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.common import YEAR_FILTER
+from services.console.resources.fields import select, textarea
 from services.console.views.common import (
     EVERYONE,
     STAFF,

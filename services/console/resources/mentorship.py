@@ -12,24 +12,9 @@ from markupsafe import Markup
 
 from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    SCOPE_FILTERS,
-    TRAINEE,
-    YEAR_FILTER,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    checkbox,
-    date,
-    number,
-    pick,
-    select,
-    shown_by,
-    textarea,
-    towns,
-    units,
-)
+from services.console.resources.base import Column, Field, Filter, Resource, shown_by
+from services.console.resources.common import SCOPE_FILTERS, TRAINEE, YEAR_FILTER, towns, units
+from services.console.resources.fields import checkbox, date, number, pick, select, textarea
 from services.console.views.common import EVERYONE, STAFF, api, readable, trainee_names
 
 _resource = partial(Resource, service="mentorship")

@@ -9,7 +9,8 @@ from flask import url_for
 from services.console.client import Api
 from services.console.i18n import N_
 from services.console.i18n import gettext as _
-from services.console.resources.base import Field, Resource, checkbox, select
+from services.console.resources.base import Field, Resource
+from services.console.resources.fields import checkbox, select
 from services.console.views.common import EVERYONE
 
 

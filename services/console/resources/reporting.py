@@ -10,23 +10,9 @@ from flask import Blueprint, url_for
 
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    YEAR_FILTER,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    choice_fields,
-    chosen,
-    date,
-    form_page,
-    number,
-    select,
-    shown_by,
-    textarea,
-    towns,
-    units,
-)
+from services.console.resources.base import Column, Field, Filter, Resource, form_page, shown_by
+from services.console.resources.common import YEAR_FILTER, towns, units
+from services.console.resources.fields import choice_fields, chosen, date, number, select, textarea
 from services.console.views.common import EVERYONE, STAFF, places, trainee_names
 from services.console.views.evidence import link as evidence_link
 

@@ -11,13 +11,9 @@ from flask import g, url_for
 from services.console.client import Api
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    SCOPE_FILTERS,
-    TRAINEE,
-    Column,
-    Field,
-    Filter,
-    Resource,
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.common import SCOPE_FILTERS, TRAINEE, towns, units
+from services.console.resources.fields import (
     checkbox,
     choice_fields,
     chosen,
@@ -26,8 +22,6 @@ from services.console.resources.base import (
     pick,
     select,
     textarea,
-    towns,
-    units,
 )
 from services.console.views.common import STAFF, api, places, trainee_names
 

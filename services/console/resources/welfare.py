@@ -18,21 +18,9 @@ from flask import g, url_for
 from services.console.client import Api, ApiError
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    TRAINEE,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    choice_fields,
-    chosen,
-    date,
-    number,
-    select,
-    shown_by,
-    textarea,
-    towns,
-)
+from services.console.resources.base import Column, Field, Filter, Resource, shown_by
+from services.console.resources.common import TRAINEE, towns
+from services.console.resources.fields import choice_fields, chosen, date, number, select, textarea
 from services.console.views.common import STAFF, api, places, trainee_names, yuan_of
 from services.console.views.confirm import confirm_url
 
