@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
@@ -44,14 +44,21 @@ _INTEGER = re.compile(r"^-?\d{1,10}$")
 @dataclass(frozen=True)
 class Column:
     """A column of the list (and a line of the detail): the API's ``key``, its ``label``
-    (a Chinese message id), the API's ``sort`` name if the API sorts by it, and how to
-    show it: a code's name (``codes``, a :data:`CODES` kind) or ``show(row)``."""
+    (a Chinese message id), the API's ``sort`` name if the API sorts by it (True: by the
+    ``key``), and how to show it: a code's name (``codes``, a :data:`CODES` kind) or
+    ``show(row)``. ``names``: this column is what a record is called (the detail page's and
+    edit form's heading)."""
 
     key: str
     label: str
-    sort: str | None = None
+    sort: str | bool | None = None
     codes: str | None = None
     show: Callable[[dict], object] | None = None
+    names: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sort is True:
+            object.__setattr__(self, "sort", self.key)
 
     def value(self, row: dict):
         if self.show is not None:
@@ -64,14 +71,15 @@ class Column:
 
 @dataclass(frozen=True)
 class Filter:
-    """A filter of the list, passed to the API as ``key``: a ``select`` of ``codes`` or of
-    ``options()`` (value, name), or a ``text``/``number``/``month`` box. ``roles``: who is
-    offered it (a town is not offered a town filter)."""
+    """A filter of the list, passed to the API as ``key``: a ``select`` of ``codes`` (the
+    usual one: ``Filter("status", N_("状态"), "need_status")``) or of ``options()`` (value,
+    name), or a ``text``/``number``/``month`` box. ``roles``: who is offered it (a town is
+    not offered a town filter)."""
 
     key: str
     label: str
-    kind: str = "select"
     codes: str | None = None
+    kind: str = "select"
     options: Callable[[], list[tuple]] | None = None
     roles: tuple[str, ...] | None = None
 
@@ -126,16 +134,18 @@ def shown_by(key: str) -> Callable[[dict], str]:
 
 @dataclass
 class Resource:
-    """What a resource's pages need to know; see the module's docstring."""
+    """What a resource's pages need to know; see the module's docstring. Declared like a
+    page's table: ``Resource(name, title, columns, service=…, …)``."""
 
     name: str
-    service: str
     title: str
+    columns: list[Column] = field(default_factory=list)
+    _: KW_ONLY
+    service: str
     #: the API's path of the records: ``/<name>`` unless said
     path: str = ""
     #: what one of them is called (新建…, 编辑…): the title unless said
     one: str = ""
-    columns: list[Column] = field(default_factory=list)
     fields: list[Field] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
     #: the search box's label; None: the list has no search box
@@ -143,7 +153,8 @@ class Resource:
     list_roles: tuple[str, ...] = ()
     create_roles: tuple[str, ...] = ()
     edit_roles: tuple[str, ...] = ()
-    show_name: Callable[[dict], str] = shown_by("name")
+    #: what a record is called: its column that ``names`` it, else its ``name``
+    show_name: Callable[[dict], str] | None = None
     default_sort: str = "id"
     per_page: int = 50
     #: the path to POST a new one to; ``{key}`` is taken from the form (then left out of
@@ -190,6 +201,9 @@ class Resource:
     def __post_init__(self) -> None:
         self.path = self.path or f"/{self.name}"
         self.one = self.one or self.title
+        if self.show_name is None:
+            named = [c.key for c in self.columns if c.names]
+            self.show_name = shown_by(named[0] if named else "name")
 
     # -- who may do what --------------------------------------------------------------
 
@@ -246,9 +260,9 @@ class Resource:
         more.setdefault("prefill", (key,))
         more.setdefault("home", self.home)
         return Resource(
-            name=name,
+            name,
+            title,
             service=self.service,
-            title=title,
             path=self.path,
             create_path=f"{self.path}/{post}",
             fields=[parent or Field(key, self.one, kind="hidden", required=True), *fields],

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
-from services.console.resources.base import Column, Field, Filter, Resource, shown_by
+from services.console.resources.base import Column, Field, Filter, Resource
 from services.console.resources.common import SCOPE_FILTERS, TRAINEE, YEAR_FILTER, towns, units
 from services.console.resources.fields import checkbox, date, number, pick, select, textarea
 from services.console.views.common import EVERYONE, STAFF, api, readable, trainee_names
@@ -28,21 +28,21 @@ def _trainee(row: dict) -> str:
 
 
 ASSIGNMENTS = _resource(
-    name="assignments",
-    title=N_("导师指派"),
-    show_name=lambda row: f"{row.get('trainee_name')} · {row.get('mentor_name')}",
-    columns=[
+    "assignments",
+    N_("导师指派"),
+    [
         Column("trainee_name", N_("选调生"), sort="trainee_id"),
         Column("mentor_name", N_("导师"), sort="mentor_id"),
-        Column("role", N_("导师类别"), sort="role", codes="mentor_role"),
-        Column("start_date", N_("开始日期"), sort="start_date"),
-        Column("end_date", N_("结束日期"), sort="end_date"),
+        Column("role", N_("导师类别"), sort=True, codes="mentor_role"),
+        Column("start_date", N_("开始日期"), sort=True),
+        Column("end_date", N_("结束日期"), sort=True),
         Column("active", N_("在任"), codes="bool"),
         Column("end_reason", N_("结束原因")),
     ],
+    show_name=lambda row: f"{row.get('trainee_name')} · {row.get('mentor_name')}",
     filters=[
-        Filter("role", N_("导师类别"), codes="mentor_role"),
-        Filter("active", N_("在任"), codes="bool"),
+        Filter("role", N_("导师类别"), "mentor_role"),
+        Filter("active", N_("在任"), "bool"),
         *SCOPE_FILTERS,
     ],
     fields=[
@@ -97,24 +97,20 @@ def _attendance(row: dict) -> list:
 
 
 TRAINING = _resource(
-    name="training",
-    path="/training-events",
-    title=N_("培训学习"),
-    one=N_("培训学习活动"),
-    show_name=shown_by("title"),
-    columns=[
-        Column("title", N_("名称")),
+    "training",
+    N_("培训学习"),
+    [
+        Column("title", N_("名称"), names=True),
         Column("kind", N_("类型"), codes="training_kind"),
-        Column("date", N_("日期"), sort="date"),
+        Column("date", N_("日期"), sort=True),
         Column("hours", N_("学时")),
         Column("organiser", N_("组织者")),
         Column("invited", N_("邀请人数")),
         Column("attended", N_("出勤人数")),
     ],
-    filters=[
-        Filter("kind", N_("类型"), codes="training_kind"),
-        YEAR_FILTER,
-    ],
+    path="/training-events",
+    one=N_("培训学习活动"),
+    filters=[Filter("kind", N_("类型"), "training_kind"), YEAR_FILTER],
     fields=[
         select("kind", N_("类型"), "training_kind", required=True),
         Field("title", N_("名称"), required=True, nullable=False),
@@ -235,15 +231,15 @@ def _edit_link(participation: dict) -> Markup:
 
 
 PROJECTS = _resource(
-    name="projects",
-    title=N_("重点项目"),
-    search=N_("名称"),
-    columns=[
-        Column("name", N_("名称"), sort="name"),
+    "projects",
+    N_("重点项目"),
+    [
+        Column("name", N_("名称"), sort=True),
         Column("category", N_("类别")),
         Column("description", N_("简介")),
         Column("active", N_("进行中"), codes="bool"),
     ],
+    search=N_("名称"),
     filters=[Filter("category", N_("类别"), kind="text")],
     fields=[
         Field("name", N_("名称"), required=True, nullable=False),
@@ -261,9 +257,9 @@ PROJECTS = _resource(
 )
 
 PARTICIPATIONS = _resource(
-    name="participations",
+    "participations",
+    N_("项目参与"),
     create_path="/projects/{project_id}/participants",
-    title=N_("项目参与"),
     show_name=lambda row: f"{_trainee(row)} · {row.get('project_name')}",
     fields=[
         Field("project_id", N_("重点项目"), kind="hidden", required=True, on=("new",)),
@@ -286,19 +282,18 @@ PROJECTS.actions = [PARTICIPATIONS.action(N_("添加参与的选调生"), STAFF)
 # -- showcases ---------------------------------------------------------------------------------
 
 SHOWCASES = _resource(
-    name="showcases",
-    title=N_("典型展示"),
-    one=N_("典型事迹"),
-    show_name=shown_by("title"),
-    columns=[
-        Column("title", N_("标题")),
+    "showcases",
+    N_("典型展示"),
+    [
+        Column("title", N_("标题"), names=True),
         Column("trainee_id", N_("选调生"), show=_trainee),
         Column("status", N_("状态"), codes="showcase_status"),
         Column("nominator_role", N_("推荐方"), codes="role"),
-        Column("published_at", N_("发布时间"), sort="published_at"),
+        Column("published_at", N_("发布时间"), sort=True),
         Column("story", N_("事迹")),
     ],
-    filters=[Filter("status", N_("状态"), codes="showcase_status")],
+    one=N_("典型事迹"),
+    filters=[Filter("status", N_("状态"), "showcase_status")],
     fields=[
         TRAINEE,
         Field("title", N_("标题"), required=True, nullable=False),
@@ -334,17 +329,17 @@ def _aspects(row: dict) -> str:
 
 
 ROLE_DUTIES = _resource(
-    name="duties",
-    path="/role-duties",
-    key="role",
-    title=N_("导师职责"),
-    show_name=lambda row: label("mentor_role", row.get("role")),
-    columns=[
+    "duties",
+    N_("导师职责"),
+    [
         Column("role", N_("导师类别"), codes="mentor_role"),
         Column("statement", N_("职责")),
         Column("aspects", N_("谈话应涉及的方面"), show=_aspects),
         Column("updated_at", N_("更新时间"), show=lambda row: (row.get("updated_at") or "")[:10]),
     ],
+    path="/role-duties",
+    key="role",
+    show_name=lambda row: label("mentor_role", row.get("role")),
     fields=[
         textarea("statement", N_("职责"), required=True),
         Field(

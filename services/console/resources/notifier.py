@@ -48,9 +48,9 @@ def _save(client: Api, body: dict, id_: int | None) -> dict:
 
 
 PREFERENCES = Resource(
-    name="preferences",
+    "preferences",
+    N_("通知设置"),
     service="notifier",
-    title=N_("通知设置"),
     show_name=lambda row: _("我的"),
     fields=[
         checkbox("email", N_("电子邮件"), help=N_("站内消息总是开启。")),
