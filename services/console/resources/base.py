@@ -243,24 +243,25 @@ class Resource:
 
     def step(
         self,
-        name: str,
         post: str,
         title: str,
         fields: list[Field],
         roles: tuple[str, ...],
         parent: Field | None = None,
+        name: str | None = None,
         **more,
     ) -> Resource:
         """A step taken on one of these records (end an assignment, record attendance, close
         a rectification): a form POSTed to ``{path}/{post}`` (``post``:
-        ``{assignment_id}/end``), with no list of its own. Its first field, ``parent``,
-        names the record and fills the ``{…}``: hidden, its id from the link of
-        :meth:`action`, unless a field to choose it by is given."""
+        ``{assignment_id}/end``), with no list of its own; its ``name`` (its page's path)
+        is the last word of ``post`` unless said. Its first field, ``parent``, names the
+        record and fills the ``{…}``: hidden, its id from the link of :meth:`action`, unless
+        a field to choose it by is given."""
         key = re.search(r"\{(\w+)\}", post).group(1)
         more.setdefault("prefill", (key,))
         more.setdefault("home", self.home)
         return Resource(
-            name,
+            name or post.rsplit("/", 1)[-1],
             title,
             service=self.service,
             path=self.path,

@@ -1,15 +1,17 @@
-"""What many resources share: the trainee a form is about, the scope and year filters of
-a list, and the towns and units to choose from."""
+"""What many resources share: the trainee a form is about and the reason of a step, the
+scope and year filters of a list, and the towns and units to choose from."""
 
 from __future__ import annotations
 
 from services.console.i18n import N_
 from services.console.resources.base import Filter
-from services.console.resources.fields import pick
+from services.console.resources.fields import pick, textarea
 from services.console.views.common import places
 
 #: The trainee a form is about, picked by name: the same field on many forms.
 TRAINEE = pick("trainee_id", N_("选调生"), "trainees", required=True)
+#: Why a step is taken (an assignment ended, a trainee's status changed), in words.
+REASON = textarea("reason", N_("原因"), nullable=False)
 
 
 def towns() -> list[tuple]:

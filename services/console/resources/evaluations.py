@@ -259,11 +259,11 @@ def _back(saved: dict, values: dict) -> str:
 def _action(name: str, verb: str, title: str, fields: list[Field], roles: tuple, **kw):
     """A decision on an evaluation: a form POSTed to ``/evaluations/<id>/<verb>``."""
     return EVALUATIONS.step(
-        name,
         f"{{evaluation_id}}/{verb}",
         title,
         fields,
         roles,
+        name=name,
         heading=title,
         after=_back,
         home="reporting_evaluations.index",

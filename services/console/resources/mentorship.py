@@ -4,6 +4,7 @@ The mentorship API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -13,7 +14,14 @@ from markupsafe import Markup
 from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
 from services.console.resources.base import Column, Field, Filter, Resource
-from services.console.resources.common import SCOPE_FILTERS, TRAINEE, YEAR_FILTER, towns, units
+from services.console.resources.common import (
+    REASON,
+    SCOPE_FILTERS,
+    TRAINEE,
+    YEAR_FILTER,
+    towns,
+    units,
+)
 from services.console.resources.fields import checkbox, date, number, pick, select, textarea
 from services.console.views.common import EVERYONE, STAFF, api, readable, trainee_names
 
@@ -58,14 +66,14 @@ ASSIGNMENTS = _resource(
 )
 
 ASSIGNMENT_END = ASSIGNMENTS.step(
-    "assignment_end",
     "{assignment_id}/end",
     N_("结束导师指派"),
     [
         date("end_date", N_("结束日期"), help=N_("留空为今天；不能早于开始日期或晚于今天。")),
-        textarea("reason", N_("原因"), nullable=False),
+        REASON,
     ],
     STAFF,
+    name="assignment_end",
     after=lambda saved, values: url_for("mentorship_assignments.show", id=saved["id"]),
 )
 
@@ -86,6 +94,14 @@ def _as_lists(body: dict, mode: str) -> dict:
     if mode == "new":
         body["invite"] = invite
     return body
+
+
+def _invited(kind: str, text: str, source: Callable[[], list[tuple]]) -> Field:
+    """A new event's invitation of the trainees of one town or unit, offered to the city
+    and to that town or unit (sent in the list ``invite.<kind>_ids``: :func:`_as_lists`)."""
+    return select(
+        f"invite_{kind}", text, source, api=f"invite.{kind}_ids", on=("new",), roles=("city", kind)
+    )
 
 
 def _attendance(row: dict) -> list:
@@ -118,22 +134,8 @@ TRAINING = _resource(
         Field("hours", N_("学时"), required=True),
         Field("organiser", N_("组织者"), nullable=False),
         textarea("description", N_("内容"), nullable=False),
-        select(
-            "invite_town",
-            N_("邀请镇（街道）的选调生"),
-            towns,
-            api="invite.town_ids",
-            on=("new",),
-            roles=("city", "town"),
-        ),
-        select(
-            "invite_unit",
-            N_("邀请单位的选调生"),
-            units,
-            api="invite.unit_ids",
-            on=("new",),
-            roles=("city", "unit"),
-        ),
+        _invited("town", N_("邀请镇（街道）的选调生"), towns),
+        _invited("unit", N_("邀请单位的选调生"), units),
         number("invite_cohort", N_("邀请届别"), api="invite.cohorts", on=("new",)),
         pick(
             "invite_trainee",
@@ -185,7 +187,6 @@ def _attendance_effect(body: dict) -> str:
 
 
 ATTENDANCE = TRAINING.step(
-    "attendance",
     "{event_id}/attendance",
     N_("出勤"),
     [

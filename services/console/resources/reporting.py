@@ -174,7 +174,6 @@ DUTIES = _resource(
 )
 
 PROGRESS = DUTIES.step(
-    "progress",
     "{item_id}/progress",
     N_("进展"),
     [
@@ -278,7 +277,6 @@ RECTIFICATIONS = _resource(
 )
 
 CLOSE = RECTIFICATIONS.step(
-    "close",
     "{rectification_id}/close",
     N_("整改销号"),
     [

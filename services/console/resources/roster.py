@@ -12,7 +12,7 @@ from services.console.client import Api
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
 from services.console.resources.base import Column, Field, Filter, Resource
-from services.console.resources.common import SCOPE_FILTERS, TRAINEE, towns, units
+from services.console.resources.common import REASON, SCOPE_FILTERS, TRAINEE, towns, units
 from services.console.resources.fields import (
     checkbox,
     choice_fields,
@@ -110,8 +110,22 @@ TRAINEES = _people(
     prepare=_unit_registers_its_own,
 )
 
-PLACEMENTS = TRAINEES.step(
-    "placements",
+
+def _trainee_step(post: str, title: str, fields: list[Field]) -> Resource:
+    """A change the city makes to a trainee (a placement, a status) from the trainee's
+    profile, and back to it."""
+    return TRAINEES.step(
+        post,
+        title,
+        fields,
+        ("city",),
+        parent=TRAINEE,
+        aliases={"trainee": "trainee_id"},
+        after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
+    )
+
+
+PLACEMENTS = _trainee_step(
     "{trainee_id}/placements",
     N_("派驻"),
     [
@@ -119,14 +133,8 @@ PLACEMENTS = TRAINEES.step(
         date("start_date", N_("开始日期"), required=True),
         textarea("note", N_("备注"), nullable=False),
     ],
-    ("city",),
-    parent=TRAINEE,
-    aliases={"trainee": "trainee_id"},
-    after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )
-
-STATUS_CHANGES = TRAINEES.step(
-    "status",
+STATUS_CHANGES = _trainee_step(
     "{trainee_id}/status",
     N_("状态变更"),
     [
@@ -142,12 +150,8 @@ STATUS_CHANGES = TRAINEES.step(
             required=True,
             help=N_("不再参加锻炼的第一天；可以是过去的日期。"),
         ),
-        textarea("reason", N_("原因"), nullable=False),
+        REASON,
     ],
-    ("city",),
-    parent=TRAINEE,
-    aliases={"trainee": "trainee_id"},
-    after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )
 
 TRAINEES.actions = [

@@ -149,7 +149,6 @@ HOUSING = _town_record(
 )
 
 ALLOCATE = HOUSING.step(
-    "allocate",
     "{housing_id}/allocations",
     N_("分配床位"),
     [
@@ -157,6 +156,7 @@ ALLOCATE = HOUSING.step(
         date("start_date", N_("入住日期"), required=True),
     ],
     OFFICES,
+    name="allocate",
     parent=select("housing_id", N_("周转房"), _vacant_housing, required=True),
     one=N_("床位分配"),
     prefill=("housing_id", "trainee_id"),
@@ -183,7 +183,6 @@ ALLOCATIONS = _resource(
 )
 
 RELEASE = ALLOCATIONS.step(
-    "release",
     "{allocation_id}/release",
     N_("腾退床位"),
     [
@@ -239,7 +238,6 @@ def _set_facility(client: Api, body: dict, id_: int | None) -> dict:
 FACILITY = _resource(
     "facility",
     N_("“五小”设施"),
-    path="/facilities",
     one=N_("设施建设情况"),
     fields=[
         select("town_id", N_("镇（街道）"), towns, roles=("city",)),
@@ -275,7 +273,6 @@ def _check_budget(client: Api, body: dict, id_: int | None) -> dict:
 BUDGET = _resource(
     "budget",
     N_("镇（街道）年度预算"),
-    path="/fund-use",
     one=N_("年度预算"),
     fields=[
         select("town_id", N_("镇（街道）"), towns, required=True),
@@ -352,7 +349,6 @@ CAMPAIGNS = _resource(
 )
 
 VISITS = CAMPAIGNS.step(
-    "visits",
     "{campaign_id}/visits",
     N_("走访记录"),
     [
@@ -425,7 +421,6 @@ NEEDS = _resource(
 )
 
 ASSIGN = NEEDS.step(
-    "assign",
     "{need_id}/assign",
     N_("转办需求"),
     [
