@@ -51,12 +51,16 @@ def scope_id():
     return g.user.get("scope_id")
 
 
-def roles(*allowed: str):
-    """Only these roles open the page (another gets a 403 page, as the API would)."""
+def roles(*allowed: str, **sent_to: str):
+    """Only these roles open the page (another gets a 403 page, as the API would); a role
+    given as a keyword is sent to that endpoint instead (a mentor, from everyone's list to
+    their own page: ``mentor="workload.mine"``)."""
 
     def wrap(view):
         @functools.wraps(view)
         def inner(*args, **kwargs):
+            if g.user is not None and g.user["role"] in sent_to:
+                return redirect(url_for(sent_to[g.user["role"]]))
             if g.user is None or g.user["role"] not in allowed:
                 abort(403)
             return view(*args, **kwargs)

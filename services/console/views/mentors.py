@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 
 from services.console.i18n import gettext as _
 from services.console.i18n import label
@@ -61,10 +61,8 @@ def _own() -> dict:
 
 
 @bp.get("/mentors/")
-@roles("city", "town", "unit", "mentor")
+@roles("city", "town", "unit", mentor="mentors.talks")
 def index():
-    if role() == "mentor":
-        return redirect(url_for("mentors.talks"))
     own = _own()
     coverage = api().get("mentorship", "/coverage", **own)
     gaps = Table(
