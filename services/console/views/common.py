@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -256,6 +257,22 @@ def render_form(template: str, *, errors: list[str], **context):
     """A form's page: a 422 while it shows ``errors`` (the typed values stay in it), so a
     refused form is never answered as a page that went well."""
     return render_template(template, errors=errors, **context), (422 if errors else 200)
+
+
+def new_form(
+    template: str,
+    send: tuple | None,
+    context: Callable[[], dict],
+    errors: list[str] | None = None,
+):
+    """A new record's form page: ``send`` (the arguments of :func:`create`; None on a GET
+    or when the form's own checks found ``errors``) goes to the API and its redirect is the
+    answer; else the form shows (again), with ``context()``, asked only then."""
+    if send is not None:
+        sent, errors = create(*send)
+        if sent:
+            return sent
+    return render_form(template, errors=errors or [], **context())
 
 
 def readable(call, default=None):

@@ -16,12 +16,11 @@ from services.console.views.common import (
     api,
     city_time,
     city_zone,
-    create,
     form_int,
     int_arg,
+    new_form,
     page,
     places,
-    render_form,
     role,
     roles,
     scope_id,
@@ -248,6 +247,7 @@ def talk_new():
         "follow_up_due": request.form.get("follow_up_due", ""),
     }
     errors: list[str] = []
+    send = None
     if request.method == "POST":
         body = {
             "trainee_id": form_int("trainee_id"),
@@ -274,18 +274,12 @@ def talk_new():
                 {"action": values["follow_up"].strip(), "due_date": values["follow_up_due"]}
             ]
         if not errors:
-            sent, errors = create("mentorship", "/talks", body, _("谈话已记录。"), "mentors.talk")
-            if sent:
-                return sent
-    return render_form(
-        "talk_new.html",
-        mentees=mentees,
-        v=values,
-        errors=errors,
-        roles=ROLES,
-        aspects=ASPECTS,
-        modes=MODES,
-    )
+            send = ("mentorship", "/talks", body, _("谈话已记录。"), "mentors.talk")
+
+    def context() -> dict:
+        return {"mentees": mentees, "v": values, "roles": ROLES, "aspects": ASPECTS, "modes": MODES}
+
+    return new_form("talk_new.html", send, context, errors)
 
 
 @bp.get("/talks/<int:id>")
