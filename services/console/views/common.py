@@ -173,6 +173,22 @@ class Table:
         self.rows.append(values)
         self.links.append(link)
 
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        title: str,
+        items: list[dict],
+        columns: list[tuple[str, Callable[[dict], object]]],
+        link: Callable[[dict], str] | None = None,
+    ) -> Table:
+        """A table in one call, from its ``columns`` (a header and the cell of an item, each)
+        with a row for each of ``items``, its first cell going to ``link(item)``."""
+        table = cls(name, title, [header for header, _cell in columns])
+        for item in items:
+            table.add([cell(item) for _header, cell in columns], link(item) if link else None)
+        return table
+
 
 def xlsx_response(table: Table):
     from openpyxl import Workbook
