@@ -24,7 +24,6 @@ from services.console.views.common import (
     role,
     roles,
     scope_id,
-    this_month,
     today,
     valid_month,
     where,
@@ -320,6 +319,3 @@ def follow_up_done(id: int, fid: int):
         _("已完成。"),
         url_for("mentors.talk", id=id),
     )
-
-
-__all__ = ["bp", "this_month"]
