@@ -23,16 +23,16 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from services.console.client import Api, ApiError
 from services.console.codes import CODES
-from services.console.i18n import N_, label, one_language
 from services.console.i18n import gettext as _
+from services.console.i18n import label, one_language
 from services.console.resources.pick import PICKERS
-from services.console.views.common import XLSX, api, places, today
+from services.console.views.common import XLSX, api, today
 from services.console.views.evidence import evidence_of
 from shared.i18n import clerk_messages
 
@@ -44,14 +44,21 @@ _INTEGER = re.compile(r"^-?\d{1,10}$")
 @dataclass(frozen=True)
 class Column:
     """A column of the list (and a line of the detail): the API's ``key``, its ``label``
-    (a Chinese message id), the API's ``sort`` name if the API sorts by it, and how to
-    show it: a code's name (``codes``, a :data:`CODES` kind) or ``show(row)``."""
+    (a Chinese message id), the API's ``sort`` name if the API sorts by it (True: by the
+    ``key``), and how to show it: a code's name (``codes``, a :data:`CODES` kind) or
+    ``show(row)``. ``names``: this column is what a record is called (the detail page's and
+    edit form's heading)."""
 
     key: str
     label: str
-    sort: str | None = None
+    sort: str | bool | None = None
     codes: str | None = None
     show: Callable[[dict], object] | None = None
+    names: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sort is True:
+            object.__setattr__(self, "sort", self.key)
 
     def value(self, row: dict):
         if self.show is not None:
@@ -64,14 +71,15 @@ class Column:
 
 @dataclass(frozen=True)
 class Filter:
-    """A filter of the list, passed to the API as ``key``: a ``select`` of ``codes`` or of
-    ``options()`` (value, name), or a ``text``/``number``/``month`` box. ``roles``: who is
-    offered it (a town is not offered a town filter)."""
+    """A filter of the list, passed to the API as ``key``: a ``select`` of ``codes`` (the
+    usual one: ``Filter("status", N_("状态"), "need_status")``) or of ``options()`` (value,
+    name), or a ``text``/``number``/``month`` box. ``roles``: who is offered it (a town is
+    not offered a town filter)."""
 
     key: str
     label: str
-    kind: str = "select"
     codes: str | None = None
+    kind: str = "select"
     options: Callable[[], list[tuple]] | None = None
     roles: tuple[str, ...] | None = None
 
@@ -115,6 +123,10 @@ class Field:
         return code_choices(self.codes)
 
 
+def code_choices(kind: str | None) -> list[tuple]:
+    return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
+
+
 def shown_by(key: str) -> Callable[[dict], str]:
     """A record's name as its ``key`` says it (``#id`` when that is empty)."""
     return lambda row: row.get(key) or f"#{row.get('id')}"
@@ -122,16 +134,18 @@ def shown_by(key: str) -> Callable[[dict], str]:
 
 @dataclass
 class Resource:
-    """What a resource's pages need to know; see the module's docstring."""
+    """What a resource's pages need to know; see the module's docstring. Declared like a
+    page's table: ``Resource(name, title, columns, service=…, …)``."""
 
     name: str
-    service: str
     title: str
+    columns: list[Column] = field(default_factory=list)
+    _: KW_ONLY
+    service: str
     #: the API's path of the records: ``/<name>`` unless said
     path: str = ""
     #: what one of them is called (新建…, 编辑…): the title unless said
     one: str = ""
-    columns: list[Column] = field(default_factory=list)
     fields: list[Field] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
     #: the search box's label; None: the list has no search box
@@ -139,7 +153,8 @@ class Resource:
     list_roles: tuple[str, ...] = ()
     create_roles: tuple[str, ...] = ()
     edit_roles: tuple[str, ...] = ()
-    show_name: Callable[[dict], str] = shown_by("name")
+    #: what a record is called: its column that ``names`` it, else its ``name``
+    show_name: Callable[[dict], str] | None = None
     default_sort: str = "id"
     per_page: int = 50
     #: the path to POST a new one to; ``{key}`` is taken from the form (then left out of
@@ -186,6 +201,9 @@ class Resource:
     def __post_init__(self) -> None:
         self.path = self.path or f"/{self.name}"
         self.one = self.one or self.title
+        if self.show_name is None:
+            named = [c.key for c in self.columns if c.names]
+            self.show_name = shown_by(named[0] if named else "name")
 
     # -- who may do what --------------------------------------------------------------
 
@@ -225,26 +243,27 @@ class Resource:
 
     def step(
         self,
-        name: str,
         post: str,
         title: str,
         fields: list[Field],
         roles: tuple[str, ...],
         parent: Field | None = None,
+        name: str | None = None,
         **more,
     ) -> Resource:
         """A step taken on one of these records (end an assignment, record attendance, close
         a rectification): a form POSTed to ``{path}/{post}`` (``post``:
-        ``{assignment_id}/end``), with no list of its own. Its first field, ``parent``,
-        names the record and fills the ``{…}``: hidden, its id from the link of
-        :meth:`action`, unless a field to choose it by is given."""
+        ``{assignment_id}/end``), with no list of its own; its ``name`` (its page's path)
+        is the last word of ``post`` unless said. Its first field, ``parent``, names the
+        record and fills the ``{…}``: hidden, its id from the link of :meth:`action`, unless
+        a field to choose it by is given."""
         key = re.search(r"\{(\w+)\}", post).group(1)
         more.setdefault("prefill", (key,))
         more.setdefault("home", self.home)
         return Resource(
-            name=name,
+            name or post.rsplit("/", 1)[-1],
+            title,
             service=self.service,
-            title=title,
             path=self.path,
             create_path=f"{self.path}/{post}",
             fields=[parent or Field(key, self.one, kind="hidden", required=True), *fields],
@@ -287,89 +306,6 @@ class Resource:
         out |= {f.label for f in self.filters} | {f.help for f in self.fields if f.help}
         out |= {text for text, _url, _roles in self.actions}
         return out
-
-
-# -- a field of each kind, so that a declaration is one line ---------------------------------
-
-
-def textarea(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="textarea", **more)
-
-
-def date(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="date", **more)
-
-
-def number(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="number", **more)
-
-
-def checkbox(key: str, label: str, **more) -> Field:
-    return Field(key, label, kind="checkbox", **more)
-
-
-def select(key: str, label: str, source: str | Callable[[], list[tuple]], **more) -> Field:
-    """A select of ``source``: a :data:`CODES` kind, or ``options()``."""
-    if callable(source):
-        return Field(key, label, kind="select", options=source, **more)
-    return Field(key, label, kind="select", codes=source, **more)
-
-
-def pick(key: str, label: str, kind: str, **more) -> Field:
-    """A picker of a :data:`PICKERS` kind (a name typed, an id sent)."""
-    return Field(key, label, kind="pick", pick=kind, **more)
-
-
-#: The trainee a form is about, picked by name: the same field on many forms.
-TRAINEE = pick("trainee_id", N_("选调生"), "trainees", required=True)
-
-
-def code_choices(kind: str | None) -> list[tuple]:
-    return [(code, label(kind, code)) for code in CODES.get(kind or "", {})]
-
-
-def towns() -> list[tuple]:
-    """Every town as (id, name), for a select or a filter."""
-    return [(t["id"], t["name"]) for t in places().towns()]
-
-
-def units() -> list[tuple]:
-    """Every unit as (id, name), for a select or a filter."""
-    return [(u["id"], u["name"]) for u in places().units()]
-
-
-#: The town and unit filters of a list that spans both: a town's clerk is not offered the
-#: town filter, nor a unit's the unit filter (their own is the only one they see).
-SCOPE_FILTERS = [
-    Filter("town_id", N_("镇（街道）"), options=towns, roles=("city", "unit")),
-    Filter("unit_id", N_("派出单位"), options=units, roles=("city", "town")),
-]
-#: The year filter of a list of yearly things (events, duties, evaluations, ratings).
-YEAR_FILTER = Filter("year", N_("年度"), kind="number")
-
-
-def choice_fields(
-    table: list[tuple[str, str, Callable[[], list[tuple]] | str, str]], **more
-) -> list[Field]:
-    """One field per kind a form lets one choose (a role, a handler, a party), from a
-    table of (key, label, source, help): ``source`` is a select's ``options`` or a
-    :data:`PICKERS` kind to pick from; ``more`` is said of every field (``on=("new",)``).
-    Only the chosen kind's field is meant: see :func:`chosen`."""
-    return [
-        select(key, text, source, help=help_, **more)
-        if callable(source)
-        else pick(key, text, source, help=help_, **more)
-        for key, text, source, help_ in table
-    ]
-
-
-def chosen(body: dict, fields: dict[str, str], choice: str) -> tuple[bool, object]:
-    """Take every kind's field (``fields``: kind -> field key) out of the body and give
-    the value of the one that belongs to the kind chosen in ``choice``; the first item
-    says whether that kind has a field of its own."""
-    values = {kind: body.pop(key, None) for kind, key in fields.items()}
-    kind = body.get(choice)
-    return kind in values, values.get(kind)
 
 
 # -- lists ---------------------------------------------------------------------------------

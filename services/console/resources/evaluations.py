@@ -12,15 +12,9 @@ from flask import g, url_for
 
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    YEAR_FILTER,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    select,
-    textarea,
-)
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.common import YEAR_FILTER
+from services.console.resources.fields import select, textarea
 from services.console.views.common import (
     EVERYONE,
     STAFF,
@@ -203,19 +197,17 @@ def _drafting(row: dict) -> bool:
 
 
 EVALUATIONS = _resource(
-    name="evaluations",
-    title=N_("考核鉴定"),
-    show_name=_name,
-    per_page=20,
-    columns=[
+    "evaluations",
+    N_("考核鉴定"),
+    [
         Column(
             "trainee_id",
             N_("选调生"),
-            sort="trainee_id",
+            sort=True,
             show=lambda r: trainee_name(r.get("trainee_id")),
         ),
         Column("kind", N_("类别"), codes="evaluation_kind"),
-        Column("year", N_("年度"), sort="year"),
+        Column("year", N_("年度"), sort=True),
         Column("grade", N_("等次"), codes="grade"),
         Column("status", N_("状态"), show=lambda row: review_status(row, "evaluation_status")),
         Column(
@@ -226,16 +218,18 @@ EVALUATIONS = _resource(
         Column(
             "submitted_at",
             N_("提交时间"),
-            sort="submitted_at",
+            sort=True,
             show=lambda r: _when(r.get("submitted_at")),
         ),
     ],
+    show_name=_name,
+    per_page=20,
     filters=[
-        Filter("kind", N_("类别"), codes="evaluation_kind"),
+        Filter("kind", N_("类别"), "evaluation_kind"),
         YEAR_FILTER,
-        Filter("status", N_("状态"), codes="evaluation_status"),
-        Filter("grade", N_("等次"), codes="grade"),
-        Filter("awaiting_me", N_("待我审核"), codes="bool", roles=STAFF),
+        Filter("status", N_("状态"), "evaluation_status"),
+        Filter("grade", N_("等次"), "grade"),
+        Filter("awaiting_me", N_("待我审核"), "bool", roles=STAFF),
         Filter("trainee_id", N_("选调生"), kind="hidden"),
     ],
     fields=[
@@ -265,11 +259,11 @@ def _back(saved: dict, values: dict) -> str:
 def _action(name: str, verb: str, title: str, fields: list[Field], roles: tuple, **kw):
     """A decision on an evaluation: a form POSTed to ``/evaluations/<id>/<verb>``."""
     return EVALUATIONS.step(
-        name,
         f"{{evaluation_id}}/{verb}",
         title,
         fields,
         roles,
+        name=name,
         heading=title,
         after=_back,
         home="reporting_evaluations.index",
@@ -358,10 +352,9 @@ SCORES = {5: N_("5 分（很满意）"), 4: N_("4 分（满意）"), 3: N_("3 �
           2: N_("2 分（不太满意）"), 1: N_("1 分（不满意）")}  # fmt: skip
 
 RATINGS = _resource(
-    name="ratings",
-    path="/mentor-ratings",
-    title=N_("导师评价"),
-    columns=[
+    "ratings",
+    N_("导师评价"),
+    [
         Column("mentor_id", N_("导师"), show=_rated_mentor),
         Column("mentor_role", N_("导师角色"), codes="mentor_role"),
         Column("year", N_("年度")),
@@ -369,6 +362,7 @@ RATINGS = _resource(
         Column("comment", N_("意见建议")),
         Column("created_at", N_("评价时间"), sort="id", show=lambda r: _when(r.get("created_at"))),
     ],
+    path="/mentor-ratings",
     filters=[YEAR_FILTER],
     fields=[
         select(
@@ -414,10 +408,9 @@ def _hidden(key: str, show=None):
 
 
 RATING_SUMS = _resource(
-    name="rating_sums",
-    path="/mentor-ratings/summary",
-    title=N_("导师评价汇总"),
-    columns=[
+    "rating_sums",
+    N_("导师评价汇总"),
+    [
         Column("mentor_name", N_("导师")),
         Column("count", N_("评价人数"), show=_hidden("count")),
         Column("average", N_("平均分"), show=_hidden("average")),
@@ -428,6 +421,7 @@ RATING_SUMS = _resource(
             show=_hidden("comments", lambda r: "；".join(r.get("comments") or []) or "—"),
         ),
     ],
+    path="/mentor-ratings/summary",
     filters=[YEAR_FILTER],
     list_roles=(*STAFF, "mentor"),
     default_sort="mentor_id",

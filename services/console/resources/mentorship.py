@@ -4,6 +4,7 @@ The mentorship API checks every scope; these say what each role is offered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -12,24 +13,16 @@ from markupsafe import Markup
 
 from services.console.i18n import N_, label, ngettext
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.common import (
+    REASON,
     SCOPE_FILTERS,
     TRAINEE,
     YEAR_FILTER,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    checkbox,
-    date,
-    number,
-    pick,
-    select,
-    shown_by,
-    textarea,
     towns,
     units,
 )
+from services.console.resources.fields import checkbox, date, number, pick, select, textarea
 from services.console.views.common import EVERYONE, STAFF, api, readable, trainee_names
 
 _resource = partial(Resource, service="mentorship")
@@ -43,21 +36,21 @@ def _trainee(row: dict) -> str:
 
 
 ASSIGNMENTS = _resource(
-    name="assignments",
-    title=N_("导师指派"),
-    show_name=lambda row: f"{row.get('trainee_name')} · {row.get('mentor_name')}",
-    columns=[
+    "assignments",
+    N_("导师指派"),
+    [
         Column("trainee_name", N_("选调生"), sort="trainee_id"),
         Column("mentor_name", N_("导师"), sort="mentor_id"),
-        Column("role", N_("导师类别"), sort="role", codes="mentor_role"),
-        Column("start_date", N_("开始日期"), sort="start_date"),
-        Column("end_date", N_("结束日期"), sort="end_date"),
+        Column("role", N_("导师类别"), sort=True, codes="mentor_role"),
+        Column("start_date", N_("开始日期"), sort=True),
+        Column("end_date", N_("结束日期"), sort=True),
         Column("active", N_("在任"), codes="bool"),
         Column("end_reason", N_("结束原因")),
     ],
+    show_name=lambda row: f"{row.get('trainee_name')} · {row.get('mentor_name')}",
     filters=[
-        Filter("role", N_("导师类别"), codes="mentor_role"),
-        Filter("active", N_("在任"), codes="bool"),
+        Filter("role", N_("导师类别"), "mentor_role"),
+        Filter("active", N_("在任"), "bool"),
         *SCOPE_FILTERS,
     ],
     fields=[
@@ -73,14 +66,14 @@ ASSIGNMENTS = _resource(
 )
 
 ASSIGNMENT_END = ASSIGNMENTS.step(
-    "assignment_end",
     "{assignment_id}/end",
     N_("结束导师指派"),
     [
         date("end_date", N_("结束日期"), help=N_("留空为今天；不能早于开始日期或晚于今天。")),
-        textarea("reason", N_("原因"), nullable=False),
+        REASON,
     ],
     STAFF,
+    name="assignment_end",
     after=lambda saved, values: url_for("mentorship_assignments.show", id=saved["id"]),
 )
 
@@ -103,6 +96,14 @@ def _as_lists(body: dict, mode: str) -> dict:
     return body
 
 
+def _invited(kind: str, text: str, source: Callable[[], list[tuple]]) -> Field:
+    """A new event's invitation of the trainees of one town or unit, offered to the city
+    and to that town or unit (sent in the list ``invite.<kind>_ids``: :func:`_as_lists`)."""
+    return select(
+        f"invite_{kind}", text, source, api=f"invite.{kind}_ids", on=("new",), roles=("city", kind)
+    )
+
+
 def _attendance(row: dict) -> list:
     rows = [
         [a.get("name"), label("bool", str(bool(a.get("attended")))), a.get("recorded_at")]
@@ -112,24 +113,20 @@ def _attendance(row: dict) -> list:
 
 
 TRAINING = _resource(
-    name="training",
-    path="/training-events",
-    title=N_("培训学习"),
-    one=N_("培训学习活动"),
-    show_name=shown_by("title"),
-    columns=[
-        Column("title", N_("名称")),
+    "training",
+    N_("培训学习"),
+    [
+        Column("title", N_("名称"), names=True),
         Column("kind", N_("类型"), codes="training_kind"),
-        Column("date", N_("日期"), sort="date"),
+        Column("date", N_("日期"), sort=True),
         Column("hours", N_("学时")),
         Column("organiser", N_("组织者")),
         Column("invited", N_("邀请人数")),
         Column("attended", N_("出勤人数")),
     ],
-    filters=[
-        Filter("kind", N_("类型"), codes="training_kind"),
-        YEAR_FILTER,
-    ],
+    path="/training-events",
+    one=N_("培训学习活动"),
+    filters=[Filter("kind", N_("类型"), "training_kind"), YEAR_FILTER],
     fields=[
         select("kind", N_("类型"), "training_kind", required=True),
         Field("title", N_("名称"), required=True, nullable=False),
@@ -137,22 +134,8 @@ TRAINING = _resource(
         Field("hours", N_("学时"), required=True),
         Field("organiser", N_("组织者"), nullable=False),
         textarea("description", N_("内容"), nullable=False),
-        select(
-            "invite_town",
-            N_("邀请镇（街道）的选调生"),
-            towns,
-            api="invite.town_ids",
-            on=("new",),
-            roles=("city", "town"),
-        ),
-        select(
-            "invite_unit",
-            N_("邀请单位的选调生"),
-            units,
-            api="invite.unit_ids",
-            on=("new",),
-            roles=("city", "unit"),
-        ),
+        _invited("town", N_("邀请镇（街道）的选调生"), towns),
+        _invited("unit", N_("邀请单位的选调生"), units),
         number("invite_cohort", N_("邀请届别"), api="invite.cohorts", on=("new",)),
         pick(
             "invite_trainee",
@@ -204,7 +187,6 @@ def _attendance_effect(body: dict) -> str:
 
 
 ATTENDANCE = TRAINING.step(
-    "attendance",
     "{event_id}/attendance",
     N_("出勤"),
     [
@@ -250,15 +232,15 @@ def _edit_link(participation: dict) -> Markup:
 
 
 PROJECTS = _resource(
-    name="projects",
-    title=N_("重点项目"),
-    search=N_("名称"),
-    columns=[
-        Column("name", N_("名称"), sort="name"),
+    "projects",
+    N_("重点项目"),
+    [
+        Column("name", N_("名称"), sort=True),
         Column("category", N_("类别")),
         Column("description", N_("简介")),
         Column("active", N_("进行中"), codes="bool"),
     ],
+    search=N_("名称"),
     filters=[Filter("category", N_("类别"), kind="text")],
     fields=[
         Field("name", N_("名称"), required=True, nullable=False),
@@ -276,9 +258,9 @@ PROJECTS = _resource(
 )
 
 PARTICIPATIONS = _resource(
-    name="participations",
+    "participations",
+    N_("项目参与"),
     create_path="/projects/{project_id}/participants",
-    title=N_("项目参与"),
     show_name=lambda row: f"{_trainee(row)} · {row.get('project_name')}",
     fields=[
         Field("project_id", N_("重点项目"), kind="hidden", required=True, on=("new",)),
@@ -301,19 +283,18 @@ PROJECTS.actions = [PARTICIPATIONS.action(N_("添加参与的选调生"), STAFF)
 # -- showcases ---------------------------------------------------------------------------------
 
 SHOWCASES = _resource(
-    name="showcases",
-    title=N_("典型展示"),
-    one=N_("典型事迹"),
-    show_name=shown_by("title"),
-    columns=[
-        Column("title", N_("标题")),
+    "showcases",
+    N_("典型展示"),
+    [
+        Column("title", N_("标题"), names=True),
         Column("trainee_id", N_("选调生"), show=_trainee),
         Column("status", N_("状态"), codes="showcase_status"),
         Column("nominator_role", N_("推荐方"), codes="role"),
-        Column("published_at", N_("发布时间"), sort="published_at"),
+        Column("published_at", N_("发布时间"), sort=True),
         Column("story", N_("事迹")),
     ],
-    filters=[Filter("status", N_("状态"), codes="showcase_status")],
+    one=N_("典型事迹"),
+    filters=[Filter("status", N_("状态"), "showcase_status")],
     fields=[
         TRAINEE,
         Field("title", N_("标题"), required=True, nullable=False),
@@ -349,17 +330,17 @@ def _aspects(row: dict) -> str:
 
 
 ROLE_DUTIES = _resource(
-    name="duties",
-    path="/role-duties",
-    key="role",
-    title=N_("导师职责"),
-    show_name=lambda row: label("mentor_role", row.get("role")),
-    columns=[
+    "duties",
+    N_("导师职责"),
+    [
         Column("role", N_("导师类别"), codes="mentor_role"),
         Column("statement", N_("职责")),
         Column("aspects", N_("谈话应涉及的方面"), show=_aspects),
         Column("updated_at", N_("更新时间"), show=lambda row: (row.get("updated_at") or "")[:10]),
     ],
+    path="/role-duties",
+    key="role",
+    show_name=lambda row: label("mentor_role", row.get("role")),
     fields=[
         textarea("statement", N_("职责"), required=True),
         Field(

@@ -4,13 +4,18 @@ edits for themself at ``/notifier/preferences/``."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import url_for
 
 from services.console.client import Api
 from services.console.i18n import N_
 from services.console.i18n import gettext as _
-from services.console.resources.base import Field, Resource, checkbox, select
+from services.console.resources.base import Field, Resource
+from services.console.resources.fields import checkbox, select
 from services.console.views.common import EVERYONE
+
+_resource = partial(Resource, service="notifier")
 
 
 def _languages() -> list[tuple]:
@@ -46,10 +51,9 @@ def _save(client: Api, body: dict, id_: int | None) -> dict:
     return {"id": 0}
 
 
-PREFERENCES = Resource(
-    name="preferences",
-    service="notifier",
-    title=N_("通知设置"),
+PREFERENCES = _resource(
+    "preferences",
+    N_("通知设置"),
     show_name=lambda row: _("我的"),
     fields=[
         checkbox("email", N_("电子邮件"), help=N_("站内消息总是开启。")),

@@ -10,23 +10,9 @@ from flask import Blueprint, url_for
 
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    YEAR_FILTER,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    choice_fields,
-    chosen,
-    date,
-    form_page,
-    number,
-    select,
-    shown_by,
-    textarea,
-    towns,
-    units,
-)
+from services.console.resources.base import Column, Field, Filter, Resource, form_page
+from services.console.resources.common import YEAR_FILTER, towns, units
+from services.console.resources.fields import choice_fields, chosen, date, number, select, textarea
 from services.console.views.common import EVERYONE, STAFF, places, trainee_names
 from services.console.views.evidence import link as evidence_link
 
@@ -77,23 +63,19 @@ def _party_id(body: dict) -> dict:
 # -- periods -----------------------------------------------------------------------------------
 
 PERIODS = _resource(
-    name="periods",
-    key="code",
-    title=N_("报送期"),
-    show_name=lambda row: row.get("code") or "",
-    columns=[
-        Column("code", N_("期别"), sort="code"),
+    "periods",
+    N_("报送期"),
+    [
+        Column("code", N_("期别"), sort=True, names=True),
         Column("kind", N_("类型"), codes="period_kind"),
-        Column("starts_on", N_("开始日期"), sort="starts_on"),
+        Column("starts_on", N_("开始日期"), sort=True),
         Column("ends_on", N_("结束日期")),
         Column("policy_deadline", N_("规定截止日")),
-        Column("deadline", N_("截止日期"), sort="deadline"),
+        Column("deadline", N_("截止日期"), sort=True),
         Column("extension_reason", N_("调整原因")),
     ],
-    filters=[
-        Filter("kind", N_("类型"), codes="period_kind"),
-        YEAR_FILTER,
-    ],
+    key="code",
+    filters=[Filter("kind", N_("类型"), "period_kind"), YEAR_FILTER],
     fields=[
         Field(
             "code", N_("期别"), required=True, on=("new",), help=N_("月：2026-03；季度：2026-Q1")
@@ -124,9 +106,9 @@ INDICATORS = {
 }
 
 WEIGHTS = _resource(
-    name="weights",
+    "weights",
+    N_("考核权重"),
     path="/assessments",
-    title=N_("考核权重"),
     show_name=lambda row: _("合计 100 分"),
     fields=[
         Field(key, name, required=True, api=f"weights.{key}", help=N_("0–100 分"))
@@ -158,23 +140,22 @@ def _progress(row: dict) -> list:
 
 
 DUTIES = _resource(
-    name="duties",
-    path="/duty-items",
-    title=N_("责任清单"),
-    one=N_("责任事项"),
-    show_name=shown_by("title"),
-    columns=[
-        Column("title", N_("事项")),
+    "duties",
+    N_("责任清单"),
+    [
+        Column("title", N_("事项"), names=True),
         Column("party_id", N_("责任对象"), show=_party("party_kind", "party_id")),
         Column("year", N_("年度")),
-        Column("due_date", N_("完成时限"), sort="due_date"),
-        Column("percent", N_("完成比例"), sort="percent", show=lambda r: f"{r.get('percent', 0)}%"),
+        Column("due_date", N_("完成时限"), sort=True),
+        Column("percent", N_("完成比例"), sort=True, show=lambda r: f"{r.get('percent', 0)}%"),
         Column("completed_on", N_("完成日期")),
     ],
+    path="/duty-items",
+    one=N_("责任事项"),
     filters=[
         YEAR_FILTER,
-        Filter("party_kind", N_("对象类别"), codes="duty_party"),
-        Filter("completed", N_("已完成"), codes="bool"),
+        Filter("party_kind", N_("对象类别"), "duty_party"),
+        Filter("completed", N_("已完成"), "bool"),
     ],
     fields=[
         number("year", N_("年度"), required=True),
@@ -193,7 +174,6 @@ DUTIES = _resource(
 )
 
 PROGRESS = DUTIES.step(
-    "progress",
     "{item_id}/progress",
     N_("进展"),
     [
@@ -235,19 +215,19 @@ def _rectifications(row: dict) -> list:
 
 
 VISITS = _resource(
-    name="visits",
-    path="/supervision-visits",
-    title=N_("督导调研"),
-    show_name=lambda row: f"{row.get('visit_date')} {_party('party_kind', 'party_id')(row)}",
-    columns=[
-        Column("visit_date", N_("日期"), sort="visit_date"),
+    "visits",
+    N_("督导调研"),
+    [
+        Column("visit_date", N_("日期"), sort=True),
         Column("kind", N_("类型"), codes="visit_kind"),
         Column("party_id", N_("对象"), show=_party("party_kind", "party_id")),
         Column("team", N_("督导组")),
         Column("checked", N_("检查内容")),
         Column("rectifications", N_("整改事项"), show=lambda r: len(r.get("rectifications") or [])),
     ],
-    filters=[Filter("party_kind", N_("对象类别"), codes="party_kind")],
+    path="/supervision-visits",
+    show_name=lambda row: f"{row.get('visit_date')} {_party('party_kind', 'party_id')(row)}",
+    filters=[Filter("party_kind", N_("对象类别"), "party_kind")],
     fields=[
         select("kind", N_("类型"), "visit_kind", required=True),
         date("visit_date", N_("日期"), required=True),
@@ -277,19 +257,19 @@ def _rectification_url(row: dict) -> str:
 
 
 RECTIFICATIONS = _resource(
-    name="rectifications",
-    title=N_("整改事项"),
-    columns=[
+    "rectifications",
+    N_("整改事项"),
+    [
         Column("finding", N_("问题")),
         Column("requirement", N_("整改要求")),
         Column("owner_id", N_("责任方"), show=_party("owner_kind", "owner_id")),
-        Column("due_date", N_("整改时限"), sort="due_date"),
+        Column("due_date", N_("整改时限"), sort=True),
         Column("state", N_("状态"), codes="rect_state"),
         Column("closed_on", N_("销号日期")),
     ],
     filters=[
-        Filter("state", N_("状态"), codes="rect_state"),
-        Filter("owner_kind", N_("责任方类别"), codes="party_kind"),
+        Filter("state", N_("状态"), "rect_state"),
+        Filter("owner_kind", N_("责任方类别"), "party_kind"),
     ],
     list_roles=STAFF,
     default_sort="due_date",
@@ -297,7 +277,6 @@ RECTIFICATIONS = _resource(
 )
 
 CLOSE = RECTIFICATIONS.step(
-    "close",
     "{rectification_id}/close",
     N_("整改销号"),
     [

@@ -11,13 +11,9 @@ from flask import g, url_for
 from services.console.client import Api
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    SCOPE_FILTERS,
-    TRAINEE,
-    Column,
-    Field,
-    Filter,
-    Resource,
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.common import REASON, SCOPE_FILTERS, TRAINEE, towns, units
+from services.console.resources.fields import (
     checkbox,
     choice_fields,
     chosen,
@@ -26,8 +22,6 @@ from services.console.resources.base import (
     pick,
     select,
     textarea,
-    towns,
-    units,
 )
 from services.console.views.common import STAFF, api, places, trainee_names
 
@@ -51,12 +45,14 @@ _IDENTITY = [
 ]
 
 
-def _people(columns: list[Column], **more) -> Resource:
+def _people(name: str, title: str, columns: list[Column], **more) -> Resource:
     """A register of people (trainees, cadres): the offices list it by name, and the
     roster searches it by name, identity number or phone."""
     return _resource(
+        name,
+        title,
+        [Column("name", N_("姓名"), sort=True), *columns],
         search=N_("姓名、身份证号或手机号"),
-        columns=[Column("name", N_("姓名"), sort="name"), *columns],
         list_roles=STAFF,
         default_sort="name",
         **more,
@@ -82,11 +78,11 @@ def _unit_registers_its_own(body: dict, mode: str) -> dict:
 
 
 TRAINEES = _people(
-    name="trainees",
-    title=N_("选调生"),
-    columns=[
-        Column("cohort", N_("届别"), sort="cohort"),
-        Column("status", N_("状态"), sort="status", codes="trainee_status"),
+    "trainees",
+    N_("选调生"),
+    [
+        Column("cohort", N_("届别"), sort=True),
+        Column("status", N_("状态"), sort=True, codes="trainee_status"),
         Column("unit_id", N_("派出单位"), sort="unit", show=_place("units", "unit_id")),
         Column("town_id", N_("镇（街道）"), sort="town", show=_place("towns", "town_id")),
         Column("village_id", N_("村"), show=_place("villages", "village_id")),
@@ -94,7 +90,7 @@ TRAINEES = _people(
         Column("phone", N_("手机号")),
     ],
     filters=[
-        Filter("status", N_("状态"), codes="trainee_status"),
+        Filter("status", N_("状态"), "trainee_status"),
         *SCOPE_FILTERS,
         Filter("cohort", N_("届别"), kind="number"),
     ],
@@ -114,8 +110,22 @@ TRAINEES = _people(
     prepare=_unit_registers_its_own,
 )
 
-PLACEMENTS = TRAINEES.step(
-    "placements",
+
+def _trainee_step(post: str, title: str, fields: list[Field]) -> Resource:
+    """A change the city makes to a trainee (a placement, a status) from the trainee's
+    profile, and back to it."""
+    return TRAINEES.step(
+        post,
+        title,
+        fields,
+        ("city",),
+        parent=TRAINEE,
+        aliases={"trainee": "trainee_id"},
+        after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
+    )
+
+
+PLACEMENTS = _trainee_step(
     "{trainee_id}/placements",
     N_("派驻"),
     [
@@ -123,14 +133,8 @@ PLACEMENTS = TRAINEES.step(
         date("start_date", N_("开始日期"), required=True),
         textarea("note", N_("备注"), nullable=False),
     ],
-    ("city",),
-    parent=TRAINEE,
-    aliases={"trainee": "trainee_id"},
-    after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )
-
-STATUS_CHANGES = TRAINEES.step(
-    "status",
+STATUS_CHANGES = _trainee_step(
     "{trainee_id}/status",
     N_("状态变更"),
     [
@@ -146,12 +150,8 @@ STATUS_CHANGES = TRAINEES.step(
             required=True,
             help=N_("不再参加锻炼的第一天；可以是过去的日期。"),
         ),
-        textarea("reason", N_("原因"), nullable=False),
+        REASON,
     ],
-    ("city",),
-    parent=TRAINEE,
-    aliases={"trainee": "trainee_id"},
-    after=lambda saved, values: url_for("trainees.show", id=values["trainee_id"]),
 )
 
 TRAINEES.actions = [
@@ -194,9 +194,9 @@ def _position_rows(row: dict) -> list:
 
 
 PEOPLE = _people(
-    name="people",
-    title=N_("干部"),
-    columns=[
+    "people",
+    N_("干部"),
+    [
         Column(
             "gender", N_("性别"), show=lambda row: _(row["gender"]) if row.get("gender") else ""
         ),
@@ -204,10 +204,7 @@ PEOPLE = _people(
         Column("phone", N_("手机号")),
         Column("email", N_("电子邮箱")),
     ],
-    filters=[
-        Filter("kind", N_("职务类别"), codes="position_kind"),
-        *SCOPE_FILTERS,
-    ],
+    filters=[Filter("kind", N_("职务类别"), "position_kind"), *SCOPE_FILTERS],
     fields=[*_NAME, *_IDENTITY],
     create_roles=("city",),
     edit_roles=("city",),
@@ -227,9 +224,9 @@ def _add_position(client: Api, body: dict, id_: int | None) -> dict:
 
 
 POSITIONS = _resource(
-    name="positions",
+    "positions",
+    N_("职务"),
     path="/people",
-    title=N_("职务"),
     fields=[
         pick("person_id", N_("干部"), "people", required=True),
         select("kind", N_("职务类别"), "position_kind", required=True),
@@ -253,11 +250,11 @@ PEOPLE.actions = [POSITIONS.action(N_("添加职务"), ("city",))]
 
 def _place_resource(name: str, title: str, extra_columns=(), extra_fields=(), filters=()):
     return _resource(
-        name=name,
-        title=title,
-        search=N_("名称"),
-        columns=[Column("code", N_("编码"), sort="code"), Column("name", N_("名称"), sort="name")]
+        name,
+        title,
+        [Column("code", N_("编码"), sort=True), Column("name", N_("名称"), sort=True)]
         + list(extra_columns),
+        search=N_("名称"),
         filters=list(filters),
         fields=[
             Field("code", N_("编码"), required=True, nullable=False, help=N_("字母、数字、_ . -")),
@@ -321,19 +318,19 @@ def _account_scope(body: dict, mode: str) -> dict:
 
 
 ACCOUNTS = _resource(
-    name="accounts",
-    title=N_("账号"),
+    "accounts",
+    N_("账号"),
+    [
+        Column("username", N_("用户名"), sort=True),
+        Column("display_name", N_("名称"), sort=True),
+        Column("role", N_("角色"), sort=True, codes="role"),
+        Column("scope_id", N_("范围"), show=_scope_name),
+        Column("kind", N_("类型"), sort=True, codes="account_kind"),
+        Column("active", N_("状态"), sort=True, codes="account_active"),
+    ],
     search=N_("用户名或名称"),
     show_name=lambda row: row.get("display_name") or row.get("username"),
-    columns=[
-        Column("username", N_("用户名"), sort="username"),
-        Column("display_name", N_("名称"), sort="display_name"),
-        Column("role", N_("角色"), sort="role", codes="role"),
-        Column("scope_id", N_("范围"), show=_scope_name),
-        Column("kind", N_("类型"), sort="kind", codes="account_kind"),
-        Column("active", N_("状态"), sort="active", codes="account_active"),
-    ],
-    filters=[Filter("role", N_("角色"), codes="role")],
+    filters=[Filter("role", N_("角色"), "role")],
     fields=[
         Field("username", N_("用户名"), required=True, on=("new",)),
         select("role", N_("角色"), "role", required=True, on=("new",)),

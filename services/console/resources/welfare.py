@@ -18,21 +18,9 @@ from flask import g, url_for
 from services.console.client import Api, ApiError
 from services.console.i18n import N_, label
 from services.console.i18n import gettext as _
-from services.console.resources.base import (
-    TRAINEE,
-    Column,
-    Field,
-    Filter,
-    Resource,
-    choice_fields,
-    chosen,
-    date,
-    number,
-    select,
-    shown_by,
-    textarea,
-    towns,
-)
+from services.console.resources.base import Column, Field, Filter, Resource
+from services.console.resources.common import TRAINEE, towns
+from services.console.resources.fields import choice_fields, chosen, date, number, select, textarea
 from services.console.views.common import STAFF, api, places, trainee_names, yuan_of
 from services.console.views.confirm import confirm_url
 
@@ -77,15 +65,20 @@ def _own_town(body: dict, mode: str) -> dict:
     return body
 
 
-def _town_record(columns: list, filters: list, fields: list, **more) -> Resource:
+def _town_record(
+    name: str, title: str, columns: list, filters: list, fields: list, **more
+) -> Resource:
     """A town's record at an address (a house, an idle-house conversion), kept by the
     offices: the city chooses the town of what it lists and writes, a town's clerk writes
     its own (:func:`_own_town`). ``columns``, ``filters`` and ``fields`` are the record's
-    own, said after the address and the town (and, of the fields, before the note)."""
+    own, said after the address and the town (and, of the fields, before the note); the
+    address is what a record is called unless ``show_name`` says otherwise."""
     return _resource(
-        columns=[
-            Column("address", N_("地址")),
-            Column("town_id", N_("镇（街道）"), sort="town_id", show=_town),
+        name,
+        title,
+        [
+            Column("address", N_("地址"), names=True),
+            Column("town_id", N_("镇（街道）"), sort=True, show=_town),
             *columns,
         ],
         filters=[Filter("town_id", N_("镇（街道）"), options=towns, roles=("city",)), *filters],
@@ -134,18 +127,18 @@ def _beds_in(row: dict) -> list:
 
 
 HOUSING = _town_record(
-    name="housing",
-    title=N_("周转房"),
+    "housing",
+    N_("周转房"),
     show_name=_housing_name,
     columns=[
         Column("rooms", N_("房间")),
-        Column("beds", N_("床位"), sort="beds"),
+        Column("beds", N_("床位"), sort=True),
         Column("occupied", N_("在住")),
         Column("vacancies", N_("空余床位")),
         Column("source", N_("来源"), codes="housing_source"),
         Column("condition", N_("状况")),
     ],
-    filters=[Filter("vacant", N_("有空床"), codes="bool")],
+    filters=[Filter("vacant", N_("有空床"), "bool")],
     fields=[
         number("rooms", N_("房间"), required=True),
         number("beds", N_("床位"), required=True),
@@ -156,7 +149,6 @@ HOUSING = _town_record(
 )
 
 ALLOCATE = HOUSING.step(
-    "allocate",
     "{housing_id}/allocations",
     N_("分配床位"),
     [
@@ -164,6 +156,7 @@ ALLOCATE = HOUSING.step(
         date("start_date", N_("入住日期"), required=True),
     ],
     OFFICES,
+    name="allocate",
     parent=select("housing_id", N_("周转房"), _vacant_housing, required=True),
     one=N_("床位分配"),
     prefill=("housing_id", "trainee_id"),
@@ -171,29 +164,25 @@ ALLOCATE = HOUSING.step(
 )
 
 ALLOCATIONS = _resource(
-    name="allocations",
-    title=N_("床位分配"),
-    show_name=lambda row: f"{_trainee(row)} — {row.get('address')}",
-    columns=[
+    "allocations",
+    N_("床位分配"),
+    [
         Column("trainee_id", N_("选调生"), show=_trainee),
         Column("address", N_("地址")),
         Column("town_id", N_("镇（街道）"), show=_town),
-        Column("start_date", N_("入住日期"), sort="start_date"),
+        Column("start_date", N_("入住日期"), sort=True),
         Column("end_date", N_("腾退日期")),
         Column("active", N_("在住"), codes="bool"),
         Column("flag_reason", N_("待腾退原因")),
         Column("release_reason", N_("腾退原因")),
     ],
-    filters=[
-        Filter("active", N_("在住"), codes="bool"),
-        Filter("flagged", N_("待腾退"), codes="bool"),
-    ],
+    show_name=lambda row: f"{_trainee(row)} — {row.get('address')}",
+    filters=[Filter("active", N_("在住"), "bool"), Filter("flagged", N_("待腾退"), "bool")],
     list_roles=STAFF,
     default_sort="-start_date",
 )
 
 RELEASE = ALLOCATIONS.step(
-    "release",
     "{allocation_id}/release",
     N_("腾退床位"),
     [
@@ -211,10 +200,9 @@ ALLOCATIONS.actions = [RELEASE.action(N_("腾退床位"), OFFICES)]
 HOUSING.actions = [ALLOCATE.action(N_("分配床位"), OFFICES)]
 
 CONVERSIONS = _town_record(
-    name="conversions",
-    title=N_("闲置房改造"),
+    "conversions",
+    N_("闲置房改造"),
     one=N_("改造项目"),
-    show_name=shown_by("address"),
     columns=[
         Column("status", N_("状态"), codes="conversion_status"),
         Column("beds_gained", N_("新增床位")),
@@ -222,7 +210,7 @@ CONVERSIONS = _town_record(
         Column("started_on", N_("开工日期")),
         Column("completed_on", N_("完工日期")),
     ],
-    filters=[Filter("status", N_("状态"), codes="conversion_status")],
+    filters=[Filter("status", N_("状态"), "conversion_status")],
     fields=[
         select("status", N_("状态"), "conversion_status", required=True),
         number("beds_gained", N_("新增床位")),
@@ -248,9 +236,8 @@ def _set_facility(client: Api, body: dict, id_: int | None) -> dict:
 
 
 FACILITY = _resource(
-    name="facility",
-    path="/facilities",
-    title=N_("“五小”设施"),
+    "facility",
+    N_("“五小”设施"),
     one=N_("设施建设情况"),
     fields=[
         select("town_id", N_("镇（街道）"), towns, roles=("city",)),
@@ -284,9 +271,8 @@ def _check_budget(client: Api, body: dict, id_: int | None) -> dict:
 
 
 BUDGET = _resource(
-    name="budget",
-    path="/fund-use",
-    title=N_("镇（街道）年度预算"),
+    "budget",
+    N_("镇（街道）年度预算"),
     one=N_("年度预算"),
     fields=[
         select("town_id", N_("镇（街道）"), towns, required=True),
@@ -302,16 +288,16 @@ BUDGET = _resource(
 )
 
 POLICIES = _resource(
-    name="policies",
-    title=N_("补贴标准"),
-    show_name=lambda row: str(row.get("effective_from")),
-    columns=[
-        Column("effective_from", N_("起始日期"), sort="effective_from"),
+    "policies",
+    N_("补贴标准"),
+    [
+        Column("effective_from", N_("起始日期"), sort=True),
         Column("monthly_amount_fen", N_("每月到村补贴"), show=_yuan("monthly_amount_fen")),
         Column("placement_fee_fen", N_("一次性安置费"), show=_yuan("placement_fee_fen")),
         Column("fee_due_days", N_("安置费发放时限（天）")),
         Column("note", N_("备注")),
     ],
+    show_name=lambda row: str(row.get("effective_from")),
     fields=[
         date(
             "effective_from",
@@ -341,11 +327,11 @@ def _campaigns() -> list[tuple]:
 
 
 CAMPAIGNS = _resource(
-    name="campaigns",
-    title=N_("走访慰问活动"),
-    columns=[
+    "campaigns",
+    N_("走访慰问活动"),
+    [
         Column("name", N_("名称")),
-        Column("starts_on", N_("开始日期"), sort="starts_on"),
+        Column("starts_on", N_("开始日期"), sort=True),
         Column("ends_on", N_("结束日期")),
         Column("organisers", N_("组织者")),
     ],
@@ -363,7 +349,6 @@ CAMPAIGNS = _resource(
 )
 
 VISITS = CAMPAIGNS.step(
-    "visits",
     "{campaign_id}/visits",
     N_("走访记录"),
     [
@@ -412,24 +397,23 @@ def _open_needs() -> list[tuple]:
 
 
 NEEDS = _resource(
-    name="needs",
-    title=N_("思想动态与实际需求"),
-    one=N_("需求"),
-    show_name=shown_by("title"),
-    columns=[
+    "needs",
+    N_("思想动态与实际需求"),
+    [
         Column("title", N_("标题")),
         Column("trainee_id", N_("选调生"), show=_trainee),
         Column("category", N_("类别"), codes="need_category"),
-        Column("status", N_("状态"), sort="status", codes="need_status"),
+        Column("status", N_("状态"), sort=True, codes="need_status"),
         Column("handler_role", N_("承办"), show=_handler),
-        Column("raised_on", N_("提出日期"), sort="raised_on"),
-        Column("due_on", N_("时限"), sort="due_on"),
+        Column("raised_on", N_("提出日期"), sort=True),
+        Column("due_on", N_("时限"), sort=True),
         Column("overdue", N_("超时"), codes="bool"),
     ],
+    one=N_("需求"),
     filters=[
-        Filter("status", N_("状态"), codes="need_status"),
-        Filter("category", N_("类别"), codes="need_category"),
-        Filter("handler_role", N_("承办"), codes="handler_role"),
+        Filter("status", N_("状态"), "need_status"),
+        Filter("category", N_("类别"), "need_category"),
+        Filter("handler_role", N_("承办"), "handler_role"),
     ],
     list_roles=(*STAFF, "mentor"),
     default_sort="-id",
@@ -437,7 +421,6 @@ NEEDS = _resource(
 )
 
 ASSIGN = NEEDS.step(
-    "assign",
     "{need_id}/assign",
     N_("转办需求"),
     [

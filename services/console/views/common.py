@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -51,12 +52,16 @@ def scope_id():
     return g.user.get("scope_id")
 
 
-def roles(*allowed: str):
-    """Only these roles open the page (another gets a 403 page, as the API would)."""
+def roles(*allowed: str, **sent_to: str):
+    """Only these roles open the page (another gets a 403 page, as the API would); a role
+    given as a keyword is sent to that endpoint instead (a mentor, from everyone's list to
+    their own page: ``mentor="workload.mine"``)."""
 
     def wrap(view):
         @functools.wraps(view)
         def inner(*args, **kwargs):
+            if g.user is not None and g.user["role"] in sent_to:
+                return redirect(url_for(sent_to[g.user["role"]]))
             if g.user is None or g.user["role"] not in allowed:
                 abort(403)
             return view(*args, **kwargs)
@@ -168,6 +173,22 @@ class Table:
         self.rows.append(values)
         self.links.append(link)
 
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        title: str,
+        items: list[dict],
+        columns: list[tuple[str, Callable[[dict], object]]],
+        link: Callable[[dict], str] | None = None,
+    ) -> Table:
+        """A table in one call, from its ``columns`` (a header and the cell of an item, each)
+        with a row for each of ``items``, its first cell going to ``link(item)``."""
+        table = cls(name, title, [header for header, _cell in columns])
+        for item in items:
+            table.add([cell(item) for _header, cell in columns], link(item) if link else None)
+        return table
+
 
 def xlsx_response(table: Table):
     from openpyxl import Workbook
@@ -252,6 +273,22 @@ def render_form(template: str, *, errors: list[str], **context):
     """A form's page: a 422 while it shows ``errors`` (the typed values stay in it), so a
     refused form is never answered as a page that went well."""
     return render_template(template, errors=errors, **context), (422 if errors else 200)
+
+
+def new_form(
+    template: str,
+    send: tuple | None,
+    context: Callable[[], dict],
+    errors: list[str] | None = None,
+):
+    """A new record's form page: ``send`` (the arguments of :func:`create`; None on a GET
+    or when the form's own checks found ``errors``) goes to the API and its redirect is the
+    answer; else the form shows (again), with ``context()``, asked only then."""
+    if send is not None:
+        sent, errors = create(*send)
+        if sent:
+            return sent
+    return render_form(template, errors=errors or [], **context())
 
 
 def readable(call, default=None):

@@ -13,23 +13,7 @@ from flask import Blueprint, request, url_for
 from services.console.client import ApiError
 from services.console.i18n import gettext as _
 from services.console.i18n import label
-from services.console.views.common import (
-    Table,
-    act,
-    api,
-    int_arg,
-    months_back,
-    page,
-    places,
-    role,
-    roles,
-    scope_id,
-    this_month,
-    today,
-    valid_month,
-    where,
-    yuan_of,
-)
+from services.console.views import common
 from services.console.views.mentors import ASPECTS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -41,18 +25,20 @@ def _rate(part, whole) -> float | None:
 
 def _groups() -> list[tuple[str, int, str]]:
     """What the charts compare: every town for the city; the caller's own town or unit."""
-    if role() == "city":
-        return [("town_id", t["id"], t["name"]) for t in places().towns()]
-    kind = role()
-    return [(f"{kind}_id", scope_id(), places().name(f"{kind}s", scope_id()))]
+    if common.role() == "city":
+        return [("town_id", t["id"], t["name"]) for t in common.places().towns()]
+    kind = common.role()
+    return [(f"{kind}_id", common.scope_id(), common.places().name(f"{kind}s", common.scope_id()))]
 
 
 @bp.get("/")
-@roles("city", "town", "unit")
+@common.roles("city", "town", "unit")
 def index():
-    months = months_back(int_arg("months") or 6, valid_month(request.args.get("month")))
+    months = common.months_back(
+        common.int_arg("months") or 6, common.valid_month(request.args.get("month"))
+    )
     groups = _groups()
-    client = api()
+    client = common.api()
 
     def fetch(key):
         month, (param, id_, _name) = key
@@ -62,8 +48,8 @@ def index():
     with ThreadPoolExecutor(max_workers=6) as pool:
         boards = dict(zip(keys, pool.map(fetch, keys), strict=True))
 
-    timely = Table("timeliness", _("按时报送率（按镇街、按月）"), [_("镇（街道）"), *months])
-    talks = Table("talks", _("谈心谈话达标率（按镇街、按月）"), [_("镇（街道）"), *months])
+    timely = common.Table("timeliness", _("按时报送率（按镇街、按月）"), [_("镇（街道）"), *months])
+    talks = common.Table("talks", _("谈心谈话达标率（按镇街、按月）"), [_("镇（街道）"), *months])
     series_timely, series_talks = [], []
     for grp in groups:
         param, id_, name = grp
@@ -98,7 +84,7 @@ def index():
         series_talks.append({"name": name, "data": pts_k})
 
     # the assessment ranking: the newest town assessment the caller may read
-    ranking = Table("ranking", _("考核排名"), [_("排名"), _("名称"), _("得分")])
+    ranking = common.Table("ranking", _("考核排名"), [_("排名"), _("名称"), _("得分")])
     assessment = None
     try:
         listed = client.get("reporting", "/assessments", party_kind="town", per_page=1, sort="-id")[
@@ -116,22 +102,22 @@ def index():
             bars.append({"name": s["party_name"], "value": s["score"], "url": link})
 
     # welfare: this year's fund use per town, and this month's care figures
-    fund = Table(
+    fund = common.Table(
         "fund",
         _("经费使用（本年）"),
         [_("镇（街道）"), _("预算（元）"), _("已用（元）"), _("结余（元）")],
     )
     fund_bars = []
     try:
-        use = client.get("welfare", "/fund-use", year=today().year)
+        use = client.get("welfare", "/fund-use", year=common.today().year)
         for t in use.get("towns", []):
             link = url_for("welfare.subsidies", town_id=t["town_id"])
             fund.add(
                 [
                     t["town_name"],
-                    yuan_of(t["budget_fen"]),
-                    yuan_of(t["used_fen"]),
-                    yuan_of(t["remaining_fen"]),
+                    common.yuan_of(t["budget_fen"]),
+                    common.yuan_of(t["used_fen"]),
+                    common.yuan_of(t["remaining_fen"]),
                 ],
                 link,
             )
@@ -145,7 +131,7 @@ def index():
             )
     except ApiError:
         pass
-    care = Table(
+    care = common.Table(
         "care",
         _("关爱保障（{month}）", month=months[-1]),
         [_("镇（街道）"), _("已发放安置费"), _("已解决需求"), _("按时解决"), _("走访人次")],
@@ -154,10 +140,16 @@ def index():
         c = boards[(months[-1], grp)]["care"]
         care.add(
             [grp[2], c["fees_paid"], c["needs_resolved"], c["needs_on_time"], c["visits"]],
-            url_for("welfare.needs") if role() != "city" else url_for("welfare.fees"),
+            url_for("welfare.needs") if common.role() != "city" else url_for("welfare.fees"),
         )
     tables = [timely, talks, ranking, fund, care]
-    town_id = scope_id() if role() == "town" else int_arg("town_id") if role() == "city" else None
+    town_id = (
+        common.scope_id()
+        if common.role() == "town"
+        else common.int_arg("town_id")
+        if common.role() == "city"
+        else None
+    )
     if town_id:
         tables += _town_mentors(town_id)
     charts = {
@@ -174,7 +166,7 @@ def index():
             "remaining": _("结余（元）"),
         },
     }
-    return page(
+    return common.page(
         "dashboard.html",
         tables,
         charts=json.dumps(charts, ensure_ascii=False).replace("</", "<\\/"),
@@ -184,25 +176,25 @@ def index():
     )
 
 
-def _town_mentors(town_id: int) -> list[Table]:
+def _town_mentors(town_id: int) -> list[common.Table]:
     """A town's mentors (the workload API's, held to the caller's scope): who has not yet
     talked this month with which trainee, and each one's talks of the quarter per aspect."""
     try:
-        rows = api().items(
+        rows = common.api().items(
             "mentorship",
             "/workload",
             limit=100_000,
-            town_id=town_id if role() == "city" else None,
+            town_id=town_id if common.role() == "city" else None,
             sort="name",
         )
     except ApiError:
         return []
-    missing = Table(
+    missing = common.Table(
         "talks_missing",
         _("本月尚未谈心谈话的导师"),
         [_("导师"), _("学员"), _("导师类别")],
     )
-    aspects = Table(
+    aspects = common.Table(
         "aspects",
         _("本季度谈话涉及的四个方面（按导师）"),
         [_("导师"), *(label("aspect", a) for a in ASPECTS)],
@@ -221,23 +213,23 @@ def _town_mentors(town_id: int) -> list[Table]:
 
 def _last_quarter() -> str:
     """The quarter before this one (``2026-Q3`` in November 2026): the one to assess."""
-    now = today()
+    now = common.today()
     quarter = (now.month - 1) // 3
     return f"{now.year - 1}-Q4" if quarter == 0 else f"{now.year}-Q{quarter}"
 
 
 @bp.get("/missing")
-@roles("city", "town", "unit")
+@common.roles("city", "town", "unit")
 def missing():
-    month = valid_month(request.args.get("month"))
+    month = common.valid_month(request.args.get("month"))
     params = {
         "month": month,
-        "town_id": int_arg("town_id"),
-        "unit_id": int_arg("unit_id"),
+        "town_id": common.int_arg("town_id"),
+        "unit_id": common.int_arg("unit_id"),
         "state": request.args.get("state") or None,
     }
-    rows = api().items("reporting", "/dashboard/missing", **params)
-    table = Table(
+    rows = common.api().items("reporting", "/dashboard/missing", **params)
+    table = common.Table(
         "missing",
         _("{month} 未交或被退回的表格", month=month),
         [
@@ -257,41 +249,38 @@ def missing():
                 r["trainee_name"],
                 label("kind", r["kind"]),
                 label("missing_state", r["state"]),
-                *where(r),
+                *common.where(r),
                 r["deadline"],
                 r.get("returned_reason") or "",
             ],
             url_for("trainees.show", id=r["trainee_id"]),
         )
-    return page("list.html", [table], heading=table.title, filters=params)
+    return common.page("list.html", [table], heading=table.title, filters=params)
 
 
 @bp.get("/assessments/<int:id>")
-@roles("city", "town", "unit")
+@common.roles("city", "town", "unit")
 def assessment(id: int):
-    a = api().get("reporting", f"/assessments/{id}")
-    table = Table("scores", _("考核排名"), [_("排名"), _("名称"), _("得分"), _("指标说明")])
+    a = common.api().get("reporting", f"/assessments/{id}")
+    table = common.Table("scores", _("考核排名"), [_("排名"), _("名称"), _("得分"), _("指标说明")])
     for s in a["scores"]:
         explain = "；".join(
             f"{i['name']} {i.get('value') or '—'}（{i['points']}/{i['weight']}）"
             for i in s.get("indicators", [])
         )
         table.add([s["rank"], s["party_name"], s["score"], explain])
-    return page("assessment.html", [table], a=a)
+    return common.page("assessment.html", [table], a=a)
 
 
 @bp.post("/assessments")
-@roles("city")
+@common.roles("city")
 def compute():
     body = {
         "party_kind": request.form.get("party_kind", "town"),
         "period": request.form.get("period", "").strip(),
     }
-    return act(
-        lambda: api().post("reporting", "/assessments", body),
+    return common.act(
+        lambda: common.api().post("reporting", "/assessments", body),
         _("已计算考核结果。"),
         url_for("dashboard.index"),
     )
-
-
-__all__ = ["bp", "this_month"]

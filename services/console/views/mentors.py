@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 
 from services.console.i18n import gettext as _
 from services.console.i18n import label
@@ -16,16 +16,14 @@ from services.console.views.common import (
     api,
     city_time,
     city_zone,
-    create,
     form_int,
     int_arg,
+    new_form,
     page,
     places,
-    render_form,
     role,
     roles,
     scope_id,
-    this_month,
     today,
     valid_month,
     where,
@@ -61,10 +59,8 @@ def _own() -> dict:
 
 
 @bp.get("/mentors/")
-@roles("city", "town", "unit", "mentor")
+@roles("city", "town", "unit", mentor="mentors.talks")
 def index():
-    if role() == "mentor":
-        return redirect(url_for("mentors.talks"))
     own = _own()
     coverage = api().get("mentorship", "/coverage", **own)
     gaps = Table(
@@ -250,6 +246,7 @@ def talk_new():
         "follow_up_due": request.form.get("follow_up_due", ""),
     }
     errors: list[str] = []
+    send = None
     if request.method == "POST":
         body = {
             "trainee_id": form_int("trainee_id"),
@@ -276,18 +273,12 @@ def talk_new():
                 {"action": values["follow_up"].strip(), "due_date": values["follow_up_due"]}
             ]
         if not errors:
-            sent, errors = create("mentorship", "/talks", body, _("谈话已记录。"), "mentors.talk")
-            if sent:
-                return sent
-    return render_form(
-        "talk_new.html",
-        mentees=mentees,
-        v=values,
-        errors=errors,
-        roles=ROLES,
-        aspects=ASPECTS,
-        modes=MODES,
-    )
+            send = ("mentorship", "/talks", body, _("谈话已记录。"), "mentors.talk")
+
+    def context() -> dict:
+        return {"mentees": mentees, "v": values, "roles": ROLES, "aspects": ASPECTS, "modes": MODES}
+
+    return new_form("talk_new.html", send, context, errors)
 
 
 @bp.get("/talks/<int:id>")
@@ -328,6 +319,3 @@ def follow_up_done(id: int, fid: int):
         _("已完成。"),
         url_for("mentors.talk", id=id),
     )
-
-
-__all__ = ["bp", "this_month"]

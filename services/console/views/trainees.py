@@ -98,6 +98,10 @@ def growth_file(id: int) -> GrowthFile:
         for v in (body or {}).get("items", []):
             visits.append({**v, "campaign": c["name"]})
 
+    def part(name: str, title: str, columns: list[tuple], link=None) -> Table:
+        """The part ``name`` of the file, a row for each of its items."""
+        return Table.of(name, title, items(name), columns, link)
+
     p = places()
     placements = Table(
         "placements", _("派驻经历"), [_("开始"), _("结束"), _("镇（街道）"), _("村")]
@@ -134,97 +138,106 @@ def growth_file(id: int) -> GrowthFile:
                      _("至今"), ""]
                 )  # fmt: skip
     missing = (got["mentors"] or {}).get("missing", [])
-    talks = Table(
+    talks = part(
         "talks",
         _("谈心谈话"),
-        [_("日期"), _("导师"), _("导师角色"), _("方式"), _("涉及方面"), _("内容"), _("确认")],
+        [
+            (_("日期"), lambda t: t["talk_date"]),
+            (_("导师"), lambda t: t.get("mentor_name") or "—"),
+            (_("导师角色"), lambda t: label("mentor_role", t["mentor_role"])),
+            (_("方式"), lambda t: label("mode", t["mode"])),
+            (
+                _("涉及方面"),
+                lambda t: "、".join(label("aspect", a) for a in t.get("aspects") or []),
+            ),
+            (_("内容"), lambda t: t["summary"]),
+            (_("确认"), lambda t: _("已确认") if t.get("acknowledged_at") else _("未确认")),
+        ],
+        lambda t: url_for("mentors.talk", id=t["id"]),
     )
-    for t in items("talks"):
-        talks.add(
-            [
-                t["talk_date"],
-                t.get("mentor_name") or "—",
-                label("mentor_role", t["mentor_role"]),
-                label("mode", t["mode"]),
-                "、".join(label("aspect", a) for a in t.get("aspects") or []),
-                t["summary"],
-                _("已确认") if t.get("acknowledged_at") else _("未确认"),
-            ],
-            url_for("mentors.talk", id=t["id"]),
-        )
-    reports = Table("reports", _("报表"), [_("期间"), _("表格"), _("状态"), _("逾期")])
-    for r in items("reports"):
-        reports.add(
-            [
-                r["period"],
-                label("kind", r["kind"]),
-                label("report_status", r["status"]),
-                _("是") if r.get("late") else _("否"),
-            ],
-            url_for("reports.show", id=r["id"]),
-        )
-    hours = (got["hours"] or {}).get("hours")
-    training = Table(
-        "training",
-        _("培训学习（{year} 年学时：{hours}）", year=year, hours=hours if hours else "—"),
-        [_("日期"), _("名称"), _("类型"), _("学时")],
-    )
-    for e in items("training"):
-        training.add(
-            [e["date"], e["title"], label("training_kind", e["kind"]), e.get("hours")],
-            url_for("mentorship_training.show", id=e["id"]),
-        )
-    projects = Table(
-        "projects",
-        _("重点项目"),
-        [_("项目"), _("承担角色"), _("成效"), _("开始日期"), _("结束日期")],
-    )
-    for pr in items("projects"):
-        projects.add(
-            [pr.get("project_name"), pr.get("role"), pr.get("results"), pr.get("start_date"),
-             pr.get("end_date") or _("至今")],
-            url_for("mentorship_projects.show", id=pr["project_id"]),
-        )  # fmt: skip
-    showcases = Table("showcases", _("典型事迹"), [_("标题"), _("状态"), _("发布时间")])
-    for sc in items("showcases"):
-        showcases.add(
-            [sc["title"], label("showcase_status", sc["status"]),
-             (sc.get("published_at") or "")[:10] or "—"],
-            url_for("mentorship_showcases.show", id=sc["id"]),
-        )  # fmt: skip
-    duties = Table(
-        "duties", _("责任清单"), [_("年度"), _("事项"), _("完成期限"), _("进度"), _("完成日期")]
-    )
-    for d in items("duties"):
-        duties.add(
-            [d["year"], d["title"], d["due_date"], f"{d.get('percent', 0)}%",
-             d.get("completed_on") or "—"]
-        )  # fmt: skip
+    # the mentors by name (every seat's, then the current ones'), for the evaluations' authors
     names = {a.get("mentor_id"): a.get("mentor_name") for a in seats}
     for m in (got["mentors"] or {}).get("mentors", []):
         names[m.get("mentor_id")] = m.get("mentor_name")
-    evaluations = Table(
+    reports = part(
+        "reports",
+        _("报表"),
+        [
+            (_("期间"), lambda r: r["period"]),
+            (_("表格"), lambda r: label("kind", r["kind"])),
+            (_("状态"), lambda r: label("report_status", r["status"])),
+            (_("逾期"), lambda r: _("是") if r.get("late") else _("否")),
+        ],
+        lambda r: url_for("reports.show", id=r["id"]),
+    )
+    evaluations = part(
         "evaluations",
         _("考核鉴定"),
-        [_("类别"), _("年度"), _("等次"), _("状态"), _("责任导师")],
+        [
+            (_("类别"), lambda e: label("evaluation_kind", e["kind"])),
+            (_("年度"), lambda e: e["year"]),
+            (_("等次"), lambda e: label("grade", e.get("grade"))),
+            (_("状态"), lambda e: label("evaluation_status", e["status"])),
+            (_("责任导师"), lambda e: names.get(e.get("author_id")) or f"#{e.get('author_id')}"),
+        ],
+        lambda e: url_for("reporting_evaluations.show", id=e["id"]),
     )
-    for e in items("evaluations"):
-        evaluations.add(
-            [label("evaluation_kind", e["kind"]), e["year"], label("grade", e.get("grade")),
-             label("evaluation_status", e["status"]),
-             names.get(e.get("author_id")) or f"#{e.get('author_id')}"],
-            url_for("reporting_evaluations.show", id=e["id"]),
-        )  # fmt: skip
-    money = Table("money", _("资金"), [_("日期"), _("类型"), _("金额（元）"), _("说明")])
-    for e in items("ledger"):
-        money.add(
-            [
-                e.get("booked_on") or (e.get("at") or "")[:10],
-                label("ledger", e.get("kind")),
-                yuan_of(e.get("amount_fen")),
-                e.get("reason") or "",
-            ]
-        )
+    hours = (got["hours"] or {}).get("hours")
+    training = part(
+        "training",
+        _("培训学习（{year} 年学时：{hours}）", year=year, hours=hours if hours else "—"),
+        [
+            (_("日期"), lambda e: e["date"]),
+            (_("名称"), lambda e: e["title"]),
+            (_("类型"), lambda e: label("training_kind", e["kind"])),
+            (_("学时"), lambda e: e.get("hours")),
+        ],
+        lambda e: url_for("mentorship_training.show", id=e["id"]),
+    )
+    projects = part(
+        "projects",
+        _("重点项目"),
+        [
+            (_("项目"), lambda pr: pr.get("project_name")),
+            (_("承担角色"), lambda pr: pr.get("role")),
+            (_("成效"), lambda pr: pr.get("results")),
+            (_("开始日期"), lambda pr: pr.get("start_date")),
+            (_("结束日期"), lambda pr: pr.get("end_date") or _("至今")),
+        ],
+        lambda pr: url_for("mentorship_projects.show", id=pr["project_id"]),
+    )
+    showcases = part(
+        "showcases",
+        _("典型事迹"),
+        [
+            (_("标题"), lambda sc: sc["title"]),
+            (_("状态"), lambda sc: label("showcase_status", sc["status"])),
+            (_("发布时间"), lambda sc: (sc.get("published_at") or "")[:10] or "—"),
+        ],
+        lambda sc: url_for("mentorship_showcases.show", id=sc["id"]),
+    )
+    duties = part(
+        "duties",
+        _("责任清单"),
+        [
+            (_("年度"), lambda d: d["year"]),
+            (_("事项"), lambda d: d["title"]),
+            (_("完成期限"), lambda d: d["due_date"]),
+            (_("进度"), lambda d: f"{d.get('percent', 0)}%"),
+            (_("完成日期"), lambda d: d.get("completed_on") or "—"),
+        ],
+    )
+    money = Table.of(
+        "money",
+        _("资金"),
+        items("ledger"),
+        [
+            (_("日期"), lambda e: e.get("booked_on") or (e.get("at") or "")[:10]),
+            (_("类型"), lambda e: label("ledger", e.get("kind"))),
+            (_("金额（元）"), lambda e: yuan_of(e.get("amount_fen"))),
+            (_("说明"), lambda e: e.get("reason") or ""),
+        ],
+    )
     for f in items("fees"):
         money.add(
             [
@@ -234,40 +247,49 @@ def growth_file(id: int) -> GrowthFile:
                 label("fee_status", f["status"]),
             ]
         )
-    housing = Table("housing", _("住房"), [_("地址"), _("开始"), _("结束"), _("状态")])
-    for a in items("allocations"):
-        housing.add(
-            [
-                a.get("address"),
-                a["start_date"],
-                a.get("end_date") or "—",
-                _("待腾退")
-                if a.get("flagged_for_release")
-                else (_("在住") if a["active"] else _("已腾退")),
-            ]
-        )
-    visit_table = Table("visits", _("走访慰问"), [_("日期"), _("活动"), _("走访人"), _("情况")])
-    for v in visits:
-        visit_table.add(
-            [v.get("visit_date"), v["campaign"], v.get("visitor"), v.get("notes") or ""]
-        )
-    needs = Table(
-        "needs", _("思想动态与实际需求"), [_("标题"), _("类别"), _("状态"), _("提出日期")]
+    housing = Table.of(
+        "housing",
+        _("住房"),
+        items("allocations"),
+        [
+            (_("地址"), lambda a: a.get("address")),
+            (_("开始"), lambda a: a["start_date"]),
+            (_("结束"), lambda a: a.get("end_date") or "—"),
+            (_("状态"), _housing_state),
+        ],
     )
-    for n in items("needs"):
-        needs.add(
-            [
-                n["title"],
-                label("need_category", n.get("category")),
-                label("need_status", n["status"]),
-                n["raised_on"],
-            ],
-            url_for("welfare.need", id=n["id"]),
-        )
+    visit_table = Table.of(
+        "visits",
+        _("走访慰问"),
+        visits,
+        [
+            (_("日期"), lambda v: v.get("visit_date")),
+            (_("活动"), lambda v: v["campaign"]),
+            (_("走访人"), lambda v: v.get("visitor")),
+            (_("情况"), lambda v: v.get("notes") or ""),
+        ],
+    )
+    needs = part(
+        "needs",
+        _("思想动态与实际需求"),
+        [
+            (_("标题"), lambda n: n["title"]),
+            (_("类别"), lambda n: label("need_category", n.get("category"))),
+            (_("状态"), lambda n: label("need_status", n["status"])),
+            (_("提出日期"), lambda n: n["raised_on"]),
+        ],
+        lambda n: url_for("welfare.need", id=n["id"]),
+    )
     tables = [placements, mentors, talks, reports, evaluations, training, projects, showcases]
     tables += [duties]
     tables += [money, housing, visit_table, needs]
     return GrowthFile(trainee, tables, missing, got["balance"])
+
+
+def _housing_state(allocation: dict) -> str:
+    if allocation.get("flagged_for_release"):
+        return _("待腾退")
+    return _("在住") if allocation["active"] else _("已腾退")
 
 
 @bp.get("/<int:id>")

@@ -15,13 +15,12 @@ from services.console.views.common import (
     api,
     attempt,
     checked,
-    create,
     form_int,
     int_arg,
     months_back,
+    new_form,
     page,
     places,
-    render_form,
     role,
     roles,
     today,
@@ -365,7 +364,7 @@ def need_new():
     values = {
         k: request.form.get(k, "") for k in ("category", "title", "description", "trainee_id")
     }
-    errors: list[str] = []
+    send = None
     if request.method == "POST":
         body = {
             "category": values["category"],
@@ -375,16 +374,13 @@ def need_new():
         }
         if role() != "trainee":
             body["trainee_id"] = form_int("trainee_id")
-        sent, errors = create("welfare", "/needs", body, _("已提交需求。"), "welfare.need")
-        if sent:
-            return sent
-    return render_form(
-        "need_new.html",
-        v=values,
-        errors=errors,
-        categories=CATEGORIES,
-        trainees=_pickable_trainees() if role() != "trainee" else [],
-    )
+        send = ("welfare", "/needs", body, _("已提交需求。"), "welfare.need")
+
+    def context() -> dict:
+        trainees = _pickable_trainees() if role() != "trainee" else []
+        return {"v": values, "categories": CATEGORIES, "trainees": trainees}
+
+    return new_form("need_new.html", send, context)
 
 
 def _pickable_trainees() -> list[tuple[int, str]]:

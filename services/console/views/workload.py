@@ -4,7 +4,7 @@ mentor's, paged with the true total, sortable, filtered, exported whole to XLSX.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
 from services.console.i18n import N_, label
 from services.console.i18n import current as current_lang
@@ -59,11 +59,9 @@ def _mentees(row: dict) -> str:
 
 
 @bp.get("/")
-@roles("city", "town", "unit", "mentor")
+@roles("city", "town", "unit", mentor="workload.mine")
 def index():
     """Every mentor's workload in the caller's scope (a mentor goes to their own page)."""
-    if role() == "mentor":
-        return redirect(url_for("workload.mine"))
     filters = _filters()
     if request.args.get("export") == "workload":
         return xlsx_response(_export(filters))
