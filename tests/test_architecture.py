@@ -212,10 +212,27 @@ def _texts(call, detail: int) -> list:
     return texts
 
 
+def _pairs(call) -> list:
+    """The (Chinese, English) texts of a one-field refusal: ``X.on(field, detail,
+    reason)`` and ``field_problem(status, field, detail, reason)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "on":
+        return call.args[1:3]
+    if getattr(func, "id", None) == "field_problem":
+        return call.args[2:4]
+    return []
+
+
+def _not_a_pair(node) -> bool:
+    """A text written as one literal (or f-string), or a pair that is not two texts."""
+    return _english_only(node) or (isinstance(node, ast.Tuple) and len(node.elts) != 2)
+
+
 def test_every_refusal_the_services_write_is_in_chinese_first():
     """A refusal a clerk reads is written as ``shared.normalize.message(zh, en)``: a
     DomainError's detail and field messages, a ``problem(status, title, detail, errors)``'s
-    detail and field messages, a schema's ``ValidationError``. The console shows it in the
+    detail and field messages, a schema's ``ValidationError``, and the (Chinese, English)
+    pairs of ``DomainError.on`` and ``field_problem``. The console shows it in the
     clerk's language, a town's system gets both. (Marshmallow's own messages are put in both
     languages at the door by shared.i18n; a problem's title is its kind, in English.)"""
     files = [
@@ -231,6 +248,8 @@ def test_every_refusal_the_services_write_is_in_chinese_first():
             if isinstance(node, ast.Call) and any(  # get_or_404(..., detail="...")
                 k.arg == "detail" and _english_only(k.value) for k in node.keywords
             ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if isinstance(node, ast.Call) and any(_not_a_pair(text) for text in _pairs(node)):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
             if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
                 continue
