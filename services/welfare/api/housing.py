@@ -27,7 +27,7 @@ from services.welfare.schemas.housing import (
     ReleaseIn,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import Principal, current_principal, protect
+from shared.auth import Principal, current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
@@ -44,22 +44,17 @@ blp = blueprint(
     "housing",
     "/api/v1/welfare/housing",
     "Turnover housing (周转房) of each town and its beds",
-    signed_in=False,
 )
 allocations_blp = blueprint(
     "allocations",
     "/api/v1/welfare/allocations",
     "Beds of turnover housing given to trainees, and their release",
-    signed_in=False,
 )
 conversions_blp = blueprint(
     "conversions",
     "/api/v1/welfare/conversions",
     "Projects converting idle houses into turnover housing (闲置房改造)",
-    signed_in=False,
 )
-for _blp in (blp, allocations_blp, conversions_blp):
-    protect(_blp)
 
 NOT_FOUND = ("Not found", NOT_IN_SCOPE)
 
