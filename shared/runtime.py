@@ -258,7 +258,7 @@ def service_app(
     if idempotency_model is not None:
         from shared.idempotency import install
 
-        install(app, api, idempotency_model)
+        install(app, idempotency_model)
     if outbox_model is not None:
         app.extensions.setdefault("metrics_hooks", []).append(
             lambda: OUTBOX_BACKLOG.labels(name).set(backlog(db, outbox_model))

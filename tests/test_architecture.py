@@ -2,6 +2,7 @@
 documents match the code, and no service reads the wall clock."""
 
 import ast
+import importlib
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 from embedded import openapi
 from embedded.system import EmbeddedSystem
+from shared.idempotency import creates
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +30,33 @@ def test_each_committed_openapi_document_matches_the_code():
         assert committed == openapi.render(openapi.spec_of(name)), (
             f"services/{name}/openapi.json is stale: run `make openapi`"
         )
+
+
+def test_the_posts_guarded_by_idempotency_keys_are_those_the_document_says_create():
+    """``shared.idempotency.install`` reads which POSTs create from the views' own
+    declarations (the document is built only when read); each service's document marks
+    the same POSTs with the ``Idempotency-Key`` parameter, no more and no fewer."""
+    for name in EmbeddedSystem(ROOT / "var").available():
+        document = openapi.spec_of(name)
+        documented = {
+            path
+            for path, operations in document["paths"].items()
+            if any(
+                "IdempotencyKey" in str(parameter)
+                for parameter in operations.get("post", {}).get("parameters", [])
+            )
+        }
+        service = importlib.import_module(f"services.{name}.spec").SPEC
+        app = importlib.import_module(f"services.{name}.app").create_app(
+            service.config(DATABASE_URL="sqlite://", BROKER_URL="memory://")
+        )
+        guarded = {
+            re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            for rule in app.url_map.iter_rules()
+            if "POST" in (rule.methods or ()) and creates(app.view_functions[rule.endpoint])
+        }
+        assert documented, name
+        assert guarded == documented, name
 
 
 #: Every way of reading the wall clock the lint bans (``pyproject.toml``, ruff's TID251).
