@@ -14,8 +14,15 @@ World (ids as roster would give them):
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import copy
 import datetime as dt
 import importlib
+import os
+import shutil
+import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -172,7 +179,105 @@ class World:
 
 def build_world(service: str, url: str, names: dict | None = None, **config) -> World:
     """The service's app on ``url`` with the seeded world applied through its handlers
-    (``names``: trainee id to name, where a test needs names it can recognise)."""
+    (``names``: trainee id to name, where a test needs names it can recognise).
+
+    On an empty database the world is a copy of one seeded once per process (a file copy on
+    SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL): migrating and feeding the same
+    events for every test cost more than most tests themselves. A database that already
+    holds a world is migrated and fed again, as before."""
+    spec = importlib.import_module(f"services.{service}.spec").SPEC
+    create_app = importlib.import_module(f"services.{service}.app").create_app
+    cfg = spec.config(DATABASE_URL=url, BROKER_URL="memory://", **config)
+    if not _is_empty(url):
+        return _seed(service, url, names, config)
+    # the month is part of the key: the world's trainees are registered at its start
+    month = city_today(cfg.TIME_ZONE).replace(day=1)
+    key = (service, sa.make_url(url).get_backend_name(), repr(names), repr(config), month)
+    if key not in _SEEDS:
+        template = _template_url(url)
+        seeded = _seed(service, template, names, config)
+        seeded.db.dispose()
+        _SEEDS[key] = (template, seeded.versions)
+    template, versions = _SEEDS[key]
+    _copy_database(template, url)
+    db = Database(url, settings=spec.config(DATABASE_URL=url))
+    return World(create_app(cfg, db), db, cfg, spec, copy.deepcopy(versions))
+
+
+#: This process's seeded worlds, by service, backend, names, settings and month: the
+#: template's URL and the versions its events used.
+_SEEDS: dict = {}
+_TEMPLATES: list[str] = []
+
+
+def _is_empty(url: str) -> bool:
+    """Whether ``url`` names a database without tables (a SQLite file not yet written)."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return not parsed.database or not os.path.exists(parsed.database)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return not sa.inspect(conn).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def _template_url(url: str) -> str:
+    """A new database beside ``url``'s for a template, dropped when the process ends."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = os.path.join(tempfile.mkdtemp(prefix="gr-world-"), "world.db")
+        _TEMPLATES.append(os.path.dirname(path))
+        return f"sqlite:///{path}"
+    name = f"gr_tpl_{uuid.uuid4().hex[:12]}"
+    with _admin(url) as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    template = parsed.set(database=name).render_as_string(hide_password=False)
+    _TEMPLATES.append(template)
+    return template
+
+
+def _copy_database(template: str, url: str) -> None:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        source = sa.make_url(template).database
+        for suffix in ("", "-wal", "-shm"):  # a WAL left behind holds part of the world
+            if os.path.exists(source + suffix):
+                shutil.copyfile(source + suffix, parsed.database + suffix)
+        return
+    name, source = parsed.database, sa.make_url(template).database
+    with _admin(url) as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+
+
+@contextmanager
+def _admin(url: str):
+    """A connection to ``url``'s server outside any test's database (to create one)."""
+    admin = sa.make_url(url).set(database="postgres")
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+@atexit.register
+def _drop_templates() -> None:
+    for template in _TEMPLATES:
+        if template.startswith("postgresql"):
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                with _admin(template) as conn:
+                    name = sa.make_url(template).database
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        else:
+            shutil.rmtree(template, ignore_errors=True)
+
+
+def _seed(service: str, url: str, names: dict | None, config: dict) -> World:
+    """Migrate ``url`` and feed it the seeded world (what :func:`build_world` copies)."""
     spec = importlib.import_module(f"services.{service}.spec").SPEC
     create_app = importlib.import_module(f"services.{service}.app").create_app
     db = migrated(spec, url)
