@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -251,6 +252,9 @@ def problem_with(schema: type[Schema]) -> type[Schema]:
     return type(f"Problem{schema.__name__.removesuffix('Out')}", (ProblemSchema, schema), {})
 
 
+_DOCS_LOCK = threading.RLock()
+
+
 class ProblemApi(Api):
     """flask-smorest's Api documenting errors as they are sent: problem+json bodies of
     :class:`ProblemSchema` (its default documents ``application/json`` with another
@@ -264,10 +268,13 @@ class ProblemApi(Api):
     # every process that only needs the routes.
     @property
     def spec(self):
-        pending, self._pending_docs = self.__dict__.get("_pending_docs", []), []
-        for blp, name, parameters in pending:
-            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
-            self._spec.tag({"name": name, "description": blp.description})
+        with _DOCS_LOCK:  # two threads reading the document first must not build it twice
+            pending, self._pending_docs = self.__dict__.get("_pending_docs", []), []
+            for blp, name, parameters in pending:
+                blp.register_views_in_doc(
+                    self, self._app, self._spec, name=name, parameters=parameters
+                )
+                self._spec.tag({"name": name, "description": blp.description})
         return self._spec
 
     @spec.setter
