@@ -8,17 +8,13 @@ import email
 import email.policy
 import http.server
 import json
-import shutil
 import socket
 import threading
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.notifier.app import create_app
-from services.notifier.spec import SPEC
-from shared.db import Database
-from tests.worlds import World, build_world
+from tests.worlds import build_world
 
 #: Accounts as roster announces them: (id, username, role, scope, name, email, phone).
 ACCOUNTS = [
@@ -63,28 +59,13 @@ def notifier_world(url: str, **settings):
     return world
 
 
-@pytest.fixture(scope="session")
-def _seeded_sqlite(tmp_path_factory):
-    """The seeded world built once; each test gets its own copy of the file."""
-    path = tmp_path_factory.mktemp("notifier-world") / "seed.db"
-    world = notifier_world(f"sqlite:///{path}")
-    versions = dict(world.versions)
-    world.db.dispose()
-    return path, versions
-
-
 @pytest.fixture
-def world(_seeded_sqlite, tmp_path):
-    """The seeded world with accounts, on a fresh SQLite database of this test."""
-    seed, versions = _seeded_sqlite
-    path = tmp_path / "notifier.db"
-    shutil.copyfile(seed, path)
-    url = f"sqlite:///{path}"
-    db = Database(url)
-    config = SPEC.config(DATABASE_URL=url, BROKER_URL="memory://", **TEST_SETTINGS)
-    world = World(create_app(config, db), db, config, SPEC, dict(versions))
+def world(tmp_path):
+    """The seeded world with accounts, on a fresh SQLite database of this test (a copy of
+    the world ``tests.worlds.build_world`` seeds once per process)."""
+    world = notifier_world(f"sqlite:///{tmp_path / 'notifier.db'}")
     yield world
-    db.dispose()
+    world.db.dispose()
 
 
 def free_port() -> int:
