@@ -13,6 +13,7 @@ An endpoint is a function view (flask-smorest documents it from its docstring)::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from flask_smorest import Blueprint
@@ -22,6 +23,17 @@ from shared.auth import protect, require
 
 SchemaArg = type[Schema] | Schema | None
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def blueprints_of(package: str, modules: str) -> list[Blueprint]:
+    """A service's blueprints in the order of its ``modules`` of ``package`` (their names
+    separated by spaces, as ``namedtuple`` takes fields), which is the order of its OpenAPI
+    document's tags: each module's ``BLUEPRINTS``, or its one ``blp``."""
+    found = []
+    for name in modules.split():
+        module = importlib.import_module(f"{package}.{name}")
+        found += getattr(module, "BLUEPRINTS", None) or [module.blp]
+    return found
 
 
 def blueprint(name: str, url_prefix: str, description: str, *, signed_in: bool = True):

@@ -20,19 +20,21 @@ Every object endpoint calls :func:`check_scope` with what the object belongs to;
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cache, wraps
 
 import jwt
 from flask import current_app, g, request
 
 from shared.auth_keys import generate_keypair
 from shared.clock import utcnow
-from shared.http import NOT_IN_SCOPE, field_problem, problem
+from shared.db import session
+from shared.http import NOT_IN_SCOPE, app_today, field_problem, problem
 from shared.normalize import message
 from shared.revocation import RevocationCache, revoked
 from shared.vocabulary import ACCOUNT_ROLES
@@ -40,6 +42,7 @@ from shared.vocabulary import ACCOUNT_ROLES
 __all__ = [
     "Principal",
     "RevocationCache",
+    "act",
     "check_scope",
     "current_principal",
     "generate_keypair",
@@ -252,6 +255,42 @@ def current_principal() -> Principal:
             )
         g.principal = principal
     return principal
+
+
+#: What a domain function may ask of the request it runs in, by declaring a keyword-only
+#: parameter of that name: the caller's account, role and scope, the city's today, the
+#: app's settings.
+CALLER_FACTS = {
+    "by": lambda: current_principal().subject,
+    "role": lambda: current_principal().role,
+    "scope_id": lambda: current_principal().scope_id,
+    "today": app_today,
+    "config": lambda: current_app.config,
+}
+
+
+@cache
+def _asks(fn) -> tuple[str, ...]:
+    """The caller's facts ``fn`` declares as keyword-only parameters."""
+    return tuple(
+        name
+        for name, parameter in inspect.signature(fn).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY and name in CALLER_FACTS
+    )
+
+
+def act(fn, *args, **given):
+    """Run the domain's ``fn`` for this request and commit: ``fn(session, *args)`` with the
+    caller's facts it declares (``CALLER_FACTS``: ``by``, ``role``, ``scope_id``, ``today``,
+    ``config``) filled in unless ``given``. Its result is the answer's. The dependencies
+    are found from the function's signature, as a bootstrap injects a handler's
+    (cosmicpython's ``bootstrap.py``), so that no endpoint spells out who is acting."""
+    for name in _asks(fn):
+        if name not in given:
+            given[name] = CALLER_FACTS[name]()
+    result = fn(session(), *args, **given)
+    session().commit()
+    return result
 
 
 def require(*roles: str):

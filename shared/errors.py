@@ -3,6 +3,8 @@ problem+json (a rule broken is 422, a conflict 409, another's act 403, a missing
 
 from __future__ import annotations
 
+import datetime as dt
+
 from shared.normalize import message
 
 
@@ -53,3 +55,30 @@ class TooManyAttempts(DomainError, status=429, title="Too many attempts"):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+# -- a day's bounds -------------------------------------------------------------------------
+# The two checks every dated record makes, worded alike in every service. ``what`` names the
+# day (``("腾退日期", "end date")``), ``bound`` the day it may not precede.
+
+
+def not_after_today(field: str, day: dt.date, today: dt.date, what: tuple[str, str]) -> None:
+    """Refuse ``day`` after ``today`` (the city's date, ``shared.http.app_today``)."""
+    if day > today:
+        raise DomainError.on(
+            field,
+            (f"{what[0]}不能晚于今天", f"the {what[1]} cannot be in the future"),
+            (f"晚于今天（本市时间 {today}）", f"after today ({today}, the city's date)"),
+        )
+
+
+def not_before(
+    field: str, day: dt.date, earliest: dt.date, what: tuple[str, str], bound: tuple[str, str]
+) -> None:
+    """Refuse ``day`` before ``earliest``, the ``bound`` (``("入住日期", "the start")``)."""
+    if day < earliest:
+        raise DomainError.on(
+            field,
+            (f"{what[0]}不能早于{bound[0]}", f"the {what[1]} cannot be before {bound[1]}"),
+            (f"早于{bound[0]} {earliest}", f"before {bound[1]} ({earliest})"),
+        )

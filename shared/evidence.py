@@ -568,7 +568,7 @@ def _parent_routes(blp, service, model, parent: Parent, audit, out) -> None:
         parent.load(id)
         query = sa.select(model).where(model.parent_kind == parent.kind, model.parent_id == id)
         args["sort"] = args.get("sort") or "-uploaded_at,-id"
-        page = paginate(session(), query, args, {"uploaded_at": model.uploaded_at, "id": model.id})
+        page = paginate(session(), query, args, (model.uploaded_at, model.id))
         return {**page, "items": [out(row) for row in page["items"]]}
 
     @endpoint(blp, f"POST {rule}", out=EvidenceOut, status=201, name=f"post_{kind}_evidence")

@@ -894,9 +894,12 @@ def sort_order(spec: str, sortable: dict[str, object]) -> list:
     return order
 
 
-def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object]) -> dict:
+def paginate(session, query: sa.Select, args: dict, sortable: dict[str, object] | tuple) -> dict:
     """Run ``query`` for one page, in the order of ``sort`` (:func:`sort_order`), then by
-    ``sortable``'s first column."""
+    ``sortable``'s first column. ``sortable``: the columns a caller may sort by, as model
+    attributes (``(Person.id, Person.name)``, each named as its attribute) or by name."""
+    if not isinstance(sortable, dict):
+        sortable = {column.key: column for column in sortable}
     order = [*sort_order(args.get("sort") or "", sortable), next(iter(sortable.values()))]
     page, per_page = args["page"], args["per_page"]
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))

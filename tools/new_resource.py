@@ -9,8 +9,8 @@ It writes, from the templates in ``tools/templates/resource/``:
 - ``services/<service>/api/<resource>.py``     a blueprint: GET a page of them (with the
   true total, ``shared.http.paginate``), POST one; behind ``protect`` and ``require``;
 
-and registers the model in ``models/__init__.py`` and the blueprint in
-``api/__init__.py``. Then it prints the steps left: the Alembic revision, the access rules,
+and registers the model in ``models/__init__.py`` and the module among those
+``api/__init__.py`` serves. Then it prints the steps left: the Alembic revision, the access rules,
 ``openapi.json``, the tests and the console. It refuses to overwrite a file.
 
 ``<resource>`` is the plural snake-case name the four modules share (``gadgets``); the
@@ -172,23 +172,30 @@ def register_model(text: str, service: str, resource: str, model: str) -> str:
 
 
 def register_blueprint(text: str, service: str, resource: str) -> str:
-    """``api/__init__.py`` importing the new module and listing its ``BLUEPRINTS``."""
+    """``api/__init__.py`` with ``resource`` last in ``blueprints_of(__name__, "…")``, the
+    names of the modules whose ``BLUEPRINTS`` the service serves."""
     tree = ast.parse(text)
-    lines = text.splitlines()
-    package = f"services.{service}.api"
-    node = next(
-        (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == package), None
+    call = next(
+        (
+            n.value
+            for n in tree.body
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Call)
+            and getattr(n.value.func, "id", "") == "blueprints_of"
+        ),
+        None,
     )
-    listed = _assignment(tree, "BLUEPRINTS")
-    if node is None or listed is None:
-        raise SystemExit(f"{package}/__init__.py has no `from {package} import …` or BLUEPRINTS")
-    return _apply(
-        text,
-        [
-            (node.lineno, node.end_lineno, _with_name(node, resource)),
-            _list_insert(lines, listed, f"*{resource}.BLUEPRINTS"),
-        ],
+    names = call.args[1] if call is not None and len(call.args) == 2 else None
+    if not isinstance(names, ast.Constant):
+        raise SystemExit(f'services/{service}/api/__init__.py has no blueprints_of(__name__, "…")')
+    modules = f'"{names.value} {resource}"'
+    head = f"BLUEPRINTS = blueprints_of(__name__, {modules})"
+    new = (
+        [head]
+        if len(head) <= LINE_LENGTH
+        else ["BLUEPRINTS = blueprints_of(", f"    __name__, {modules}", ")"]
     )
+    return _apply(text, [(call.lineno, call.end_lineno, new)])
 
 
 # -- the command ----------------------------------------------------------------------

@@ -80,7 +80,7 @@ def load(session: Session, today: dt.date | None = None) -> dict:
                 role,
                 start_date=first,
                 replace=False,
-                actor="demo",
+                by="demo",
                 capacity=config.MENTOR_CAPACITY,
                 today=today,
             )

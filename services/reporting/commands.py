@@ -75,7 +75,7 @@ def calendar_load(args: argparse.Namespace, config) -> int:
                     by_year.get(year, []),
                     config,
                     today=today,
-                    actor="manage",
+                    by="manage",
                     role="city",
                 )
                 print(json.dumps(done, ensure_ascii=False, default=str))

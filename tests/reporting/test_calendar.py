@@ -130,19 +130,19 @@ def test_changing_the_calendar_moves_an_open_periods_deadline_and_audits_it(worl
     with world.db.transaction() as s:
         calendar.set_day(
             s, CalendarEntry(D(2026, 12, 7), HOLIDAY, "市假日"), world.config,
-            today=today, actor="9", role="city",
+            today=today, by="9", role="city",
         )  # fmt: skip
     assert deadline_of(world, "2026-11") == D(2026, 12, 8)
     assert deadline_of(world, "2026-10") == D(2026, 11, 5)
     with world.db.transaction() as s:
         calendar.set_day(
             s, CalendarEntry(D(2026, 12, 5), WORKDAY, "调休上班"), world.config,
-            today=today, actor="9", role="city",
+            today=today, by="9", role="city",
         )  # fmt: skip
     assert deadline_of(world, "2026-11") == D(2026, 12, 5)  # the Saturday is worked
     with world.db.transaction() as s:
-        calendar.remove_day(s, D(2026, 12, 7), world.config, today=today, actor="9", role="city")
-        calendar.remove_day(s, D(2026, 12, 5), world.config, today=today, actor="9", role="city")
+        calendar.remove_day(s, D(2026, 12, 7), world.config, today=today, by="9", role="city")
+        calendar.remove_day(s, D(2026, 12, 5), world.config, today=today, by="9", role="city")
     assert deadline_of(world, "2026-11") == D(2026, 12, 7)
     with world.db.transaction() as s:
         moves = s.scalars(
@@ -173,17 +173,17 @@ def test_a_deadline_never_moves_into_the_past_nor_moves_when_extended(world_pg):
     open_period(world, "2026-Q4", today=D(2026, 11, 20))
     with world.db.transaction() as s:
         q4 = periods.get_period(s, "2026-Q4")
-        periods.extend_deadline(s, q4, D(2027, 1, 15), "年底", actor="9", role="city")
+        periods.extend_deadline(s, q4, D(2027, 1, 15), "年底", by="9", role="city")
     # On Sunday 6 December, the deadline (Monday 7th) is ahead; working on Saturday 5th
     # would move it to a day already past: it stays.
     with world.db.transaction() as s:
         calendar.set_day(
             s, CalendarEntry(D(2026, 12, 5), WORKDAY), world.config,
-            today=D(2026, 12, 6), actor="9", role="city",
+            today=D(2026, 12, 6), by="9", role="city",
         )  # fmt: skip
         calendar.set_day(
             s, CalendarEntry(D(2027, 1, 15), HOLIDAY), world.config,
-            today=D(2026, 12, 6), actor="9", role="city",
+            today=D(2026, 12, 6), by="9", role="city",
         )  # fmt: skip
     assert deadline_of(world, "2026-11") == D(2026, 12, 7)
     assert deadline_of(world, "2026-Q4") == D(2027, 1, 15)
@@ -523,7 +523,7 @@ def test_the_announcement_is_in_the_changes_transaction(world_pg):
     with pytest.raises(RuntimeError), world.db.transaction() as s:
         calendar.set_day(
             s, CalendarEntry(D(2026, 12, 24), HOLIDAY), world.config,
-            today=D(2026, 12, 1), actor="9", role="city",
+            today=D(2026, 12, 1), by="9", role="city",
         )  # fmt: skip
         raise RuntimeError("the transaction fails after the change")
     assert announced(world) == [] and D(2026, 12, 24) not in listed(world)
@@ -531,7 +531,7 @@ def test_the_announcement_is_in_the_changes_transaction(world_pg):
     entries = [CalendarEntry(D(2027, 2, 1) + dt.timedelta(days=i), HOLIDAY) for i in range(28)]
     with world.db.transaction() as s, pytest.raises(DomainError):
         calendar.load_year(
-            s, 2027, entries, world.config, today=D(2026, 12, 1), actor="9", role="city"
+            s, 2027, entries, world.config, today=D(2026, 12, 1), by="9", role="city"
         )
     assert announced(world) == []
 
@@ -559,7 +559,7 @@ def test_two_changes_of_a_year_at_once_are_announced_in_commit_order(world_pg):
             with world.db.transaction() as s:
                 calendar.set_day(
                     s, CalendarEntry(D(2026, 12, 31), HOLIDAY, "市假日"), world.config,
-                    today=D(2026, 12, 1), actor="9", role="city",
+                    today=D(2026, 12, 1), by="9", role="city",
                 )  # fmt: skip
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -567,7 +567,7 @@ def test_two_changes_of_a_year_at_once_are_announced_in_commit_order(world_pg):
     with world.db.transaction() as s:
         calendar.set_day(
             s, CalendarEntry(D(2026, 12, 24), HOLIDAY, "市假日"), world.config,
-            today=D(2026, 12, 1), actor="9", role="city",
+            today=D(2026, 12, 1), by="9", role="city",
         )  # fmt: skip
         thread = threading.Thread(target=second)
         thread.start()
@@ -636,7 +636,7 @@ def test_the_domain_refuses_a_year_that_pushes_a_deadline_too_far(world_pg):
     entries = [CalendarEntry(D(2027, 2, 1) + dt.timedelta(days=i), HOLIDAY) for i in range(28)]
     with world_pg.db.transaction() as s, pytest.raises(DomainError) as refused:
         calendar.load_year(
-            s, 2027, entries, world_pg.config, today=D(2026, 12, 1), actor="9", role="city"
+            s, 2027, entries, world_pg.config, today=D(2026, 12, 1), by="9", role="city"
         )
     assert "2027-01" in str(refused.value.errors)
     assert listed(world_pg) == before

@@ -285,25 +285,25 @@ def act_on_a_form(world, rng: random.Random, today: dt.date) -> None:
                 period.code,
                 obligation.kind,
                 CONTENT[obligation.kind],
-                actor="t",
+                by="t",
                 config=world.config,
                 submit=rng.random() < 0.6,
                 now=moment,
             )
         elif report.status in ("draft", "returned"):
             reports.submit_report(
-                s, report, trainee, actor="t", role="trainee", config=world.config, now=moment
+                s, report, trainee, by="t", role="trainee", config=world.config, now=moment
             )
         elif report.status == "submitted":
             if rng.random() < 0.3:
                 reports.return_report(
-                    s, report, trainee, "请补充", actor="c", role="city", scope_id=None
+                    s, report, trainee, "请补充", by="c", role="city", scope_id=None
                 )
             else:
                 role = report.step if rng.random() < 0.5 else "city"
                 scope = {"town": trainee.town_id, "unit": trainee.unit_id}.get(role)
                 reports.approve_report(
-                    s, report, trainee, actor="c", role=role if scope else "city", scope_id=scope
+                    s, report, trainee, by="c", role=role if scope else "city", scope_id=scope
                 )
 
 
@@ -420,7 +420,7 @@ def test_a_form_changed_behind_the_read_models_back_is_caught(world):
         trainee = s.get(Trainee, 1)
         code = periods.month_code(today)
         report = reports.create_report(
-            s, trainee, code, "mentoring", CONTENT["mentoring"], actor="t",
+            s, trainee, code, "mentoring", CONTENT["mentoring"], by="t",
             config=world.config, submit=True,
         )  # fmt: skip
         report.status = "approved"  # not through approve_report

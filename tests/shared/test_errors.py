@@ -3,9 +3,19 @@ one field refused with ``.on`` and its HTTP twin ``field_problem``."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from shared.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    not_after_today,
+    not_before,
+)
 from shared.http import ProblemError, field_problem
 
 
@@ -46,3 +56,28 @@ def test_field_problem_takes_its_title_from_the_status(status, title):
     assert (error.code, error.title) == (status, title)
     assert error.detail == "上传的文件是空的 / the upload is empty"
     assert error.errors == {"file": ["空 / empty"]}
+
+
+def test_a_day_after_today_is_refused_in_both_languages_naming_the_day():
+    today = dt.date(2026, 12, 31)
+    not_after_today("end_date", today, today, ("腾退日期", "end date"))  # today itself is fine
+    with pytest.raises(DomainError) as refused:
+        not_after_today("end_date", dt.date(2027, 1, 1), today, ("腾退日期", "end date"))
+    assert refused.value.detail == "腾退日期不能晚于今天 / the end date cannot be in the future"
+    assert refused.value.errors == {
+        "end_date": ["晚于今天（本市时间 2026-12-31） / after today (2026-12-31, the city's date)"]
+    }
+
+
+def test_a_day_before_its_bound_is_refused_naming_the_bound():
+    start = dt.date(2026, 3, 2)
+    end = ("腾退日期", "end date")
+    not_before("end_date", start, start, end, ("入住日期", "the start"))  # the bound itself
+    with pytest.raises(DomainError) as refused:
+        not_before("end_date", dt.date(2026, 3, 1), start, end, ("入住日期", "the start"))
+    assert (
+        refused.value.detail == "腾退日期不能早于入住日期 / the end date cannot be before the start"
+    )
+    assert refused.value.errors == {
+        "end_date": ["早于入住日期 2026-03-02 / before the start (2026-03-02)"]
+    }

@@ -69,7 +69,7 @@ def raise_on(world, today: dt.date, trainee_id: int = 1, due_days: int = 15) -> 
             s,
             s.get(Trainee, trainee_id),
             {"category": "life", "title": "宿舍热水器坏了"},
-            by_role="trainee",
+            role="trainee",
             by=str(trainee_id),
             today=today,
             due_days=due_days,
@@ -135,7 +135,7 @@ def test_a_reopened_need_gets_a_fresh_limit_on_a_working_day(world_pg):
     need = raise_on(world_pg, D(2026, 9, 1))
     with world_pg.db.transaction() as s:
         need = s.get(Need, need.id)
-        needs.resolve(s, need, "已报修", today=D(2026, 9, 10), by_role="town", by="t1")
+        needs.resolve(s, need, "已报修", today=D(2026, 9, 10), role="town", by="t1")
         # 22 September + 15 = 7 October, the last day of the National Day holiday.
         needs.reopen(s, need, "仍然没有热水", today=D(2026, 9, 22), by="1", due_days=15)
         assert need.due_on == D(2026, 10, 8)
@@ -163,7 +163,7 @@ def test_a_need_raised_on_a_spring_festival_visit_is_due_after_the_holiday(world
                 "need": {"category": "housing", "title": "周转房漏雨"},
             },
             today=D(2026, 2, 1),
-            by_role="city",
+            role="city",
             by="1",
         )
         # 1 February + 15 = 16 February, in the Spring Festival holiday (15–23 February).

@@ -1,27 +1,8 @@
-"""Mentorship's blueprints, one per resource."""
+"""Mentorship's blueprints, one module per resource."""
 
-from services.mentorship.api import (
-    assignments,
-    compliance,
-    coverage,
-    duties,
-    evidence,
-    projects,
-    showcases,
-    talks,
-    training,
-    workload,
+from shared.api import blueprints_of
+
+BLUEPRINTS = blueprints_of(
+    __name__,
+    "assignments coverage talks compliance training projects showcases workload duties evidence",
 )
-
-BLUEPRINTS = [
-    assignments.blp,
-    coverage.blp,
-    talks.blp,
-    compliance.blp,
-    training.blp,
-    projects.blp,
-    showcases.blp,
-    workload.blp,
-    duties.blp,
-    evidence.blp,
-]

@@ -28,6 +28,7 @@ from services.mentorship.schemas.assignments import (
 from shared.api import blueprint, endpoint
 from shared.auth import (
     Principal,
+    act,
     check_trainee_scope,
     current_principal,
     own_slice,
@@ -86,14 +87,14 @@ def get_assignments(args):
         session(),
         query,
         args,
-        {
-            "id": Assignment.id,
-            "start_date": Assignment.start_date,
-            "end_date": Assignment.end_date,
-            "role": Assignment.role,
-            "trainee_id": Assignment.trainee_id,
-            "mentor_id": Assignment.mentor_id,
-        },
+        (
+            Assignment.id,
+            Assignment.start_date,
+            Assignment.end_date,
+            Assignment.role,
+            Assignment.trainee_id,
+            Assignment.mentor_id,
+        ),
     )
     page["items"] = domain.describe(session(), page["items"])
     return page
@@ -108,18 +109,16 @@ def post_assignments(data):
     ``mentor.released`` when replacing)."""
     access.load_trainee(data["trainee_id"])
     today = app_today()
-    assignment = domain.assign(
-        session(),
+    assignment = act(
+        domain.assign,
         data["trainee_id"],
         data["mentor_id"],
         data["role"],
         start_date=data["start_date"] or today,
         replace=data["replace"],
-        actor=current_principal().subject,
         capacity=_capacity(),
         today=today,
     )
-    session().commit()
     return domain.describe(session(), [assignment])[0]
 
 
@@ -136,15 +135,13 @@ def post_assignment_end(data, id):
     ``mentor.released`` with reason ``manual``."""
     assignment = load_assignment(id)
     today = app_today()
-    domain.end_assignment(
-        session(),
+    act(
+        domain.end_assignment,
         assignment,
         end_date=data["end_date"] or today,
-        actor=current_principal().subject,
         today=today,
         note=data["reason"],
     )
-    session().commit()
     return domain.describe(session(), [assignment])[0]
 
 
@@ -184,7 +181,6 @@ def post_gap_fill(data):
     unit (``unit_id``) where exactly one eligible person has spare capacity; answer
     the assignments made and the gaps left with the reason. A town or unit fills its
     own (the id may be left out); the city names one."""
-    principal = current_principal()
     town_id, unit_id = own_slice(
         data["town_id"],
         data["unit_id"],
@@ -206,12 +202,4 @@ def post_gap_fill(data):
         conditions.append(Trainee.town_id == town_id)
     if unit_id is not None:
         conditions.append(Trainee.unit_id == unit_id)
-    result = domain.fill_gaps(
-        session(),
-        sa.and_(*conditions),
-        capacity=_capacity(),
-        today=app_today(),
-        actor=principal.subject,
-    )
-    session().commit()
-    return result
+    return act(domain.fill_gaps, sa.and_(*conditions), capacity=_capacity())

@@ -10,7 +10,7 @@ from services.mentorship.domain.common import audit
 from services.mentorship.models import RoleDuty
 from services.mentorship.schemas.duties import RoleDutyIn, RoleDutyOut, RoleDutyPage
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session, utcnow
 from shared.http import ListArgs, paginate, problem
 from shared.normalize import message
@@ -45,9 +45,7 @@ def _state(duty: RoleDuty) -> dict:
 def get_role_duties(args):
     """The four roles' duties, in the roles' order (integrity, business, responsible,
     practical: the order they were seeded in) unless sorted by ``role``."""
-    return paginate(
-        session(), sa.select(RoleDuty), args, {"id": RoleDuty.id, "role": RoleDuty.role}
-    )
+    return paginate(session(), sa.select(RoleDuty), args, (RoleDuty.id, RoleDuty.role))
 
 
 @endpoint(blp, "GET /<role>", out=RoleDutyOut)
@@ -65,6 +63,5 @@ def put_role_duty_item(data, role):
     duty.aspects = data["aspects"]
     duty.updated_by = current_principal().subject[:64]
     duty.updated_at = utcnow()
-    audit(session(), duty.updated_by, "changed", "role_duty", duty.id, before, _state(duty))
-    session().commit()
+    act(audit, duty.updated_by, "changed", "role_duty", duty.id, before, _state(duty))
     return duty

@@ -21,7 +21,7 @@ from services.mentorship.schemas.projects import (
     ProjectPatch,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.http import ListArgs, get_or_404, paginate, problem
 from shared.normalize import message
@@ -53,15 +53,13 @@ def get_projects(args):
         query = query.where(Project.name.contains(args["q"], autoescape=True))
     if args.get("category"):
         query = query.where(Project.category == args["category"])
-    return paginate(session(), query, args, {"name": Project.name, "id": Project.id})
+    return paginate(session(), query, args, (Project.name, Project.id))
 
 
 @endpoint(blp, "POST /projects", "city", body=ProjectIn, out=ProjectOut, status=201)
 def post_projects(data):
     """Add a key project to the catalogue (city only; names are unique, 409)."""
-    project = domain.create_project(session(), data)
-    session().commit()
-    return project
+    return act(domain.create_project, data)
 
 
 @endpoint(blp, "GET /projects/<int:id>", out=ProjectOut)
@@ -74,9 +72,7 @@ def get_project_item(id):
 def patch_project_item(data, id):
     """Change a project's ``name`` (unique, 409), ``category``, ``description`` or
     ``active`` (city only)."""
-    project = domain.update_project(session(), load_project(id), data)
-    session().commit()
-    return project
+    return act(domain.update_project, load_project(id), data)
 
 
 @endpoint(blp, "GET /projects/<int:id>/participants", query=ListArgs, out=ParticipationPage)
@@ -87,12 +83,7 @@ def get_project_participants(args, id):
         Participation.project_id == id,
         trainee_scope(current_principal(), Participation.trainee_id),
     )
-    page = paginate(
-        session(),
-        query,
-        args,
-        {"id": Participation.id, "start_date": Participation.start_date},
-    )
+    page = paginate(session(), query, args, (Participation.id, Participation.start_date))
     page["items"] = [participation_view(p, project) for p in page["items"]]
     return page
 
@@ -113,8 +104,7 @@ def post_project_participants(data, id):
     trainee takes part in a project once (409)."""
     project = load_project(id)
     trainee = load_trainee(data["trainee_id"])
-    participation = domain.join_project(session(), project, trainee, data)
-    session().commit()
+    participation = act(domain.join_project, project, trainee, data)
     return participation_view(participation, project)
 
 
@@ -143,8 +133,7 @@ def patch_project_participant(data, id, trainee_id):
             "Not found",
             message("该选调生未参加这个项目", "the trainee does not take part in this project"),
         )
-    domain.update_participation(session(), participation, data)
-    session().commit()
+    act(domain.update_participation, participation, data)
     return participation_view(participation, project)
 
 
@@ -179,8 +168,7 @@ def patch_participation_item(data, id):
     """Update a participation by its own id: ``role``, ``results``, ``start_date``,
     ``end_date`` (as ``PATCH /projects/{id}/participants/{trainee_id}``)."""
     participation = load_participation(id)
-    domain.update_participation(session(), participation, data)
-    session().commit()
+    act(domain.update_participation, participation, data)
     return participation_view(participation, load_project(participation.project_id))
 
 

@@ -19,7 +19,7 @@ from services.mentorship.schemas.showcases import (
     ShowcasePage,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import Principal, current_principal
+from shared.auth import Principal, act, current_principal
 from shared.db import session
 from shared.http import get_or_404, paginate, where_given
 
@@ -53,11 +53,9 @@ def load_showcase(showcase_id: int) -> Showcase:
 
 def decide(showcase_id: int, *, publish: bool) -> Showcase:
     """Publish or decline a nominated story as the caller (the city), and commit."""
-    showcase = domain.decide_showcase(
-        session(), load_showcase(showcase_id), publish, current_principal().subject
+    return act(
+        domain.decide_showcase, load_showcase(showcase_id), publish, current_principal().subject
     )
-    session().commit()
-    return showcase
 
 
 @endpoint(blp, "GET", query=ShowcaseListArgs, out=ShowcasePage)
@@ -67,27 +65,15 @@ def get_showcases(args):
     query = sa.select(Showcase).where(showcase_visibility(current_principal()))
     query = where_given(query, args, Showcase, "status", "trainee_id")
     args["sort"] = args.get("sort") or "-id"
-    return paginate(
-        session(), query, args, {"id": Showcase.id, "published_at": Showcase.published_at}
-    )
+    return paginate(session(), query, args, (Showcase.id, Showcase.published_at))
 
 
 @endpoint(blp, "POST", "town", "unit", body=ShowcaseIn, out=ShowcaseOut, status=201)
 def post_showcases(data):
     """Nominate an outstanding result of a trainee in your town or unit (optionally
     tied to one of their key-project ``participation_id``) as a showcase story."""
-    principal = current_principal()
     trainee = load_trainee(data["trainee_id"])
-    showcase = domain.nominate_showcase(
-        session(),
-        trainee,
-        data,
-        by=principal.subject,
-        role=principal.role,
-        scope_id=principal.scope_id,
-    )
-    session().commit()
-    return showcase
+    return act(domain.nominate_showcase, trainee, data)
 
 
 @endpoint(blp, "GET /<int:id>", out=ShowcaseOut)

@@ -23,6 +23,7 @@ from services.mentorship.schemas.talks import (
 from shared.api import blueprint, endpoint
 from shared.auth import (
     Principal,
+    act,
     check_trainee_scope,
     current_principal,
 )
@@ -101,7 +102,7 @@ def get_talks(args):
         first, last = month_bounds(args["month"].year, args["month"].month)
         query = query.where(Talk.talk_date.between(first, last))
     args["sort"] = args.get("sort") or "-talk_date,-id"
-    page = paginate(session(), query, args, {"talk_date": Talk.talk_date, "id": Talk.id})
+    page = paginate(session(), query, args, (Talk.talk_date, Talk.id))
     page["items"] = named(list(page["items"]))
     return page
 
@@ -113,15 +114,13 @@ def post_talks(data):
     assignment began; the role is that of your assignment (give ``role`` only if you
     hold several with this trainee). Announced as ``talk.recorded``."""
     principal = current_principal()
-    talk = domain.record_talk(
-        session(),
+    return act(
+        domain.record_talk,
         principal.scope_id,
         data,
         today=city_today(current_app.config["TIME_ZONE"]),
         recorded_by=principal.subject,
     )
-    session().commit()
-    return talk
 
 
 @endpoint(blp, "GET /<int:id>", out=TalkOut)
@@ -135,8 +134,7 @@ def post_talk_acknowledgement(data, id):
     """The trainee acknowledges a talk with them, once, optionally adding a
     ``reflection`` (a second acknowledgement is a 409)."""
     talk = load_talk(id)
-    domain.acknowledge_talk(session(), talk, data["reflection"])
-    session().commit()
+    act(domain.acknowledge_talk, talk, data["reflection"])
     return talk
 
 
@@ -158,6 +156,4 @@ def post_follow_up_done(id, follow_up_id):
                 "only the mentor who recorded the talk or the trainee",
             ),
         )
-    follow_up = domain.mark_follow_up_done(session(), talk, follow_up_id, principal.subject)
-    session().commit()
-    return follow_up
+    return act(domain.mark_follow_up_done, talk, follow_up_id, principal.subject)

@@ -27,7 +27,7 @@ from services.mentorship.schemas.training import (
     TrainingHoursOut,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import Principal, current_principal
+from shared.auth import Principal, act, current_principal
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, problem
 from shared.normalize import message
@@ -120,7 +120,7 @@ def get_training_events(args):
             )
         )
     args["sort"] = args.get("sort") or "-date,-id"
-    page = paginate(session(), query, args, {"date": TrainingEvent.date, "id": TrainingEvent.id})
+    page = paginate(session(), query, args, (TrainingEvent.date, TrainingEvent.id))
     page["items"] = _with_counts(page["items"], principal)
     return page
 
@@ -142,13 +142,12 @@ def post_training_events(data):
     an attendance row, not yet attended."""
     principal = current_principal()
     _keep_to_own_places(data["invite"], principal)
-    event = domain.create_event(
-        session(),
+    event = act(
+        domain.create_event,
         data,
         within=trainee_scope(principal, Trainee.id),
         created_by=principal.subject,
     )
-    session().commit()
     return _with_counts([event], principal)[0]
 
 
@@ -241,13 +240,12 @@ def post_training_attendance(data, id):
     nothing and announces nothing."""
     principal = current_principal()
     event = load_event(id)
-    marked, already = domain.mark_attendance(
-        session(),
+    marked, already = act(
+        domain.mark_attendance,
         event,
         data["trainee_ids"],
         within=trainee_scope(principal, Attendance.trainee_id),
     )
-    session().commit()
     return {"event_id": event.id, "marked": marked, "already": already}
 
 

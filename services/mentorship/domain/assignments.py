@@ -33,7 +33,7 @@ from services.mentorship.domain.common import audit, emit
 from services.mentorship.models import Assignment, Person, Position, Town, Trainee, Unit, Village
 from shared.audit import state
 from shared.db import settings_of
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, NotFound, not_after_today, not_before
 from shared.vocabulary import MENTOR_ROLES, PLACES, TRAINEE_STATUSES
 
 log = logging.getLogger(__name__)
@@ -350,7 +350,7 @@ def assign(
     *,
     start_date: dt.date,
     replace: bool,
-    actor: str,
+    by: str,
     capacity: dict[str, int],
     today: dt.date,
 ) -> Assignment:
@@ -417,8 +417,8 @@ def assign(
             ("已达带教上限", "capacity reached"),
         )
     if current is not None:
-        _release(session, trainee, current, start_date - dt.timedelta(days=1), "replaced", actor)
-    return _create(session, trainee, mentor_id, role, start_date, actor, actor)
+        _release(session, trainee, current, start_date - dt.timedelta(days=1), "replaced", by)
+    return _create(session, trainee, mentor_id, role, start_date, by, by)
 
 
 def end_assignment(
@@ -426,7 +426,7 @@ def end_assignment(
     assignment: Assignment,
     *,
     end_date: dt.date,
-    actor: str,
+    by: str,
     today: dt.date,
     note: str = "",
 ) -> Assignment:
@@ -444,26 +444,10 @@ def end_assignment(
             ("已结束", "already ended"),
         )
     began = assignment.start_date
-    if end_date < began:
-        raise DomainError.on(
-            "end_date",
-            (
-                f"导师配备的结束日期不能早于开始日期（{began}）",
-                f"an assignment cannot end before it began ({began})",
-            ),
-            (f"早于开始日期 {began}", f"before the start date {began}"),
-        )
-    if end_date > today:
-        raise DomainError.on(
-            "end_date",
-            (
-                "结束日期不能晚于今天，请到当天再结束导师配备",
-                "an assignment cannot end in the future: end it on the day",
-            ),
-            ("晚于今天", "in the future"),
-        )
+    not_before("end_date", end_date, began, ("结束日期", "end date"), ("开始日期", "its start"))
+    not_after_today("end_date", end_date, today, ("结束日期", "end date"))
     trainee = session.get(Trainee, assignment.trainee_id)
-    _release(session, trainee, assignment, end_date, "manual", actor, note=note)
+    _release(session, trainee, assignment, end_date, "manual", by, note=note)
     return assignment
 
 
@@ -601,7 +585,7 @@ def fill_gaps(
     *,
     capacity: dict[str, int],
     today: dt.date,
-    actor: str,
+    by: str,
 ) -> dict:
     """Fill every empty required seat of the active trainees matching ``trainee_filter``
     where exactly one eligible person has spare capacity; list the others with the reason
@@ -619,7 +603,7 @@ def fill_gaps(
         .execution_options(populate_existing=True)
     ).all()
     filled_seats = _filled_seats(session, sa.select(Trainee.id).where(*where))
-    filler = _SeatFiller(session, capacity, today, actor, actor, announce=False)
+    filler = _SeatFiller(session, capacity, today, by, by, announce=False)
     empty = [
         (trainee, role)
         for trainee in trainees
@@ -637,7 +621,7 @@ def fill_gaps(
             gaps.append(gap)
     session.flush()  # every new assignment in one INSERT, then their events and audit rows
     for trainee, assignment in filled:
-        _announce_created(session, trainee, assignment, actor)
+        _announce_created(session, trainee, assignment, by)
     return {"filled": describe(session, [a for _, a in filled]), "gaps": gaps}
 
 

@@ -48,7 +48,7 @@ from services.mentorship.models import (
 )
 from shared.clock import month_bounds
 from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, NotFound, not_after_today
 from shared.normalize import message
 from shared.outbox import event_row, outbox_insert
 from shared.vocabulary import MENTOR_ROLES
@@ -73,15 +73,7 @@ def record_talk(
     """
     talk_date = data["talk_date"]
     # Checks of the date alone come first: they reveal nothing about the trainee.
-    if talk_date > today:
-        raise DomainError.on(
-            "talk_date",
-            ("谈话日期不能晚于今天", "a talk cannot be dated in the future"),
-            (
-                f"晚于今天（本市时间 {today.isoformat()}）",
-                f"after today ({today.isoformat()}) in the city's time zone",
-            ),
-        )
+    not_after_today("talk_date", talk_date, today, ("谈话日期", "talk date"))
     if talk_date < today - LATE_RECORDING:
         raise DomainError.on(
             "talk_date",

@@ -1,10 +1,5 @@
-"""Notifier's blueprints: each module exports ``BLUEPRINTS``."""
+"""Notifier's blueprints, one module per resource."""
 
-from services.notifier.api import deliveries, notifications, preferences, subscriptions
+from shared.api import blueprints_of
 
-BLUEPRINTS = [
-    *notifications.BLUEPRINTS,
-    *subscriptions.BLUEPRINTS,
-    *preferences.BLUEPRINTS,
-    *deliveries.BLUEPRINTS,
-]
+BLUEPRINTS = blueprints_of(__name__, "notifications subscriptions preferences deliveries")

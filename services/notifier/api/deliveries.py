@@ -26,9 +26,7 @@ def get_deliveries(args):
         if args.get(key):
             query = query.where(getattr(Notification, key) == args[key])
     args["sort"] = args.get("sort") or "-id"
-    return paginate(
-        session(), query, args, {"id": Notification.id, "created_at": Notification.created_at}
-    )
+    return paginate(session(), query, args, (Notification.id, Notification.created_at))
 
 
 @endpoint(blp, "POST /<int:id>/retry", "city", out=OutboundOut)

@@ -78,9 +78,7 @@ def get_notifications(args):
     sort by ``created_at`` or ``id``."""
     query = sa.select(Notification).where(_filtered(args))
     args["sort"] = args.get("sort") or "-id"
-    page = paginate(
-        session(), query, args, {"id": Notification.id, "created_at": Notification.created_at}
-    )
+    page = paginate(session(), query, args, (Notification.id, Notification.created_at))
     language = _language(args)
     page["items"] = [read_as(row, language, _zone()) for row in page["items"]]
     return page

@@ -53,7 +53,7 @@ def load_subscription(subscription_id: int) -> Subscription:
 def get_subscriptions(args):
     """My town's or unit's subscriptions (the city sees all); sort by ``id``."""
     query = sa.select(Subscription).where(_visible())
-    return paginate(session(), query, args, {"id": Subscription.id})
+    return paginate(session(), query, args, (Subscription.id,))
 
 
 @endpoint(blp, "POST", "town", "unit", body=SubscriptionIn, out=SubscriptionCreated, status=201)
@@ -143,7 +143,7 @@ def get_deliveries(args, id):
     if args.get("status"):
         query = query.where(WebhookDelivery.status == args["status"])
     args["sort"] = args.get("sort") or "-id"
-    return paginate(session(), query, args, {"id": WebhookDelivery.id})
+    return paginate(session(), query, args, (WebhookDelivery.id,))
 
 
 @endpoint(blp, "GET /<int:id>/attempts", query=ListArgs, out=AttemptPage)
@@ -157,7 +157,7 @@ def get_attempts(args, id):
         .where(WebhookDelivery.subscription_id == id)
     )
     args["sort"] = args.get("sort") or "-id"
-    return paginate(session(), query, args, {"id": DeliveryAttempt.id})
+    return paginate(session(), query, args, (DeliveryAttempt.id,))
 
 
 BLUEPRINTS = [blp]

@@ -1,25 +1,8 @@
-"""Reporting's blueprints: each module exports ``BLUEPRINTS``."""
+"""Reporting's blueprints, one module per resource."""
 
-from services.reporting.api import (
-    assessment,
-    calendar,
-    dashboard,
-    duties,
-    evaluations,
-    evidence,
-    periods,
-    reports,
-    supervision,
+from shared.api import blueprints_of
+
+BLUEPRINTS = blueprints_of(
+    __name__,
+    "periods calendar reports duties supervision dashboard assessment evidence evaluations",
 )
-
-BLUEPRINTS = [
-    *periods.BLUEPRINTS,
-    *calendar.BLUEPRINTS,
-    *reports.BLUEPRINTS,
-    *duties.BLUEPRINTS,
-    *supervision.BLUEPRINTS,
-    *dashboard.BLUEPRINTS,
-    *assessment.BLUEPRINTS,
-    evidence.blp,
-    *evaluations.BLUEPRINTS,
-]

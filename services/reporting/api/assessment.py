@@ -20,7 +20,7 @@ from services.reporting.schemas.assessment import (
     WeightsOut,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.http import app_today, download_sheets, export_responses, get_or_404, paginate
 
@@ -86,8 +86,7 @@ def put_weights(data):
     """Set every indicator's weight: each 0-100, together exactly 100. Indicators:
     report_timeliness, talk_compliance, mentor_coverage, rectification,
     visit_coverage, needs_on_time, duty_completion."""
-    new = domain.set_weights(session(), data["weights"], current_principal().subject)
-    session().commit()
+    new = act(domain.set_weights, data["weights"], current_principal().subject)
     return {"weights": new}
 
 
@@ -100,7 +99,7 @@ def get_assessments(args):
         if args.get(key):
             query = query.where(getattr(Assessment, key) == args[key])
     args["sort"] = args.get("sort") or "-period"
-    return paginate(session(), query, args, {"period": Assessment.period, "id": Assessment.id})
+    return paginate(session(), query, args, (Assessment.period, Assessment.id))
 
 
 @endpoint(blp, "POST", "city", body=AssessmentIn, out=AssessmentOut, status=201)
@@ -108,14 +107,9 @@ def post_assessments(data):
     """Compute (or recompute, while a draft) the assessment of every town or every
     unit for ``period`` (YYYY or YYYY-Qn) with the current weights. A published one is
     a 409."""
-    item = domain.compute(
-        session(),
-        data["period"],
-        data["party_kind"],
-        current_principal().subject,
-        app_today(),
+    item = act(
+        domain.compute, data["period"], data["party_kind"], current_principal().subject, app_today()
     )
-    session().commit()
     return out(item)
 
 
@@ -141,8 +135,7 @@ def post_publish(id):
     """Publish a draft (final; announced as ``assessment.published``). Publishing
     twice is a 409."""
     item = load(id)
-    domain.publish(session(), item, current_principal().subject)
-    session().commit()
+    act(domain.publish, item, current_principal().subject)
     return out(item)
 
 

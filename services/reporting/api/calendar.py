@@ -25,7 +25,7 @@ from services.reporting.schemas.calendar import (
 )
 from shared import workdays
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.errors import DomainError
 from shared.http import (
@@ -77,7 +77,7 @@ def get_calendar(args):
         query = query.where(CalendarDay.day.between(first, first.replace(month=12, day=31)))
     if args.get("kind"):
         query = query.where(CalendarDay.kind == args["kind"])
-    return paginate(session(), query, args, {"day": CalendarDay.day, "kind": CalendarDay.kind})
+    return paginate(session(), query, args, (CalendarDay.day, CalendarDay.kind))
 
 
 @endpoint(blp, "GET /<string:day>", out=CalendarDayOut)
@@ -100,33 +100,14 @@ def put_calendar_day_item(data, day):
     if errors:
         problems = errors[0][1]
         raise DomainError(NOT_STORED, {"day" if k == "date" else k: v for k, v in problems.items()})
-    principal = current_principal()
-    listed = domain.set_day(
-        session(),
-        entries[0],
-        current_app.config,
-        today=app_today(),
-        actor=principal.subject,
-        role=principal.role,
-    )
-    session().commit()
-    return listed
+    return act(domain.set_day, entries[0], current_app.config)
 
 
 @endpoint(blp, "DELETE /<string:day>", "city", status=204)
 def delete_calendar_day_item(day):
     """Unlist a day (city): it is again a working day Monday to Friday, a day off at
     the weekend; the deadlines follow (audited)."""
-    principal = current_principal()
-    domain.remove_day(
-        session(),
-        _day(day),
-        current_app.config,
-        today=app_today(),
-        actor=principal.subject,
-        role=principal.role,
-    )
-    session().commit()
+    act(domain.remove_day, _day(day), current_app.config)
 
 
 def _load(year: int, entries, dry_run: bool) -> dict:
@@ -137,7 +118,7 @@ def _load(year: int, entries, dry_run: bool) -> dict:
         entries,
         current_app.config,
         today=app_today(),
-        actor=principal.subject,
+        by=principal.subject,
         role=principal.role,
     )
     if dry_run:

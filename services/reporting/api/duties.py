@@ -23,12 +23,11 @@ from services.reporting.schemas.duties import (
     DutyProgressOut,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
     TEMPLATE_RESPONSE,
-    app_today,
     download,
     download_table,
     export_responses,
@@ -84,9 +83,7 @@ def get_duty_items(args):
 @endpoint(blp, "POST", "city", body=DutyItemIn, out=DutyItemOut, status=201)
 def post_duty_items(data):
     """Add an item for a unit, town, village committee or trainee (the city only)."""
-    item = domain.create_item(session(), data, current_principal().subject)
-    session().commit()
-    return item
+    return act(domain.create_item, data, current_principal().subject)
 
 
 @endpoint(blp, "GET /<int:id>", *PARTIES, out=DutyItemOut)
@@ -102,16 +99,7 @@ def post_duty_progress_view(data, id):
     """Report progress on an item in your scope: ``percent`` reached (not below the
     last; 100 completes it) and the ``evidence``. A completed item is a 409."""
     item = load_item(id)
-    entry = domain.report_progress(
-        session(),
-        item,
-        data["percent"],
-        data["evidence"],
-        today=app_today(),
-        by=current_principal().subject,
-    )
-    session().commit()
-    return entry
+    return act(domain.report_progress, item, data["percent"], data["evidence"])
 
 
 @endpoint(blp, "GET /completion", *PARTIES, query=CompletionArgs, out=CompletionOut(many=True))

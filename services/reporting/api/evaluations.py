@@ -42,9 +42,9 @@ from services.reporting.schemas.evaluations import (
 )
 from services.reporting.schemas.reports import AuditOut
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
-from shared.http import app_today, get_or_404, paginate, problem, where_given
+from shared.http import get_or_404, paginate, problem, where_given
 from shared.normalize import message
 
 blp = blueprint(
@@ -116,16 +116,7 @@ def post_evaluations(data):
     403; one evaluation per trainee, kind and year (a second is a 409)."""
     principal = current_principal()
     trainee = load_trainee(data["trainee_id"])
-    evaluation = domain.create_evaluation(
-        session(),
-        trainee,
-        data,
-        mentor_id=principal.scope_id,
-        actor=principal.subject,
-        today=app_today(),
-    )
-    session().commit()
-    return evaluation
+    return act(domain.create_evaluation, trainee, data, mentor_id=principal.scope_id)
 
 
 @endpoint(blp, "GET /quota", "city", "unit", "town", "mentor", query=QuotaArgs, out=QuotaOut)
@@ -148,14 +139,7 @@ def patch_evaluation_item(data, id):
     """The author changes a draft or returned evaluation (the fields given). Send the
     ``version`` read (or If-Match): a stale one is a 409."""
     evaluation, _ = load_evaluation(id)
-    domain.update_evaluation(
-        session(),
-        evaluation,
-        data,
-        mentor_id=_mentor_id(),
-        version=read_version(data, domain.PAPER),
-    )
-    session().commit()
+    act(domain.update_evaluation, evaluation, data, version=read_version(data))
     return evaluation
 
 
@@ -163,9 +147,7 @@ def patch_evaluation_item(data, id):
 def put_opinions(data, id):
     """Write (or rewrite) your opinion as another mentor of the trainee."""
     evaluation, _ = load_evaluation(id)
-    opinion = domain.write_opinion(session(), evaluation, _mentor_id(), data["opinion"])
-    session().commit()
-    return opinion
+    return act(domain.write_opinion, evaluation, _mentor_id(), data["opinion"])
 
 
 @endpoint(blp, "POST /<int:id>/submit", "mentor", body=VersionIn, out=EvaluationOut)
@@ -173,16 +155,7 @@ def post_submit(data, id):
     """Submit (or resubmit) for review (the author); a grade and a summary are needed,
     and an 优秀 within the quota. Announced as ``evaluation.submitted``."""
     evaluation, trainee = load_evaluation(id)
-    domain.submit_evaluation(
-        session(),
-        evaluation,
-        trainee,
-        mentor_id=_mentor_id(),
-        actor=current_principal().subject,
-        config=current_app.config,
-        version=read_version(data, domain.PAPER),
-    )
-    session().commit()
+    act(domain.submit_evaluation, evaluation, trainee, version=read_version(data))
     return evaluation
 
 
@@ -195,10 +168,10 @@ def post_return(data, id):
     evaluation, trainee = load_evaluation(id)
     return review_step(
         domain.return_evaluation,
+        data,
         evaluation,
         trainee,
         data["reason"],
-        version=read_version(data, domain.PAPER),
     )
 
 
@@ -218,10 +191,9 @@ def post_approve(data, id):
     evaluation, trainee = load_evaluation(id)
     return review_step(
         domain.approve_evaluation,
+        data,
         evaluation,
         trainee,
-        version=read_version(data, domain.PAPER),
-        config=current_app.config,
         grade=data.get("grade"),
         note=data.get("note", ""),
     )
@@ -255,16 +227,14 @@ def get_ratings(args):
     if args.get("year") is not None:
         query = query.where(MentorRating.year == args["year"])
     args["sort"] = args.get("sort") or "-id"
-    return paginate(session(), query, args, {"id": MentorRating.id})
+    return paginate(session(), query, args, (MentorRating.id,))
 
 
 @endpoint(ratings, "POST", "trainee", body=RatingIn, out=RatingOut, status=201)
 def post_ratings(data):
     """Rate one of your mentors for this year or last (once): ``score`` 1–5 and a
     ``comment``. The mentor never learns who rated."""
-    rating = domain.rate_mentor(session(), _own_trainee(), data, today=app_today())
-    session().commit()
-    return rating
+    return act(domain.rate_mentor, _own_trainee(), data)
 
 
 @endpoint(ratings, "GET /mentors", "trainee", query=MyMentorsArgs, out=MyMentorOut(many=True))

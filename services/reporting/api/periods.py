@@ -17,7 +17,7 @@ from services.reporting.schemas.periods import (
     PeriodPage,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.errors import DomainError, NotFound
 from shared.http import app_today, field_problem, paginate
@@ -54,15 +54,7 @@ def get_periods(args):
         query = query.where(Period.code.startswith(f"{args['year']:04d}-"))
     args["sort"] = args.get("sort") or "-starts_on,kind"
     page = paginate(
-        session(),
-        query,
-        args,
-        {
-            "starts_on": Period.starts_on,
-            "kind": Period.kind,
-            "deadline": Period.deadline,
-            "code": Period.code,
-        },
+        session(), query, args, (Period.starts_on, Period.kind, Period.deadline, Period.code)
     )
     page["items"] = [_out(p) for p in page["items"]]
     return page
@@ -96,16 +88,7 @@ def patch_period_item(data, code):
     """Extend (or move) the period's deadline with a reason (city; audited). The
     notices of the tick follow the new deadline."""
     period = _load(code)
-    principal = current_principal()
-    domain.extend_deadline(
-        session(),
-        period,
-        data["deadline"],
-        data["reason"],
-        actor=principal.subject,
-        role=principal.role,
-    )
-    session().commit()
+    act(domain.extend_deadline, period, data["deadline"], data["reason"])
     return _out(period)
 
 

@@ -37,7 +37,7 @@ from services.reporting.schemas.reports import (
     load_content,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.http import (
     app_today,
@@ -145,19 +145,15 @@ def post_reports(data):
     trainee, owed = domain.owed_form(session(), principal.scope_id, data["period"], data["kind"])
     if trainee is None:
         raise problem(404, "Not found", NOT_KNOWN)
-    report = domain.create_report(
-        session(),
+    return act(
+        domain.create_report,
         trainee,
         data["period"],
         data["kind"],
         data["content"],
-        actor=principal.subject,
-        config=current_app.config,
         submit=data["submit"],
         owed=owed,
     )
-    session().commit()
-    return report
 
 
 @endpoint(blp, "GET /<int:id>", out=ReportOut)
@@ -182,8 +178,7 @@ def patch_report_item(data, id):
             message("表格填写有误", "the form did not validate"),
             exc.messages,
         ) from None
-    domain.update_report(session(), report, content, version=read_version(data, domain.PAPER))
-    session().commit()
+    act(domain.update_report, report, content, version=read_version(data))
     return report
 
 
@@ -193,17 +188,7 @@ def post_report_submit(data, id):
     accepted and marked late. Announced as ``report.submitted``."""
     report, trainee = load_report(id)
     _own(trainee)
-    principal = current_principal()
-    domain.submit_report(
-        session(),
-        report,
-        trainee,
-        actor=principal.subject,
-        role=principal.role,
-        config=current_app.config,
-        version=read_version(data, domain.PAPER),
-    )
-    session().commit()
+    act(domain.submit_report, report, trainee, version=read_version(data))
     return report
 
 
@@ -214,10 +199,10 @@ def post_report_return(data, id):
     report, trainee = load_report(id)
     return review_step(
         domain.return_report,
+        data,
         report,
         trainee,
         data["reason"],
-        version=read_version(data, domain.PAPER),
     )
 
 
@@ -226,9 +211,7 @@ def post_report_approve(data, id):
     """Sign the report off at your step (town, then unit; the city at any step, for
     good). Announced as ``report.approved`` (``final`` on the last step); audited."""
     report, trainee = load_report(id)
-    return review_step(
-        domain.approve_report, report, trainee, version=read_version(data, domain.PAPER)
-    )
+    return review_step(domain.approve_report, data, report, trainee)
 
 
 @endpoint(blp, "GET /<int:id>/audit", out=AuditOut(many=True))

@@ -9,9 +9,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import request
 
-from services.reporting.domain.review import Paper
 from services.reporting.models import ReportAudit
-from shared.auth import current_principal
+from shared.auth import act
 from shared.db import session
 from shared.http import problem
 from shared.normalize import message
@@ -20,10 +19,9 @@ from shared.normalize import message
 NOT_KNOWN = message("系统中还没有您的选调生信息", "you are not known here yet")
 
 
-def read_version(data: dict, paper: Paper) -> int | None:
+def read_version(data: dict) -> int | None:
     """The version the caller read: the body's ``version`` or the If-Match header
-    (``3``, ``"3"`` or ``W/"3"``); anything else is a 400 asking for the ``paper``'s
-    version (the domain module's ``PAPER``)."""
+    (``3``, ``"3"`` or ``W/"3"``); anything else is a 400."""
     if data.get("version") is not None:
         return data["version"]
     header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/")
@@ -34,28 +32,17 @@ def read_version(data: dict, paper: Paper) -> int | None:
         raise problem(
             400,
             "Bad If-Match",
-            message(f"请提供{paper.zh}的版本号", f"send the {paper.en}'s version"),
+            message("请提供读取时的版本号", "send the version you read"),
             {"If-Match": [message("应为数字", "digits")]},
         )
     return int(header)
 
 
-def review_step(step: Callable, paper, trainee, *args, version: int | None, **kwargs):
+def review_step(step: Callable, data: dict, paper, trainee, *args, **kwargs):
     """Take a review ``step`` (the domain's return or approve of ``paper``) as the caller,
-    at the caller's step of the sign-off chain, and commit; ``paper`` for the answer."""
-    principal = current_principal()
-    step(
-        session(),
-        paper,
-        trainee,
-        *args,
-        actor=principal.subject,
-        role=principal.role,
-        scope_id=principal.scope_id,
-        version=version,
-        **kwargs,
-    )
-    session().commit()
+    at the caller's step of the sign-off chain, on the version the body (``data``) or
+    If-Match names, and commit; ``paper`` for the answer."""
+    act(step, paper, trainee, *args, version=read_version(data), **kwargs)
     return paper
 
 

@@ -23,13 +23,13 @@ from services.reporting.schemas.supervision import (
     VisitPage,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
+from shared.errors import not_after_today
 from shared.http import (
     app_today,
     download_table,
     export_responses,
-    field_problem,
     get_or_404,
     paginate,
     where_given,
@@ -79,12 +79,7 @@ def get_visits(args):
     )
     query = where_given(query, args, SupervisionVisit, "party_kind", "party_id")
     args["sort"] = args.get("sort") or "-visit_date,-id"
-    page = paginate(
-        session(),
-        query,
-        args,
-        {"visit_date": SupervisionVisit.visit_date, "id": SupervisionVisit.id},
-    )
+    page = paginate(session(), query, args, (SupervisionVisit.visit_date, SupervisionVisit.id))
     page["items"] = [_visit_out(visit) for visit in page["items"]]
     return page
 
@@ -96,8 +91,7 @@ def post_visits(data):
     was checked), ``summary``, and ``findings`` — each becomes a rectification item
     owned by the party visited unless ``owner_kind``/``owner_id`` say otherwise, with
     its time limit ``due_date`` (not before the visit)."""
-    visit = domain.record_visit(session(), data, today=app_today(), by=current_principal().subject)
-    session().commit()
+    visit = act(domain.record_visit, data)
     return _visit_out(visit)
 
 
@@ -113,8 +107,7 @@ def get_visit(id):
 def post_visit_findings(data, id):
     """Add a finding to a visit as a rectification item (the city only)."""
     visit = load_visit(id)
-    item = domain.add_rectification(session(), visit, data)
-    session().commit()
+    item = act(domain.add_rectification, visit, data)
     return _with_state(item)
 
 
@@ -145,9 +138,7 @@ def get_rectifications(args):
         items = session().scalars(query.order_by(Rectification.due_date, Rectification.id))
         headers, rows = exports.rectifications_table(items, on, domain.state, args["lang"])
         return download_table(args, ("整改事项", "Rectifications"), headers, rows, "rectifications")
-    page = paginate(
-        session(), query, args, {"due_date": Rectification.due_date, "id": Rectification.id}
-    )
+    page = paginate(session(), query, args, (Rectification.due_date, Rectification.id))
     page["items"] = [_with_state(item) for item in page["items"]]
     return page
 
@@ -170,17 +161,8 @@ def post_close_rectification(data, id):
     close is a 409). ``closed_on`` defaults to today and may not be in the future."""
     item = load_rectification(id)
     on = data.get("closed_on") or app_today()
-    if on > app_today():
-        raise field_problem(
-            422,
-            "closed_on",
-            ("销号日期不能晚于今天", "a closing day in the future"),
-            ("不能晚于今天", "in the future"),
-        )
-    domain.close_rectification(
-        session(), item, data["evidence"], closed_on=on, by=current_principal().subject
-    )
-    session().commit()
+    not_after_today("closed_on", on, app_today(), ("销号日期", "closing date"))
+    act(domain.close_rectification, item, data["evidence"], closed_on=on)
     return _with_state(item)
 
 

@@ -109,7 +109,7 @@ def load(session: Session, today: dt.date | None = None) -> dict:
                 report,
                 trainee,
                 "请补充本月驻村天数的考勤依据和重点项目的具体进展。",
-                actor="demo",
+                by="demo",
                 role="town" if report.step == "town" else "unit",
                 scope_id=trainee.town_id if report.step == "town" else trainee.unit_id,
             )
@@ -126,7 +126,7 @@ def load(session: Session, today: dt.date | None = None) -> dict:
                 session,
                 report,
                 trainee,
-                actor="demo",
+                by="demo",
                 role=step if scope is not None else "city",
                 scope_id=scope,
             )
@@ -137,11 +137,11 @@ def load(session: Session, today: dt.date | None = None) -> dict:
 
 def _create(session, trainee, period, kind, content, config, when):
     return reports.create_report(
-        session, trainee, period.code, kind, content, actor="demo", config=config, now=when
+        session, trainee, period.code, kind, content, by="demo", config=config, now=when
     )
 
 
 def _submit(session, report, trainee, config, when):
     reports.submit_report(
-        session, report, trainee, actor="demo", role="trainee", config=config, now=when
+        session, report, trainee, by="demo", role="trainee", config=config, now=when
     )

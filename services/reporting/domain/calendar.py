@@ -94,7 +94,7 @@ def set_day(
     config,
     *,
     today: dt.date,
-    actor: str,
+    by: str,
     role: str,
 ) -> CalendarDay:
     """List (or change) one day: ``entry`` as :func:`shared.workdays.read_entries` checked
@@ -108,16 +108,16 @@ def set_day(
         session.add(row)
     row.kind, row.name, row.source = entry.kind, entry.name, entry.source
     row.provisional = entry.provisional
-    row.updated_by, row.updated_at = actor, utcnow()
+    row.updated_by, row.updated_at = by, utcnow()
     session.flush()
-    _audit(session, actor, role, "set", "calendar_day", _day_id(entry.day), before, day_state(row))
-    recompute_deadlines(session, today, actor=actor, role=role)
+    _audit(session, by, role, "set", "calendar_day", _day_id(entry.day), before, day_state(row))
+    recompute_deadlines(session, today, actor=by, role=role)
     announce(session, entry.day.year)
     return row
 
 
 def remove_day(
-    session: Session, day: dt.date, config, *, today: dt.date, actor: str, role: str
+    session: Session, day: dt.date, config, *, today: dt.date, by: str, role: str
 ) -> None:
     """Unlist a day (404 if it is not listed): it is again what its weekday makes it."""
     row = session.get(CalendarDay, day, with_for_update=True)
@@ -131,8 +131,8 @@ def remove_day(
     before = day_state(row)
     session.delete(row)
     session.flush()
-    _audit(session, actor, role, "remove", "calendar_day", _day_id(day), before, None)
-    recompute_deadlines(session, today, actor=actor, role=role)
+    _audit(session, by, role, "remove", "calendar_day", _day_id(day), before, None)
+    recompute_deadlines(session, today, actor=by, role=role)
     announce(session, day.year)
 
 
@@ -143,7 +143,7 @@ def load_year(
     config,
     *,
     today: dt.date,
-    actor: str,
+    by: str,
     role: str,
 ) -> dict:
     """Replace every listed day of ``year`` by ``entries`` (checked by
@@ -171,15 +171,15 @@ def load_year(
             name=e.name,
             source=e.source,
             provisional=e.provisional,
-            updated_by=actor,
+            updated_by=by,
             updated_at=now,
         )
         for e in entries
     )
     session.flush()
     after = [_compact(e) for e in entries]
-    _audit(session, actor, role, "load", "calendar_year", year, {"days": before}, {"days": after})
-    moved = recompute_deadlines(session, today, actor=actor, role=role)
+    _audit(session, by, role, "load", "calendar_year", year, {"days": before}, {"days": after})
+    moved = recompute_deadlines(session, today, actor=by, role=role)
     announce(session, year)
     return {
         "year": year,

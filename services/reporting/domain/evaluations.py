@@ -111,7 +111,7 @@ def create_evaluation(
     data: dict,
     *,
     mentor_id: int,
-    actor: str,
+    by: str,
     today: dt.date,
 ) -> Evaluation:
     """The responsible mentor starts the trainee's evaluation of a kind and year."""
@@ -154,7 +154,7 @@ def create_evaluation(
         Evaluation.year == data["year"],
     )
     _add_once(session, evaluation, exists, taken)
-    PAPER.add_audit(session, evaluation, "create", None, actor=actor, role="mentor")
+    PAPER.add_audit(session, evaluation, "create", None, actor=by, role="mentor")
     return evaluation
 
 
@@ -192,13 +192,14 @@ def update_evaluation(
     evaluation: Evaluation,
     data: dict,
     *,
-    mentor_id: int | None,
+    scope_id: int | None,
     version: int | None,
 ) -> Evaluation:
-    """The author changes a draft or returned evaluation (the given fields only)."""
+    """The author (``scope_id``: the calling mentor's person id) changes a draft or
+    returned evaluation (the given fields only)."""
     _authors_open(
         evaluation,
-        mentor_id,
+        scope_id,
         version,
         message("已提交或已通过的鉴定不能修改", f"a {evaluation.status} evaluation is closed"),
     )
@@ -310,15 +311,16 @@ def submit_evaluation(
     evaluation: Evaluation,
     trainee: Trainee,
     *,
-    mentor_id: int | None,
-    actor: str,
+    scope_id: int | None,
+    by: str,
     config,
     version: int | None,
 ) -> Evaluation:
-    """The author submits (or resubmits) the evaluation for review."""
+    """The author (``scope_id``, as in :func:`update_evaluation`) submits (or resubmits)
+    the evaluation for review."""
     _authors_open(
         evaluation,
-        mentor_id,
+        scope_id,
         version,
         message("鉴定已经提交", f"this evaluation is already {evaluation.status}"),
     )
@@ -334,9 +336,7 @@ def submit_evaluation(
     review.submit(evaluation, review.steps(trainee, config, "EVALUATION_REVIEW_CHAIN"), now)
     evaluation.proposed_grade = evaluation.grade
     fields = {"grade": evaluation.grade, "submitted_at": now}
-    PAPER.decided(
-        session, evaluation, trainee, "submit", before, actor=actor, role="mentor", **fields
-    )
+    PAPER.decided(session, evaluation, trainee, "submit", before, actor=by, role="mentor", **fields)
     return evaluation
 
 
@@ -349,7 +349,7 @@ def approve_evaluation(
     evaluation: Evaluation,
     trainee: Trainee,
     *,
-    actor: str,
+    by: str,
     role: str,
     scope_id: int | None,
     config,
@@ -382,7 +382,7 @@ def approve_evaluation(
         session,
         evaluation,
         trainee,
-        actor=actor,
+        by=by,
         role=role,
         scope_id=scope_id,
         version=version,

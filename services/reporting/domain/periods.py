@@ -225,7 +225,7 @@ def extend_deadline(
     deadline: dt.date,
     reason: str,
     *,
-    actor: str,
+    by: str,
     role: str,
 ) -> Period:
     """Set the period's deadline to ``deadline`` (the city's extension), audited. The new
@@ -256,7 +256,7 @@ def extend_deadline(
     period.extended_to = deadline
     period.deadline = deadline
     period.extension_reason = reason
-    audit(session, actor, "extend", "period", period.id, before, period_state(period), role=role)
+    audit(session, by, "extend", "period", period.id, before, period_state(period), role=role)
     session.flush()
     return period
 

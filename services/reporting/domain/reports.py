@@ -237,7 +237,7 @@ def create_report(
     kind: str,
     content: dict,
     *,
-    actor: str,
+    by: str,
     config,
     submit: bool = False,
     now: dt.datetime | None = None,
@@ -318,7 +318,7 @@ def create_report(
         statements.append(report_months.note_report_statement(kind))
         params.update(report_months.note_report_params(report))
         if submit:
-            statements += _submission_writes(report, trainee, None, actor, "trainee", params)
+            statements += _submission_writes(report, trainee, None, by, "trainee", params)
         execute_together(session, tuple(statements), params)
     except sa.exc.IntegrityError:
         raise Conflict.on(
@@ -388,7 +388,7 @@ def submit_report(
     report: Report,
     trainee: Trainee,
     *,
-    actor: str,
+    by: str,
     role: str,
     config,
     version: int | None = None,
@@ -401,7 +401,7 @@ def submit_report(
     _mark_submitted(session, report, trainee, config, now or utcnow())
     PAPER.flush(session)
     report_months.note_report(session, report)
-    _announce_submission(session, report, trainee, before, actor=actor, role=role)
+    _announce_submission(session, report, trainee, before, actor=by, role=role)
     return report
 
 

@@ -131,7 +131,7 @@ class Paper:
         trainee,
         reason: str,
         *,
-        actor: str,
+        by: str,
         role: str,
         scope_id: int | None,
         version: int | None = None,
@@ -144,8 +144,8 @@ class Paper:
         item.step = None
         item.returned_reason = reason
         item.updated_at = utcnow()
-        fields = {"reason": reason, "step": step, "returned_by": actor}
-        self.decided(session, item, trainee, "return", before, actor=actor, role=role, **fields)
+        fields = {"reason": reason, "step": step, "returned_by": by}
+        self.decided(session, item, trainee, "return", before, actor=by, role=role, **fields)
         return item
 
     def approve(
@@ -154,7 +154,7 @@ class Paper:
         item,
         trainee,
         *,
-        actor: str,
+        by: str,
         role: str,
         scope_id: int | None,
         version: int | None = None,
@@ -168,8 +168,8 @@ class Paper:
         before = self.state(item)
         amended = amend(item) if amend is not None else {}
         final = sign_off(item, step, utcnow())
-        fields = {**amended, "step": step, "final": final, "approved_by": actor}
-        self.decided(session, item, trainee, "approve", before, actor=actor, role=role, **fields)
+        fields = {**amended, "step": step, "final": final, "approved_by": by}
+        self.decided(session, item, trainee, "approve", before, actor=by, role=role, **fields)
         return item
 
 

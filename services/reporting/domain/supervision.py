@@ -25,19 +25,16 @@ from sqlalchemy.orm import Session
 from services.reporting.domain.duties import find_party
 from services.reporting.models import Rectification, SupervisionVisit
 from shared.auth import Principal
-from shared.errors import Conflict, DomainError
+from shared.errors import Conflict, DomainError, not_after_today, not_before
 
 VISIT_KINDS = ("research", "inspection")
+#: The day an item's closing may not precede (``not_before``).
+VISIT_DAY = ("督导调研日期", "the visit")
 
 
 def record_visit(session: Session, data: dict, *, today: dt.date, by: str) -> SupervisionVisit:
     """Record a visit with its findings (each one a rectification item)."""
-    if data["visit_date"] > today:
-        raise DomainError.on(
-            "visit_date",
-            ("督导调研日期不能晚于今天", "a visit cannot be dated in the future"),
-            (f"晚于今天（{today.isoformat()}）", f"after today ({today.isoformat()})"),
-        )
+    not_after_today("visit_date", data["visit_date"], today, ("督导调研日期", "visit date"))
     find_party(session, data["party_kind"], data["party_id"])
     visit = SupervisionVisit(
         kind=data["kind"],
@@ -99,12 +96,9 @@ def close_rectification(
             ("请填写整改的佐证材料", "give the evidence of the rectification"),
             ("必填", "required"),
         )
-    if closed_on < item.visit.visit_date:
-        raise DomainError.on(
-            "closed_on",
-            ("销号日期早于督导调研日期", "closed before the visit"),
-            ("早于走访日期", "before the visit"),
-        )
+    not_before(
+        "closed_on", closed_on, item.visit.visit_date, ("销号日期", "closing date"), VISIT_DAY
+    )
     item.closed_on = closed_on
     item.evidence = evidence
     item.closed_by = by

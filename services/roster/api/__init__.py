@@ -1,15 +1,5 @@
-"""Roster's blueprints, one per resource."""
+"""Roster's blueprints, one module per resource."""
 
-from services.roster.api import accounts, auth, duplicates, imports, people, places, trainees
+from shared.api import blueprints_of
 
-BLUEPRINTS = [
-    auth.blp,
-    places.towns,
-    places.villages,
-    places.units,
-    people.blp,
-    trainees.blp,
-    accounts.blp,
-    imports.blp,
-    duplicates.blp,
-]
+BLUEPRINTS = blueprints_of(__name__, "auth places people trainees accounts imports duplicates")

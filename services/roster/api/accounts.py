@@ -18,7 +18,7 @@ from services.roster.schemas.accounts import (
 )
 from shared import fields as clean
 from shared.api import blueprint, endpoint
-from shared.auth import check_scope, current_principal
+from shared.auth import act, check_scope, current_principal
 from shared.db import session
 from shared.http import StrictSchema, paginate, problem
 from shared.normalize import message
@@ -59,14 +59,14 @@ def get_accounts(args):
         session(),
         query,
         args,
-        {
-            "id": Account.id,
-            "username": Account.username,
-            "display_name": Account.display_name,
-            "role": Account.role,
-            "kind": Account.kind,
-            "active": Account.active,
-        },
+        (
+            Account.id,
+            Account.username,
+            Account.display_name,
+            Account.role,
+            Account.kind,
+            Account.active,
+        ),
     )
 
 
@@ -88,8 +88,7 @@ def post_accounts(data):
                 "a town or unit creates only client credentials for itself",
             ),
         )
-    account, secret = domain.create_account(session(), data)
-    session().commit()
+    account, secret = act(domain.create_account, data)
     if secret:
         # Not a column: the secret is only in this response (the response decorator
         # dumps the account; a dict dumped twice would lose its masked phone).
@@ -109,8 +108,7 @@ def patch_account_item(data, id):
     new password ends the account's tokens on every service within seconds
     (``account.revoked``)."""
     account = _load(id)
-    domain.update_account(session(), account, data)
-    session().commit()
+    act(domain.update_account, account, data)
     return account
 
 

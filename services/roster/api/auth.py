@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from services.roster.domain import auth as domain
 from services.roster.schemas.auth import MeOut, RevokeIn, TokenIn, TokenOut
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal, issue_token
+from shared.auth import act, current_principal, issue_token
 from shared.clock import utcnow
 from shared.db import session
 from shared.http import PROBLEM_JSON, ProblemSchema, field_problem, problem, problem_response
@@ -174,8 +174,7 @@ def post_revoke():
     """Sign out (RFC 7009): the refresh token and every other of its sign-in stop
     working. The same answer (200, ``{}``) whether the token was known or not."""
     data = _load(_revoke_in, _body())
-    domain.revoke_refresh_token(session(), data["token"])
-    session().commit()
+    act(domain.revoke_refresh_token, data["token"])
     return {}
 
 

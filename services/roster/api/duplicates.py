@@ -29,9 +29,4 @@ def get_duplicates(args):
     query = sa.select(PossibleDuplicate)
     if args.get("kind"):
         query = query.where(PossibleDuplicate.kind == args["kind"])
-    return paginate(
-        session(),
-        query,
-        args,
-        {"id": PossibleDuplicate.id, "found_at": PossibleDuplicate.found_at},
-    )
+    return paginate(session(), query, args, (PossibleDuplicate.id, PossibleDuplicate.found_at))

@@ -16,7 +16,7 @@ from services.roster.schemas.people import (
     PersonPatch,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import check_scope, current_principal
+from shared.auth import act, check_scope, current_principal
 from shared.db import session
 from shared.http import paginate, problem
 from shared.normalize import message
@@ -73,15 +73,13 @@ def get_people(args):
                 sa.select(Position.person_id).where(*position_filter, Position.end_date.is_(None))
             )
         )
-    return paginate(session(), query, args, {"id": Person.id, "name": Person.name})
+    return paginate(session(), query, args, (Person.id, Person.name))
 
 
 @endpoint(blp, "POST", "city", body=PersonIn, out=PersonOut, status=201)
 def post_people(data):
     """Register a cadre with positions (city only); announced as ``person.created``."""
-    person = domain.create_person(session(), data)
-    session().commit()
-    return person
+    return act(domain.create_person, data)
 
 
 @endpoint(blp, "GET /<int:id>", out=PersonOut)
@@ -99,6 +97,5 @@ def patch_person_item(data, id):
     ``person.updated`` (a position ended here vacates mentor seats downstream)."""
     person = session().get(Person, id)
     check_scope(person)
-    domain.update_person(session(), person, data)
-    session().commit()
+    act(domain.update_person, person, data)
     return person

@@ -20,7 +20,7 @@ from services.roster.schemas.places import (
     VillagePatch,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import check_scope
+from shared.auth import act, check_scope
 from shared.db import session
 from shared.http import paginate
 
@@ -49,9 +49,7 @@ def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, 
     @endpoint(blp, "POST", "city", body=in_schema, out=out_schema, status=201)
     def post_places(data):
         """Create (city only); announced as ``<kind>.created``."""
-        obj = domain.create_place(session(), model, data)
-        session().commit()
-        return obj
+        return act(domain.create_place, model, data)
 
     @endpoint(blp, "GET /<int:id>", out=out_schema)
     def get_place(id):
@@ -64,8 +62,7 @@ def _make(model, in_schema, patch_schema, out_schema, page_schema, args_schema, 
         """Change code or name (city only); announced as ``<kind>.updated``."""
         obj = session().get(model, id)
         check_scope(obj)
-        domain.update_place(session(), obj, data)
-        session().commit()
+        act(domain.update_place, obj, data)
         return obj
 
     return blp
@@ -94,3 +91,4 @@ units = _make(
     "units",
     "Employing units (用人单位)",
 )
+BLUEPRINTS = [towns, villages, units]

@@ -22,6 +22,7 @@ from services.roster.schemas.trainees import (
 from shared.api import blueprint, endpoint
 from shared.auth import (
     Principal,
+    act,
     check_trainee_scope,
     current_principal,
 )
@@ -117,9 +118,7 @@ def post_trainees(data):
             ("选调生的驻村安排由市委组织部确定", "placements are made by the city"),
             ("仅市委组织部可操作", "city only"),
         )
-    trainee = domain.register_trainee(session(), data)
-    session().commit()
-    return trainee
+    return act(domain.register_trainee, data)
 
 
 @endpoint(blp, "GET /<int:id>", out=TraineeDetailOut)
@@ -133,8 +132,7 @@ def patch_trainee_item(data, id):
     """Change a trainee's profile; announced as ``trainee.updated``."""
     trainee = load_trainee(id, for_update=True)
     _unit_keeps_to_itself(data)
-    domain.update_trainee(session(), trainee, data)
-    session().commit()
+    act(domain.update_trainee, trainee, data)
     return trainee
 
 
@@ -149,11 +147,7 @@ def post_trainee_placements(data, id):
     """Station the trainee in a village from ``start_date`` (city only); the current
     placement ends the day before. Announced as ``trainee.placed``."""
     trainee = load_trainee(id, for_update=True)
-    placement = domain.place_trainee(
-        session(), trainee, data["village_id"], data["start_date"], data["note"]
-    )
-    session().commit()
-    return placement
+    return act(domain.place_trainee, trainee, data["village_id"], data["start_date"], data["note"])
 
 
 @endpoint(blp, "GET /<int:id>/status", out=StatusChangeOut(many=True))
@@ -171,13 +165,11 @@ def post_trainee_status(data, id):
     forms follow it); the current placement's last day is the day before. Announced
     as ``trainee.status_changed``."""
     trainee = load_trainee(id, for_update=True)
-    change = domain.change_status(
-        session(),
+    return act(
+        domain.change_status,
         trainee,
         data["status"],
         data["effective_date"],
         data["reason"],
         current_principal().subject,
     )
-    session().commit()
-    return change

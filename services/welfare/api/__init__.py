@@ -1,25 +1,7 @@
-"""Welfare's blueprints: each module exports ``BLUEPRINTS``."""
+"""Welfare's blueprints, one module per resource."""
 
-from services.welfare.api import (
-    evidence,
-    facilities,
-    fees,
-    housing,
-    ledger,
-    needs,
-    policy,
-    subsidies,
-    visits,
+from shared.api import blueprints_of
+
+BLUEPRINTS = blueprints_of(
+    __name__, "policy subsidies fees ledger housing facilities visits needs evidence"
 )
-
-BLUEPRINTS = [
-    *policy.BLUEPRINTS,
-    *subsidies.BLUEPRINTS,
-    *fees.BLUEPRINTS,
-    *ledger.BLUEPRINTS,
-    *housing.BLUEPRINTS,
-    *facilities.BLUEPRINTS,
-    *visits.BLUEPRINTS,
-    *needs.BLUEPRINTS,
-    evidence.blp,
-]

@@ -15,9 +15,9 @@ from services.welfare.schemas.facilities import (
     TownFacilitiesOut,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
-from shared.http import app_today, problem
+from shared.http import problem
 from shared.normalize import message
 
 blp = blueprint(
@@ -78,16 +78,7 @@ def put_facility_item(data, town_id, kind):
         raise problem(
             404, "Not found", message(f"设施只能是：{kinds}", f"a facility is one of: {kinds}")
         )
-    row = domain.set_state(
-        session(),
-        town_id,
-        kind,
-        data,
-        today=app_today(),
-        by=principal.subject,
-    )
-    session().commit()
-    return row
+    return act(domain.set_state, town_id, kind, data)
 
 
 BLUEPRINTS = [blp]

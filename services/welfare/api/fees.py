@@ -16,7 +16,7 @@ from services.welfare.domain import fees as domain
 from services.welfare.models import PlacementFee
 from services.welfare.schemas.fees import FeeListArgs, FeeOut, FeePage, FeePayIn
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.http import app_today, paginate, where_given
 
@@ -37,12 +37,12 @@ def _page(query, args) -> dict:
         session(),
         query,
         args,
-        {
-            "id": PlacementFee.id,
-            "due_on": PlacementFee.due_on,
-            "trainee_id": PlacementFee.trainee_id,
-            "placement_start": PlacementFee.placement_start,
-        },
+        (
+            PlacementFee.id,
+            PlacementFee.due_on,
+            PlacementFee.trainee_id,
+            PlacementFee.placement_start,
+        ),
     )
     page["items"] = [_out(fee, today) for fee in page["items"]]
     return page
@@ -83,10 +83,14 @@ def post_fee_pay(data, id):
     placement): a ledger entry and ``placement_fee.paid``. 409 if already paid."""
     fee = load_in_scope(PlacementFee, id, lock=True)
     today = app_today()
-    domain.pay_fee(
-        session(), fee, data["payment_ref"], data["paid_on"], current_principal().subject, today
+    act(
+        domain.pay_fee,
+        fee,
+        data["payment_ref"],
+        data["paid_on"],
+        current_principal().subject,
+        today,
     )
-    session().commit()
     return _out(fee, today)
 
 

@@ -27,11 +27,10 @@ from services.welfare.schemas.housing import (
     ReleaseIn,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import Principal, current_principal
+from shared.auth import Principal, act, current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
-    app_today,
     field_problem,
     get_or_404,
     paginate,
@@ -124,12 +123,7 @@ def get_housing_list(args):
             .scalar_subquery()
         )
         query = query.where((in_use < Housing.beds) if args["vacant"] else (in_use >= Housing.beds))
-    page = paginate(
-        session(),
-        query,
-        args,
-        {"id": Housing.id, "town_id": Housing.town_id, "beds": Housing.beds},
-    )
+    page = paginate(session(), query, args, (Housing.id, Housing.town_id, Housing.beds))
     with_occupancy(page["items"])
     return page
 
@@ -139,8 +133,7 @@ def post_housing_list(data):
     """Add a housing unit (beds at least 1; source ``new_build`` or
     ``converted_idle_house``). A town adds to its own town; the city names ``town_id``."""
     town_id = target_town(current_principal(), data.pop("town_id", None))
-    housing = domain.create_housing(session(), town_id, data)
-    session().commit()
+    housing = act(domain.create_housing, town_id, data)
     return with_occupancy([housing])[0]
 
 
@@ -154,8 +147,7 @@ def get_housing_item(id):
 def patch_housing_item(data, id):
     """Change a housing unit; beds never drop below the beds in use (422)."""
     load_housing(id)
-    housing = domain.update_housing(session(), id, data)
-    session().commit()
+    housing = act(domain.update_housing, id, data)
     return with_occupancy([housing])[0]
 
 
@@ -164,8 +156,7 @@ def delete_housing_item(id):
     """Remove a housing unit that never had an allocation (else 409: kept for the
     record)."""
     load_housing(id)
-    domain.delete_housing(session(), id)
-    session().commit()
+    act(domain.delete_housing, id)
 
 
 @endpoint(
@@ -182,16 +173,7 @@ def post_housing_allocations(data, id):
     one bed at a time (409); a full housing refuses (409). Announced as
     ``housing.allocated``."""
     load_housing(id)
-    allocation = domain.allocate(
-        session(),
-        id,
-        data["trainee_id"],
-        data["start_date"],
-        today=app_today(),
-        by=current_principal().subject,
-    )
-    session().commit()
-    return allocation
+    return act(domain.allocate, id, data["trainee_id"], data["start_date"])
 
 
 def allocation_visibility(principal: Principal):
@@ -222,12 +204,7 @@ def get_allocations(args):
         query = query.where(HousingAllocation.flagged_for_release.is_(args["flagged"]))
         if args["flagged"]:
             query = query.where(HousingAllocation.active.is_(True))
-    return paginate(
-        session(),
-        query,
-        args,
-        {"id": HousingAllocation.id, "start_date": HousingAllocation.start_date},
-    )
+    return paginate(session(), query, args, (HousingAllocation.id, HousingAllocation.start_date))
 
 
 def load_allocation(allocation_id: int) -> HousingAllocation:
@@ -250,16 +227,7 @@ def post_allocation_release(data, id):
     ``housing.released``."""
     allocation = load_allocation(id)
     load_housing(allocation.housing_id)
-    allocation = domain.release(
-        session(),
-        id,
-        data["end_date"],
-        data["reason"],
-        today=app_today(),
-        by=current_principal().subject,
-    )
-    session().commit()
-    return allocation
+    return act(domain.release, id, data["end_date"], data["reason"])
 
 
 def load_conversion(conversion_id: int) -> HousingConversion:
@@ -274,12 +242,7 @@ def get_conversions(args):
     principal = current_principal()
     query = sa.select(HousingConversion).where(town_clause(principal, HousingConversion.town_id))
     query = where_given(query, args, HousingConversion, "town_id", "status")
-    return paginate(
-        session(),
-        query,
-        args,
-        {"id": HousingConversion.id, "town_id": HousingConversion.town_id},
-    )
+    return paginate(session(), query, args, (HousingConversion.id, HousingConversion.town_id))
 
 
 @endpoint(conversions_blp, "POST", "city", "town", body=ConversionIn, out=ConversionOut, status=201)
@@ -287,9 +250,7 @@ def post_conversions(data):
     """Add a conversion project (``planned``, ``in_progress`` with ``started_on``,
     or ``done`` with ``completed_on`` and the ``beds_gained``)."""
     town_id = target_town(current_principal(), data.pop("town_id", None))
-    conversion = domain.save_conversion(session(), None, town_id, data)
-    session().commit()
-    return conversion
+    return act(domain.save_conversion, None, town_id, data)
 
 
 @endpoint(conversions_blp, "GET /<int:id>", "city", "town", out=ConversionOut)
@@ -303,9 +264,7 @@ def get_conversion_item(id):
 )
 def patch_conversion_item(data, id):
     """Change a conversion project (its status and dates stay consistent)."""
-    conversion = domain.save_conversion(session(), load_conversion(id), 0, data)
-    session().commit()
-    return conversion
+    return act(domain.save_conversion, load_conversion(id), 0, data)
 
 
 BLUEPRINTS = [blp, allocations_blp, conversions_blp]

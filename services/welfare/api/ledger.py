@@ -24,7 +24,7 @@ from services.welfare.schemas.ledger import (
     MoneyAuditOut,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import Principal, current_principal
+from shared.auth import Principal, act, current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
@@ -71,14 +71,7 @@ def get_ledger(args):
     query = sa.select(LedgerEntry).where(money_scope(current_principal(), LedgerEntry))
     query = where_given(query, args, LedgerEntry, "trainee_id", "town_id", "kind")
     return paginate(
-        session(),
-        query,
-        args,
-        {
-            "id": LedgerEntry.id,
-            "booked_on": LedgerEntry.booked_on,
-            "amount_fen": LedgerEntry.amount_fen,
-        },
+        session(), query, args, (LedgerEntry.id, LedgerEntry.booked_on, LedgerEntry.amount_fen)
     )
 
 
@@ -123,8 +116,7 @@ def put_budget(data, town_id, year):
     get_or_404(Town, town_id, detail=message("没有这个镇（街道）", "no such town"))
     if not 2000 <= year <= 2100:
         raise problem(404, "Not found", message("没有这个年度", "no such year"))
-    domain.set_budget(session(), town_id, year, data["amount_fen"], current_principal().subject)
-    session().commit()
+    act(domain.set_budget, town_id, year, data["amount_fen"], current_principal().subject)
     return _fund_use(year, [town_id])
 
 
@@ -161,7 +153,7 @@ MoneyAuditPage = page_schema(MoneyAuditOut, "MoneyAuditPage")
 @endpoint(blp, "GET /money-audit", "city", query=ListArgs, out=MoneyAuditPage)
 def get_audit(args):
     """The money audit trail (city only): who changed what, when, before and after."""
-    return paginate(session(), sa.select(MoneyAudit), args, {"id": MoneyAudit.id})
+    return paginate(session(), sa.select(MoneyAudit), args, (MoneyAudit.id,))
 
 
 BLUEPRINTS = [blp]

@@ -24,7 +24,7 @@ from services.welfare.schemas.needs import (
     ResolveIn,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import Principal, current_principal
+from shared.auth import Principal, act, current_principal
 from shared.db import session
 from shared.http import (
     NOT_IN_SCOPE,
@@ -113,9 +113,7 @@ def handle(step, need_id: int, *args, **kwargs) -> Need:
     """Take ``step`` (the domain's assign, start or resolve) on a need the caller handles,
     as the caller, and commit; the need as answered."""
     need = load_handled(need_id)
-    principal = current_principal()
-    step(session(), need, *args, by_role=principal.role, by=principal.subject, **kwargs)
-    session().commit()
+    act(step, need, *args, **kwargs)
     return one(need)
 
 
@@ -183,16 +181,7 @@ def post_needs(data):
             422, "trainee_id", ("请指定选调生", "which trainee?"), ("必填", "required")
         )
     trainee = load_trainee(trainee_id)
-    need = domain.raise_need(
-        session(),
-        trainee,
-        data,
-        by_role=principal.role,
-        by=principal.subject,
-        today=app_today(),
-        due_days=_due_days(),
-    )
-    session().commit()
+    need = act(domain.raise_need, trainee, data, due_days=_due_days())
     return one(need)
 
 
@@ -235,15 +224,14 @@ def post_need_start(id):
 def post_need_resolve(data, id):
     """The handler reports the need resolved, saying how (from open or in progress,
     else 409). Announced as ``need.resolved`` with whether it was on time."""
-    return handle(domain.resolve, id, data["resolution"], today=app_today())
+    return handle(domain.resolve, id, data["resolution"])
 
 
 @endpoint(blp, "POST /<int:id>/confirm", "trainee", out=NeedOut)
 def post_need_confirm(id):
     """The trainee confirms the resolution: closed (only when resolved, else 409)."""
     need = load_own(id)
-    domain.confirm(session(), need, today=app_today(), by=current_principal().subject)
-    session().commit()
+    act(domain.confirm, need)
     return one(need)
 
 
@@ -252,15 +240,7 @@ def post_need_reopen(data, id):
     """The trainee is not satisfied: the resolved need is open again with the
     ``reason`` and a fresh time limit (only when resolved, else 409)."""
     need = load_own(id)
-    domain.reopen(
-        session(),
-        need,
-        data["reason"],
-        today=app_today(),
-        by=current_principal().subject,
-        due_days=_due_days(),
-    )
-    session().commit()
+    act(domain.reopen, need, data["reason"], due_days=_due_days())
     return one(need)
 
 

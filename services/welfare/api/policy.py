@@ -13,7 +13,7 @@ from services.welfare.domain import policy as domain
 from services.welfare.models import SubsidyPolicy
 from services.welfare.schemas.policy import PolicyIn, PolicyOut, PolicyPage
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.http import ListArgs, paginate
 
@@ -26,10 +26,7 @@ blp = blueprint(
 def get_policies(args):
     """Every policy; sort by ``effective_from`` (default) or ``id``."""
     return paginate(
-        session(),
-        sa.select(SubsidyPolicy),
-        args,
-        {"effective_from": SubsidyPolicy.effective_from, "id": SubsidyPolicy.id},
+        session(), sa.select(SubsidyPolicy), args, (SubsidyPolicy.effective_from, SubsidyPolicy.id)
     )
 
 
@@ -38,14 +35,12 @@ def post_policies(data):
     """Add a policy from the first day of a month (city only): the monthly subsidy and
     the placement fee in integer fen, the fee's payment limit in days (default
     ``PLACEMENT_FEE_DUE_DAYS``). 409 if a policy with that date exists."""
-    policy = domain.create_policy(
-        session(),
+    return act(
+        domain.create_policy,
         data,
         current_principal().subject,
         current_app.config["PLACEMENT_FEE_DUE_DAYS"],
     )
-    session().commit()
-    return policy
 
 
 BLUEPRINTS = [blp]

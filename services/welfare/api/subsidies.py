@@ -28,7 +28,7 @@ from services.welfare.schemas.subsidies import (
     SubsidyPage,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
 from shared.http import app_today, get_or_404, paginate, where_given
 from shared.normalize import message
@@ -57,9 +57,7 @@ def post_generate(data):
     first day. Generating a month again only adds what became known since (a back-dated
     placement), never a second subsidy. 422 for a month not over yet or without a
     policy."""
-    result = domain.generate(session(), data["month"], current_principal().subject, app_today())
-    session().commit()
-    return result
+    return act(domain.generate, data["month"], current_principal().subject, app_today())
 
 
 @endpoint(blp, "POST /subsidies/approve-month", "town", body=ApproveMonthIn, out=BatchOut)
@@ -69,11 +67,7 @@ def post_approve_month(data):
     ``expected_total_fen`` (what the clerk confirmed), 422 and nothing approved if the
     month's generated subsidies are no longer exactly that."""
     town_id = current_principal().scope_id
-    result = domain.approve_month(
-        session(), data["month"], town_id, current_principal().subject, data
-    )
-    session().commit()
-    return result
+    return act(domain.approve_month, data["month"], town_id, current_principal().subject, data)
 
 
 @endpoint(blp, "POST /subsidies/pay-month", "city", body=PayMonthIn, out=BatchOut)
@@ -83,8 +77,8 @@ def post_pay_month(data):
     and/or ``expected_total_fen`` (what the clerk confirmed), 422 and nothing paid if
     the approved subsidies are no longer exactly that. 404 for an unknown town."""
     get_or_404(Town, data["town_id"], detail=message("没有这个镇（街道）", "no such town"))
-    result = domain.pay_month(
-        session(),
+    return act(
+        domain.pay_month,
         data["month"],
         data["town_id"],
         data["payment_ref"],
@@ -92,8 +86,6 @@ def post_pay_month(data):
         app_today(),
         data,
     )
-    session().commit()
-    return result
 
 
 @endpoint(blp, "GET /subsidies", query=SubsidyListArgs, out=SubsidyPage)
@@ -104,15 +96,7 @@ def get_subsidies(args):
     query = sa.select(Subsidy).where(money_scope(current_principal(), Subsidy))
     query = where_given(query, args, Subsidy, "month", "status", "town_id", "trainee_id")
     page = paginate(
-        session(),
-        query,
-        args,
-        {
-            "id": Subsidy.id,
-            "month": Subsidy.month,
-            "trainee_id": Subsidy.trainee_id,
-            "amount_fen": Subsidy.amount_fen,
-        },
+        session(), query, args, (Subsidy.id, Subsidy.month, Subsidy.trainee_id, Subsidy.amount_fen)
     )
     page["items"] = describe(page["items"])
     return page
@@ -128,8 +112,7 @@ def get_subsidy_item(id):
 def post_approve(id):
     """The town approves a generated subsidy of its own. 409 unless generated."""
     subsidy = load_in_scope(Subsidy, id, lock=True)
-    domain.approve(session(), subsidy, current_principal().subject)
-    session().commit()
+    act(domain.approve, subsidy, current_principal().subject)
     return describe([subsidy])[0]
 
 
@@ -138,8 +121,7 @@ def post_pay(data, id):
     """The city marks an approved subsidy paid with the payment reference: a ledger
     entry and ``subsidy.paid``. 409 unless approved (a subsidy is paid once)."""
     subsidy = load_in_scope(Subsidy, id, lock=True)
-    domain.pay(session(), subsidy, data["payment_ref"], current_principal().subject, app_today())
-    session().commit()
+    act(domain.pay, subsidy, data["payment_ref"], current_principal().subject, app_today())
     return describe([subsidy])[0]
 
 
@@ -151,10 +133,9 @@ def post_reverse(data, id):
     a paid one is taken back with a negative ledger entry, an unpaid one is voided.
     Returns the reversal; 409 if already reversed or if it is itself a reversal."""
     subsidy = load_in_scope(Subsidy, id, lock=True)
-    reversal = domain.reverse(
-        session(), subsidy, data["reason"], current_principal().subject, app_today()
+    reversal = act(
+        domain.reverse, subsidy, data["reason"], current_principal().subject, app_today()
     )
-    session().commit()
     return describe([reversal])[0]
 
 
@@ -170,15 +151,14 @@ def post_reissue(data, id):
     already or a town with a live subsidy; 422 for days the month (or the trainee's
     other towns) leave no room for."""
     subsidy = load_in_scope(Subsidy, id, lock=True)
-    issued = domain.reissue(
-        session(),
+    issued = act(
+        domain.reissue,
         subsidy,
         data["days_stationed"],
         data["reason"],
         current_principal().subject,
         app_today(),
     )
-    session().commit()
     return describe([issued])[0]
 
 

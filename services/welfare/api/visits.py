@@ -23,9 +23,9 @@ from services.welfare.schemas.visits import (
     VisitPage,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import current_principal
+from shared.auth import act, current_principal
 from shared.db import session
-from shared.http import ListArgs, app_today, get_or_404, paginate
+from shared.http import ListArgs, get_or_404, paginate
 from shared.normalize import message
 
 blp = blueprint(
@@ -46,21 +46,14 @@ def load_campaign(campaign_id: int) -> Campaign:
 def get_campaigns(args):
     """Campaigns, newest first; sort by ``starts_on``, ``id``."""
     args["sort"] = args.get("sort") or "-starts_on"
-    return paginate(
-        session(),
-        sa.select(Campaign),
-        args,
-        {"starts_on": Campaign.starts_on, "id": Campaign.id},
-    )
+    return paginate(session(), sa.select(Campaign), args, (Campaign.starts_on, Campaign.id))
 
 
 @endpoint(blp, "POST", "city", body=CampaignIn, out=CampaignOut, status=201)
 def post_campaigns(data):
     """Open a campaign with its date range (ends on or after it starts) and organisers
     (city only)."""
-    campaign = domain.create_campaign(session(), data, by=current_principal().subject)
-    session().commit()
-    return campaign
+    return act(domain.create_campaign, data)
 
 
 @endpoint(blp, "GET /<int:id>", out=CampaignOut)
@@ -80,7 +73,7 @@ def get_campaign_visits(args, id):
     if args.get("trainee_id") is not None:
         query = query.where(Visit.trainee_id == args["trainee_id"])
     args["sort"] = args.get("sort") or "-visit_date"
-    return paginate(session(), query, args, {"visit_date": Visit.visit_date, "id": Visit.id})
+    return paginate(session(), query, args, (Visit.visit_date, Visit.id))
 
 
 @endpoint(
@@ -93,19 +86,13 @@ def post_campaign_visits(data, id):
     ``visit.recorded``."""
     campaign = load_campaign(id)
     trainee = load_trainee(data["trainee_id"])
-    principal = current_principal()
-    visit = domain.record_visit(
-        session(),
+    return act(
+        domain.record_visit,
         campaign,
         trainee,
         data,
-        today=app_today(),
-        by_role=principal.role,
-        by=principal.subject,
         due_days=int(current_app.config.get("NEED_DUE_DAYS", needs.DEFAULT_DUE_DAYS)),
     )
-    session().commit()
-    return visit
 
 
 @endpoint(blp, "GET /<int:id>/coverage", "city", "unit", "town", out=CoverageOut)
@@ -124,12 +111,7 @@ def get_campaign_not_visited(args, id):
     ``town_id``, ``unit_id``."""
     campaign = load_campaign(id)
     query = domain.not_visited(campaign, trainee_scope(current_principal()))
-    return paginate(
-        session(),
-        query,
-        args,
-        {"id": Trainee.id, "town_id": Trainee.town_id, "unit_id": Trainee.unit_id},
-    )
+    return paginate(session(), query, args, (Trainee.id, Trainee.town_id, Trainee.unit_id))
 
 
 BLUEPRINTS = [blp]

@@ -42,20 +42,20 @@ def load(session: Session, trainees: list[Trainee], today: dt.date) -> int:
                 "description": description,
                 "confidential": state == "confidential",
             },
-            by_role="trainee",
+            role="trainee",
             by=f"trainee:{trainee.id}",
             today=raised_on,
         )
         handler = f"{need.handler_role}:{need.handler_scope_id}"
         if state in ("in_progress", "resolved", "closed", "reopened"):
-            needs.start(session, need, by_role=need.handler_role, by=handler)
+            needs.start(session, need, role=need.handler_role, by=handler)
         if state in ("resolved", "closed", "reopened"):
             needs.resolve(
                 session,
                 need,
                 "已协调相关部门处理。",
                 today=raised_on + dt.timedelta(days=3),
-                by_role=need.handler_role,
+                role=need.handler_role,
                 by=handler,
             )
         if state == "closed":

@@ -51,7 +51,7 @@ def load(session: Session, trainees: list[Trainee], today: dt.date, rng) -> dict
                 "needs_raised": "",
             },
             today=today,
-            by_role="city",
+            role="city",
             by=BY,
         )
         visited += 1

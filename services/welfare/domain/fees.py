@@ -18,13 +18,16 @@ from shared.audit import audit_row, record_audits, state
 from shared.clock import utcnow
 from shared.consumer import payload_key, set_based
 from shared.db import upsert_statement
-from shared.errors import Conflict, DomainError
+from shared.errors import Conflict, DomainError, not_after_today, not_before
 from shared.normalize import message
 from shared.workdays import next_working_day
 
 #: The placement fee's payment limit when no policy says otherwise (PLACEMENT_FEE_DUE_DAYS).
 DEFAULT_FEE_DUE_DAYS = 30
 
+#: The payment's day, and the day it may not precede (``shared.errors.not_before``).
+PAID_ON = ("发放日期", "payment date")
+PLACEMENT_START = ("基层锻炼开始日期", "the placement's start")
 FEE_STATE = ("status", "amount_fen", "due_on", "paid_on", "payment_ref", "paid_by")
 
 
@@ -129,18 +132,8 @@ def pay_fee(
     start, a ledger entry and ``placement_fee.paid``."""
     if fee.status == "paid":
         raise Conflict(message("该安置费已发放", "the placement fee is already paid"))
-    if paid_on > today:
-        raise DomainError.on(
-            "paid_on",
-            ("发放日期晚于今天", "the payment date is in the future"),
-            ("不能晚于今天", "in the future"),
-        )
-    if paid_on < fee.placement_start:
-        raise DomainError.on(
-            "paid_on",
-            ("发放日期早于基层锻炼开始日期", "the payment date is before the placement began"),
-            ("早于基层锻炼开始日期", "too early"),
-        )
+    not_after_today("paid_on", paid_on, today, PAID_ON)
+    not_before("paid_on", paid_on, fee.placement_start, PAID_ON, PLACEMENT_START)
     before = state(fee, *FEE_STATE)
     if fee.amount_fen is None:
         policy = policy_in_force(session, fee.placement_start)

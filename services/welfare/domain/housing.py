@@ -19,7 +19,7 @@ from services.welfare.domain.common import emit
 from services.welfare.models import Housing, HousingAllocation, HousingConversion, Trainee
 from shared.consumer import payload_key, set_based
 from shared.db import utcnow
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, NotFound, not_after_today, not_before
 from shared.normalize import message
 
 #: How far ahead an allocation may start (a bed is promised, not imagined).
@@ -201,19 +201,9 @@ def release(
         raise NotFound(message("床位分配记录不存在", "no such allocation"))
     if not allocation.active:
         raise Conflict(message("该床位已腾退", "this allocation is already released"))
-    if end_date < allocation.start_date:
-        start = allocation.start_date.isoformat()
-        raise DomainError.on(
-            "end_date",
-            ("腾退日期早于入住日期", "the end date is before the allocation's start"),
-            (f"不能早于 {start}", f"on or after {start}"),
-        )
-    if end_date > today:
-        raise DomainError.on(
-            "end_date",
-            ("腾退日期晚于今天", "the end date is in the future"),
-            ("不能晚于今天", "not after today"),
-        )
+    end = ("腾退日期", "end date")
+    not_before("end_date", end_date, allocation.start_date, end, ("入住日期", "the start"))
+    not_after_today("end_date", end_date, today, end)
     allocation.active = False
     allocation.active_trainee_id = None
     allocation.end_date = end_date

@@ -91,7 +91,7 @@ def raise_need(
     trainee: Trainee,
     data: dict,
     *,
-    by_role: str,
+    role: str,
     by: str,
     today: dt.date,
     due_days: int = DEFAULT_DUE_DAYS,
@@ -117,7 +117,7 @@ def raise_need(
         title=data["title"],
         description=data.get("description", ""),
         confidential=data.get("confidential", False),
-        raised_by_role=by_role,
+        raised_by_role=role,
         raised_by=by,
         status="open",
         raised_on=today,
@@ -125,7 +125,7 @@ def raise_need(
         **handler,
     )
     session.add(need)
-    _step(need, "raised", None, by_role, by)
+    _step(need, "raised", None, role, by)
     session.flush()
     emit(
         session,
@@ -162,7 +162,7 @@ def _move(session: Session, need: Need, allowed: tuple[str, ...], to: str, verb:
     return before
 
 
-def assign(session: Session, need: Need, handler: dict, *, by_role: str, by: str) -> Need:
+def assign(session: Session, need: Need, handler: dict, *, role: str, by: str) -> Need:
     """Hand the need to another handler (not once closed)."""
     session.refresh(need, with_for_update=True)
     if need.status == "closed":
@@ -173,28 +173,28 @@ def assign(session: Session, need: Need, handler: dict, *, by_role: str, by: str
     note = f"{checked['handler_role']}:{checked['handler_scope_id'] or ''}"
     if checked["handler_person_id"]:
         note += f" person {checked['handler_person_id']}"
-    _step(need, "assigned", need.status, by_role, by, note)
+    _step(need, "assigned", need.status, role, by, note)
     session.flush()
     return need
 
 
-def start(session: Session, need: Need, *, by_role: str, by: str) -> Need:
+def start(session: Session, need: Need, *, role: str, by: str) -> Need:
     """The handler starts working on an open need."""
     before = _move(session, need, ("open",), "in_progress", "started")
-    _step(need, "started", before, by_role, by)
+    _step(need, "started", before, role, by)
     session.flush()
     return need
 
 
 def resolve(
-    session: Session, need: Need, resolution: str, *, today: dt.date, by_role: str, by: str
+    session: Session, need: Need, resolution: str, *, today: dt.date, role: str, by: str
 ) -> Need:
     """The handler reports the need resolved (from open or in progress), saying how.
     Announced as ``need.resolved`` with whether it was within the time limit."""
     before = _move(session, need, ("open", "in_progress"), "resolved", "resolved")
     need.resolution = resolution
     need.resolved_on = today
-    _step(need, "resolved", before, by_role, by, resolution[:1000])
+    _step(need, "resolved", before, role, by, resolution[:1000])
     session.flush()
     trainee = session.get(Trainee, need.trainee_id)
     emit(

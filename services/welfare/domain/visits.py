@@ -12,7 +12,7 @@ from services.welfare.domain import needs
 from services.welfare.domain.common import emit
 from services.welfare.domain.housing import where
 from services.welfare.models import Campaign, Trainee, Visit
-from shared.errors import DomainError
+from shared.errors import DomainError, not_after_today
 
 
 def create_campaign(session: Session, data: dict, *, by: str) -> Campaign:
@@ -36,7 +36,7 @@ def record_visit(
     data: dict,
     *,
     today: dt.date,
-    by_role: str,
+    role: str,
     by: str,
     due_days: int = needs.DEFAULT_DUE_DAYS,
 ) -> Visit:
@@ -51,12 +51,7 @@ def record_visit(
             ("走访日期不在活动期间内", "the visit is outside the campaign's dates"),
             (f"应在 {starts} 至 {ends}", f"between {starts} and {ends}"),
         )
-    if visit_date > today:
-        raise DomainError.on(
-            "visit_date",
-            ("走访日期晚于今天", "the visit date is in the future"),
-            ("不能晚于今天", "not after today"),
-        )
+    not_after_today("visit_date", visit_date, today, ("走访日期", "visit date"))
     if trainee.status != "active":
         raise DomainError.on(
             "trainee_id",
@@ -66,7 +61,7 @@ def record_visit(
     need = None
     if data.get("need"):
         need = needs.raise_need(
-            session, trainee, data["need"], by_role=by_role, by=by, today=today, due_days=due_days
+            session, trainee, data["need"], role=role, by=by, today=today, due_days=due_days
         )
     visit = Visit(
         campaign_id=campaign.id,
