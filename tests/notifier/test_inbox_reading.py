@@ -14,7 +14,7 @@ from services.console import catalogue
 from services.console.codes import CODES
 from services.notifier.domain.render import LABELS
 from services.notifier.models import Notification
-from services.reporting.domain.exports import WORDS
+from services.reporting.schemas.exports import WORDS
 from tests.conftest import auth
 from tests.notifier.conftest import notifier_world
 from tests.notifier.test_rules import DUE, where

@@ -8,61 +8,17 @@ from flask import current_app, jsonify
 
 from services.mentorship.config import ROLES
 from services.mentorship.domain import talks as domain
-from services.mentorship.schemas.compliance import ComplianceArgs, ComplianceOut
+from services.mentorship.schemas.compliance import LABELS, ComplianceArgs, ComplianceOut
 from shared.api import blueprint, endpoint
 from shared.auth import own_slice
 from shared.clock import month_code
 from shared.db import session
 from shared.http import download_sheets, export_responses, month_up_to_now
-from shared.tabular import by_language
-from shared.vocabulary import MENTOR_ROLES
 
 blp = blueprint(
     "compliance",
     "/api/v1/mentorship/compliance",
     "One talk a month (一月一谈): compliance by month for the city, a town or a unit",
-)
-
-LABELS = by_language(
-    {
-        "columns": [
-            ("学员编号", "Trainee id"),
-            ("姓名", "Name"),
-            ("用人单位", "Unit"),
-            ("镇（街）", "Town"),
-            ("村（社区）", "Village"),
-            ("本月谈话次数", "Talks this month"),
-            ("一月一谈是否达标", "One talk a month met"),
-        ],
-        "roles": {
-            "integrity": (MENTOR_ROLES["integrity"], "Integrity mentor"),
-            "business": (MENTOR_ROLES["business"], "Business mentor"),
-            "responsible": (MENTOR_ROLES["responsible"], "Responsible mentor"),
-            "practical": (MENTOR_ROLES["practical"], "Practical mentor"),
-        },
-        "cadence": {"monthly": ("每月", "monthly"), "quarterly": ("每季度", "quarterly")},
-        "yes": ("是", "yes"),
-        "no": ("否", "no"),
-        "n/a": ("不适用", "n/a"),
-        "detail_sheet": ("一月一谈", "One talk a month"),
-        "summary_sheet": ("汇总", "Summary"),
-        "summary": [
-            ("月份", "Month"),
-            ("范围", "Scope"),
-            ("应谈人数", "Trainees"),
-            ("已谈人数", "With a talk"),
-            ("未谈人数", "Without a talk"),
-            ("达标率", "Rate"),
-        ],
-        "role_summary": [
-            ("导师类别", "Mentor role"),
-            ("频次", "Cadence"),
-            ("应谈人数", "Due"),
-            ("已谈人数", "Met"),
-            ("达标率", "Rate"),
-        ],
-        "city": ("全市", "whole city"),
-    }
 )
 
 

@@ -15,44 +15,15 @@ from flask import Response
 from services.mentorship import access
 from services.mentorship.domain import assignments as domain
 from services.mentorship.models import Trainee
-from services.mentorship.schemas.coverage import CoverageArgs, CoverageOut
+from services.mentorship.schemas.coverage import LABELS, CoverageArgs, CoverageOut
 from shared.api import blueprint, endpoint
 from shared.auth import current_principal
 from shared.db import session
 from shared.http import app_today, download, export_responses, field_problem
-from shared.tabular import by_language, csv_bytes, safe_row
-from shared.vocabulary import MENTOR_ROLES, PLACES
+from shared.tabular import csv_bytes, safe_row
+from shared.vocabulary import PLACES
 
 blp = blueprint("coverage", "/api/v1/mentorship/coverage", "coverage")
-
-LABELS = by_language(
-    {
-        "roles": {
-            "integrity": (MENTOR_ROLES["integrity"], "integrity"),
-            "business": (MENTOR_ROLES["business"], "business"),
-            "responsible": (MENTOR_ROLES["responsible"], "responsible"),
-            "practical": (MENTOR_ROLES["practical"], "practical"),
-        },
-        "headers": [
-            ("姓名", "Name"),
-            ("单位", "Unit"),
-            ("镇（街）", "Town"),
-            ("村（社区）", "Village"),
-            ("缺少的导师", "Missing mentors"),
-            ("因导师离任空缺", "Vacated seats"),
-            ("学员编号", "Trainee id"),
-        ],
-        "sheet": ("缺少导师", "Missing mentors"),
-        "summary_sheet": ("汇总", "Summary"),
-        "summary": [
-            ("学员数", "Trainees"),
-            ("配齐", "Complete"),
-            ("未配齐", "Incomplete"),
-            ("配齐率", "Rate"),
-        ],
-        "separator": ("、", ", "),
-    }
-)
 
 
 def _rows(report: dict, lang: str) -> list[list]:

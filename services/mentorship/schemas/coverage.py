@@ -1,10 +1,13 @@
-"""Request and response bodies of coverage: which trainees have every mentor they need."""
+"""Request and response bodies of coverage: which trainees have every mentor they need;
+and the words of its export sheet (``LABELS``)."""
 
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from services.mentorship.schemas.assignments import ID_RANGE
+from shared.tabular import by_language
+from shared.vocabulary import MENTOR_ROLES
 
 
 class CoverageArgs(Schema):
@@ -54,3 +57,33 @@ class CoverageOut(Schema):
     trainees = fields.List(fields.Nested(CoverageTraineeOut))
     by_town = fields.List(fields.Nested(GroupCountsOut))
     by_unit = fields.List(fields.Nested(GroupCountsOut))
+
+
+LABELS = by_language(
+    {
+        "roles": {
+            "integrity": (MENTOR_ROLES["integrity"], "integrity"),
+            "business": (MENTOR_ROLES["business"], "business"),
+            "responsible": (MENTOR_ROLES["responsible"], "responsible"),
+            "practical": (MENTOR_ROLES["practical"], "practical"),
+        },
+        "headers": [
+            ("姓名", "Name"),
+            ("单位", "Unit"),
+            ("镇（街）", "Town"),
+            ("村（社区）", "Village"),
+            ("缺少的导师", "Missing mentors"),
+            ("因导师离任空缺", "Vacated seats"),
+            ("学员编号", "Trainee id"),
+        ],
+        "sheet": ("缺少导师", "Missing mentors"),
+        "summary_sheet": ("汇总", "Summary"),
+        "summary": [
+            ("学员数", "Trainees"),
+            ("配齐", "Complete"),
+            ("未配齐", "Incomplete"),
+            ("配齐率", "Rate"),
+        ],
+        "separator": ("、", ", "),
+    }
+)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from services.reporting.domain import duties as domain
 from services.reporting.domain import exports
 from services.reporting.models import DutyItem
+from services.reporting.schemas import duties as sheets
 from services.reporting.schemas.duties import (
     CompletionArgs,
     CompletionOut,
@@ -132,13 +133,13 @@ def post_duty_import(args):
     checks. Limits: ``MAX_UPLOAD_LENGTH`` bytes and ``DUTY_IMPORT_MAX_ROWS`` rows
     (413), ``IMPORT_MAX_CELL`` characters a cell (an error of its row)."""
     return import_sheet(
-        domain.COLUMNS,
+        sheets.COLUMNS,
         current_app.config.get("DUTY_IMPORT_MAX_ROWS", 5000),
         lambda sheet: domain.import_items(
             session(), sheet, DutyItemRow(), current_principal().subject, args["dry_run"]
         ),
         args["dry_run"],
-        example={field: value for _header, field, value in domain.TEMPLATE},
+        example={field: value for _header, field, value in sheets.TEMPLATE},
     )
 
 
@@ -148,9 +149,9 @@ def get_duty_import_template():
     """The duty list's import template (XLSX, the city): the Chinese headers, one
     example row (left in, it is skipped) and a sheet of notes."""
     body = template(
-        [header for header, _field, _example in domain.TEMPLATE],
-        [value for _header, _field, value in domain.TEMPLATE],
-        notes=domain.TEMPLATE_NOTES,
+        [header for header, _field, _example in sheets.TEMPLATE],
+        [value for _header, _field, value in sheets.TEMPLATE],
+        notes=sheets.TEMPLATE_NOTES,
     )
     return download(body, "duty-items-template.xlsx")
 

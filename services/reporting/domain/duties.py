@@ -42,7 +42,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.i18n import clerk_messages
 from shared.normalize import message
-from shared.tabular import EXAMPLE_ROW_NOTES, Sheet
+from shared.tabular import Sheet
 
 PARTY_LABELS = {
     "单位": "unit",
@@ -59,20 +59,6 @@ PARTY_LABELS = {
 _KIND_ZH = {"unit": "单位", "town": "镇（街）", "village": "村（社区）", "trainee": "选调生"}
 #: The labels as compared (NFKC: "镇（街）" typed with ASCII or full-width parentheses).
 _PARTY_LABELS = {normalize.tidy(label): kind for label, kind in PARTY_LABELS.items()}
-HEADERS = {
-    "年度": "year",
-    "责任主体类型": "party_kind",
-    "主体类型": "party_kind",
-    "责任主体编码": "party_code",
-    "主体编码": "party_code",
-    "选调生编号": "party_code",
-    "事项": "title",
-    "责任事项": "title",
-    "具体内容": "description",
-    "内容": "description",
-    "完成时限": "due_date",
-    "截止日期": "due_date",
-}
 
 
 # -- parties and scope ---------------------------------------------------------------------
@@ -279,29 +265,6 @@ def party_names(session: Session) -> dict[tuple[str, int], str]:
 
 
 # -- import --------------------------------------------------------------------------------
-
-
-#: A sheet's columns: the Chinese headers and the English field names.
-COLUMNS = {
-    **HEADERS,
-    **{f: f for f in ("year", "party_kind", "party_code", "title", "description", "due_date")},
-}
-#: The template: (header, field, example value) of each column, in order.
-TEMPLATE = (
-    ("年度", "year", 2027),
-    ("责任主体类型", "party_kind", "镇（街）"),
-    ("责任主体编码", "party_code", "T01"),
-    ("责任事项", "title", "示例：每季度召开一次选调生座谈会"),
-    ("具体内容", "description", "了解思想动态和实际需求，形成会议记录"),
-    ("完成时限", "due_date", "2027-12-31"),
-)
-TEMPLATE_NOTES = (
-    *EXAMPLE_ROW_NOTES,
-    "责任主体类型：单位、镇（街）、村（社区）、选调生；责任主体编码：单位、镇、村的编码，"
-    "选调生填其编号。",
-    "完成时限：2027-12-31、2027/12/31、2027.12.31、2027年12月31日 或 Excel 的日期单元格均可。",
-    "同一年度、同一责任主体的同名事项只能有一条；已有的事项会被指出，不会重复导入。",
-)
 
 
 def _canonical(raw: dict, errors: dict) -> dict:

@@ -45,7 +45,6 @@ from sqlalchemy.orm import Session
 from services.reporting.domain import periods as period_rules
 from services.reporting.domain import report_months, review
 from services.reporting.domain.common import PRODUCER
-from services.reporting.domain.exports import REPORT_STATUS, WORDS
 from services.reporting.models import (
     KINDS_BY_PERIOD,
     Obligation,
@@ -56,6 +55,7 @@ from services.reporting.models import (
     ReportTalk,
     Trainee,
 )
+from services.reporting.schemas.exports import REPORT_STATUS, WORDS
 from shared.audit import audit_insert, audit_row, state
 from shared.clock import city_date
 from shared.consumer import payload_key, set_based

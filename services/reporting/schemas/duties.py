@@ -1,4 +1,5 @@
-"""Bodies and answers of the duty list."""
+"""Bodies and answers of the duty list, and the columns of its import sheet (the headers
+people type, mapped to the fields), its template and notes."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from services.reporting.schemas.common import (
 )
 from shared import fields as clean
 from shared.http import ListArgs, StrictSchema, page_schema
+from shared.tabular import EXAMPLE_ROW_NOTES
 
 
 class DutyItemIn(StrictSchema):
@@ -97,3 +99,46 @@ class CompletionOut(Schema):
     completed_on_time = fields.Integer()
     average_percent = fields.Decimal(as_string=True)
     rate = fields.Decimal(as_string=True, allow_none=True)
+
+
+HEADERS = {
+    "年度": "year",
+    "责任主体类型": "party_kind",
+    "主体类型": "party_kind",
+    "责任主体编码": "party_code",
+    "主体编码": "party_code",
+    "选调生编号": "party_code",
+    "事项": "title",
+    "责任事项": "title",
+    "具体内容": "description",
+    "内容": "description",
+    "完成时限": "due_date",
+    "截止日期": "due_date",
+}
+
+
+#: A sheet's columns: the Chinese headers and the English field names.
+COLUMNS = {
+    **HEADERS,
+    **{f: f for f in ("year", "party_kind", "party_code", "title", "description", "due_date")},
+}
+
+
+#: The template: (header, field, example value) of each column, in order.
+TEMPLATE = (
+    ("年度", "year", 2027),
+    ("责任主体类型", "party_kind", "镇（街）"),
+    ("责任主体编码", "party_code", "T01"),
+    ("责任事项", "title", "示例：每季度召开一次选调生座谈会"),
+    ("具体内容", "description", "了解思想动态和实际需求，形成会议记录"),
+    ("完成时限", "due_date", "2027-12-31"),
+)
+
+
+TEMPLATE_NOTES = (
+    *EXAMPLE_ROW_NOTES,
+    "责任主体类型：单位、镇（街）、村（社区）、选调生；责任主体编码：单位、镇、村的编码，"
+    "选调生填其编号。",
+    "完成时限：2027-12-31、2027/12/31、2027.12.31、2027年12月31日 或 Excel 的日期单元格均可。",
+    "同一年度、同一责任主体的同名事项只能有一条；已有的事项会被指出，不会重复导入。",
+)

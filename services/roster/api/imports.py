@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Response, current_app
 
 from services.roster.domain import imports as importer
+from services.roster.schemas import imports as sheets
 from services.roster.schemas.imports import ImportReportOut
 from shared.api import blueprint, endpoint
 from shared.db import session
@@ -25,8 +26,8 @@ blp = blueprint(
 
 
 _KINDS = {
-    "trainees": (importer.TRAINEE_HEADERS, importer.TRAINEE_TEMPLATE, importer.TEMPLATE_NOTES),
-    "people": (importer.PERSON_HEADERS, importer.PERSON_TEMPLATE, importer.PEOPLE_NOTES),
+    "trainees": (sheets.TRAINEE_HEADERS, sheets.TRAINEE_TEMPLATE, sheets.TEMPLATE_NOTES),
+    "people": (sheets.PERSON_HEADERS, sheets.PERSON_TEMPLATE, sheets.PEOPLE_NOTES),
 }
 
 
