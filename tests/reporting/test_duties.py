@@ -236,3 +236,16 @@ def test_the_list_downloads_as_xlsx_with_chinese_headers(world):
     assert rows[1][2:5] == ("镇（街）", "石龙镇", "组织选调生开展驻村调研")
     english = world.client.get(f"{ITEMS}?format=csv&lang=en", headers=auth("city"))
     assert english.data.decode("utf-8-sig").splitlines()[0].startswith("Id,Year,Party kind")
+
+
+def test_a_title_and_evidence_typed_with_spaces_and_full_width_digits_are_stored_clean(world):
+    created = item(world, title="  组织第２次驻村调研 ")
+    assert created["title"] == "组织第2次驻村调研"
+    response = world.client.post(
+        f"{ITEMS}/{created['id']}/progress",
+        json={"percent": 10, "evidence": " 会议记录１份\u3000"},
+        headers=auth("town", 1),
+    )
+    assert response.status_code == 201, response.get_json()
+    got = world.client.get(f"{ITEMS}/{created['id']}", headers=auth("town", 1)).get_json()
+    assert [p["evidence"] for p in got["progress"]] == ["会议记录1份"]

@@ -90,12 +90,6 @@ def close_rectification(
             ("该整改事项已经销号", "this item is already closed"),
             ("已销号", "already closed"),
         )
-    if not evidence.strip():
-        raise DomainError.on(
-            "evidence",
-            ("请填写整改的佐证材料", "give the evidence of the rectification"),
-            ("必填", "required"),
-        )
     not_before(
         "closed_on", closed_on, item.visit.visit_date, ("销号日期", "closing date"), VISIT_DAY
     )

@@ -7,17 +7,23 @@ import datetime as dt
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from shared import fields as clean
 from shared.normalize import message
 
 TEXT_MAX = 4000
 
 
 def _text(max_len: int = TEXT_MAX, **kw) -> fields.String:
-    return fields.String(validate=validate.Length(max=max_len), **kw)
+    """Text as typed, trimmed and normalised at the door (``shared.fields.Text``)."""
+    return clean.Text(multiline=True, validate=validate.Length(max=max_len), **kw)
 
 
 def _required_text(max_len: int = TEXT_MAX) -> fields.String:
-    return fields.String(required=True, validate=validate.Length(min=1, max=max_len))
+    """Text that must say something: trimmed and normalised at the door
+    (``shared.fields.Text``), so that a clerk's lone space is refused as blank."""
+    return clean.Text(
+        multiline=True, blank=False, required=True, validate=validate.Length(min=1, max=max_len)
+    )
 
 
 _ID = {"validate": validate.Range(min=1, max=2**31 - 1)}
