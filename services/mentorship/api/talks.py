@@ -5,12 +5,10 @@ talk in their own name: the mentor is the caller, never a field of the body."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from services.mentorship.access import active_mentor_ids, trainee_scope
 from services.mentorship.domain import talks as domain
-from services.mentorship.domain.common import city_today
 from services.mentorship.models import Person, Talk, Trainee
 from services.mentorship.schemas.talks import (
     AcknowledgeIn,
@@ -118,7 +116,6 @@ def post_talks(data):
         domain.record_talk,
         principal.scope_id,
         data,
-        today=city_today(current_app.config["TIME_ZONE"]),
         recorded_by=principal.subject,
     )
 
