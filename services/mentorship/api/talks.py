@@ -67,14 +67,10 @@ def named(talks: list[Talk]) -> list[Talk]:
         "trainee": dict(
             session()
             .execute(sa.select(Trainee.id, Trainee.name).where(Trainee.id.in_(trainees)))
-            .tuples()
             .all()
         ),
         "mentor": dict(
-            session()
-            .execute(sa.select(Person.id, Person.name).where(Person.id.in_(mentors)))
-            .tuples()
-            .all()
+            session().execute(sa.select(Person.id, Person.name).where(Person.id.in_(mentors))).all()
         ),
     }
     for talk in talks:
