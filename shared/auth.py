@@ -55,6 +55,9 @@ __all__ = [
 ]
 
 ROLES = ("city", "unit", "town", "mentor", "trainee")
+#: The offices' roles: the city's Organization Department, a town and a unit, each managing
+#: the trainees in its scope (the mentors and the trainees are the others).
+STAFF = ("city", "town", "unit")
 #: Seconds of clock difference allowed when checking ``exp``, ``nbf`` and ``iat``: none,
 #: every process reads the one clock (``shared.clock``).
 LEEWAY_SECONDS = 0

@@ -75,10 +75,16 @@ def dev_keys() -> tuple[str, str]:
 
 
 class BaseConfig:
-    """Settings common to every service. Subclasses set SERVICE and read their own
-    settings in :meth:`read_own`."""
+    """Settings common to every service. A service's ``Config`` in ``services/<name>/
+    config.py`` reads its own settings in :meth:`read_own`; its ``SERVICE`` is ``<name>``."""
 
     SERVICE = "base"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        package = cls.__module__.split(".")
+        if "SERVICE" not in cls.__dict__ and package[0] == "services":
+            cls.SERVICE = package[1]  # the service is named once, by its package
 
     def __init__(self, **overrides: object) -> None:
         prefix = self.SERVICE.upper()

@@ -246,6 +246,17 @@ def upsert_statement(bind, model):
     return insert(model)
 
 
+def insert_new(session: Session, model, key: str, **values):
+    """Insert a row of ``model`` unless one holds its ``key`` (a unique column) already,
+    in one statement that two callers may run at once: the second waits for the first's
+    commit on the key, then inserts nothing. The new row's primary key, or None."""
+    statement = upsert_statement(session, model).values(**values)
+    primary_key = sa.inspect(model).primary_key[0]
+    return session.scalar(
+        statement.on_conflict_do_nothing(index_elements=[key]).returning(primary_key)
+    )
+
+
 def excluded(insert, *names: str) -> dict:
     """An upsert's ``set_`` taking the columns ``names`` from the row it offered (the
     conflicting row's ``EXCLUDED`` values)."""
@@ -299,6 +310,12 @@ def execute_together(session: Session, statements: tuple, params: dict) -> None:
         ]
         combined = _TOGETHER[key] = main.add_cte(*ctes)
     conn.execute(combined, params)
+
+
+def locked(session: Session, model, key):
+    """The row of ``model`` at ``key`` locked (``FOR UPDATE``) and read afresh, or None:
+    two requests that change it queue here, and the second sees what the first wrote."""
+    return session.get(model, key, with_for_update=True, populate_existing=True)
 
 
 def attach(session: Session, *objects) -> None:

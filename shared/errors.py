@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.normalize import message
+from shared.vocabulary import TRAINEE_STATUSES
 
 
 class DomainError(Exception):
@@ -35,9 +36,29 @@ class DomainError(Exception):
         wrong, ``reason`` is the field's short word; each a (Chinese, English) pair."""
         return cls(message(*detail), {field: [message(*reason)]})
 
+    @classmethod
+    def no_such(cls, field: str, id_, what: tuple[str, str]) -> DomainError:
+        """An id that names no row, worded alike everywhere: ``no_such("mentor_id", 5,
+        ("干部", "person"))`` says 没有编号为 5 的干部, its field 不存在."""
+        return cls.on(
+            field,
+            (f"没有编号为 {id_} 的{what[0]}", f"no {what[1]} with id {id_}"),
+            ("不存在", "not found"),
+        )
+
 
 class Conflict(DomainError, status=409, title="Conflict"):
     """The request meets a record's state: already done, taken or changed since read."""
+
+    @classmethod
+    def already(cls, field: str, thing: tuple[str, str], done: tuple[str, str]) -> Conflict:
+        """A one-time act asked again, worded alike everywhere: ``already("talk", ("该谈话",
+        "this talk"), ("确认", "acknowledged"))`` says 该谈话已经确认, its field 已确认."""
+        return cls.on(
+            field,
+            (f"{thing[0]}已经{done[0]}", f"{thing[1]} is already {done[1]}"),
+            (f"已{done[0]}", f"already {done[1]}"),
+        )
 
 
 class Forbidden(DomainError, status=403, title="Forbidden"):
@@ -81,4 +102,19 @@ def not_before(
             field,
             (f"{what[0]}不能早于{bound[0]}", f"the {what[1]} cannot be before {bound[1]}"),
             (f"早于{bound[0]} {earliest}", f"before {bound[1]} ({earliest})"),
+        )
+
+
+def only_active(field: str, status: str, act: tuple[str, str]) -> None:
+    """Refuse a trainee who is not in training (在岗) for ``act``, naming the status:
+    ``only_active("trainee_id", trainee.status, ("参加项目", "join projects"))``."""
+    if status != "active":
+        zh = TRAINEE_STATUSES.get(status, status)
+        raise DomainError.on(
+            field,
+            (
+                f"该选调生状态为“{zh}”，只有在岗选调生才能{act[0]}",
+                f"the trainee is {status}: only active trainees {act[1]}",
+            ),
+            (f"选调生状态为“{zh}”", f"trainee is {status}"),
         )

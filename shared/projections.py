@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.consumer import payload_key, set_based
-from shared.db import big_integer, upsert_statement
+from shared.db import big_integer, locked, upsert_statement
 from shared.revocation import TokenRevocationMixin, revocation_handlers
 
 
@@ -84,7 +84,7 @@ def _time_version(envelope: dict) -> int:
 
 def upsert_versioned(session: Session, model, key: int, version: int, values: dict) -> bool:
     """Insert the row, or update it if ``version`` is newer; True if anything changed."""
-    row = session.get(model, key, with_for_update=True, populate_existing=True)
+    row = locked(session, model, key)
     if row is None:
         session.add(model(id=key, version=version, **values))
         session.flush()
@@ -163,7 +163,7 @@ class NotYetKnown(Exception):
 
 
 def _known(session: Session, model, key: int):
-    row = session.get(model, key, with_for_update=True, populate_existing=True)
+    row = locked(session, model, key)
     if row is None:
         raise NotYetKnown(f"{model.__tablename__} {key} is not known yet")
     return row
@@ -336,9 +336,7 @@ def mentorship_handlers(*, assignment) -> dict[str, Callable[[Session, dict], bo
 
     def on_released(session: Session, envelope: dict) -> bool:
         payload = envelope["payload"]
-        row = session.get(
-            assignment, payload["assignment_id"], with_for_update=True, populate_existing=True
-        )
+        row = locked(session, assignment, payload["assignment_id"])
         if row is None:
             session.add(assignment(**assignment_row(payload, active=False)))
             return True

@@ -15,10 +15,6 @@ def _cadence(text: str) -> dict[str, str]:
 
 
 class Config(BaseConfig):
-    """Mentorship settings from the environment."""
-
-    SERVICE = "mentorship"
-
     def read_own(self) -> None:
         # How many trainees one person may mentor in each role at once.
         self.MENTOR_CAPACITY = {

@@ -10,10 +10,6 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 class Config(BaseConfig):
-    """Notifier settings from the environment."""
-
-    SERVICE = "notifier"
-
     def read_own(self) -> None:
         self.NOTIFIER_SMTP_HOST = env("NOTIFIER_SMTP_HOST")
         self.NOTIFIER_SMTP_PORT = env_int("NOTIFIER_SMTP_PORT", 25)

@@ -17,10 +17,6 @@ def _chain(text: str, name: str = "REPORT_REVIEW_CHAIN", steps_allowed=REVIEW_ST
 
 
 class Config(BaseConfig):
-    """Reporting settings from the environment."""
-
-    SERVICE = "reporting"
-
     def read_own(self) -> None:
         # Reports (periods, deadlines, review): the day of the next month by which the two
         # monthly forms are due, and of the month after a quarter for the quarterly report.

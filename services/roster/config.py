@@ -4,10 +4,6 @@ from shared.config import BaseConfig, env, env_int
 
 
 class Config(BaseConfig):
-    """Roster settings from the environment."""
-
-    SERVICE = "roster"
-
     def read_own(self) -> None:
         # Login limits (README, docs/security.md): failures in a row that lock an account,
         # the first lock (doubling each next time) and the longest; a known client (an

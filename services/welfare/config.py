@@ -4,10 +4,6 @@ from shared.config import BaseConfig, env_int
 
 
 class Config(BaseConfig):
-    """Welfare settings from the environment."""
-
-    SERVICE = "welfare"
-
     def read_own(self) -> None:
         # Days a placement fee may stay unpaid after the placement start before it is
         # overdue, for policies that do not say otherwise.

@@ -137,7 +137,7 @@ def test_a_completed_or_withdrawn_trainee_gets_no_mentors(world):
 def test_a_mentor_must_be_somebody(world):
     before = counts(world)
     body = assert_problem(assign(world, 1, 999, "integrity"), 422)
-    assert body["errors"] == {"mentor_id": ["查无此人 / no such person"]}
+    assert body["errors"] == {"mentor_id": ["不存在 / not found"]}
     assert counts(world) == before
 
 

@@ -335,6 +335,42 @@ def test_a_position_naming_a_place_its_kind_does_not_take_is_a_422(roster):
         assert "positions" in assert_problem(response, 422)["errors"]
 
 
+def test_a_position_s_place_and_dates_are_refused_at_the_door_field_by_field(roster):
+    # A town's cadre naming a unit and no town, and ending before it starts: every field
+    # is named at once, in the clerk's words (the kind and the place in Chinese).
+    with stores_nothing(roster):
+        response = roster.client.post(
+            f"{API}/people",
+            headers=auth("city"),
+            json={
+                "name": "干部",
+                "positions": [
+                    {"kind": "town_staff", "unit_id": 1, "start_date": "2026-03-01"},
+                    {
+                        "kind": "unit_staff",
+                        "unit_id": 1,
+                        "start_date": "2026-03-01",
+                        "end_date": "2026-02-28",
+                    },
+                ],
+            },
+        )
+        errors = assert_problem(response, 422)["errors"]["positions"]
+    assert errors == {
+        "0": {
+            "unit_id": [
+                "“镇（街）干部”职务只填写所在镇（街） / a town_staff position names only its town"
+            ],
+            "town_id": [
+                "“镇（街）干部”职务须填写所在镇（街） / a town_staff position names its town"
+            ],
+        },
+        "1": {
+            "end_date": ["职务的结束日期不能早于开始日期 / a position cannot end before it starts"]
+        },
+    }
+
+
 def test_an_unknown_path_is_a_404_problem(roster):
     assert_problem(roster.client.get(f"{API}/nothing-here", headers=auth("city")), 404)
 

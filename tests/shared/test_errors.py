@@ -15,6 +15,7 @@ from shared.errors import (
     TooManyAttempts,
     not_after_today,
     not_before,
+    only_active,
 )
 from shared.http import ProblemError, field_problem
 
@@ -42,6 +43,13 @@ def test_on_refuses_one_field_in_both_languages():
     assert isinstance(error, Conflict) and error.status == 409
     assert error.detail == "该谈话已经确认过 / already acknowledged"
     assert error.errors == {"talk": ["已确认 / done"]}
+
+
+def test_already_words_a_one_time_act_asked_again_alike_in_both_languages():
+    error = Conflict.already("rectification", ("该整改事项", "this item"), ("销号", "closed"))
+    assert isinstance(error, Conflict) and error.status == 409
+    assert error.detail == "该整改事项已经销号 / this item is already closed"
+    assert error.errors == {"rectification": ["已销号 / already closed"]}
 
 
 @pytest.mark.parametrize(
@@ -81,3 +89,21 @@ def test_a_day_before_its_bound_is_refused_naming_the_bound():
     assert refused.value.errors == {
         "end_date": ["早于入住日期 2026-03-02 / before the start (2026-03-02)"]
     }
+
+
+def test_no_such_words_an_id_that_names_no_row_alike_with_the_given_status():
+    error = NotFound.no_such("trainee_id", 7, ("选调生", "trainee"))
+    assert isinstance(error, NotFound) and error.status == 404
+    assert error.detail == "没有编号为 7 的选调生 / no trainee with id 7"
+    assert error.errors == {"trainee_id": ["不存在 / not found"]}
+
+
+def test_only_active_refuses_a_trainee_out_of_training_naming_the_status():
+    only_active("trainee_id", "active", ("分配床位", "get a bed"))  # no refusal
+    with pytest.raises(DomainError) as refused:
+        only_active("trainee_id", "completed", ("分配床位", "get a bed"))
+    assert refused.value.detail == (
+        "该选调生状态为“期满”，只有在岗选调生才能分配床位"
+        " / the trainee is completed: only active trainees get a bed"
+    )
+    assert refused.value.errors == {"trainee_id": ["选调生状态为“期满” / trainee is completed"]}

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+
 import pytest
 
 from services.welfare.app import create_app
@@ -37,3 +40,15 @@ def test_the_app_gives_its_database_its_own_settings(tmp_path):
     with db.transaction() as session:
         assert settings_of(session).TIME_ZONE == "Asia/Hong_Kong"
     db.dispose()
+
+
+@pytest.mark.parametrize("name", ["roster", "mentorship", "reporting", "welfare", "notifier"])
+def test_a_service_s_settings_are_named_by_its_package_once(name, monkeypatch):
+    # the name picks the service's database (ROSTER_DATABASE_URL, var/roster.db)
+    monkeypatch.delenv(f"{name.upper()}_DATABASE_URL", raising=False)
+    module = importlib.import_module(f"services.{name}.config")
+    config_class = module.Config
+    assert "SERVICE" not in inspect.getsource(module) and config_class.SERVICE == name
+    assert config_class().DATABASE_URL.endswith(f"/{name}.db")
+    monkeypatch.setenv(f"{name.upper()}_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert config_class().DATABASE_URL == "sqlite:///elsewhere.db"

@@ -28,11 +28,11 @@ from services.console.client import Api, ApiError
 from services.console.formats import yuan as yuan_of  # (the views' name for it)
 from services.console.i18n import gettext as _
 from services.console.i18n import label
+from shared.auth import STAFF
 from shared.clock import city_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The offices' roles, and every role that signs in.
-STAFF = ("city", "town", "unit")
+#: Every role that signs in (the offices, STAFF, and the mentors and trainees).
 EVERYONE = (*STAFF, "mentor", "trainee")
 
 

@@ -27,6 +27,7 @@ from services.mentorship.schemas.assignments import (
 )
 from shared.api import blueprint, endpoint
 from shared.auth import (
+    STAFF,
     Principal,
     act,
     check_trainee_scope,
@@ -39,8 +40,6 @@ from shared.http import app_today, field_problem, paginate, where_given
 blp = blueprint(
     "assignments", "/api/v1/mentorship", "Mentor assignments (导师), suggestions and gap filling"
 )
-
-WRITERS = ("city", "town", "unit")
 
 
 def _capacity() -> dict[str, int]:
@@ -100,7 +99,7 @@ def get_assignments(args):
     return page
 
 
-@endpoint(blp, "POST /assignments", *WRITERS, body=AssignmentIn, out=AssignmentOut, status=201)
+@endpoint(blp, "POST /assignments", *STAFF, body=AssignmentIn, out=AssignmentOut, status=201)
 def post_assignments(data):
     """Make a person the trainee's mentor in a role, from ``start_date`` (default:
     today in the city). 422 names the eligibility rule that failed, or says the mentor
@@ -128,7 +127,7 @@ def get_assignment_item(id):
     return domain.describe(session(), [load_assignment(id)])[0]
 
 
-@endpoint(blp, "POST /assignments/<int:id>/end", *WRITERS, body=AssignmentEndIn, out=AssignmentOut)
+@endpoint(blp, "POST /assignments/<int:id>/end", *STAFF, body=AssignmentEndIn, out=AssignmentOut)
 def post_assignment_end(data, id):
     """End an assignment on ``end_date`` (default: today; neither before it began nor
     in the future); ``reason`` is kept in the audit trail. Announced as
@@ -145,7 +144,7 @@ def post_assignment_end(data, id):
     return domain.describe(session(), [assignment])[0]
 
 
-@endpoint(blp, "GET /assignments/<int:id>/audit", *WRITERS, out=AuditOut(many=True))
+@endpoint(blp, "GET /assignments/<int:id>/audit", *STAFF, out=AuditOut(many=True))
 def get_assignment_audit(id):
     """The audit trail of an assignment: who changed it, when, before and after."""
     load_assignment(id)
@@ -167,7 +166,7 @@ def get_trainee_mentors(id):
     return domain.mentors_of(session(), access.load_trainee(id))
 
 
-@endpoint(blp, "GET /trainees/<int:id>/suggestions", *WRITERS, out=SuggestionsOut)
+@endpoint(blp, "GET /trainees/<int:id>/suggestions", *STAFF, out=SuggestionsOut)
 def get_trainee_suggestions(id):
     """Per role, the people eligible today with their current load and capacity; those
     at capacity are listed apart (``at_capacity``), the current holder not at all."""
@@ -175,7 +174,7 @@ def get_trainee_suggestions(id):
     return domain.suggestions(session(), trainee, _capacity(), app_today())
 
 
-@endpoint(blp, "POST /gaps/fill", *WRITERS, body=GapFillIn, out=GapFillOut)
+@endpoint(blp, "POST /gaps/fill", *STAFF, body=GapFillIn, out=GapFillOut)
 def post_gap_fill(data):
     """Fill every empty required seat of the active trainees of a town (``town_id``) or
     unit (``unit_id``) where exactly one eligible person has spare capacity; answer

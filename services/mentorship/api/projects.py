@@ -21,7 +21,7 @@ from services.mentorship.schemas.projects import (
     ProjectPatch,
 )
 from shared.api import blueprint, endpoint
-from shared.auth import act, current_principal
+from shared.auth import STAFF, act, current_principal
 from shared.db import session
 from shared.http import ListArgs, get_or_404, paginate, problem
 from shared.normalize import message
@@ -58,7 +58,8 @@ def get_projects(args):
 
 @endpoint(blp, "POST /projects", "city", body=ProjectIn, out=ProjectOut, status=201)
 def post_projects(data):
-    """Add a key project to the catalogue (city only; names are unique, 409)."""
+    """Add a key project to the catalogue (city only): its ``name`` (unique, 409), a
+    ``category`` and a ``description``. It opens active: trainees may join it."""
     return act(domain.create_project, data)
 
 
@@ -91,9 +92,7 @@ def get_project_participants(args, id):
 @endpoint(
     blp,
     "POST /projects/<int:id>/participants",
-    "city",
-    "town",
-    "unit",
+    *STAFF,
     body=ParticipationIn,
     out=ParticipationOut,
     status=201,

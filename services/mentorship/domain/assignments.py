@@ -32,9 +32,9 @@ from services.mentorship.config import ROLES
 from services.mentorship.domain.common import audit, emit
 from services.mentorship.models import Assignment, Person, Position, Town, Trainee, Unit, Village
 from shared.audit import state
-from shared.db import settings_of
-from shared.errors import Conflict, DomainError, NotFound, not_after_today, not_before
-from shared.vocabulary import MENTOR_ROLES, PLACES, TRAINEE_STATUSES
+from shared.db import locked, settings_of
+from shared.errors import Conflict, DomainError, NotFound, not_after_today, not_before, only_active
+from shared.vocabulary import MENTOR_ROLES, PLACES
 
 log = logging.getLogger(__name__)
 
@@ -154,16 +154,7 @@ def check_eligible(
     session: Session, trainee: Trainee, person_id: int, role: str, day: dt.date
 ) -> None:
     """Refuse (422, naming the rule) unless the person may hold ``role`` for ``trainee``."""
-    if trainee.status != "active":
-        status = TRAINEE_STATUSES.get(trainee.status, trainee.status)
-        raise DomainError.on(
-            "trainee_id",
-            (
-                f"该选调生状态为“{status}”，只有在岗选调生才能配备导师",
-                f"the trainee is {trainee.status}: only active trainees get mentors",
-            ),
-            (f"选调生状态为“{status}”", f"trainee is {trainee.status}"),
-        )
+    only_active("trainee_id", trainee.status, ("配备导师", "get mentors"))
     column = _SEAT_PLACE[role]
     if getattr(trainee, column) is None:
         raise DomainError.on(
@@ -255,15 +246,12 @@ def _create(
 ) -> Assignment:
     """A new assignment; ``announce=False`` leaves its event and audit row to the caller
     (``_announce_created`` once the assignments of a run are flushed together)."""
+    # active, not vacated and with no end: the model's defaults
     assignment = Assignment(
         trainee_id=trainee.id,
         mentor_id=mentor_id,
         role=role,
         start_date=start_date,
-        end_date=None,
-        active=True,
-        end_reason=None,
-        vacated=False,
         assigned_by=assigned_by[:64],
     )
     session.add(assignment)
@@ -366,20 +354,12 @@ def assign(
     nor take a mentor past capacity; everyone locks in that order, so they queue rather
     than deadlock.
     """
-    trainee = session.get(Trainee, trainee_id, with_for_update=True, populate_existing=True)
+    trainee = locked(session, Trainee, trainee_id)
     if trainee is None:
-        raise NotFound.on(
-            "trainee_id",
-            (f"没有编号为 {trainee_id} 的选调生", f"no trainee with id {trainee_id}"),
-            ("不存在", "not found"),
-        )
-    mentor = session.get(Person, mentor_id, with_for_update=True, populate_existing=True)
+        raise NotFound.no_such("trainee_id", trainee_id, ("选调生", "trainee"))
+    mentor = locked(session, Person, mentor_id)
     if mentor is None:
-        raise DomainError.on(
-            "mentor_id",
-            (f"没有编号为 {mentor_id} 的干部", f"no person with id {mentor_id}"),
-            ("查无此人", "no such person"),
-        )
+        raise DomainError.no_such("mentor_id", mentor_id, ("干部", "person"))
     check_eligible(session, trainee, mentor_id, role, today)
     current = active_seat(session, trainee_id, role, lock=True)
     if current is not None and current.mentor_id == mentor_id:
@@ -433,7 +413,7 @@ def end_assignment(
     """End an assignment by hand (reason ``manual``) on ``end_date``, which may be neither
     before it began nor in the future. ``note`` is kept in the audit trail."""
     # Locked and read afresh: of two clerks ending it at once, the second sees it ended.
-    session.get(Assignment, assignment.id, with_for_update=True, populate_existing=True)
+    locked(session, Assignment, assignment.id)
     if not assignment.active:
         raise Conflict.on(
             "id",
@@ -537,7 +517,7 @@ class _SeatFiller:
         mentors then wait for each other instead of deadlocking (each would otherwise lock
         them in the order of its own seats)."""
         for person_id in sorted(set(person_ids) - self._locked):
-            self.session.get(Person, person_id, with_for_update=True, populate_existing=True)
+            locked(self.session, Person, person_id)
             self._locked.add(person_id)
             for held_role in ROLES:
                 self._loads.pop((person_id, held_role), None)
@@ -558,7 +538,7 @@ class _SeatFiller:
         # Once locked in this run the lock holds until commit, so the count kept here stays
         # true: a town's 800 seats lock and count each mentor once, not once per seat.
         if mentor_id not in self._locked:
-            self.session.get(Person, mentor_id, with_for_update=True, populate_existing=True)
+            locked(self.session, Person, mentor_id)
             self._locked.add(mentor_id)
             for held_role in ROLES:
                 self._loads.pop((mentor_id, held_role), None)

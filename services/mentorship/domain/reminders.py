@@ -31,7 +31,7 @@ from services.mentorship.domain.calendar import next_working_day
 from services.mentorship.domain.common import emit
 from services.mentorship.models import Assignment, Person, ReminderRun, Talk, Trainee
 from shared.clock import month_bounds, month_code
-from shared.db import upsert_statement, utcnow
+from shared.db import insert_new
 
 
 @dataclass
@@ -111,15 +111,7 @@ def missing_talks(session: Session, today: dt.date, cadence: dict[str, str]) -> 
 def _claim(session: Session, month: str, today: dt.date) -> bool:
     """Take the month's run row; False if a run took it before (this one waits for a
     concurrent run's commit on the key, then finds it taken)."""
-    statement = upsert_statement(session, ReminderRun).values(
-        month=month, run_on=today, reminders=0, towns=0, created_at=utcnow()
-    )
-    claimed = session.scalar(
-        statement.on_conflict_do_nothing(index_elements=["month"]).returning(
-            ReminderRun.__table__.c.month
-        )
-    )
-    return claimed is not None
+    return insert_new(session, ReminderRun, "month", month=month, run_on=today) is not None
 
 
 def send_reminders(session: Session, today: dt.date, cadence: dict[str, str]) -> dict:

@@ -47,7 +47,15 @@ from services.mentorship.models import (
     Village,
 )
 from shared.clock import month_bounds
-from shared.db import attach, execute_together, insert_with_params, next_id, prefixed, utcnow
+from shared.db import (
+    attach,
+    execute_together,
+    insert_with_params,
+    locked,
+    next_id,
+    prefixed,
+    utcnow,
+)
 from shared.errors import Conflict, DomainError, NotFound, not_after_today
 from shared.normalize import message
 from shared.outbox import event_row, outbox_insert
@@ -150,24 +158,21 @@ def record_talk(
     return talk
 
 
+#: The columns of a talk's row that its ``talk.recorded`` payload carries as they are.
+_ANNOUNCED = (
+    "trainee_id mentor_id mentor_role talk_date mode aspects summary place "
+    "unit_id town_id village_id"
+).split()
+
+
 def _announced(row: dict) -> dict:
     """The ``talk.recorded`` payload of a talk's row."""
     talk_time = row["talk_time"]
     return {
         "talk_id": row["id"],
-        "trainee_id": row["trainee_id"],
-        "mentor_id": row["mentor_id"],
-        "mentor_role": row["mentor_role"],
-        "talk_date": row["talk_date"],
-        "mode": row["mode"],
-        "aspects": row["aspects"],
-        "summary": row["summary"],
-        "place": row["place"],
+        **{column: row[column] for column in _ANNOUNCED},
         # in UTC, as stored (the API takes it with whatever offset it was sent)
         "talk_time": talk_time and talk_time.astimezone(dt.UTC),
-        "unit_id": row["unit_id"],
-        "town_id": row["town_id"],
-        "village_id": row["village_id"],
     }
 
 
@@ -251,11 +256,7 @@ def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:
     # The row lock makes two simultaneous acknowledgements one success and one conflict.
     session.refresh(talk, with_for_update=True)
     if talk.acknowledged_at is not None:
-        raise Conflict.on(
-            "talk",
-            ("该谈话已经确认过", "this talk has already been acknowledged"),
-            ("已确认", "already acknowledged"),
-        )
+        raise Conflict.already("talk", ("该谈话", "this talk"), ("确认", "acknowledged"))
     talk.acknowledged_at = utcnow()
     talk.reflection = reflection
     session.flush()
@@ -264,17 +265,12 @@ def acknowledge_talk(session: Session, talk: Talk, reflection: str) -> Talk:
 
 def mark_follow_up_done(session: Session, talk: Talk, follow_up_id: int, by: str) -> FollowUp:
     """Mark one follow-up action of a talk done (once)."""
-    follow_up = session.get(FollowUp, follow_up_id, with_for_update=True, populate_existing=True)
+    follow_up = locked(session, FollowUp, follow_up_id)
     if follow_up is None or follow_up.talk_id != talk.id:
         raise NotFound(message("该谈话没有这项跟进事项", "no such follow-up of this talk"))
     if follow_up.done_at is not None:
-        raise Conflict.on(
-            "follow_up",
-            ("该跟进事项已经完成", "this follow-up is already done"),
-            ("已完成", "already done"),
-        )
-    follow_up.done_at = utcnow()
-    follow_up.done_by = by
+        raise Conflict.already("follow_up", ("该跟进事项", "this follow-up"), ("完成", "done"))
+    follow_up.done_at, follow_up.done_by = utcnow(), by
     session.flush()
     return follow_up
 

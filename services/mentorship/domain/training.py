@@ -23,9 +23,8 @@ from services.mentorship.models import (
     TrainingEvent,
 )
 from shared.db import utcnow
-from shared.errors import Conflict, DomainError
+from shared.errors import Conflict, DomainError, only_active
 from shared.normalize import message
-from shared.vocabulary import TRAINEE_STATUSES
 
 TENTH = Decimal("0.1")
 #: A showcase's status in Chinese, for refusals (as the console shows it).
@@ -213,13 +212,7 @@ def join_project(session: Session, project: Project, trainee: Trainee, data: dic
         raise DomainError.on(
             "project", ("该项目已关闭", "this project is closed"), ("项目已关闭", "not active")
         )
-    if trainee.status != "active":
-        status = TRAINEE_STATUSES.get(trainee.status, trainee.status)
-        raise DomainError.on(
-            "trainee_id",
-            ("只有在岗选调生才能参加项目", "only an active trainee joins a project"),
-            (f"状态为“{status}”", f"status {trainee.status}"),
-        )
+    only_active("trainee_id", trainee.status, ("参加项目", "join projects"))
     existing = session.scalar(
         sa.select(Participation.id).where(
             Participation.project_id == project.id, Participation.trainee_id == trainee.id

@@ -39,7 +39,7 @@ from services.notifier.models import (
     Subscription,
     WebhookDelivery,
 )
-from shared.db import Database, utcnow
+from shared.db import Database, locked, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -196,9 +196,7 @@ def deliver_webhook(db: Database, config, now: dt.datetime | None = None) -> boo
         )
         if delivery is None:
             return False
-        subscription = session.get(
-            Subscription, delivery.subscription_id, with_for_update=True, populate_existing=True
-        )
+        subscription = locked(session, Subscription, delivery.subscription_id)
         body = delivery.body.encode("utf-8")
         started = time.perf_counter()
         status_code, error = None, None

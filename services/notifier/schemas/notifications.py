@@ -31,11 +31,35 @@ class NotificationListArgs(ListArgs, InboxFilterArgs):
     pass
 
 
+#: What each event's notification links to: event type -> (the object's kind, the payload
+#: field holding its id). The console maps a kind to its page; ``trainee_id`` goes along
+#: where the page needs it.
+LINKS = {
+    "talk.recorded": ("talk", "talk_id"),
+    "talk.missing": ("trainee", "trainee_id"),
+    "talk.missing_town": ("town", "town_id"),
+    "mentor.assigned": ("trainee", "trainee_id"),
+    "mentor.released": ("trainee", "trainee_id"),
+    "period.opened": ("period", "period_id"),
+    "report.submitted": ("report", "report_id"),
+    "report.returned": ("report", "report_id"),
+    "report.approved": ("report", "report_id"),
+    "report.due_soon": ("form", None),
+    "report.overdue": ("form", None),
+    "need.raised": ("need", "need_id"),
+    "need.resolved": ("need", "need_id"),
+    "subsidy.paid": ("subsidy", "subsidy_id"),
+    "placement_fee.paid": ("placement_fee", "entitlement_id"),
+    "housing.allocated": ("housing", "housing_id"),
+    "visit.recorded": ("visit", "visit_id"),
+}
+
+
 class LinkOut(Schema):
     kind = fields.String(
         metadata={
-            "description": "talk, report, form (not filed yet: no id), period, need, "
-            "subsidy, placement_fee, housing, visit, trainee or town"
+            "description": ", ".join(dict.fromkeys(kind for kind, _ in LINKS.values()))
+            + " (a form not filed yet has no id)"
         }
     )
     id = fields.Integer(allow_none=True)

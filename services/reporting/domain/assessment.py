@@ -62,7 +62,7 @@ from services.reporting.models import (
     Trainee,
     Unit,
 )
-from shared.db import utcnow
+from shared.db import locked, utcnow
 from shared.errors import Conflict, DomainError
 from shared.normalize import message
 
@@ -177,7 +177,7 @@ def set_weights(session: Session, new: dict[str, Decimal], by: str) -> dict[str,
             (f"现在合计 {total}", f"they add up to {total}"),
         )
     for name in INDICATORS:
-        row = session.get(AssessmentWeight, name, with_for_update=True, populate_existing=True)
+        row = locked(session, AssessmentWeight, name)
         if row is None:
             session.add(AssessmentWeight(indicator=name, weight=new[name], updated_by=by))
         else:
@@ -450,11 +450,7 @@ def publish(session: Session, assessment: Assessment, by: str) -> Assessment:
     """Freeze a draft and announce ``assessment.published`` with its ranking."""
     session.refresh(assessment, with_for_update=True)
     if assessment.status == "published":
-        raise Conflict.on(
-            "status",
-            ("该期考核已经发布", "this assessment is already published"),
-            ("已发布", "published"),
-        )
+        raise Conflict.already("status", ("该期考核", "this assessment"), ("发布", "published"))
     assessment.status = "published"
     assessment.published_at = utcnow()
     assessment.published_by = by

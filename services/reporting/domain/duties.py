@@ -173,11 +173,7 @@ def report_progress(
     # The row lock orders two simultaneous updates of one item.
     session.refresh(item, with_for_update=True)
     if item.completed_on is not None:
-        raise Conflict.on(
-            "percent",
-            ("该事项已经完成", "this item is already completed"),
-            ("已完成", "already completed"),
-        )
+        raise Conflict.already("percent", ("该事项", "this item"), ("完成", "completed"))
     if percent < item.percent:
         raise DomainError.on(
             "percent",

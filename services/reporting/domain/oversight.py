@@ -34,7 +34,7 @@ from services.reporting.models import (
     VisitFact,
 )
 from shared.consumer import defer, payload_key, set_based
-from shared.db import excluded, upsert_statement
+from shared.db import excluded, locked, upsert_statement
 from shared.projections import assignment_row
 
 #: Each mentor role as one bit (see ``MentorAssignment.role_bit``).
@@ -88,7 +88,7 @@ def bump_many(session: Session, bumps: list[tuple[int, dt.date, dict, dict]]) ->
 def _new_fact(session: Session, model, payload: dict, key: str, *names: str) -> bool:
     """Insert the fact (its ``key`` and ``names``, as the payload names them) unless it is
     known; True when it was new."""
-    known = session.get(model, payload[key], with_for_update=True, populate_existing=True)
+    known = locked(session, model, payload[key])
     if known is not None:
         return False
     session.add(model(**{name: payload[name] for name in (key, *names)}))
@@ -144,7 +144,7 @@ def on_fee_paid(session: Session, envelope: dict) -> None:
 def on_need_raised(session: Session, envelope: dict) -> None:
     """A need raised: remembered with its due day (the resolution may have come first)."""
     payload = envelope["payload"]
-    row = session.get(NeedFact, payload["need_id"], with_for_update=True, populate_existing=True)
+    row = locked(session, NeedFact, payload["need_id"])
     if row is None:
         session.add(
             NeedFact(
@@ -163,7 +163,7 @@ def on_need_raised(session: Session, envelope: dict) -> None:
 def on_need_resolved(session: Session, envelope: dict) -> None:
     """A need resolved: counted once, in the month resolved, on time as welfare judged it."""
     payload = envelope["payload"]
-    row = session.get(NeedFact, payload["need_id"], with_for_update=True, populate_existing=True)
+    row = locked(session, NeedFact, payload["need_id"])
     if row is None:
         row = NeedFact(
             need_id=payload["need_id"],
@@ -232,9 +232,7 @@ def on_mentor_released(session: Session, envelope: dict) -> None:
     """An assignment's end: no longer active, never again; a release that overtook its
     assignment keeps no start."""
     payload = envelope["payload"]
-    row = session.get(
-        MentorAssignment, payload["assignment_id"], with_for_update=True, populate_existing=True
-    )
+    row = locked(session, MentorAssignment, payload["assignment_id"])
     if row is None:
         session.add(
             MentorAssignment(

@@ -65,7 +65,7 @@ from services.reporting.models import (
 )
 from shared import workdays
 from shared.clock import month_bounds, month_code
-from shared.db import UTCDateTime, upsert_statement, utcnow
+from shared.db import UTCDateTime, insert_new, locked, upsert_statement, utcnow
 from shared.errors import DomainError, NotFound
 
 #: ``report.due_soon`` goes out this many days before the deadline.
@@ -172,22 +172,18 @@ def open_period(
         )
     base = policy_deadline(kind, ends_on, config)
     deadline = next_working_day(session, base)
-    inserted = session.execute(
-        upsert_statement(session, Period)
-        .values(
-            code=code,
-            kind=kind,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            policy_deadline=base,
-            deadline=deadline,
-            extension_reason="",
-            opened_by=by,
-            opened_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["code"])
-        .returning(Period.id)
-    ).scalar_one_or_none()
+    inserted = insert_new(
+        session,
+        Period,
+        "code",
+        code=code,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        policy_deadline=base,
+        deadline=deadline,
+        opened_by=by,
+    )
     period = session.scalars(sa.select(Period).where(Period.code == code)).one()
     if inserted is None:
         return period, False
@@ -384,7 +380,7 @@ def fold_tenure(
 
 def note_tenure(session: Session, trainee_id: int, **fact) -> TraineeTenure:
     """Fold one fact (see :func:`fold_tenure`) into a trainee's tenure, the row locked."""
-    tenure = session.get(TraineeTenure, trainee_id, with_for_update=True, populate_existing=True)
+    tenure = locked(session, TraineeTenure, trainee_id)
     if tenure is None:
         tenure = TraineeTenure(trainee_id=trainee_id)
         session.add(tenure)

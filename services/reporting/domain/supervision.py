@@ -85,11 +85,7 @@ def close_rectification(
     """Close an item once with its evidence."""
     session.refresh(item, with_for_update=True)
     if item.closed_on is not None:
-        raise Conflict.on(
-            "rectification",
-            ("该整改事项已经销号", "this item is already closed"),
-            ("已销号", "already closed"),
-        )
+        raise Conflict.already("rectification", ("该整改事项", "this item"), ("销号", "closed"))
     not_before(
         "closed_on", closed_on, item.visit.visit_date, ("销号日期", "closing date"), VISIT_DAY
     )

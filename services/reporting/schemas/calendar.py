@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from shared.http import ListArgs, StrictSchema, page_schema
+from shared.http import ListArgs, RowError, SkippedRow, StrictSchema, page_schema
 
 KIND_HELP = "holiday (放假) or workday (调休上班: a Saturday or Sunday worked)"
 DATE_HELP = "2027-02-06; also 2027/2/6, 2027.2.6, 2027年2月6日, full-width digits"
@@ -105,20 +105,10 @@ class CalendarLoadOut(Schema):
     )
 
 
-class CalendarRowError(Schema):
-    row = fields.Integer()
-    errors = fields.Dict()
-
-
-class CalendarSkippedRow(Schema):
-    row = fields.Integer()
-    reason = fields.String()
-
-
 class CalendarImportOut(Schema):
     rows = fields.Integer()
-    errors = fields.List(fields.Nested(CalendarRowError))
+    errors = fields.List(fields.Nested(RowError))
     skipped = fields.List(
-        fields.Nested(CalendarSkippedRow),
+        fields.Nested(SkippedRow),
         metadata={"description": "title rows above the header, total rows, notes"},
     )

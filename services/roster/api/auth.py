@@ -46,14 +46,11 @@ def _body() -> dict:
     if request.mimetype == "application/x-www-form-urlencoded":
         return request.form.to_dict()
     raw = request.get_json(silent=True)
-    if raw is None:
-        raise field_problem(
-            400,
-            "body",
-            ("请以 JSON 或表单格式提交", "send JSON or a form"),
-            ("不是 JSON", "not JSON"),
-        )
-    return raw
+    if raw is not None:
+        return raw
+    raise field_problem(
+        400, "body", ("请以 JSON 或表单格式提交", "send JSON or a form"), ("不是 JSON", "not JSON")
+    )
 
 
 def _load(schema, raw) -> dict:

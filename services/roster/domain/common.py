@@ -36,7 +36,7 @@ emit = emitter(Outbox, PRODUCER)
 def _get(session: Session, model, id_: int | None, field: str):
     obj = session.get(model, id_) if id_ is not None else None
     if obj is None:
-        raise DomainError(no_such(model, id_), {field: [message("不存在", "not found")]})
+        raise DomainError.no_such(field, id_, (name_zh(model.__tablename__), model.__tablename__))
     return obj
 
 

@@ -33,13 +33,13 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from services.roster.domain.people import POSITION_PLACE, create_person
+from services.roster.domain.people import create_person
 from services.roster.domain.trainees import register_trainees
 from services.roster.models import Person, Position, Town, Trainee, Unit, Village
 from services.roster.schemas.imports import (
     POSITION_LABELS,
 )
-from services.roster.schemas.people import PersonIn
+from services.roster.schemas.people import POSITION_PLACE, PersonIn
 from services.roster.schemas.trainees import TraineeIn
 from shared import normalize
 from shared.errors import DomainError

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.roster.schemas.common import GENDER, SEARCH, Email, Name, Phone, Text
 from shared import fields as clean
 from shared.events.catalogue import POSITION_KINDS
 from shared.http import ListArgs, StrictSchema, app_today, page_schema
+from shared.normalize import message
 from shared.observability import mask_id_number, mask_phone
+from shared.vocabulary import PLACES
+
+#: Which place a position of each kind names (and no other).
+POSITION_PLACE = {
+    "unit_leadership": "unit_id",
+    "unit_middle_cadre": "unit_id",
+    "unit_staff": "unit_id",
+    "town_party_deputy": "town_id",
+    "town_staff": "town_id",
+    "village_party_secretary": "village_id",
+}
+#: The kinds of position in Chinese, for refusals.
+POSITION_NAMES = {
+    "unit_leadership": "单位领导班子成员",
+    "unit_middle_cadre": "单位中层以上干部",
+    "unit_staff": "单位干部",
+    "town_party_deputy": "镇党委副书记（分管党建）",
+    "town_staff": "镇（街）干部",
+    "village_party_secretary": "村党组织书记",
+}
 
 
 class PositionIn(StrictSchema):
@@ -19,6 +40,37 @@ class PositionIn(StrictSchema):
     village_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     start_date = fields.Date(load_default=None, allow_none=True)
     end_date = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _place_and_dates(self, data, **_kw):
+        """A position names the place its kind says (a town's cadre its ``town_id``) and
+        no other, and ends no earlier than it starts; whether that place exists is the
+        domain's to say."""
+        kind = data["kind"]
+        field = POSITION_PLACE[kind]
+        place = field.removesuffix("_id")
+        zh = f"“{POSITION_NAMES[kind]}”职务", PLACES[place]
+        errors = {
+            other: [
+                message(f"{zh[0]}只填写所在{zh[1]}", f"a {kind} position names only its {place}")
+            ]
+            for other in ("unit_id", "town_id", "village_id")
+            if other != field and data.get(other) is not None
+        }
+        if not data.get(field):
+            errors[field] = [
+                message(f"{zh[0]}须填写所在{zh[1]}", f"a {kind} position names its {place}")
+            ]
+        if (
+            data.get("start_date")
+            and data.get("end_date")
+            and data["end_date"] < data["start_date"]
+        ):
+            errors["end_date"] = [
+                message("职务的结束日期不能早于开始日期", "a position cannot end before it starts")
+            ]
+        if errors:
+            raise ValidationError(errors)
 
 
 class PositionOut(Schema):

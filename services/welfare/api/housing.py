@@ -29,14 +29,7 @@ from services.welfare.schemas.housing import (
 from shared.api import blueprint, endpoint
 from shared.auth import Principal, act, current_principal
 from shared.db import session
-from shared.http import (
-    NOT_IN_SCOPE,
-    field_problem,
-    get_or_404,
-    paginate,
-    problem,
-    where_given,
-)
+from shared.http import NOT_IN_SCOPE, field_problem, get_or_404, paginate, problem, where_given
 from shared.normalize import message
 
 blp = blueprint(

@@ -17,7 +17,7 @@ from services.welfare.models import MoneyAudit, PlacementFee
 from shared.audit import audit_row, record_audits, state
 from shared.clock import utcnow
 from shared.consumer import payload_key, set_based
-from shared.db import upsert_statement
+from shared.db import insert_new, upsert_statement
 from shared.errors import Conflict, DomainError, not_after_today, not_before
 from shared.normalize import message
 from shared.workdays import next_working_day
@@ -70,13 +70,9 @@ def on_placed(session: Session, envelope: dict) -> None:
         return
     policy = policy_in_force(session, payload["start_date"])
     overrides = city_calendar.overrides(session, [_fee_limit(payload["start_date"], policy)])
-    statement = (
-        upsert_statement(session, PlacementFee)
-        .values(**_entitlement(envelope, policy, utcnow(), overrides))
-        .on_conflict_do_nothing(index_elements=["trainee_id"])
-        .returning(PlacementFee.id)
+    fee_id = insert_new(
+        session, PlacementFee, "trainee_id", **_entitlement(envelope, policy, utcnow(), overrides)
     )
-    fee_id = session.scalar(statement)
     if fee_id is not None:
         fee = session.get(PlacementFee, fee_id)
         audit(session, *ENTITLED, fee_id, None, state(fee, "trainee_id", *FEE_STATE))

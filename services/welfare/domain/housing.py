@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, lazyload
 from services.welfare.domain.common import emit
 from services.welfare.models import Housing, HousingAllocation, HousingConversion, Trainee
 from shared.consumer import payload_key, set_based
-from shared.db import utcnow
-from shared.errors import Conflict, DomainError, NotFound, not_after_today, not_before
+from shared.db import locked, utcnow
+from shared.errors import Conflict, DomainError, NotFound, not_after_today, not_before, only_active
 from shared.normalize import message
 
 #: How far ahead an allocation may start (a bed is promised, not imagined).
@@ -57,7 +57,7 @@ def create_housing(session: Session, town_id: int, data: dict) -> Housing:
 
 def update_housing(session: Session, housing_id: int, data: dict) -> Housing:
     """Change a housing unit; its beds never drop below the beds in use."""
-    housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
+    housing = locked(session, Housing, housing_id)
     if housing is None:
         raise NotFound(message("周转房不存在", "no such housing"))
     beds = data.get("beds", housing.beds)
@@ -79,7 +79,7 @@ def update_housing(session: Session, housing_id: int, data: dict) -> Housing:
 
 def delete_housing(session: Session, housing_id: int) -> None:
     """Remove a housing unit that never housed anyone (history is kept otherwise)."""
-    housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
+    housing = locked(session, Housing, housing_id)
     if housing is None:
         raise NotFound(message("周转房不存在", "no such housing"))
     used = session.scalar(
@@ -109,7 +109,7 @@ def allocate(
     Announced as ``housing.allocated``."""
     # The lock serialises allocations of one housing: the count below then sees every
     # allocation committed before ours.
-    housing = session.get(Housing, housing_id, with_for_update=True, populate_existing=True)
+    housing = locked(session, Housing, housing_id)
     if housing is None:
         raise NotFound(message("周转房不存在", "no such housing"))
     trainee = session.get(Trainee, trainee_id)
@@ -117,12 +117,7 @@ def allocate(
         raise DomainError.on(
             "trainee_id", ("选调生不存在", "no such trainee"), ("没有这名选调生", "unknown trainee")
         )
-    if trainee.status != "active":
-        raise DomainError.on(
-            "trainee_id",
-            ("只有在锻炼期内的选调生才能分配床位", "only an active trainee gets a bed"),
-            ("该选调生不在锻炼期内", "the trainee is not active"),
-        )
+    only_active("trainee_id", trainee.status, ("分配床位", "get a bed"))
     if trainee.town_id != housing.town_id:
         raise DomainError.on(
             "trainee_id",
@@ -194,9 +189,7 @@ def release(
 ) -> HousingAllocation:
     """Free the bed of an active allocation from ``end_date`` (not before its start, not
     in the future). Announced as ``housing.released``."""
-    allocation = session.get(
-        HousingAllocation, allocation_id, with_for_update=True, populate_existing=True
-    )
+    allocation = locked(session, HousingAllocation, allocation_id)
     if allocation is None:
         raise NotFound(message("床位分配记录不存在", "no such allocation"))
     if not allocation.active:

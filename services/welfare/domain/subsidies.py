@@ -45,13 +45,14 @@ from services.welfare.models import (
     PlacementHistory,
     Subsidy,
     SubsidyMonth,
+    SubsidyPolicy,
     Trainee,
 )
 from shared import clock
 from shared.audit import state
 from shared.clock import utcnow
 from shared.consumer import set_based
-from shared.db import upsert_statement
+from shared.db import insert_new, upsert_statement
 from shared.errors import Conflict, DomainError
 from shared.normalize import message
 
@@ -169,20 +170,15 @@ def _run_record(session: Session, month: str, actor: str) -> SubsidyMonth:
     """The month's run record, created by the first run, locked: runs of one month (the
     city's, two schedulers' ticks) take turns, each seeing what the one before committed."""
     now = utcnow()
-    session.execute(
-        upsert_statement(session, SubsidyMonth)
-        .values(
-            month=month,
-            runs=0,
-            created=0,
-            total_fen=0,
-            stale=False,
-            first_by=actor,
-            first_at=now,
-            last_by=actor,
-            last_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["month"])
+    insert_new(
+        session,
+        SubsidyMonth,
+        "month",
+        month=month,
+        first_by=actor,
+        first_at=now,
+        last_by=actor,
+        last_at=now,
     )
     return session.scalars(
         sa.select(SubsidyMonth)
@@ -232,6 +228,19 @@ def _missing(session: Session, month: str, rows: list[dict]) -> tuple[list[dict]
     return create, len(review)
 
 
+def _policy_of_month(session: Session, first: dt.date) -> SubsidyPolicy:
+    """The policy in force on a month's first day: without one no subsidy of the month
+    can be worked out (422)."""
+    policy = policy_in_force(session, first)
+    if policy is None:
+        raise DomainError.on(
+            "month",
+            ("该月没有生效的补贴标准", "no subsidy policy is in force for this month"),
+            ("没有生效的补贴标准", "no policy in force"),
+        )
+    return policy
+
+
 def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
     """Create the subsidies of a month that is over, one per trainee and town stationed
     during it (see the module), with the policy in force on the month's first day.
@@ -248,13 +257,7 @@ def generate(session: Session, month: str, actor: str, today: dt.date) -> dict:
         raise DomainError.on(
             "month", ("该月尚未结束", "the month is not over yet"), ("尚未结束", "not over yet")
         )
-    policy = policy_in_force(session, first)
-    if policy is None:
-        raise DomainError.on(
-            "month",
-            ("该月没有生效的补贴标准", "no subsidy policy is in force for this month"),
-            ("没有生效的补贴标准", "no policy in force"),
-        )
+    policy = _policy_of_month(session, first)
     run = _run_record(session, month, actor)
     rows = stationed_rows(session, month)
     create, review = _missing(session, month, rows)
@@ -592,11 +595,7 @@ def reissue(
             ),
             (f"最多 {left} 天", f"at most {left}"),
         )
-    policy = policy_in_force(session, first)
-    if policy is None:
-        raise DomainError(
-            message("该月没有生效的补贴标准", "no subsidy policy is in force for this month")
-        )
+    policy = _policy_of_month(session, first)
     before = state(subsidy, *REISSUE_STATE)
     before["reversed"] = is_reversed(subsidy)
     if not is_reversed(subsidy):
