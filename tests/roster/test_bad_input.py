@@ -320,21 +320,6 @@ def test_a_duplicate_place_code_is_a_409(roster):
         assert "code" in assert_problem(response, 409)["errors"]
 
 
-def test_a_position_naming_a_place_its_kind_does_not_take_is_a_422(roster):
-    with stores_nothing(roster):
-        response = roster.client.post(
-            f"{API}/people",
-            headers=auth("city"),
-            json={
-                "name": "干部",
-                "positions": [
-                    {"kind": "town_party_deputy", "town_id": roster.town_a, "unit_id": 0}
-                ],
-            },
-        )
-        assert "positions" in assert_problem(response, 422)["errors"]
-
-
 def test_a_position_s_place_and_dates_are_refused_at_the_door_field_by_field(roster):
     # A town's cadre naming a unit and no town, and ending before it starts: every field
     # is named at once, in the clerk's words (the kind and the place in Chinese).
