@@ -15,10 +15,7 @@ SERVICES = EmbeddedSystem(ROOT / "var").available()
 
 def _diff(spec, url):
     db = migrated(spec, url)
-    try:  # a service whose tables span several modules lists them in all_models
-        models = importlib.import_module(f"services.{spec.name}.all_models")
-    except ModuleNotFoundError:
-        models = importlib.import_module(f"services.{spec.name}.models")
+    models = importlib.import_module(f"services.{spec.name}.models")  # every table
     try:
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": False})

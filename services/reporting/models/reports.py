@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.reporting.models.base import Base
 from services.reporting.models.periods import Period
+from shared.audit import AuditMixin
 from shared.db import utcnow
 
 REPORT_STATUSES = ("draft", "submitted", "returned", "approved")
@@ -70,19 +71,13 @@ class ReportTalk(Base):
     __table_args__ = (sa.Index("ix_report_talk_trainee_date", "trainee_id", "talk_date"),)
 
 
-class ReportAudit(Base):
-    """Who decided what on a report or a period, when, with the state before and after."""
+class ReportAudit(AuditMixin, Base):
+    """Who decided what on a report or a period, when, with the state before and after,
+    and the role the decider acted in."""
 
     __tablename__ = "report_audit"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(sa.String(64))
     role: Mapped[str] = mapped_column(sa.String(16))
-    action: Mapped[str] = mapped_column(sa.String(32))
-    entity: Mapped[str] = mapped_column(sa.String(16))
-    entity_id: Mapped[int]
-    before: Mapped[dict | None] = mapped_column(sa.JSON)
-    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    entity: Mapped[str] = mapped_column(sa.String(16))  # (narrower than the mixin's)
 
     __table_args__ = (sa.Index("ix_report_audit_entity", "entity", "entity_id"),)
