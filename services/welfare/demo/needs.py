@@ -12,13 +12,16 @@ from services.welfare.demo.common import BY
 from services.welfare.domain import needs
 from services.welfare.models import Need, Trainee
 
-NEEDS = [
-    ("life", "周转房热水器故障", "冬天洗澡不方便，已报修两次。"),
-    ("work", "希望参加百千万工程业务培训", "对乡村产业项目申报流程不熟悉。"),
-    ("housing", "宿舍离村委会较远", "每天往返一个多小时，希望调整住处。"),
-    ("health", "颈椎不适需定期理疗", "希望每月能请假半天去区医院理疗。"),
-    ("thoughts", "对今后职业发展有些迷茫", "希望与导师深入谈一次。"),
-    ("other", "村里网络信号差", "影响线上学习和报表填报。"),
+#: The demo's needs, each row twice (two trainees): the state it is left in and what the
+#: trainee wrote.
+PLAN = [
+    ("open", "life", "周转房热水器故障", "冬天洗澡不方便，已报修两次。"),
+    ("in_progress", "work", "希望参加百千万工程业务培训", "对乡村产业项目申报流程不熟悉。"),
+    ("resolved", "housing", "宿舍离村委会较远", "每天往返一个多小时，希望调整住处。"),
+    ("closed", "health", "颈椎不适需定期理疗", "希望每月能请假半天去区医院理疗。"),
+    ("reopened", "thoughts", "对今后职业发展有些迷茫", "希望与导师深入谈一次。"),
+    ("overdue", "other", "村里网络信号差", "影响线上学习和报表填报。"),
+    ("confidential", "thoughts", "个人情况，需保密沟通", "家中有些困难，希望单独沟通。"),
 ]
 
 
@@ -27,18 +30,16 @@ def load(session: Session, trainees: list[Trainee], today: dt.date) -> int:
     active = [t for t in trainees if t.status == "active"]
     if not active:
         return 0
-    plan = ["open", "in_progress", "resolved", "closed", "reopened", "overdue", "confidential"]
     made = 0
-    for index, state in enumerate(plan * 2):
+    for index, (state, category, title, description) in enumerate(PLAN * 2):
         trainee = active[(index * 5) % len(active)]
-        category, title, description = NEEDS[index % len(NEEDS)]
         raised_on = today - dt.timedelta(days=30 if state == "overdue" else 5 + index)
         need = needs.raise_need(
             session,
             trainee,
             {
-                "category": "thoughts" if state == "confidential" else category,
-                "title": "个人情况，需保密沟通" if state == "confidential" else title,
+                "category": category,
+                "title": title,
                 "description": description,
                 "confidential": state == "confidential",
             },
