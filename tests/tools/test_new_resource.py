@@ -170,6 +170,50 @@ def test_every_path_of_the_event_and_rule_recipes_exists(number):
     assert missing(ROOT, paths, {}) == []
 
 
+def tables_to_edit(section: str) -> list[tuple[str, str]]:
+    """Each ``(NAME, path)`` a recipe tells to edit: "`NAME` in `path.py`" anywhere, and a
+    step's own file with the upper-case names of its first sentence ("`rules.py`: the
+    `RULES` entry …")."""
+    pairs = re.findall(r"`([A-Z][A-Z_]{2,})` in\s+`([^`]+\.py)`", section)
+    for step in re.findall(r"^\d+\. (.*?)(?=^\d+\. |\Z)", section, re.MULTILINE | re.DOTALL):
+        head = re.match(r"`([^`]+\.py)`[^:]*:(.*?)(?:\.\s|\Z)", step, re.DOTALL)
+        if head:
+            named = {name for name, _ in pairs}
+            pairs += [
+                (name, head.group(1))
+                for name in re.findall(r"`([A-Z][A-Z_]{2,})`", head.group(2))
+                if name not in named
+            ]
+    return list(dict.fromkeys(pairs))
+
+
+def defined_in(name: str, path: str) -> bool:
+    """Whether some file ``path`` matches (a placeholder matches any) defines ``name`` at
+    module level: an assignment, a function or a class, not an import."""
+    pattern = re.compile(rf"^(?:{name}\s*(?::[^=\n]*)?=|def {name}\b|class {name}\b)", re.M)
+    files = ROOT.glob(re.sub(r"<[^>]+>", "*", path))
+    return any(pattern.search(f.read_text(encoding="utf-8")) for f in files)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_every_table_a_recipe_says_to_edit_is_defined_in_the_file_it_names(number):
+    pairs = tables_to_edit(recipe(number))
+    assert pairs, f"recipe {number} names no table"
+    assert [f"{name} in {path}" for name, path in pairs if not defined_in(name, path)] == []
+
+
+def test_a_table_named_in_the_wrong_file_is_caught():
+    """The check itself: LINKS moved to the notifier's schemas once while the recipes
+    still sent the reader to its domain module, which only imports it."""
+    stale = "5. `services/notifier/domain/rules.py`: see recipe 3. Add it to `LINKS` in\n"
+    stale += "   `services/notifier/domain/notifications.py`.\n"
+    pairs = tables_to_edit(stale)
+    assert pairs == [("LINKS", "services/notifier/domain/notifications.py")]
+    assert not defined_in(*pairs[0])
+    assert defined_in("RULES", "services/notifier/domain/rules.py")
+    assert defined_in("HANDLERS", "services/<consumer>/handlers.py")
+
+
 def test_the_tool_refuses_to_overwrite_a_resource(copy):
     run(copy, "-m", "tools.new_resource", SERVICE, RESOURCE)
     result = subprocess.run(
