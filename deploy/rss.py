@@ -9,8 +9,6 @@ Processes are found by their command line (the Procfile's commands, as ``make
 prod-local`` and ``deploy.stack`` start them); ``--queue-prefix`` keeps those whose
 environment says that ``QUEUE_PREFIX`` (each LocalStack has its own). PostgreSQL, RabbitMQ
 and Redis are not counted: they are shared servers, not the stack's own processes.
-:func:`stack_rss` measures a running :class:`deploy.stack.LocalStack` by its process
-groups instead.
 """
 
 from __future__ import annotations
@@ -63,11 +61,6 @@ def rss_of_groups(groups: dict[str, int]) -> dict[str, int]:
         name: sum(rss for _pid, (_ppid, pgid, rss) in procs.items() if pgid == group)
         for name, group in groups.items()
     }
-
-
-def stack_rss(stack) -> dict[str, int]:
-    """``{process name: rss bytes}`` of a running :class:`deploy.stack.LocalStack`."""
-    return rss_of_groups({name: proc.pid for name, proc in stack.group.procs.items()})
 
 
 def _cmdline(pid: int) -> list[str]:

@@ -390,16 +390,10 @@ class EventConsumer:
         if handler is not None:
             handler(session, envelope)
 
-    def handle_message(
-        self, body: bytes | str, headers: dict | None, origin: Origin | None = None
-    ) -> str:
-        """Decide one delivery's fate: ``applied``, ``duplicate``, ``retried`` or
-        ``parked``. Raises for a database outage (the caller must not ack)."""
-        return self.handle_messages([(body, headers, origin)])[0]
-
     def handle_messages(self, deliveries: list[tuple]) -> list[str]:
-        """The fates of deliveries ``(body, headers, origin)`` taken together (see
-        ``handle_message``; ``origin`` may be left out on ``memory://``): the valid ones
+        """The fates of deliveries ``(body, headers, origin)`` taken together, each
+        ``applied``, ``duplicate``, ``retried`` or ``parked`` (``origin`` may be left out
+        on ``memory://``): the valid ones
         from their owner are applied in one transaction; if its commit fails (not an
         outage), one by one. Raises for a database outage, having kept nothing (the caller
         must not ack)."""

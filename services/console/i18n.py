@@ -18,7 +18,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from flask import current_app, request, session
+from flask import current_app, session
 
 from services.console.codes import CODES
 
@@ -89,11 +89,6 @@ def one_language(text) -> str:
 
 #: What the templates speak the reader's language with (besides the ``in_lang`` filter).
 TEMPLATE_GLOBALS = {"_": gettext, "ngettext": ngettext, "label": label, "lang": current}
-
-
-def wants_lang() -> str | None:
-    lang = request.args.get("lang")
-    return lang if lang in LANGS else None
 
 
 def N_(text: str) -> str:  # noqa: N802 - gettext's name for it

@@ -11,13 +11,6 @@ from shared.db import session
 from shared.projections import TraineeAccess
 
 
-def mentee_ids(mentor_id: int) -> sa.Select:
-    """Ids of the trainees a person actively mentors."""
-    return sa.select(Assignment.trainee_id).where(
-        Assignment.mentor_id == mentor_id, Assignment.active.is_(True)
-    )
-
-
 def active_mentor_ids(trainee_id: int) -> list[int]:
     """The people actively mentoring a trainee."""
     return list(

@@ -1,10 +1,9 @@
 """Roster's pieces for the shared entry points (relay, manage; it consumes nothing, so it
-has neither inbox nor consumer)."""
+has no inbox, no handlers and no consumer)."""
 
 from services.roster import models
 from services.roster.commands import COMMANDS
 from services.roster.config import Config
-from services.roster.handlers import HANDLERS
 from shared.runtime import service_spec
 
-SPEC = service_spec(Config, models, HANDLERS, COMMANDS)
+SPEC = service_spec(Config, models, handlers={}, commands=COMMANDS)

@@ -327,12 +327,6 @@ def checked(name: str) -> bool:
     return request.form.get(name) in ("1", "on", "true", "yes")
 
 
-def require_found(value):
-    if value is None:
-        abort(404)
-    return value
-
-
 __all__ = ["_", "yuan_of"]
 
 

@@ -3,7 +3,7 @@ e-mail addresses."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import validate
 
 from shared import fields as clean
 
@@ -33,7 +33,3 @@ def Phone(**kw):  # noqa: N802
 
 def Email(**kw):  # noqa: N802
     return clean.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH, **kw)
-
-
-class IdArg(Schema):
-    id = fields.Integer()

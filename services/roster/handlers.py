@@ -1,3 +1,0 @@
-"""Roster consumes no events: it is where trainees, people and places originate."""
-
-HANDLERS: dict = {}
