@@ -393,10 +393,9 @@ class EventConsumer:
     def handle_messages(self, deliveries: list[tuple]) -> list[str]:
         """The fates of deliveries ``(body, headers, origin)`` taken together, each
         ``applied``, ``duplicate``, ``retried`` or ``parked`` (``origin`` may be left out
-        on ``memory://``): the valid ones
-        from their owner are applied in one transaction; if its commit fails (not an
-        outage), one by one. Raises for a database outage, having kept nothing (the caller
-        must not ack)."""
+        on ``memory://``): the valid ones from their owner are applied in one transaction;
+        if its commit fails (not an outage), one by one. Raises for a database outage,
+        having kept nothing (the caller must not ack)."""
         outcomes = ["parked"] * len(deliveries)
         valid = []  # (index, raw, headers, attempts, envelope)
         for index, (body, headers, *rest) in enumerate(deliveries):

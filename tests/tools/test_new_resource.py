@@ -74,6 +74,11 @@ def expand(path: str) -> list[str]:
     return ["".join(combo) for combo in itertools.product(*choices)]
 
 
+def as_glob(path: str) -> str:
+    """A recipe's path with each ``<placeholder>`` matching any name."""
+    return re.sub(r"<[^>]+>", "*", path)
+
+
 def missing(root: Path, paths: list[str], fill: dict[str, str]) -> list[str]:
     """The paths that name nothing under ``root``: placeholders in ``fill`` are put in,
     any other ``<placeholder>`` must match at least one file or folder."""
@@ -82,8 +87,7 @@ def missing(root: Path, paths: list[str], fill: dict[str, str]) -> list[str]:
         for one in expand(path):
             for key, value in fill.items():
                 one = one.replace(f"<{key}>", value)
-            pattern = re.sub(r"<[^>]+>", "*", one).rstrip("/")
-            if not any(root.glob(pattern)):
+            if not any(root.glob(as_glob(one).rstrip("/"))):
                 absent.append(path)
     return absent
 
@@ -175,10 +179,10 @@ def tables_to_edit(section: str) -> list[tuple[str, str]]:
     step's own file with the upper-case names of its first sentence ("`rules.py`: the
     `RULES` entry …")."""
     pairs = re.findall(r"`([A-Z][A-Z_]{2,})` in\s+`([^`]+\.py)`", section)
+    named = {name for name, _ in pairs}  # a file of their own: not their step's
     for step in re.findall(r"^\d+\. (.*?)(?=^\d+\. |\Z)", section, re.MULTILINE | re.DOTALL):
         head = re.match(r"`([^`]+\.py)`[^:]*:(.*?)(?:\.\s|\Z)", step, re.DOTALL)
         if head:
-            named = {name for name, _ in pairs}
             pairs += [
                 (name, head.group(1))
                 for name in re.findall(r"`([A-Z][A-Z_]{2,})`", head.group(2))
@@ -191,7 +195,7 @@ def defined_in(name: str, path: str) -> bool:
     """Whether some file ``path`` matches (a placeholder matches any) defines ``name`` at
     module level: an assignment, a function or a class, not an import."""
     pattern = re.compile(rf"^(?:{name}\s*(?::[^=\n]*)?=|def {name}\b|class {name}\b)", re.M)
-    files = ROOT.glob(re.sub(r"<[^>]+>", "*", path))
+    files = ROOT.glob(as_glob(path))
     return any(pattern.search(f.read_text(encoding="utf-8")) for f in files)
 
 
